@@ -1,0 +1,131 @@
+// The fake workspace's state: who and where exists, the messages as they stand after edits, and uploaded files.
+import type { Buffer } from 'node:buffer';
+import { FAKE_WORKSPACE } from './identity.js';
+
+export type SlackUserSpec = { name: string; real_name?: string };
+export type SlackChannelSpec = { name: string };
+
+export type Reaction = { name: string; users: string[]; count: number };
+export type SharedFile = { id: string; name: string; title: string };
+
+export type StoredMessage = {
+  channel: string;
+  ts: string;
+  user: string;
+  bot_id: string;
+  text: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  thread_ts?: string;
+  /** Set by chat.update, as Slack marks edited messages. */
+  edited?: { user: string; ts: string };
+  /** How many chat.update calls changed this message. */
+  updates: number;
+  reactions?: Reaction[];
+  files?: SharedFile[];
+};
+
+export type StoredEphemeral = { channel: string; user: string; ts: string; text: string; blocks?: unknown[]; thread_ts?: string };
+
+export type UploadedFile = {
+  id: string;
+  name: string;
+  /** The size announced to files.getUploadURLExternal. */
+  length: number;
+  /** What reached the upload URL; undefined until then. */
+  bytes?: Buffer;
+  title?: string;
+  alt_text?: string;
+  /** Set by files.completeUploadExternal. */
+  completed: boolean;
+  channel?: string;
+  thread_ts?: string;
+  initial_comment?: string;
+};
+
+export type WorkspaceOptions = {
+  users?: Record<string, SlackUserSpec>;
+  channels?: Record<string, SlackChannelSpec>;
+};
+
+export class Workspace {
+  readonly ephemerals: StoredEphemeral[] = [];
+  readonly uploads = new Map<string, UploadedFile>();
+  private readonly channelMessages = new Map<string, Map<string, StoredMessage>>();
+  private lastTsMicros = 0;
+  private lastFileNumber = 0;
+
+  constructor(private readonly opts: WorkspaceOptions) {}
+
+  /**
+   * A Slack timestamp: seconds and six digits of sequence ("1732233600.000100"). Derived from the clock in
+   * microseconds and forced upwards, so every ts is unique and sorts as a string in posting order.
+   */
+  nextTs(): string {
+    this.lastTsMicros = Math.max(Date.now() * 1000, this.lastTsMicros + 1);
+    const seconds = Math.floor(this.lastTsMicros / 1_000_000);
+    return `${seconds}.${String(this.lastTsMicros % 1_000_000).padStart(6, '0')}`;
+  }
+
+  nextFileId(): string {
+    this.lastFileNumber += 1;
+    return `F0${String(this.lastFileNumber).padStart(9, '0')}`;
+  }
+
+  /**
+   * The channel ID a `channel` argument names, or undefined for channel_not_found. Slack accepts an ID or a
+   * name (with or without '#'); without configured channels every non-empty value is taken as an ID.
+   */
+  resolveChannel(ref: unknown): string | undefined {
+    if (typeof ref !== 'string' || ref === '') return undefined;
+    const channels = this.opts.channels;
+    if (channels === undefined) return ref;
+    if (Object.hasOwn(channels, ref)) return ref;
+    const name = ref.replace(/^#/, '');
+    return Object.entries(channels).find(([, c]) => c.name === name)?.[0];
+  }
+
+  /** conversations.info takes only IDs, unlike the chat.* methods. */
+  channelInfo(id: unknown): { id: string; name: string } | undefined {
+    if (typeof id !== 'string' || id === '') return undefined;
+    const channels = this.opts.channels;
+    if (channels === undefined) return { id, name: id.toLowerCase() };
+    const channel = Object.hasOwn(channels, id) ? channels[id] : undefined;
+    return channel === undefined ? undefined : { id, name: channel.name };
+  }
+
+  /** A configured user, the bot itself, or (with no users configured) anyone. */
+  userInfo(id: unknown): (SlackUserSpec & { id: string; is_bot: boolean }) | undefined {
+    if (typeof id !== 'string' || id === '') return undefined;
+    if (id === FAKE_WORKSPACE.botUserId) return { id, name: FAKE_WORKSPACE.botName, is_bot: true };
+    const users = this.opts.users;
+    if (users === undefined) return { id, name: id.toLowerCase(), is_bot: false };
+    const user = users[id];
+    return user === undefined ? undefined : { ...user, id, is_bot: false };
+  }
+
+  message(channel: string, ts: unknown): StoredMessage | undefined {
+    return typeof ts === 'string' ? this.channelMessages.get(channel)?.get(ts) : undefined;
+  }
+
+  addMessage(message: StoredMessage): void {
+    let inChannel = this.channelMessages.get(message.channel);
+    if (inChannel === undefined) {
+      inChannel = new Map();
+      this.channelMessages.set(message.channel, inChannel);
+    }
+    inChannel.set(message.ts, message);
+  }
+
+  /** Messages in posting order (Map keeps insertion order, and ts only grows). */
+  messages(channel: string): StoredMessage[] {
+    const id = this.resolveChannel(channel) ?? channel;
+    return [...(this.channelMessages.get(id)?.values() ?? [])];
+  }
+
+  clear(): void {
+    this.channelMessages.clear();
+    this.ephemerals.length = 0;
+    this.uploads.clear();
+  }
+}
