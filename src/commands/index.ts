@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { health, type HealthCommand } from './health.js';
+import { help, type HelpCommand } from './help.js';
+import { shown, type CommandSpec } from './spec.js';
+import { tokenize } from './tokenize.js';
+
+export type Command = HelpCommand | HealthCommand;
+export type CommandName = Command['name'];
+
+/** Every command, in the order help lists them. */
+export const COMMANDS: readonly CommandSpec<Command>[] = [health, help] as CommandSpec<Command>[];
+
+/** Slack caps slash-command text at about 4,000 characters; nothing legitimate comes close to this. */
+export const MAX_COMMAND_LENGTH = 1000;
+
+export function findSpec(name: string): CommandSpec<Command> | undefined {
+  return COMMANDS.find((spec) => spec.name === name);
+}
+
+/**
+ * Text after `/carbon` → a typed command, or a UsageError whose message tells the user what to type.
+ * Pure and total: for any string it returns a command or throws a UsageError, nothing else.
+ */
+export function parse(text: string): Command {
+  if (text.length > MAX_COMMAND_LENGTH) {
+    throw new UsageError(`That command is ${text.length} characters long; the limit is ${MAX_COMMAND_LENGTH}. Try \`/carbon help\`.`);
+  }
+  const [verb, ...rest] = tokenize(text);
+  if (verb === undefined) return { name: 'help' };
+  const spec = findSpec(verb.toLowerCase());
+  if (spec === undefined) {
+    throw new UsageError(`Unknown command \`${shown(verb)}\`. Commands: ${COMMANDS.map((c) => `\`${c.name}\``).join(', ')}. Try \`/carbon help\`.`);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: spec.options ?? {}, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${argumentProblem(error)} Usage: \`/carbon ${spec.usage}\``);
+  }
+  return spec.build(parsed);
+}
+
+/** parseArgs' messages mention `--help`-style CLI details; restate them in our words, with the culprit. */
+function argumentProblem(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-{1,2}[^' ]*)/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `Unknown option \`${shown(option ?? '?')}\`.`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return `Option \`${shown(option ?? '?')}\` needs a value.`;
+    default:
+      return 'Those arguments do not fit.';
+  }
+}
+
+/** The help text, generated from the specs. */
+export function helpText(topic?: string): string {
+  if (topic !== undefined) {
+    const spec = findSpec(topic);
+    if (spec === undefined) throw new UsageError(`No command \`${shown(topic)}\`. Try \`/carbon help\`.`);
+    return [`*/carbon ${spec.usage}*`, spec.summary, 'Examples:', ...spec.examples.map((e) => `• \`/carbon ${e}\``)].join('\n');
+  }
+  return ['*carbon-ops commands*', ...COMMANDS.map((c) => `• \`/carbon ${c.usage}\`: ${c.summary}`), 'More: `/carbon help COMMAND`'].join('\n');
+}

@@ -1,0 +1,47 @@
+import type { ParseArgsConfig } from 'node:util';
+import { UsageError } from '../errors.js';
+
+/**
+ * One command family's grammar. Routing, parsing and help are all generated from these specs,
+ * so a command exists in exactly one place (the Botkube executor idea).
+ */
+export interface CommandSpec<C extends { name: string } = { name: string }> {
+  name: C['name'];
+  summary: string;
+  /** After `/carbon `, e.g. `health [--namespace NS]`. */
+  usage: string;
+  examples: string[];
+  options?: ParseArgsConfig['options'];
+  build(args: ParsedArgs): C;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Kubernetes namespace and most object names: an RFC 1123 label, checked before any call to the cluster. */
+export function dnsLabel(value: string, what: string): string {
+  if (value.length > 63 || !DNS_LABEL.test(value)) {
+    throw new UsageError(`${what} \`${shown(value)}\` is not a valid Kubernetes name (lowercase letters, digits and '-', at most 63).`);
+  }
+  return value;
+}
+
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const value = args.values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function noPositionals(args: ParsedArgs, usage: string): void {
+  if (args.positionals.length > 0) throw new UsageError(`Unexpected \`${shown(args.positionals[0] ?? '')}\`. Usage: \`/carbon ${usage}\``);
+}
+
+/** A user's text quoted back to them: short, one line. Escaping for Slack happens in the renderer. */
+export function shown(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not be echoed
+  const line = value.replace(/[\u0000-\u001f\u007f`]/g, ' ');
+  return line.length > 40 ? `${line.slice(0, 40)}…` : line;
+}

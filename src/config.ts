@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * Every setting, read once from the environment, validated and frozen.
+ * All problems are reported together in one ConfigError so an operator fixes them in one go.
+ * `.env.example` documents each variable; keep the two in step.
+ */
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const slackId = (prefix: string) =>
+  z.string().regex(new RegExp(`^[${prefix}][A-Z0-9]{2,20}$`), `must be a Slack ID starting with ${prefix}`);
+
+const schema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CARBON_DATA_DIR: z.string().default('.carbon'),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  QUEUE_NAME: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'lowercase letters, digits and dashes').default('carbon'),
+  WORKER_CONCURRENCY: positiveInt(4),
+
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+
+  KUBECONFIG: optionalString,
+  CLUSTER_NAME: optionalString,
+  KUBE_REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  KUBE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+
+  CATALOGUE_FILE: z.string().default('catalogue/services.yaml'),
+  POLICY_FILE: z.string().default('policy/policy.example.yaml'),
+
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: optionalString.pipe(z.url().optional()),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+
+  CARBON_USER: slackId('UW').default('U0OPERATOR'),
+  CARBON_CHANNEL: slackId('CGD').default('C0INCIDENT'),
+
+  DEVSTACK_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  DEMO_POD_READY_DELAY_MS: positiveInt(1500),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid settings (see .env.example):\n${problems.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** The checks that depend on which process role runs, reported in one message like the rest. */
+export function requireFor(role: string, config: Config, names: (keyof Config)[]): void {
+  const missing = names.filter((name) => config[name] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(`Invalid settings for \`carbon ${role}\` (see .env.example):\n${missing.map((m) => `  - ${m}: required`).join('\n')}`);
+  }
+}

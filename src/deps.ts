@@ -1,0 +1,107 @@
+import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { loadCatalogue, type Catalogue } from './catalogue.js';
+import type { Config } from './config.js';
+import { startDemoCluster } from './devstack/demo.js';
+import type { ClusterInfo } from './health/measure.js';
+import { Kube } from './integrations/kubernetes.js';
+import { createPool, startEmbeddedPostgres } from './integrations/postgres.js';
+import type { Logger } from './log.js';
+import { loadPolicy, type Policy } from './policy/policy.js';
+import { Store } from './store/index.js';
+
+/**
+ * Builds the narrow clients once, explicitly, and remembers how to close them (in reverse order) so
+ * SIGTERM or the end of a CLI command leaves nothing running.
+ */
+export class Closer {
+  private readonly steps: (() => Promise<unknown>)[] = [];
+
+  add(step: () => Promise<unknown>): void {
+    this.steps.push(step);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) await step().catch(() => undefined);
+  }
+}
+
+export interface Connected<T> {
+  value: T;
+  /** One line for the start banner: what this process is connected to. */
+  description: string;
+}
+
+/** DATABASE_URL, or the embedded PostgreSQL under CARBON_DATA_DIR when it is unset. Migrations run here. */
+export async function openStore(config: Config, log: Logger, closer: Closer): Promise<Connected<Store>> {
+  let url = config.DATABASE_URL;
+  let description = `PostgreSQL ${url === undefined ? '' : redactUrl(url)}`;
+  if (url === undefined) {
+    const embedded = await startEmbeddedPostgres(config.CARBON_DATA_DIR, log);
+    closer.add(() => embedded.stop());
+    url = embedded.url;
+    description = `PostgreSQL embedded under ${config.CARBON_DATA_DIR}/pg (DATABASE_URL unset)`;
+  }
+  const store = new Store(createPool(url));
+  closer.add(() => store.close());
+  try {
+    await store.migrate();
+  } catch (error) {
+    throw new Error(`PostgreSQL (${redactUrl(url)}) is not usable: ${(error as Error).message}`);
+  }
+  return { value: store, description };
+}
+
+export interface ClusterConnection {
+  kube: Kube;
+  cluster: ClusterInfo;
+}
+
+/**
+ * The cluster the settings name (KUBECONFIG, or the in-cluster service account). With neither,
+ * and only when `demoAllowed`, the 254Carbon demo cluster is started in-process.
+ */
+export async function openCluster(config: Config, closer: Closer, demoAllowed: boolean): Promise<Connected<ClusterConnection>> {
+  const options = { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: config.KUBE_PAGE_SIZE };
+  const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
+  if (config.KUBECONFIG === undefined && !inCluster) {
+    if (!demoAllowed) throw new Error('No cluster configured: set KUBECONFIG, or run inside Kubernetes with a service account.');
+    const demo = await startDemoCluster({ podReadyDelayMs: config.DEMO_POD_READY_DELAY_MS });
+    closer.add(() => demo.close());
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(demo.kubeconfigYaml());
+    const kube = new Kube(kubeConfig, options);
+    const cluster = { name: config.CLUSTER_NAME ?? demo.clusterName, simulated: true };
+    return { value: { kube, cluster }, description: `cluster ${cluster.name}: the simulated 254Carbon demo, in-process at ${demo.url} (KUBECONFIG unset)` };
+  }
+  const kube = Kube.fromOptions({ ...options, ...(config.KUBECONFIG !== undefined ? { kubeconfig: config.KUBECONFIG } : {}) });
+  const simulated = await isDevstack(kube);
+  const cluster = { name: config.CLUSTER_NAME ?? kube.context, simulated };
+  const source = config.KUBECONFIG !== undefined ? `KUBECONFIG ${config.KUBECONFIG}` : 'in-cluster service account';
+  return { value: { kube, cluster }, description: `cluster ${cluster.name} at ${kube.server} (${source}${simulated ? ', a simulated devstack' : ''})` };
+}
+
+/** The devstack says what it is in /version, so every report from it is marked simulated. */
+async function isDevstack(kube: Kube): Promise<boolean> {
+  try {
+    const version = await kube.call('read version', (o) => kube.config.makeApiClient(VersionApi).getCode(o));
+    return /devstack/i.test(`${version.gitVersion} ${version.platform}`);
+  } catch {
+    return false; // unreachable now: the jobs will report that clearly when they run
+  }
+}
+
+export async function loadRules(config: Config): Promise<{ catalogue: Catalogue; policy: Policy }> {
+  const [catalogue, policy] = await Promise.all([loadCatalogue(config.CATALOGUE_FILE), loadPolicy(config.POLICY_FILE)]);
+  return { catalogue, policy };
+}
+
+/** A connection URL fit for a banner or a log line: no password. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

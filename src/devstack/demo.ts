@@ -1,0 +1,24 @@
+import { loadScenario, startKubeStandin, type KubeStandin } from './kube/index.js';
+
+export interface DemoCluster {
+  url: string;
+  clusterName: string;
+  kube: KubeStandin;
+  kubeconfigYaml(): string;
+  close(): Promise<void>;
+}
+
+export const DEMO_CLUSTER_NAME = '254carbon-demo';
+
+/** The 254Carbon platform at the start of Phase 4, served by the stand-ins: what a newcomer sees on `npm start`. */
+export async function startDemoCluster(options: { port?: number; podReadyDelayMs?: number } = {}): Promise<DemoCluster> {
+  const scenario = await loadScenario('254carbon');
+  const kube = await startKubeStandin({ scenario, ...(options.port !== undefined ? { port: options.port } : {}) });
+  return {
+    url: kube.url,
+    clusterName: DEMO_CLUSTER_NAME,
+    kube,
+    kubeconfigYaml: () => kube.kubeconfigYaml(),
+    close: () => kube.close(),
+  };
+}

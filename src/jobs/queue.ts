@@ -1,0 +1,46 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { JobData } from './job.js';
+import { jobFor } from './registry.js';
+
+/** The job queue as the bot sees it: enqueue, deduplicate, nothing else. */
+export class CommandQueue {
+  readonly queue: Queue<JobData>;
+
+  constructor(
+    readonly name: string,
+    private readonly connection: Redis,
+  ) {
+    this.queue = new Queue<JobData>(name, { connection });
+  }
+
+  /**
+   * Enqueues the job for `data.command`. A `jobId` makes it idempotent: BullMQ ignores a second add
+   * with the same id, so a retried Slack request or a double click cannot start the work twice.
+   */
+  async enqueue(data: JobData, jobId?: string): Promise<string> {
+    const definition = jobFor(data.command.name);
+    if (definition === undefined) throw new Error(`No job runs the command ${data.command.name}`);
+    const job = await this.queue.add(data.command.name, data, {
+      ...(jobId !== undefined ? { jobId } : {}),
+      attempts: definition.attempts,
+      backoff: { type: 'exponential', delay: 2_000 },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+    return job.id ?? '';
+  }
+
+  /** True the first time `key` is claimed within `ttlSec`: drops Slack's retries of the same request. */
+  async claim(key: string, ttlSec = 3600): Promise<boolean> {
+    return (await this.connection.set(`${this.name}:dedupe:${key}`, '1', 'EX', ttlSec, 'NX')) === 'OK';
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.ping();
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}

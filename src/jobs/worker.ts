@@ -1,0 +1,63 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isUserError } from '../errors.js';
+import { inProgress, internalFailure, userFailure } from '../reports/status.js';
+import type { JobData, JobDeps } from './job.js';
+import { coalesce } from './progress.js';
+import { jobFor } from './registry.js';
+
+export interface WorkerOptions {
+  queueName: string;
+  connection: Redis;
+  concurrency: number;
+  /** Minimum time between two edits of the same Slack message. */
+  progressIntervalMs?: number;
+}
+
+/**
+ * Runs queued commands. Any number of workers may run on any machines: everything a job needs is in
+ * its data or in Redis/PostgreSQL, never in this process.
+ */
+export function startWorker(deps: JobDeps, options: WorkerOptions): Worker<JobData> {
+  const worker = new Worker<JobData>(options.queueName, (job) => runJob(job, deps, options.progressIntervalMs ?? 1_500), {
+    connection: options.connection,
+    concurrency: options.concurrency,
+    autorun: true,
+  });
+  worker.on('error', (error) => deps.log.error({ err: error }, 'worker error'));
+  return worker;
+}
+
+async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: number): Promise<string> {
+  const jobId = job.id ?? '?';
+  const log = deps.log.child({ jobId, job: job.name, attempt: job.attemptsMade + 1 });
+  const definition = jobFor(job.name);
+  const { reply } = job.data;
+  if (definition === undefined) throw new UnrecoverableError(`No job definition for ${job.name}`);
+
+  const edits = coalesce((text) => deps.chat.update(reply.channel, reply.ts, inProgress(job.name, text)), progressIntervalMs);
+  const progress = async (text: string) => {
+    await job.updateProgress({ text });
+    await edits.push(text);
+  };
+
+  log.info('job started');
+  try {
+    const message = await definition.run({ jobId, data: job.data, deps, log, progress });
+    await edits.flush();
+    await deps.chat.update(reply.channel, reply.ts, message);
+    log.info('job done');
+    return message.text;
+  } catch (error) {
+    await edits.flush();
+    if (isUserError(error)) {
+      log.info({ reason: error.message }, 'job refused');
+      await deps.chat.update(reply.channel, reply.ts, userFailure(error.message)).catch(() => undefined);
+      throw new UnrecoverableError(error.message);
+    }
+    log.error({ err: error }, 'job failed');
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (lastAttempt) await deps.chat.update(reply.channel, reply.ts, internalFailure(jobId)).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import { runBot } from './bot.js';
+import { runShell } from './cli/shell.js';
+import { EXIT, LocalSession } from './cli/session.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { runDevstack } from './devstack/serve.js';
+import { createLogger } from './log.js';
+import { runWorker } from './worker.js';
+
+const USAGE = `Usage: carbon <role> [options]
+  start                          the demo: in-process demo cluster, a worker and the shell (npm start)
+  shell                          the bot in the terminal, against the configured cluster (or the demo)
+  run "<command>" [--user ID] [--channel ID] [--json]
+                                 one command as if typed after /carbon in Slack; exit 0 ok, 1 failed, 2 usage
+  bot                            the Slack app (HTTP with SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN, Socket Mode with SLACK_APP_TOKEN)
+  worker                         BullMQ workers; run as many as you like
+  devstack [--scenario 254carbon | --pods N --namespaces M] [--port P] [--out DIR]
+                                 serve the stand-ins and write a kubeconfig and an env file into DIR`;
+
+async function main(argv: string[]): Promise<number> {
+  const [role, ...rest] = argv;
+  if (role === undefined || role === 'help' || role === '--help' || role === '-h') {
+    console.log(USAGE);
+    return role === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const config = loadConfig();
+  switch (role) {
+    case 'start':
+    case 'shell':
+      return shell(config, role === 'start');
+    case 'run':
+      return run(config, rest);
+    case 'bot':
+      return runBot(config, createLogger(config.LOG_LEVEL));
+    case 'worker':
+      return runWorker(config, createLogger(config.LOG_LEVEL));
+    case 'devstack':
+      return runDevstack(rest);
+    default:
+      console.error(`Unknown role \`${role}\`.\n${USAGE}`);
+      return EXIT.usage;
+  }
+}
+
+/** Terminal roles log to a file: the terminal is the chat. */
+const terminalLogger = (config: Config) => createLogger(config.LOG_LEVEL, `${config.CARBON_DATA_DIR}/carbon.log`);
+
+async function shell(config: Config, forceDemo: boolean): Promise<number> {
+  const session = await LocalSession.open(config, terminalLogger(config), { print: (t) => console.log(t), forceDemo });
+  console.log(`carbon-ops shell, connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}\n  · logs in ${config.CARBON_DATA_DIR}/carbon.log`);
+  try {
+    await runShell(session, { user: config.CARBON_USER, channel: config.CARBON_CHANNEL });
+  } finally {
+    await session.close();
+  }
+  return EXIT.ok;
+}
+
+async function run(config: Config, args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { user: { type: 'string' }, channel: { type: 'string' }, json: { type: 'boolean', default: false } },
+      allowPositionals: true,
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (parsed.positionals.length !== 1) {
+    console.error(`carbon run takes exactly one command text, quoted: carbon run "health --namespace kafka"`);
+    return EXIT.usage;
+  }
+  const json = parsed.values.json === true;
+  const session = await LocalSession.open(config, terminalLogger(config), { print: json ? () => undefined : (t) => console.log(t) });
+  console.error(`carbon-ops connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}`);
+  try {
+    const code = await session.execute(parsed.positionals[0]!, {
+      user: parsed.values.user ?? config.CARBON_USER,
+      channel: parsed.values.channel ?? config.CARBON_CHANNEL,
+    });
+    if (json) console.log(JSON.stringify(session.chat.calls, null, 2));
+    return code;
+  } finally {
+    await session.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : `carbon: ${(error as Error).message ?? error}`);
+    process.exitCode = EXIT.failed;
+  },
+);

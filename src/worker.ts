@@ -1,0 +1,38 @@
+import { requireFor, type Config } from './config.js';
+import { Closer, loadRules, openCluster, openStore } from './deps.js';
+import { probeRoutes, serveProbes } from './handlers/probes.js';
+import { createSlackClient, slackChat } from './integrations/slack.js';
+import { redisConnection } from './integrations/redis.js';
+import { startWorker } from './jobs/worker.js';
+import type { Logger } from './log.js';
+
+/** `carbon worker`: runs queued jobs against the configured cluster until SIGTERM. */
+export async function runWorker(config: Config, log: Logger): Promise<number> {
+  requireFor('worker', config, ['SLACK_BOT_TOKEN']);
+  const closer = new Closer();
+  const { catalogue } = await loadRules(config);
+  const [cluster, store] = await Promise.all([openCluster(config, closer, false), openStore(config, log, closer)]);
+  const chat = slackChat(createSlackClient({ token: config.SLACK_BOT_TOKEN!, ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}) }));
+  const connection = redisConnection(config.REDIS_URL, 'worker');
+  closer.add(async () => connection.disconnect());
+  const worker = startWorker({ config, log, ...cluster.value, store: store.value, catalogue, chat }, { queueName: config.QUEUE_NAME, connection, concurrency: config.WORKER_CONCURRENCY });
+  closer.add(() => worker.close());
+  const probes = await serveProbes(
+    probeRoutes({ redis: async () => void (await connection.ping()), postgres: () => store.value.ping() }),
+    config.PORT,
+  );
+  closer.add(() => new Promise((resolve) => probes.close(resolve)));
+  log.info({ cluster: cluster.description, store: store.description, queue: config.QUEUE_NAME }, 'worker started');
+  await untilSignal();
+  log.info('worker stopping: finishing the jobs in hand');
+  await closer.closeAll();
+  return 0;
+}
+
+/** Resolves on SIGTERM or SIGINT: Kubernetes sends SIGTERM and waits terminationGracePeriodSeconds. */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults for the demo', () => {
+    const config = loadConfig({});
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.KUBE_PAGE_SIZE).toBe(500);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reports every problem in one message', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://x', KUBE_PAGE_SIZE: 'lots', CARBON_USER: 'alice', DATABASE_URL: 'mysql://x' })).toThrow(
+      /Invalid settings[\s\S]*REDIS_URL[\s\S]*DATABASE_URL[\s\S]*KUBE_PAGE_SIZE[\s\S]*CARBON_USER/,
+    );
+  });
+});
