@@ -1,0 +1,409 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+/**
+ * The bot's thin, typed client for Vault's KV version 2 engine, on Node's global fetch.
+ *
+ * Why not node-vault: it speaks KV v1 paths (KV v2 needs `/data/` and `{data, options}` written by hand anyway), its
+ * `health()` resolves on a sealed Vault, and it disables TLS checks when VAULT_SKIP_VERIFY has any value, even
+ * "false". The handful of documented endpoints used here are simpler to get right directly.
+ *
+ * Secrets discipline: no error message, and nothing attached to an error, contains a secret value, the token or the
+ * service-account JWT. Server error strings are passed through a redaction of every sensitive string the call knew.
+ */
+
+export interface VaultClientOptions {
+  /** VAULT_ADDR, e.g. https://vault.vault.svc:8200 */
+  addr: string;
+  /** A static token (VAULT_TOKEN). With kubernetesAuth as well, it is used first and a login replaces it on a 403. */
+  token?: string;
+  /** Kubernetes auth: the JWT file is read at each login, because projected service-account tokens rotate. */
+  kubernetesAuth?: { role: string; jwtPath: string; mountPath?: string };
+  /** Already parsed strictly by config; only `true` can ever ask for unverified TLS. */
+  skipVerify: boolean;
+  /** Upper bound for each HTTP request, including reading its body. */
+  timeoutMs: number;
+}
+
+export type VaultErrorKind =
+  | 'CasMismatch'
+  | 'PermissionDenied'
+  | 'NotFound'
+  | 'BadRequest'
+  | 'Sealed'
+  | 'Standby'
+  | 'Unavailable'
+  | 'Timeout'
+  | 'ServerError'
+  | 'BadResponse'
+  | 'InvalidPath'
+  | 'Config';
+
+export class VaultError extends Error {
+  override readonly name = 'VaultError';
+
+  constructor(
+    readonly kind: VaultErrorKind,
+    /** What was attempted, e.g. "kvWrite secret/app/db": names only. */
+    readonly operation: string,
+    /** The HTTP status, when Vault answered at all. */
+    readonly status: number | undefined,
+    /** Vault's `errors` strings, redacted. */
+    readonly errors: readonly string[],
+    detail: string,
+  ) {
+    super(`Vault ${operation}: ${detail}`);
+  }
+}
+
+export const isCasMismatch = (error: unknown): boolean => error instanceof VaultError && error.kind === 'CasMismatch';
+
+export type VaultHealthStatus = 'active' | 'standby' | 'perf-standby' | 'dr-secondary' | 'sealed' | 'uninitialized';
+
+/** Vault's health as data: only `ok` (status 'active') means it will serve reads and writes. */
+export interface VaultHealth {
+  status: VaultHealthStatus;
+  ok: boolean;
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  version: string;
+  clusterName: string | undefined;
+}
+
+/** The documented field names are kept (snake_case) so they can be checked against Vault's API docs. */
+export interface KvVersionMetadata {
+  created_time: string;
+  deletion_time: string;
+  destroyed: boolean;
+  version: number;
+  custom_metadata: Record<string, string> | null;
+}
+
+export interface KvSecret {
+  /** null when this version was deleted or destroyed: the metadata still says which. */
+  data: Record<string, unknown> | null;
+  metadata: KvVersionMetadata;
+}
+
+export interface KvMetadata {
+  current_version: number;
+  oldest_version: number;
+  created_time: string;
+  updated_time: string;
+  cas_required: boolean;
+  max_versions: number;
+  custom_metadata: Record<string, string> | null;
+  versions: Record<string, { created_time: string; deletion_time: string; destroyed: boolean }>;
+}
+
+export interface VaultMount {
+  /** Without the trailing slash, as the kv* methods take it. */
+  path: string;
+  type: string;
+  /** options.version: '2' for KV version 2. */
+  version: string | undefined;
+}
+
+export interface VaultClient {
+  health(): Promise<VaultHealth>;
+  /** null when nothing was ever written at the path (or all of it was removed with its metadata). */
+  kvRead(mount: string, path: string, version?: number): Promise<KvSecret | null>;
+  /** `cas` 0 creates only; N updates only if N is the current version. A mismatch is a VaultError 'CasMismatch'. */
+  kvWrite(mount: string, path: string, data: Record<string, string>, cas: number): Promise<{ version: number }>;
+  kvMetadata(mount: string, path: string): Promise<KvMetadata | null>;
+  /** Names under a folder ('' is the mount's root); sub-folders end with '/'. Empty when there is nothing. */
+  kvList(mount: string, path?: string): Promise<string[]>;
+  mounts(): Promise<VaultMount[]>;
+}
+
+const nullableStringMap = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((v) => v ?? null);
+
+const versionMetadata = z.object({
+  created_time: z.string(),
+  deletion_time: z.string(),
+  destroyed: z.boolean(),
+  version: z.number().int(),
+  custom_metadata: nullableStringMap,
+});
+
+const schemas = {
+  errors: z.object({ errors: z.array(z.string()) }),
+  health: z.object({
+    initialized: z.boolean(),
+    sealed: z.boolean(),
+    standby: z.boolean(),
+    version: z.string(),
+    cluster_name: z.string().optional(),
+  }),
+  read: z.object({ data: z.object({ data: z.record(z.string(), z.unknown()).nullable(), metadata: versionMetadata }) }),
+  write: z.object({ data: z.object({ version: z.number().int().positive() }) }),
+  metadata: z.object({
+    data: z.object({
+      current_version: z.number().int(),
+      oldest_version: z.number().int(),
+      created_time: z.string(),
+      updated_time: z.string(),
+      cas_required: z.boolean(),
+      max_versions: z.number().int(),
+      custom_metadata: nullableStringMap,
+      versions: z.record(z.string(), z.object({ created_time: z.string(), deletion_time: z.string(), destroyed: z.boolean() })),
+    }),
+  }),
+  list: z.object({ data: z.object({ keys: z.array(z.string()) }) }),
+  mounts: z.object({
+    data: z.record(z.string(), z.object({ type: z.string(), options: z.record(z.string(), z.string()).nullish() })),
+  }),
+  login: z.object({ auth: z.object({ client_token: z.string().min(1) }) }),
+};
+
+/** sys/health's documented status codes. Anything else is not a health answer. */
+const HEALTH_BY_STATUS: Record<number, VaultHealthStatus> = {
+  200: 'active',
+  429: 'standby',
+  472: 'dr-secondary',
+  473: 'perf-standby',
+  474: 'standby',
+  501: 'uninitialized',
+  503: 'sealed',
+};
+
+const CAS_MISMATCH = 'check-and-set parameter did not match the current version';
+
+/** Strings shorter than this are not searched for: they would match everywhere and garble every message. */
+const MIN_REDACTED_LENGTH = 4;
+
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= MIN_REDACTED_LENGTH) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+interface Reply {
+  status: number;
+  json: unknown;
+}
+
+/**
+ * Validates a mount or secret path and percent-encodes it segment by segment. Dot segments, empty segments and
+ * absolute paths are refused before any request: fetch would resolve `..` itself and reach another path.
+ */
+function encodePath(operation: string, what: string, value: string, allow: { empty?: boolean; trailingSlash?: boolean } = {}): string {
+  const invalid = (why: string) => new VaultError('InvalidPath', operation, undefined, [], `invalid ${what} ${JSON.stringify(value.slice(0, 120))}: ${why}`);
+  if (value === '') {
+    if (allow.empty) return '';
+    throw invalid('empty');
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid('control character');
+  const folder = allow.trailingSlash === true && value.endsWith('/');
+  const segments = (folder ? value.slice(0, -1) : value).split('/');
+  if (segments.some((s) => s === '')) throw invalid('empty segment or absolute path');
+  if (segments.some((s) => s === '.' || s === '..')) throw invalid("'.' or '..' segment");
+  return segments.map(encodeURIComponent).join('/') + (folder ? '/' : '');
+}
+
+/** An operation's name for messages: the caller's mount and path, shortened and made printable. */
+function named(verb: string, mount: string, path: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `${verb} ${`${mount}/${path}`.slice(0, 200).replace(/[\u0000-\u001f\u007f]/g, '?')}`;
+}
+
+function classify(status: number, errors: readonly string[]): VaultErrorKind {
+  if (status >= 300 && status < 400) return 'Standby'; // a standby redirecting to the active node
+  if (status === 400) return errors.some((e) => e.includes(CAS_MISMATCH)) ? 'CasMismatch' : 'BadRequest';
+  if (status === 403) return 'PermissionDenied';
+  if (status === 404) return 'NotFound';
+  if (status === 503) {
+    if (errors.some((e) => /sealed/i.test(e))) return 'Sealed';
+    if (errors.some((e) => /standby/i.test(e))) return 'Standby';
+    return 'Unavailable';
+  }
+  return status >= 500 ? 'ServerError' : 'BadRequest';
+}
+
+export function createVaultClient(options: VaultClientOptions): VaultClient {
+  const configError = (detail: string) => new VaultError('Config', 'client setup', undefined, [], detail);
+  let base: URL;
+  try {
+    base = new URL(options.addr);
+  } catch {
+    throw configError('addr is not a URL');
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw configError('addr must be http:// or https://');
+  // Global fetch can only skip certificate checks through an undici Agent, and undici is not a dependency:
+  // refuse plainly rather than fall back to checking (surprising) or to a process-wide switch (dangerous).
+  if (options.skipVerify && base.protocol === 'https:') throw configError('skipVerify=true is not supported yet (needs undici); use a CA bundle');
+  if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0) throw configError('timeoutMs must be a positive integer');
+  if (options.token === undefined && options.kubernetesAuth === undefined) throw configError('a token or kubernetesAuth is required');
+  const k8s = options.kubernetesAuth;
+  const loginPath = k8s === undefined ? '' : `auth/${encodePath('client setup', 'mountPath', k8s.mountPath ?? 'kubernetes')}/login`;
+  const root = base.href.replace(/\/+$/, '');
+
+  let token = options.token;
+  let jwt: string | undefined;
+  let reauth: Promise<void> | undefined;
+
+  const sensitive = (extra: readonly string[] = []): string[] => [token, jwt, ...extra].filter((s): s is string => s !== undefined);
+
+  const failure = (operation: string, reply: Reply, secrets: readonly string[] = []): VaultError => {
+    const parsed = schemas.errors.safeParse(reply.json);
+    const errors = (parsed.success ? parsed.data.errors : []).map((e) => redact(e, sensitive(secrets)).slice(0, 500));
+    const kind = classify(reply.status, errors);
+    const detail = kind === 'Standby' && reply.status < 400 ? 'redirected to another node (not followed)' : errors.join('; ') || 'no error text';
+    return new VaultError(kind, operation, reply.status, errors, `${reply.status} ${detail}`);
+  };
+
+  const parseOk = <T>(operation: string, schema: z.ZodType<T>, reply: Reply): T => {
+    const parsed = schema.safeParse(reply.json);
+    if (parsed.success) return parsed.data;
+    // The issue path names the offending field; the issue message is left out in case it quotes a value.
+    const where = parsed.error.issues[0]?.path.join('.') ?? '';
+    throw new VaultError('BadResponse', operation, reply.status, [], `unexpected response shape${where === '' ? '' : ` at ${where}`}`);
+  };
+
+  /** One HTTP exchange, bounded by timeoutMs. Redirects are never followed: they would carry the token elsewhere. */
+  const exchange = async (operation: string, method: string, apiPath: string, auth: string | undefined, body?: unknown): Promise<Reply> => {
+    const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+    if (auth !== undefined) headers['X-Vault-Token'] = auth;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    try {
+      const response = await fetch(`${root}/v1/${apiPath}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, json };
+    } catch (error) {
+      const name = (error as { name?: unknown }).name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new VaultError('Timeout', operation, undefined, [], `no answer within ${options.timeoutMs} ms`);
+      }
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      throw new VaultError('Unavailable', operation, undefined, [], `unreachable${typeof code === 'string' ? ` (${code})` : ''}`);
+    }
+  };
+
+  const login = async (auth: NonNullable<VaultClientOptions['kubernetesAuth']>): Promise<void> => {
+    const operation = `login ${loginPath}`;
+    try {
+      jwt = (await readFile(auth.jwtPath, 'utf8')).trim();
+    } catch (error) {
+      throw new VaultError('Config', operation, undefined, [], `cannot read the service-account JWT file (${(error as { code?: string }).code ?? 'error'})`);
+    }
+    const reply = await exchange(operation, 'POST', loginPath, undefined, { role: auth.role, jwt });
+    if (reply.status !== 200) throw failure(operation, reply);
+    token = parseOk(operation, schemas.login, reply).auth.client_token;
+  };
+
+  const renewSelf = async (): Promise<void> => {
+    const operation = 'renew-self';
+    const reply = await exchange(operation, 'POST', 'auth/token/renew-self', token, {});
+    if (reply.status !== 200) throw failure(operation, reply);
+  };
+
+  /** Single-flight: concurrent 403s share one login; a 403 on a token already replaced just retries. */
+  const reauthenticate = (stale: string | undefined): Promise<void> => {
+    if (token !== stale) return Promise.resolve();
+    reauth ??= (k8s === undefined ? renewSelf() : login(k8s)).finally(() => {
+      reauth = undefined;
+    });
+    return reauth;
+  };
+
+  /**
+   * An authenticated call. A 403 (Vault says the same for an expired, revoked or unknown token) triggers exactly one
+   * renewal or re-login and exactly one retry; a second 403, or a failed re-login, is the caller's error.
+   */
+  const call = async (operation: string, method: string, apiPath: string, body?: unknown): Promise<Reply> => {
+    if (token === undefined) await reauthenticate(undefined);
+    const used = token;
+    const first = await exchange(operation, method, apiPath, used, body);
+    if (first.status !== 403) return first;
+    await reauthenticate(used);
+    return exchange(operation, method, apiPath, token, body);
+  };
+
+  return {
+    async health() {
+      const operation = 'health';
+      const reply = await exchange(operation, 'GET', 'sys/health', undefined);
+      const status = HEALTH_BY_STATUS[reply.status];
+      if (status === undefined) throw failure(operation, reply);
+      const body = parseOk(operation, schemas.health, reply);
+      return {
+        status,
+        ok: status === 'active',
+        initialized: body.initialized,
+        sealed: body.sealed,
+        standby: body.standby,
+        version: body.version,
+        clusterName: body.cluster_name,
+      };
+    },
+
+    async kvRead(mount, path, version) {
+      const operation = named('kvRead', mount, path);
+      if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new VaultError('BadRequest', operation, undefined, [], 'version must be a positive integer');
+      const query = version === undefined ? '' : `?version=${version}`;
+      const reply = await call(operation, 'GET', `${encodePath(operation, 'mount', mount)}/data/${encodePath(operation, 'path', path)}${query}`);
+      if (reply.status === 200) return parseOk(operation, schemas.read, reply).data;
+      if (reply.status === 404) {
+        // A deleted or destroyed version is a 404 that still carries its metadata; a plain 404 has none.
+        const deleted = schemas.read.safeParse(reply.json);
+        return deleted.success ? deleted.data.data : null;
+      }
+      throw failure(operation, reply);
+    },
+
+    async kvWrite(mount, path, data, cas) {
+      const operation = named('kvWrite', mount, path);
+      if (!Number.isInteger(cas) || cas < 0) throw new VaultError('BadRequest', operation, undefined, [], 'cas must be an integer >= 0');
+      const bad = Object.keys(data).find((key) => typeof data[key] !== 'string');
+      if (bad !== undefined) throw new VaultError('BadRequest', operation, undefined, [], `the value of ${JSON.stringify(bad)} is not a string`);
+      const apiPath = `${encodePath(operation, 'mount', mount)}/data/${encodePath(operation, 'path', path)}`;
+      const values = Object.values(data);
+      const reply = await call(operation, 'POST', apiPath, { data, options: { cas } });
+      if (reply.status !== 200) throw failure(operation, reply, values);
+      return { version: parseOk(operation, schemas.write, reply).data.version };
+    },
+
+    async kvMetadata(mount, path) {
+      const operation = named('kvMetadata', mount, path);
+      const reply = await call(operation, 'GET', `${encodePath(operation, 'mount', mount)}/metadata/${encodePath(operation, 'path', path)}`);
+      if (reply.status === 404) return null;
+      if (reply.status !== 200) throw failure(operation, reply);
+      return parseOk(operation, schemas.metadata, reply).data;
+    },
+
+    async kvList(mount, path = '') {
+      const operation = named('kvList', mount, path);
+      const folder = encodePath(operation, 'path', path, { empty: true, trailingSlash: true });
+      // GET ?list=true rather than the LIST verb, as Vault's own Go client does: proxies may refuse unknown methods.
+      const reply = await call(operation, 'GET', `${encodePath(operation, 'mount', mount)}/metadata/${folder}?list=true`);
+      if (reply.status === 404) return [];
+      if (reply.status !== 200) throw failure(operation, reply);
+      return parseOk(operation, schemas.list, reply).data.keys;
+    },
+
+    async mounts() {
+      const operation = 'mounts';
+      const reply = await call(operation, 'GET', 'sys/mounts');
+      if (reply.status !== 200) throw failure(operation, reply);
+      const table = parseOk(operation, schemas.mounts, reply).data;
+      return Object.entries(table).map(([path, entry]) => ({ path: path.replace(/\/$/, ''), type: entry.type, version: entry.options?.version }));
+    },
+  };
+}
