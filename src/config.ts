@@ -43,7 +43,6 @@ const schema = z.object({
   CARBON_USER: slackId('UW').default('U0OPERATOR'),
   CARBON_CHANNEL: slackId('CGD').default('C0INCIDENT'),
 
-  DEVSTACK_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   DEMO_POD_READY_DELAY_MS: positiveInt(1500),
 });
 

@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { ADMIN_URL } from '../support/postgres.js';
 
 /**
  * The integration tier runs against real servers. If one is missing the run fails here, loudly,
  * with what to do: a test never skips silently because a dependency is down.
  */
 export default async function globalSetup(): Promise<void> {
+  // Jest loads this file outside its module mapper, so it cannot import test/support: same default as there.
+  const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {

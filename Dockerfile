@@ -1,0 +1,21 @@
+# carbon-ops image: build with the full toolchain, run with production dependencies only.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY catalogue ./catalogue
+COPY policy ./policy
+USER 10001:10001
+ENTRYPOINT ["node", "bin/carbon.js"]
+CMD ["bot"]

@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [key: string]: unknown;
+}
+
+const dir = 'manifests/bot';
+const objects: K8sObject[] = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .flatMap((f) =>
+    parseAllDocuments(readFileSync(`${dir}/${f}`, 'utf8')).map((doc) => {
+      expect(doc.errors).toEqual([]);
+      return doc.toJS() as K8sObject;
+    }),
+  );
+
+const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+
+describe('the bot manifests', () => {
+  it('are well-formed objects', () => {
+    expect(objects.length).toBeGreaterThanOrEqual(8);
+    for (const o of objects) {
+      expect(o.apiVersion).toMatch(/^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1)$/);
+      expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+  });
+
+  it('run bot and worker non-root, read-only, with probes and resources', () => {
+    const deployments = byKind('Deployment') as unknown as { metadata: { name: string }; spec: { template: { spec: any } } }[];
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['carbon-bot', 'carbon-worker']);
+    for (const d of deployments) {
+      const pod = d.spec.template.spec;
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(pod.serviceAccountName).toBe('carbon-ops');
+      for (const c of pod.containers) {
+        expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+        expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+        expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+        expect(c.resources.requests).toBeDefined();
+        expect(c.resources.limits).toBeDefined();
+      }
+    }
+  });
+
+  it('grant least privilege: no wildcards, no secrets, no write verbs', () => {
+    const rules = [...byKind('ClusterRole'), ...byKind('Role')].flatMap((r) => (r as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules);
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) expect(value).not.toContain('*');
+      expect(rule.resources).not.toContain('secrets');
+      for (const verb of rule.verbs) expect(['get', 'list', 'watch']).toContain(verb);
+    }
+  });
+
+  it('hold no secret values', () => {
+    for (const secret of byKind('Secret') as unknown as { stringData?: Record<string, string>; data?: Record<string, string> }[]) {
+      expect(Object.values({ ...secret.stringData, ...secret.data }).every((v) => v === '')).toBe(true);
+    }
+  });
+});
