@@ -4,7 +4,7 @@ import { isUserError } from '../errors.js';
 import type { Chat } from '../integrations/slack.js';
 import type { JobData } from '../jobs/job.js';
 import type { CommandQueue } from '../jobs/queue.js';
-import { isJobCommand } from '../jobs/registry.js';
+import { jobNameFor } from '../jobs/registry.js';
 import type { Logger } from '../log.js';
 import type { Actor, Policy } from '../policy/policy.js';
 import { queued, refusal, usage } from '../reports/status.js';
@@ -55,9 +55,9 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
     return { kind: 'denied', message: decision.reason };
   }
 
-  if (!isJobCommand(command)) {
+  if (jobNameFor(command) === undefined) {
     try {
-      await whisper({ text: helpText(command.topic) });
+      await whisper({ text: helpText(command.name === 'help' ? command.topic : undefined) });
     } catch (error) {
       if (!isUserError(error)) throw error;
       await whisper(usage(error.message));

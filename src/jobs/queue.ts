@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from './job.js';
-import { jobFor } from './registry.js';
+import { jobFor, jobNameFor } from './registry.js';
 
 /** The job queue as the bot sees it: enqueue, deduplicate, nothing else. */
 export class CommandQueue {
@@ -19,9 +19,10 @@ export class CommandQueue {
    * with the same id, so a retried Slack request or a double click cannot start the work twice.
    */
   async enqueue(data: JobData, jobId?: string): Promise<string> {
-    const definition = jobFor(data.command.name);
-    if (definition === undefined) throw new Error(`No job runs the command ${data.command.name}`);
-    const job = await this.queue.add(data.command.name, data, {
+    const name = jobNameFor(data.command);
+    const definition = name === undefined ? undefined : jobFor(name);
+    if (name === undefined || definition === undefined) throw new Error(`No job runs the command ${data.command.name}`);
+    const job = await this.queue.add(name, data, {
       ...(jobId !== undefined ? { jobId } : {}),
       attempts: definition.attempts,
       backoff: { type: 'exponential', delay: 2_000 },

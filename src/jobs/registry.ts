@@ -2,14 +2,25 @@ import type { Command } from '../commands/index.js';
 import { healthReport } from './health-report.js';
 import type { JobDefinition } from './job.js';
 
-/** The commands a worker runs, by command name. A command not listed here is answered by the handler itself. */
+/** Every job a worker runs, by job name (the BullMQ job name). */
 export const JOBS = {
-  health: healthReport,
-} as const satisfies Partial<{ [N in Command['name']]: JobDefinition<Extract<Command, { name: N }>> }>;
+  'health-report': healthReport,
+} satisfies Record<string, JobDefinition<never>>;
 
 export type JobName = keyof typeof JOBS;
 
-export const isJobCommand = (command: Command): command is Extract<Command, { name: JobName }> => command.name in JOBS;
+/**
+ * Which job runs a command; undefined for commands the handler answers itself (help).
+ * One table, so a new command is routed here and nowhere else.
+ */
+export function jobNameFor(command: Command): JobName | undefined {
+  switch (command.name) {
+    case 'health':
+      return 'health-report';
+    default:
+      return undefined;
+  }
+}
 
 export function jobFor(name: string): JobDefinition | undefined {
   return (JOBS as Record<string, JobDefinition | undefined>)[name];
