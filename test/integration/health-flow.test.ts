@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { WebClient } from '@slack/web-api';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadCatalogue } from '../../src/catalogue.js';
+import { loadConfig } from '../../src/config.js';
+import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
+import { checkMessage } from '../../src/devstack/slack/block-limits.js';
+import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
+import { startSlackApp, type SlackApp } from '../../src/handlers/slack-app.js';
+import { Kube } from '../../src/integrations/kubernetes.js';
+import { createPool } from '../../src/integrations/postgres.js';
+import { redisConnection } from '../../src/integrations/redis.js';
+import { slackChat } from '../../src/integrations/slack.js';
+import { CommandQueue } from '../../src/jobs/queue.js';
+import { startWorker } from '../../src/jobs/worker.js';
+import { silentLogger } from '../../src/log.js';
+import { loadPolicy } from '../../src/policy/policy.js';
+import { Store } from '../../src/store/index.js';
+import { freshDatabase } from '../support/postgres.js';
+
+/**
+ * The whole path on real parts: a signed Slack request → Bolt → policy → BullMQ on a real Redis →
+ * a worker → the Kubernetes stand-in → PostgreSQL → chat.update on the Slack stand-in.
+ */
+const SECRET = 'test-signing-secret';
+const log = silentLogger();
+
+let demo: DemoCluster;
+let slack: SlackStandin;
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let store: Store;
+let queue: CommandQueue;
+let bot: SlackApp;
+let worker: Worker;
+const connections: Redis[] = [];
+let eventsUrl: string;
+
+beforeAll(async () => {
+  const config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: '1500' });
+  demo = await startDemoCluster({});
+  slack = await startSlackStandin({ botToken: 'xoxb-test' });
+  db = await freshDatabase();
+  store = new Store(createPool(db.url));
+  await store.migrate();
+
+  const queueName = `test-health-${randomBytes(4).toString('hex')}`;
+  const producer = redisConnection(config.REDIS_URL, 'producer');
+  const workerConnection = redisConnection(config.REDIS_URL, 'worker');
+  connections.push(producer, workerConnection);
+  queue = new CommandQueue(queueName, producer);
+
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(demo.kubeconfigYaml());
+  const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 50 });
+  const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
+  const catalogue = await loadCatalogue('catalogue/services.yaml');
+  worker = startWorker(
+    { config, log, kube, cluster: { name: demo.clusterName, simulated: true }, store, catalogue, chat },
+    { queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 100 },
+  );
+
+  bot = await startSlackApp({
+    botToken: 'xoxb-test',
+    signingSecret: SECRET,
+    apiUrl: slack.url,
+    port: 0,
+    log,
+    checks: { redis: () => queue.ping(), postgres: () => store.ping() },
+    dispatch: { policy: await loadPolicy('policy/policy.example.yaml'), queue },
+  });
+  eventsUrl = `http://127.0.0.1:${(bot.server.address() as { port: number }).port}/slack/events`;
+});
+
+afterAll(async () => {
+  await bot?.close();
+  await worker?.close();
+  await queue?.queue.obliterate({ force: true }).catch(() => undefined);
+  await queue?.close();
+  for (const c of connections) c.disconnect();
+  await store?.close();
+  await db?.drop();
+  await slack?.close();
+  await demo?.close();
+});
+
+type Fields = Parameters<typeof sendSlashCommand>[2];
+const slash = (text: string, user = 'U0VIEWER', extra: Partial<Fields> = {}) =>
+  sendSlashCommand(eventsUrl, SECRET, { text, user_id: user, channel_id: 'C0GENERAL', channel_name: 'general', ...extra });
+/** Requests that got through start with a post: a message or a whisper. */
+const posts = () => slack.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.postEphemeral').length;
+
+const finalMessage = (predicate: (text: string) => boolean) =>
+  slack.waitFor(() => slack.messages('C0GENERAL').find((m) => predicate(m.text ?? '')), 20_000);
+
+describe('/carbon health end to end', () => {
+  it('acks at once, posts "queued", then edits it into the measured report', async () => {
+    const response = await slash('health');
+    expect(response.status).toBe(200);
+    const report = await finalMessage((t) => t.startsWith('Platform health'));
+    expect(report.text).toContain('Platform health 76.6% (118 of 154 pods ready)');
+    expect(report.text).toContain('[simulated demo cluster]');
+    expect(report.updates).toBeGreaterThanOrEqual(1); // queued → progress → report, by chat.update
+    expect(checkMessage({ text: report.text, blocks: report.blocks })).toBeUndefined();
+    const blocksText = JSON.stringify(report.blocks);
+    expect(blocksText).toContain('Simulated');
+    expect(blocksText).toMatch(/dolphinscheduler\s+data-platform\s+5\/6/);
+
+    const { rows } = await store.pool.query('SELECT pods_ready, pods_total, pods_succeeded, health_pct, simulated FROM health_snapshots');
+    expect(rows).toEqual([expect.objectContaining({ pods_ready: 118, pods_total: 154 + Number(rows[0].pods_succeeded), health_pct: '76.6', simulated: true })]);
+  });
+
+  it('enqueues a command once when Slack retries it', async () => {
+    const before = posts();
+    const fields = { text: 'health --namespace kafka', user_id: 'U0VIEWER', channel_id: 'C0GENERAL', trigger_id: 'trigger-retry' };
+    const first = await sendSlashCommand(eventsUrl, SECRET, fields);
+    const retry = await sendSlashCommand(eventsUrl, SECRET, fields, { retryNum: 1 });
+    const again = await sendSlashCommand(eventsUrl, SECRET, fields, { retryNum: 2, retryReason: 'http_error' });
+    expect([first.status, retry.status, again.status]).toEqual([200, 200, 200]);
+    await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text?.startsWith('Platform health') && JSON.stringify(m.blocks).includes('namespace kafka')), 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts() - before).toBe(1);
+    expect(await queue.queue.getJobCounts('completed', 'active', 'waiting', 'failed')).toMatchObject({ active: 0, waiting: 0 });
+  });
+
+  it('refuses bad signatures and skewed timestamps with 401, enqueuing nothing', async () => {
+    const before = posts();
+    const now = Math.floor(Date.now() / 1000);
+    const fields = { text: 'health', user_id: 'U0VIEWER', channel_id: 'C0GENERAL' };
+    expect((await sendSlashCommand(eventsUrl, SECRET, fields, { badSignature: true })).status).toBe(401);
+    expect((await sendSlashCommand(eventsUrl, SECRET, fields, { noSignature: true })).status).toBe(401);
+    expect((await sendSlashCommand(eventsUrl, SECRET, fields, { timestampSec: now - 301 })).status).toBe(401);
+    expect((await sendSlashCommand(eventsUrl, SECRET, fields, { timestampSec: now + 301 })).status).toBe(401);
+    expect((await sendSlashCommand(eventsUrl, SECRET, fields, { timestampSec: now + 200 })).status).toBe(200); // within the window
+    await slack.waitFor(() => (posts() > before ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts() - before).toBe(1);
+  });
+
+  it('answers a usage error and a denial only to the requester', async () => {
+    await slash('helth', 'U0VIEWER');
+    await slash('health --namespace "$(rm -rf /)"', 'U0VIEWER');
+    await slash('health', 'U0STRANGER');
+    const whispers = await slack.waitFor(() => {
+      const list = slack.ephemerals('C0GENERAL');
+      return list.length >= 3 ? list : undefined;
+    });
+    const texts = whispers.map((w) => w.text);
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('Unknown command `helth`'),
+        expect.stringContaining('is not a valid Kubernetes name'),
+        expect.stringContaining('needs the viewer role; you have no carbon-ops role'),
+      ]),
+    );
+  });
+
+  it('tells the user about an unknown namespace, after checking the cluster', async () => {
+    await slash('health --namespace no-such-namespace', 'U0VIEWER');
+    const message = await finalMessage((t) => t.includes('no-such-namespace') && t.startsWith('❌'));
+    expect(message.text).toBe('❌ Namespace `no-such-namespace` does not exist in 254carbon-demo.');
+  });
+
+  it('fails with a clear message within a bounded time when the Kubernetes API hangs', async () => {
+    demo.kube.faults.hang = true;
+    try {
+      const started = Date.now();
+      await slash('health --namespace monitoring', 'U0VIEWER');
+      const message = await finalMessage((t) => t.startsWith('❌') && t.includes('did not answer'));
+      expect(message.text).toMatch(/The Kubernetes API at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.5 s/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      demo.kube.faults.hang = false;
+    }
+  });
+});
+
+describe('readiness and a dead Redis', () => {
+  it('keeps serving /healthz and tells the user when the queue is unreachable', async () => {
+    const deadRedis = redisConnection('redis://127.0.0.1:1', 'producer');
+    const deadQueue = new CommandQueue('dead', deadRedis);
+    const lonely = await startSlackApp({
+      botToken: 'xoxb-test',
+      signingSecret: SECRET,
+      apiUrl: slack.url,
+      port: 0,
+      log,
+      checks: { redis: () => deadQueue.ping(), postgres: () => store.ping() },
+      dispatch: { policy: await loadPolicy('policy/policy.example.yaml'), queue: deadQueue },
+    });
+    try {
+      const base = `http://127.0.0.1:${(lonely.server.address() as { port: number }).port}`;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ ready: false, checks: { postgres: 'ok' } });
+      const before = slack.ephemerals('C0GENERAL').length;
+      const response = await sendSlashCommand(`${base}/slack/events`, SECRET, { text: 'health', user_id: 'U0VIEWER', channel_id: 'C0GENERAL' });
+      expect(response.status).toBe(200);
+      const whisper = await slack.waitFor(() => slack.ephemerals('C0GENERAL').slice(before).find((w) => w.text.includes('job queue')));
+      expect(whisper.text).toContain('cannot reach its job queue (Redis) right now, so nothing was started');
+      expect(slack.messages('C0GENERAL').some((m) => m.text?.includes('Queued') && m.updates === 0)).toBe(false);
+    } finally {
+      await lonely.close();
+      await deadQueue.close().catch(() => undefined);
+      deadRedis.disconnect();
+    }
+  });
+});
