@@ -1,15 +1,18 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { approve, deny, type ApproveCommand, type DenyCommand } from './approve.js';
+import { audit, type AuditCommand } from './audit.js';
 import { health, type HealthCommand } from './health.js';
 import { help, type HelpCommand } from './help.js';
-import { shown, type CommandSpec } from './spec.js';
+import { restart, type RestartCommand } from './restart.js';
+import { shown, type CommandRules, type CommandSpec, type CommandSummary } from './spec.js';
 import { tokenize } from './tokenize.js';
 
-export type Command = HelpCommand | HealthCommand;
+export type Command = HelpCommand | HealthCommand | RestartCommand | ApproveCommand | DenyCommand | AuditCommand;
 export type CommandName = Command['name'];
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly CommandSpec<Command>[] = [health, help] as CommandSpec<Command>[];
+export const COMMANDS: readonly CommandSpec<Command>[] = [health, restart, approve, deny, audit, help] as CommandSpec<Command>[];
 
 /** Slack caps slash-command text at about 4,000 characters; nothing legitimate comes close to this. */
 export const MAX_COMMAND_LENGTH = 1000;
@@ -26,7 +29,12 @@ export function parse(text: string): Command {
   if (text.length > MAX_COMMAND_LENGTH) {
     throw new UsageError(`That command is ${text.length} characters long; the limit is ${MAX_COMMAND_LENGTH}. Try \`/carbon help\`.`);
   }
-  const [verb, ...rest] = tokenize(text);
+  return parseWords(tokenize(text));
+}
+
+/** Already split words → a typed command, or a UsageError (the mention form splits its own words). */
+export function parseWords(words: readonly string[]): Command {
+  const [verb, ...rest] = words;
   if (verb === undefined) return { name: 'help' };
   const spec = findSpec(verb.toLowerCase());
   if (spec === undefined) {
@@ -39,6 +47,16 @@ export function parse(text: string): Command {
     throw new UsageError(`${argumentProblem(error)} Usage: \`/carbon ${spec.usage}\``);
   }
   return spec.build(parsed);
+}
+
+/** The spec's checks against the rules (the catalogue), before anything is queued; throws a UsageError. */
+export function checkCommand(command: Command, rules: CommandRules): void {
+  findSpec(command.name)?.check?.(command, rules);
+}
+
+/** The command as the audit trail records it: a canonical line built from the parsed command, never the raw text. */
+export function describeCommand(command: Command): CommandSummary {
+  return findSpec(command.name)?.describe?.(command) ?? { line: command.name };
 }
 
 /** parseArgs' messages mention `--help`-style CLI details; restate them in our words, with the culprit. */

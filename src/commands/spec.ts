@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import type { Catalogue } from '../catalogue.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -13,6 +14,24 @@ export interface CommandSpec<C extends { name: string } = { name: string }> {
   examples: string[];
   options?: ParseArgsConfig['options'];
   build(args: ParsedArgs): C;
+  /**
+   * Checks against the deployment's rules (e.g. a service name against the catalogue), still before any
+   * call to the cluster; throws a UsageError. Pure given the rules.
+   */
+  check?(command: C, rules: CommandRules): void;
+  /** How the command reads in the audit trail: a canonical line (never the raw text), its target and reason. */
+  describe?(command: C): CommandSummary;
+}
+
+/** The static rules a command is checked against before it is queued. */
+export interface CommandRules {
+  catalogue: Catalogue;
+}
+
+export interface CommandSummary {
+  line: string;
+  target?: string;
+  reason?: string;
 }
 
 export interface ParsedArgs {
@@ -26,6 +45,16 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function dnsLabel(value: string, what: string): string {
   if (value.length > 63 || !DNS_LABEL.test(value)) {
     throw new UsageError(`${what} \`${shown(value)}\` is not a valid Kubernetes name (lowercase letters, digits and '-', at most 63).`);
+  }
+  return value;
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Deployment and StatefulSet names: an RFC 1123 subdomain (labels joined by dots, at most 253). */
+export function dnsSubdomain(value: string, what: string): string {
+  if (value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    throw new UsageError(`${what} \`${shown(value)}\` is not a valid Kubernetes name (lowercase letters, digits, '-' and '.').`);
   }
   return value;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { helpText, MAX_COMMAND_LENGTH, parse } from '../../src/commands/index.js';
+import { COMMANDS, helpText, MAX_COMMAND_LENGTH, parse } from '../../src/commands/index.js';
 import { tokenize } from '../../src/commands/tokenize.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -56,10 +56,11 @@ describe('parse', () => {
           fc.string(),
           fc.string({ unit: 'grapheme' }),
           fc.string({ unit: fc.constantFrom('health', 'help', ' ', '-', '-n', '"', "'", '“', '$(', ';', '\n', 'kafka', '--namespace', '--', '=') }),
+          fc.string({ unit: fc.constantFrom('restart', 'approve', 'deny', 'audit', ' ', 'trino', ',', 'deployment/', 'sts/', 'x', '-n', '--reason', '--since', '24h', '--user', 'U0A', '"', '\u0000', 'k7m2p9xq') }),
         ), (text) => {
         try {
           const command = parse(text);
-          expect(['health', 'help']).toContain(command.name);
+          expect(COMMANDS.map((c) => c.name)).toContain(command.name);
         } catch (error) {
           expect(error).toBeInstanceOf(UsageError);
         }
