@@ -1,13 +1,19 @@
 import type { Pool } from '../integrations/postgres.js';
+import { AuditLog } from './audit-log.js';
 import { HealthSnapshots } from './health-snapshots.js';
 import { migrate } from './migrate.js';
+import { RestartRequests } from './restart-requests.js';
 
 /** The bot's PostgreSQL: one repository per concern over a shared pool. */
 export class Store {
   readonly health: HealthSnapshots;
+  readonly audit: AuditLog;
+  readonly restarts: RestartRequests;
 
   constructor(readonly pool: Pool) {
     this.health = new HealthSnapshots(pool);
+    this.audit = new AuditLog(pool);
+    this.restarts = new RestartRequests(pool, this.audit);
   }
 
   migrate(): Promise<number[]> {

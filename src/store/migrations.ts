@@ -60,4 +60,80 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX benchmark_runs_kind_key_time ON benchmark_runs (kind, params_key, started_at DESC);
     `,
   },
+  {
+    version: 3,
+    name: 'audit log',
+    // Append-only: a trigger refuses UPDATE, DELETE and TRUNCATE for every role, the application's
+    // included. One row per attempt or step (asked, denied, approved, started, succeeded, …).
+    sql: `
+      CREATE TABLE audit_log (
+        id           bigserial PRIMARY KEY,
+        at           timestamptz NOT NULL DEFAULT clock_timestamp(),
+        actor        text NOT NULL,               -- Slack user ID, never a display name
+        channel      text,                        -- Slack channel ID
+        action       text NOT NULL,               -- the command: restart, approve, deny, health, …
+        command      text NOT NULL,               -- canonical command line, built from the parsed command
+        target       text,                        -- e.g. data-platform/deployment/trino-coordinator
+        reason       text,
+        approver     text,                        -- the second person (approve or deny)
+        outcome      text NOT NULL CHECK (outcome IN
+                       ('denied', 'refused', 'requested', 'approved', 'rejected', 'expired', 'started', 'succeeded', 'failed')),
+        detail       text,
+        request_id   text,
+        job_id       text,
+        thread_link  text,
+        cluster      text
+      );
+      CREATE INDEX audit_log_at ON audit_log (at DESC);
+      CREATE INDEX audit_log_target ON audit_log (target, at DESC) WHERE target IS NOT NULL;
+      CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_log is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+      END $$;
+      CREATE TRIGGER audit_log_no_update_delete BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+      CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+    `,
+  },
+  {
+    version: 4,
+    name: 'restart requests',
+    // A restart from request to end. The partial unique index allows one open request per workload:
+    // at most one restart of a workload at a time, across every bot and worker process.
+    sql: `
+      CREATE TABLE restart_requests (
+        id                 text PRIMARY KEY,
+        origin_job         text NOT NULL UNIQUE,   -- the job that planned it: a retried job finds its request
+        created_at         timestamptz NOT NULL DEFAULT now(),
+        expires_at         timestamptz NOT NULL,
+        cluster            text NOT NULL,
+        namespace          text NOT NULL,
+        kind               text NOT NULL CHECK (kind IN ('deployment', 'statefulset')),
+        name               text NOT NULL,
+        service            text,
+        reason             text NOT NULL,
+        requested_by       text NOT NULL,
+        channel            text NOT NULL,
+        thread_ts          text NOT NULL,          -- the Slack thread everything is posted in
+        status_ts          text NOT NULL,          -- the message that shows the request's state
+        plan_ts            text,                   -- the plan with the Approve and Deny buttons
+        plan               jsonb NOT NULL,
+        approvals_required integer NOT NULL CHECK (approvals_required >= 0),
+        approved_by        text[] NOT NULL DEFAULT '{}',
+        decided_by         text,
+        decided_at         timestamptz,
+        state              text NOT NULL CHECK (state IN
+                             ('pending', 'approved', 'running', 'succeeded', 'failed', 'rejected', 'expired')),
+        restarted_at       text,                   -- the annotation value, recorded before the patch is sent
+        started_at         timestamptz,
+        finished_at        timestamptz,
+        job_id             text,
+        result             text
+      );
+      CREATE UNIQUE INDEX restart_requests_one_open ON restart_requests (cluster, namespace, kind, name)
+        WHERE state IN ('pending', 'approved', 'running');
+      CREATE INDEX restart_requests_pending_expiry ON restart_requests (expires_at) WHERE state = 'pending';
+    `,
+  },
 ];
