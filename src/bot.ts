@@ -13,7 +13,7 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
     throw new ConfigError('Invalid settings for `carbon bot`: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).');
   }
   const closer = new Closer();
-  const { policy } = await loadRules(config);
+  const { policy, catalogue } = await loadRules(config);
   const store = await openStore(config, log, closer);
   const redis = redisConnection(config.REDIS_URL, 'producer');
   closer.add(async () => redis.disconnect());
@@ -27,7 +27,7 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
     port: config.PORT,
     log,
     checks: { redis: () => queue.ping(), postgres: () => store.value.ping() },
-    dispatch: { policy, queue },
+    dispatch: { policy, catalogue, queue, store: store.value },
   });
   closer.add(() => slack.close());
   log.info({ port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description }, 'bot started');

@@ -43,6 +43,11 @@ const schema = z.object({
   CARBON_USER: slackId('UW').default('U0OPERATOR'),
   CARBON_CHANNEL: slackId('CGD').default('C0INCIDENT'),
 
+  RESTART_APPROVAL_EXPIRY_MIN: positiveInt(15),
+  RESTART_ROLLOUT_TIMEOUT_SEC: positiveInt(900),
+  RESTART_POLL_MS: positiveInt(1000),
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+
   DEMO_POD_READY_DELAY_MS: positiveInt(1500),
 });
 

@@ -1,9 +1,21 @@
+import type { Message } from './reports/message.js';
+
 /**
  * A problem the user can fix: its message is shown verbatim and the job is never retried.
  * Every other error is internal: logged with its job id and shown only as "internal error, job N".
  */
 export class UserError extends Error {
   override readonly name = 'UserError';
+}
+
+/** A UserError that comes with its whole report (Block Kit), e.g. a failed rollout with its pods and events. */
+export class ReportedFailure extends UserError {
+  constructor(
+    message: string,
+    readonly report: Message,
+  ) {
+    super(message);
+  }
 }
 
 /** A command that could not be parsed: the message carries the usage to show. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runBot } from './bot.js';
+import { runAuditExport } from './cli/audit-export.js';
 import { runShell } from './cli/shell.js';
 import { EXIT, LocalSession } from './cli/session.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -15,7 +16,9 @@ const USAGE = `Usage: carbon <role> [options]
   bot                            the Slack app (HTTP with SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN, Socket Mode with SLACK_APP_TOKEN)
   worker                         BullMQ workers; run as many as you like
   devstack [--scenario 254carbon | --pods N --namespaces M] [--port P] [--out DIR]
-                                 serve the stand-ins and write a kubeconfig and an env file into DIR`;
+                                 serve the stand-ins and write a kubeconfig and an env file into DIR
+  audit export --since 24h [--until T] [--user ID] [--action restart] [--format jsonl] [--out FILE]
+                                 the audit trail as JSON Lines, oldest first, for other tools`;
 
 async function main(argv: string[]): Promise<number> {
   const [role, ...rest] = argv;
@@ -36,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return runWorker(config, createLogger(config.LOG_LEVEL));
     case 'devstack':
       return runDevstack(rest);
+    case 'audit':
+      return runAuditExport(config, terminalLogger(config), rest);
     default:
       console.error(`Unknown role \`${role}\`.\n${USAGE}`);
       return EXIT.usage;

@@ -3,6 +3,7 @@ import { Closer, loadRules, openCluster, openStore } from './deps.js';
 import { probeRoutes, serveProbes } from './handlers/probes.js';
 import { createSlackClient, slackChat } from './integrations/slack.js';
 import { redisConnection } from './integrations/redis.js';
+import { CommandQueue } from './jobs/queue.js';
 import { startWorker } from './jobs/worker.js';
 import type { Logger } from './log.js';
 
@@ -15,7 +16,15 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
   const chat = slackChat(createSlackClient({ token: config.SLACK_BOT_TOKEN!, ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}) }));
   const connection = redisConnection(config.REDIS_URL, 'worker');
   closer.add(async () => connection.disconnect());
-  const worker = startWorker({ config, log, ...cluster.value, store: store.value, catalogue, chat }, { queueName: config.QUEUE_NAME, connection, concurrency: config.WORKER_CONCURRENCY });
+  // Follow-up jobs (a rollout after an approval, an expiry) go on the same queue through a fail-fast producer.
+  const producer = redisConnection(config.REDIS_URL, 'producer');
+  closer.add(async () => producer.disconnect());
+  const queue = new CommandQueue(config.QUEUE_NAME, producer);
+  closer.add(() => queue.close());
+  const worker = startWorker(
+    { config, log, ...cluster.value, store: store.value, catalogue, chat, queue },
+    { queueName: config.QUEUE_NAME, connection, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_DURATION_MS },
+  );
   closer.add(() => worker.close());
   const probes = await serveProbes(
     probeRoutes({ redis: async () => void (await connection.ping()), postgres: () => store.value.ping() }),

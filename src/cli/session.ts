@@ -7,7 +7,9 @@ import { CommandQueue } from '../jobs/queue.js';
 import { startWorker } from '../jobs/worker.js';
 import { redisConnection, whenReady } from '../integrations/redis.js';
 import type { Logger } from '../log.js';
+import type { Catalogue } from '../catalogue.js';
 import type { Policy } from '../policy/policy.js';
+import type { Store } from '../store/index.js';
 import { TerminalChat } from './terminal-chat.js';
 
 export interface Identity {
@@ -27,6 +29,8 @@ export class LocalSession {
   private constructor(
     readonly chat: TerminalChat,
     private readonly policy: Policy,
+    private readonly catalogue: Catalogue,
+    private readonly store: Store,
     private readonly queue: CommandQueue,
     private readonly events: QueueEvents,
     private readonly log: Logger,
@@ -57,8 +61,8 @@ export class LocalSession {
         await queue.close();
       });
       const worker = startWorker(
-        { config, log, ...cluster.value, store: store.value, catalogue, chat },
-        { queueName, connection: workerConnection, concurrency: config.WORKER_CONCURRENCY, progressIntervalMs: 500 },
+        { config, log, ...cluster.value, store: store.value, catalogue, chat, queue },
+        { queueName, connection: workerConnection, concurrency: config.WORKER_CONCURRENCY, progressIntervalMs: 500, lockDurationMs: config.WORKER_LOCK_DURATION_MS },
       );
       closer.add(() => worker.close());
       const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
@@ -68,7 +72,7 @@ export class LocalSession {
       await events.waitUntilReady();
 
       const banner = [cluster.description, `Redis ${redactUrl(config.REDIS_URL)} (private queue ${queueName})`, store.description];
-      return new LocalSession(chat, policy, queue, events, log, closer, banner);
+      return new LocalSession(chat, policy, catalogue, store.value, queue, events, log, closer, banner);
     } catch (error) {
       await closer.closeAll();
       throw error;
@@ -78,7 +82,7 @@ export class LocalSession {
   /** Runs one command as `identity` and waits for its job, if any. Returns the exit code. */
   async execute(text: string, identity: Identity): Promise<number> {
     const actor = { user: identity.user, groups: [], channel: { id: identity.channel, name: await this.chat.channelName(identity.channel) } };
-    const outcome = await dispatch({ text, actor }, { policy: this.policy, queue: this.queue, chat: this.chat, log: this.log });
+    const outcome = await dispatch({ text, actor }, { policy: this.policy, catalogue: this.catalogue, store: this.store, queue: this.queue, chat: this.chat, log: this.log });
     return this.finish(outcome);
   }
 

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { helpText, parse, type Command } from '../commands/index.js';
+import type { Catalogue } from '../catalogue.js';
+import { checkCommand, describeCommand, parse, type Command } from '../commands/index.js';
+import { parseMention } from '../commands/mention.js';
 import { isUserError } from '../errors.js';
 import type { Chat } from '../integrations/slack.js';
 import type { JobData } from '../jobs/job.js';
@@ -8,10 +10,16 @@ import { jobNameFor } from '../jobs/registry.js';
 import type { Logger } from '../log.js';
 import type { Actor, Policy } from '../policy/policy.js';
 import { queued, refusal, usage } from '../reports/status.js';
+import type { AuditEntry } from '../store/audit-log.js';
+import type { Store } from '../store/index.js';
+import { answer } from './answers.js';
 
 export interface DispatchDeps {
   policy: Policy;
+  catalogue: Catalogue;
   queue: CommandQueue;
+  /** The audit trail (denials are recorded here) and the requests the handler decides on (approvals). */
+  store: Store;
   chat: Chat;
   log: Logger;
 }
@@ -21,6 +29,10 @@ export interface Request {
   actor: Actor;
   /** Identifies one request across Slack's retries (trigger_id, event_id): the same key enqueues once. */
   dedupeKey?: string;
+  /** `mention`: the text of an @-mention, which has a conversational form (`restart trino, it is stuck`). */
+  form?: 'slash' | 'mention';
+  /** The thread the request was made in (a mention's ts): replies go there. */
+  threadTs?: string;
 }
 
 export type Outcome =
@@ -41,7 +53,7 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
 
   let command: Command;
   try {
-    command = parse(request.text);
+    command = request.form === 'mention' ? parseMention(request.text) : parse(request.text);
   } catch (error) {
     if (!isUserError(error)) throw error;
     await whisper(usage(error.message));
@@ -51,19 +63,29 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
   const decision = deps.policy.authorize(command.name, actor);
   if (!decision.allowed) {
     deps.log.info({ user: actor.user, channel: actor.channel.id, command: command.name }, 'denied');
+    await audit(deps, auditOf(command, actor, 'denied', decision.reason));
     await whisper(refusal(decision.reason));
     return { kind: 'denied', message: decision.reason };
   }
 
+  try {
+    checkCommand(command, { catalogue: deps.catalogue });
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    await audit(deps, auditOf(command, actor, 'refused', error.message));
+    await whisper(usage(error.message));
+    return { kind: 'usage', message: error.message };
+  }
+
+  const authorization = { role: decision.role, approvals: decision.approvals };
   if (jobNameFor(command) === undefined) {
     try {
-      await whisper({ text: helpText(command.name === 'help' ? command.topic : undefined) });
+      return await answer(command, { request, deps, whisper, authorization });
     } catch (error) {
       if (!isUserError(error)) throw error;
       await whisper(usage(error.message));
       return { kind: 'usage', message: error.message };
     }
-    return { kind: 'answered', command };
   }
 
   const jobId = jobIdFor(command.name, request.dedupeKey);
@@ -71,8 +93,9 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
   let ts: string | undefined;
   try {
     if (request.dedupeKey !== undefined && !(await deps.queue.claim(request.dedupeKey))) return { kind: 'duplicate' };
-    ts = await deps.chat.post(actor.channel.id, queued(what, jobId));
-    const data: JobData = { command, requester: { user: actor.user, channel: actor.channel.id }, reply: { channel: actor.channel.id, ts } };
+    ts = await deps.chat.post(actor.channel.id, queued(what, jobId), request.threadTs);
+    const reply = { channel: actor.channel.id, ts, ...(request.threadTs !== undefined ? { threadTs: request.threadTs } : {}) };
+    const data: JobData = { command, requester: { user: actor.user, channel: actor.channel.id }, reply, authorization };
     await deps.queue.enqueue(data, jobId);
     return { kind: 'queued', command, jobId };
   } catch (error) {
@@ -89,4 +112,23 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
 function jobIdFor(command: string, dedupeKey: string | undefined): string {
   const unique = dedupeKey === undefined ? randomUUID() : createHash('sha256').update(dedupeKey).digest('hex');
   return `${command}-${unique.replace(/-/g, '').slice(0, 12)}`;
+}
+
+function auditOf(command: Command, actor: Actor, outcome: 'denied' | 'refused', detail: string): AuditEntry {
+  const { line, target, reason } = describeCommand(command);
+  return {
+    actor: actor.user,
+    channel: actor.channel.id,
+    action: command.name,
+    command: line,
+    ...(target !== undefined ? { target } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+    outcome,
+    detail,
+  };
+}
+
+/** A refusal is recorded, but a refusal never waits on the audit trail: it changes nothing. */
+async function audit(deps: DispatchDeps, entry: AuditEntry): Promise<void> {
+  await deps.store.audit.record(entry).catch((error: unknown) => deps.log.error({ err: error, outcome: entry.outcome }, 'audit write failed'));
 }

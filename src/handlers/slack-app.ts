@@ -3,6 +3,9 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Logger } from '../log.js';
 import type { DispatchDeps } from './dispatch.js';
 import { probeRoutes, type Check } from './probes.js';
+import { registerAppMention } from './app-mention.js';
+import { registerApproveButton } from './approve-button.js';
+import { registerDenyButton } from './deny-button.js';
 import { registerSlashCommand } from './slash-command.js';
 
 export interface SlackAppOptions {
@@ -44,7 +47,11 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     app = new App({ token: options.botToken, receiver, clientOptions, logger, deferInitialization: true });
     server = await listen(createServer(rejectSkewedTimestamps(receiver.requestListener)), options.port);
   }
-  registerSlashCommand(app, { ...options.dispatch, log: options.log });
+  const deps = { ...options.dispatch, log: options.log };
+  registerSlashCommand(app, deps);
+  registerAppMention(app, deps);
+  registerApproveButton(app, deps);
+  registerDenyButton(app, deps);
   await app.init();
   if (options.appToken !== undefined) await app.start();
   return {

@@ -2,14 +2,23 @@ import {
   ApiException,
   AppsV1Api,
   CoreV1Api,
+  type CoreV1Event,
   KubeConfig,
   Observable,
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
   type ObservableMiddleware,
   type V1Deployment,
   type V1Pod,
+  type V1PodDisruptionBudget,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
+import type { WorkloadKind } from '../catalogue.js';
 import { UserError } from '../errors.js';
+
+/** Who carbon-ops' changes are attributed to in managedFields. */
+export const FIELD_MANAGER = 'carbon-ops';
 
 /** The cluster cannot be reached or answered too slowly: the user is told plainly, the job is not retried. */
 export class ClusterUnavailable extends UserError {}
@@ -41,6 +50,7 @@ const MAX_LIST_RESTARTS = 3;
 export class Kube {
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
+  readonly policy: PolicyV1Api;
   readonly server: string;
   readonly context: string;
 
@@ -50,6 +60,7 @@ export class Kube {
   ) {
     this.core = config.makeApiClient(CoreV1Api);
     this.apps = config.makeApiClient(AppsV1Api);
+    this.policy = config.makeApiClient(PolicyV1Api);
     this.server = config.getCurrentCluster()?.server ?? 'unknown';
     this.context = config.getCurrentContext();
   }
@@ -118,6 +129,39 @@ export class Kube {
         ? this.apps.listStatefulSetForAllNamespaces({ limit, _continue, labelSelector }, o)
         : this.apps.listNamespacedStatefulSet({ namespace, limit, _continue, labelSelector }, o),
     );
+  }
+
+  /** A Deployment or StatefulSet, or undefined when there is none by that name. */
+  async readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<V1Deployment | V1StatefulSet | undefined> {
+    try {
+      return await this.call(`read ${kind} ${namespace}/${name}`, (o) =>
+        kind === 'deployment' ? this.apps.readNamespacedDeployment({ name, namespace }, o) : this.apps.readNamespacedStatefulSet({ name, namespace }, o),
+      );
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Exactly `kubectl rollout restart`: a strategic-merge patch that sets only the pod template's
+   * `kubectl.kubernetes.io/restartedAt` annotation, under the field manager `carbon-ops`.
+   */
+  restartWorkload(kind: WorkloadKind, namespace: string, name: string, restartedAt: string): Promise<V1Deployment | V1StatefulSet> {
+    const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } };
+    const params = { name, namespace, body, fieldManager: FIELD_MANAGER };
+    return this.call(`patch ${kind} ${namespace}/${name}`, (o) => {
+      const options = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch, o);
+      return kind === 'deployment' ? this.apps.patchNamespacedDeployment(params, options) : this.apps.patchNamespacedStatefulSet(params, options);
+    });
+  }
+
+  listPodDisruptionBudgets(namespace: string): Promise<V1PodDisruptionBudget[]> {
+    return this.listAll('poddisruptionbudgets', {}, (limit, _continue, o) => this.policy.listNamespacedPodDisruptionBudget({ namespace, limit, _continue }, o));
+  }
+
+  listEvents(namespace: string, fieldSelector?: string): Promise<CoreV1Event[]> {
+    return this.listAll('events', {}, (limit, _continue, o) => this.core.listNamespacedEvent({ namespace, limit, _continue, fieldSelector }, o));
   }
 
   /** Lists in pages of `pageSize` following `continue`; a 410 Gone restarts the listing. */

@@ -5,8 +5,10 @@ import type { ClusterInfo } from '../health/measure.js';
 import type { Kube } from '../integrations/kubernetes.js';
 import type { Chat } from '../integrations/slack.js';
 import type { Logger } from '../log.js';
+import type { Role } from '../policy/policy.js';
 import type { Message } from '../reports/message.js';
 import type { Store } from '../store/index.js';
+import type { CommandQueue } from './queue.js';
 
 /** Who asked, where. Slack IDs only; job data never carries a secret. */
 export interface Requester {
@@ -17,8 +19,12 @@ export interface Requester {
 export interface JobData<C extends Command = Command> {
   command: C;
   requester: Requester;
-  /** The "queued" message the worker edits with progress and then the result. */
-  reply: { channel: string; ts: string };
+  /** The "queued" message the worker edits with progress and then the result; `threadTs` when it sits in a thread. */
+  reply: { channel: string; ts: string; threadTs?: string };
+  /** The policy's decision when the command was asked: the role it was allowed by, the approvals it needs. */
+  authorization?: { role: Role; approvals: number };
+  /** The stored request a follow-up job acts on (a restart request id). */
+  request?: string;
 }
 
 /** What a job may use. Built once per worker process and passed explicitly. */
@@ -30,6 +36,8 @@ export interface JobDeps {
   store: Store;
   catalogue: Catalogue;
   chat: Chat;
+  /** For follow-up jobs (a rollout after an approval, an expiry): the queue this worker serves. */
+  queue: CommandQueue;
 }
 
 export interface JobContext<C extends Command = Command> {
@@ -39,6 +47,8 @@ export interface JobContext<C extends Command = Command> {
   log: Logger;
   /** Reports progress: saved on the job and shown by editing the reply message (coalesced). */
   progress(text: string): Promise<void>;
+  /** True on the last attempt BullMQ will make: a job that holds a resource releases it when this one fails. */
+  lastAttempt?: boolean;
 }
 
 /** The only code that changes the world. Delivery is at least once, so every job is idempotent. */

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from './job.js';
-import { jobFor, jobNameFor } from './registry.js';
+import { jobFor, jobNameFor, type JobName } from './registry.js';
 
 /** The job queue as the bot sees it: enqueue, deduplicate, nothing else. */
 export class CommandQueue {
@@ -15,15 +15,17 @@ export class CommandQueue {
   }
 
   /**
-   * Enqueues the job for `data.command`. A `jobId` makes it idempotent: BullMQ ignores a second add
+   * Enqueues the job for `data.command` (or `options.job`, for follow-ups), after `options.delayMs` if given.
+   * A `jobId` makes it idempotent: BullMQ ignores a second add
    * with the same id, so a retried Slack request or a double click cannot start the work twice.
    */
-  async enqueue(data: JobData, jobId?: string): Promise<string> {
-    const name = jobNameFor(data.command);
+  async enqueue(data: JobData, jobId?: string, options: { job?: JobName; delayMs?: number } = {}): Promise<string> {
+    const name = options.job ?? jobNameFor(data.command);
     const definition = name === undefined ? undefined : jobFor(name);
     if (name === undefined || definition === undefined) throw new Error(`No job runs the command ${data.command.name}`);
     const job = await this.queue.add(name, data, {
       ...(jobId !== undefined ? { jobId } : {}),
+      ...(options.delayMs !== undefined ? { delay: options.delayMs } : {}),
       attempts: definition.attempts,
       backoff: { type: 'exponential', delay: 2_000 },
       removeOnComplete: { age: 24 * 3600, count: 1000 },

@@ -1,10 +1,17 @@
 import type { Command } from '../commands/index.js';
 import { healthReport } from './health-report.js';
 import type { JobDefinition } from './job.js';
+import { restartExpire } from './restart-expire.js';
+import { restartRequest } from './restart-request.js';
+import { restartRollout } from './restart-rollout.js';
 
 /** Every job a worker runs, by job name (the BullMQ job name). */
 export const JOBS = {
   'health-report': healthReport,
+  // restart: the pre-flight plan and request; the rollout after the approvals; the expiry of an unapproved request
+  'restart-request': restartRequest,
+  'restart-rollout': restartRollout,
+  'restart-expire': restartExpire,
 } satisfies Record<string, JobDefinition<never>>;
 
 export type JobName = keyof typeof JOBS;
@@ -17,6 +24,8 @@ export function jobNameFor(command: Command): JobName | undefined {
   switch (command.name) {
     case 'health':
       return 'health-report';
+    case 'restart':
+      return 'restart-request';
     default:
       return undefined;
   }

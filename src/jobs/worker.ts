@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isUserError } from '../errors.js';
+import { isUserError, ReportedFailure } from '../errors.js';
 import { inProgress, internalFailure, userFailure } from '../reports/status.js';
 import type { JobData, JobDeps } from './job.js';
 import { coalesce } from './progress.js';
@@ -12,6 +12,8 @@ export interface WorkerOptions {
   concurrency: number;
   /** Minimum time between two edits of the same Slack message. */
   progressIntervalMs?: number;
+  /** How long a job stays locked without a heartbeat; a dead worker's jobs are taken over after about this long. */
+  lockDurationMs?: number;
 }
 
 /**
@@ -23,6 +25,7 @@ export function startWorker(deps: JobDeps, options: WorkerOptions): Worker<JobDa
     connection: options.connection,
     concurrency: options.concurrency,
     autorun: true,
+    ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs } : {}),
   });
   worker.on('error', (error) => deps.log.error({ err: error }, 'worker error'));
   return worker;
@@ -41,9 +44,10 @@ async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: numb
     await edits.push(text);
   };
 
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   log.info('job started');
   try {
-    const message = await definition.run({ jobId, data: job.data, deps, log, progress });
+    const message = await definition.run({ jobId, data: job.data, deps, log, progress, lastAttempt });
     await edits.flush();
     await deps.chat.update(reply.channel, reply.ts, message);
     log.info('job done');
@@ -52,11 +56,11 @@ async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: numb
     await edits.flush();
     if (isUserError(error)) {
       log.info({ reason: error.message }, 'job refused');
-      await deps.chat.update(reply.channel, reply.ts, userFailure(error.message)).catch(() => undefined);
+      const shown = error instanceof ReportedFailure ? error.report : userFailure(error.message);
+      await deps.chat.update(reply.channel, reply.ts, shown).catch(() => undefined);
       throw new UnrecoverableError(error.message);
     }
     log.error({ err: error }, 'job failed');
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (lastAttempt) await deps.chat.update(reply.channel, reply.ts, internalFailure(jobId)).catch(() => undefined);
     throw error;
   }

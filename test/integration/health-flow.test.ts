@@ -58,7 +58,7 @@ beforeAll(async () => {
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
   const catalogue = await loadCatalogue('catalogue/services.yaml');
   worker = startWorker(
-    { config, log, kube, cluster: { name: demo.clusterName, simulated: true }, store, catalogue, chat },
+    { config, log, kube, cluster: { name: demo.clusterName, simulated: true }, store, catalogue, chat, queue },
     { queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 100 },
   );
 
@@ -69,7 +69,7 @@ beforeAll(async () => {
     port: 0,
     log,
     checks: { redis: () => queue.ping(), postgres: () => store.ping() },
-    dispatch: { policy: await loadPolicy('policy/policy.example.yaml'), queue },
+    dispatch: { policy: await loadPolicy('policy/policy.example.yaml'), catalogue, queue, store },
   });
   eventsUrl = `http://127.0.0.1:${(bot.server.address() as { port: number }).port}/slack/events`;
 });
@@ -188,7 +188,7 @@ describe('readiness and a dead Redis', () => {
       port: 0,
       log,
       checks: { redis: () => deadQueue.ping(), postgres: () => store.ping() },
-      dispatch: { policy: await loadPolicy('policy/policy.example.yaml'), queue: deadQueue },
+      dispatch: { policy: await loadPolicy('policy/policy.example.yaml'), catalogue: await loadCatalogue('catalogue/services.yaml'), queue: deadQueue, store },
     });
     try {
       const base = `http://127.0.0.1:${(lonely.server.address() as { port: number }).port}`;
