@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { KafkaBenchError, runProducerBenchmark } from '../../src/integrations/kafka-bench/producer-benchmark.js';
+import { BenchParamsError } from '../../src/integrations/kafka-bench/options.js';
+import { formatTotal, formatWindow, type WindowStats } from '../../src/integrations/kafka-bench/stats.js';
+import { kafkaBrokers } from '../support/kafka.js';
+
+const run = promisify(execFile);
+const KAFKA_SH = fileURLToPath(new URL('../../scripts/kafka.sh', import.meta.url));
+const brokers = kafkaBrokers();
+const base = { brokers, recordSize: 1_024, acks: -1, partitions: 3 } as const;
+const uniqueTopic = (label: string): string => `carbon-bench-test-${label}-${randomBytes(4).toString('hex')}`;
+
+let admin: Admin;
+
+beforeAll(async () => {
+  admin = new Kafka({ clientId: 'carbon-bench-test', brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+  try {
+    await admin.connect();
+  } catch (e) {
+    throw new Error(`Kafka is not answering at ${brokers.join(',')} (start it: npm run kafka:start): ${(e as Error).message}`);
+  }
+});
+
+afterAll(async () => {
+  await admin.disconnect();
+});
+
+describe('runProducerBenchmark against a real broker', () => {
+  it('reports consistent ProducerPerformance statistics, and every reported record is in the topic', async () => {
+    const result = await runProducerBenchmark({ ...base, records: 30_000, throughput: -1 });
+    expect(result.records).toBe(30_000);
+    expect(result.bytes).toBe(30_000 * 1_024);
+    expect(result.recordsInTopic).toBe(result.records);
+    // MB/sec × 2^20 ÷ records/sec is the record size.
+    expect(Math.abs((result.mbPerSec * 2 ** 20) / result.recordsPerSec / 1_024 - 1)).toBeLessThan(0.005);
+    expect(result.recordsPerSec).toBeCloseTo((1_000 * result.records) / result.durationMs, 6);
+    expect(result.p50).toBeLessThanOrEqual(result.p95);
+    expect(result.p95).toBeLessThanOrEqual(result.p99);
+    expect(result.p99).toBeLessThanOrEqual(result.p999);
+    expect(result.p999).toBeLessThanOrEqual(result.maxLatencyMs);
+    expect(result.histogram.reduce((n, b) => n + b.count, 0)).toBe(30_000);
+    expect(result.replicationFactor).toBe(Math.min(3, (await admin.describeCluster()).brokers.length));
+    expect(formatTotal(result)).toMatch(/^30000 records sent, \d+\.\d{6} records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d{2} ms avg latency, \d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/);
+    expect(result.topicDeleted).toBe(true);
+    expect(await admin.listTopics()).not.toContain(result.topic);
+  });
+
+  it('holds a throttled rate and reports 5-second windows', async () => {
+    const windows: WindowStats[] = [];
+    const result = await runProducerBenchmark({ ...base, records: 13_000, throughput: 2_000, onWindow: (w) => windows.push(w) });
+    expect(result.recordsPerSec).toBeGreaterThan(1_800);
+    expect(result.recordsPerSec).toBeLessThanOrEqual(2_050);
+    expect(result.recordsInTopic).toBe(13_000);
+    expect(windows.length).toBeGreaterThanOrEqual(1);
+    for (const w of windows) {
+      expect(w.elapsedMs).toBeGreaterThanOrEqual(5_000);
+      expect(Math.abs((w.mbPerSec * 2 ** 20) / w.recordsPerSec / 1_024 - 1)).toBeLessThan(0.005);
+      expect(formatWindow(w)).toMatch(/^\d+ records sent, \d+\.\d records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d ms avg latency, \d+\.\d ms max latency\.$/);
+    }
+  });
+
+  it('refuses bad parameters before touching the cluster', async () => {
+    const before = await admin.listTopics();
+    await expect(runProducerBenchmark({ ...base, records: -5, throughput: -1 })).rejects.toThrow(BenchParamsError);
+    await expect(runProducerBenchmark({ ...base, records: 10, recordSize: 5_000_000, throughput: -1 })).rejects.toThrow(/recordSize/);
+    await expect(runProducerBenchmark({ ...base, records: 10, throughput: 0 })).rejects.toThrow(/throughput/);
+    await expect(runProducerBenchmark({ ...base, records: 10, partitions: 0, throughput: -1 })).rejects.toThrow(/partitions/);
+    expect((await admin.listTopics()).sort()).toEqual(before.sort());
+  });
+
+  it('never writes to, nor deletes, a topic it did not create', async () => {
+    const topic = uniqueTopic('existing');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    try {
+      await expect(runProducerBenchmark({ ...base, topic, records: 10, throughput: -1 })).rejects.toThrow(/already exists/);
+      expect(await admin.listTopics()).toContain(topic);
+      const [offsets] = await admin.fetchTopicOffsets(topic);
+      expect(offsets?.high).toBe('0');
+    } finally {
+      await admin.deleteTopics({ topics: [topic] });
+    }
+  });
+
+  it('deletes its topic when the run fails (aborted mid-run)', async () => {
+    const topic = uniqueTopic('abort');
+    const controller = new AbortController();
+    const started = Date.now();
+    const running = runProducerBenchmark({ ...base, topic, records: 1_000_000, throughput: 5_000, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stopped by the test')), 1_500);
+    await expect(running).rejects.toThrow('stopped by the test');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await admin.listTopics()).not.toContain(topic);
+  });
+
+  it('fails clearly and quickly when no broker answers', async () => {
+    const started = Date.now();
+    const running = runProducerBenchmark({ ...base, brokers: ['127.0.0.1:1'], records: 10, throughput: -1 });
+    await expect(running).rejects.toThrow(KafkaBenchError);
+    await expect(running).rejects.toThrow(/cannot set up the benchmark on Kafka at 127\.0\.0\.1:1/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
+
+describe('a broker stopped mid-run', () => {
+  // A throwaway broker of its own, so stopping it cannot disturb the shared one.
+  const name = 'killme';
+  const killmeBroker = '127.0.0.1:19092';
+  const kafkaSh = (...args: string[]) => run('bash', [KAFKA_SH, ...args, '--name', name], { timeout: 120_000 });
+
+  beforeAll(async () => {
+    const { stdout } = await kafkaSh('start', '--port', '19092');
+    expect(stdout.trim().split('\n').at(-1)).toBe(killmeBroker);
+  }, 130_000);
+
+  afterAll(async () => {
+    await kafkaSh('stop');
+  }, 130_000);
+
+  it('fails the run cleanly within a bounded time', async () => {
+    let windows = 0;
+    let stopping: Promise<unknown> | undefined;
+    let stoppedAt = 0;
+    const running = runProducerBenchmark({
+      brokers: [killmeBroker],
+      records: 2_000_000,
+      recordSize: 1_024,
+      throughput: 5_000,
+      acks: -1,
+      partitions: 1,
+      requestTimeoutMs: 10_000,
+      onWindow: () => {
+        if (++windows === 1) {
+          stoppedAt = Date.now();
+          stopping = kafkaSh('stop');
+        }
+      },
+    });
+    await expect(running).rejects.toThrow(KafkaBenchError);
+    expect(windows).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - stoppedAt).toBeLessThan(30_000);
+    await stopping;
+    await expect(kafkaSh('status')).rejects.toMatchObject({ code: 3 });
+  }, 90_000);
+});
