@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { checkMessage } from '../../src/devstack/slack/block-limits.js';
+import { freshDatabase } from '../support/postgres.js';
+
+/** The `carbon` CLI as a newcomer runs it: a real process, real Redis and PostgreSQL, the demo cluster. */
+const run = promisify(execFile);
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  // A clean environment: no KUBECONFIG, so the CLI starts the demo cluster itself.
+  const { KUBECONFIG: _k, DATABASE_URL: _d, ...rest } = process.env;
+  env = { ...rest, DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+async function carbon(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/carbon.js', ...args], { env: { ...env, ...extraEnv }, timeout: 60_000, maxBuffer: 10 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('carbon run', () => {
+  it('prints the demo health report and says the cluster is simulated', async () => {
+    const { code, stdout, stderr } = await carbon(['run', 'health']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Platform health 76.6% (118 of 154 pods ready)');
+    expect(stdout).toContain('Simulated');
+    expect(stderr).toContain('the simulated 254Carbon demo, in-process');
+  });
+
+  it('with --json prints the Slack Web API calls, each within Slack limits', async () => {
+    const { code, stdout } = await carbon(['run', '--json', 'health']);
+    expect(code).toBe(0);
+    const calls = JSON.parse(stdout) as { method: string; payload: { text: string; blocks?: unknown[] } }[];
+    expect(calls[0]!.method).toBe('chat.postMessage');
+    expect(calls.at(-1)!.method).toBe('chat.update');
+    expect(calls.at(-1)!.payload.text).toContain('76.6%');
+    for (const call of calls) expect(checkMessage(call.payload as Parameters<typeof checkMessage>[0])).toBeUndefined();
+  });
+
+  it('exits 2 on a usage error and 1 on a refusal, saying why', async () => {
+    const usage = await carbon(['run', 'health --namespace Not_A_Name']);
+    expect(usage.code).toBe(2);
+    expect(usage.stdout).toContain('is not a valid Kubernetes name');
+    const denied = await carbon(['run', '--user', 'U0STRANGER', 'health']);
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toContain('needs the viewer role');
+    const noText = await carbon(['run']);
+    expect(noText.code).toBe(2);
+  });
+
+  it('exits 1 with a clear message when Redis is down, and reports bad settings in one message', async () => {
+    const dead = await carbon(['run', 'health'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(dead.code).toBe(1);
+    expect(dead.stderr).toContain('Redis at redis://127.0.0.1:1 does not answer');
+    const bad = await carbon(['run', 'health'], { REDIS_URL: 'nope', KUBE_PAGE_SIZE: '0' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Invalid settings[\s\S]*REDIS_URL[\s\S]*KUBE_PAGE_SIZE/);
+  });
+
+  it('uses an embedded PostgreSQL when DATABASE_URL is unset', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'carbon-embedded-'));
+    try {
+      const { code, stdout, stderr } = await carbon(['run', 'health'], { DATABASE_URL: '', CARBON_DATA_DIR: dataDir });
+      expect(code).toBe(0);
+      expect(stderr).toContain(`PostgreSQL embedded under ${dataDir}/pg`);
+      expect(stdout).toContain('snapshot #1');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('carbon devstack', () => {
+  let devstack: ChildProcess;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'carbon-devstack-'));
+    devstack = spawn('node', ['bin/carbon.js', 'devstack', '--out', dir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      devstack.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('Serving until')) resolve();
+      });
+      devstack.once('exit', (code) => reject(new Error(`devstack exited with ${code}`)));
+    });
+  });
+
+  afterAll(async () => {
+    devstack?.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a kubeconfig that kubectl and carbon share: the same pods', async () => {
+    const envFile = await readFile(join(dir, 'devstack.env'), 'utf8');
+    const kubeconfig = /^KUBECONFIG=(.*)$/m.exec(envFile)![1]!;
+    const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '-A', '-o', 'json']);
+    const pods = JSON.parse(stdout).items as { status: { phase: string; conditions?: { type: string; status: string }[] } }[];
+    const counted = pods.filter((p) => p.status.phase !== 'Succeeded');
+    const ready = counted.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+
+    const report = await carbon(['run', 'health'], { KUBECONFIG: kubeconfig });
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain(`(${ready.length} of ${counted.length} pods ready)`);
+    expect([ready.length, counted.length]).toEqual([118, 154]);
+    expect(report.stdout).toContain('Simulated'); // the devstack says what it is, even through a kubeconfig
+  });
+});
