@@ -38,6 +38,13 @@ done
 [[ $name =~ ^[A-Za-z0-9_-]+$ ]] || die "--name must be letters, digits, '-' or '_', got '$name'"
 RUN="$CACHE/run/$name"
 
+# One start/stop per cluster at a time: parallel test runs share this checkout.
+lock() {
+  mkdir -p "$CACHE/run"
+  exec 9>"$CACHE/run/$name.lock"
+  flock -w 180 9 || die "another kafka.sh start/stop of '$name' held the lock for 180s"
+}
+
 # A pid counts only if it is still a Kafka JVM (pids get reused).
 alive() { [[ -r /proc/$1/cmdline ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q 'kafka\.Kafka'; }
 
@@ -155,11 +162,12 @@ start() {
 
   local started_at=$SECONDS
   for ((id = 1; id <= brokers; id++)); do
-    # setsid: the broker must outlive the shell (npm, Jest globalSetup) that started it.
+    # setsid: the broker must outlive the shell (npm, Jest globalSetup) that started it;
+    # 9>&-: and must not hold the start/stop lock.
     # shellcheck disable=SC2086
     setsid java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j2.configurationFile="$RUN/node-$id.log4j2.properties" -cp "$LIBS/*" \
-      kafka.Kafka "$RUN/node-$id.properties" >"$RUN/logs/node-$id.out" 2>&1 </dev/null &
+      kafka.Kafka "$RUN/node-$id.properties" >"$RUN/logs/node-$id.out" 2>&1 </dev/null 9>&- &
     echo $! >"$RUN/node-$id.pid"
   done
 
@@ -206,8 +214,9 @@ stop_nodes() {
 }
 
 case $cmd in
-  start) start ;;
+  start) lock; start ;;
   stop)
+    lock
     if stop_nodes; then echo "kafka '$name' stopped" >&2; else echo "kafka '$name' was not running" >&2; fi ;;
   status)
     pids=$(running_pids)

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -107,19 +108,23 @@ describe('runProducerBenchmark against a real broker', () => {
 });
 
 describe('a broker stopped mid-run', () => {
-  // A throwaway broker of its own, so stopping it cannot disturb the shared one.
-  const name = 'killme';
-  const killmeBroker = '127.0.0.1:19092';
-  const kafkaSh = (...args: string[]) => run('bash', [KAFKA_SH, ...args, '--name', name], { timeout: 120_000 });
+  // A throwaway broker of its own (name and port per test process, as test runs may overlap here),
+  // so stopping it disturbs neither the shared broker nor another run.
+  const name = `killme-${process.pid}`;
+  const port = 19_092 + 2 * (process.pid % 400);
+  const killmeBroker = `127.0.0.1:${port}`;
+  const kafkaSh = (...args: string[]) => run('bash', [KAFKA_SH, ...args, '--name', name], { timeout: 240_000 });
 
   beforeAll(async () => {
-    const { stdout } = await kafkaSh('start', '--port', '19092');
+    const { stdout } = await kafkaSh('start', '--port', String(port));
     expect(stdout.trim().split('\n').at(-1)).toBe(killmeBroker);
-  }, 130_000);
+  }, 250_000);
 
   afterAll(async () => {
     await kafkaSh('stop');
-  }, 130_000);
+    await rm(fileURLToPath(new URL(`../../.cache/kafka/run/${name}`, import.meta.url)), { recursive: true, force: true });
+    await rm(fileURLToPath(new URL(`../../.cache/kafka/run/${name}.lock`, import.meta.url)), { force: true });
+  }, 250_000);
 
   it('fails the run cleanly within a bounded time', async () => {
     let windows = 0;
