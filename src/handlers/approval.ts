@@ -1,4 +1,5 @@
 import type { ApproveCommand, DenyCommand } from '../commands/approve.js';
+import { escapeMrkdwn } from '../reports/message.js';
 import { approvedMessage } from '../reports/restart.js';
 import { refusal } from '../reports/status.js';
 import { showRequest } from '../restart/announce.js';
@@ -76,7 +77,7 @@ export const answerDeny: Answer<DenyCommand> = async (command, ctx) => {
   if (rejected === undefined) return refuse(ctx, command.id, `deny ${command.id}`, denyRefusal(await store.restarts.get(command.id), command.id, user, asApprover));
   await showRequest(chat, rejected, log, { decided: true });
   const verb = user === rejected.requestedBy ? 'Cancelled' : 'Denied';
-  await chat.post(rejected.channel, { text: `🛑 ${verb} by <@${user}>${command.reason ? `: ${command.reason}` : ''}. Nothing was restarted.` }, rejected.threadTs).catch(() => undefined);
+  await chat.post(rejected.channel, { text: `🛑 ${verb} by <@${user}>${command.reason ? `: ${escapeMrkdwn(command.reason)}` : ''}. Nothing was restarted.` }, rejected.threadTs).catch(() => undefined);
   return { kind: 'answered', command };
 };
 

@@ -100,7 +100,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       if (error instanceof WorkloadBusy) {
         const holder = error.holder;
         const state = holder.state === 'pending' ? 'awaiting approval' : 'in progress';
-        return refuse(`A restart of ${ref} in ${target.namespace} is already ${state}: request ${holder.id} by <@${holder.requestedBy}>. One restart of a workload at a time.`);
+        return refuse(`A restart of ${ref} in ${target.namespace} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One restart of a workload at a time.`);
       }
       throw error; // includes AuditUnavailable: no request without its audit row
     }

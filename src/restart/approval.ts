@@ -2,6 +2,8 @@ import type { RestartRequest } from '../store/restart-requests.js';
 
 const utc = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
+// Plain Slack IDs, not <@mentions>: refusals are escaped as text when shown.
+
 /**
  * Why an approval by `user` did not count, in words for the person who clicked. Pure: the stored
  * request as it is now (after the conditional UPDATE refused the approval) and who tried.
@@ -19,12 +21,12 @@ export function approvalRefusal(request: RestartRequest | undefined, id: string,
       return `Request ${id} could not be approved just now; try again.`;
     case 'approved':
     case 'running':
-      return `Request ${id} is already approved (by ${request.approvedBy.map((u) => `<@${u}>`).join(', ') || 'the policy'}); the restart of ${what} is ${request.state === 'running' ? 'running' : 'starting'}. Nothing more to do.`;
+      return `Request ${id} is already approved (by ${request.approvedBy.join(', ') || 'the policy'}); the restart of ${what} is ${request.state === 'running' ? 'running' : 'starting'}. Nothing more to do.`;
     case 'succeeded':
     case 'failed':
       return `Request ${id} was already approved and the restart of ${what} has ${request.state === 'succeeded' ? 'finished' : 'failed'}.`;
     case 'rejected':
-      return `Request ${id} was ${request.decidedBy === request.requestedBy ? 'cancelled' : 'denied'} by <@${request.decidedBy ?? '?'}>: it can no longer be approved.`;
+      return `Request ${id} was ${request.decidedBy === request.requestedBy ? 'cancelled' : 'denied'} by ${request.decidedBy ?? '?'}: it can no longer be approved.`;
     case 'expired':
       return `Request ${id} expired at ${utc(request.expiresAt)} without approval; ask again with \`/carbon restart\`.`;
   }
