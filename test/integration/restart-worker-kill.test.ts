@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { loadCatalogue } from '../../src/catalogue.js';
+import { loadScenario, startKubeStandin, type Deployment, type KubeObject, type KubeStandin } from '../../src/devstack/kube/index.js';
+import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
+import { dispatch, type DispatchDeps } from '../../src/handlers/dispatch.js';
+import { createPool } from '../../src/integrations/postgres.js';
+import { redisConnection } from '../../src/integrations/redis.js';
+import { slackChat } from '../../src/integrations/slack.js';
+import { CommandQueue } from '../../src/jobs/queue.js';
+import { silentLogger } from '../../src/log.js';
+import { loadPolicy } from '../../src/policy/policy.js';
+import { RESTARTED_AT } from '../../src/restart/plan.js';
+import { Store } from '../../src/store/index.js';
+import { CarbonProcess } from '../support/carbon-process.js';
+import { freshDatabase } from '../support/postgres.js';
+
+/**
+ * A worker process killed with SIGKILL in the middle of a rollout: another worker process takes the job
+ * over once its lock lapses, sees that the patch it recorded is on the workload, and only watches it to
+ * the end. The workload is restarted once; the audit trail has one `started` and one `succeeded`.
+ */
+let kube: KubeStandin;
+let slack: SlackStandin;
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let store: Store;
+let producer: Redis;
+let queue: CommandQueue;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+const workers: CarbonProcess[] = [];
+let deps: DispatchDeps;
+
+beforeAll(async () => {
+  // Pods take 1.2 s to become ready: a 3-replica rollout (one surge pod at a time) lasts several seconds.
+  kube = await startKubeStandin({ scenario: await loadScenario('254carbon'), cluster: { podReadyDelayMs: 1200, podTerminationDelayMs: 100 } });
+  slack = await startSlackStandin({ botToken: 'xoxb-test', channels: { C0INCIDENT: { name: 'inc-demo' } } });
+  db = await freshDatabase();
+  store = new Store(createPool(db.url));
+  await store.migrate();
+  dir = await mkdtemp(join(tmpdir(), 'carbon-kill-'));
+  await kube.writeKubeconfig(join(dir, 'kubeconfig'));
+  const queueName = `test-kill-${randomBytes(4).toString('hex')}`;
+  producer = redisConnection('redis://127.0.0.1:6379', 'producer');
+  queue = new CommandQueue(queueName, producer);
+  env = {
+    KUBECONFIG: join(dir, 'kubeconfig'),
+    DATABASE_URL: db.url,
+    QUEUE_NAME: queueName,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_API_URL: slack.url,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    CARBON_DATA_DIR: dir,
+    RESTART_POLL_MS: '200',
+    WORKER_LOCK_DURATION_MS: '2000',
+  };
+  const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
+  deps = { policy: await loadPolicy('policy/policy.example.yaml'), catalogue: await loadCatalogue('catalogue/services.yaml'), queue, store, chat, log: silentLogger() };
+}, 60_000);
+
+afterAll(async () => {
+  for (const w of workers) await w.stop('SIGKILL');
+  await queue?.queue.obliterate({ force: true }).catch(() => undefined);
+  await queue?.close();
+  producer?.disconnect();
+  await store?.close();
+  await db?.drop();
+  await slack?.close();
+  await kube?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function startWorker(): Promise<CarbonProcess> {
+  const worker = new CarbonProcess(['worker'], env);
+  workers.push(worker);
+  await worker.waitFor(/"msg":"worker started"/, 60_000);
+  return worker;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const actor = (user: string) => ({ user, groups: [], channel: { id: 'C0INCIDENT', name: 'inc-demo' } });
+const workload = () => kube.cluster.get<Deployment>('deployments', 'data-platform', 'superset-worker')!;
+
+describe('a worker killed mid-rollout', () => {
+  it('is replaced by another worker that resumes watching the rollout it started, and restarts once', async () => {
+    const first = await startWorker();
+    const before = workload();
+
+    const asked = await dispatch({ text: 'restart deployment/superset-worker -n data-platform --reason "kill test"', actor: actor('U0OPERATOR') }, deps);
+    expect(asked.kind).toBe('queued');
+    const request = await until('the plan', async () => {
+      const { rows } = await store.pool.query<{ id: string }>(`SELECT id FROM restart_requests WHERE plan_ts IS NOT NULL`);
+      return rows[0] && (await store.restarts.get(rows[0].id));
+    });
+    expect(request.state).toBe('pending');
+
+    const approved = await dispatch({ text: `approve ${request.id}`, actor: actor('U0APPROVER') }, deps);
+    expect(approved).toMatchObject({ kind: 'queued', jobId: `restart-rollout-${request.id}` });
+
+    // The first worker records the annotation value, patches, and starts watching; kill it mid-rollout.
+    const running = await until('the patch', async () => {
+      const now = await store.restarts.get(request.id);
+      const value = workload().spec.template.metadata?.annotations?.[RESTARTED_AT];
+      return now?.restartedAt !== undefined && value === now.restartedAt ? now : undefined;
+    });
+    await first.waitFor(/"msg":"restart patch sent"/);
+    expect((workload().status as { updatedReplicas?: number } | undefined)?.updatedReplicas ?? 0).toBeLessThan(3);
+    await first.stop('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+
+    const second = await startWorker();
+    const done = await until('the end of the rollout', async () => {
+      const now = await store.restarts.get(request.id);
+      return now?.state === 'succeeded' || now?.state === 'failed' ? now : undefined;
+    }, 45_000);
+    expect(done.state).toBe('succeeded');
+
+    // The second worker resumed: it found the recorded value on the workload and sent no patch of its own.
+    const secondLogs = second.logs();
+    expect(secondLogs.some((l) => l.msg === 'resuming the watch of a rollout already started')).toBe(true);
+    expect(secondLogs.some((l) => l.msg === 'restart patch sent')).toBe(false);
+    expect(first.logs().filter((l) => l.msg === 'restart patch sent')).toHaveLength(1);
+
+    // Restarted once: one new template generation, one new ReplicaSet, the value recorded before the patch.
+    const after = workload();
+    expect(after.metadata.generation).toBe((before.metadata.generation ?? 0) + 1);
+    expect(after.spec.template.metadata?.annotations?.[RESTARTED_AT]).toBe(running.restartedAt);
+    const replicaSets = kube.cluster
+      .list<KubeObject>('replicasets', { namespace: 'data-platform' })
+      .filter((rs) => rs.metadata.ownerReferences?.some((o) => o.name === 'superset-worker'));
+    expect(replicaSets).toHaveLength(2);
+
+    const rows = (await store.audit.list({ since: new Date(0) }, 100)).filter((r) => r.requestId === request.id).reverse();
+    expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'started', 'succeeded']);
+    expect(rows[3]).toMatchObject({ jobId: `restart-rollout-${request.id}`, approver: 'U0APPROVER' });
+
+    // The thread ends with one result, saying another worker finished it.
+    const results = slack.messages('C0INCIDENT').filter((m) => /^✅ Restarted deployment\/superset-worker/.test(m.text));
+    expect(results).toHaveLength(1);
+    expect(JSON.stringify(results[0]!.blocks)).toContain('resumed by another worker');
+    const job = await queue.queue.getJob(`restart-rollout-${request.id}`);
+    expect(await job?.getState()).toBe('completed');
+  }, 120_000);
+});

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { WebClient } from '@slack/web-api';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { loadScenario, startKubeStandin, type KubeStandin } from '../../src/devstack/kube/index.js';
+import { FAKE_WORKSPACE, sendEvent, sendInteraction, sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
+import { startSlackApp, type SlackApp } from '../../src/handlers/slack-app.js';
+import { Kube } from '../../src/integrations/kubernetes.js';
+import { createPool } from '../../src/integrations/postgres.js';
+import { redisConnection } from '../../src/integrations/redis.js';
+import { slackChat } from '../../src/integrations/slack.js';
+import { CommandQueue } from '../../src/jobs/queue.js';
+import { startWorker } from '../../src/jobs/worker.js';
+import { silentLogger } from '../../src/log.js';
+import { loadPolicy, type Policy } from '../../src/policy/policy.js';
+import { APPROVE_ACTION, DENY_ACTION } from '../../src/reports/restart.js';
+import type { AuditRow } from '../../src/store/audit-log.js';
+import { Store } from '../../src/store/index.js';
+import type { RestartRequest } from '../../src/store/restart-requests.js';
+import { freshDatabase } from './postgres.js';
+
+export const SECRET = 'test-signing-secret';
+export const CHANNELS = { C0INCIDENT: { name: 'inc-demo' }, C0GENERAL: { name: 'general' } };
+
+/** The stand-in cluster with the 254Carbon scenario, fast: pods ready in 150 ms, progress deadlines of 3 s. */
+export async function fastCluster(): Promise<KubeStandin> {
+  return startKubeStandin({
+    scenario: await loadScenario('254carbon'),
+    cluster: { podReadyDelayMs: 150, podTerminationDelayMs: 50, progressDeadlineScale: 0.005 },
+  });
+}
+
+/**
+ * Everything a restart travels through, on real parts: the Bolt app behind signed requests, the Slack
+ * stand-in, BullMQ on the real Redis with a private queue, a worker, the Kubernetes stand-in and a
+ * fresh PostgreSQL database.
+ */
+export class RestartRig {
+  readonly connections: Redis[] = [];
+  kube!: KubeStandin;
+  slack!: SlackStandin;
+  db!: Awaited<ReturnType<typeof freshDatabase>>;
+  store!: Store;
+  queue!: CommandQueue;
+  bot!: SlackApp;
+  worker?: Worker;
+  config!: Config;
+  policy!: Policy;
+  catalogue!: Catalogue;
+  eventsUrl = '';
+  queueName = `test-restart-${randomBytes(4).toString('hex')}`;
+
+  async start(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<this> {
+    this.config = loadConfig({ RESTART_POLL_MS: '100', KUBE_REQUEST_TIMEOUT_MS: '3000', ...options.env });
+    this.kube = await fastCluster();
+    this.slack = await startSlackStandin({ botToken: 'xoxb-test', channels: CHANNELS });
+    this.db = await freshDatabase();
+    this.store = new Store(createPool(this.db.url));
+    await this.store.migrate();
+    const producer = redisConnection(this.config.REDIS_URL, 'producer');
+    this.connections.push(producer);
+    this.queue = new CommandQueue(this.queueName, producer);
+    this.policy = await loadPolicy('policy/policy.example.yaml');
+    this.catalogue = await loadCatalogue('catalogue/services.yaml');
+    if (options.worker !== false) this.startWorker();
+    this.bot = await startSlackApp({
+      botToken: 'xoxb-test',
+      signingSecret: SECRET,
+      apiUrl: this.slack.url,
+      port: 0,
+      log: silentLogger(),
+      checks: {},
+      dispatch: { policy: this.policy, catalogue: this.catalogue, queue: this.queue, store: this.store },
+    });
+    this.eventsUrl = `http://127.0.0.1:${(this.bot.server.address() as { port: number }).port}/slack/events`;
+    return this;
+  }
+
+  startWorker(): Worker {
+    const connection = redisConnection(this.config.REDIS_URL, 'worker');
+    this.connections.push(connection);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(this.kube.kubeconfigYaml());
+    const kube = new Kube(kubeConfig, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
+    const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: this.slack.url, retryConfig: { retries: 0 } }));
+    this.worker = startWorker(
+      { config: this.config, log: silentLogger(), kube, cluster: { name: '254carbon-demo', simulated: true }, store: this.store, catalogue: this.catalogue, chat, queue: this.queue },
+      { queueName: this.queueName, connection, concurrency: 4, progressIntervalMs: 50 },
+    );
+    return this.worker;
+  }
+
+  async stop(): Promise<void> {
+    await this.bot?.close();
+    await this.worker?.close();
+    await this.queue?.queue.obliterate({ force: true }).catch(() => undefined);
+    await this.queue?.close();
+    for (const c of this.connections) c.disconnect();
+    await this.store?.close();
+    await this.db?.drop();
+    await this.slack?.close();
+    await this.kube?.close();
+  }
+
+  slash(text: string, user: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
+    return sendSlashCommand(this.eventsUrl, SECRET, { text, user_id: user, channel_id: channel, channel_name: CHANNELS[channel].name, response_url: this.slack.responseUrl() });
+  }
+
+  mention(text: string, user: string, ts: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
+    return sendEvent(this.eventsUrl, SECRET, { type: 'app_mention', user, text: `<@${FAKE_WORKSPACE.botUserId}> ${text}`, ts, channel, event_ts: ts });
+  }
+
+  /** A click on the plan's Approve or Deny button, as Slack posts it. */
+  click(button: 'approve' | 'deny', request: RestartRequest, user: string) {
+    return sendInteraction(this.eventsUrl, SECRET, {
+      type: 'block_actions',
+      team: { id: FAKE_WORKSPACE.teamId },
+      user: { id: user },
+      channel: { id: request.channel, name: CHANNELS[request.channel as keyof typeof CHANNELS]?.name },
+      container: { type: 'message', message_ts: request.planTs, channel_id: request.channel },
+      api_app_id: FAKE_WORKSPACE.appId,
+      trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
+      response_url: this.slack.responseUrl(),
+      actions: [{ type: 'button', action_id: button === 'approve' ? APPROVE_ACTION : DENY_ACTION, block_id: `restart-${request.id}`, value: request.id, action_ts: `${Date.now() / 1000}` }],
+    });
+  }
+
+  /** Polls PostgreSQL until a request matches. */
+  async waitForRequest(predicate: (r: RestartRequest) => boolean, timeoutMs = 20_000): Promise<RestartRequest> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await this.store.pool.query<{ id: string }>('SELECT id FROM restart_requests ORDER BY created_at DESC');
+      for (const { id } of rows) {
+        const request = await this.store.restarts.get(id);
+        if (request && predicate(request)) return request;
+      }
+      if (Date.now() > deadline) throw new Error(`no restart request matched within ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async audit(where: { requestId?: string; actor?: string } = {}): Promise<AuditRow[]> {
+    const rows = await this.store.audit.list({ since: new Date(0) }, 1000);
+    return rows.filter((r) => (where.requestId === undefined || r.requestId === where.requestId) && (where.actor === undefined || r.actor === where.actor)).reverse();
+  }
+
+  whispers(user: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
+    return this.slack.ephemerals(channel).filter((e) => e.user === user);
+  }
+
+  async whisper(user: string, pattern: RegExp, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
+    return this.slack.waitFor(() => this.whispers(user, channel).find((e) => pattern.test(e.text)), 10_000);
+  }
+}
