@@ -103,6 +103,34 @@ describe('a restart from Slack', () => {
     expect(rows[3]).toMatchObject({ approver: 'U0APPROVER', jobId: `restart-rollout-${request.id}` });
   });
 
+  it('puts PodDisruptionBudget headroom and the recent restarts of the workload in the plan', async () => {
+    // trino-worker: 7 replicas, of which 6 ready; maxUnavailable 25% → 1. A budget of 6 leaves no disruption.
+    rig.kube.cluster.put({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'trino-worker-pdb', namespace: 'data-platform' },
+      spec: { minAvailable: 6, selector: { matchLabels: { app: 'trino', component: 'worker' } } },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the disruption controller fills in the status
+    await rig.slash('restart deployment/trino-worker -n data-platform --reason "workers leak memory"', 'U0OPERATOR');
+    const request = await planFor('trino-worker');
+    expect(request.plan.pdbs).toEqual([expect.objectContaining({ name: 'trino-worker-pdb', disruptionsAllowed: 0, breach: true })]);
+    const text = JSON.stringify(messageAt(request.planTs)?.blocks);
+    expect(text).toContain('more than the budget allows');
+    expect(text).toContain('6/7 ready');
+    await rig.click('deny', request, 'U0APPROVER');
+    await rig.waitForRequest((r) => r.id === request.id && r.state === 'rejected');
+
+    // superset-worker was restarted by the first test: a new request for it shows that restart.
+    await rig.slash('restart deployment/superset-worker -n data-platform --reason "again"', 'U0OPERATOR');
+    const again = await planFor('superset-worker');
+    expect(again.plan.recent).toEqual([expect.objectContaining({ actor: 'U0OPERATOR', outcome: 'succeeded' })]);
+    expect(again.plan.lastRestartedAt).toMatch(/^\d{4}-/);
+    expect(JSON.stringify(messageAt(again.planTs)?.blocks)).toMatch(/Recent restarts\* \(last 7 days\)/);
+    await rig.click('deny', again, 'U0OPERATOR');
+    await rig.waitForRequest((r) => r.id === again.id && r.state === 'rejected');
+  });
+
   it('takes a mention in an incident channel, answers in its thread, and lets the requester cancel with Deny', async () => {
     const ts = `${Math.floor(Date.now() / 1000)}.000777`;
     expect((await rig.mention("restart trino, it's stuck on queued queries", 'U0OPERATOR', ts)).status).toBe(200);
