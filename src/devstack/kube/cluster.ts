@@ -1,0 +1,231 @@
+// The simulated cluster: the object store plus the controllers and kubelet that move it (rollouts, pod
+// start-up and termination, PDB status), and the typed helpers tests use to look at and steer it.
+import { Controllers } from './controllers/index.js';
+import { rfc3339 } from './duration.js';
+import type { EventInput } from './events.js';
+import { makeEvent } from './events.js';
+import { deepEqual, Ids } from './ids.js';
+import type { PodBehaviour } from './pod-status.js';
+import { isActive } from './pod-status.js';
+import { resourceForKind, resourceOf } from './resources.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { notFound } from './status.js';
+import { Store } from './store.js';
+import type { AdmissionContext } from './strategy.js';
+import { admitCreate, admitUpdate } from './strategy.js';
+import type { KubeObject, Pod } from './types.js';
+
+export interface ClusterOptions {
+  /** How long a new pod takes from creation to Running and Ready (or to its failure state). Default 300. */
+  podReadyDelayMs?: number;
+  /** How long a deleted pod stays Terminating before it disappears. Default 100. */
+  podTerminationDelayMs?: number;
+  /** Multiplies spec.progressDeadlineSeconds, so demos and tests see ProgressDeadlineExceeded in seconds
+   * (0.01 turns the default 600 s into 6 s). Default 1. */
+  progressDeadlineScale?: number;
+  /** Seeds pod-name suffixes and uids, so a scenario loads identically every time. Default 254. */
+  seed?: number;
+  /** How many recent changes a watch can resume across (etcd's compaction window); a watch from an
+   * older resourceVersion gets 410 Expired. Default 20,000. */
+  watchHistory?: number;
+}
+
+export type WorkloadResource = 'deployments' | 'statefulsets' | 'daemonsets' | 'jobs';
+
+export interface ListQuery {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export class Cluster implements AdmissionContext {
+  /** The raw store; objects read from it must not be mutated (the helpers below hand out copies). */
+  readonly store: Store;
+  readonly options: Readonly<Required<ClusterOptions>>;
+  readonly ids: Ids;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly behaviours = new Map<string, PodBehaviour>();
+  private readonly controllers: Controllers;
+  private podIps = 0;
+  /** Starts past 10.43.0.1, the `kubernetes` Service's address. */
+  private clusterIps = 9;
+  private closed = false;
+
+  constructor(options: ClusterOptions = {}) {
+    this.options = { podReadyDelayMs: 300, podTerminationDelayMs: 100, progressDeadlineScale: 1, seed: 254, watchHistory: 20_000, ...options };
+    this.store = new Store(this.options.watchHistory);
+    this.ids = new Ids(this.options.seed);
+    this.controllers = new Controllers(this);
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  get resourceVersion(): number {
+    return this.store.resourceVersion;
+  }
+
+  /** A copy of one object, or undefined. */
+  get<T extends KubeObject = KubeObject>(resource: string, namespace: string | undefined, name: string): T | undefined {
+    const object = this.store.get(resource, namespace, name);
+    return object && (structuredClone(object) as T);
+  }
+
+  /** Copies of the objects a list request with these parameters would return, in API order. */
+  list<T extends KubeObject = KubeObject>(resource: string, query: ListQuery = {}): T[] {
+    const labels = parseLabelSelector(query.labelSelector ?? '');
+    const fields = parseFieldSelector(query.fieldSelector ?? '', resourceOf(resource));
+    const out: T[] = [];
+    for (const [, object] of this.store.scan(resource, query.namespace)) {
+      if (matchesLabels(labels, object.metadata.labels) && matchesFields(fields, object)) out.push(structuredClone(object) as T);
+    }
+    return out;
+  }
+
+  /** Creates or replaces an object as an API client would (defaults, generation); returns the stored copy. */
+  put<T extends KubeObject>(object: T): T {
+    const info = resourceForKind(object.kind);
+    if (!info) throw new Error(`the stand-in does not serve kind ${object.kind}`);
+    const current = this.store.get(info.plural, object.metadata.namespace, object.metadata.name);
+    const admitted = current ? admitUpdate(info, current, object) : admitCreate(this, info, object, object.metadata.namespace);
+    if (object['status'] !== undefined) admitted['status'] = structuredClone(object['status']);
+    return structuredClone(this.store.write(info.plural, admitted)) as T;
+  }
+
+  /** Deletes like the API: pods terminate gracefully, namespaces take their contents with them. */
+  delete(resource: string, namespace: string | undefined, name: string): boolean {
+    const object = this.store.get(resource, namespace, name);
+    if (!object) return false;
+    if (resource === 'pods') this.terminatePod(object as Pod);
+    else if (resource === 'namespaces') this.deleteNamespace(name);
+    else this.store.remove(resource, namespace, name);
+    return true;
+  }
+
+  /** Flips a pod's readiness as kubelet would after a probe result. */
+  setPodReady(namespace: string, name: string, ready = true): Pod {
+    const pod = this.store.get('pods', namespace, name) as Pod | undefined;
+    if (!pod) throw notFound(resourceOf('pods'), name);
+    return structuredClone(this.controllers.kubelet.setReady(pod, ready));
+  }
+
+  /** How pods that `resource/name` creates from now on behave (default Ready). */
+  setPodBehaviour(resource: WorkloadResource, namespace: string, name: string, behaviour: PodBehaviour): void {
+    this.behaviours.set(`${resource}/${namespace}/${name}`, behaviour);
+  }
+
+  podBehaviour(resource: WorkloadResource, namespace: string, name: string): PodBehaviour {
+    return this.behaviours.get(`${resource}/${namespace}/${name}`) ?? 'Ready';
+  }
+
+  /** Stores an Event about `involved`, as kubelet or a controller would. */
+  recordEvent(involved: KubeObject, input: EventInput): void {
+    if (this.closed) return;
+    this.store.write('events', makeEvent(involved, input, this.ids.uid(), this.now()));
+  }
+
+  /** Loads scenario objects as given (uids, timestamps and statuses kept) and lets the controllers compute
+   * workload status once, synchronously, before anyone looks. */
+  load(objects: KubeObject[]): void {
+    for (const object of objects) {
+      const info = resourceForKind(object.kind);
+      if (!info) throw new Error(`the stand-in does not serve kind ${object.kind}`);
+      this.store.write(info.plural, admitCreate(this, info, object, object.metadata.namespace, true));
+    }
+    this.controllers.flush();
+  }
+
+  /** Stops every timer; the store stays readable. */
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.controllers.close();
+  }
+
+  // ---- used by the API handlers and the controllers ----
+
+  /** Runs `fn` after `ms` unless the cluster closes first. */
+  schedule(ms: number, fn: () => void): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /** Has the controllers look at an object again after `ms` (progress deadlines). */
+  requeue(resource: string, namespace: string, name: string, ms: number): void {
+    this.controllers.requeue(resource, namespace, name, ms);
+  }
+
+  allocateClusterIp(): string {
+    const n = ++this.clusterIps;
+    return `10.43.${(n >> 8) & 255}.${n & 255}`;
+  }
+
+  allocatePodIp(): string {
+    const n = ++this.podIps + 1;
+    return `10.42.${(n >> 8) & 255}.${n & 255}`;
+  }
+
+  /** Creates an object on behalf of a controller. */
+  create(resource: string, object: KubeObject): KubeObject {
+    const info = resourceOf(resource);
+    return this.store.write(resource, admitCreate(this, info, object, object.metadata.namespace, true));
+  }
+
+  /** Writes a controller's new version of an object: nothing when nothing changed, and a spec change bumps
+   * the generation like any other writer's would. */
+  save(resource: string, next: KubeObject): KubeObject {
+    const current = this.store.get(resource, next.metadata.namespace, next.metadata.name);
+    if (!current) return next;
+    if (deepEqual({ ...current, metadata: { ...current.metadata, resourceVersion: '' } }, { ...next, metadata: { ...next.metadata, resourceVersion: '' } })) return current;
+    if (current.metadata.generation !== undefined && !deepEqual(current['spec'], next['spec'])) {
+      next = { ...next, metadata: { ...next.metadata, generation: current.metadata.generation + 1 } };
+    }
+    return this.store.write(resource, next);
+  }
+
+  /** Graceful deletion: Terminating (deletionTimestamp set, containers being stopped) for
+   * podTerminationDelayMs, then gone. */
+  terminatePod(pod: Pod, graceMs = this.options.podTerminationDelayMs): void {
+    if (pod.metadata.deletionTimestamp) return;
+    const { namespace, name, uid } = pod.metadata;
+    if (graceMs <= 0 || !isActive(pod) || !pod.spec.nodeName) {
+      this.store.remove('pods', namespace, name);
+      return;
+    }
+    const terminating = this.store.write('pods', {
+      ...pod,
+      metadata: { ...pod.metadata, deletionTimestamp: rfc3339(this.now() + 30_000), deletionGracePeriodSeconds: 30 },
+    });
+    for (const c of pod.spec.containers)
+      this.recordEvent(terminating, {
+        type: 'Normal',
+        reason: 'Killing',
+        message: `Stopping container ${c.name}`,
+        source: { component: 'kubelet', host: pod.spec.nodeName },
+        fieldPath: `spec.containers{${c.name}}`,
+      });
+    this.schedule(graceMs, () => {
+      if (this.store.get('pods', namespace, name)?.metadata.uid === uid) this.store.remove('pods', namespace, name);
+    });
+  }
+
+  private deleteNamespace(name: string): void {
+    const namespace = this.store.get('namespaces', undefined, name);
+    if (!namespace || namespace.metadata.deletionTimestamp) return;
+    this.store.write('namespaces', {
+      ...namespace,
+      metadata: { ...namespace.metadata, deletionTimestamp: rfc3339(this.now()) },
+      status: { phase: 'Terminating' },
+    });
+    for (const info of ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'poddisruptionbudgets', 'services', 'configmaps', 'events'])
+      for (const [, object] of [...this.store.scan(info, name)]) this.store.remove(info, name, object.metadata.name);
+    for (const [, pod] of [...this.store.scan('pods', name)]) this.terminatePod(pod as Pod);
+    this.schedule(this.options.podTerminationDelayMs * 2, () => this.store.remove('namespaces', undefined, name));
+  }
+}

@@ -1,0 +1,54 @@
+// The DaemonSet controller: one pod per node, replaced one at a time (maxUnavailable 1) when the
+// template changes.
+import type { Cluster } from '../cluster.js';
+import { templateHash } from '../ids.js';
+import { isActive, isPodReady } from '../pod-status.js';
+import type { DaemonSet, Pod } from '../types.js';
+import { createPodFor } from './replicaset.js';
+import { omitZero, podsOf } from './util.js';
+
+export function reconcileDaemonSet(cluster: Cluster, namespace: string, name: string): void {
+  const ds = cluster.store.get('daemonsets', namespace, name) as DaemonSet | undefined;
+  if (!ds || ds.metadata.deletionTimestamp) return;
+  const hash = templateHash(ds.spec.template);
+  const nodes = [...cluster.store.scan('nodes')].map(([, n]) => n.metadata.name);
+  const source = { component: 'daemonset-controller' };
+  const pods = (): Pod[] => podsOf(cluster, ds).filter((p) => isActive(p) || p.metadata.deletionTimestamp);
+  const current = pods();
+  const unavailable = current.filter((p) => !isPodReady(p) || p.metadata.deletionTimestamp).length;
+  let budget = 1 - unavailable;
+  for (const node of nodes) {
+    const pod = current.find((p) => p.spec.nodeName === node);
+    if (!pod) {
+      const podName = `${name}-${cluster.ids.suffix()}`;
+      createPodFor(
+        cluster,
+        { ...ds, spec: { ...ds.spec, template: { ...ds.spec.template, spec: { ...ds.spec.template.spec, nodeName: node } } } },
+        podName,
+        { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
+        `${name}-`,
+      );
+      cluster.recordEvent(ds, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${podName}`, source });
+    } else if (pod.metadata.labels?.['controller-revision-hash'] !== hash && !pod.metadata.deletionTimestamp && (budget > 0 || !isPodReady(pod))) {
+      if (isPodReady(pod)) budget--;
+      cluster.terminatePod(pod);
+      cluster.recordEvent(ds, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}`, source });
+    }
+  }
+  const active = pods().filter(isActive);
+  const ready = active.filter(isPodReady).length;
+  const status = omitZero(
+    {
+      currentNumberScheduled: nodes.filter((n) => active.some((p) => p.spec.nodeName === n)).length,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: nodes.length,
+      numberReady: ready,
+      observedGeneration: ds.metadata.generation,
+      updatedNumberScheduled: active.filter((p) => p.metadata.labels?.['controller-revision-hash'] === hash).length,
+      numberAvailable: ready,
+      numberUnavailable: Math.max(0, nodes.length - ready),
+    },
+    ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'],
+  );
+  cluster.save('daemonsets', { ...ds, status });
+}

@@ -1,0 +1,24 @@
+// The garbage collector's background propagation: when an owner goes, its dependents (ReplicaSets of a
+// Deployment, pods of a ReplicaSet, StatefulSet, DaemonSet or Job: whatever names it as controller) go too.
+import type { Cluster } from '../cluster.js';
+import type { StoreEvent } from '../store.js';
+import type { Pod } from '../types.js';
+
+const DEPENDENTS: Record<string, string[]> = {
+  deployments: ['replicasets'],
+  replicasets: ['pods'],
+  statefulsets: ['pods'],
+  daemonsets: ['pods'],
+  jobs: ['pods'],
+};
+
+export function collectGarbage(cluster: Cluster, event: StoreEvent): void {
+  const uid = event.object.metadata.uid;
+  const namespace = event.object.metadata.namespace;
+  for (const resource of DEPENDENTS[event.resource] ?? []) {
+    for (const dependent of cluster.store.controlledBy(resource, uid)) {
+      if (resource === 'pods') cluster.terminatePod(dependent as Pod);
+      else cluster.store.remove(resource, namespace, dependent.metadata.name);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// The resources the stand-in serves: one table drives routing, discovery, storage keys and kubectl's
+// short names, so a resource added here is reachable everywhere at once.
+
+export interface ResourceInfo {
+  /** Plural name; unique across the groups we serve, so it doubles as the storage key. */
+  plural: string;
+  singular: string;
+  kind: string;
+  group: string;
+  version: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  /** Subresources served besides the object itself. */
+  subresources: ('status' | 'scale')[];
+  /** Field selectors the real API server accepts beyond metadata.name and metadata.namespace. */
+  fields: string[];
+}
+
+const POD_FIELDS = [
+  'spec.nodeName',
+  'spec.restartPolicy',
+  'spec.schedulerName',
+  'spec.serviceAccountName',
+  'spec.hostNetwork',
+  'status.phase',
+  'status.podIP',
+  'status.nominatedNodeName',
+];
+const EVENT_FIELDS = [
+  'involvedObject.kind',
+  'involvedObject.namespace',
+  'involvedObject.name',
+  'involvedObject.uid',
+  'involvedObject.apiVersion',
+  'involvedObject.resourceVersion',
+  'involvedObject.fieldPath',
+  'reason',
+  'reportingComponent',
+  'source',
+  'type',
+];
+
+function resource(
+  plural: string,
+  kind: string,
+  group: string,
+  namespaced: boolean,
+  rest: Partial<Pick<ResourceInfo, 'shortNames' | 'categories' | 'subresources' | 'fields'>> = {},
+): ResourceInfo {
+  const version = 'v1';
+  return {
+    plural,
+    singular: kind.toLowerCase(),
+    kind,
+    group,
+    version,
+    namespaced,
+    shortNames: rest.shortNames ?? [],
+    categories: rest.categories ?? [],
+    subresources: rest.subresources ?? [],
+    fields: rest.fields ?? [],
+  };
+}
+
+export const RESOURCES: readonly ResourceInfo[] = [
+  resource('namespaces', 'Namespace', '', false, { shortNames: ['ns'], subresources: ['status'], fields: ['status.phase'] }),
+  resource('nodes', 'Node', '', false, { shortNames: ['no'], subresources: ['status'], fields: ['spec.unschedulable'] }),
+  resource('pods', 'Pod', '', true, { shortNames: ['po'], categories: ['all'], subresources: ['status'], fields: POD_FIELDS }),
+  resource('services', 'Service', '', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
+  resource('configmaps', 'ConfigMap', '', true, { shortNames: ['cm'] }),
+  resource('events', 'Event', '', true, { shortNames: ['ev'], fields: EVENT_FIELDS }),
+  resource('deployments', 'Deployment', 'apps', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
+  resource('statefulsets', 'StatefulSet', 'apps', true, { shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] }),
+  resource('daemonsets', 'DaemonSet', 'apps', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
+  resource('replicasets', 'ReplicaSet', 'apps', true, {
+    shortNames: ['rs'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+    fields: ['status.replicas'],
+  }),
+  resource('jobs', 'Job', 'batch', true, { categories: ['all'], subresources: ['status'], fields: ['status.successful'] }),
+  resource('poddisruptionbudgets', 'PodDisruptionBudget', 'policy', true, { shortNames: ['pdb'], subresources: ['status'] }),
+];
+
+export const GROUPS: readonly string[] = [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ''))];
+
+const byPlural = new Map(RESOURCES.map((r) => [r.plural, r]));
+const byKind = new Map(RESOURCES.map((r) => [r.kind, r]));
+
+export function apiVersionOf(info: ResourceInfo): string {
+  return info.group === '' ? info.version : `${info.group}/${info.version}`;
+}
+
+/** The resource a URL names, or undefined when this group/version does not serve it. */
+export function findResource(group: string, version: string, plural: string): ResourceInfo | undefined {
+  const info = byPlural.get(plural);
+  return info && info.group === group && info.version === version ? info : undefined;
+}
+
+export function resourceOf(plural: string): ResourceInfo {
+  const info = byPlural.get(plural);
+  if (!info) throw new Error(`unknown resource ${plural}`);
+  return info;
+}
+
+export function resourceForKind(kind: string): ResourceInfo | undefined {
+  return byKind.get(kind);
+}
+
+/** How error messages name a resource: "pods", "deployments.apps". */
+export function qualifiedName(info: ResourceInfo): string {
+  return info.group === '' ? info.plural : `${info.plural}.${info.group}`;
+}

@@ -1,0 +1,83 @@
+// Errors travel as Kubernetes Status objects, with the reasons and details clients branch on
+// (client-go's IsNotFound/IsConflict, the 410 that restarts a paged list).
+import type { ResourceInfo } from './resources.js';
+import { qualifiedName } from './resources.js';
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  causes?: { reason?: string; message: string; field?: string }[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: StatusDetails,
+  ) {
+    super(message);
+  }
+
+  toStatus(): object {
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
+      code: this.code,
+    };
+  }
+}
+
+function detailsOf(info: ResourceInfo, name: string): StatusDetails {
+  return { name, ...(info.group ? { group: info.group } : {}), kind: info.plural };
+}
+
+export function notFound(info: ResourceInfo, name: string): ApiError {
+  return new ApiError(404, 'NotFound', `${qualifiedName(info)} "${name}" not found`, detailsOf(info, name));
+}
+
+export function alreadyExists(info: ResourceInfo, name: string): ApiError {
+  return new ApiError(409, 'AlreadyExists', `${qualifiedName(info)} "${name}" already exists`, detailsOf(info, name));
+}
+
+export function conflict(info: ResourceInfo, name: string): ApiError {
+  return new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedName(info)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    detailsOf(info, name),
+  );
+}
+
+export function invalid(info: ResourceInfo, name: string, field: string, message: string): ApiError {
+  return new ApiError(422, 'Invalid', `${info.kind}${info.group ? `.${info.group}` : ''} "${name}" is invalid: ${field}: ${message}`, {
+    ...detailsOf(info, name),
+    kind: info.kind,
+    causes: [{ reason: 'FieldValueInvalid', message, field }],
+  });
+}
+
+export function badRequest(message: string): ApiError {
+  return new ApiError(400, 'BadRequest', message);
+}
+
+export function methodNotAllowed(): ApiError {
+  return new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+}
+
+export function resourceNotFound(): ApiError {
+  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+export function expired(message: string): ApiError {
+  return new ApiError(410, 'Expired', message);
+}
+
+export const CONTINUE_EXPIRED_MESSAGE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
