@@ -31,6 +31,18 @@ const schema = z.object({
   KUBE_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   KUBE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
 
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1)),
+  /** The platform's recorded baseline (Phase 4 report: 3 brokers, 1 KiB records, acks=all). */
+  KAFKA_BASELINE_RECORDS_PER_SEC: z.coerce.number().positive().default(7153),
+  KAFKA_BASELINE_MB_PER_SEC: z.coerce.number().positive().default(6.99),
+  KAFKA_BASELINE_AVG_MS: z.coerce.number().positive().default(2.4),
+  KAFKA_BASELINE_P95_MS: z.coerce.number().positive().default(3.5),
+  BENCH_REGRESSION_PCT: z.coerce.number().min(1).max(90).default(20),
+
   CATALOGUE_FILE: z.string().default('catalogue/services.yaml'),
   POLICY_FILE: z.string().default('policy/policy.example.yaml'),
 

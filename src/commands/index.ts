@@ -2,17 +2,18 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { approve, deny, type ApproveCommand, type DenyCommand } from './approve.js';
 import { audit, type AuditCommand } from './audit.js';
+import { bench, type BenchCommand } from './bench.js';
 import { health, type HealthCommand } from './health.js';
 import { help, type HelpCommand } from './help.js';
 import { restart, type RestartCommand } from './restart.js';
 import { shown, type CommandRules, type CommandSpec, type CommandSummary } from './spec.js';
 import { tokenize } from './tokenize.js';
 
-export type Command = HelpCommand | HealthCommand | RestartCommand | ApproveCommand | DenyCommand | AuditCommand;
+export type Command = HelpCommand | HealthCommand | RestartCommand | ApproveCommand | DenyCommand | AuditCommand | BenchCommand;
 export type CommandName = Command['name'];
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly CommandSpec<Command>[] = [health, restart, approve, deny, audit, help] as CommandSpec<Command>[];
+export const COMMANDS: readonly CommandSpec<Command>[] = [health, restart, approve, deny, audit, bench, help] as CommandSpec<Command>[];
 
 /** Slack caps slash-command text at about 4,000 characters; nothing legitimate comes close to this. */
 export const MAX_COMMAND_LENGTH = 1000;
@@ -42,7 +43,7 @@ export function parseWords(words: readonly string[]): Command {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: spec.options ?? {}, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: negativeValuesJoined(rest), options: spec.options ?? {}, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(`${argumentProblem(error)} Usage: \`/carbon ${spec.usage}\``);
   }
@@ -57,6 +58,17 @@ export function checkCommand(command: Command, rules: CommandRules): void {
 /** The command as the audit trail records it: a canonical line built from the parsed command, never the raw text. */
 export function describeCommand(command: Command): CommandSummary {
   return findSpec(command.name)?.describe?.(command) ?? { line: command.name };
+}
+
+/** parseArgs reads `-1` as an option; after an option a negative number is its value (`--throughput -1`). */
+function negativeValuesJoined(words: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (const word of words) {
+    const previous = joined.at(-1);
+    if (/^-\d/.test(word) && previous !== undefined && /^--[a-z][a-z-]*$/.test(previous)) joined[joined.length - 1] = `${previous}=${word}`;
+    else joined.push(word);
+  }
+  return joined;
 }
 
 /** parseArgs' messages mention `--help`-style CLI details; restate them in our words, with the culprit. */

@@ -1,4 +1,6 @@
 import type { Command } from '../commands/index.js';
+import { benchHistory } from './bench-history.js';
+import { benchKafka } from './bench-kafka.js';
 import { healthReport } from './health-report.js';
 import type { JobDefinition } from './job.js';
 import { restartExpire } from './restart-expire.js';
@@ -12,6 +14,8 @@ export const JOBS = {
   'restart-request': restartRequest,
   'restart-rollout': restartRollout,
   'restart-expire': restartExpire,
+  'bench-kafka': benchKafka,
+  'bench-history': benchHistory,
 } satisfies Record<string, JobDefinition<never>>;
 
 export type JobName = keyof typeof JOBS;
@@ -26,6 +30,8 @@ export function jobNameFor(command: Command): JobName | undefined {
       return 'health-report';
     case 'restart':
       return 'restart-request';
+    case 'bench':
+      return command.action === 'kafka' ? 'bench-kafka' : 'bench-history';
     default:
       return undefined;
   }

@@ -1,5 +1,6 @@
 import type { Pool } from '../integrations/postgres.js';
 import { AuditLog } from './audit-log.js';
+import { Benchmarks } from './benchmarks.js';
 import { HealthSnapshots } from './health-snapshots.js';
 import { migrate } from './migrate.js';
 import { RestartRequests } from './restart-requests.js';
@@ -9,11 +10,13 @@ export class Store {
   readonly health: HealthSnapshots;
   readonly audit: AuditLog;
   readonly restarts: RestartRequests;
+  readonly benchmarks: Benchmarks;
 
   constructor(readonly pool: Pool) {
     this.health = new HealthSnapshots(pool);
     this.audit = new AuditLog(pool);
     this.restarts = new RestartRequests(pool, this.audit);
+    this.benchmarks = new Benchmarks(pool);
   }
 
   migrate(): Promise<number[]> {

@@ -9,6 +9,17 @@ interface K8sObject {
   [key: string]: unknown;
 }
 
+interface PodSpec {
+  serviceAccountName: string;
+  securityContext: { runAsNonRoot: boolean };
+  containers: {
+    securityContext: Record<string, unknown>;
+    livenessProbe: { httpGet: { path: string } };
+    readinessProbe: { httpGet: { path: string } };
+    resources: { requests?: unknown; limits?: unknown };
+  }[];
+}
+
 const dir = 'manifests/bot';
 const objects: K8sObject[] = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
@@ -31,7 +42,7 @@ describe('the bot manifests', () => {
   });
 
   it('run bot and worker non-root, read-only, with probes and resources', () => {
-    const deployments = byKind('Deployment') as unknown as { metadata: { name: string }; spec: { template: { spec: any } } }[];
+    const deployments = byKind('Deployment') as unknown as { metadata: { name: string }; spec: { template: { spec: PodSpec } } }[];
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['carbon-bot', 'carbon-worker']);
     for (const d of deployments) {
       const pod = d.spec.template.spec;

@@ -1,0 +1,104 @@
+import type { KafkaBenchParams } from '../commands/bench.js';
+import type { Pool } from '../integrations/postgres.js';
+import type { BenchResult } from '../integrations/kafka-bench/producer-benchmark.js';
+
+export interface StoredRun {
+  id: string;
+  startedAt: Date;
+  brokers: string[];
+  params: KafkaBenchParams;
+  records: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  avgLatencyMs: number;
+  maxLatencyMs: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  requestedBy: string;
+  jobId: string | null;
+}
+
+const KIND = 'kafka-producer';
+
+/** Two runs compare when everything but the time is the same: parameters and the brokers they ran on. */
+export function paramsKey(params: KafkaBenchParams, brokers: readonly string[]): string {
+  const { records, recordSize, throughput, acks, partitions } = params;
+  return JSON.stringify({ records, recordSize, throughput, acks, partitions, brokers: [...brokers].sort() });
+}
+
+/** Benchmark results, kept so anyone can see how a figure came about and how it moved. */
+export class Benchmarks {
+  constructor(private readonly pool: Pool) {}
+
+  async insert(run: { startedAt: Date; finishedAt: Date; cluster: string; brokers: string[]; params: KafkaBenchParams; result: BenchResult; jobId: string; requestedBy: string }): Promise<string> {
+    const r = run.result;
+    const { rows } = await this.pool.query<{ id: string }>(
+      `INSERT INTO benchmark_runs (kind, started_at, finished_at, cluster, brokers, params, params_key, records, records_per_sec,
+         mb_per_sec, avg_latency_ms, max_latency_ms, p50_ms, p95_ms, p99_ms, p999_ms, histogram, job_id, requested_by)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id`,
+      [
+        KIND, run.startedAt, run.finishedAt, run.cluster, run.brokers, JSON.stringify(run.params), paramsKey(run.params, run.brokers),
+        r.records, r.recordsPerSec, r.mbPerSec, r.avgLatencyMs, r.maxLatencyMs, r.p50, r.p95, r.p99, r.p999,
+        JSON.stringify(r.histogram), run.jobId, run.requestedBy,
+      ],
+    );
+    return rows[0]!.id;
+  }
+
+  /** The latest runs with the same parameters, newest first, before `before` when given. */
+  async sameParams(params: KafkaBenchParams, brokers: readonly string[], limit: number, beforeId?: string): Promise<StoredRun[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM benchmark_runs WHERE kind = $1 AND params_key = $2 AND ($3::bigint IS NULL OR id < $3)
+        ORDER BY started_at DESC, id DESC LIMIT $4`,
+      [KIND, paramsKey(params, brokers), beforeId ?? null, limit],
+    );
+    return rows.map(toRun);
+  }
+
+  async recent(limit: number): Promise<StoredRun[]> {
+    const { rows } = await this.pool.query(`SELECT * FROM benchmark_runs WHERE kind = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, [KIND, limit]);
+    return rows.map(toRun);
+  }
+
+  /**
+   * Runs `fn` holding a lock on the Kafka cluster named by `key`, or returns undefined when another
+   * benchmark holds it. A session advisory lock: it goes away with the connection if a worker dies.
+   */
+  async exclusive<T>(key: string, fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`bench:${key}`]);
+      if (!rows[0]?.locked) return undefined;
+      try {
+        return { value: await fn() };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`bench:${key}`]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+}
+
+function toRun(row: Record<string, unknown>): StoredRun {
+  const num = (k: string) => Number(row[k]);
+  return {
+    id: String(row.id),
+    startedAt: row.started_at as Date,
+    brokers: row.brokers as string[],
+    params: row.params as KafkaBenchParams,
+    records: num('records'),
+    recordsPerSec: num('records_per_sec'),
+    mbPerSec: num('mb_per_sec'),
+    avgLatencyMs: num('avg_latency_ms'),
+    maxLatencyMs: num('max_latency_ms'),
+    p50: num('p50_ms'),
+    p95: num('p95_ms'),
+    p99: num('p99_ms'),
+    p999: num('p999_ms'),
+    requestedBy: String(row.requested_by),
+    jobId: (row.job_id as string | null) ?? null,
+  };
+}
