@@ -110,7 +110,7 @@ describe('a restart from Slack', () => {
       kind: 'PodDisruptionBudget',
       metadata: { name: 'trino-worker-pdb', namespace: 'data-platform' },
       spec: { minAvailable: 6, selector: { matchLabels: { app: 'trino', component: 'worker' } } },
-    });
+    } as unknown as KubeObject); // the API server fills in uid, resourceVersion and the timestamps
     await new Promise((resolve) => setTimeout(resolve, 300)); // the disruption controller fills in the status
     await rig.slash('restart deployment/trino-worker -n data-platform --reason "workers leak memory"', 'U0OPERATOR');
     const request = await planFor('trino-worker');
