@@ -12,6 +12,8 @@ export class CommandQueue {
     private readonly connection: Redis,
   ) {
     this.queue = new Queue<JobData>(name, { connection });
+    // Connection errors surface on the caller's own commands (enqueue, claim); BullMQ would print them raw.
+    this.queue.on('error', () => undefined);
   }
 
   /**
