@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { slackChat } from '../integrations/slack.js';
-import { APPROVE_ACTION } from '../reports/restart.js';
+import { APPROVE_ACTION } from '../reports/approval.js';
 import { dispatch, type DispatchDeps } from './dispatch.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { slackChat } from '../integrations/slack.js';
-import { DENY_ACTION } from '../reports/restart.js';
+import { DENY_ACTION } from '../reports/approval.js';
 import { dispatch, type DispatchDeps } from './dispatch.js';
 
 /** The plan's Deny button: `deny <request id>` by whoever clicked (the requester cancels, an approver denies). */

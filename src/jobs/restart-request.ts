@@ -1,8 +1,10 @@
 import { describeCommand } from '../commands/index.js';
 import { resolveRestartTarget, workloadRef, type RestartCommand } from '../commands/restart.js';
 import { UserError } from '../errors.js';
-import { statusMessage, planMessage, approvedMessage } from '../reports/restart.js';
-import { showRequest } from '../restart/announce.js';
+import { scheduleFollowUp } from '../approvals/index.js';
+import { expireAllDue } from '../approvals/kinds.js';
+import { statusMessage, planMessage } from '../reports/restart.js';
+import { RESTART_KIND } from '../restart/approval.js';
 import { auditTarget, buildPlan, type RecentRestart } from '../restart/plan.js';
 import { newRequestId } from '../restart/request-id.js';
 import type { AuditEntry } from '../store/audit-log.js';
@@ -43,7 +45,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       throw new UserError(why);
     };
 
-    for (const expired of await store.restarts.expireDue()) await showRequest(chat, expired, log, { decided: true });
+    await expireAllDue(store, chat, log);
 
     await progress(`Reading ${ref} in ${target.namespace}…`);
     if (!(await kube.namespaceExists(target.namespace))) return refuse(`Namespace \`${target.namespace}\` does not exist in ${cluster.name}.`);
@@ -112,14 +114,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
     }
     log.info({ request: request.id, target: auditTarget(target), approvals }, created.created ? 'restart requested' : 'restart request found (retried job)');
 
-    const followUp = { command, requester: data.requester, request: request.id };
-    if (request.state === 'pending') {
-      const delayMs = Math.max(request.expiresAt.getTime() - Date.now(), 0) + 1_000;
-      await queue.enqueue({ ...followUp, reply: { channel: request.channel, ts: request.planTs! } }, `restart-expire-${request.id}`, { job: 'restart-expire', delayMs });
-    } else if (request.state === 'approved' && request.approvalsRequired === 0) {
-      const ts = await chat.post(request.channel, approvedMessage(request), thread);
-      await queue.enqueue({ ...followUp, reply: { channel: request.channel, ts, threadTs: thread } }, `restart-rollout-${request.id}`, { job: 'restart-rollout' });
-    }
+    await scheduleFollowUp(RESTART_KIND, request, { queue, chat }, { command, requester: data.requester });
     return statusMessage(request);
   },
 };

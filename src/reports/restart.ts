@@ -4,11 +4,11 @@ import { formatDuration, type EventLine, type FailingPod } from '../restart/fail
 import type { Plan } from '../restart/plan.js';
 import type { AuditRow } from '../store/audit-log.js';
 import type { RestartRequest } from '../store/restart-requests.js';
+import { approvalActions } from './approval.js';
 import { capBlocks, clip, context, divider, escapeMrkdwn, header, section, table, type Message } from './message.js';
 
-/** The action ids of the plan's buttons; their value is the request id. */
-export const APPROVE_ACTION = 'restart-approve';
-export const DENY_ACTION = 'restart-deny';
+/** The action ids of the plan's buttons (shared by every kind of approval request); their value is the request id. */
+export { APPROVE_ACTION, DENY_ACTION } from './approval.js';
 
 const ICON: Record<RestartRequest['state'], string> = {
   pending: '⏳',
@@ -66,27 +66,13 @@ export function planMessage(r: RestartRequest): Message {
   );
   if (r.state === 'pending') {
     blocks.push(
-      {
-        type: 'actions',
-        block_id: `restart-${r.id}`,
-        elements: [
-          {
-            type: 'button',
-            action_id: APPROVE_ACTION,
-            value: r.id,
-            style: 'primary',
-            text: { type: 'plain_text', text: 'Approve' },
-            confirm: {
-              title: { type: 'plain_text', text: 'Approve this restart?' },
-              text: { type: 'mrkdwn', text: clip(`Restart \`${r.namespace}/${workload(r)}\` now, as asked by <@${r.requestedBy}>.`, 300) },
-              confirm: { type: 'plain_text', text: 'Approve' },
-              deny: { type: 'plain_text', text: 'Cancel' },
-            },
-          },
-          { type: 'button', action_id: DENY_ACTION, value: r.id, style: 'danger', text: { type: 'plain_text', text: 'Deny' } },
-        ],
-      },
-      context(`Approve needs the approver role and someone other than <@${r.requestedBy}>. From a terminal: \`approve ${r.id}\` or \`deny ${r.id}\`.`),
+      ...approvalActions({
+        id: r.id,
+        blockId: `restart-${r.id}`,
+        requestedBy: r.requestedBy,
+        confirmTitle: 'Approve this restart?',
+        confirmText: `Restart \`${r.namespace}/${workload(r)}\` now, as asked by <@${r.requestedBy}>.`,
+      }),
     );
   }
   return { text: `Restart plan for ${workload(r)} (${r.namespace}): ${plainState(r)} · request: ${r.id}`, blocks: capBlocks(blocks) };

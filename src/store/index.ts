@@ -1,9 +1,11 @@
 import type { Pool } from '../integrations/postgres.js';
+import { ApprovalRegistry, type ApprovalRequest, type ApprovalRequests } from './approval-requests.js';
 import { AuditLog } from './audit-log.js';
 import { Benchmarks } from './benchmarks.js';
 import { HealthSnapshots } from './health-snapshots.js';
 import { migrate } from './migrate.js';
 import { RestartRequests } from './restart-requests.js';
+import { StatusPosts } from './status-posts.js';
 
 /** The bot's PostgreSQL: one repository per concern over a shared pool. */
 export class Store {
@@ -11,12 +13,17 @@ export class Store {
   readonly audit: AuditLog;
   readonly restarts: RestartRequests;
   readonly benchmarks: Benchmarks;
+  /** Every kind of approval request, for `approve ID` and `deny ID` (see src/approvals). */
+  readonly approvals: ApprovalRegistry;
+  readonly statusPosts: StatusPosts;
 
   constructor(readonly pool: Pool) {
     this.health = new HealthSnapshots(pool);
     this.audit = new AuditLog(pool);
     this.restarts = new RestartRequests(pool, this.audit);
     this.benchmarks = new Benchmarks(pool);
+    this.approvals = new ApprovalRegistry([this.restarts as unknown as ApprovalRequests<ApprovalRequest>]);
+    this.statusPosts = new StatusPosts(pool);
   }
 
   migrate(): Promise<number[]> {

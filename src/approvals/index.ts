@@ -1,0 +1,123 @@
+/**
+ * Approval requests of any kind: who asked, for what, how many approvals it needs and has, until when;
+ * the two-person rule; Approve and Deny buttons, `approve ID` and `deny ID`; expiry; every step a
+ * conditional UPDATE with its audit row. Restarts and Vault migrations use it; so can the next feature.
+ *
+ * How to add a kind (say, phase apply):
+ *  1. Migration: a table with the approval columns listed in store/approval-requests.ts plus your own,
+ *     and a partial unique index on what it acts on WHERE state IN ('pending','approved','running').
+ *  2. Repository: `class PhaseApplies extends ApprovalRequests<PhaseApply>` with an ApprovalTable
+ *     (table, audit action, fromRow, describe) and a typed `create()` that calls `this.insert(...)`;
+ *     `begin(id, jobId, detail, columns)` records what is about to be done, with its `started` audit row,
+ *     before the job touches anything. Register it in store/index.ts and in `Store.approvals`.
+ *  3. An ApprovalKind (below): nouns for the refusals, the plan/status/approved renderers (the plan shows
+ *     `approvalActions(...)` from reports/approval.ts while pending), the follow-up job that acts once
+ *     approved and the expiry job (`approvalExpireJob(kind)` in jobs/approval-expire.ts). Add it to
+ *     APPROVAL_KINDS in approvals/kinds.ts.
+ *  4. The planning job: `requests.create(...)`, post `kind.planMessage` in the thread and
+ *     `setPlanMessage`, then `scheduleFollowUp(...)` (expiry while pending, or straight to the follow-up
+ *     job when the policy requires no approval). The approve/deny handlers need nothing more.
+ *  5. The follow-up job: `begin` (AuditUnavailable → `abandon`, do nothing), act, `finish`.
+ */
+import type { Chat } from '../integrations/slack.js';
+import type { JobData } from '../jobs/job.js';
+import type { CommandQueue } from '../jobs/queue.js';
+import type { JobName } from '../jobs/registry.js';
+import type { Logger } from '../log.js';
+import type { Message } from '../reports/message.js';
+import type { ApprovalRequest, ApprovalRequests } from '../store/approval-requests.js';
+import type { Store } from '../store/index.js';
+
+export interface ApprovalKind<R extends ApprovalRequest = ApprovalRequest> {
+  /** The audit action and the repository's, e.g. `restart`. */
+  action: string;
+  /** How a request of this kind is named: `restart request`. */
+  noun: string;
+  /** What it does, for sentences like "the restart of deployment/x has finished". */
+  thing(request: R): string;
+  /** The command to ask again, e.g. `/carbon restart`. */
+  askAgain: string;
+  /** Said after a deny: "Nothing was restarted." */
+  nothingDone: string;
+  requests(store: Store): ApprovalRequests<R>;
+  planMessage(request: R): Message;
+  statusMessage(request: R): Message;
+  approvedMessage(request: R): Message;
+  /** The job that acts once the approvals are in; its id is `<job>-<request id>`, so it runs once. */
+  followUp: JobName;
+  /** The delayed job that expires the request if it is still pending then; id `<job>-<request id>`. */
+  expireJob: JobName;
+}
+
+const utc = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+// Plain Slack IDs, not <@mentions>: refusals are escaped as text when shown.
+
+/**
+ * Why an approval by `user` did not count, in words for the person who clicked. Pure: the stored
+ * request as it is now (after the conditional UPDATE refused the approval) and who tried.
+ */
+export function approvalRefusal<R extends ApprovalRequest>(kind: Pick<ApprovalKind<R>, 'noun' | 'thing' | 'askAgain'>, request: R | undefined, id: string, user: string, now: Date = new Date()): string {
+  if (request === undefined) return `There is no ${kind.noun} ${id}.`;
+  const thing = kind.thing(request);
+  switch (request.state) {
+    case 'pending':
+      if (request.requestedBy === user) return `You asked for this ${thing}: the approval must come from someone else (two-person rule).`;
+      if (request.approvedBy.includes(user)) {
+        return `You have already approved request ${id}; it needs ${request.approvalsRequired - request.approvedBy.length} more approval(s) from other approvers.`;
+      }
+      if (request.expiresAt <= now) return `Request ${id} expired at ${utc(request.expiresAt)}; ask again with \`${kind.askAgain}\`.`;
+      return `Request ${id} could not be approved just now; try again.`;
+    case 'approved':
+    case 'running':
+      return `Request ${id} is already approved (by ${request.approvedBy.join(', ') || 'the policy'}); the ${thing} is ${request.state === 'running' ? 'running' : 'starting'}. Nothing more to do.`;
+    case 'succeeded':
+    case 'failed':
+      return `Request ${id} was already approved and the ${thing} has ${request.state === 'succeeded' ? 'finished' : 'failed'}.`;
+    case 'rejected':
+      return `Request ${id} was ${request.decidedBy === request.requestedBy ? 'cancelled' : 'denied'} by ${request.decidedBy ?? '?'}: it can no longer be approved.`;
+    case 'expired':
+      return `Request ${id} expired at ${utc(request.expiresAt)} without approval; ask again with \`${kind.askAgain}\`.`;
+  }
+}
+
+/** Why a deny by `user` did nothing. */
+export function denyRefusal(kind: Pick<ApprovalKind, 'noun'>, request: ApprovalRequest | undefined, id: string, user: string, asApprover: boolean): string {
+  if (request === undefined) return `There is no ${kind.noun} ${id}.`;
+  if (request.state !== 'pending') return `Request ${id} is no longer awaiting approval (it is ${request.state}): nothing to deny.`;
+  if (!asApprover && request.requestedBy !== user) return `Only the requester or someone with the approver role may deny request ${id}.`;
+  return `Request ${id} could not be denied just now; try again.`;
+}
+
+/**
+ * Shows where a request stands: in its status line, and with `decided` also in the plan, whose buttons
+ * go once it is approved, denied or expired. Best effort: a Slack hiccup must not undo a stored decision.
+ */
+export async function showRequest<R extends ApprovalRequest>(chat: Chat, kind: ApprovalKind<R>, request: R, log: Logger, options: { decided?: boolean } = {}): Promise<void> {
+  const edits = [chat.update(request.channel, request.statusTs, kind.statusMessage(request))];
+  if (options.decided && request.planTs !== undefined) edits.push(chat.update(request.channel, request.planTs, kind.planMessage(request)));
+  const results = await Promise.allSettled(edits);
+  for (const result of results) {
+    if (result.status === 'rejected') log.warn({ err: result.reason, request: request.id }, `could not update a ${kind.noun} message`);
+  }
+}
+
+/**
+ * After a request was created: a pending one gets its expiry job (delayed until it expires); one the
+ * policy approved at once (no approvals required) goes straight to its follow-up job, announced in the thread.
+ */
+export async function scheduleFollowUp<R extends ApprovalRequest>(
+  kind: ApprovalKind<R>,
+  request: R,
+  deps: { queue: CommandQueue; chat: Chat },
+  data: Pick<JobData, 'command' | 'requester'>,
+): Promise<void> {
+  const followUp = { ...data, request: request.id };
+  if (request.state === 'pending') {
+    const delayMs = Math.max(request.expiresAt.getTime() - Date.now(), 0) + 1_000;
+    await deps.queue.enqueue({ ...followUp, reply: { channel: request.channel, ts: request.planTs ?? request.statusTs } }, `${kind.expireJob}-${request.id}`, { job: kind.expireJob, delayMs });
+  } else if (request.state === 'approved' && request.approvalsRequired === 0) {
+    const ts = await deps.chat.post(request.channel, kind.approvedMessage(request), request.threadTs);
+    await deps.queue.enqueue({ ...followUp, reply: { channel: request.channel, ts, threadTs: request.threadTs } }, `${kind.followUp}-${request.id}`, { job: kind.followUp });
+  }
+}

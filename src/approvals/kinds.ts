@@ -1,0 +1,34 @@
+import type { Chat } from '../integrations/slack.js';
+import type { Logger } from '../log.js';
+import { RESTART_KIND } from '../restart/approval.js';
+import type { ApprovalRequest } from '../store/approval-requests.js';
+import type { Store } from '../store/index.js';
+import { showRequest, type ApprovalKind } from './index.js';
+
+/** One entry per kind; the union keeps each kind's own request type. */
+type AnyKind = typeof RESTART_KIND;
+
+/** Every kind of approval request, so `approve ID`, `deny ID` and expiry work for all of them. */
+export const APPROVAL_KINDS: readonly AnyKind[] = [RESTART_KIND];
+
+export function kindFor(action: string): ApprovalKind {
+  const kind = APPROVAL_KINDS.find((k) => k.action === action);
+  if (kind === undefined) throw new Error(`No approval kind for ${action}`);
+  return kind as unknown as ApprovalKind;
+}
+
+/** How an id that matches no request is named: "restart request or Vault migration". */
+export const anyRequestNoun = (): string => APPROVAL_KINDS.map((k) => k.noun).join(' or ');
+
+/** The request with this id, of whatever kind. */
+export async function findRequest(store: Store, id: string): Promise<{ kind: ApprovalKind; request: ApprovalRequest } | undefined> {
+  const found = await store.approvals.find(id);
+  return found && { kind: kindFor(found.requests.action), request: found.request };
+}
+
+/** Expires every kind's overdue requests and shows it in their threads (the buttons go). */
+export async function expireAllDue(store: Store, chat: Chat, log: Logger): Promise<void> {
+  for (const { requests, request } of await store.approvals.expireDue()) {
+    await showRequest(chat, kindFor(requests.action), request, log, { decided: true });
+  }
+}
