@@ -24,7 +24,8 @@ die() { echo "kafka.sh: $*" >&2; exit 1; }
 cmd=${1:-}
 [[ -n $cmd ]] || die "usage: kafka.sh start [--brokers 1|3] [--port P] [--name N] | stop | status | bootstrap"
 shift
-brokers=1 port=9092 name=default
+# KAFKA_PORT lets CI move the broker off 9092 when something else holds it.
+brokers=1 port=${KAFKA_PORT:-9092} name=default
 while [[ $# -gt 0 ]]; do
   case $1 in
     --brokers) brokers=${2:-}; shift 2 ;;
