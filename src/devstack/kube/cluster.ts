@@ -7,7 +7,8 @@ import { makeEvent } from './events.js';
 import { deepEqual, Ids } from './ids.js';
 import type { PodBehaviour } from './pod-status.js';
 import { isActive } from './pod-status.js';
-import { resourceForKind, resourceOf } from './resources.js';
+import { orphanDependents } from './controllers/gc.js';
+import { RESOURCES, resourceForKind, resourceOf } from './resources.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { notFound } from './status.js';
 import { Store } from './store.js';
@@ -28,7 +29,15 @@ export interface ClusterOptions {
   /** How many recent changes a watch can resume across (etcd's compaction window); a watch from an
    * older resourceVersion gets 410 Expired. Default 20,000. */
   watchHistory?: number;
+  /** How long a new cert-manager Issuer or ClusterIssuer takes to become Ready (ACME registration).
+   * Default 500. */
+  issuerReadyDelayMs?: number;
+  /** How long a Certificate with a Ready issuer takes to be issued (Ready=True). Default 1,500. */
+  certificateIssueDelayMs?: number;
 }
+
+/** DeleteOptions.propagationPolicy. */
+export type DeletePropagation = 'Orphan' | 'Background' | 'Foreground';
 
 export type WorkloadResource = 'deployments' | 'statefulsets' | 'daemonsets' | 'jobs';
 
@@ -52,7 +61,16 @@ export class Cluster implements AdmissionContext {
   private closed = false;
 
   constructor(options: ClusterOptions = {}) {
-    this.options = { podReadyDelayMs: 300, podTerminationDelayMs: 100, progressDeadlineScale: 1, seed: 254, watchHistory: 20_000, ...options };
+    this.options = {
+      podReadyDelayMs: 300,
+      podTerminationDelayMs: 100,
+      progressDeadlineScale: 1,
+      seed: 254,
+      watchHistory: 20_000,
+      issuerReadyDelayMs: 500,
+      certificateIssueDelayMs: 1_500,
+      ...options,
+    };
     this.store = new Store(this.options.watchHistory);
     this.ids = new Ids(this.options.seed);
     this.controllers = new Controllers(this);
@@ -93,10 +111,13 @@ export class Cluster implements AdmissionContext {
     return structuredClone(this.store.write(info.plural, admitted)) as T;
   }
 
-  /** Deletes like the API: pods terminate gracefully, namespaces take their contents with them. */
-  delete(resource: string, namespace: string | undefined, name: string): boolean {
+  /** Deletes like the API: pods terminate gracefully, namespaces take their contents with them, and the
+   * garbage collector deletes dependents (Background, the default; Foreground is treated alike) or lets
+   * them go their own way (Orphan: their ownerReferences to the deleted object are dropped). */
+  delete(resource: string, namespace: string | undefined, name: string, propagation: DeletePropagation = 'Background'): boolean {
     const object = this.store.get(resource, namespace, name);
     if (!object) return false;
+    if (propagation === 'Orphan') orphanDependents(this, resource, object);
     if (resource === 'pods') this.terminatePod(object as Pod);
     else if (resource === 'namespaces') this.deleteNamespace(name);
     else this.store.remove(resource, namespace, name);
@@ -166,6 +187,19 @@ export class Cluster implements AdmissionContext {
     return `10.43.${(n >> 8) & 255}.${n & 255}`;
   }
 
+  /** The LimitRanges of a namespace, for the LimitRanger's defaults on new pods. */
+  limitRanges(namespace: string): KubeObject[] {
+    return [...this.store.scan('limitranges', namespace)].map(([, o]) => o);
+  }
+
+  /** Admission for a dry run: the same checks and defaults, but nothing the cluster hands out (uids,
+   * names, Service IPs) is used up, so a dry run leaves no trace. */
+  dryRunContext(): AdmissionContext {
+    const ids = new Ids((this.now() ^ this.store.resourceVersion) >>> 0);
+    const next = this.clusterIps + 1;
+    return { ids, now: () => this.now(), allocateClusterIp: () => `10.43.${(next >> 8) & 255}.${next & 255}`, limitRanges: (ns) => this.limitRanges(ns) };
+  }
+
   allocatePodIp(): string {
     const n = ++this.podIps + 1;
     return `10.42.${(n >> 8) & 255}.${n & 255}`;
@@ -223,8 +257,8 @@ export class Cluster implements AdmissionContext {
       metadata: { ...namespace.metadata, deletionTimestamp: rfc3339(this.now()) },
       status: { phase: 'Terminating' },
     });
-    for (const info of ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'poddisruptionbudgets', 'services', 'configmaps', 'events'])
-      for (const [, object] of [...this.store.scan(info, name)]) this.store.remove(info, name, object.metadata.name);
+    for (const info of RESOURCES.filter((r) => r.namespaced && r.plural !== 'pods'))
+      for (const [, object] of [...this.store.scan(info.plural, name)]) this.store.remove(info.plural, name, object.metadata.name);
     for (const [, pod] of [...this.store.scan('pods', name)]) this.terminatePod(pod as Pod);
     this.schedule(this.options.podTerminationDelayMs * 2, () => this.store.remove('namespaces', undefined, name));
   }

@@ -1,5 +1,6 @@
 // API-server defaulting for the fields clients and controllers read back (strategy, replicas, progress
-// deadline, pod template defaults). Idempotent: it runs on every write, as the real defaulter does.
+// deadline, pod template defaults, NetworkPolicy policyTypes and port protocols, CronJob policies, a
+// Secret's stringData folded into data). Idempotent: it runs on every write, as the real defaulter does.
 import type { Container, JsonObject, KubeObject } from './types.js';
 import { isRecord } from './types.js';
 
@@ -39,8 +40,16 @@ function defaultTemplate(spec: JsonObject): void {
   if (isRecord(template) && isRecord(template['spec'])) defaultPodSpec(template['spec']);
 }
 
+/** Metadata maps and lists are omitempty in Go: an empty one ({} from `kubectl diff`'s patch, a last label
+ * removed) is not stored and never comes back. */
+const OMIT_EMPTY_METADATA = ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const;
+
 /** Mutates `object`, which the caller has already copied. */
 export function applyDefaults(object: KubeObject): void {
+  for (const key of OMIT_EMPTY_METADATA) {
+    const value: unknown = object.metadata?.[key];
+    if ((Array.isArray(value) && value.length === 0) || (isRecord(value) && Object.keys(value).length === 0) || value === null) delete object.metadata[key];
+  }
   const spec = isRecord(object['spec']) ? object['spec'] : undefined;
   switch (object.kind) {
     case 'Namespace':
@@ -115,6 +124,44 @@ export function applyDefaults(object: KubeObject): void {
         defaultTemplate(spec);
       }
       break;
+    case 'CronJob':
+      if (spec) {
+        setDefault(spec, 'concurrencyPolicy', 'Allow');
+        setDefault(spec, 'suspend', false);
+        setDefault(spec, 'successfulJobsHistoryLimit', 3);
+        setDefault(spec, 'failedJobsHistoryLimit', 1);
+        const jobTemplate = spec['jobTemplate'];
+        if (isRecord(jobTemplate) && isRecord(jobTemplate['spec'])) defaultTemplate(jobTemplate['spec']);
+      }
+      break;
+    case 'NetworkPolicy':
+      if (spec) {
+        const egress = spec['egress'];
+        if (!Array.isArray(spec['policyTypes']) || spec['policyTypes'].length === 0)
+          spec['policyTypes'] = Array.isArray(egress) && egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+        for (const direction of ['ingress', 'egress']) {
+          const rules = spec[direction];
+          if (!Array.isArray(rules)) continue;
+          for (const rule of rules)
+            if (isRecord(rule) && Array.isArray(rule['ports'])) for (const port of rule['ports']) if (isRecord(port)) setDefault(port, 'protocol', 'TCP');
+        }
+      }
+      break;
+    case 'ResourceQuota':
+      // Quantities travel as strings; a bare YAML number (pods: 10) is stored as one.
+      if (spec && isRecord(spec['hard'])) for (const [k, v] of Object.entries(spec['hard'])) if (typeof v === 'number') spec['hard'][k] = String(v);
+      break;
+    case 'Secret': {
+      // stringData is write-only: the API server folds it into data (base64) and never returns it.
+      const stringData = object['stringData'];
+      if (isRecord(stringData)) {
+        const data = record(object, 'data');
+        for (const [key, value] of Object.entries(stringData)) data[key] = Buffer.from(String(value ?? ''), 'utf8').toString('base64');
+        delete object['stringData'];
+      }
+      setDefault(object, 'type', 'Opaque');
+      break;
+    }
     case 'Service':
       if (spec) {
         setDefault(spec, 'type', 'ClusterIP');

@@ -2,11 +2,10 @@
 // delete, deletecollection, and the status and scale subresources. Watches are handed to watch.ts.
 import YAML from 'yaml';
 import type { Representation } from './accept.js';
-import type { Cluster } from './cluster.js';
-import type { ManagedFieldsEntry } from './types.js';
-import { fieldsOfObject, managerName, recordManager } from './managed-fields.js';
+import type { Cluster, DeletePropagation } from './cluster.js';
+import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
 import { decodeContinue, encodeContinue } from './paging.js';
-import { ACCEPTED_PATCH_TYPES, applyPatch, fieldsOfPatch, patchTypeOf } from './patch.js';
+import { ACCEPTED_PATCH_TYPES, applyPatch, patchTypeOf } from './patch.js';
 import type { ResourceInfo } from './resources.js';
 import { apiVersionOf, resourceOf } from './resources.js';
 import { formatLabelSelector, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -49,8 +48,26 @@ function parseBody(req: ResourceRequest): unknown {
   }
 }
 
-function parseObject(req: ResourceRequest): KubeObject {
-  const body = parseBody(req);
+/** An apply patch may be YAML or JSON (which YAML also reads, but JSON.parse is faster and stricter). */
+function parseApplyBody(req: ResourceRequest): unknown {
+  if (req.body.trim() === '') throw badRequest('the body of the request was empty');
+  try {
+    return JSON.parse(req.body);
+  } catch {
+    try {
+      const docs = YAML.parseAllDocuments(req.body);
+      if (docs.length !== 1) throw new Error(`expected one YAML document, got ${docs.length}`);
+      const doc = docs[0] as YAML.Document;
+      if (doc.errors.length > 0) throw doc.errors[0] as Error;
+      return doc.toJS();
+    } catch (error) {
+      throw badRequest(`error decoding YAML: ${(error as Error).message}`);
+    }
+  }
+}
+
+function parseObject(req: ResourceRequest, decoded?: unknown): KubeObject {
+  const body = decoded ?? parseBody(req);
   if (!isRecord(body)) throw badRequest('the body of the request must be a JSON object');
   const object = body as KubeObject;
   const expected = apiVersionOf(req.info);
@@ -64,7 +81,22 @@ function parseObject(req: ResourceRequest): KubeObject {
   return object;
 }
 
-const dryRun = (req: ResourceRequest): boolean => req.query.getAll('dryRun').includes('All');
+/** dryRun=All: admission, validation and defaulting run, storage does not. Any other value is refused. */
+function dryRun(req: ResourceRequest): boolean {
+  const values = req.query.getAll('dryRun');
+  for (const v of values)
+    if (v !== 'All')
+      throw new ApiError(400, 'BadRequest', `Invalid dryRun value: ${v}`, { causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${v}": supported values: "All"`, field: 'dryRun' }] });
+  return values.length > 0;
+}
+
+/** What a dry run answers: the would-be object, with the resourceVersion it has now (none if new). */
+function dryRunResult(object: KubeObject, current: KubeObject | undefined): KubeObject {
+  const metadata = { ...object.metadata };
+  if (current) metadata.resourceVersion = current.metadata.resourceVersion;
+  else delete (metadata as Partial<KubeObject['metadata']>).resourceVersion;
+  return { ...object, metadata };
+}
 
 function requireObject(cluster: Cluster, req: ResourceRequest): KubeObject {
   const object = cluster.store.get(req.info.plural, req.namespace, req.name as string);
@@ -121,32 +153,82 @@ function list(cluster: Cluster, req: ResourceRequest, paging: Paging): JsonObjec
   return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items };
 }
 
-function withManager(cluster: Cluster, req: ResourceRequest, object: KubeObject, fields: JsonObject, subresource?: string): KubeObject {
-  const manager = managerName(req.query.get('fieldManager'), req.userAgent);
-  return recordManager(object, manager, fields, cluster.now(), subresource);
+const managerOf = (req: ResourceRequest): string => managerName(req.query.get('fieldManager'), req.userAgent);
+
+/** New objects go into existing namespaces that are not being deleted. */
+function assertNamespaceOpen(cluster: Cluster, req: ResourceRequest, name: string | undefined): void {
+  if (!req.info.namespaced) return;
+  const ns = cluster.store.get('namespaces', undefined, req.namespace as string);
+  if (!ns) throw notFound(resourceOf('namespaces'), req.namespace as string);
+  if (ns.metadata.deletionTimestamp)
+    throw new ApiError(403, 'Forbidden', `${req.info.plural} "${name ?? ''}" is forbidden: unable to create new content in namespace ${req.namespace} because it is being terminated`);
 }
 
 function create(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
   const input = parseObject(req);
-  if (req.info.namespaced) {
-    const ns = cluster.store.get('namespaces', undefined, req.namespace as string);
-    if (!ns) throw notFound(resourceOf('namespaces'), req.namespace as string);
-    if (ns.metadata.deletionTimestamp)
-      throw new ApiError(403, 'Forbidden', `${req.info.plural} "${input.metadata.name ?? ''}" is forbidden: unable to create new content in namespace ${req.namespace} because it is being terminated`);
-  }
+  const dry = dryRun(req);
+  assertNamespaceOpen(cluster, req, input.metadata.name);
   const name = input.metadata.name;
   if (name && cluster.store.get(req.info.plural, req.namespace, name)) throw alreadyExists(req.info, name);
-  const admitted = withManager(cluster, req, admitCreate(cluster, req.info, input, req.namespace), fieldsOfObject(input));
-  return { code: 201, body: dryRun(req) ? admitted : cluster.store.write(req.info.plural, admitted) };
+  const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, input, req.namespace);
+  if (cluster.store.get(req.info.plural, req.namespace, admitted.metadata.name)) throw alreadyExists(req.info, admitted.metadata.name);
+  const recorded = recordUpdate(req.info, undefined, admitted, managerOf(req), cluster.now());
+  return { code: 201, body: dry ? dryRunResult(recorded, undefined) : cluster.store.write(req.info.plural, recorded) };
 }
 
-/** Stores an update of `current`; a resourceVersion in the new object must match (optimistic locking). */
-function store(cluster: Cluster, req: ResourceRequest, current: KubeObject, next: KubeObject, fields: JsonObject): KubeObject {
+/** Stores an update of `current`; a resourceVersion in the new object must match (optimistic locking).
+ * A write that changes nothing, ownership included, stores nothing (no new resourceVersion). */
+function store(cluster: Cluster, req: ResourceRequest, current: KubeObject, next: KubeObject): KubeObject {
   const rv = next.metadata?.resourceVersion;
   if (rv && rv !== current.metadata.resourceVersion) throw conflict(req.info, current.metadata.name);
-  const admitted = withManager(cluster, req, admitUpdate(req.info, current, next, req.subresource === 'status' ? 'status' : undefined), fields, req.subresource);
-  if (dryRun(req)) return admitted;
-  return cluster.store.write(req.info.plural, admitted);
+  const dry = dryRun(req);
+  const admitted = admitUpdate(req.info, current, next, req.subresource === 'status' ? 'status' : undefined);
+  const recorded = recordUpdate(req.info, current, admitted, managerOf(req), cluster.now(), req.subresource);
+  if (dry) return dryRunResult(recorded, current);
+  if (sameObject(current, recorded)) return current;
+  return cluster.store.write(req.info.plural, recorded);
+}
+
+/** Server-side apply: create or merge, with ownership and conflicts (managed-fields.ts). */
+function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
+  const manager = req.query.get('fieldManager');
+  if (!manager)
+    throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
+      group: 'meta.k8s.io',
+      kind: 'PatchOptions',
+      causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
+    });
+  managerName(manager, undefined);
+  if (req.subresource === 'scale') throw new ApiError(415, 'UnsupportedMediaType', 'apply patches are not supported on the scale subresource by this server');
+  const dry = dryRun(req);
+  const force = ['true', '1'].includes(req.query.get('force') ?? '');
+  const config = parseObject(req, parseApplyBody(req));
+  if (config.apiVersion === undefined || config.kind === undefined)
+    // The real message quotes the body; a Secret's body has no place in an error message.
+    throw badRequest(`Object 'Kind' is missing in the apply configuration: apiVersion and kind must be set`);
+  assertSameName(req.name as string, config);
+  config.metadata.name = req.name as string;
+  if (req.info.namespaced) config.metadata.namespace = req.namespace;
+  else delete (config.metadata as Partial<KubeObject['metadata']>).namespace;
+  const current = cluster.store.get(req.info.plural, req.namespace, req.name as string);
+  const rv = config.metadata.resourceVersion;
+  if (!current) {
+    if (req.subresource) throw notFound(req.info, req.name as string);
+    if (rv) throw conflict(req.info, req.name as string);
+    assertNamespaceOpen(cluster, req, req.name);
+    const { object } = serverSideApply({ info: req.info, live: undefined, config, manager, force, now: cluster.now() });
+    const managedFields = object.metadata.managedFields;
+    const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, object, req.namespace);
+    admitted.metadata.managedFields = managedFields;
+    return { code: 201, body: dry ? dryRunResult(admitted, undefined) : cluster.store.write(req.info.plural, admitted) };
+  }
+  if (rv && rv !== current.metadata.resourceVersion) throw conflict(req.info, current.metadata.name);
+  const subresource = req.subresource === 'status' ? 'status' : undefined;
+  const { object } = serverSideApply({ info: req.info, live: current, config, manager, force, now: cluster.now(), ...(subresource ? { subresource } : {}) });
+  const admitted = admitUpdate(req.info, current, object, subresource);
+  if (dry) return { code: 200, body: dryRunResult(admitted, current) };
+  if (sameObject(current, admitted)) return { code: 200, body: current };
+  return { code: 200, body: cluster.store.write(req.info.plural, admitted) };
 }
 
 function scaleOf(object: KubeObject): JsonObject {
@@ -168,16 +250,25 @@ function writeScale(cluster: Cluster, req: ResourceRequest, current: KubeObject,
   if (!Number.isInteger(replicas) || (replicas as number) < 0)
     throw new ApiError(422, 'Invalid', `Scale.autoscaling "${current.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
   const next = { ...current, spec: { ...(current['spec'] as JsonObject), replicas } };
-  return scaleOf(store(cluster, { ...req, subresource: 'scale' }, current, next, { 'f:spec': { 'f:replicas': {} } }));
+  return scaleOf(store(cluster, { ...req, subresource: 'scale' }, current, next));
 }
 
-function patch(cluster: Cluster, req: ResourceRequest): unknown {
+function patch(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
   const type = patchTypeOf(req.contentType);
   if (!type)
     throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${ACCEPTED_PATCH_TYPES.join(', ')}`);
+  if (type === 'apply') return apply(cluster, req);
+  if (type === 'strategic' && req.info.crd)
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+  if (req.query.has('force'))
+    throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch', {
+      group: 'meta.k8s.io',
+      kind: 'PatchOptions',
+      causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }],
+    });
   const body = parseBody(req);
   const current = requireObject(cluster, req);
-  if (req.subresource === 'scale') return writeScale(cluster, req, current, applyPatch(type, scaleOf(current), body));
+  if (req.subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, applyPatch(type, scaleOf(current), body)) };
   const patched = applyPatch(type, structuredClone(current) as JsonObject, body) as KubeObject;
   const meta: Partial<KubeObject['metadata']> = isRecord(patched.metadata) ? patched.metadata : {};
   if (meta.name !== current.metadata.name || (req.info.namespaced && meta.namespace !== current.metadata.namespace))
@@ -185,7 +276,7 @@ function patch(cluster: Cluster, req: ResourceRequest): unknown {
   // A patch that carries a resourceVersion is a precondition; otherwise it applies to the latest version.
   const patchedRv = meta.resourceVersion;
   const next = { ...patched, metadata: { ...meta, resourceVersion: patchedRv === current.metadata.resourceVersion ? '' : (patchedRv ?? '') } } as KubeObject;
-  return store(cluster, req, current, next, fieldsOfPatch(type, body));
+  return { code: 200, body: store(cluster, req, current, next) };
 }
 
 function remove(cluster: Cluster, req: ResourceRequest, current: KubeObject): unknown {
@@ -195,13 +286,16 @@ function remove(cluster: Cluster, req: ResourceRequest, current: KubeObject): un
   if (preconditions['uid'] !== undefined && preconditions['uid'] !== current.metadata.uid)
     throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${String(preconditions['uid'])}, UID in object meta: ${current.metadata.uid}`);
   if (preconditions['resourceVersion'] !== undefined && preconditions['resourceVersion'] !== current.metadata.resourceVersion) throw conflict(req.info, current.metadata.name);
+  const policy = req.query.get('propagationPolicy') ?? (isRecord(options) ? options['propagationPolicy'] : undefined) ?? (isRecord(options) && options['orphanDependents'] === true ? 'Orphan' : undefined);
+  if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground')
+    throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan", "nil"`);
   if (dryRun(req)) return current;
   const { name, namespace } = current.metadata;
   if (req.info.plural === 'pods') {
     cluster.terminatePod(current as Pod, Number(grace) === 0 ? 0 : undefined);
     return cluster.store.get('pods', namespace, name) ?? current;
   }
-  cluster.delete(req.info.plural, namespace, name);
+  cluster.delete(req.info.plural, namespace, name, policy as DeletePropagation | undefined);
   if (req.info.plural === 'namespaces') return cluster.store.get('namespaces', undefined, name) ?? current;
   return {
     kind: 'Status',
@@ -239,12 +333,14 @@ export function handleResource(cluster: Cluster, req: ResourceRequest, paging: P
       assertSameName(name, input);
       if (subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, input) };
       const next = { ...input, metadata: { ...input.metadata, name, namespace: current.metadata.namespace } } as KubeObject;
-      const managed: ManagedFieldsEntry[] | undefined = input.metadata.managedFields;
-      return { code: 200, body: store(cluster, req, current, managed ? next : { ...next, metadata: { ...next.metadata, managedFields: current.metadata.managedFields } }, fieldsOfObject(input)) };
+      // managedFields sent with the object replace the stored ones (how clients edit ownership); a body
+      // without them keeps the stored ones.
+      const managed = input.metadata.managedFields;
+      return { code: 200, body: store(cluster, req, current, managed && managed.length > 0 ? next : { ...next, metadata: { ...next.metadata, managedFields: current.metadata.managedFields } }) };
     }
     case 'PATCH':
       if (!name) throw methodNotAllowed();
-      return { code: 200, body: patch(cluster, req) };
+      return patch(cluster, req);
     case 'DELETE': {
       if (name) return { code: 200, body: remove(cluster, req, requireObject(cluster, req)) };
       const deleted = cluster.list(info.plural, {

@@ -1,7 +1,9 @@
-// Just enough OpenAPI v3 for kubectl's create/apply/replace: the per-group-version documents declare,
-// for each resource's PATCH operation, that the server takes the fieldValidation query parameter, so
-// kubectl validates on the server instead of downloading full schemas. Schemas themselves are not served
-// (kubectl then computes apply patches from its built-in types), and /openapi/v2 stays a 404.
+// Just enough OpenAPI v3 for kubectl's create/apply/replace/diff: the per-group-version documents declare,
+// for each resource's PATCH operation, that the server takes the fieldValidation, fieldManager, dryRun
+// and force query parameters (kubectl checks dryRun before `--dry-run=server`) and the apply, JSON and
+// merge patch bodies, so kubectl validates on the server instead of downloading full schemas. Schemas
+// themselves are not served (kubectl then computes apply patches from its built-in types), and
+// /openapi/v2 stays a 404.
 import { fnv32a } from './ids.js';
 import { GROUPS, RESOURCES } from './resources.js';
 
@@ -19,7 +21,15 @@ function document(groupVersion: string): object {
           { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
           { name: 'fieldManager', in: 'query', schema: { type: 'string', uniqueItems: true } },
           { name: 'dryRun', in: 'query', schema: { type: 'string', uniqueItems: true } },
+          { name: 'force', in: 'query', schema: { type: 'boolean', uniqueItems: true } },
         ],
+        // Strategic merge patch is accepted for built-in kinds but left out here on purpose: listing it
+        // makes kubectl compute patches from the schemas, which are not served.
+        requestBody: {
+          content: Object.fromEntries(
+            ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'].map((type) => [type, { schema: { type: 'object' } }]),
+          ),
+        },
         responses: { '200': { description: 'OK' } },
         'x-kubernetes-action': 'patch',
         'x-kubernetes-group-version-kind': { group: r.group, version: r.version, kind: r.kind },

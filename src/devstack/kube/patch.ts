@@ -1,17 +1,20 @@
-// The three PATCH formats the API server accepts for built-in types: RFC 7386 merge patch, RFC 6902 JSON
-// patch and strategic merge patch (lists merged by their patch-merge-key, $patch/$retainKeys/
-// $deleteFromPrimitiveList directives), which is what `kubectl rollout restart` and `kubectl patch` send.
+// The PATCH formats the API server accepts for built-in types: RFC 7386 merge patch, RFC 6902 JSON patch
+// and strategic merge patch (lists merged by their patch-merge-key, $patch/$retainKeys/
+// $deleteFromPrimitiveList directives), which is what `kubectl rollout restart` and `kubectl patch` send;
+// and server-side apply, whose merge lives in managed-fields.ts.
 import { ApiError, badRequest } from './status.js';
 import type { JsonObject } from './types.js';
 import { isRecord } from './types.js';
 import { deepEqual } from './ids.js';
 
-export type PatchType = 'strategic' | 'merge' | 'json';
+export type PatchType = 'strategic' | 'merge' | 'json' | 'apply';
 
 const CONTENT_TYPES: Record<string, PatchType> = {
-  'application/strategic-merge-patch+json': 'strategic',
-  'application/merge-patch+json': 'merge',
   'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  // Server-side apply (managed-fields.ts); the body is YAML or JSON.
+  'application/apply-patch+yaml': 'apply',
 };
 
 export function patchTypeOf(contentType: string | undefined): PatchType | undefined {
@@ -20,7 +23,7 @@ export function patchTypeOf(contentType: string | undefined): PatchType | undefi
 
 export const ACCEPTED_PATCH_TYPES = Object.keys(CONTENT_TYPES);
 
-export function applyPatch(type: PatchType, target: JsonObject, patch: unknown): JsonObject {
+export function applyPatch(type: Exclude<PatchType, 'apply'>, target: JsonObject, patch: unknown): JsonObject {
   if (type === 'json') {
     if (!Array.isArray(patch)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
     return jsonPatch(target, patch);
@@ -209,38 +212,4 @@ function jsonPatch(target: JsonObject, operations: unknown[]): JsonObject {
     }
   }
   return doc;
-}
-
-/** The set of fields a patch touches, in managedFields' FieldsV1 notation ("f:spec", "k:{\"name\":\"x\"}"). */
-export function fieldsOfPatch(type: PatchType, patch: unknown): JsonObject {
-  if (type !== 'json') return fieldsOf(patch, '');
-  const fields: JsonObject = {};
-  for (const operation of Array.isArray(patch) ? patch : []) {
-    if (!isRecord(operation) || typeof operation['path'] !== 'string') continue;
-    let node = fields;
-    for (const token of pointer(operation['path'])) {
-      const key = /^\d+$/.test(token) || token === '-' ? 'i:' : `f:${token}`;
-      node = (node[key] ??= {}) as JsonObject;
-    }
-  }
-  return fields;
-}
-
-function fieldsOf(value: unknown, field: string): JsonObject {
-  if (Array.isArray(value)) {
-    const mergeKey = mergeKeyFor(field, value);
-    const out: JsonObject = {};
-    for (const item of value) {
-      if (mergeKey && isRecord(item) && item[mergeKey] !== undefined) out[`k:${JSON.stringify({ [mergeKey]: item[mergeKey] })}`] = fieldsOf(item, '');
-      else if (!isRecord(item)) out[`v:${JSON.stringify(item)}`] = {};
-    }
-    return out;
-  }
-  if (!isRecord(value)) return {};
-  const out: JsonObject = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (key.startsWith('$')) continue;
-    out[`f:${key}`] = fieldsOf(v, key);
-  }
-  return out;
 }

@@ -15,6 +15,9 @@ export interface ResourceInfo {
   subresources: ('status' | 'scale')[];
   /** Field selectors the real API server accepts beyond metadata.name and metadata.namespace. */
   fields: string[];
+  /** Served from a CustomResourceDefinition (cert-manager): lists are atomic for server-side apply, and
+   * kubectl prints the CRD's additionalPrinterColumns. */
+  crd: boolean;
 }
 
 const POD_FIELDS = [
@@ -46,7 +49,7 @@ function resource(
   kind: string,
   group: string,
   namespaced: boolean,
-  rest: Partial<Pick<ResourceInfo, 'shortNames' | 'categories' | 'subresources' | 'fields'>> = {},
+  rest: Partial<Pick<ResourceInfo, 'shortNames' | 'categories' | 'subresources' | 'fields' | 'crd'>> = {},
 ): ResourceInfo {
   const version = 'v1';
   return {
@@ -60,6 +63,7 @@ function resource(
     categories: rest.categories ?? [],
     subresources: rest.subresources ?? [],
     fields: rest.fields ?? [],
+    crd: rest.crd ?? false,
   };
 }
 
@@ -69,6 +73,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource('pods', 'Pod', '', true, { shortNames: ['po'], categories: ['all'], subresources: ['status'], fields: POD_FIELDS }),
   resource('services', 'Service', '', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
   resource('configmaps', 'ConfigMap', '', true, { shortNames: ['cm'] }),
+  resource('secrets', 'Secret', '', true, { fields: ['type'] }),
+  resource('serviceaccounts', 'ServiceAccount', '', true, { shortNames: ['sa'] }),
+  resource('resourcequotas', 'ResourceQuota', '', true, { shortNames: ['quota'], subresources: ['status'] }),
+  resource('limitranges', 'LimitRange', '', true, { shortNames: ['limits'] }),
   resource('events', 'Event', '', true, { shortNames: ['ev'], fields: EVENT_FIELDS }),
   resource('deployments', 'Deployment', 'apps', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   resource('statefulsets', 'StatefulSet', 'apps', true, { shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] }),
@@ -80,7 +88,17 @@ export const RESOURCES: readonly ResourceInfo[] = [
     fields: ['status.replicas'],
   }),
   resource('jobs', 'Job', 'batch', true, { categories: ['all'], subresources: ['status'], fields: ['status.successful'] }),
+  resource('cronjobs', 'CronJob', 'batch', true, { shortNames: ['cj'], categories: ['all'], subresources: ['status'] }),
   resource('poddisruptionbudgets', 'PodDisruptionBudget', 'policy', true, { shortNames: ['pdb'], subresources: ['status'] }),
+  resource('networkpolicies', 'NetworkPolicy', 'networking.k8s.io', true, { shortNames: ['netpol'] }),
+  resource('roles', 'Role', 'rbac.authorization.k8s.io', true),
+  resource('rolebindings', 'RoleBinding', 'rbac.authorization.k8s.io', true),
+  resource('clusterroles', 'ClusterRole', 'rbac.authorization.k8s.io', false),
+  resource('clusterrolebindings', 'ClusterRoleBinding', 'rbac.authorization.k8s.io', false),
+  // cert-manager's CRDs, as its Helm chart installs them.
+  resource('certificates', 'Certificate', 'cert-manager.io', true, { shortNames: ['cert', 'certs'], categories: ['cert-manager'], subresources: ['status'], crd: true }),
+  resource('issuers', 'Issuer', 'cert-manager.io', true, { categories: ['cert-manager'], subresources: ['status'], crd: true }),
+  resource('clusterissuers', 'ClusterIssuer', 'cert-manager.io', false, { categories: ['cert-manager'], subresources: ['status'], crd: true }),
 ];
 
 export const GROUPS: readonly string[] = [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ''))];

@@ -9,6 +9,7 @@ import type { Ids } from './ids.js';
 import type { ResourceInfo } from './resources.js';
 import { apiVersionOf } from './resources.js';
 import { selects } from './selectors.js';
+import { parseQuantity, QUANTITY_REGEX_MESSAGE } from './quantity.js';
 import { ApiError, invalid } from './status.js';
 import type { JsonObject, KubeObject, LabelSelector } from './types.js';
 import { isRecord } from './types.js';
@@ -17,10 +18,24 @@ export interface AdmissionContext {
   ids: Ids;
   now(): number;
   allocateClusterIp(): string;
+  /** The namespace's LimitRanges (the LimitRanger admission plugin defaults new pods from them). */
+  limitRanges?(namespace: string): KubeObject[];
 }
 
 /** Resources whose metadata.generation counts spec changes. */
-const WITH_GENERATION = new Set(['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'poddisruptionbudgets']);
+const WITH_GENERATION = new Set([
+  'deployments',
+  'statefulsets',
+  'daemonsets',
+  'replicasets',
+  'jobs',
+  'cronjobs',
+  'poddisruptionbudgets',
+  'networkpolicies',
+  'certificates',
+  'issuers',
+  'clusterissuers',
+]);
 const WORKLOADS = new Set(['deployments', 'statefulsets', 'daemonsets', 'replicasets']);
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -57,6 +72,93 @@ function validate(info: ResourceInfo, object: KubeObject, current?: KubeObject):
   }
   if (info.plural === 'poddisruptionbudgets' && spec && spec['minAvailable'] !== undefined && spec['maxUnavailable'] !== undefined)
     throw invalid(info, name, 'spec', 'Invalid value: "minAvailable and maxUnavailable cannot be both set"');
+  validateKind(info, object, current);
+}
+
+const required = (info: ResourceInfo, name: string, field: string, value: unknown): void => {
+  if (value === undefined || value === null || value === '') throw invalid(info, name, field, 'Required value');
+};
+
+/** The validations of the phase-manifest kinds that catch real mistakes: missing required fields,
+ * malformed quantities, immutable fields. */
+function validateKind(info: ResourceInfo, object: KubeObject, current?: KubeObject): void {
+  const name = object.metadata.name;
+  const spec = isRecord(object['spec']) ? object['spec'] : {};
+  switch (info.plural) {
+    case 'resourcequotas':
+      for (const [resource, value] of Object.entries(isRecord(spec['hard']) ? spec['hard'] : {}))
+        if (!parseQuantity(value)) throw invalid(info, name, `spec.hard[${resource}]`, `Invalid value: ${JSON.stringify(value)}: ${QUANTITY_REGEX_MESSAGE}`);
+      break;
+    case 'rolebindings':
+    case 'clusterrolebindings': {
+      const roleRef = object['roleRef'];
+      if (!isRecord(roleRef)) throw invalid(info, name, 'roleRef.name', 'Required value');
+      required(info, name, 'roleRef.kind', roleRef['kind']);
+      required(info, name, 'roleRef.name', roleRef['name']);
+      if (current && !deepEqual(current['roleRef'], roleRef))
+        throw invalid(info, name, 'roleRef', `Invalid value: ${JSON.stringify(roleRef)}: cannot change roleRef`);
+      break;
+    }
+    case 'cronjobs': {
+      required(info, name, 'spec.schedule', spec['schedule']);
+      const template = isRecord(spec['jobTemplate']) ? spec['jobTemplate'] : undefined;
+      const podSpec = isRecord(template?.['spec']) && isRecord(template['spec']['template']) ? template['spec']['template']['spec'] : undefined;
+      if (!isRecord(podSpec) || !Array.isArray(podSpec['containers']) || podSpec['containers'].length === 0)
+        throw invalid(info, name, 'spec.jobTemplate.spec.template.spec.containers', 'Required value');
+      const restart = podSpec['restartPolicy'];
+      if (restart !== 'OnFailure' && restart !== 'Never')
+        throw invalid(info, name, 'spec.jobTemplate.spec.template.spec.restartPolicy', `Unsupported value: ${JSON.stringify(restart ?? 'Always')}: supported values: "OnFailure", "Never"`);
+      break;
+    }
+    case 'certificates': {
+      required(info, name, 'spec.secretName', spec['secretName']);
+      const issuerRef = isRecord(spec['issuerRef']) ? spec['issuerRef'] : {};
+      required(info, name, 'spec.issuerRef.name', issuerRef['name']);
+      break;
+    }
+    case 'secrets':
+    case 'configmaps':
+      if (current?.['immutable'] === true) {
+        for (const field of ['data', 'binaryData', 'immutable'])
+          if (!deepEqual(current[field], object[field])) throw invalid(info, name, field, 'Forbidden: field is immutable when `immutable` is set');
+      }
+      break;
+  }
+}
+
+/** The LimitRanger admission plugin: containers of a new pod without requests or limits get the
+ * defaults of the namespace's LimitRanges (type Container), noted in an annotation as the plugin does. */
+function limitRanger(ctx: AdmissionContext, pod: KubeObject): void {
+  const namespace = pod.metadata.namespace;
+  const ranges = namespace && ctx.limitRanges ? ctx.limitRanges(namespace) : [];
+  if (ranges.length === 0) return;
+  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
+  const notes: string[] = [];
+  for (const list of ['initContainers', 'containers']) {
+    const containers = Array.isArray(spec[list]) ? (spec[list] as unknown[]) : [];
+    for (const c of containers) {
+      if (!isRecord(c)) continue;
+      const resources = (c['resources'] = isRecord(c['resources']) ? c['resources'] : {}) as JsonObject;
+      const set: Record<'request' | 'limit', string[]> = { request: [], limit: [] };
+      for (const range of ranges) {
+        const limits = isRecord(range['spec']) && Array.isArray(range['spec']['limits']) ? range['spec']['limits'] : [];
+        for (const item of limits) {
+          if (!isRecord(item) || item['type'] !== 'Container') continue;
+          for (const [from, to, kind] of [['default', 'limits', 'limit'], ['defaultRequest', 'requests', 'request']] as const) {
+            const defaults = isRecord(item[from]) ? item[from] : {};
+            for (const [resource, value] of Object.entries(defaults)) {
+              const target = (resources[to] = isRecord(resources[to]) ? resources[to] : {}) as JsonObject;
+              if (target[resource] !== undefined) continue;
+              target[resource] = value;
+              set[kind].push(resource);
+            }
+          }
+        }
+      }
+      for (const kind of ['request', 'limit'] as const) if (set[kind].length) notes.push(`${set[kind].join(', ')} ${kind} for ${list === 'initContainers' ? 'init container' : 'container'} ${String(c['name'])}`);
+    }
+  }
+  if (notes.length > 0) pod.metadata.annotations = { ...pod.metadata.annotations, 'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${notes.join('; ')}` };
 }
 
 /** BestEffort without any requests or limits, else Burstable (Guaranteed is not worth telling apart here). */
@@ -90,7 +192,10 @@ export function admitCreate(ctx: AdmissionContext, info: ResourceInfo, input: Ku
   if (WITH_GENERATION.has(info.plural)) meta.generation = 1;
   else delete meta.generation;
   if (!trusted && info.subresources.includes('status') && info.plural !== 'namespaces') delete object['status'];
-  if (info.plural === 'pods' && object['status'] === undefined) object['status'] = { phase: 'Pending', qosClass: qosClass(object) };
+  if (info.plural === 'pods' && object['status'] === undefined) {
+    limitRanger(ctx, object);
+    object['status'] = { phase: 'Pending', qosClass: qosClass(object) };
+  }
   applyDefaults(object);
   const spec = object['spec'];
   if (info.plural === 'services' && isRecord(spec) && spec['type'] !== 'ExternalName' && spec['clusterIP'] === undefined) {

@@ -293,6 +293,99 @@ const PRINTERS: Record<string, Printer> = {
   },
 };
 
+const conditionOf = (o: KubeObject, type: string): JsonObject | undefined =>
+  (Array.isArray(obj(o['status'])['conditions']) ? (obj(o['status'])['conditions'] as unknown[]) : []).map(obj).find((c) => c['type'] === type);
+const createdAt = (o: KubeObject): string => o.metadata.creationTimestamp;
+
+function quotaCells(o: KubeObject, now: number): unknown[] {
+  const hard = obj(obj(o['spec'])['hard']);
+  const status = obj(o['status']);
+  const used = obj(status['used']);
+  const statusHard = obj(status['hard']);
+  const request: string[] = [];
+  const limit: string[] = [];
+  for (const resource of Object.keys(hard).sort()) {
+    const cell = `${resource}: ${str(used[resource]) || '0'}/${str(statusHard[resource]) || '0'}`;
+    (resource.split('.')[0] === 'limits' && resource.includes('.') ? limit : request).push(cell);
+  }
+  return [o.metadata.name, created(o, now), request.join(', '), limit.join(', ')];
+}
+
+function bindingCells(o: KubeObject, now: number): unknown[] {
+  const roleRef = obj(o['roleRef']);
+  const subjects = (Array.isArray(o['subjects']) ? o['subjects'] : []).map(obj);
+  const of = (kind: string): string => subjects.filter((s) => s['kind'] === kind).map((s) => (kind === 'ServiceAccount' ? `${str(s['namespace'])}/${str(s['name'])}` : str(s['name']))).join(', ');
+  return [o.metadata.name, `${str(roleRef['kind'])}/${str(roleRef['name'])}`, created(o, now), of('User'), of('Group'), of('ServiceAccount')];
+}
+
+function cronJobCells(o: KubeObject, now: number): unknown[] {
+  const spec = obj(o['spec']);
+  const status = obj(o['status']);
+  const template = obj(obj(obj(spec['jobTemplate'])['spec'])['template']) as unknown as PodTemplate;
+  const last = str(status['lastScheduleTime']);
+  return [
+    o.metadata.name,
+    str(spec['schedule']),
+    str(spec['timeZone']) || '<none>',
+    spec['suspend'] === true ? 'True' : 'False',
+    Array.isArray(status['active']) ? status['active'].length : 0,
+    last ? age(last, now) : '<none>',
+    created(o, now),
+    ...containerCells(template, obj(obj(spec['jobTemplate'])['spec'])['selector'] as LabelSelector | undefined),
+  ];
+}
+
+const createdAtColumn = col('Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+
+/** Kinds without a printer of their own get what the real server gives them: name and age. */
+const DEFAULT_PRINTER: Printer = { columns: [col('Name'), col('Age')], cells: (o, now) => [o.metadata.name, created(o, now)] };
+
+/** The printers of the kinds the phase manifests bring (pkg/printers/internalversion, and cert-manager's
+ * CRD columns). */
+const PHASE_PRINTERS: Record<string, Printer> = {
+  secrets: {
+    columns: [col('Name'), col('Type'), col('Data', 'integer'), col('Age')],
+    cells: (o, now) => [o.metadata.name, str(o['type']), Object.keys(obj(o['data'])).length, created(o, now)],
+  },
+  serviceaccounts: {
+    columns: [col('Name'), col('Secrets', 'integer'), col('Age')],
+    cells: (o, now) => [o.metadata.name, Array.isArray(o['secrets']) ? o['secrets'].length : 0, created(o, now)],
+  },
+  resourcequotas: { columns: [col('Name'), col('Age'), col('Request'), col('Limit')], cells: quotaCells },
+  limitranges: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
+  cronjobs: {
+    columns: [col('Name'), col('Schedule'), col('Timezone'), col('Suspend'), col('Active', 'integer'), col('Last Schedule'), col('Age'), ...wideWorkloadColumns],
+    cells: cronJobCells,
+  },
+  networkpolicies: {
+    columns: [col('Name'), col('Pod-Selector'), col('Age')],
+    cells: (o, now) => [o.metadata.name, formatLabelSelector(obj(o['spec'])['podSelector'] as LabelSelector | undefined), created(o, now)],
+  },
+  roles: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
+  clusterroles: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
+  rolebindings: { columns: [col('Name'), col('Role'), col('Age'), col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)], cells: bindingCells },
+  clusterrolebindings: {
+    columns: [col('Name'), col('Role'), col('Age'), col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)],
+    cells: bindingCells,
+  },
+  // cert-manager's additionalPrinterColumns.
+  certificates: {
+    columns: [col('Name'), col('Ready'), col('Secret'), col('Issuer', 'string', 1), col('Status', 'string', 1), col('Age')],
+    cells: (o, now) => {
+      const ready = conditionOf(o, 'Ready');
+      return [o.metadata.name, str(ready?.['status']), str(obj(o['spec'])['secretName']), str(obj(obj(o['spec'])['issuerRef'])['name']), str(ready?.['message']), created(o, now)];
+    },
+  },
+  issuers: {
+    columns: [col('Name'), col('Ready'), col('Status', 'string', 1), col('Age')],
+    cells: (o, now) => [o.metadata.name, str(conditionOf(o, 'Ready')?.['status']), str(conditionOf(o, 'Ready')?.['message']), created(o, now)],
+  },
+  clusterissuers: {
+    columns: [col('Name'), col('Ready'), col('Status', 'string', 1), col('Age')],
+    cells: (o, now) => [o.metadata.name, str(conditionOf(o, 'Ready')?.['status']), str(conditionOf(o, 'Ready')?.['message']), created(o, now)],
+  },
+};
+
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 function rowObject(object: KubeObject, include: IncludeObject): unknown {
@@ -308,7 +401,7 @@ export function toTable(
   listMeta: JsonObject,
   options: { include: IncludeObject; withColumns: boolean; apiVersion: string; now: number },
 ): JsonObject {
-  const printer = PRINTERS[info.plural] as Printer;
+  const printer = PRINTERS[info.plural] ?? PHASE_PRINTERS[info.plural] ?? DEFAULT_PRINTER;
   return {
     kind: 'Table',
     apiVersion: options.apiVersion,

@@ -1,8 +1,9 @@
 // The garbage collector's background propagation: when an owner goes, its dependents (ReplicaSets of a
-// Deployment, pods of a ReplicaSet, StatefulSet, DaemonSet or Job: whatever names it as controller) go too.
+// Deployment, pods of a ReplicaSet, StatefulSet, DaemonSet or Job: whatever names it as controller) go too;
+// with propagationPolicy=Orphan they are released instead.
 import type { Cluster } from '../cluster.js';
 import type { StoreEvent } from '../store.js';
-import type { Pod } from '../types.js';
+import type { KubeObject, Pod } from '../types.js';
 
 const DEPENDENTS: Record<string, string[]> = {
   deployments: ['replicasets'],
@@ -19,6 +20,19 @@ export function collectGarbage(cluster: Cluster, event: StoreEvent): void {
     for (const dependent of cluster.store.controlledBy(resource, uid)) {
       if (resource === 'pods') cluster.terminatePod(dependent as Pod);
       else cluster.store.remove(resource, namespace, dependent.metadata.name);
+    }
+  }
+}
+
+/** propagationPolicy=Orphan: the dependents lose their ownerReference to `owner` and stay. */
+export function orphanDependents(cluster: Cluster, resource: string, owner: KubeObject): void {
+  const uid = owner.metadata.uid;
+  for (const dependentResource of DEPENDENTS[resource] ?? []) {
+    for (const dependent of cluster.store.controlledBy(dependentResource, uid)) {
+      const ownerReferences = (dependent.metadata.ownerReferences ?? []).filter((o) => o.uid !== uid);
+      const metadata = { ...dependent.metadata, ownerReferences };
+      if (ownerReferences.length === 0) delete (metadata as Partial<KubeObject['metadata']>).ownerReferences;
+      cluster.store.write(dependentResource, { ...dependent, metadata });
     }
   }
 }
