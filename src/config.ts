@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { validMount } from './vault/paths.js';
 
 /**
  * Every setting, read once from the environment, validated and frozen.
@@ -61,6 +62,17 @@ const schema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
 
   DEMO_POD_READY_DELAY_MS: positiveInt(1500),
+
+  VAULT_ADDR: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  VAULT_TOKEN: optionalString,
+  VAULT_K8S_ROLE: optionalString,
+  VAULT_K8S_JWT_PATH: z.string().default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
+  /** Strictly true or false: node-vault turns TLS checks off for any value at all, even "false". */
+  VAULT_SKIP_VERIFY: z.enum(['true', 'false'], 'must be exactly true or false').default('false').transform((v) => v === 'true'),
+  VAULT_KV_MOUNT: z.string().refine(validMount, 'a KV v2 mount path like secret or kv/platform (no .., no leading /, not sys or auth)').default('secret'),
+  VAULT_REQUEST_TIMEOUT_MS: positiveInt(5_000),
+  VAULT_APPROVAL_EXPIRY_MIN: positiveInt(15),
+  VAULT_INJECT_ROLE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a Vault Kubernetes-auth role name').default('platform-apps'),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

@@ -8,6 +8,7 @@ import { createPool, startEmbeddedPostgres } from './integrations/postgres.js';
 import type { Logger } from './log.js';
 import { loadPolicy, type Policy } from './policy/policy.js';
 import { Store } from './store/index.js';
+import { vaultFromConfig, type VaultDeps } from './vault/connection.js';
 
 /**
  * Builds the narrow clients once, explicitly, and remembers how to close them (in reverse order) so
@@ -54,11 +55,13 @@ export async function openStore(config: Config, log: Logger, closer: Closer): Pr
 export interface ClusterConnection {
   kube: Kube;
   cluster: ClusterInfo;
+  /** The Vault beside the cluster: VAULT_ADDR, or the demo's stand-in. */
+  vault?: VaultDeps;
 }
 
 /**
  * The cluster the settings name (KUBECONFIG, or the in-cluster service account). With neither,
- * and only when `demoAllowed`, the 254Carbon demo cluster is started in-process.
+ * and only when `demoAllowed`, the 254Carbon demo cluster is started in-process, with its Vault stand-in.
  */
 export async function openCluster(config: Config, closer: Closer, demoAllowed: boolean): Promise<Connected<ClusterConnection>> {
   const options = { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: config.KUBE_PAGE_SIZE };
@@ -71,13 +74,19 @@ export async function openCluster(config: Config, closer: Closer, demoAllowed: b
     kubeConfig.loadFromString(demo.kubeconfigYaml());
     const kube = new Kube(kubeConfig, options);
     const cluster = { name: config.CLUSTER_NAME ?? demo.clusterName, simulated: true };
-    return { value: { kube, cluster }, description: `cluster ${cluster.name}: the simulated 254Carbon demo, in-process at ${demo.url} (KUBECONFIG unset)` };
+    const vault = vaultFromConfig(config, { addr: demo.vault.url, token: demo.vault.rootToken, simulated: true })!;
+    return {
+      value: { kube, cluster, vault },
+      description: `cluster ${cluster.name}: the simulated 254Carbon demo, in-process at ${demo.url} (KUBECONFIG unset), with a Vault stand-in at ${demo.vault.url}`,
+    };
   }
   const kube = Kube.fromOptions({ ...options, ...(config.KUBECONFIG !== undefined ? { kubeconfig: config.KUBECONFIG } : {}) });
   const simulated = await isDevstack(kube);
   const cluster = { name: config.CLUSTER_NAME ?? kube.context, simulated };
   const source = config.KUBECONFIG !== undefined ? `KUBECONFIG ${config.KUBECONFIG}` : 'in-cluster service account';
-  return { value: { kube, cluster }, description: `cluster ${cluster.name} at ${kube.server} (${source}${simulated ? ', a simulated devstack' : ''})` };
+  const vault = vaultFromConfig(config, undefined, simulated);
+  const vaultLine = vault === undefined ? '; Vault not configured (VAULT_ADDR unset)' : `; Vault at ${redactUrl(vault.addr)}`;
+  return { value: { kube, cluster, ...(vault ? { vault } : {}) }, description: `cluster ${cluster.name} at ${kube.server} (${source}${simulated ? ', a simulated devstack' : ''})${vaultLine}` };
 }
 
 /** The devstack says what it is in /version, so every report from it is marked simulated. */

@@ -2,13 +2,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { untilSignal } from '../worker.js';
+import { wireConfigMapConsumers } from './demo-secrets.js';
 import { generateScenario, loadScenario, startKubeStandin } from './kube/index.js';
+import { startVaultStandin } from './vault/index.js';
 
 const USAGE = 'Usage: carbon devstack [--scenario 254carbon | --pods N --namespaces M] [--port P] [--out DIR]';
 
 /**
  * `carbon devstack`: serves the stand-ins until stopped and writes into DIR a kubeconfig and an env
- * file that point `carbon` and kubectl at them, so state lasts across several `carbon run` calls.
+ * file that point `carbon` and kubectl at them (KUBECONFIG, VAULT_ADDR, VAULT_TOKEN), so state lasts across
+ * several `carbon run` calls.
  */
 export async function runDevstack(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -32,18 +35,27 @@ export async function runDevstack(args: string[]): Promise<number> {
     : await loadScenario(values.scenario ?? '254carbon');
 
   const kube = await startKubeStandin({ scenario, port });
+  if (!generated && scenario.name === '254carbon') wireConfigMapConsumers(kube.cluster);
+  const vault = await startVaultStandin();
   const out = resolve(values.out!);
   await mkdir(out, { recursive: true });
   const kubeconfig = resolve(out, 'kubeconfig');
   await kube.writeKubeconfig(kubeconfig);
   const envFile = resolve(out, 'devstack.env');
-  await writeFile(envFile, `# Written by carbon devstack: point carbon at the stand-ins (set -a; . ${envFile}; set +a)\nKUBECONFIG=${kubeconfig}\n`);
+  // The stand-in's root token, like `vault server -dev`: it guards made-up demo values only.
+  await writeFile(
+    envFile,
+    `# Written by carbon devstack: point carbon at the stand-ins (set -a; . ${envFile}; set +a)\nKUBECONFIG=${kubeconfig}\nVAULT_ADDR=${vault.url}\nVAULT_TOKEN=${vault.rootToken}\n`,
+    { mode: 0o600 },
+  );
 
   console.log(`Kubernetes stand-in: ${kube.url}`);
+  console.log(`Vault stand-in:      ${vault.url}   (KV v2 at secret/)`);
   console.log(`kubeconfig:          ${kubeconfig}   (kubectl --kubeconfig ${kubeconfig} get pods -A)`);
   console.log(`env file:            ${envFile}   (set -a; . ${envFile}; set +a; npx carbon run health)`);
   console.log('Serving until Ctrl-C.');
   await untilSignal();
+  await vault.close();
   await kube.close();
   return 0;
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Role } from '../policy/policy.js';
 import type { Message } from '../reports/message.js';
 import type { Store } from '../store/index.js';
+import type { VaultDeps } from '../vault/connection.js';
 import type { CommandQueue } from './queue.js';
 
 /** Who asked, where. Slack IDs only; job data never carries a secret. */
@@ -38,6 +39,8 @@ export interface JobDeps {
   chat: Chat;
   /** For follow-up jobs (a rollout after an approval, an expiry): the queue this worker serves. */
   queue: CommandQueue;
+  /** Vault, when VAULT_ADDR is set (or the demo's stand-in); the vault jobs say so when it is not. */
+  vault?: VaultDeps;
 }
 
 export interface JobContext<C extends Command = Command> {

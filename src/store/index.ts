@@ -5,7 +5,6 @@ import { Benchmarks } from './benchmarks.js';
 import { HealthSnapshots } from './health-snapshots.js';
 import { migrate } from './migrate.js';
 import { RestartRequests } from './restart-requests.js';
-import { StatusPosts } from './status-posts.js';
 
 /** The bot's PostgreSQL: one repository per concern over a shared pool. */
 export class Store {
@@ -15,7 +14,6 @@ export class Store {
   readonly benchmarks: Benchmarks;
   /** Every kind of approval request, for `approve ID` and `deny ID` (see src/approvals). */
   readonly approvals: ApprovalRegistry;
-  readonly statusPosts: StatusPosts;
 
   constructor(readonly pool: Pool) {
     this.health = new HealthSnapshots(pool);
@@ -23,7 +21,6 @@ export class Store {
     this.restarts = new RestartRequests(pool, this.audit);
     this.benchmarks = new Benchmarks(pool);
     this.approvals = new ApprovalRegistry([this.restarts as unknown as ApprovalRequests<ApprovalRequest>]);
-    this.statusPosts = new StatusPosts(pool);
   }
 
   migrate(): Promise<number[]> {
