@@ -3,13 +3,14 @@ import type { Logger } from '../log.js';
 import { RESTART_KIND } from '../restart/approval.js';
 import type { ApprovalRequest } from '../store/approval-requests.js';
 import type { Store } from '../store/index.js';
+import { VAULT_MIGRATE_KIND } from '../vault/approval.js';
 import { showRequest, type ApprovalKind } from './index.js';
 
 /** One entry per kind; the union keeps each kind's own request type. */
-type AnyKind = typeof RESTART_KIND;
+type AnyKind = typeof RESTART_KIND | typeof VAULT_MIGRATE_KIND;
 
 /** Every kind of approval request, so `approve ID`, `deny ID` and expiry work for all of them. */
-export const APPROVAL_KINDS: readonly AnyKind[] = [RESTART_KIND];
+export const APPROVAL_KINDS: readonly AnyKind[] = [RESTART_KIND, VAULT_MIGRATE_KIND];
 
 export function kindFor(action: string): ApprovalKind {
   const kind = APPROVAL_KINDS.find((k) => k.action === action);

@@ -6,14 +6,15 @@ import { bench, type BenchCommand } from './bench.js';
 import { health, type HealthCommand } from './health.js';
 import { help, type HelpCommand } from './help.js';
 import { restart, type RestartCommand } from './restart.js';
+import { vault, type VaultCommand } from './vault.js';
 import { shown, type CommandRules, type CommandSpec, type CommandSummary } from './spec.js';
 import { tokenize } from './tokenize.js';
 
-export type Command = HelpCommand | HealthCommand | RestartCommand | ApproveCommand | DenyCommand | AuditCommand | BenchCommand;
+export type Command = HelpCommand | HealthCommand | RestartCommand | ApproveCommand | DenyCommand | AuditCommand | BenchCommand | VaultCommand;
 export type CommandName = Command['name'];
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly CommandSpec<Command>[] = [health, restart, approve, deny, audit, bench, help] as CommandSpec<Command>[];
+export const COMMANDS: readonly CommandSpec<Command>[] = [health, restart, approve, deny, audit, bench, vault, help] as CommandSpec<Command>[];
 
 /** Slack caps slash-command text at about 4,000 characters; nothing legitimate comes close to this. */
 export const MAX_COMMAND_LENGTH = 1000;
@@ -39,7 +40,7 @@ export function parseWords(words: readonly string[]): Command {
   if (verb === undefined) return { name: 'help' };
   const spec = findSpec(verb.toLowerCase());
   if (spec === undefined) {
-    throw new UsageError(`Unknown command \`${shown(verb)}\`. Commands: ${COMMANDS.map((c) => `\`${c.name}\``).join(', ')}. Try \`/carbon help\`.`);
+    throw new UsageError(`Unknown command \`${shown(verb)}\`. Commands: ${commandList(100)}. Try \`/carbon help\`.`);
   }
   let parsed;
   try {
@@ -50,9 +51,25 @@ export function parseWords(words: readonly string[]): Command {
   return spec.build(parsed);
 }
 
+/** The command names, as many as fit in `max` characters (the message quoting a hostile word stays short). */
+function commandList(max: number): string {
+  let list = '';
+  for (const spec of COMMANDS) {
+    const next = `${list === '' ? '' : ', '}\`${spec.name}\``;
+    if (list.length + next.length > max) return `${list}, …`;
+    list += next;
+  }
+  return list;
+}
+
 /** The spec's checks against the rules (the catalogue), before anything is queued; throws a UsageError. */
 export function checkCommand(command: Command, rules: CommandRules): void {
   findSpec(command.name)?.check?.(command, rules);
+}
+
+/** The policy rule the command is authorized by (`phase apply` for an apply, otherwise the command's name). */
+export function policyNameOf(command: Command): string {
+  return findSpec(command.name)?.policy?.(command) ?? command.name;
 }
 
 /** The command as the audit trail records it: a canonical line built from the parsed command, never the raw text. */

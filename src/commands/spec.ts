@@ -21,6 +21,11 @@ export interface CommandSpec<C extends { name: string } = { name: string }> {
   check?(command: C, rules: CommandRules): void;
   /** How the command reads in the audit trail: a canonical line (never the raw text), its target and reason. */
   describe?(command: C): CommandSummary;
+  /**
+   * The policy rule that authorizes the command; default its name. A family whose actions differ in risk
+   * names its own rules (`phase` reads, `phase apply` writes), and a missing rule refuses, as always.
+   */
+  policy?(command: C): string;
 }
 
 /** The static rules a command is checked against before it is queued. */

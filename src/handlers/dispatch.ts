@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue.js';
-import { checkCommand, describeCommand, parse, type Command } from '../commands/index.js';
+import { checkCommand, describeCommand, parse, policyNameOf, type Command } from '../commands/index.js';
 import { parseMention } from '../commands/mention.js';
 import { isUserError } from '../errors.js';
 import type { Chat } from '../integrations/slack.js';
@@ -60,7 +60,7 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
     return { kind: 'usage', message: error.message };
   }
 
-  const decision = deps.policy.authorize(command.name, actor);
+  const decision = deps.policy.authorize(policyNameOf(command), actor);
   if (!decision.allowed) {
     deps.log.info({ user: actor.user, channel: actor.channel.id, command: command.name }, 'denied');
     await audit(deps, auditOf(command, actor, 'denied', decision.reason));

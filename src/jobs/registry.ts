@@ -6,6 +6,11 @@ import type { JobDefinition } from './job.js';
 import { restartExpire } from './restart-expire.js';
 import { restartRequest } from './restart-request.js';
 import { restartRollout } from './restart-rollout.js';
+import { vaultMigrateExpire } from './vault-migrate-expire.js';
+import { vaultMigratePlan } from './vault-migrate-plan.js';
+import { vaultMigrateRun } from './vault-migrate-run.js';
+import { vaultRollback } from './vault-rollback.js';
+import { vaultStatus } from './vault-status.js';
 
 /** Every job a worker runs, by job name (the BullMQ job name). */
 export const JOBS = {
@@ -16,6 +21,13 @@ export const JOBS = {
   'restart-expire': restartExpire,
   'bench-kafka': benchKafka,
   'bench-history': benchHistory,
+  // vault: the coverage; the migration plan (an approval request), the migration after the approvals,
+  // the expiry of an unapproved plan; the rollback
+  'vault-status': vaultStatus,
+  'vault-migrate-plan': vaultMigratePlan,
+  'vault-migrate-run': vaultMigrateRun,
+  'vault-migrate-expire': vaultMigrateExpire,
+  'vault-rollback': vaultRollback,
 } satisfies Record<string, JobDefinition<never>>;
 
 export type JobName = keyof typeof JOBS;
@@ -32,6 +44,8 @@ export function jobNameFor(command: Command): JobName | undefined {
       return 'restart-request';
     case 'bench':
       return command.action === 'kafka' ? 'bench-kafka' : 'bench-history';
+    case 'vault':
+      return ({ status: 'vault-status', migrate: 'vault-migrate-plan', rollback: 'vault-rollback' } as const)[command.action];
     default:
       return undefined;
   }

@@ -5,6 +5,7 @@ import { Benchmarks } from './benchmarks.js';
 import { HealthSnapshots } from './health-snapshots.js';
 import { migrate } from './migrate.js';
 import { RestartRequests } from './restart-requests.js';
+import { VaultMigrations } from './vault-migrations.js';
 
 /** The bot's PostgreSQL: one repository per concern over a shared pool. */
 export class Store {
@@ -12,6 +13,7 @@ export class Store {
   readonly audit: AuditLog;
   readonly restarts: RestartRequests;
   readonly benchmarks: Benchmarks;
+  readonly vaultMigrations: VaultMigrations;
   /** Every kind of approval request, for `approve ID` and `deny ID` (see src/approvals). */
   readonly approvals: ApprovalRegistry;
 
@@ -20,7 +22,8 @@ export class Store {
     this.audit = new AuditLog(pool);
     this.restarts = new RestartRequests(pool, this.audit);
     this.benchmarks = new Benchmarks(pool);
-    this.approvals = new ApprovalRegistry([this.restarts as unknown as ApprovalRequests<ApprovalRequest>]);
+    this.vaultMigrations = new VaultMigrations(pool, this.audit);
+    this.approvals = new ApprovalRegistry([this.restarts as unknown as ApprovalRequests<ApprovalRequest>, this.vaultMigrations as unknown as ApprovalRequests<ApprovalRequest>]);
   }
 
   migrate(): Promise<number[]> {

@@ -1,3 +1,5 @@
+import { VAULT_MIGRATIONS } from './migrations/vault.js';
+
 /**
  * Versioned schema migrations, applied in order on start under an advisory lock (many workers may
  * start at once). Never edit a released migration: add the next one.
@@ -136,4 +138,5 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX restart_requests_pending_expiry ON restart_requests (expires_at) WHERE state = 'pending';
     `,
   },
+  ...VAULT_MIGRATIONS,
 ];

@@ -1,0 +1,234 @@
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { showRequest } from '../approvals/index.js';
+import type { Command } from '../commands/index.js';
+import { ReportedFailure, UserError } from '../errors.js';
+import { isCasMismatch } from '../integrations/vault.js';
+import { migrationResultMessage } from '../reports/vault.js';
+import { AuditUnavailable } from '../store/audit-log.js';
+import type { KeyRecord, VaultMigration } from '../store/vault-migrations.js';
+import { VAULT_MIGRATE_KIND } from '../vault/approval.js';
+import type { VaultDeps } from '../vault/connection.js';
+import { consumersOf, readsAny, type Consumer } from '../vault/consumers.js';
+import { loadFingerprinter, type Fingerprinter } from '../vault/fingerprint.js';
+import { injectAnnotations, INJECT, ROLE } from '../vault/inject.js';
+import { KubeCallFailed, listWorkloads, patchTemplateAnnotations, readConfigMap, readWorkload, removeConfigMapKeys } from '../vault/kube.js';
+import { explainVault, requireActive, requireVault, vaultGone } from '../vault/preflight.js';
+import type { JobContext, JobDefinition } from './job.js';
+
+/** How often the key removal retries when the ConfigMap changed between read and patch. */
+const PATCH_RETRIES = 3;
+
+/**
+ * After the approvals: each planned key written to Vault with check-and-set, read back and compared,
+ * its state recorded after every step; then, if asked and only if every key verified, the cutover.
+ * Safe to run twice and to resume: a key already written is recognised by its value (compared in
+ * memory), never written again; a key changed in Vault since the plan is a conflict, never overwritten.
+ */
+export const vaultMigrateRun: JobDefinition<Command> = {
+  attempts: 3,
+  async run(ctx) {
+    const { data, deps, jobId, log } = ctx;
+    const { store, chat } = deps;
+    const id = data.request;
+    if (id === undefined) throw new UserError('No Vault migration given.');
+    let m = await load(ctx, id);
+    if (m.state === 'approved') {
+      let started: VaultMigration | undefined;
+      try {
+        started = await store.vaultMigrations.start(id, jobId);
+      } catch (error) {
+        if (!(error instanceof AuditUnavailable)) throw error;
+        log.error({ err: error, migration: id }, 'audit unavailable: migration not started');
+        await store.vaultMigrations.abandon(id, 'the audit trail could not be written, so nothing was done').catch(() => undefined);
+        const now = await store.vaultMigrations.get(id);
+        if (now !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, now, log);
+        throw new UserError(`The audit trail cannot be written, so Vault migration ${id} was NOT started. Ask again once PostgreSQL accepts writes.`);
+      }
+      m = started ?? (await load(ctx, id));
+      if (started !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, m, log);
+    }
+    if (m.state === 'succeeded') return result(ctx, m, m.result ?? 'done', true);
+    if (m.state !== 'running') throw new UserError(`Vault migration ${id} is ${m.state}: nothing to run.`);
+    try {
+      return await migrate(ctx, m);
+    } catch (error) {
+      if (error instanceof ReportedFailure || !(error instanceof UserError || ctx.lastAttempt)) throw error;
+      const reason = error instanceof UserError ? error.message : 'internal error';
+      const finished = await store.vaultMigrations.finish(id, 'failed', reason, jobId).catch(() => undefined);
+      if (finished !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, finished, log);
+      throw error;
+    }
+  },
+};
+
+async function load({ deps }: JobContext, id: string): Promise<VaultMigration> {
+  const m = await deps.store.vaultMigrations.get(id);
+  if (m === undefined) throw new UserError(`No Vault migration ${id}.`);
+  return m;
+}
+
+async function migrate(ctx: JobContext, m: VaultMigration) {
+  const { deps, progress, log } = ctx;
+  const { kube, store } = deps;
+  const vault = requireVault(deps.vault);
+  await requireActive(vault, `Vault migration ${m.id}`);
+  const configMap = await readConfigMap(kube, m.namespace, m.configMap);
+  if (configMap === undefined) throw new UserError(`ConfigMap \`${m.configMap}\` is gone from \`${m.namespace}\`: nothing more was written.`);
+  let fingerprint: Fingerprinter;
+  try {
+    fingerprint = await loadFingerprinter(vault.client, vault.mount);
+  } catch (error) {
+    throw explainVault(error, vault, `Vault migration ${m.id}`);
+  }
+
+  const keys = await store.vaultMigrations.keys(m.id);
+  let stopped: string | undefined;
+  for (const [index, key] of keys.entries()) {
+    if (key.state !== 'planned' && key.state !== 'written') continue;
+    await progress(`Key ${index + 1} of ${keys.length}: ${key.key} → ${m.mount}/${key.targetPath}`);
+    try {
+      await moveKey(deps.store, vault, m, key, configMap, fingerprint);
+    } catch (error) {
+      if (!vaultGone(error)) throw explainVault(error, vault, `Vault migration ${m.id}`);
+      stopped = explainVault(error, vault, 'the migration').message;
+      await store.vaultMigrations.setKey(m.id, key.key, key.state, { detail: 'Vault stopped answering before this key was confirmed; the next run checks it' });
+      log.warn({ migration: m.id, key: key.key }, 'vault stopped answering mid-migration');
+      break;
+    }
+  }
+
+  let after = await store.vaultMigrations.keys(m.id);
+  const allVerified = after.every((k) => k.state === 'verified' || k.state === 'removed');
+  const notes: string[] = [];
+  if (stopped !== undefined) notes.push(stopped);
+  if (m.cutover && stopped === undefined) {
+    if (!allVerified) notes.push('no cutover: not every key is verified (the ConfigMap and the workloads are unchanged)');
+    else notes.push(...(await cutover(ctx, vault, m, after, fingerprint)));
+    after = await store.vaultMigrations.keys(m.id);
+  }
+  const workloads = await store.vaultMigrations.workloads(m.id);
+  const verified = after.filter((k) => k.state === 'verified' || k.state === 'removed').length;
+  const removed = after.filter((k) => k.state === 'removed').length;
+  const skipped = after.filter((k) => k.state === 'conflict' || k.state === 'failed').length;
+  const left = after.length - verified - skipped;
+  const ok = stopped === undefined && verified === after.length && (!m.cutover || removed === after.length);
+  const summary = [
+    `${verified} of ${after.length} keys in Vault and verified`,
+    removed > 0 ? `${removed} removed from the ConfigMap` : undefined,
+    skipped > 0 ? `${skipped} skipped` : undefined,
+    left > 0 ? `${left} not done yet (run the same command again to continue; keys already in Vault are not written twice)` : undefined,
+    ...notes,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  const finished = (await store.vaultMigrations.finish(m.id, ok ? 'succeeded' : 'failed', summary, ctx.jobId)) ?? (await load(ctx, m.id));
+  await showRequest(deps.chat, VAULT_MIGRATE_KIND, finished, log);
+  log.info({ migration: m.id, verified, removed, skipped, left }, 'vault migration finished');
+  const message = migrationResultMessage(finished, after, workloads, summary, ok);
+  if (!ok) throw new ReportedFailure(message.text, message);
+  return message;
+}
+
+/** One key: write with check-and-set (or recognise it as already there), read back, compare; state recorded after each step. */
+async function moveKey(store: JobContext['deps']['store'], vault: VaultDeps, m: VaultMigration, key: KeyRecord, configMap: V1ConfigMap, fingerprint: Fingerprinter): Promise<void> {
+  const migrations = store.vaultMigrations;
+  const value = configMap.data?.[key.key];
+  if (value === undefined) return migrations.setKey(m.id, key.key, 'failed', { detail: 'no longer in the ConfigMap' });
+  if (fingerprint(value) !== key.fingerprint) {
+    return migrations.setKey(m.id, key.key, 'failed', { detail: `the ConfigMap value changed since the plan (fingerprint now ${fingerprint(value).slice(0, 8)}): plan again` });
+  }
+  let version = key.state === 'written' ? key.vaultVersion : undefined;
+  if (version === undefined) {
+    const meta = await vault.client.kvMetadata(m.mount, key.targetPath);
+    const current = meta?.current_version ?? 0;
+    if (current !== key.baseVersion || key.action === 'present') {
+      // Not as planned, or planned as already there: ours only if Vault holds exactly this value.
+      const held = current === 0 ? null : await vault.client.kvRead(m.mount, key.targetPath);
+      if (held?.data?.['value'] !== value) {
+        return migrations.setKey(m.id, key.key, 'conflict', { detail: `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): not overwritten` });
+      }
+      version = current;
+    } else {
+      try {
+        version = (await vault.client.kvWrite(m.mount, key.targetPath, { value }, key.baseVersion)).version;
+      } catch (error) {
+        if (!isCasMismatch(error)) throw error;
+        return migrations.setKey(m.id, key.key, 'conflict', { detail: 'changed in Vault while writing (check-and-set refused): not overwritten' });
+      }
+      await migrations.setKey(m.id, key.key, 'written', { vaultVersion: version });
+    }
+  }
+  const read = await vault.client.kvRead(m.mount, key.targetPath, version);
+  if (read?.data?.['value'] !== value) return migrations.setKey(m.id, key.key, 'failed', { vaultVersion: version, detail: `reading version ${version} back did not give the same value` });
+  await migrations.setKey(m.id, key.key, 'verified', { vaultVersion: version });
+}
+
+/**
+ * Every key verified: the consumers get the injector annotations first (their pods restart with the
+ * secrets from Vault), then the keys leave the ConfigMap, only where it still holds the migrated value.
+ */
+async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, keys: readonly KeyRecord[], fingerprint: Fingerprinter): Promise<string[]> {
+  const { deps, progress, log } = ctx;
+  const { kube, store } = deps;
+  const notes: string[] = [];
+  const names = keys.map((k) => k.key);
+  const current = consumersOf(m.configMap, await listWorkloads(kube, m.namespace)).filter((c) => readsAny(c, names));
+  const consumers = new Map<string, Consumer>([...m.plan.consumers, ...current].map((c) => [`${c.kind}/${c.name}`, c]));
+  const done = new Map((await store.vaultMigrations.workloads(m.id)).map((w) => [`${w.kind}/${w.name}`, w]));
+  for (const consumer of consumers.values()) {
+    const ref = `${consumer.kind}/${consumer.name}`;
+    if (done.get(ref)?.state === 'annotated') continue;
+    await progress(`Cutover: annotating ${ref} for the Vault Agent injector…`);
+    const workload = await readWorkload(kube, consumer.kind, m.namespace, consumer.name);
+    if (workload === undefined) {
+      notes.push(`${ref} is gone: not annotated`);
+      continue;
+    }
+    const have = workload.spec?.template?.metadata?.annotations ?? {};
+    const read = consumer.keys === '*' ? names : names.filter((k) => (consumer.keys as string[]).includes(k));
+    const wanted = injectAnnotations({ mount: m.mount, path: m.path, configMap: m.configMap, keys: read, role: vault.injectRole });
+    const set: Record<string, string> = {};
+    for (const [name, value] of Object.entries(wanted)) {
+      if (have[name] === value) continue;
+      if ((name === INJECT || name === ROLE) && have[name] !== undefined) continue; // the workload's own injector settings stay
+      set[name] = value;
+    }
+    const added = [...new Set([...(done.get(ref)?.added ?? []), ...Object.keys(set).filter((name) => have[name] === undefined)])];
+    // Recorded before the patch: a crash in between leaves a rollback that knows what to take off.
+    await store.vaultMigrations.setWorkload(m.id, { kind: consumer.kind, name: consumer.name, added, state: 'annotating' });
+    if (Object.keys(set).length > 0) await patchTemplateAnnotations(kube, consumer.kind, m.namespace, consumer.name, set);
+    await store.vaultMigrations.setWorkload(m.id, { kind: consumer.kind, name: consumer.name, added, state: 'annotated' });
+    log.info({ migration: m.id, workload: ref, annotations: Object.keys(set).length }, 'consumer annotated for the injector');
+  }
+
+  await progress(`Cutover: removing ${names.length} key(s) from configmap/${m.configMap}…`);
+  for (let attempt = 0; ; attempt++) {
+    const configMap = await readConfigMap(kube, m.namespace, m.configMap);
+    if (configMap === undefined) {
+      notes.push('the ConfigMap is gone: nothing to remove');
+      return notes;
+    }
+    const removable: string[] = [];
+    for (const k of keys) {
+      if (k.state !== 'verified') continue;
+      const value = configMap.data?.[k.key];
+      if (value === undefined) await store.vaultMigrations.setKey(m.id, k.key, 'removed', { detail: 'already gone from the ConfigMap' });
+      else if (fingerprint(value) === k.fingerprint) removable.push(k.key);
+      else await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: 'changed in the ConfigMap after it was migrated: left there' });
+    }
+    if (removable.length === 0) return notes;
+    try {
+      await removeConfigMapKeys(kube, configMap, removable);
+    } catch (error) {
+      if (error instanceof KubeCallFailed && (error.status === 409 || error.status === 422) && attempt < PATCH_RETRIES) continue; // edited meanwhile: read again
+      throw error;
+    }
+    for (const key of removable) await store.vaultMigrations.setKey(m.id, key, 'removed');
+    return notes;
+  }
+}
+
+async function result(ctx: JobContext, m: VaultMigration, summary: string, ok: boolean) {
+  const [keys, workloads] = await Promise.all([ctx.deps.store.vaultMigrations.keys(m.id), ctx.deps.store.vaultMigrations.workloads(m.id)]);
+  return migrationResultMessage(m, keys, workloads, summary, ok);
+}
