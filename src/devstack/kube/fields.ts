@@ -7,7 +7,6 @@ import type { Path, PathElement } from './fieldpath.js';
 import { FieldSet, fieldElement, keyElement, valueElement } from './fieldpath.js';
 import type { NodeKind, SchemaContext } from './schema.js';
 import { nodeKind } from './schema.js';
-import { ApiError } from './status.js';
 import type { JsonObject } from './types.js';
 import { isRecord } from './types.js';
 
@@ -218,9 +217,4 @@ export function removeFields(ctx: SchemaContext, object: JsonObject, paths: Path
       if (depth < 2 || !empty || keep.has(parentPath)) break;
     }
   }
-}
-
-/** A 422 for apply configurations the merge cannot make sense of. */
-export function invalidApply(message: string): ApiError {
-  return new ApiError(422, 'Invalid', message);
 }

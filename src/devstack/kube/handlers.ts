@@ -184,8 +184,9 @@ function store(cluster: Cluster, req: ResourceRequest, current: KubeObject, next
   const dry = dryRun(req);
   const admitted = admitUpdate(req.info, current, next, req.subresource === 'status' ? 'status' : undefined);
   const recorded = recordUpdate(req.info, current, admitted, managerOf(req), cluster.now(), req.subresource);
-  if (dry) return dryRunResult(recorded, current);
+  // A no-op is answered with the stored object, dry run or not (the timestamps of managedFields included).
   if (sameObject(current, recorded)) return current;
+  if (dry) return dryRunResult(recorded, current);
   return cluster.store.write(req.info.plural, recorded);
 }
 
@@ -226,8 +227,8 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   const subresource = req.subresource === 'status' ? 'status' : undefined;
   const { object } = serverSideApply({ info: req.info, live: current, config, manager, force, now: cluster.now(), ...(subresource ? { subresource } : {}) });
   const admitted = admitUpdate(req.info, current, object, subresource);
-  if (dry) return { code: 200, body: dryRunResult(admitted, current) };
   if (sameObject(current, admitted)) return { code: 200, body: current };
+  if (dry) return { code: 200, body: dryRunResult(admitted, current) };
   return { code: 200, body: cluster.store.write(req.info.plural, admitted) };
 }
 

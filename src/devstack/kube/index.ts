@@ -1,7 +1,7 @@
 // The Kubernetes stand-in: a protocol-faithful API server over a simulated cluster, and its scenarios.
 export type { KubeStandin, KubeStandinOptions } from './standin.js';
 export { startKubeStandin, clusterFromScenario } from './standin.js';
-export type { ClusterOptions, ListQuery, WorkloadResource } from './cluster.js';
+export type { ClusterOptions, DeletePropagation, ListQuery, WorkloadResource } from './cluster.js';
 export { Cluster } from './cluster.js';
 export type { Faults, Stats } from './server.js';
 export type { Scenario } from './scenario.js';
