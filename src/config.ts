@@ -63,6 +63,11 @@ const schema = z.object({
 
   DEMO_POD_READY_DELAY_MS: positiveInt(1500),
 
+  /** The phase runbooks (phase-N.yaml), the manifests they apply, and how long an apply waits for approval. */
+  RUNBOOKS_DIR: z.string().default('runbooks'),
+  PHASE_MANIFESTS_DIR: z.string().default('manifests/phases'),
+  PHASE_APPROVAL_EXPIRY_MIN: positiveInt(30),
+
   VAULT_ADDR: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   VAULT_TOKEN: optionalString,
   VAULT_K8S_ROLE: optionalString,

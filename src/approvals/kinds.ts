@@ -1,5 +1,6 @@
 import type { Chat } from '../integrations/slack.js';
 import type { Logger } from '../log.js';
+import { PHASE_APPLY_KIND } from '../phases/approval.js';
 import { RESTART_KIND } from '../restart/approval.js';
 import type { ApprovalRequest } from '../store/approval-requests.js';
 import type { Store } from '../store/index.js';
@@ -7,10 +8,10 @@ import { VAULT_MIGRATE_KIND } from '../vault/approval.js';
 import { showRequest, type ApprovalKind } from './index.js';
 
 /** One entry per kind; the union keeps each kind's own request type. */
-type AnyKind = typeof RESTART_KIND | typeof VAULT_MIGRATE_KIND;
+type AnyKind = typeof RESTART_KIND | typeof PHASE_APPLY_KIND | typeof VAULT_MIGRATE_KIND;
 
 /** Every kind of approval request, so `approve ID`, `deny ID` and expiry work for all of them. */
-export const APPROVAL_KINDS: readonly AnyKind[] = [RESTART_KIND, VAULT_MIGRATE_KIND];
+export const APPROVAL_KINDS: readonly AnyKind[] = [RESTART_KIND, PHASE_APPLY_KIND, VAULT_MIGRATE_KIND];
 
 export function kindFor(action: string): ApprovalKind {
   const kind = APPROVAL_KINDS.find((k) => k.action === action);

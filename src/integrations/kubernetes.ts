@@ -3,10 +3,14 @@ import {
   AppsV1Api,
   CoreV1Api,
   type CoreV1Event,
+  createConfiguration,
   KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
   Observable,
   PatchStrategy,
   PolicyV1Api,
+  ServerConfiguration,
   setHeaderOptions,
   type ObservableMiddleware,
   type V1Deployment,
@@ -43,6 +47,52 @@ interface Page<T> {
   metadata?: { _continue?: string };
 }
 
+/** Another field manager owns a field the object declares with a different value (server-side apply, 409). */
+export interface ManagerConflict {
+  manager: string;
+  field: string;
+}
+
+/**
+ * A server-side apply refused because other managers own some of the fields (HTTP 409). Never forced
+ * unless the operator asks: the message names each manager and field.
+ */
+export class ApplyConflict extends UserError {
+  constructor(
+    readonly object: string,
+    readonly conflicts: ManagerConflict[],
+  ) {
+    super(`${object}: ${describeConflicts(conflicts)}. Not forced: re-run with --force to take ${conflicts.length === 1 ? 'this field' : 'these fields'} over.`);
+  }
+}
+
+export function describeConflicts(conflicts: readonly ManagerConflict[]): string {
+  const byManager = new Map<string, string[]>();
+  for (const c of conflicts) byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.field]);
+  return [...byManager].map(([manager, fields]) => `${fields.join(', ')} ${fields.length === 1 ? 'is' : 'are'} managed by \`${manager}\``).join('; ');
+}
+
+/** The cluster does not serve this apiVersion and kind (e.g. cert-manager is not installed). */
+export class KindNotServed extends UserError {}
+
+/** The object for a read or delete: what identifies it. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+/** KubernetesObjectApi with its discovery (which kinds the cluster serves) open to the Kube wrapper. */
+export class ObjectApi extends KubernetesObjectApi {
+  discover(apiVersion: string, kind: string) {
+    return this.resource(apiVersion, kind);
+  }
+
+  useNamespaceOf(config: KubeConfig): void {
+    this.setDefaultNamespace(config);
+  }
+}
+
 /** A 410 means the continue token expired: the list restarts from the top, but not forever. */
 const MAX_LIST_RESTARTS = 3;
 
@@ -51,6 +101,8 @@ export class Kube {
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
   readonly policy: PolicyV1Api;
+  /** Any kind by apiVersion and kind (phase manifests): server-side apply, dry runs, reads. */
+  readonly objects: ObjectApi;
   readonly server: string;
   readonly context: string;
 
@@ -63,6 +115,12 @@ export class Kube {
     this.policy = config.makeApiClient(PolicyV1Api);
     this.server = config.getCurrentCluster()?.server ?? 'unknown';
     this.context = config.getCurrentContext();
+    // What makeApiClient(KubernetesObjectApi) builds, plus the time bound: this API's methods take a whole
+    // Configuration per call rather than extra middleware, so the bound is part of its own configuration.
+    this.objects = new ObjectApi(
+      createConfiguration({ baseServer: new ServerConfiguration(this.server, {}), authMethods: { default: config }, middleware: this.bounded().middleware }),
+    );
+    this.objects.useNamespaceOf(config);
   }
 
   static fromOptions(options: KubeOptions): Kube {
@@ -104,13 +162,20 @@ export class Kube {
     }
   }
 
-  listPods(options: ListOptions = {}): Promise<V1Pod[]> {
-    const { namespace, labelSelector, fieldSelector } = options;
-    return this.listAll('pods', options, (limit, _continue, o) =>
-      namespace === undefined
+  /**
+   * Pods, in pages. `select` is applied to each page as it arrives: a caller that reads a few fields of
+   * every pod of a large cluster keeps only those, not 10,000 whole pods (spec, labels, managed fields…).
+   */
+  listPods(options?: ListOptions): Promise<V1Pod[]>;
+  listPods<T>(options: ListOptions & { select: (pod: V1Pod) => T }): Promise<T[]>;
+  listPods<T>(options: ListOptions & { select?: (pod: V1Pod) => T } = {}): Promise<(V1Pod | T)[]> {
+    const { namespace, labelSelector, fieldSelector, select } = options;
+    return this.listAll<V1Pod | T>('pods', options, async (limit, _continue, o) => {
+      const page = await (namespace === undefined
         ? this.core.listPodForAllNamespaces({ limit, _continue, labelSelector, fieldSelector }, o)
-        : this.core.listNamespacedPod({ namespace, limit, _continue, labelSelector, fieldSelector }, o),
-    );
+        : this.core.listNamespacedPod({ namespace, limit, _continue, labelSelector, fieldSelector }, o));
+      return select === undefined ? page : { items: page.items.map(select), metadata: page.metadata };
+    });
   }
 
   listDeployments(options: ListOptions = {}): Promise<V1Deployment[]> {
@@ -164,6 +229,93 @@ export class Kube {
     return this.listAll('events', {}, (limit, _continue, o) => this.core.listNamespacedEvent({ namespace, limit, _continue, fieldSelector }, o));
   }
 
+  /**
+   * Server-side apply of a whole object with field manager `carbon-ops` (`kubectl apply --server-side`);
+   * `dryRun` runs everything but storage (`dryRun=All`) and returns what would be stored. A conflict with
+   * another manager is an ApplyConflict naming it and the fields, unless `force` takes them over.
+   */
+  async apply<T extends KubernetesObject & ObjectRef>(object: T, options: { dryRun: boolean; force: boolean }): Promise<T> {
+    const what = `${options.dryRun ? 'dry-run ' : ''}apply ${describeRef(object)}`;
+    await this.served(object, what);
+    try {
+      return await this.call(what, () =>
+        this.objects.patch(structuredClone(object), undefined, options.dryRun ? 'All' : undefined, FIELD_MANAGER, options.force ? true : undefined, PatchStrategy.ServerSideApply),
+      );
+    } catch (error) {
+      const conflicts = statusOf(error) === 409 ? conflictsOf(error) : [];
+      if (conflicts.length > 0) throw new ApplyConflict(describeRef(object), conflicts);
+      throw this.refused(what, error);
+    }
+  }
+
+  /** Creates the object unless one by that name exists (`exists`); never changes an existing one. */
+  async createIfMissing(object: KubernetesObject, options: { dryRun: boolean }): Promise<'created' | 'exists'> {
+    const what = `${options.dryRun ? 'dry-run ' : ''}create ${describeRef(object as ObjectRef)}`;
+    await this.served(object as ObjectRef, what);
+    try {
+      await this.call(what, () => this.objects.create(structuredClone(object), undefined, options.dryRun ? 'All' : undefined, FIELD_MANAGER));
+      return 'created';
+    } catch (error) {
+      if (statusOf(error) === 409) return 'exists';
+      throw this.refused(what, error);
+    }
+  }
+
+  /** The live object, or undefined when there is none by that name. */
+  async read(ref: ObjectRef): Promise<KubernetesObject | undefined> {
+    const what = `read ${describeRef(ref)}`;
+    await this.served(ref, what);
+    try {
+      return await this.call(what, () => this.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { ...ref.metadata } }));
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.refused(what, error);
+    }
+  }
+
+  /** Every object of a kind (in a namespace, or all), in pages. */
+  async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<KubernetesObject[]> {
+    await this.served({ apiVersion, kind, metadata: { name: '' } }, `list ${kind}`);
+    return this.listAll(kind, {}, (limit, cont) =>
+      this.objects.list(apiVersion, kind, options.namespace, undefined, undefined, undefined, undefined, options.labelSelector, limit, cont),
+    );
+  }
+
+  /**
+   * Deletes one pod, only if it is still the pod that was looked at (a UID precondition: a pod recreated
+   * under the same name is left alone). False when it was already gone.
+   */
+  async deletePod(namespace: string, name: string, uid: string): Promise<boolean> {
+    try {
+      await this.call(`delete pod ${namespace}/${name}`, (o) => this.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }, o));
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 409) return false;
+      throw this.refused(`delete pod ${namespace}/${name}`, error);
+    }
+  }
+
+  /** Throws KindNotServed when discovery does not know the kind (an API group not installed). */
+  private async served(ref: ObjectRef, what: string): Promise<void> {
+    let known;
+    try {
+      known = await this.call(`discover ${ref.apiVersion}`, () => this.objects.discover(ref.apiVersion, ref.kind));
+    } catch (error) {
+      if (statusOf(error) !== 404) throw this.refused(what, error);
+    }
+    if (known === undefined) throw new KindNotServed(`The cluster at ${this.server} does not serve ${ref.apiVersion} ${ref.kind} (${what}): is the API or CRD installed?`);
+  }
+
+  /** A 4xx answer as a message the operator can act on (403: which permission is missing). */
+  private refused(what: string, error: unknown): unknown {
+    if (!(error instanceof ApiException)) return error;
+    const message = statusMessage(error);
+    if (error.code === 403) return new UserError(`carbon-ops is not allowed to ${what}: ${message ?? 'forbidden'}. Its RBAC is in manifests/bot/rbac.yaml.`);
+    if (error.code === 422 || error.code === 400) return new UserError(`The cluster refused to ${what}: ${message ?? `HTTP ${error.code}`}`);
+    return error;
+  }
+
   /** Lists in pages of `pageSize` following `continue`; a 410 Gone restarts the listing. */
   private async listAll<T>(
     resource: string,
@@ -205,4 +357,43 @@ export class Kube {
 
 export function statusOf(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
+}
+
+export const describeRef = (ref: ObjectRef): string => `${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;
+
+interface StatusBody {
+  message?: string;
+  details?: { causes?: { reason?: string; type?: string; message?: string; field?: string }[] };
+}
+
+function statusBody(error: ApiException<unknown>): StatusBody | undefined {
+  const body = error.body;
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as StatusBody;
+    } catch {
+      return undefined;
+    }
+  }
+  return body !== null && typeof body === 'object' ? (body as StatusBody) : undefined;
+}
+
+const statusMessage = (error: ApiException<unknown>): string | undefined => statusBody(error)?.message;
+
+/**
+ * The managers and fields of a server-side apply conflict, from the Status the API server answers:
+ * `causes: [{reason: FieldManagerConflict, message: 'conflict with "kubectl" using policy/v1', field: '.spec.x'}]`.
+ */
+export function conflictsOf(error: unknown): ManagerConflict[] {
+  if (!(error instanceof ApiException)) return [];
+  const body = statusBody(error);
+  const causes = (body?.details?.causes ?? []).filter((c) => (c.reason ?? c.type) === 'FieldManagerConflict');
+  const conflicts = causes.map((c) => ({ manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'another manager', field: c.field ?? '?' }));
+  if (conflicts.length > 0) return conflicts;
+  // Without causes, the message: `Apply failed with 1 conflict: conflict with "kubectl" using policy/v1: .spec.maxUnavailable`
+  const message = body?.message ?? '';
+  const manager = /conflicts? with "([^"]+)"/.exec(message)?.[1];
+  if (manager === undefined) return [];
+  const fields = [...message.matchAll(/(?:: |\n- )(\.[^\s,]+)/g)].map((m) => m[1]!);
+  return (fields.length > 0 ? fields : ['?']).map((field) => ({ manager, field }));
 }

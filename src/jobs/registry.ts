@@ -2,6 +2,12 @@ import type { Command } from '../commands/index.js';
 import { benchHistory } from './bench-history.js';
 import { benchKafka } from './bench-kafka.js';
 import { healthReport } from './health-report.js';
+import { phaseApply } from './phase-apply.js';
+import { phaseApplyExpire } from './phase-apply-expire.js';
+import { phaseApplyRequest } from './phase-apply-request.js';
+import { phasePlan } from './phase-plan.js';
+import { phaseStatus } from './phase-status.js';
+import { phaseVerify } from './phase-verify.js';
 import type { JobDefinition } from './job.js';
 import { restartExpire } from './restart-expire.js';
 import { restartRequest } from './restart-request.js';
@@ -21,6 +27,14 @@ export const JOBS = {
   'restart-expire': restartExpire,
   'bench-kafka': benchKafka,
   'bench-history': benchHistory,
+  // phase runbooks: list and status; the dry-run plan; the checks; the apply request (pre-flight), the
+  // apply after the approvals, and the expiry of an unapproved request
+  'phase-status': phaseStatus,
+  'phase-plan': phasePlan,
+  'phase-verify': phaseVerify,
+  'phase-apply-request': phaseApplyRequest,
+  'phase-apply': phaseApply,
+  'phase-apply-expire': phaseApplyExpire,
   // vault: the coverage; the migration plan (an approval request), the migration after the approvals,
   // the expiry of an unapproved plan; the rollback
   'vault-status': vaultStatus,
@@ -44,6 +58,8 @@ export function jobNameFor(command: Command): JobName | undefined {
       return 'restart-request';
     case 'bench':
       return command.action === 'kafka' ? 'bench-kafka' : 'bench-history';
+    case 'phase':
+      return ({ list: 'phase-status', status: 'phase-status', plan: 'phase-plan', verify: 'phase-verify', apply: 'phase-apply-request' } as const satisfies Record<typeof command.action, JobName>)[command.action];
     case 'vault':
       return ({ status: 'vault-status', migrate: 'vault-migrate-plan', rollback: 'vault-rollback' } as const)[command.action];
     default:

@@ -57,6 +57,12 @@ export class Benchmarks {
     return rows.map(toRun);
   }
 
+  /** The run a job stored, if it stored one (a phase task's `bench kafka` job, found after its queue is gone). */
+  async byJob(jobId: string): Promise<StoredRun | undefined> {
+    const { rows } = await this.pool.query(`SELECT * FROM benchmark_runs WHERE kind = $1 AND job_id = $2 ORDER BY id DESC LIMIT 1`, [KIND, jobId]);
+    return rows[0] === undefined ? undefined : toRun(rows[0]);
+  }
+
   async recent(limit: number): Promise<StoredRun[]> {
     const { rows } = await this.pool.query(`SELECT * FROM benchmark_runs WHERE kind = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, [KIND, limit]);
     return rows.map(toRun);

@@ -4,6 +4,8 @@ import { AuditLog } from './audit-log.js';
 import { Benchmarks } from './benchmarks.js';
 import { HealthSnapshots } from './health-snapshots.js';
 import { migrate } from './migrate.js';
+import { PhaseApplies } from './phase-applies.js';
+import { PhaseStore } from './phases.js';
 import { RestartRequests } from './restart-requests.js';
 import { VaultMigrations } from './vault-migrations.js';
 
@@ -13,6 +15,8 @@ export class Store {
   readonly audit: AuditLog;
   readonly restarts: RestartRequests;
   readonly benchmarks: Benchmarks;
+  readonly phases: PhaseStore;
+  readonly phaseApplies: PhaseApplies;
   readonly vaultMigrations: VaultMigrations;
   /** Every kind of approval request, for `approve ID` and `deny ID` (see src/approvals). */
   readonly approvals: ApprovalRegistry;
@@ -22,8 +26,10 @@ export class Store {
     this.audit = new AuditLog(pool);
     this.restarts = new RestartRequests(pool, this.audit);
     this.benchmarks = new Benchmarks(pool);
+    this.phases = new PhaseStore(pool);
+    this.phaseApplies = new PhaseApplies(pool, this.audit);
     this.vaultMigrations = new VaultMigrations(pool, this.audit);
-    this.approvals = new ApprovalRegistry([this.restarts as unknown as ApprovalRequests<ApprovalRequest>, this.vaultMigrations as unknown as ApprovalRequests<ApprovalRequest>]);
+    this.approvals = new ApprovalRegistry([this.restarts as unknown as ApprovalRequests<ApprovalRequest>, this.phaseApplies as unknown as ApprovalRequests<ApprovalRequest>, this.vaultMigrations as unknown as ApprovalRequests<ApprovalRequest>]);
   }
 
   migrate(): Promise<number[]> {

@@ -1,3 +1,4 @@
+import { PHASE_MIGRATIONS } from './migrations/phases.js';
 import { VAULT_MIGRATIONS } from './migrations/vault.js';
 
 /**
@@ -139,4 +140,5 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   ...VAULT_MIGRATIONS,
+  ...PHASE_MIGRATIONS,
 ];
