@@ -16,6 +16,8 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY catalogue ./catalogue
 COPY policy ./policy
+COPY runbooks ./runbooks
+COPY manifests/phases ./manifests/phases
 USER 10001:10001
 ENTRYPOINT ["node", "bin/carbon.js"]
 CMD ["bot"]
