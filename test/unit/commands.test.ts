@@ -57,6 +57,7 @@ describe('parse', () => {
           fc.string({ unit: 'grapheme' }),
           fc.string({ unit: fc.constantFrom('health', 'help', ' ', '-', '-n', '"', "'", '“', '$(', ';', '\n', 'kafka', '--namespace', '--', '=') }),
           fc.string({ unit: fc.constantFrom('restart', 'approve', 'deny', 'audit', ' ', 'trino', ',', 'deployment/', 'sts/', 'x', '-n', '--reason', '--since', '24h', '--user', 'U0A', '"', '\u0000', 'k7m2p9xq') }),
+          fc.string({ unit: fc.constantFrom('vault', 'status', 'migrate', 'rollback', ' ', 'configmap/', 'x', '-n', '--keys', '--mount', '--path', '--cutover', '..', '/', ',', 'sys', 'k7m2p9xq') }),
         ), (text) => {
         try {
           const command = parse(text);

@@ -10,6 +10,15 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads VAULT_SKIP_VERIFY strictly: exactly true or false', () => {
+    expect(loadConfig({}).VAULT_SKIP_VERIFY).toBe(false);
+    expect(loadConfig({ VAULT_SKIP_VERIFY: 'false' }).VAULT_SKIP_VERIFY).toBe(false);
+    expect(loadConfig({ VAULT_SKIP_VERIFY: 'true' }).VAULT_SKIP_VERIFY).toBe(true);
+    for (const loose of ['1', 'yes', 'TRUE', 'False', '']) expect(() => loadConfig({ VAULT_SKIP_VERIFY: loose })).toThrow(/VAULT_SKIP_VERIFY: must be exactly true or false/);
+    expect(() => loadConfig({ VAULT_KV_MOUNT: '../sys' })).toThrow(/VAULT_KV_MOUNT/);
+    expect(() => loadConfig({ VAULT_ADDR: 'ftp://vault' })).toThrow(/VAULT_ADDR/);
+  });
+
   it('reports every problem in one message', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://x', KUBE_PAGE_SIZE: 'lots', CARBON_USER: 'alice', DATABASE_URL: 'mysql://x' })).toThrow(
       /Invalid settings[\s\S]*REDIS_URL[\s\S]*DATABASE_URL[\s\S]*KUBE_PAGE_SIZE[\s\S]*CARBON_USER/,

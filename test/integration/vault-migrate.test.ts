@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { checkMessage } from '../../src/devstack/slack/block-limits.js';
+import type { VaultClient } from '../../src/integrations/vault.js';
+import { INJECT } from '../../src/vault/inject.js';
+import { VaultRig } from '../support/vault-rig.js';
+
+const NS = 'data-platform';
+let rig: VaultRig;
+/** Set by a test: the jobs' Vault client stops the stand-in after this many secret writes. */
+let stopAfterWrites: number | undefined;
+
+/** Stands between the jobs and Vault: stops the stand-in right after the Nth secret write of a migration. */
+function stopping(client: VaultClient): VaultClient {
+  let writes = 0;
+  return {
+    ...client,
+    async kvWrite(mount, path, data, cas) {
+      const result = await client.kvWrite(mount, path, data, cas);
+      if (!path.startsWith('carbon-ops/') && stopAfterWrites !== undefined && ++writes >= stopAfterWrites) {
+        stopAfterWrites = undefined;
+        writes = 0;
+        await rig.vault.stop();
+      }
+      return result;
+    },
+  };
+}
+
+beforeAll(async () => {
+  rig = await new VaultRig().start({ wrap: stopping });
+});
+
+afterAll(async () => {
+  await rig?.stop();
+});
+
+const coverage = () => /Secrets in Vault: (\d+) of (\d+)/.exec(rig.texts().at(-1) ?? '')!.slice(1).map(Number);
+
+describe('vault migrate, end to end', () => {
+  it('shows coverage, migrates with approval and cutover, coverage rises, and rolls back', async () => {
+    await rig.run('vault status');
+    const [before, total] = coverage();
+    expect(before).toBe(0);
+    expect(total).toBeGreaterThanOrEqual(20);
+    const original = { ...rig.configMap(NS, 'superset-config') };
+
+    const asked = await rig.run('vault migrate configmap/superset-config -n data-platform --cutover', 'U0OPERATOR');
+    expect(asked.ok).toBe(true);
+    const id = rig.lastMigrationId();
+    const plan = rig.chat.calls.find((c) => String(c.payload.text).startsWith('Vault migration plan'))!;
+    expect(checkMessage({ text: String(plan.payload.text), blocks: plan.payload.blocks as never })).toBeUndefined();
+    const planText = JSON.stringify(plan.payload);
+    for (const key of ['DATABASE_PASSWORD', 'SQLALCHEMY_DATABASE_URI', 'SUPERSET_SECRET_KEY', 'MAPBOX_API_KEY']) expect(planText).toContain(key);
+    expect(planText).toContain('secret/data-platform/superset-config/DATABASE_PASSWORD');
+    expect(planText).toMatch(/deployment\/superset-worker/);
+    expect(planText).toContain('restart-approve');
+    for (const value of Object.values(original).filter((v) => v.length > 8)) expect(planText).not.toContain(value);
+    expect(rig.vaultWrites()).toEqual([]); // nothing written before the approval
+
+    const self = await rig.run(`approve ${id}`, 'U0OPERATOR'); // an operator is no approver, and asked for it
+    expect(self.outcome.kind).toBe('denied');
+    await rig.run(`approve ${id}`, 'U0APPROVER');
+    const m = await rig.store.vaultMigrations.get(id);
+    expect(m?.state).toBe('succeeded');
+    const keys = await rig.store.vaultMigrations.keys(id);
+    expect(keys.map((k) => [k.key, k.state, k.vaultVersion])).toEqual([
+      ['DATABASE_PASSWORD', 'removed', 1],
+      ['MAPBOX_API_KEY', 'removed', 1],
+      ['SQLALCHEMY_DATABASE_URI', 'removed', 1],
+      ['SUPERSET_SECRET_KEY', 'removed', 1],
+    ]);
+    const stored = await rig.vaultDeps.client.kvRead('secret', 'data-platform/superset-config/DATABASE_PASSWORD');
+    expect(stored?.data).toEqual({ value: original.DATABASE_PASSWORD });
+    expect(Object.keys(rig.configMap(NS, 'superset-config')!).sort()).toEqual(['REDIS_HOST', 'REDIS_PORT', 'SUPERSET_LOAD_EXAMPLES', 'SUPERSET_WEBSERVER_TIMEOUT']);
+    const annotations = rig.templateAnnotations(NS, 'superset-worker');
+    expect(annotations[INJECT]).toBe('true');
+    expect(annotations['vault.hashicorp.com/agent-inject-secret-superset-config.DATABASE_PASSWORD']).toBe('secret/data/data-platform/superset-config/DATABASE_PASSWORD');
+
+    await rig.run('vault status');
+    expect(coverage()).toEqual([4, total]);
+
+    const back = await rig.run(`vault rollback ${id}`);
+    expect(back.ok).toBe(true);
+    expect(rig.configMap(NS, 'superset-config')).toEqual(original);
+    expect(Object.keys(rig.templateAnnotations(NS, 'superset-worker')).filter((a) => a.startsWith('vault.hashicorp.com'))).toEqual([]);
+    await rig.run('vault status');
+    expect(coverage()).toEqual([0, total]);
+    const again = await rig.run(`vault rollback ${id}`);
+    expect(again.ok).toBe(false);
+    expect(rig.texts().at(-1)).toMatch(/already rolled back/);
+
+    const audit = (await rig.store.audit.list({ since: new Date(0) }, 100)).filter((r) => r.requestId === id).reverse();
+    expect(audit.map((r) => [r.action, r.outcome])).toEqual([
+      ['vault-migrate', 'requested'],
+      ['vault-migrate', 'approved'],
+      ['vault-migrate', 'started'],
+      ['vault-migrate', 'succeeded'],
+      ['vault-rollback', 'started'],
+      ['vault-rollback', 'succeeded'],
+    ]);
+    expect((await rig.store.audit.list({ since: new Date(0), action: 'approve' }, 100)).some((r) => r.outcome === 'denied' && r.command === `approve ${id}`)).toBe(true);
+  });
+});
+
+describe('bad input is refused with the usage before any call', () => {
+  it('refuses hostile names, path and mount escapes, and unknown ConfigMaps', async () => {
+    const kubeBefore = rig.kube.stats.requests;
+    const vaultBefore = rig.vault.requests.length;
+    for (const text of [
+      'vault migrate configmap/../etc -n data-platform',
+      'vault migrate configmap/superset-config -n "data-platform; rm -rf /"',
+      'vault migrate configmap/superset-config -n data-platform --path ../../sys/policy',
+      'vault migrate configmap/superset-config -n data-platform --path /absolute',
+      'vault migrate configmap/superset-config -n data-platform --path a//b',
+      'vault migrate configmap/superset-config -n data-platform --mount sys',
+      'vault migrate configmap/superset-config -n data-platform --mount ../secret',
+      'vault migrate configmap/superset-config -n data-platform --keys "A,B/../C"',
+      'vault migrate secret/superset-config -n data-platform',
+      'vault migrate configmap/superset-config',
+      'vault rollback "$(whoami)"',
+      'vault status --cutover',
+    ]) {
+      const { outcome } = await rig.run(text);
+      expect({ text, kind: outcome.kind }).toEqual({ text, kind: 'usage' });
+    }
+    expect(rig.kube.stats.requests).toBe(kubeBefore);
+    expect(rig.vault.requests.length).toBe(vaultBefore);
+
+    const unknown = await rig.run('vault migrate configmap/no-such-config -n data-platform');
+    expect(unknown.ok).toBe(false);
+    expect(rig.texts().at(-1)).toMatch(/There is no ConfigMap `no-such-config` in namespace `data-platform`/);
+    const missing = await rig.run('vault migrate configmap/grafana-env -n monitoring --keys NOPE');
+    expect(missing.ok).toBe(false);
+    expect(rig.texts().at(-1)).toMatch(/has no key `NOPE`/);
+    expect(rig.vault.requests.length).toBe(vaultBefore); // the cluster said no before Vault was asked anything
+  });
+});
+
+describe('faults', () => {
+  it('refuses a sealed or standby Vault with nothing written, at the plan and after the approval', async () => {
+    const writes = rig.vault.requests.length;
+    rig.vault.setSealed(true);
+    await rig.run('vault migrate configmap/grafana-env -n monitoring');
+    expect(rig.texts().at(-1)).toMatch(/Vault at .* is sealed: the migration refused, nothing was written/);
+    rig.vault.setSealed(false);
+    rig.vault.setStandby(true);
+    await rig.run('vault migrate configmap/grafana-env -n monitoring');
+    expect(rig.texts().at(-1)).toMatch(/standby/);
+    rig.vault.setStandby(false);
+
+    await rig.run('vault migrate configmap/grafana-env -n monitoring');
+    const id = rig.lastMigrationId();
+    rig.vault.setSealed(true);
+    await rig.run(`approve ${id}`, 'U0APPROVER');
+    rig.vault.setSealed(false);
+    expect((await rig.store.vaultMigrations.get(id))?.state).toBe('failed');
+    expect((await rig.store.vaultMigrations.keys(id)).every((k) => k.state === 'planned')).toBe(true);
+    expect(rig.vaultWrites(writes)).toEqual([]);
+  });
+
+  it('reports a key changed in Vault since the plan as a conflict, never overwritten, and leaves the ConfigMap alone', async () => {
+    const before = { ...rig.configMap('kafka', 'kafka-ui-config') };
+    await rig.run('vault migrate configmap/kafka-ui-config -n kafka --cutover');
+    const id = rig.lastMigrationId();
+    // Another writer gets there between the plan and the approval.
+    await rig.vaultDeps.client.kvWrite('secret', 'kafka/kafka-ui-config/SPRING_SECURITY_USER_PASSWORD', { value: 'set-by-someone-else' }, 0);
+    const approved = await rig.run(`approve ${id}`, 'U0APPROVER');
+    expect(approved.ok).toBe(false);
+    const keys = await rig.store.vaultMigrations.keys(id);
+    expect(keys.find((k) => k.key === 'SPRING_SECURITY_USER_PASSWORD')).toMatchObject({ state: 'conflict', detail: expect.stringMatching(/changed in Vault since the plan/) });
+    expect(keys.find((k) => k.key === 'KAFKA_CLUSTERS_0_PROPERTIES_SASL_JAAS_CONFIG')?.state).toBe('verified');
+    const held = await rig.vaultDeps.client.kvRead('secret', 'kafka/kafka-ui-config/SPRING_SECURITY_USER_PASSWORD');
+    expect(held).toMatchObject({ data: { value: 'set-by-someone-else' }, metadata: { version: 1 } });
+    expect(rig.configMap('kafka', 'kafka-ui-config')).toEqual(before); // no cutover: not every key verified
+    expect(rig.templateAnnotations('kafka', 'kafka-ui')[INJECT]).toBeUndefined();
+    expect(rig.texts().at(-1)).toMatch(/no cutover: not every key is verified/);
+  });
+
+  it('records partial state when Vault stops mid-migration; the re-run completes without writing anything twice', async () => {
+    const start = rig.vault.requests.length;
+    stopAfterWrites = 2;
+    await rig.run('vault migrate configmap/portal-api-env -n data-platform --cutover');
+    const first = rig.lastMigrationId();
+    const approved = await rig.run(`approve ${first}`, 'U0APPROVER');
+    expect(approved.ok).toBe(false);
+    expect(rig.texts().at(-1)).toMatch(/does not answer/);
+    const partial = await rig.store.vaultMigrations.keys(first);
+    expect(partial.filter((k) => k.state === 'verified' || k.state === 'written').length).toBeGreaterThanOrEqual(1);
+    expect(partial.filter((k) => k.state === 'planned').length).toBeGreaterThanOrEqual(3);
+    expect(rig.configMap(NS, 'portal-api-env')?.JWT_SIGNING_SECRET).toBeDefined(); // untouched: not verified
+
+    await rig.vault.start();
+    const second = await rig.migrate('vault migrate configmap/portal-api-env -n data-platform --cutover');
+    expect((await rig.store.vaultMigrations.get(second))?.state).toBe('succeeded');
+    const keys = await rig.store.vaultMigrations.keys(second);
+    expect(keys.every((k) => k.state === 'removed' && k.vaultVersion === 1)).toBe(true);
+    expect(keys.filter((k) => k.action === 'present').length).toBe(2); // the two written before the stop
+    const writes = rig.vaultWrites(start);
+    expect(writes.length).toBe(keys.length); // each path written exactly once over both runs
+    expect(new Set(writes).size).toBe(writes.length);
+    for (const k of keys) expect((await rig.vaultDeps.client.kvMetadata('secret', k.targetPath))?.current_version).toBe(1);
+  });
+
+  it('acts once when two approvers click at once, and keeps one open migration per ConfigMap', async () => {
+    await rig.run('vault migrate configmap/nessie-config -n data-platform');
+    const id = rig.lastMigrationId();
+    const busy = await rig.run('vault migrate configmap/nessie-config -n data-platform', 'U0ADMIN');
+    expect(busy.ok).toBe(false);
+    expect(rig.texts().at(-1)).toMatch(new RegExp(`already awaiting approval: migration ${id}`));
+    const both = await Promise.all([rig.run(`approve ${id}`, 'U0APPROVER'), rig.run(`approve ${id}`, 'U0ADMIN')]);
+    expect(both.map((b) => b.outcome.kind).sort()).toEqual(['denied', 'queued']);
+    expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
+  });
+});

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { KubeConfig } from '@kubernetes/client-node';
+import { QueueEvents, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
+import { TerminalChat } from '../../src/cli/terminal-chat.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { wireConfigMapConsumers } from '../../src/devstack/demo-secrets.js';
+import { loadScenario, startKubeStandin, type KubeStandin } from '../../src/devstack/kube/index.js';
+import { startVaultStandin, type VaultStandin } from '../../src/devstack/vault/index.js';
+import { dispatch, type Outcome } from '../../src/handlers/dispatch.js';
+import { Kube } from '../../src/integrations/kubernetes.js';
+import { createPool } from '../../src/integrations/postgres.js';
+import { redisConnection } from '../../src/integrations/redis.js';
+import { createVaultClient, type VaultClient } from '../../src/integrations/vault.js';
+import { CommandQueue } from '../../src/jobs/queue.js';
+import { startWorker } from '../../src/jobs/worker.js';
+import { loadPolicy, type Policy } from '../../src/policy/policy.js';
+import { Store } from '../../src/store/index.js';
+import type { VaultDeps } from '../../src/vault/connection.js';
+import { freshDatabase } from './postgres.js';
+
+export const SA_JWT = 'eyJhbGciOiJSUzI1NiJ9.carbon-ops-test-service-account.signature';
+
+/**
+ * Everything a vault command travels through, on real parts: dispatch (parse, policy, audit), BullMQ on
+ * the real Redis with a private queue and a worker, the Kubernetes stand-in with the 254Carbon scenario
+ * and its ConfigMap consumers, the Vault stand-in, a fresh PostgreSQL database. Every chat call is
+ * recorded as the Slack Web API call it would be, and every log line is kept (JSON, as pino writes it).
+ */
+export class VaultRig {
+  readonly connections: Redis[] = [];
+  readonly logLines: string[] = [];
+  readonly chat = new TerminalChat(() => undefined);
+  /** Every log line of the worker and of dispatch lands in logLines. */
+  log = pino({ level: 'silent' });
+  kube!: KubeStandin;
+  vault!: VaultStandin;
+  db!: Awaited<ReturnType<typeof freshDatabase>>;
+  store!: Store;
+  queue!: CommandQueue;
+  events!: QueueEvents;
+  worker!: Worker;
+  config!: Config;
+  policy!: Policy;
+  catalogue!: Catalogue;
+  client!: Kube;
+  vaultDeps!: VaultDeps;
+  private tmp = '';
+  queueName = `test-vault-${randomBytes(4).toString('hex')}`;
+
+  /** `wrap` lets a test stand between the jobs and Vault (to stop it mid-migration, say). */
+  async start(options: { kubernetesAuth?: { ttlSec: number }; wrap?: (client: VaultClient) => VaultClient } = {}): Promise<this> {
+    this.config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: '5000', VAULT_REQUEST_TIMEOUT_MS: '2000', LOG_LEVEL: 'debug' });
+    const log = pino({ level: 'debug', base: { app: 'carbon-ops' } }, new Writable({ write: (chunk: Buffer, _e, done) => (this.logLines.push(chunk.toString()), done()) }));
+    this.log = log;
+    this.kube = await startKubeStandin({ scenario: await loadScenario('254carbon'), cluster: { podReadyDelayMs: 100, podTerminationDelayMs: 30 } });
+    wireConfigMapConsumers(this.kube.cluster);
+    const ttl = options.kubernetesAuth?.ttlSec;
+    this.vault = await startVaultStandin(ttl === undefined ? {} : { kubernetesRoles: { 'carbon-ops': { serviceAccountJwt: SA_JWT, policies: ['carbon-ops'], ttlSec: ttl } } });
+    let client: VaultClient;
+    if (ttl === undefined) {
+      client = createVaultClient({ addr: this.vault.url, token: this.vault.rootToken, skipVerify: false, timeoutMs: 2000 });
+    } else {
+      this.tmp = await mkdtemp(join(tmpdir(), 'carbon-vault-'));
+      await writeFile(join(this.tmp, 'token'), SA_JWT);
+      client = createVaultClient({ addr: this.vault.url, kubernetesAuth: { role: 'carbon-ops', jwtPath: join(this.tmp, 'token') }, skipVerify: false, timeoutMs: 2000 });
+    }
+    this.vaultDeps = { client: options.wrap ? options.wrap(client) : client, addr: this.vault.url, mount: 'secret', simulated: true, injectRole: 'platform-apps' };
+    this.db = await freshDatabase();
+    this.store = new Store(createPool(this.db.url));
+    await this.store.migrate();
+    this.policy = await loadPolicy('policy/policy.example.yaml');
+    this.catalogue = await loadCatalogue('catalogue/services.yaml');
+    const producer = redisConnection(this.config.REDIS_URL, 'producer');
+    const workerConnection = redisConnection(this.config.REDIS_URL, 'worker');
+    const eventsConnection = redisConnection(this.config.REDIS_URL, 'worker');
+    this.connections.push(producer, workerConnection, eventsConnection);
+    this.queue = new CommandQueue(this.queueName, producer);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(this.kube.kubeconfigYaml());
+    this.client = new Kube(kubeConfig, { requestTimeoutMs: 5000, pageSize: 500 });
+    this.worker = startWorker(
+      { config: this.config, log, kube: this.client, cluster: { name: '254carbon-demo', simulated: true }, store: this.store, catalogue: this.catalogue, chat: this.chat, queue: this.queue, vault: this.vaultDeps },
+      { queueName: this.queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 50 },
+    );
+    this.events = new QueueEvents(this.queueName, { connection: eventsConnection });
+    await this.events.waitUntilReady();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    await this.events?.close();
+    await this.queue?.queue.obliterate({ force: true }).catch(() => undefined);
+    await this.queue?.close();
+    for (const c of this.connections) c.disconnect();
+    await this.store?.close();
+    await this.db?.drop();
+    await this.vault?.close();
+    await this.kube?.close();
+    if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
+  }
+
+  /** One command as `user` in #inc-demo, through dispatch; waits for its job (and any follow-up) to end. */
+  async run(text: string, user = 'U0OPERATOR'): Promise<{ outcome: Outcome; ok: boolean }> {
+    const actor = { user, groups: [], channel: { id: 'C0INCIDENT', name: 'inc-demo' } };
+    const outcome = await dispatch({ text, actor }, { policy: this.policy, catalogue: this.catalogue, store: this.store, queue: this.queue, chat: this.chat, log: this.log });
+    if (outcome.kind !== 'queued') return { outcome, ok: outcome.kind === 'answered' };
+    const job = await this.queue.queue.getJob(outcome.jobId);
+    try {
+      await job!.waitUntilFinished(this.events, 30_000);
+      return { outcome, ok: true };
+    } catch {
+      return { outcome, ok: false };
+    }
+  }
+
+  /** The text of every chat call so far, newest last. */
+  texts(): string[] {
+    return this.chat.calls.map((c) => `${String(c.payload.text ?? '')}\n${JSON.stringify(c.payload.blocks ?? [])}`);
+  }
+
+  /** The last migration id posted (`migration: <id>`). */
+  lastMigrationId(): string {
+    const ids = this.chat.calls.flatMap((c) => [...String(c.payload.text ?? '').matchAll(/migration: ([a-z0-9]+)/g)].map((m) => m[1]!));
+    if (ids.length === 0) throw new Error('no migration id posted');
+    return ids.at(-1)!;
+  }
+
+  /** A plan, then the approval by U0APPROVER: the migration's id. */
+  async migrate(text: string): Promise<string> {
+    const asked = await this.run(text);
+    if (asked.outcome.kind !== 'queued' || !asked.ok) throw new Error(`the plan failed: ${JSON.stringify(asked.outcome)} ${this.texts().at(-1)}`);
+    const id = this.lastMigrationId();
+    await this.run(`approve ${id}`, 'U0APPROVER');
+    return id;
+  }
+
+  configMap(namespace: string, name: string): Record<string, string> | undefined {
+    return this.kube.cluster.get<{ data?: Record<string, string> } & import('../../src/devstack/kube/index.js').KubeObject>('configmaps', namespace, name)?.data;
+  }
+
+  templateAnnotations(namespace: string, name: string): Record<string, string> {
+    const d = this.kube.cluster.get<import('../../src/devstack/kube/index.js').Deployment>('deployments', namespace, name);
+    return d?.spec.template.metadata?.annotations ?? {};
+  }
+
+  /** Vault requests that write a secret (KV data writes) since `from`. */
+  vaultWrites(from = 0): string[] {
+    return this.vault.requests.slice(from).filter((r) => (r.method === 'POST' || r.method === 'PUT') && /^\/v1\/secret\/data\//.test(r.path) && !r.path.includes('carbon-ops/fingerprint-key')).map((r) => r.path);
+  }
+}

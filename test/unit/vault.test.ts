@@ -1,0 +1,199 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { COMMANDS, describeCommand, parse, policyNameOf } from '../../src/commands/index.js';
+import { checkMessage } from '../../src/devstack/slack/block-limits.js';
+import { UsageError } from '../../src/errors.js';
+import { toPlainText } from '../../src/reports/plain-text.js';
+import { coverageLine, migrationPlanMessage, vaultStatusMessage } from '../../src/reports/vault.js';
+import type { VaultMigration } from '../../src/store/vault-migrations.js';
+import { consumersOf } from '../../src/vault/consumers.js';
+import { detectSecret, isHighEntropy, secretKeys } from '../../src/vault/detect.js';
+import { fingerprinter, valueLength } from '../../src/vault/fingerprint.js';
+import { annotationsToRemove, INJECT, injectAnnotations, ROLE, secretId } from '../../src/vault/inject.js';
+import { validMount, validSecretPath } from '../../src/vault/paths.js';
+
+const usageOf = (text: string): string => {
+  try {
+    parse(text);
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
+  }
+  throw new Error(`expected a usage error for ${JSON.stringify(text)}`);
+};
+
+describe('vault grammar', () => {
+  it('reads status, migrate and rollback, each with its own policy rule', () => {
+    expect(parse('vault status')).toEqual({ name: 'vault', action: 'status' });
+    expect(parse('vault status -n kafka')).toEqual({ name: 'vault', action: 'status', namespace: 'kafka' });
+    const migrate = parse('vault migrate configmap/superset-config -n data-platform --keys B,A,A --mount kv/platform --path apps/superset --cutover --reason "Q4 plan"');
+    expect(migrate).toEqual({ name: 'vault', action: 'migrate', namespace: 'data-platform', configMap: 'superset-config', keys: ['A', 'B'], mount: 'kv/platform', path: 'apps/superset', cutover: true, reason: 'Q4 plan' });
+    expect(parse('vault migrate cm/x -n ns')).toMatchObject({ configMap: 'x', cutover: false });
+    expect(parse('vault rollback K7M2P9XQ')).toEqual({ name: 'vault', action: 'rollback', id: 'k7m2p9xq' });
+    expect(policyNameOf(parse('vault status'))).toBe('vault-status');
+    expect(policyNameOf(migrate)).toBe('vault-migrate');
+    expect(describeCommand(migrate)).toEqual({
+      line: 'vault migrate configmap/superset-config -n data-platform --keys A,B --mount kv/platform --path apps/superset --cutover',
+      target: 'data-platform/configmap/superset-config',
+      reason: 'Q4 plan',
+    });
+  });
+
+  it('refuses hostile names, escapes and missing parts with the usage', () => {
+    expect(usageOf('vault migrate configmap/x')).toMatch(/Add `-n NAMESPACE`/);
+    expect(usageOf('vault migrate secret/x -n ns')).toMatch(/configmap\/NAME/);
+    expect(usageOf('vault migrate configmap/../../etc -n ns')).toMatch(/not a valid Kubernetes name/);
+    expect(usageOf('vault migrate configmap/x -n ns --path /etc/passwd')).toMatch(/not a secret path/);
+    expect(usageOf('vault migrate configmap/x -n ns --path a/../../b')).toMatch(/not a secret path/);
+    expect(usageOf('vault migrate configmap/x -n ns --mount sys')).toMatch(/not a KV mount/);
+    expect(usageOf('vault migrate configmap/x -n ns --mount auth/kubernetes')).toMatch(/not a KV mount/);
+    expect(usageOf('vault migrate configmap/x -n ns --keys "a b"')).toMatch(/not a ConfigMap key/);
+    expect(usageOf('vault migrate configmap/x -n ns --keys ..')).toMatch(/not a ConfigMap key/);
+    expect(usageOf('vault migrate configmap/x configmap/y -n ns')).toMatch(/one ConfigMap at a time/);
+    expect(usageOf('vault rollback')).toMatch(/Which migration/);
+    expect(usageOf('vault rollback ../x')).toMatch(/not a migration id/);
+    expect(usageOf('vault status --keys a')).toMatch(/does not go with this command/);
+    expect(usageOf('vault rotate')).toMatch(/Unknown vault command `rotate`/);
+  });
+
+  it('never throws anything but a UsageError, for any input (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('vault', 'status', 'migrate', 'rollback', ' ', 'configmap/', 'cm/', 'x', '-n', '--keys', '--mount', '--path', '--cutover', '..', '/', ',', '"', 'sys', '$(', 'k7m2p9xq') }),
+        (text) => {
+          try {
+            const command = parse(text);
+            expect(COMMANDS.map((c) => c.name)).toContain(command.name);
+            if (command.name === 'vault' && command.action === 'migrate') {
+              for (const value of [command.path ?? 'a', command.mount ?? 'secret']) expect(value.split('/')).not.toContain('..');
+            }
+          } catch (error) {
+            expect(error).toBeInstanceOf(UsageError);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('checks mounts and paths', () => {
+    for (const ok of ['secret', 'kv/platform', 'kv-2']) expect(validMount(ok)).toBe(true);
+    for (const bad of ['', '/secret', 'secret/', '..', 'a/../b', 'sys', 'cubbyhole', 'a b']) expect(validMount(bad)).toBe(false);
+    for (const ok of ['data-platform/superset', 'a.b/c_d']) expect(validSecretPath(ok)).toBe(true);
+    for (const bad of ['', '/abs', 'a/', 'a//b', '.', 'a/./b', '../x', 'x'.repeat(201)]) expect(validSecretPath(bad)).toBe(false);
+  });
+});
+
+describe('secret detection', () => {
+  it('finds secrets by key name and by value shape, and leaves ordinary settings alone', () => {
+    expect(detectSecret('DATABASE_PASSWORD', 'x')).toEqual({ secret: true, why: 'name' });
+    expect(detectSecret('apiToken', 'x')).toEqual({ secret: true, why: 'name' });
+    expect(detectSecret('hive.s3.aws-secret-key', 'x')).toEqual({ secret: true, why: 'name' });
+    expect(detectSecret('DATABASE_URL', 'postgresql://app:pw@db:5432/app')).toEqual({ secret: true, why: 'value: a connection string with a user and password' });
+    expect(detectSecret('JDBC', 'jdbc:postgresql://db/app?user=a&password=b')).toMatchObject({ secret: true });
+    expect(detectSecret('jaas', 'x')).toMatchObject({ secret: true });
+    expect(detectSecret('conf', 'PlainLoginModule required username="u" password="p";')).toMatchObject({ secret: true });
+    expect(detectSecret('cert', '-----BEGIN RSA PRIVATE KEY-----\nMII')).toMatchObject({ secret: true, why: 'value: a private key' });
+    expect(detectSecret('app.properties', 'a=1\nconnection-password=s3cret\n')).toMatchObject({ secret: true, why: 'value: a configuration file with credentials' });
+    expect(detectSecret('SEED', 'q8Vz3LmT9pRz2KwYc6NhJ4sXa1Bd7Fe0')).toMatchObject({ secret: true, why: 'value: a long random-looking string' });
+    for (const [key, value] of [
+      ['SPRING_DATASOURCE_URL', 'jdbc:postgresql://postgresql.data-platform:5432/dolphinscheduler'],
+      ['JAVA_OPTS', '-Xms2g -Xmx2g'],
+      ['REDIS_HOST', 'superset-redis'],
+      ['TOKEN_TTL', '3600'],
+      ['CACHE_KEY_PREFIX', 'carbon:'],
+      ['DATABASE_PASSWORD', ''],
+      ['iceberg.properties', 'connector.name=iceberg\niceberg.catalog.type=rest\n'],
+      ['IMAGE', 'registry.k8s.io/pause:3.9'],
+    ]) {
+      expect({ key, ...detectSecret(key!, value!) }).toEqual({ key, secret: false });
+    }
+    expect(isHighEntropy('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe(false);
+    expect(secretKeys({ B_TOKEN: 'x', A: 'plain', C_PASSWORD: 'y' }).map((s) => s.key)).toEqual(['B_TOKEN', 'C_PASSWORD']);
+  });
+});
+
+describe('fingerprints', () => {
+  it('are keyed: the same value gives another fingerprint under another key, and never contains the value', () => {
+    const a = fingerprinter(Buffer.alloc(32, 1));
+    const b = fingerprinter(Buffer.alloc(32, 2));
+    expect(a('admin123')).toMatch(/^[0-9a-f]{16}$/);
+    expect(a('admin123')).toBe(a('admin123'));
+    expect(a('admin123')).not.toBe(b('admin123'));
+    expect(a('admin123')).not.toBe(a('admin124'));
+    expect(valueLength('pässwörd🔑')).toBe(9);
+  });
+});
+
+describe('consumers and injector annotations', () => {
+  const deployment = (name: string, spec: object) => ({ metadata: { name }, spec: { template: { spec: { containers: [], ...spec } } } }) as never;
+  it('finds the workloads that read a ConfigMap through envFrom, configMapKeyRef and volumes', () => {
+    const consumers = consumersOf('app-config', {
+      deployments: [
+        deployment('api', { containers: [{ name: 'api', envFrom: [{ configMapRef: { name: 'app-config' } }] }] }),
+        deployment('worker', { containers: [{ name: 'w', env: [{ name: 'PW', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'DB_PASSWORD' } } }] }] }),
+        deployment('web', { containers: [{ name: 'web' }], volumes: [{ name: 'conf', configMap: { name: 'app-config', items: [{ key: 'app.properties', path: 'a' }] } }] }),
+        deployment('other', { containers: [{ name: 'o', envFrom: [{ configMapRef: { name: 'other-config' } }] }] }),
+      ],
+      statefulSets: [{ metadata: { name: 'db' }, spec: { template: { spec: { containers: [], volumes: [{ name: 'p', projected: { sources: [{ configMap: { name: 'app-config' } }] } }] } } } } as never],
+    });
+    expect(consumers.map((c) => [`${c.kind}/${c.name}`, c.keys])).toEqual([
+      ['deployment/api', '*'],
+      ['deployment/web', ['app.properties']],
+      ['deployment/worker', ['DB_PASSWORD']],
+      ['statefulset/db', '*'],
+    ]);
+  });
+
+  it('annotate with paths and templates only, and take off only what was added', () => {
+    const annotations = injectAnnotations({ mount: 'secret', path: 'ns/app', configMap: 'app-config', keys: ['DB_PASSWORD'], role: 'apps' });
+    expect(annotations).toEqual({
+      [INJECT]: 'true',
+      [ROLE]: 'apps',
+      'vault.hashicorp.com/agent-inject-secret-app-config.DB_PASSWORD': 'secret/data/ns/app/DB_PASSWORD',
+      'vault.hashicorp.com/agent-inject-template-app-config.DB_PASSWORD': '{{- with secret "secret/data/ns/app/DB_PASSWORD" -}}{{ .Data.data.value }}{{- end -}}',
+      'vault.hashicorp.com/agent-inject-file-app-config.DB_PASSWORD': 'DB_PASSWORD',
+    });
+    for (const name of Object.keys(injectAnnotations({ mount: 's', path: 'p', configMap: 'x'.repeat(60), keys: ['K_'], role: 'r' }))) {
+      expect(name.split('/')[1]!.length).toBeLessThanOrEqual(63);
+      expect(name).toMatch(/[A-Za-z0-9]$/);
+    }
+    expect(secretId('a', 'b')).toBe('a.b');
+    const added = Object.keys(annotations);
+    expect(annotationsToRemove(added, { ...annotations })).toEqual(added);
+    const other = { ...annotations, 'vault.hashicorp.com/agent-inject-secret-someone-else': 'secret/data/x' };
+    expect(annotationsToRemove(added, other)).not.toContain(INJECT);
+  });
+});
+
+describe('vault messages', () => {
+  const migration = (over: Partial<VaultMigration> = {}): VaultMigration => ({
+    id: 'k7m2p9xq', originJob: 'j', createdAt: new Date('2026-11-21T10:00:00Z'), expiresAt: new Date('2026-11-21T10:15:00Z'), requestedBy: 'U0OPERATOR', channel: 'C0INCIDENT',
+    threadTs: '1.1', statusTs: '1.2', approvalsRequired: 1, approvedBy: [], state: 'pending', cluster: '254carbon-demo', namespace: 'data-platform', configMap: 'app-config',
+    mount: 'secret', path: 'data-platform/app-config', cutover: true, reason: '<!channel> now',
+    plan: {
+      cluster: { name: '254carbon-demo', simulated: true }, vault: { addr: 'http://127.0.0.1:8200', version: '1.19.0', simulated: true },
+      keys: Array.from({ length: 100 }, (_, i) => ({ key: `KEY_${i}_PASSWORD`, targetPath: `data-platform/app-config/KEY_${i}_PASSWORD`, length: 12, fingerprint: 'a1b2c3d4e5f60718', foundBy: 'name', action: 'create' as const, baseVersion: 0 })),
+      skipped: [], staying: 2, consumers: [{ kind: 'deployment', name: 'api', how: ['envFrom (api)'], keys: '*' }], steps: ['one', 'two'],
+    },
+    ...over,
+  });
+
+  it('fit Slack’s limits with 100 keys, escape user text and show the buttons while pending', () => {
+    const message = migrationPlanMessage(migration());
+    expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();
+    const json = JSON.stringify(message.blocks);
+    expect(json).toContain('restart-approve');
+    expect(json).toContain('&lt;!channel&gt;');
+    expect(toPlainText(message).split('\n')).toContain('migration: k7m2p9xq');
+    expect(JSON.stringify(migrationPlanMessage(migration({ state: 'succeeded' })).blocks)).not.toContain('restart-approve');
+  });
+
+  it('say the coverage the way the security plan does', () => {
+    expect(coverageLine(12, 40)).toBe('Secrets in Vault: 12 of 40 (30 %)');
+    expect(coverageLine(0, 0)).toBe('Secrets in Vault: 0 of 0 (0 %)');
+    const status = vaultStatusMessage({ cluster: { name: 'c', simulated: false }, vault: undefined, rows: [], configMaps: [], total: 0, inVault: 0 });
+    expect(status.text).toContain('Secrets in Vault: 0 of 0');
+    expect(toPlainText(status)).toMatch(/Vault not configured/);
+  });
+});
