@@ -399,6 +399,18 @@ describe('status kept by the controllers', () => {
     expect(Math.abs(Date.parse(status?.notAfter ?? '') - (Date.now() + 90 * 86_400_000))).toBeLessThan(60_000);
     expect(get('secrets', 'web-tls')).toMatchObject({ type: 'kubernetes.io/tls', metadata: { annotations: { 'cert-manager.io/certificate-name': 'web' } } });
     expect(await kubectl('get', 'certificate', '-n', NS)).toMatch(/^NAME\s+READY\s+SECRET\s+AGE\nweb\s+True\s+web-tls\s+\d+s\n$/);
+    // Status is applied through its subresource, and its conditions merge by type as the CRD declares.
+    const statusApply = await fetch(`${standin.url}/apis/cert-manager.io/v1/namespaces/${NS}/certificates/web/status?fieldManager=readiness&force=true`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      body: 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: web}\nstatus:\n  conditions: [{type: Ready, status: "True", reason: Ready}]\n',
+    });
+    expect(statusApply.status).toBe(200);
+    expect(get('certificates', 'web')?.metadata.managedFields?.find((m) => m.manager === 'readiness')).toMatchObject({
+      subresource: 'status',
+      fieldsV1: { 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:reason': {}, 'f:status': {}, 'f:type': {} } } } },
+    });
+    expect(ready()).toMatchObject({ status: 'True', message: 'Certificate is up to date and has not expired' });
     // Read back through client-node's dynamic client too.
     const read = (await objects.read({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: NS } })) as unknown as Cert;
     expect(read.status?.conditions?.[0]?.status).toBe('True');

@@ -227,6 +227,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   const subresource = req.subresource === 'status' ? 'status' : undefined;
   const { object } = serverSideApply({ info: req.info, live: current, config, manager, force, now: cluster.now(), ...(subresource ? { subresource } : {}) });
   const admitted = admitUpdate(req.info, current, object, subresource);
+  admitted.metadata.managedFields = object.metadata.managedFields;
   if (sameObject(current, admitted)) return { code: 200, body: current };
   if (dry) return { code: 200, body: dryRunResult(admitted, current) };
   return { code: 200, body: cluster.store.write(req.info.plural, admitted) };

@@ -5,8 +5,8 @@
 // - lists keyed by fields (containers by name, container ports by containerPort and protocol, …) merge
 //   item by item, and a manager owns single items and fields in them;
 // - metadata.finalizers is a set: values merge, each owned on its own;
-// - every other list of a built-in type, and every list of a CRD (cert-manager), is atomic: replaced
-//   whole, owned whole;
+// - every other list of a built-in type, and every list of a CRD (cert-manager) but its status
+//   conditions, is atomic: replaced whole, owned whole;
 // - label selectors, Service and node selectors and roleRef are atomic maps; other maps merge by key.
 // Simplification: fields are classified by name and position, not by a full type schema, so a field
 // named like a keyed list somewhere it is not one would be keyed too; none of the kinds served has one.
@@ -64,7 +64,8 @@ export function nodeKind(ctx: SchemaContext, names: readonly string[], value: un
   const builtin = !ctx.crd || inMetadata;
   if (Array.isArray(value)) {
     if (inMetadata && names.length === 2 && field === 'finalizers') return SET;
-    if (!builtin) return LEAF;
+    // cert-manager's CRDs key their status conditions by type (x-kubernetes-list-type: map).
+    if (!builtin) return field === 'conditions' && names[0] === 'status' ? keyed(['type']) : LEAF;
     if (field === 'ports') {
       if (names.some((n) => CONTAINER_LISTS.has(n))) return keyed(['containerPort', 'protocol'], { protocol: 'TCP' });
       if (ctx.kind === 'Service' && names.length === 2) return keyed(['port', 'protocol'], { protocol: 'TCP' });
