@@ -36,7 +36,7 @@ function stopping(client: VaultClient): VaultClient {
 
 function plant(name: string, data: Record<string, string>, consumer: string): void {
   const cluster = rig.kube.cluster;
-  cluster.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'data-platform' }, data } as KubeObject);
+  cluster.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'data-platform' }, data } as unknown as KubeObject);
   cluster.put({
     apiVersion: 'apps/v1',
     kind: 'Deployment',

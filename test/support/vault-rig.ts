@@ -11,7 +11,7 @@ import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
 import { TerminalChat } from '../../src/cli/terminal-chat.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { wireConfigMapConsumers } from '../../src/devstack/demo-secrets.js';
-import { loadScenario, startKubeStandin, type KubeStandin } from '../../src/devstack/kube/index.js';
+import { loadScenario, startKubeStandin, type Deployment, type KubeObject, type KubeStandin } from '../../src/devstack/kube/index.js';
 import { startVaultStandin, type VaultStandin } from '../../src/devstack/vault/index.js';
 import { dispatch, type Outcome } from '../../src/handlers/dispatch.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
@@ -143,11 +143,11 @@ export class VaultRig {
   }
 
   configMap(namespace: string, name: string): Record<string, string> | undefined {
-    return this.kube.cluster.get<{ data?: Record<string, string> } & import('../../src/devstack/kube/index.js').KubeObject>('configmaps', namespace, name)?.data;
+    return this.kube.cluster.get<{ data?: Record<string, string> } & KubeObject>('configmaps', namespace, name)?.data;
   }
 
   templateAnnotations(namespace: string, name: string): Record<string, string> {
-    const d = this.kube.cluster.get<import('../../src/devstack/kube/index.js').Deployment>('deployments', namespace, name);
+    const d = this.kube.cluster.get<Deployment>('deployments', namespace, name);
     return d?.spec.template.metadata?.annotations ?? {};
   }
 
