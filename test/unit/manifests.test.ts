@@ -65,14 +65,14 @@ describe('the bot manifests', () => {
     expect(rules.length).toBeGreaterThan(0);
     // Beyond get/list/watch of what the health report reads, only these (group/resource → verbs):
     const extra: Record<string, string[]> = {
-      'apps/deployments': ['patch'], // restart: the restartedAt annotation
+      'apps/deployments': ['patch'], // restart: the restartedAt annotation; vault cutover and rollback: the injector annotations
       'apps/statefulsets': ['patch'],
       '/events': ['list'], // restart: recent events of a failed rollout
       'policy/poddisruptionbudgets': ['list', 'create', 'patch'], // restart pre-flight: PDB headroom; phase 4 applies PDBs
       // phase apply and plan: server-side apply (patch), which creates what is missing (create), of the phase kinds
       '/resourcequotas': ['create', 'patch'],
       '/limitranges': ['create', 'patch'],
-      '/configmaps': ['create', 'patch'],
+      '/configmaps': ['create', 'patch'], // and vault cutover removes migrated keys, vault rollback puts them back (patch)
       'networking.k8s.io/networkpolicies': ['create', 'patch'],
       'batch/cronjobs': ['create', 'patch'],
       'cert-manager.io/certificates': ['create', 'patch'],
@@ -100,6 +100,8 @@ describe('the bot manifests', () => {
     // No reads of things the bot does not read: events and PDBs are listed, never watched or read by name.
     expect([...(granted.get('/events') ?? [])]).toEqual(['list']);
     expect([...(granted.get('policy/poddisruptionbudgets') ?? [])].sort()).toEqual(['create', 'get', 'list', 'patch']);
+    // ConfigMaps hold the values vault migrate moves: listed (coverage), read by name, patched; never watched.
+    expect([...(granted.get('/configmaps') ?? [])].sort()).toEqual(['create', 'get', 'list', 'patch']);
     // Secrets: create only, only in data-platform (the ETL secret templates): never read, listed or changed.
     const secretRoles = roles.filter((r) => r.rules.some((rule) => rule.resources.includes('secrets')));
     expect(secretRoles.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['Role data-platform/carbon-ops-secret-templates']);
