@@ -3,6 +3,7 @@ import { Closer, loadRules, openStore } from './deps.js';
 import { startSlackApp } from './handlers/slack-app.js';
 import { redisConnection } from './integrations/redis.js';
 import { CommandQueue } from './jobs/queue.js';
+import { keepStatusScheduled } from './jobs/status-scheduler.js';
 import type { Logger } from './log.js';
 import { untilSignal } from './worker.js';
 
@@ -30,6 +31,9 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
     dispatch: { policy, catalogue, queue, store: store.value },
   });
   closer.add(() => slack.close());
+  // The bot registers the daily status schedule too (the workers post it): one scheduler however many run.
+  const schedule = keepStatusScheduled({ queue: queue.queue, store: store.value, config, log });
+  closer.add(async () => schedule.stop());
   log.info({ port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description }, 'bot started');
   await untilSignal();
   await closer.closeAll();

@@ -1,3 +1,4 @@
+import { getNextMillis } from 'bullmq';
 import { z } from 'zod';
 import { validMount } from './vault/paths.js';
 
@@ -63,6 +64,18 @@ const schema = z.object({
 
   DEMO_POD_READY_DELAY_MS: positiveInt(1500),
 
+  /** The daily status post: a cron pattern (5 fields, or 6 with seconds) read in STATUS_TZ, and the channel. */
+  STATUS_CRON: z
+    .string()
+    .trim()
+    .default('0 9 * * 1-5')
+    .superRefine((pattern, ctx) => {
+      const problem = cronProblem(pattern);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  STATUS_TZ: z.string().trim().default('UTC').refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin'),
+  STATUS_CHANNEL: optionalString.pipe(slackId('CG').optional()),
+
   /** The phase runbooks (phase-N.yaml), the manifests they apply, and how long an apply waits for approval. */
   RUNBOOKS_DIR: z.string().default('runbooks'),
   PHASE_MANIFESTS_DIR: z.string().default('manifests/phases'),
@@ -79,6 +92,30 @@ const schema = z.object({
   VAULT_APPROVAL_EXPIRY_MIN: positiveInt(15),
   VAULT_INJECT_ROLE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a Vault Kubernetes-auth role name').default('platform-apps'),
 });
+
+/** True for a time zone this runtime knows (Intl throws a RangeError for any other). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a cron pattern is unusable, or undefined: checked with BullMQ's own next-run computation, so a
+ * pattern accepted here is one the job scheduler can run. A pattern that never fires is refused too.
+ */
+export function cronProblem(pattern: string, tz = 'UTC'): string | undefined {
+  if (pattern.split(/\s+/).length < 5) return `\`${pattern}\` is not a cron pattern (minute hour day-of-month month day-of-week, e.g. 0 9 * * 1-5)`;
+  try {
+    const next = getNextMillis(Date.now(), { pattern, tz });
+    return next === undefined ? `\`${pattern}\` never fires` : undefined;
+  } catch (error) {
+    return `\`${pattern}\` is not a valid cron pattern: ${(error as Error).message}`;
+  }
+}
 
 export type Config = Readonly<z.infer<typeof schema>>;
 

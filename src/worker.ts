@@ -4,6 +4,7 @@ import { probeRoutes, serveProbes } from './handlers/probes.js';
 import { createSlackClient, slackChat } from './integrations/slack.js';
 import { redisConnection } from './integrations/redis.js';
 import { CommandQueue } from './jobs/queue.js';
+import { keepStatusScheduled } from './jobs/status-scheduler.js';
 import { startWorker } from './jobs/worker.js';
 import type { Logger } from './log.js';
 
@@ -26,6 +27,9 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
     { queueName: config.QUEUE_NAME, connection, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_DURATION_MS },
   );
   closer.add(() => worker.close());
+  // Every worker (and bot) registers the daily status schedule: one scheduler however many run.
+  const schedule = keepStatusScheduled({ queue: queue.queue, store: store.value, config, log });
+  closer.add(async () => schedule.stop());
   const probes = await serveProbes(
     probeRoutes({ redis: async () => void (await connection.ping()), postgres: () => store.value.ping() }),
     config.PORT,

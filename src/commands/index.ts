@@ -4,18 +4,20 @@ import { approve, deny, type ApproveCommand, type DenyCommand } from './approve.
 import { audit, type AuditCommand } from './audit.js';
 import { bench, type BenchCommand } from './bench.js';
 import { health, type HealthCommand } from './health.js';
+import { handoff, type HandoffCommand } from './handoff.js';
 import { help, type HelpCommand } from './help.js';
 import { phase, type PhaseCommand } from './phase.js';
 import { restart, type RestartCommand } from './restart.js';
 import { vault, type VaultCommand } from './vault.js';
+import { schedule, status, type ScheduleCommand, type StatusCommand } from './status.js';
 import { shown, type CommandRules, type CommandSpec, type CommandSummary } from './spec.js';
 import { tokenize } from './tokenize.js';
 
-export type Command = HelpCommand | HealthCommand | RestartCommand | ApproveCommand | DenyCommand | AuditCommand | BenchCommand | VaultCommand | PhaseCommand;
+export type Command = HelpCommand | HealthCommand | RestartCommand | ApproveCommand | DenyCommand | AuditCommand | BenchCommand | VaultCommand | PhaseCommand | StatusCommand | ScheduleCommand | HandoffCommand;
 export type CommandName = Command['name'];
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly CommandSpec<Command>[] = [health, restart, approve, deny, audit, bench, vault, phase, help] as CommandSpec<Command>[];
+export const COMMANDS: readonly CommandSpec<Command>[] = [health, restart, approve, deny, audit, bench, vault, phase, status, schedule, handoff, help] as CommandSpec<Command>[];
 
 /** Slack caps slash-command text at about 4,000 characters; nothing legitimate comes close to this. */
 export const MAX_COMMAND_LENGTH = 1000;

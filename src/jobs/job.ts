@@ -54,6 +54,16 @@ export interface JobContext<C extends Command = Command> {
   lastAttempt?: boolean;
 }
 
+/**
+ * A job nobody asked for in chat: a job scheduler starts it, so there is no "queued" message to edit.
+ * It posts on its own and is idempotent by its own record (e.g. one status post per tick).
+ */
+export interface ScheduledJobDefinition<D = unknown> {
+  attempts: number;
+  /** Returns a one-line summary for the job's result. */
+  run(ctx: { jobId: string; data: D; deps: JobDeps; log: Logger; lastAttempt: boolean }): Promise<string>;
+}
+
 /** The only code that changes the world. Delivery is at least once, so every job is idempotent. */
 export interface JobDefinition<C extends Command = Command> {
   /** How often BullMQ tries an internal failure; a UserError is never retried. */

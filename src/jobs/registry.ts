@@ -8,10 +8,14 @@ import { phaseApplyRequest } from './phase-apply-request.js';
 import { phasePlan } from './phase-plan.js';
 import { phaseStatus } from './phase-status.js';
 import { phaseVerify } from './phase-verify.js';
-import type { JobDefinition } from './job.js';
+import { handoffReport } from './handoff-report.js';
+import type { JobDefinition, ScheduledJobDefinition } from './job.js';
 import { restartExpire } from './restart-expire.js';
 import { restartRequest } from './restart-request.js';
 import { restartRollout } from './restart-rollout.js';
+import { statusReport } from './status-report.js';
+import { statusSchedule } from './status-schedule.js';
+import { statusTick } from './status-tick.js';
 import { vaultMigrateExpire } from './vault-migrate-expire.js';
 import { vaultMigratePlan } from './vault-migrate-plan.js';
 import { vaultMigrateRun } from './vault-migrate-run.js';
@@ -42,7 +46,16 @@ export const JOBS = {
   'vault-migrate-run': vaultMigrateRun,
   'vault-migrate-expire': vaultMigrateExpire,
   'vault-rollback': vaultRollback,
+  // the daily post's content on demand; the schedule and its next run; the handoff summary of a period
+  'status-report': statusReport,
+  'status-schedule': statusSchedule,
+  'handoff-report': handoffReport,
 } satisfies Record<string, JobDefinition<never>>;
+
+/** Jobs a BullMQ job scheduler starts (no chat message to edit): they post on their own. */
+export const SCHEDULED_JOBS = {
+  'status-tick': statusTick,
+} satisfies Record<string, ScheduledJobDefinition<never>>;
 
 export type JobName = keyof typeof JOBS;
 
@@ -62,6 +75,12 @@ export function jobNameFor(command: Command): JobName | undefined {
       return ({ list: 'phase-status', status: 'phase-status', plan: 'phase-plan', verify: 'phase-verify', apply: 'phase-apply-request' } as const satisfies Record<typeof command.action, JobName>)[command.action];
     case 'vault':
       return ({ status: 'vault-status', migrate: 'vault-migrate-plan', rollback: 'vault-rollback' } as const)[command.action];
+    case 'status':
+      return 'status-report';
+    case 'schedule':
+      return 'status-schedule';
+    case 'handoff':
+      return 'handoff-report';
     default:
       return undefined;
   }
@@ -69,4 +88,8 @@ export function jobNameFor(command: Command): JobName | undefined {
 
 export function jobFor(name: string): JobDefinition | undefined {
   return (JOBS as Record<string, JobDefinition | undefined>)[name];
+}
+
+export function scheduledJobFor(name: string): ScheduledJobDefinition | undefined {
+  return (SCHEDULED_JOBS as Record<string, ScheduledJobDefinition | undefined>)[name];
 }

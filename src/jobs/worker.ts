@@ -4,7 +4,7 @@ import { isUserError, ReportedFailure } from '../errors.js';
 import { inProgress, internalFailure, userFailure } from '../reports/status.js';
 import type { JobData, JobDeps } from './job.js';
 import { coalesce } from './progress.js';
-import { jobFor } from './registry.js';
+import { jobFor, scheduledJobFor } from './registry.js';
 
 export interface WorkerOptions {
   queueName: string;
@@ -34,6 +34,7 @@ export function startWorker(deps: JobDeps, options: WorkerOptions): Worker<JobDa
 async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: number): Promise<string> {
   const jobId = job.id ?? '?';
   const log = deps.log.child({ jobId, job: job.name, attempt: job.attemptsMade + 1 });
+  if (scheduledJobFor(job.name) !== undefined) return runScheduledJob(job as Job<unknown>, deps, log);
   const definition = jobFor(job.name);
   const { reply } = job.data;
   if (definition === undefined) throw new UnrecoverableError(`No job definition for ${job.name}`);
@@ -62,6 +63,25 @@ async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: numb
     }
     log.error({ err: error }, 'job failed');
     if (lastAttempt) await deps.chat.update(reply.channel, reply.ts, internalFailure(jobId)).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A job started by a job scheduler: no message to edit, so it posts on its own; failures are logged and retried. */
+async function runScheduledJob(job: Job<unknown>, deps: JobDeps, log: JobDeps['log']): Promise<string> {
+  const definition = scheduledJobFor(job.name)!;
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  log.info('scheduled job started');
+  try {
+    const summary = await definition.run({ jobId: job.id ?? '?', data: job.data, deps, log, lastAttempt });
+    log.info({ summary }, 'scheduled job done');
+    return summary;
+  } catch (error) {
+    if (isUserError(error)) {
+      log.warn({ reason: error.message }, 'scheduled job refused');
+      throw new UnrecoverableError(error.message);
+    }
+    log.error({ err: error, lastAttempt }, 'scheduled job failed');
     throw error;
   }
 }

@@ -33,15 +33,23 @@ function blockText(block: KnownBlock): string {
 
 /** Slack mrkdwn → plain text: code fences and emphasis marks go, links and mentions become readable. */
 export function fromMrkdwn(text: string): string {
+  // Inside `code` Slack shows * and _ as they are (a cron pattern, a glob): only the rest loses its emphasis marks.
   return text
     .replace(/```/g, '')
+    .split(/(`[^`\n]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : withoutEmphasis(part)))
+    .join('')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function withoutEmphasis(text: string): string {
+  return text
     .replace(/<#([A-Z0-9]+)(\|[^>]*)?>/g, (_m, id: string, label?: string) => `#${label ? label.slice(1) : id}`)
     .replace(/<@([A-Z0-9]+)>/g, '@$1')
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<(https?:[^>]+)>/g, '$1')
     .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1$2')
-    .replace(/(^|[\s(])_([^_\n]+)_/g, '$1$2')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+    .replace(/(^|[\s(])_([^_\n]+)_/g, '$1$2');
 }

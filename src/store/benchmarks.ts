@@ -57,6 +57,15 @@ export class Benchmarks {
     return rows.map(toRun);
   }
 
+  /** Runs started in [since, until), oldest first, at most `limit` (the latest ones when there are more). */
+  async between(since: Date, until: Date, limit = 200): Promise<StoredRun[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM benchmark_runs WHERE kind = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at DESC, id DESC LIMIT $4`,
+      [KIND, since, until, limit],
+    );
+    return rows.map(toRun).reverse();
+  }
+
   /** The run a job stored, if it stored one (a phase task's `bench kafka` job, found after its queue is gone). */
   async byJob(jobId: string): Promise<StoredRun | undefined> {
     const { rows } = await this.pool.query(`SELECT * FROM benchmark_runs WHERE kind = $1 AND job_id = $2 ORDER BY id DESC LIMIT 1`, [KIND, jobId]);

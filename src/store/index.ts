@@ -7,6 +7,7 @@ import { migrate } from './migrate.js';
 import { PhaseApplies } from './phase-applies.js';
 import { PhaseStore } from './phases.js';
 import { RestartRequests } from './restart-requests.js';
+import { StatusPosts } from './status-posts.js';
 import { VaultMigrations } from './vault-migrations.js';
 
 /** The bot's PostgreSQL: one repository per concern over a shared pool. */
@@ -15,6 +16,7 @@ export class Store {
   readonly audit: AuditLog;
   readonly restarts: RestartRequests;
   readonly benchmarks: Benchmarks;
+  readonly statusPosts: StatusPosts;
   readonly phases: PhaseStore;
   readonly phaseApplies: PhaseApplies;
   readonly vaultMigrations: VaultMigrations;
@@ -26,6 +28,7 @@ export class Store {
     this.audit = new AuditLog(pool);
     this.restarts = new RestartRequests(pool, this.audit);
     this.benchmarks = new Benchmarks(pool);
+    this.statusPosts = new StatusPosts(pool);
     this.phases = new PhaseStore(pool);
     this.phaseApplies = new PhaseApplies(pool, this.audit);
     this.vaultMigrations = new VaultMigrations(pool, this.audit);

@@ -1,5 +1,6 @@
 import { PHASE_MIGRATIONS } from './migrations/phases.js';
 import { VAULT_MIGRATIONS } from './migrations/vault.js';
+import { STATUS_MIGRATIONS } from './migrations/status.js';
 
 /**
  * Versioned schema migrations, applied in order on start under an advisory lock (many workers may
@@ -141,4 +142,5 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   ...VAULT_MIGRATIONS,
   ...PHASE_MIGRATIONS,
+  ...STATUS_MIGRATIONS,
 ];

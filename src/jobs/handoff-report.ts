@@ -1,0 +1,28 @@
+import type { HandoffCommand } from '../commands/handoff.js';
+import { handoffMarkdown, renderHandoff } from '../reports/handoff.js';
+import { composeHandoff } from '../status/handoff.js';
+import { formatDate } from '../status/time.js';
+import type { JobDefinition } from './job.js';
+import { sectionContext } from './status-report.js';
+
+/**
+ * `/carbon handoff`: the executive summary of a period computed from stored snapshots, benchmark runs
+ * and the audit log (and the cluster's certificates, read now). Posted in the channel; the same as a
+ * Markdown file in its thread. Reads only.
+ */
+export const handoffReport: JobDefinition<HandoffCommand> = {
+  attempts: 2,
+  async run({ jobId, data, deps, log, progress }) {
+    const handoff = await composeHandoff(sectionContext(deps, log, jobId), { since: data.command.since, tz: deps.config.STATUS_TZ, progress });
+    const markdown = handoffMarkdown(handoff);
+    const name = `handoff-${handoff.cluster.name}-${formatDate(handoff.period.since, handoff.tz)}-to-${formatDate(handoff.period.until, handoff.tz)}.md`;
+    let markdownUploaded = true;
+    try {
+      await deps.chat.upload(data.reply.channel, { filename: name, title: `Handoff ${handoff.cluster.name} (Markdown)`, bytes: Buffer.from(markdown, 'utf8') }, data.reply.threadTs ?? data.reply.ts);
+    } catch (error) {
+      log.warn({ err: error }, 'handoff Markdown not uploaded');
+      markdownUploaded = false;
+    }
+    return renderHandoff(handoff, { markdownUploaded });
+  },
+};

@@ -1,0 +1,115 @@
+import type { StoredRun } from '../store/benchmarks.js';
+import type { StoredSnapshot } from '../store/health-snapshots.js';
+import type { Section } from './sections.js';
+import type { KafkaBaseline } from './sections/benchmarks.js';
+import type { CertificateExpiry } from './sections/certificates.js';
+import type { PhaseProgress } from './sections/phases.js';
+import type { VaultCoverage } from './sections/vault.js';
+import { formatTime } from './time.js';
+
+/** The platform health the seed reports set as the production target ("95%+ platform health"). */
+export const HEALTH_TARGET_PCT = 95;
+
+export interface ReadinessCheck {
+  name: string;
+  state: 'pass' | 'fail' | 'not-measured';
+  /** The figure and where it came from, or why it is not measured. */
+  detail: string;
+}
+
+export interface Readiness {
+  checks: ReadinessCheck[];
+  passing: number;
+  /** Checks that could be evaluated: the score's denominator. */
+  measured: number;
+  /** passing ÷ measured in percent, rounded; undefined when nothing could be measured. */
+  score?: number;
+}
+
+export interface ReadinessInputs {
+  tz: string;
+  /** The latest cluster-wide snapshot. */
+  snapshot?: StoredSnapshot;
+  /** The latest Kafka benchmark run. */
+  latestRun?: StoredRun;
+  baseline: KafkaBaseline;
+  certificates: Section<CertificateExpiry>;
+  vault: Section<VaultCoverage>;
+  phases: Section<PhaseProgress>;
+}
+
+const pass = (name: string, ok: boolean, detail: string): ReadinessCheck => ({ name, state: ok ? 'pass' : 'fail', detail });
+const missing = (name: string, detail: string): ReadinessCheck => ({ name, state: 'not-measured', detail });
+
+/**
+ * The production readiness checks, each measured or not. The score is only ever the share of measured
+ * checks passing, shown with the list: a check without data is listed as such and left out of both.
+ */
+export function readiness(input: ReadinessInputs): Readiness {
+  const { snapshot, tz } = input;
+  const checks: ReadinessCheck[] = [];
+  const snap = snapshot ? `snapshot #${snapshot.id}, ${formatTime(snapshot.takenAt, tz)}` : '';
+  const noSnapshot = 'no cluster-wide health snapshot yet';
+
+  const healthName = `Platform health ≥ ${HEALTH_TARGET_PCT}%`;
+  if (snapshot?.healthPct === null || snapshot === undefined) checks.push(missing(healthName, snapshot ? `no pods counted (${snap})` : noSnapshot));
+  else checks.push(pass(healthName, snapshot.healthPct >= HEALTH_TARGET_PCT, `${snapshot.healthPct.toFixed(1)}% (${snap})`));
+
+  const critical = snapshot?.services.filter((s) => s.critical) ?? [];
+  const upName = 'Every critical service fully up';
+  if (snapshot === undefined) checks.push(missing(upName, noSnapshot));
+  else {
+    const down = critical.filter((s) => s.status !== 'up');
+    checks.push(pass(upName, down.length === 0, down.length === 0 ? `${critical.length} of ${critical.length} up (${snap})` : `not up: ${down.map((s) => `${s.name} ${s.ready}/${s.desired}`).join(', ')} (${snap})`));
+  }
+
+  const haName = 'Every critical service runs 2 or more replicas';
+  if (snapshot === undefined) checks.push(missing(haName, noSnapshot));
+  else {
+    const single = singleReplica(snapshot);
+    checks.push(pass(haName, single.length === 0, single.length === 0 ? `all ${critical.length} do (${snap})` : `single replica: ${single.map((s) => s.name).join(', ')} (${snap})`));
+  }
+
+  const crashName = 'No pod in CrashLoopBackOff';
+  if (snapshot === undefined) checks.push(missing(crashName, noSnapshot));
+  else {
+    const crashing = snapshot.problems.find((p) => p.reason === 'CrashLoopBackOff')?.count ?? 0;
+    checks.push(pass(crashName, crashing === 0, `${crashing} pod${crashing === 1 ? '' : 's'} in CrashLoopBackOff (${snap})`));
+  }
+
+  const kafkaName = `Kafka throughput ≥ the baseline ${input.baseline.recordsPerSec.toLocaleString('en-US')} records/s`;
+  const run = input.latestRun;
+  if (run === undefined) checks.push(missing(kafkaName, 'no Kafka benchmark run yet'));
+  else checks.push(pass(kafkaName, run.recordsPerSec >= input.baseline.recordsPerSec, `${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/s (run #${run.id}, ${formatTime(run.startedAt, tz)}${run.jobId ? `, job ${run.jobId}` : ''})`));
+
+  const certName = 'No certificate expires within 14 days';
+  if (input.certificates.state === 'not-measured') checks.push(missing(certName, input.certificates.reason));
+  else if (input.certificates.value.total === 0) checks.push(missing(certName, 'the cluster has no cert-manager Certificates to check'));
+  else {
+    const c = input.certificates.value;
+    checks.push(pass(certName, c.expiring.length === 0, c.expiring.length === 0 ? `${c.total} Certificates read from the cluster` : `${c.expiring.length} expiring: ${c.expiring.map((e) => `${e.namespace}/${e.name}`).join(', ')}`));
+  }
+
+  const vaultName = 'Every secret in Vault';
+  if (input.vault.state === 'not-measured') checks.push(missing(vaultName, input.vault.reason));
+  else {
+    const v = input.vault.value;
+    checks.push(pass(vaultName, v.total > 0 && v.migrated === v.total, `${v.migrated} of ${v.total} (${v.source})`));
+  }
+
+  if (input.phases.state === 'measured') {
+    for (const task of input.phases.value.tasks.filter((t) => t.kind === 'check')) {
+      const name = `Phase ${task.phase} check: ${task.title}`;
+      checks.push(task.state === 'pending' ? missing(name, 'not verified yet') : pass(name, task.state === 'done', task.source ?? task.state));
+    }
+  }
+
+  const measured = checks.filter((c) => c.state !== 'not-measured').length;
+  const passing = checks.filter((c) => c.state === 'pass').length;
+  return { checks, passing, measured, ...(measured > 0 ? { score: Math.round((passing / measured) * 100) } : {}) };
+}
+
+/** Critical services that run (or want) a single replica: one pod away from an outage. */
+export function singleReplica(snapshot: StoredSnapshot) {
+  return snapshot.services.filter((s) => s.critical && s.status !== 'missing' && s.desired <= 1);
+}
