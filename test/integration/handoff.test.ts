@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { WebClient } from '@slack/web-api';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
+import { loadConfig } from '../../src/config.js';
+import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
+import { checkMessage } from '../../src/devstack/slack/block-limits.js';
+import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
+import { dispatch, type DispatchDeps } from '../../src/handlers/dispatch.js';
+import type { HealthReport } from '../../src/health/measure.js';
+import { listCertificates } from '../../src/integrations/cert-manager.js';
+import { Kube } from '../../src/integrations/kubernetes.js';
+import type { BenchResult } from '../../src/integrations/kafka-bench/producer-benchmark.js';
+import { createPool } from '../../src/integrations/postgres.js';
+import { redisConnection } from '../../src/integrations/redis.js';
+import { slackChat } from '../../src/integrations/slack.js';
+import { CommandQueue } from '../../src/jobs/queue.js';
+import { startWorker } from '../../src/jobs/worker.js';
+import { silentLogger } from '../../src/log.js';
+import { loadPolicy } from '../../src/policy/policy.js';
+import { Store } from '../../src/store/index.js';
+import { expiryOf } from '../../src/status/sections/certificates.js';
+import { freshDatabase } from '../support/postgres.js';
+import { services } from '../support/status-fixtures.js';
+
+/**
+ * `/carbon handoff` against history the test writes itself: health snapshots, benchmark runs and audit
+ * rows at known times, some inside the period and some outside, so every figure of the summary is known.
+ */
+const HOUR = 3_600_000;
+const CHANNEL = 'C0GENERAL';
+const log = silentLogger();
+let demo: DemoCluster;
+let slack: SlackStandin;
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let store: Store;
+let queue: CommandQueue;
+let worker: Worker;
+let deps: DispatchDeps;
+let catalogue: Catalogue;
+let kube: Kube;
+const connections: Redis[] = [];
+const ids: Record<string, string> = {};
+const ago = (hours: number) => new Date(Date.now() - hours * HOUR);
+
+function report(cluster: string, takenAt: Date, ready: number, counted: number, up: number, namespace?: string): HealthReport {
+  return {
+    cluster: { name: cluster, simulated: true },
+    ...(namespace ? { namespace } : {}),
+    takenAt,
+    pods: { total: counted + 4, succeeded: 4, counted, ready },
+    healthPct: Math.round((ready / counted) * 1000) / 10,
+    services: services(up),
+    problems: [],
+    namespaces: [],
+  };
+}
+
+function bench(recordsPerSec: number): BenchResult {
+  return {
+    records: 100_000, recordsPerSec, mbPerSec: (recordsPerSec * 1024) / 2 ** 20, avgLatencyMs: 2.4, maxLatencyMs: 31, p50: 2, p95: 3, p99: 7, p999: 20,
+    histogram: [], topic: 't', partitions: 3, replicationFactor: 1, recordsInTopic: 100_000, topicDeleted: true,
+  } as unknown as BenchResult;
+}
+
+async function auditAt(at: Date, row: { actor: string; action: string; target?: string; approver?: string; outcome: string; detail?: string; job?: string; request?: string }): Promise<string> {
+  const { rows } = await store.pool.query<{ id: string }>(
+    `INSERT INTO audit_log (at, actor, channel, action, command, target, approver, outcome, detail, job_id, request_id, cluster)
+     VALUES ($1, $2, 'C0INCIDENT', $3, $3 || ' ' || coalesce($4, ''), $4, $5, $6, $7, $8, $9, '254carbon-demo') RETURNING id`,
+    [at, row.actor, row.action, row.target ?? null, row.approver ?? null, row.outcome, row.detail ?? null, row.job ?? null, row.request ?? null],
+  );
+  return rows[0]!.id;
+}
+
+beforeAll(async () => {
+  const config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: '5000', STATUS_TZ: 'UTC' });
+  demo = await startDemoCluster({});
+  slack = await startSlackStandin({ botToken: 'xoxb-test' });
+  db = await freshDatabase();
+  store = new Store(createPool(db.url));
+  await store.migrate();
+  catalogue = await loadCatalogue('catalogue/services.yaml');
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(demo.kubeconfigYaml());
+  kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 100 });
+  const queueName = `test-handoff-${randomBytes(4).toString('hex')}`;
+  const producer = redisConnection(config.REDIS_URL, 'producer');
+  const workerConnection = redisConnection(config.REDIS_URL, 'worker');
+  connections.push(producer, workerConnection);
+  queue = new CommandQueue(queueName, producer);
+  const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
+  worker = startWorker(
+    { config: { ...config, QUEUE_NAME: queueName }, log, kube, cluster: { name: demo.clusterName, simulated: true }, store, catalogue, chat, queue },
+    { queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 100 },
+  );
+  deps = { policy: await loadPolicy('policy/policy.example.yaml'), catalogue, queue, store, chat, log };
+
+  // History: outside the 2-day period, inside it, and snapshots that are not cluster-wide or of another cluster.
+  const cluster = demo.clusterName;
+  ids.before = await store.health.insert(report(cluster, ago(72), 100, 160, 10), 'health-before');
+  ids.start = await store.health.insert(report(cluster, ago(40), 118, 154, 13), 'health-start');
+  ids.middle = await store.health.insert(report(cluster, ago(20), 120, 150, 14), 'health-middle');
+  ids.end = await store.health.insert(report(cluster, ago(1), 127, 140, 14), 'health-end');
+  await store.health.insert(report(cluster, ago(0.5), 1, 10, 0, 'kafka'), 'health-namespace');
+  await store.health.insert(report('other-cluster', ago(0.4), 1, 10, 0), 'health-other');
+  const params = { records: 100_000, recordSize: 1024, throughput: -1, acks: -1 as const, partitions: 3 };
+  const run = (at: Date, rps: number, job: string) =>
+    store.benchmarks.insert({ startedAt: at, finishedAt: new Date(at.getTime() + 20_000), cluster, brokers: ['127.0.0.1:9092'], params, result: bench(rps), jobId: job, requestedBy: 'U0OPERATOR' });
+  ids.runBefore = await run(ago(80), 9000, 'bench-kafka-before');
+  ids.runStart = await run(ago(30), 7153, 'bench-kafka-start');
+  ids.runEnd = await run(ago(2), 7010.5, 'bench-kafka-end');
+  ids.oldRestart = await auditAt(ago(70), { actor: 'U0OPERATOR', action: 'restart', target: 'data-platform/deployment/superset', outcome: 'succeeded' });
+  await auditAt(ago(10.1), { actor: 'U0OPERATOR', action: 'restart', target: 'data-platform/deployment/trino-coordinator', outcome: 'requested', request: 'req1' });
+  ids.restart = await auditAt(ago(10), { actor: 'U0OPERATOR', approver: 'U0APPROVER', action: 'restart', target: 'data-platform/deployment/trino-coordinator', outcome: 'succeeded', detail: '1 of 1 pods updated and ready in 2.0 s', job: 'restart-rollout-abc', request: 'req1' });
+  ids.failed = await auditAt(ago(5), { actor: 'U0ADMIN', approver: 'U0APPROVER', action: 'restart', target: 'kafka/statefulset/kafka', outcome: 'failed', detail: 'ProgressDeadlineExceeded', job: 'restart-rollout-def', request: 'req2' });
+  await auditAt(ago(1), { actor: 'U0VIEWER', action: 'restart', outcome: 'denied', detail: 'needs the operator role' });
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await queue?.queue.obliterate({ force: true }).catch(() => undefined);
+  await queue?.close();
+  for (const c of connections) c.disconnect();
+  await store?.close();
+  await db?.drop();
+  await slack?.close();
+  await demo?.close();
+});
+
+const actor = { user: 'U0VIEWER', groups: [], channel: { id: CHANNEL, name: 'general' } };
+const finalMessage = (predicate: (text: string) => boolean) => slack.waitFor(() => slack.messages(CHANNEL).find((m) => predicate(m.text)), 20_000);
+
+describe('/carbon handoff', () => {
+  it('computes the key metrics, actions, performance and risks of the period from the stored history', async () => {
+    expect(await dispatch({ text: 'handoff --since 2d', actor }, deps)).toMatchObject({ kind: 'queued' });
+    const message = await finalMessage((t) => t.startsWith('Handoff · 254carbon-demo') && t.includes('--since 2d'));
+    expect(message.text).toContain('platform health 76.6% → 90.7%');
+    expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();
+
+    const file = await slack.waitFor(() => slack.files().find((f) => f.channel === CHANNEL && f.thread_ts === message.ts && f.name.endsWith('.md')), 10_000);
+    expect(file.name).toMatch(/^handoff-254carbon-demo-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.md$/);
+    const md = file.bytes!.toString('utf8');
+    // Start = the first cluster-wide snapshot (run) at or after the period start; end = the latest.
+    expect(md).toContain(
+      [
+        '| Metric | Start | End | Change |',
+        '|---|---:|---:|---:|',
+        '| Platform health | 76.6% | 90.7% | +14.1 points |',
+        '| Ready pods | 118 | 127 | +9 |',
+        '| Pods (all − Succeeded) | 154 | 140 | −14 |',
+        '| Critical services up | 13/14 | 14/14 | +1 |',
+        '| Vault coverage | not measured | not measured | — |',
+        '| Kafka throughput | 7,153/s | 7,011/s | −2.0% |',
+      ].join('\n'),
+    );
+    expect(md).toMatch(new RegExp(`start = snapshot #${ids.start} \\(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC, job health-start\\), end = snapshot #${ids.end} \\([^)]*, job health-end\\)`));
+    expect(md).toMatch(new RegExp(`Kafka throughput: start = run #${ids.runStart} \\([^)]*, job bench-kafka-start\\), end = run #${ids.runEnd} \\([^)]*, job bench-kafka-end\\)`));
+    expect(md).toContain('- Vault coverage: not measured: no Vault coverage is recorded in this deployment yet');
+    for (const outside of [`snapshot #${ids.before} `, `run #${ids.runBefore} `, `audit #${ids.oldRestart})`, 'health-namespace', 'health-other']) expect(md).not.toContain(outside);
+
+    expect(md).toContain('## Actions: 2 finished in the period (audit log: who, what, when, result)');
+    expect(md).toMatch(new RegExp(`- ✅ [^\\n]* UTC \\*\\*restart\\*\\* \`data-platform/deployment/trino-coordinator\` by U0OPERATOR, approved by U0APPROVER: succeeded: 1 of 1 pods updated and ready in 2\\.0 s \\(audit #${ids.restart}, job restart-rollout-abc, request req1\\)`));
+    expect(md).toMatch(new RegExp(`- ❌ [^\\n]* UTC \\*\\*restart\\*\\* \`kafka/statefulset/kafka\` by U0ADMIN, approved by U0APPROVER: failed: ProgressDeadlineExceeded \\(audit #${ids.failed}, job restart-rollout-def, request req2\\)`));
+    expect(md.indexOf(`audit #${ids.restart}`)).toBeLessThan(md.indexOf(`audit #${ids.failed}`)); // oldest first
+    expect(md).toContain('Also in the audit log: 1 requested, 1 denied.');
+
+    expect(md).toContain('## Performance: 2 Kafka benchmark runs in the period');
+    expect(md).toContain(`run #${ids.runEnd} `);
+    expect(md).toMatch(/\*\*7,011 records\/s\*\* \(6\.85 MB\/s\), avg 2\.4 ms, p95 3 ms; 98% of the baseline 7,153\/s/);
+
+    // Readiness: the latest snapshot's checks and the latest run, exactly; certificates as the cluster serves them.
+    const certificates = await listCertificates(kube);
+    const certificateCheck = !certificates.served || certificates.items.length === 0 ? 'not measured' : expiryOf(certificates.items, new Date(), 14).expiring.length === 0 ? 'pass' : 'fail';
+    const [passing, measured] = ({ 'not measured': [2, 5], pass: [3, 6], fail: [2, 6] } as const)[certificateCheck];
+    expect(md).toContain(`## Production readiness score: ${Math.round((passing / measured) * 100)}% = ${passing} of ${measured} measured readiness checks passing`);
+    expect(md).toContain('Formula: checks passing ÷ checks measured;');
+    expect(md).toMatch(new RegExp(`- ❌ Platform health ≥ 95%: 90\\.7% \\(snapshot #${ids.end}, `));
+    expect(md).toContain('- ✅ Every critical service fully up: 14 of 14 up');
+    expect(md).toContain('- ❌ Every critical service runs 2 or more replicas: single replica: svc-04, svc-05');
+    expect(md).toContain('- ✅ No pod in CrashLoopBackOff: 0 pods in CrashLoopBackOff');
+    expect(md).toMatch(new RegExp(`- ❌ Kafka throughput ≥ the baseline 7,153 records/s: 7,011 records/s \\(run #${ids.runEnd}, [^)]*, job bench-kafka-end\\)`));
+    expect(md).toContain('- ❔ Every secret in Vault: not measured');
+
+    expect(md).toContain('## Risks');
+    expect(md).toContain(`- ⚠️ Single-replica critical services (10): svc-04 (deployment/svc-4 1/1)`);
+    expect(md).toMatch(/- (Certificates expiring within 14 days: |⚠️ Certificates expiring)/);
+    expect(md).toContain('- Unmigrated secrets: not measured: no Vault coverage is recorded in this deployment yet');
+    expect(md).toContain('## Next steps\n\n- Not measured: no phase runbook state is recorded');
+
+    // The channel message carries the same figures.
+    const blocks = JSON.stringify(message.blocks);
+    expect(blocks).toMatch(/Platform health +76\.6% +90\.7% +\+14\.1 points/);
+    expect(blocks).toMatch(/Kafka throughput +7,153\/s +7,011\/s +−2\.0%/);
+    expect(blocks).toContain(`snapshot #${ids.start}`);
+  });
+
+  it('says what is missing instead of guessing when the period has no data', async () => {
+    expect(await dispatch({ text: 'handoff --since 20m', actor }, deps)).toMatchObject({ kind: 'queued' });
+    const message = await finalMessage((t) => t.startsWith('Handoff · 254carbon-demo') && t.includes('--since 20m'));
+    expect(message.text).toContain('platform health not measured in the period');
+    const file = await slack.waitFor(() => slack.files().find((f) => f.thread_ts === message.ts && f.name.endsWith('.md')), 10_000);
+    const md = file.bytes!.toString('utf8');
+    expect(md).toContain('| Platform health | not measured | not measured | — |');
+    expect(md).toMatch(/- Platform health: not measured: no cluster-wide health snapshot since \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC/);
+    expect(md).toContain('- Kafka throughput: not measured: no Kafka benchmark run since');
+    expect(md).toContain('## Actions: 0 finished in the period');
+    expect(md).not.toContain('Also in the audit log');
+    expect(md).toContain('## Performance\n\n- Not measured: no Kafka benchmark run in the period');
+  });
+
+  it('refuses a bad --since with a clear message, and a period starting in the future', async () => {
+    const outcome = await dispatch({ text: 'handoff --since yesterday', actor }, deps);
+    expect(outcome).toEqual({
+      kind: 'usage',
+      message: '`yesterday` is not a period start: give a duration like 24h, 7d or 2w, or a date like 2025-10-24 or 2025-10-24T09:00 (read in the status time zone unless it ends in Z or +HH:MM).',
+    });
+    const whisper = await slack.waitFor(() => slack.ephemerals(CHANNEL).find((e) => e.text.includes('`yesterday` is not a period start')));
+    expect(whisper.user).toBe('U0VIEWER');
+
+    expect(await dispatch({ text: 'handoff --since 2099-01-01', actor }, deps)).toMatchObject({ kind: 'queued' });
+    const refused = await finalMessage((t) => t.startsWith('❌') && t.includes('2099'));
+    expect(refused.text).toBe('❌ The period would start 2099-01-01 00:00 UTC, which is not in the past. Give a duration like 24h or an earlier date.');
+  });
+});
