@@ -21,7 +21,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'phase-flow-'));
   await cp('runbooks', dir, { recursive: true });
   const four = join(dir, 'phase-4.yaml');
-  await writeFile(four, (await readFile(four, 'utf8')).replace('command: bench kafka', 'command: bench kafka --records 3000 --partitions 1'));
+  // A short benchmark, and a bar a loaded CI machine clears: the test is about the flow, not about Kafka's speed.
+  const text = (await readFile(four, 'utf8')).replace('command: bench kafka', 'command: bench kafka --records 3000 --partitions 1').replace('minRecordsPerSec: 7153', 'minRecordsPerSec: 10');
+  await writeFile(four, text);
   await rig.start({ env: { RUNBOOKS_DIR: dir, KAFKA_BROKERS: kafkaBrokers().join(',') } });
 }, 60_000);
 
@@ -135,6 +137,8 @@ describe('phase 4 from Slack', () => {
     for (let i = 0; i < 300 && !(await (await rig.queue.queue.getJob(jobId))?.isCompleted()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     await rig.slash('phase verify 4', 'U0OPERATOR');
     const verified = await result(/^Phase 4 verified/);
+    const failing = (await rig.store.phases.tasks('254carbon-demo', 4)).filter((t) => t.state !== 'done').map((t) => `${t.task}: ${t.state} ${t.detail}`);
+    expect(failing).toEqual([]);
     expect(verified.text).toMatch(/ok, 100% done/);
     await rig.slash('phase status', 'U0VIEWER');
     const dashboard = await result(/^Phase progress:/);
