@@ -13,6 +13,7 @@ import { consumersOf, readsAny } from '../vault/consumers.js';
 import { secretKeys } from '../vault/detect.js';
 import { loadFingerprinter, valueLength } from '../vault/fingerprint.js';
 import { listWorkloads, readConfigMap } from '../vault/kube.js';
+import { KEY_CONCURRENCY, mapLimit } from '../vault/limit.js';
 import { keyPath } from '../vault/paths.js';
 import { explainVault, requireActive, requireVault } from '../vault/preflight.js';
 import { newRequestId } from '../restart/request-id.js';
@@ -86,8 +87,8 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
         return refuse(`\`${mount}\` is not a KV version 2 mount in Vault at ${vault.addr}. KV v2 mounts: ${mounts.filter((m) => m.type === 'kv' && m.version === '2').map((m) => m.path).join(', ') || 'none'}.`);
       }
       const fingerprint = await loadFingerprinter(vault.client, vault.mount);
-      planned = [];
-      for (const { key, why } of chosen) {
+      // Each target path looked at in Vault, a few at a time (values stay in this process).
+      planned = await mapLimit(chosen, KEY_CONCURRENCY, async ({ key, why }) => {
         const value = values[key]!;
         const targetPath = keyPath(path, key);
         const meta = await vault.client.kvMetadata(mount, targetPath);
@@ -97,8 +98,8 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
           const current = await vault.client.kvRead(mount, targetPath);
           if (current?.data?.['value'] === value) action = 'present';
         }
-        planned.push({ key, targetPath, length: valueLength(value), fingerprint: fingerprint(value), foundBy: why, action, baseVersion });
-      }
+        return { key, targetPath, length: valueLength(value), fingerprint: fingerprint(value), foundBy: why, action, baseVersion };
+      });
     } catch (error) {
       if (error instanceof UserError) throw error;
       return refuse(explainVault(error, vault, 'the plan').message);

@@ -10,6 +10,7 @@ import { VAULT_MIGRATE_KIND } from '../vault/approval.js';
 import type { VaultDeps } from '../vault/connection.js';
 import { consumersOf, readsAny, type Consumer } from '../vault/consumers.js';
 import { loadFingerprinter, type Fingerprinter } from '../vault/fingerprint.js';
+import { KEY_CONCURRENCY, mapLimit } from '../vault/limit.js';
 import { injectAnnotations, INJECT, ROLE } from '../vault/inject.js';
 import { KubeCallFailed, listWorkloads, patchTemplateAnnotations, readConfigMap, readWorkload, removeConfigMapKeys } from '../vault/kube.js';
 import { explainVault, requireActive, requireVault, vaultGone } from '../vault/preflight.js';
@@ -83,19 +84,21 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
 
   const keys = await store.vaultMigrations.keys(m.id);
   let stopped: string | undefined;
-  for (const [index, key] of keys.entries()) {
-    if (key.state !== 'planned' && key.state !== 'written') continue;
-    await progress(`Key ${index + 1} of ${keys.length}: ${key.key} → ${m.mount}/${key.targetPath}`);
+  let moved = 0;
+  const todo = keys.filter((k) => k.state === 'planned' || k.state === 'written');
+  // Keys are independent (a path each): a few at a time. Once Vault stops answering, no new key starts.
+  await mapLimit(todo, KEY_CONCURRENCY, async (key) => {
+    if (stopped !== undefined) return;
     try {
       await moveKey(deps.store, vault, m, key, configMap, fingerprint);
+      if (++moved % 10 === 0 || moved === todo.length) await progress(`${moved} of ${todo.length} keys → ${m.mount}/${m.path}/`);
     } catch (error) {
       if (!vaultGone(error)) throw explainVault(error, vault, `Vault migration ${m.id}`);
-      stopped = explainVault(error, vault, 'the migration').message;
-      await store.vaultMigrations.setKey(m.id, key.key, key.state, { detail: 'Vault stopped answering before this key was confirmed; the next run checks it' });
+      stopped ??= explainVault(error, vault, 'the migration').message;
+      await store.vaultMigrations.setKey(m.id, key.key, undefined, { detail: 'Vault stopped answering before this key was confirmed; the next run checks it' });
       log.warn({ migration: m.id, key: key.key }, 'vault stopped answering mid-migration');
-      break;
     }
-  }
+  });
 
   let after = await store.vaultMigrations.keys(m.id);
   const allVerified = after.every((k) => k.state === 'verified' || k.state === 'removed');

