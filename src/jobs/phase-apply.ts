@@ -57,10 +57,13 @@ export const phaseApply: JobDefinition<Command> = {
         { force: request.force },
       );
       const phase = (await store.phases.progress(cluster.name)).find((p) => p.phase === runbook.phase);
-      const failed = result.outcomes.filter((o) => o.state === 'failed');
+      // The apply failed when a step that changes something failed; a failing check is a measurement, reported as such.
+      const failed = result.outcomes.filter((o) => o.state === 'failed' && o.kind !== 'check');
+      const failingChecks = result.outcomes.filter((o) => o.state === 'failed' && o.kind === 'check');
+      const checks = failingChecks.length > 0 ? `; ${failingChecks.length} check${failingChecks.length === 1 ? '' : 's'} failing (${failingChecks.map((o) => o.id).join(', ')})` : '';
       const summary = failed.length > 0
-        ? `${failed.length} task${failed.length === 1 ? '' : 's'} failed (${failed.map((o) => o.id).join(', ')}); phase ${runbook.phase} at ${phase?.pct ?? 0}%`
-        : `${result.outcomes.length} task${result.outcomes.length === 1 ? '' : 's'} run; phase ${runbook.phase} at ${phase?.pct ?? 0}%`;
+        ? `${failed.length} task${failed.length === 1 ? '' : 's'} failed (${failed.map((o) => o.id).join(', ')})${checks}; phase ${runbook.phase} at ${phase?.pct ?? 0}%`
+        : `${result.outcomes.length} task${result.outcomes.length === 1 ? '' : 's'} run${checks}; phase ${runbook.phase} at ${phase?.pct ?? 0}%`;
       const finished = (await store.phaseApplies.finish(id, failed.length > 0 ? 'failed' : 'succeeded', summary, jobId)) ?? request;
       await showRequest(chat, PHASE_APPLY_KIND, finished, log);
       const message = runMessage(result, phase, { cluster: cluster.name, simulated: cluster.simulated, at: new Date(), jobId, requestId: id });

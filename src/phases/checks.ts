@@ -1,10 +1,12 @@
 import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
 import type { Catalogue } from '../catalogue.js';
+import type { Config } from '../config.js';
 import { measureHealth, type ClusterInfo, type HealthReport } from '../health/measure.js';
 import { isReady, problemOf } from '../health/pod-state.js';
 import { ClusterUnavailable, KindNotServed, type Kube } from '../integrations/kubernetes.js';
 import type { Store } from '../store/index.js';
 import type { VaultDeps } from '../vault/connection.js';
+import { measureCoverage } from '../vault/coverage.js';
 import type { ResolvedCheck } from './runbook.js';
 
 /** pass: the condition holds; fail: it does not; unverifiable: it cannot be evaluated here (say why). */
@@ -17,6 +19,7 @@ export interface CheckResult {
 }
 
 export interface CheckDeps {
+  config: Config;
   kube: Kube;
   store: Store;
   catalogue: Catalogue;
@@ -80,6 +83,8 @@ export function describeCheck(check: ResolvedCheck): string {
       return 'every critical service fully up (ready = desired)';
     case 'manifestsPresent':
       return `the ${check.objects?.length ?? 0} objects of ${check.manifests.join(', ')} exist`;
+    case 'secretsInVault':
+      return `at least ${check.minPct} % of the secret-looking ConfigMap keys ${check.namespace ? `in ${check.namespace} ` : ''}are in Vault`;
   }
 }
 
@@ -201,6 +206,14 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
       const down = critical.filter((s) => s.status !== 'up').map((s) => `${s.name} (${s.status === 'missing' ? 'missing' : `${s.ready}/${s.desired}`})`);
       const summary = `${critical.length - down.length} of ${critical.length} critical services fully up`;
       return down.length === 0 ? pass(summary) : fail(`${summary}; not: ${names(down, 6)}`);
+    }
+    case 'secretsInVault': {
+      const coverage = await measureCoverage(deps, check.namespace);
+      const pct = coverage.total === 0 ? 100 : Math.round((coverage.inVault / coverage.total) * 1000) / 10;
+      const plain = coverage.configMaps.filter((c) => c.keys.some((k) => k.state === 'plain')).map((c) => `${c.namespace}/${c.name}`);
+      const summary = `${coverage.inVault} of ${coverage.total} secret-looking ConfigMap keys${check.namespace ? ` in ${check.namespace}` : ''} in Vault (${pct} %)`;
+      if (pct >= check.minPct) return pass(`${summary} ≥ ${check.minPct} %`);
+      return fail(`${summary} < ${check.minPct} %; still in ConfigMaps: ${names(plain)} (\`vault migrate\` moves them)`);
     }
     case 'manifestsPresent': {
       const objects = check.objects ?? [];

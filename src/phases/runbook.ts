@@ -87,6 +87,8 @@ const checkSchemas = {
   criticalReplicas: z.strictObject({ min: z.number().int().min(1).max(100) }),
   /** Every critical catalogue service is fully up (ready = desired). */
   criticalServicesUp: z.strictObject({}),
+  /** At least `minPct` % of the secret-looking ConfigMap keys are in Vault (`vault migrate`; the coverage `vault status` shows). */
+  secretsInVault: z.strictObject({ namespace: namespace.optional(), minPct: z.number().min(0).max(100) }),
   /** The objects of these manifests exist (applied by someone else, e.g. RBAC by a cluster admin). */
   manifestsPresent: z.strictObject({ manifests: z.array(manifestPath).min(1), select: selection.optional() }),
 };

@@ -318,13 +318,21 @@ function outcomeLine(o: TaskOutcome): string {
 
 export function runMessage(result: RunResult, progress: PhaseProgress | undefined, meta: DashboardMeta & { jobId: string; requestId?: string }): Message {
   const verb = result.mode === 'apply' ? 'applied' : 'verified';
-  const failed = result.outcomes.filter((o) => o.state === 'failed').length;
+  const n = result.outcomes.length;
+  const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  // In an apply, a failed step (apply, cleanup, job) failed the apply; a failing check is a measurement.
+  const steps = result.outcomes.filter((o) => o.state === 'failed' && (result.mode === 'apply' ? o.kind !== 'check' : true)).length;
+  const checks = result.mode === 'apply' ? result.outcomes.filter((o) => o.state === 'failed' && o.kind === 'check').length : 0;
+  const failed = steps + checks;
   const skipped = result.outcomes.filter((o) => o.state === 'skipped').length;
   const heading = `Phase ${result.phase} ${verb} · ${result.title}`;
   const blocks: KnownBlock[] = [header(heading)];
   if (meta.simulated) blocks.push(context('⚠️ *Simulated*: the built-in demo cluster, not a real one.'));
   const bar = progress ? `\`${progressBar(progress.pct, 20)}\` *${pctText(progress.pct)}* (${progress.done} of ${progress.total} tasks done)` : '';
-  const verdict = failed > 0 ? `❌ ${failed} task${failed === 1 ? '' : 's'} failed${skipped > 0 ? `, ${skipped} not run` : ''}` : `✅ ${result.outcomes.length} task${result.outcomes.length === 1 ? '' : 's'} ${result.mode === 'apply' ? 'run' : 'checked'}`;
+  const verdict =
+    result.mode === 'verify'
+      ? steps > 0 ? `❌ ${steps} of ${plural(n, 'check')} failing` : `✅ all ${plural(n, 'check')} pass`
+      : `${steps > 0 ? `❌ ${plural(steps, 'step')} failed` : `✅ ${plural(n, 'task')} run`}${checks > 0 ? ` · ${plural(checks, 'check')} failing` : ''}${skipped > 0 ? ` · ${skipped} not run` : ''}`;
   blocks.push(section(`${verdict}\n${bar}`));
   blocks.push(...chunked(result.outcomes.map(outcomeLine)));
   const notes = [`job ${meta.jobId}`, ...(meta.requestId ? [`request ${meta.requestId}`] : []), `${escapeMrkdwn(meta.cluster)} · ${utc(meta.at)}`];
