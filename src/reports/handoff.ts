@@ -4,7 +4,7 @@ import type { Readiness } from '../status/readiness.js';
 import type { Section } from '../status/sections.js';
 import { RESULT_OUTCOMES } from '../status/sections/actions.js';
 import { formatTime } from '../status/time.js';
-import { capBlocks, context, header, section, table, type Message } from './message.js';
+import { capBlocks, clip, context, header, section, table, type Message } from './message.js';
 import { actionLine, benchmarkLine, certificateLine, certificateNames, listSection, MARKDOWN, outcomeCounts, signed, SLACK, type Flavor } from './status-parts.js';
 
 /**
@@ -77,18 +77,33 @@ function missingPart(title: string, section: Extract<Section<unknown>, { state: 
 
 function deliverablesPart(data: HandoffData, f: Flavor): Part {
   const title = 'Deliverables';
-  if (data.deliverables.state === 'not-measured') return missingPart(title, data.deliverables, f);
-  const { tasks, appliedByKind, source } = data.deliverables.value;
-  const { since, until } = data.period;
-  const done = tasks.filter((t) => t.state === 'done' && t.doneAt !== undefined && t.doneAt >= since && t.doneAt <= until);
-  const kinds = Object.entries(appliedByKind ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (data.phases.state === 'not-measured') return missingPart(title, data.phases, f);
+  const { phases, history, objects } = data.phases.value;
+  const titles = new Map(phases.flatMap((p) => p.tasks.map((t) => [`${p.phase}/${t.task}`, t.title] as const)));
+  // A task completed in the period: its latest change in the period made it done.
+  const latest = new Map<string, (typeof history)[number]>();
+  for (const event of history) latest.set(`${event.phase}/${event.task}`, event);
+  const done = [...latest.values()].filter((e) => e.state === 'done');
+  const byKind = new Map<string, Partial<Record<string, number>>>();
+  for (const o of objects.filter((x) => x.action !== 'unchanged')) {
+    const counts = byKind.get(o.kind) ?? {};
+    counts[o.action] = (counts[o.action] ?? 0) + 1;
+    byKind.set(o.kind, counts);
+  }
+  const kinds = [...byKind.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, counts]) => {
+      const n = Object.values(counts).reduce((sum: number, c) => sum + (c ?? 0), 0);
+      return `${n} ${f.text(kind)} (${Object.entries(counts).map(([action, c]) => `${c} ${action}`).join(', ')})`;
+    });
+  const unchanged = objects.filter((o) => o.action === 'unchanged').length;
   return {
     title: `${f.bold(title)}: ${done.length} task${done.length === 1 ? '' : 's'} completed in the period`,
     lines: [
-      ...done.map((t) => `✅ Phase ${t.phase} · ${f.text(t.title)} (${formatTime(t.doneAt!, data.tz)}${t.source ? `, ${f.text(t.source)}` : ''})`),
-      kinds.length > 0 ? `Objects applied by kind: ${kinds.map(([k, n]) => `${n} ${f.text(k)}`).join(', ')}` : 'Objects applied: none in the period.',
+      ...done.map((e) => `✅ Phase ${e.phase} · ${f.text(titles.get(`${e.phase}/${e.task}`) ?? e.task)} (${formatTime(e.at, data.tz)}, by ${f.user(e.by)}${e.jobId ? `, job ${f.text(e.jobId)}` : ''})`),
+      kinds.length > 0 ? `Objects applied by kind: ${kinds.join(', ')}${unchanged > 0 ? `; ${unchanged} applied unchanged` : ''}` : 'Objects applied: none in the period.',
     ],
-    footer: f.text(source),
+    footer: 'From the phase task history and the objects phase applies recorded (PostgreSQL).',
   };
 }
 
@@ -143,7 +158,7 @@ function risksPart(data: HandoffData, f: Flavor): Part {
     lines.push(
       v.unmigrated.length === 0
         ? `Unmigrated secrets: none (${v.migrated} of ${v.total} in Vault).`
-        : `⚠️ Unmigrated secrets (${v.unmigrated.length}): ${v.unmigrated.map((s) => f.code(s)).join(', ')}.`,
+        : `⚠️ Unmigrated secrets (${v.unmigrated.length}): ${v.unmigrated.slice(0, 8).map((s) => f.code(s)).join(', ')}${v.unmigrated.length > 8 ? ` and ${v.unmigrated.length - 8} more (\`/carbon vault status\`)` : ''}.`,
     );
   }
   return { title: f.bold('Risks'), lines };
@@ -151,11 +166,15 @@ function risksPart(data: HandoffData, f: Flavor): Part {
 
 function nextStepsPart(data: HandoffData, f: Flavor): Part {
   const title = 'Next steps';
-  if (data.nextSteps.state === 'not-measured') return missingPart(title, data.nextSteps, f);
-  const pending = data.nextSteps.value.tasks.filter((t) => t.state !== 'done');
+  if (data.phases.state === 'not-measured') return missingPart(title, data.phases, f);
+  const pending = data.phases.value.phases.flatMap((p) => p.tasks.filter((t) => t.state !== 'done'));
+  const lines = pending.map((t, i) => {
+    const why = t.state === 'pending' ? '' : ` (${t.state}${t.detail ? `: ${f.text(clip(t.detail, 120))}` : ''})`;
+    return `${i + 1}. Phase ${t.phase} · ${f.text(t.title)}${why}`;
+  });
   return {
     title: `${f.bold(title)}: ${pending.length} pending task${pending.length === 1 ? '' : 's'}, in phase order`,
-    lines: pending.length === 0 ? ['Every phase task is done.'] : pending.map((t, i) => `${i + 1}. Phase ${t.phase} · ${f.text(t.title)}${t.state === 'failed' ? ' (its check fails)' : ''}`),
+    lines: pending.length === 0 ? ['Every phase task is done.'] : lines,
   };
 }
 

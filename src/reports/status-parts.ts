@@ -45,12 +45,6 @@ export function signed(delta: number, digits = 1): string {
   return `${sign}${grouped(Math.abs(rounded), digits)}`;
 }
 
-/** The seed's bars: 12 cells, `███████████░` for 90 %. */
-export function progressBar(pct: number, width = 12): string {
-  const filled = Math.max(0, Math.min(width, Math.round((pct / 100) * width)));
-  return '█'.repeat(filled) + '░'.repeat(width - filled);
-}
-
 /** "not measured" wording for a section: its reason, never a number. */
 export const missingText = (title: string, section: Extract<Section<unknown>, { state: 'not-measured' }>, f: Flavor = SLACK): string =>
   `${f.bold(`${title}:`)} not measured: ${f.text(section.reason)}`;

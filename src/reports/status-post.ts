@@ -3,7 +3,8 @@ import type { StatusData } from '../status/status.js';
 import { RESULT_OUTCOMES } from '../status/sections/actions.js';
 import { formatDate, formatDuration, formatTime, wallClock } from '../status/time.js';
 import { headline } from './health.js';
-import { capBlocks, context, divider, escapeMrkdwn, header, section, type Message } from './message.js';
+import { capBlocks, clip, context, divider, escapeMrkdwn, header, section, type Message } from './message.js';
+import { dashboardBox } from './phases.js';
 import {
   actionLine,
   benchmarkLine,
@@ -13,7 +14,6 @@ import {
   missingText,
   outcomeCounts,
   percent,
-  progressBar,
   signed,
 } from './status-parts.js';
 
@@ -72,14 +72,15 @@ function healthBlocks(data: StatusData): KnownBlock[] {
 
 function phaseBlocks(data: StatusData): KnownBlock[] {
   if (data.phases.state === 'not-measured') return [section(missingText('Phase progress', data.phases))];
-  const { phases, source } = data.phases.value;
-  if (phases.length === 0) return [section('*Phase progress:* no phases defined.')];
-  const width = Math.max(...phases.map((p) => `Phase ${p.number}: ${p.title}`.length));
-  const rows = phases.map((p) => {
-    const pct = p.total === 0 ? 0 : (p.done / p.total) * 100;
-    return `${`Phase ${p.number}: ${p.title}`.padEnd(width)}  ${`${Math.round(pct)}%`.padStart(4)} ${progressBar(pct)}  ${p.done}/${p.total} tasks`;
-  });
-  return [section(`*Phase progress*\n\`\`\`${escapeMrkdwn(rows.join('\n'))}\`\`\``), context(escapeMrkdwn(source))];
+  const { phases, stale } = data.phases.value;
+  const box = dashboardBox(phases, { cluster: data.cluster.name, simulated: data.cluster.simulated, at: data.at });
+  const failing = phases.flatMap((p) => p.tasks.filter((t) => t.state === 'failed').map((t) => `phase ${p.phase} \`${escapeMrkdwn(t.task)}\``));
+  const notes = [
+    'phase % = tasks done ÷ tasks of the phase; a task is done only when its check passed (`/carbon phase status N`)',
+    failing.length > 0 ? `❌ failing: ${failing.slice(0, 6).join(', ')}${failing.length > 6 ? ` and ${failing.length - 6} more` : ''}` : '',
+    stale ? `⚠️ the runbooks could not be re-read (${escapeMrkdwn(clip(stale, 200))}): stored definitions shown` : '',
+  ].filter(Boolean);
+  return [section(`*Phase progress*\n\`\`\`${box}\`\`\``), context(notes.join(' · '))];
 }
 
 function benchmarkBlocks(data: StatusData): KnownBlock[] {
@@ -93,7 +94,7 @@ function vaultBlocks(data: StatusData): KnownBlock[] {
   const v = data.vault.value;
   const pct = v.total === 0 ? null : Math.round((v.migrated / v.total) * 1000) / 10;
   const missing = v.unmigrated.length > 0 ? `\nNot in Vault yet: ${v.unmigrated.slice(0, 10).map((s) => `\`${escapeMrkdwn(s)}\``).join(', ')}${v.unmigrated.length > 10 ? ` and ${v.unmigrated.length - 10} more` : ''}` : '';
-  return [section(`*Vault coverage ${percent(pct)}* (${v.migrated} of ${v.total} secrets in Vault)${missing}`), context(`${escapeMrkdwn(v.source)} · ${formatTime(v.measuredAt, data.tz)}`)];
+  return [section(`*Vault coverage ${percent(pct)}* (${v.migrated} of ${v.total} secrets in Vault)${missing}`), context(`${escapeMrkdwn(v.source)} · ${v.snapshotId ? `coverage snapshot #${v.snapshotId} · ` : ''}${formatTime(v.measuredAt, data.tz)}`)];
 }
 
 function actionBlocks(data: StatusData): KnownBlock[] {

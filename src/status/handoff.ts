@@ -2,13 +2,14 @@ import type { PeriodStart } from '../commands/handoff.js';
 import { UserError } from '../errors.js';
 import type { ClusterInfo } from '../health/measure.js';
 import type { StoredRun } from '../store/benchmarks.js';
+import type { CoverageSnapshot } from '../store/coverage-snapshots.js';
 import type { StoredSnapshot } from '../store/health-snapshots.js';
 import { readiness, singleReplica, type Readiness } from './readiness.js';
 import { collect, measured, notMeasured, type Section, type SectionContext } from './sections.js';
 import { recentActions, type RecentActions } from './sections/actions.js';
 import { baselineOf, type KafkaBaseline } from './sections/benchmarks.js';
 import { certificateExpiry, type CertificateExpiry } from './sections/certificates.js';
-import { phaseProgress, type PhaseProgress } from './sections/phases.js';
+import { phaseProgress, type PhaseState } from './sections/phases.js';
 import { vaultCoverage, type VaultCoverage } from './sections/vault.js';
 import { formatTime, zonedInstant } from './time.js';
 
@@ -48,13 +49,13 @@ export interface HandoffData {
   end?: StoredSnapshot;
   keyMetrics: KeyMetric[];
   readiness: Readiness;
-  deliverables: Section<PhaseProgress>;
+  /** Phase task states with the period's history and applied objects: deliverables and next steps. */
+  phases: Section<PhaseState>;
   actions: Section<RecentActions>;
   performance: Section<{ runs: StoredRun[]; baseline: KafkaBaseline }>;
   singleReplica: Section<{ services: StoredSnapshot['services']; snapshot: StoredSnapshot }>;
   certificates: Section<CertificateExpiry>;
   vault: Section<VaultCoverage>;
-  nextSteps: Section<PhaseProgress>;
 }
 
 /** The instant a period starts: a duration back from `now`, or a date read in `tz` (or at its own offset). */
@@ -77,7 +78,16 @@ const count = (n: number) => n.toLocaleString('en-US');
  * The key metrics table: start = the first snapshot (run) at or after the period start, end = the
  * latest. Every figure carries its source; a row without data says why instead of showing a number.
  */
-export function keyMetrics(input: { start?: StoredSnapshot; end?: StoredSnapshot; runs: readonly StoredRun[]; vault: Section<VaultCoverage>; tz: string; since: Date }): KeyMetric[] {
+export function keyMetrics(input: {
+  start?: StoredSnapshot;
+  end?: StoredSnapshot;
+  runs: readonly StoredRun[];
+  vault: Section<VaultCoverage>;
+  /** The first coverage snapshot of the period, when one was taken before this handoff's own. */
+  vaultStart?: CoverageSnapshot;
+  tz: string;
+  since: Date;
+}): KeyMetric[] {
   const { start, end, tz } = input;
   const rows: KeyMetric[] = [];
   const noSnapshot = `no cluster-wide health snapshot since ${formatTime(input.since, tz)} (\`/carbon health\` or the daily post takes one)`;
@@ -112,9 +122,20 @@ export function keyMetrics(input: { start?: StoredSnapshot; end?: StoredSnapshot
   if (input.vault.state === 'not-measured') rows.push({ name: 'Vault coverage', missing: input.vault.reason });
   else {
     const v = input.vault.value;
-    const pct = v.total === 0 ? 0 : Math.round((v.migrated / v.total) * 1000) / 10;
-    const figure = { value: pct, text: `${pct.toFixed(1)}% (${v.migrated}/${v.total})`, source: `${v.source} (${formatTime(v.measuredAt, tz)})` };
-    rows.push({ name: 'Vault coverage', end: figure, note: 'only the current coverage is recorded: no start figure' });
+    const coverage = (inVault: number, total: number, source: string): Figure => {
+      const pct = total === 0 ? 0 : Math.round((inVault / total) * 1000) / 10;
+      return { value: pct, text: `${pct.toFixed(1)}% (${inVault}/${total})`, source };
+    };
+    const end = coverage(v.migrated, v.total, `coverage${v.snapshotId ? ` snapshot #${v.snapshotId}` : ''} (${formatTime(v.measuredAt, tz, { seconds: true })}, measured for this handoff)`);
+    const s0 = input.vaultStart;
+    const start = s0 ? coverage(s0.inVault, s0.total, `coverage snapshot #${s0.id} (${formatTime(s0.takenAt, tz, { seconds: true })}${s0.jobId ? `, job ${s0.jobId}` : ''})`) : end;
+    rows.push({
+      name: 'Vault coverage',
+      start,
+      end,
+      change: { delta: end.value - start.value, unit: 'points' },
+      ...(s0 ? {} : { note: 'no coverage was measured earlier in the period: start and end are the same measurement' }),
+    });
   }
 
   const runs = input.runs;
@@ -142,7 +163,9 @@ export async function composeHandoff(ctx: SectionContext, input: { since: Period
   const since = periodStart(input.since, until, input.tz);
   if (since.getTime() >= until.getTime()) throw new UserError(`The period would start ${formatTime(since, input.tz)}, which is not in the past. Give a duration like 24h or an earlier date.`);
   const period: Period = { since, until, asked: input.since.text };
-  await input.progress?.('Reading snapshots, benchmark runs, the audit log and certificates…');
+  await input.progress?.('Reading snapshots, benchmark runs, the audit log, phases, Vault coverage and certificates…');
+  // The period's first coverage snapshot is read before this handoff records its own.
+  const vaultStart = await store.vaultCoverage.firstFrom(cluster.name, since, until);
   const [start, latest, runs, recentRun, actions, certificates, vault, phases] = await Promise.all([
     store.health.firstFrom(cluster.name, since, until),
     store.health.latest(cluster.name, until),
@@ -150,8 +173,8 @@ export async function composeHandoff(ctx: SectionContext, input: { since: Period
     store.benchmarks.recent(1),
     collect(recentActions, ctx, { since, until }),
     collect(certificateExpiry, ctx, { withinDays: 14 }),
-    collect(vaultCoverage, ctx, { at: until }),
-    collect(phaseProgress, ctx, { since }),
+    collect(vaultCoverage, ctx, {}),
+    collect(phaseProgress, ctx, { since, until }),
   ]);
   const end = latest !== undefined && start !== undefined && latest.takenAt.getTime() >= since.getTime() ? latest : undefined;
   const baseline = baselineOf(config);
@@ -165,14 +188,13 @@ export async function composeHandoff(ctx: SectionContext, input: { since: Period
     period,
     ...(start ? { start } : {}),
     ...(end ? { end } : {}),
-    keyMetrics: keyMetrics({ ...(start ? { start } : {}), ...(end ? { end } : {}), runs, vault, tz: input.tz, since }),
+    keyMetrics: keyMetrics({ ...(start ? { start } : {}), ...(end ? { end } : {}), runs, vault, ...(vaultStart ? { vaultStart } : {}), tz: input.tz, since }),
     readiness: readiness({ tz: input.tz, ...(latest ? { snapshot: latest } : {}), ...(recentRun[0] ? { latestRun: recentRun[0] } : {}), baseline, certificates, vault, phases }),
-    deliverables: phases,
+    phases,
     actions,
     performance: runs.length === 0 ? notMeasured(`no Kafka benchmark run in the period (\`/carbon bench kafka\`).`) : measured({ runs, baseline }),
     singleReplica: single,
     certificates,
     vault,
-    nextSteps: phases,
   };
 }

@@ -3,7 +3,7 @@ import type { StoredSnapshot } from '../store/health-snapshots.js';
 import type { Section } from './sections.js';
 import type { KafkaBaseline } from './sections/benchmarks.js';
 import type { CertificateExpiry } from './sections/certificates.js';
-import type { PhaseProgress } from './sections/phases.js';
+import type { PhaseState } from './sections/phases.js';
 import type { VaultCoverage } from './sections/vault.js';
 import { formatTime } from './time.js';
 
@@ -35,7 +35,7 @@ export interface ReadinessInputs {
   baseline: KafkaBaseline;
   certificates: Section<CertificateExpiry>;
   vault: Section<VaultCoverage>;
-  phases: Section<PhaseProgress>;
+  phases: Section<PhaseState>;
 }
 
 const pass = (name: string, ok: boolean, detail: string): ReadinessCheck => ({ name, state: ok ? 'pass' : 'fail', detail });
@@ -94,13 +94,17 @@ export function readiness(input: ReadinessInputs): Readiness {
   if (input.vault.state === 'not-measured') checks.push(missing(vaultName, input.vault.reason));
   else {
     const v = input.vault.value;
-    checks.push(pass(vaultName, v.total > 0 && v.migrated === v.total, `${v.migrated} of ${v.total} (${v.source})`));
+    checks.push(pass(vaultName, v.total > 0 && v.migrated === v.total, `${v.migrated} of ${v.total} secret-looking ConfigMap keys${v.snapshotId ? ` (coverage snapshot #${v.snapshotId})` : ''}`));
   }
 
+  // The runbooks' own readiness checks, as `phase verify` last recorded them.
   if (input.phases.state === 'measured') {
-    for (const task of input.phases.value.tasks.filter((t) => t.kind === 'check')) {
+    for (const task of input.phases.value.phases.flatMap((p) => p.tasks).filter((t) => t.kind === 'check')) {
       const name = `Phase ${task.phase} check: ${task.title}`;
-      checks.push(task.state === 'pending' ? missing(name, 'not verified yet') : pass(name, task.state === 'done', task.source ?? task.state));
+      const when = task.checkedAt ? `verified ${formatTime(task.checkedAt, tz)}${task.jobId ? `, job ${task.jobId}` : ''}` : '';
+      const detail = [task.detail, when].filter(Boolean).join('; ');
+      if (task.state === 'done' || task.state === 'failed') checks.push(pass(name, task.state === 'done', detail || task.state));
+      else checks.push(missing(name, task.state === 'pending' ? 'not verified yet (`/carbon phase verify N`)' : `${task.state}${detail ? `: ${detail}` : ''}`));
     }
   }
 

@@ -5,7 +5,7 @@ import { recentActions, type RecentActions } from './sections/actions.js';
 import { latestBenchmarks, type LatestBenchmarks } from './sections/benchmarks.js';
 import { certificateExpiry, type CertificateExpiry } from './sections/certificates.js';
 import { healthNow, type HealthNow } from './sections/health.js';
-import { phaseProgress, type PhaseProgress } from './sections/phases.js';
+import { phaseProgress, type PhaseState } from './sections/phases.js';
 import { healthTrend, type HealthTrend } from './sections/trend.js';
 import { vaultCoverage, type VaultCoverage } from './sections/vault.js';
 
@@ -32,7 +32,7 @@ export interface StatusData {
   jobId: string;
   tick?: Tick;
   health: Section<HealthNow>;
-  phases: Section<PhaseProgress>;
+  phases: Section<PhaseState>;
   benchmarks: Section<LatestBenchmarks>;
   vault: Section<VaultCoverage>;
   actions: Section<RecentActions>;

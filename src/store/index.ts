@@ -2,6 +2,7 @@ import type { Pool } from '../integrations/postgres.js';
 import { ApprovalRegistry, type ApprovalRequest, type ApprovalRequests } from './approval-requests.js';
 import { AuditLog } from './audit-log.js';
 import { Benchmarks } from './benchmarks.js';
+import { CoverageSnapshots } from './coverage-snapshots.js';
 import { HealthSnapshots } from './health-snapshots.js';
 import { migrate } from './migrate.js';
 import { PhaseApplies } from './phase-applies.js';
@@ -17,6 +18,7 @@ export class Store {
   readonly restarts: RestartRequests;
   readonly benchmarks: Benchmarks;
   readonly statusPosts: StatusPosts;
+  readonly vaultCoverage: CoverageSnapshots;
   readonly phases: PhaseStore;
   readonly phaseApplies: PhaseApplies;
   readonly vaultMigrations: VaultMigrations;
@@ -29,6 +31,7 @@ export class Store {
     this.restarts = new RestartRequests(pool, this.audit);
     this.benchmarks = new Benchmarks(pool);
     this.statusPosts = new StatusPosts(pool);
+    this.vaultCoverage = new CoverageSnapshots(pool);
     this.phases = new PhaseStore(pool);
     this.phaseApplies = new PhaseApplies(pool, this.audit);
     this.vaultMigrations = new VaultMigrations(pool, this.audit);

@@ -23,6 +23,8 @@ import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/store/index.js';
 import { expiryOf } from '../../src/status/sections/certificates.js';
+import { signed } from '../../src/reports/status-parts.js';
+import { measureCoverage } from '../../src/vault/coverage.js';
 import { freshDatabase } from '../support/postgres.js';
 import { services } from '../support/status-fixtures.js';
 
@@ -117,6 +119,14 @@ beforeAll(async () => {
   ids.restart = await auditAt(ago(10), { actor: 'U0OPERATOR', approver: 'U0APPROVER', action: 'restart', target: 'data-platform/deployment/trino-coordinator', outcome: 'succeeded', detail: '1 of 1 pods updated and ready in 2.0 s', job: 'restart-rollout-abc', request: 'req1' });
   ids.failed = await auditAt(ago(5), { actor: 'U0ADMIN', approver: 'U0APPROVER', action: 'restart', target: 'kafka/statefulset/kafka', outcome: 'failed', detail: 'ProgressDeadlineExceeded', job: 'restart-rollout-def', request: 'req2' });
   await auditAt(ago(1), { actor: 'U0VIEWER', action: 'restart', outcome: 'denied', detail: 'needs the operator role' });
+  // Vault coverage measured 30 h ago (the period's start), and phase work done in the period.
+  ids.coverage = await store.vaultCoverage.insert({ cluster, at: ago(30), inVault: 2, total: 20, jobId: 'status-old' });
+  await store.phases.setState(cluster, 4, 'pod-disruption-budgets', { state: 'done', by: 'U0OPERATOR', jobId: 'phase-apply-xyz' });
+  await store.phases.setState(cluster, 4, 'pdbs-cover-critical', { state: 'failed', by: 'U0OPERATOR', jobId: 'phase-verify-xyz', detail: 'trino has no PodDisruptionBudget' });
+  await store.phases.recordObjects([
+    ...Array.from({ length: 8 }, (_, i) => ({ cluster, phase: 4, task: 'pod-disruption-budgets', apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', namespace: 'data-platform', name: `pdb-${i}`, action: 'created' as const, by: 'U0OPERATOR' })),
+    { cluster, phase: 4, task: 'resource-quotas', apiVersion: 'v1', kind: 'ResourceQuota', namespace: 'kafka', name: 'kafka-quota', action: 'changed' as const, by: 'U0OPERATOR' },
+  ]);
 });
 
 afterAll(async () => {
@@ -143,6 +153,9 @@ describe('/carbon handoff', () => {
     const file = await slack.waitFor(() => slack.files().find((f) => f.channel === CHANNEL && f.thread_ts === message.ts && f.name.endsWith('.md')), 10_000);
     expect(file.name).toMatch(/^handoff-254carbon-demo-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.md$/);
     const md = file.bytes!.toString('utf8');
+    const coverage = await measureCoverage({ kube, store, cluster: { name: demo.clusterName, simulated: true }, config: loadConfig({}) });
+    expect(coverage.total).toBeGreaterThan(0); // the demo's ConfigMaps hold platform credentials
+    const vaultPct = Math.round((coverage.inVault / coverage.total) * 1000) / 10;
     // Start = the first cluster-wide snapshot (run) at or after the period start; end = the latest.
     expect(md).toContain(
       [
@@ -152,14 +165,17 @@ describe('/carbon handoff', () => {
         '| Ready pods | 118 | 127 | +9 |',
         '| Pods (all − Succeeded) | 154 | 140 | −14 |',
         '| Critical services up | 13/14 | 14/14 | +1 |',
-        '| Vault coverage | not measured | not measured | — |',
+        `| Vault coverage | 10.0% (2/20) | ${vaultPct.toFixed(1)}% (${coverage.inVault}/${coverage.total}) | ${signed(vaultPct - 10)} points |`,
         '| Kafka throughput | 7,153/s | 7,011/s | −2.0% |',
       ].join('\n'),
     );
     expect(md).toMatch(new RegExp(`start = snapshot #${ids.start} \\(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC, job health-start\\), end = snapshot #${ids.end} \\([^)]*, job health-end\\)`));
     expect(md).toMatch(new RegExp(`Kafka throughput: start = run #${ids.runStart} \\([^)]*, job bench-kafka-start\\), end = run #${ids.runEnd} \\([^)]*, job bench-kafka-end\\)`));
-    expect(md).toContain('- Vault coverage: not measured: no Vault coverage is recorded in this deployment yet');
-    for (const outside of [`snapshot #${ids.before} `, `run #${ids.runBefore} `, `audit #${ids.oldRestart})`, 'health-namespace', 'health-other']) expect(md).not.toContain(outside);
+    expect(md).toMatch(new RegExp(`- Vault coverage: start = coverage snapshot #${ids.coverage} \\([^)]*, job status-old\\), end = coverage snapshot #\\d+ \\([^)]*, measured for this handoff\\)\\.`));
+    expect(md).toContain('## Deliverables: 1 task completed in the period');
+    expect(md).toMatch(/- ✅ Phase 4 · PodDisruptionBudgets for the critical services with more than one replica \([^)]* UTC, by U0OPERATOR, job phase-apply-xyz\)/);
+    expect(md).toContain('- Objects applied by kind: 8 PodDisruptionBudget (8 created), 1 ResourceQuota (1 changed)');
+    for (const outside of [`= snapshot #${ids.before} (`, `(snapshot #${ids.before},`, `run #${ids.runBefore} `, `audit #${ids.oldRestart})`, 'health-namespace', 'health-other']) expect(md).not.toContain(outside);
 
     expect(md).toContain('## Actions: 2 finished in the period (audit log: who, what, when, result)');
     expect(md).toMatch(new RegExp(`- ✅ [^\\n]* UTC \\*\\*restart\\*\\* \`data-platform/deployment/trino-coordinator\` by U0OPERATOR, approved by U0APPROVER: succeeded: 1 of 1 pods updated and ready in 2\\.0 s \\(audit #${ids.restart}, job restart-rollout-abc, request req1\\)`));
@@ -174,7 +190,8 @@ describe('/carbon handoff', () => {
     // Readiness: the latest snapshot's checks and the latest run, exactly; certificates as the cluster serves them.
     const certificates = await listCertificates(kube);
     const certificateCheck = !certificates.served || certificates.items.length === 0 ? 'not measured' : expiryOf(certificates.items, new Date(), 14).expiring.length === 0 ? 'pass' : 'fail';
-    const [passing, measured] = ({ 'not measured': [2, 5], pass: [3, 6], fail: [2, 6] } as const)[certificateCheck];
+    // Measured: health, services up, replicas, crash loops, Kafka, Vault, the failed phase check (+ certificates when the cluster has any).
+    const [passing, measured] = ({ 'not measured': [2, 7], pass: [3, 8], fail: [2, 8] } as const)[certificateCheck];
     expect(md).toContain(`## Production readiness score: ${Math.round((passing / measured) * 100)}% = ${passing} of ${measured} measured readiness checks passing`);
     expect(md).toContain('Formula: checks passing ÷ checks measured;');
     expect(md).toMatch(new RegExp(`- ❌ Platform health ≥ 95%: 90\\.7% \\(snapshot #${ids.end}, `));
@@ -182,13 +199,17 @@ describe('/carbon handoff', () => {
     expect(md).toContain('- ❌ Every critical service runs 2 or more replicas: single replica: svc-04, svc-05');
     expect(md).toContain('- ✅ No pod in CrashLoopBackOff: 0 pods in CrashLoopBackOff');
     expect(md).toMatch(new RegExp(`- ❌ Kafka throughput ≥ the baseline 7,153 records/s: 7,011 records/s \\(run #${ids.runEnd}, [^)]*, job bench-kafka-end\\)`));
-    expect(md).toContain('- ❔ Every secret in Vault: not measured');
+    expect(md).toMatch(new RegExp(`- ❌ Every secret in Vault: ${coverage.inVault} of ${coverage.total} secret-looking ConfigMap keys \\(coverage snapshot #\\d+\\)`));
+    expect(md).toContain('- ❌ Phase 4 check: Every critical service with more than one replica has a PodDisruptionBudget: trino has no PodDisruptionBudget; verified');
+    expect(md).toContain('- ❔ Phase 1 check: Harbor registry running (8 of 8 components): not measured: not verified yet (`/carbon phase verify N`)');
 
     expect(md).toContain('## Risks');
     expect(md).toContain(`- ⚠️ Single-replica critical services (10): svc-04 (deployment/svc-4 1/1)`);
     expect(md).toMatch(/- (Certificates expiring within 14 days: |⚠️ Certificates expiring)/);
-    expect(md).toContain('- Unmigrated secrets: not measured: no Vault coverage is recorded in this deployment yet');
-    expect(md).toContain('## Next steps\n\n- Not measured: no phase runbook state is recorded');
+    expect(md).toMatch(new RegExp(`- ⚠️ Unmigrated secrets \\(${coverage.total - coverage.inVault}\\): \``));
+    const tasks = await store.phases.tasks(demo.clusterName); // the runbooks, as the handoff loaded them
+    expect(md).toContain(`## Next steps: ${tasks.length - 1} pending tasks, in phase order\n\n1. Phase 1 · Harbor registry running (8 of 8 components)\n`);
+    expect(md).toContain('. Phase 4 · Every critical service with more than one replica has a PodDisruptionBudget (failed: trino has no PodDisruptionBudget)');
 
     // The channel message carries the same figures.
     const blocks = JSON.stringify(message.blocks);

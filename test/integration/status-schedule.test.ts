@@ -189,7 +189,8 @@ describe('/carbon status and /carbon schedule on demand', () => {
     const blocks = JSON.stringify(status.blocks);
     expect(blocks).toContain('Platform health 76.6% (118 of 154 pods ready)');
     expect(blocks).toContain('since the previous daily post');
-    expect(blocks).toContain('Phase progress:* not measured');
+    expect(blocks).toMatch(/Phase 4: Platform Stabilization & Hardening +0% ░{12}/); // the runbooks, nothing verified yet
+    expect(blocks).toMatch(/\*Vault coverage 0\.0%\* \(0 of \d+ secrets in Vault\)\\nNot in Vault yet: `data-platform\//);
     await slack.waitFor(() => slack.files().find((f) => f.channel === 'C0GENERAL' && f.thread_ts === status.ts && f.name.startsWith('health-trend-')), 10_000);
 
     expect(await dispatch({ text: 'schedule', actor }, deps)).toMatchObject({ kind: 'queued' });

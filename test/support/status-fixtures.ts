@@ -11,6 +11,8 @@ import type { StatusData } from '../../src/status/status.js';
 import type { AuditRow } from '../../src/store/audit-log.js';
 import type { StoredRun } from '../../src/store/benchmarks.js';
 import type { StoredSnapshot } from '../../src/store/health-snapshots.js';
+import type { PhaseProgress, TaskStatus } from '../../src/store/phases.js';
+import type { PhaseState } from '../../src/status/sections/phases.js';
 
 /** Data for the status and handoff renderers' unit tests: realistic, and every figure known. */
 
@@ -132,9 +134,9 @@ export function statusData(overrides: Partial<StatusData> & { late?: boolean } =
       snapshotId: '7',
       baseline: { snapshot: { id: '1', takenAt: utc('2025-10-24T09:00:00'), healthPct: 76.6, podsReady: 118, podsCounted: 154 }, label: 'the previous daily post' },
     }),
-    phases: notMeasured('no phase runbook state is recorded in this deployment yet (the `phase` commands record it).'),
+    phases: notMeasured('no phase runbooks are defined (RUNBOOKS_DIR holds none).'),
     benchmarks: measured({ runs: [run({ id: '3', rps: 7010 })], baseline }),
-    vault: notMeasured('no Vault coverage is recorded in this deployment yet (`vault status` measures it).'),
+    vault: notMeasured('no secret-looking ConfigMap keys were found and none were migrated: nothing to cover.'),
     actions: measured({ since: utc('2025-10-26T09:00:00'), until: at, results: [action()], truncated: false, counts: { succeeded: 1, requested: 1, denied: 2 } }),
     certificates: measured(
       expiryOf(
@@ -165,8 +167,8 @@ export function handoffData(overrides: Partial<HandoffData> & { runs?: StoredRun
   const end = snapshot({ id: '19', at: '2025-10-25T09:00:00', ready: 127, counted: 140, up: 14 });
   const runs = runList ?? [run({ id: '3', rps: 7010.5 }), run({ id: '5', rps: 7200, at: '2025-10-26T20:00:00' })];
   const certificates = notMeasured('this cluster does not serve certificates.cert-manager.io/v1 (cert-manager is not installed).');
-  const vault = notMeasured('no Vault coverage is recorded in this deployment yet (`vault status` measures it).');
-  const phases = notMeasured('no phase runbook state is recorded in this deployment yet (the `phase` commands record it).');
+  const vault = notMeasured('no secret-looking ConfigMap keys were found and none were migrated: nothing to cover.');
+  const phases = notMeasured('no phase runbooks are defined (RUNBOOKS_DIR holds none).');
   return {
     cluster: { name: '254carbon-demo', simulated: true },
     tz: 'UTC',
@@ -177,13 +179,50 @@ export function handoffData(overrides: Partial<HandoffData> & { runs?: StoredRun
     end,
     keyMetrics: keyMetrics({ start, end, runs, vault, tz: 'UTC', since }),
     readiness: readiness({ tz: 'UTC', snapshot: end, latestRun: runs.at(-1)!, baseline, certificates, vault, phases }),
-    deliverables: phases,
+    phases,
     actions: measured({ since, until, results: [action()], truncated: false, counts: { succeeded: 1 } }),
     performance: measured({ runs, baseline }),
     singleReplica: measured({ services: singleReplica(end), snapshot: end }),
     certificates,
     vault,
-    nextSteps: phases,
     ...rest,
+  };
+}
+
+const task = (phase: number, id: string, title: string, kind: TaskStatus['kind'], state: TaskStatus['state'], extra: Partial<TaskStatus> = {}): TaskStatus => ({
+  phase, task: id, title, kind, after: [], state, ...extra,
+});
+
+function phase(number: number, title: string, tasks: TaskStatus[]): PhaseProgress {
+  const done = tasks.filter((t) => t.state === 'done').length;
+  return { phase: number, title, total: tasks.length, done, pct: Math.round((done / tasks.length) * 1000) / 10, tasks };
+}
+
+/** Phase 1 at 90% (9 of 10), phase 4 with a failed check, objects applied and tasks done in the period. */
+export function phaseState(): PhaseState {
+  const verified = { checkedAt: utc('2025-10-25T10:00:00'), by: 'U0OPERATOR', jobId: 'phase-verify-1' };
+  return {
+    phases: [
+      phase(1, 'Infrastructure Stabilization', [
+        ...Array.from({ length: 9 }, (_, i) => task(1, `t${i}`, `Task ${i}`, 'apply', 'done')),
+        task(1, 'vault-unsealed', 'Vault initialized and unsealed', 'check', 'done', { ...verified, detail: 'initialized, unsealed' }),
+        task(1, 'mirror-images', 'Mirror the critical images', 'job', 'pending'),
+      ]),
+      phase(4, 'Platform Stabilization & Hardening', [
+        task(4, 'pdbs', 'PodDisruptionBudgets for critical services', 'apply', 'done'),
+        task(4, 'no-crashloop', 'No CrashLoopBackOff in data-platform', 'check', 'failed', { ...verified, detail: '13 pods in CrashLoopBackOff' }),
+        task(4, 'cleanup', 'Delete failed pods of non-critical workloads', 'cleanup', 'pending'),
+      ]),
+    ],
+    history: [
+      { at: utc('2025-10-25T09:30:00'), cluster: '254carbon-demo', phase: 4, task: 'pdbs', state: 'running', previous: 'pending', by: 'U0OPERATOR', jobId: 'phase-apply-1' },
+      { at: utc('2025-10-25T09:31:00'), cluster: '254carbon-demo', phase: 4, task: 'pdbs', state: 'done', previous: 'running', by: 'U0OPERATOR', jobId: 'phase-apply-1' },
+      { at: utc('2025-10-25T10:00:00'), cluster: '254carbon-demo', phase: 4, task: 'no-crashloop', state: 'failed', previous: 'pending', by: 'U0OPERATOR', jobId: 'phase-verify-1' },
+    ],
+    objects: [
+      ...Array.from({ length: 8 }, (_, i) => ({ cluster: '254carbon-demo', phase: 4, task: 'pdbs', apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', name: `pdb-${i}`, action: 'created' as const, by: 'U0OPERATOR' })),
+      { cluster: '254carbon-demo', phase: 4, task: 'quotas', apiVersion: 'v1', kind: 'ResourceQuota', name: 'q', action: 'changed' as const, by: 'U0OPERATOR' },
+      { cluster: '254carbon-demo', phase: 4, task: 'quotas', apiVersion: 'v1', kind: 'ResourceQuota', name: 'r', action: 'unchanged' as const, by: 'U0OPERATOR' },
+    ],
   };
 }

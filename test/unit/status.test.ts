@@ -6,14 +6,14 @@ import { toPlainText, fromMrkdwn } from '../../src/reports/plain-text.js';
 import { formatChange, handoffMarkdown, renderHandoff } from '../../src/reports/handoff.js';
 import { renderSchedule } from '../../src/reports/schedule.js';
 import { renderStatusPost } from '../../src/reports/status-post.js';
-import { progressBar, signed } from '../../src/reports/status-parts.js';
+import { signed } from '../../src/reports/status-parts.js';
 import { keyMetrics, periodStart } from '../../src/status/handoff.js';
 import { readiness } from '../../src/status/readiness.js';
 import { lastDueTick, nextTicks } from '../../src/status/schedule.js';
 import { measured, notMeasured } from '../../src/status/sections.js';
 import { expiryOf } from '../../src/status/sections/certificates.js';
 import { formatDuration, formatTime, zonedInstant } from '../../src/status/time.js';
-import { action, baseline, handoffData, parseHandoffSince, run, snapshot, statusData, usageOf } from '../support/status-fixtures.js';
+import { action, baseline, handoffData, parseHandoffSince, phaseState, run, snapshot, statusData, usageOf } from '../support/status-fixtures.js';
 
 const utc = (text: string) => new Date(`${text}Z`);
 
@@ -101,7 +101,7 @@ describe('the daily status post', () => {
     expect(message.text).toBe('Daily status · 254carbon-demo · Mon 2025-10-27: Platform health 90.7% (127 of 140 pods ready) [simulated demo cluster]');
     expect(text).toContain('Platform health 90.7% (127 of 140 pods ready), +14.1 points since the previous daily post (76.6%, snapshot #1, 2025-10-24 09:00 UTC)');
     expect(text).toContain('snapshot #7 · measured 2025-10-27 09:00:03 UTC');
-    expect(text).toContain('Phase progress: not measured: no phase runbook state');
+    expect(text).toContain('Phase progress: not measured: no phase runbooks are defined');
     expect(text).toContain('Vault coverage: not measured');
     expect(text).toContain('run #3 2025-10-26 08:00 UTC: 7,010 records/s (6.85 MB/s), avg 2.5 ms, p95 4 ms; 98% of the baseline 7,153/s');
     expect(text).toContain('✅ 2025-10-26 10:00 UTC restart `data-platform/deployment/trino-coordinator` by @U0OPERATOR, approved by @U0APPROVER: succeeded');
@@ -112,23 +112,14 @@ describe('the daily status post', () => {
   });
 
   it('marks a late post and draws phase progress like the seed dashboard', () => {
-    const data = statusData({
-      late: true,
-      phases: measured({
-        phases: [
-          { number: 1, title: 'Infrastructure Stabilization', done: 9, total: 10 },
-          { number: 2, title: 'Security Hardening', done: 1, total: 4 },
-        ],
-        tasks: [],
-        source: 'phase task states, verified 2025-10-27 08:00 UTC',
-      }),
-    });
-    const text = toPlainText(renderStatusPost(data));
+    const message = renderStatusPost(statusData({ late: true, phases: measured(phaseState()) }));
+    expect(checkMessage(message)).toBeUndefined();
+    const text = toPlainText(message);
     expect(text).toContain('Posted late: this is the post due Mon 2025-10-27 09:00 UTC, 3 h 20 min ago');
-    expect(text).toContain('Phase 1: Infrastructure Stabilization   90% ███████████░  9/10 tasks');
-    expect(text).toContain('Phase 2: Security Hardening             25% ███░░░░░░░░░  1/4 tasks');
-    expect(progressBar(0)).toBe('░░░░░░░░░░░░');
-    expect(progressBar(100)).toBe('████████████');
+    expect(text).toMatch(/Phase 1: Infrastructure Stabilization +90\.9% ███████████░/);
+    expect(text).toMatch(/Phase 4: Platform Stabilization & Hardening +33\.3% ████░░░░░░░░/);
+    expect(text).toMatch(/Overall \(11 of 14 tasks done\) +78\.6%/);
+    expect(text).toContain('❌ failing: phase 4 `no-crashloop`');
   });
 
   it('stays inside Slack limits with hundreds of actions and hostile text', () => {
@@ -168,14 +159,14 @@ describe('the handoff', () => {
   it('computes the key metrics from the first snapshot (run) of the period and the latest, with sources', () => {
     const start = snapshot({ id: '11', at: '2025-10-24T09:00:00', ready: 118, counted: 154, up: 14 });
     const end = snapshot({ id: '19', at: '2025-10-25T09:00:00', ready: 127, counted: 140, up: 14 });
-    const rows = keyMetrics({ start, end, runs: [run({ id: '3', rps: 7153 }), run({ id: '5', rps: 7010.5 })], vault: notMeasured('no Vault coverage is recorded'), tz: 'UTC', since: utc('2025-10-24T08:00:00') });
+    const rows = keyMetrics({ start, end, runs: [run({ id: '3', rps: 7153 }), run({ id: '5', rps: 7010.5 })], vault: notMeasured('no secret-looking ConfigMap keys were found'), tz: 'UTC', since: utc('2025-10-24T08:00:00') });
     const table = rows.map((r) => [r.name, r.start?.text, r.end?.text, formatChange(r.change), r.missing]);
     expect(table).toEqual([
       ['Platform health', '76.6%', '90.7%', '+14.1 points', undefined],
       ['Ready pods', '118', '127', '+9', undefined],
       ['Pods (all − Succeeded)', '154', '140', '−14', undefined],
       ['Critical services up', '14/14', '14/14', '±0', undefined],
-      ['Vault coverage', undefined, undefined, '—', 'no Vault coverage is recorded'],
+      ['Vault coverage', undefined, undefined, '—', 'no secret-looking ConfigMap keys were found'],
       ['Kafka throughput', '7,153/s', '7,011/s', '−2.0%', undefined],
     ]);
     expect(rows[0]!.start!.source).toBe('snapshot #11 (2025-10-24 09:00:00 UTC, job health-11)');
@@ -195,7 +186,7 @@ describe('the handoff', () => {
       latestRun: run({ id: '5', rps: 7200 }),
       baseline,
       certificates: notMeasured('this cluster does not serve certificates.cert-manager.io/v1'),
-      vault: notMeasured('no Vault coverage is recorded'),
+      vault: notMeasured('no secret-looking ConfigMap keys were found'),
       phases: notMeasured('no phase state'),
     });
     expect(r.checks.map((c) => [c.name, c.state])).toEqual([
@@ -213,6 +204,21 @@ describe('the handoff', () => {
     expect(text).toContain('Formula: checks passing ÷ checks measured; 2 not measured, left out of both. The checks:');
     expect(text).toContain('❔ No certificate expires within 14 days: not measured: this cluster does not serve');
     expect(readiness({ tz: 'UTC', baseline, certificates: notMeasured('x'), vault: notMeasured('y'), phases: notMeasured('z') }).score).toBeUndefined();
+  });
+
+  it("adds the runbooks' checks as verified, and lists deliverables and next steps from the phase state", () => {
+    const phases = measured(phaseState());
+    const r = readiness({ tz: 'UTC', baseline, certificates: notMeasured('x'), vault: notMeasured('y'), phases });
+    expect(r.checks.slice(-2).map((c) => [c.name, c.state, c.detail])).toEqual([
+      ['Phase 1 check: Vault initialized and unsealed', 'pass', 'initialized, unsealed; verified 2025-10-25 10:00 UTC, job phase-verify-1'],
+      ['Phase 4 check: No CrashLoopBackOff in data-platform', 'fail', '13 pods in CrashLoopBackOff; verified 2025-10-25 10:00 UTC, job phase-verify-1'],
+    ]);
+    const markdown = handoffMarkdown(handoffData({ phases, readiness: r }));
+    expect(markdown).toContain('## Deliverables: 1 task completed in the period');
+    expect(markdown).toContain('- ✅ Phase 4 · PodDisruptionBudgets for critical services (2025-10-25 09:31 UTC, by U0OPERATOR, job phase-apply-1)');
+    expect(markdown).toContain('- Objects applied by kind: 8 PodDisruptionBudget (8 created), 1 ResourceQuota (1 changed); 1 applied unchanged');
+    expect(markdown).toContain('## Next steps: 3 pending tasks, in phase order\n\n1. Phase 1 · Mirror the critical images\n2. Phase 4 · No CrashLoopBackOff in data-platform (failed: 13 pods in CrashLoopBackOff)\n3. Phase 4 · Delete failed pods of non-critical workloads');
+    expect(markdown).toContain('- ❌ Failing check: Phase 4 check: No CrashLoopBackOff in data-platform: 13 pods in CrashLoopBackOff');
   });
 
   it('renders inside Slack limits and as Markdown with the same figures', () => {

@@ -1,22 +1,36 @@
-import { notMeasured, type SectionProvider } from '../sections.js';
+import { measureCoverage } from '../../vault/coverage.js';
+import { measured, notMeasured, type SectionProvider } from '../sections.js';
 
 export interface VaultCoverage {
-  /** Secrets the platform needs that are in Vault. */
+  /** Secret-looking ConfigMap keys that are in Vault (migrated and verified, or cut over). */
   migrated: number;
   total: number;
-  /** Not yet in Vault, by name (never a value). */
+  /** Not yet in Vault, as `namespace/configmap/key` (names only, never a value). */
   unmigrated: string[];
   measuredAt: Date;
+  /** The stored coverage snapshot this figure is, for handoffs to cite. */
+  snapshotId?: string;
   source: string;
 }
 
 /**
- * Vault coverage: the share of the platform's secrets that live in Vault. This deployment records no
- * Vault migration yet; until it does the section says so instead of showing a percentage.
+ * Vault coverage as `vault status` measures it (src/vault/coverage.ts), cluster-wide, kept as a coverage
+ * snapshot so a later handoff can start from it. Needs no Vault connection: ConfigMaps and recorded migrations.
  */
-export const vaultCoverage: SectionProvider<VaultCoverage, { at?: Date }> = {
+export const vaultCoverage: SectionProvider<VaultCoverage, { record?: boolean }> = {
   title: 'Vault coverage',
-  async collect() {
-    return notMeasured('no Vault coverage is recorded in this deployment yet (`vault status` measures it).');
+  async collect(ctx, { record }) {
+    const coverage = await measureCoverage(ctx);
+    if (coverage.total === 0) return notMeasured('no secret-looking ConfigMap keys were found and none were migrated: nothing to cover.');
+    const unmigrated = coverage.configMaps.flatMap((c) => c.keys.filter((k) => k.state === 'plain').map((k) => `${c.namespace}/${c.name}/${k.key}`));
+    const snapshotId = record === false ? undefined : await ctx.store.vaultCoverage.insert({ cluster: ctx.cluster.name, at: ctx.now, inVault: coverage.inVault, total: coverage.total, jobId: ctx.jobId });
+    return measured({
+      migrated: coverage.inVault,
+      total: coverage.total,
+      unmigrated,
+      measuredAt: ctx.now,
+      ...(snapshotId ? { snapshotId } : {}),
+      source: 'secret-looking ConfigMap keys read now vs keys migrated and verified by carbon-ops',
+    });
   },
 };

@@ -34,4 +34,21 @@ export const STATUS_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX status_posts_posted ON status_posts (scheduler, tick_at DESC) WHERE state = 'posted';
     `,
   },
+  {
+    version: 31,
+    name: 'vault coverage snapshots',
+    // Vault coverage as measured for a status post or a handoff (cluster-wide): what the handoff's key
+    // metrics start from, as health_snapshots are for health. Counts only, never a key's value.
+    sql: `
+      CREATE TABLE vault_coverage_snapshots (
+        id        bigserial PRIMARY KEY,
+        taken_at  timestamptz NOT NULL,
+        cluster   text NOT NULL,
+        in_vault  integer NOT NULL CHECK (in_vault >= 0),
+        total     integer NOT NULL CHECK (total >= in_vault),
+        job_id    text
+      );
+      CREATE INDEX vault_coverage_snapshots_cluster_time ON vault_coverage_snapshots (cluster, taken_at DESC);
+    `,
+  },
 ];
