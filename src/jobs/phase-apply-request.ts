@@ -4,7 +4,7 @@ import { describeCommand } from '../commands/index.js';
 import type { PhaseCommand } from '../commands/phase.js';
 import { ReportedFailure, UserError } from '../errors.js';
 import { PHASE_APPLY_KIND } from '../phases/approval.js';
-import { planPhase } from '../phases/engine.js';
+import { planCounts, planPhase } from '../phases/engine.js';
 import { openRunbooks } from '../phases/load.js';
 import { escapeMrkdwn, LIMITS, section } from '../reports/message.js';
 import { applyStatusMessage, planBlockers, planMessage } from '../reports/phases.js';
@@ -61,6 +61,12 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
       const plan_ = planMessage(plan);
       const report = { text: `❌ ${why}`, blocks: [section(`❌ ${escapeMrkdwn(why)}`), ...(plan_.blocks ?? []).slice(0, LIMITS.blocks - 1)] };
       return refuse(new ReportedFailure(why, report));
+    }
+
+    const counts = planCounts(plan);
+    if (counts.create + counts.change + counts.deletePods + counts.jobs === 0) {
+      const what = plan.tasks.every((t) => t.kind === 'check') ? `phase ${runbook.phase}${command.task ? ` task ${command.task}` : ''} has only checks` : 'every object is in sync and there is no failed pod to delete';
+      return refuse(new UserError(`Nothing to apply: ${what}. \`phase verify ${runbook.phase}\` runs the checks and records them.`));
     }
 
     const approvals = data.authorization?.approvals ?? 1;

@@ -147,6 +147,10 @@ describe('phase 4 from Slack', () => {
     expect(box).toMatch(/Phase 4: Platform Stabilization & Hardening\s+100% ████████████/);
     expect(box).toMatch(/Phase 1: Infrastructure Stabilization\s+0% ░░░░░░░░░░░░/);
     expect((await rig.store.phases.progress('254carbon-demo')).find((p) => p.phase === 4)).toMatchObject({ done: 10, total: 10, pct: 100 });
+
+    // Applying again what is in sync asks nobody to approve a no-op.
+    await rig.slash('phase apply 4 --task resource-quotas', 'U0OPERATOR');
+    await result(/Nothing to apply: every object is in sync and there is no failed pod to delete/);
   });
 });
 
