@@ -312,7 +312,7 @@ export class Kube {
     if (!(error instanceof ApiException)) return error;
     const message = statusMessage(error);
     if (error.code === 403) return new UserError(`carbon-ops is not allowed to ${what}: ${message ?? 'forbidden'}. Its RBAC is in manifests/bot/rbac.yaml.`);
-    if (error.code === 422 || error.code === 400) return new UserError(`The cluster refused to ${what}: ${message ?? `HTTP ${error.code}`}`);
+    if (error.code >= 400 && error.code < 500) return new UserError(`The cluster refused to ${what}: ${message ?? `HTTP ${error.code}`}`);
     return error;
   }
 
