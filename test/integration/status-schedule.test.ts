@@ -133,6 +133,23 @@ describe('the daily status scheduler with two workers running', () => {
   });
 });
 
+describe('the tick ledger (status_posts)', () => {
+  it('lets a retry of the same job resume with its message, refuses other jobs, and hands over an abandoned claim', async () => {
+    const scheduler = 'ledger-test';
+    const tickAt = new Date(Date.UTC(2025, 9, 28, 9));
+    const claim = (jobId: string, staleAfterMs?: number) =>
+      store.statusPosts.claim({ scheduler, tickAt, channel: STATUS, jobId, ...(staleAfterMs !== undefined ? { staleAfterMs } : {}) });
+    expect(await claim('job-1')).toEqual({ kind: 'claimed', resumed: false });
+    await store.statusPosts.setMessage(scheduler, tickAt, 'job-1', '1700000000.000100');
+    expect(await claim('job-1')).toEqual({ kind: 'claimed', resumed: true, messageTs: '1700000000.000100' }); // a retry edits its message
+    expect(await claim('job-2')).toEqual({ kind: 'taken', state: 'claimed', jobId: 'job-1' });
+    expect(await claim('job-2', 0)).toEqual({ kind: 'claimed', resumed: true, messageTs: '1700000000.000100' }); // abandoned: taken over
+    expect(await store.statusPosts.markPosted(scheduler, tickAt, 'job-1', { late: false })).toBe(false); // the old holder lost it
+    expect(await store.statusPosts.markPosted(scheduler, tickAt, 'job-2', { late: true })).toBe(true);
+    expect(await claim('job-3', 0)).toEqual({ kind: 'taken', state: 'posted', jobId: 'job-2' }); // posted is final
+  });
+});
+
 describe('a tick missed while everything was down', () => {
   it('is posted late, once, when the processes start again; a first start catches nothing up', async () => {
     // A daily post at a time six hours ago, in force for days: it was due while no process ran.
