@@ -203,6 +203,24 @@ describe('faults', () => {
     for (const k of keys) expect((await rig.vaultDeps.client.kvMetadata('secret', k.targetPath))?.current_version).toBe(1);
   });
 
+  it('resumes a migration whose worker was lost mid-run from the recorded state, writing nothing twice', async () => {
+    await rig.run('vault migrate configmap/minio-console-env -n data-platform');
+    const id = rig.lastMigrationId();
+    const values = rig.configMap(NS, 'minio-console-env')!;
+    // A worker approved and started it, wrote MINIO_ROOT_PASSWORD (its record of that write lost), then died.
+    await rig.store.pool.query(`UPDATE vault_migrations SET state = 'running', started_at = now(), approved_by = '{U0APPROVER}' WHERE id = $1`, [id]);
+    await rig.vaultDeps.client.kvWrite('secret', 'data-platform/minio-console-env/MINIO_ROOT_PASSWORD', { value: values.MINIO_ROOT_PASSWORD! }, 0);
+    const writesBefore = rig.vaultWrites().length;
+    // BullMQ hands the stalled job to another worker: the same job runs again.
+    const m = (await rig.store.vaultMigrations.get(id))!;
+    const jobId = await rig.queue.enqueue({ command: { name: 'help' }, requester: { user: 'U0APPROVER', channel: 'C0INCIDENT' }, reply: { channel: 'C0INCIDENT', ts: m.statusTs }, request: id }, `vault-migrate-run-${id}`, { job: 'vault-migrate-run' });
+    await (await rig.queue.queue.getJob(jobId))!.waitUntilFinished(rig.events, 30_000);
+    expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
+    const keys = await rig.store.vaultMigrations.keys(id);
+    expect(keys.every((k) => k.state === 'verified' && k.vaultVersion === 1)).toBe(true);
+    expect(rig.vaultWrites().length - writesBefore).toBe(keys.length - 1); // the one already there was not written again
+  });
+
   it('acts once when two approvers click at once, and keeps one open migration per ConfigMap', async () => {
     await rig.run('vault migrate configmap/nessie-config -n data-platform');
     const id = rig.lastMigrationId();
