@@ -15,7 +15,7 @@ import { VaultRig } from '../support/vault-rig.js';
  * login) once per call, never in a loop.
  */
 const CANARY = `cnry-${randomBytes(12).toString('hex')}`;
-const TTL_SEC = 3;
+const TTL_SEC = 5;
 let rig: VaultRig;
 let redis: Redis;
 let stopAfterWrites: number | undefined;
