@@ -149,11 +149,15 @@ describe('a worker killed mid-rollout', () => {
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'started', 'succeeded']);
     expect(rows[3]).toMatchObject({ jobId: `restart-rollout-${request.id}`, approver: 'U0APPROVER' });
 
-    // The thread ends with one result, saying another worker finished it.
-    const results = slack.messages('C0INCIDENT').filter((m) => /^✅ Restarted deployment\/superset-worker/.test(m.text));
+    // The thread ends with one result, saying another worker finished it. The request is marked
+    // succeeded before the message is posted, so wait for the message (then make sure it is alone).
+    const isResult = (m: { text: string }) => /^✅ Restarted deployment\/superset-worker/.test(m.text);
+    await slack.waitFor(() => slack.messages('C0INCIDENT').find(isResult), 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const results = slack.messages('C0INCIDENT').filter(isResult);
     expect(results).toHaveLength(1);
     expect(JSON.stringify(results[0]!.blocks)).toContain('resumed by another worker');
     const job = await queue.queue.getJob(`restart-rollout-${request.id}`);
-    expect(await job?.getState()).toBe('completed');
+    await until('the job completed', async () => ((await job?.getState()) === 'completed' ? true : undefined), 15_000);
   }, 120_000);
 });
