@@ -1,5 +1,15 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 
+/**
+ * What the health report keeps of each pod: its name, namespace and status, which is all the readers
+ * below and measureHealth look at. Applied to each page of the pod list, so a large cluster's spec,
+ * labels, annotations and managed fields are never held all at once.
+ */
+export const healthFields = (pod: V1Pod): V1Pod => ({
+  metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace },
+  ...(pod.status !== undefined ? { status: pod.status } : {}),
+});
+
 export const isSucceeded = (pod: V1Pod): boolean => pod.status?.phase === 'Succeeded';
 
 export const isReady = (pod: V1Pod): boolean =>

@@ -3,6 +3,7 @@ import type { Kube } from '../integrations/kubernetes.js';
 import type { SnapshotSummary } from '../store/health-snapshots.js';
 import type { Store } from '../store/index.js';
 import { measureHealth, type ClusterInfo, type HealthReport } from './measure.js';
+import { healthFields } from './pod-state.js';
 
 export interface SnapshotSources {
   kube: Kube;
@@ -32,6 +33,7 @@ export async function takeHealthSnapshot(
   await progress('Listing pods…');
   const pods = await kube.listPods({
     ...(namespace !== undefined ? { namespace } : {}),
+    select: healthFields,
     onPage: (count, page) => progress(`Listing pods: ${count} so far (page ${page})…`),
   });
   await progress(`Listed ${pods.length} pods; reading workloads…`);
