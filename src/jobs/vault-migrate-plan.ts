@@ -1,6 +1,7 @@
 import { scheduleFollowUp } from '../approvals/index.js';
 import { expireAllDue } from '../approvals/kinds.js';
 import { describeCommand } from '../commands/index.js';
+import { mapLimit } from '../concurrency.js';
 import { defaultPath, type VaultMigrateCommand } from '../commands/vault.js';
 import { UserError } from '../errors.js';
 import { VaultError } from '../integrations/vault.js';
@@ -13,7 +14,7 @@ import { consumersOf, readsAny } from '../vault/consumers.js';
 import { secretKeys } from '../vault/detect.js';
 import { loadFingerprinter, valueLength } from '../vault/fingerprint.js';
 import { listWorkloads, readConfigMap } from '../vault/kube.js';
-import { KEY_CONCURRENCY, mapLimit } from '../vault/limit.js';
+import { KEY_CONCURRENCY } from '../vault/limit.js';
 import { keyPath } from '../vault/paths.js';
 import { explainVault, requireActive, requireVault } from '../vault/preflight.js';
 import { newRequestId } from '../restart/request-id.js';

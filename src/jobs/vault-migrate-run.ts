@@ -1,6 +1,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { showRequest } from '../approvals/index.js';
 import type { Command } from '../commands/index.js';
+import { mapLimit } from '../concurrency.js';
 import { ReportedFailure, UserError } from '../errors.js';
 import { isCasMismatch } from '../integrations/vault.js';
 import { migrationResultMessage } from '../reports/vault.js';
@@ -10,7 +11,7 @@ import { VAULT_MIGRATE_KIND } from '../vault/approval.js';
 import type { VaultDeps } from '../vault/connection.js';
 import { consumersOf, readsAny, type Consumer } from '../vault/consumers.js';
 import { loadFingerprinter, type Fingerprinter } from '../vault/fingerprint.js';
-import { KEY_CONCURRENCY, mapLimit } from '../vault/limit.js';
+import { KEY_CONCURRENCY } from '../vault/limit.js';
 import { injectAnnotations, INJECT, ROLE } from '../vault/inject.js';
 import { KubeCallFailed, listWorkloads, patchTemplateAnnotations, readConfigMap, readWorkload, removeConfigMapKeys } from '../vault/kube.js';
 import { explainVault, requireActive, requireVault, vaultGone } from '../vault/preflight.js';

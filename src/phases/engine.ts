@@ -1,4 +1,5 @@
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
+import { mapLimit } from '../concurrency.js';
 import { UserError } from '../errors.js';
 import { ApplyConflict, ClusterUnavailable, FIELD_MANAGER, type ManagerConflict } from '../integrations/kubernetes.js';
 import type { JobData, JobDeps } from '../jobs/job.js';
@@ -70,20 +71,6 @@ export interface PhasePlan {
 }
 
 const head = (task: Task): TaskHead => ({ id: task.id, title: task.title, after: task.after });
-
-/** Runs `work` over `items` with at most `limit` at a time, keeping order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
 
 /** Parallel requests per task: enough to be quick on 75 network policies, few enough to be gentle. */
 const PARALLEL = 4;
