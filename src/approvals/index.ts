@@ -4,8 +4,8 @@
  * conditional UPDATE with its audit row. Restarts and Vault migrations use it; so can the next feature.
  *
  * How to add a kind (say, phase apply):
- *  1. Migration: a table with the approval columns listed in store/approval-requests.ts plus your own,
- *     and a partial unique index on what it acts on WHERE state IN ('pending','approved','running').
+ *  1. Migration: a table with APPROVAL_COLUMNS (store/migrations/approval-tables.ts) plus your own, and
+ *     `approvalIndexes(table, what it acts on)`: one open request at a time, and the expiry index.
  *  2. Repository: `class PhaseApplies extends ApprovalRequests<PhaseApply>` with an ApprovalTable
  *     (table, audit action, fromRow, describe) and a typed `create()` that calls `this.insert(...)`;
  *     `begin(id, jobId, detail, columns)` records what is about to be done, with its `started` audit row,

@@ -8,15 +8,9 @@ export type ApprovalState = 'pending' | 'approved' | 'running' | 'succeeded' | '
 export const OPEN_STATES: readonly ApprovalState[] = ['pending', 'approved', 'running'];
 
 /**
- * The columns every approval table has (see migration 4, restart_requests, and migration 10,
- * vault_migrations). A new kind's migration copies them: the generic statements below rely on them.
- *
- *   id text PRIMARY KEY, origin_job text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now(),
- *   expires_at timestamptz NOT NULL, requested_by text NOT NULL, channel text NOT NULL, thread_ts text NOT NULL,
- *   status_ts text NOT NULL, plan_ts text, approvals_required integer NOT NULL CHECK (approvals_required >= 0),
- *   approved_by text[] NOT NULL DEFAULT '{}', decided_by text, decided_at timestamptz,
- *   state text NOT NULL CHECK (state IN ('pending','approved','running','succeeded','failed','rejected','expired')),
- *   started_at timestamptz, finished_at timestamptz, job_id text, result text
+ * The columns every approval table has: APPROVAL_COLUMNS in store/migrations/approval-tables.ts (migration
+ * 4, restart_requests, has the same columns in another order). A new kind's migration starts its table
+ * with them: the generic statements below rely on them.
  */
 export interface ApprovalRequest {
   id: string;

@@ -1,6 +1,7 @@
 import { PHASE_MIGRATIONS } from './migrations/phases.js';
 import { VAULT_MIGRATIONS } from './migrations/vault.js';
 import { STATUS_MIGRATIONS } from './migrations/status.js';
+import { approvalIndexes } from './migrations/approval-tables.js';
 
 /**
  * Versioned schema migrations, applied in order on start under an advisory lock (many workers may
@@ -105,6 +106,8 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'restart requests',
     // A restart from request to end. The partial unique index allows one open request per workload:
     // at most one restart of a workload at a time, across every bot and worker process.
+    // The first kind of approval request: its approval columns stand among its own, so it does not use
+    // APPROVAL_COLUMNS (later kinds do); the indexes are the shared ones.
     sql: `
       CREATE TABLE restart_requests (
         id                 text PRIMARY KEY,
@@ -135,9 +138,7 @@ export const MIGRATIONS: readonly Migration[] = [
         job_id             text,
         result             text
       );
-      CREATE UNIQUE INDEX restart_requests_one_open ON restart_requests (cluster, namespace, kind, name)
-        WHERE state IN ('pending', 'approved', 'running');
-      CREATE INDEX restart_requests_pending_expiry ON restart_requests (expires_at) WHERE state = 'pending';
+      ${approvalIndexes('restart_requests', 'cluster, namespace, kind, name')}
     `,
   },
   ...VAULT_MIGRATIONS,

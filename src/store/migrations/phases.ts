@@ -1,4 +1,5 @@
 import type { Migration } from '../migrations.js';
+import { APPROVAL_COLUMNS, approvalIndexes } from './approval-tables.js';
 
 /** Phase runbooks: versions 20–29. */
 export const PHASE_MIGRATIONS: readonly Migration[] = [
@@ -73,34 +74,14 @@ export const PHASE_MIGRATIONS: readonly Migration[] = [
     // saw. One open apply per phase and cluster: a second is refused while one is pending or running.
     sql: `
       CREATE TABLE phase_apply_requests (
-        id                 text PRIMARY KEY,
-        origin_job         text NOT NULL UNIQUE,
-        created_at         timestamptz NOT NULL DEFAULT now(),
-        expires_at         timestamptz NOT NULL,
-        requested_by       text NOT NULL,
-        channel            text NOT NULL,
-        thread_ts          text NOT NULL,
-        status_ts          text NOT NULL,
-        plan_ts            text,
-        approvals_required integer NOT NULL CHECK (approvals_required >= 0),
-        approved_by        text[] NOT NULL DEFAULT '{}',
-        decided_by         text,
-        decided_at         timestamptz,
-        state              text NOT NULL CHECK (state IN
-                             ('pending', 'approved', 'running', 'succeeded', 'failed', 'rejected', 'expired')),
-        started_at         timestamptz,
-        finished_at        timestamptz,
-        job_id             text,
-        result             text,
+${APPROVAL_COLUMNS}
         cluster            text NOT NULL,
         phase              integer NOT NULL,
         task               text,
         force              boolean NOT NULL DEFAULT false,
         plan               jsonb NOT NULL
       );
-      CREATE UNIQUE INDEX phase_apply_requests_one_open ON phase_apply_requests (cluster, phase)
-        WHERE state IN ('pending', 'approved', 'running');
-      CREATE INDEX phase_apply_requests_pending_expiry ON phase_apply_requests (expires_at) WHERE state = 'pending';
+      ${approvalIndexes('phase_apply_requests', 'cluster, phase')}
     `,
   },
 ];

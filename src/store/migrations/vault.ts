@@ -1,4 +1,5 @@
 import type { Migration } from '../migrations.js';
+import { APPROVAL_COLUMNS, approvalIndexes } from './approval-tables.js';
 
 /** Vault migrations: versions 10–19. No column ever holds a secret value: names, lengths, keyed fingerprints. */
 export const VAULT_MIGRATIONS: readonly Migration[] = [
@@ -13,25 +14,7 @@ export const VAULT_MIGRATIONS: readonly Migration[] = [
     // vault_migration_workloads: the annotations a cutover added to each consumer (names only), for rollback.
     sql: `
       CREATE TABLE vault_migrations (
-        id                 text PRIMARY KEY,
-        origin_job         text NOT NULL UNIQUE,
-        created_at         timestamptz NOT NULL DEFAULT now(),
-        expires_at         timestamptz NOT NULL,
-        requested_by       text NOT NULL,
-        channel            text NOT NULL,
-        thread_ts          text NOT NULL,
-        status_ts          text NOT NULL,
-        plan_ts            text,
-        approvals_required integer NOT NULL CHECK (approvals_required >= 0),
-        approved_by        text[] NOT NULL DEFAULT '{}',
-        decided_by         text,
-        decided_at         timestamptz,
-        state              text NOT NULL CHECK (state IN
-                             ('pending', 'approved', 'running', 'succeeded', 'failed', 'rejected', 'expired')),
-        started_at         timestamptz,
-        finished_at        timestamptz,
-        job_id             text,
-        result             text,
+${APPROVAL_COLUMNS}
         cluster            text NOT NULL,
         namespace          text NOT NULL,
         configmap          text NOT NULL,
@@ -45,9 +28,7 @@ export const VAULT_MIGRATIONS: readonly Migration[] = [
         rollback_job       text,
         rollback_result    text
       );
-      CREATE UNIQUE INDEX vault_migrations_one_open ON vault_migrations (cluster, namespace, configmap)
-        WHERE state IN ('pending', 'approved', 'running');
-      CREATE INDEX vault_migrations_pending_expiry ON vault_migrations (expires_at) WHERE state = 'pending';
+      ${approvalIndexes('vault_migrations', 'cluster, namespace, configmap')}
       CREATE TABLE vault_migration_keys (
         migration_id  text NOT NULL REFERENCES vault_migrations (id),
         key           text NOT NULL,
