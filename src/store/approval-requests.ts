@@ -112,6 +112,15 @@ export class ApprovalRequests<R extends ApprovalRequest> {
     return this.kind.action;
   }
 
+  /**
+   * Whether `error` is an INSERT refused by this kind's one-open-request index (`<table>_one_open`, see
+   * approvalIndexes): another request holds what this one acts on.
+   */
+  protected heldByAnother(error: unknown): boolean {
+    const { code, constraint } = error as { code?: string; constraint?: string };
+    return code === '23505' && constraint === `${this.kind.table}_one_open`;
+  }
+
   /** The audit row for a step of `request`. */
   auditEntry(request: R, extra: AuditExtra): AuditEntry {
     return {

@@ -14,13 +14,8 @@ export interface PhaseApply extends ApprovalRequest {
   plan: PhasePlan;
 }
 
-export interface NewPhaseApply extends NewApproval {
-  cluster: string;
-  phase: number;
-  task?: string;
-  force: boolean;
-  plan: PhasePlan;
-}
+/** What the planning job gives: the approval columns and the apply's own. */
+export type NewPhaseApply = NewApproval & Omit<PhaseApply, keyof ApprovalRequest>;
 
 /** Another apply of the same phase is pending, approved or running. */
 export class PhaseBusy extends Error {
@@ -52,7 +47,7 @@ export class PhaseApplies extends ApprovalRequests<PhaseApply> {
     try {
       return await this.insert(input, columns, jobId);
     } catch (error) {
-      if ((error as { code?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'phase_apply_requests_one_open') {
+      if (this.heldByAnother(error)) {
         const holder = await this.openFor(input.cluster, input.phase);
         if (holder !== undefined) throw new PhaseBusy(holder);
       }

@@ -163,10 +163,7 @@ export class PhaseStore {
 
   /** Changes of state in [since, until), oldest first. */
   async history(cluster: string, since: Date, until?: Date): Promise<TaskEvent[]> {
-    const { rows } = await this.pool.query(
-      `SELECT * FROM phase_task_history WHERE cluster = $1 AND at >= $2 AND ($3::timestamptz IS NULL OR at < $3) ORDER BY at, id`,
-      [cluster, since, until ?? null],
-    );
+    const rows = await this.inPeriod('phase_task_history', cluster, since, until);
     return rows.map((r) => ({
       at: r.at as Date,
       cluster: String(r.cluster),
@@ -195,10 +192,7 @@ export class PhaseStore {
 
   /** Objects written or deleted by phase applies in [since, until), oldest first. */
   async objects(cluster: string, since: Date, until?: Date): Promise<AppliedObject[]> {
-    const { rows } = await this.pool.query(
-      `SELECT * FROM phase_objects WHERE cluster = $1 AND at >= $2 AND ($3::timestamptz IS NULL OR at < $3) ORDER BY at, id`,
-      [cluster, since, until ?? null],
-    );
+    const rows = await this.inPeriod('phase_objects', cluster, since, until);
     return rows.map((r) => ({
       at: r.at as Date,
       cluster: String(r.cluster),
@@ -213,6 +207,15 @@ export class PhaseStore {
       ...(r.job_id ? { jobId: String(r.job_id) } : {}),
       by: String(r.by_user),
     }));
+  }
+
+  /** The rows of a log table (`at`, `id`, `cluster`) in [since, until), oldest first. */
+  private async inPeriod(table: 'phase_task_history' | 'phase_objects', cluster: string, since: Date, until?: Date): Promise<Record<string, unknown>[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM ${table} WHERE cluster = $1 AND at >= $2 AND ($3::timestamptz IS NULL OR at < $3) ORDER BY at, id`,
+      [cluster, since, until ?? null],
+    );
+    return rows;
   }
 }
 

@@ -20,15 +20,8 @@ export interface RestartRequest extends ApprovalRequest {
   restartedAt?: string;
 }
 
-export interface NewRequest extends NewApproval {
-  cluster: string;
-  namespace: string;
-  kind: WorkloadKind;
-  name: string;
-  service?: string;
-  reason: string;
-  plan: Plan;
-}
+/** What the planning job gives: the approval columns, and the request's own but the annotation (recorded at start). */
+export type NewRequest = NewApproval & Omit<RestartRequest, keyof ApprovalRequest | 'restartedAt'>;
 
 /** Another request holds the workload (pending, approved or running). */
 export class WorkloadBusy extends Error {
@@ -76,7 +69,7 @@ export class RestartRequests extends ApprovalRequests<RestartRequest> {
     try {
       return await this.insert(input, columns, jobId);
     } catch (error) {
-      if ((error as { code?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'restart_requests_one_open') {
+      if (this.heldByAnother(error)) {
         const holder = await this.openFor(input.cluster, input.namespace, input.kind, input.name);
         if (holder !== undefined) throw new WorkloadBusy(holder);
       }

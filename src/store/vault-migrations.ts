@@ -63,16 +63,8 @@ export interface VaultMigration extends ApprovalRequest {
   rollbackResult?: string;
 }
 
-export interface NewVaultMigration extends NewApproval {
-  cluster: string;
-  namespace: string;
-  configMap: string;
-  mount: string;
-  path: string;
-  cutover: boolean;
-  reason?: string;
-  plan: VaultPlan;
-}
+/** What the planning job gives: the approval columns, and the migration's own but its rollback (recorded later). */
+export type NewVaultMigration = NewApproval & Omit<VaultMigration, keyof ApprovalRequest | 'rolledBackAt' | 'rolledBackBy' | 'rollbackJob' | 'rollbackResult'>;
 
 export interface WorkloadRecord {
   kind: WorkloadKind;
@@ -127,7 +119,7 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
     try {
       result = await this.insert(input, columns, jobId);
     } catch (error) {
-      if ((error as { code?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'vault_migrations_one_open') {
+      if (this.heldByAnother(error)) {
         const holder = await this.openFor(input.cluster, input.namespace, input.configMap);
         if (holder !== undefined) throw new ConfigMapBusy(holder);
       }
