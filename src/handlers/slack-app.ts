@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { slackClientOptions } from '../integrations/slack.js';
 import type { Logger } from '../log.js';
 import type { DispatchDeps } from './dispatch.js';
 import { probeRoutes, type Check } from './probes.js';
@@ -35,7 +36,7 @@ export const MAX_CLOCK_SKEW_SEC = 300;
  */
 export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp> {
   const routes = probeRoutes(options.checks);
-  const clientOptions = { ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}) };
+  const clientOptions = slackClientOptions(options.apiUrl);
   const logger = boltLogger(options.log);
   let app: App;
   let server: Server;

@@ -54,6 +54,20 @@ export function slackChat(client: WebClient): Chat {
   };
 }
 
+/**
+ * Every Slack Web API client the bot makes: bounded (10 s a call, two retries, so a slow Slack delays a
+ * job by seconds, not the library's default half hour) and never attaching the failed HTTP request,
+ * with its bot token, to the errors it throws.
+ */
+export function slackClientOptions(apiUrl?: string) {
+  return {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    timeout: 10_000,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 1_000, maxTimeout: 10_000 },
+    attachOriginalToWebAPIRequestError: false,
+  };
+}
+
 export function createSlackClient(options: SlackChatOptions): WebClient {
-  return new WebClient(options.token, { ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}) });
+  return new WebClient(options.token, slackClientOptions(options.apiUrl));
 }
