@@ -87,7 +87,11 @@ const ICON: Record<VaultMigration['state'], string> = { pending: '⏳', approved
 
 /** Where a migration stands, one line: the plan and the status message show it. */
 export function migrationStateLine(m: VaultMigration): string {
-  const rolledBack = m.rolledBackAt ? ` · ↩️ rolled back by <@${m.rolledBackBy ?? '?'}>${m.rollbackResult ? `: ${escapeMrkdwn(m.rollbackResult)}` : ' (in progress)'}` : '';
+  const rolledBack = m.rolledBackAt
+    ? ` · ↩️ rolled back by <@${m.rolledBackBy ?? '?'}>${m.rollbackResult ? `: ${escapeMrkdwn(m.rollbackResult)}` : ' (in progress)'}`
+    : m.rollbackResult
+      ? ` · ⚠️ rollback failed (ask again: \`/carbon vault rollback ${m.id}\`): ${escapeMrkdwn(m.rollbackResult)}`
+      : '';
   switch (m.state) {
     case 'pending':
       return `${ICON.pending} Awaiting approval (${m.approvedBy.length} of ${m.approvalsRequired}${m.approvedBy.length > 0 ? `: ${who(m.approvedBy)}` : ''}) until ${utc(m.expiresAt)}`;
@@ -199,7 +203,7 @@ export function migrationResultMessage(m: VaultMigration, keys: readonly KeyReco
 
 export function rollbackResultMessage(m: VaultMigration, restored: readonly string[], unannotated: readonly string[], problems: readonly string[]): Message {
   const ok = problems.length === 0;
-  const text = `${ok ? '↩️' : '⚠️'} Rolled back Vault migration ${m.id} of ${cm(m)}: ${restored.length} key(s) put back into the ConfigMap, ${unannotated.length} workload(s) without the injector annotations.`;
+  const text = `${ok ? '↩️ Rolled back' : '⚠️ Rollback not complete (ask again once fixed) for'} Vault migration ${m.id} of ${cm(m)}: ${restored.length} key(s) put back into the ConfigMap, ${unannotated.length} workload(s) without the injector annotations.`;
   const blocks: KnownBlock[] = [section(escapeMrkdwn(text))];
   if (restored.length > 0) blocks.push(section(`*Put back* ${restored.map(escapeMrkdwn).join(', ')}`));
   if (unannotated.length > 0) blocks.push(section(`*Annotations removed* ${unannotated.map((w) => `\`${escapeMrkdwn(w)}\``).join(', ')} (a rolling restart)`));

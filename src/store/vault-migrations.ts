@@ -185,12 +185,13 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
 
   /**
    * Claims the rollback of a finished migration, with its `started` audit row, in one transaction: two
-   * rollbacks at once act once; a retried rollback job (same job id) continues its own.
+   * rollbacks at once act once; a retried rollback job (same job id) continues its own; a rollback that
+   * failed (its claim released by finishRollback) can be claimed again.
    */
   async claimRollback(id: string, user: string, channel: string, jobId: string): Promise<VaultMigration | undefined> {
     return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query(
-        `UPDATE vault_migrations SET rolled_back_at = COALESCE(rolled_back_at, now()), rolled_back_by = $2, rollback_job = $3
+        `UPDATE vault_migrations SET rolled_back_at = COALESCE(rolled_back_at, now()), rolled_back_by = $2, rollback_job = $3, rollback_result = NULL
           WHERE id = $1 AND state IN ('succeeded', 'failed') AND (rolled_back_at IS NULL OR (rollback_job = $3 AND rollback_result IS NULL))
           RETURNING *`,
         [id, user, jobId],
@@ -202,22 +203,30 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
     });
   }
 
+  /**
+   * The end of a claimed rollback, with its audit row, in one transaction. `succeeded`: the migration
+   * stays rolled back. `failed` (problems, or any error after the claim): the claim is released
+   * (rolled_back_at cleared, the result kept to show why), so the rollback can be asked again and the
+   * coverage keeps counting the keys still in Vault.
+   */
   async finishRollback(m: VaultMigration, outcome: 'succeeded' | 'failed', result: string, user: string, jobId: string): Promise<void> {
     await withTransaction(this.pool, async (client) => {
-      await client.query('UPDATE vault_migrations SET rollback_result = $2 WHERE id = $1', [m.id, result]);
+      if (outcome === 'succeeded') await client.query('UPDATE vault_migrations SET rollback_result = $2 WHERE id = $1', [m.id, result]);
+      else await client.query('UPDATE vault_migrations SET rolled_back_at = NULL, rolled_back_by = NULL, rollback_job = NULL, rollback_result = $2 WHERE id = $1 AND rollback_job = $3', [m.id, result, jobId]);
       await this.audit.record(this.rollbackEntry(m, { actor: user, outcome, jobId, detail: result }), client);
     });
   }
 
   /**
    * The keys of this cluster that are in Vault and verified, by the latest migration of each key that
-   * was not rolled back: `removed` ones were cut over (no longer in their ConfigMap).
+   * was not rolled back successfully (a failed rollback released its claim; one under way has no result yet):
+   * `removed` ones were cut over (no longer in their ConfigMap).
    */
   async inVault(cluster: string, namespace?: string): Promise<{ namespace: string; configMap: string; key: string; state: 'verified' | 'removed'; migration: string }[]> {
     const { rows } = await this.pool.query(
       `SELECT DISTINCT ON (m.namespace, m.configmap, k.key) m.namespace, m.configmap, k.key, k.state, m.id
          FROM vault_migration_keys k JOIN vault_migrations m ON m.id = k.migration_id
-        WHERE m.cluster = $1 AND ($2::text IS NULL OR m.namespace = $2) AND m.rolled_back_at IS NULL AND k.state IN ('verified', 'removed')
+        WHERE m.cluster = $1 AND ($2::text IS NULL OR m.namespace = $2) AND (m.rolled_back_at IS NULL OR m.rollback_result IS NULL) AND k.state IN ('verified', 'removed')
         ORDER BY m.namespace, m.configmap, k.key, m.created_at DESC`,
       [cluster, namespace ?? null],
     );

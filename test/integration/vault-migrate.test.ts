@@ -97,6 +97,7 @@ describe('vault migrate, end to end', () => {
       ['vault-migrate', 'succeeded'],
       ['vault-rollback', 'started'],
       ['vault-rollback', 'succeeded'],
+      ['vault-rollback', 'refused'], // the second rollback: already rolled back
     ]);
     expect((await rig.store.audit.list({ since: new Date(0), action: 'approve' }, 100)).some((r) => r.outcome === 'denied' && r.command === `approve ${id}`)).toBe(true);
   });
