@@ -9,7 +9,8 @@ import { untilSignal } from './worker.js';
 
 /** `carbon bot`: the Slack app. It keeps serving /healthz when Redis is down and tells users so. */
 export async function runBot(config: Config, log: Logger): Promise<number> {
-  requireFor('bot', config, ['SLACK_BOT_TOKEN']);
+  // Every replica must share one database (approvals, the audit trail): no embedded fallback here.
+  requireFor('bot', config, ['SLACK_BOT_TOKEN', 'DATABASE_URL']);
   if (config.SLACK_APP_TOKEN === undefined && config.SLACK_SIGNING_SECRET === undefined) {
     throw new ConfigError('Invalid settings for `carbon bot`: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).');
   }

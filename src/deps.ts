@@ -5,7 +5,7 @@ import { startDemoCluster } from './devstack/demo.js';
 import type { ClusterInfo } from './health/measure.js';
 import { Kube } from './integrations/kubernetes.js';
 import { createPool, startEmbeddedPostgres } from './integrations/postgres.js';
-import type { Logger } from './log.js';
+import { redactUrl, type Logger } from './log.js';
 import { loadPolicy, type Policy } from './policy/policy.js';
 import { Store } from './store/index.js';
 import { vaultFromConfig, type VaultDeps } from './vault/connection.js';
@@ -102,15 +102,4 @@ async function isDevstack(kube: Kube): Promise<boolean> {
 export async function loadRules(config: Config): Promise<{ catalogue: Catalogue; policy: Policy }> {
   const [catalogue, policy] = await Promise.all([loadCatalogue(config.CATALOGUE_FILE), loadPolicy(config.POLICY_FILE)]);
   return { catalogue, policy };
-}
-
-/** A connection URL fit for a banner or a log line: no password. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }

@@ -35,4 +35,20 @@ export function createLogger(level: string, destination: number | string = 2): L
   );
 }
 
+/**
+ * A connection URL fit for a banner or a log line: no password, and no query string, where pg also
+ * takes `password`, `sslpassword` and key paths.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    const query = parsed.search ? '?…' : '';
+    parsed.search = '';
+    return `${parsed.toString()}${query}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 export const silentLogger = (): Logger => pino({ level: 'silent' });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runBot } from './bot.js';
 import { runAuditExport } from './cli/audit-export.js';
-import { runShell } from './cli/shell.js';
+import { IMPERSONATION_REFUSED, runShell } from './cli/shell.js';
 import { EXIT, LocalSession } from './cli/session.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { runDevstack } from './devstack/serve.js';
@@ -79,6 +79,11 @@ async function run(config: Config, args: string[]): Promise<number> {
   }
   const json = parsed.values.json === true;
   const session = await LocalSession.open(config, terminalLogger(config), { print: json ? () => undefined : (t) => console.log(t) });
+  if (!session.simulated && (parsed.values.user !== undefined || parsed.values.channel !== undefined)) {
+    console.error(IMPERSONATION_REFUSED);
+    await session.close();
+    return EXIT.usage;
+  }
   console.error(`carbon-ops connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}`);
   try {
     const code = await session.execute(parsed.positionals[0]!, {

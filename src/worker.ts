@@ -10,7 +10,8 @@ import type { Logger } from './log.js';
 
 /** `carbon worker`: runs queued jobs against the configured cluster until SIGTERM. */
 export async function runWorker(config: Config, log: Logger): Promise<number> {
-  requireFor('worker', config, ['SLACK_BOT_TOKEN']);
+  // Every replica must share one database (approvals, the audit trail): no embedded fallback here.
+  requireFor('worker', config, ['SLACK_BOT_TOKEN', 'DATABASE_URL']);
   const closer = new Closer();
   const { catalogue } = await loadRules(config);
   const [cluster, store] = await Promise.all([openCluster(config, closer, false), openStore(config, log, closer)]);

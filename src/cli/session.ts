@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
 import type { Config } from '../config.js';
-import { Closer, loadRules, openCluster, openStore, redactUrl } from '../deps.js';
+import { Closer, loadRules, openCluster, openStore } from '../deps.js';
 import { dispatch, type Outcome } from '../handlers/dispatch.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { startWorker } from '../jobs/worker.js';
 import { redisConnection, whenReady } from '../integrations/redis.js';
-import type { Logger } from '../log.js';
+import { redactUrl, type Logger } from '../log.js';
 import type { Catalogue } from '../catalogue.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../store/index.js';
@@ -36,6 +36,8 @@ export class LocalSession {
     private readonly log: Logger,
     private readonly closer: Closer,
     readonly banner: string[],
+    /** Acting on a simulated cluster: only then may the terminal speak as another Slack user. */
+    readonly simulated: boolean,
   ) {}
 
   static async open(config: Config, log: Logger, options: { print: (text: string) => void; forceDemo?: boolean }): Promise<LocalSession> {
@@ -72,7 +74,7 @@ export class LocalSession {
       await events.waitUntilReady();
 
       const banner = [cluster.description, `Redis ${redactUrl(config.REDIS_URL)} (private queue ${queueName})`, store.description];
-      return new LocalSession(chat, policy, catalogue, store.value, queue, events, log, closer, banner);
+      return new LocalSession(chat, policy, catalogue, store.value, queue, events, log, closer, banner, cluster.value.cluster.simulated);
     } catch (error) {
       await closer.closeAll();
       throw error;

@@ -4,6 +4,13 @@ import type { Identity, LocalSession } from './session.js';
 const HELP = `Type a command as you would after /carbon in Slack (try \`help\` or \`health\`).
 Shell commands: /as USER_ID (act as another Slack user), /in CHANNEL_ID (act in another channel), /whoami, /quit.`;
 
+/**
+ * Against a real cluster the terminal acts only as the configured CARBON_USER in CARBON_CHANNEL:
+ * otherwise anyone with a shell could approve their own request as someone else.
+ */
+export const IMPERSONATION_REFUSED =
+  'Acting as another user or in another channel is only for the simulated demo. Against a real cluster you act as CARBON_USER in CARBON_CHANNEL.';
+
 /** `carbon shell`: the bot in the terminal, like Hubot's shell adapter. */
 export async function runShell(session: LocalSession, identity: Identity): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
@@ -16,7 +23,9 @@ export async function runShell(session: LocalSession, identity: Identity): Promi
     if (line === '/quit' || line === '/exit') break;
     const [word, arg] = line.split(/\s+/, 2);
     if (word === '/as' || word === '/in') {
-      if (arg && /^[A-Z0-9]{3,21}$/.test(arg)) {
+      if (!session.simulated) {
+        console.log(IMPERSONATION_REFUSED);
+      } else if (arg && /^[A-Z0-9]{3,21}$/.test(arg)) {
         if (word === '/as') identity.user = arg;
         else identity.channel = arg;
       } else {

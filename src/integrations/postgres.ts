@@ -9,8 +9,16 @@ import type { Logger } from '../log.js';
 export type Pool = pg.Pool;
 
 export function createPool(url: string): Pool {
-  // Bounded waits: a dead database fails a command quickly instead of stalling a worker slot.
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000 });
+  // Bounded waits: a dead or hung database fails a command instead of stalling a worker slot.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 10_000,
+    // A query never waits longer than this; migrations and exports are well within it.
+    query_timeout: 30_000,
+    keepAlive: true,
+  });
   pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead of crashing the process
   return pool;
 }

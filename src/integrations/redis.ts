@@ -9,6 +9,8 @@ export function redisConnection(url: string, role: 'worker' | 'producer'): Redis
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     enableOfflineQueue: role === 'worker',
     connectTimeout: 5_000,
+    // Workers block on Redis for minutes by design (BullMQ's blocking pops); a producer's command may not.
+    ...(role === 'producer' ? { commandTimeout: 5_000 } : {}),
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
   redis.on('error', () => undefined); // reconnects by itself; callers see failures on their own commands

@@ -40,19 +40,17 @@ async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: numb
   if (definition === undefined) throw new UnrecoverableError(`No job definition for ${job.name}`);
 
   const edits = coalesce((text) => deps.chat.update(reply.channel, reply.ts, inProgress(job.name, text)), progressIntervalMs);
+  // The Slack edit is not awaited: a slow or rate-limited Slack must not slow the work it reports on.
   const progress = async (text: string) => {
     await job.updateProgress({ text });
-    await edits.push(text);
+    void edits.push(text);
   };
 
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   log.info('job started');
+  let message;
   try {
-    const message = await definition.run({ jobId, data: job.data, deps, log, progress, lastAttempt });
-    await edits.flush();
-    await deps.chat.update(reply.channel, reply.ts, message);
-    log.info('job done');
-    return message.text;
+    message = await definition.run({ jobId, data: job.data, deps, log, progress, lastAttempt });
   } catch (error) {
     await edits.flush();
     if (isUserError(error)) {
@@ -65,6 +63,11 @@ async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: numb
     if (lastAttempt) await deps.chat.update(reply.channel, reply.ts, internalFailure(jobId)).catch(() => undefined);
     throw error;
   }
+  // The work is done: a failure to show it must not run the job again (a second snapshot, a second upload).
+  await edits.flush();
+  await deps.chat.update(reply.channel, reply.ts, message).catch((error: unknown) => log.error({ err: error }, 'result not shown'));
+  log.info('job done');
+  return message.text;
 }
 
 /** A job started by a job scheduler: no message to edit, so it posts on its own; failures are logged and retried. */

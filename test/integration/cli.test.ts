@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,6 +71,20 @@ describe('carbon run', () => {
     const bad = await carbon(['run', 'health'], { REDIS_URL: 'nope', KUBE_PAGE_SIZE: '0' });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/Invalid settings[\s\S]*REDIS_URL[\s\S]*KUBE_PAGE_SIZE/);
+  });
+
+  it('refuses to act as another user against a cluster that is not simulated', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'carbon-real-'));
+    try {
+      // A kubeconfig for a cluster that does not answer: carbon cannot tell it is a stand-in, so it is real.
+      const kubeconfig = join(dir, 'kubeconfig');
+      await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: prod, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: prod, context: {cluster: prod, user: u}}]\ncurrent-context: prod\n');
+      const forged = await carbon(['run', '--user', 'U0APPROVER', 'health'], { KUBECONFIG: kubeconfig, KUBE_REQUEST_TIMEOUT_MS: '1000' });
+      expect(forged.code).toBe(2);
+      expect(forged.stderr).toContain('only for the simulated demo');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('uses an embedded PostgreSQL when DATABASE_URL is unset', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
+import { redactUrl } from '../../src/log.js';
 
 describe('loadConfig', () => {
   it('has working defaults for the demo', () => {
@@ -23,5 +24,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://x', KUBE_PAGE_SIZE: 'lots', CARBON_USER: 'alice', DATABASE_URL: 'mysql://x' })).toThrow(
       /Invalid settings[\s\S]*REDIS_URL[\s\S]*DATABASE_URL[\s\S]*KUBE_PAGE_SIZE[\s\S]*CARBON_USER/,
     );
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password and the query string, where pg also takes passwords', () => {
+    expect(redactUrl('postgresql://carbon:S3CRET@db:5432/carbon?password=S3CRET&sslpassword=S3CRET')).toBe('postgresql://carbon:***@db:5432/carbon?…');
+    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(redactUrl('not a url')).toBe('(unparsable URL)');
   });
 });
