@@ -19,7 +19,7 @@ export type BenchCommand = { name: 'bench'; action: 'kafka'; params: KafkaBenchP
 /** Defaults match the platform's recorded baseline: 1 KiB records, acks=all, as fast as it goes. */
 export const BENCH_DEFAULTS = { records: 100_000, recordSize: 1024, throughput: -1, acks: -1 as Acks, partitions: 3 } as const;
 /** A benchmark is a load on a shared cluster: bounded so nobody floods it by a typo. */
-export const BENCH_LIMITS = { records: 5_000_000, recordSize: 1_000_000, throughput: 1_000_000, partitions: 100, brokers: 9 } as const;
+export const BENCH_LIMITS = { records: 5_000_000, recordSize: 1_000_000, throughput: 1_000_000, partitions: 100, brokers: 9, bytes: 4 * 2 ** 30 } as const;
 
 const BROKER = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
 
@@ -89,12 +89,17 @@ export const bench: CommandSpec<BenchCommand> = {
     }
     if (action !== 'kafka' || target !== undefined) throw new UsageError(`Usage: \`/carbon ${this.usage}\``);
     const list = brokers(args);
+    const records = integer(args, 'records', 1, BENCH_LIMITS.records, BENCH_DEFAULTS.records);
+    const recordSize = integer(args, 'record-size', 1, BENCH_LIMITS.recordSize, BENCH_DEFAULTS.recordSize);
+    if (records * recordSize > BENCH_LIMITS.bytes) {
+      throw new UsageError(`That is ${((records * recordSize) / 2 ** 30).toFixed(1)} GiB of records; a benchmark writes at most 4 GiB (--records × --record-size).`);
+    }
     return {
       name: 'bench',
       action: 'kafka',
       params: {
-        records: integer(args, 'records', 1, BENCH_LIMITS.records, BENCH_DEFAULTS.records),
-        recordSize: integer(args, 'record-size', 1, BENCH_LIMITS.recordSize, BENCH_DEFAULTS.recordSize),
+        records,
+        recordSize,
         throughput: throughput(args),
         acks: acks(args),
         partitions: integer(args, 'partitions', 1, BENCH_LIMITS.partitions, BENCH_DEFAULTS.partitions),
