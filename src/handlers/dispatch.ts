@@ -8,6 +8,7 @@ import type { JobData } from '../jobs/job.js';
 import type { CommandQueue } from '../jobs/queue.js';
 import { jobNameFor } from '../jobs/registry.js';
 import type { Logger } from '../log.js';
+import type { GroupDirectory } from '../policy/groups.js';
 import type { Actor, Policy } from '../policy/policy.js';
 import { queued, refusal, usage } from '../reports/status.js';
 import type { AuditEntry } from '../store/audit-log.js';
@@ -23,6 +24,9 @@ export interface DispatchDeps {
   chat: Chat;
   log: Logger;
 }
+
+/** What a Slack listener needs: dispatch's deps but the chat (each request brings its client), and group membership. */
+export type SlackHandlerDeps = Omit<DispatchDeps, 'chat'> & { groups: GroupDirectory };
 
 export interface Request {
   text: string;

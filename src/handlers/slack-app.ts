@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { slackClientOptions } from '../integrations/slack.js';
 import type { Logger } from '../log.js';
+import { slackGroupDirectory } from '../policy/groups.js';
 import type { DispatchDeps } from './dispatch.js';
 import { probeRoutes, type Check } from './probes.js';
 import { registerAppMention } from './app-mention.js';
@@ -48,7 +49,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     app = new App({ token: options.botToken, receiver, clientOptions, logger, deferInitialization: true });
     server = await listen(createServer(rejectSkewedTimestamps(receiver.requestListener)), options.port);
   }
-  const deps = { ...options.dispatch, log: options.log };
+  const deps = { ...options.dispatch, log: options.log, groups: slackGroupDirectory(app.client, options.dispatch.policy.groupIds(), options.log) };
   registerSlashCommand(app, deps);
   registerAppMention(app, deps);
   registerApproveButton(app, deps);

@@ -48,6 +48,11 @@ export class Policy {
     }
   }
 
+  /** The Slack user groups (S…) the policy gives roles to: the only groups worth looking up. */
+  groupIds(): string[] {
+    return Object.keys(this.doc.members).filter((id) => id.startsWith('S'));
+  }
+
   /** The highest role among the user's own binding and their groups'. */
   roleOf(user: string, groups: readonly string[]): Role | undefined {
     const roles = [user, ...groups].map((id) => this.doc.members[id]).filter((r): r is Role => r !== undefined);

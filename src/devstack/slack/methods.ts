@@ -103,6 +103,11 @@ export function createMethods(ws: Workspace, uploadUrl: (fileId: string) => stri
       return { ok: true, message_ts: ts };
     },
 
+    'usergroups.users.list': (p) => {
+      const users = ws.usergroupMembers(p['usergroup']);
+      return users === undefined ? fail('no_such_subteam') : { ok: true, users: [...users] };
+    },
+
     'users.info': (p) => {
       const user = ws.userInfo(p['user']);
       if (user === undefined) return fail('user_not_found');

@@ -36,6 +36,8 @@ export type SlackStandinOptions = {
   users?: Record<string, SlackUserSpec>;
   /** When given, only these channels exist (by ID or name); otherwise every channel ID does. */
   channels?: Record<string, SlackChannelSpec>;
+  /** User groups (S… IDs) and their members, for `usergroups.users.list`. */
+  usergroups?: Record<string, string[]>;
 };
 
 export type SlackStandin = {

@@ -46,6 +46,8 @@ export type UploadedFile = {
 export type WorkspaceOptions = {
   users?: Record<string, SlackUserSpec>;
   channels?: Record<string, SlackChannelSpec>;
+  /** User groups (S… IDs) and their members' user IDs. */
+  usergroups?: Record<string, string[]>;
 };
 
 export class Workspace {
@@ -95,6 +97,10 @@ export class Workspace {
   }
 
   /** A configured user, the bot itself, or (with no users configured) anyone. */
+  usergroupMembers(id: unknown): string[] | undefined {
+    return typeof id === 'string' ? this.opts.usergroups?.[id] : undefined;
+  }
+
   userInfo(id: unknown): (SlackUserSpec & { id: string; is_bot: boolean }) | undefined {
     if (typeof id !== 'string' || id === '') return undefined;
     if (id === FAKE_WORKSPACE.botUserId) return { id, name: FAKE_WORKSPACE.botName, is_bot: true };
