@@ -1,4 +1,5 @@
 import type { Chat } from '../integrations/slack.js';
+import type { CommandQueue } from '../jobs/queue.js';
 import type { Logger } from '../log.js';
 import { PHASE_APPLY_KIND } from '../phases/approval.js';
 import { RESTART_KIND } from '../restart/approval.js';
@@ -6,6 +7,7 @@ import type { ApprovalRequest } from '../store/approval-requests.js';
 import type { Store } from '../store/index.js';
 import { VAULT_MIGRATE_KIND } from '../vault/approval.js';
 import { showRequest, type ApprovalKind } from './index.js';
+import { recoverStuck } from './recover.js';
 
 /** One entry per kind; the union keeps each kind's own request type. */
 type AnyKind = typeof RESTART_KIND | typeof PHASE_APPLY_KIND | typeof VAULT_MIGRATE_KIND;
@@ -28,9 +30,15 @@ export async function findRequest(store: Store, id: string): Promise<{ kind: App
   return found && { kind: kindFor(found.requests.action), request: found.request };
 }
 
-/** Expires every kind's overdue requests and shows it in their threads (the buttons go). */
-export async function expireAllDue(store: Store, chat: Chat, log: Logger): Promise<void> {
+/**
+ * Expires every kind's overdue requests and shows it in their threads (the buttons go). With the job
+ * queue it also sweeps requests that lost their follow-up job (approvals/recover.ts): an approved one
+ * gets its job again, a running one whose job failed or is gone ends as failed, so neither holds its
+ * target for ever.
+ */
+export async function expireAllDue(store: Store, chat: Chat, log: Logger, queue?: CommandQueue): Promise<void> {
   for (const { requests, request } of await store.approvals.expireDue()) {
     await showRequest(chat, kindFor(requests.action), request, log, { decided: true });
   }
+  if (queue !== undefined) await recoverStuck(store, { queue, chat, log, kindFor });
 }

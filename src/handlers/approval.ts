@@ -1,5 +1,6 @@
 import { approvalRefusal, denyRefusal, showRequest, type ApprovalKind } from '../approvals/index.js';
 import { anyRequestNoun, expireAllDue, findRequest } from '../approvals/kinds.js';
+import { enqueueFollowUp, followUpState } from '../approvals/recover.js';
 import type { ApproveCommand, DenyCommand } from '../commands/approve.js';
 import { escapeMrkdwn } from '../reports/message.js';
 import { refusal } from '../reports/status.js';
@@ -7,6 +8,9 @@ import type { ApprovalRequest } from '../store/approval-requests.js';
 import { AuditUnavailable, type AuditEntry } from '../store/audit-log.js';
 import type { Answer, AnswerContext } from './answers.js';
 import type { Outcome } from './dispatch.js';
+
+/** A click this long after the approval, on a request still `approved`, looks for its follow-up job (not a double click). */
+const RESUME_AFTER_MS = 10_000;
 
 const AUDIT_DOWN = 'The audit trail cannot be written right now, so your decision was not recorded and nothing was done. Try again in a minute.';
 
@@ -24,7 +28,7 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
   const { store, chat, queue, log } = deps;
   const user = request.actor.user;
   const channel = request.actor.channel.id;
-  await expireAllDue(store, chat, log);
+  await expireAllDue(store, chat, log, queue);
 
   const found = await findRequest(store, command.id);
   if (found === undefined) return refuse(ctx, undefined, command.id, `approve ${command.id}`, approvalRefusal(nobody, undefined, command.id, user));
@@ -39,7 +43,14 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
     await whisper(refusal(AUDIT_DOWN));
     return { kind: 'unavailable', message: AUDIT_DOWN };
   }
-  if (approved === undefined) return refuse(ctx, kind, command.id, `approve ${command.id}`, approvalRefusal(kind, await requests.get(command.id), command.id, user));
+  if (approved === undefined) {
+    const stored = await requests.get(command.id);
+    if (stored?.state === 'approved' && stored.decidedAt !== undefined && Date.now() - stored.decidedAt.getTime() >= RESUME_AFTER_MS) {
+      const resumed = await resumeFollowUp(ctx, kind, stored);
+      if (resumed !== undefined) return resumed;
+    }
+    return refuse(ctx, kind, command.id, `approve ${command.id}`, approvalRefusal(kind, stored, command.id, user));
+  }
 
   await showRequest(chat, kind, approved, log, { decided: true });
   if (approved.state === 'pending') {
@@ -69,9 +80,9 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
 /** `deny ID` and the Deny button: the requester cancels, or an approver denies; only while pending. */
 export const answerDeny: Answer<DenyCommand> = async (command, ctx) => {
   const { deps, request, whisper } = ctx;
-  const { store, chat, policy, log } = deps;
+  const { store, chat, policy, log, queue } = deps;
   const user = request.actor.user;
-  await expireAllDue(store, chat, log);
+  await expireAllDue(store, chat, log, queue);
   const asApprover = policy.authorize('approve', request.actor).allowed;
   const found = await findRequest(store, command.id);
   if (found === undefined) return refuse(ctx, undefined, command.id, `deny ${command.id}`, denyRefusal(nobody, undefined, command.id, user, asApprover));
@@ -91,6 +102,21 @@ export const answerDeny: Answer<DenyCommand> = async (command, ctx) => {
   await chat.post(rejected.channel, { text: `🛑 ${verb} by <@${user}>${command.reason ? `: ${escapeMrkdwn(command.reason)}` : ''}. ${kind.nothingDone}` }, rejected.threadTs).catch(() => undefined);
   return { kind: 'answered', command };
 };
+
+/**
+ * A click on a request approved a while ago (RESUME_AFTER_MS: not the second click of a double click)
+ * whose follow-up job is missing, e.g. the process died between saving the approval and enqueueing it:
+ * the job is enqueued again (fixed id, so it runs once). Undefined when its job is there (or ended):
+ * the caller explains, as for any second click.
+ */
+async function resumeFollowUp(ctx: AnswerContext, kind: ApprovalKind, stored: ApprovalRequest): Promise<Outcome | undefined> {
+  const { deps, request, whisper } = ctx;
+  if ((await followUpState(deps.queue, kind, stored)) !== 'missing') return undefined;
+  const jobId = await enqueueFollowUp(kind, stored, deps, { user: request.actor.user, channel: request.actor.channel.id });
+  deps.log.warn({ request: stored.id, jobId, by: request.actor.user }, `${kind.action} approved earlier but never started: follow-up enqueued again`);
+  await whisper({ text: `▶️ Request ${stored.id} was already approved but the ${kind.thing(stored)} had not started (its job was lost); it is starting now.` });
+  return { kind: 'queued', command: { name: 'approve', id: stored.id }, jobId };
+}
 
 /** A decision that did not count: recorded in the audit trail and explained to the person only. */
 async function refuse({ deps, request, whisper }: AnswerContext, kind: ApprovalKind | undefined, id: string, line: string, why: string): Promise<Outcome> {

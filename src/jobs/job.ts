@@ -69,4 +69,9 @@ export interface JobDefinition<C extends Command = Command> {
   /** How often BullMQ tries an internal failure; a UserError is never retried. */
   attempts: number;
   run(ctx: JobContext<C>): Promise<Message>;
+  /**
+   * For a job that must not run twice (STALLS_ALLOWED in registry.ts below the worker's): cleans up
+   * after the run its dead worker left half done, before the job is failed instead of run again.
+   */
+  onStalled?(ctx: JobContext<C>): Promise<void>;
 }

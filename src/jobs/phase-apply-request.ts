@@ -43,7 +43,7 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
       throw error;
     };
 
-    await expireAllDue(store, chat, log);
+    await expireAllDue(store, chat, log, deps.queue);
     let runbooks;
     try {
       runbooks = await openRunbooks(deps);

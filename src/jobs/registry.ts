@@ -1,4 +1,5 @@
 import type { Command } from '../commands/index.js';
+import { UserError } from '../errors.js';
 import { benchHistory } from './bench-history.js';
 import { benchKafka } from './bench-kafka.js';
 import { healthReport } from './health-report.js';
@@ -86,8 +87,49 @@ export function jobNameFor(command: Command): JobName | undefined {
   }
 }
 
+/**
+ * How many times a job may be taken over after its worker died (BullMQ calls it stalled: the lock ran
+ * out) before it fails; BullMQ's default, 1, for the jobs not listed. A rollout or a migration resumes
+ * safely (it records what it sends before sending it, and a re-run watches or skips what is done), so two
+ * worker restarts during a long rollout must not fail it. A Kafka benchmark must never run twice (a second
+ * run would measure a loaded cluster and leave a second topic): 0.
+ */
+export const STALLS_ALLOWED: Partial<Record<JobName, number>> = {
+  'restart-rollout': 5,
+  'vault-migrate-run': 5,
+  'bench-kafka': 0,
+};
+const DEFAULT_STALLS = 1;
+
+export const stallsAllowed = (name: string): number => STALLS_ALLOWED[name as JobName] ?? DEFAULT_STALLS;
+
+/**
+ * The worker's `maxStalledCount` (BullMQ's setting is per worker, not per job): the largest allowance.
+ * Jobs that allow fewer are failed by `jobFor`'s check when they start once too often.
+ */
+export const WORKER_MAX_STALLED_COUNT = Math.max(DEFAULT_STALLS, ...Object.values(STALLS_ALLOWED));
+
+/** Thrown instead of running a job that was taken over after a dead worker more often than it allows. */
+export class StalledTooOften extends UserError {}
+
 export function jobFor(name: string): JobDefinition | undefined {
-  return (JOBS as Record<string, JobDefinition | undefined>)[name];
+  const definition = (JOBS as Record<string, JobDefinition | undefined>)[name];
+  if (definition === undefined || stallsAllowed(name) >= WORKER_MAX_STALLED_COUNT) return definition;
+  const allowed = stallsAllowed(name);
+  const onStalled = (definition as { onStalled?: JobDefinition['onStalled'] }).onStalled;
+  return {
+    ...definition,
+    async run(ctx) {
+      const job = await ctx.deps.queue.queue.getJob(ctx.jobId);
+      const stalls = job?.stalledCounter ?? 0;
+      if (stalls > allowed) {
+        ctx.log.warn({ stalls, allowed }, 'job taken over after its worker died: not run again');
+        await onStalled?.(ctx);
+        throw new StalledTooOften(`This ${name} job was interrupted (its worker stopped) and is not run again: ask again.`);
+      }
+      return definition.run(ctx);
+    },
+  };
 }
 
 export function scheduledJobFor(name: string): ScheduledJobDefinition | undefined {

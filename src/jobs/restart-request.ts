@@ -45,7 +45,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       throw new UserError(why);
     };
 
-    await expireAllDue(store, chat, log);
+    await expireAllDue(store, chat, log, deps.queue);
 
     await progress(`Reading ${ref} in ${target.namespace}…`);
     if (!(await kube.namespaceExists(target.namespace))) return refuse(`Namespace \`${target.namespace}\` does not exist in ${cluster.name}.`);

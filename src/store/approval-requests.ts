@@ -244,6 +244,22 @@ export class ApprovalRequests<R extends ApprovalRequest> {
   }
 
   /**
+   * Requests that may be stuck: `approved` for more than `approvedForSec` seconds (their follow-up job
+   * should have started them by now) and every `running` one. The caller asks the job queue which of
+   * them really lost their job (approvals/recover.ts).
+   */
+  async stuck(approvedForSec: number): Promise<R[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM ${this.kind.table}
+        WHERE (state = 'approved' AND COALESCE(decided_at, created_at) <= now() - make_interval(secs => $1))
+           OR state = 'running'
+        ORDER BY created_at`,
+      [approvedForSec],
+    );
+    return rows.map((row) => this.kind.fromRow(row));
+  }
+
+  /**
    * approved → running, with the `started` audit row in the same transaction and `set` (the kind's own
    * columns, e.g. what is about to be sent) recorded BEFORE the world is changed: if the audit cannot be
    * written, nothing is recorded and the caller must not act. Undefined when the request was not
@@ -308,6 +324,13 @@ export class ApprovalRegistry {
       if (request !== undefined) return { requests, request };
     }
     return undefined;
+  }
+
+  /** Every kind's requests that may be stuck (see ApprovalRequests.stuck). */
+  async stuck(approvedForSec: number): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest }[]> {
+    const found = [];
+    for (const requests of this.kinds) for (const request of await requests.stuck(approvedForSec)) found.push({ requests, request });
+    return found;
   }
 
   /** Expires every kind's pending requests past their time. */
