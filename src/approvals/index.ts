@@ -14,9 +14,9 @@
  *     `approvalActions(...)` from reports/approval.ts while pending), the follow-up job that acts once
  *     approved and the expiry job (`approvalExpireJob(kind)` in jobs/approval-expire.ts). Add it to
  *     APPROVAL_KINDS in approvals/kinds.ts.
- *  4. The planning job: `requests.create(...)`, post `kind.planMessage` in the thread and
- *     `setPlanMessage`, then `scheduleFollowUp(...)` (expiry while pending, or straight to the follow-up
- *     job when the policy requires no approval). The approve/deny handlers need nothing more.
+ *  4. The planning job: `requests.create({ ...newApproval(jobId, data, expiry), ...your columns })`,
+ *     `postPlan(kind, request, ...)`, then `scheduleFollowUp(...)` (expiry while pending, or straight to the
+ *     follow-up job when the policy requires no approval). The approve/deny handlers need nothing more.
  *  5. The follow-up job: `begin` (AuditUnavailable → `abandon`, do nothing), act, `finish`.
  */
 import type { Chat } from '../integrations/slack.js';
@@ -25,7 +25,8 @@ import type { CommandQueue } from '../jobs/queue.js';
 import type { JobName } from '../jobs/registry.js';
 import type { Logger } from '../log.js';
 import type { Message } from '../reports/message.js';
-import type { ApprovalRequest, ApprovalRequests } from '../store/approval-requests.js';
+import { newRequestId } from '../restart/request-id.js';
+import type { ApprovalRequest, ApprovalRequests, NewApproval } from '../store/approval-requests.js';
 import type { Store } from '../store/index.js';
 
 export interface ApprovalKind<R extends ApprovalRequest = ApprovalRequest> {
@@ -100,6 +101,35 @@ export async function showRequest<R extends ApprovalRequest>(chat: Chat, kind: A
   for (const result of results) {
     if (result.status === 'rejected') log.warn({ err: result.reason, request: request.id }, `could not update a ${kind.noun} message`);
   }
+}
+
+/** How many approvals the policy asked for when the command was given (one when it did not say). */
+export const approvalsAsked = (data: Pick<JobData, 'authorization'>): number => data.authorization?.approvals ?? 1;
+
+/**
+ * The approval columns of the request a planning job is about to create: a new id, the job (so a retried
+ * job finds its request), the expiry, the requester, the thread and "queued" message it is shown in, and
+ * the approvals the policy asked for.
+ */
+export function newApproval(jobId: string, data: JobData, expiryMinutes: number): NewApproval {
+  return {
+    id: newRequestId(),
+    originJob: jobId,
+    expiresAt: new Date(Date.now() + expiryMinutes * 60_000),
+    requestedBy: data.requester.user,
+    channel: data.reply.channel,
+    threadTs: data.reply.threadTs ?? data.reply.ts,
+    statusTs: data.reply.ts,
+    approvalsRequired: approvalsAsked(data),
+  };
+}
+
+/** Posts the plan with Approve and Deny in the request's thread, unless an earlier run of a retried planning job did. */
+export async function postPlan<R extends ApprovalRequest>(kind: ApprovalKind<R>, request: R, deps: { store: Store; chat: Chat }): Promise<R> {
+  if (request.planTs !== undefined) return request;
+  const planTs = await deps.chat.post(request.channel, kind.planMessage(request), request.threadTs);
+  await kind.requests(deps.store).setPlanMessage(request.id, planTs);
+  return { ...request, planTs };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { scheduleFollowUp } from '../approvals/index.js';
+import { approvalsAsked, newApproval, postPlan, scheduleFollowUp } from '../approvals/index.js';
 import { expireAllDue } from '../approvals/kinds.js';
 import { describeCommand } from '../commands/index.js';
 import type { PhaseCommand } from '../commands/phase.js';
@@ -8,7 +8,6 @@ import { planCounts, planPhase } from '../phases/engine.js';
 import { openRunbooks } from '../phases/load.js';
 import { escapeMrkdwn, LIMITS, section } from '../reports/message.js';
 import { applyStatusMessage, planBlockers, planMessage } from '../reports/phases.js';
-import { newRequestId } from '../restart/request-id.js';
 import { threadLink } from '../store/approval-requests.js';
 import type { AuditEntry } from '../store/audit-log.js';
 import { PhaseBusy } from '../store/phase-applies.js';
@@ -69,19 +68,12 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
       return refuse(new UserError(`Nothing to apply: ${what}. \`phase verify ${runbook.phase}\` runs the checks and records them.`));
     }
 
-    const approvals = data.authorization?.approvals ?? 1;
+    const approvals = approvalsAsked(data);
     let created;
     try {
       created = await store.phaseApplies.create(
         {
-          id: newRequestId(),
-          originJob: jobId,
-          expiresAt: new Date(Date.now() + config.PHASE_APPROVAL_EXPIRY_MIN * 60_000),
-          requestedBy: data.requester.user,
-          channel: data.reply.channel,
-          threadTs: thread,
-          statusTs: data.reply.ts,
-          approvalsRequired: approvals,
+          ...newApproval(jobId, data, config.PHASE_APPROVAL_EXPIRY_MIN),
           cluster: cluster.name,
           phase: runbook.phase,
           ...(command.task !== undefined ? { task: command.task } : {}),
@@ -98,12 +90,7 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
       }
       throw error; // includes AuditUnavailable: no request without its audit row
     }
-    let request = created.request;
-    if (request.planTs === undefined) {
-      const planTs = await chat.post(request.channel, PHASE_APPLY_KIND.planMessage(request), thread);
-      await store.phaseApplies.setPlanMessage(request.id, planTs);
-      request = { ...request, planTs };
-    }
+    const request = await postPlan(PHASE_APPLY_KIND, created.request, { store, chat });
     log.info({ request: request.id, phase: runbook.phase, approvals }, created.created ? 'phase apply requested' : 'phase apply request found (retried job)');
     await scheduleFollowUp(PHASE_APPLY_KIND, request, { queue, chat }, { command, requester: data.requester });
     return applyStatusMessage(request);

@@ -1,12 +1,11 @@
 import { describeCommand } from '../commands/index.js';
 import { resolveRestartTarget, workloadRef, type RestartCommand } from '../commands/restart.js';
 import { UserError } from '../errors.js';
-import { scheduleFollowUp } from '../approvals/index.js';
+import { approvalsAsked, newApproval, postPlan, scheduleFollowUp } from '../approvals/index.js';
 import { expireAllDue } from '../approvals/kinds.js';
-import { statusMessage, planMessage } from '../reports/restart.js';
+import { statusMessage } from '../reports/restart.js';
 import { RESTART_KIND } from '../restart/approval.js';
 import { auditTarget, buildPlan, type RecentRestart } from '../restart/plan.js';
-import { newRequestId } from '../restart/request-id.js';
 import type { AuditEntry } from '../store/audit-log.js';
 import { threadLink, WorkloadBusy } from '../store/restart-requests.js';
 import type { JobDefinition } from './job.js';
@@ -63,7 +62,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       .filter((row) => row.outcome !== 'started' || !history.some((r) => r.requestId === row.requestId && r.outcome !== 'started'))
       .slice(0, 5)
       .map((row) => ({ at: row.at.toISOString(), actor: row.actor, outcome: row.outcome, ...(row.requestId ? { requestId: row.requestId } : {}) }));
-    const approvals = data.authorization?.approvals ?? 1;
+    const approvals = approvalsAsked(data);
     const plan = buildPlan({
       cluster,
       target,
@@ -80,21 +79,14 @@ export const restartRequest: JobDefinition<RestartCommand> = {
     try {
       created = await store.restarts.create(
         {
-          id: newRequestId(),
-          originJob: jobId,
-          expiresAt: new Date(Date.now() + config.RESTART_APPROVAL_EXPIRY_MIN * 60_000),
+          ...newApproval(jobId, data, config.RESTART_APPROVAL_EXPIRY_MIN),
           cluster: cluster.name,
           namespace: target.namespace,
           kind: target.kind,
           name: target.name,
           ...(target.service ? { service: target.service } : {}),
           reason: command.reason,
-          requestedBy: data.requester.user,
-          channel: data.reply.channel,
-          threadTs: thread,
-          statusTs: data.reply.ts,
           plan,
-          approvalsRequired: approvals,
         },
         jobId,
       );
@@ -106,12 +98,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       }
       throw error; // includes AuditUnavailable: no request without its audit row
     }
-    let request = created.request;
-    if (request.planTs === undefined) {
-      const planTs = await chat.post(request.channel, planMessage(request), thread);
-      await store.restarts.setPlanMessage(request.id, planTs);
-      request = { ...request, planTs };
-    }
+    const request = await postPlan(RESTART_KIND, created.request, { store, chat });
     log.info({ request: request.id, target: auditTarget(target), approvals }, created.created ? 'restart requested' : 'restart request found (retried job)');
 
     await scheduleFollowUp(RESTART_KIND, request, { queue, chat }, { command, requester: data.requester });

@@ -1,11 +1,11 @@
-import { scheduleFollowUp } from '../approvals/index.js';
+import { approvalsAsked, newApproval, postPlan, scheduleFollowUp } from '../approvals/index.js';
 import { expireAllDue } from '../approvals/kinds.js';
 import { describeCommand } from '../commands/index.js';
-import { mapLimit } from '../concurrency.js';
 import { defaultPath, type VaultMigrateCommand } from '../commands/vault.js';
+import { mapLimit } from '../concurrency.js';
 import { UserError } from '../errors.js';
 import { VaultError } from '../integrations/vault.js';
-import { migrationPlanMessage, migrationStatusMessage } from '../reports/vault.js';
+import { migrationStatusMessage } from '../reports/vault.js';
 import { threadLink } from '../store/approval-requests.js';
 import type { AuditEntry } from '../store/audit-log.js';
 import { ConfigMapBusy, type PlannedKey, type VaultPlan } from '../store/vault-migrations.js';
@@ -17,7 +17,6 @@ import { listWorkloads, readConfigMap } from '../vault/kube.js';
 import { KEY_CONCURRENCY } from '../vault/limit.js';
 import { keyPath } from '../vault/paths.js';
 import { explainVault, requireActive, requireVault } from '../vault/preflight.js';
-import { newRequestId } from '../restart/request-id.js';
 import type { JobDefinition } from './job.js';
 
 /**
@@ -107,7 +106,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
     }
 
     const consumers = consumersOf(configMap, await listWorkloads(kube, namespace)).filter((c) => readsAny(c, planned.map((k) => k.key)));
-    const approvals = data.authorization?.approvals ?? 1;
+    const approvals = approvalsAsked(data);
     const plan: VaultPlan = {
       cluster,
       vault: { addr: vault.addr, version: health.version, simulated: vault.simulated },
@@ -122,14 +121,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
     try {
       created = await store.vaultMigrations.create(
         {
-          id: newRequestId(),
-          originJob: jobId,
-          expiresAt: new Date(Date.now() + config.VAULT_APPROVAL_EXPIRY_MIN * 60_000),
-          requestedBy: data.requester.user,
-          channel: data.reply.channel,
-          threadTs: thread,
-          statusTs: data.reply.ts,
-          approvalsRequired: approvals,
+          ...newApproval(jobId, data, config.VAULT_APPROVAL_EXPIRY_MIN),
           cluster: cluster.name,
           namespace,
           configMap,
@@ -148,12 +140,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       }
       throw error; // includes AuditUnavailable: no migration without its audit row
     }
-    let migration = created.request;
-    if (migration.planTs === undefined) {
-      const planTs = await chat.post(migration.channel, migrationPlanMessage(migration), thread);
-      await store.vaultMigrations.setPlanMessage(migration.id, planTs);
-      migration = { ...migration, planTs };
-    }
+    const migration = await postPlan(VAULT_MIGRATE_KIND, created.request, { store, chat });
     log.info({ migration: migration.id, configMap: `${namespace}/${configMap}`, keys: planned.length, approvals }, created.created ? 'vault migration planned' : 'vault migration found (retried job)');
     await scheduleFollowUp(VAULT_MIGRATE_KIND, migration, { queue, chat }, { command, requester: data.requester });
     return migrationStatusMessage(migration);
