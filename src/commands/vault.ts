@@ -17,6 +17,8 @@ export type VaultCommand =
       /** Absent: `<namespace>/<configmap>`. */
       path?: string;
       cutover: boolean;
+      /** With --cutover: the apps read the injected files (/vault/secrets/<KEY>), so keys they read through envFrom or a whole volume may leave the ConfigMap. */
+      appsReadVaultFiles?: boolean;
       reason?: string;
     }
   | { name: 'vault'; action: 'rollback'; id: string };
@@ -25,7 +27,7 @@ export type VaultMigrateCommand = Extract<VaultCommand, { action: 'migrate' }>;
 
 const USAGE = {
   status: 'vault status [-n NS]',
-  migrate: 'vault migrate configmap/NAME -n NS [--keys a,b] [--mount secret] [--path P] [--cutover] [--reason "WHY"]',
+  migrate: 'vault migrate configmap/NAME -n NS [--keys a,b] [--mount secret] [--path P] [--cutover [--apps-read-vault-files]] [--reason "WHY"]',
   rollback: 'vault rollback MIGRATION_ID',
 };
 
@@ -94,6 +96,7 @@ export const vault: CommandSpec<VaultCommand> = {
     mount: { type: 'string' },
     path: { type: 'string' },
     cutover: { type: 'boolean' },
+    'apps-read-vault-files': { type: 'boolean' },
     reason: { type: 'string' },
   },
   build(args) {
@@ -117,6 +120,8 @@ export const vault: CommandSpec<VaultCommand> = {
         const mount = mountOption(args);
         const path = pathOption(args);
         const reason = reasonOption(args);
+        const appsReadVaultFiles = args.values['apps-read-vault-files'] === true;
+        if (appsReadVaultFiles && args.values.cutover !== true) throw new UsageError('`--apps-read-vault-files` goes with `--cutover`: it says the apps read /vault/secrets/<KEY>, so the cutover may remove the keys they read through envFrom or a volume.');
         for (const key of keys ?? []) if (!validSecretPath(keyPath(path ?? defaultPath(ns, configMap), key))) throw new UsageError(`The target path for \`${shown(key)}\` would be too long or invalid.`);
         return {
           name: 'vault',
@@ -127,6 +132,7 @@ export const vault: CommandSpec<VaultCommand> = {
           ...(mount !== undefined ? { mount } : {}),
           ...(path !== undefined ? { path } : {}),
           cutover: args.values.cutover === true,
+          ...(appsReadVaultFiles ? { appsReadVaultFiles } : {}),
           ...(reason !== undefined ? { reason } : {}),
         };
       }
@@ -148,7 +154,7 @@ export const vault: CommandSpec<VaultCommand> = {
       case 'status':
         return { line: `vault status${command.namespace ? ` -n ${command.namespace}` : ''}`, ...(command.namespace ? { target: command.namespace } : {}) };
       case 'migrate': {
-        const options = [command.keys && `--keys ${command.keys.join(',')}`, command.mount && `--mount ${command.mount}`, command.path && `--path ${command.path}`, command.cutover && '--cutover'].filter(Boolean);
+        const options = [command.keys && `--keys ${command.keys.join(',')}`, command.mount && `--mount ${command.mount}`, command.path && `--path ${command.path}`, command.cutover && '--cutover', command.appsReadVaultFiles && '--apps-read-vault-files'].filter(Boolean);
         return {
           line: ['vault migrate', `configmap/${command.configMap}`, `-n ${command.namespace}`, ...options].join(' '),
           target: `${command.namespace}/configmap/${command.configMap}`,

@@ -114,7 +114,8 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       skipped,
       staying: Object.keys(values).length - planned.length,
       consumers,
-      steps: steps(approvals, config.VAULT_APPROVAL_EXPIRY_MIN, command.cutover, consumers.length, mount),
+      steps: steps(approvals, config.VAULT_APPROVAL_EXPIRY_MIN, command.cutover, consumers.length, mount, command.appsReadVaultFiles === true),
+      ...(command.appsReadVaultFiles ? { appsReadVaultFiles: true } : {}),
     };
 
     let created;
@@ -147,14 +148,14 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
   },
 };
 
-function steps(approvals: number, expiryMin: number, cutover: boolean, consumers: number, mount: string): string[] {
+function steps(approvals: number, expiryMin: number, cutover: boolean, consumers: number, mount: string, appsReadVaultFiles: boolean): string[] {
   return [
     approvals === 0
       ? 'The policy requires no approval: the migration starts right away.'
       : `It waits for ${approvals === 1 ? 'an approval' : `${approvals} approvals`} by someone else with the approver role, for ${expiryMin} minutes; then it expires.`,
     `Each key is written to \`${mount}\` with check-and-set (create-only for a new path, the planned version for an existing one: a key changed in Vault since this plan is a conflict, never overwritten), read back and compared; its state is recorded after every step, so a re-run continues where it stopped.`,
     cutover
-      ? `Cutover, only once every key is verified: ${consumers === 0 ? 'no workload reads these keys' : `the ${consumers} workload(s) above get the Vault Agent injector annotations (a rolling restart)`}, then the migrated keys are removed from the ConfigMap.`
+      ? `Cutover, only once every key is verified: ${consumers === 0 ? 'no workload reads these keys' : `the ${consumers} workload(s) above get the Vault Agent injector annotations (a rolling restart); the agent writes each key to the file \`/vault/secrets/<KEY>\` in their pods, and *the apps must read it from there*`}. Then, once their rollouts have completed, the migrated keys are removed from the ConfigMap, except a key a pod template still names (env configMapKeyRef or a volume item: new pods could not start without it)${appsReadVaultFiles ? '. You said the apps read the injected files (--apps-read-vault-files): keys they read through envFrom or a whole volume are removed.' : ' and a key an app reads through envFrom or a whole volume (it would lose the value): those stay until the apps read `/vault/secrets/<KEY>` and you cut over again with --apps-read-vault-files.'}`
       : 'No cutover (not asked): the ConfigMap and the workloads are left as they are; run again with --cutover to switch over.',
     'Undo with `/carbon vault rollback <migration id>`: the keys go back into the ConfigMap from Vault and the annotations come off.',
   ];

@@ -1,15 +1,18 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkloadKind } from '../catalogue.js';
 import { showRequest } from '../approvals/index.js';
 import type { Command } from '../commands/index.js';
 import { mapLimit } from '../concurrency.js';
 import { ReportedFailure, UserError } from '../errors.js';
 import { isCasMismatch } from '../integrations/vault.js';
 import { migrationResultMessage } from '../reports/vault.js';
+import { progressLine, rolloutStatus } from '../restart/rollout-status.js';
 import { AuditUnavailable } from '../store/audit-log.js';
 import type { KeyRecord, VaultMigration } from '../store/vault-migrations.js';
 import { VAULT_MIGRATE_KIND } from '../vault/approval.js';
 import type { VaultDeps } from '../vault/connection.js';
-import { consumersOf, readsAny, type Consumer } from '../vault/consumers.js';
+import { consumersOf, keysStillRead, readsAny, type Consumer } from '../vault/consumers.js';
 import { loadFingerprinter, type Fingerprinter } from '../vault/fingerprint.js';
 import { KEY_CONCURRENCY } from '../vault/limit.js';
 import { injectAnnotations, INJECT, ROLE } from '../vault/inject.js';
@@ -105,9 +108,13 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   const allVerified = after.every((k) => k.state === 'verified' || k.state === 'removed');
   const notes: string[] = [];
   if (stopped !== undefined) notes.push(stopped);
+  let cut: Cutover | undefined;
   if (m.cutover && stopped === undefined) {
     if (!allVerified) notes.push('no cutover: not every key is verified (the ConfigMap and the workloads are unchanged)');
-    else notes.push(...(await cutover(ctx, vault, m, after, fingerprint)));
+    else {
+      cut = await cutover(ctx, vault, m, after, fingerprint);
+      notes.push(...cut.notes);
+    }
     after = await store.vaultMigrations.keys(m.id);
   }
   const workloads = await store.vaultMigrations.workloads(m.id);
@@ -115,7 +122,8 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   const removed = after.filter((k) => k.state === 'removed').length;
   const skipped = after.filter((k) => k.state === 'conflict' || k.state === 'failed').length;
   const left = after.length - verified - skipped;
-  const ok = stopped === undefined && verified === after.length && (!m.cutover || removed === after.length);
+  const cutOver = cut !== undefined && !cut.failed && after.every((k) => k.state === 'removed' || cut.keptForReaders.has(k.key));
+  const ok = stopped === undefined && verified === after.length && (!m.cutover || cutOver);
   const summary = [
     `${verified} of ${after.length} keys in Vault and verified`,
     removed > 0 ? `${removed} removed from the ConfigMap` : undefined,
@@ -167,14 +175,25 @@ async function moveKey(store: JobContext['deps']['store'], vault: VaultDeps, m: 
   await migrations.setKey(m.id, key.key, 'verified', { vaultVersion: version });
 }
 
+/** The cutover's end: notes for the summary, the keys kept on purpose (a pod template or an app still reads them), and whether it failed. */
+interface Cutover {
+  notes: string[];
+  keptForReaders: Set<string>;
+  failed: boolean;
+}
+
 /**
  * Every key verified: the consumers get the injector annotations first (their pods restart with the
- * secrets from Vault), then the keys leave the ConfigMap, only where it still holds the migrated value.
+ * secrets from Vault rendered to /vault/secrets/<KEY>); then, once those rollouts have completed, the
+ * keys leave the ConfigMap, only where it still holds the migrated value and no pod template or app
+ * still reads them from it (src/vault/consumers.ts keysStillRead). A rollout that does not complete
+ * keeps every key where it is.
  */
-async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, keys: readonly KeyRecord[], fingerprint: Fingerprinter): Promise<string[]> {
+async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, keys: readonly KeyRecord[], fingerprint: Fingerprinter): Promise<Cutover> {
   const { deps, progress, log } = ctx;
   const { kube, store } = deps;
   const notes: string[] = [];
+  const keptForReaders = new Set<string>();
   const names = keys.map((k) => k.key);
   const current = consumersOf(m.configMap, await listWorkloads(kube, m.namespace)).filter((c) => readsAny(c, names));
   const consumers = new Map<string, Consumer>([...m.plan.consumers, ...current].map((c) => [`${c.kind}/${c.name}`, c]));
@@ -205,22 +224,44 @@ async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, key
     log.info({ migration: m.id, workload: ref, annotations: Object.keys(set).length }, 'consumer annotated for the injector');
   }
 
-  await progress(`Cutover: removing ${names.length} key(s) from configmap/${m.configMap}…`);
+  // What the pod templates read now decides which keys may go.
+  const stillRead = keysStillRead(m.configMap, await listWorkloads(kube, m.namespace), names, m.plan.appsReadVaultFiles === true);
+  for (const k of keys) {
+    const why = stillRead.get(k.key);
+    if (k.state !== 'verified' || why === undefined) continue;
+    keptForReaders.add(k.key);
+    await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: `kept in the ConfigMap: ${why.join('; ')}` });
+  }
+  if (keptForReaders.size > 0) {
+    notes.push(`${keptForReaders.size} key(s) kept in the ConfigMap: still read from it${m.plan.appsReadVaultFiles ? ' by a pod template' : ' (the apps must read /vault/secrets/<KEY>; then cut over again with --apps-read-vault-files)'}`);
+  }
+  const candidates = keys.filter((k) => k.state === 'verified' && !keptForReaders.has(k.key));
+  if (candidates.length === 0) return { notes, keptForReaders, failed: false };
+
+  // The annotated workloads' new pods (with the injected files) must be up before their old source goes.
+  for (const w of (await store.vaultMigrations.workloads(m.id)).filter((w) => w.state === 'annotated')) {
+    const failure = await waitForRollout(ctx, w.kind, m.namespace, w.name);
+    if (failure === undefined) continue;
+    notes.push(`the rollout of ${w.kind}/${w.name} did not complete (${failure}): no key removed from the ConfigMap`);
+    for (const k of candidates) await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: `kept in the ConfigMap: the rollout of ${w.kind}/${w.name} did not complete` });
+    return { notes, keptForReaders, failed: true };
+  }
+
+  await progress(`Cutover: removing ${candidates.length} key(s) from configmap/${m.configMap}…`);
   for (let attempt = 0; ; attempt++) {
     const configMap = await readConfigMap(kube, m.namespace, m.configMap);
     if (configMap === undefined) {
       notes.push('the ConfigMap is gone: nothing to remove');
-      return notes;
+      return { notes, keptForReaders, failed: false };
     }
     const removable: string[] = [];
-    for (const k of keys) {
-      if (k.state !== 'verified') continue;
+    for (const k of candidates) {
       const value = configMap.data?.[k.key];
       if (value === undefined) await store.vaultMigrations.setKey(m.id, k.key, 'removed', { detail: 'already gone from the ConfigMap' });
       else if (fingerprint(value) === k.fingerprint) removable.push(k.key);
       else await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: 'changed in the ConfigMap after it was migrated: left there' });
     }
-    if (removable.length === 0) return notes;
+    if (removable.length === 0) return { notes, keptForReaders, failed: false };
     try {
       await removeConfigMapKeys(kube, configMap, removable);
     } catch (error) {
@@ -228,7 +269,26 @@ async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, key
       throw error;
     }
     for (const key of removable) await store.vaultMigrations.setKey(m.id, key, 'removed');
-    return notes;
+    return { notes, keptForReaders, failed: false };
+  }
+}
+
+/**
+ * Waits for a workload's rollout by the rules of `kubectl rollout status` (src/restart/rollout-status.ts),
+ * up to RESTART_ROLLOUT_TIMEOUT_SEC: undefined once complete, else why not.
+ */
+async function waitForRollout(ctx: JobContext, kind: WorkloadKind, namespace: string, name: string): Promise<string | undefined> {
+  const { config, kube } = ctx.deps;
+  const deadline = Date.now() + config.RESTART_ROLLOUT_TIMEOUT_SEC * 1000;
+  for (;;) {
+    const workload = await readWorkload(kube, kind, namespace, name);
+    if (workload === undefined) return undefined; // gone: nothing of it left to break
+    const status = rolloutStatus(kind, workload);
+    if (status.done) return undefined;
+    if (status.failure !== undefined) return status.failure;
+    if (Date.now() >= deadline) return `not done within ${config.RESTART_ROLLOUT_TIMEOUT_SEC} s: ${status.message}`;
+    await ctx.progress(`Cutover: waiting for ${kind}/${name}: ${progressLine(status)}`);
+    await sleep(config.RESTART_POLL_MS);
   }
 }
 

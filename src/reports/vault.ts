@@ -192,7 +192,7 @@ export function migrationResultMessage(m: VaultMigration, keys: readonly KeyReco
       keys.map((k) => [k.key, KEY_STATE[k.state], k.vaultVersion === undefined ? '' : `v${k.vaultVersion}`, String(k.length), shortPrint(k.fingerprint)]),
     ),
   );
-  const reasons = keys.filter((k) => k.detail && (k.state === 'conflict' || k.state === 'failed' || k.state === 'planned')).map((k) => `• ${escapeMrkdwn(k.key)}: ${escapeMrkdwn(k.detail!)}`);
+  const reasons = keys.filter((k) => k.detail && (k.state === 'conflict' || k.state === 'failed' || k.state === 'planned' || k.state === 'verified')).map((k) => `• ${escapeMrkdwn(k.key)}: ${escapeMrkdwn(k.detail!)}`);
   if (reasons.length > 0) blocks.push(section(`*Why*\n${reasons.join('\n')}`));
   if (workloads.length > 0) {
     blocks.push(section(`*Cutover* annotated for the Vault Agent injector (a rolling restart): ${workloads.map((w) => `\`${w.kind}/${escapeMrkdwn(w.name)}\` (${w.state})`).join(', ')}`));

@@ -46,6 +46,8 @@ export interface VaultPlan {
   staying: number;
   consumers: Consumer[];
   steps: string[];
+  /** Asked with --apps-read-vault-files: the apps read /vault/secrets/<KEY>, so the cutover may remove keys they read through envFrom or a whole volume. */
+  appsReadVaultFiles?: boolean;
 }
 
 export interface VaultMigration extends ApprovalRequest {
@@ -84,7 +86,7 @@ export const configMapTarget = (m: Pick<VaultMigration, 'namespace' | 'configMap
 
 export function migrateLine(m: Pick<VaultMigration, 'namespace' | 'configMap' | 'mount' | 'path' | 'cutover' | 'plan'>): string {
   const keys = m.plan.keys.map((k) => k.key).join(',');
-  return `vault migrate configmap/${m.configMap} -n ${m.namespace} --keys ${keys} --mount ${m.mount} --path ${m.path}${m.cutover ? ' --cutover' : ''}`;
+  return `vault migrate configmap/${m.configMap} -n ${m.namespace} --keys ${keys} --mount ${m.mount} --path ${m.path}${m.cutover ? ' --cutover' : ''}${m.plan.appsReadVaultFiles ? ' --apps-read-vault-files' : ''}`;
 }
 
 export const VAULT_MIGRATION_TABLE: ApprovalTable<VaultMigration> = {

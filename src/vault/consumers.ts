@@ -56,3 +56,52 @@ export function consumersOf(configMap: string, workloads: { deployments: readonl
 
 /** Does this consumer read any of `keys`? */
 export const readsAny = (consumer: Consumer, keys: readonly string[]): boolean => consumer.keys === '*' || keys.some((k) => consumer.keys.includes(k));
+
+/**
+ * Why each of `keys` must stay in the ConfigMap at a cutover, by the workloads' pod templates now (an
+ * empty map: all may go). A key a container reads through a non-optional `env.valueFrom.configMapKeyRef`
+ * or a configMap volume item always stays: kubelet cannot start a new pod without it
+ * (CreateContainerConfigError, or a failed mount), whatever the app reads. A key read through `envFrom`
+ * or a whole configMap volume stays unless the operator said the apps read the injected files
+ * (`/vault/secrets/<KEY>`), since the app would lose its credential. Pure.
+ */
+export function keysStillRead(
+  configMap: string,
+  workloads: { deployments: readonly V1Deployment[]; statefulSets: readonly V1StatefulSet[] },
+  keys: readonly string[],
+  appsReadVaultFiles: boolean,
+): Map<string, string[]> {
+  const kept = new Map<string, string[]>();
+  const keep = (key: string, why: string) => {
+    if (!keys.includes(key)) return;
+    const list = kept.get(key) ?? [];
+    if (!list.includes(why)) list.push(why);
+    kept.set(key, list);
+  };
+  const look = (ref: string, template: V1PodTemplateSpec | undefined) => {
+    const spec = template?.spec;
+    if (spec === undefined) return;
+    for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+      for (const env of container.env ?? []) {
+        const source = env.valueFrom?.configMapKeyRef;
+        if (source?.name === configMap && source.optional !== true) keep(source.key, `${ref} reads it as env ${env.name} (configMapKeyRef): remove that reference first`);
+      }
+      if (!appsReadVaultFiles && (container.envFrom ?? []).some((s) => s.configMapRef?.name === configMap)) {
+        for (const key of keys) keep(key, `${ref} reads it through envFrom`);
+      }
+    }
+    for (const volume of spec.volumes ?? []) {
+      for (const source of [volume.configMap, ...(volume.projected?.sources ?? []).map((s) => s.configMap)]) {
+        if (source?.name !== configMap) continue;
+        if (source.items !== undefined) {
+          if (source.optional !== true) for (const item of source.items) keep(item.key, `${ref} mounts it as a volume item (volume ${volume.name}): remove that item first`);
+        } else if (!appsReadVaultFiles) {
+          for (const key of keys) keep(key, `${ref} reads it as a file of volume ${volume.name}`);
+        }
+      }
+    }
+  };
+  for (const d of workloads.deployments) look(`deployment/${d.metadata?.name ?? '?'}`, d.spec?.template);
+  for (const s of workloads.statefulSets) look(`statefulset/${s.metadata?.name ?? '?'}`, s.spec?.template);
+  return kept;
+}

@@ -103,14 +103,14 @@ describe('the canary value', () => {
     expect(rig.texts().at(-1)).toMatch(/canary-config` 0\/2: CANARY_DSN, CANARY_PASSWORD/);
 
     // Plan and migrate, with cutover.
-    const id = await rig.migrate('vault migrate configmap/canary-config -n data-platform --cutover --reason "canary run"');
+    const id = await rig.migrate('vault migrate configmap/canary-config -n data-platform --cutover --apps-read-vault-files --reason "canary run"');
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
     expect(rig.configMap('data-platform', 'canary-config')).toEqual({ LOG_LEVEL: 'info' });
     expect((await rig.vaultDeps.client.kvRead('secret', 'data-platform/canary-config/CANARY_PASSWORD'))?.data).toEqual({ value: CANARY });
 
     // A failure: Vault goes away after the first write of another migration.
     stopAfterWrites = 1;
-    const failed = await rig.migrate('vault migrate configmap/canary-two -n data-platform --cutover');
+    const failed = await rig.migrate('vault migrate configmap/canary-two -n data-platform --cutover --apps-read-vault-files');
     expect((await rig.store.vaultMigrations.get(failed))?.state).toBe('failed');
     await rig.vault.start();
 

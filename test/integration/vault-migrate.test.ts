@@ -44,7 +44,7 @@ describe('vault migrate, end to end', () => {
     expect(total).toBeGreaterThanOrEqual(20);
     const original = { ...rig.configMap(NS, 'superset-config') };
 
-    const asked = await rig.run('vault migrate configmap/superset-config -n data-platform --cutover', 'U0OPERATOR');
+    const asked = await rig.run('vault migrate configmap/superset-config -n data-platform --cutover --apps-read-vault-files', 'U0OPERATOR');
     expect(asked.ok).toBe(true);
     const id = rig.lastMigrationId();
     const plan = rig.chat.calls.find((c) => String(c.payload.text).startsWith('Vault migration plan'))!;
@@ -180,7 +180,7 @@ describe('faults', () => {
   it('records partial state when Vault stops mid-migration; the re-run completes without writing anything twice', async () => {
     const start = rig.vault.requests.length;
     stopAfterWrites = 2;
-    await rig.run('vault migrate configmap/portal-api-env -n data-platform --cutover');
+    await rig.run('vault migrate configmap/portal-api-env -n data-platform --cutover --apps-read-vault-files');
     const first = rig.lastMigrationId();
     const approved = await rig.run(`approve ${first}`, 'U0APPROVER');
     expect(approved.ok).toBe(false);
@@ -194,7 +194,7 @@ describe('faults', () => {
     expect(firstRun).toBeGreaterThanOrEqual(2);
 
     await rig.vault.start();
-    const second = await rig.migrate('vault migrate configmap/portal-api-env -n data-platform --cutover');
+    const second = await rig.migrate('vault migrate configmap/portal-api-env -n data-platform --cutover --apps-read-vault-files');
     expect((await rig.store.vaultMigrations.get(second))?.state).toBe('succeeded');
     const keys = await rig.store.vaultMigrations.keys(second);
     expect(keys.every((k) => k.state === 'removed' && k.vaultVersion === 1)).toBe(true);

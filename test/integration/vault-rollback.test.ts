@@ -21,7 +21,7 @@ const auditOf = async (id: string) =>
 describe('vault rollback after a failure', () => {
   it('releases the claim when Vault is sealed, keeps the keys counted, and can be asked again', async () => {
     const original = { ...rig.configMap('monitoring', 'grafana-env') };
-    const id = await rig.migrate('vault migrate configmap/grafana-env -n monitoring --cutover');
+    const id = await rig.migrate('vault migrate configmap/grafana-env -n monitoring --cutover --apps-read-vault-files');
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
     expect((await rig.store.vaultMigrations.keys(id)).every((k) => k.state === 'removed')).toBe(true);
     await rig.run('vault status -n monitoring');

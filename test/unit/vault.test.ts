@@ -6,7 +6,7 @@ import { UsageError } from '../../src/errors.js';
 import { toPlainText } from '../../src/reports/plain-text.js';
 import { coverageLine, migrationPlanMessage, vaultStatusMessage } from '../../src/reports/vault.js';
 import type { VaultMigration } from '../../src/store/vault-migrations.js';
-import { consumersOf } from '../../src/vault/consumers.js';
+import { consumersOf, keysStillRead } from '../../src/vault/consumers.js';
 import { detectSecret, isHighEntropy, secretKeys } from '../../src/vault/detect.js';
 import { fingerprinter, valueLength } from '../../src/vault/fingerprint.js';
 import { annotationsToRemove, INJECT, injectAnnotations, ROLE, secretId } from '../../src/vault/inject.js';
@@ -163,6 +163,28 @@ describe('consumers and injector annotations', () => {
     expect(annotationsToRemove(added, { ...annotations })).toEqual(added);
     const other = { ...annotations, 'vault.hashicorp.com/agent-inject-secret-someone-else': 'secret/data/x' };
     expect(annotationsToRemove(added, other)).not.toContain(INJECT);
+  });
+});
+
+describe('cutover: keys still read', () => {
+  const template = (spec: object) => ({ deployments: [{ metadata: { name: 'app' }, spec: { selector: {}, template: { spec } } }], statefulSets: [] }) as never;
+  it('keeps keys named by configMapKeyRef or a volume item always, and envFrom or whole-volume keys unless the apps read the files', () => {
+    const keyRef = template({ containers: [{ name: 'c', env: [{ name: 'PW', valueFrom: { configMapKeyRef: { name: 'cm', key: 'PW' } } }, { name: 'OPT', valueFrom: { configMapKeyRef: { name: 'cm', key: 'OPT', optional: true } } }] }] });
+    expect([...keysStillRead('cm', keyRef, ['PW', 'OPT', 'OTHER'], true).keys()]).toEqual(['PW']);
+    const envFrom = template({ containers: [{ name: 'c', envFrom: [{ configMapRef: { name: 'cm' } }] }] });
+    expect([...keysStillRead('cm', envFrom, ['A', 'B'], false).keys()]).toEqual(['A', 'B']);
+    expect(keysStillRead('cm', envFrom, ['A', 'B'], true).size).toBe(0);
+    const items = template({ containers: [{ name: 'c' }], volumes: [{ name: 'v', configMap: { name: 'cm', items: [{ key: 'A', path: 'a' }] } }] });
+    expect([...keysStillRead('cm', items, ['A', 'B'], true).keys()]).toEqual(['A']);
+    const whole = template({ containers: [{ name: 'c' }], volumes: [{ name: 'v', configMap: { name: 'cm' } }] });
+    expect([...keysStillRead('cm', whole, ['A'], false).keys()]).toEqual(['A']);
+    expect(keysStillRead('cm', whole, ['A'], true).size).toBe(0);
+    expect(keysStillRead('other', keyRef, ['PW'], false).size).toBe(0);
+  });
+
+  it('takes --apps-read-vault-files only with --cutover', () => {
+    expect(parse('vault migrate configmap/x -n ns --cutover --apps-read-vault-files')).toMatchObject({ cutover: true, appsReadVaultFiles: true });
+    expect(usageOf('vault migrate configmap/x -n ns --apps-read-vault-files')).toMatch(/goes with `--cutover`/);
   });
 });
 

@@ -11,6 +11,7 @@ export const POD_STATES = [
   'Pending',
   'ErrImagePull',
   'ImagePullBackOff',
+  'CreateContainerConfigError',
   'CrashLoopBackOff',
   'OOMKilled',
   'Error',
@@ -30,7 +31,7 @@ export interface PodStateSpec {
   /** Why the container last ended (CrashLoopBackOff, or a Ready pod that restarted before). */
   lastTerminated?: 'Error' | 'OOMKilled' | 'Completed';
   exitCode?: number;
-  /** Pending: the scheduler's message. */
+  /** Pending: the scheduler's message; CreateContainerConfigError: kubelet's (the missing ConfigMap or key). */
   message?: string;
 }
 
@@ -91,6 +92,8 @@ function containerStatus(pod: Pod, name: string, image: string, spec: PodStateSp
     case 'ErrImagePull':
     case 'ImagePullBackOff':
       return { name, image, imageID: '', restartCount: 0, lastState: {}, ready: false, started: false, state: { waiting: { reason: spec.state, message: imageMessage(spec.state, image) } } };
+    case 'CreateContainerConfigError':
+      return { name, image, imageID: '', restartCount: 0, lastState: {}, ready: false, started: false, state: { waiting: { reason: spec.state, message: spec.message ?? 'configmap not found' } } };
     case 'CrashLoopBackOff': {
       const message = `back-off 5m0s restarting failed container=${name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
       return { ...base, ready: false, started: false, state: { waiting: { reason: 'CrashLoopBackOff', message } } };

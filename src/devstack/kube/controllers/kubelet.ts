@@ -95,7 +95,36 @@ export class Kubelet {
     return this.cluster.store.write('pods', { ...pod, status }) as Pod;
   }
 
+  /**
+   * What kubelet refuses to start a container for (CreateContainerConfigError): an env var from a missing
+   * ConfigMap or key (configMapKeyRef, unless optional), or envFrom of a missing ConfigMap (unless optional).
+   */
+  private configError(pod: Pod): string | undefined {
+    const namespace = pod.metadata.namespace as string;
+    const data = (name: string) => (this.cluster.store.get('configmaps', namespace, name) as (KubeObject & { data?: Record<string, string> }) | undefined)?.data ?? undefined;
+    const exists = (name: string) => this.cluster.store.get('configmaps', namespace, name) !== undefined;
+    for (const c of pod.spec.containers) {
+      for (const env of (c['env'] as { valueFrom?: { configMapKeyRef?: { name: string; key: string; optional?: boolean } } }[] | undefined) ?? []) {
+        const ref = env.valueFrom?.configMapKeyRef;
+        if (ref === undefined || ref.optional === true) continue;
+        if (!exists(ref.name)) return `configmap "${ref.name}" not found`;
+        if (data(ref.name)?.[ref.key] === undefined) return `couldn't find key ${ref.key} in ConfigMap ${namespace}/${ref.name}`;
+      }
+      for (const from of (c['envFrom'] as { configMapRef?: { name: string; optional?: boolean } }[] | undefined) ?? []) {
+        const ref = from.configMapRef;
+        if (ref !== undefined && ref.optional !== true && !exists(ref.name)) return `configmap "${ref.name}" not found`;
+      }
+    }
+    return undefined;
+  }
+
   private run(pod: Pod, behaviour: PodBehaviour): void {
+    const configError = this.configError(pod);
+    if (configError !== undefined) {
+      const failed = this.write(pod, { state: 'CreateContainerConfigError', message: configError });
+      this.containerEvents(failed, () => [{ type: 'Warning', reason: 'Failed', message: `Error: ${configError}` }]);
+      return;
+    }
     const started = (): void =>
       this.containerEvents(pod, (name, image) => [
         { type: 'Normal', reason: 'Pulled', message: `Container image "${image}" already present on machine` },
