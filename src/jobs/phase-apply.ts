@@ -2,7 +2,7 @@ import { showRequest } from '../approvals/index.js';
 import type { Command } from '../commands/index.js';
 import { ReportedFailure, UserError } from '../errors.js';
 import { PHASE_APPLY_KIND } from '../phases/approval.js';
-import { runPhase } from '../phases/engine.js';
+import { plannedPods, runPhase, tasksDigest } from '../phases/engine.js';
 import { openRunbooks } from '../phases/load.js';
 import { runMessage } from '../reports/phases.js';
 import { AuditUnavailable } from '../store/audit-log.js';
@@ -40,6 +40,14 @@ export const phaseApply: JobDefinition<Command> = {
       const runbooks = await openRunbooks(deps);
       const runbook = runbooks.get(request.phase);
       const tasks = runbooks.tasks(runbook, request.task);
+      // What is on disk now must be what was approved: a runbook or manifest edited since is refused.
+      const digest = tasksDigest(tasks);
+      if (request.plan.digest !== digest) {
+        const was = request.plan.digest === undefined ? 'a plan made before plans carried a digest' : `the approved plan (digest ${request.plan.digest.slice(0, 12)})`;
+        throw new UserError(
+          `Phase ${request.phase} was NOT applied: its runbook or manifests changed since ${was} was planned at ${request.plan.plannedAt} (now ${digest.slice(0, 12)}). Nothing was changed. Ask again with \`phase apply ${request.phase}\` to review and approve the current plan.`,
+        );
+      }
       const result = await runPhase(
         'apply',
         runbook,
@@ -54,7 +62,7 @@ export const phaseApply: JobDefinition<Command> = {
           thread: { channel: request.channel, threadTs: request.threadTs },
           ...(data.authorization ? { authorization: data.authorization } : {}),
         },
-        { force: request.force },
+        { force: request.force, planned: plannedPods(request.plan) },
       );
       const phase = (await store.phases.progress(cluster.name)).find((p) => p.phase === runbook.phase);
       // The apply failed when a step that changes something failed; a failing check is a measurement, reported as such.

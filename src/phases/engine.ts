@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import { mapLimit } from '../concurrency.js';
 import { UserError } from '../errors.js';
@@ -68,6 +69,34 @@ export interface PhasePlan {
   force: boolean;
   plannedAt: string;
   tasks: TaskPlan[];
+  /**
+   * sha256 of the tasks as planned (manifests, cleanup selectors, job lines, checks): apply refuses when
+   * what is on disk then differs from what was approved. Absent in plans made before it existed.
+   */
+  digest?: string;
+}
+
+/** JSON with object keys sorted, so equal data always hashes equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The digest of what `tasks` would do: every object as it would be sent, every selector, job line and check. */
+export function tasksDigest(tasks: readonly Task[]): string {
+  return createHash('sha256').update(canonical(tasks)).digest('hex');
+}
+
+/** The pods each cleanup task of an approved plan may delete, by task id: only these, never a fresh selection. */
+export function plannedPods(plan: PhasePlan): Map<string, { pods: CleanupPod[]; refusal?: string }> {
+  const planned = new Map<string, { pods: CleanupPod[]; refusal?: string }>();
+  for (const task of plan.tasks) if (task.kind === 'cleanup') planned.set(task.id, { pods: task.pods, ...(task.refusal !== undefined ? { refusal: task.refusal } : {}) });
+  return planned;
 }
 
 const head = (task: Task): TaskHead => ({ id: task.id, title: task.title, after: task.after });
@@ -135,7 +164,7 @@ export async function planPhase(runbook: Runbook, tasks: readonly Task[], ctx: P
     plans.push(await planTask(task, ctx, options));
   }
   const { cluster } = ctx.deps;
-  return { phase: runbook.phase, title: runbook.title, cluster: cluster.name, simulated: cluster.simulated, force: options.force, plannedAt: new Date().toISOString(), tasks: plans };
+  return { phase: runbook.phase, title: runbook.title, cluster: cluster.name, simulated: cluster.simulated, force: options.force, plannedAt: new Date().toISOString(), tasks: plans, digest: tasksDigest(tasks) };
 }
 
 /** Objects or pods a plan would change, and what blocks it: for the request's summary line. */
@@ -188,7 +217,7 @@ export interface RunResult {
  * whose `after` tasks are not done waits (pending). Apply stops at the first apply or cleanup task that
  * fails: the rest are skipped, never run on top of a half-applied step.
  */
-export async function runPhase(mode: 'apply' | 'verify', runbook: Runbook, tasks: readonly Task[], ctx: EngineContext, options: { force: boolean } = { force: false }): Promise<RunResult> {
+export async function runPhase(mode: 'apply' | 'verify', runbook: Runbook, tasks: readonly Task[], ctx: EngineContext, options: RunOptions = { force: false }): Promise<RunResult> {
   const { store, cluster } = ctx.deps;
   const view = new ClusterView(ctx.deps);
   const stored = new Map((await store.phases.tasks(cluster.name, runbook.phase)).map((t) => [t.task, t]));
@@ -241,7 +270,16 @@ const fromCheck = (base: Omit<TaskOutcome, 'state' | 'detail'>, result: CheckRes
   detail: result.detail,
 });
 
-async function applyTask(task: Task, runbook: Runbook, ctx: EngineContext, view: ClusterView, options: { force: boolean }): Promise<TaskOutcome> {
+/**
+ * `planned`: the cleanups of the approved plan (plannedPods): a cleanup then deletes only the pods the
+ * approver saw, never pods that failed since.
+ */
+export interface RunOptions {
+  force: boolean;
+  planned?: Map<string, { pods: CleanupPod[]; refusal?: string }>;
+}
+
+async function applyTask(task: Task, runbook: Runbook, ctx: EngineContext, view: ClusterView, options: RunOptions): Promise<TaskOutcome> {
   const base = { id: task.id, title: task.title, kind: task.kind };
   switch (task.kind) {
     case 'check':
@@ -249,7 +287,7 @@ async function applyTask(task: Task, runbook: Runbook, ctx: EngineContext, view:
     case 'apply':
       return applyObjects(task, runbook, ctx, options);
     case 'cleanup':
-      return cleanUp(task, runbook, ctx);
+      return cleanUp(task, runbook, ctx, options.planned?.get(task.id));
     case 'job':
       return startJob(task, runbook, ctx);
   }
@@ -316,16 +354,26 @@ function countLine(results: readonly ObjectResult[]): string {
   return `${results.length} object${results.length === 1 ? '' : 's'}: ${order.filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${label[a]}`).join(', ')}`;
 }
 
-async function cleanUp(task: Extract<Task, { kind: 'cleanup' }>, runbook: Runbook, ctx: EngineContext): Promise<TaskOutcome> {
+async function cleanUp(task: Extract<Task, { kind: 'cleanup' }>, runbook: Runbook, ctx: EngineContext, planned?: { pods: CleanupPod[]; refusal?: string }): Promise<TaskOutcome> {
   const { kube, catalogue, store, cluster } = ctx.deps;
   const base = { id: task.id, title: task.title, kind: task.kind };
-  const selection = await findFailedPods(kube, catalogue, task.targets, task.maxPods);
+  const found = await findFailedPods(kube, catalogue, task.targets, planned === undefined ? task.maxPods : Number.MAX_SAFE_INTEGER);
+  // With an approved plan: only its pods, and of those only the ones still there and still failed (same uid).
+  const still = new Set(found.pods.map((p) => p.uid));
+  const selection = planned === undefined ? found : { pods: planned.pods.filter((p) => still.has(p.uid)), spared: found.spared, ...(planned.refusal !== undefined ? { refusal: planned.refusal } : {}) };
+  const gone = planned === undefined ? 0 : planned.pods.length - selection.pods.length;
+  const skipped = gone > 0 ? `; ${gone} planned pod${gone === 1 ? '' : 's'} already gone or no longer failed` : '';
   const spared = selection.spared.length > 0 ? `; spared ${selection.spared.length} of critical services` : '';
   if (selection.refusal !== undefined) {
     await audit(ctx, runbook, task, 'refused', selection.refusal);
     return { ...base, state: 'failed', detail: selection.refusal };
   }
-  if (selection.pods.length === 0) return { ...base, state: 'done', detail: `no failed pods to delete${spared}` };
+  if (selection.pods.length === 0 && planned === undefined) return { ...base, state: 'done', detail: `no failed pods to delete${spared}` };
+  if (selection.pods.length === 0) {
+    const after = await remainingFailed(task, ctx);
+    const detail = `no planned pod left to delete${skipped}${spared}`;
+    return { ...base, state: after.outcome === 'pass' ? 'done' : 'failed', detail: after.outcome === 'pass' ? detail : `${detail}; ${after.detail} (not in the approved plan: left alone)` };
+  }
   const list = selection.pods.map((p) => `${p.namespace}/${p.name}`);
   // Recorded before anything is deleted: without its audit row, nothing is.
   try {
@@ -342,10 +390,11 @@ async function cleanUp(task: Extract<Task, { kind: 'cleanup' }>, runbook: Runboo
   await store.phases.recordObjects(
     deleted.map((p) => ({ cluster: cluster.name, phase: runbook.phase, task: task.id, apiVersion: 'v1', kind: 'Pod', namespace: p.namespace, name: p.name, action: 'deleted' as const, jobId: ctx.jobId, by: ctx.actor })),
   );
-  const summary = `deleted ${deleted.length} failed pod${deleted.length === 1 ? '' : 's'}: ${names(deleted.map((p) => `${p.namespace}/${p.name}`), 6)}${spared}`;
+  const summary = `deleted ${deleted.length} failed pod${deleted.length === 1 ? '' : 's'}: ${names(deleted.map((p) => `${p.namespace}/${p.name}`), 6)}${skipped}${spared}`;
   await audit(ctx, runbook, task, 'succeeded', `deleted ${deleted.length} failed pods: ${deleted.map((p) => `${p.namespace}/${p.name}`).join(', ')}`);
   const after = await remainingFailed(task, ctx);
-  return { ...base, state: after.outcome === 'pass' ? 'done' : 'failed', detail: after.outcome === 'pass' ? summary : `${summary}; ${after.detail}`, deleted };
+  const unplanned = planned === undefined ? '' : ' (not in the approved plan: left alone)';
+  return { ...base, state: after.outcome === 'pass' ? 'done' : 'failed', detail: after.outcome === 'pass' ? summary : `${summary}; ${after.detail}${unplanned}`, deleted };
 }
 
 /** The check of a cleanup task: no failed pod of a non-critical workload left under its selectors. */
