@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { keyPath, validConfigMapKey, validMount, validSecretPath } from '../vault/paths.js';
+import { keyPath, RESERVED_PATH, reservedPath, validConfigMapKey, validMount, validSecretPath } from '../vault/paths.js';
 import { REQUEST_ID } from './approve.js';
 import { dnsLabel, dnsSubdomain, shown, stringOption, type CommandSpec, type ParsedArgs } from './spec.js';
 
@@ -19,6 +19,8 @@ export type VaultCommand =
       cutover: boolean;
       /** With --cutover: the apps read the injected files (/vault/secrets/<KEY>), so keys they read through envFrom or a whole volume may leave the ConfigMap. */
       appsReadVaultFiles?: boolean;
+      /** --overwrite: an existing secret carbon-ops did not write, or with other fields, may be replaced (a KV write replaces every field). */
+      overwrite?: boolean;
       reason?: string;
     }
   | { name: 'vault'; action: 'rollback'; id: string };
@@ -27,7 +29,7 @@ export type VaultMigrateCommand = Extract<VaultCommand, { action: 'migrate' }>;
 
 const USAGE = {
   status: 'vault status [-n NS]',
-  migrate: 'vault migrate configmap/NAME -n NS [--keys a,b] [--mount secret] [--path P] [--cutover [--apps-read-vault-files]] [--reason "WHY"]',
+  migrate: 'vault migrate configmap/NAME -n NS [--keys a,b] [--mount secret] [--path P] [--cutover [--apps-read-vault-files]] [--overwrite] [--reason "WHY"]',
   rollback: 'vault rollback MIGRATION_ID',
 };
 
@@ -97,6 +99,7 @@ export const vault: CommandSpec<VaultCommand> = {
     path: { type: 'string' },
     cutover: { type: 'boolean' },
     'apps-read-vault-files': { type: 'boolean' },
+    overwrite: { type: 'boolean' },
     reason: { type: 'string' },
   },
   build(args) {
@@ -122,6 +125,10 @@ export const vault: CommandSpec<VaultCommand> = {
         const reason = reasonOption(args);
         const appsReadVaultFiles = args.values['apps-read-vault-files'] === true;
         if (appsReadVaultFiles && args.values.cutover !== true) throw new UsageError('`--apps-read-vault-files` goes with `--cutover`: it says the apps read /vault/secrets/<KEY>, so the cutover may remove the keys they read through envFrom or a volume.');
+        const overwrite = args.values.overwrite === true;
+        if (reservedPath(path ?? defaultPath(ns, configMap))) {
+          throw new UsageError(`\`${RESERVED_PATH}/\` is where carbon-ops keeps its own secrets (the fingerprint key): choose another --path${path === undefined ? ` (the default is \`${defaultPath(ns, configMap)}\`)` : ''}.`);
+        }
         for (const key of keys ?? []) if (!validSecretPath(keyPath(path ?? defaultPath(ns, configMap), key))) throw new UsageError(`The target path for \`${shown(key)}\` would be too long or invalid.`);
         return {
           name: 'vault',
@@ -133,6 +140,7 @@ export const vault: CommandSpec<VaultCommand> = {
           ...(path !== undefined ? { path } : {}),
           cutover: args.values.cutover === true,
           ...(appsReadVaultFiles ? { appsReadVaultFiles } : {}),
+          ...(overwrite ? { overwrite } : {}),
           ...(reason !== undefined ? { reason } : {}),
         };
       }
@@ -154,7 +162,7 @@ export const vault: CommandSpec<VaultCommand> = {
       case 'status':
         return { line: `vault status${command.namespace ? ` -n ${command.namespace}` : ''}`, ...(command.namespace ? { target: command.namespace } : {}) };
       case 'migrate': {
-        const options = [command.keys && `--keys ${command.keys.join(',')}`, command.mount && `--mount ${command.mount}`, command.path && `--path ${command.path}`, command.cutover && '--cutover', command.appsReadVaultFiles && '--apps-read-vault-files'].filter(Boolean);
+        const options = [command.keys && `--keys ${command.keys.join(',')}`, command.mount && `--mount ${command.mount}`, command.path && `--path ${command.path}`, command.cutover && '--cutover', command.appsReadVaultFiles && '--apps-read-vault-files', command.overwrite && '--overwrite'].filter(Boolean);
         return {
           line: ['vault migrate', `configmap/${command.configMap}`, `-n ${command.namespace}`, ...options].join(' '),
           target: `${command.namespace}/configmap/${command.configMap}`,

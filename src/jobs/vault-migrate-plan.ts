@@ -88,6 +88,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       }
       const fingerprint = await loadFingerprinter(vault.client, vault.mount);
       // Each target path looked at in Vault, a few at a time (values stay in this process).
+      const otherFields = new Map<string, string[]>();
       planned = await mapLimit(chosen, KEY_CONCURRENCY, async ({ key, why }) => {
         const value = values[key]!;
         const targetPath = keyPath(path, key);
@@ -97,9 +98,23 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
         if (baseVersion > 0) {
           const current = await vault.client.kvRead(mount, targetPath);
           if (current?.data?.['value'] === value) action = 'present';
+          otherFields.set(targetPath, Object.keys(current?.data ?? {}).filter((field) => field !== 'value')); // names only
         }
         return { key, targetPath, length: valueLength(value), fingerprint: fingerprint(value), foundBy: why, action, baseVersion };
       });
+      // A KV write replaces the whole secret: an existing one carbon-ops did not write, or that holds other fields, only with --overwrite.
+      const updates = planned.filter((k) => k.action === 'update');
+      if (updates.length > 0 && command.overwrite !== true) {
+        const ours = await store.vaultMigrations.writtenPaths(mount, updates.map((k) => k.targetPath));
+        const foreign = updates.flatMap((k) => {
+          const fields = otherFields.get(k.targetPath) ?? [];
+          if (fields.length > 0) return [`\`${mount}/${k.targetPath}\` (it also holds ${fields.map((f) => `\`${f}\``).join(', ')})`];
+          return ours.has(k.targetPath) ? [] : [`\`${mount}/${k.targetPath}\` (not written by carbon-ops)`];
+        });
+        if (foreign.length > 0) {
+          return refuse(`Vault already holds ${foreign.join(', ')}: writing the key would replace the whole secret. Choose another --path, or add --overwrite if replacing it is intended. Nothing was written.`);
+        }
+      }
     } catch (error) {
       if (error instanceof UserError) throw error;
       return refuse(explainVault(error, vault, 'the plan').message);
@@ -116,6 +131,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       consumers,
       steps: steps(approvals, config.VAULT_APPROVAL_EXPIRY_MIN, command.cutover, consumers.length, mount, command.appsReadVaultFiles === true),
       ...(command.appsReadVaultFiles ? { appsReadVaultFiles: true } : {}),
+      ...(command.overwrite ? { overwrite: true } : {}),
     };
 
     let created;

@@ -48,6 +48,8 @@ export interface VaultPlan {
   steps: string[];
   /** Asked with --apps-read-vault-files: the apps read /vault/secrets/<KEY>, so the cutover may remove keys they read through envFrom or a whole volume. */
   appsReadVaultFiles?: boolean;
+  /** Asked with --overwrite: existing secrets carbon-ops did not write, or with other fields, may be replaced. */
+  overwrite?: boolean;
 }
 
 export interface VaultMigration extends ApprovalRequest {
@@ -86,7 +88,7 @@ export const configMapTarget = (m: Pick<VaultMigration, 'namespace' | 'configMap
 
 export function migrateLine(m: Pick<VaultMigration, 'namespace' | 'configMap' | 'mount' | 'path' | 'cutover' | 'plan'>): string {
   const keys = m.plan.keys.map((k) => k.key).join(',');
-  return `vault migrate configmap/${m.configMap} -n ${m.namespace} --keys ${keys} --mount ${m.mount} --path ${m.path}${m.cutover ? ' --cutover' : ''}${m.plan.appsReadVaultFiles ? ' --apps-read-vault-files' : ''}`;
+  return `vault migrate configmap/${m.configMap} -n ${m.namespace} --keys ${keys} --mount ${m.mount} --path ${m.path}${m.cutover ? ' --cutover' : ''}${m.plan.appsReadVaultFiles ? ' --apps-read-vault-files' : ''}${m.plan.overwrite ? ' --overwrite' : ''}`;
 }
 
 export const VAULT_MIGRATION_TABLE: ApprovalTable<VaultMigration> = {
@@ -217,6 +219,17 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
       else await client.query('UPDATE vault_migrations SET rolled_back_at = NULL, rolled_back_by = NULL, rollback_job = NULL, rollback_result = $2 WHERE id = $1 AND rollback_job = $3', [m.id, result, jobId]);
       await this.audit.record(this.rollbackEntry(m, { actor: user, outcome, jobId, detail: result }), client);
     });
+  }
+
+  /** Of these paths under `mount`, the ones a carbon-ops migration wrote (or found holding its value) before. */
+  async writtenPaths(mount: string, paths: readonly string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const { rows } = await this.pool.query(
+      `SELECT DISTINCT k.target_path FROM vault_migration_keys k JOIN vault_migrations m ON m.id = k.migration_id
+        WHERE m.mount = $1 AND k.target_path = ANY($2) AND k.vault_version IS NOT NULL`,
+      [mount, paths],
+    );
+    return new Set(rows.map((r) => String(r.target_path)));
   }
 
   /**

@@ -182,6 +182,13 @@ describe('cutover: keys still read', () => {
     expect(keysStillRead('other', keyRef, ['PW'], false).size).toBe(0);
   });
 
+  it('reserves carbon-ops/ and takes --overwrite', () => {
+    expect(usageOf('vault migrate configmap/x -n ns --path carbon-ops/fingerprint-key')).toMatch(/carbon-ops keeps its own secrets/);
+    expect(usageOf('vault migrate configmap/x -n carbon-ops')).toMatch(/the default is `carbon-ops\/x`/);
+    expect(parse('vault migrate configmap/x -n ns --overwrite')).toMatchObject({ overwrite: true });
+    expect(describeCommand(parse('vault migrate configmap/x -n ns --overwrite')).line).toContain('--overwrite');
+  });
+
   it('takes --apps-read-vault-files only with --cutover', () => {
     expect(parse('vault migrate configmap/x -n ns --cutover --apps-read-vault-files')).toMatchObject({ cutover: true, appsReadVaultFiles: true });
     expect(usageOf('vault migrate configmap/x -n ns --apps-read-vault-files')).toMatch(/goes with `--cutover`/);
