@@ -24,7 +24,7 @@ import type { JobData } from '../jobs/job.js';
 import type { CommandQueue } from '../jobs/queue.js';
 import type { JobName } from '../jobs/registry.js';
 import type { Logger } from '../log.js';
-import type { Message } from '../reports/message.js';
+import { utc, type Message } from '../reports/message.js';
 import { newRequestId } from '../restart/request-id.js';
 import type { ApprovalRequest, ApprovalRequests, NewApproval } from '../store/approval-requests.js';
 import type { Store } from '../store/index.js';
@@ -50,7 +50,6 @@ export interface ApprovalKind<R extends ApprovalRequest = ApprovalRequest> {
   expireJob: JobName;
 }
 
-const utc = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 // Plain Slack IDs, not <@mentions>: refusals are escaped as text when shown.
 

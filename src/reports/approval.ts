@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { clip, context } from './message.js';
+import type { ApprovalRequest, ApprovalState } from '../store/approval-requests.js';
+import { clip, context, escapeMrkdwn, utc, who } from './message.js';
 
 /**
  * The action ids of every approval plan's buttons; their value is the request id, which `approve` and
@@ -45,4 +46,31 @@ export function approvalActions(b: ApprovalButtons): KnownBlock[] {
     },
     context(`Approve needs the approver role and someone other than <@${b.requestedBy}>. From a terminal: \`approve ${b.id}\` or \`deny ${b.id}\`.`),
   ];
+}
+
+/** A request's state as an icon, the same for every kind. */
+export const REQUEST_ICON: Record<ApprovalState, string> = { pending: '⏳', approved: '✅', running: '🔄', succeeded: '✅', failed: '❌', rejected: '🛑', expired: '⌛' };
+
+/**
+ * Where a request stands, in one line: its plan and its status message show it. `words` name the kind's
+ * work while it runs and once it succeeded (`Restarting`, `Restarted`); `afterFinished` follows the
+ * succeeded and failed lines (a Vault migration's rollback).
+ */
+export function requestStateLine(r: ApprovalRequest, words: { running: string; succeeded: string }, afterFinished = ''): string {
+  switch (r.state) {
+    case 'pending':
+      return `${REQUEST_ICON.pending} Awaiting approval (${r.approvedBy.length} of ${r.approvalsRequired}${r.approvedBy.length > 0 ? `: ${who(r.approvedBy)}` : ''}) until ${utc(r.expiresAt)}`;
+    case 'approved':
+      return `${REQUEST_ICON.approved} Approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy (no approval required)'}; starting`;
+    case 'running':
+      return `${REQUEST_ICON.running} ${words.running} since ${r.startedAt ? utc(r.startedAt) : 'now'}; approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy'}`;
+    case 'succeeded':
+      return `${REQUEST_ICON.succeeded} ${words.succeeded}${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}${afterFinished}`;
+    case 'failed':
+      return `${REQUEST_ICON.failed} Failed${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}${afterFinished}`;
+    case 'rejected':
+      return `${REQUEST_ICON.rejected} ${r.decidedBy === r.requestedBy ? 'Cancelled' : 'Denied'} by <@${r.decidedBy ?? '?'}>${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`;
+    case 'expired':
+      return `${REQUEST_ICON.expired} Expired at ${utc(r.expiresAt)} without ${r.approvalsRequired === 1 ? 'an approval' : `${r.approvalsRequired} approvals`}`;
+  }
 }

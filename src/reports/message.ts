@@ -9,6 +9,12 @@ export interface Message {
 /** Slack's documented limits; the renderers stay inside them. */
 export const LIMITS = { blocks: 50, sectionText: 3000, headerText: 150, contextElements: 10 } as const;
 
+/** A time to the minute, as every approval message shows it: `2026-11-21 10:15 UTC`. */
+export const utc = (date: Date): string => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** Slack user IDs as mentions: `<@U1>, <@U2>`. */
+export const who = (ids: readonly string[]): string => ids.map((id) => `<@${id}>`).join(', ');
+
 /** Slack mrkdwn treats &, < and > as control characters (`<!channel>`): user text must be escaped. */
 export const escapeMrkdwn = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

@@ -4,14 +4,13 @@ import { fieldList } from '../phases/diff.js';
 import type { Runbooks } from '../phases/runbook.js';
 import type { PhaseApply } from '../store/phase-applies.js';
 import { percentage, type PhaseProgress, type TaskState, type TaskStatus } from '../store/phases.js';
-import { approvalActions } from './approval.js';
-import { capBlocks, clip, context, divider, escapeMrkdwn, header, LIMITS, section, type Message } from './message.js';
+import { approvalActions, REQUEST_ICON, requestStateLine } from './approval.js';
+import { capBlocks, clip, context, divider, escapeMrkdwn, header, LIMITS, section, utc, who, type Message } from './message.js';
 
 /** Renderers for the phase runbooks: the progress dashboard, plans, apply and verify results. Pure. */
 
 export const STATE_ICON: Record<TaskState | 'skipped', string> = { done: '✅', failed: '❌', running: '🔄', pending: '⏳', unverifiable: '❔', skipped: '⏭️' };
 
-const utc = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const pctText = (pct: number) => `${Number.isInteger(pct) ? pct.toFixed(0) : pct.toFixed(1)}%`;
 
 /** A bar of `width` cells: █ for the done share, ░ for the rest. */
@@ -253,27 +252,10 @@ export function planMessage(plan: PhasePlan): Message {
 
 // ---- the apply request (approval) ----
 
-const REQUEST_ICON: Record<PhaseApply['state'], string> = { pending: '⏳', approved: '✅', running: '🔄', succeeded: '✅', failed: '❌', rejected: '🛑', expired: '⌛' };
-const who = (ids: readonly string[]) => ids.map((id) => `<@${id}>`).join(', ');
 const target = (r: PhaseApply) => `phase ${r.phase}${r.task ? ` task ${r.task}` : ''}${r.force ? ' --force' : ''}`;
 
-export function applyStateLine(r: PhaseApply): string {
-  switch (r.state) {
-    case 'pending':
-      return `${REQUEST_ICON.pending} Awaiting approval (${r.approvedBy.length} of ${r.approvalsRequired}${r.approvedBy.length > 0 ? `: ${who(r.approvedBy)}` : ''}) until ${utc(r.expiresAt)}`;
-    case 'approved':
-      return `${REQUEST_ICON.approved} Approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy (no approval required)'}; starting`;
-    case 'running':
-      return `${REQUEST_ICON.running} Applying since ${r.startedAt ? utc(r.startedAt) : 'now'}; approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy'}`;
-    case 'succeeded':
-      return `${REQUEST_ICON.succeeded} Applied${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`;
-    case 'failed':
-      return `${REQUEST_ICON.failed} Failed${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`;
-    case 'rejected':
-      return `${REQUEST_ICON.rejected} ${r.decidedBy === r.requestedBy ? 'Cancelled' : 'Denied'} by <@${r.decidedBy ?? '?'}>${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`;
-    case 'expired':
-      return `${REQUEST_ICON.expired} Expired at ${utc(r.expiresAt)} without ${r.approvalsRequired === 1 ? 'an approval' : `${r.approvalsRequired} approvals`}`;
-  }
+function applyStateLine(r: PhaseApply): string {
+  return requestStateLine(r, { running: 'Applying', succeeded: 'Applied' });
 }
 
 const plainState = (r: PhaseApply): string =>

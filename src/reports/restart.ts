@@ -4,44 +4,17 @@ import { formatDuration, type EventLine, type FailingPod } from '../restart/fail
 import type { Plan } from '../restart/plan.js';
 import type { AuditRow } from '../store/audit-log.js';
 import type { RestartRequest } from '../store/restart-requests.js';
-import { approvalActions } from './approval.js';
-import { capBlocks, clip, context, divider, escapeMrkdwn, header, section, table, type Message } from './message.js';
+import { approvalActions, REQUEST_ICON, requestStateLine } from './approval.js';
+import { capBlocks, clip, context, divider, escapeMrkdwn, header, section, table, utc, who, type Message } from './message.js';
 
 /** The action ids of the plan's buttons (shared by every kind of approval request); their value is the request id. */
 export { APPROVE_ACTION, DENY_ACTION } from './approval.js';
 
-const ICON: Record<RestartRequest['state'], string> = {
-  pending: '⏳',
-  approved: '✅',
-  running: '🔄',
-  succeeded: '✅',
-  failed: '❌',
-  rejected: '🛑',
-  expired: '⌛',
-};
-
 const workload = (r: Pick<RestartRequest, 'kind' | 'name'>) => `${r.kind}/${r.name}`;
-const utc = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-const who = (ids: readonly string[]) => ids.map((id) => `<@${id}>`).join(', ');
 
 /** One line for where the request stands: the plan message and the status message both show it. */
-export function stateLine(r: RestartRequest): string {
-  switch (r.state) {
-    case 'pending':
-      return `${ICON.pending} Awaiting approval (${r.approvedBy.length} of ${r.approvalsRequired}${r.approvedBy.length > 0 ? `: ${who(r.approvedBy)}` : ''}) until ${utc(r.expiresAt)}`;
-    case 'approved':
-      return `${ICON.approved} Approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy (no approval required)'}; starting`;
-    case 'running':
-      return `${ICON.running} Restarting since ${r.startedAt ? utc(r.startedAt) : 'now'}; approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy'}`;
-    case 'succeeded':
-      return `${ICON.succeeded} Restarted${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`;
-    case 'failed':
-      return `${ICON.failed} Failed${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`;
-    case 'rejected':
-      return `${ICON.rejected} ${r.decidedBy === r.requestedBy ? 'Cancelled' : 'Denied'} by <@${r.decidedBy ?? '?'}>${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`;
-    case 'expired':
-      return `${ICON.expired} Expired at ${utc(r.expiresAt)} without ${r.approvalsRequired === 1 ? 'an approval' : `${r.approvalsRequired} approvals`}`;
-  }
+function stateLine(r: RestartRequest): string {
+  return requestStateLine(r, { running: 'Restarting', succeeded: 'Restarted' });
 }
 
 /** The pre-flight plan, posted in the thread; the same renderer shows it again as the request moves on (the buttons go). */
@@ -101,7 +74,7 @@ const plainState = (r: RestartRequest): string =>
 
 /** The request's status message (the thread's first reply or the root): one line that follows the request. */
 export function statusMessage(r: RestartRequest): Message {
-  const text = `${ICON[r.state]} Restart of \`${r.namespace}/${workload(r)}\` for <@${r.requestedBy}>: ${plainState(r)}\nrequest: ${r.id}`;
+  const text = `${REQUEST_ICON[r.state]} Restart of \`${r.namespace}/${workload(r)}\` for <@${r.requestedBy}>: ${plainState(r)}\nrequest: ${r.id}`;
   return { text, blocks: [section(text), context(stateLine(r))] };
 }
 

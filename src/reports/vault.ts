@@ -3,16 +3,14 @@ import type { ClusterInfo } from '../health/measure.js';
 import type { VaultHealth } from '../integrations/vault.js';
 import type { KeyRecord, VaultMigration, WorkloadRecord } from '../store/vault-migrations.js';
 import { SHOWN_HEX } from '../vault/fingerprint.js';
-import { approvalActions } from './approval.js';
-import { capBlocks, context, divider, escapeMrkdwn, header, section, table, type Message } from './message.js';
+import { approvalActions, REQUEST_ICON, requestStateLine } from './approval.js';
+import { capBlocks, context, divider, escapeMrkdwn, header, section, table, who, type Message } from './message.js';
 
 /**
  * Everything the vault commands say. Values never reach these renderers: they get names, paths,
  * lengths and fingerprints, and that is all they can show.
  */
 
-const utc = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-const who = (ids: readonly string[]) => ids.map((id) => `<@${id}>`).join(', ');
 const cm = (m: Pick<VaultMigration, 'namespace' | 'configMap'>) => `${m.namespace}/configmap/${m.configMap}`;
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((100 * part) / whole));
 export const shortPrint = (fingerprint: string) => fingerprint.slice(0, SHOWN_HEX);
@@ -83,31 +81,14 @@ export function vaultStatusMessage(r: VaultStatusReport): Message {
   return { text: `${title}: ${summary}`, blocks: capBlocks(blocks) };
 }
 
-const ICON: Record<VaultMigration['state'], string> = { pending: '⏳', approved: '✅', running: '🔄', succeeded: '✅', failed: '❌', rejected: '🛑', expired: '⌛' };
-
 /** Where a migration stands, one line: the plan and the status message show it. */
-export function migrationStateLine(m: VaultMigration): string {
+function migrationStateLine(m: VaultMigration): string {
   const rolledBack = m.rolledBackAt
     ? ` · ↩️ rolled back by <@${m.rolledBackBy ?? '?'}>${m.rollbackResult ? `: ${escapeMrkdwn(m.rollbackResult)}` : ' (in progress)'}`
     : m.rollbackResult
       ? ` · ⚠️ rollback failed (ask again: \`/carbon vault rollback ${m.id}\`): ${escapeMrkdwn(m.rollbackResult)}`
       : '';
-  switch (m.state) {
-    case 'pending':
-      return `${ICON.pending} Awaiting approval (${m.approvedBy.length} of ${m.approvalsRequired}${m.approvedBy.length > 0 ? `: ${who(m.approvedBy)}` : ''}) until ${utc(m.expiresAt)}`;
-    case 'approved':
-      return `${ICON.approved} Approved by ${m.approvedBy.length > 0 ? who(m.approvedBy) : 'the policy (no approval required)'}; starting`;
-    case 'running':
-      return `${ICON.running} Migrating since ${m.startedAt ? utc(m.startedAt) : 'now'}; approved by ${m.approvedBy.length > 0 ? who(m.approvedBy) : 'the policy'}`;
-    case 'succeeded':
-      return `${ICON.succeeded} Migrated${m.result ? `: ${escapeMrkdwn(m.result)}` : ''}${rolledBack}`;
-    case 'failed':
-      return `${ICON.failed} Failed${m.result ? `: ${escapeMrkdwn(m.result)}` : ''}${rolledBack}`;
-    case 'rejected':
-      return `${ICON.rejected} ${m.decidedBy === m.requestedBy ? 'Cancelled' : 'Denied'} by <@${m.decidedBy ?? '?'}>${m.result ? `: ${escapeMrkdwn(m.result)}` : ''}`;
-    case 'expired':
-      return `${ICON.expired} Expired at ${utc(m.expiresAt)} without ${m.approvalsRequired === 1 ? 'an approval' : `${m.approvalsRequired} approvals`}`;
-  }
+  return requestStateLine(m, { running: 'Migrating', succeeded: 'Migrated' }, rolledBack);
 }
 
 const plainState = (m: VaultMigration): string =>
@@ -165,7 +146,7 @@ export function migrationPlanMessage(m: VaultMigration): Message {
 
 /** The migration's status message: one line that follows it. */
 export function migrationStatusMessage(m: VaultMigration): Message {
-  const text = `${ICON[m.state]} Vault migration of \`${cm(m)}\` for <@${m.requestedBy}>: ${plainState(m)}${m.rolledBackAt ? ', rolled back' : ''}\nmigration: ${m.id}`;
+  const text = `${REQUEST_ICON[m.state]} Vault migration of \`${cm(m)}\` for <@${m.requestedBy}>: ${plainState(m)}${m.rolledBackAt ? ', rolled back' : ''}\nmigration: ${m.id}`;
   return { text, blocks: [section(text), context(migrationStateLine(m))] };
 }
 
