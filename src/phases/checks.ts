@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { measureHealth, type ClusterInfo, type HealthReport } from '../health/measure.js';
 import { isReady, problemOf } from '../health/pod-state.js';
 import { ClusterUnavailable, KindNotServed, type Kube } from '../integrations/kubernetes.js';
+import { BASELINE_WORDS } from '../store/benchmarks.js';
 import type { Store } from '../store/index.js';
 import type { VaultDeps } from '../vault/connection.js';
 import { measureCoverage } from '../vault/coverage.js';
@@ -70,7 +71,7 @@ export function describeCheck(check: ResolvedCheck): string {
     case 'noProblemPods':
       return `no pod in ${check.reasons.join(' or ')} ${check.namespace ? `in ${check.namespace}` : 'in any namespace'}`;
     case 'kafkaBaseline':
-      return `the latest stored Kafka benchmark reached ${count(check.minRecordsPerSec)} records/sec`;
+      return `the latest Kafka benchmark with the baseline's parameters (${BASELINE_WORDS}) against KAFKA_BROKERS reached ${count(check.minRecordsPerSec)} records/sec`;
     case 'pdbsCoverCritical':
       return 'every critical service with more than one replica has a PodDisruptionBudget';
     case 'quotasPresent':
@@ -153,10 +154,12 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
       return fail(`${total} pods in ${where}: ${[...byReason].map(([reason, list]) => `${list.length} ${reason} (${names(list, 3)})`).join('; ')}`);
     }
     case 'kafkaBaseline': {
-      const [latest] = await store.benchmarks.recent(1);
-      if (latest === undefined) return fail('no Kafka benchmark is stored yet: run `/carbon bench kafka`');
+      // Only a run like the baseline's (BASELINE_PARAMS) against the configured brokers compares with it.
+      const brokers = deps.config.KAFKA_BROKERS;
+      const latest = await store.benchmarks.latestBaseline(brokers, { cluster: cluster.name });
+      if (latest === undefined) return fail(`no Kafka benchmark with the baseline's parameters (${BASELINE_WORDS}) against ${brokers.join(',')} is stored yet: run \`/carbon bench kafka\``);
       const at = latest.startedAt.toISOString().slice(0, 16).replace('T', ' ');
-      const summary = `run #${latest.id} at ${at} UTC${latest.jobId ? ` (job ${latest.jobId})` : ''}: ${count(Math.round(latest.recordsPerSec))} records/sec, ${latest.mbPerSec.toFixed(2)} MB/sec`;
+      const summary = `run #${latest.id} at ${at} UTC${latest.jobId ? ` (job ${latest.jobId})` : ''}, ${BASELINE_WORDS}, against ${latest.brokers.join(',')}: ${count(Math.round(latest.recordsPerSec))} records/sec, ${latest.mbPerSec.toFixed(2)} MB/sec`;
       return latest.recordsPerSec >= check.minRecordsPerSec ? pass(`${summary} ≥ ${count(check.minRecordsPerSec)}`) : fail(`${summary} < ${count(check.minRecordsPerSec)}`);
     }
     case 'pdbsCoverCritical': {

@@ -169,8 +169,9 @@ export async function composeHandoff(ctx: SectionContext, input: { since: Period
   const [start, latest, runs, recentRun, actions, certificates, vault, phases] = await Promise.all([
     store.health.firstFrom(cluster.name, since, until),
     store.health.latest(cluster.name, until),
-    store.benchmarks.between(since, until),
-    store.benchmarks.recent(1),
+    store.benchmarks.between(since, until, 200, cluster.name),
+    // The readiness check compares the latest run made like the baseline against the configured Kafka.
+    store.benchmarks.latestBaseline(config.KAFKA_BROKERS, { cluster: cluster.name, until }),
     collect(recentActions, ctx, { since, until }),
     collect(certificateExpiry, ctx, { withinDays: 14 }),
     collect(vaultCoverage, ctx, {}),
@@ -189,7 +190,7 @@ export async function composeHandoff(ctx: SectionContext, input: { since: Period
     ...(start ? { start } : {}),
     ...(end ? { end } : {}),
     keyMetrics: keyMetrics({ ...(start ? { start } : {}), ...(end ? { end } : {}), runs, vault, ...(vaultStart ? { vaultStart } : {}), tz: input.tz, since }),
-    readiness: readiness({ tz: input.tz, ...(latest ? { snapshot: latest } : {}), ...(recentRun[0] ? { latestRun: recentRun[0] } : {}), baseline, certificates, vault, phases }),
+    readiness: readiness({ tz: input.tz, ...(latest ? { snapshot: latest } : {}), ...(recentRun ? { latestRun: recentRun } : {}), baseline, certificates, vault, phases }),
     phases,
     actions,
     performance: runs.length === 0 ? notMeasured(`no Kafka benchmark run in the period (\`/carbon bench kafka\`).`) : measured({ runs, baseline }),

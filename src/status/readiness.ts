@@ -1,4 +1,4 @@
-import type { StoredRun } from '../store/benchmarks.js';
+import { BASELINE_WORDS, type StoredRun } from '../store/benchmarks.js';
 import type { StoredSnapshot } from '../store/health-snapshots.js';
 import type { Section } from './sections.js';
 import type { KafkaBaseline } from './sections/benchmarks.js';
@@ -30,7 +30,7 @@ export interface ReadinessInputs {
   tz: string;
   /** The latest cluster-wide snapshot. */
   snapshot?: StoredSnapshot;
-  /** The latest Kafka benchmark run. */
+  /** The latest Kafka benchmark run made like the baseline (Benchmarks.latestBaseline) against KAFKA_BROKERS. */
   latestRun?: StoredRun;
   baseline: KafkaBaseline;
   certificates: Section<CertificateExpiry>;
@@ -79,8 +79,8 @@ export function readiness(input: ReadinessInputs): Readiness {
 
   const kafkaName = `Kafka throughput ≥ the baseline ${input.baseline.recordsPerSec.toLocaleString('en-US')} records/s`;
   const run = input.latestRun;
-  if (run === undefined) checks.push(missing(kafkaName, 'no Kafka benchmark run yet'));
-  else checks.push(pass(kafkaName, run.recordsPerSec >= input.baseline.recordsPerSec, `${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/s (run #${run.id}, ${formatTime(run.startedAt, tz)}${run.jobId ? `, job ${run.jobId}` : ''})`));
+  if (run === undefined) checks.push(missing(kafkaName, `no Kafka benchmark run with the baseline's parameters (${BASELINE_WORDS}) against KAFKA_BROKERS yet`));
+  else checks.push(pass(kafkaName, run.recordsPerSec >= input.baseline.recordsPerSec, `${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/s (run #${run.id}, ${formatTime(run.startedAt, tz)}${run.jobId ? `, job ${run.jobId}` : ''}; ${BASELINE_WORDS}, against ${run.brokers.join(',')})`));
 
   const certName = 'No certificate expires within 14 days';
   if (input.certificates.state === 'not-measured') checks.push(missing(certName, input.certificates.reason));

@@ -28,6 +28,15 @@ export function paramsKey(params: KafkaBenchParams, brokers: readonly string[]):
   return JSON.stringify({ records, recordSize, throughput, acks, partitions, brokers: [...brokers].sort() });
 }
 
+/**
+ * What a run must have been to be compared with the platform's recorded baseline (Phase 4 report):
+ * 1 KiB records, acks=all, unthrottled. The record count and partitions only change how long it runs.
+ */
+export const BASELINE_PARAMS = { recordSize: 1024, acks: -1, throughput: -1 } as const;
+
+/** How the baseline parameters read in a sentence. */
+export const BASELINE_WORDS = '1 KiB records, acks=all, unthrottled';
+
 /** Benchmark results, kept so anyone can see how a figure came about and how it moved. */
 export class Benchmarks {
   constructor(private readonly pool: Pool) {}
@@ -57,11 +66,12 @@ export class Benchmarks {
     return rows.map(toRun);
   }
 
-  /** Runs started in [since, until), oldest first, at most `limit` (the latest ones when there are more). */
-  async between(since: Date, until: Date, limit = 200): Promise<StoredRun[]> {
+  /** Runs started in [since, until) (on `cluster` when given), oldest first, at most `limit` (the latest ones when there are more). */
+  async between(since: Date, until: Date, limit = 200, cluster?: string): Promise<StoredRun[]> {
     const { rows } = await this.pool.query(
-      `SELECT * FROM benchmark_runs WHERE kind = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at DESC, id DESC LIMIT $4`,
-      [KIND, since, until, limit],
+      `SELECT * FROM benchmark_runs WHERE kind = $1 AND started_at >= $2 AND started_at < $3 AND ($5::text IS NULL OR cluster = $5)
+        ORDER BY started_at DESC, id DESC LIMIT $4`,
+      [KIND, since, until, limit, cluster ?? null],
     );
     return rows.map(toRun).reverse();
   }
@@ -69,6 +79,23 @@ export class Benchmarks {
   /** The run a job stored, if it stored one (a phase task's `bench kafka` job, found after its queue is gone). */
   async byJob(jobId: string): Promise<StoredRun | undefined> {
     const { rows } = await this.pool.query(`SELECT * FROM benchmark_runs WHERE kind = $1 AND job_id = $2 ORDER BY id DESC LIMIT 1`, [KIND, jobId]);
+    return rows[0] === undefined ? undefined : toRun(rows[0]);
+  }
+
+  /**
+   * The latest run comparable with the baseline: BASELINE_PARAMS, against exactly `brokers` (the
+   * configured KAFKA_BROKERS, in any order), on `cluster` when given, started before `until` when given.
+   * A throttled run, `--acks 0`, other record sizes or another Kafka never stand in for the baseline.
+   */
+  async latestBaseline(brokers: readonly string[], options: { cluster?: string; until?: Date } = {}): Promise<StoredRun | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM benchmark_runs
+        WHERE kind = $1 AND (params->>'recordSize')::int = $2 AND (params->>'acks')::int = $3 AND (params->>'throughput')::int = $4
+          AND (SELECT array_agg(b ORDER BY b) FROM unnest(brokers) AS b) = $5::text[]
+          AND ($6::text IS NULL OR cluster = $6) AND ($7::timestamptz IS NULL OR started_at < $7)
+        ORDER BY started_at DESC, id DESC LIMIT 1`,
+      [KIND, BASELINE_PARAMS.recordSize, BASELINE_PARAMS.acks, BASELINE_PARAMS.throughput, [...brokers].sort(), options.cluster ?? null, options.until ?? null],
+    );
     return rows[0] === undefined ? undefined : toRun(rows[0]);
   }
 

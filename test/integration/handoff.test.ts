@@ -198,7 +198,7 @@ describe('/carbon handoff', () => {
     expect(md).toContain('- ✅ Every critical service fully up: 14 of 14 up');
     expect(md).toContain('- ❌ Every critical service runs 2 or more replicas: single replica: svc-04, svc-05');
     expect(md).toContain('- ✅ No pod in CrashLoopBackOff: 0 pods in CrashLoopBackOff');
-    expect(md).toMatch(new RegExp(`- ❌ Kafka throughput ≥ the baseline 7,153 records/s: 7,011 records/s \\(run #${ids.runEnd}, [^)]*, job bench-kafka-end\\)`));
+    expect(md).toMatch(new RegExp(`- ❌ Kafka throughput ≥ the baseline 7,153 records/s: 7,011 records/s \\(run #${ids.runEnd}, [^)]*, job bench-kafka-end; 1 KiB records, acks=all, unthrottled, against 127\\.0\\.0\\.1:9092\\)`));
     expect(md).toMatch(new RegExp(`- ❌ Every secret in Vault: ${coverage.inVault} of ${coverage.total} secret-looking ConfigMap keys \\(coverage snapshot #\\d+\\)`));
     expect(md).toContain('- ❌ Phase 4 check: Every critical service with more than one replica has a PodDisruptionBudget: trino has no PodDisruptionBudget; verified');
     expect(md).toContain('- ❔ Phase 1 check: Harbor registry running (8 of 8 components): not measured: not verified yet (`/carbon phase verify N`)');
