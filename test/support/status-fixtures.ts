@@ -1,6 +1,5 @@
 import { parse } from '../../src/commands/index.js';
 import type { HandoffCommand, PeriodStart } from '../../src/commands/handoff.js';
-import { UsageError } from '../../src/errors.js';
 import type { HealthReport, ServiceState } from '../../src/health/measure.js';
 import { keyMetrics, type HandoffData } from '../../src/status/handoff.js';
 import { readiness, singleReplica } from '../../src/status/readiness.js';
@@ -17,16 +16,6 @@ import type { PhaseState } from '../../src/status/sections/phases.js';
 /** Data for the status and handoff renderers' unit tests: realistic, and every figure known. */
 
 const utc = (text: string) => new Date(`${text}Z`);
-
-export function usageOf(text: string): string {
-  try {
-    parse(text);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`expected a usage error for ${JSON.stringify(text)}`);
-}
 
 export const parseHandoffSince = (args: string): PeriodStart => (parse(`handoff ${args}`) as HandoffCommand).since;
 

@@ -3,16 +3,7 @@ import fc from 'fast-check';
 import { COMMANDS, helpText, MAX_COMMAND_LENGTH, parse } from '../../src/commands/index.js';
 import { tokenize } from '../../src/commands/tokenize.js';
 import { UsageError } from '../../src/errors.js';
-
-const usageOf = (text: string): string => {
-  try {
-    parse(text);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`expected a usage error for ${JSON.stringify(text)}`);
-};
+import { usageOf } from '../support/usage.js';
 
 describe('parse', () => {
   it('reads health with and without a namespace', () => {

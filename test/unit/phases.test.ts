@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalogue } from '../../src/catalogue.js';
 import { parse, policyNameOf } from '../../src/commands/index.js';
-import { UsageError } from '../../src/errors.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { conflictsOf, describeConflicts } from '../../src/integrations/kubernetes.js';
 import { selects } from '../../src/phases/checks.js';
@@ -17,16 +16,7 @@ import { loadRunbooks, RunbookError } from '../../src/phases/runbook.js';
 import { dashboardBox, dashboardMessage, planMessage, planSummary, progressBar } from '../../src/reports/phases.js';
 import type { PhaseProgress, TaskStatus } from '../../src/store/phases.js';
 import { percentage } from '../../src/store/phases.js';
-
-const usageOf = (text: string): string => {
-  try {
-    parse(text);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`expected a usage error for ${text}`);
-};
+import { usageOf } from '../support/usage.js';
 
 describe('the phase command', () => {
   it('reads every action', () => {

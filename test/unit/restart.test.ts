@@ -21,22 +21,13 @@ import { deploymentStatus, progressLine, statefulSetStatus } from '../../src/res
 import { parseTime, toJsonLine } from '../../src/cli/audit-export.js';
 import type { AuditRow } from '../../src/store/audit-log.js';
 import type { RestartRequest } from '../../src/store/restart-requests.js';
+import { usageErrorOf } from '../support/usage.js';
 
 const catalogue = new Catalogue([
   { name: 'trino', namespace: 'data-platform', kind: 'deployment', workload: 'trino-coordinator', critical: true },
   { name: 'kafka', namespace: 'kafka', kind: 'statefulset', workload: 'kafka', critical: true },
   { name: 'superset', namespace: 'data-platform', kind: 'deployment', workload: 'superset', critical: true },
 ]);
-
-const usageOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a usage error');
-};
 
 describe('restart grammar', () => {
   it('reads a service, a deployment or a statefulset, a namespace and a reason', () => {
@@ -61,16 +52,16 @@ describe('restart grammar', () => {
   });
 
   it('requires a sensible reason and refuses what is not a Kubernetes name, before any call', () => {
-    expect(usageOf(() => parse('restart trino'))).toMatch(/A reason is required/);
-    expect(usageOf(() => parse('restart trino --reason ""'))).toMatch(/too short/);
-    expect(usageOf(() => parse(`restart trino --reason "${'x'.repeat(301)}"`))).toMatch(/under 300/);
-    expect(usageOf(() => parse('restart trino --reason "a\u0007b c"'))).toMatch(/control characters/);
-    expect(usageOf(() => parse('restart trino stuck again'))).toMatch(/Unexpected `stuck`.*quote the reason/);
-    expect(usageOf(() => parse('restart --reason abc'))).toMatch(/Which service/);
+    expect(usageErrorOf(() => parse('restart trino'))).toMatch(/A reason is required/);
+    expect(usageErrorOf(() => parse('restart trino --reason ""'))).toMatch(/too short/);
+    expect(usageErrorOf(() => parse(`restart trino --reason "${'x'.repeat(301)}"`))).toMatch(/under 300/);
+    expect(usageErrorOf(() => parse('restart trino --reason "a\u0007b c"'))).toMatch(/control characters/);
+    expect(usageErrorOf(() => parse('restart trino stuck again'))).toMatch(/Unexpected `stuck`.*quote the reason/);
+    expect(usageErrorOf(() => parse('restart --reason abc'))).toMatch(/Which service/);
     for (const hostile of ['$(reboot)', 'a;b', 'deployment/../etc', 'deployment/UPPER', 'pod/x', 'deployment/', `deployment/${'a'.repeat(254)}`, 'x\u202ey']) {
-      expect(usageOf(() => parse(`restart ${JSON.stringify(hostile)} --reason abcd`))).toMatch(/not a valid Kubernetes name|only deployment\/NAME and statefulset\/NAME/);
+      expect(usageErrorOf(() => parse(`restart ${JSON.stringify(hostile)} --reason abcd`))).toMatch(/not a valid Kubernetes name|only deployment\/NAME and statefulset\/NAME/);
     }
-    expect(usageOf(() => parse('restart trino -n "Data Platform" --reason abcd'))).toMatch(/Namespace .* not a valid Kubernetes name/);
+    expect(usageErrorOf(() => parse('restart trino -n "Data Platform" --reason abcd'))).toMatch(/Namespace .* not a valid Kubernetes name/);
   });
 
   it('resolves through the catalogue, or says what is wrong', () => {
@@ -78,10 +69,10 @@ describe('restart grammar', () => {
     expect(resolveRestartTarget(cmd('restart trino --reason abc'), catalogue)).toEqual({ kind: 'deployment', name: 'trino-coordinator', namespace: 'data-platform', service: 'trino' });
     expect(resolveRestartTarget(cmd('restart statefulset/kafka --reason abc'), catalogue)).toEqual({ kind: 'statefulset', name: 'kafka', namespace: 'kafka', service: 'kafka' });
     expect(resolveRestartTarget(cmd('restart deployment/other -n tools --reason abc'), catalogue)).toEqual({ kind: 'deployment', name: 'other', namespace: 'tools' });
-    expect(usageOf(() => resolveRestartTarget(cmd('restart trinoo --reason abc'), catalogue))).toMatch(/Unknown service `trinoo`. Did you mean `trino`\?/);
-    expect(usageOf(() => resolveRestartTarget(cmd('restart trino -n kafka --reason abc'), catalogue))).toMatch(/runs in namespace `data-platform`, not `kafka`/);
-    expect(usageOf(() => resolveRestartTarget(cmd('restart deployment/other --reason abc'), catalogue))).toMatch(/Add `-n NAMESPACE`/);
-    expect(usageOf(() => checkCommand(cmd('restart nope --reason abc'), { catalogue }))).toMatch(/Unknown service/);
+    expect(usageErrorOf(() => resolveRestartTarget(cmd('restart trinoo --reason abc'), catalogue))).toMatch(/Unknown service `trinoo`. Did you mean `trino`\?/);
+    expect(usageErrorOf(() => resolveRestartTarget(cmd('restart trino -n kafka --reason abc'), catalogue))).toMatch(/runs in namespace `data-platform`, not `kafka`/);
+    expect(usageErrorOf(() => resolveRestartTarget(cmd('restart deployment/other --reason abc'), catalogue))).toMatch(/Add `-n NAMESPACE`/);
+    expect(usageErrorOf(() => checkCommand(cmd('restart nope --reason abc'), { catalogue }))).toMatch(/Unknown service/);
     expect(() => checkCommand(parse('health'), { catalogue })).not.toThrow();
   });
 
@@ -102,9 +93,9 @@ describe('the mention form', () => {
     expect(parseMention("<@U0BOT|carbon>: restart trino -n data-platform, it's stuck, again")).toMatchObject({ namespace: 'data-platform', reason: "it's stuck, again" });
     expect(parseMention('<@U0BOT> restart trino --reason "quoted, with a comma"')).toMatchObject({ reason: 'quoted, with a comma' });
     expect(parseMention('<@U0BOT> health -n kafka')).toEqual({ name: 'health', namespace: 'kafka' });
-    expect(usageOf(() => parseMention('<@U0BOT>'))).toMatch(/Mention me with a command/);
-    expect(usageOf(() => parseMention('<@U0BOT> restart trino'))).toMatch(/A reason is required/);
-    expect(usageOf(() => parseMention('<@U0BOT> restart $(id), now'))).toMatch(/not a valid Kubernetes name/);
+    expect(usageErrorOf(() => parseMention('<@U0BOT>'))).toMatch(/Mention me with a command/);
+    expect(usageErrorOf(() => parseMention('<@U0BOT> restart trino'))).toMatch(/A reason is required/);
+    expect(usageErrorOf(() => parseMention('<@U0BOT> restart $(id), now'))).toMatch(/not a valid Kubernetes name/);
   });
 
   it('never throws anything but a UsageError (property)', () => {
@@ -126,14 +117,14 @@ describe('approve, deny and audit grammar', () => {
   it('reads request ids and options', () => {
     expect(parse('approve k7m2p9xq')).toEqual({ name: 'approve', id: 'k7m2p9xq' });
     expect(parse('deny k7m2p9xq --reason "backlog cleared"')).toEqual({ name: 'deny', id: 'k7m2p9xq', reason: 'backlog cleared' });
-    expect(usageOf(() => parse('approve'))).toMatch(/Which request/);
-    expect(usageOf(() => parse('approve ../x'))).toMatch(/not a request id/);
-    expect(usageOf(() => parse('approve a b'))).toMatch(/Unexpected `b`/);
+    expect(usageErrorOf(() => parse('approve'))).toMatch(/Which request/);
+    expect(usageErrorOf(() => parse('approve ../x'))).toMatch(/not a request id/);
+    expect(usageErrorOf(() => parse('approve a b'))).toMatch(/Unexpected `b`/);
     expect(parse('audit')).toEqual({ name: 'audit', sinceMs: 86_400_000, limit: 20 });
     expect(parse('audit --since 7d --user u0operator --action Restart --limit 5')).toEqual({ name: 'audit', sinceMs: 7 * 86_400_000, user: 'U0OPERATOR', action: 'restart', limit: 5 });
-    expect(usageOf(() => parse('audit --since yesterday'))).toMatch(/not a duration/);
-    expect(usageOf(() => parse('audit --user bob'))).toMatch(/not a Slack user ID/);
-    expect(usageOf(() => parse('audit --limit 1000'))).toMatch(/--limit/);
+    expect(usageErrorOf(() => parse('audit --since yesterday'))).toMatch(/not a duration/);
+    expect(usageErrorOf(() => parse('audit --user bob'))).toMatch(/not a Slack user ID/);
+    expect(usageErrorOf(() => parse('audit --limit 1000'))).toMatch(/--limit/);
     expect(parseDuration('30m')).toBe(1_800_000);
   });
 

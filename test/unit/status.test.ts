@@ -13,7 +13,8 @@ import { lastDueTick, nextTicks } from '../../src/status/schedule.js';
 import { measured, notMeasured } from '../../src/status/sections.js';
 import { expiryOf } from '../../src/status/sections/certificates.js';
 import { formatDuration, formatTime, zonedInstant } from '../../src/status/time.js';
-import { action, baseline, handoffData, parseHandoffSince, phaseState, run, snapshot, statusData, usageOf } from '../support/status-fixtures.js';
+import { action, baseline, handoffData, parseHandoffSince, phaseState, run, snapshot, statusData } from '../support/status-fixtures.js';
+import { usageOf } from '../support/usage.js';
 
 const utc = (text: string) => new Date(`${text}Z`);
 

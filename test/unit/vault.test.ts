@@ -11,16 +11,7 @@ import { detectSecret, isHighEntropy, secretKeys } from '../../src/vault/detect.
 import { fingerprinter, valueLength } from '../../src/vault/fingerprint.js';
 import { annotationsToRemove, INJECT, injectAnnotations, ROLE, secretId } from '../../src/vault/inject.js';
 import { validMount, validSecretPath } from '../../src/vault/paths.js';
-
-const usageOf = (text: string): string => {
-  try {
-    parse(text);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`expected a usage error for ${JSON.stringify(text)}`);
-};
+import { usageOf } from '../support/usage.js';
 
 describe('vault grammar', () => {
   it('reads status, migrate and rollback, each with its own policy rule', () => {
