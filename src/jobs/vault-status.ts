@@ -2,6 +2,7 @@ import type { VaultCommand } from '../commands/vault.js';
 import { UserError } from '../errors.js';
 import { vaultStatusMessage, type VaultStatusReport } from '../reports/vault.js';
 import { measureCoverage } from '../vault/coverage.js';
+import { readFingerprinter } from '../vault/fingerprint.js';
 import type { JobDefinition } from './job.js';
 
 /**
@@ -16,15 +17,16 @@ export const vaultStatus: JobDefinition<Extract<VaultCommand, { action: 'status'
     const { namespace } = data.command;
     if (namespace !== undefined && !(await kube.namespaceExists(namespace))) throw new UserError(`Namespace \`${namespace}\` does not exist in ${cluster.name}.`);
     await progress('Reading ConfigMaps and Vault…');
-    const [coverage, health] = await Promise.all([
-      measureCoverage(deps, namespace),
+    const health =
       vault === undefined
-        ? Promise.resolve(undefined)
-        : vault.client.health().then(
+        ? undefined
+        : await vault.client.health().then(
             (h) => ({ health: h }),
             (error: Error) => ({ problem: error.message }),
-          ),
-    ]);
+          );
+    // Vault reachable and active: each verified key still in its ConfigMap is compared with the value migrated.
+    const active = health !== undefined && 'health' in health && health.health.ok;
+    const coverage = await measureCoverage(deps, namespace, vault !== undefined && active ? () => readFingerprinter(vault.client, vault.mount) : undefined);
     const report: VaultStatusReport = {
       cluster,
       ...(namespace !== undefined ? { namespace } : {}),

@@ -26,7 +26,8 @@ export interface CoverageRow {
 export interface CoverageConfigMap {
   namespace: string;
   name: string;
-  keys: { key: string; why: string; state: 'plain' | 'verified' | 'removed' }[];
+  /** changed: migrated and verified, but the ConfigMap holds another value since (not counted as in Vault). */
+  keys: { key: string; why: string; state: 'plain' | 'verified' | 'removed' | 'changed' }[];
 }
 
 export interface VaultStatusReport {
@@ -50,7 +51,7 @@ function vaultLine(v: VaultStatusReport['vault']): string {
   return `*Vault* ${where} · version ${escapeMrkdwn(h.version)} · ${state} (${h.initialized ? 'initialized' : 'not initialized'}, ${h.sealed ? 'sealed' : 'unsealed'}${h.standby ? ', standby' : ''})`;
 }
 
-const STATE_MARK = { plain: '', verified: ' ✅', removed: ' ✅✂' } as const;
+const STATE_MARK = { plain: '', verified: ' ✅', removed: ' ✅✂', changed: ' ⚠️ changed since migration' } as const;
 
 /** `/carbon vault status`: Vault's state and the coverage per namespace. Names only. */
 export function vaultStatusMessage(r: VaultStatusReport): Message {
@@ -71,10 +72,10 @@ export function vaultStatusMessage(r: VaultStatusReport): Message {
     );
     const lines = r.configMaps.map((c) => {
       const keys = c.keys.map((k) => `${escapeMrkdwn(k.key)}${STATE_MARK[k.state]}`).join(', ');
-      const done = c.keys.filter((k) => k.state !== 'plain').length;
+      const done = c.keys.filter((k) => k.state === 'verified' || k.state === 'removed').length;
       return `• \`${escapeMrkdwn(`${c.namespace}/${c.name}`)}\` ${done}/${c.keys.length}: ${keys}`;
     });
-    blocks.push(section(`*ConfigMaps with secrets* (✅ in Vault and verified, ✂ removed from the ConfigMap)\n${lines.join('\n')}`));
+    blocks.push(section(`*ConfigMaps with secrets* (✅ in Vault and verified, ✂ removed from the ConfigMap, ⚠️ changed in the ConfigMap since migration: not counted)\n${lines.join('\n')}`));
   }
   blocks.push(section(`*${summary}*`));
   blocks.push(context('Move one: `/carbon vault migrate configmap/NAME -n NS` (a plan first, then an approval). Values are never shown: names, lengths and fingerprints only.'));

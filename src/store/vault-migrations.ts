@@ -237,15 +237,15 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
    * was not rolled back successfully (a failed rollback released its claim; one under way has no result yet):
    * `removed` ones were cut over (no longer in their ConfigMap).
    */
-  async inVault(cluster: string, namespace?: string): Promise<{ namespace: string; configMap: string; key: string; state: 'verified' | 'removed'; migration: string }[]> {
+  async inVault(cluster: string, namespace?: string): Promise<{ namespace: string; configMap: string; key: string; state: 'verified' | 'removed'; migration: string; fingerprint: string }[]> {
     const { rows } = await this.pool.query(
-      `SELECT DISTINCT ON (m.namespace, m.configmap, k.key) m.namespace, m.configmap, k.key, k.state, m.id
+      `SELECT DISTINCT ON (m.namespace, m.configmap, k.key) m.namespace, m.configmap, k.key, k.state, m.id, k.fingerprint
          FROM vault_migration_keys k JOIN vault_migrations m ON m.id = k.migration_id
         WHERE m.cluster = $1 AND ($2::text IS NULL OR m.namespace = $2) AND (m.rolled_back_at IS NULL OR m.rollback_result IS NULL) AND k.state IN ('verified', 'removed')
         ORDER BY m.namespace, m.configmap, k.key, m.created_at DESC`,
       [cluster, namespace ?? null],
     );
-    return rows.map((r) => ({ namespace: String(r.namespace), configMap: String(r.configmap), key: String(r.key), state: r.state as 'verified' | 'removed', migration: String(r.id) }));
+    return rows.map((r) => ({ namespace: String(r.namespace), configMap: String(r.configmap), key: String(r.key), state: r.state as 'verified' | 'removed', migration: String(r.id), fingerprint: String(r.fingerprint) }));
   }
 }
 

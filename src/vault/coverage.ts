@@ -1,6 +1,7 @@
 import type { JobDeps } from '../jobs/job.js';
 import type { CoverageConfigMap, CoverageRow } from '../reports/vault.js';
 import { secretKeys } from './detect.js';
+import type { Fingerprinter } from './fingerprint.js';
 import { listConfigMaps } from './kube.js';
 
 export interface Coverage {
@@ -16,10 +17,25 @@ export interface Coverage {
  * the keys carbon-ops migrated and verified (and did not roll back); keys a cutover removed from their
  * ConfigMap still count. Names and counts only. `vault status`, the daily post and handoffs all read it here.
  */
-export async function measureCoverage(deps: Pick<JobDeps, 'kube' | 'store' | 'cluster' | 'config'>, namespace?: string): Promise<Coverage> {
+export async function measureCoverage(
+  deps: Pick<JobDeps, 'kube' | 'store' | 'cluster' | 'config'>,
+  namespace?: string,
+  /**
+   * When Vault is reachable: the keyed fingerprint, to compare each verified key still in its ConfigMap
+   * with the value migrated. A key whose ConfigMap value changed since is "changed", not covered.
+   */
+  fingerprinter?: () => Promise<Fingerprinter | undefined>,
+): Promise<Coverage> {
   const { kube, store, cluster } = deps;
   const [configMaps, migrated] = await Promise.all([listConfigMaps(kube, namespace, deps.config.KUBE_PAGE_SIZE), store.vaultMigrations.inVault(cluster.name, namespace)]);
-  const states = new Map(migrated.map((k) => [`${k.namespace}/${k.configMap}/${k.key}`, k.state]));
+  const states = new Map(migrated.map((k) => [`${k.namespace}/${k.configMap}/${k.key}`, k]));
+  const fingerprint = fingerprinter !== undefined && migrated.some((k) => k.state === 'verified') ? await fingerprinter().catch(() => undefined) : undefined;
+  const stateOf = (ns: string, name: string, key: string, value: string | undefined): CoverageConfigMap['keys'][number]['state'] => {
+    const record = states.get(`${ns}/${name}/${key}`);
+    if (record === undefined) return 'plain';
+    if (fingerprint !== undefined && value !== undefined && fingerprint(value) !== record.fingerprint) return 'changed';
+    return 'verified';
+  };
   const byConfigMap = new Map<string, CoverageConfigMap>();
   const entry = (ns: string, name: string) => {
     const id = `${ns}/${name}`;
@@ -35,7 +51,7 @@ export async function measureCoverage(deps: Pick<JobDeps, 'kube' | 'store' | 'cl
     // A key migrated by name (--keys) that does not look like a secret counts too.
     const asked = migrated.filter((k) => k.namespace === ns && k.configMap === name && present.has(k.key) && !found.some((f) => f.key === k.key));
     for (const { key, why } of [...found, ...asked.map((k) => ({ key: k.key, why: 'migrated' }))]) {
-      entry(ns, name).keys.push({ key, why, state: states.get(`${ns}/${name}/${key}`) === undefined ? 'plain' : 'verified' });
+      entry(ns, name).keys.push({ key, why, state: stateOf(ns, name, key, cm.data?.[key]) });
     }
   }
   for (const k of migrated.filter((m) => m.state === 'removed')) {
@@ -49,7 +65,7 @@ export async function measureCoverage(deps: Pick<JobDeps, 'kube' | 'store' | 'cl
     const row = rows.get(c.namespace) ?? { namespace: c.namespace, configMaps: 0, secretKeys: 0, inVault: 0, cutOver: 0 };
     row.configMaps++;
     row.secretKeys += c.keys.length;
-    row.inVault += c.keys.filter((k) => k.state !== 'plain').length;
+    row.inVault += c.keys.filter(covered).length;
     row.cutOver += c.keys.filter((k) => k.state === 'removed').length;
     rows.set(c.namespace, row);
   }
@@ -57,6 +73,8 @@ export async function measureCoverage(deps: Pick<JobDeps, 'kube' | 'store' | 'cl
     rows: [...rows.values()].sort((a, b) => a.namespace.localeCompare(b.namespace)),
     configMaps: list,
     total: list.reduce((n, c) => n + c.keys.length, 0),
-    inVault: list.reduce((n, c) => n + c.keys.filter((k) => k.state !== 'plain').length, 0),
+    inVault: list.reduce((n, c) => n + c.keys.filter(covered).length, 0),
   };
 }
+
+const covered = (k: { state: CoverageConfigMap['keys'][number]['state'] }): boolean => k.state === 'verified' || k.state === 'removed';

@@ -44,3 +44,9 @@ export async function loadFingerprinter(vault: VaultClient, mount: string): Prom
   }
   throw new Error(`the fingerprint key at ${mount}/${FINGERPRINT_KEY_PATH} cannot be read or created`);
 }
+
+/** The fingerprint key if it exists (read only, never created): undefined when carbon-ops has not made one yet. */
+export async function readFingerprinter(vault: VaultClient, mount: string): Promise<Fingerprinter | undefined> {
+  const key = (await vault.kvRead(mount, FINGERPRINT_KEY_PATH))?.data?.['key'];
+  return typeof key === 'string' && key.length >= 32 ? fingerprinter(Buffer.from(key, 'base64')) : undefined;
+}
