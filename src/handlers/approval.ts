@@ -60,11 +60,19 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
   }
 
   const jobId = `${kind.followUp}-${approved.id}`;
+  let ts: string;
   try {
-    const ts = await chat.post(approved.channel, kind.approvedMessage(approved), approved.threadTs);
+    ts = await chat.post(approved.channel, kind.approvedMessage(approved), approved.threadTs);
+  } catch (error) {
+    // Slack, not the queue: the approval stands; the follow-up is started by the sweep or another Approve click.
+    log.error({ err: error, request: approved.id }, 'approved, but the approval could not be posted in the thread');
+    const message = `Your approval of request ${approved.id} is recorded, but Slack refused the message that starts the ${kind.thing(approved)}; it will be started by carbon-ops within a few minutes, or click Approve again in a minute.`;
+    await whisper(refusal(message)).catch(() => undefined);
+    return { kind: 'unavailable', message };
+  }
+  try {
     const reply = { channel: approved.channel, ts, threadTs: approved.threadTs };
     await queue.enqueue({ command, requester: { user, channel }, reply, request: approved.id }, jobId, { job: kind.followUp });
-    await requests.setJob(approved.id, jobId);
   } catch (error) {
     log.error({ err: error, request: approved.id }, `could not start the ${kind.followUp} job`);
     const message = `Approved, but carbon-ops cannot reach its job queue (Redis), so the ${kind.thing(approved)} was not started. Ask again in a minute.`;
@@ -73,6 +81,8 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
     await whisper(refusal(message)).catch(() => undefined);
     return { kind: 'unavailable', message };
   }
+  // The job is queued: a failure to note its id changes nothing (the follow-up's id is fixed and `begin` records it).
+  await requests.setJob(approved.id, jobId).catch((error: unknown) => log.warn({ err: error, request: approved.id }, 'could not record the job id'));
   log.info({ request: approved.id, approver: user, jobId }, `${kind.action} approved`);
   return { kind: 'queued', command, jobId };
 };

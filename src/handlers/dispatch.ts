@@ -86,7 +86,7 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
     try {
       return await answer(command, { request, deps, whisper, authorization });
     } catch (error) {
-      if (!isUserError(error)) throw error;
+      if (!isUserError(error)) return internalError(deps, whisper, command, actor, error);
       await whisper(usage(error.message));
       return { kind: 'usage', message: error.message };
     }
@@ -110,6 +110,18 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
     else await whisper(refusal(message)).catch(() => undefined);
     return { kind: 'unavailable', message };
   }
+}
+
+/**
+ * An answer (approve, deny, audit) failed for a reason that is not the person's (PostgreSQL down, a bug):
+ * logged with an id, and the person is told so with that id, never left with nothing (nor Bolt with a throw).
+ */
+async function internalError(deps: DispatchDeps, whisper: (message: ReturnType<typeof usage>) => Promise<void>, command: Command, actor: Actor, error: unknown): Promise<Outcome> {
+  const errorId = randomUUID().replace(/-/g, '').slice(0, 10);
+  deps.log.error({ err: error, errorId, command: command.name, user: actor.user, channel: actor.channel.id }, 'internal error while answering a command');
+  const message = `carbon-ops hit an internal error while answering \`${command.name}\` (error id ${errorId}); it has been logged. Try again in a minute; if it persists, give the id to the bot's operators.`;
+  await whisper(refusal(message)).catch((e: unknown) => deps.log.warn({ err: e, errorId }, 'could not tell the user about an internal error'));
+  return { kind: 'unavailable', message };
 }
 
 /** Same request, same id: BullMQ then refuses the duplicate. Hashed because Slack ids contain characters BullMQ reserves. */
