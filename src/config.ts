@@ -75,6 +75,8 @@ const schema = z.object({
     }),
   STATUS_TZ: z.string().trim().default('UTC').refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin'),
   STATUS_CHANNEL: optionalString.pipe(slackId('CG').optional()),
+  /** `false` turns the shared daily post off (removes the scheduler for every replica); a missing STATUS_CHANNEL alone does not. */
+  STATUS_ENABLED: z.enum(['true', 'false'], 'must be exactly true or false').default('true').transform((v) => v === 'true'),
 
   /** The phase runbooks (phase-N.yaml), the manifests they apply, and how long an apply waits for approval. */
   RUNBOOKS_DIR: z.string().default('runbooks'),

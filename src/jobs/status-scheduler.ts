@@ -28,14 +28,22 @@ const JOB_OPTIONS = {
 /**
  * Every bot and worker process calls this on start. It upserts the job scheduler (the same id and
  * options from every process: BullMQ keeps one scheduler and one next job), records the schedule in
- * PostgreSQL, and posts a tick that was due while nothing ran, once, late. With no STATUS_CHANNEL the
- * scheduler is removed: daily posts are off.
+ * PostgreSQL, and posts a tick that was due while nothing ran, once, late. Only STATUS_ENABLED=false
+ * removes the scheduler (daily posts off for every replica); a process without STATUS_CHANNEL leaves it
+ * alone, so one mis-configured replica cannot silently stop everyone's daily post.
  */
 export async function startStatusSchedule(deps: StatusScheduleDeps, now = Date.now()): Promise<ScheduleStart> {
   const { queue, store, config, log } = deps;
   const channel = config.STATUS_CHANNEL;
-  if (channel === undefined) {
+  if (!config.STATUS_ENABLED) {
+    // Said on purpose: the shared scheduler goes, for every replica.
     await queue.removeJobScheduler(STATUS_SCHEDULER_ID).catch((error: unknown) => log.warn({ err: error }, 'status scheduler not removed'));
+    log.info('daily status posts turned off (STATUS_ENABLED=false): scheduler removed');
+    return { kind: 'off', reason: 'STATUS_ENABLED=false' };
+  }
+  if (channel === undefined) {
+    // Possibly a mis-configured replica: it must not turn the daily post off for everyone.
+    log.warn('STATUS_CHANNEL is not set in this process: it does not register the daily status post; a scheduler registered by another process stays (STATUS_ENABLED=false turns it off)');
     return { kind: 'off', reason: 'STATUS_CHANNEL is not set' };
   }
   const schedule = { pattern: config.STATUS_CRON, tz: config.STATUS_TZ };
