@@ -62,6 +62,26 @@ export function table(columns: string[], rows: string[][], title?: string): Know
   return section(`${prefix}\`\`\`${lines.join('\n')}\`\`\``);
 }
 
+/**
+ * A titled list of mrkdwn lines in one section: lines that would push it past Slack's 3,000 characters
+ * are dropped whole (never cut mid-line) and counted in a last `… and N more` line.
+ */
+export function lineList(title: string, lines: readonly string[], max: number = LIMITS.sectionText): KnownBlock {
+  const kept: string[] = [];
+  let size = title.length;
+  for (const [index, line] of lines.entries()) {
+    const left = lines.length - index - 1;
+    const reserve = left > 0 ? `\n… and ${lines.length} more`.length : 0;
+    if (size + 1 + line.length + reserve > max) {
+      kept.push(`… and ${lines.length - index} more`);
+      break;
+    }
+    kept.push(line);
+    size += 1 + line.length;
+  }
+  return section([title, ...kept].join('\n'));
+}
+
 /** Caps a message at Slack's 50 blocks, saying so in the last one. */
 export function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
   if (blocks.length <= LIMITS.blocks) return blocks;

@@ -4,7 +4,7 @@ import type { VaultHealth } from '../integrations/vault.js';
 import type { KeyRecord, VaultMigration, WorkloadRecord } from '../store/vault-migrations.js';
 import { SHOWN_HEX } from '../vault/fingerprint.js';
 import { approvalActions, REQUEST_ICON, requestStateLine } from './approval.js';
-import { capBlocks, context, divider, escapeMrkdwn, header, section, table, who, type Message } from './message.js';
+import { capBlocks, context, divider, escapeMrkdwn, header, lineList, section, table, who, type Message } from './message.js';
 
 /**
  * Everything the vault commands say. Values never reach these renderers: they get names, paths,
@@ -75,7 +75,7 @@ export function vaultStatusMessage(r: VaultStatusReport): Message {
       const done = c.keys.filter((k) => k.state === 'verified' || k.state === 'removed').length;
       return `• \`${escapeMrkdwn(`${c.namespace}/${c.name}`)}\` ${done}/${c.keys.length}: ${keys}`;
     });
-    blocks.push(section(`*ConfigMaps with secrets* (✅ in Vault and verified, ✂ removed from the ConfigMap, ⚠️ changed in the ConfigMap since migration: not counted)\n${lines.join('\n')}`));
+    blocks.push(lineList('*ConfigMaps with secrets* (✅ in Vault and verified, ✂ removed from the ConfigMap, ⚠️ changed in the ConfigMap since migration: not counted)', lines));
   }
   blocks.push(section(`*${summary}*`));
   blocks.push(context('Move one: `/carbon vault migrate configmap/NAME -n NS` (a plan first, then an approval). Values are never shown: names, lengths and fingerprints only.'));

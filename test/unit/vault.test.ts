@@ -216,4 +216,23 @@ describe('vault messages', () => {
     expect(status.text).toContain('Secrets in Vault: 0 of 0');
     expect(toPlainText(status)).toMatch(/Vault not configured/);
   });
+
+  it('drops whole ConfigMap lines past 3,000 characters and counts them', () => {
+    const configMaps = Array.from({ length: 120 }, (_, i) => ({
+      namespace: 'data-platform',
+      name: `app-config-${String(i).padStart(3, '0')}`,
+      keys: [{ key: 'DATABASE_PASSWORD', why: 'name', state: 'plain' as const }, { key: 'API_TOKEN', why: 'name', state: 'verified' as const }],
+    }));
+    const status = vaultStatusMessage({ cluster: { name: 'c', simulated: false }, vault: undefined, rows: [{ namespace: 'data-platform', configMaps: 120, secretKeys: 240, inVault: 120, cutOver: 0 }], configMaps, total: 240, inVault: 120 });
+    expect(checkMessage(status as never)).toBeUndefined();
+    const texts = (status.blocks ?? []).map((b) => (b.type === 'section' ? (b.text?.text ?? '') : ''));
+    const list: string = texts.find((t) => t.startsWith('*ConfigMaps with secrets*'))!;
+    expect(list.length).toBeLessThanOrEqual(3000);
+    const lines = list.split('\n').slice(1);
+    const more = /^… and (\d+) more$/.exec(lines.at(-1)!);
+    expect(more).not.toBeNull();
+    const shown = lines.slice(0, -1);
+    expect(shown.every((l) => /^• `data-platform\/app-config-\d{3}` 1\/2: DATABASE_PASSWORD, API_TOKEN ✅$/.test(l))).toBe(true);
+    expect(shown.length + Number(more![1])).toBe(120);
+  });
 });
