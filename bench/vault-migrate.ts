@@ -16,7 +16,6 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { QueueEvents } from 'bullmq';
-import pg from 'pg';
 import { Catalogue } from '../src/catalogue.js';
 import { TerminalChat } from '../src/cli/terminal-chat.js';
 import { loadConfig } from '../src/config.js';
@@ -32,6 +31,7 @@ import { startWorker } from '../src/jobs/worker.js';
 import { silentLogger } from '../src/log.js';
 import { Policy } from '../src/policy/policy.js';
 import { Store } from '../src/store/index.js';
+import { freshDatabase, LOCAL_ADMIN_URL } from '../test/support/postgres.js';
 
 const { values } = parseArgs({
   options: { configmaps: { type: 'string', default: '100' }, keys: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, cutover: { type: 'boolean', default: false } },
@@ -63,18 +63,12 @@ const sample = () => {
 };
 const sampler = setInterval(sample, 100);
 
-const admin = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const dbName = `carbon_bench_${randomBytes(4).toString('hex')}`;
-const adminClient = new pg.Client({ connectionString: admin });
-await adminClient.connect();
-await adminClient.query(`CREATE DATABASE ${dbName}`);
-const dbUrl = new URL(admin);
-dbUrl.pathname = `/${dbName}`;
+const db = await freshDatabase({ adminUrl: process.env.BENCH_DATABASE_URL ?? LOCAL_ADMIN_URL, prefix: 'carbon_bench' });
 
 const config = loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
 const kube = await startKubeStandin({ scenario });
 const vault = await startVaultStandin();
-const store = new Store(createPool(dbUrl.toString()));
+const store = new Store(createPool(db.url));
 await store.migrate();
 const queueName = `bench-vault-${randomBytes(4).toString('hex')}`;
 const producer = redisConnection(config.REDIS_URL, 'producer');
@@ -133,6 +127,5 @@ for (const c of [producer, workerConnection, eventsConnection]) c.disconnect();
 await store.close();
 await vault.close();
 await kube.close();
-await adminClient.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await adminClient.end();
+await db.drop();
 process.exit(verified === total ? 0 : 1);
