@@ -1,21 +1,17 @@
 import type { KafkaBenchParams } from '../commands/bench.js';
 import type { Pool } from '../integrations/postgres.js';
 import type { BenchResult } from '../integrations/kafka-bench/producer-benchmark.js';
+import type { TotalStats } from '../integrations/kafka-bench/stats.js';
 
-export interface StoredRun {
+/**
+ * A stored run: the figures of its TotalStats that benchmark_runs keeps (a column each; a new run's are
+ * compared with these), and when, where and by whom it ran.
+ */
+export interface StoredRun extends Pick<TotalStats, 'records' | 'recordsPerSec' | 'mbPerSec' | 'avgLatencyMs' | 'maxLatencyMs' | 'p50' | 'p95' | 'p99' | 'p999'> {
   id: string;
   startedAt: Date;
   brokers: string[];
   params: KafkaBenchParams;
-  records: number;
-  recordsPerSec: number;
-  mbPerSec: number;
-  avgLatencyMs: number;
-  maxLatencyMs: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  p999: number;
   requestedBy: string;
   jobId: string | null;
 }
