@@ -1,3 +1,4 @@
+import { Kafka, logLevel } from 'kafkajs';
 import { compare, medianFigures, type Comparison } from '../benchmarks/compare.js';
 import type { BenchCommand } from '../commands/bench.js';
 import type { Config } from '../config.js';
@@ -16,13 +17,32 @@ type BenchKafkaCommand = Extract<BenchCommand, { action: 'kafka' }>;
 /** How many earlier runs with the same parameters make the reference (their median). */
 const REFERENCE_RUNS = 5;
 
+/** The benchmark's own topic, named after its job: a run its dead worker left half done can be found and deleted. */
+export const benchTopic = (jobId: string): string => `carbon-bench-${jobId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+
 /**
  * `/carbon bench kafka`: produce into a topic of its own, report like ProducerPerformance, store the
- * run, compare it, chart it. One benchmark per Kafka cluster at a time. Never retried: a second run
- * would measure something else.
+ * run, compare it, chart it. One benchmark per Kafka cluster at a time. Run at most once, since a second
+ * run would measure something else: one attempt (a failure is not retried), and a job taken over after
+ * its worker died (stalled) is failed instead of run again (STALLS_ALLOWED 0 in registry.ts), after
+ * deleting the topic the dead run left behind.
  */
 export const benchKafka: JobDefinition<BenchKafkaCommand> = {
   attempts: 1,
+  async onStalled({ jobId, data, deps, log }) {
+    const brokers = data.command.params.brokers ?? [...deps.config.KAFKA_BROKERS];
+    const topic = benchTopic(jobId);
+    const admin = new Kafka({ clientId: 'carbon-ops-bench-cleanup', brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+    try {
+      await admin.connect();
+      if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
+      log.info({ topic }, 'interrupted benchmark: its topic is deleted');
+    } catch (error) {
+      log.warn({ err: error, topic }, 'interrupted benchmark: its topic could not be deleted');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  },
   async run(ctx) {
     const { params } = ctx.data.command;
     const brokers = params.brokers ?? [...ctx.deps.config.KAFKA_BROKERS];
@@ -41,6 +61,7 @@ async function measure(ctx: JobContext<BenchKafkaCommand>, brokers: string[]) {
   try {
     result = await runProducerBenchmark({
       brokers,
+      topic: benchTopic(jobId),
       records: params.records,
       recordSize: params.recordSize,
       throughput: params.throughput,

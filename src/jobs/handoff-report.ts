@@ -8,7 +8,9 @@ import { sectionContext } from './status-report.js';
 /**
  * `/carbon handoff`: the executive summary of a period computed from stored snapshots, benchmark runs
  * and the audit log (and the cluster's certificates, read now). Posted in the channel; the same as a
- * Markdown file in its thread. Reads only.
+ * Markdown file in its thread. It reads, and writes one thing: a Vault coverage snapshot measured for the
+ * handoff (the period's end figure, kept so the next handoff can start from it). A retried job writes
+ * another snapshot, which is harmless: snapshots are measurements, and each says when it was taken.
  */
 export const handoffReport: JobDefinition<HandoffCommand> = {
   attempts: 2,

@@ -64,7 +64,20 @@ export interface ScheduledJobDefinition<D = unknown> {
   run(ctx: { jobId: string; data: D; deps: JobDeps; log: Logger; lastAttempt: boolean }): Promise<string>;
 }
 
-/** The only code that changes the world. Delivery is at least once, so every job is idempotent. */
+/**
+ * The only code that changes the world. Delivery is at least once (a retry after a failure, a run taken
+ * over after its worker died), so a job that runs twice must do no harm:
+ *  - idempotent by a stored record or a fixed id: the planning jobs (a retried one finds the request it
+ *    made by its origin job), the follow-ups (restart-rollout, phase-apply, vault-migrate-run: the
+ *    conditional `begin` and what they record before acting let a re-run resume, not redo), the expiry
+ *    jobs (conditional UPDATE), the status tick (one claimed post per tick), vault-rollback (puts back
+ *    only keys still missing, leaves a key that holds another value alone);
+ *  - reads and measurements, re-run harmlessly: health, status, schedule, phase plan/verify/status,
+ *    vault status, bench history (a re-run may store one more snapshot or task state, each with its time);
+ *  - not idempotent, so run at most once: bench-kafka (one attempt, failed rather than re-run when its
+ *    worker dies: a second run would measure a loaded cluster), and the handoff's coverage snapshot is
+ *    written again by a retry (a second measurement, which is acceptable).
+ */
 export interface JobDefinition<C extends Command = Command> {
   /** How often BullMQ tries an internal failure; a UserError is never retried. */
   attempts: number;

@@ -124,7 +124,7 @@ export function jobFor(name: string): JobDefinition | undefined {
       const stalls = job?.stalledCounter ?? 0;
       if (stalls > allowed) {
         ctx.log.warn({ stalls, allowed }, 'job taken over after its worker died: not run again');
-        await onStalled?.(ctx);
+        await onStalled?.(ctx).catch((error: unknown) => ctx.log.warn({ err: error }, 'clean-up after the interrupted run failed'));
         throw new StalledTooOften(`This ${name} job was interrupted (its worker stopped) and is not run again: ask again.`);
       }
       return definition.run(ctx);
