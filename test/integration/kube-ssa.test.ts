@@ -13,6 +13,8 @@ import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import type { KubeObject, KubeStandin, Pod } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
+import { statusOf } from '../support/kube-status.js';
+import { until } from '../support/until.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,26 +41,6 @@ async function kubectlResult(...args: string[]): Promise<{ code: number; stdout:
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** The Status object of a failed client-node call. */
-async function statusOf(call: Promise<unknown>): Promise<{ code: number; status: Record<string, unknown> }> {
-  const error = await call.then(
-    () => Promise.reject(new Error('the call succeeded')),
-    (e: unknown) => e as k8s.ApiException<unknown>,
-  );
-  const body = typeof error.body === 'string' ? (JSON.parse(error.body) as Record<string, unknown>) : (error.body as Record<string, unknown>);
-  return { code: error.code, status: body };
 }
 
 async function manifest(name: string, ...docs: object[]): Promise<string> {

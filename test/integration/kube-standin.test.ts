@@ -9,30 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import type { KubeStandin, Pod, Scenario } from '../../src/devstack/kube/index.js';
 import { generateScenario, loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
+import { statusOf } from '../support/kube-status.js';
+import { until } from '../support/until.js';
 
 const run = promisify(execFile);
 const ready = (p: k8s.V1Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The Status object of a failed client-node call. */
-async function statusOf(call: Promise<unknown>): Promise<{ code: number; status: Record<string, unknown> }> {
-  const error = await call.then(
-    () => Promise.reject(new Error('the call succeeded')),
-    (e: unknown) => e as k8s.ApiException<unknown>,
-  );
-  const body = typeof error.body === 'string' ? (JSON.parse(error.body) as Record<string, unknown>) : (error.body as Record<string, unknown>);
-  return { code: error.code, status: body };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 let dir: string;
 let standin: KubeStandin;

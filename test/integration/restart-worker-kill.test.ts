@@ -19,6 +19,7 @@ import { RESTARTED_AT } from '../../src/restart/plan.js';
 import { Store } from '../../src/store/index.js';
 import { CarbonProcess } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
+import { until } from '../support/until.js';
 
 /**
  * A worker process killed with SIGKILL in the middle of a rollout: another worker process takes the job
@@ -83,16 +84,6 @@ async function startWorker(): Promise<CarbonProcess> {
   return worker;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const actor = (user: string) => ({ user, groups: [], channel: { id: 'C0INCIDENT', name: 'inc-demo' } });
 const workload = () => kube.cluster.get<Deployment>('deployments', 'data-platform', 'superset-worker')!;
 
@@ -106,7 +97,7 @@ describe('a worker killed mid-rollout', () => {
     const request = await until('the plan', async () => {
       const { rows } = await store.pool.query<{ id: string }>(`SELECT id FROM restart_requests WHERE plan_ts IS NOT NULL`);
       return rows[0] && (await store.restarts.get(rows[0].id));
-    });
+    }, 30_000);
     expect(request.state).toBe('pending');
 
     const approved = await dispatch({ text: `approve ${request.id}`, actor: actor('U0APPROVER') }, deps);
@@ -117,7 +108,7 @@ describe('a worker killed mid-rollout', () => {
       const now = await store.restarts.get(request.id);
       const value = workload().spec.template.metadata?.annotations?.[RESTARTED_AT];
       return now?.restartedAt !== undefined && value === now.restartedAt ? now : undefined;
-    });
+    }, 30_000);
     await first.waitFor(/"msg":"restart patch sent"/);
     expect((workload().status as { updatedReplicas?: number } | undefined)?.updatedReplicas ?? 0).toBeLessThan(3);
     await first.stop('SIGKILL');
