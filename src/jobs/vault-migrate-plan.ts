@@ -50,7 +50,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       throw new UserError(why);
     };
 
-    await expireAllDue(store, chat, log);
+    await expireAllDue(store, chat, log, deps.queue);
     const vault = requireVault(deps.vault);
     const mount = command.mount ?? vault.mount;
     const path = command.path ?? defaultPath(namespace, configMap);

@@ -4,7 +4,7 @@ import { isUserError, ReportedFailure } from '../errors.js';
 import { inProgress, internalFailure, userFailure } from '../reports/status.js';
 import type { JobData, JobDeps } from './job.js';
 import { coalesce } from './progress.js';
-import { jobFor, scheduledJobFor } from './registry.js';
+import { jobFor, scheduledJobFor, WORKER_MAX_STALLED_COUNT } from './registry.js';
 
 export interface WorkerOptions {
   queueName: string;
@@ -25,6 +25,8 @@ export function startWorker(deps: JobDeps, options: WorkerOptions): Worker<JobDa
     connection: options.connection,
     concurrency: options.concurrency,
     autorun: true,
+    // Per worker in BullMQ: the largest allowance of any job; jobFor fails the jobs that allow fewer.
+    maxStalledCount: WORKER_MAX_STALLED_COUNT,
     ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs } : {}),
   });
   worker.on('error', (error) => deps.log.error({ err: error }, 'worker error'));
