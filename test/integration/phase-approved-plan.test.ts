@@ -29,18 +29,8 @@ afterAll(async () => {
 
 const messages = () => rig.slack.messages('C0INCIDENT');
 
-async function applyRequest(predicate: (r: PhaseApply) => boolean, timeoutMs = 20_000): Promise<PhaseApply> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { rows } = await rig.store.pool.query<{ id: string }>('SELECT id FROM phase_apply_requests WHERE phase = 4 ORDER BY created_at DESC');
-    for (const { id } of rows) {
-      const request = await rig.store.phaseApplies.get(id);
-      if (request && predicate(request)) return request;
-    }
-    if (Date.now() > deadline) throw new Error(`no phase 4 apply request matched within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const applyRequest = (predicate: (r: PhaseApply) => boolean, timeoutMs = 20_000): Promise<PhaseApply> =>
+  rig.waitForApproval(rig.store.phaseApplies, (r) => r.phase === 4 && predicate(r), timeoutMs);
 
 const failedPods = () =>
   rig.kube.cluster

@@ -38,18 +38,8 @@ const result = (pattern: RegExp, timeoutMs = 20_000) => rig.slack.waitFor(() => 
 const pods = (namespace: string) => rig.kube.cluster.list<KubeObject & { status: { phase: string } }>('pods', { namespace });
 const failedPods = () => ['default', 'kafka', 'data-platform'].flatMap((ns) => pods(ns)).filter((p) => p.status.phase === 'Failed').map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
 
-async function applyRequest(phase: number, predicate: (r: PhaseApply) => boolean, timeoutMs = 20_000): Promise<PhaseApply> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { rows } = await rig.store.pool.query<{ id: string }>('SELECT id FROM phase_apply_requests WHERE phase = $1 ORDER BY created_at DESC', [phase]);
-    for (const { id } of rows) {
-      const request = await rig.store.phaseApplies.get(id);
-      if (request && predicate(request)) return request;
-    }
-    if (Date.now() > deadline) throw new Error(`no phase ${phase} apply request matched within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const applyRequest = (phase: number, predicate: (r: PhaseApply) => boolean, timeoutMs = 20_000): Promise<PhaseApply> =>
+  rig.waitForApproval(rig.store.phaseApplies, (r) => r.phase === phase && predicate(r), timeoutMs);
 
 describe('phase 4 from Slack', () => {
   it('plans: a server-side dry run with a diff per object, and nothing changes', async () => {

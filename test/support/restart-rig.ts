@@ -17,6 +17,7 @@ import { startWorker } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy, type Policy } from '../../src/policy/policy.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../../src/reports/restart.js';
+import type { ApprovalRequest, ApprovalRequests } from '../../src/store/approval-requests.js';
 import type { AuditRow } from '../../src/store/audit-log.js';
 import { Store } from '../../src/store/index.js';
 import type { RestartRequest } from '../../src/store/restart-requests.js';
@@ -128,16 +129,21 @@ export class RestartRig {
     });
   }
 
-  /** Polls PostgreSQL until a request matches. */
-  async waitForRequest(predicate: (r: RestartRequest) => boolean, timeoutMs = 20_000): Promise<RestartRequest> {
+  /** Polls PostgreSQL until a restart request matches. */
+  waitForRequest(predicate: (r: RestartRequest) => boolean, timeoutMs = 20_000): Promise<RestartRequest> {
+    return this.waitForApproval(this.store.restarts, predicate, timeoutMs);
+  }
+
+  /** Polls PostgreSQL until a request of `requests`' kind (say, store.phaseApplies) matches, the newest first. */
+  async waitForApproval<R extends ApprovalRequest>(requests: ApprovalRequests<R>, predicate: (r: R) => boolean, timeoutMs = 20_000): Promise<R> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { rows } = await this.store.pool.query<{ id: string }>('SELECT id FROM restart_requests ORDER BY created_at DESC');
+      const { rows } = await this.store.pool.query<{ id: string }>(`SELECT id FROM ${requests.kind.table} ORDER BY created_at DESC`);
       for (const { id } of rows) {
-        const request = await this.store.restarts.get(id);
+        const request = await requests.get(id);
         if (request && predicate(request)) return request;
       }
-      if (Date.now() > deadline) throw new Error(`no restart request matched within ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+      if (Date.now() > deadline) throw new Error(`no request in ${requests.kind.table} matched within ${timeoutMs} ms: ${JSON.stringify(rows)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
