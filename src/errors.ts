@@ -22,5 +22,3 @@ export class ReportedFailure extends UserError {
 export class UsageError extends UserError {}
 
 export const isUserError = (error: unknown): error is UserError => error instanceof UserError;
-
-export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

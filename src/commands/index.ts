@@ -14,7 +14,6 @@ import { shown, type CommandRules, type CommandSpec, type CommandSummary } from 
 import { tokenize } from './tokenize.js';
 
 export type Command = HelpCommand | HealthCommand | RestartCommand | ApproveCommand | DenyCommand | AuditCommand | BenchCommand | VaultCommand | PhaseCommand | StatusCommand | ScheduleCommand | HandoffCommand;
-export type CommandName = Command['name'];
 
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly CommandSpec<Command>[] = [health, restart, approve, deny, audit, bench, vault, phase, status, schedule, handoff, help] as CommandSpec<Command>[];

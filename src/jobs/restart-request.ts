@@ -6,8 +6,9 @@ import { expireAllDue } from '../approvals/kinds.js';
 import { statusMessage } from '../reports/restart.js';
 import { RESTART_KIND } from '../restart/approval.js';
 import { auditTarget, buildPlan, type RecentRestart } from '../restart/plan.js';
+import { threadLink } from '../store/approval-requests.js';
 import type { AuditEntry } from '../store/audit-log.js';
-import { threadLink, WorkloadBusy } from '../store/restart-requests.js';
+import { WorkloadBusy } from '../store/restart-requests.js';
 import type { JobDefinition } from './job.js';
 
 const RECENT_DAYS = 7;

@@ -14,7 +14,6 @@ import { UserError } from '../errors.js';
  */
 
 export const TASK_KINDS = ['apply', 'check', 'cleanup', 'job'] as const;
-export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** Commands a `job` task may run: ones that only measure or that carry their own safeguards. */
 export const JOB_COMMANDS: readonly string[] = ['bench'];

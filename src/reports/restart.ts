@@ -7,9 +7,6 @@ import type { RestartRequest } from '../store/restart-requests.js';
 import { approvalActions, REQUEST_ICON, requestStateLine } from './approval.js';
 import { capBlocks, clip, context, divider, escapeMrkdwn, header, section, table, utc, who, type Message } from './message.js';
 
-/** The action ids of the plan's buttons (shared by every kind of approval request); their value is the request id. */
-export { APPROVE_ACTION, DENY_ACTION } from './approval.js';
-
 const workload = (r: Pick<RestartRequest, 'kind' | 'name'>) => `${r.kind}/${r.name}`;
 
 /** One line for where the request stands: the plan message and the status message both show it. */
@@ -81,10 +78,6 @@ export function statusMessage(r: RestartRequest): Message {
 /** Posted in the thread once the approvals are in; the rollout job then edits it with progress. */
 export function approvedMessage(r: RestartRequest): Message {
   return { text: `✅ Approved by ${who(r.approvedBy)}: restarting ${workload(r)} in ${r.namespace}…` };
-}
-
-export function rolloutProgress(status: RolloutStatus, line: string): string {
-  return `${line} · ${status.message}`;
 }
 
 export interface RolloutOutcome {

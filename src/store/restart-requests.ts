@@ -2,10 +2,7 @@ import type { Pool } from '../integrations/postgres.js';
 import type { AuditLog } from './audit-log.js';
 import type { WorkloadKind } from '../catalogue.js';
 import { auditTarget, type Plan } from '../restart/plan.js';
-import { ApprovalRequests, approvalFromRow, optional, OPEN_STATES, type ApprovalRequest, type ApprovalState, type ApprovalTable, type NewApproval } from './approval-requests.js';
-
-export { OPEN_STATES, threadLink } from './approval-requests.js';
-export type RequestState = ApprovalState;
+import { ApprovalRequests, approvalFromRow, optional, OPEN_STATES, type ApprovalRequest, type ApprovalTable, type NewApproval } from './approval-requests.js';
 
 /** A restart request: the approval columns every kind has, and the workload it restarts. */
 export interface RestartRequest extends ApprovalRequest {

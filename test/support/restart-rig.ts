@@ -16,7 +16,7 @@ import { CommandQueue } from '../../src/jobs/queue.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy, type Policy } from '../../src/policy/policy.js';
-import { APPROVE_ACTION, DENY_ACTION } from '../../src/reports/restart.js';
+import { APPROVE_ACTION, DENY_ACTION } from '../../src/reports/approval.js';
 import type { ApprovalRequest, ApprovalRequests } from '../../src/store/approval-requests.js';
 import type { AuditRow } from '../../src/store/audit-log.js';
 import { Store } from '../../src/store/index.js';
