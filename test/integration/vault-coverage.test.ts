@@ -11,7 +11,6 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-const coverage = () => /Secrets in Vault: (\d+) of (\d+)/.exec(rig.texts().at(-1) ?? '')!.slice(1).map(Number);
 
 describe('vault status coverage', () => {
   it('does not count a key whose ConfigMap value changed since it was migrated', async () => {
@@ -19,14 +18,14 @@ describe('vault status coverage', () => {
     const keys = await rig.store.vaultMigrations.keys(id);
     expect(keys.every((k) => k.state === 'verified')).toBe(true);
     await rig.run('vault status -n kafka');
-    const [migrated, total] = coverage();
+    const [migrated, total] = rig.coverage();
     expect(migrated).toBe(keys.length);
 
     const key = keys[0]!.key;
     const cm = rig.kube.cluster.store.get('configmaps', 'kafka', 'kafka-ui-config') as unknown as { data: Record<string, string> };
     rig.kube.cluster.store.write('configmaps', { ...cm, data: { ...cm.data, [key]: 'rotated-by-someone-Zq81' } } as never);
     await rig.run('vault status -n kafka');
-    expect(coverage()).toEqual([migrated! - 1, total]);
+    expect(rig.coverage()).toEqual([migrated! - 1, total]);
     expect(rig.texts().at(-1)).toContain(`${key} ⚠️ changed since migration`);
     expect(rig.texts().at(-1)).not.toContain('rotated-by-someone');
   });

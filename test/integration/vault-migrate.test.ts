@@ -34,12 +34,11 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-const coverage = () => /Secrets in Vault: (\d+) of (\d+)/.exec(rig.texts().at(-1) ?? '')!.slice(1).map(Number);
 
 describe('vault migrate, end to end', () => {
   it('shows coverage, migrates with approval and cutover, coverage rises, and rolls back', async () => {
     await rig.run('vault status');
-    const [before, total] = coverage();
+    const [before, total] = rig.coverage();
     expect(before).toBe(0);
     expect(total).toBeGreaterThanOrEqual(20);
     const original = { ...rig.configMap(NS, 'superset-config') };
@@ -77,14 +76,14 @@ describe('vault migrate, end to end', () => {
     expect(annotations['vault.hashicorp.com/agent-inject-secret-superset-config.DATABASE_PASSWORD']).toBe('secret/data/data-platform/superset-config/DATABASE_PASSWORD');
 
     await rig.run('vault status');
-    expect(coverage()).toEqual([4, total]);
+    expect(rig.coverage()).toEqual([4, total]);
 
     const back = await rig.run(`vault rollback ${id}`);
     expect(back.ok).toBe(true);
     expect(rig.configMap(NS, 'superset-config')).toEqual(original);
     expect(Object.keys(rig.templateAnnotations(NS, 'superset-worker')).filter((a) => a.startsWith('vault.hashicorp.com'))).toEqual([]);
     await rig.run('vault status');
-    expect(coverage()).toEqual([0, total]);
+    expect(rig.coverage()).toEqual([0, total]);
     const again = await rig.run(`vault rollback ${id}`);
     expect(again.ok).toBe(false);
     expect(rig.texts().at(-1)).toMatch(/already rolled back/);

@@ -11,7 +11,6 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-const coverage = () => /Secrets in Vault: (\d+) of (\d+)/.exec(rig.texts().at(-1) ?? '')!.slice(1).map(Number);
 const auditOf = async (id: string) =>
   (await rig.store.audit.list({ since: new Date(0) }, 200))
     .filter((r) => r.requestId === id && r.action === 'vault-rollback')
@@ -25,7 +24,7 @@ describe('vault rollback after a failure', () => {
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
     expect((await rig.store.vaultMigrations.keys(id)).every((k) => k.state === 'removed')).toBe(true);
     await rig.run('vault status -n monitoring');
-    const [migrated] = coverage();
+    const [migrated] = rig.coverage();
     expect(migrated).toBeGreaterThanOrEqual(3);
 
     rig.vault.setSealed(true);
@@ -38,14 +37,14 @@ describe('vault rollback after a failure', () => {
     expect(after?.rollbackResult).toMatch(/not finished/);
     expect(await auditOf(id)).toEqual(['started', 'failed']);
     await rig.run('vault status -n monitoring');
-    expect(coverage()[0]).toBe(migrated); // still in Vault: not rolled back
+    expect(rig.coverage()[0]).toBe(migrated); // still in Vault: not rolled back
 
     const again = await rig.run(`vault rollback ${id}`);
     expect(again.ok).toBe(true);
     expect(rig.configMap('monitoring', 'grafana-env')).toEqual(original);
     expect(await auditOf(id)).toEqual(['started', 'failed', 'started', 'succeeded']);
     await rig.run('vault status -n monitoring');
-    expect(coverage()[0]).toBe(0);
+    expect(rig.coverage()[0]).toBe(0);
   });
 
   it('audits the refusals of the rollback job', async () => {

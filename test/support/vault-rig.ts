@@ -126,6 +126,11 @@ export class VaultRig {
     return this.chat.calls.map((c) => `${String(c.payload.text ?? '')}\n${JSON.stringify(c.payload.blocks ?? [])}`);
   }
 
+  /** The coverage the last message states (`Secrets in Vault: N of M`), as [N, M]. */
+  coverage(): number[] {
+    return /Secrets in Vault: (\d+) of (\d+)/.exec(this.texts().at(-1) ?? '')!.slice(1).map(Number);
+  }
+
   /** The last migration id posted (`migration: <id>`). */
   lastMigrationId(): string {
     const ids = this.chat.calls.flatMap((c) => [...String(c.payload.text ?? '').matchAll(/migration: ([a-z0-9]+)/g)].map((m) => m[1]!));
