@@ -6,8 +6,7 @@ import { slackGroupDirectory } from '../policy/groups.js';
 import type { DispatchDeps } from './dispatch.js';
 import { probeRoutes, type Check } from './probes.js';
 import { registerAppMention } from './app-mention.js';
-import { registerApproveButton } from './approve-button.js';
-import { registerDenyButton } from './deny-button.js';
+import { registerApproveButton, registerDenyButton } from './approval-buttons.js';
 import { registerSlashCommand } from './slash-command.js';
 
 export interface SlackAppOptions {

@@ -1,0 +1,29 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { slackChat } from '../integrations/slack.js';
+import { APPROVE_ACTION, DENY_ACTION } from '../reports/approval.js';
+import { dispatch, type SlackHandlerDeps } from './dispatch.js';
+
+/**
+ * The plan's Approve button: exactly `approve <request id>` typed by whoever clicked, through dispatch
+ * (policy: the approver role; then the two-person rule in the conditional UPDATE). A second click or a
+ * double click is refused with a message to the clicker only.
+ */
+export function registerApproveButton(app: App, deps: SlackHandlerDeps): void {
+  registerDecisionButton(app, deps, APPROVE_ACTION, 'approve');
+}
+
+/** The plan's Deny button: `deny <request id>` by whoever clicked (the requester cancels, an approver denies). */
+export function registerDenyButton(app: App, deps: SlackHandlerDeps): void {
+  registerDecisionButton(app, deps, DENY_ACTION, 'deny');
+}
+
+/** A click on `actionId` is the command `<verb> <the button's value>` from whoever clicked, in the plan's channel. */
+function registerDecisionButton(app: App, deps: SlackHandlerDeps, actionId: string, verb: 'approve' | 'deny'): void {
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, client }) => {
+    await ack();
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    if (channel === undefined) return;
+    const actor = { user: body.user.id, groups: await deps.groups.groupsOf(body.user.id), channel: { id: channel, ...(body.channel?.name ? { name: body.channel.name } : {}) } };
+    await dispatch({ text: `${verb} ${action.value ?? ''}`, actor, dedupeKey: `action:${body.trigger_id}` }, { ...deps, chat: slackChat(client) });
+  });
+}
