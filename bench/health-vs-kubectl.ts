@@ -38,7 +38,6 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
-import pg from 'pg';
 import { loadCatalogue } from '../src/catalogue.js';
 import type { HealthCommand } from '../src/commands/health.js';
 import { loadConfig } from '../src/config.js';
@@ -51,6 +50,7 @@ import type { JobDeps } from '../src/jobs/job.js';
 import type { CommandQueue } from '../src/jobs/queue.js';
 import { silentLogger } from '../src/log.js';
 import { Store } from '../src/store/index.js';
+import { freshDatabase } from '../test/support/postgres.js';
 
 const MB = 1024 * 1024;
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -264,20 +264,11 @@ const fmtMb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(
 
 /** A database of its own, dropped afterwards. */
 async function withDatabase<T>(body: (url: string) => Promise<T>): Promise<T> {
-  const name = `carbon_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
+  const db = await freshDatabase({ adminUrl: ADMIN_URL, prefix: 'carbon_bench' });
   try {
-    return await body(url.toString());
+    return await body(db.url);
   } finally {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
+    await db.drop();
   }
 }
 

@@ -28,7 +28,6 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { Closer, loadRules, openStore } from '../src/deps.js';
 import { sendSlashCommand, startSlackStandin } from '../src/devstack/slack/index.js';
@@ -36,6 +35,7 @@ import { startSlackApp } from '../src/handlers/slack-app.js';
 import { redisConnection, whenReady } from '../src/integrations/redis.js';
 import { CommandQueue } from '../src/jobs/queue.js';
 import { createLogger } from '../src/log.js';
+import { freshDatabase } from '../test/support/postgres.js';
 
 const SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench';
@@ -351,20 +351,11 @@ function figures(samples: Sample[]): Figures {
 }
 
 async function withDatabase<T>(body: (url: string) => Promise<T>): Promise<T> {
-  const name = `carbon_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
+  const db = await freshDatabase({ adminUrl: ADMIN_URL, prefix: 'carbon_bench' });
   try {
-    return await body(url.toString());
+    return await body(db.url);
   } finally {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
+    await db.drop();
   }
 }
 
