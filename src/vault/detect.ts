@@ -51,12 +51,18 @@ const SHAPES: Shape[] = [
     why: 'a configuration file with credentials',
     test: (v) => {
       if (!v.includes('\n')) return false;
-      for (const match of v.matchAll(PROPERTY_LINE)) if (secretByName(match[1]!) && match[2]!.length > 0) return true;
+      for (const match of v.matchAll(PROPERTY_LINE)) if (secretByName(match[1]!) && isLiteral(match[2]!)) return true;
       return false;
     },
   },
   { why: 'a long random-looking string', test: (v) => isHighEntropy(v) },
 ];
+
+/**
+ * A literal value, not code or a reference: `secret = os.environ.get(…)` in a script, `password: ${DB_PASSWORD}`
+ * in a template and `key = tuple(row)` name a credential without holding one.
+ */
+const isLiteral = (value: string): boolean => value.length > 0 && !/[()[\]{}$]/.test(value);
 
 /** One token of 24+ characters from a key alphabet with at least 3.5 bits of entropy a character. */
 export function isHighEntropy(value: string): boolean {
