@@ -50,7 +50,7 @@ import type { JobDeps } from '../src/jobs/job.js';
 import type { CommandQueue } from '../src/jobs/queue.js';
 import { silentLogger } from '../src/log.js';
 import { Store } from '../src/store/index.js';
-import { freshDatabase } from '../test/support/postgres.js';
+import { withFreshDatabase } from '../test/support/postgres.js';
 
 const MB = 1024 * 1024;
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -262,16 +262,6 @@ const median = (xs: number[]) => {
 const fmtMs = (ms: number) => `${Math.round(ms).toLocaleString('en-US')} ms`;
 const fmtMb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / MB).toFixed(0)} MB`);
 
-/** A database of its own, dropped afterwards. */
-async function withDatabase<T>(body: (url: string) => Promise<T>): Promise<T> {
-  const db = await freshDatabase({ adminUrl: ADMIN_URL, prefix: 'carbon_bench' });
-  try {
-    return await body(db.url);
-  } finally {
-    await db.drop();
-  }
-}
-
 /** This file as compiled JavaScript, our sources bundled in and packages left in node_modules, under .cache/bench/. */
 async function compileCarbonSide(root: string): Promise<string> {
   const { build } = await import('esbuild');
@@ -316,7 +306,7 @@ async function main(): Promise<void> {
     console.log(`stand-in at ${standin.url}: ${pods.toLocaleString('en-US')} pods in ${namespaces} namespaces, loaded in ${fmtMs(performance.now() - loadStarted)}`);
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
-    await withDatabase(async (databaseUrl) => {
+    await withFreshDatabase({ adminUrl: ADMIN_URL, prefix: 'carbon_bench' }, async (databaseUrl) => {
       const env = { ...process.env, KUBECONFIG: kubeconfig, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', CLUSTER_NAME: 'bench' };
       const child = (how: How) => {
         const argv = how === 'tsx' ? ['--import', 'tsx', fileURLToPath(import.meta.url)] : how === 'capped' ? [`--max-old-space-size=${CAPPED_OLD_SPACE_MB}`, compiled] : [compiled];

@@ -35,7 +35,7 @@ import { startSlackApp } from '../src/handlers/slack-app.js';
 import { redisConnection, whenReady } from '../src/integrations/redis.js';
 import { CommandQueue } from '../src/jobs/queue.js';
 import { createLogger } from '../src/log.js';
-import { freshDatabase } from '../test/support/postgres.js';
+import { withFreshDatabase } from '../test/support/postgres.js';
 
 const SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench';
@@ -350,15 +350,6 @@ function figures(samples: Sample[]): Figures {
   return { count: samples.length, ok: ok.length, ...spread(ok.map((s) => s.ms)), lateP99: late.p99, lateMax: late.max };
 }
 
-async function withDatabase<T>(body: (url: string) => Promise<T>): Promise<T> {
-  const db = await freshDatabase({ adminUrl: ADMIN_URL, prefix: 'carbon_bench' });
-  try {
-    return await body(db.url);
-  } finally {
-    await db.drop();
-  }
-}
-
 async function main(): Promise<void> {
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
@@ -378,7 +369,7 @@ async function main(): Promise<void> {
     return child;
   };
   try {
-    await withDatabase(async (databaseUrl) => {
+    await withFreshDatabase({ adminUrl: ADMIN_URL, prefix: 'carbon_bench' }, async (databaseUrl) => {
       const slack = spawnChild(['--serve', 'slack']);
       const apiUrl = (await slack.receive('ready')).url;
       const results = new Map<Role, { figures: Figures; finished: Extract<FromChild, { type: 'finished' }>; exitedByItself: boolean; postMessages: number }>();

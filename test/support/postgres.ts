@@ -30,3 +30,13 @@ export async function freshDatabase(options: { adminUrl?: string; prefix?: strin
     },
   };
 }
+
+/** Runs `body` with a fresh database's URL and drops the database afterwards, whatever happens. */
+export async function withFreshDatabase<T>(options: { adminUrl?: string; prefix?: string }, body: (url: string) => Promise<T>): Promise<T> {
+  const db = await freshDatabase(options);
+  try {
+    return await body(db.url);
+  } finally {
+    await db.drop();
+  }
+}
