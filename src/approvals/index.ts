@@ -103,6 +103,9 @@ export async function showRequest<R extends ApprovalRequest>(chat: Chat, kind: A
 }
 
 /** How many approvals the policy asked for when the command was given (one when it did not say). */
+/** How a request that holds its target is described to the next person who asks for the same target. */
+export const holdingState = (request: Pick<ApprovalRequest, 'state'>): string => (request.state === 'pending' ? 'awaiting approval' : 'in progress');
+
 export const approvalsAsked = (data: Pick<JobData, 'authorization'>): number => data.authorization?.approvals ?? 1;
 
 /**

@@ -1,4 +1,4 @@
-import { approvalsAsked, newApproval, postPlan, scheduleFollowUp } from '../approvals/index.js';
+import { approvalsAsked, holdingState, newApproval, postPlan, scheduleFollowUp } from '../approvals/index.js';
 import { expireAllDue } from '../approvals/kinds.js';
 import { describeCommand } from '../commands/index.js';
 import type { PhaseCommand } from '../commands/phase.js';
@@ -85,7 +85,7 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
     } catch (error) {
       if (error instanceof PhaseBusy) {
         const holder = error.holder;
-        const state = holder.state === 'pending' ? 'awaiting approval' : 'in progress';
+        const state = holdingState(holder);
         return refuse(new UserError(`An apply of phase ${holder.phase} on ${cluster.name} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One apply of a phase at a time.`));
       }
       throw error; // includes AuditUnavailable: no request without its audit row

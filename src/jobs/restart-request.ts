@@ -1,7 +1,7 @@
 import { describeCommand } from '../commands/index.js';
 import { resolveRestartTarget, workloadRef, type RestartCommand } from '../commands/restart.js';
 import { UserError } from '../errors.js';
-import { approvalsAsked, newApproval, postPlan, scheduleFollowUp } from '../approvals/index.js';
+import { approvalsAsked, holdingState, newApproval, postPlan, scheduleFollowUp } from '../approvals/index.js';
 import { expireAllDue } from '../approvals/kinds.js';
 import { statusMessage } from '../reports/restart.js';
 import { RESTART_KIND } from '../restart/approval.js';
@@ -94,7 +94,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
     } catch (error) {
       if (error instanceof WorkloadBusy) {
         const holder = error.holder;
-        const state = holder.state === 'pending' ? 'awaiting approval' : 'in progress';
+        const state = holdingState(holder);
         return refuse(`A restart of ${ref} in ${target.namespace} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One restart of a workload at a time.`);
       }
       throw error; // includes AuditUnavailable: no request without its audit row

@@ -1,4 +1,4 @@
-import { approvalsAsked, newApproval, postPlan, scheduleFollowUp } from '../approvals/index.js';
+import { approvalsAsked, holdingState, newApproval, postPlan, scheduleFollowUp } from '../approvals/index.js';
 import { expireAllDue } from '../approvals/kinds.js';
 import { describeCommand } from '../commands/index.js';
 import { defaultPath, type VaultMigrateCommand } from '../commands/vault.js';
@@ -153,7 +153,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
     } catch (error) {
       if (error instanceof ConfigMapBusy) {
         const holder = error.holder;
-        return refuse(`A Vault migration of configmap/${configMap} in ${namespace} is already ${holder.state === 'pending' ? 'awaiting approval' : 'in progress'}: migration ${holder.id} by ${holder.requestedBy}. One at a time.`);
+        return refuse(`A Vault migration of configmap/${configMap} in ${namespace} is already ${holdingState(holder)}: migration ${holder.id} by ${holder.requestedBy}. One at a time.`);
       }
       throw error; // includes AuditUnavailable: no migration without its audit row
     }
