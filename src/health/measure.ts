@@ -1,4 +1,5 @@
-import type { V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Catalogue, Service } from '../catalogue.js';
 import { isReady, isSucceeded, problemOf, restartsOf } from './pod-state.js';
 
@@ -56,8 +57,8 @@ export interface HealthReport {
 }
 
 export interface Workloads {
-  deployments: V1Deployment[];
-  statefulSets: V1StatefulSet[];
+  deployments: Deployment[];
+  statefulSets: StatefulSet[];
 }
 
 /** The platform health definition: ready pods ÷ (all pods − pods that Succeeded). */
@@ -69,7 +70,7 @@ export function measureHealth(input: {
   cluster: ClusterInfo;
   namespace?: string;
   takenAt: Date;
-  pods: V1Pod[];
+  pods: Pod[];
   workloads: Workloads;
   catalogue: Catalogue;
 }): HealthReport {
@@ -106,7 +107,7 @@ function serviceState(service: Service, workloads: Workloads): ServiceState {
   };
 }
 
-function problemGroups(notReady: V1Pod[]): ProblemGroup[] {
+function problemGroups(notReady: Pod[]): ProblemGroup[] {
   const groups = new Map<string, ProblemGroup>();
   for (const pod of notReady) {
     const { reason, detail } = problemOf(pod);
@@ -123,7 +124,7 @@ function problemGroups(notReady: V1Pod[]): ProblemGroup[] {
   return [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
-function namespaceBreakdown(counted: V1Pod[]): NamespaceHealth[] {
+function namespaceBreakdown(counted: Pod[]): NamespaceHealth[] {
   const byName = new Map<string, NamespaceHealth>();
   for (const pod of counted) {
     const name = pod.metadata?.namespace ?? '';

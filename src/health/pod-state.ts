@@ -1,21 +1,21 @@
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1.js';
 
 /**
  * What the health report keeps of each pod: its name, namespace and status, which is all the readers
  * below and measureHealth look at. Applied to each page of the pod list, so a large cluster's spec,
  * labels, annotations and managed fields are never held all at once.
  */
-export const healthFields = (pod: V1Pod): V1Pod => ({
+export const healthFields = (pod: Pod): Pod => ({
   metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace },
   ...(pod.status !== undefined ? { status: pod.status } : {}),
 });
 
-export const isSucceeded = (pod: V1Pod): boolean => pod.status?.phase === 'Succeeded';
+export const isSucceeded = (pod: Pod): boolean => pod.status?.phase === 'Succeeded';
 
-export const isReady = (pod: V1Pod): boolean =>
+export const isReady = (pod: Pod): boolean =>
   pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
-export const restartsOf = (pod: V1Pod): number =>
+export const restartsOf = (pod: Pod): number =>
   (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
 
 export interface Problem {
@@ -27,7 +27,7 @@ export interface Problem {
  * Why a pod is not ready, in the words `kubectl get pods` would use, except that a crash loop caused
  * by the OOM killer is called OOMKilled: that is what the operator has to fix.
  */
-export function problemOf(pod: V1Pod): Problem {
+export function problemOf(pod: Pod): Problem {
   const status = pod.status ?? {};
   const fromContainers = containerProblem(status.initContainerStatuses, 'Init:') ?? containerProblem(status.containerStatuses, '');
   if (fromContainers) return fromContainers;
@@ -40,7 +40,7 @@ export function problemOf(pod: V1Pod): Problem {
   return { reason: 'NotReady', detail: 'running, readiness probe not passing' };
 }
 
-function containerProblem(statuses: V1ContainerStatus[] | undefined, prefix: string): Problem | undefined {
+function containerProblem(statuses: ContainerStatus[] | undefined, prefix: string): Problem | undefined {
   for (const c of statuses ?? []) {
     if (c.ready) continue;
     const waiting = c.state?.waiting;

@@ -1,5 +1,4 @@
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import { statusOf, type Kube } from './kubernetes.js';
+import { resourcePath, statusOf, type Kube } from './kubernetes.js';
 
 /** A cert-manager Certificate as the reports need it: when it stops being valid, whether it is Ready. */
 export interface CertificateState {
@@ -33,14 +32,16 @@ interface CertificateObject {
  * like every other Kubernetes call. Not served (404) and forbidden (403) are answers, not failures.
  */
 export async function listCertificates(kube: Kube, pageSize = 500): Promise<CertificatesRead> {
-  const api = kube.config.makeApiClient(CustomObjectsApi);
   const items: CertificateState[] = [];
   let cont: string | undefined;
   try {
     for (let page = 0; page < MAX_PAGES; page++) {
-      const list = (await kube.call('list certificates.cert-manager.io', (o) =>
-        api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, limit: pageSize, ...(cont ? { _continue: cont } : {}) }, o),
-      )) as { items?: CertificateObject[]; metadata?: { continue?: string } };
+      const list = await kube.request<{ items?: CertificateObject[]; metadata?: { continue?: string } }>({
+        method: 'GET',
+        path: resourcePath(`${GROUP}/${VERSION}`, PLURAL),
+        query: { limit: pageSize, continue: cont },
+        what: `list ${PLURAL}.${GROUP}`,
+      });
       items.push(...(list.items ?? []).map(toState));
       cont = list.metadata?.continue || undefined;
       if (cont === undefined) break;

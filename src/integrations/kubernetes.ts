@@ -1,25 +1,14 @@
-import {
-  ApiException,
-  AppsV1Api,
-  CoreV1Api,
-  type CoreV1Event,
-  createConfiguration,
-  KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  Observable,
-  PatchStrategy,
-  PolicyV1Api,
-  ServerConfiguration,
-  setHeaderOptions,
-  type ObservableMiddleware,
-  type V1Deployment,
-  type V1Pod,
-  type V1PodDisruptionBudget,
-  type V1StatefulSet,
-} from '@kubernetes/client-node';
+// The narrow view of the Kubernetes API the jobs use, on plain JSON (kube-http.ts): every object is
+// sent as the caller built it and read as the server sent it.
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { ConfigMap, Event, Pod } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { WorkloadKind } from '../catalogue.js';
 import { UserError } from '../errors.js';
+import { KubeApiError, KubeHttp, PATCH_CONTENT_TYPES, type KubeRequest, type PatchType } from './kube-http.js';
+
+export { KubeApiError } from './kube-http.js';
 
 /** Who carbon-ops' changes are attributed to in managedFields. */
 export const FIELD_MANAGER = 'carbon-ops';
@@ -44,7 +33,7 @@ export interface ListOptions {
 
 interface Page<T> {
   items: T[];
-  metadata?: { _continue?: string };
+  metadata?: { continue?: string };
 }
 
 /** Another field manager owns a field the object declares with a different value (server-side apply, 409). */
@@ -82,45 +71,60 @@ export interface ObjectRef {
   metadata: { name: string; namespace?: string };
 }
 
-/** KubernetesObjectApi with its discovery (which kinds the cluster serves) open to the Kube wrapper. */
-export class ObjectApi extends KubernetesObjectApi {
-  discover(apiVersion: string, kind: string) {
-    return this.resource(apiVersion, kind);
-  }
-
-  useNamespaceOf(config: KubeConfig): void {
-    this.setDefaultNamespace(config);
-  }
+/** Any Kubernetes object, as plain JSON. */
+export interface KubeObject extends ObjectRef {
+  [field: string]: unknown;
 }
+
+/** Where a kind is served: from discovery (`/api/v1`, `/apis/GROUP/VERSION`). */
+interface ServedResource {
+  plural: string;
+  namespaced: boolean;
+}
+
+/** The built-in kinds the jobs read by name, so those calls need no discovery. */
+const BUILT_IN: Record<string, { apiVersion: string; plural: string; namespaced: boolean }> = {
+  Namespace: { apiVersion: 'v1', plural: 'namespaces', namespaced: false },
+  Pod: { apiVersion: 'v1', plural: 'pods', namespaced: true },
+  Event: { apiVersion: 'v1', plural: 'events', namespaced: true },
+  ConfigMap: { apiVersion: 'v1', plural: 'configmaps', namespaced: true },
+  Deployment: { apiVersion: 'apps/v1', plural: 'deployments', namespaced: true },
+  StatefulSet: { apiVersion: 'apps/v1', plural: 'statefulsets', namespaced: true },
+  PodDisruptionBudget: { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', namespaced: true },
+};
+
+const WORKLOAD_KIND: Record<WorkloadKind, 'Deployment' | 'StatefulSet'> = { deployment: 'Deployment', statefulset: 'StatefulSet' };
+
+/** The path of a collection (no name) or of one object, e.g. /apis/apps/v1/namespaces/kafka/deployments/broker. */
+export function resourcePath(apiVersion: string, plural: string, namespace?: string, name?: string): string {
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const scope = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  return `${base}${scope}/${plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+const builtInPath = (kind: keyof typeof BUILT_IN, namespace?: string, name?: string): string => {
+  const { apiVersion, plural } = BUILT_IN[kind]!;
+  return resourcePath(apiVersion, plural, namespace, name);
+};
 
 /** A 410 means the continue token expired: the list restarts from the top, but not forever. */
 const MAX_LIST_RESTARTS = 3;
 
-/** The narrow, typed view of the Kubernetes API the jobs use. Built once, passed explicitly. */
+/** The narrow view of the Kubernetes API the jobs use. Built once, passed explicitly. */
 export class Kube {
-  readonly core: CoreV1Api;
-  readonly apps: AppsV1Api;
-  readonly policy: PolicyV1Api;
-  /** Any kind by apiVersion and kind (phase manifests): server-side apply, dry runs, reads. */
-  readonly objects: ObjectApi;
   readonly server: string;
   readonly context: string;
+  private readonly http: KubeHttp;
+  /** Discovery answers by apiVersion: which kinds are served, under which plural. */
+  private readonly discovered = new Map<string, Map<string, ServedResource>>();
 
   constructor(
     readonly config: KubeConfig,
     private readonly options: KubeOptions,
   ) {
-    this.core = config.makeApiClient(CoreV1Api);
-    this.apps = config.makeApiClient(AppsV1Api);
-    this.policy = config.makeApiClient(PolicyV1Api);
-    this.server = config.getCurrentCluster()?.server ?? 'unknown';
+    this.http = new KubeHttp(config, options.requestTimeoutMs);
+    this.server = this.http.server;
     this.context = config.getCurrentContext();
-    // What makeApiClient(KubernetesObjectApi) builds, plus the time bound: this API's methods take a whole
-    // Configuration per call rather than extra middleware, so the bound is part of its own configuration.
-    this.objects = new ObjectApi(
-      createConfiguration({ baseServer: new ServerConfiguration(this.server, {}), authMethods: { default: config }, middleware: this.bounded().middleware }),
-    );
-    this.objects.useNamespaceOf(config);
   }
 
   static fromOptions(options: KubeOptions): Kube {
@@ -130,117 +134,118 @@ export class Kube {
     return new Kube(config, options);
   }
 
-  /** Per-request options: every call is bounded in time, so a hung API server fails the job instead of hanging it. */
-  bounded() {
-    const timeoutMs = this.options.requestTimeoutMs;
-    const middleware: ObservableMiddleware = {
-      pre: (context) => {
-        context.setSignal(AbortSignal.timeout(timeoutMs));
-        return new Observable(Promise.resolve(context));
-      },
-      post: (response) => new Observable(Promise.resolve(response)),
-    };
-    return { middleware: [middleware], middlewareMergeStrategy: 'append' as const };
+  /** Drops the kept-alive connections. */
+  close(): void {
+    this.http.close();
   }
 
-  /** Runs one API call with the time bound and turns transport failures into a clear ClusterUnavailable. */
-  async call<T>(what: string, request: (options: ReturnType<Kube['bounded']>) => Promise<T>): Promise<T> {
+  /**
+   * One API call, bounded in time: a transport failure, a timeout or a 5xx is a ClusterUnavailable the
+   * user is told plainly; any other HTTP error is a KubeApiError for the caller to interpret.
+   */
+  async request<T>(req: KubeRequest): Promise<T> {
     try {
-      return await request(this.bounded());
+      return await this.http.request<T>(req);
     } catch (error) {
-      throw this.explain(what, error);
+      throw this.explain(req.what, error);
     }
+  }
+
+  /** `/version`: gitVersion, platform… */
+  version(): Promise<{ gitVersion?: string; platform?: string }> {
+    return this.request({ method: 'GET', path: '/version', what: 'read version' });
   }
 
   async namespaceExists(name: string): Promise<boolean> {
-    try {
-      await this.call(`read namespace ${name}`, (o) => this.core.readNamespace({ name }, o));
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw error;
-    }
+    return (await this.readOrUndefined<unknown>(builtInPath('Namespace', undefined, name), `read namespace ${name}`)) !== undefined;
   }
 
   /**
    * Pods, in pages. `select` is applied to each page as it arrives: a caller that reads a few fields of
    * every pod of a large cluster keeps only those, not 10,000 whole pods (spec, labels, managed fields…).
    */
-  listPods(options?: ListOptions): Promise<V1Pod[]>;
-  listPods<T>(options: ListOptions & { select: (pod: V1Pod) => T }): Promise<T[]>;
-  listPods<T>(options: ListOptions & { select?: (pod: V1Pod) => T } = {}): Promise<(V1Pod | T)[]> {
-    const { namespace, labelSelector, fieldSelector, select } = options;
-    return this.listAll<V1Pod | T>('pods', options, async (limit, _continue, o) => {
-      const page = await (namespace === undefined
-        ? this.core.listPodForAllNamespaces({ limit, _continue, labelSelector, fieldSelector }, o)
-        : this.core.listNamespacedPod({ namespace, limit, _continue, labelSelector, fieldSelector }, o));
-      return select === undefined ? page : { items: page.items.map(select), metadata: page.metadata };
-    });
+  listPods(options?: ListOptions): Promise<Pod[]>;
+  listPods<T>(options: ListOptions & { select: (pod: Pod) => T }): Promise<T[]>;
+  listPods<T>(options: ListOptions & { select?: (pod: Pod) => T } = {}): Promise<(Pod | T)[]> {
+    const { select } = options;
+    return this.listAll<Pod, Pod | T>(builtInPath('Pod', options.namespace), 'pods', options, select);
   }
 
-  listDeployments(options: ListOptions = {}): Promise<V1Deployment[]> {
-    const { namespace, labelSelector } = options;
-    return this.listAll('deployments', options, (limit, _continue, o) =>
-      namespace === undefined
-        ? this.apps.listDeploymentForAllNamespaces({ limit, _continue, labelSelector }, o)
-        : this.apps.listNamespacedDeployment({ namespace, limit, _continue, labelSelector }, o),
-    );
+  listDeployments(options: ListOptions = {}): Promise<Deployment[]> {
+    return this.listAll<Deployment>(builtInPath('Deployment', options.namespace), 'deployments', options);
   }
 
-  listStatefulSets(options: ListOptions = {}): Promise<V1StatefulSet[]> {
-    const { namespace, labelSelector } = options;
-    return this.listAll('statefulsets', options, (limit, _continue, o) =>
-      namespace === undefined
-        ? this.apps.listStatefulSetForAllNamespaces({ limit, _continue, labelSelector }, o)
-        : this.apps.listNamespacedStatefulSet({ namespace, limit, _continue, labelSelector }, o),
-    );
+  listStatefulSets(options: ListOptions = {}): Promise<StatefulSet[]> {
+    return this.listAll<StatefulSet>(builtInPath('StatefulSet', options.namespace), 'statefulsets', options);
+  }
+
+  listPodDisruptionBudgets(namespace: string): Promise<PodDisruptionBudget[]> {
+    return this.listAll<PodDisruptionBudget>(builtInPath('PodDisruptionBudget', namespace), 'poddisruptionbudgets', {});
+  }
+
+  listEvents(namespace: string, fieldSelector?: string): Promise<Event[]> {
+    return this.listAll<Event>(builtInPath('Event', namespace), 'events', fieldSelector === undefined ? {} : { fieldSelector });
+  }
+
+  listConfigMaps(namespace?: string): Promise<ConfigMap[]> {
+    return this.listAll<ConfigMap>(builtInPath('ConfigMap', namespace), 'configmaps', {});
+  }
+
+  readConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
+    return this.readOrUndefined(builtInPath('ConfigMap', namespace, name), `read configmap ${namespace}/${name}`);
   }
 
   /** A Deployment or StatefulSet, or undefined when there is none by that name. */
-  async readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<V1Deployment | V1StatefulSet | undefined> {
-    try {
-      return await this.call(`read ${kind} ${namespace}/${name}`, (o) =>
-        kind === 'deployment' ? this.apps.readNamespacedDeployment({ name, namespace }, o) : this.apps.readNamespacedStatefulSet({ name, namespace }, o),
-      );
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+  readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<Deployment | StatefulSet | undefined> {
+    return this.readOrUndefined(builtInPath(WORKLOAD_KIND[kind], namespace, name), `read ${kind} ${namespace}/${name}`);
+  }
+
+  /**
+   * A patch of one object of a built-in kind, the body sent as given, under the field manager `carbon-ops`.
+   * `json` patches (RFC 6902) may `test` a resourceVersion, so a concurrent edit fails instead of being lost.
+   */
+  patch<T>(kind: keyof typeof BUILT_IN, namespace: string, name: string, type: PatchType, body: unknown, what: string): Promise<T> {
+    return this.request<T>({
+      method: 'PATCH',
+      path: builtInPath(kind, namespace, name),
+      query: { fieldManager: FIELD_MANAGER },
+      body,
+      contentType: PATCH_CONTENT_TYPES[type],
+      what,
+    });
+  }
+
+  /** Sets (string) or removes (null) pod-template annotations: a strategic-merge patch, like kubectl's. */
+  patchTemplateAnnotations(kind: WorkloadKind, namespace: string, name: string, annotations: Record<string, string | null>, what: string): Promise<Deployment | StatefulSet> {
+    return this.patch(WORKLOAD_KIND[kind], namespace, name, 'strategic', { spec: { template: { metadata: { annotations } } } }, what);
   }
 
   /**
    * Exactly `kubectl rollout restart`: a strategic-merge patch that sets only the pod template's
    * `kubectl.kubernetes.io/restartedAt` annotation, under the field manager `carbon-ops`.
    */
-  restartWorkload(kind: WorkloadKind, namespace: string, name: string, restartedAt: string): Promise<V1Deployment | V1StatefulSet> {
-    const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } };
-    const params = { name, namespace, body, fieldManager: FIELD_MANAGER };
-    return this.call(`patch ${kind} ${namespace}/${name}`, (o) => {
-      const options = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch, o);
-      return kind === 'deployment' ? this.apps.patchNamespacedDeployment(params, options) : this.apps.patchNamespacedStatefulSet(params, options);
-    });
-  }
-
-  listPodDisruptionBudgets(namespace: string): Promise<V1PodDisruptionBudget[]> {
-    return this.listAll('poddisruptionbudgets', {}, (limit, _continue, o) => this.policy.listNamespacedPodDisruptionBudget({ namespace, limit, _continue }, o));
-  }
-
-  listEvents(namespace: string, fieldSelector?: string): Promise<CoreV1Event[]> {
-    return this.listAll('events', {}, (limit, _continue, o) => this.core.listNamespacedEvent({ namespace, limit, _continue, fieldSelector }, o));
+  restartWorkload(kind: WorkloadKind, namespace: string, name: string, restartedAt: string): Promise<Deployment | StatefulSet> {
+    return this.patchTemplateAnnotations(kind, namespace, name, { 'kubectl.kubernetes.io/restartedAt': restartedAt }, `patch ${kind} ${namespace}/${name}`);
   }
 
   /**
-   * Server-side apply of a whole object with field manager `carbon-ops` (`kubectl apply --server-side`);
-   * `dryRun` runs everything but storage (`dryRun=All`) and returns what would be stored. A conflict with
-   * another manager is an ApplyConflict naming it and the fields, unless `force` takes them over.
+   * Server-side apply of a whole object with field manager `carbon-ops` (`kubectl apply --server-side`),
+   * the object sent exactly as written; `dryRun` runs everything but storage (`dryRun=All`) and returns
+   * what would be stored. A conflict with another manager is an ApplyConflict naming it and the fields,
+   * unless `force` takes them over.
    */
-  async apply<T extends KubernetesObject & ObjectRef>(object: T, options: { dryRun: boolean; force: boolean }): Promise<T> {
+  async apply<T extends ObjectRef>(object: T, options: { dryRun: boolean; force: boolean }): Promise<KubeObject> {
     const what = `${options.dryRun ? 'dry-run ' : ''}apply ${describeRef(object)}`;
-    await this.served(object, what);
+    const path = await this.objectPath(object, what);
     try {
-      return await this.call(what, () =>
-        this.objects.patch(structuredClone(object), undefined, options.dryRun ? 'All' : undefined, FIELD_MANAGER, options.force ? true : undefined, PatchStrategy.ServerSideApply),
-      );
+      return await this.request<KubeObject>({
+        method: 'PATCH',
+        path,
+        query: { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun: options.dryRun ? 'All' : undefined, force: options.force ? true : undefined },
+        body: object,
+        contentType: PATCH_CONTENT_TYPES.apply,
+        what,
+      });
     } catch (error) {
       const conflicts = statusOf(error) === 409 ? conflictsOf(error) : [];
       if (conflicts.length > 0) throw new ApplyConflict(describeRef(object), conflicts);
@@ -248,12 +253,12 @@ export class Kube {
     }
   }
 
-  /** Creates the object unless one by that name exists (`exists`); never changes an existing one. */
-  async createIfMissing(object: KubernetesObject, options: { dryRun: boolean }): Promise<'created' | 'exists'> {
-    const what = `${options.dryRun ? 'dry-run ' : ''}create ${describeRef(object as ObjectRef)}`;
-    await this.served(object as ObjectRef, what);
+  /** Creates the object, sent exactly as written, unless one by that name exists (`exists`); never changes an existing one. */
+  async createIfMissing(object: ObjectRef, options: { dryRun: boolean }): Promise<'created' | 'exists'> {
+    const what = `${options.dryRun ? 'dry-run ' : ''}create ${describeRef(object)}`;
+    const path = await this.objectPath(object, what, { collection: true });
     try {
-      await this.call(what, () => this.objects.create(structuredClone(object), undefined, options.dryRun ? 'All' : undefined, FIELD_MANAGER));
+      await this.request({ method: 'POST', path, query: { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun: options.dryRun ? 'All' : undefined }, body: object, what });
       return 'created';
     } catch (error) {
       if (statusOf(error) === 409) return 'exists';
@@ -262,23 +267,21 @@ export class Kube {
   }
 
   /** The live object, or undefined when there is none by that name. */
-  async read(ref: ObjectRef): Promise<KubernetesObject | undefined> {
+  async read(ref: ObjectRef): Promise<KubeObject | undefined> {
     const what = `read ${describeRef(ref)}`;
-    await this.served(ref, what);
+    const path = await this.objectPath(ref, what);
     try {
-      return await this.call(what, () => this.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { ...ref.metadata } }));
+      return await this.readOrUndefined<KubeObject>(path, what);
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
       throw this.refused(what, error);
     }
   }
 
   /** Every object of a kind (in a namespace, or all), in pages. */
-  async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<KubernetesObject[]> {
-    await this.served({ apiVersion, kind, metadata: { name: '' } }, `list ${kind}`);
-    return this.listAll(kind, {}, (limit, cont) =>
-      this.objects.list(apiVersion, kind, options.namespace, undefined, undefined, undefined, undefined, options.labelSelector, limit, cont),
-    );
+  async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
+    const served = await this.served(apiVersion, kind, `list ${kind}`);
+    const path = resourcePath(apiVersion, served.plural, served.namespaced ? options.namespace : undefined);
+    return this.listAll<KubeObject>(path, served.plural, options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector });
   }
 
   /**
@@ -286,51 +289,77 @@ export class Kube {
    * under the same name is left alone). False when it was already gone.
    */
   async deletePod(namespace: string, name: string, uid: string): Promise<boolean> {
+    const what = `delete pod ${namespace}/${name}`;
     try {
-      await this.call(`delete pod ${namespace}/${name}`, (o) => this.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }, o));
+      await this.request({ method: 'DELETE', path: builtInPath('Pod', namespace, name), body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid } }, what });
       return true;
     } catch (error) {
       const status = statusOf(error);
       if (status === 404 || status === 409) return false;
-      throw this.refused(`delete pod ${namespace}/${name}`, error);
+      throw this.refused(what, error);
     }
   }
 
-  /** Throws KindNotServed when discovery does not know the kind (an API group not installed). */
-  private async served(ref: ObjectRef, what: string): Promise<void> {
-    let known;
-    try {
-      known = await this.call(`discover ${ref.apiVersion}`, () => this.objects.discover(ref.apiVersion, ref.kind));
-    } catch (error) {
-      if (statusOf(error) !== 404) throw this.refused(what, error);
+  /** The object's path (or its collection's, for a create); KindNotServed when discovery does not know the kind. */
+  private async objectPath(ref: ObjectRef, what: string, options: { collection?: boolean } = {}): Promise<string> {
+    const served = await this.served(ref.apiVersion, ref.kind, what);
+    const namespace = served.namespaced ? (ref.metadata.namespace ?? 'default') : undefined;
+    return resourcePath(ref.apiVersion, served.plural, namespace, options.collection ? undefined : ref.metadata.name);
+  }
+
+  /** Where a kind is served, from discovery (cached; a kind not found is looked up again next time: a CRD may arrive). */
+  private async served(apiVersion: string, kind: string, what: string): Promise<ServedResource> {
+    let kinds = this.discovered.get(apiVersion);
+    if (kinds?.has(kind) !== true) {
+      const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      let list: { resources?: { name: string; kind: string; namespaced: boolean }[] } | undefined;
+      try {
+        list = await this.readOrUndefined(path, `discover ${apiVersion}`);
+      } catch (error) {
+        throw this.refused(what, error);
+      }
+      kinds = new Map((list?.resources ?? []).filter((r) => !r.name.includes('/')).map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }]));
+      this.discovered.set(apiVersion, kinds);
     }
-    if (known === undefined) throw new KindNotServed(`The cluster at ${this.server} does not serve ${ref.apiVersion} ${ref.kind} (${what}): is the API or CRD installed?`);
+    const served = kinds.get(kind);
+    if (served === undefined) throw new KindNotServed(`The cluster at ${this.server} does not serve ${apiVersion} ${kind} (${what}): is the API or CRD installed?`);
+    return served;
+  }
+
+  /** GET, with 404 as undefined. */
+  private async readOrUndefined<T>(path: string, what: string): Promise<T | undefined> {
+    try {
+      return await this.request<T>({ method: 'GET', path, what });
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
   }
 
   /** A 4xx answer as a message the operator can act on (403: which permission is missing). */
   private refused(what: string, error: unknown): unknown {
-    if (!(error instanceof ApiException)) return error;
-    const message = statusMessage(error);
+    if (!(error instanceof KubeApiError)) return error;
+    const message = error.status?.message;
     if (error.code === 403) return new UserError(`carbon-ops is not allowed to ${what}: ${message ?? 'forbidden'}. Its RBAC is in manifests/bot/rbac.yaml.`);
     if (error.code >= 400 && error.code < 500) return new UserError(`The cluster refused to ${what}: ${message ?? `HTTP ${error.code}`}`);
     return error;
   }
 
-  /** Lists in pages of `pageSize` following `continue`; a 410 Gone restarts the listing. */
-  private async listAll<T>(
-    resource: string,
-    options: ListOptions,
-    fetchPage: (limit: number, cont: string | undefined, o: ReturnType<Kube['bounded']>) => Promise<Page<T>>,
-  ): Promise<T[]> {
+  /**
+   * Lists in pages of `pageSize` following `continue`, `select` applied to each page as it arrives; a 410
+   * (the continue token expired) restarts the listing, for a consistent result rather than a patched one.
+   */
+  private async listAll<T, R = T>(path: string, resource: string, options: ListOptions, select?: (item: T) => R): Promise<R[]> {
     for (let attempt = 0; ; attempt++) {
-      const items: T[] = [];
+      const items: R[] = [];
       let cont: string | undefined;
       let page = 0;
       try {
         do {
-          const result = await this.call(`list ${resource}`, (o) => fetchPage(this.options.pageSize, cont, o));
-          items.push(...result.items);
-          cont = result.metadata?._continue || undefined;
+          const query = { limit: this.options.pageSize, continue: cont, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+          const result = await this.request<Page<T>>({ method: 'GET', path, query, what: `list ${resource}` });
+          for (const item of result.items ?? []) items.push(select === undefined ? (item as unknown as R) : select(item));
+          cont = result.metadata?.continue || undefined;
           page++;
           await options.onPage?.(items.length, page);
         } while (cont !== undefined);
@@ -342,51 +371,31 @@ export class Kube {
   }
 
   private explain(what: string, error: unknown): unknown {
-    if (error instanceof ApiException) {
+    if (error instanceof KubeApiError) {
       return error.code >= 500 ? new ClusterUnavailable(`The Kubernetes API at ${this.server} answered ${error.code} (${what}).`) : error;
     }
-    const name = (error as { name?: string; type?: string }).name;
-    const type = (error as { type?: string }).type;
-    if (name === 'AbortError' || name === 'TimeoutError' || type === 'aborted') {
+    const name = (error as { name?: string }).name;
+    if (name === 'AbortError' || name === 'TimeoutError') {
       return new ClusterUnavailable(`The Kubernetes API at ${this.server} did not answer within ${this.options.requestTimeoutMs / 1000} s (${what}).`);
     }
-    const code = (error as { code?: string }).code ?? (error as { errno?: string }).errno;
+    const code = (error as { code?: string }).code;
     return new ClusterUnavailable(`The Kubernetes API at ${this.server} cannot be reached (${what}: ${code ?? (error as Error).message}).`);
   }
 }
 
 export function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
+  return error instanceof KubeApiError ? error.code : undefined;
 }
 
 export const describeRef = (ref: ObjectRef): string => `${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;
-
-interface StatusBody {
-  message?: string;
-  details?: { causes?: { reason?: string; type?: string; message?: string; field?: string }[] };
-}
-
-function statusBody(error: ApiException<unknown>): StatusBody | undefined {
-  const body = error.body;
-  if (typeof body === 'string') {
-    try {
-      return JSON.parse(body) as StatusBody;
-    } catch {
-      return undefined;
-    }
-  }
-  return body !== null && typeof body === 'object' ? (body as StatusBody) : undefined;
-}
-
-const statusMessage = (error: ApiException<unknown>): string | undefined => statusBody(error)?.message;
 
 /**
  * The managers and fields of a server-side apply conflict, from the Status the API server answers:
  * `causes: [{reason: FieldManagerConflict, message: 'conflict with "kubectl" using policy/v1', field: '.spec.x'}]`.
  */
 export function conflictsOf(error: unknown): ManagerConflict[] {
-  if (!(error instanceof ApiException)) return [];
-  const body = statusBody(error);
+  if (!(error instanceof KubeApiError)) return [];
+  const body = error.status;
   const causes = (body?.details?.causes ?? []).filter((c) => (c.reason ?? c.type) === 'FieldManagerConflict');
   const conflicts = causes.map((c) => ({ manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'another manager', field: c.field ?? '?' }));
   if (conflicts.length > 0) return conflicts;

@@ -1,4 +1,4 @@
-import type { V1LabelSelector } from '@kubernetes/client-node';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { Command } from '../commands/index.js';
 import { ReportedFailure, UserError } from '../errors.js';
 import { ClusterUnavailable } from '../integrations/kubernetes.js';
@@ -155,7 +155,7 @@ async function fail(ctx: JobContext, request: RestartRequest, workload: Workload
 }
 
 /** matchLabels and matchExpressions as a label selector string for a list call. */
-export function labelSelector(selector: V1LabelSelector | undefined): string | undefined {
+export function labelSelector(selector: LabelSelector | undefined): string | undefined {
   if (selector === undefined) return undefined;
   const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of selector.matchExpressions ?? []) {

@@ -1,4 +1,4 @@
-import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkloadKind } from '../catalogue.js';
 import { showRequest } from '../approvals/index.js';
@@ -142,7 +142,7 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
 }
 
 /** One key: write with check-and-set (or recognise it as already there), read back, compare; state recorded after each step. */
-async function moveKey(store: JobContext['deps']['store'], vault: VaultDeps, m: VaultMigration, key: KeyRecord, configMap: V1ConfigMap, fingerprint: Fingerprinter): Promise<void> {
+async function moveKey(store: JobContext['deps']['store'], vault: VaultDeps, m: VaultMigration, key: KeyRecord, configMap: ConfigMap, fingerprint: Fingerprinter): Promise<void> {
   const migrations = store.vaultMigrations;
   const value = configMap.data?.[key.key];
   if (value === undefined) return migrations.setKey(m.id, key.key, 'failed', { detail: 'no longer in the ConfigMap' });

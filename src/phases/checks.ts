@@ -1,4 +1,5 @@
-import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { Catalogue } from '../catalogue.js';
 import type { Config } from '../config.js';
 import { measureHealth, type ClusterInfo, type HealthReport } from '../health/measure.js';
@@ -30,12 +31,12 @@ export interface CheckDeps {
 
 /** Cluster reads shared by the checks of one run, so five health-based checks list the pods once. */
 export class ClusterView {
-  private pods?: Promise<V1Pod[]>;
+  private pods?: Promise<Pod[]>;
   private report?: Promise<HealthReport>;
 
   constructor(private readonly deps: CheckDeps) {}
 
-  allPods(): Promise<V1Pod[]> {
+  allPods(): Promise<Pod[]> {
     this.pods ??= this.deps.kube.listPods();
     return this.pods;
   }
@@ -236,7 +237,7 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
 }
 
 /** True when any container waits in `reason` (CrashLoopBackOff, ImagePullBackOff, …) or the pod's problem is it. */
-export function inState(pod: V1Pod, reason: string): boolean {
+export function inState(pod: Pod, reason: string): boolean {
   if (isReady(pod) || pod.status?.phase === 'Succeeded') return false;
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   if (statuses.some((c) => c.state?.waiting?.reason === reason)) return true;
@@ -244,7 +245,7 @@ export function inState(pod: V1Pod, reason: string): boolean {
 }
 
 /** Whether a label selector selects a pod with `labels` (matchLabels and matchExpressions). An empty selector selects all. */
-export function selects(selector: V1LabelSelector | undefined, labels: Record<string, string>): boolean {
+export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
   if (selector === undefined) return false;
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
   for (const e of selector.matchExpressions ?? []) {

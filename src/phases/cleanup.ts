@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Catalogue, WorkloadKind } from '../catalogue.js';
 import type { Kube } from '../integrations/kubernetes.js';
 
@@ -23,7 +23,7 @@ export interface CleanupSelection {
 }
 
 /** The workload that runs a pod, as the catalogue names workloads (a ReplicaSet's pods belong to its Deployment). */
-export function workloadOf(pod: V1Pod): { kind: WorkloadKind | 'job' | 'daemonset' | 'pod' | 'other'; name: string } {
+export function workloadOf(pod: Pod): { kind: WorkloadKind | 'job' | 'daemonset' | 'pod' | 'other'; name: string } {
   const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
   if (owner === undefined) return { kind: 'pod', name: pod.metadata?.name ?? '' };
   switch (owner.kind) {
@@ -43,12 +43,12 @@ export function workloadOf(pod: V1Pod): { kind: WorkloadKind | 'job' | 'daemonse
 }
 
 /** True for a pod of a service the catalogue calls critical: cleanup never touches those. */
-export function isCritical(pod: V1Pod, catalogue: Catalogue): boolean {
+export function isCritical(pod: Pod, catalogue: Catalogue): boolean {
   const { kind, name } = workloadOf(pod);
   return catalogue.services.some((s) => s.critical && s.namespace === pod.metadata?.namespace && s.kind === kind && s.workload === name);
 }
 
-function describe(pod: V1Pod): CleanupPod {
+function describe(pod: Pod): CleanupPod {
   const { kind, name } = workloadOf(pod);
   const terminated = pod.status?.containerStatuses?.find((c) => c.state?.terminated)?.state?.terminated;
   const reason = terminated ? `${terminated.reason ?? 'Error'}${terminated.exitCode !== undefined ? ` (exit ${terminated.exitCode})` : ''}` : (pod.status?.reason ?? 'Failed');
@@ -65,7 +65,7 @@ function describe(pod: V1Pod): CleanupPod {
  * Pure: from the pods the selectors returned, the failed ones (phase Failed, not already being deleted)
  * split into those to delete and those of critical services, which are spared whatever the selector says.
  */
-export function selectFailedPods(pods: readonly V1Pod[], catalogue: Catalogue, maxPods: number): CleanupSelection {
+export function selectFailedPods(pods: readonly Pod[], catalogue: Catalogue, maxPods: number): CleanupSelection {
   const failed = pods.filter((p) => p.status?.phase === 'Failed' && p.metadata?.deletionTimestamp === undefined);
   const seen = new Set<string>();
   const unique = failed.filter((p) => {
@@ -86,7 +86,7 @@ export function selectFailedPods(pods: readonly V1Pod[], catalogue: Catalogue, m
 
 /** Lists what the targets select (failed pods only, asked of the API server by field selector) and selects from it. */
 export async function findFailedPods(kube: Kube, catalogue: Catalogue, targets: readonly { namespace: string; selector: string }[], maxPods: number): Promise<CleanupSelection> {
-  const pods: V1Pod[] = [];
+  const pods: Pod[] = [];
   for (const target of targets) {
     pods.push(...(await kube.listPods({ namespace: target.namespace, labelSelector: target.selector, fieldSelector: 'status.phase=Failed' })));
   }

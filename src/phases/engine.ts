@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import { mapLimit } from '../concurrency.js';
 import { UserError } from '../errors.js';
-import { ApplyConflict, ClusterUnavailable, FIELD_MANAGER, type ManagerConflict } from '../integrations/kubernetes.js';
+import { ApplyConflict, ClusterUnavailable, FIELD_MANAGER, KubeApiError, type KubeObject, type ManagerConflict } from '../integrations/kubernetes.js';
 import type { JobData, JobDeps } from '../jobs/job.js';
 import { queued } from '../reports/status.js';
 import { AuditUnavailable, type AuditEntry } from '../store/audit-log.js';
@@ -10,6 +9,7 @@ import type { TaskState } from '../store/phases.js';
 import { ClusterView, describeCheck, evaluateCheck, names, type CheckResult } from './checks.js';
 import { findFailedPods, type CleanupPod } from './cleanup.js';
 import { diffObjects } from './diff.js';
+import { driftFromManifest } from './drift.js';
 import { objectKey, type PhaseObject, type Runbook, type Task } from './runbook.js';
 
 /** What the phase work runs with: the job's deps, and who it is done for. */
@@ -108,7 +108,7 @@ const PARALLEL = 4;
 function objectError(error: unknown): string {
   if (error instanceof ClusterUnavailable || error instanceof AuditUnavailable) throw error;
   if (error instanceof UserError) return error.message;
-  if (error instanceof ApiException) return `the API server answered ${error.code}`;
+  if (error instanceof KubeApiError) return `the API server answered ${error.code}`;
   throw error;
 }
 
@@ -117,12 +117,12 @@ export async function planObject(deps: Pick<JobDeps, 'kube'>, { object, source }
   const key = objectKey(object);
   try {
     if (options.createOnly) {
-      const result = await deps.kube.createIfMissing(object as KubernetesObject, { dryRun: true });
+      const result = await deps.kube.createIfMissing(object, { dryRun: true });
       return { key, source, action: result === 'created' ? 'create' : 'exists' };
     }
     const live = await deps.kube.read(object);
     let conflicts: ManagerConflict[] | undefined;
-    let after: KubernetesObject;
+    let after: KubeObject;
     try {
       after = await deps.kube.apply(object, { dryRun: true, force: false });
     } catch (error) {
@@ -301,7 +301,7 @@ async function applyObjects(task: Extract<Task, { kind: 'apply' }>, runbook: Run
     const key = objectKey(object);
     try {
       if (task.createOnly) {
-        const result = await kube.createIfMissing(object as KubernetesObject, { dryRun: false });
+        const result = await kube.createIfMissing(object, { dryRun: false });
         return { key, action: result === 'created' ? 'created' : 'exists' };
       }
       const live = await kube.read(object);
@@ -336,14 +336,36 @@ async function applyObjects(task: Extract<Task, { kind: 'apply' }>, runbook: Run
   return { ...base, state: check.outcome === 'pass' ? 'done' : 'failed', detail: check.outcome === 'pass' ? `${summary}; ${check.detail}` : check.detail, objects: results };
 }
 
-/** The check of an apply task: every object exists and a server-side dry run would change nothing. */
+/**
+ * The check of an apply task: every object exists, holds every field of its manifest as written (owned by
+ * carbon-ops), and a server-side dry run would change nothing. Objects created only if missing (secret
+ * templates) need only exist: people fill them in afterwards.
+ */
 async function inSync(task: Extract<Task, { kind: 'apply' }>, ctx: EngineContext): Promise<CheckResult> {
-  const plans = await mapLimit(task.objects, PARALLEL, (o) => planObject(ctx.deps, o, { createOnly: task.createOnly, force: false }));
-  const off = plans.filter((p) => p.action !== 'unchanged' && p.action !== 'exists');
-  if (off.length === 0) return { outcome: 'pass', detail: `all ${plans.length} in sync` };
-  const what = (p: ObjectPlan) =>
-    p.action === 'create' ? `${p.key} missing` : p.action === 'change' ? `${p.key} differs (${names(p.fields ?? [], 3)})` : p.action === 'conflict' ? `${p.key} conflicts with ${p.conflicts?.map((c) => c.manager).join(', ')}` : `${p.key}: ${p.error}`;
-  return { outcome: 'fail', detail: `${plans.length - off.length} of ${plans.length} in sync; ${names(off.map(what), 3)}` };
+  const states = await mapLimit(task.objects, PARALLEL, (o) => objectSync(o, task.createOnly, ctx));
+  const off = states.filter((s): s is string => s !== undefined);
+  if (off.length === 0) return { outcome: 'pass', detail: `all ${states.length} in sync` };
+  return { outcome: 'fail', detail: `${states.length - off.length} of ${states.length} in sync; ${names(off, 3)}` };
+}
+
+/** Undefined when the object is in sync; otherwise what is off: another manager's fields, drift by path, a pending change. */
+async function objectSync(phaseObject: PhaseObject, createOnly: boolean, ctx: EngineContext): Promise<string | undefined> {
+  const key = objectKey(phaseObject.object);
+  let drift: string[];
+  try {
+    const live = await ctx.deps.kube.read(phaseObject.object);
+    if (live === undefined) return `${key} missing`;
+    if (createOnly) return undefined;
+    drift = driftFromManifest(phaseObject.object, live, FIELD_MANAGER);
+  } catch (error) {
+    return `${key}: ${objectError(error)}`;
+  }
+  const plan = await planObject(ctx.deps, phaseObject, { createOnly, force: false });
+  if (plan.action === 'error') return `${key}: ${plan.error}`;
+  const conflict = plan.action === 'conflict' ? ` conflicts with ${[...new Set(plan.conflicts?.map((c) => c.manager))].join(', ')}` : '';
+  if (drift.length > 0) return `${key}${conflict}${conflict ? ' and' : ''} differs from its manifest (${names(drift, 3)})`;
+  if (conflict) return `${key}${conflict}`;
+  return plan.action === 'change' ? `${key} differs (${names(plan.fields ?? [], 3)})` : undefined;
 }
 
 function countLine(results: readonly ObjectResult[]): string {

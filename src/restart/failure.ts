@@ -1,4 +1,4 @@
-import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import type { Event as KubeEvent, Pod } from 'kubernetes-types/core/v1.js';
 import { isReady, problemOf, restartsOf } from '../health/pod-state.js';
 
 export interface FailingPod {
@@ -18,7 +18,7 @@ export interface EventLine {
 }
 
 /** The workload's pods that are not ready, with the reason `kubectl get pods` would show. */
-export function failingPods(pods: readonly V1Pod[], limit = 8): FailingPod[] {
+export function failingPods(pods: readonly Pod[], limit = 8): FailingPod[] {
   return pods
     .filter((pod) => pod.metadata?.deletionTimestamp === undefined && !isReady(pod))
     .map((pod) => {
@@ -33,7 +33,7 @@ export function failingPods(pods: readonly V1Pod[], limit = 8): FailingPod[] {
  * Events about the workload, its ReplicaSets and its pods (named `<workload>-…`) since the rollout
  * began, newest first; warnings before normal events of the same time.
  */
-export function recentEvents(events: readonly CoreV1Event[], workload: string, since: Date, limit = 8): EventLine[] {
+export function recentEvents(events: readonly KubeEvent[], workload: string, since: Date, limit = 8): EventLine[] {
   const cutoff = since.getTime() - 60_000;
   return events
     .filter((e) => {
@@ -54,10 +54,10 @@ export function recentEvents(events: readonly CoreV1Event[], workload: string, s
     }));
 }
 
-function eventTime(event: CoreV1Event): Date | undefined {
+function eventTime(event: KubeEvent): Date | undefined {
   const value = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp;
   if (value === undefined) return undefined;
-  const date = value instanceof Date ? value : new Date(String(value));
+  const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 

@@ -1,11 +1,13 @@
-import type { V1Deployment, V1LabelSelector, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
+import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { RestartTarget } from '../commands/restart.js';
 import type { ClusterInfo } from '../health/measure.js';
 
 /** The annotation `kubectl rollout restart` sets on the pod template; changing it replaces every pod. */
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
-export type Workload = V1Deployment | V1StatefulSet;
+export type Workload = Deployment | StatefulSet;
 
 export interface PdbHeadroom {
   name: string;
@@ -47,7 +49,7 @@ export interface PlanInput {
   cluster: ClusterInfo;
   target: RestartTarget;
   workload: Workload;
-  pdbs: readonly V1PodDisruptionBudget[];
+  pdbs: readonly PodDisruptionBudget[];
   recent: readonly RecentRestart[];
   approvals: number;
   expiryMinutes: number;
@@ -60,8 +62,8 @@ export function buildPlan(input: PlanInput): Plan {
   const desired = workload.spec?.replicas ?? 1;
   const ready = workload.status?.readyReplicas ?? 0;
   const labels = workload.spec?.template?.metadata?.labels ?? {};
-  const rollout = target.kind === 'deployment' ? deploymentRollout(workload as V1Deployment, desired) : statefulSetRollout(workload as V1StatefulSet, desired);
-  const paused = target.kind === 'deployment' && (workload as V1Deployment).spec?.paused === true;
+  const rollout = target.kind === 'deployment' ? deploymentRollout(workload as Deployment, desired) : statefulSetRollout(workload as StatefulSet, desired);
+  const paused = target.kind === 'deployment' && (workload as Deployment).spec?.paused === true;
 
   const pdbs = input.pdbs
     .filter((pdb) => pdb.spec?.selector !== undefined && selectorMatches(pdb.spec.selector, labels))
@@ -117,7 +119,7 @@ interface RolloutShape {
   refusal?: string;
 }
 
-function deploymentRollout(deployment: V1Deployment, desired: number): RolloutShape {
+function deploymentRollout(deployment: Deployment, desired: number): RolloutShape {
   const strategy = deployment.spec?.strategy;
   if (strategy?.type === 'Recreate') {
     return { strategy: 'Recreate', maxUnavailable: desired, how: `Recreate strategy: all ${desired} pods stop before the new ones start (an outage until they are ready).` };
@@ -130,7 +132,7 @@ function deploymentRollout(deployment: V1Deployment, desired: number): RolloutSh
   };
 }
 
-function statefulSetRollout(statefulSet: V1StatefulSet, desired: number): RolloutShape {
+function statefulSetRollout(statefulSet: StatefulSet, desired: number): RolloutShape {
   const strategy = statefulSet.spec?.updateStrategy;
   if (strategy?.type === 'OnDelete') {
     return {
@@ -168,7 +170,7 @@ function scaled(value: number | string, total: number, round: (n: number) => num
 }
 
 /** A label selector (matchLabels and matchExpressions) against a set of labels. An empty selector matches everything. */
-export function selectorMatches(selector: V1LabelSelector, labels: Record<string, string>): boolean {
+export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
   for (const expression of selector.matchExpressions ?? []) {
     const value = labels[expression.key];

@@ -1,4 +1,4 @@
-import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { WorkloadKind } from '../catalogue.js';
 
 /** Where a rollout stands, by the rules `kubectl rollout status` applies. */
@@ -15,12 +15,12 @@ export interface RolloutStatus {
   observed: boolean;
 }
 
-export function rolloutStatus(kind: WorkloadKind, workload: V1Deployment | V1StatefulSet): RolloutStatus {
-  return kind === 'deployment' ? deploymentStatus(workload as V1Deployment) : statefulSetStatus(workload as V1StatefulSet);
+export function rolloutStatus(kind: WorkloadKind, workload: Deployment | StatefulSet): RolloutStatus {
+  return kind === 'deployment' ? deploymentStatus(workload as Deployment) : statefulSetStatus(workload as StatefulSet);
 }
 
 /** kubectl's DeploymentStatusViewer. */
-export function deploymentStatus(deployment: V1Deployment): RolloutStatus {
+export function deploymentStatus(deployment: Deployment): RolloutStatus {
   const name = deployment.metadata?.name ?? '?';
   const status = deployment.status ?? {};
   const desired = deployment.spec?.replicas ?? 1;
@@ -49,7 +49,7 @@ export function deploymentStatus(deployment: V1Deployment): RolloutStatus {
 }
 
 /** kubectl's StatefulSetStatusViewer (RollingUpdate only: the plan refuses OnDelete). */
-export function statefulSetStatus(statefulSet: V1StatefulSet): RolloutStatus {
+export function statefulSetStatus(statefulSet: StatefulSet): RolloutStatus {
   const status = statefulSet.status ?? { replicas: 0 };
   const desired = statefulSet.spec?.replicas ?? 1;
   const base = { desired, updated: status.updatedReplicas ?? 0, ready: status.readyReplicas ?? 0 };

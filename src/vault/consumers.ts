@@ -1,4 +1,5 @@
-import type { V1Deployment, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
+import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { WorkloadKind } from '../catalogue.js';
 
 /** A workload that reads a ConfigMap, and how: the ones whose pods a cutover must give the secrets. */
@@ -15,9 +16,9 @@ export interface Consumer {
  * The Deployments and StatefulSets whose pod templates read `configMap` (envFrom, env valueFrom
  * configMapKeyRef, configMap volumes and projected volumes, in containers and init containers). Pure.
  */
-export function consumersOf(configMap: string, workloads: { deployments: readonly V1Deployment[]; statefulSets: readonly V1StatefulSet[] }): Consumer[] {
+export function consumersOf(configMap: string, workloads: { deployments: readonly Deployment[]; statefulSets: readonly StatefulSet[] }): Consumer[] {
   const found: Consumer[] = [];
-  const look = (kind: WorkloadKind, name: string, template: V1PodTemplateSpec | undefined) => {
+  const look = (kind: WorkloadKind, name: string, template: PodTemplateSpec | undefined) => {
     const spec = template?.spec;
     if (spec === undefined) return;
     const how: string[] = [];
@@ -67,7 +68,7 @@ export const readsAny = (consumer: Consumer, keys: readonly string[]): boolean =
  */
 export function keysStillRead(
   configMap: string,
-  workloads: { deployments: readonly V1Deployment[]; statefulSets: readonly V1StatefulSet[] },
+  workloads: { deployments: readonly Deployment[]; statefulSets: readonly StatefulSet[] },
   keys: readonly string[],
   appsReadVaultFiles: boolean,
 ): Map<string, string[]> {
@@ -78,7 +79,7 @@ export function keysStillRead(
     if (!list.includes(why)) list.push(why);
     kept.set(key, list);
   };
-  const look = (ref: string, template: V1PodTemplateSpec | undefined) => {
+  const look = (ref: string, template: PodTemplateSpec | undefined) => {
     const spec = template?.spec;
     if (spec === undefined) return;
     for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {

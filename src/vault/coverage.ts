@@ -27,7 +27,7 @@ export async function measureCoverage(
   fingerprinter?: () => Promise<Fingerprinter | undefined>,
 ): Promise<Coverage> {
   const { kube, store, cluster } = deps;
-  const [configMaps, migrated] = await Promise.all([listConfigMaps(kube, namespace, deps.config.KUBE_PAGE_SIZE), store.vaultMigrations.inVault(cluster.name, namespace)]);
+  const [configMaps, migrated] = await Promise.all([listConfigMaps(kube, namespace), store.vaultMigrations.inVault(cluster.name, namespace)]);
   const states = new Map(migrated.map((k) => [`${k.namespace}/${k.configMap}/${k.key}`, k]));
   const fingerprint = fingerprinter !== undefined && migrated.some((k) => k.state === 'verified') ? await fingerprinter().catch(() => undefined) : undefined;
   const stateOf = (ns: string, name: string, key: string, value: string | undefined): CoverageConfigMap['keys'][number]['state'] => {

@@ -3,6 +3,7 @@ import type { Deployment, KubeObject } from '../../src/devstack/kube/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { RESTARTED_AT } from '../../src/restart/plan.js';
 import type { RestartRequest } from '../../src/store/restart-requests.js';
+import { until } from '../support/until.js';
 import { RestartRig } from '../support/restart-rig.js';
 
 /**
@@ -276,7 +277,11 @@ describe('refusals, each with a message to the person and an audit row', () => {
     const clicks = await Promise.all([rig.click('approve', request, 'U0APPROVER'), rig.click('approve', request, 'U0APPROVER'), rig.click('approve', request, 'U0ADMIN')]);
     expect(clicks.map((c) => c.status)).toEqual([200, 200, 200]);
     await rig.waitForRequest((r) => r.id === request.id && r.state !== 'pending' && r.state !== 'approved');
-    const rows = await rig.audit({ requestId: request.id });
+    // The clicks are acknowledged before their handlers finish: wait for both refusals' rows, then count.
+    const rows = await until('two refusals audited', async () => {
+      const all = await rig.audit({ requestId: request.id });
+      return all.filter((r) => r.outcome === 'refused').length >= 2 ? all : undefined;
+    }, 30_000);
     expect(rows.filter((r) => r.outcome === 'approved')).toHaveLength(1);
     expect(rows.filter((r) => r.outcome === 'started')).toHaveLength(1);
     expect(rows.filter((r) => r.outcome === 'refused')).toHaveLength(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Catalogue } from '../../src/catalogue.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { measureHealth } from '../../src/health/measure.js';
@@ -8,7 +8,7 @@ import { toPlainText } from '../../src/reports/plain-text.js';
 
 type PodState = 'ready' | 'succeeded' | 'crashloop' | 'oom' | 'imagepull' | 'pending' | 'notready';
 
-function pod(namespace: string, name: string, state: PodState, restarts = 0): V1Pod {
+function pod(namespace: string, name: string, state: PodState, restarts = 0): Pod {
   const ready = state === 'ready';
   const waiting = { crashloop: 'CrashLoopBackOff', oom: 'CrashLoopBackOff', imagepull: 'ImagePullBackOff' }[state as string];
   return {

@@ -1,13 +1,12 @@
 import { describe, expect, it, beforeAll, afterAll } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
-import { ApiException } from '@kubernetes/client-node';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalogue } from '../../src/catalogue.js';
 import { parse, policyNameOf } from '../../src/commands/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
-import { conflictsOf, describeConflicts } from '../../src/integrations/kubernetes.js';
+import { conflictsOf, describeConflicts, KubeApiError } from '../../src/integrations/kubernetes.js';
 import { selects } from '../../src/phases/checks.js';
 import { selectFailedPods, workloadOf } from '../../src/phases/cleanup.js';
 import { changedPaths, diffObjects } from '../../src/phases/diff.js';
@@ -183,16 +182,16 @@ describe('server-side apply conflicts', () => {
       details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl" using policy/v1', field: '.spec.maxUnavailable' }] },
       code: 409,
     };
-    const conflicts = conflictsOf(new ApiException(409, 'Conflict', JSON.stringify(body), {}));
+    const conflicts = conflictsOf(new KubeApiError(409, body, 'apply'));
     expect(conflicts).toEqual([{ manager: 'kubectl', field: '.spec.maxUnavailable' }]);
     expect(describeConflicts(conflicts)).toBe('.spec.maxUnavailable is managed by `kubectl`');
     // Without causes, from the message alone.
     const bare = { message: 'Apply failed with 2 conflicts: conflicts with "helm" using v1:\n- .data.a\n- .data.b', code: 409 };
-    expect(conflictsOf(new ApiException(409, 'Conflict', JSON.stringify(bare), {}))).toEqual([
+    expect(conflictsOf(new KubeApiError(409, bare, 'apply'))).toEqual([
       { manager: 'helm', field: '.data.a' },
       { manager: 'helm', field: '.data.b' },
     ]);
-    expect(conflictsOf(new ApiException(409, 'Conflict', '{"message":"the object has been modified"}', {}))).toEqual([]);
+    expect(conflictsOf(new KubeApiError(409, { message: 'the object has been modified' }, 'apply'))).toEqual([]);
   });
 });
 
@@ -202,7 +201,7 @@ describe('the clean-up selection', () => {
     { name: 'trino', namespace: 'data-platform', kind: 'deployment', workload: 'trino-coordinator', critical: true },
     { name: 'lakefs', namespace: 'data-platform', kind: 'deployment', workload: 'lakefs', critical: false },
   ]);
-  const pod = (namespace: string, name: string, phase: string, owner?: { kind: string; name: string }, labels: Record<string, string> = {}): V1Pod => ({
+  const pod = (namespace: string, name: string, phase: string, owner?: { kind: string; name: string }, labels: Record<string, string> = {}): Pod => ({
     metadata: { namespace, name, uid: `uid-${name}`, labels, ...(owner ? { ownerReferences: [{ apiVersion: 'v1', kind: owner.kind, name: owner.name, uid: 'x', controller: true }] } : {}) },
     status: { phase, containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error' } } }] },
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { CoreV1Event, V1Deployment, V1Pod, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
+import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { Event as KubeEvent, Pod } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { Catalogue } from '../../src/catalogue.js';
 import { parseDuration } from '../../src/commands/audit.js';
 import { REQUEST_ID } from '../../src/commands/approve.js';
@@ -135,7 +137,7 @@ describe('approve, deny and audit grammar', () => {
 });
 
 describe('kubectl rollout status rules', () => {
-  const deployment = (generation: number, status: NonNullable<V1Deployment['status']>, replicas = 3): V1Deployment => ({
+  const deployment = (generation: number, status: NonNullable<Deployment['status']>, replicas = 3): Deployment => ({
     metadata: { name: 'trino', generation },
     spec: { replicas, selector: {}, template: {} },
     status,
@@ -159,7 +161,7 @@ describe('kubectl rollout status rules', () => {
   });
 
   it('follows StatefulSets to the update revision, and says "2 of 3 pods updated"', () => {
-    const sts = (status: NonNullable<V1StatefulSet['status']>): V1StatefulSet => ({ metadata: { name: 'kafka', generation: 4 }, spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: {} }, status });
+    const sts = (status: NonNullable<StatefulSet['status']>): StatefulSet => ({ metadata: { name: 'kafka', generation: 4 }, spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: {} }, status });
     expect(statefulSetStatus(sts({ replicas: 3, observedGeneration: 3 }))).toMatchObject({ observed: false });
     const rolling = statefulSetStatus(sts({ replicas: 3, observedGeneration: 4, readyReplicas: 2, updatedReplicas: 2 }));
     expect(rolling.message).toBe('Waiting for 1 pods to be ready...');
@@ -172,7 +174,7 @@ describe('kubectl rollout status rules', () => {
   });
 });
 
-const trinoDeployment = (overrides: Partial<V1Deployment['spec']> = {}): V1Deployment => ({
+const trinoDeployment = (overrides: Partial<Deployment['spec']> = {}): Deployment => ({
   metadata: { name: 'trino-coordinator', namespace: 'data-platform', generation: 1 },
   spec: {
     replicas: 3,
@@ -183,7 +185,7 @@ const trinoDeployment = (overrides: Partial<V1Deployment['spec']> = {}): V1Deplo
   status: { readyReplicas: 3, replicas: 3 },
 });
 
-const pdb = (name: string, selector: V1PodDisruptionBudget['spec'] extends infer S ? (S extends { selector?: infer L } ? L : never) : never, allowed: number): V1PodDisruptionBudget => ({
+const pdb = (name: string, selector: PodDisruptionBudget['spec'] extends infer S ? (S extends { selector?: infer L } ? L : never) : never, allowed: number): PodDisruptionBudget => ({
   metadata: { name },
   spec: { selector },
   status: { disruptionsAllowed: allowed, currentHealthy: 3, desiredHealthy: 3 - allowed, expectedPods: 3 },
@@ -213,7 +215,7 @@ describe('the pre-flight plan', () => {
   it('refuses paused deployments, empty ones and OnDelete statefulsets', () => {
     expect(buildPlan(planInput(trinoDeployment({ paused: true }))).refusal).toMatch(/paused.*kubectl rollout resume/);
     expect(buildPlan(planInput(trinoDeployment({ replicas: 0 }))).refusal).toMatch(/0 replicas/);
-    const onDelete: V1StatefulSet = { metadata: { name: 'kafka' }, spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: {}, updateStrategy: { type: 'OnDelete' } } };
+    const onDelete: StatefulSet = { metadata: { name: 'kafka' }, spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: {}, updateStrategy: { type: 'OnDelete' } } };
     expect(buildPlan(planInput(onDelete, { target: { kind: 'statefulset', name: 'kafka', namespace: 'kafka' } })).refusal).toMatch(/OnDelete/);
   });
 
@@ -224,7 +226,7 @@ describe('the pre-flight plan', () => {
     expect(plan.steps.at(-1)).toMatch(/more pods at once than a PodDisruptionBudget allows/);
     const fine = buildPlan(planInput(surge, { pdbs: [pdb('trino-pdb', { matchLabels: { app: 'trino' } }, 1)] }));
     expect(fine.pdbs[0]?.breach).toBe(false);
-    const sts: V1StatefulSet = { metadata: { name: 'kafka' }, spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: { metadata: { labels: { app: 'kafka' } } } } };
+    const sts: StatefulSet = { metadata: { name: 'kafka' }, spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: { metadata: { labels: { app: 'kafka' } } } } };
     const kafka = buildPlan(planInput(sts, { target: { kind: 'statefulset', name: 'kafka', namespace: 'kafka' }, pdbs: [pdb('kafka-pdb', { matchLabels: { app: 'kafka' } }, 0)] }));
     expect(kafka).toMatchObject({ maxUnavailable: 1, pdbs: [{ breach: true }] });
     expect(kafka.steps.join(' ')).toMatch(/one at a time from the highest ordinal down \(kafka-2, kafka-1, kafka-0\)/);
@@ -342,7 +344,7 @@ describe('restart messages', () => {
 
 describe('failing pods and events', () => {
   it('lists not-ready pods with their reasons and the workload’s recent events, newest first', () => {
-    const pod = (name: string, ready: boolean, waiting?: string): V1Pod => ({
+    const pod = (name: string, ready: boolean, waiting?: string): Pod => ({
       metadata: { name },
       status: {
         phase: 'Running',
@@ -352,7 +354,7 @@ describe('failing pods and events', () => {
     });
     expect(failingPods([pod('a', true), pod('b', false, 'ImagePullBackOff')])).toEqual([{ name: 'b', reason: 'ImagePullBackOff', detail: 'pulling', restarts: 2 }]);
     const since = new Date('2026-11-21T10:00:00Z');
-    const event = (name: string, at: string, reason: string): CoreV1Event => ({ metadata: {}, involvedObject: { kind: 'Pod', name }, lastTimestamp: new Date(at), reason, type: 'Warning', message: 'm' });
+    const event = (name: string, at: string, reason: string): KubeEvent => ({ metadata: {}, involvedObject: { kind: 'Pod', name }, lastTimestamp: at, reason, type: 'Warning', message: 'm' });
     const lines = recentEvents(
       [event('trino-coordinator-x', '2026-11-21T10:01:00Z', 'Old'), event('trino-coordinator-y', '2026-11-21T10:03:00Z', 'New'), event('superset-z', '2026-11-21T10:04:00Z', 'Other'), event('trino-coordinator-z', '2026-11-21T09:00:00Z', 'Before')],
       'trino-coordinator',

@@ -1,0 +1,136 @@
+// The Kubernetes API on plain JSON. Objects go on the wire exactly as the caller built them and come
+// back as the server sent them: client-node's typed models rename fields that clash with TypeScript
+// words (`from` → `_from`, `default` → `_default`) and drop what they do not know, which once silently
+// stripped every NetworkPolicy's `from` and every LimitRange's `default`. client-node is kept for what it
+// is good at: the kubeconfig, in-cluster config, credentials (tokens, exec plugins, client certificates)
+// and TLS settings.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions as HttpsAgentOptions, type RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** The Status object the API server answers a refusal with. */
+export interface KubeStatus {
+  kind?: string;
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: { name?: string; kind?: string; causes?: { reason?: string; type?: string; message?: string; field?: string }[] };
+  metadata?: { continue?: string };
+}
+
+/** The API server answered with an HTTP error: `code` and its Status, as sent. */
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly status: KubeStatus | undefined,
+    what: string,
+  ) {
+    // Names only, never the body: a 422 on a ConfigMap can echo a secret value back.
+    super(`${what}: HTTP ${code}${status?.reason ? ` ${status.reason}` : ''}`);
+    this.name = 'KubeApiError';
+  }
+}
+
+export type PatchType = 'apply' | 'strategic' | 'merge' | 'json';
+
+export const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  apply: 'application/apply-patch+yaml',
+  strategic: 'application/strategic-merge-patch+json',
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+};
+
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Serialised with JSON.stringify, as is: no model in between. */
+  body?: unknown;
+  contentType?: string;
+  /** For error messages: what was attempted, e.g. `patch deployment kafka/broker`. */
+  what: string;
+}
+
+/** Bounds the size of an answer we buffer: a list page of 500 large pods is a few MB. */
+const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+export class KubeHttp {
+  readonly server: string;
+  private agent: HttpAgent | undefined;
+
+  constructor(
+    private readonly config: KubeConfig,
+    private readonly timeoutMs: number,
+  ) {
+    this.server = config.getCurrentCluster()?.server ?? 'unknown';
+  }
+
+  /** One request, bounded by the timeout; the parsed JSON answer, or a KubeApiError for an HTTP error. */
+  async request<T>(req: KubeRequest): Promise<T> {
+    const url = new URL(this.server);
+    url.pathname = `${url.pathname.replace(/\/$/, '')}${req.path}`;
+    for (const [key, value] of Object.entries(req.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const options = await this.options(req.method, body, req.contentType);
+    const response = await send(url, options, body, this.timeoutMs);
+    const text = response.body;
+    if (response.status >= 400) throw new KubeApiError(response.status, parseStatus(text), req.what);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** Credentials and TLS from the kubeconfig, asked for on every request (tokens rotate); one kept-alive agent. */
+  private async options(method: string, body: string | undefined, contentType: string | undefined): Promise<RequestOptions> {
+    const options: RequestOptions = {
+      method,
+      headers: {
+        Accept: 'application/json',
+        'User-Agent': 'carbon-ops',
+        ...(body !== undefined ? { 'Content-Type': contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+      },
+    };
+    await this.config.applyToHTTPSOptions(options);
+    // applyToHTTPSOptions builds a new agent each time; a proxy agent is used as given, a direct one once.
+    if (this.config.getCurrentCluster()?.proxyUrl === undefined) {
+      this.agent ??= this.server.startsWith('https:') ? new HttpsAgent({ ...tlsOf(options), keepAlive: true }) : new HttpAgent({ keepAlive: true });
+      options.agent = this.agent;
+    }
+    return options;
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+}
+
+function tlsOf(options: RequestOptions): HttpsAgentOptions {
+  const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = options;
+  return { ca, cert, key, pfx, passphrase, servername, ...(rejectUnauthorized !== undefined ? { rejectUnauthorized } : {}) };
+}
+
+function send(url: URL, options: RequestOptions, body: string | undefined, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { ...options, signal: AbortSignal.timeout(timeoutMs) }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) res.destroy(new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function parseStatus(text: string): KubeStatus | undefined {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed !== null && typeof parsed === 'object' ? (parsed as KubeStatus) : undefined;
+  } catch {
+    return undefined;
+  }
+}
