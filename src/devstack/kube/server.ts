@@ -5,7 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { negotiate } from './accept.js';
 import type { Cluster } from './cluster.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
-import type { Paging } from './handlers.js';
+import type { Paging } from './list.js';
 import { handleResource } from './handlers.js';
 import { openapiV3 } from './openapi.js';
 import { route } from './routes.js';
