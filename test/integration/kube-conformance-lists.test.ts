@@ -366,6 +366,27 @@ describe('workloads', () => {
     for (const pod of standin.cluster.list('pods', { namespace: NS, labelSelector: 'app=db' })) expect(pod.metadata.labels?.['controller-revision-hash']).toBe(first);
   });
 
+  it('kubectl rollout history and undo work for a DaemonSet too', async () => {
+    await apply('agent', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: NS },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: podTemplate('agent', 'fluent-bit:3.1') },
+    });
+    await kubectl('rollout', 'status', 'daemonset/agent', '-n', NS, '--timeout=60s');
+    await kubectl('set', 'image', 'daemonset/agent', 'agent=fluent-bit:3.2', '-n', NS);
+    await kubectl('rollout', 'status', 'daemonset/agent', '-n', NS, '--timeout=60s');
+    expect((await kubectl('rollout', 'history', 'daemonset/agent', '-n', NS)).trim().split('\n').slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['1', '2']);
+    expect(await kubectl('rollout', 'undo', 'daemonset/agent', '-n', NS)).toBe('daemonset.apps/agent rolled back\n');
+    await kubectl('rollout', 'status', 'daemonset/agent', '-n', NS, '--timeout=60s');
+    const pods = await until('the agent pod to run the old image again', () => {
+      const running = standin.cluster.list<Pod>('pods', { namespace: NS, labelSelector: 'app=agent' }).filter((p) => !p.metadata.deletionTimestamp);
+      return running.length === 1 && running[0]?.spec.containers[0]?.image === 'fluent-bit:3.1' ? running : undefined;
+    }, 30_000);
+    expect(pods).toHaveLength(1);
+    expect((await kubectl('rollout', 'history', 'daemonset/agent', '-n', NS)).trim().split('\n').slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['2', '3']);
+  });
+
   it('kubectl rollout undo of a Deployment scales its old ReplicaSet back up instead of making a new one', async () => {
     await apply('api', {
       apiVersion: 'apps/v1',
