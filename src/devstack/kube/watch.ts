@@ -103,8 +103,9 @@ export function serveWatch(cluster: Cluster, req: WatchRequest, res: ServerRespo
 
   // Everything below runs before any store event can arrive (one tick), so nothing is missed or doubled.
   // Unset and "0" start with the current state; sendInitialEvents says so explicitly (false: from now on).
-  const synthetic = query.has('sendInitialEvents') ? initialEvents : rvParam === '' || rvParam === '0';
-  if (synthetic || rvParam === '' || rvParam === '0') {
+  const fromNow = rvParam === '' || rvParam === '0';
+  const synthetic = query.has('sendInitialEvents') ? initialEvents : fromNow;
+  if (synthetic || fromNow) {
     if (synthetic) for (const [, object] of cluster.store.scan(info.plural, namespace)) if (selected(object)) write('ADDED', object);
     if (initialEvents && bookmarks) write('BOOKMARK', bookmark({ 'k8s.io/initial-events-end': 'true' }));
     return;

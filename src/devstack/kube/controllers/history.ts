@@ -35,7 +35,7 @@ const templateOf = (revision: ControllerRevision): PodTemplate => {
 };
 
 /** The revisions of a workload, oldest first. */
-export function revisionsOf(cluster: Cluster, owner: Workload): ControllerRevision[] {
+function revisionsOf(cluster: Cluster, owner: Workload): ControllerRevision[] {
   return ownedBy<ControllerRevision>(cluster, 'controllerrevisions', owner).sort((a, b) => a.revision - b.revision);
 }
 
