@@ -26,9 +26,16 @@ export interface ClusterOptions {
   progressDeadlineScale?: number;
   /** Seeds pod-name suffixes and uids, so a scenario loads identically every time. Default 254. */
   seed?: number;
-  /** How many recent changes a watch can resume across (etcd's compaction window); a watch from an
-   * older resourceVersion gets 410 Expired. Default 20,000. */
+  /** How many recent changes the store keeps (with compactionAgeMs, etcd's compaction window): a watch
+   * resumes and a paged list reads its snapshot across them; older resourceVersions get 410 Expired.
+   * Default 20,000. */
   watchHistory?: number;
+  /** Changes older than this are compacted, as the API server has etcd compact every 5 minutes: a continue
+   * token or watch from before then gets 410 Expired. Default 300,000. */
+  compactionAgeMs?: number;
+  /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK event. Default 60,000 (the real
+   * server sends about one a minute). */
+  bookmarkIntervalMs?: number;
   /** How long a new cert-manager Issuer or ClusterIssuer takes to become Ready (ACME registration).
    * Default 500. */
   issuerReadyDelayMs?: number;
@@ -54,6 +61,7 @@ export class Cluster implements AdmissionContext {
   readonly ids: Ids;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly behaviours = new Map<string, PodBehaviour>();
+  private readonly readyDelays = new Map<string, number>();
   private readonly controllers: Controllers;
   private podIps = 0;
   /** Starts past 10.43.0.1, the `kubernetes` Service's address. */
@@ -67,11 +75,13 @@ export class Cluster implements AdmissionContext {
       progressDeadlineScale: 1,
       seed: 254,
       watchHistory: 20_000,
+      compactionAgeMs: 300_000,
+      bookmarkIntervalMs: 60_000,
       issuerReadyDelayMs: 500,
       certificateIssueDelayMs: 1_500,
       ...options,
     };
-    this.store = new Store(this.options.watchHistory);
+    this.store = new Store({ events: this.options.watchHistory, ageMs: this.options.compactionAgeMs, now: () => this.now() });
     this.ids = new Ids(this.options.seed);
     this.controllers = new Controllers(this);
   }
@@ -138,6 +148,16 @@ export class Cluster implements AdmissionContext {
 
   podBehaviour(resource: WorkloadResource, namespace: string, name: string): PodBehaviour {
     return this.behaviours.get(`${resource}/${namespace}/${name}`) ?? 'Ready';
+  }
+
+  /** How long pods that `resource/name` creates from now on take to start (default podReadyDelayMs): a
+   * slow starter, whose readiness minReadySeconds and rollouts wait for. */
+  setPodReadyDelay(resource: WorkloadResource, namespace: string, name: string, ms: number): void {
+    this.readyDelays.set(`${resource}/${namespace}/${name}`, ms);
+  }
+
+  podReadyDelay(resource: WorkloadResource, namespace: string, name: string): number {
+    return this.readyDelays.get(`${resource}/${namespace}/${name}`) ?? this.options.podReadyDelayMs;
   }
 
   /** Stores an Event about `involved`, as kubelet or a controller would. */

@@ -25,10 +25,12 @@ export interface ExpansionContext {
 
 export interface Expansion {
   objects: KubeObject[];
-  behaviours: { resource: WorkloadResource; namespace: string; name: string; behaviour: PodBehaviour }[];
+  /** How each workload's new pods start: their behaviour and ready delay, where the scenario sets them. */
+  behaviours: { resource: WorkloadResource; namespace: string; name: string; behaviour?: PodBehaviour; readyDelayMs?: number }[];
 }
 
 const iso = rfc3339;
+const minReady = (w: WorkloadSpec): { minReadySeconds?: number } => (w.minReadySeconds ? { minReadySeconds: w.minReadySeconds } : {});
 const RESOURCE_OF_KIND: Record<string, WorkloadResource> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Job: 'jobs' };
 
 class Expander {
@@ -191,6 +193,7 @@ class Expander {
         template: this.template(w),
         ...(w.paused ? { paused: true } : {}),
         ...(w.progressDeadlineSeconds ? { progressDeadlineSeconds: w.progressDeadlineSeconds } : {}),
+        ...minReady(w),
       },
     };
     applyDefaults(draft);
@@ -207,7 +210,7 @@ class Expander {
         annotations: { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge), [REVISION]: '1' },
         ownerReferences: [ownerReference(draft)],
       }),
-      spec: { replicas, minReadySeconds: 0, selector: { matchLabels: { ...draft.spec.selector.matchLabels, 'pod-template-hash': hash } }, template: rsTemplate },
+      spec: { replicas, minReadySeconds: w.minReadySeconds ?? 0, selector: { matchLabels: { ...draft.spec.selector.matchLabels, 'pod-template-hash': hash } }, template: rsTemplate },
       status: { replicas: 0 },
     };
     const pods = this.entries(w, replicas).map((entry) =>
@@ -254,7 +257,7 @@ class Expander {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
       metadata: this.meta(w.name, w.namespace, this.ago(w.age), { generation: 1, labels: { app: w.app ?? w.name } }),
-      spec: { replicas, selector: this.selector(w), template: this.template(w), serviceName: w.name },
+      spec: { replicas, selector: this.selector(w), template: this.template(w), serviceName: w.name, ...minReady(w) },
       status: { replicas: 0 },
     };
     applyDefaults(sts);
@@ -274,7 +277,7 @@ class Expander {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: this.meta(w.name, w.namespace, this.ago(w.age), { generation: 1, labels: { app: w.app ?? w.name } }),
-      spec: { selector: this.selector(w), template: this.template(w) },
+      spec: { selector: this.selector(w), template: this.template(w), ...minReady(w) },
     };
     applyDefaults(ds);
     const hash = templateHash(ds.spec.template);
@@ -398,7 +401,14 @@ class Expander {
       else if (w.kind === 'Job') this.job(w);
       else this.barePod(w);
       const resource = RESOURCE_OF_KIND[w.kind];
-      if (resource && w.newPods) behaviours.push({ resource, namespace: w.namespace, name: w.name, behaviour: w.newPods });
+      if (resource && (w.newPods || w.readyDelayMs !== undefined))
+        behaviours.push({
+          resource,
+          namespace: w.namespace,
+          name: w.name,
+          ...(w.newPods ? { behaviour: w.newPods } : {}),
+          ...(w.readyDelayMs !== undefined ? { readyDelayMs: w.readyDelayMs } : {}),
+        });
     }
     return { objects: this.objects, behaviours };
   }

@@ -4,25 +4,19 @@ import YAML from 'yaml';
 import type { Representation } from './accept.js';
 import type { Cluster, DeletePropagation } from './cluster.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
-import { decodeContinue, encodeContinue } from './paging.js';
+import type { Paging } from './list.js';
+import { readList } from './list.js';
 import { ACCEPTED_PATCH_TYPES, applyPatch, patchTypeOf } from './patch.js';
 import type { ResourceInfo } from './resources.js';
 import { apiVersionOf, resourceOf } from './resources.js';
-import { formatLabelSelector, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { alreadyExists, ApiError, badRequest, conflict, CONTINUE_EXPIRED_MESSAGE, expired, methodNotAllowed, notFound, resourceNotFound } from './status.js';
+import { formatLabelSelector, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { alreadyExists, ApiError, badRequest, conflict, methodNotAllowed, notFound, resourceNotFound } from './status.js';
 import { admitCreate, admitUpdate, assertSameName } from './strategy.js';
 import { toTable } from './table.js';
 import type { IncludeObject } from './table.js';
 import type { JsonObject, KubeObject, LabelSelector, Pod } from './types.js';
 import { isRecord } from './types.js';
 import type { WatchRequest } from './watch.js';
-
-export interface Paging {
-  /** Bumped to expire every outstanding continue token. */
-  epoch: number;
-  /** Decides, per request that carries a continue token, whether that token has just expired. */
-  shouldExpire(): boolean;
-}
 
 export interface ResourceRequest {
   method: string;
@@ -111,46 +105,9 @@ function table(cluster: Cluster, req: ResourceRequest, items: KubeObject[], meta
 }
 
 function list(cluster: Cluster, req: ResourceRequest, paging: Paging): JsonObject {
-  const { info, namespace, query } = req;
-  const labels = parseLabelSelector(query.get('labelSelector') ?? '');
-  const fields = parseFieldSelector(query.get('fieldSelector') ?? '', info);
-  const limit = Number(query.get('limit') ?? 0);
-  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: Invalid value: ${query.get('limit')}`);
-  const rvParam = query.get('resourceVersion');
-  if (rvParam && /^\d+$/.test(rvParam) && Number(rvParam) > cluster.resourceVersion)
-    throw new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rvParam}, current: ${cluster.resourceVersion}`, {
-      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-    });
-
-  let listRv = cluster.resourceVersion;
-  let after: string | undefined;
-  const token = query.get('continue');
-  if (token) {
-    const decoded = decodeContinue(token);
-    if (paging.shouldExpire()) paging.epoch++;
-    if (decoded.epoch !== paging.epoch) throw expired(CONTINUE_EXPIRED_MESSAGE);
-    listRv = decoded.rv;
-    after = decoded.start;
-  }
-  const items: KubeObject[] = [];
-  let lastKey: string | undefined;
-  let more = false;
-  for (const [key, object] of cluster.store.scan(info.plural, namespace, after)) {
-    if (limit > 0 && items.length === limit) {
-      more = true;
-      break;
-    }
-    lastKey = key;
-    if (matchesLabels(labels, object.metadata.labels) && matchesFields(fields, object)) items.push(object);
-  }
-  const metadata: JsonObject = { resourceVersion: String(listRv) };
-  if (more && lastKey !== undefined) {
-    metadata['continue'] = encodeContinue({ rv: listRv, start: lastKey, epoch: paging.epoch });
-    // Like the real server, the count is only given when no selector makes it a guess.
-    if (labels.length === 0 && fields.length === 0) metadata['remainingItemCount'] = cluster.store.countAfter(info.plural, namespace, lastKey);
-  }
+  const { items, metadata } = readList(cluster, req.info, req.namespace, req.query, paging);
   if (req.representation.as === 'Table') return table(cluster, req, items, metadata);
-  return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items };
+  return { kind: `${req.info.kind}List`, apiVersion: apiVersionOf(req.info), metadata, items };
 }
 
 const managerOf = (req: ResourceRequest): string => managerName(req.query.get('fieldManager'), req.userAgent);

@@ -1,6 +1,7 @@
 // Continue tokens: opaque to clients (base64 JSON, like the real server's), carrying the key to resume
-// after, the list's resourceVersion, and the compaction epoch they were issued in, so that "compacting"
-// (the expireContinueAfter fault) expires every outstanding token at once, as etcd compaction does.
+// after, the list's resourceVersion (-1 in the token a 410 hands out: go on at the latest revision), and
+// the epoch they were issued in, so that the expireContinueAfter fault expires every outstanding token at
+// once, as etcd compaction does.
 import { badRequest } from './status.js';
 
 export interface ContinueToken {

@@ -167,3 +167,14 @@ export function isPodReady(pod: Pod): boolean {
 export function isActive(pod: Pod): boolean {
   return pod.metadata.deletionTimestamp === undefined && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed';
 }
+
+/** How long until a ready pod has been ready for minReadySeconds (podutil.IsPodAvailable: its Ready
+ * condition's lastTransitionTime, whole seconds as stored, plus minReadySeconds, strictly before now):
+ * 0 when it is available, undefined when it is not ready. */
+export function msUntilAvailable(pod: Pod, minReadySeconds: number, now: number): number | undefined {
+  if (!isPodReady(pod)) return undefined;
+  if (minReadySeconds <= 0) return 0;
+  const since = Date.parse(pod.status.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+  if (Number.isNaN(since)) return undefined;
+  return Math.max(0, since + minReadySeconds * 1000 + 1 - now);
+}

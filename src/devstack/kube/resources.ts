@@ -87,6 +87,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     subresources: ['status', 'scale'],
     fields: ['status.replicas'],
   }),
+  resource('controllerrevisions', 'ControllerRevision', 'apps', true),
   resource('jobs', 'Job', 'batch', true, { categories: ['all'], subresources: ['status'], fields: ['status.successful'] }),
   resource('cronjobs', 'CronJob', 'batch', true, { shortNames: ['cj'], categories: ['all'], subresources: ['status'] }),
   resource('poddisruptionbudgets', 'PodDisruptionBudget', 'policy', true, { shortNames: ['pdb'], subresources: ['status'] }),

@@ -47,6 +47,10 @@ const WorkloadSchema = z
     pods: z.array(PodEntrySchema).default([]),
     /** What pods created later (rollouts, replacements) do: how "never becomes ready" is written. */
     newPods: z.enum(POD_BEHAVIOURS).optional(),
+    /** How long pods created later take to start and become ready (default: the cluster's podReadyDelayMs). */
+    readyDelayMs: z.number().int().min(0).optional(),
+    /** spec.minReadySeconds of a Deployment, StatefulSet or DaemonSet. */
+    minReadySeconds: z.number().int().min(0).optional(),
     age: age.default('30d'),
     /** Ports of a ClusterIP Service named like the workload. */
     ports: z.array(z.number().int().min(1).max(65535)).optional(),

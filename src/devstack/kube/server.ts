@@ -5,7 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { negotiate } from './accept.js';
 import type { Cluster } from './cluster.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
-import type { Paging } from './handlers.js';
+import type { Paging } from './list.js';
 import { handleResource } from './handlers.js';
 import { openapiV3 } from './openapi.js';
 import { route } from './routes.js';
@@ -20,7 +20,9 @@ export interface Faults {
   /** 'unavailable': every request gets 503 ServiceUnavailable; 'reset': connections are destroyed unanswered. */
   down: false | 'unavailable' | 'reset';
   /** Counts down on each list request that carries a continue token; the one that brings it to 0 finds
-   * its token (and every other outstanding one) expired: 410 Gone, reason Expired. Then it clears itself. */
+   * its token (and every other outstanding one) expired, as if etcd had compacted past them: 410 Gone,
+   * reason Expired, with a fresh continue token in the Status. Then it clears itself. (Without the fault,
+   * tokens expire when the cluster's compaction window, watchHistory and compactionAgeMs, passes them.) */
   expireContinueAfter: number | undefined;
   /** Requests are accepted and never answered (until close). */
   hang: boolean;

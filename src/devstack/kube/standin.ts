@@ -38,7 +38,10 @@ export interface KubeStandinOptions {
 export function clusterFromScenario(scenario: Scenario, options: ClusterOptions = {}): Cluster {
   const cluster = new Cluster(options);
   const { objects, behaviours } = expandScenario(scenario, cluster);
-  for (const b of behaviours) cluster.setPodBehaviour(b.resource, b.namespace, b.name, b.behaviour);
+  for (const b of behaviours) {
+    if (b.behaviour) cluster.setPodBehaviour(b.resource, b.namespace, b.name, b.behaviour);
+    if (b.readyDelayMs !== undefined) cluster.setPodReadyDelay(b.resource, b.namespace, b.name, b.readyDelayMs);
+  }
   cluster.load(objects);
   return cluster;
 }

@@ -16,6 +16,8 @@ export class ApiError extends Error {
     readonly reason: string,
     message: string,
     readonly details?: StatusDetails,
+    /** The Status's ListMeta: a 410 for an expired continue token carries the token to go on with. */
+    readonly listMeta: { continue?: string } = {},
   ) {
     super(message);
   }
@@ -24,7 +26,7 @@ export class ApiError extends Error {
     return {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.listMeta,
       status: 'Failure',
       message: this.message,
       reason: this.reason,
@@ -75,9 +77,39 @@ export function resourceNotFound(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
-export function expired(message: string): ApiError {
-  return new ApiError(410, 'Expired', message);
+export function expired(message: string, continueToken?: string): ApiError {
+  return new ApiError(410, 'Expired', message, undefined, continueToken ? { continue: continueToken } : {});
 }
 
+/** A field.Error of request options (ListOptions, as the real server validates them). */
+export interface OptionError {
+  field: string;
+  reason: 'FieldValueForbidden' | 'FieldValueNotSupported';
+  /** As field.Error's body says it: "Forbidden: ..." or "Unsupported value: ...". */
+  message: string;
+}
+
+export const forbiddenOption = (field: string, detail: string): OptionError => ({ field, reason: 'FieldValueForbidden', message: `Forbidden: ${detail}` });
+
+export const unsupportedOption = (field: string, value: string, supported: string[]): OptionError => ({
+  field,
+  reason: 'FieldValueNotSupported',
+  message: `Unsupported value: "${value}": supported values: ${supported.map((v) => `"${v}"`).join(', ')}`,
+});
+
+/** apierrors.NewInvalid for meta.k8s.io options: one error is quoted as is, several as a [list]. */
+export function invalidOptions(kind: 'ListOptions', errors: OptionError[]): ApiError {
+  const each = errors.map((e) => `${e.field}: ${e.message}`);
+  return new ApiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${each.length === 1 ? each[0] : `[${each.join(', ')}]`}`, {
+    group: 'meta.k8s.io',
+    kind,
+    causes: errors.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
+  });
+}
+
+/** etcd3's inconsistentContinue: a 410 for a compacted continue token, which comes with a fresh one. */
 export const CONTINUE_EXPIRED_MESSAGE =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+/** etcd3's message for a list at a compacted resourceVersion (resourceVersionMatch=Exact). */
+export const LIST_TOO_OLD_MESSAGE = 'The resourceVersion for the provided list is too old.';

@@ -240,6 +240,14 @@ const PRINTERS: Record<string, Printer> = {
     columns: [col('Name'), col('Data', 'integer'), col('Age')],
     cells: (o, now) => [o.metadata.name, Object.keys(obj(o['data'])).length + Object.keys(obj(o['binaryData'])).length, created(o, now)],
   },
+  controllerrevisions: {
+    columns: [col('Name'), col('Controller'), col('Revision'), col('Age')],
+    cells: (o, now) => {
+      const owner = o.metadata.ownerReferences?.find((r) => r.controller);
+      const group = owner?.apiVersion.includes('/') ? `.${owner.apiVersion.split('/')[0]}` : '';
+      return [o.metadata.name, owner ? `${owner.kind.toLowerCase()}${group}/${owner.name}` : '<none>', o['revision'] as number, created(o, now)];
+    },
+  },
   namespaces: {
     columns: [col('Name'), col('Status'), col('Age')],
     cells: (o, now) => [o.metadata.name, str(obj(o['status'])['phase']), created(o, now)],

@@ -157,6 +157,8 @@ export interface StatefulSet extends KubeObject {
     serviceName?: string;
     podManagementPolicy?: 'OrderedReady' | 'Parallel';
     updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
+    minReadySeconds?: number;
+    revisionHistoryLimit?: number;
   };
   status?: {
     observedGeneration?: number;
@@ -172,7 +174,7 @@ export interface StatefulSet extends KubeObject {
 }
 
 export interface DaemonSet extends KubeObject {
-  spec: { selector: LabelSelector; template: PodTemplate; updateStrategy?: { type?: string } };
+  spec: { selector: LabelSelector; template: PodTemplate; updateStrategy?: { type?: string }; minReadySeconds?: number; revisionHistoryLimit?: number };
   status?: {
     observedGeneration?: number;
     desiredNumberScheduled: number;
@@ -183,6 +185,13 @@ export interface DaemonSet extends KubeObject {
     updatedNumberScheduled?: number;
     numberMisscheduled: number;
   };
+}
+
+/** A StatefulSet's or DaemonSet's pod template at one revision; data is the strategic merge patch that
+ * puts it back ({spec: {template: {..., $patch: replace}}}). */
+export interface ControllerRevision extends KubeObject {
+  data: { spec: { template: PodTemplate & { $patch?: 'replace' } } };
+  revision: number;
 }
 
 export interface PodDisruptionBudget extends KubeObject {

@@ -1,14 +1,17 @@
 // Watches: a chunked response of newline-delimited {"type","object"} events, starting from the requested
-// resourceVersion (replayed from the store's history; 410 Expired as an ERROR event when it is too old)
-// or with synthetic ADDED events for what exists; selectors apply to both the old and the new object,
-// so an object leaving the selection is DELETED for this watcher, as the watch cache does it.
+// resourceVersion (replayed from the store's history; 410 Expired as an ERROR event when it is compacted,
+// then the end of the stream, as the watch cache answers) or with synthetic ADDED events for what exists;
+// selectors apply to both the old and the new object, so an object leaving the selection is DELETED for
+// this watcher, as the watch cache does it. allowWatchBookmarks=true adds a BOOKMARK now and then (and the
+// k8s.io/initial-events-end one after sendInitialEvents).
 import type { ServerResponse } from 'node:http';
 import type { Representation } from './accept.js';
 import type { Cluster } from './cluster.js';
 import type { ResourceInfo } from './resources.js';
 import type { FieldRequirement, Requirement } from './selectors.js';
 import { matchesFields, matchesLabels } from './selectors.js';
-import { ApiError, badRequest, expired } from './status.js';
+import type { OptionError } from './status.js';
+import { ApiError, badRequest, expired, forbiddenOption, invalidOptions, unsupportedOption } from './status.js';
 import type { StoreEvent, WatchEventType } from './store.js';
 import { toTable } from './table.js';
 import type { KubeObject } from './types.js';
@@ -25,14 +28,36 @@ export interface WatchRequest {
 /** Open watches, so closing the server can end them. */
 export type WatchRegistry = Set<() => void>;
 
+/** metainternalversion's validateWatchOptions (with the WatchList feature on). */
+function validate(query: URLSearchParams): void {
+  const errors: OptionError[] = [];
+  const match = query.get('resourceVersionMatch') ?? '';
+  const initialEvents = query.has('sendInitialEvents');
+  if (initialEvents && match !== 'NotOlderThan')
+    errors.push(forbiddenOption('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+  if (match !== '') {
+    if (!initialEvents) errors.push(forbiddenOption('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+    if (match !== 'NotOlderThan') errors.push(unsupportedOption('resourceVersionMatch', match, ['NotOlderThan']));
+    if (query.get('continue')) errors.push(forbiddenOption('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+  }
+  if (errors.length > 0) throw invalidOptions('ListOptions', errors);
+}
+
 export function serveWatch(cluster: Cluster, req: WatchRequest, res: ServerResponse, registry: WatchRegistry): void {
   const { info, namespace, labels, fields, query, representation } = req;
   const rvParam = query.get('resourceVersion') ?? '';
   const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 1800);
   if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a valid resource version`);
+  validate(query);
   const initialEvents = query.get('sendInitialEvents') === 'true';
-  if (initialEvents && query.get('resourceVersionMatch') !== 'NotOlderThan')
-    throw new ApiError(422, 'Invalid', 'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+  /** A bookmark is an empty object of the watched kind that only says how far the watch has come. */
+  const bookmark = (annotations?: Record<string, string>): object => ({
+    kind: info.kind,
+    apiVersion,
+    metadata: { resourceVersion: String(cluster.resourceVersion), ...(annotations ? { annotations } : {}) },
+  });
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
@@ -65,9 +90,11 @@ export function serveWatch(cluster: Cluster, req: WatchRequest, res: ServerRespo
 
   const unsubscribe = cluster.store.subscribe(deliver);
   const timer = setTimeout(() => end(), timeoutSeconds * 1000);
+  const ticker = bookmarks ? setInterval(() => write('BOOKMARK', bookmark()), cluster.options.bookmarkIntervalMs) : undefined;
   end = (): void => {
     unsubscribe();
     clearTimeout(timer);
+    clearInterval(ticker);
     registry.delete(end);
     if (!res.writableEnded) res.end();
   };
@@ -75,19 +102,17 @@ export function serveWatch(cluster: Cluster, req: WatchRequest, res: ServerRespo
   res.on('close', end);
 
   // Everything below runs before any store event can arrive (one tick), so nothing is missed or doubled.
-  if (rvParam === '' || rvParam === '0' || initialEvents) {
-    for (const [, object] of cluster.store.scan(info.plural, namespace)) if (selected(object)) write('ADDED', object);
-    if (initialEvents)
-      write('BOOKMARK', {
-        kind: info.kind,
-        apiVersion: info.group ? `${info.group}/${info.version}` : info.version,
-        metadata: { resourceVersion: String(cluster.resourceVersion), annotations: { 'k8s.io/initial-events-end': 'true' } },
-      });
+  // Unset and "0" start with the current state; sendInitialEvents says so explicitly (false: from now on).
+  const fromNow = rvParam === '' || rvParam === '0';
+  const synthetic = query.has('sendInitialEvents') ? initialEvents : fromNow;
+  if (synthetic || fromNow) {
+    if (synthetic) for (const [, object] of cluster.store.scan(info.plural, namespace)) if (selected(object)) write('ADDED', object);
+    if (initialEvents && bookmarks) write('BOOKMARK', bookmark({ 'k8s.io/initial-events-end': 'true' }));
     return;
   }
   const history = cluster.store.eventsSince(Number(rvParam));
   if (!history) {
-    write('ERROR', expired(`too old resource version: ${rvParam} (${cluster.store.oldestWatchableRv})`).toStatus());
+    write('ERROR', expired(`too old resource version: ${rvParam} (${cluster.store.compactedRv})`).toStatus());
     end();
     return;
   }

@@ -1,16 +1,16 @@
 // The DaemonSet controller: one pod per node, replaced one at a time (maxUnavailable 1) when the
-// template changes.
+// template changes; each template is a ControllerRevision (history.ts) whose hash the pods carry.
 import type { Cluster } from '../cluster.js';
-import { templateHash } from '../ids.js';
 import { isActive, isPodReady } from '../pod-status.js';
 import type { DaemonSet, Pod } from '../types.js';
 import { createPodFor } from './replicaset.js';
-import { omitZero, podsOf } from './util.js';
+import { REVISION_HASH, syncRevisions, truncateRevisions } from './history.js';
+import { countAvailable, omitZero, podsOf } from './util.js';
 
 export function reconcileDaemonSet(cluster: Cluster, namespace: string, name: string): void {
   const ds = cluster.store.get('daemonsets', namespace, name) as DaemonSet | undefined;
   if (!ds || ds.metadata.deletionTimestamp) return;
-  const hash = templateHash(ds.spec.template);
+  const hash = syncRevisions(cluster, ds).metadata.labels?.[REVISION_HASH] ?? '';
   const nodes = [...cluster.store.scan('nodes')].map(([, n]) => n.metadata.name);
   const source = { component: 'daemonset-controller' };
   const pods = (): Pod[] => podsOf(cluster, ds).filter((p) => isActive(p) || p.metadata.deletionTimestamp);
@@ -37,6 +37,9 @@ export function reconcileDaemonSet(cluster: Cluster, namespace: string, name: st
   }
   const active = pods().filter(isActive);
   const ready = active.filter(isPodReady).length;
+  const available = countAvailable(cluster, 'daemonsets', ds, active, ds.spec.minReadySeconds ?? 0);
+  const running = new Set([hash, ...active.map((p) => p.metadata.labels?.['controller-revision-hash'])]);
+  truncateRevisions(cluster, ds, (r) => running.has(r.metadata.labels?.[REVISION_HASH]));
   const status = omitZero(
     {
       currentNumberScheduled: nodes.filter((n) => active.some((p) => p.spec.nodeName === n)).length,
@@ -45,8 +48,8 @@ export function reconcileDaemonSet(cluster: Cluster, namespace: string, name: st
       numberReady: ready,
       observedGeneration: ds.metadata.generation,
       updatedNumberScheduled: active.filter((p) => p.metadata.labels?.['controller-revision-hash'] === hash).length,
-      numberAvailable: ready,
-      numberUnavailable: Math.max(0, nodes.length - ready),
+      numberAvailable: available,
+      numberUnavailable: Math.max(0, nodes.length - available),
     },
     ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'],
   );

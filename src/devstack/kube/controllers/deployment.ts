@@ -3,22 +3,17 @@
 // within maxUnavailable (unhealthy old pods first); status and the Available/Progressing conditions move
 // as the real controller moves them, including ProgressDeadlineExceeded; paused Deployments do not roll.
 import type { Cluster } from '../cluster.js';
-import { deepEqual, templateHash } from '../ids.js';
+import { templateHash } from '../ids.js';
+import { semanticallyEqual, withoutLabel } from './template.js';
 import type { Condition, Deployment, PodTemplate, ReplicaSet } from '../types.js';
 import { findCondition, newCondition, omitZero, ownedBy, ownerReference, scaled, setCondition, sum } from './util.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 const HASH_LABEL = 'pod-template-hash';
 
-function withoutHash(template: PodTemplate): PodTemplate {
-  const labels = { ...template.metadata?.labels };
-  delete labels[HASH_LABEL];
-  return { ...template, metadata: { ...template.metadata, labels } };
-}
-
 /** EqualIgnoreHash: the ReplicaSet that runs the Deployment's current template. */
 export function sameTemplate(rs: ReplicaSet, template: PodTemplate): boolean {
-  return deepEqual(withoutHash(rs.spec.template), withoutHash(template));
+  return semanticallyEqual(withoutLabel(rs.spec.template, HASH_LABEL), withoutLabel(template, HASH_LABEL));
 }
 
 const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[REVISION] ?? 0);
@@ -234,6 +229,8 @@ export function reconcileDeployment(cluster: Cluster, namespace: string, name: s
       newRS = cluster.save('replicasets', { ...newRS, metadata: { ...newRS.metadata, annotations: { ...newRS.metadata.annotations, [REVISION]: revision } } }) as ReplicaSet;
       conditions = setCondition(conditions, newCondition('Progressing', true, 'FoundNewReplicaSet', `Found new replica set "${newRS.metadata.name}"`, now));
     }
+    if ((newRS.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0))
+      newRS = cluster.save('replicasets', { ...newRS, spec: { ...newRS.spec, minReadySeconds: d.spec.minReadySeconds ?? 0 } }) as ReplicaSet;
     const acted = d.spec.strategy?.type === 'Recreate' ? recreateStep(r, newRS, olds) : rollingStep(r, newRS, olds);
     if (!acted) cleanupHistory(r, olds);
   } else if (newRS && olds.every((rs) => (rs.spec.replicas ?? 0) === 0) && (newRS.spec.replicas ?? 0) !== replicas) {

@@ -1,6 +1,6 @@
 // The garbage collector's background propagation: when an owner goes, its dependents (ReplicaSets of a
-// Deployment, pods of a ReplicaSet, StatefulSet, DaemonSet or Job: whatever names it as controller) go too;
-// with propagationPolicy=Orphan they are released instead.
+// Deployment, pods of a ReplicaSet, StatefulSet, DaemonSet or Job, a workload's ControllerRevisions:
+// whatever names it as controller) go too; with propagationPolicy=Orphan they are released instead.
 import type { Cluster } from '../cluster.js';
 import type { StoreEvent } from '../store.js';
 import type { KubeObject, Pod } from '../types.js';
@@ -8,8 +8,8 @@ import type { KubeObject, Pod } from '../types.js';
 const DEPENDENTS: Record<string, string[]> = {
   deployments: ['replicasets'],
   replicasets: ['pods'],
-  statefulsets: ['pods'],
-  daemonsets: ['pods'],
+  statefulsets: ['pods', 'controllerrevisions'],
+  daemonsets: ['pods', 'controllerrevisions'],
   jobs: ['pods'],
 };
 

@@ -1,4 +1,5 @@
-// The scheduler and kubelet in one: places new pods on the node, then after podReadyDelayMs starts them
+// The scheduler and kubelet in one: places new pods on the node, then after their workload's ready delay
+// (podReadyDelayMs unless set per workload) starts them
 // into the state their workload's behaviour asks for, with the events kubelet writes on the way.
 import type { Cluster, WorkloadResource } from '../cluster.js';
 import type { EventInput } from '../events.js';
@@ -30,16 +31,27 @@ export class Kubelet {
     return this.cluster.store.write('pods', { ...pod, spec: { ...pod.spec, nodeName: node.name }, status }) as Pod;
   }
 
-  private behaviourOf(pod: Pod): PodBehaviour {
+  /** The workload whose pods this is (a Deployment through its ReplicaSet), for its behaviour and delay. */
+  private workloadOf(pod: Pod): { resource: WorkloadResource; namespace: string; name: string } | undefined {
     const owner = controllerOf(pod);
-    if (!owner) return 'Ready';
+    if (!owner) return undefined;
     const namespace = pod.metadata.namespace as string;
     if (owner.kind === 'ReplicaSet') {
       const deployment = controllerOf(this.cluster.store.get('replicasets', namespace, owner.name) ?? ({ metadata: {} } as KubeObject));
-      return deployment?.kind === 'Deployment' ? this.cluster.podBehaviour('deployments', namespace, deployment.name) : 'Ready';
+      return deployment?.kind === 'Deployment' ? { resource: 'deployments', namespace, name: deployment.name } : undefined;
     }
     const resource = OWNER_RESOURCES[owner.kind];
-    return resource ? this.cluster.podBehaviour(resource, namespace, owner.name) : 'Ready';
+    return resource ? { resource, namespace, name: owner.name } : undefined;
+  }
+
+  private behaviourOf(pod: Pod): PodBehaviour {
+    const w = this.workloadOf(pod);
+    return w ? this.cluster.podBehaviour(w.resource, w.namespace, w.name) : 'Ready';
+  }
+
+  private readyDelayOf(pod: Pod): number {
+    const w = this.workloadOf(pod);
+    return w ? this.cluster.podReadyDelay(w.resource, w.namespace, w.name) : this.cluster.options.podReadyDelayMs;
   }
 
   private node(name?: string): { name: string; ip: string } {
@@ -78,10 +90,10 @@ export class Kubelet {
     this.later(stored, (current) => this.run(current, behaviour));
   }
 
-  /** Runs `step` on the pod's latest version after the start-up delay, if it still exists and is not terminating. */
+  /** Runs `step` on the pod's latest version after its workload's start-up delay, if it still exists and is not terminating. */
   private later(pod: Pod, step: (current: Pod) => void): void {
     const { namespace, name, uid } = pod.metadata;
-    this.cluster.schedule(this.cluster.options.podReadyDelayMs, () => {
+    this.cluster.schedule(this.readyDelayOf(pod), () => {
       const current = this.cluster.store.get('pods', namespace, name) as Pod | undefined;
       if (current?.metadata.uid === uid && !current.metadata.deletionTimestamp) step(current);
     });

@@ -1,9 +1,9 @@
 // The ReplicaSet controller: keeps spec.replicas active pods, deleting the least useful first
-// (controller.ActivePodsWithRanks), and reports replicas/ready/available in status.
+// (controller.ActivePodsWithRanks), and reports replicas/ready/available (ready for minReadySeconds) in status.
 import type { Cluster } from '../cluster.js';
 import { isActive, isPodReady } from '../pod-status.js';
 import type { KubeObject, Pod, PodTemplate, ReplicaSet } from '../types.js';
-import { omitZero, ownerReference, podsOf } from './util.js';
+import { countAvailable, omitZero, ownerReference, podsOf } from './util.js';
 
 /** Lower rank is deleted first: unscheduled, pending, not ready, most restarts, newest. */
 function deletionOrder(a: Pod, b: Pod): number {
@@ -69,12 +69,13 @@ export function reconcileReplicaSet(cluster: Cluster, namespace: string, name: s
   }
   const active = podsOf(cluster, rs).filter(isActive);
   const ready = active.filter(isPodReady).length;
+  const available = countAvailable(cluster, 'replicasets', rs, active, rs.spec.minReadySeconds ?? 0);
   const status = omitZero(
     {
       replicas: active.length,
       fullyLabeledReplicas: active.length,
       readyReplicas: ready,
-      availableReplicas: ready,
+      availableReplicas: available,
       observedGeneration: rs.metadata.generation,
     },
     ['replicas'],

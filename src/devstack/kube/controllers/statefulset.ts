@@ -1,15 +1,18 @@
 // The StatefulSet controller (OrderedReady, RollingUpdate): pods name-0..N-1 created in order, each
 // waiting for the previous to be Running and Ready; an update replaces one pod at a time from the highest
 // ordinal down, and only while every other pod is healthy, so one broken pod stalls it as on a real cluster.
+// Each template is a ControllerRevision (history.ts) whose name the pods carry.
 import type { Cluster } from '../cluster.js';
 import { templateHash } from '../ids.js';
 import { isActive, isPodReady } from '../pod-status.js';
 import type { Pod, StatefulSet } from '../types.js';
 import { createPodFor } from './replicaset.js';
-import { omitZero, podsOf } from './util.js';
+import { syncRevisions, truncateRevisions } from './history.js';
+import { countAvailable, omitZero, podsOf } from './util.js';
 
 const REVISION_LABEL = 'controller-revision-hash';
 
+/** The name of the revision a new StatefulSet's template gets (its pods' controller-revision-hash). */
 export function revisionOf(sts: StatefulSet): string {
   return `${sts.metadata.name}-${templateHash(sts.spec.template)}`;
 }
@@ -64,7 +67,7 @@ function step(cluster: Cluster, sts: StatefulSet, pods: Map<number, Pod>, update
 export function reconcileStatefulSet(cluster: Cluster, namespace: string, name: string): void {
   const sts = cluster.store.get('statefulsets', namespace, name) as StatefulSet | undefined;
   if (!sts || sts.metadata.deletionTimestamp) return;
-  const updateRevision = revisionOf(sts);
+  const updateRevision = syncRevisions(cluster, sts).metadata.name;
   const ordinals = (): Map<number, Pod> => new Map(podsOf(cluster, sts).filter((p) => isActive(p) || p.metadata.deletionTimestamp).map((p) => [ordinalOf(sts, p), p]));
   step(cluster, sts, ordinals(), updateRevision);
 
@@ -76,6 +79,8 @@ export function reconcileStatefulSet(cluster: Cluster, namespace: string, name: 
   // completeRollingUpdate: once every pod runs the new revision and is ready, it becomes the current one.
   if (updated === replicas && pods.length === replicas && ready === replicas) currentRevision = updateRevision;
   const current = pods.filter((p) => p.metadata.labels?.[REVISION_LABEL] === currentRevision).length;
+  const running = new Set([currentRevision, updateRevision, ...pods.map((p) => p.metadata.labels?.[REVISION_LABEL])]);
+  truncateRevisions(cluster, sts, (r) => running.has(r.metadata.name));
   const status = omitZero(
     {
       observedGeneration: sts.metadata.generation,
@@ -86,7 +91,7 @@ export function reconcileStatefulSet(cluster: Cluster, namespace: string, name: 
       currentRevision,
       updateRevision,
       collisionCount: 0,
-      availableReplicas: ready,
+      availableReplicas: countAvailable(cluster, 'statefulsets', sts, pods, sts.spec.minReadySeconds ?? 0),
     },
     ['replicas', 'collisionCount', 'availableReplicas'],
   );

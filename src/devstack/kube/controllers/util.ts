@@ -2,6 +2,7 @@
 // omitempty rule that keeps zero counts out of status (clients see absent fields, as from a real cluster).
 import { rfc3339 } from '../duration.js';
 import type { Cluster } from '../cluster.js';
+import { msUntilAvailable } from '../pod-status.js';
 import type { Condition, IntOrString, KubeObject, OwnerReference, Pod } from '../types.js';
 
 export function controllerOf(object: KubeObject): OwnerReference | undefined {
@@ -54,3 +55,14 @@ export function omitZero<T extends object>(status: T, required: string[] = []): 
 }
 
 export const sum = (values: (number | undefined)[]): number => values.reduce<number>((a, b) => a + (b ?? 0), 0);
+
+/** How many of the pods are available (ready for minReadySeconds); if some ready ones are not yet, the
+ * owner is looked at again when the first of them will be, as the real controllers requeue after
+ * minReadySeconds. */
+export function countAvailable(cluster: Cluster, resource: string, owner: KubeObject, pods: Pod[], minReadySeconds: number): number {
+  const now = cluster.now();
+  const waits = pods.map((p) => msUntilAvailable(p, minReadySeconds, now)).filter((ms): ms is number => ms !== undefined);
+  const pending = waits.filter((ms) => ms > 0);
+  if (pending.length > 0) cluster.requeue(resource, owner.metadata.namespace as string, owner.metadata.name, Math.min(...pending));
+  return waits.length - pending.length;
+}
