@@ -223,19 +223,26 @@ export class Cluster implements AdmissionContext {
     return this.store.write(resource, next);
   }
 
+  /** The pod a delete leaves behind: Terminating (deletionTimestamp = now + grace period) while kubelet
+   * stops it, or undefined when it goes at once (grace 0, or never started on a node). Stores nothing. */
+  terminatingPod(pod: Pod, graceSeconds?: number): Pod | undefined {
+    if (pod.metadata.deletionTimestamp) return pod;
+    const grace = graceSeconds ?? (pod.spec['terminationGracePeriodSeconds'] as number | undefined) ?? 30;
+    if (grace <= 0 || !isActive(pod) || !pod.spec.nodeName) return undefined;
+    return { ...pod, metadata: { ...pod.metadata, deletionTimestamp: rfc3339(this.now() + grace * 1000), deletionGracePeriodSeconds: grace } };
+  }
+
   /** Graceful deletion: Terminating (deletionTimestamp set, containers being stopped) for
    * podTerminationDelayMs, then gone. */
-  terminatePod(pod: Pod, graceMs = this.options.podTerminationDelayMs): void {
+  terminatePod(pod: Pod, graceSeconds?: number): void {
     if (pod.metadata.deletionTimestamp) return;
     const { namespace, name, uid } = pod.metadata;
-    if (graceMs <= 0 || !isActive(pod) || !pod.spec.nodeName) {
+    const next = this.terminatingPod(pod, graceSeconds);
+    if (!next || this.options.podTerminationDelayMs <= 0) {
       this.store.remove('pods', namespace, name);
       return;
     }
-    const terminating = this.store.write('pods', {
-      ...pod,
-      metadata: { ...pod.metadata, deletionTimestamp: rfc3339(this.now() + 30_000), deletionGracePeriodSeconds: 30 },
-    });
+    const terminating = this.store.write('pods', next);
     for (const c of pod.spec.containers)
       this.recordEvent(terminating, {
         type: 'Normal',
@@ -244,22 +251,39 @@ export class Cluster implements AdmissionContext {
         source: { component: 'kubelet', host: pod.spec.nodeName },
         fieldPath: `spec.containers{${c.name}}`,
       });
-    this.schedule(graceMs, () => {
+    this.schedule(this.options.podTerminationDelayMs, () => {
       if (this.store.get('pods', namespace, name)?.metadata.uid === uid) this.store.remove('pods', namespace, name);
     });
   }
 
+  /** A namespace being deleted: deletionTimestamp set and phase Terminating; spec.finalizers (kubernetes)
+   * hold it until the namespace controller has emptied it. Stores nothing. */
+  terminatingNamespace(namespace: KubeObject): KubeObject {
+    if (namespace.metadata.deletionTimestamp) return namespace;
+    return { ...namespace, metadata: { ...namespace.metadata, deletionTimestamp: rfc3339(this.now()) }, status: { ...(namespace['status'] as object), phase: 'Terminating' } };
+  }
+
+  /** The namespace controller: marks the namespace Terminating, deletes its contents (pods gracefully),
+   * and once nothing is left removes the `kubernetes` finalizer and with it the namespace. */
   private deleteNamespace(name: string): void {
     const namespace = this.store.get('namespaces', undefined, name);
     if (!namespace || namespace.metadata.deletionTimestamp) return;
-    this.store.write('namespaces', {
-      ...namespace,
-      metadata: { ...namespace.metadata, deletionTimestamp: rfc3339(this.now()) },
-      status: { phase: 'Terminating' },
-    });
-    for (const info of RESOURCES.filter((r) => r.namespaced && r.plural !== 'pods'))
+    this.store.write('namespaces', this.terminatingNamespace(namespace));
+    for (const info of RESOURCES.filter((r) => r.namespaced && r.plural !== 'pods' && r.plural !== 'events'))
       for (const [, object] of [...this.store.scan(info.plural, name)]) this.store.remove(info.plural, name, object.metadata.name);
     for (const [, pod] of [...this.store.scan('pods', name)]) this.terminatePod(pod as Pod);
-    this.schedule(this.options.podTerminationDelayMs * 2, () => this.store.remove('namespaces', undefined, name));
+    this.schedule(this.options.podTerminationDelayMs, () => this.finishNamespace(name));
+  }
+
+  private finishNamespace(name: string): void {
+    if (!this.store.scan('pods', name).next().done) {
+      this.schedule(Math.max(10, this.options.podTerminationDelayMs / 2), () => this.finishNamespace(name));
+      return;
+    }
+    for (const [, event] of [...this.store.scan('events', name)]) this.store.remove('events', name, event.metadata.name);
+    const namespace = this.store.get('namespaces', undefined, name);
+    if (!namespace?.metadata.deletionTimestamp) return;
+    const finalized = this.store.write('namespaces', { ...namespace, spec: { ...(namespace['spec'] as object), finalizers: [] } });
+    this.store.remove('namespaces', undefined, finalized.metadata.name);
   }
 }
