@@ -8,6 +8,7 @@ import { deepEqual, Ids } from './ids.js';
 import type { PodBehaviour } from './pod-status.js';
 import { isActive } from './pod-status.js';
 import { orphanDependents } from './controllers/gc.js';
+import { usedFor } from './controllers/quota.js';
 import { RESOURCES, resourceForKind, resourceOf } from './resources.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { notFound } from './status.js';
@@ -140,9 +141,18 @@ export class Cluster implements AdmissionContext {
     return this.behaviours.get(`${resource}/${namespace}/${name}`) ?? 'Ready';
   }
 
-  /** Stores an Event about `involved`, as kubelet or a controller would. */
-  recordEvent(involved: KubeObject, input: EventInput): void {
+  /** Stores an Event about `involved`, as kubelet or a controller would. With `aggregate`, a repeat of
+   * an earlier event (same object, reason and message) bumps its count, as client-go's recorder does. */
+  recordEvent(involved: KubeObject, input: EventInput, { aggregate = false } = {}): void {
     if (this.closed) return;
+    if (aggregate) {
+      for (const [, event] of this.store.scan('events', involved.metadata.namespace ?? 'default')) {
+        const about = event['involvedObject'] as { uid?: string } | undefined;
+        if (about?.uid !== involved.metadata.uid || event['reason'] !== input.reason || event['message'] !== input.message) continue;
+        this.store.write('events', { ...event, count: ((event['count'] as number | undefined) ?? 1) + 1, lastTimestamp: rfc3339(this.now()) });
+        return;
+      }
+    }
     this.store.write('events', makeEvent(involved, input, this.ids.uid(), this.now()));
   }
 
@@ -192,12 +202,27 @@ export class Cluster implements AdmissionContext {
     return [...this.store.scan('limitranges', namespace)].map(([, o]) => o);
   }
 
+  resourceQuotas(namespace: string): KubeObject[] {
+    return [...this.store.scan('resourcequotas', namespace)].map(([, o]) => o);
+  }
+
+  quotaUsed(namespace: string, resources: string[]): Record<string, string> {
+    return usedFor(this, namespace, resources);
+  }
+
   /** Admission for a dry run: the same checks and defaults, but nothing the cluster hands out (uids,
    * names, Service IPs) is used up, so a dry run leaves no trace. */
   dryRunContext(): AdmissionContext {
     const ids = new Ids((this.now() ^ this.store.resourceVersion) >>> 0);
     const next = this.clusterIps + 1;
-    return { ids, now: () => this.now(), allocateClusterIp: () => `10.43.${(next >> 8) & 255}.${next & 255}`, limitRanges: (ns) => this.limitRanges(ns) };
+    return {
+      ids,
+      now: () => this.now(),
+      allocateClusterIp: () => `10.43.${(next >> 8) & 255}.${next & 255}`,
+      limitRanges: (ns) => this.limitRanges(ns),
+      resourceQuotas: (ns) => this.resourceQuotas(ns),
+      quotaUsed: (ns, resources) => this.quotaUsed(ns, resources),
+    };
   }
 
   allocatePodIp(): string {
@@ -208,7 +233,11 @@ export class Cluster implements AdmissionContext {
   /** Creates an object on behalf of a controller. */
   create(resource: string, object: KubeObject): KubeObject {
     const info = resourceOf(resource);
-    return this.store.write(resource, admitCreate(this, info, object, object.metadata.namespace, true));
+    const generated = !object.metadata.name && object.metadata.generateName;
+    const admitted = admitCreate(this, info, object, object.metadata.namespace, true);
+    // A generated name that is taken: the controller's retry gets another.
+    while (generated && this.store.get(resource, admitted.metadata.namespace, admitted.metadata.name)) admitted.metadata.name = `${generated}${this.ids.suffix()}`;
+    return this.store.write(resource, admitted);
   }
 
   /** Writes a controller's new version of an object: nothing when nothing changed, and a spec change bumps
