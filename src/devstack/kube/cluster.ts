@@ -37,6 +37,10 @@ export interface ClusterOptions {
   certificateIssueDelayMs?: number;
 }
 
+const COMBINED = '(combined from similar events): ';
+/** client-go's EventCorrelator combines similar events from the tenth on (maxSimilarEvents). */
+const SIMILAR_EVENTS_COMBINED = 10;
+
 /** DeleteOptions.propagationPolicy. */
 export type DeletePropagation = 'Orphan' | 'Background' | 'Foreground';
 
@@ -141,17 +145,23 @@ export class Cluster implements AdmissionContext {
     return this.behaviours.get(`${resource}/${namespace}/${name}`) ?? 'Ready';
   }
 
-  /** Stores an Event about `involved`, as kubelet or a controller would. With `aggregate`, a repeat of
-   * an earlier event (same object, reason and message) bumps its count, as client-go's recorder does. */
+  /** Stores an Event about `involved`, as kubelet or a controller would. With `aggregate`, client-go's
+   * EventCorrelator: a repeat (same object, reason and message) bumps the earlier event's count, and
+   * from the tenth similar one (same object and reason) on they are combined into one. */
   recordEvent(involved: KubeObject, input: EventInput, { aggregate = false } = {}): void {
     if (this.closed) return;
     if (aggregate) {
-      for (const [, event] of this.store.scan('events', involved.metadata.namespace ?? 'default')) {
-        const about = event['involvedObject'] as { uid?: string } | undefined;
-        if (about?.uid !== involved.metadata.uid || event['reason'] !== input.reason || event['message'] !== input.message) continue;
-        this.store.write('events', { ...event, count: ((event['count'] as number | undefined) ?? 1) + 1, lastTimestamp: rfc3339(this.now()) });
+      const similar = [...this.store.scan('events', involved.metadata.namespace ?? 'default')]
+        .map(([, e]) => e)
+        .filter((e) => (e['involvedObject'] as { uid?: string } | undefined)?.uid === involved.metadata.uid && e['reason'] === input.reason);
+      const combinedMessage = `${COMBINED}${input.message}`;
+      const repeat = similar.find((e) => e['message'] === input.message) ?? similar.find((e) => String(e['message']).startsWith(COMBINED));
+      if (repeat) {
+        const message = repeat['message'] === input.message ? input.message : combinedMessage;
+        this.store.write('events', { ...repeat, message, count: ((repeat['count'] as number | undefined) ?? 1) + 1, lastTimestamp: rfc3339(this.now()) });
         return;
       }
+      if (similar.length >= SIMILAR_EVENTS_COMBINED - 1) input = { ...input, message: combinedMessage };
     }
     this.store.write('events', makeEvent(involved, input, this.ids.uid(), this.now()));
   }
