@@ -22,6 +22,9 @@ export interface ClusterOptions {
   podReadyDelayMs?: number;
   /** How long a deleted pod stays Terminating before it disappears. Default 100. */
   podTerminationDelayMs?: number;
+  /** How long the namespace controller takes at least to empty and remove a deleted namespace (it stays
+   * Terminating meanwhile, and while pods in it are still terminating). Default 1,000. */
+  namespaceTerminationDelayMs?: number;
   /** Multiplies spec.progressDeadlineSeconds, so demos and tests see ProgressDeadlineExceeded in seconds
    * (0.01 turns the default 600 s into 6 s). Default 1. */
   progressDeadlineScale?: number;
@@ -69,6 +72,7 @@ export class Cluster implements AdmissionContext {
     this.options = {
       podReadyDelayMs: 300,
       podTerminationDelayMs: 100,
+      namespaceTerminationDelayMs: 1_000,
       progressDeadlineScale: 1,
       seed: 254,
       watchHistory: 20_000,
@@ -311,7 +315,7 @@ export class Cluster implements AdmissionContext {
     for (const info of RESOURCES.filter((r) => r.namespaced && r.plural !== 'pods' && r.plural !== 'events'))
       for (const [, object] of [...this.store.scan(info.plural, name)]) this.store.remove(info.plural, name, object.metadata.name);
     for (const [, pod] of [...this.store.scan('pods', name)]) this.terminatePod(pod as Pod);
-    this.schedule(this.options.podTerminationDelayMs, () => this.finishNamespace(name));
+    this.schedule(this.options.namespaceTerminationDelayMs, () => this.finishNamespace(name));
   }
 
   private finishNamespace(name: string): void {
