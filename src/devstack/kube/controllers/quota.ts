@@ -10,7 +10,7 @@ import type { Cluster } from '../cluster.js';
 import type { Quantity } from '../quantity.js';
 import { addQuantities, formatQuantity, parseQuantity } from '../quantity.js';
 import { RESOURCES } from '../resources.js';
-import type { JsonObject, KubeObject, Pod } from '../types.js';
+import type { KubeObject, Pod } from '../types.js';
 import { isRecord } from '../types.js';
 
 const ZERO: Quantity = { nanos: 0n, format: 'DecimalSI' };
