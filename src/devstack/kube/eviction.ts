@@ -21,14 +21,11 @@ function tooManyRequests(cause: string): ApiError {
   return new ApiError(429, 'TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: cause }] });
 }
 
-/** The Eviction's deleteOptions, with the request's dryRun (CreateOptions) carried into them. */
+/** propagateDryRun: the Eviction's deleteOptions, dry run if either they or the request (CreateOptions) say so. */
 function evictionOptions(query: URLSearchParams, body: JsonObject): DeleteOptions {
   const fromBody = isRecord(body['deleteOptions']) ? body['deleteOptions'] : {};
   const options = parseDeleteOptions(new URLSearchParams(), JSON.stringify(fromBody));
-  const createDryRun = isDryRun(query.getAll('dryRun'));
-  if (Array.isArray(fromBody['dryRun']) && options.dryRun !== createDryRun && query.has('dryRun'))
-    throw badRequest('DryRun in CreateOptions and DeleteOptions must match');
-  return { ...options, dryRun: options.dryRun || createDryRun };
+  return { ...options, dryRun: options.dryRun || isDryRun(query.getAll('dryRun')) };
 }
 
 function parseEviction(name: string, text: string): JsonObject {

@@ -302,7 +302,7 @@ function markedForDeletion(cluster: Cluster, object: KubeObject): KubeObject {
 /** Deletes one object, or with dryRun answers exactly what the delete would and changes nothing: pods
  * and namespaces answer the object as deletion leaves it (Terminating), objects with finalizers the
  * object marked for deletion, everything else a Success Status. */
-export function remove(cluster: Cluster, info: ResourceInfo, current: KubeObject, options: DeleteOptions): unknown {
+function remove(cluster: Cluster, info: ResourceInfo, current: KubeObject, options: DeleteOptions): unknown {
   checkPreconditions(info, current, options.preconditions);
   const { name, namespace } = current.metadata;
   if (info.plural === 'pods') {
