@@ -5,7 +5,7 @@
 // budget is met. 429 TooManyRequests tells clients (kubectl drain) to retry.
 import type { Cluster } from './cluster.js';
 import type { DeleteOptions } from './delete-options.js';
-import { isDryRun, parseDeleteOptions } from './delete-options.js';
+import { checkPreconditions, isDryRun, parseDeleteOptions } from './delete-options.js';
 import { rfc3339 } from './duration.js';
 import { isPodReady } from './pod-status.js';
 import { resourceOf } from './resources.js';
@@ -89,8 +89,7 @@ export function evict(cluster: Cluster, namespace: string, name: string, query: 
   const options = evictionOptions(query, eviction);
   const pod = cluster.store.get('pods', namespace, name) as Pod | undefined;
   if (!pod) throw notFound(resourceOf('pods'), name);
-  if (options.preconditions.uid !== undefined && options.preconditions.uid !== pod.metadata.uid)
-    throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods "${name}": Precondition failed: UID in precondition: ${options.preconditions.uid}, UID in object meta: ${pod.metadata.uid}`, { name, kind: 'pods' });
+  checkPreconditions(resourceOf('pods'), pod, options.preconditions);
   const success = { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
   const phase = pod.status.phase;
   // canIgnorePDB: the pod is no (longer a) part of what the budget protects.
