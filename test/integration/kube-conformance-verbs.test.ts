@@ -156,6 +156,18 @@ describe('dry runs of deletes (DeleteOptions in the body)', () => {
     expect(standin.cluster.get('pods', NS, pod.metadata.name)?.metadata.deletionTimestamp).toBeUndefined();
   });
 
+  it('an object with finalizers is only marked for deletion (also in a dry run) until its last finalizer goes', async () => {
+    await apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: NS, finalizers: ['example.com/hold'] }, data: { a: 'b' } });
+    const path = `/api/v1/namespaces/${NS}/configmaps/held`;
+    const dry = await http('DELETE', path, { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] });
+    expect((dry.body as unknown as KubeObject).metadata.deletionTimestamp).toBeDefined();
+    expect(standin.cluster.get('configmaps', NS, 'held')?.metadata.deletionTimestamp).toBeUndefined();
+    expect((await kubectl('delete', 'configmap', 'held', '-n', NS, '--wait=false')).code).toBe(0);
+    expect(standin.cluster.get('configmaps', NS, 'held')?.metadata.deletionTimestamp).toBeDefined();
+    expect((await kubectl('patch', 'configmap', 'held', '-n', NS, '--type=merge', '-p', '{"metadata":{"finalizers":null}}')).code).toBe(0);
+    expect((await kubectl('get', 'configmap', 'held', '-n', NS)).stderr).toBe('Error from server (NotFound): configmaps "held" not found\n');
+  });
+
   it('a dry-run deletecollection lists what it would delete and deletes nothing', async () => {
     const before = pods(NS, 'app=web').map((p) => p.metadata.name).sort();
     const reply = await http('DELETE', `/api/v1/namespaces/${NS}/pods?labelSelector=app%3Dweb`, { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] });
@@ -291,6 +303,26 @@ describe('admission: LimitRange and ResourceQuota', () => {
     expect(rollout.stdout).toContain('Waiting for deployment "web" rollout to finish: 0 out of 2 new replicas have been updated...');
   });
 
+  it('a StatefulSet there records the StatefulSet controller FailedCreate and creates no pod', async () => {
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: QNS },
+      spec: { serviceName: 'db', replicas: 1, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } } },
+    });
+    const message = await until(
+      'FailedCreate on the StatefulSet',
+      () =>
+        standin.cluster
+          .list('events', { namespace: QNS, fieldSelector: 'reason=FailedCreate,involvedObject.kind=StatefulSet' })
+          .map((e) => String(e['message']))
+          .find(Boolean),
+      WAIT_MS,
+    );
+    expect(message).toBe('create Pod db-0 in StatefulSet db failed error: pods "db-0" is forbidden: failed quota: compute: must specify limits.cpu for: db; limits.memory for: db');
+    expect(standin.cluster.get('pods', QNS, 'db-0')).toBeUndefined();
+  });
+
   it('with a LimitRange the defaults are applied, the pod is admitted, and the stalled rollout completes', async () => {
     await apply({
       apiVersion: 'v1',
@@ -304,6 +336,7 @@ describe('admission: LimitRange and ResourceQuota', () => {
     expect(pod.metadata.annotations?.['kubernetes.io/limit-ranger']).toBe('LimitRanger plugin set: cpu, memory request for container bare; cpu, memory limit for container bare');
     const rollout = await kubectl('rollout', 'status', 'deployment/web', '-n', QNS, '--timeout=50s');
     expect(rollout.stdout).toContain('deployment "web" successfully rolled out');
+    await until('db-0 running', () => (running(QNS, 'app=db').length === 1 ? true : undefined), WAIT_MS);
     const rs = standin.cluster.list('replicasets', { namespace: QNS })[0] as KubeObject;
     expect((rs['status'] as { conditions?: object[] }).conditions).toBeUndefined();
   });
