@@ -60,7 +60,7 @@ export class Kubelet {
 
   /** The named node, or the scheduler's pick: the first node not cordoned (none: name ''). */
   private node(name?: string): { name: string; ip: string } {
-    const chosen = name ? this.cluster.store.get('nodes', undefined, name) : this.schedulable()[0];
+    const chosen = (name && this.cluster.store.get('nodes', undefined, name)) || this.schedulable()[0];
     const addresses = isRecord(chosen?.['status']) ? chosen['status']['addresses'] : undefined;
     const ip = Array.isArray(addresses) ? (addresses.find((a) => isRecord(a) && a['type'] === 'InternalIP') as { address?: string } | undefined)?.address : undefined;
     return { name: chosen?.metadata.name ?? '', ip: ip ?? '' };
