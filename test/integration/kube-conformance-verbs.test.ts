@@ -168,6 +168,27 @@ describe('dry runs of deletes (DeleteOptions in the body)', () => {
     expect((await kubectl('get', 'configmap', 'held', '-n', NS)).stderr).toBe('Error from server (NotFound): configmaps "held" not found\n');
   });
 
+  it('--cascade=foreground: the Deployment is held by foregroundDeletion until its ReplicaSets and pods are gone', async () => {
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'fg', namespace: NS },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'fg' } }, template: { metadata: { labels: { app: 'fg' } }, spec: { containers: [{ name: 'fg', image: 'nginx:1.27' }] } } },
+    });
+    await until('fg pods running', () => (running(NS, 'app=fg').length === 2 ? true : undefined), WAIT_MS);
+    const dry = await kubectl('delete', 'deployment', 'fg', '-n', NS, '--cascade=foreground', '--dry-run=server');
+    expect(dry.stdout).toBe('deployment.apps "fg" deleted (server dry run)\n');
+    expect(standin.cluster.get('deployments', NS, 'fg')?.metadata.deletionTimestamp).toBeUndefined();
+
+    expect((await kubectl('delete', 'deployment', 'fg', '-n', NS, '--cascade=foreground', '--wait=false')).code).toBe(0);
+    const held = standin.cluster.get('deployments', NS, 'fg');
+    expect(held?.metadata.deletionTimestamp).toBeDefined();
+    expect(held?.metadata['finalizers']).toEqual(['foregroundDeletion']);
+    expect((await kubectl('wait', '--for=delete', 'deployment/fg', '-n', NS, '--timeout=50s')).code).toBe(0);
+    expect(pods(NS, 'app=fg')).toEqual([]);
+    expect(standin.cluster.list('replicasets', { namespace: NS, labelSelector: 'app=fg' })).toEqual([]);
+  });
+
   it('a dry-run deletecollection lists what it would delete and deletes nothing', async () => {
     const before = pods(NS, 'app=web').map((p) => p.metadata.name).sort();
     const reply = await http('DELETE', `/api/v1/namespaces/${NS}/pods?labelSelector=app%3Dweb`, { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] });

@@ -7,7 +7,7 @@ import { makeEvent } from './events.js';
 import { deepEqual, Ids } from './ids.js';
 import type { PodBehaviour } from './pod-status.js';
 import { isActive } from './pod-status.js';
-import { orphanDependents } from './controllers/gc.js';
+import { dependentsOf, orphanDependents } from './controllers/gc.js';
 import { usedFor } from './controllers/quota.js';
 import { RESOURCES, resourceForKind, resourceOf } from './resources.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -43,6 +43,9 @@ export interface ClusterOptions {
 const COMBINED = '(combined from similar events): ';
 /** client-go's EventCorrelator combines similar events from the tenth on (maxSimilarEvents). */
 const SIMILAR_EVENTS_COMBINED = 10;
+
+/** The garbage collector's finalizers for the propagation policies that need one. */
+const GC_FINALIZERS: Record<string, string | undefined> = { Foreground: 'foregroundDeletion', Orphan: 'orphan' };
 
 /** DeleteOptions.propagationPolicy. */
 export type DeletePropagation = 'Orphan' | 'Background' | 'Foreground';
@@ -120,17 +123,65 @@ export class Cluster implements AdmissionContext {
     return structuredClone(this.store.write(info.plural, admitted)) as T;
   }
 
-  /** Deletes like the API: pods terminate gracefully, namespaces take their contents with them, and the
-   * garbage collector deletes dependents (Background, the default; Foreground is treated alike) or lets
-   * them go their own way (Orphan: their ownerReferences to the deleted object are dropped). */
+  /** Deletes like the API: pods terminate gracefully, namespaces take their contents with them, objects
+   * with finalizers are only marked, and the garbage collector deletes dependents (Background, the
+   * default), deletes them before the owner goes (Foreground) or releases them (Orphan: their
+   * ownerReferences to the deleted object are dropped). */
   delete(resource: string, namespace: string | undefined, name: string, propagation: DeletePropagation = 'Background'): boolean {
     const object = this.store.get(resource, namespace, name);
     if (!object) return false;
-    if (propagation === 'Orphan') orphanDependents(this, resource, object);
     if (resource === 'pods') this.terminatePod(object as Pod);
     else if (resource === 'namespaces') this.deleteNamespace(name);
-    else this.store.remove(resource, namespace, name);
+    else {
+      const marked = this.markedForDeletion(object, propagation);
+      if (!marked) this.store.remove(resource, namespace, name);
+      else if (marked !== object) this.store.write(resource, marked);
+      const finalizer = GC_FINALIZERS[propagation];
+      if (marked && finalizer) this.collect(resource, namespace, name, finalizer);
+    }
     return true;
+  }
+
+  /** What deleting an object other than a pod or namespace leaves: undefined when it goes at once, else
+   * the object marked (deletionTimestamp) and held by its finalizers, the garbage collector's
+   * foregroundDeletion or orphan among them. Stores nothing. */
+  markedForDeletion(object: KubeObject, propagation: DeletePropagation = 'Background'): KubeObject | undefined {
+    const finalizers = (object.metadata['finalizers'] as string[] | undefined) ?? [];
+    const gc = GC_FINALIZERS[propagation];
+    if (!gc && finalizers.length === 0) return undefined;
+    if (object.metadata.deletionTimestamp) return object;
+    const held = gc && !finalizers.includes(gc) ? [...finalizers, gc] : finalizers;
+    return { ...object, metadata: { ...object.metadata, deletionTimestamp: rfc3339(this.now()), deletionGracePeriodSeconds: 0, finalizers: held } };
+  }
+
+  /** Drops one finalizer; with the last one the object goes (an update that empties finalizers does too). */
+  removeFinalizer(resource: string, object: KubeObject, finalizer: string): void {
+    const { namespace, name } = object.metadata;
+    const finalizers = ((object.metadata['finalizers'] as string[] | undefined) ?? []).filter((f) => f !== finalizer);
+    const metadata: KubeObject['metadata'] = { ...object.metadata, finalizers };
+    if (finalizers.length === 0) delete metadata['finalizers'];
+    this.store.write(resource, { ...object, metadata });
+    if (finalizers.length === 0 && object.metadata.deletionTimestamp) this.store.remove(resource, namespace, name);
+  }
+
+  /** The garbage collector on an owner it holds a finalizer on: orphan releases the dependents;
+   * foregroundDeletion deletes them (in the foreground too) and waits until they are gone. Then the
+   * finalizer goes. */
+  private collect(resource: string, namespace: string | undefined, name: string, finalizer: string, delayMs = 0): void {
+    this.schedule(delayMs, () => {
+      const owner = this.store.get(resource, namespace, name);
+      if (!owner || !(owner.metadata['finalizers'] as string[] | undefined)?.includes(finalizer)) return;
+      if (finalizer === 'orphan') orphanDependents(this, resource, owner);
+      else {
+        const dependents = dependentsOf(this, resource, owner);
+        if (dependents.length > 0) {
+          for (const [r, d] of dependents) if (!d.metadata.deletionTimestamp) this.delete(r, d.metadata.namespace, d.metadata.name, 'Foreground');
+          this.collect(resource, namespace, name, finalizer, Math.max(10, this.options.podTerminationDelayMs / 2));
+          return;
+        }
+      }
+      this.removeFinalizer(resource, owner, finalizer);
+    });
   }
 
   /** Flips a pod's readiness as kubelet would after a probe result. */

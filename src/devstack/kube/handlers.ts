@@ -5,7 +5,6 @@ import type { Representation } from './accept.js';
 import type { Cluster } from './cluster.js';
 import type { DeleteOptions } from './delete-options.js';
 import { checkPreconditions, isDryRun, parseDeleteOptions } from './delete-options.js';
-import { rfc3339 } from './duration.js';
 import { evict } from './eviction.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
 import { decodeContinue, encodeContinue } from './paging.js';
@@ -293,15 +292,9 @@ function deletedStatus(info: ResourceInfo, object: KubeObject): JsonObject {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, ...(info.group ? { group: info.group } : {}), kind: info.plural, uid } };
 }
 
-/** An object with finalizers is only marked (deletionTimestamp) until its finalizers are removed. */
-function markedForDeletion(cluster: Cluster, object: KubeObject): KubeObject {
-  if (object.metadata.deletionTimestamp) return object;
-  return { ...object, metadata: { ...object.metadata, deletionTimestamp: rfc3339(cluster.now()), deletionGracePeriodSeconds: 0 } };
-}
-
 /** Deletes one object, or with dryRun answers exactly what the delete would and changes nothing: pods
- * and namespaces answer the object as deletion leaves it (Terminating), objects with finalizers the
- * object marked for deletion, everything else a Success Status. */
+ * and namespaces answer the object as deletion leaves it (Terminating), objects held by finalizers
+ * (their own, or Foreground's and Orphan's) the object marked for deletion, the rest a Success Status. */
 function remove(cluster: Cluster, info: ResourceInfo, current: KubeObject, options: DeleteOptions): unknown {
   checkPreconditions(info, current, options.preconditions);
   const { name, namespace } = current.metadata;
@@ -315,12 +308,10 @@ function remove(cluster: Cluster, info: ResourceInfo, current: KubeObject, optio
     cluster.delete(info.plural, namespace, name, options.propagationPolicy);
     return cluster.store.get('namespaces', undefined, name) ?? current;
   }
-  if ((current.metadata['finalizers'] as string[] | undefined)?.length) {
-    const marked = markedForDeletion(cluster, current);
-    return options.dryRun || marked === current ? marked : cluster.store.write(info.plural, marked);
-  }
-  if (!options.dryRun) cluster.delete(info.plural, namespace, name, options.propagationPolicy);
-  return deletedStatus(info, current);
+  const marked = cluster.markedForDeletion(current, options.propagationPolicy);
+  if (options.dryRun) return marked ?? deletedStatus(info, current);
+  cluster.delete(info.plural, namespace, name, options.propagationPolicy);
+  return marked ? (cluster.store.get(info.plural, namespace, name) ?? marked) : deletedStatus(info, current);
 }
 
 /** deletecollection: each selected object deleted as by a single delete; the answer lists them as they
