@@ -145,6 +145,16 @@ describe('dry runs of deletes (DeleteOptions in the body)', () => {
     expect(standin.cluster.get('pods', NS, pod.metadata.name)).toEqual(pod);
   });
 
+  it('DeleteOptions come from the body when there is one, else from the query (never both)', async () => {
+    await apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'opts', namespace: NS }, data: { a: 'b' } });
+    const path = `/api/v1/namespaces/${NS}/configmaps/opts`;
+    expect((await http('DELETE', `${path}?dryRun=All`)).code).toBe(200);
+    expect(standin.cluster.get('configmaps', NS, 'opts')).toBeDefined();
+    // A body without dryRun is a real delete, whatever the query says: the API server reads one or the other.
+    expect((await http('DELETE', `${path}?dryRun=All`, { kind: 'DeleteOptions', apiVersion: 'v1' })).body).toMatchObject({ kind: 'Status', status: 'Success' });
+    expect(standin.cluster.get('configmaps', NS, 'opts')).toBeUndefined();
+  });
+
   it('preconditions in the DeleteOptions body are checked: 409 Conflict with the registry message', async () => {
     const pod = pods(NS, 'app=api')[0] as Pod;
     const reply = await http('DELETE', `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}`, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-the-uid' } });

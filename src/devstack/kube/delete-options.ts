@@ -1,7 +1,7 @@
-// DeleteOptions as the API server reads them: from the query (what curl and client-go's query encoder
-// send) and from the request body (what kubectl and client-node send: {"kind":"DeleteOptions",...}),
-// the body's values winning where both are given. dryRun, gracePeriodSeconds, propagationPolicy,
-// orphanDependents and preconditions; the same values (as lists) for every verb's dryRun.
+// DeleteOptions as the API server reads them (handlers/delete.go): from the request body when there is
+// one (what kubectl and client-node send: {"kind":"DeleteOptions",...}), else from the query; never
+// both, so a body without dryRun is a real delete whatever the query says. dryRun, gracePeriodSeconds,
+// propagationPolicy, orphanDependents and preconditions; and the dryRun check every verb shares.
 import type { DeletePropagation } from './cluster.js';
 import type { ResourceInfo } from './resources.js';
 import { qualifiedName } from './resources.js';
@@ -48,14 +48,22 @@ function bodyOf(text: string): JsonObject {
   return body;
 }
 
+/** The query's DeleteOptions, shaped like a body's. */
+function fromQuery(query: URLSearchParams): JsonObject {
+  const options: JsonObject = {};
+  if (query.has('dryRun')) options['dryRun'] = query.getAll('dryRun');
+  for (const key of ['gracePeriodSeconds', 'propagationPolicy', 'orphanDependents']) if (query.has(key)) options[key] = query.get(key);
+  return options;
+}
+
 export function parseDeleteOptions(query: URLSearchParams, text: string): DeleteOptions {
-  const body = bodyOf(text);
-  const dryRunValues = Array.isArray(body['dryRun']) ? (body['dryRun'] as unknown[]) : query.getAll('dryRun');
-  const grace = body['gracePeriodSeconds'] ?? query.get('gracePeriodSeconds') ?? undefined;
+  const body = text.trim() === '' ? fromQuery(query) : bodyOf(text);
+  const dryRunValues = Array.isArray(body['dryRun']) ? (body['dryRun'] as unknown[]) : [];
+  const grace = body['gracePeriodSeconds'] ?? undefined;
   if (grace !== undefined && !Number.isInteger(Number(grace))) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}`);
   if (grace !== undefined && Number(grace) < 0) throw invalidOptions('gracePeriodSeconds', 'FieldValueInvalid', `Invalid value: ${String(grace)}: must be greater than or equal to 0`);
-  const orphan = body['orphanDependents'] ?? query.get('orphanDependents') ?? undefined;
-  const policy = body['propagationPolicy'] ?? query.get('propagationPolicy') ?? undefined;
+  const orphan = body['orphanDependents'] ?? undefined;
+  const policy = body['propagationPolicy'] ?? undefined;
   if (policy !== undefined && orphan !== undefined)
     throw invalidOptions('propagationPolicy', 'FieldValueInvalid', `Invalid value: "${String(policy)}": orphanDependents and deletionPropagation cannot be both set`);
   if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground')
