@@ -227,13 +227,21 @@ describe('pods/eviction and PodDisruptionBudgets', () => {
     expect(standin.cluster.get<Pod>('pods', NS, pod.metadata.name)?.metadata.deletionTimestamp).toBeUndefined();
   });
 
-  it('answers 500 when more than one PDB covers the pod', async () => {
+  it('answers a Failure Status with code 500 when more than one PDB covers the pod (written with HTTP 201, as the real create handler does)', async () => {
     await apply(pdb('web-other', NS, 'web', 1));
     await settledPdb(NS, 'web-other');
     const pod = running(NS, 'app=web')[0] as Pod;
     const reply = await http('POST', `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}/eviction`, eviction(NS, pod.metadata.name));
-    expect(reply.code).toBe(500);
-    expect(reply.body['message']).toBe('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    expect(reply.code).toBe(201);
+    expect(reply.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+      code: 500,
+    });
+    expect(standin.cluster.get<Pod>('pods', NS, pod.metadata.name)?.metadata.deletionTimestamp).toBeUndefined();
     expect((await kubectl('delete', 'pdb', 'web-all', 'web-other', '-n', NS)).code).toBe(0);
   });
 

@@ -17,8 +17,10 @@ import { isRecord } from './types.js';
 const EVICTION_VERSIONS = ['policy/v1', 'policy/v1beta1'];
 const VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget.";
 
-function tooManyRequests(cause: string): ApiError {
-  return new ApiError(429, 'TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: cause }] });
+/** errors.NewTooManyRequests with a DisruptionBudget cause; a retry delay only while the budget is
+ * still being processed. */
+function tooManyRequests(cause: string, retryAfterSeconds = 0): ApiError {
+  return new ApiError(429, 'TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: cause }], ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
 }
 
 /** propagateDryRun: the Eviction's deleteOptions, dry run if either they or the request (CreateOptions) say so. */
@@ -59,7 +61,7 @@ function budgetsOf(cluster: Cluster, pod: Pod): PodDisruptionBudget[] {
 function decremented(cluster: Cluster, pdb: PodDisruptionBudget, podName: string): PodDisruptionBudget {
   const status = pdb.status;
   if (!status || (status.observedGeneration ?? 0) < (pdb.metadata.generation ?? 0))
-    throw tooManyRequests(`The disruption budget ${pdb.metadata.name} is still being processed by the server.`);
+    throw tooManyRequests(`The disruption budget ${pdb.metadata.name} is still being processed by the server.`, 10);
   if (status.disruptionsAllowed < 0)
     throw new ApiError(403, 'Forbidden', `poddisruptionbudget.policy "${pdb.metadata.name}" is forbidden: pdb disruptions allowed is negative`, { name: pdb.metadata.name, group: 'policy', kind: 'poddisruptionbudget' });
   if (status.disruptionsAllowed === 0)
@@ -98,8 +100,10 @@ export function evict(cluster: Cluster, namespace: string, name: string, query: 
     return success;
   }
   const budgets = budgetsOf(cluster, pod);
+  // Returned, not thrown, by the real EvictionREST: the create handler writes it with HTTP 201, and
+  // clients go by its status (Failure) and code.
   if (budgets.length > 1)
-    return { code: 500, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 } };
+    return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 } };
   const pdb = budgets[0];
   if (pdb) {
     const status = pdb.status;
