@@ -399,6 +399,10 @@ describe('namespaces terminate', () => {
     expect(ns.metadata.deletionTimestamp).toBeDefined();
     expect(ns['spec']).toEqual({ finalizers: ['kubernetes'] });
     expect(ns['status']).toMatchObject({ phase: 'Terminating' });
+    const again = await kubectl('delete', 'namespace', NS2, '--wait=false');
+    expect(again.stderr).toBe(
+      `Error from server (Conflict): Operation cannot be fulfilled on namespaces "${NS2}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.\n`,
+    );
     const refused = await kubectl('create', 'configmap', 'late', '-n', NS2);
     expect(refused.stderr).toBe(`error: failed to create configmap: configmaps "late" is forbidden: unable to create new content in namespace ${NS2} because it is being terminated\n`);
     const gone = await kubectl('wait', '--for=delete', `namespace/${NS2}`, '--timeout=50s');

@@ -304,6 +304,14 @@ function remove(cluster: Cluster, info: ResourceInfo, current: KubeObject, optio
     return cluster.store.get('pods', namespace, name) ?? current;
   }
   if (info.plural === 'namespaces') {
+    const finalizers = isRecord(current['spec']) ? (current['spec']['finalizers'] as string[] | undefined) : undefined;
+    if (current.metadata.deletionTimestamp && finalizers?.length)
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`,
+        { name, kind: 'namespaces' },
+      );
     if (options.dryRun) return cluster.terminatingNamespace(current);
     cluster.delete(info.plural, namespace, name, options.propagationPolicy);
     return cluster.store.get('namespaces', undefined, name) ?? current;
