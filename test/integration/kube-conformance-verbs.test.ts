@@ -294,6 +294,18 @@ describe('kubectl drain', () => {
     expect(running('drain', 'app=worker').every((p) => p.spec.nodeName === 'node-a')).toBe(true);
     expect((await kubectl('uncordon', 'node-b')).code).toBe(0);
   });
+
+  it('under a PodDisruptionBudget it evicts one pod at a time, retrying on 429 until the replacements are ready', async () => {
+    await apply(pdb('workers', 'drain', 'worker', 3));
+    expect((await settledPdb('drain', 'workers')).status?.disruptionsAllowed).toBe(1);
+    const result = await kubectl('drain', 'node-a', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=55s');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("(will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.");
+    expect(result.stdout).toContain('node/node-a drained');
+    await until('workers back on node-b', () => (running('drain', 'app=worker').length === 4 ? true : undefined), WAIT_MS);
+    expect(running('drain', 'app=worker').every((p) => p.spec.nodeName === 'node-b')).toBe(true);
+    expect((await kubectl('uncordon', 'node-a')).code).toBe(0);
+  }, 90_000);
 });
 
 describe('admission: LimitRange and ResourceQuota', () => {
