@@ -44,6 +44,9 @@ const COMBINED = '(combined from similar events): ';
 /** client-go's EventCorrelator combines similar events from the tenth on (maxSimilarEvents). */
 const SIMILAR_EVENTS_COMBINED = 10;
 
+/** What the namespace controller deletes from a terminating namespace (events last, once it is empty). */
+const CONTENT = RESOURCES.filter((r) => r.namespaced && r.plural !== 'events');
+
 /** The garbage collector's finalizers for the propagation policies that need one. */
 const GC_FINALIZERS: Record<string, string | undefined> = { Foreground: 'foregroundDeletion', Orphan: 'orphan' };
 
@@ -357,20 +360,20 @@ export class Cluster implements AdmissionContext {
     return { ...namespace, metadata: { ...namespace.metadata, deletionTimestamp: rfc3339(this.now()) }, status: { ...(namespace['status'] as object), phase: 'Terminating' } };
   }
 
-  /** The namespace controller: marks the namespace Terminating, deletes its contents (pods gracefully),
-   * and once nothing is left removes the `kubernetes` finalizer and with it the namespace. */
+  /** The namespace controller: marks the namespace Terminating, deletes its contents (pods gracefully,
+   * objects with finalizers only marked), and once nothing is left removes the `kubernetes` finalizer and
+   * with it the namespace. */
   private deleteNamespace(name: string): void {
     const namespace = this.store.get('namespaces', undefined, name);
     if (!namespace || namespace.metadata.deletionTimestamp) return;
     this.store.write('namespaces', this.terminatingNamespace(namespace));
-    for (const info of RESOURCES.filter((r) => r.namespaced && r.plural !== 'pods' && r.plural !== 'events'))
-      for (const [, object] of [...this.store.scan(info.plural, name)]) this.store.remove(info.plural, name, object.metadata.name);
-    for (const [, pod] of [...this.store.scan('pods', name)]) this.terminatePod(pod as Pod);
+    for (const info of CONTENT) for (const [, object] of [...this.store.scan(info.plural, name)]) this.delete(info.plural, name, object.metadata.name);
     this.schedule(this.options.namespaceTerminationDelayMs, () => this.finishNamespace(name));
   }
 
+  /** Waits for the namespace to be empty: pods still terminating, or objects held by finalizers. */
   private finishNamespace(name: string): void {
-    if (!this.store.scan('pods', name).next().done) {
+    if (CONTENT.some((info) => !this.store.scan(info.plural, name).next().done)) {
       this.schedule(Math.max(10, this.options.podTerminationDelayMs / 2), () => this.finishNamespace(name));
       return;
     }
