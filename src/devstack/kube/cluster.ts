@@ -7,7 +7,8 @@ import { makeEvent } from './events.js';
 import { deepEqual, Ids } from './ids.js';
 import type { PodBehaviour } from './pod-status.js';
 import { isActive } from './pod-status.js';
-import { orphanDependents } from './controllers/gc.js';
+import { dependentsOf, orphanDependents } from './controllers/gc.js';
+import { usedFor } from './controllers/quota.js';
 import { RESOURCES, resourceForKind, resourceOf } from './resources.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { notFound } from './status.js';
@@ -21,6 +22,9 @@ export interface ClusterOptions {
   podReadyDelayMs?: number;
   /** How long a deleted pod stays Terminating before it disappears. Default 100. */
   podTerminationDelayMs?: number;
+  /** How long the namespace controller takes at least to empty and remove a deleted namespace (it stays
+   * Terminating meanwhile, and while pods in it are still terminating). Default 1,000. */
+  namespaceTerminationDelayMs?: number;
   /** Multiplies spec.progressDeadlineSeconds, so demos and tests see ProgressDeadlineExceeded in seconds
    * (0.01 turns the default 600 s into 6 s). Default 1. */
   progressDeadlineScale?: number;
@@ -42,6 +46,16 @@ export interface ClusterOptions {
   /** How long a Certificate with a Ready issuer takes to be issued (Ready=True). Default 1,500. */
   certificateIssueDelayMs?: number;
 }
+
+const COMBINED = '(combined from similar events): ';
+/** client-go's EventCorrelator combines similar events from the tenth on (maxSimilarEvents). */
+const SIMILAR_EVENTS_COMBINED = 10;
+
+/** What the namespace controller deletes from a terminating namespace (events last, once it is empty). */
+const CONTENT = RESOURCES.filter((r) => r.namespaced && r.plural !== 'events');
+
+/** The garbage collector's finalizers for the propagation policies that need one. */
+const GC_FINALIZERS: Record<string, string | undefined> = { Foreground: 'foregroundDeletion', Orphan: 'orphan' };
 
 /** DeleteOptions.propagationPolicy. */
 export type DeletePropagation = 'Orphan' | 'Background' | 'Foreground';
@@ -72,6 +86,7 @@ export class Cluster implements AdmissionContext {
     this.options = {
       podReadyDelayMs: 300,
       podTerminationDelayMs: 100,
+      namespaceTerminationDelayMs: 1_000,
       progressDeadlineScale: 1,
       seed: 254,
       watchHistory: 20_000,
@@ -121,17 +136,65 @@ export class Cluster implements AdmissionContext {
     return structuredClone(this.store.write(info.plural, admitted)) as T;
   }
 
-  /** Deletes like the API: pods terminate gracefully, namespaces take their contents with them, and the
-   * garbage collector deletes dependents (Background, the default; Foreground is treated alike) or lets
-   * them go their own way (Orphan: their ownerReferences to the deleted object are dropped). */
+  /** Deletes like the API: pods terminate gracefully, namespaces take their contents with them, objects
+   * with finalizers are only marked, and the garbage collector deletes dependents (Background, the
+   * default), deletes them before the owner goes (Foreground) or releases them (Orphan: their
+   * ownerReferences to the deleted object are dropped). */
   delete(resource: string, namespace: string | undefined, name: string, propagation: DeletePropagation = 'Background'): boolean {
     const object = this.store.get(resource, namespace, name);
     if (!object) return false;
-    if (propagation === 'Orphan') orphanDependents(this, resource, object);
     if (resource === 'pods') this.terminatePod(object as Pod);
     else if (resource === 'namespaces') this.deleteNamespace(name);
-    else this.store.remove(resource, namespace, name);
+    else {
+      const marked = this.markedForDeletion(object, propagation);
+      if (!marked) this.store.remove(resource, namespace, name);
+      else if (marked !== object) this.store.write(resource, marked);
+      const finalizer = GC_FINALIZERS[propagation];
+      if (marked && finalizer) this.collect(resource, namespace, name, finalizer);
+    }
     return true;
+  }
+
+  /** What deleting an object other than a pod or namespace leaves: undefined when it goes at once, else
+   * the object marked (deletionTimestamp) and held by its finalizers, the garbage collector's
+   * foregroundDeletion or orphan among them. Stores nothing. */
+  markedForDeletion(object: KubeObject, propagation: DeletePropagation = 'Background'): KubeObject | undefined {
+    const finalizers = (object.metadata['finalizers'] as string[] | undefined) ?? [];
+    const gc = GC_FINALIZERS[propagation];
+    if (!gc && finalizers.length === 0) return undefined;
+    if (object.metadata.deletionTimestamp) return object;
+    const held = gc && !finalizers.includes(gc) ? [...finalizers, gc] : finalizers;
+    return { ...object, metadata: { ...object.metadata, deletionTimestamp: rfc3339(this.now()), deletionGracePeriodSeconds: 0, finalizers: held } };
+  }
+
+  /** Drops one finalizer; with the last one the object goes (an update that empties finalizers does too). */
+  removeFinalizer(resource: string, object: KubeObject, finalizer: string): void {
+    const { namespace, name } = object.metadata;
+    const finalizers = ((object.metadata['finalizers'] as string[] | undefined) ?? []).filter((f) => f !== finalizer);
+    const metadata: KubeObject['metadata'] = { ...object.metadata, finalizers };
+    if (finalizers.length === 0) delete metadata['finalizers'];
+    this.store.write(resource, { ...object, metadata });
+    if (finalizers.length === 0 && object.metadata.deletionTimestamp) this.store.remove(resource, namespace, name);
+  }
+
+  /** The garbage collector on an owner it holds a finalizer on: orphan releases the dependents;
+   * foregroundDeletion deletes them (in the foreground too) and waits until they are gone. Then the
+   * finalizer goes. */
+  private collect(resource: string, namespace: string | undefined, name: string, finalizer: string, delayMs = 0): void {
+    this.schedule(delayMs, () => {
+      const owner = this.store.get(resource, namespace, name);
+      if (!owner || !(owner.metadata['finalizers'] as string[] | undefined)?.includes(finalizer)) return;
+      if (finalizer === 'orphan') orphanDependents(this, resource, owner);
+      else {
+        const dependents = dependentsOf(this, resource, owner);
+        if (dependents.length > 0) {
+          for (const [r, d] of dependents) if (!d.metadata.deletionTimestamp) this.delete(r, d.metadata.namespace, d.metadata.name, 'Foreground');
+          this.collect(resource, namespace, name, finalizer, Math.max(10, this.options.podTerminationDelayMs / 2));
+          return;
+        }
+      }
+      this.removeFinalizer(resource, owner, finalizer);
+    });
   }
 
   /** Flips a pod's readiness as kubelet would after a probe result. */
@@ -160,9 +223,24 @@ export class Cluster implements AdmissionContext {
     return this.readyDelays.get(`${resource}/${namespace}/${name}`) ?? this.options.podReadyDelayMs;
   }
 
-  /** Stores an Event about `involved`, as kubelet or a controller would. */
-  recordEvent(involved: KubeObject, input: EventInput): void {
+  /** Stores an Event about `involved`, as kubelet or a controller would. With `aggregate`, client-go's
+   * EventCorrelator: a repeat (same object, reason and message) bumps the earlier event's count, and
+   * from the tenth similar one (same object and reason) on they are combined into one. */
+  recordEvent(involved: KubeObject, input: EventInput, { aggregate = false } = {}): void {
     if (this.closed) return;
+    if (aggregate) {
+      const similar = [...this.store.scan('events', involved.metadata.namespace ?? 'default')]
+        .map(([, e]) => e)
+        .filter((e) => (e['involvedObject'] as { uid?: string } | undefined)?.uid === involved.metadata.uid && e['reason'] === input.reason);
+      const combinedMessage = `${COMBINED}${input.message}`;
+      const repeat = similar.find((e) => e['message'] === input.message) ?? similar.find((e) => String(e['message']).startsWith(COMBINED));
+      if (repeat) {
+        const message = repeat['message'] === input.message ? input.message : combinedMessage;
+        this.store.write('events', { ...repeat, message, count: ((repeat['count'] as number | undefined) ?? 1) + 1, lastTimestamp: rfc3339(this.now()) });
+        return;
+      }
+      if (similar.length >= SIMILAR_EVENTS_COMBINED - 1) input = { ...input, message: combinedMessage };
+    }
     this.store.write('events', makeEvent(involved, input, this.ids.uid(), this.now()));
   }
 
@@ -212,12 +290,27 @@ export class Cluster implements AdmissionContext {
     return [...this.store.scan('limitranges', namespace)].map(([, o]) => o);
   }
 
+  resourceQuotas(namespace: string): KubeObject[] {
+    return [...this.store.scan('resourcequotas', namespace)].map(([, o]) => o);
+  }
+
+  quotaUsed(namespace: string, resources: string[]): Record<string, string> {
+    return usedFor(this, namespace, resources);
+  }
+
   /** Admission for a dry run: the same checks and defaults, but nothing the cluster hands out (uids,
    * names, Service IPs) is used up, so a dry run leaves no trace. */
   dryRunContext(): AdmissionContext {
     const ids = new Ids((this.now() ^ this.store.resourceVersion) >>> 0);
     const next = this.clusterIps + 1;
-    return { ids, now: () => this.now(), allocateClusterIp: () => `10.43.${(next >> 8) & 255}.${next & 255}`, limitRanges: (ns) => this.limitRanges(ns) };
+    return {
+      ids,
+      now: () => this.now(),
+      allocateClusterIp: () => `10.43.${(next >> 8) & 255}.${next & 255}`,
+      limitRanges: (ns) => this.limitRanges(ns),
+      resourceQuotas: (ns) => this.resourceQuotas(ns),
+      quotaUsed: (ns, resources) => this.quotaUsed(ns, resources),
+    };
   }
 
   allocatePodIp(): string {
@@ -228,7 +321,11 @@ export class Cluster implements AdmissionContext {
   /** Creates an object on behalf of a controller. */
   create(resource: string, object: KubeObject): KubeObject {
     const info = resourceOf(resource);
-    return this.store.write(resource, admitCreate(this, info, object, object.metadata.namespace, true));
+    const generated = !object.metadata.name && object.metadata.generateName;
+    const admitted = admitCreate(this, info, object, object.metadata.namespace, true);
+    // A generated name that is taken: the controller's retry gets another.
+    while (generated && this.store.get(resource, admitted.metadata.namespace, admitted.metadata.name)) admitted.metadata.name = `${generated}${this.ids.suffix()}`;
+    return this.store.write(resource, admitted);
   }
 
   /** Writes a controller's new version of an object: nothing when nothing changed, and a spec change bumps
@@ -243,19 +340,26 @@ export class Cluster implements AdmissionContext {
     return this.store.write(resource, next);
   }
 
+  /** The pod a delete leaves behind: Terminating (deletionTimestamp = now + grace period) while kubelet
+   * stops it, or undefined when it goes at once (grace 0, or never started on a node). Stores nothing. */
+  terminatingPod(pod: Pod, graceSeconds?: number): Pod | undefined {
+    if (pod.metadata.deletionTimestamp) return pod;
+    const grace = graceSeconds ?? (pod.spec['terminationGracePeriodSeconds'] as number | undefined) ?? 30;
+    if (grace <= 0 || !isActive(pod) || !pod.spec.nodeName) return undefined;
+    return { ...pod, metadata: { ...pod.metadata, deletionTimestamp: rfc3339(this.now() + grace * 1000), deletionGracePeriodSeconds: grace } };
+  }
+
   /** Graceful deletion: Terminating (deletionTimestamp set, containers being stopped) for
    * podTerminationDelayMs, then gone. */
-  terminatePod(pod: Pod, graceMs = this.options.podTerminationDelayMs): void {
+  terminatePod(pod: Pod, graceSeconds?: number): void {
     if (pod.metadata.deletionTimestamp) return;
     const { namespace, name, uid } = pod.metadata;
-    if (graceMs <= 0 || !isActive(pod) || !pod.spec.nodeName) {
+    const next = this.terminatingPod(pod, graceSeconds);
+    if (!next || this.options.podTerminationDelayMs <= 0) {
       this.store.remove('pods', namespace, name);
       return;
     }
-    const terminating = this.store.write('pods', {
-      ...pod,
-      metadata: { ...pod.metadata, deletionTimestamp: rfc3339(this.now() + 30_000), deletionGracePeriodSeconds: 30 },
-    });
+    const terminating = this.store.write('pods', next);
     for (const c of pod.spec.containers)
       this.recordEvent(terminating, {
         type: 'Normal',
@@ -264,22 +368,39 @@ export class Cluster implements AdmissionContext {
         source: { component: 'kubelet', host: pod.spec.nodeName },
         fieldPath: `spec.containers{${c.name}}`,
       });
-    this.schedule(graceMs, () => {
+    this.schedule(this.options.podTerminationDelayMs, () => {
       if (this.store.get('pods', namespace, name)?.metadata.uid === uid) this.store.remove('pods', namespace, name);
     });
   }
 
+  /** A namespace being deleted: deletionTimestamp set and phase Terminating; spec.finalizers (kubernetes)
+   * hold it until the namespace controller has emptied it. Stores nothing. */
+  terminatingNamespace(namespace: KubeObject): KubeObject {
+    if (namespace.metadata.deletionTimestamp) return namespace;
+    return { ...namespace, metadata: { ...namespace.metadata, deletionTimestamp: rfc3339(this.now()) }, status: { ...(namespace['status'] as object), phase: 'Terminating' } };
+  }
+
+  /** The namespace controller: marks the namespace Terminating, deletes its contents (pods gracefully,
+   * objects with finalizers only marked), and once nothing is left removes the `kubernetes` finalizer and
+   * with it the namespace. */
   private deleteNamespace(name: string): void {
     const namespace = this.store.get('namespaces', undefined, name);
     if (!namespace || namespace.metadata.deletionTimestamp) return;
-    this.store.write('namespaces', {
-      ...namespace,
-      metadata: { ...namespace.metadata, deletionTimestamp: rfc3339(this.now()) },
-      status: { phase: 'Terminating' },
-    });
-    for (const info of RESOURCES.filter((r) => r.namespaced && r.plural !== 'pods'))
-      for (const [, object] of [...this.store.scan(info.plural, name)]) this.store.remove(info.plural, name, object.metadata.name);
-    for (const [, pod] of [...this.store.scan('pods', name)]) this.terminatePod(pod as Pod);
-    this.schedule(this.options.podTerminationDelayMs * 2, () => this.store.remove('namespaces', undefined, name));
+    this.store.write('namespaces', this.terminatingNamespace(namespace));
+    for (const info of CONTENT) for (const [, object] of [...this.store.scan(info.plural, name)]) this.delete(info.plural, name, object.metadata.name);
+    this.schedule(this.options.namespaceTerminationDelayMs, () => this.finishNamespace(name));
+  }
+
+  /** Waits for the namespace to be empty: pods still terminating, or objects held by finalizers. */
+  private finishNamespace(name: string): void {
+    if (CONTENT.some((info) => !this.store.scan(info.plural, name).next().done)) {
+      this.schedule(Math.max(10, this.options.podTerminationDelayMs / 2), () => this.finishNamespace(name));
+      return;
+    }
+    for (const [, event] of [...this.store.scan('events', name)]) this.store.remove('events', name, event.metadata.name);
+    const namespace = this.store.get('namespaces', undefined, name);
+    if (!namespace?.metadata.deletionTimestamp) return;
+    const finalized = this.store.write('namespaces', { ...namespace, spec: { ...(namespace['spec'] as object), finalizers: [] } });
+    this.store.remove('namespaces', undefined, finalized.metadata.name);
   }
 }

@@ -40,6 +40,21 @@ function defaultTemplate(spec: JsonObject): void {
   if (isRecord(template) && isRecord(template['spec'])) defaultPodSpec(template['spec']);
 }
 
+/** SetDefaults_LimitRangeItem for type Container: the default limit falls back to max, the default
+ * request to the default limit, then to min. Empty maps stay absent (omitempty). */
+function defaultContainerLimits(item: JsonObject): void {
+  const fill = (target: 'default' | 'defaultRequest', source: 'max' | 'default' | 'min'): void => {
+    const from = isRecord(item[source]) ? item[source] : {};
+    for (const [resource, value] of Object.entries(from)) {
+      const into = isRecord(item[target]) ? item[target] : {};
+      if (into[resource] === undefined) item[target] = { ...into, [resource]: value };
+    }
+  };
+  fill('default', 'max');
+  fill('defaultRequest', 'default');
+  fill('defaultRequest', 'min');
+}
+
 /** Metadata maps and lists are omitempty in Go: an empty one ({} from `kubectl diff`'s patch, a last label
  * removed) is not stored and never comes back. */
 const OMIT_EMPTY_METADATA = ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const;
@@ -150,6 +165,9 @@ export function applyDefaults(object: KubeObject): void {
     case 'ResourceQuota':
       // Quantities travel as strings; a bare YAML number (pods: 10) is stored as one.
       if (spec && isRecord(spec['hard'])) for (const [k, v] of Object.entries(spec['hard'])) if (typeof v === 'number') spec['hard'][k] = String(v);
+      break;
+    case 'LimitRange':
+      if (spec && Array.isArray(spec['limits'])) for (const item of spec['limits']) if (isRecord(item) && item['type'] === 'Container') defaultContainerLimits(item);
       break;
     case 'Secret': {
       // stringData is write-only: the API server folds it into data (base64) and never returns it.

@@ -9,9 +9,16 @@ const SUBRESOURCE_VERBS = ['get', 'patch', 'update'];
 
 const groupVersion = (group: string): { groupVersion: string; version: string } => ({ groupVersion: `${group}/v1`, version: 'v1' });
 
-function subresourceKind(info: ResourceInfo, sub: 'status' | 'scale'): { group: string; version: string; kind: string } {
-  return sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { group: info.group, version: info.version, kind: info.kind };
+type Subresource = ResourceInfo['subresources'][number];
+
+function subresourceKind(info: ResourceInfo, sub: Subresource): { group: string; version: string; kind: string } {
+  if (sub === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+  // kubectl drain looks for pods/eviction with a group and version before it evicts rather than deletes.
+  if (sub === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction' };
+  return { group: info.group, version: info.version, kind: info.kind };
 }
+
+const subresourceVerbs = (sub: Subresource): string[] => (sub === 'eviction' ? ['create'] : SUBRESOURCE_VERBS);
 
 export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
@@ -46,9 +53,9 @@ export function apiResourceList(group: string, version: string): object {
         name: `${r.plural}/${sub}`,
         singularName: '',
         namespaced: r.namespaced,
-        ...(sub === 'scale' ? { group: kind.group, version: kind.version } : {}),
+        ...(sub === 'scale' || sub === 'eviction' ? { group: kind.group, version: kind.version } : {}),
         kind: kind.kind,
-        verbs: SUBRESOURCE_VERBS,
+        verbs: subresourceVerbs(sub),
       };
     }),
   ]);
@@ -76,7 +83,7 @@ export function aggregatedDiscovery(core: boolean, apiVersion: string): object {
             ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
             ...(r.categories.length ? { categories: r.categories } : {}),
             ...(r.subresources.length
-              ? { subresources: r.subresources.map((sub) => ({ subresource: sub, responseKind: subresourceKind(r, sub), verbs: SUBRESOURCE_VERBS })) }
+              ? { subresources: r.subresources.map((sub) => ({ subresource: sub, responseKind: subresourceKind(r, sub), verbs: subresourceVerbs(sub) })) }
               : {}),
           })),
           freshness: 'Current',

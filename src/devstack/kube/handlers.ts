@@ -2,7 +2,10 @@
 // delete, deletecollection, and the status and scale subresources. Watches are handed to watch.ts.
 import YAML from 'yaml';
 import type { Representation } from './accept.js';
-import type { Cluster, DeletePropagation } from './cluster.js';
+import type { Cluster } from './cluster.js';
+import type { DeleteOptions } from './delete-options.js';
+import { checkPreconditions, isDryRun, parseDeleteOptions } from './delete-options.js';
+import { evict } from './eviction.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
 import type { Paging } from './list.js';
 import { readList } from './list.js';
@@ -75,14 +78,7 @@ function parseObject(req: ResourceRequest, decoded?: unknown): KubeObject {
   return object;
 }
 
-/** dryRun=All: admission, validation and defaulting run, storage does not. Any other value is refused. */
-function dryRun(req: ResourceRequest): boolean {
-  const values = req.query.getAll('dryRun');
-  for (const v of values)
-    if (v !== 'All')
-      throw new ApiError(400, 'BadRequest', `Invalid dryRun value: ${v}`, { causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${v}": supported values: "All"`, field: 'dryRun' }] });
-  return values.length > 0;
-}
+const dryRun = (req: ResourceRequest): boolean => isDryRun(req.query.getAll('dryRun'));
 
 /** What a dry run answers: the would-be object, with the resourceVersion it has now (none if new). */
 function dryRunResult(object: KubeObject, current: KubeObject | undefined): KubeObject {
@@ -118,7 +114,12 @@ function assertNamespaceOpen(cluster: Cluster, req: ResourceRequest, name: strin
   const ns = cluster.store.get('namespaces', undefined, req.namespace as string);
   if (!ns) throw notFound(resourceOf('namespaces'), req.namespace as string);
   if (ns.metadata.deletionTimestamp)
-    throw new ApiError(403, 'Forbidden', `${req.info.plural} "${name ?? ''}" is forbidden: unable to create new content in namespace ${req.namespace} because it is being terminated`);
+    throw new ApiError(403, 'Forbidden', `${req.info.plural} "${name ?? ''}" is forbidden: unable to create new content in namespace ${req.namespace} because it is being terminated`, {
+      name: name ?? '',
+      ...(req.info.group ? { group: req.info.group } : {}),
+      kind: req.info.plural,
+      causes: [{ reason: 'NamespaceTerminating', message: `namespace ${req.namespace} is being terminated`, field: 'metadata.namespace' }],
+    });
 }
 
 function create(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
@@ -144,7 +145,11 @@ function store(cluster: Cluster, req: ResourceRequest, current: KubeObject, next
   // A no-op is answered with the stored object, dry run or not (the timestamps of managedFields included).
   if (sameObject(current, recorded)) return current;
   if (dry) return dryRunResult(recorded, current);
-  return cluster.store.write(req.info.plural, recorded);
+  const written = cluster.store.write(req.info.plural, recorded);
+  // The last finalizer of an object marked for deletion gone: the deletion completes.
+  if (written.metadata.deletionTimestamp && !(written.metadata['finalizers'] as string[] | undefined)?.length && !['pods', 'namespaces'].includes(req.info.plural))
+    cluster.store.remove(req.info.plural, written.metadata.namespace, written.metadata.name);
+  return written;
 }
 
 /** Server-side apply: create or merge, with ownership and conflicts (managed-fields.ts). */
@@ -238,36 +243,66 @@ function patch(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   return { code: 200, body: store(cluster, req, current, next) };
 }
 
-function remove(cluster: Cluster, req: ResourceRequest, current: KubeObject): unknown {
-  const options = req.body.trim() ? parseBody(req) : {};
-  const grace = req.query.get('gracePeriodSeconds') ?? (isRecord(options) ? options['gracePeriodSeconds'] : undefined);
-  const preconditions = isRecord(options) && isRecord(options['preconditions']) ? options['preconditions'] : {};
-  if (preconditions['uid'] !== undefined && preconditions['uid'] !== current.metadata.uid)
-    throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${String(preconditions['uid'])}, UID in object meta: ${current.metadata.uid}`);
-  if (preconditions['resourceVersion'] !== undefined && preconditions['resourceVersion'] !== current.metadata.resourceVersion) throw conflict(req.info, current.metadata.name);
-  const policy = req.query.get('propagationPolicy') ?? (isRecord(options) ? options['propagationPolicy'] : undefined) ?? (isRecord(options) && options['orphanDependents'] === true ? 'Orphan' : undefined);
-  if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground')
-    throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan", "nil"`);
-  if (dryRun(req)) return current;
+/** The Status a delete answers when the object is gone (rather than the object, for kinds that return it). */
+function deletedStatus(info: ResourceInfo, object: KubeObject): JsonObject {
+  const { name, uid } = object.metadata;
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, ...(info.group ? { group: info.group } : {}), kind: info.plural, uid } };
+}
+
+/** Deletes one object, or with dryRun answers exactly what the delete would and changes nothing: pods
+ * and namespaces answer the object as deletion leaves it (Terminating), objects held by finalizers
+ * (their own, or Foreground's and Orphan's) the object marked for deletion, the rest a Success Status. */
+function remove(cluster: Cluster, info: ResourceInfo, current: KubeObject, options: DeleteOptions): unknown {
+  checkPreconditions(info, current, options.preconditions);
   const { name, namespace } = current.metadata;
-  if (req.info.plural === 'pods') {
-    cluster.terminatePod(current as Pod, Number(grace) === 0 ? 0 : undefined);
+  if (info.plural === 'pods') {
+    if (options.dryRun) return cluster.terminatingPod(current as Pod, options.gracePeriodSeconds) ?? current;
+    cluster.terminatePod(current as Pod, options.gracePeriodSeconds);
     return cluster.store.get('pods', namespace, name) ?? current;
   }
-  cluster.delete(req.info.plural, namespace, name, policy as DeletePropagation | undefined);
-  if (req.info.plural === 'namespaces') return cluster.store.get('namespaces', undefined, name) ?? current;
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Success',
-    details: { name, ...(req.info.group ? { group: req.info.group } : {}), kind: req.info.plural, uid: current.metadata.uid },
-  };
+  if (info.plural === 'namespaces') {
+    const finalizers = isRecord(current['spec']) ? (current['spec']['finalizers'] as string[] | undefined) : undefined;
+    if (current.metadata.deletionTimestamp && finalizers?.length)
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`,
+        { name, kind: 'namespaces' },
+      );
+    if (options.dryRun) return cluster.terminatingNamespace(current);
+    cluster.delete(info.plural, namespace, name, options.propagationPolicy);
+    return cluster.store.get('namespaces', undefined, name) ?? current;
+  }
+  const marked = cluster.markedForDeletion(current, options.propagationPolicy);
+  if (options.dryRun) return marked ?? deletedStatus(info, current);
+  cluster.delete(info.plural, namespace, name, options.propagationPolicy);
+  return marked ? (cluster.store.get(info.plural, namespace, name) ?? marked) : deletedStatus(info, current);
+}
+
+/** deletecollection: each selected object deleted as by a single delete; the answer lists them as they
+ * were left (pods Terminating). */
+function removeCollection(cluster: Cluster, req: ResourceRequest): JsonObject {
+  const options = parseDeleteOptions(req.query, req.body);
+  const selected = cluster.list(req.info.plural, {
+    ...(req.namespace ? { namespace: req.namespace } : {}),
+    labelSelector: req.query.get('labelSelector') ?? '',
+    fieldSelector: req.query.get('fieldSelector') ?? '',
+  });
+  const items = selected.map((o) => {
+    const left = remove(cluster, req.info, o, { ...options, preconditions: {} });
+    return isRecord(left) && left['kind'] === 'Status' ? o : left;
+  });
+  return { kind: `${req.info.kind}List`, apiVersion: apiVersionOf(req.info), metadata: { resourceVersion: String(cluster.resourceVersion) }, items };
 }
 
 export function handleResource(cluster: Cluster, req: ResourceRequest, paging: Paging): Reply {
   const { method, info, name, subresource } = req;
   if (subresource !== undefined && !(info.subresources as string[]).includes(subresource)) throw resourceNotFound();
+  if (subresource === 'eviction') {
+    if (method !== 'POST') throw methodNotAllowed();
+    assertNamespaceOpen(cluster, req, name);
+    return evict(cluster, req.namespace as string, name as string, req.query, req.body);
+  }
   switch (method) {
     case 'GET': {
       if (name) {
@@ -301,14 +336,8 @@ export function handleResource(cluster: Cluster, req: ResourceRequest, paging: P
       if (!name) throw methodNotAllowed();
       return patch(cluster, req);
     case 'DELETE': {
-      if (name) return { code: 200, body: remove(cluster, req, requireObject(cluster, req)) };
-      const deleted = cluster.list(info.plural, {
-        ...(req.namespace ? { namespace: req.namespace } : {}),
-        labelSelector: req.query.get('labelSelector') ?? '',
-        fieldSelector: req.query.get('fieldSelector') ?? '',
-      });
-      if (!dryRun(req)) for (const o of deleted) cluster.delete(info.plural, o.metadata.namespace, o.metadata.name);
-      return { code: 200, body: { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(cluster.resourceVersion) }, items: deleted } };
+      if (name) return { code: 200, body: remove(cluster, info, requireObject(cluster, req), parseDeleteOptions(req.query, req.body)) };
+      return { code: 200, body: removeCollection(cluster, req) };
     }
     default:
       throw methodNotAllowed();

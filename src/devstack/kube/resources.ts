@@ -12,7 +12,7 @@ export interface ResourceInfo {
   shortNames: string[];
   categories: string[];
   /** Subresources served besides the object itself. */
-  subresources: ('status' | 'scale')[];
+  subresources: ('status' | 'scale' | 'eviction')[];
   /** Field selectors the real API server accepts beyond metadata.name and metadata.namespace. */
   fields: string[];
   /** Served from a CustomResourceDefinition (cert-manager): lists are atomic for server-side apply, and
@@ -70,7 +70,7 @@ function resource(
 export const RESOURCES: readonly ResourceInfo[] = [
   resource('namespaces', 'Namespace', '', false, { shortNames: ['ns'], subresources: ['status'], fields: ['status.phase'] }),
   resource('nodes', 'Node', '', false, { shortNames: ['no'], subresources: ['status'], fields: ['spec.unschedulable'] }),
-  resource('pods', 'Pod', '', true, { shortNames: ['po'], categories: ['all'], subresources: ['status'], fields: POD_FIELDS }),
+  resource('pods', 'Pod', '', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'eviction'], fields: POD_FIELDS }),
   resource('services', 'Service', '', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
   resource('configmaps', 'ConfigMap', '', true, { shortNames: ['cm'] }),
   resource('secrets', 'Secret', '', true, { fields: ['type'] }),

@@ -50,9 +50,14 @@ const SERVER_VERSION = {
   platform: 'linux/amd64',
 };
 
-function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', retryAfterSeconds?: number): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+    ...(retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : {}),
+  });
   res.end(text);
 }
 
@@ -159,7 +164,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
       handle(req, res).catch((error: unknown) => {
         const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
         if (res.headersSent) res.destroy();
-        else send(res, apiError.code, apiError.toStatus());
+        else send(res, apiError.code, apiError.toStatus(), 'application/json', apiError.details?.retryAfterSeconds);
       });
     };
     if (faults.latencyMs > 0) {

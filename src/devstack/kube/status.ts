@@ -8,6 +8,8 @@ export interface StatusDetails {
   group?: string;
   kind?: string;
   causes?: { reason?: string; message: string; field?: string }[];
+  /** Also sent as the Retry-After header. */
+  retryAfterSeconds?: number;
 }
 
 export class ApiError extends Error {

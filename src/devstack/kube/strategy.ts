@@ -2,6 +2,8 @@
 // create, immutable metadata and status/spec separation on update, defaulting, generation bumps on spec
 // changes (which is what makes controllers and `kubectl rollout status` notice a new template), and the
 // validations clients rely on seeing as 422 Invalid.
+import type { PodAdmissionContext } from './admission.js';
+import { enforceQuota, limitRanger } from './admission.js';
 import { rfc3339 } from './duration.js';
 import { applyDefaults } from './defaults.js';
 import { deepEqual } from './ids.js';
@@ -14,12 +16,10 @@ import { ApiError, invalid } from './status.js';
 import type { JsonObject, KubeObject, LabelSelector } from './types.js';
 import { isRecord } from './types.js';
 
-export interface AdmissionContext {
+export interface AdmissionContext extends PodAdmissionContext {
   ids: Ids;
   now(): number;
   allocateClusterIp(): string;
-  /** The namespace's LimitRanges (the LimitRanger admission plugin defaults new pods from them). */
-  limitRanges?(namespace: string): KubeObject[];
 }
 
 /** Resources whose metadata.generation counts spec changes. */
@@ -126,41 +126,6 @@ function validateKind(info: ResourceInfo, object: KubeObject, current?: KubeObje
   }
 }
 
-/** The LimitRanger admission plugin: containers of a new pod without requests or limits get the
- * defaults of the namespace's LimitRanges (type Container), noted in an annotation as the plugin does. */
-function limitRanger(ctx: AdmissionContext, pod: KubeObject): void {
-  const namespace = pod.metadata.namespace;
-  const ranges = namespace && ctx.limitRanges ? ctx.limitRanges(namespace) : [];
-  if (ranges.length === 0) return;
-  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
-  const notes: string[] = [];
-  for (const list of ['initContainers', 'containers']) {
-    const containers = Array.isArray(spec[list]) ? (spec[list] as unknown[]) : [];
-    for (const c of containers) {
-      if (!isRecord(c)) continue;
-      const resources = (c['resources'] = isRecord(c['resources']) ? c['resources'] : {}) as JsonObject;
-      const set: Record<'request' | 'limit', string[]> = { request: [], limit: [] };
-      for (const range of ranges) {
-        const limits = isRecord(range['spec']) && Array.isArray(range['spec']['limits']) ? range['spec']['limits'] : [];
-        for (const item of limits) {
-          if (!isRecord(item) || item['type'] !== 'Container') continue;
-          for (const [from, to, kind] of [['default', 'limits', 'limit'], ['defaultRequest', 'requests', 'request']] as const) {
-            const defaults = isRecord(item[from]) ? item[from] : {};
-            for (const [resource, value] of Object.entries(defaults)) {
-              const target = (resources[to] = isRecord(resources[to]) ? resources[to] : {}) as JsonObject;
-              if (target[resource] !== undefined) continue;
-              target[resource] = value;
-              set[kind].push(resource);
-            }
-          }
-        }
-      }
-      for (const kind of ['request', 'limit'] as const) if (set[kind].length) notes.push(`${set[kind].join(', ')} ${kind} for ${list === 'initContainers' ? 'init container' : 'container'} ${String(c['name'])}`);
-    }
-  }
-  if (notes.length > 0) pod.metadata.annotations = { ...pod.metadata.annotations, 'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${notes.join('; ')}` };
-}
-
 /** BestEffort without any requests or limits, else Burstable (Guaranteed is not worth telling apart here). */
 function qosClass(pod: KubeObject): string {
   const spec = isRecord(pod['spec']) ? pod['spec'] : {};
@@ -192,7 +157,9 @@ export function admitCreate(ctx: AdmissionContext, info: ResourceInfo, input: Ku
   if (WITH_GENERATION.has(info.plural)) meta.generation = 1;
   else delete meta.generation;
   if (!trusted && info.subresources.includes('status') && info.plural !== 'namespaces') delete object['status'];
-  if (info.plural === 'pods' && object['status'] === undefined) {
+  // Pods loaded with a status (a scenario's) skip admission; API clients' and controllers' do not.
+  const admitting = info.plural === 'pods' && object['status'] === undefined;
+  if (admitting) {
     limitRanger(ctx, object);
     object['status'] = { phase: 'Pending', qosClass: qosClass(object) };
   }
@@ -204,6 +171,7 @@ export function admitCreate(ctx: AdmissionContext, info: ResourceInfo, input: Ku
     spec['clusterIPs'] = [ip];
   }
   validate(info, object);
+  if (admitting) enforceQuota(ctx, object);
   return object;
 }
 

@@ -3,7 +3,7 @@
 import type { Cluster } from '../cluster.js';
 import { isActive, isPodReady } from '../pod-status.js';
 import type { DaemonSet, Pod } from '../types.js';
-import { createPodFor } from './replicaset.js';
+import { createOrRecordFailure, createPodFor } from './replicaset.js';
 import { REVISION_HASH, syncRevisions, truncateRevisions } from './history.js';
 import { countAvailable, omitZero, podsOf } from './util.js';
 
@@ -20,15 +20,20 @@ export function reconcileDaemonSet(cluster: Cluster, namespace: string, name: st
   for (const node of nodes) {
     const pod = current.find((p) => p.spec.nodeName === node);
     if (!pod) {
-      const podName = `${name}-${cluster.ids.suffix()}`;
-      createPodFor(
+      createOrRecordFailure(
         cluster,
-        { ...ds, spec: { ...ds.spec, template: { ...ds.spec.template, spec: { ...ds.spec.template.spec, nodeName: node } } } },
-        podName,
-        { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
-        `${name}-`,
+        ds,
+        'daemonsets',
+        (created) => `Created pod: ${created}`,
+        () =>
+          createPodFor(
+            cluster,
+            { ...ds, spec: { ...ds.spec, template: { ...ds.spec.template, spec: { ...ds.spec.template.spec, nodeName: node } } } },
+            '',
+            { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
+            `${name}-`,
+          ),
       );
-      cluster.recordEvent(ds, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${podName}`, source });
     } else if (pod.metadata.labels?.['controller-revision-hash'] !== hash && !pod.metadata.deletionTimestamp && (budget > 0 || !isPodReady(pod))) {
       if (isPodReady(pod)) budget--;
       cluster.terminatePod(pod);

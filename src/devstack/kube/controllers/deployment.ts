@@ -203,6 +203,14 @@ function progressing(r: Rollout, newRS: ReplicaSet | undefined, before: Status, 
   return conditions;
 }
 
+/** getReplicaFailures: the new ReplicaSet's ReplicaFailure (else an old one's) becomes the Deployment's. */
+function replicaFailure(conditions: Condition[], newRS: ReplicaSet | undefined, rss: ReplicaSet[]): Condition[] {
+  const failureOf = (rs: ReplicaSet | undefined): Condition | undefined => (rs?.status as { conditions?: Condition[] } | undefined)?.conditions?.find((c) => c.type === 'ReplicaFailure');
+  const failure = failureOf(newRS) ?? rss.map(failureOf).find((c) => c !== undefined);
+  const others = conditions.filter((c) => c.type !== 'ReplicaFailure');
+  return failure ? [...others, { ...failure, lastUpdateTime: failure.lastTransitionTime }] : others;
+}
+
 export function reconcileDeployment(cluster: Cluster, namespace: string, name: string): void {
   const d = cluster.store.get('deployments', namespace, name) as Deployment | undefined;
   if (!d || d.metadata.deletionTimestamp) return;
@@ -254,6 +262,7 @@ export function reconcileDeployment(cluster: Cluster, namespace: string, name: s
       ? setCondition(conditions, newCondition('Available', true, 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now))
       : setCondition(conditions, newCondition('Available', false, 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', now));
   if (!d.spec.paused) conditions = progressing(r, newRS, d.status ?? {}, counts, conditions);
+  conditions = replicaFailure(conditions, newRS, rss);
   const order = (c: Condition): number => (c.type === 'Available' ? 0 : c.type === 'Progressing' ? 1 : 2);
   const status = omitZero({ ...counts, conditions: [...conditions].sort((a, b) => order(a) - order(b)) });
   const revision = newRS?.metadata.annotations?.[REVISION];

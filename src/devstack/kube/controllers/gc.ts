@@ -1,6 +1,7 @@
 // The garbage collector's background propagation: when an owner goes, its dependents (ReplicaSets of a
 // Deployment, pods of a ReplicaSet, StatefulSet, DaemonSet or Job, a workload's ControllerRevisions:
-// whatever names it as controller) go too; with propagationPolicy=Orphan they are released instead.
+// whatever names it as controller) go too; with propagationPolicy=Orphan they are released instead
+// (cluster.ts runs Foreground and Orphan as the finalizers foregroundDeletion and orphan).
 import type { Cluster } from '../cluster.js';
 import type { StoreEvent } from '../store.js';
 import type { KubeObject, Pod } from '../types.js';
@@ -22,6 +23,11 @@ export function collectGarbage(cluster: Cluster, event: StoreEvent): void {
       else cluster.store.remove(resource, namespace, dependent.metadata.name);
     }
   }
+}
+
+/** The objects that name `owner` as their controller, with their resource. */
+export function dependentsOf(cluster: Cluster, resource: string, owner: KubeObject): [string, KubeObject][] {
+  return (DEPENDENTS[resource] ?? []).flatMap((r) => cluster.store.controlledBy(r, owner.metadata.uid).map((d): [string, KubeObject] => [r, d]));
 }
 
 /** propagationPolicy=Orphan: the dependents lose their ownerReference to `owner` and stay. */

@@ -126,6 +126,7 @@ export class Controllers {
         if (ref['name'] === object.metadata.name && (ref['kind'] ?? 'Issuer') === kind) this.enqueue('certificates', cert.metadata.namespace, cert.metadata.name);
       }
     }
+    if (resource === 'nodes' && event.type === 'MODIFIED') this.kubelet.retryUnschedulable();
     if (resource === 'pods') {
       this.kubelet.onPodEvent(event);
       const owner = controllerOf(object);

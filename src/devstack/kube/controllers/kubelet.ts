@@ -12,6 +12,8 @@ import { controllerOf } from './util.js';
 
 const OWNER_RESOURCES: Record<string, WorkloadResource> = { StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Job: 'jobs' };
 
+const UNSCHEDULABLE = 'node(s) were unschedulable';
+
 export class Kubelet {
   constructor(private readonly cluster: Cluster) {}
 
@@ -54,9 +56,23 @@ export class Kubelet {
     return w ? this.cluster.podReadyDelay(w.resource, w.namespace, w.name) : this.cluster.options.podReadyDelayMs;
   }
 
+  /** Pods the scheduler left Pending because every node was cordoned get another chance (uncordon). */
+  retryUnschedulable(): void {
+    if (this.schedulable().length === 0) return;
+    for (const [, object] of [...this.cluster.store.scan('pods')]) {
+      const pod = object as Pod;
+      const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+      if (!pod.spec.nodeName && !pod.metadata.deletionTimestamp && scheduled?.message?.includes(UNSCHEDULABLE)) this.start(pod);
+    }
+  }
+
+  private schedulable(): KubeObject[] {
+    return [...this.cluster.store.scan('nodes')].map(([, n]) => n).filter((n) => !isRecord(n['spec']) || n['spec']['unschedulable'] !== true);
+  }
+
+  /** The named node, or the scheduler's pick: the first node not cordoned (none: name ''). */
   private node(name?: string): { name: string; ip: string } {
-    const [, node] = this.cluster.store.scan('nodes').next().value ?? [];
-    const chosen = (name && this.cluster.store.get('nodes', undefined, name)) || node;
+    const chosen = (name && this.cluster.store.get('nodes', undefined, name)) || this.schedulable()[0];
     const addresses = isRecord(chosen?.['status']) ? chosen['status']['addresses'] : undefined;
     const ip = Array.isArray(addresses) ? (addresses.find((a) => isRecord(a) && a['type'] === 'InternalIP') as { address?: string } | undefined)?.address : undefined;
     return { name: chosen?.metadata.name ?? '', ip: ip ?? '' };
@@ -77,7 +93,10 @@ export class Kubelet {
     const node = this.node(pod.spec.nodeName);
     const now = this.cluster.now();
     if (behaviour === 'Pending' || !node.name) {
-      const status = podStatus(pod, { state: 'Pending' }, { node, podIP: '', startedAt: now, lastRestartAt: now });
+      const nodes = [...this.cluster.store.scan('nodes')].length;
+      const cordoned = behaviour !== 'Pending' && nodes > 0;
+      const unschedulable = cordoned ? `0/${nodes} nodes are available: ${nodes} ${UNSCHEDULABLE}. preemption: 0/${nodes} nodes are available: ${nodes} Preemption is not helpful for scheduling.` : undefined;
+      const status = podStatus(pod, { state: 'Pending', ...(unschedulable ? { message: unschedulable } : {}) }, { node, podIP: '', startedAt: now, lastRestartAt: now });
       const stored = this.cluster.store.write('pods', { ...pod, status }) as Pod;
       const message = status.conditions?.[0]?.message ?? '';
       this.event(stored, 'default-scheduler', { type: 'Warning', reason: 'FailedScheduling', message });

@@ -5,12 +5,12 @@
 //   or limits; an init container counts when it asks for more than all app containers together;
 // - services, configmaps, secrets, resourcequotas, persistentvolumeclaims and count/<resource>[.<group>]:
 //   object counts (PersistentVolumeClaims are not served, so they and requests.storage stay 0).
-// Quotas are not enforced: a pod beyond them is still admitted.
+// Admission (admission.ts) enforces them on new pods with this same arithmetic.
 import type { Cluster } from '../cluster.js';
 import type { Quantity } from '../quantity.js';
 import { addQuantities, formatQuantity, parseQuantity } from '../quantity.js';
 import { RESOURCES } from '../resources.js';
-import type { JsonObject, KubeObject, Pod } from '../types.js';
+import type { KubeObject, Pod } from '../types.js';
 import { isRecord } from '../types.js';
 
 const ZERO: Quantity = { nanos: 0n, format: 'DecimalSI' };
@@ -33,9 +33,11 @@ function containerAmount(container: unknown, kind: 'requests' | 'limits', resour
   return parseQuantity(own ?? fallback) ?? ZERO;
 }
 
+type WithPodSpec = { spec?: unknown; [key: string]: unknown };
+
 /** PodRequests/PodLimits: app containers summed, or the largest init container if that is more. */
-function podAmount(pod: Pod, kind: 'requests' | 'limits', resource: string): Quantity {
-  const spec = pod.spec as JsonObject;
+export function podAmount(pod: WithPodSpec, kind: 'requests' | 'limits', resource: string): Quantity {
+  const spec = isRecord(pod.spec) ? pod.spec : {};
   const containers = Array.isArray(spec['containers']) ? spec['containers'] : [];
   const sum = addQuantities(containers.map((c) => containerAmount(c, kind, resource)));
   const inits = Array.isArray(spec['initContainers']) ? spec['initContainers'] : [];
@@ -44,6 +46,22 @@ function podAmount(pod: Pod, kind: 'requests' | 'limits', resource: string): Qua
     if (q.nanos > sum.nanos) return q;
   }
   return sum;
+}
+
+/** Whether any container of the pod states the quota resource (`cpu`, `requests.memory`, `limits.cpu`);
+ * a limit without a request counts as the request, which API defaulting copies from it. */
+export function podHas(pod: WithPodSpec, resource: string): boolean {
+  if (resource === 'pods' || resource === 'count/pods') return true;
+  const dot = resource.indexOf('.');
+  const kind = dot >= 0 && resource.slice(0, dot) === 'limits' ? 'limits' : 'requests';
+  const name = dot < 0 ? resource : resource.slice(dot + 1);
+  const spec = isRecord(pod.spec) ? pod.spec : {};
+  const containers = [spec['containers'], spec['initContainers']].flatMap((list) => (Array.isArray(list) ? list : []));
+  return containers.some((c) => {
+    const resources = isRecord(c) && isRecord(c['resources']) ? c['resources'] : {};
+    const stated = (k: string): boolean => isRecord(resources[k]) && resources[k][name] !== undefined;
+    return stated(kind) || (kind === 'requests' && stated('limits'));
+  });
 }
 
 function count(cluster: Cluster, plural: string, namespace: string): number {

@@ -6,7 +6,7 @@ import type { Cluster } from '../cluster.js';
 import { templateHash } from '../ids.js';
 import { isActive, isPodReady } from '../pod-status.js';
 import type { Pod, StatefulSet } from '../types.js';
-import { createPodFor } from './replicaset.js';
+import { createOrRecordFailure, createPodFor } from './replicaset.js';
 import { syncRevisions, truncateRevisions } from './history.js';
 import { countAvailable, omitZero, podsOf } from './util.js';
 
@@ -35,13 +35,20 @@ function step(cluster: Cluster, sts: StatefulSet, pods: Map<number, Pod>, update
     if (!pod) {
       const podName = `${name}-${i}`;
       if (cluster.store.get('pods', sts.metadata.namespace, podName)) return; // a pod of that name exists but is not ours
-      createPodFor(cluster, sts, podName, {
-        [REVISION_LABEL]: updateRevision,
-        'statefulset.kubernetes.io/pod-name': podName,
-        'apps.kubernetes.io/pod-index': String(i),
-      });
-      cluster.recordEvent(sts, { type: 'Normal', reason: 'SuccessfulCreate', message: `create Pod ${podName} in StatefulSet ${name} successful`, source });
-      if (monotonic) return;
+      const failure = createOrRecordFailure(
+        cluster,
+        sts,
+        'statefulsets',
+        () => `create Pod ${podName} in StatefulSet ${name} successful`,
+        () =>
+          createPodFor(cluster, sts, podName, {
+            [REVISION_LABEL]: updateRevision,
+            'statefulset.kubernetes.io/pod-name': podName,
+            'apps.kubernetes.io/pod-index': String(i),
+          }),
+        (message) => `create Pod ${podName} in StatefulSet ${name} failed error: ${message}`,
+      );
+      if (monotonic || failure) return;
     } else if (monotonic && !healthy(pod)) return;
   }
   const condemned = [...pods.entries()].filter(([i]) => i >= replicas).sort(([a], [b]) => b - a);
