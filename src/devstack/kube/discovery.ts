@@ -2,12 +2,12 @@
 // /api/v1, /apis/<group>/<version>) and the aggregated APIGroupDiscoveryList that kubectl ≥ 1.26 asks for
 // first, which saves it one request per group version.
 import type { ResourceInfo } from './resources.js';
-import { GROUPS, RESOURCES } from './resources.js';
+import { GROUPS, RESOURCES, versionOf } from './resources.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const SUBRESOURCE_VERBS = ['get', 'patch', 'update'];
 
-const groupVersion = (group: string): { groupVersion: string; version: string } => ({ groupVersion: `${group}/v1`, version: 'v1' });
+const groupVersion = (group: string): { groupVersion: string; version: string } => ({ groupVersion: `${group}/${versionOf(group)}`, version: versionOf(group) });
 
 function subresourceKind(info: ResourceInfo, sub: 'status' | 'scale'): { group: string; version: string; kind: string } {
   return sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { group: info.group, version: info.version, kind: info.kind };
@@ -66,7 +66,7 @@ export function aggregatedDiscovery(core: boolean, apiVersion: string): object {
       metadata: group ? { name: group, creationTimestamp: null } : { creationTimestamp: null },
       versions: [
         {
-          version: 'v1',
+          version: versionOf(group),
           resources: RESOURCES.filter((r) => r.group === group).map((r) => ({
             resource: r.plural,
             responseKind: { group: r.group, version: r.version, kind: r.kind },

@@ -4,6 +4,8 @@ import YAML from 'yaml';
 import type { Representation } from './accept.js';
 import type { Cluster, DeletePropagation } from './cluster.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
+import type { FieldValidation } from './field-validation.js';
+import { assertDeclaredFields, dropUnknownFields, fieldValidationOf } from './field-validation.js';
 import { decodeContinue, encodeContinue } from './paging.js';
 import { ACCEPTED_PATCH_TYPES, applyPatch, patchTypeOf } from './patch.js';
 import type { ResourceInfo } from './resources.js';
@@ -11,6 +13,7 @@ import { apiVersionOf, resourceOf } from './resources.js';
 import { formatLabelSelector, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { alreadyExists, ApiError, badRequest, conflict, CONTINUE_EXPIRED_MESSAGE, expired, methodNotAllowed, notFound, resourceNotFound } from './status.js';
 import { admitCreate, admitUpdate, assertSameName } from './strategy.js';
+import { assertValidObject } from './schema-validation.js';
 import { toTable } from './table.js';
 import type { IncludeObject } from './table.js';
 import type { JsonObject, KubeObject, LabelSelector, Pod } from './types.js';
@@ -35,6 +38,8 @@ export interface ResourceRequest {
   contentType: string | undefined;
   userAgent: string | undefined;
   body: string;
+  /** Filled by the handler: the `Warning` headers of the response (fieldValidation=Warn). */
+  warnings: string[];
 }
 
 export type Reply = { code: number; body: unknown } | { watch: WatchRequest };
@@ -79,6 +84,14 @@ function parseObject(req: ResourceRequest, decoded?: unknown): KubeObject {
   if (req.info.namespaced && object.metadata.namespace && object.metadata.namespace !== req.namespace)
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   return object;
+}
+
+/** What decoding the body into the kind's type does: unknown fields dropped (and refused or reported as
+ * fieldValidation says), values checked against the schemas. */
+function decode(req: ResourceRequest, object: KubeObject, options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): void {
+  const directive: FieldValidation = fieldValidationOf(req.query, options);
+  req.warnings.push(...dropUnknownFields(req.info, object, directive));
+  assertValidObject(req.info, object, object.metadata?.name ?? req.name ?? '');
 }
 
 /** dryRun=All: admission, validation and defaulting run, storage does not. Any other value is refused. */
@@ -167,6 +180,7 @@ function assertNamespaceOpen(cluster: Cluster, req: ResourceRequest, name: strin
 function create(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
   const input = parseObject(req);
   const dry = dryRun(req);
+  decode(req, input, 'CreateOptions');
   assertNamespaceOpen(cluster, req, input.metadata.name);
   const name = input.metadata.name;
   if (name && cluster.store.get(req.info.plural, req.namespace, name)) throw alreadyExists(req.info, name);
@@ -207,6 +221,8 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   if (config.apiVersion === undefined || config.kind === undefined)
     // The real message quotes the body; a Secret's body has no place in an error message.
     throw badRequest(`Object 'Kind' is missing in the apply configuration: apiVersion and kind must be set`);
+  fieldValidationOf(req.query, 'PatchOptions');
+  assertDeclaredFields(req.info, config);
   assertSameName(req.name as string, config);
   config.metadata.name = req.name as string;
   if (req.info.namespaced) config.metadata.namespace = req.namespace;
@@ -218,6 +234,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
     if (rv) throw conflict(req.info, req.name as string);
     assertNamespaceOpen(cluster, req, req.name);
     const { object } = serverSideApply({ info: req.info, live: undefined, config, manager, force, now: cluster.now() });
+    assertValidObject(req.info, object, req.name as string);
     const managedFields = object.metadata.managedFields;
     const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, object, req.namespace);
     admitted.metadata.managedFields = managedFields;
@@ -226,6 +243,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   if (rv && rv !== current.metadata.resourceVersion) throw conflict(req.info, current.metadata.name);
   const subresource = req.subresource === 'status' ? 'status' : undefined;
   const { object } = serverSideApply({ info: req.info, live: current, config, manager, force, now: cluster.now(), ...(subresource ? { subresource } : {}) });
+  assertValidObject(req.info, object, req.name as string);
   const admitted = admitUpdate(req.info, current, object, subresource);
   admitted.metadata.managedFields = object.metadata.managedFields;
   if (sameObject(current, admitted)) return { code: 200, body: current };
@@ -272,6 +290,7 @@ function patch(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   const current = requireObject(cluster, req);
   if (req.subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, applyPatch(type, scaleOf(current), body)) };
   const patched = applyPatch(type, structuredClone(current) as JsonObject, body) as KubeObject;
+  decode(req, patched, 'PatchOptions');
   const meta: Partial<KubeObject['metadata']> = isRecord(patched.metadata) ? patched.metadata : {};
   if (meta.name !== current.metadata.name || (req.info.namespaced && meta.namespace !== current.metadata.namespace))
     throw badRequest('metadata.name and metadata.namespace cannot be changed by a patch');
@@ -334,6 +353,7 @@ export function handleResource(cluster: Cluster, req: ResourceRequest, paging: P
       const input = parseObject(req);
       assertSameName(name, input);
       if (subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, input) };
+      decode(req, input, 'UpdateOptions');
       const next = { ...input, metadata: { ...input.metadata, name, namespace: current.metadata.namespace } } as KubeObject;
       // managedFields sent with the object replace the stored ones (how clients edit ownership); a body
       // without them keeps the stored ones.

@@ -48,9 +48,17 @@ const SERVER_VERSION = {
   platform: 'linux/amd64',
 };
 
-function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+/** RFC 7234 warn-text, as the API server writes it: code 299, agent "-", the text quoted. */
+const warningHeader = (text: string): string => `299 - ${JSON.stringify(text)}`;
+
+function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', warnings: string[] = []): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+    ...(warnings.length ? { Warning: warnings.map(warningHeader) } : {}),
+  });
   res.end(text);
 }
 
@@ -120,9 +128,11 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
           const counter = watching ? stats.watchRequests : stats.listRequests;
           counter[r.info.plural] = (counter[r.info.plural] ?? 0) + 1;
         }
+        const warnings: string[] = [];
         const reply = handleResource(
           cluster,
           {
+            warnings,
             method: req.method ?? 'GET',
             info: r.info,
             namespace: r.namespace,
@@ -137,7 +147,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
           paging,
         );
         if ('watch' in reply) return serveWatch(cluster, reply.watch, res, watches);
-        return send(res, reply.code, reply.body);
+        return send(res, reply.code, reply.body, 'application/json', warnings);
       }
     }
   }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { ClusterOptions } from './cluster.js';
 import { Cluster } from './cluster.js';
+import { customResourceDefinitions } from './crds.js';
 import { expandScenario } from './expand.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import type { Scenario } from './scenario.js';
@@ -39,7 +40,7 @@ export function clusterFromScenario(scenario: Scenario, options: ClusterOptions 
   const cluster = new Cluster(options);
   const { objects, behaviours } = expandScenario(scenario, cluster);
   for (const b of behaviours) cluster.setPodBehaviour(b.resource, b.namespace, b.name, b.behaviour);
-  cluster.load(objects);
+  cluster.load([...customResourceDefinitions(cluster.now()), ...objects]);
   return cluster;
 }
 
