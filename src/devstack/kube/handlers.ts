@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import type { Representation } from './accept.js';
 import type { Cluster, DeletePropagation } from './cluster.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
+import { connect, isConnectSubresource } from './connect.js';
 import type { FieldValidation } from './field-validation.js';
 import { assertDeclaredFields, dropUnknownFields, fieldValidationOf } from './field-validation.js';
 import { decodeContinue, encodeContinue } from './paging.js';
@@ -329,6 +330,7 @@ function remove(cluster: Cluster, req: ResourceRequest, current: KubeObject): un
 
 export function handleResource(cluster: Cluster, req: ResourceRequest, paging: Paging): Reply {
   const { method, info, name, subresource } = req;
+  if (subresource !== undefined && name && isConnectSubresource(info.plural, subresource)) connect(info, name, subresource);
   if (subresource !== undefined && !(info.subresources as string[]).includes(subresource)) throw resourceNotFound();
   switch (method) {
     case 'GET': {

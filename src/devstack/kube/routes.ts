@@ -2,6 +2,7 @@
 // /api/v1/namespaces/<ns>/<resource>[/<name>[/<sub>]], and the same under /apis/<group>/<version>.
 import type { ResourceInfo } from './resources.js';
 import { findResource, GROUPS, versionOf } from './resources.js';
+import { isConnectSubresource } from './connect.js';
 import { resourceNotFound } from './status.js';
 
 export type Route =
@@ -40,7 +41,8 @@ export function route(path: string): Route | undefined {
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const info = findResource(group, version, rest[2] as string);
     if (info?.namespaced) {
-      if (rest.length > 5) throw resourceNotFound();
+      // services/<name>/proxy/<path...>: the proxied path is the proxy's business
+      if (rest.length > 5 && !(rest[4] === 'proxy' && isConnectSubresource(info.plural, 'proxy'))) throw resourceNotFound();
       return { kind: 'resource', info, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}), ...(rest[4] ? { subresource: rest[4] } : {}) };
     }
   }
