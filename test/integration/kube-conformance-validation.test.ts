@@ -136,11 +136,40 @@ describe('field validation (fieldValidation=Strict|Warn|Ignore)', () => {
     expect(stderr).toContain(`Error from server: failed to create typed patch object (${NS}/ssa; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema`);
   });
 
-  it('refuses a patch that adds an unknown field under Strict', async () => {
+  it('refuses a merge patch that adds an unknown field under Strict: 422 on the field "patch"', async () => {
     expect((await kubectl('apply', '-f', await manifest('patched.yaml', deployment('patched')))).code).toBe(0);
     const { status, json } = await request('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/patched?fieldValidation=Strict`, { spec: { foo: 1 } }, 'application/merge-patch+json');
+    expect(status).toBe(422);
+    expect(json['reason']).toBe('Invalid');
+    expect(json['message']).toMatch(/^ "" is invalid: patch: Invalid value: "\{.*\}": strict decoding error: unknown field "spec\.foo"$/);
+    expect(json['details']).toMatchObject({ causes: [{ reason: 'FieldValueInvalid', field: 'patch' }] });
+  });
+
+  it('refuses kubectl apply of an unknown field to an existing object (strategic merge patch)', async () => {
+    const file = await manifest('existing.yaml', withUnknown('patched'));
+    const { code, stderr } = await kubectl('apply', '-f', file);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/The request is invalid: patch: Invalid value: "map\[.*\]": strict decoding error: unknown field "spec\.foo", unknown field "spec\.template\.spec\.containers\[0\]\.bar"/);
+    expect((await kubectl('apply', '-f', file, '--validate=warn')).stderr).toContain('Warning: unknown field "spec.foo"');
+  });
+
+  it('reports duplicate fields of a JSON body by path, in document order with the unknown ones', async () => {
+    const body = `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"dupes","namespace":"${NS}"},"spec":{"paused":true,"paused":false,"foo":1,"selector":{"matchLabels":{"app":"dupes"}},"template":{"metadata":{"labels":{"app":"dupes"}},"spec":{"containers":[{"name":"app","image":"nginx","imagePullPolicy":"Always","imagePullPolicy":"Never"}]}}}}`;
+    const { status, json } = await request('POST', `/apis/apps/v1/namespaces/${NS}/deployments?fieldValidation=Strict`, body);
     expect(status).toBe(400);
-    expect(json['message']).toBe('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"');
+    expect(json['message']).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: duplicate field "spec.paused", unknown field "spec.foo", duplicate field "spec.template.spec.containers[0].imagePullPolicy"',
+    );
+    const warned = await request('POST', `/apis/apps/v1/namespaces/${NS}/deployments?dryRun=All`, body);
+    expect(warned.status).toBe(201);
+    expect(warned.warnings).toHaveLength(3);
+  });
+
+  it('reports duplicate keys of a YAML body by line, as go-yaml does', async () => {
+    const body = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: dupes', 'data:', '  a: "1"', '  a: "2"', 'foo: bar'].join('\n');
+    const { status, json } = await request('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Strict`, body, 'application/yaml');
+    expect(status).toBe(400);
+    expect(json['message']).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: yaml: unmarshal errors:\n  line 7: key "a" already set in map, unknown field "foo"');
   });
 });
 

@@ -1,10 +1,7 @@
-// Unknown fields, as the `fieldValidation` parameter says (KEP 2885). A typed resource's decoder drops
-// fields its Go type does not have, so they are never stored whatever the directive; the directive only
-// decides what the client hears: Strict refuses the write (400, `strict decoding error: unknown field
-// "spec.foo"`), Warn (the default when the parameter is absent) answers a `Warning: 299` header per field,
-// Ignore says nothing.
-// Not modelled: duplicate fields (JSON.parse keeps the last silently), and cert-manager's kinds, whose
-// structural schemas are not in any package here, so their unknown fields are kept and not reported.
+// Unknown fields (KEP 2885). A typed resource's decoder drops fields its Go type does not have, so they
+// are never stored whatever the `fieldValidation` directive says; decode.ts decides what the client
+// hears. cert-manager's kinds are not covered: their structural schemas are not in any package here, so
+// their unknown fields are kept and not reported (a real server prunes and reports them).
 import { fieldsOf, rootModel } from './field-tree.js';
 import type { FieldType } from './field-tree.js';
 import type { ResourceInfo } from './resources.js';
@@ -55,22 +52,14 @@ function prune(value: unknown, type: FieldType, path: string, found: string[], i
   }
 }
 
-/** What the decoder does with an object's unknown fields: drops them, and refuses (Strict) or returns
- * the warnings to send (Warn). */
-export function dropUnknownFields(info: ResourceInfo, object: JsonObject, directive: FieldValidation): string[] {
+/** Drops the fields the kind's type does not have, as its decoder does; returns their paths in the
+ * object's order. CRDs (no field tree) keep everything. */
+export function unknownFields(info: ResourceInfo, object: JsonObject): string[] {
   const model = rootModel(info);
   if (!model) return [];
   const found: string[] = [];
   prune(object, { type: 'model', model }, '', found, byIndex);
-  if (found.length === 0 || directive === 'Ignore') return [];
-  const messages = found.map((path) => `unknown field "${path}"`);
-  if (directive === 'Strict') throw cannotDecode(info, `strict decoding error: ${messages.join(', ')}`);
-  return messages;
-}
-
-/** The 400 a body that does not decode into the kind's Go type gets (apiserver's transformDecodeError). */
-export function cannotDecode(info: ResourceInfo, reason: string): ApiError {
-  return new ApiError(400, 'BadRequest', `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${reason}`);
+  return found;
 }
 
 /** Server-side apply converts the apply configuration to the kind's typed schema first, whatever the

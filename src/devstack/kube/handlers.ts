@@ -5,8 +5,7 @@ import type { Representation } from './accept.js';
 import type { Cluster, DeletePropagation } from './cluster.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
 import { connect, isConnectSubresource } from './connect.js';
-import type { FieldValidation } from './field-validation.js';
-import { assertDeclaredFields, dropUnknownFields, fieldValidationOf } from './field-validation.js';
+import { decodeApplied, decodeApplyConfiguration, decodeObject, decodePatched } from './decode.js';
 import { decodeContinue, encodeContinue } from './paging.js';
 import { ACCEPTED_PATCH_TYPES, applyPatch, patchTypeOf } from './patch.js';
 import type { ResourceInfo } from './resources.js';
@@ -48,7 +47,7 @@ export type Reply = { code: number; body: unknown } | { watch: WatchRequest };
 function parseBody(req: ResourceRequest): unknown {
   if (req.body.trim() === '') throw badRequest('the body of the request was empty');
   try {
-    return /yaml/.test(req.contentType ?? '') && !req.contentType?.includes('apply-patch') ? YAML.parse(req.body) : JSON.parse(req.body);
+    return /yaml/.test(req.contentType ?? '') && !req.contentType?.includes('apply-patch') ? YAML.parse(req.body, { uniqueKeys: false }) : JSON.parse(req.body);
   } catch (error) {
     throw badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
   }
@@ -61,7 +60,7 @@ function parseApplyBody(req: ResourceRequest): unknown {
     return JSON.parse(req.body);
   } catch {
     try {
-      const docs = YAML.parseAllDocuments(req.body);
+      const docs = YAML.parseAllDocuments(req.body, { uniqueKeys: false });
       if (docs.length !== 1) throw new Error(`expected one YAML document, got ${docs.length}`);
       const doc = docs[0] as YAML.Document;
       if (doc.errors.length > 0) throw doc.errors[0] as Error;
@@ -85,14 +84,6 @@ function parseObject(req: ResourceRequest, decoded?: unknown): KubeObject {
   if (req.info.namespaced && object.metadata.namespace && object.metadata.namespace !== req.namespace)
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   return object;
-}
-
-/** What decoding the body into the kind's type does: unknown fields dropped (and refused or reported as
- * fieldValidation says), values checked against the schemas. */
-function decode(req: ResourceRequest, object: KubeObject, options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): void {
-  const directive: FieldValidation = fieldValidationOf(req.query, options);
-  req.warnings.push(...dropUnknownFields(req.info, object, directive));
-  assertValidObject(req.info, object, object.metadata?.name ?? req.name ?? '');
 }
 
 /** dryRun=All: admission, validation and defaulting run, storage does not. Any other value is refused. */
@@ -181,7 +172,8 @@ function assertNamespaceOpen(cluster: Cluster, req: ResourceRequest, name: strin
 function create(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
   const input = parseObject(req);
   const dry = dryRun(req);
-  decode(req, input, 'CreateOptions');
+  decodeObject(req, input, 'CreateOptions');
+  assertValidObject(req.info, input, input.metadata.name ?? '');
   assertNamespaceOpen(cluster, req, input.metadata.name);
   const name = input.metadata.name;
   if (name && cluster.store.get(req.info.plural, req.namespace, name)) throw alreadyExists(req.info, name);
@@ -222,8 +214,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   if (config.apiVersion === undefined || config.kind === undefined)
     // The real message quotes the body; a Secret's body has no place in an error message.
     throw badRequest(`Object 'Kind' is missing in the apply configuration: apiVersion and kind must be set`);
-  fieldValidationOf(req.query, 'PatchOptions');
-  assertDeclaredFields(req.info, config);
+  decodeApplyConfiguration(req, config);
   assertSameName(req.name as string, config);
   config.metadata.name = req.name as string;
   if (req.info.namespaced) config.metadata.namespace = req.namespace;
@@ -235,6 +226,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
     if (rv) throw conflict(req.info, req.name as string);
     assertNamespaceOpen(cluster, req, req.name);
     const { object } = serverSideApply({ info: req.info, live: undefined, config, manager, force, now: cluster.now() });
+    decodeApplied(req, object);
     assertValidObject(req.info, object, req.name as string);
     const managedFields = object.metadata.managedFields;
     const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, object, req.namespace);
@@ -244,6 +236,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   if (rv && rv !== current.metadata.resourceVersion) throw conflict(req.info, current.metadata.name);
   const subresource = req.subresource === 'status' ? 'status' : undefined;
   const { object } = serverSideApply({ info: req.info, live: current, config, manager, force, now: cluster.now(), ...(subresource ? { subresource } : {}) });
+  decodeApplied(req, object);
   assertValidObject(req.info, object, req.name as string);
   const admitted = admitUpdate(req.info, current, object, subresource);
   admitted.metadata.managedFields = object.metadata.managedFields;
@@ -291,7 +284,8 @@ function patch(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   const current = requireObject(cluster, req);
   if (req.subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, applyPatch(type, scaleOf(current), body)) };
   const patched = applyPatch(type, structuredClone(current) as JsonObject, body) as KubeObject;
-  decode(req, patched, 'PatchOptions');
+  decodePatched(req, type, body, patched);
+  assertValidObject(req.info, patched, current.metadata.name);
   const meta: Partial<KubeObject['metadata']> = isRecord(patched.metadata) ? patched.metadata : {};
   if (meta.name !== current.metadata.name || (req.info.namespaced && meta.namespace !== current.metadata.namespace))
     throw badRequest('metadata.name and metadata.namespace cannot be changed by a patch');
@@ -355,7 +349,8 @@ export function handleResource(cluster: Cluster, req: ResourceRequest, paging: P
       const input = parseObject(req);
       assertSameName(name, input);
       if (subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, input) };
-      decode(req, input, 'UpdateOptions');
+      decodeObject(req, input, 'UpdateOptions');
+      assertValidObject(req.info, input, name);
       const next = { ...input, metadata: { ...input.metadata, name, namespace: current.metadata.namespace } } as KubeObject;
       // managedFields sent with the object replace the stored ones (how clients edit ownership); a body
       // without them keeps the stored ones.

@@ -1,9 +1,8 @@
 // Values checked against Kubernetes' published OpenAPI schemas, with the validators kubernetes-models
 // generates from them, answered as the real server answers:
-// - a value its Go type cannot hold is a decoding error, 400 BadRequest before anything else runs:
-//   `Deployment in version "v1" cannot be handled as a Deployment: quantities must match the regular
-//   expression '…'`, or `json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas
-//   of type int32`;
+// - a value its Go type cannot hold is a decoding error (decode.ts words it per verb): `quantities must
+//   match the regular expression '…'`, or `json: cannot unmarshal string into Go struct field
+//   DeploymentSpec.spec.replicas of type int32`;
 // - a value the type holds but the API refuses (an enum outside its values, a required field missing,
 //   a port outside 1-65535, which the schemas leave to Go validation code) is 422 Invalid with one cause
 //   per field, the real server's messages and paths.
@@ -41,7 +40,6 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { fieldsOf, rootModel, typeName } from './field-tree.js';
 import type { FieldType } from './field-tree.js';
-import { cannotDecode } from './field-validation.js';
 import { QUANTITY_REGEX_MESSAGE } from './quantity.js';
 import type { ResourceInfo } from './resources.js';
 import type { Cause } from './status.js';
@@ -146,9 +144,12 @@ function valueAt(object: unknown, pointer: string): unknown {
 }
 
 /** The decoding error of a value its Go type cannot hold, if any. */
-function decodeError(info: ResourceInfo, object: JsonObject, errors: AjvError[]): string | undefined {
+/** The errors the decoder, not validation, would meet: wrong JSON types, quantities, int32 overflows. */
+const isTypeError = (e: AjvError): boolean => e.keyword === 'type' || e.keyword === 'oneOf' || (e.keyword === 'format' && /^(int32|int64|quantity)$/.test(e.params.format ?? ''));
+
+function typeError(info: ResourceInfo, object: JsonObject, errors: AjvError[]): string | undefined {
   if (errors.some((e) => e.keyword === 'format' && e.params.format === 'quantity')) return QUANTITY_REGEX_MESSAGE;
-  const typeError = errors.find((e) => e.keyword === 'type' || e.keyword === 'oneOf' || (e.keyword === 'format' && /^int(32|64)$/.test(e.params.format ?? '')));
+  const typeError = errors.find(isTypeError);
   if (!typeError) return undefined;
   const { path, struct, type } = locate(info, typeError.instancePath);
   const goType = type?.type === 'integer' ? (type.format ?? 'int32') : type?.type === 'model' ? `v1.${typeName(type.model)}` : type?.type === 'array' ? 'array' : type?.type === 'map' ? 'map' : (GO_TYPES[type?.type ?? ''] ?? 'string');
@@ -169,12 +170,16 @@ function cause(info: ResourceInfo, object: JsonObject, error: AjvError): Cause {
   return { reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${error.message ?? 'invalid'}`, field: path };
 }
 
-/** Refuses an object the schemas or the API's range checks refuse: 400 for what cannot be decoded, 422
- * Invalid with every cause otherwise. */
+/** What the Go decoder says of a value its type cannot hold (a quantity that does not parse, a string
+ * for an integer), or undefined. */
+export function decodeErrorOf(info: ResourceInfo, object: JsonObject): string | undefined {
+  return typeError(info, object, schemaErrors(info, object));
+}
+
+/** Refuses, 422 Invalid with every cause, an object whose values the schemas (enums, required fields) or
+ * the API's range checks refuse. */
 export function assertValidObject(info: ResourceInfo, object: JsonObject, name: string): void {
-  const errors = schemaErrors(info, object);
-  const undecodable = decodeError(info, object, errors);
-  if (undecodable) throw cannotDecode(info, undecodable);
+  const errors = schemaErrors(info, object).filter((e) => !isTypeError(e));
   const causes = [...errors.map((e) => cause(info, object, e)), ...rangeCauses(info, object)];
   if (causes.length > 0) throw invalidCauses(info, name, causes);
 }
