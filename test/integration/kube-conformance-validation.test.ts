@@ -299,6 +299,17 @@ describe('discovery', () => {
       expect(stdout).toMatch(new RegExp(`^${name}\\s+${short ? `${short}\\s+` : ''}${version.replace(/\./g, '\\.')}\\s+${namespaced}\\s+${kind}$`, 'm'));
   });
 
+  it('lists the connect subresources with the verbs a real server gives them', async () => {
+    const { stdout } = await kubectl('get', '--raw', '/api/v1');
+    const resources = (JSON.parse(stdout) as { resources: { name: string; kind: string; verbs: string[] }[] }).resources;
+    expect(resources.filter((r) => ['pods/log', 'pods/exec', 'pods/portforward', 'services/proxy'].includes(r.name))).toEqual([
+      { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+      { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+      { name: 'services/proxy', singularName: '', namespaced: true, kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+    ]);
+  });
+
   it('lists cert-manager\'s kinds as CRDs in kubectl get crd', async () => {
     const { code, stdout } = await kubectl('get', 'crd');
     expect(code).toBe(0);

@@ -7,15 +7,27 @@
 import type { ResourceInfo } from './resources.js';
 import { ApiError } from './status.js';
 
-const UNMODELLED: Record<string, Record<string, string>> = {
+interface Connect {
+  /** What the client wanted, for the message. */
+  what: string;
+  /** The verbs discovery lists for it, as a real server does. */
+  verbs: string[];
+}
+
+const UNMODELLED: Record<string, Record<string, Connect>> = {
   pods: {
-    log: 'container logs',
-    exec: 'running commands in containers',
-    attach: 'attaching to containers',
-    portforward: 'port forwarding',
+    log: { what: 'container logs', verbs: ['get'] },
+    exec: { what: 'running commands in containers', verbs: ['create', 'get'] },
+    attach: { what: 'attaching to containers', verbs: ['create', 'get'] },
+    portforward: { what: 'port forwarding', verbs: ['create', 'get'] },
   },
-  services: { proxy: 'proxying to services' },
+  services: { proxy: { what: 'proxying to services', verbs: ['create', 'delete', 'get', 'patch', 'update'] } },
 };
+
+/** The connect subresources of a resource, with their verbs, for discovery. */
+export function connectSubresources(plural: string): { name: string; verbs: string[] }[] {
+  return Object.entries(UNMODELLED[plural] ?? {}).map(([name, c]) => ({ name, verbs: c.verbs }));
+}
 
 /** Whether `plural/subresource` is one of these connect-style subresources. */
 export function isConnectSubresource(plural: string, subresource: string): boolean {
@@ -23,7 +35,7 @@ export function isConnectSubresource(plural: string, subresource: string): boole
 }
 
 export function connect(info: ResourceInfo, name: string, subresource: string): never {
-  const what = UNMODELLED[info.plural]?.[subresource] ?? subresource;
+  const what = UNMODELLED[info.plural]?.[subresource]?.what ?? subresource;
   throw new ApiError(
     501,
     'NotImplemented',

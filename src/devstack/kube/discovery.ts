@@ -1,6 +1,7 @@
 // API discovery, both forms kubectl knows: the legacy documents (/api, /apis, /apis/<group>,
 // /api/v1, /apis/<group>/<version>) and the aggregated APIGroupDiscoveryList that kubectl ≥ 1.26 asks for
 // first, which saves it one request per group version.
+import { connectSubresources } from './connect.js';
 import type { ResourceInfo } from './resources.js';
 import { GROUPS, RESOURCES, versionOf } from './resources.js';
 
@@ -11,6 +12,13 @@ const groupVersion = (group: string): { groupVersion: string; version: string } 
 
 function subresourceKind(info: ResourceInfo, sub: 'status' | 'scale'): { group: string; version: string; kind: string } {
   return sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { group: info.group, version: info.version, kind: info.kind };
+}
+
+/** The kind a connect subresource is registered with: its options kind (PodExecOptions,
+ * ServiceProxyOptions), but Pod for pods/log. */
+function connectKind(r: ResourceInfo, sub: string): string {
+  const names: Record<string, string> = { exec: 'Exec', attach: 'Attach', portforward: 'PortForward', proxy: 'Proxy' };
+  return names[sub] ? `${r.kind}${names[sub]}Options` : r.kind;
 }
 
 export function apiVersions(serverAddress: string): object {
@@ -51,6 +59,7 @@ export function apiResourceList(group: string, version: string): object {
         verbs: SUBRESOURCE_VERBS,
       };
     }),
+    ...connectSubresources(r.plural).map((sub) => ({ name: `${r.plural}/${sub.name}`, singularName: '', namespaced: r.namespaced, kind: connectKind(r, sub.name), verbs: sub.verbs })),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
@@ -75,8 +84,17 @@ export function aggregatedDiscovery(core: boolean, apiVersion: string): object {
             verbs: VERBS,
             ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
             ...(r.categories.length ? { categories: r.categories } : {}),
-            ...(r.subresources.length
-              ? { subresources: r.subresources.map((sub) => ({ subresource: sub, responseKind: subresourceKind(r, sub), verbs: SUBRESOURCE_VERBS })) }
+            ...(r.subresources.length || connectSubresources(r.plural).length
+              ? {
+                  subresources: [
+                    ...r.subresources.map((sub) => ({ subresource: sub, responseKind: subresourceKind(r, sub), verbs: SUBRESOURCE_VERBS })),
+                    ...connectSubresources(r.plural).map((sub) => ({
+                      subresource: sub.name,
+                      responseKind: { group: '', version: '', kind: connectKind(r, sub.name) },
+                      verbs: sub.verbs,
+                    })),
+                  ],
+                }
               : {}),
           })),
           freshness: 'Current',
