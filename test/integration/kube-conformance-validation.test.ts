@@ -189,6 +189,13 @@ describe('schema validation', () => {
     expect(json['message']).toBe('Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
   });
 
+  it('refuses Secret data that is not base64 without echoing it', async () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: NS }, data: { password: 'hun$er22' } };
+    const { status, json } = await request('POST', `/api/v1/namespaces/${NS}/secrets`, secret);
+    expect(status).toBe(400);
+    expect(json['message']).toBe('Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3');
+  });
+
   it('refuses port 99999 in a NetworkPolicy: 422 Invalid, must be between 1 and 65535', async () => {
     const { code, stderr } = await kubectl('apply', '-f', await manifest('port.yaml', networkPolicy('port', 99999)));
     expect(code).toBe(1);

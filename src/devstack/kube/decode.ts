@@ -109,7 +109,8 @@ function jsonPatchIssues(body: string, patch: unknown): string[] {
 /** The object a JSON, merge or strategic merge patch produced, and the patch itself. */
 export function decodePatched(req: Decoding, type: Exclude<PatchType, 'apply'>, patch: unknown, patched: JsonObject): void {
   const directive = fieldValidationOf(req.query, 'PatchOptions');
-  const shown = type === 'strategic' ? goFormat(patch) : JSON.stringify(patched);
+  // The real server quotes the patch or the patched object; a Secret's data has no place in a message.
+  const shown = req.info.plural === 'secrets' ? '<secret data omitted>' : type === 'strategic' ? goFormat(patch) : JSON.stringify(patched);
   const typeError = decodeErrorOf(req.info, patched);
   if (typeError) throw invalidPatch(shown, typeError);
   const unknown = unknownFields(req.info, patched).sort();

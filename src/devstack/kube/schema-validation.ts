@@ -144,11 +144,21 @@ function valueAt(object: unknown, pointer: string): unknown {
 }
 
 /** The decoding error of a value its Go type cannot hold, if any. */
-/** The errors the decoder, not validation, would meet: wrong JSON types, quantities, int32 overflows. */
-const isTypeError = (e: AjvError): boolean => e.keyword === 'type' || e.keyword === 'oneOf' || (e.keyword === 'format' && /^(int32|int64|quantity)$/.test(e.params.format ?? ''));
+/** The errors the decoder, not validation, would meet: wrong JSON types, quantities, base64 ([]byte
+ * fields: Secret data), int32 overflows. */
+const isTypeError = (e: AjvError): boolean => e.keyword === 'type' || e.keyword === 'oneOf' || (e.keyword === 'format' && /^(int32|int64|quantity|byte)$/.test(e.params.format ?? ''));
+
+/** Where Go's base64 decoder gives up on `text`; the message names only the position, never the data. */
+function base64Failure(text: unknown): number {
+  const s = typeof text === 'string' ? text : '';
+  const bad = s.search(/[^A-Za-z0-9+/=]|=(?=.*[^=])/);
+  return bad >= 0 ? bad : s.length - (s.length % 4);
+}
 
 function typeError(info: ResourceInfo, object: JsonObject, errors: AjvError[]): string | undefined {
   if (errors.some((e) => e.keyword === 'format' && e.params.format === 'quantity')) return QUANTITY_REGEX_MESSAGE;
+  const base64 = errors.find((e) => e.keyword === 'format' && e.params.format === 'byte');
+  if (base64) return `illegal base64 data at input byte ${base64Failure(valueAt(object, base64.instancePath))}`;
   const typeError = errors.find(isTypeError);
   if (!typeError) return undefined;
   const { path, struct, type } = locate(info, typeError.instancePath);
