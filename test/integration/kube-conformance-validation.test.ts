@@ -222,6 +222,12 @@ describe('schema validation', () => {
     });
   });
 
+  it('accepts a NetworkPolicy without podSelector: `required` in a built-in schema is not enforced', async () => {
+    const policy = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'all', namespace: NS }, spec: { policyTypes: ['Ingress'] } };
+    const { status } = await request('POST', `/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies?dryRun=All&fieldValidation=Strict`, policy);
+    expect(status).toBe(201);
+  });
+
   it('refuses a missing required field of a cert-manager kind', async () => {
     const certificate = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'cert', namespace: NS }, spec: { secretName: 'cert-tls' } };
     const { status, json } = await request('POST', `/apis/cert-manager.io/v1/namespaces/${NS}/certificates`, certificate);

@@ -3,9 +3,9 @@
 // - a value its Go type cannot hold is a decoding error (decode.ts words it per verb): `quantities must
 //   match the regular expression '…'`, or `json: cannot unmarshal string into Go struct field
 //   DeploymentSpec.spec.replicas of type int32`;
-// - a value the type holds but the API refuses (an enum outside its values, a required field missing,
-//   a port outside 1-65535, which the schemas leave to Go validation code) is 422 Invalid with one cause
-//   per field, the real server's messages and paths.
+// - a value the type holds but the API refuses (an enum outside its values, a port outside 1-65535,
+//   which the schemas leave to Go validation code; a required field of a CRD) is 422 Invalid with one
+//   cause per field, the real server's messages and paths.
 import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
 import { ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer';
 import { Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer';
@@ -189,7 +189,10 @@ export function decodeErrorOf(info: ResourceInfo, object: JsonObject): string | 
 /** Refuses, 422 Invalid with every cause, an object whose values the schemas (enums, required fields) or
  * the API's range checks refuse. */
 export function assertValidObject(info: ResourceInfo, object: JsonObject, name: string): void {
-  const errors = schemaErrors(info, object).filter((e) => !isTypeError(e));
+  // A built-in type's `required` list only says which Go fields lack omitempty: the decoder fills a
+  // missing one with its zero value and only Go validation code refuses (a NetworkPolicy without
+  // podSelector selects every pod). A CRD's structural schema enforces its `required` lists.
+  const errors = schemaErrors(info, object).filter((e) => !isTypeError(e) && (info.crd || e.keyword !== 'required'));
   const causes = [...errors.map((e) => cause(info, object, e)), ...rangeCauses(info, object)];
   if (causes.length > 0) throw invalidCauses(info, name, causes);
 }
