@@ -228,6 +228,12 @@ describe('schema validation', () => {
     expect(status).toBe(201);
   });
 
+  it('refuses a container without an image, as Go validation does', async () => {
+    const { code, stderr } = await kubectl('apply', '-f', await manifest('noimage.yaml', deployment('noimage', { container: { image: '' } })));
+    expect(code).toBe(1);
+    expect(stderr).toContain('The Deployment "noimage" is invalid: spec.template.spec.containers[0].image: Required value');
+  });
+
   it('refuses a missing required field of a cert-manager kind', async () => {
     const certificate = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'cert', namespace: NS }, spec: { secretName: 'cert-tls' } };
     const { status, json } = await request('POST', `/apis/cert-manager.io/v1/namespaces/${NS}/certificates`, certificate);

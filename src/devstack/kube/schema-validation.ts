@@ -3,9 +3,9 @@
 // - a value its Go type cannot hold is a decoding error (decode.ts words it per verb): `quantities must
 //   match the regular expression '…'`, or `json: cannot unmarshal string into Go struct field
 //   DeploymentSpec.spec.replicas of type int32`;
-// - a value the type holds but the API refuses (an enum outside its values, a port outside 1-65535,
-//   which the schemas leave to Go validation code; a required field of a CRD) is 422 Invalid with one
-//   cause per field, the real server's messages and paths.
+// - a value the type holds but the API refuses (an enum outside its values; a required field of a CRD;
+//   what the schemas leave to Go validation code, api-checks.ts) is 422 Invalid with one cause per field,
+//   the real server's messages and paths.
 import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
 import { ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer';
 import { Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer';
@@ -38,13 +38,13 @@ import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { apiCauses } from './api-checks.js';
 import { fieldsOf, rootModel, typeName } from './field-tree.js';
 import type { FieldType } from './field-tree.js';
 import { QUANTITY_REGEX_MESSAGE } from './quantity.js';
 import type { ResourceInfo } from './resources.js';
 import type { Cause } from './status.js';
 import { invalidCauses } from './status.js';
-import { rangeCauses } from './ranges.js';
 import type { JsonObject } from './types.js';
 
 interface AjvError {
@@ -193,6 +193,6 @@ export function assertValidObject(info: ResourceInfo, object: JsonObject, name: 
   // missing one with its zero value and only Go validation code refuses (a NetworkPolicy without
   // podSelector selects every pod). A CRD's structural schema enforces its `required` lists.
   const errors = schemaErrors(info, object).filter((e) => !isTypeError(e) && (info.crd || e.keyword !== 'required'));
-  const causes = [...errors.map((e) => cause(info, object, e)), ...rangeCauses(info, object)];
+  const causes = [...errors.map((e) => cause(info, object, e)), ...apiCauses(info, object)];
   if (causes.length > 0) throw invalidCauses(info, name, causes);
 }

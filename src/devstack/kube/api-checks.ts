@@ -1,5 +1,6 @@
-// The range checks the API server makes in Go (pkg/apis/*/validation) where the OpenAPI schemas only say
-// "int32": port numbers are 1-65535 (ValidatePortNumOrName, validatePortNum), a host port may also be 0.
+// Checks the API server makes in Go (pkg/apis/*/validation) where the OpenAPI schemas are silent:
+// port numbers are 1-65535 (ValidatePortNumOrName, validatePortNum), a host port may also be 0; every
+// container has a name and an image (the schemas' `required` lists are not enforced by the decoder).
 import type { ResourceInfo } from './resources.js';
 import type { Cause } from './status.js';
 import type { JsonObject } from './types.js';
@@ -25,10 +26,13 @@ function podSpecs(info: ResourceInfo, object: JsonObject): [JsonObject, string][
   return isRecord(template) && isRecord(template['spec']) ? [[template['spec'], prefix]] : [];
 }
 
-function containerPorts(causes: Cause[], podSpec: JsonObject, at: string): void {
+const missing = (value: unknown): boolean => value === undefined || value === null || value === '';
+
+function containers(causes: Cause[], podSpec: JsonObject, at: string): void {
   for (const list of ['initContainers', 'containers'])
     items(podSpec[list]).forEach((c, i) => {
       if (!isRecord(c)) return;
+      for (const field of ['name', 'image']) if (missing(c[field])) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: `${at}.${list}[${i}].${field}` });
       items(c['ports']).forEach((p, j) => {
         if (!isRecord(p)) return;
         port(causes, p['containerPort'], `${at}.${list}[${i}].ports[${j}].containerPort`);
@@ -58,9 +62,9 @@ function servicePorts(causes: Cause[], spec: JsonObject): void {
   });
 }
 
-export function rangeCauses(info: ResourceInfo, object: JsonObject): Cause[] {
+export function apiCauses(info: ResourceInfo, object: JsonObject): Cause[] {
   const causes: Cause[] = [];
-  for (const [podSpec, at] of podSpecs(info, object)) containerPorts(causes, podSpec, at);
+  for (const [podSpec, at] of podSpecs(info, object)) containers(causes, podSpec, at);
   const spec = isRecord(object['spec']) ? object['spec'] : undefined;
   if (spec && info.plural === 'networkpolicies') networkPolicyPorts(causes, spec);
   if (spec && info.plural === 'services') servicePorts(causes, spec);
