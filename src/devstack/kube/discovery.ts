@@ -1,13 +1,14 @@
 // API discovery, both forms kubectl knows: the legacy documents (/api, /apis, /apis/<group>,
 // /api/v1, /apis/<group>/<version>) and the aggregated APIGroupDiscoveryList that kubectl ≥ 1.26 asks for
 // first, which saves it one request per group version.
+import { connectSubresources } from './connect.js';
 import type { ResourceInfo } from './resources.js';
-import { GROUPS, RESOURCES } from './resources.js';
+import { GROUPS, RESOURCES, versionOf } from './resources.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const SUBRESOURCE_VERBS = ['get', 'patch', 'update'];
 
-const groupVersion = (group: string): { groupVersion: string; version: string } => ({ groupVersion: `${group}/v1`, version: 'v1' });
+const groupVersion = (group: string): { groupVersion: string; version: string } => ({ groupVersion: `${group}/${versionOf(group)}`, version: versionOf(group) });
 
 type Subresource = ResourceInfo['subresources'][number];
 
@@ -19,6 +20,12 @@ function subresourceKind(info: ResourceInfo, sub: Subresource): { group: string;
 }
 
 const subresourceVerbs = (sub: Subresource): string[] => (sub === 'eviction' ? ['create'] : SUBRESOURCE_VERBS);
+/** The kind a connect subresource is registered with: its options kind (PodExecOptions,
+ * ServiceProxyOptions), but Pod for pods/log. */
+function connectKind(r: ResourceInfo, sub: string): string {
+  const names: Record<string, string> = { exec: 'Exec', attach: 'Attach', portforward: 'PortForward', proxy: 'Proxy' };
+  return names[sub] ? `${r.kind}${names[sub]}Options` : r.kind;
+}
 
 export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
@@ -58,6 +65,7 @@ export function apiResourceList(group: string, version: string): object {
         verbs: subresourceVerbs(sub),
       };
     }),
+    ...connectSubresources(r.plural).map((sub) => ({ name: `${r.plural}/${sub.name}`, singularName: '', namespaced: r.namespaced, kind: connectKind(r, sub.name), verbs: sub.verbs })),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
@@ -73,7 +81,7 @@ export function aggregatedDiscovery(core: boolean, apiVersion: string): object {
       metadata: group ? { name: group, creationTimestamp: null } : { creationTimestamp: null },
       versions: [
         {
-          version: 'v1',
+          version: versionOf(group),
           resources: RESOURCES.filter((r) => r.group === group).map((r) => ({
             resource: r.plural,
             responseKind: { group: r.group, version: r.version, kind: r.kind },
@@ -82,8 +90,17 @@ export function aggregatedDiscovery(core: boolean, apiVersion: string): object {
             verbs: VERBS,
             ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
             ...(r.categories.length ? { categories: r.categories } : {}),
-            ...(r.subresources.length
-              ? { subresources: r.subresources.map((sub) => ({ subresource: sub, responseKind: subresourceKind(r, sub), verbs: subresourceVerbs(sub) })) }
+            ...(r.subresources.length || connectSubresources(r.plural).length
+              ? {
+                  subresources: [
+                    ...r.subresources.map((sub) => ({ subresource: sub, responseKind: subresourceKind(r, sub), verbs: subresourceVerbs(sub) })),
+                    ...connectSubresources(r.plural).map((sub) => ({
+                      subresource: sub.name,
+                      responseKind: { group: '', version: '', kind: connectKind(r, sub.name) },
+                      verbs: sub.verbs,
+                    })),
+                  ],
+                }
               : {}),
           })),
           freshness: 'Current',

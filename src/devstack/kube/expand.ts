@@ -11,7 +11,7 @@ import { parseAge, rfc3339 } from './duration.js';
 import type { EventInput } from './events.js';
 import { makeEvent } from './events.js';
 import type { Ids } from './ids.js';
-import { templateHash } from './ids.js';
+import { fnv32a, templateHash } from './ids.js';
 import type { PodBehaviour } from './pod-status.js';
 import { isPodReady, podStatus } from './pod-status.js';
 import type { PodEntry, Scenario, WorkloadSpec } from './scenario.js';
@@ -363,7 +363,11 @@ class Expander {
             { type: 'InternalIP', address: n.ip },
             { type: 'Hostname', address: n.name },
           ],
+          // The API requires the three ids; derived from the name so the seeded uids stay as they are.
           nodeInfo: {
+            machineID: nodeId(n.name, 'machine').replace(/-/g, ''),
+            systemUUID: nodeId(n.name, 'system'),
+            bootID: nodeId(n.name, 'boot'),
             kubeletVersion: n.version,
             kubeProxyVersion: n.version,
             osImage: 'Ubuntu 22.04.5 LTS',
@@ -412,6 +416,12 @@ class Expander {
     }
     return { objects: this.objects, behaviours };
   }
+}
+
+/** A stable uuid-shaped id for one of a node's ids. */
+function nodeId(name: string, which: string): string {
+  const hex = [1, 2, 3, 4].map((i) => fnv32a(`${name}/${which}/${i}`).toString(16).padStart(8, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export function expandScenario(scenario: Scenario, ctx: ExpansionContext): Expansion {

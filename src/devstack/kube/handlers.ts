@@ -7,6 +7,8 @@ import type { DeleteOptions } from './delete-options.js';
 import { checkPreconditions, isDryRun, parseDeleteOptions } from './delete-options.js';
 import { evict } from './eviction.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
+import { connect, isConnectSubresource } from './connect.js';
+import { decodeApplied, decodeApplyConfiguration, decodeObject, decodePatched } from './decode.js';
 import type { Paging } from './list.js';
 import { readList } from './list.js';
 import { ACCEPTED_PATCH_TYPES, applyPatch, patchTypeOf } from './patch.js';
@@ -15,6 +17,7 @@ import { apiVersionOf, resourceOf } from './resources.js';
 import { formatLabelSelector, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { alreadyExists, ApiError, badRequest, conflict, methodNotAllowed, notFound, resourceNotFound } from './status.js';
 import { admitCreate, admitUpdate, assertSameName } from './strategy.js';
+import { assertValidObject } from './schema-validation.js';
 import { toTable } from './table.js';
 import type { IncludeObject } from './table.js';
 import type { JsonObject, KubeObject, LabelSelector, Pod } from './types.js';
@@ -32,6 +35,8 @@ export interface ResourceRequest {
   contentType: string | undefined;
   userAgent: string | undefined;
   body: string;
+  /** Filled by the handler: the `Warning` headers of the response (fieldValidation=Warn). */
+  warnings: string[];
 }
 
 export type Reply = { code: number; body: unknown } | { watch: WatchRequest };
@@ -39,7 +44,7 @@ export type Reply = { code: number; body: unknown } | { watch: WatchRequest };
 function parseBody(req: ResourceRequest): unknown {
   if (req.body.trim() === '') throw badRequest('the body of the request was empty');
   try {
-    return /yaml/.test(req.contentType ?? '') && !req.contentType?.includes('apply-patch') ? YAML.parse(req.body) : JSON.parse(req.body);
+    return /yaml/.test(req.contentType ?? '') && !req.contentType?.includes('apply-patch') ? YAML.parse(req.body, { uniqueKeys: false }) : JSON.parse(req.body);
   } catch (error) {
     throw badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
   }
@@ -52,7 +57,7 @@ function parseApplyBody(req: ResourceRequest): unknown {
     return JSON.parse(req.body);
   } catch {
     try {
-      const docs = YAML.parseAllDocuments(req.body);
+      const docs = YAML.parseAllDocuments(req.body, { uniqueKeys: false });
       if (docs.length !== 1) throw new Error(`expected one YAML document, got ${docs.length}`);
       const doc = docs[0] as YAML.Document;
       if (doc.errors.length > 0) throw doc.errors[0] as Error;
@@ -125,6 +130,8 @@ function assertNamespaceOpen(cluster: Cluster, req: ResourceRequest, name: strin
 function create(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
   const input = parseObject(req);
   const dry = dryRun(req);
+  decodeObject(req, input, 'CreateOptions');
+  assertValidObject(req.info, input, input.metadata.name ?? '');
   assertNamespaceOpen(cluster, req, input.metadata.name);
   const name = input.metadata.name;
   if (name && cluster.store.get(req.info.plural, req.namespace, name)) throw alreadyExists(req.info, name);
@@ -169,6 +176,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   if (config.apiVersion === undefined || config.kind === undefined)
     // The real message quotes the body; a Secret's body has no place in an error message.
     throw badRequest(`Object 'Kind' is missing in the apply configuration: apiVersion and kind must be set`);
+  decodeApplyConfiguration(req, config);
   assertSameName(req.name as string, config);
   config.metadata.name = req.name as string;
   if (req.info.namespaced) config.metadata.namespace = req.namespace;
@@ -180,6 +188,8 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
     if (rv) throw conflict(req.info, req.name as string);
     assertNamespaceOpen(cluster, req, req.name);
     const { object } = serverSideApply({ info: req.info, live: undefined, config, manager, force, now: cluster.now() });
+    decodeApplied(req, object);
+    assertValidObject(req.info, object, req.name as string);
     const managedFields = object.metadata.managedFields;
     const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, object, req.namespace);
     admitted.metadata.managedFields = managedFields;
@@ -188,6 +198,8 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   if (rv && rv !== current.metadata.resourceVersion) throw conflict(req.info, current.metadata.name);
   const subresource = req.subresource === 'status' ? 'status' : undefined;
   const { object } = serverSideApply({ info: req.info, live: current, config, manager, force, now: cluster.now(), ...(subresource ? { subresource } : {}) });
+  decodeApplied(req, object);
+  assertValidObject(req.info, object, req.name as string);
   const admitted = admitUpdate(req.info, current, object, subresource);
   admitted.metadata.managedFields = object.metadata.managedFields;
   if (sameObject(current, admitted)) return { code: 200, body: current };
@@ -234,6 +246,8 @@ function patch(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   const current = requireObject(cluster, req);
   if (req.subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, applyPatch(type, scaleOf(current), body)) };
   const patched = applyPatch(type, structuredClone(current) as JsonObject, body) as KubeObject;
+  decodePatched(req, type, body, patched);
+  assertValidObject(req.info, patched, current.metadata.name);
   const meta: Partial<KubeObject['metadata']> = isRecord(patched.metadata) ? patched.metadata : {};
   if (meta.name !== current.metadata.name || (req.info.namespaced && meta.namespace !== current.metadata.namespace))
     throw badRequest('metadata.name and metadata.namespace cannot be changed by a patch');
@@ -297,6 +311,7 @@ function removeCollection(cluster: Cluster, req: ResourceRequest): JsonObject {
 
 export function handleResource(cluster: Cluster, req: ResourceRequest, paging: Paging): Reply {
   const { method, info, name, subresource } = req;
+  if (subresource !== undefined && name && isConnectSubresource(info.plural, subresource)) connect(info, name, subresource);
   if (subresource !== undefined && !(info.subresources as string[]).includes(subresource)) throw resourceNotFound();
   if (subresource === 'eviction') {
     if (method !== 'POST') throw methodNotAllowed();
@@ -326,6 +341,8 @@ export function handleResource(cluster: Cluster, req: ResourceRequest, paging: P
       const input = parseObject(req);
       assertSameName(name, input);
       if (subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, input) };
+      decodeObject(req, input, 'UpdateOptions');
+      assertValidObject(req.info, input, name);
       const next = { ...input, metadata: { ...input.metadata, name, namespace: current.metadata.namespace } } as KubeObject;
       // managedFields sent with the object replace the stored ones (how clients edit ownership); a body
       // without them keeps the stored ones.

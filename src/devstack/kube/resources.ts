@@ -49,9 +49,9 @@ function resource(
   kind: string,
   group: string,
   namespaced: boolean,
-  rest: Partial<Pick<ResourceInfo, 'shortNames' | 'categories' | 'subresources' | 'fields' | 'crd'>> = {},
+  rest: Partial<Pick<ResourceInfo, 'version' | 'shortNames' | 'categories' | 'subresources' | 'fields' | 'crd'>> = {},
 ): ResourceInfo {
-  const version = 'v1';
+  const version = rest.version ?? 'v1';
   return {
     plural,
     singular: kind.toLowerCase(),
@@ -78,6 +78,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource('resourcequotas', 'ResourceQuota', '', true, { shortNames: ['quota'], subresources: ['status'] }),
   resource('limitranges', 'LimitRange', '', true, { shortNames: ['limits'] }),
   resource('events', 'Event', '', true, { shortNames: ['ev'], fields: EVENT_FIELDS }),
+  resource('endpoints', 'Endpoints', '', true, { shortNames: ['ep'] }),
+  resource('persistentvolumeclaims', 'PersistentVolumeClaim', '', true, { shortNames: ['pvc'], subresources: ['status'] }),
   resource('deployments', 'Deployment', 'apps', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   resource('statefulsets', 'StatefulSet', 'apps', true, { shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] }),
   resource('daemonsets', 'DaemonSet', 'apps', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
@@ -92,6 +94,14 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource('cronjobs', 'CronJob', 'batch', true, { shortNames: ['cj'], categories: ['all'], subresources: ['status'] }),
   resource('poddisruptionbudgets', 'PodDisruptionBudget', 'policy', true, { shortNames: ['pdb'], subresources: ['status'] }),
   resource('networkpolicies', 'NetworkPolicy', 'networking.k8s.io', true, { shortNames: ['netpol'] }),
+  resource('ingresses', 'Ingress', 'networking.k8s.io', true, { shortNames: ['ing'], subresources: ['status'] }),
+  resource('endpointslices', 'EndpointSlice', 'discovery.k8s.io', true),
+  resource('horizontalpodautoscalers', 'HorizontalPodAutoscaler', 'autoscaling', true, { version: 'v2', shortNames: ['hpa'], categories: ['all'], subresources: ['status'] }),
+  resource('customresourcedefinitions', 'CustomResourceDefinition', 'apiextensions.k8s.io', false, {
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    subresources: ['status'],
+  }),
   resource('roles', 'Role', 'rbac.authorization.k8s.io', true),
   resource('rolebindings', 'RoleBinding', 'rbac.authorization.k8s.io', true),
   resource('clusterroles', 'ClusterRole', 'rbac.authorization.k8s.io', false),
@@ -103,6 +113,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
 ];
 
 export const GROUPS: readonly string[] = [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ''))];
+
+/** The one version each group is served at (v1 but autoscaling/v2). */
+export function versionOf(group: string): string {
+  return RESOURCES.find((r) => r.group === group)?.version ?? 'v1';
+}
 
 const byPlural = new Map(RESOURCES.map((r) => [r.plural, r]));
 const byKind = new Map(RESOURCES.map((r) => [r.kind, r]));

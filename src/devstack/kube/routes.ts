@@ -1,7 +1,8 @@
 // URL → what is asked for. Kubernetes paths: /api/v1/<resource>[/<name>[/<sub>]],
 // /api/v1/namespaces/<ns>/<resource>[/<name>[/<sub>]], and the same under /apis/<group>/<version>.
 import type { ResourceInfo } from './resources.js';
-import { findResource, GROUPS } from './resources.js';
+import { findResource, GROUPS, versionOf } from './resources.js';
+import { isConnectSubresource } from './connect.js';
 import { resourceNotFound } from './status.js';
 
 export type Route =
@@ -29,21 +30,23 @@ export function route(path: string): Route | undefined {
     if (parts.length === 1) return { kind: 'groups' };
     if (!GROUPS.includes(parts[1] as string)) return undefined;
     if (parts.length === 2) return { kind: 'group', group: parts[1] as string };
-    if (parts[2] !== 'v1') return undefined;
     group = parts[1] as string;
+    if (parts[2] !== versionOf(group)) return undefined;
     rest = parts.slice(3);
   } else return undefined;
-  if (rest.length === 0) return { kind: 'group-version', group, version: 'v1' };
+  const version = versionOf(group);
+  if (rest.length === 0) return { kind: 'group-version', group, version };
 
   // namespaces/<ns>/<resource>/... unless <resource> is a subresource of the namespace itself
   if (rest[0] === 'namespaces' && rest.length >= 3) {
-    const info = findResource(group, 'v1', rest[2] as string);
+    const info = findResource(group, version, rest[2] as string);
     if (info?.namespaced) {
-      if (rest.length > 5) throw resourceNotFound();
+      // services/<name>/proxy/<path...>: the proxied path is the proxy's business
+      if (rest.length > 5 && !(rest[4] === 'proxy' && isConnectSubresource(info.plural, 'proxy'))) throw resourceNotFound();
       return { kind: 'resource', info, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}), ...(rest[4] ? { subresource: rest[4] } : {}) };
     }
   }
-  const info = findResource(group, 'v1', rest[0] as string);
+  const info = findResource(group, version, rest[0] as string);
   if (!info || rest.length > 3 || (info.namespaced && rest.length > 1)) throw resourceNotFound();
   return { kind: 'resource', info, ...(rest[1] ? { name: rest[1] } : {}), ...(rest[2] ? { subresource: rest[2] } : {}) };
 }

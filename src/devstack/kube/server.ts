@@ -50,13 +50,23 @@ const SERVER_VERSION = {
   platform: 'linux/amd64',
 };
 
-function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', retryAfterSeconds?: number): void {
+/** RFC 7234 warn-text, as the API server writes it: code 299, agent "-", the text quoted. */
+const warningHeader = (text: string): string => `299 - ${JSON.stringify(text)}`;
+
+/** Headers beyond the usual: `Warning`s (field validation Warn) and `Retry-After` (a 429 eviction). */
+interface Extra {
+  warnings?: string[];
+  retryAfterSeconds?: number | undefined;
+}
+
+function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', { warnings = [], retryAfterSeconds }: Extra = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(code, {
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-cache, private',
     ...(retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : {}),
+    ...(warnings.length ? { Warning: warnings.map(warningHeader) } : {}),
   });
   res.end(text);
 }
@@ -127,9 +137,11 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
           const counter = watching ? stats.watchRequests : stats.listRequests;
           counter[r.info.plural] = (counter[r.info.plural] ?? 0) + 1;
         }
+        const warnings: string[] = [];
         const reply = handleResource(
           cluster,
           {
+            warnings,
             method: req.method ?? 'GET',
             info: r.info,
             namespace: r.namespace,
@@ -144,7 +156,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
           paging,
         );
         if ('watch' in reply) return serveWatch(cluster, reply.watch, res, watches);
-        return send(res, reply.code, reply.body);
+        return send(res, reply.code, reply.body, 'application/json', { warnings });
       }
     }
   }
@@ -164,7 +176,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
       handle(req, res).catch((error: unknown) => {
         const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
         if (res.headersSent) res.destroy();
-        else send(res, apiError.code, apiError.toStatus(), 'application/json', apiError.details?.retryAfterSeconds);
+        else send(res, apiError.code, apiError.toStatus(), 'application/json', { retryAfterSeconds: apiError.details?.retryAfterSeconds });
       });
     };
     if (faults.latencyMs > 0) {

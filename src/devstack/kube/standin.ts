@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { ClusterOptions } from './cluster.js';
 import { Cluster } from './cluster.js';
+import { customResourceDefinitions } from './crds.js';
 import { expandScenario } from './expand.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import type { Scenario } from './scenario.js';
@@ -42,7 +43,7 @@ export function clusterFromScenario(scenario: Scenario, options: ClusterOptions 
     if (b.behaviour) cluster.setPodBehaviour(b.resource, b.namespace, b.name, b.behaviour);
     if (b.readyDelayMs !== undefined) cluster.setPodReadyDelay(b.resource, b.namespace, b.name, b.readyDelayMs);
   }
-  cluster.load(objects);
+  cluster.load([...customResourceDefinitions(cluster.now()), ...objects]);
   return cluster;
 }
 

@@ -3,11 +3,17 @@
 import type { ResourceInfo } from './resources.js';
 import { qualifiedName } from './resources.js';
 
+export interface Cause {
+  reason?: string;
+  message: string;
+  field?: string;
+}
+
 export interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;
-  causes?: { reason?: string; message: string; field?: string }[];
+  causes?: Cause[];
   /** Also sent as the Retry-After header. */
   retryAfterSeconds?: number;
 }
@@ -31,7 +37,7 @@ export class ApiError extends Error {
       metadata: this.listMeta,
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason ? { reason: this.reason } : {}),
       ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };
@@ -64,6 +70,17 @@ export function invalid(info: ResourceInfo, name: string, field: string, message
     ...detailsOf(info, name),
     kind: info.kind,
     causes: [{ reason: 'FieldValueInvalid', message, field }],
+  });
+}
+
+/** 422 with every cause, worded like apimachinery's NewInvalid: one cause alone, several in brackets. */
+export function invalidCauses(info: ResourceInfo, name: string, causes: Cause[]): ApiError {
+  const each = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+  const text = each.length === 1 ? each[0] : `[${each.join(', ')}]`;
+  return new ApiError(422, 'Invalid', `${info.kind}${info.group ? `.${info.group}` : ''} "${name}" is invalid: ${text}`, {
+    ...detailsOf(info, name),
+    kind: info.kind,
+    causes,
   });
 }
 

@@ -371,6 +371,7 @@ const PHASE_PRINTERS: Record<string, Printer> = {
   },
   roles: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
   clusterroles: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
+  customresourcedefinitions: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
   rolebindings: { columns: [col('Name'), col('Role'), col('Age'), col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)], cells: bindingCells },
   clusterrolebindings: {
     columns: [col('Name'), col('Role'), col('Age'), col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)],
