@@ -86,7 +86,7 @@ beforeAll(async () => {
   await store.migrate();
   catalogue = await loadCatalogue('catalogue/services.yaml');
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.kubeconfigYaml());
+  kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 100 });
   const queueName = `test-handoff-${randomBytes(4).toString('hex')}`;
   const producer = redisConnection(config.REDIS_URL, 'producer');

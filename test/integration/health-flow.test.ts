@@ -53,7 +53,7 @@ beforeAll(async () => {
   queue = new CommandQueue(queueName, producer);
 
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.kubeconfigYaml());
+  kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 50 });
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
   const catalogue = await loadCatalogue('catalogue/services.yaml');

@@ -28,8 +28,9 @@ beforeAll(async () => {
   kube = await fastCluster();
   db = await freshDatabase();
   dir = await mkdtemp(join(tmpdir(), 'phase-conflict-'));
-  await kube.writeKubeconfig(join(dir, 'kubeconfig'));
-  const config = loadConfig({ KUBECONFIG: join(dir, 'kubeconfig'), DATABASE_URL: db.url, CARBON_DATA_DIR: dir, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+  await kube.writeKubeconfig(join(dir, 'kubeconfig')); // kubectl: the admin
+  await kube.writeBotKubeconfig(join(dir, 'bot-kubeconfig')); // carbon: its ServiceAccount
+  const config = loadConfig({ KUBECONFIG: join(dir, 'bot-kubeconfig'), DATABASE_URL: db.url, CARBON_DATA_DIR: dir, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
   session = await LocalSession.open(config, silentLogger(), { print: (text) => printed.push(text) });
 }, 60_000);
 

@@ -23,7 +23,7 @@ beforeAll(async () => {
   kube = await fastCluster();
   db = await freshDatabase();
   dir = await mkdtemp(join(tmpdir(), 'carbon-cli-restart-'));
-  await kube.writeKubeconfig(join(dir, 'kubeconfig'));
+  await kube.writeBotKubeconfig(join(dir, 'kubeconfig')); // carbon runs as its ServiceAccount
   env = { KUBECONFIG: join(dir, 'kubeconfig'), DATABASE_URL: db.url, CARBON_DATA_DIR: dir, LOG_LEVEL: 'warn', RESTART_POLL_MS: '100' };
 }, 60_000);
 

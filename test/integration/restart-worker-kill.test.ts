@@ -45,7 +45,7 @@ beforeAll(async () => {
   store = new Store(createPool(db.url));
   await store.migrate();
   dir = await mkdtemp(join(tmpdir(), 'carbon-kill-'));
-  await kube.writeKubeconfig(join(dir, 'kubeconfig'));
+  await kube.writeBotKubeconfig(join(dir, 'kubeconfig')); // carbon runs as its ServiceAccount
   const queueName = `test-kill-${randomBytes(4).toString('hex')}`;
   producer = redisConnection('redis://127.0.0.1:6379', 'producer');
   queue = new CommandQueue(queueName, producer);

@@ -69,7 +69,7 @@ beforeAll(async () => {
   store = new Store(createPool(db.url));
   await store.migrate();
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.kubeconfigYaml());
+  kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const producer = redisConnection(url, 'worker'); // waits out the outage instead of failing the test's enqueue
   const workerConnection = redisConnection(url, 'worker');
   const eventsConnection = redisConnection(url, 'worker');

@@ -84,7 +84,7 @@ export class RestartRig {
     const connection = redisConnection(this.config.REDIS_URL, 'worker');
     this.connections.push(connection);
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(this.kube.kubeconfigYaml());
+    kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     const kube = new Kube(kubeConfig, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: this.slack.url, retryConfig: { retries: 0 } }));
     this.worker = startWorker(

@@ -83,7 +83,7 @@ export class VaultRig {
     this.connections.push(producer, workerConnection, eventsConnection);
     this.queue = new CommandQueue(this.queueName, producer);
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(this.kube.kubeconfigYaml());
+    kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     this.client = new Kube(kubeConfig, { requestTimeoutMs: 5000, pageSize: 500 });
     this.worker = startWorker(
       { config: this.config, log, kube: this.client, cluster: { name: '254carbon-demo', simulated: true }, store: this.store, catalogue: this.catalogue, chat: this.chat, queue: this.queue, vault: this.vaultDeps },

@@ -9,6 +9,7 @@ export interface StandinFetchInit {
   body?: string;
   /** Bearer token; default the admin's; null sends none. */
   token?: string | null;
+  signal?: AbortSignal;
 }
 
 export type StandinFetch = (path: string, init?: StandinFetchInit) => Promise<Response>;
@@ -18,7 +19,7 @@ export function standinFetch(baseUrl: string, ca: string, adminToken: string): S
     new Promise<Response>((resolve, reject) => {
       const token = init.token === undefined ? adminToken : init.token;
       const headers: Record<string, string> = { ...(token !== null ? { Authorization: `Bearer ${token}` } : {}), ...init.headers };
-      const req = request(new URL(path, baseUrl), { method: init.method ?? 'GET', headers, ca }, (res) => {
+      const req = request(new URL(path, baseUrl), { method: init.method ?? 'GET', headers, ca, ...(init.signal ? { signal: init.signal } : {}) }, (res) => {
         const responseHeaders = new Headers();
         for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
         const body = res.statusCode === 204 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
