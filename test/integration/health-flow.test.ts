@@ -169,7 +169,7 @@ describe('/carbon health end to end', () => {
       const started = Date.now();
       await slash('health --namespace monitoring', 'U0VIEWER');
       const message = await finalMessage((t) => t.startsWith('❌') && t.includes('did not answer'));
-      expect(message.text).toMatch(/The Kubernetes API at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.5 s/);
+      expect(message.text).toMatch(/The Kubernetes API at https:\/\/127\.0\.0\.1:\d+ did not answer within 1\.5 s/);
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       demo.kube.faults.hang = false;
