@@ -84,6 +84,8 @@ export function bootstrapPolicy(): KubeObject[] {
       rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
     ]),
     clusterRole('system:public-info-viewer', [urls(['get'], HEALTH_URLS)]),
+    // Bound by phase 2's Vault manifests (Vault's Kubernetes auth method reviews tokens with it).
+    clusterRole('system:auth-delegator', [rule(['create'], ['authentication.k8s.io'], ['tokenreviews']), rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews'])]),
     binding('cluster-admin', 'cluster-admin', ['system:masters']),
     binding('system:discovery', 'system:discovery', ['system:authenticated']),
     binding('system:basic-user', 'system:basic-user', ['system:authenticated']),
