@@ -27,6 +27,7 @@ import { signed } from '../../src/reports/status-parts.js';
 import { measureCoverage } from '../../src/vault/coverage.js';
 import { freshDatabase } from '../support/postgres.js';
 import { services } from '../support/status-fixtures.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * `/carbon handoff` against history the test writes itself: health snapshots, benchmark runs and audit
@@ -138,6 +139,7 @@ afterAll(async () => {
   await db?.drop();
   await slack?.close();
   await demo?.close();
+  assertBotNeverRefused(demo?.kube);
 });
 
 const actor = { user: 'U0VIEWER', groups: [], channel: { id: CHANNEL, name: 'general' } };

@@ -20,6 +20,7 @@ import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/store/index.js';
 import { freshDatabase } from '../support/postgres.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * The whole path on real parts: a signed Slack request → Bolt → policy → BullMQ on a real Redis →
@@ -84,6 +85,7 @@ afterAll(async () => {
   await db?.drop();
   await slack?.close();
   await demo?.close();
+  assertBotNeverRefused(demo?.kube);
 });
 
 type Fields = Parameters<typeof sendSlashCommand>[2];

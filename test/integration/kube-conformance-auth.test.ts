@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import type { KubeStandin } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 import { statusOf } from '../support/kube-status.js';
 
 const run = promisify(execFile);
@@ -104,6 +105,9 @@ describe('authorization', () => {
       message: `daemonsets.apps "kube-proxy" is forbidden: User "${BOT}" cannot patch resource "daemonsets" in API group "apps" in the namespace "kube-system"`,
       details: { name: 'kube-proxy', group: 'apps', kind: 'daemonsets' },
     });
+    // The refusal is recorded, and the rigs' check fails a test that saw one.
+    expect(standin.stats.refused).toContain(refused.status["message"]);
+    expect(() => assertBotNeverRefused(standin)).toThrow(/refused the bot \d+ request\(s\)[^]*daemonsets\.apps "kube-proxy" is forbidden/);
   });
 
   it('words cluster-scope lists and subresources as the real server does', async () => {

@@ -10,6 +10,7 @@ import type { KubeObject, KubeStandin } from '../../src/devstack/kube/index.js';
 import { silentLogger } from '../../src/log.js';
 import { freshDatabase } from '../support/postgres.js';
 import { fastCluster } from '../support/restart-rig.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * A conflict, from the terminal (the same parse → policy → queue → worker path as Slack): a
@@ -38,6 +39,7 @@ afterAll(async () => {
   await session?.close();
   await db?.drop();
   await kube?.close();
+  assertBotNeverRefused(kube);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -7,6 +7,7 @@ import { RESTARTED_AT } from '../../src/restart/plan.js';
 import { runCarbon } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { fastCluster } from '../support/restart-rig.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * The terminal drives the same flow as Slack: `carbon run` asks (and returns once the request awaits
@@ -30,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.drop();
   await kube?.close();
+  assertBotNeverRefused(kube);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -20,6 +20,7 @@ import { Store } from '../../src/store/index.js';
 import { CarbonProcess } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { until } from '../support/until.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * A worker process killed with SIGKILL in the middle of a rollout: another worker process takes the job
@@ -74,6 +75,7 @@ afterAll(async () => {
   await db?.drop();
   await slack?.close();
   await kube?.close();
+  assertBotNeverRefused(kube);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

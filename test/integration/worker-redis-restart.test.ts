@@ -16,6 +16,7 @@ import { startWorker } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/store/index.js';
 import { freshDatabase } from '../support/postgres.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * Workers have been seen not to resume after a Redis restart. This runs a private redis-server,
@@ -101,6 +102,7 @@ afterAll(async () => {
   await store?.close();
   await db?.drop();
   await demo?.close();
+  assertBotNeverRefused(demo?.kube);
 });
 
 const healthJob = async (n: number) => {

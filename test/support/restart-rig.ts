@@ -22,6 +22,7 @@ import type { AuditRow } from '../../src/store/audit-log.js';
 import { Store } from '../../src/store/index.js';
 import type { RestartRequest } from '../../src/store/restart-requests.js';
 import { freshDatabase } from './postgres.js';
+import { assertBotNeverRefused } from './bot-rbac.js';
 
 export const SECRET = 'test-signing-secret';
 export const CHANNELS = { C0INCIDENT: { name: 'inc-demo' }, C0GENERAL: { name: 'general' } };
@@ -104,6 +105,7 @@ export class RestartRig {
     await this.db?.drop();
     await this.slack?.close();
     await this.kube?.close();
+    assertBotNeverRefused(this.kube);
   }
 
   slash(text: string, user: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {

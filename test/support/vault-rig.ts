@@ -24,6 +24,7 @@ import { loadPolicy, type Policy } from '../../src/policy/policy.js';
 import { Store } from '../../src/store/index.js';
 import type { VaultDeps } from '../../src/vault/connection.js';
 import { freshDatabase } from './postgres.js';
+import { assertBotNeverRefused } from './bot-rbac.js';
 
 export const SA_JWT = 'eyJhbGciOiJSUzI1NiJ9.carbon-ops-test-service-account.signature';
 
@@ -104,6 +105,7 @@ export class VaultRig {
     await this.db?.drop();
     await this.vault?.close();
     await this.kube?.close();
+    assertBotNeverRefused(this.kube);
     if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
   }
 

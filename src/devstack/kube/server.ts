@@ -41,6 +41,8 @@ export interface Stats {
   /** List requests (not watches) by resource plural, e.g. { pods: 20 }. */
   listRequests: Record<string, number>;
   watchRequests: Record<string, number>;
+  /** The 403 messages of requests authorization refused, oldest first (the bot's refusals fail tests). */
+  refused: string[];
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -86,13 +88,18 @@ export interface ApiServer {
 /** Authentication, impersonation and authorization, in the real filter chain's order: the user the request
  * acts as, or a 401/403 Status. Without credentials only the public-info paths are reachable (as
  * system:anonymous, whom system:public-info-viewer lets read them); everything else is 401. */
-function admit(cluster: Cluster, authenticator: Authenticator, req: IncomingMessage, url: URL): UserInfo {
+function admit(cluster: Cluster, authenticator: Authenticator, req: IncomingMessage, url: URL, stats: Stats): UserInfo {
   const authenticated = authenticator.authenticate(req.headers.authorization);
   if (!authenticated && !PUBLIC_PATHS.has(url.pathname)) throw unauthorized();
-  const user = impersonate(cluster.store, authenticated ?? ANONYMOUS, req.headers);
-  const attrs = requestAttributes(user, req.method ?? 'GET', url);
-  if (!authorize(cluster.store, attrs).allowed) throw forbidden(attrs);
-  return user;
+  try {
+    const user = impersonate(cluster.store, authenticated ?? ANONYMOUS, req.headers);
+    const attrs = requestAttributes(user, req.method ?? 'GET', url);
+    if (!authorize(cluster.store, attrs).allowed) throw forbidden(attrs);
+    return user;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 403) stats.refused.push(error.message);
+    throw error;
+  }
 }
 
 export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, authenticator: Authenticator, tls: ServingCert): ApiServer {
@@ -111,7 +118,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, 
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const user = admit(cluster, authenticator, req, url);
+    const user = admit(cluster, authenticator, req, url, stats);
     if (url.pathname.startsWith('/openapi/v3')) {
       const doc = openapiV3(url.pathname);
       return doc === undefined ? send(res, 404, resourceNotFound().toStatus()) : send(res, 200, doc);

@@ -75,7 +75,7 @@ export async function startKubeStandin(opts: KubeStandinOptions): Promise<KubeSt
   installObjects(cluster, [...bootstrapPolicy(), ...(await botManifests())]);
   const authenticator = new Authenticator(cluster.store);
   const faults: Faults = { latencyMs: 0, down: false, expireContinueAfter: undefined, hang: false };
-  const stats: Stats = { requests: 0, listRequests: {}, watchRequests: {} };
+  const stats: Stats = { requests: 0, listRequests: {}, watchRequests: {}, refused: [] };
   const tls = servingCert();
   const api = createApiServer(cluster, faults, stats, authenticator, tls);
   try {
