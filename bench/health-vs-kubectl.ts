@@ -301,7 +301,7 @@ async function main(): Promise<void> {
   const children: CarbonChild[] = [];
   try {
     const kubeconfig = join(work, 'kubeconfig');
-    await standin.writeKubeconfig(kubeconfig);
+    await standin.writeBotKubeconfig(kubeconfig); // carbon and kubectl both read as the bot's ServiceAccount
     const cacheDir = join(work, 'kube-cache');
     console.log(`stand-in at ${standin.url}: ${pods.toLocaleString('en-US')} pods in ${namespaces} namespaces, loaded in ${fmtMs(performance.now() - loadStarted)}`);
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

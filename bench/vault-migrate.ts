@@ -76,7 +76,7 @@ const workerConnection = redisConnection(config.REDIS_URL, 'worker');
 const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
 const queue = new CommandQueue(queueName, producer);
 const kubeConfig = new KubeConfig();
-kubeConfig.loadFromString(kube.kubeconfigYaml());
+kubeConfig.loadFromString(kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
 const client = new Kube(kubeConfig, { requestTimeoutMs: 10_000, pageSize: 500 });
 const chat = new TerminalChat(() => undefined);
 const policy = new Policy({ members: { U0OPERATOR: 'operator' }, channels: {}, commands: { 'vault-migrate': { role: 'operator', approvals: 0 } } });

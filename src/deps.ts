@@ -71,7 +71,7 @@ export async function openCluster(config: Config, closer: Closer, demoAllowed: b
     const demo = await startDemoCluster({ podReadyDelayMs: config.DEMO_POD_READY_DELAY_MS });
     closer.add(() => demo.close());
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(demo.kubeconfigYaml());
+    kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount, as in a cluster
     const kube = new Kube(kubeConfig, options);
     const cluster = { name: config.CLUSTER_NAME ?? demo.clusterName, simulated: true };
     const vault = vaultFromConfig(config, { addr: demo.vault.url, token: demo.vault.rootToken, simulated: true })!;

@@ -16,7 +16,8 @@ const USAGE = `Usage: carbon <role> [options]
   bot                            the Slack app (HTTP with SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN, Socket Mode with SLACK_APP_TOKEN)
   worker                         BullMQ workers; run as many as you like
   devstack [--scenario 254carbon | --pods N --namespaces M] [--port P] [--out DIR]
-                                 serve the stand-ins and write a kubeconfig and an env file into DIR
+                                 serve the stand-ins; write into DIR the admin's kubeconfig, the bot's
+                                 (ServiceAccount carbon-ops) and an env file that points carbon at the bot's
   audit export --since 24h [--until T] [--user ID] [--action restart] [--format jsonl] [--out FILE]
                                  the audit trail as JSON Lines, oldest first, for other tools`;
 

@@ -8,7 +8,10 @@ export interface DemoCluster {
   kube: KubeStandin;
   /** The platform's Vault, empty at first (the security plan's "Secrets in Vault: 0 %"), KV v2 at `secret`. */
   vault: VaultStandin;
+  /** The admin's kubeconfig (system:masters). */
   kubeconfigYaml(): string;
+  /** The bot's: the carbon-ops ServiceAccount, with manifests/bot/rbac.yaml's rules. */
+  botKubeconfigYaml(): string;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export async function startDemoCluster(options: { port?: number; podReadyDelayMs
     kube,
     vault,
     kubeconfigYaml: () => kube.kubeconfigYaml(),
+    botKubeconfigYaml: () => kube.botKubeconfigYaml(),
     close: async () => {
       await vault.close();
       await kube.close();

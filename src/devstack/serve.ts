@@ -9,9 +9,10 @@ import { startVaultStandin } from './vault/index.js';
 const USAGE = 'Usage: carbon devstack [--scenario 254carbon | --pods N --namespaces M] [--port P] [--out DIR]';
 
 /**
- * `carbon devstack`: serves the stand-ins until stopped and writes into DIR a kubeconfig and an env
- * file that point `carbon` and kubectl at them (KUBECONFIG, VAULT_ADDR, VAULT_TOKEN), so state lasts across
- * several `carbon run` calls.
+ * `carbon devstack`: serves the stand-ins until stopped and writes into DIR two kubeconfigs, the admin's
+ * (for people and kubectl) and the bot's (the carbon-ops ServiceAccount, under manifests/bot/rbac.yaml),
+ * and an env file that points `carbon` at the stand-ins as the bot (KUBECONFIG, VAULT_ADDR, VAULT_TOKEN),
+ * so state lasts across several `carbon run` calls.
  */
 export async function runDevstack(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -41,17 +42,20 @@ export async function runDevstack(args: string[]): Promise<number> {
   await mkdir(out, { recursive: true });
   const kubeconfig = resolve(out, 'kubeconfig');
   await kube.writeKubeconfig(kubeconfig);
+  const botKubeconfig = resolve(out, 'bot-kubeconfig');
+  await kube.writeBotKubeconfig(botKubeconfig);
   const envFile = resolve(out, 'devstack.env');
   // The stand-in's root token, like `vault server -dev`: it guards made-up demo values only.
   await writeFile(
     envFile,
-    `# Written by carbon devstack: point carbon at the stand-ins (set -a; . ${envFile}; set +a)\nKUBECONFIG=${kubeconfig}\nVAULT_ADDR=${vault.url}\nVAULT_TOKEN=${vault.rootToken}\n`,
+    `# Written by carbon devstack: point carbon at the stand-ins as its ServiceAccount (set -a; . ${envFile}; set +a)\nKUBECONFIG=${botKubeconfig}\nVAULT_ADDR=${vault.url}\nVAULT_TOKEN=${vault.rootToken}\n`,
     { mode: 0o600 },
   );
 
   console.log(`Kubernetes stand-in: ${kube.url}`);
   console.log(`Vault stand-in:      ${vault.url}   (KV v2 at secret/)`);
-  console.log(`kubeconfig:          ${kubeconfig}   (kubectl --kubeconfig ${kubeconfig} get pods -A)`);
+  console.log(`kubeconfig:          ${kubeconfig}   (the admin: kubectl --kubeconfig ${kubeconfig} get pods -A)`);
+  console.log(`bot kubeconfig:      ${botKubeconfig}   (ServiceAccount carbon-ops/carbon-ops: kubectl --kubeconfig ${botKubeconfig} auth can-i --list)`);
   console.log(`env file:            ${envFile}   (set -a; . ${envFile}; set +a; npx carbon run health)`);
   console.log('Serving until Ctrl-C.');
   await untilSignal();

@@ -122,10 +122,13 @@ describe('carbon devstack', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes a kubeconfig that kubectl and carbon share: the same pods', async () => {
+  it('writes the admin kubeconfig for kubectl and the bot one for carbon: the same pods', async () => {
     const envFile = await readFile(join(dir, 'devstack.env'), 'utf8');
     const kubeconfig = /^KUBECONFIG=(.*)$/m.exec(envFile)![1]!;
-    const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '-A', '-o', 'json']);
+    expect(kubeconfig).toBe(join(dir, 'bot-kubeconfig'));
+    const whoami = await run('kubectl', ['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    expect(whoami.stdout).toBe('system:serviceaccount:carbon-ops:carbon-ops');
+    const { stdout } = await run('kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), 'get', 'pods', '-A', '-o', 'json']);
     const pods = JSON.parse(stdout).items as { status: { phase: string; conditions?: { type: string; status: string }[] } }[];
     const counted = pods.filter((p) => p.status.phase !== 'Succeeded');
     const ready = counted.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));

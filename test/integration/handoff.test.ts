@@ -27,6 +27,7 @@ import { signed } from '../../src/reports/status-parts.js';
 import { measureCoverage } from '../../src/vault/coverage.js';
 import { freshDatabase } from '../support/postgres.js';
 import { services } from '../support/status-fixtures.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * `/carbon handoff` against history the test writes itself: health snapshots, benchmark runs and audit
@@ -86,7 +87,7 @@ beforeAll(async () => {
   await store.migrate();
   catalogue = await loadCatalogue('catalogue/services.yaml');
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.kubeconfigYaml());
+  kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 100 });
   const queueName = `test-handoff-${randomBytes(4).toString('hex')}`;
   const producer = redisConnection(config.REDIS_URL, 'producer');
@@ -138,6 +139,7 @@ afterAll(async () => {
   await db?.drop();
   await slack?.close();
   await demo?.close();
+  assertBotNeverRefused(demo?.kube);
 });
 
 const actor = { user: 'U0VIEWER', groups: [], channel: { id: CHANNEL, name: 'general' } };

@@ -20,6 +20,7 @@ import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/store/index.js';
 import { freshDatabase } from '../support/postgres.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * The whole path on real parts: a signed Slack request → Bolt → policy → BullMQ on a real Redis →
@@ -53,7 +54,7 @@ beforeAll(async () => {
   queue = new CommandQueue(queueName, producer);
 
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.kubeconfigYaml());
+  kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 50 });
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
   const catalogue = await loadCatalogue('catalogue/services.yaml');
@@ -84,6 +85,7 @@ afterAll(async () => {
   await db?.drop();
   await slack?.close();
   await demo?.close();
+  assertBotNeverRefused(demo?.kube);
 });
 
 type Fields = Parameters<typeof sendSlashCommand>[2];
@@ -169,7 +171,7 @@ describe('/carbon health end to end', () => {
       const started = Date.now();
       await slash('health --namespace monitoring', 'U0VIEWER');
       const message = await finalMessage((t) => t.startsWith('❌') && t.includes('did not answer'));
-      expect(message.text).toMatch(/The Kubernetes API at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.5 s/);
+      expect(message.text).toMatch(/The Kubernetes API at https:\/\/127\.0\.0\.1:\d+ did not answer within 1\.5 s/);
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       demo.kube.faults.hang = false;

@@ -61,7 +61,7 @@ async function apply(name: string, object: object): Promise<void> {
 }
 
 async function raw(path: string): Promise<{ code: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${standin.url}${path}`);
+  const response = await standin.fetch(path);
   return { code: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -274,17 +274,17 @@ describe('watches', () => {
   });
 
   it('allowWatchBookmarks=true sends BOOKMARK events that carry only the resourceVersion', async () => {
-    const body = await fetch(`${standin.url}/api/v1/namespaces/quiet/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${standin.cluster.resourceVersion}&timeoutSeconds=1`).then((r) => r.text());
+    const body = await standin.fetch(`/api/v1/namespaces/quiet/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${standin.cluster.resourceVersion}&timeoutSeconds=1`).then((r) => r.text());
     const events = body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: KubeObject });
     const bookmarks = events.filter((e) => e.type === 'BOOKMARK');
     expect(bookmarks.length).toBeGreaterThanOrEqual(1);
     expect(bookmarks[0]?.object).toEqual({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: expect.stringMatching(/^\d+$/) } });
-    const without = await fetch(`${standin.url}/api/v1/namespaces/quiet/configmaps?watch=true&resourceVersion=${standin.cluster.resourceVersion}&timeoutSeconds=1`).then((r) => r.text());
+    const without = await standin.fetch(`/api/v1/namespaces/quiet/configmaps?watch=true&resourceVersion=${standin.cluster.resourceVersion}&timeoutSeconds=1`).then((r) => r.text());
     expect(without).not.toContain('BOOKMARK');
   });
 
   it('sendInitialEvents streams the current objects, then the initial-events-end bookmark', async () => {
-    const body = await fetch(`${standin.url}/api/v1/namespaces/quiet/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1`).then((r) => r.text());
+    const body = await standin.fetch(`/api/v1/namespaces/quiet/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1`).then((r) => r.text());
     const events = body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: KubeObject });
     const end = events.findIndex((e) => e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true');
     expect(end).toBeGreaterThanOrEqual(13);

@@ -46,7 +46,7 @@ async function request(method: string, path: string, body: unknown, contentType 
   const options: RequestOptions = {};
   await kc.applyToHTTPSOptions(options);
   const headers = { ...(options.headers as Record<string, string> | undefined), 'Content-Type': contentType, Accept: 'application/json' };
-  const res = await fetch(`${standin.url}${path}`, { method, headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await standin.fetch(path, { method, headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const warnings = res.headers.get('warning');
   return { status: res.status, json: (await res.json()) as Record<string, unknown>, warnings: warnings ? warnings.split(/, (?=299 )/) : [] };
 }

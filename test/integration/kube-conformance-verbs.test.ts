@@ -40,7 +40,7 @@ async function apply(...docs: object[]): Promise<void> {
 }
 
 async function http(method: string, path: string, body?: object): Promise<{ code: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${standin.url}${path}`, { method, headers: { 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await standin.fetch(path, { method, headers: { 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
   return { code: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 

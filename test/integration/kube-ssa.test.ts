@@ -271,22 +271,22 @@ describe('server-side apply through kubectl', () => {
   });
 
   it('takes YAML apply bodies and refuses what the real server refuses', async () => {
-    const url = `${standin.url}/api/v1/namespaces/${NS}/configmaps/yaml-cm`;
+    const url = `/api/v1/namespaces/${NS}/configmaps/yaml-cm`;
     const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yaml-cm\ndata:\n  key: value\n';
     const applyPatch = { 'Content-Type': 'application/apply-patch+yaml' };
-    const created = await fetch(`${url}?fieldManager=carbon-ops`, { method: 'PATCH', headers: applyPatch, body: yaml });
+    const created = await standin.fetch(`${url}?fieldManager=carbon-ops`, { method: 'PATCH', headers: applyPatch, body: yaml });
     expect(created.status).toBe(201);
     expect(((await created.json()) as { data: object }).data).toEqual({ key: 'value' });
-    expect((await fetch(`${url}?fieldManager=carbon-ops`, { method: 'PATCH', headers: applyPatch, body: yaml })).status).toBe(200);
+    expect((await standin.fetch(`${url}?fieldManager=carbon-ops`, { method: 'PATCH', headers: applyPatch, body: yaml })).status).toBe(200);
 
-    const noManager = await fetch(url, { method: 'PATCH', headers: applyPatch, body: yaml });
+    const noManager = await standin.fetch(url, { method: 'PATCH', headers: applyPatch, body: yaml });
     expect(noManager.status).toBe(422);
     expect(await noManager.json()).toMatchObject({ reason: 'Invalid', message: expect.stringContaining('fieldManager: Required value: is required for apply patch') });
-    const forcedMerge = await fetch(`${url}?force=true`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: '{"data":{"key":"x"}}' });
+    const forcedMerge = await standin.fetch(`${url}?force=true`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: '{"data":{"key":"x"}}' });
     expect(forcedMerge.status).toBe(422);
-    const strategicCrd = await fetch(`${standin.url}/apis/cert-manager.io/v1/clusterissuers/x`, { method: 'PATCH', headers: { 'Content-Type': 'application/strategic-merge-patch+json' }, body: '{}' });
+    const strategicCrd = await standin.fetch(`/apis/cert-manager.io/v1/clusterissuers/x`, { method: 'PATCH', headers: { 'Content-Type': 'application/strategic-merge-patch+json' }, body: '{}' });
     expect(strategicCrd.status).toBe(415);
-    const badDryRun = await fetch(`${url}?fieldManager=carbon-ops&dryRun=Some`, { method: 'PATCH', headers: applyPatch, body: yaml });
+    const badDryRun = await standin.fetch(`${url}?fieldManager=carbon-ops&dryRun=Some`, { method: 'PATCH', headers: applyPatch, body: yaml });
     expect(badDryRun.status).toBe(400);
   });
 });
@@ -382,7 +382,7 @@ describe('status kept by the controllers', () => {
     expect(get('secrets', 'web-tls')).toMatchObject({ type: 'kubernetes.io/tls', metadata: { annotations: { 'cert-manager.io/certificate-name': 'web' } } });
     expect(await kubectl('get', 'certificate', '-n', NS)).toMatch(/^NAME\s+READY\s+SECRET\s+AGE\nweb\s+True\s+web-tls\s+\d+s\n$/);
     // Status is applied through its subresource, and its conditions merge by type as the CRD declares.
-    const statusApply = await fetch(`${standin.url}/apis/cert-manager.io/v1/namespaces/${NS}/certificates/web/status?fieldManager=readiness&force=true`, {
+    const statusApply = await standin.fetch(`/apis/cert-manager.io/v1/namespaces/${NS}/certificates/web/status?fieldManager=readiness&force=true`, {
       method: 'PATCH',
       headers: { 'Content-Type': 'application/apply-patch+yaml' },
       body: 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: web}\nstatus:\n  conditions: [{type: Ready, status: "True", reason: Ready}]\n',

@@ -270,12 +270,12 @@ describe('API semantics through @kubernetes/client-node', () => {
     const rv = standin.cluster.resourceVersion;
     const worker = standin.cluster.list('pods', { namespace: 'data-platform', labelSelector: 'app=ray,component=worker' })[0];
     standin.cluster.setPodReady('data-platform', worker?.metadata.name ?? '', false);
-    const body = await fetch(`${standin.url}/api/v1/namespaces/data-platform/pods?watch=true&resourceVersion=${rv}&timeoutSeconds=1`).then((r) => r.text());
+    const body = await standin.fetch(`/api/v1/namespaces/data-platform/pods?watch=true&resourceVersion=${rv}&timeoutSeconds=1`).then((r) => r.text());
     const events = body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: Pod });
     expect(events[0]?.type).toBe('MODIFIED');
     expect(events[0]?.object.metadata.name).toBe(worker?.metadata.name);
     expect(events[0]?.object.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
-    const old = await fetch(`${standin.url}/api/v1/pods?watch=1&resourceVersion=1&timeoutSeconds=1`).then((r) => r.text());
+    const old = await standin.fetch(`/api/v1/pods?watch=1&resourceVersion=1&timeoutSeconds=1`).then((r) => r.text());
     expect(JSON.parse(old.trim())).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
   });
 });
@@ -343,26 +343,26 @@ describe('a generated 2,000-pod cluster', () => {
 
 describe('faults', () => {
   it('adds latency, goes down with 503 or dropped connections, and hangs', async () => {
-    const url = `${standin.url}/api/v1/namespaces/kube-system/pods`;
+    const url = `/api/v1/namespaces/kube-system/pods`;
     standin.faults.latencyMs = 150;
     let start = Date.now();
-    expect((await fetch(url)).status).toBe(200);
+    expect((await standin.fetch(url)).status).toBe(200);
     expect(Date.now() - start).toBeGreaterThanOrEqual(140);
     standin.faults.latencyMs = 0;
 
     standin.faults.down = 'unavailable';
-    const down = await fetch(url);
+    const down = await standin.fetch(url);
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
     standin.faults.down = 'reset';
-    await expect(fetch(url)).rejects.toThrow();
+    await expect(standin.fetch(url)).rejects.toThrow();
     standin.faults.down = false;
 
     standin.faults.hang = true;
     start = Date.now();
-    await expect(fetch(url, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    await expect(standin.fetch(url, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
     expect(Date.now() - start).toBeGreaterThanOrEqual(190);
     standin.faults.hang = false;
-    expect((await fetch(url)).status).toBe(200);
+    expect((await standin.fetch(url)).status).toBe(200);
   });
 });

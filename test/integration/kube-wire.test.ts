@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import fc from 'fast-check';
 import YAML from 'yaml';
-import { loadScenario, startKubeStandin, type KubeStandin } from '../../src/devstack/kube/index.js';
+import { loadScenario, startKubeStandin, type Deployment, type KubeStandin } from '../../src/devstack/kube/index.js';
 import { FIELD_MANAGER, Kube, type ObjectRef } from '../../src/integrations/kubernetes.js';
 import { addConfigMapKeys, removeConfigMapKeys } from '../../src/vault/kube.js';
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../support/recording-proxy.js';
@@ -20,9 +20,17 @@ let kube: Kube;
 
 beforeAll(async () => {
   standin = await startKubeStandin({ scenario: await loadScenario('254carbon') });
-  proxy = await startRecordingProxy(standin.url);
+  proxy = await startRecordingProxy(standin.url, standin.ca);
+  // The bot's own identity and credentials, pointed at the proxy (plain HTTP to it, HTTPS beyond it).
+  const bot = new k8s.KubeConfig();
+  bot.loadFromString(standin.botKubeconfigYaml());
   const config = new k8s.KubeConfig();
-  config.loadFromString(standin.kubeconfigYaml().replace(standin.url, proxy.url));
+  config.loadFromOptions({
+    clusters: [{ name: 'proxy', server: proxy.url, skipTLSVerify: true }],
+    users: [bot.getCurrentUser()!],
+    contexts: [{ name: 'proxy', cluster: 'proxy', user: bot.getCurrentUser()!.name }],
+    currentContext: 'proxy',
+  });
   kube = new Kube(config, { requestTimeoutMs: 20_000, pageSize: 500 });
 });
 
@@ -88,6 +96,9 @@ describe('bodies on the wire are the objects as written', () => {
     expect(restart[0]).toMatchObject({ method: 'PATCH', contentType: 'application/strategic-merge-patch+json' });
     expect(restart[0]!.url).toBe(`/apis/apps/v1/namespaces/data-platform/deployments/trino-coordinator?fieldManager=${FIELD_MANAGER}`);
     expect(bodyOf(restart[0])).toEqual({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-07T06:00:00Z' } } } } });
+    // It went through: authenticated as the bot's ServiceAccount, allowed by its RBAC, stored.
+    const live = standin.cluster.get<Deployment>('deployments', 'data-platform', 'trino-coordinator');
+    expect(live?.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe('2026-12-07T06:00:00Z');
 
     const annotate = writes(await sent(() => kube.patchTemplateAnnotations('statefulset', 'kafka', 'kafka', { 'vault.hashicorp.com/agent-inject': null }, 'annotate')));
     expect(bodyOf(annotate[0])).toEqual({ spec: { template: { metadata: { annotations: { 'vault.hashicorp.com/agent-inject': null } } } } });

@@ -10,6 +10,7 @@ import type { KubeObject, KubeStandin } from '../../src/devstack/kube/index.js';
 import { silentLogger } from '../../src/log.js';
 import { freshDatabase } from '../support/postgres.js';
 import { fastCluster } from '../support/restart-rig.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * A conflict, from the terminal (the same parse → policy → queue → worker path as Slack): a
@@ -28,8 +29,9 @@ beforeAll(async () => {
   kube = await fastCluster();
   db = await freshDatabase();
   dir = await mkdtemp(join(tmpdir(), 'phase-conflict-'));
-  await kube.writeKubeconfig(join(dir, 'kubeconfig'));
-  const config = loadConfig({ KUBECONFIG: join(dir, 'kubeconfig'), DATABASE_URL: db.url, CARBON_DATA_DIR: dir, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+  await kube.writeKubeconfig(join(dir, 'kubeconfig')); // kubectl: the admin
+  await kube.writeBotKubeconfig(join(dir, 'bot-kubeconfig')); // carbon: its ServiceAccount
+  const config = loadConfig({ KUBECONFIG: join(dir, 'bot-kubeconfig'), DATABASE_URL: db.url, CARBON_DATA_DIR: dir, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
   session = await LocalSession.open(config, silentLogger(), { print: (text) => printed.push(text) });
 }, 60_000);
 
@@ -37,6 +39,7 @@ afterAll(async () => {
   await session?.close();
   await db?.drop();
   await kube?.close();
+  assertBotNeverRefused(kube);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -7,6 +7,7 @@ import { RESTARTED_AT } from '../../src/restart/plan.js';
 import { runCarbon } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { fastCluster } from '../support/restart-rig.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * The terminal drives the same flow as Slack: `carbon run` asks (and returns once the request awaits
@@ -23,13 +24,14 @@ beforeAll(async () => {
   kube = await fastCluster();
   db = await freshDatabase();
   dir = await mkdtemp(join(tmpdir(), 'carbon-cli-restart-'));
-  await kube.writeKubeconfig(join(dir, 'kubeconfig'));
+  await kube.writeBotKubeconfig(join(dir, 'kubeconfig')); // carbon runs as its ServiceAccount
   env = { KUBECONFIG: join(dir, 'kubeconfig'), DATABASE_URL: db.url, CARBON_DATA_DIR: dir, LOG_LEVEL: 'warn', RESTART_POLL_MS: '100' };
 }, 60_000);
 
 afterAll(async () => {
   await db?.drop();
   await kube?.close();
+  assertBotNeverRefused(kube);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

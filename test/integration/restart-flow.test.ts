@@ -3,8 +3,8 @@ import type { Deployment, KubeObject } from '../../src/devstack/kube/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { RESTARTED_AT } from '../../src/restart/plan.js';
 import type { RestartRequest } from '../../src/store/restart-requests.js';
-import { until } from '../support/until.js';
 import { RestartRig } from '../support/restart-rig.js';
+import { until } from '../support/until.js';
 
 /**
  * Restarts on real parts: signed Slack requests to the Bolt app, BullMQ on the real Redis, a worker,
@@ -63,7 +63,8 @@ describe('a restart from Slack', () => {
     expect(planJson).toContain('restart-approve');
     expect(planJson).toContain('3/3 ready');
     expect(planJson).toContain(`request: ${request.id}`);
-    expect(messageAt(request.statusTs)?.text).toContain(`request: ${request.id}`);
+    // The status message is edited after the plan is posted (progress updates are coalesced): wait for it.
+    await until('the status message to name the request', () => (messageAt(request.statusTs)?.text.includes(`request: ${request.id}`) ? true : undefined), 30_000);
     // Nothing has changed in the cluster yet.
     expect(deployment('data-platform', 'superset-worker').metadata.generation).toBe(before.metadata.generation);
 

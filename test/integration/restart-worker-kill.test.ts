@@ -20,6 +20,7 @@ import { Store } from '../../src/store/index.js';
 import { CarbonProcess } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { until } from '../support/until.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * A worker process killed with SIGKILL in the middle of a rollout: another worker process takes the job
@@ -45,7 +46,7 @@ beforeAll(async () => {
   store = new Store(createPool(db.url));
   await store.migrate();
   dir = await mkdtemp(join(tmpdir(), 'carbon-kill-'));
-  await kube.writeKubeconfig(join(dir, 'kubeconfig'));
+  await kube.writeBotKubeconfig(join(dir, 'kubeconfig')); // carbon runs as its ServiceAccount
   const queueName = `test-kill-${randomBytes(4).toString('hex')}`;
   producer = redisConnection('redis://127.0.0.1:6379', 'producer');
   queue = new CommandQueue(queueName, producer);
@@ -74,6 +75,7 @@ afterAll(async () => {
   await db?.drop();
   await slack?.close();
   await kube?.close();
+  assertBotNeverRefused(kube);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -18,6 +18,7 @@ import { freshDatabase } from '../support/postgres.js';
 import type { ScheduleStart } from '../../src/jobs/status-scheduler.js';
 import { eventually, startStatusInstance, type StatusInstance } from '../support/status-rig.js';
 import { WebClient } from '@slack/web-api';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * The daily status post on real parts: BullMQ's job scheduler on the real Redis, two worker instances
@@ -72,6 +73,7 @@ afterAll(async () => {
   await db?.drop();
   await slack?.close();
   await demo?.close();
+  assertBotNeverRefused(demo?.kube);
 });
 
 describe('the daily status scheduler with two workers running', () => {

@@ -16,6 +16,7 @@ import { startWorker } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/store/index.js';
 import { freshDatabase } from '../support/postgres.js';
+import { assertBotNeverRefused } from '../support/bot-rbac.js';
 
 /**
  * Workers have been seen not to resume after a Redis restart. This runs a private redis-server,
@@ -69,7 +70,7 @@ beforeAll(async () => {
   store = new Store(createPool(db.url));
   await store.migrate();
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.kubeconfigYaml());
+  kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const producer = redisConnection(url, 'worker'); // waits out the outage instead of failing the test's enqueue
   const workerConnection = redisConnection(url, 'worker');
   const eventsConnection = redisConnection(url, 'worker');
@@ -101,6 +102,7 @@ afterAll(async () => {
   await store?.close();
   await db?.drop();
   await demo?.close();
+  assertBotNeverRefused(demo?.kube);
 });
 
 const healthJob = async (n: number) => {

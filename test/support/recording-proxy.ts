@@ -1,7 +1,9 @@
 // A logging proxy between a client and the Kubernetes stand-in: it records every request exactly as it
 // arrived on the wire (method, path, content type, body) and forwards it unchanged, so a test can check
-// what a client really sent, not what it meant to send.
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+// what a client really sent, not what it meant to send. The client speaks plain HTTP to it; it speaks
+// HTTPS to the stand-in, trusting `ca`.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -24,13 +26,13 @@ const readAll = async (stream: IncomingMessage): Promise<Buffer> => {
   return Buffer.concat(chunks);
 };
 
-export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+export async function startRecordingProxy(target: string, ca: string): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
     void readAll(req).then((body) => {
       requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', contentType: req.headers['content-type'], body: body.toString('utf8') });
-      const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, ca }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });

@@ -22,6 +22,7 @@ import type { AuditRow } from '../../src/store/audit-log.js';
 import { Store } from '../../src/store/index.js';
 import type { RestartRequest } from '../../src/store/restart-requests.js';
 import { freshDatabase } from './postgres.js';
+import { assertBotNeverRefused } from './bot-rbac.js';
 
 export const SECRET = 'test-signing-secret';
 export const CHANNELS = { C0INCIDENT: { name: 'inc-demo' }, C0GENERAL: { name: 'general' } };
@@ -84,7 +85,7 @@ export class RestartRig {
     const connection = redisConnection(this.config.REDIS_URL, 'worker');
     this.connections.push(connection);
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(this.kube.kubeconfigYaml());
+    kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     const kube = new Kube(kubeConfig, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: this.slack.url, retryConfig: { retries: 0 } }));
     this.worker = startWorker(
@@ -104,6 +105,7 @@ export class RestartRig {
     await this.db?.drop();
     await this.slack?.close();
     await this.kube?.close();
+    assertBotNeverRefused(this.kube);
   }
 
   slash(text: string, user: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {

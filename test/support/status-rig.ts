@@ -35,7 +35,7 @@ export async function startStatusInstance(input: { config: Config; demo: DemoClu
   const workerConnection = redisConnection(config.REDIS_URL, 'worker');
   const queue = new CommandQueue(config.QUEUE_NAME, producer);
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(input.demo.kubeconfigYaml());
+  kubeConfig.loadFromString(input.demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 100 });
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: input.slackUrl, retryConfig: { retries: 0 } }));
   const worker = startWorker(

@@ -24,6 +24,7 @@ import { loadPolicy, type Policy } from '../../src/policy/policy.js';
 import { Store } from '../../src/store/index.js';
 import type { VaultDeps } from '../../src/vault/connection.js';
 import { freshDatabase } from './postgres.js';
+import { assertBotNeverRefused } from './bot-rbac.js';
 
 export const SA_JWT = 'eyJhbGciOiJSUzI1NiJ9.carbon-ops-test-service-account.signature';
 
@@ -83,7 +84,7 @@ export class VaultRig {
     this.connections.push(producer, workerConnection, eventsConnection);
     this.queue = new CommandQueue(this.queueName, producer);
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(this.kube.kubeconfigYaml());
+    kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     this.client = new Kube(kubeConfig, { requestTimeoutMs: 5000, pageSize: 500 });
     this.worker = startWorker(
       { config: this.config, log, kube: this.client, cluster: { name: '254carbon-demo', simulated: true }, store: this.store, catalogue: this.catalogue, chat: this.chat, queue: this.queue, vault: this.vaultDeps },
@@ -104,6 +105,7 @@ export class VaultRig {
     await this.db?.drop();
     await this.vault?.close();
     await this.kube?.close();
+    assertBotNeverRefused(this.kube);
     if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
   }
 

@@ -4,8 +4,13 @@
 import { connectSubresources } from './connect.js';
 import type { ResourceInfo } from './resources.js';
 import { GROUPS, RESOURCES, versionOf } from './resources.js';
+import { REVIEW_GROUPS, REVIEW_RESOURCES } from './reviews.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+/** The stored resources and the create-only access reviews. */
+const SERVED: readonly ResourceInfo[] = [...RESOURCES, ...REVIEW_RESOURCES];
+const SERVED_GROUPS: readonly string[] = [...GROUPS, ...REVIEW_GROUPS];
+const verbsOf = (info: ResourceInfo): string[] => (REVIEW_RESOURCES.includes(info) ? ['create'] : VERBS);
 const SUBRESOURCE_VERBS = ['get', 'patch', 'update'];
 
 const groupVersion = (group: string): { groupVersion: string; version: string } => ({ groupVersion: `${group}/${versionOf(group)}`, version: versionOf(group) });
@@ -39,18 +44,18 @@ export function apiGroupList(): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: GROUPS.map((name) => ({ name, versions: [groupVersion(name)], preferredVersion: groupVersion(name) })),
+    groups: SERVED_GROUPS.map((name) => ({ name, versions: [groupVersion(name)], preferredVersion: groupVersion(name) })),
   };
 }
 
 export function apiResourceList(group: string, version: string): object {
-  const resources = RESOURCES.filter((r) => r.group === group && r.version === version).flatMap((r) => [
+  const resources = SERVED.filter((r) => r.group === group && r.version === version).flatMap((r) => [
     {
       name: r.plural,
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: VERBS,
+      verbs: verbsOf(r),
       ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length ? { categories: r.categories } : {}),
     },
@@ -72,7 +77,7 @@ export function apiResourceList(group: string, version: string): object {
 
 /** The aggregated document for /api (core) or /apis (named groups). */
 export function aggregatedDiscovery(core: boolean, apiVersion: string): object {
-  const groups = core ? [''] : [...GROUPS];
+  const groups = core ? [''] : [...SERVED_GROUPS];
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion,
@@ -82,12 +87,12 @@ export function aggregatedDiscovery(core: boolean, apiVersion: string): object {
       versions: [
         {
           version: versionOf(group),
-          resources: RESOURCES.filter((r) => r.group === group).map((r) => ({
+          resources: SERVED.filter((r) => r.group === group).map((r) => ({
             resource: r.plural,
             responseKind: { group: r.group, version: r.version, kind: r.kind },
             scope: r.namespaced ? 'Namespaced' : 'Cluster',
             singularResource: r.singular,
-            verbs: VERBS,
+            verbs: verbsOf(r),
             ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
             ...(r.categories.length ? { categories: r.categories } : {}),
             ...(r.subresources.length || connectSubresources(r.plural).length

@@ -2,9 +2,11 @@
 // delete, deletecollection, and the status and scale subresources. Watches are handed to watch.ts.
 import YAML from 'yaml';
 import type { Representation } from './accept.js';
+import type { UserInfo } from './authn.js';
 import type { Cluster } from './cluster.js';
 import type { DeleteOptions } from './delete-options.js';
 import { checkPreconditions, isDryRun, parseDeleteOptions } from './delete-options.js';
+import { guardRbacWrite } from './escalation.js';
 import { evict } from './eviction.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
 import { connect, isConnectSubresource } from './connect.js';
@@ -34,6 +36,8 @@ export interface ResourceRequest {
   representation: Representation;
   contentType: string | undefined;
   userAgent: string | undefined;
+  /** Who asks (undefined: the stand-in itself); RBAC writes are checked against what they may grant. */
+  user?: UserInfo;
   body: string;
   /** Filled by the handler: the `Warning` headers of the response (fieldValidation=Warn). */
   warnings: string[];
@@ -135,6 +139,7 @@ function create(cluster: Cluster, req: ResourceRequest): { code: number; body: u
   assertNamespaceOpen(cluster, req, input.metadata.name);
   const name = input.metadata.name;
   if (name && cluster.store.get(req.info.plural, req.namespace, name)) throw alreadyExists(req.info, name);
+  guardRbacWrite(cluster.store, req.user, req.info, input, req.namespace);
   const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, input, req.namespace);
   if (cluster.store.get(req.info.plural, req.namespace, admitted.metadata.name)) throw alreadyExists(req.info, admitted.metadata.name);
   const recorded = recordUpdate(req.info, undefined, admitted, managerOf(req), cluster.now());
@@ -147,6 +152,7 @@ function store(cluster: Cluster, req: ResourceRequest, current: KubeObject, next
   const rv = next.metadata?.resourceVersion;
   if (rv && rv !== current.metadata.resourceVersion) throw conflict(req.info, current.metadata.name);
   const dry = dryRun(req);
+  guardRbacWrite(cluster.store, req.user, req.info, next, req.namespace);
   const admitted = admitUpdate(req.info, current, next, req.subresource === 'status' ? 'status' : undefined);
   const recorded = recordUpdate(req.info, current, admitted, managerOf(req), cluster.now(), req.subresource);
   // A no-op is answered with the stored object, dry run or not (the timestamps of managedFields included).
@@ -191,6 +197,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
     decodeApplied(req, object);
     assertValidObject(req.info, object, req.name as string);
     const managedFields = object.metadata.managedFields;
+    guardRbacWrite(cluster.store, req.user, req.info, object, req.namespace);
     const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, object, req.namespace);
     admitted.metadata.managedFields = managedFields;
     return { code: 201, body: dry ? dryRunResult(admitted, undefined) : cluster.store.write(req.info.plural, admitted) };
@@ -200,6 +207,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   const { object } = serverSideApply({ info: req.info, live: current, config, manager, force, now: cluster.now(), ...(subresource ? { subresource } : {}) });
   decodeApplied(req, object);
   assertValidObject(req.info, object, req.name as string);
+  guardRbacWrite(cluster.store, req.user, req.info, object, req.namespace);
   const admitted = admitUpdate(req.info, current, object, subresource);
   admitted.metadata.managedFields = object.metadata.managedFields;
   if (sameObject(current, admitted)) return { code: 200, body: current };

@@ -10,3 +10,5 @@ export { generateScenario } from './generate.js';
 export { kubeconfigYaml } from './kubeconfig.js';
 export type { PodBehaviour, PodState } from './pod-status.js';
 export type { KubeObject, Pod, Deployment, StatefulSet, ReplicaSet, PodDisruptionBudget } from './types.js';
+export type { StandinFetch, StandinFetchInit } from './fetch.js';
+export type { UserInfo } from './authn.js';

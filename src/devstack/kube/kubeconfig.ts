@@ -1,18 +1,19 @@
-// A kubeconfig that kubectl and @kubernetes/client-node use unchanged: plain HTTP, no credentials
-// (the stand-in authenticates nobody, like `kubectl proxy`).
+// A kubeconfig that kubectl and @kubernetes/client-node use unchanged: the server's certificate as CA
+// and a bearer token.
+// The context is named the same whoever the user is, so the cluster is named alike in every report.
 import YAML from 'yaml';
 
 const CONTEXT_NAME = 'carbon-devstack';
 
-export function kubeconfigYaml(url: string, namespace = 'default'): string {
+/** `user` names the kubeconfig's user entry (e.g. the admin, or the ServiceAccount). */
+export function kubeconfigYaml(url: string, caPem: string, credentials: { user: string; token: string }, namespace = 'default'): string {
   return YAML.stringify({
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    // client-node refuses a plain-http server unless TLS verification is explicitly off; kubectl accepts it too.
-    clusters: [{ name: CONTEXT_NAME, cluster: { server: url, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: CONTEXT_NAME, user: {} }],
-    contexts: [{ name: CONTEXT_NAME, context: { cluster: CONTEXT_NAME, user: CONTEXT_NAME, namespace } }],
+    clusters: [{ name: CONTEXT_NAME, cluster: { server: url, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+    users: [{ name: credentials.user, user: { token: credentials.token } }],
+    contexts: [{ name: CONTEXT_NAME, context: { cluster: CONTEXT_NAME, user: credentials.user, namespace } }],
     'current-context': CONTEXT_NAME,
   });
 }

@@ -1,15 +1,25 @@
-// The HTTP front of the stand-in: node:http, faults applied before anything else (so a "down" server
-// is down for /healthz too), request counting, routing, and errors rendered as Status objects.
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+// The HTTPS front of the stand-in: faults applied before anything else (so a "down" server is down for
+// /healthz too), request counting, authentication and authorization, routing, and errors rendered as
+// Status objects.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
 import { negotiate } from './accept.js';
+import type { Authenticator, UserInfo } from './authn.js';
+import { ANONYMOUS, unauthorized } from './authn.js';
+import { PUBLIC_PATHS } from './bootstrap-policy.js';
 import type { Cluster } from './cluster.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import type { Paging } from './list.js';
 import { handleResource } from './handlers.js';
+import { impersonate } from './impersonation.js';
 import { openapiV3 } from './openapi.js';
+import { authorize, forbidden } from './rbac.js';
+import { requestAttributes } from './request-info.js';
+import { handleReview } from './reviews.js';
 import { route } from './routes.js';
 import { ApiError, resourceNotFound } from './status.js';
+import type { ServingCert } from './tls.js';
 import type { WatchRegistry } from './watch.js';
 import { serveWatch } from './watch.js';
 
@@ -33,6 +43,8 @@ export interface Stats {
   /** List requests (not watches) by resource plural, e.g. { pods: 20 }. */
   listRequests: Record<string, number>;
   watchRequests: Record<string, number>;
+  /** The 403 messages of requests authorization refused, oldest first (the bot's refusals fail tests). */
+  refused: string[];
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -90,7 +102,24 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats): ApiServer {
+/** Authentication, impersonation and authorization, in the real filter chain's order: the user the request
+ * acts as, or a 401/403 Status. Without credentials only the public-info paths are reachable (as
+ * system:anonymous, whom system:public-info-viewer lets read them); everything else is 401. */
+function admit(cluster: Cluster, authenticator: Authenticator, req: IncomingMessage, url: URL, stats: Stats): UserInfo {
+  const authenticated = authenticator.authenticate(req.headers.authorization);
+  if (!authenticated && !PUBLIC_PATHS.has(url.pathname)) throw unauthorized();
+  try {
+    const user = impersonate(cluster.store, authenticated ?? ANONYMOUS, req.headers);
+    const attrs = requestAttributes(user, req.method ?? 'GET', url);
+    if (!authorize(cluster.store, attrs).allowed) throw forbidden(attrs);
+    return user;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 403) stats.refused.push(error.message);
+    throw error;
+  }
+}
+
+export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, authenticator: Authenticator, tls: ServingCert): ApiServer {
   const watches: WatchRegistry = new Set();
   const delays = new Set<ReturnType<typeof setTimeout>>();
   const paging: Paging = {
@@ -106,6 +135,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const user = admit(cluster, authenticator, req, url, stats);
     if (url.pathname.startsWith('/openapi/v3')) {
       const doc = openapiV3(url.pathname);
       return doc === undefined ? send(res, 404, resourceNotFound().toStatus()) : send(res, 200, doc);
@@ -131,6 +161,10 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
         return send(res, 200, apiGroup(r.group));
       case 'group-version':
         return send(res, 200, apiResourceList(r.group, r.version));
+      case 'review': {
+        const reply = handleReview(cluster.store, { info: r.info, method: req.method ?? 'GET', namespace: r.namespace, body: await readBody(req), user });
+        return send(res, reply.code, reply.body);
+      }
       case 'resource': {
         if (req.method === 'GET' && !r.name) {
           const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
@@ -151,6 +185,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
             representation,
             contentType: req.headers['content-type'],
             userAgent: req.headers['user-agent'],
+            user,
             body: req.method === 'GET' ? '' : await readBody(req),
           },
           paging,
@@ -161,7 +196,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats):
     }
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     stats.requests++;
     if (faults.hang) return; // held open until close() destroys the socket
     if (faults.down === 'reset') {

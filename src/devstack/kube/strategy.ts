@@ -41,7 +41,19 @@ const WORKLOADS = new Set(['deployments', 'statefulsets', 'daemonsets', 'replica
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** RBAC objects are named like path segments (`system:discovery` is valid): ValidateRBACName. */
+function pathSegmentProblem(name: string): string | undefined {
+  if (name === '.' || name === '..') return `may not be '${name}'`;
+  for (const bad of ['/', '%']) if (name.includes(bad)) return `may not contain '${bad}'`;
+  return undefined;
+}
+
 function validateName(info: ResourceInfo, name: string): void {
+  if (info.group === 'rbac.authorization.k8s.io') {
+    const problem = pathSegmentProblem(name);
+    if (problem) throw invalid(info, name, 'metadata.name', `Invalid value: "${name}": ${problem}`);
+    return;
+  }
   const label = info.plural === 'namespaces' || info.plural === 'services';
   const ok = label ? name.length <= 63 && DNS_LABEL.test(name) : name.length <= 253 && DNS_SUBDOMAIN.test(name);
   if (!ok) {

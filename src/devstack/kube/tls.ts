@@ -1,0 +1,42 @@
+// The stand-in serves HTTPS, as every real API server does, and not only for looks: kubectl (client-go)
+// sends a kubeconfig's bearer token over https only. One self-signed certificate per process, valid for
+// 127.0.0.1, ::1 and localhost; kubeconfigs trust it as their CA. Node makes the key (natively, fast);
+// node-forge writes and signs the certificate, which Node's crypto cannot.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import forge from 'node-forge';
+
+export interface ServingCert {
+  /** PEM */
+  cert: string;
+  /** PEM */
+  key: string;
+}
+
+let cached: ServingCert | undefined;
+
+function generate(): ServingCert {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  // A positive serial number: the first hex digit below 8.
+  cert.serialNumber = `0${randomBytes(15).toString('hex')}`;
+  const now = Date.now();
+  cert.validity.notBefore = new Date(now - 60_000);
+  cert.validity.notAfter = new Date(now + 365 * 24 * 3_600_000);
+  const name = [{ name: 'commonName', value: 'carbon-devstack-apiserver' }];
+  cert.setSubject(name);
+  cert.setIssuer(name);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }, { type: 2, value: 'localhost' }] },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(cert), key: privateKey };
+}
+
+export function servingCert(): ServingCert {
+  cached ??= generate();
+  return cached;
+}
