@@ -18,7 +18,12 @@ export function standinFetch(baseUrl: string, ca: string, adminToken: string): S
   return (path, init = {}) =>
     new Promise<Response>((resolve, reject) => {
       const token = init.token === undefined ? adminToken : init.token;
-      const headers: Record<string, string> = { ...(token !== null ? { Authorization: `Bearer ${token}` } : {}), ...init.headers };
+      const headers: Record<string, string> = {
+        ...(token !== null ? { Authorization: `Bearer ${token}` } : {}),
+        // Node sends a DELETE's body neither chunked nor sized unless told: the length makes it arrive.
+        ...(init.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(init.body)) } : {}),
+        ...init.headers,
+      };
       const req = request(new URL(path, baseUrl), { method: init.method ?? 'GET', headers, ca, ...(init.signal ? { signal: init.signal } : {}) }, (res) => {
         const responseHeaders = new Headers();
         for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
