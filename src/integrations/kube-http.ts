@@ -5,7 +5,7 @@
 // is good at: the kubeconfig, in-cluster config, credentials (tokens, exec plugins, client certificates)
 // and TLS settings.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions as HttpsAgentOptions, type RequestOptions } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** The Status object the API server answers a refusal with. */
@@ -52,8 +52,17 @@ export interface KubeRequest {
   what: string;
 }
 
+/** The API server did not answer like one (a redirect, HTML from a proxy): what happened, with no body. */
+export class KubeProtocolError extends Error {}
+
+/**
+ * The kubeconfig's credentials could not be obtained (an exec plugin failed or hung, a token file is
+ * unreadable). The cause is not kept in the message: a plugin's stderr can hold tokens or login URLs.
+ */
+export class KubeCredentialsError extends Error {}
+
 /** Bounds the size of an answer we buffer: a list page of 500 large pods is a few MB. */
-const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export class KubeHttp {
   readonly server: string;
@@ -66,20 +75,36 @@ export class KubeHttp {
     this.server = config.getCurrentCluster()?.server ?? 'unknown';
   }
 
-  /** One request, bounded by the timeout; the parsed JSON answer, or a KubeApiError for an HTTP error. */
+  /**
+   * One request, credentials included, bounded by one deadline; the parsed JSON answer. An HTTP error is a
+   * KubeApiError; anything but a 2xx JSON answer is a KubeProtocolError.
+   */
   async request<T>(req: KubeRequest): Promise<T> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
     const url = new URL(this.server);
     url.pathname = `${url.pathname.replace(/\/$/, '')}${req.path}`;
     for (const [key, value] of Object.entries(req.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const options = await this.options(req.method, body, req.contentType);
-    const response = await send(url, options, body, this.timeoutMs);
-    const text = response.body;
-    if (response.status >= 400) throw new KubeApiError(response.status, parseStatus(text), req.what);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    const options = await untilAborted(this.options(req.method, body, req.contentType), signal).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      throw new KubeCredentialsError(`the credentials of kubeconfig user "${this.config.getCurrentUser()?.name ?? '?'}" could not be obtained`);
+    });
+    const response = await send(url, { ...options, signal }, body);
+    if (response.status >= 400) throw new KubeApiError(response.status, parseStatus(response.body), req.what);
+    if (response.status < 200 || response.status >= 300) throw new KubeProtocolError(`${req.what}: the API answered HTTP ${response.status}`);
+    if (response.body === '') return undefined as T;
+    try {
+      return JSON.parse(response.body) as T;
+    } catch {
+      throw new KubeProtocolError(`${req.what}: the API answered HTTP ${response.status} with a body that is not JSON`);
+    }
   }
 
-  /** Credentials and TLS from the kubeconfig, asked for on every request (tokens rotate); one kept-alive agent. */
+  /**
+   * Credentials and TLS from the kubeconfig, asked for on every request: tokens, exec plugins' client
+   * certificates and in-cluster CA files rotate. TLS settings travel with each request (the agent pools
+   * connections by them), so a rotated certificate is used at once.
+   */
   private async options(method: string, body: string | undefined, contentType: string | undefined): Promise<RequestOptions> {
     const options: RequestOptions = {
       method,
@@ -90,9 +115,9 @@ export class KubeHttp {
       },
     };
     await this.config.applyToHTTPSOptions(options);
-    // applyToHTTPSOptions builds a new agent each time; a proxy agent is used as given, a direct one once.
+    // applyToHTTPSOptions builds a new agent each time: a proxy's is used as given, a direct one is kept alive.
     if (this.config.getCurrentCluster()?.proxyUrl === undefined) {
-      this.agent ??= this.server.startsWith('https:') ? new HttpsAgent({ ...tlsOf(options), keepAlive: true }) : new HttpAgent({ keepAlive: true });
+      this.agent ??= this.server.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
       options.agent = this.agent;
     }
     return options;
@@ -103,19 +128,24 @@ export class KubeHttp {
   }
 }
 
-function tlsOf(options: RequestOptions): HttpsAgentOptions {
-  const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = options;
-  return { ca, cert, key, pfx, passphrase, servername, ...(rejectUnauthorized !== undefined ? { rejectUnauthorized } : {}) };
+/** `promise`, or the abort's reason once `signal` fires (what it was doing goes on, unheeded). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
-function send(url: URL, options: RequestOptions, body: string | undefined, timeoutMs: number): Promise<{ status: number; body: string }> {
+function send(url: URL, options: RequestOptions, body: string | undefined): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { ...options, signal: AbortSignal.timeout(timeoutMs) }, (res: IncomingMessage) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) res.destroy(new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`));
+        if (size > MAX_RESPONSE_BYTES) res.destroy(new KubeProtocolError(`the answer is larger than ${MAX_RESPONSE_BYTES} bytes`));
         else chunks.push(chunk);
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

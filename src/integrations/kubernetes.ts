@@ -6,7 +6,7 @@ import type { ConfigMap, Event, Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { WorkloadKind } from '../catalogue.js';
 import { UserError } from '../errors.js';
-import { KubeApiError, KubeHttp, PATCH_CONTENT_TYPES, type KubeRequest, type PatchType } from './kube-http.js';
+import { KubeApiError, KubeCredentialsError, KubeHttp, KubeProtocolError, PATCH_CONTENT_TYPES, type KubeRequest, type PatchType } from './kube-http.js';
 
 export { KubeApiError } from './kube-http.js';
 
@@ -339,7 +339,7 @@ export class Kube {
   /** A 4xx answer as a message the operator can act on (403: which permission is missing). */
   private refused(what: string, error: unknown): unknown {
     if (!(error instanceof KubeApiError)) return error;
-    const message = error.status?.message;
+    const message = withoutValues(error.status?.message);
     if (error.code === 403) return new UserError(`carbon-ops is not allowed to ${what}: ${message ?? 'forbidden'}. Its RBAC is in manifests/bot/rbac.yaml.`);
     if (error.code >= 400 && error.code < 500) return new UserError(`The cluster refused to ${what}: ${message ?? `HTTP ${error.code}`}`);
     return error;
@@ -359,7 +359,9 @@ export class Kube {
           const query = { limit: this.options.pageSize, continue: cont, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
           const result = await this.request<Page<T>>({ method: 'GET', path, query, what: `list ${resource}` });
           for (const item of result.items ?? []) items.push(select === undefined ? (item as unknown as R) : select(item));
-          cont = result.metadata?.continue || undefined;
+          const next = result.metadata?.continue || undefined;
+          if (next !== undefined && next === cont) throw new KubeProtocolError(`list ${resource}: the API answered the same continue token twice`);
+          cont = next;
           page++;
           await options.onPage?.(items.length, page);
         } while (cont !== undefined);
@@ -370,21 +372,36 @@ export class Kube {
     }
   }
 
+  /**
+   * A failure as the user sees it: only what was attempted, the server, and a code (ECONNREFUSED, a
+   * timeout, HTTP 503). Never a raw message: it can carry an exec plugin's output or an echoed value.
+   */
   private explain(what: string, error: unknown): unknown {
     if (error instanceof KubeApiError) {
       return error.code >= 500 ? new ClusterUnavailable(`The Kubernetes API at ${this.server} answered ${error.code} (${what}).`) : error;
     }
+    if (error instanceof KubeCredentialsError || error instanceof KubeProtocolError) return new ClusterUnavailable(`The Kubernetes API at ${this.server}: ${error.message} (${what}).`);
     const name = (error as { name?: string }).name;
     if (name === 'AbortError' || name === 'TimeoutError') {
       return new ClusterUnavailable(`The Kubernetes API at ${this.server} did not answer within ${this.options.requestTimeoutMs / 1000} s (${what}).`);
     }
-    const code = (error as { code?: string }).code;
-    return new ClusterUnavailable(`The Kubernetes API at ${this.server} cannot be reached (${what}: ${code ?? (error as Error).message}).`);
+    const code = (error as { code?: unknown }).code;
+    return new ClusterUnavailable(`The Kubernetes API at ${this.server} cannot be reached (${what}: ${typeof code === 'string' ? code : 'connection failed'}).`);
   }
 }
 
 export function statusOf(error: unknown): number | undefined {
   return error instanceof KubeApiError ? error.code : undefined;
+}
+
+/**
+ * The API server's message without the values it quotes (`Invalid value: "…"`, a patched object): a 422
+ * about a ConfigMap or an env var can echo a secret. Field paths, reasons and limits stay.
+ */
+export function withoutValues(message: string | undefined): string | undefined {
+  if (message === undefined) return undefined;
+  const cleaned = message.replace(/Invalid value: (?:"(?:[^"\\]|\\.)*"|\{.*?\}|\[.*?\]|[^:,]+)/g, 'Invalid value').replace(/"(?:[^"\\]|\\.){80,}"/g, '"…"');
+  return cleaned.length > 500 ? `${cleaned.slice(0, 500)}…` : cleaned;
 }
 
 export const describeRef = (ref: ObjectRef): string => `${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;

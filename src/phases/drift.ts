@@ -19,9 +19,15 @@ export function joinPath(path: string, key: string): string {
   return `${path}[${JSON.stringify(key)}]`;
 }
 
+/**
+ * Selectors where `{}` is a value, not an absence: `podSelector: {}` selects every pod (a default-deny
+ * policy). Such a field must stay empty: a live selector with terms selects less.
+ */
+const SELECTOR_KEY = /(^|\.)(podSelector|namespaceSelector|selector)$/;
+
 /** Paths of the manifest's fields that the live object lacks or holds with another value; sorted. */
 export function missingOrChanged(manifest: unknown, live: unknown, path = ''): string[] {
-  if (isEmpty(manifest)) return [];
+  if (isEmpty(manifest)) return (Array.isArray(manifest) || SELECTOR_KEY.test(path)) && !isEmpty(live) ? [path] : [];
   if (isRecord(manifest)) {
     if (!isRecord(live)) return [path];
     return Object.keys(manifest)
@@ -37,23 +43,29 @@ export function missingOrChanged(manifest: unknown, live: unknown, path = ''): s
       return missingOrChanged(item, counterpart, name === undefined ? `${path}[${i}]` : `${path}[name=${name}]`);
     });
   }
-  return sameScalar(manifest, live) ? [] : [path];
+  return sameScalar(manifest, live, path) ? [] : [path];
 }
 
-/** Equal, or the same quantity written two ways (`1000m` and `1`, `1Gi` and `1073741824`), as the server canonicalises. */
-function sameScalar(a: unknown, b: unknown): boolean {
+/** Fields that hold resource.Quantity values: resources, quota hard limits, LimitRange bounds. */
+const QUANTITY_FIELD = /(^|\.)(limits|requests|hard|default|defaultRequest|min|max|maxLimitRequestRatio|capacity)(\.|\[|$)/;
+
+/**
+ * Equal; or, in a quantity field, the same amount written two ways (`1000m` and `1`, `1Gi` and
+ * `1073741824`) as the server canonicalises it. Elsewhere `8080` and `"8080"` differ.
+ */
+function sameScalar(a: unknown, b: unknown, path: string): boolean {
   if (a === b) return true;
-  if ((typeof a === 'string' || typeof a === 'number') && (typeof b === 'string' || typeof b === 'number')) {
-    const qa = parseQuantity(String(a));
-    const qb = parseQuantity(String(b));
-    return qa !== undefined && qb !== undefined && qa === qb;
-  }
-  return false;
+  if (!QUANTITY_FIELD.test(path)) return false;
+  if ((typeof a !== 'string' && typeof a !== 'number') || typeof b !== 'string') return false;
+  const qa = parseQuantity(String(a));
+  return qa !== undefined && qa === parseQuantity(b);
 }
 
 interface ManagedFieldsEntry {
   manager?: string;
   operation?: string;
+  /** `status` for an apply to the status subresource: not the object's own fields. */
+  subresource?: string;
   fieldsV1?: Json;
 }
 
@@ -66,7 +78,7 @@ interface ManagedFieldsEntry {
 export function notOwned(manifest: Json, live: Json, manager: string): string[] {
   const entries = ((live.metadata as Json | undefined)?.managedFields ?? []) as ManagedFieldsEntry[];
   if (entries.length === 0) return [];
-  const owned = entries.find((e) => e.manager === manager && e.operation === 'Apply')?.fieldsV1 ?? {};
+  const owned = entries.find((e) => e.manager === manager && e.operation === 'Apply' && e.subresource === undefined)?.fieldsV1 ?? {};
   const walk = (value: Json, fields: Json, path: string): string[] =>
     Object.keys(value)
       .filter((key) => key !== 'apiVersion' && key !== 'kind' && !(path === 'metadata' && (key === 'name' || key === 'namespace')) && !isEmpty(value[key]))

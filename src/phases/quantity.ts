@@ -7,6 +7,8 @@ const BINARY: Record<string, bigint> = { Ki: 10n, Mi: 20n, Gi: 30n, Ti: 40n, Pi:
 
 /** The amount in units of 10^-9 (what the API server rounds to), or undefined when `text` is not a quantity. */
 export function parseQuantity(text: string): bigint | undefined {
+  // Bounded, so a hostile value (`1e99999999`) cannot stall the worker: no real quantity comes near.
+  if (text.length > 64) return undefined;
   const m = PATTERN.exec(text.trim());
   if (m === null) return undefined;
   const [, sign = '', number = '', suffix = ''] = m;
@@ -14,7 +16,9 @@ export function parseQuantity(text: string): bigint | undefined {
   let mantissa = BigInt(`${whole || '0'}${fraction}`) * (sign === '-' ? -1n : 1n);
   let exponent = 9 - fraction.length;
   if (suffix in BINARY) mantissa <<= BINARY[suffix]!;
-  else exponent += suffix in DECIMAL ? DECIMAL[suffix]! : Number(suffix.slice(1));
+  else if (suffix in DECIMAL) exponent += DECIMAL[suffix]!;
+  else if (Math.abs(Number(suffix.slice(1))) <= 30) exponent += Number(suffix.slice(1));
+  else return undefined;
   if (exponent >= 0) return mantissa * 10n ** BigInt(exponent);
   const divisor = 10n ** BigInt(-exponent);
   return (mantissa + divisor - 1n) / divisor;

@@ -57,3 +57,23 @@ describe('drift from the manifest as written', () => {
     expect(notOwned(policy, { ...live, metadata: policy.metadata }, 'carbon-ops')).toEqual([]);
   });
 });
+
+describe('drift that an empty manifest value or a look-alike scalar must not hide', () => {
+  const denyAll = { spec: { podSelector: {}, policyTypes: ['Ingress'] } };
+
+  it('a default-deny podSelector {} narrowed on the live object is drift', () => {
+    expect(missingOrChanged(denyAll, { spec: { podSelector: { matchLabels: { nobody: 'x' } }, policyTypes: ['Ingress'] } })).toEqual(['spec.podSelector']);
+    expect(missingOrChanged(denyAll, { spec: { policyTypes: ['Ingress'] } })).toEqual([]);
+    expect(missingOrChanged({ spec: { ingress: [] } }, { spec: { ingress: [{ from: [] }] } })).toEqual(['spec.ingress']);
+  });
+
+  it('compares as quantities only in quantity fields, and not a number with a string elsewhere', () => {
+    expect(missingOrChanged({ metadata: { labels: { v: '1.10' } } }, { metadata: { labels: { v: '1.1' } } })).toEqual(['metadata.labels.v']);
+    expect(missingOrChanged({ spec: { port: 8080 } }, { spec: { port: '8080' } })).toEqual(['spec.port']);
+    expect(missingOrChanged({ spec: { hard: { 'limits.cpu': 16 } } }, { spec: { hard: { 'limits.cpu': '16' } } })).toEqual([]);
+  });
+
+  it('refuses a hostile quantity quickly instead of computing it', () => {
+    expect(missingOrChanged({ spec: { hard: { cpu: '1e99999999' } } }, { spec: { hard: { cpu: '1e99999998' } } })).toEqual(['spec.hard.cpu']);
+  });
+});

@@ -1,0 +1,89 @@
+// The bot's Kubernetes client when the far side misbehaves: a redirect or an HTML page from a proxy, an
+// exec credential plugin that fails (printing a secret) or never returns, a refusal that quotes a
+// value. Each ends in a clear message that carries no secret, within the request timeout.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterUnavailable, Kube, withoutValues } from '../../src/integrations/kubernetes.js';
+
+const SECRET = 'hunter2-canary-7f3a';
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url?.startsWith('/api/v1/namespaces/redirect')) {
+      res.writeHead(302, { Location: 'https://login.example/' });
+      res.end();
+    } else if (req.url?.startsWith('/api/v1/namespaces/html')) {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<html>sign in</html>');
+    } else {
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound' }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function kube(user: Record<string, unknown>, timeoutMs = 2_000): Kube {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'c', server: url, skipTLSVerify: true }],
+    users: [{ name: 'u', ...user }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+    currentContext: 'c',
+  });
+  return new Kube(config, { requestTimeoutMs: timeoutMs, pageSize: 500 });
+}
+
+const failure = (promise: Promise<unknown>): Promise<Error> =>
+  promise.then(
+    () => {
+      throw new Error('the call succeeded');
+    },
+    (error: unknown) => error as Error,
+  );
+
+describe('the Kubernetes client', () => {
+  it('reports a redirect and a non-JSON answer as the cluster being unusable, not as "not found"', async () => {
+    const redirected = await failure(kube({ token: 't' }).namespaceExists('redirect'));
+    expect(redirected).toBeInstanceOf(ClusterUnavailable);
+    expect(redirected.message).toContain('answered HTTP 302');
+    const html = await failure(kube({ token: 't' }).namespaceExists('html'));
+    expect(html).toBeInstanceOf(ClusterUnavailable);
+    expect(html.message).toContain('a body that is not JSON');
+    expect(await kube({ token: 't' }).namespaceExists('missing')).toBe(false);
+  });
+
+  it('never shows what a failing exec credential plugin printed', async () => {
+    const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'sh', args: ['-c', `echo "token ${SECRET} expired" >&2; exit 1`], interactiveMode: 'Never' };
+    const error = await failure(kube({ exec }).namespaceExists('x'));
+    expect(error).toBeInstanceOf(ClusterUnavailable);
+    expect(error.message).toContain('could not be obtained');
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  // The plugin outlives the request by seconds (client-node cannot cancel it), not forever, so Jest can exit.
+  it('gives up on an exec credential plugin that does not return, within the request timeout', async () => {
+    const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'sleep', args: ['5'], interactiveMode: 'Never' };
+    const error = await failure(kube({ exec }, 500).namespaceExists('x'));
+    expect(error).toBeInstanceOf(ClusterUnavailable);
+    expect(error.message).toContain('did not answer within 0.5 s');
+  });
+
+  it('drops the values a refusal quotes, keeping the fields and the reasons', () => {
+    expect(withoutValues(`ConfigMap "app" is invalid: data[DB_PASSWORD]: Invalid value: "${SECRET}": a valid config key must consist of alphanumeric characters`)).toBe(
+      'ConfigMap "app" is invalid: data[DB_PASSWORD]: Invalid value: a valid config key must consist of alphanumeric characters',
+    );
+    expect(withoutValues('spec.ports[0].port: Invalid value: 99999: must be between 1 and 65535, inclusive')).toBe('spec.ports[0].port: Invalid value: must be between 1 and 65535, inclusive');
+    expect(withoutValues(`The request is invalid: patch: Invalid value: "map[data:map[k:${SECRET}]]": strict decoding error`)).not.toContain(SECRET);
+  });
+});
