@@ -136,8 +136,9 @@ function create(cluster: Cluster, req: ResourceRequest): { code: number; body: u
   const input = parseObject(req);
   const dry = dryRun(req);
   decodeObject(req, input, 'CreateOptions');
-  assertValidObject(req.info, input, input.metadata.name ?? '');
+  // NamespaceLifecycle admission runs before validation: an invalid object in a missing namespace is a 404.
   assertNamespaceOpen(cluster, req, input.metadata.name);
+  assertValidObject(req.info, input, input.metadata.name ?? '');
   const name = input.metadata.name;
   if (name && cluster.store.get(req.info.plural, req.namespace, name)) throw alreadyExists(req.info, name);
   guardRbacWrite(cluster.store, req.user, req.info, input, req.namespace);
