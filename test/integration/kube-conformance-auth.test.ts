@@ -106,7 +106,7 @@ describe('authorization', () => {
       details: { name: 'kube-proxy', group: 'apps', kind: 'daemonsets' },
     });
     // The refusal is recorded, and the rigs' check fails a test that saw one.
-    expect(standin.stats.refused).toContain(refused.status["message"]);
+    expect(standin.stats.refused).toContainEqual({ username: BOT, message: refused.status['message'] });
     expect(() => assertBotNeverRefused(standin)).toThrow(/refused the bot \d+ request\(s\)[^]*daemonsets\.apps "kube-proxy" is forbidden/);
   });
 
@@ -148,6 +148,43 @@ describe('authorization', () => {
     expect(stdout).toMatch(/^\s+\[\/healthz\]\s+\[\]\s+\[get\]$/m);
     // Elsewhere the data-platform Role does not apply.
     expect((await kubectl(bot, 'auth', 'can-i', '--list', '-n', 'kafka')).stdout).not.toMatch(/^secrets\s/m);
+  });
+});
+
+describe('a grant of watch alone', () => {
+  const WATCHER = 'system:serviceaccount:kafka:watcher';
+  let watcher: string;
+  let token: string;
+
+  beforeAll(async () => {
+    await kubectl(admin, 'create', 'serviceaccount', 'watcher', '-n', 'kafka');
+    await kubectl(admin, 'create', 'role', 'configmap-watcher', '-n', 'kafka', '--verb=watch', '--resource=configmaps');
+    const file = join(dir, 'watcher-binding.json');
+    const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmap-watcher' };
+    await writeFile(file, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'watcher', namespace: 'kafka' }, roleRef, subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: 'kafka' }] }));
+    expect((await kubectl(admin, 'create', '-f', file)).code).toBe(0);
+    const yaml = standin.serviceAccountKubeconfigYaml('kafka', 'watcher');
+    watcher = join(dir, 'watcher');
+    await writeFile(watcher, yaml);
+    token = /token: (\S+)/.exec(yaml)![1]!;
+  });
+
+  it('refuses a list', async () => {
+    const { code, stderr } = await kubectl(watcher, 'get', 'configmaps', '-n', 'kafka');
+    expect(code).toBe(1);
+    expect(stderr).toBe(`Error from server (Forbidden): configmaps is forbidden: User "${WATCHER}" cannot list resource "configmaps" in API group "" in the namespace "kafka"\n`);
+    // The query codec reads false and 0 (any case) as false: a list, refused.
+    for (const value of ['false', 'FALSE', '0']) expect((await standin.fetch(`/api/v1/namespaces/kafka/configmaps?watch=${value}`, { token })).status).toBe(403);
+  });
+
+  it('streams a watch for any true spelling of watch=, never a list', async () => {
+    for (const value of ['True', 't', '1', 'yes']) {
+      const response = await standin.fetch(`/api/v1/namespaces/kafka/configmaps?watch=${value}&timeoutSeconds=1`, { token });
+      expect(response.status).toBe(200);
+      const events = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { type?: string; object?: { kind?: string } });
+      expect(events.length).toBeGreaterThan(0);
+      for (const event of events) expect(event).toMatchObject({ type: 'ADDED', object: { kind: 'ConfigMap' } });
+    }
   });
 });
 
@@ -231,6 +268,8 @@ describe('RBAC escalation prevention', () => {
         '(groups=["system:serviceaccounts" "system:serviceaccounts:kafka" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
         '{APIGroups:[""], Resources:["limitranges"], Verbs:["delete"]}\n{APIGroups:[""], Resources:["nodes"], Verbs:["get" "delete"]}\n',
     );
+    // Escalation refusals are recorded like authorization's, with the user refused.
+    expect(standin.stats.refused).toContainEqual({ username: 'system:serviceaccount:kafka:deputy', message: stderr.slice('Error from server (Forbidden): '.length, -1) });
   });
 
   it('refuses a binding to a role the writer does not hold, unless it may bind it', async () => {
@@ -247,5 +286,18 @@ describe('RBAC escalation prevention', () => {
   it('refuses the bot any RBAC write: it may only read roles', async () => {
     const { stderr } = await kubectl(bot, 'create', 'role', 'x', '-n', 'kafka', '--verb=get', '--resource=pods');
     expect(stderr).toContain(`roles.rbac.authorization.k8s.io is forbidden: User "${BOT}" cannot create resource "roles" in API group "rbac.authorization.k8s.io" in the namespace "kafka"`);
+  });
+
+  it("fails the rigs' check when escalation prevention refuses the bot (its message says `user`)", async () => {
+    await kubectl(admin, 'create', 'namespace', 'sandbox');
+    await kubectl(admin, 'create', 'role', 'role-writer', '-n', 'sandbox', '--verb=create', '--resource=roles');
+    const file = join(dir, 'bot-role-writer.json');
+    const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'role-writer' };
+    await writeFile(file, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'bot-role-writer', namespace: 'sandbox' }, roleRef, subjects: [{ kind: 'ServiceAccount', name: 'carbon-ops', namespace: 'carbon-ops' }] }));
+    expect((await kubectl(admin, 'create', '-f', file)).code).toBe(0);
+    const { code, stderr } = await kubectl(bot, 'create', 'role', 'greedy', '-n', 'sandbox', '--verb=deletecollection', '--resource=secrets');
+    expect(code).toBe(1);
+    expect(stderr).toContain(`roles.rbac.authorization.k8s.io "greedy" is forbidden: user "${BOT}" (groups=`);
+    expect(() => assertBotNeverRefused(standin)).toThrow(/roles\.rbac\.authorization\.k8s\.io "greedy" is forbidden: user "system:serviceaccount:carbon-ops:carbon-ops"/);
   });
 });

@@ -28,7 +28,7 @@ const scenario = parseScenario({
   nodes: [{ name: 'node-1', ip: '10.0.0.11' }],
   namespaces: [{ name: NS }, { name: 'quiet' }],
   workloads: [
-    { kind: 'Deployment', name: 'slow', namespace: NS, image: 'nginx:1.27', replicas: 1, readyDelayMs: 3_000 },
+    { kind: 'Deployment', name: 'slow', namespace: NS, image: 'nginx:1.27', replicas: 1, readyDelayMs: 10_000 },
     { kind: 'Deployment', name: 'fast', namespace: NS, image: 'nginx:1.27', replicas: 1 },
   ],
   configMaps: Array.from({ length: 12 }, (_, i) => ({ namespace: 'quiet', name: `cm-${String(i).padStart(2, '0')}`, data: { n: String(i) } })),
@@ -294,20 +294,29 @@ describe('watches', () => {
 
 describe('workloads', () => {
   it('availableReplicas counts pods ready for minReadySeconds', async () => {
-    await apply('patient', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'patient', namespace: NS },
-      spec: { replicas: 2, minReadySeconds: 4, selector: { matchLabels: { app: 'patient' } }, template: podTemplate('patient', 'nginx:1.27') },
+    // Every status the Deployment is stored with, as it is written: no poll can miss the in-between one.
+    const statuses: { at: number; status: NonNullable<Deployment['status']> }[] = [];
+    const stop = standin.cluster.store.subscribe(({ resource, object }) => {
+      const d = object as Deployment;
+      if (resource === 'deployments' && d.metadata.namespace === NS && d.metadata.name === 'patient' && d.status) statuses.push({ at: Date.now(), status: d.status });
     });
-    const ready = await until('both pods ready', () => {
-      const d = standin.cluster.get<Deployment>('deployments', NS, 'patient');
-      return d?.status?.readyReplicas === 2 ? d : undefined;
-    }, 30_000);
-    expect(ready.status?.availableReplicas ?? 0).toBeLessThan(2);
-    expect(ready.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('False');
-    await kubectl('rollout', 'status', 'deployment/patient', '-n', NS, '--timeout=60s');
-    const availableAt = Date.now();
+    try {
+      await apply('patient', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'patient', namespace: NS },
+        spec: { replicas: 2, minReadySeconds: 4, selector: { matchLabels: { app: 'patient' } }, template: podTemplate('patient', 'nginx:1.27') },
+      });
+      await kubectl('rollout', 'status', 'deployment/patient', '-n', NS, '--timeout=60s');
+    } finally {
+      stop();
+    }
+    const ready = statuses.find(({ status }) => status.readyReplicas === 2);
+    expect(ready?.status.availableReplicas ?? 0).toBeLessThan(2);
+    expect(ready?.status.conditions?.find((c) => c.type === 'Available')?.status).toBe('False');
+    const available = statuses.find(({ status }) => status.availableReplicas === 2);
+    expect(available).toBeDefined();
+    const availableAt = available?.at ?? 0;
     expect(standin.cluster.get<Deployment>('deployments', NS, 'patient')?.status?.availableReplicas).toBe(2);
     const readySince = standin.cluster
       .list<Pod>('pods', { namespace: NS, labelSelector: 'app=patient' })
@@ -319,13 +328,29 @@ describe('workloads', () => {
     const newPod = (app: string): Pod | undefined =>
       standin.cluster.list<Pod>('pods', { namespace: NS, labelSelector: `app=${app}` }).find((p) => p.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] !== undefined);
     const ready = (pod: Pod | undefined): boolean => pod?.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    await kubectl('rollout', 'restart', 'deployment/slow', 'deployment/fast', '-n', NS);
-    await until('the new fast pod to be ready', () => (ready(newPod('fast')) ? true : undefined), 30_000);
-    const slow = newPod('slow');
-    expect(slow).toBeDefined();
-    expect(ready(slow)).toBe(false);
-    await kubectl('rollout', 'status', 'deployment/slow', '-n', NS, '--timeout=60s');
+    // When each restarted pod was created and when it turned ready, as the store writes them (not as a
+    // poll happens to see them): a stalled poll on a loaded machine cannot blur the two delays.
+    const created = new Map<string, number>();
+    const readyAfter = new Map<string, number>();
+    const stop = standin.cluster.store.subscribe(({ type, resource, object }) => {
+      const pod = object as Pod;
+      const app = pod.metadata.labels?.['app'];
+      if (resource !== 'pods' || pod.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] === undefined || !app) return;
+      if (type === 'ADDED') created.set(app, Date.now());
+      if (ready(pod) && !readyAfter.has(app)) readyAfter.set(app, Date.now() - (created.get(app) ?? Number.NaN));
+    });
+    try {
+      await kubectl('rollout', 'restart', 'deployment/slow', 'deployment/fast', '-n', NS);
+      await kubectl('rollout', 'status', 'deployment/fast', '-n', NS, '--timeout=60s');
+      await kubectl('rollout', 'status', 'deployment/slow', '-n', NS, '--timeout=60s');
+    } finally {
+      stop();
+    }
     expect(ready(newPod('slow'))).toBe(true);
+    // slow's delay is 10 s: load can only lengthen it (timers may fire a millisecond early); fast (the
+    // cluster's 50 ms) would need a 10 s stall to look slow.
+    expect(readyAfter.get('slow')).toBeGreaterThan(9_900);
+    expect(readyAfter.get('fast')).toBeLessThan(10_000);
   });
 
   it('kubectl rollout history and undo work for a StatefulSet, through ControllerRevisions', async () => {

@@ -44,20 +44,29 @@ async function http(method: string, path: string, body?: object): Promise<{ code
   return { code: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** Store events (watch events) for objects of `namespace` while `action` runs, events excluded. */
+let barriers = 0;
+
+/** Store events (watch events) for objects of `namespace` while `action` runs, events excluded, up to a
+ * barrier: a sentinel ConfigMap written through the API once the action is done. Controllers react to a
+ * store event on the next tick, so a reaction to anything the action wrote is stored before the
+ * sentinel, however slow the machine. */
 async function changesDuring(namespace: string, action: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
+  const sentinel = `barrier-${++barriers}`;
   const stop = standin.cluster.store.subscribe((e) => {
     const ns = e.resource === 'namespaces' ? e.object.metadata.name : e.object.metadata.namespace;
     if (ns === namespace && e.resource !== 'events') seen.push(`${e.type} ${e.resource}/${e.object.metadata.name}`);
   });
   try {
     await action();
-    await new Promise((resolve) => setTimeout(resolve, 200)); // room for a controller's reaction
+    const written = await http('POST', `/api/v1/namespaces/${namespace}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: sentinel } });
+    expect(written.code).toBe(201);
+    await until(`the ${sentinel} event`, () => (seen.includes(`ADDED configmaps/${sentinel}`) ? true : undefined), WAIT_MS);
   } finally {
     stop();
   }
-  return seen;
+  await http('DELETE', `/api/v1/namespaces/${namespace}/configmaps/${sentinel}`);
+  return seen.slice(0, seen.indexOf(`ADDED configmaps/${sentinel}`));
 }
 
 const pods = (namespace: string, selector = ''): Pod[] => standin.cluster.list<Pod>('pods', { namespace, labelSelector: selector });
@@ -116,12 +125,12 @@ describe('dry runs of deletes (DeleteOptions in the body)', () => {
     const changes = await changesDuring(NS, async () => {
       const result = await kubectl('delete', 'deployment', 'web', '-n', NS, '--dry-run=server');
       expect(result.code).toBe(0);
+      expect(standin.cluster.resourceVersion).toBe(rv);
       out = result.stdout;
     });
     expect(out).toBe('deployment.apps "web" deleted (server dry run)\n');
     expect(changes).toEqual([]);
     expect(standin.cluster.get('deployments', NS, 'web')).toEqual(before);
-    expect(standin.cluster.resourceVersion).toBe(rv);
     expect((await kubectl('get', 'deployment', 'web', '-n', NS, '-o', 'name')).stdout).toBe('deployment.apps/web\n');
   });
 
@@ -401,6 +410,20 @@ describe('admission: LimitRange and ResourceQuota', () => {
 });
 
 describe('namespaces terminate', () => {
+  /** Invalid (a container needs an image): validation would answer 422 Invalid. */
+  const IMAGELESS_POD = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'imageless' }, spec: { containers: [{ name: 'c' }] } };
+
+  it('refuses an invalid object in a namespace that does not exist with 404 NotFound, before validating it', async () => {
+    const reply = await http('POST', '/api/v1/namespaces/nowhere/pods', IMAGELESS_POD);
+    expect(reply).toEqual({
+      code: 404,
+      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'namespaces "nowhere" not found', reason: 'NotFound', details: { name: 'nowhere', kind: 'namespaces' }, code: 404 },
+    });
+    const file = join(dir, 'nowhere.yaml');
+    await writeFile(file, YAML.stringify({ ...IMAGELESS_POD, metadata: { name: 'imageless', namespace: 'nowhere' } }));
+    expect((await kubectl('create', '-f', file)).stderr).toBe('Error from server (NotFound): error when creating "' + file + '": namespaces "nowhere" not found\n');
+  });
+
   it('kubectl delete ns: Terminating while content is left (creation refused, a second delete a Conflict), then gone', async () => {
     const NS2 = 'leaving';
     expect((await kubectl('create', 'namespace', NS2)).code).toBe(0);
@@ -420,6 +443,12 @@ describe('namespaces terminate', () => {
     );
     const refused = await kubectl('create', 'configmap', 'late', '-n', NS2);
     expect(refused.stderr).toBe(`error: failed to create configmap: configmaps "late" is forbidden: unable to create new content in namespace ${NS2} because it is being terminated\n`);
+    // NamespaceLifecycle admission runs before validation: an invalid object is refused for the namespace, not its name.
+    const invalid = await http('POST', `/api/v1/namespaces/${NS2}/pods`, IMAGELESS_POD);
+    expect(invalid).toMatchObject({
+      code: 403,
+      body: { reason: 'Forbidden', message: `pods "imageless" is forbidden: unable to create new content in namespace ${NS2} because it is being terminated` },
+    });
     await until('pods gone', () => (pods(NS2).length === 0 ? true : undefined), WAIT_MS);
     expect(standin.cluster.get('configmaps', NS2, 'held')?.metadata.deletionTimestamp).toBeDefined();
     expect(standin.cluster.get('namespaces', undefined, NS2)).toBeDefined();

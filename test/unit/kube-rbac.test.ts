@@ -2,7 +2,7 @@
 // attributes (the real RequestInfoFactory's rules) and how one rule matches them.
 import { describe, expect, it } from '@jest/globals';
 import { ruleAllows } from '../../src/devstack/kube/rbac.js';
-import { requestAttributes } from '../../src/devstack/kube/request-info.js';
+import { isTrue, requestAttributes } from '../../src/devstack/kube/request-info.js';
 
 const user = { username: 'u', groups: ['system:authenticated'] };
 const attrs = (method: string, path: string) => requestAttributes(user, method, new URL(path, 'https://x'));
@@ -22,6 +22,15 @@ describe('request attributes', () => {
     ['PUT', '/api/v1/namespaces/kafka/finalize', { verb: 'update', resource: 'namespaces', name: 'kafka', subresource: 'finalize' }],
   ])('%s %s', (method, path, expected) => {
     expect(attrs(method, path)).toMatchObject({ resourceRequest: true, ...expected });
+  });
+
+  it('reads watch= as the real query codec does: only absent, 0 and any case of false are false', () => {
+    for (const value of ['true', 'True', 'TRUE', 't', '1', 'yes', '']) {
+      expect(isTrue(value)).toBe(true);
+      expect(attrs('GET', `/api/v1/pods?watch=${value}`).verb).toBe('watch');
+    }
+    for (const value of [null, '0', 'false', 'False', 'FALSE']) expect(isTrue(value)).toBe(false);
+    expect(attrs('GET', '/api/v1/pods?watch=False').verb).toBe('list');
   });
 
   it('treats everything outside /api/v1/… and /apis/<g>/<v>/… as a non-resource path', () => {

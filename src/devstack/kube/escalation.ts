@@ -8,7 +8,7 @@ import type { PolicyRule } from './rbac.js';
 import { authorize, roleRules, rulesFor } from './rbac.js';
 import type { ResourceInfo } from './resources.js';
 import { qualifiedName } from './resources.js';
-import { ApiError } from './status.js';
+import { Refusal } from './status.js';
 import type { Store } from './store.js';
 import type { KubeObject } from './types.js';
 
@@ -79,9 +79,8 @@ function confirmNoEscalation(store: Store, user: UserInfo, namespace: string, ru
   const missing = rules.flatMap(breakdown).filter((atom) => !owned.some((rule) => covers(rule, atom)));
   if (missing.length === 0) return;
   const groups = quote(user.groups);
-  throw new ApiError(
-    403,
-    'Forbidden',
+  throw new Refusal(
+    user.username,
     `${qualifiedName(info)} "${name}" is forbidden: user "${user.username}" (groups=${groups}) is attempting to grant RBAC permissions not currently held:\n${describeMissing(missing)}`,
     { name, group: RBAC_GROUP, kind: info.plural },
   );
@@ -106,6 +105,6 @@ export function guardRbacWrite(store: Store, user: UserInfo | undefined, info: R
   if (allowed(store, user, 'bind', refResource, ns, ref.name)) return;
   const rules = roleRules(store, { kind: ref.kind, name: ref.name }, ns);
   if (!rules)
-    throw new ApiError(403, 'Forbidden', `${qualifiedName(info)} "${name}" is forbidden: ${refResource.slice(0, -1)}.${RBAC_GROUP} "${ref.name}" not found`, { name, group: RBAC_GROUP, kind: info.plural });
+    throw new Refusal(user.username, `${qualifiedName(info)} "${name}" is forbidden: ${refResource.slice(0, -1)}.${RBAC_GROUP} "${ref.name}" not found`, { name, group: RBAC_GROUP, kind: info.plural });
   confirmNoEscalation(store, user, ns, rules, info, name);
 }

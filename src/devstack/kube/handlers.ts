@@ -14,6 +14,7 @@ import { decodeApplied, decodeApplyConfiguration, decodeObject, decodePatched } 
 import type { Paging } from './list.js';
 import { readList } from './list.js';
 import { ACCEPTED_PATCH_TYPES, applyPatch, patchTypeOf } from './patch.js';
+import { isTrue } from './request-info.js';
 import type { ResourceInfo } from './resources.js';
 import { apiVersionOf, resourceOf } from './resources.js';
 import { formatLabelSelector, parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -135,8 +136,9 @@ function create(cluster: Cluster, req: ResourceRequest): { code: number; body: u
   const input = parseObject(req);
   const dry = dryRun(req);
   decodeObject(req, input, 'CreateOptions');
-  assertValidObject(req.info, input, input.metadata.name ?? '');
+  // NamespaceLifecycle admission runs before validation: an invalid object in a missing namespace is a 404.
   assertNamespaceOpen(cluster, req, input.metadata.name);
+  assertValidObject(req.info, input, input.metadata.name ?? '');
   const name = input.metadata.name;
   if (name && cluster.store.get(req.info.plural, req.namespace, name)) throw alreadyExists(req.info, name);
   guardRbacWrite(cluster.store, req.user, req.info, input, req.namespace);
@@ -177,7 +179,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
   managerName(manager, undefined);
   if (req.subresource === 'scale') throw new ApiError(415, 'UnsupportedMediaType', 'apply patches are not supported on the scale subresource by this server');
   const dry = dryRun(req);
-  const force = ['true', '1'].includes(req.query.get('force') ?? '');
+  const force = isTrue(req.query.get('force'));
   const config = parseObject(req, parseApplyBody(req));
   if (config.apiVersion === undefined || config.kind === undefined)
     // The real message quotes the body; a Secret's body has no place in an error message.
@@ -333,7 +335,7 @@ export function handleResource(cluster: Cluster, req: ResourceRequest, paging: P
         if (subresource === 'scale') return { code: 200, body: scaleOf(object) };
         return { code: 200, body: req.representation.as === 'Table' ? table(cluster, req, [object], { resourceVersion: object.metadata.resourceVersion }) : object };
       }
-      if (req.query.get('watch') === 'true' || req.query.get('watch') === '1') {
+      if (isTrue(req.query.get('watch'))) {
         const labels = parseLabelSelector(req.query.get('labelSelector') ?? '');
         const fields = parseFieldSelector(req.query.get('fieldSelector') ?? '', info);
         return { watch: { info, namespace: req.namespace, labels, fields, query: req.query, representation: req.representation } };

@@ -8,7 +8,7 @@
 import type { UserInfo } from './authn.js';
 import { MASTERS } from './authn.js';
 import type { Attributes } from './request-info.js';
-import { ApiError } from './status.js';
+import { Refusal } from './status.js';
 import type { Store } from './store.js';
 import type { KubeObject } from './types.js';
 
@@ -132,15 +132,15 @@ export function authorize(store: Store, attrs: Attributes): Decision {
 
 /** The real server's 403 (responsewriters.Forbidden): `deployments.apps "x" is forbidden: User "u" cannot
  * patch resource "deployments" in API group "apps" in the namespace "kafka"`. */
-export function forbidden(attrs: Attributes): ApiError {
+export function forbidden(attrs: Attributes): Refusal {
   const user = attrs.user.username;
-  if (!attrs.resourceRequest) return new ApiError(403, 'Forbidden', `forbidden: User "${user}" cannot ${attrs.verb} path "${attrs.path}"`, {});
+  if (!attrs.resourceRequest) return new Refusal(user, `forbidden: User "${user}" cannot ${attrs.verb} path "${attrs.path}"`, {});
   const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
   const scope = attrs.namespace ? `in the namespace "${attrs.namespace}"` : 'at the cluster scope';
   const why = `User "${user}" cannot ${attrs.verb} resource "${resource}" in API group "${attrs.apiGroup}" ${scope}`;
   const qualified = attrs.apiGroup ? `${attrs.resource}.${attrs.apiGroup}` : attrs.resource;
   const subject = attrs.name ? `${qualified} "${attrs.name}"` : qualified;
-  return new ApiError(403, 'Forbidden', `${subject} is forbidden: ${why}`, {
+  return new Refusal(user, `${subject} is forbidden: ${why}`, {
     ...(attrs.name ? { name: attrs.name } : {}),
     ...(attrs.apiGroup ? { group: attrs.apiGroup } : {}),
     kind: attrs.resource,

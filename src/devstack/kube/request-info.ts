@@ -20,8 +20,11 @@ export interface Attributes {
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 const METHOD_VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
-/** strconv.ParseBool's true values: the query's watch=… as the parameter codec reads it. */
-const isTrue = (value: string | null): boolean => value !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+/** A boolean query parameter (watch, force, …) as the real parameter codec reads it
+ * (runtime.Convert_Slice_string_To_bool): absent, `0` or any case of `false` is false, anything else
+ * (`True`, `yes`, even empty) is true. Authorization and serving read it alike, so a `watch` grant never
+ * yields a list. */
+export const isTrue = (value: string | null): boolean => value !== null && value !== '0' && value.toLowerCase() !== 'false';
 
 /** metadata.name=X (or ==X) in a field selector: a list or watch of one object is authorized with its name. */
 function nameFromFieldSelector(selector: string | null): string {

@@ -15,10 +15,10 @@ import { handleResource } from './handlers.js';
 import { impersonate } from './impersonation.js';
 import { openapiV3 } from './openapi.js';
 import { authorize, forbidden } from './rbac.js';
-import { requestAttributes } from './request-info.js';
+import { isTrue, requestAttributes } from './request-info.js';
 import { handleReview } from './reviews.js';
 import { route } from './routes.js';
-import { ApiError, resourceNotFound } from './status.js';
+import { ApiError, Refusal, resourceNotFound } from './status.js';
 import type { ServingCert } from './tls.js';
 import type { WatchRegistry } from './watch.js';
 import { serveWatch } from './watch.js';
@@ -43,8 +43,9 @@ export interface Stats {
   /** List requests (not watches) by resource plural, e.g. { pods: 20 }. */
   listRequests: Record<string, number>;
   watchRequests: Record<string, number>;
-  /** The 403 messages of requests authorization refused, oldest first (the bot's refusals fail tests). */
-  refused: string[];
+  /** The 403s of authorization, impersonation and RBAC escalation prevention, oldest first (the bot's
+   * refusals fail tests). */
+  refused: { username: string; message: string }[];
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -105,18 +106,13 @@ export interface ApiServer {
 /** Authentication, impersonation and authorization, in the real filter chain's order: the user the request
  * acts as, or a 401/403 Status. Without credentials only the public-info paths are reachable (as
  * system:anonymous, whom system:public-info-viewer lets read them); everything else is 401. */
-function admit(cluster: Cluster, authenticator: Authenticator, req: IncomingMessage, url: URL, stats: Stats): UserInfo {
+function admit(cluster: Cluster, authenticator: Authenticator, req: IncomingMessage, url: URL): UserInfo {
   const authenticated = authenticator.authenticate(req.headers.authorization);
   if (!authenticated && !PUBLIC_PATHS.has(url.pathname)) throw unauthorized();
-  try {
-    const user = impersonate(cluster.store, authenticated ?? ANONYMOUS, req.headers);
-    const attrs = requestAttributes(user, req.method ?? 'GET', url);
-    if (!authorize(cluster.store, attrs).allowed) throw forbidden(attrs);
-    return user;
-  } catch (error) {
-    if (error instanceof ApiError && error.code === 403) stats.refused.push(error.message);
-    throw error;
-  }
+  const user = impersonate(cluster.store, authenticated ?? ANONYMOUS, req.headers);
+  const attrs = requestAttributes(user, req.method ?? 'GET', url);
+  if (!authorize(cluster.store, attrs).allowed) throw forbidden(attrs);
+  return user;
 }
 
 export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, authenticator: Authenticator, tls: ServingCert): ApiServer {
@@ -135,7 +131,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, 
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const user = admit(cluster, authenticator, req, url, stats);
+    const user = admit(cluster, authenticator, req, url);
     if (url.pathname.startsWith('/openapi/v3')) {
       const doc = openapiV3(url.pathname);
       return doc === undefined ? send(res, 404, resourceNotFound().toStatus()) : send(res, 200, doc);
@@ -167,7 +163,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, 
       }
       case 'resource': {
         if (req.method === 'GET' && !r.name) {
-          const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+          const watching = isTrue(url.searchParams.get('watch'));
           const counter = watching ? stats.watchRequests : stats.listRequests;
           counter[r.info.plural] = (counter[r.info.plural] ?? 0) + 1;
         }
@@ -210,6 +206,7 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, 
       }
       handle(req, res).catch((error: unknown) => {
         const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
+        if (error instanceof Refusal) stats.refused.push({ username: error.username, message: error.message });
         if (res.headersSent) res.destroy();
         else send(res, apiError.code, apiError.toStatus(), 'application/json', { retryAfterSeconds: apiError.details?.retryAfterSeconds });
       });

@@ -44,6 +44,18 @@ export class ApiError extends Error {
   }
 }
 
+/** A 403 of authorization, impersonation or RBAC escalation prevention, with the user it refused: the
+ * server records each in its stats (a refusal of the bot fails the test that saw it). */
+export class Refusal extends ApiError {
+  constructor(
+    readonly username: string,
+    message: string,
+    details: StatusDetails,
+  ) {
+    super(403, 'Forbidden', message, details);
+  }
+}
+
 function detailsOf(info: ResourceInfo, name: string): StatusDetails {
   return { name, ...(info.group ? { group: info.group } : {}), kind: info.plural };
 }

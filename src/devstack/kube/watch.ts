@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Representation } from './accept.js';
 import type { Cluster } from './cluster.js';
+import { isTrue } from './request-info.js';
 import type { ResourceInfo } from './resources.js';
 import type { FieldRequirement, Requirement } from './selectors.js';
 import { matchesFields, matchesLabels } from './selectors.js';
@@ -49,8 +50,8 @@ export function serveWatch(cluster: Cluster, req: WatchRequest, res: ServerRespo
   const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 1800);
   if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a valid resource version`);
   validate(query);
-  const initialEvents = query.get('sendInitialEvents') === 'true';
-  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  const initialEvents = isTrue(query.get('sendInitialEvents'));
+  const bookmarks = isTrue(query.get('allowWatchBookmarks'));
   const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
   /** A bookmark is an empty object of the watched kind that only says how far the watch has come. */
   const bookmark = (annotations?: Record<string, string>): object => ({
