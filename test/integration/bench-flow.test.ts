@@ -10,7 +10,7 @@ import { benchTopic } from '../../src/jobs/bench-kafka.js';
 import { CarbonProcess } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { kafkaBrokers } from '../support/kafka.js';
-import { until } from '../support/until.js';
+import { until } from '../support/patience.js';
 
 /**
  * `carbon run "bench kafka …"` end to end: the CLI, a real broker, a real PostgreSQL. Each test waits for

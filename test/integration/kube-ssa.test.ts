@@ -14,7 +14,7 @@ import YAML from 'yaml';
 import type { KubeObject, KubeStandin, Pod } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { statusOf } from '../support/kube-status.js';
-import { until } from '../support/until.js';
+import { until } from '../support/patience.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

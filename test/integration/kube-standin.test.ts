@@ -10,7 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { KubeStandin, Pod, Scenario } from '../../src/devstack/kube/index.js';
 import { generateScenario, loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { statusOf } from '../support/kube-status.js';
-import { until } from '../support/until.js';
+import { until } from '../support/patience.js';
 
 const run = promisify(execFile);
 const ready = (p: k8s.V1Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
