@@ -28,6 +28,7 @@ import { measureCoverage } from '../../src/vault/coverage.js';
 import { freshDatabase } from '../support/postgres.js';
 import { services } from '../support/status-fixtures.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
+import { EVENT_WAIT_MS } from '../support/until.js';
 
 /**
  * `/carbon handoff` against history the test writes itself: health snapshots, benchmark runs and audit
@@ -143,7 +144,7 @@ afterAll(async () => {
 });
 
 const actor = { user: 'U0VIEWER', groups: [], channel: { id: CHANNEL, name: 'general' } };
-const finalMessage = (predicate: (text: string) => boolean) => slack.waitFor(() => slack.messages(CHANNEL).find((m) => predicate(m.text)), 20_000);
+const finalMessage = (predicate: (text: string) => boolean) => slack.waitFor(() => slack.messages(CHANNEL).find((m) => predicate(m.text)), EVENT_WAIT_MS);
 
 describe('/carbon handoff', () => {
   it('computes the key metrics, actions, performance and risks of the period from the stored history', async () => {
@@ -152,7 +153,7 @@ describe('/carbon handoff', () => {
     expect(message.text).toContain('platform health 76.6% → 90.7%');
     expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();
 
-    const file = await slack.waitFor(() => slack.files().find((f) => f.channel === CHANNEL && f.thread_ts === message.ts && f.name.endsWith('.md')), 10_000);
+    const file = await slack.waitFor(() => slack.files().find((f) => f.channel === CHANNEL && f.thread_ts === message.ts && f.name.endsWith('.md')), EVENT_WAIT_MS);
     expect(file.name).toMatch(/^handoff-254carbon-demo-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.md$/);
     const md = file.bytes!.toString('utf8');
     const coverage = await measureCoverage({ kube, store, cluster: { name: demo.clusterName, simulated: true }, config: loadConfig({}) });
@@ -224,7 +225,7 @@ describe('/carbon handoff', () => {
     expect(await dispatch({ text: 'handoff --since 20m', actor }, deps)).toMatchObject({ kind: 'queued' });
     const message = await finalMessage((t) => t.startsWith('Handoff · 254carbon-demo') && t.includes('--since 20m'));
     expect(message.text).toContain('platform health not measured in the period');
-    const file = await slack.waitFor(() => slack.files().find((f) => f.thread_ts === message.ts && f.name.endsWith('.md')), 10_000);
+    const file = await slack.waitFor(() => slack.files().find((f) => f.thread_ts === message.ts && f.name.endsWith('.md')), EVENT_WAIT_MS);
     const md = file.bytes!.toString('utf8');
     expect(md).toContain('| Platform health | not measured | not measured | — |');
     expect(md).toMatch(/- Platform health: not measured: no cluster-wide health snapshot since \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC/);
@@ -240,7 +241,7 @@ describe('/carbon handoff', () => {
       kind: 'usage',
       message: '`yesterday` is not a period start: give a duration like 24h, 7d or 2w, or a date like 2025-10-24 or 2025-10-24T09:00 (read in the status time zone unless it ends in Z or +HH:MM).',
     });
-    const whisper = await slack.waitFor(() => slack.ephemerals(CHANNEL).find((e) => e.text.includes('`yesterday` is not a period start')));
+    const whisper = await slack.waitFor(() => slack.ephemerals(CHANNEL).find((e) => e.text.includes('`yesterday` is not a period start')), EVENT_WAIT_MS);
     expect(whisper.user).toBe('U0VIEWER');
 
     expect(await dispatch({ text: 'handoff --since 2099-01-01', actor }, deps)).toMatchObject({ kind: 'queued' });

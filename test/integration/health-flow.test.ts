@@ -21,6 +21,7 @@ import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/store/index.js';
 import { freshDatabase } from '../support/postgres.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
+import { EVENT_WAIT_MS } from '../support/until.js';
 
 /**
  * The whole path on real parts: a signed Slack request → Bolt → policy → BullMQ on a real Redis →
@@ -95,7 +96,7 @@ const slash = (text: string, user = 'U0VIEWER', extra: Partial<Fields> = {}) =>
 const posts = () => slack.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.postEphemeral').length;
 
 const finalMessage = (predicate: (text: string) => boolean) =>
-  slack.waitFor(() => slack.messages('C0GENERAL').find((m) => predicate(m.text ?? '')), 20_000);
+  slack.waitFor(() => slack.messages('C0GENERAL').find((m) => predicate(m.text ?? '')), EVENT_WAIT_MS);
 
 describe('/carbon health end to end', () => {
   it('acks at once, posts "queued", then edits it into the measured report', async () => {
@@ -121,7 +122,7 @@ describe('/carbon health end to end', () => {
     const retry = await sendSlashCommand(eventsUrl, SECRET, fields, { retryNum: 1 });
     const again = await sendSlashCommand(eventsUrl, SECRET, fields, { retryNum: 2, retryReason: 'http_error' });
     expect([first.status, retry.status, again.status]).toEqual([200, 200, 200]);
-    await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text?.startsWith('Platform health') && JSON.stringify(m.blocks).includes('namespace kafka')), 20_000);
+    await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text?.startsWith('Platform health') && JSON.stringify(m.blocks).includes('namespace kafka')), EVENT_WAIT_MS);
     await new Promise((r) => setTimeout(r, 300));
     expect(posts() - before).toBe(1);
     expect(await queue.queue.getJobCounts('completed', 'active', 'waiting', 'failed')).toMatchObject({ active: 0, waiting: 0 });
@@ -136,7 +137,7 @@ describe('/carbon health end to end', () => {
     expect((await sendSlashCommand(eventsUrl, SECRET, fields, { timestampSec: now - 301 })).status).toBe(401);
     expect((await sendSlashCommand(eventsUrl, SECRET, fields, { timestampSec: now + 301 })).status).toBe(401);
     expect((await sendSlashCommand(eventsUrl, SECRET, fields, { timestampSec: now + 200 })).status).toBe(200); // within the window
-    await slack.waitFor(() => (posts() > before ? true : undefined));
+    await slack.waitFor(() => (posts() > before ? true : undefined), EVENT_WAIT_MS);
     await new Promise((r) => setTimeout(r, 300));
     expect(posts() - before).toBe(1);
   });
@@ -148,7 +149,7 @@ describe('/carbon health end to end', () => {
     const whispers = await slack.waitFor(() => {
       const list = slack.ephemerals('C0GENERAL');
       return list.length >= 3 ? list : undefined;
-    });
+    }, EVENT_WAIT_MS);
     const texts = whispers.map((w) => w.text);
     expect(texts).toEqual(
       expect.arrayContaining([
@@ -201,7 +202,7 @@ describe('readiness and a dead Redis', () => {
       const before = slack.ephemerals('C0GENERAL').length;
       const response = await sendSlashCommand(`${base}/slack/events`, SECRET, { text: 'health', user_id: 'U0VIEWER', channel_id: 'C0GENERAL' });
       expect(response.status).toBe(200);
-      const whisper = await slack.waitFor(() => slack.ephemerals('C0GENERAL').slice(before).find((w) => w.text.includes('job queue')));
+      const whisper = await slack.waitFor(() => slack.ephemerals('C0GENERAL').slice(before).find((w) => w.text.includes('job queue')), EVENT_WAIT_MS);
       expect(whisper.text).toContain('cannot reach its job queue (Redis) right now, so nothing was started');
       expect(slack.messages('C0GENERAL').some((m) => m.text?.includes('Queued') && m.updates === 0)).toBe(false);
     } finally {

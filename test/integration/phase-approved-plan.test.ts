@@ -7,6 +7,7 @@ import type { CleanupPod } from '../../src/phases/cleanup.js';
 import type { PhaseApply } from '../../src/store/phase-applies.js';
 import type { RestartRequest } from '../../src/store/restart-requests.js';
 import { RestartRig } from '../support/restart-rig.js';
+import { EVENT_WAIT_MS } from '../support/until.js';
 
 /**
  * `phase apply` runs what was approved, not what is on disk or in the cluster at run time: a runbook or
@@ -29,7 +30,7 @@ afterAll(async () => {
 
 const messages = () => rig.slack.messages('C0INCIDENT');
 
-const applyRequest = (predicate: (r: PhaseApply) => boolean, timeoutMs = 20_000): Promise<PhaseApply> =>
+const applyRequest = (predicate: (r: PhaseApply) => boolean, timeoutMs = EVENT_WAIT_MS): Promise<PhaseApply> =>
   rig.waitForApproval(rig.store.phaseApplies, (r) => r.phase === 4 && predicate(r), timeoutMs);
 
 const failedPods = () =>
@@ -50,7 +51,7 @@ describe('phase apply runs the approved plan', () => {
     await rig.click('approve', request as unknown as RestartRequest, 'U0APPROVER');
     const failed = await applyRequest((r) => r.id === request.id && r.state === 'failed', 30_000);
     expect(failed.result).toMatch(/^Phase 4 was NOT applied: its runbook or manifests changed since the approved plan/);
-    await rig.slack.waitFor(() => messages().find((m) => /Phase 4 was NOT applied: its runbook or manifests changed/.test(m.text)), 10_000);
+    await rig.slack.waitFor(() => messages().find((m) => /Phase 4 was NOT applied: its runbook or manifests changed/.test(m.text)), EVENT_WAIT_MS);
     expect(rig.kube.cluster.list('resourcequotas', { namespace: 'data-platform' })).toHaveLength(0);
   });
 

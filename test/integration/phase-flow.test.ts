@@ -8,6 +8,7 @@ import type { PhaseApply } from '../../src/store/phase-applies.js';
 import type { RestartRequest } from '../../src/store/restart-requests.js';
 import { kafkaBrokers } from '../support/kafka.js';
 import { RestartRig } from '../support/restart-rig.js';
+import { EVENT_WAIT_MS } from '../support/until.js';
 
 /**
  * Phase 4 from Slack on real parts: signed slash commands to the Bolt app, BullMQ on the real Redis, a
@@ -34,11 +35,11 @@ afterAll(async () => {
 
 const messages = () => rig.slack.messages('C0INCIDENT');
 /** The message of the job a slash command started, once it reads like `pattern`. */
-const result = (pattern: RegExp, timeoutMs = 20_000) => rig.slack.waitFor(() => messages().find((m) => pattern.test(m.text)), timeoutMs);
+const result = (pattern: RegExp, timeoutMs = EVENT_WAIT_MS) => rig.slack.waitFor(() => messages().find((m) => pattern.test(m.text)), timeoutMs);
 const pods = (namespace: string) => rig.kube.cluster.list<KubeObject & { status: { phase: string } }>('pods', { namespace });
 const failedPods = () => ['default', 'kafka', 'data-platform'].flatMap((ns) => pods(ns)).filter((p) => p.status.phase === 'Failed').map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
 
-const applyRequest = (phase: number, predicate: (r: PhaseApply) => boolean, timeoutMs = 20_000): Promise<PhaseApply> =>
+const applyRequest = (phase: number, predicate: (r: PhaseApply) => boolean, timeoutMs = EVENT_WAIT_MS): Promise<PhaseApply> =>
   rig.waitForApproval(rig.store.phaseApplies, (r) => r.phase === phase && predicate(r), timeoutMs);
 
 describe('phase 4 from Slack', () => {

@@ -3,8 +3,8 @@ import type { Deployment, KubeObject } from '../../src/devstack/kube/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { RESTARTED_AT } from '../../src/restart/plan.js';
 import type { RestartRequest } from '../../src/store/restart-requests.js';
+import { EVENT_WAIT_MS, until } from '../support/until.js';
 import { RestartRig } from '../support/restart-rig.js';
-import { until } from '../support/until.js';
 
 /**
  * Restarts on real parts: signed Slack requests to the Bolt app, BullMQ on the real Redis, a worker,
@@ -70,7 +70,7 @@ describe('a restart from Slack', () => {
 
     expect((await rig.click('approve', request, 'U0APPROVER')).status).toBe(200);
     const done = await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded', 30_000);
-    const result = await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && /Restarted deployment\/superset-worker/.test(m.text)));
+    const result = await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && /Restarted deployment\/superset-worker/.test(m.text)), EVENT_WAIT_MS);
     expect(result.text).toMatch(/3 of 3 pods updated and ready in \d+\.\d s/);
     // Progress was shown in the thread while it rolled.
     const progress = rig.slack.calls.filter((c) => c.method === 'chat.update' && c.payload['ts'] === result.ts).map((c) => String(c.payload['text']));
@@ -113,7 +113,8 @@ describe('a restart from Slack', () => {
       metadata: { name: 'trino-worker-pdb', namespace: 'data-platform' },
       spec: { minAvailable: 6, selector: { matchLabels: { app: 'trino', component: 'worker' } } },
     } as unknown as KubeObject); // the API server fills in uid, resourceVersion and the timestamps
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the disruption controller fills in the status
+    // The disruption controller fills in the status: wait for it to count the pods, however long that takes.
+    await until('the PodDisruptionBudget status', () => rig.kube.cluster.get<KubeObject & { status?: { expectedPods?: number } }>('poddisruptionbudgets', 'data-platform', 'trino-worker-pdb')?.status?.expectedPods);
     await rig.slash('restart deployment/trino-worker -n data-platform --reason "workers leak memory"', 'U0OPERATOR');
     const request = await planFor('trino-worker');
     expect(request.plan.pdbs).toEqual([expect.objectContaining({ name: 'trino-worker-pdb', disruptionsAllowed: 0, breach: true })]);
@@ -142,7 +143,7 @@ describe('a restart from Slack', () => {
 
     await rig.click('deny', request, 'U0OPERATOR');
     await rig.waitForRequest((r) => r.id === request.id && r.state === 'rejected');
-    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === ts && /Cancelled by <@U0OPERATOR>/.test(m.text)));
+    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === ts && /Cancelled by <@U0OPERATOR>/.test(m.text)), EVENT_WAIT_MS);
     expect(JSON.stringify(messageAt(request.planTs)?.blocks)).not.toContain('restart-approve');
     expect(deployment('data-platform', 'trino-coordinator').spec.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
     expect((await rig.audit({ requestId: request.id })).map((r) => [r.outcome, r.actor])).toEqual([
@@ -168,7 +169,7 @@ describe('a restart from Slack', () => {
     await rig.click('approve', request, 'U0APPROVER');
     const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed', 40_000);
     expect(failed.result).toMatch(/exceeded its progress deadline.*ImagePullBackOff/);
-    const report = await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && m.text.startsWith('❌ Restart of deployment/datahub-gms')));
+    const report = await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && m.text.startsWith('❌ Restart of deployment/datahub-gms')), EVENT_WAIT_MS);
     expect(checkMessage({ text: report.text, blocks: report.blocks })).toBeUndefined();
     const json = JSON.stringify(report.blocks);
     expect(json).toContain('Failing pods');
@@ -214,14 +215,14 @@ describe('refusals, each with a message to the person and an audit row', () => {
 
   it('refuses a paused deployment, a missing namespace and a second request for a workload already asked for', async () => {
     await rig.slash('restart deployment/seatunnel -n data-platform --reason "images mirrored now"', 'U0OPERATOR');
-    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => /seatunnel is paused/.test(m.text)), 10_000);
+    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => /seatunnel is paused/.test(m.text)), EVENT_WAIT_MS);
     await rig.slash('restart deployment/x -n no-such-ns --reason abcd', 'U0OPERATOR');
-    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => /Namespace `no-such-ns` does not exist/.test(m.text)), 10_000);
+    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => /Namespace `no-such-ns` does not exist/.test(m.text)), EVENT_WAIT_MS);
 
     await rig.slash('restart grafana --reason "dashboards blank"', 'U0OPERATOR');
     const first = await planFor('grafana');
     await rig.slash('restart grafana --reason "me too"', 'U0ADMIN');
-    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.text.includes(`already awaiting approval: request ${first.id} by U0OPERATOR`)), 10_000);
+    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.text.includes(`already awaiting approval: request ${first.id} by U0OPERATOR`)), EVENT_WAIT_MS);
     const refused = (await rig.audit()).filter((r) => r.outcome === 'refused');
     expect(refused.map((r) => r.detail)).toEqual(
       expect.arrayContaining([expect.stringMatching(/seatunnel is paused/), expect.stringMatching(/no-such-ns/), expect.stringMatching(/already awaiting approval/)]),
@@ -286,7 +287,7 @@ describe('refusals, each with a message to the person and an audit row', () => {
     expect(rows.filter((r) => r.outcome === 'approved')).toHaveLength(1);
     expect(rows.filter((r) => r.outcome === 'started')).toHaveLength(1);
     expect(rows.filter((r) => r.outcome === 'refused')).toHaveLength(2);
-    await rig.slack.waitFor(() => rig.slack.ephemerals('C0INCIDENT').filter((e) => e.text.includes(`Request ${request.id}`) && /already approved/.test(e.text)).length === 2 || undefined, 10_000);
+    await rig.slack.waitFor(() => rig.slack.ephemerals('C0INCIDENT').filter((e) => e.text.includes(`Request ${request.id}`) && /already approved/.test(e.text)).length === 2 || undefined, EVENT_WAIT_MS);
   });
 });
 
@@ -304,7 +305,7 @@ describe('the audit trail', () => {
       await rig.click('approve', request, 'U0APPROVER');
       const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed');
       expect(failed.restartedAt).toBeUndefined();
-      await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && /audit trail cannot be written, so the restart .* was NOT started/.test(m.text)), 10_000);
+      await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && /audit trail cannot be written, so the restart .* was NOT started/.test(m.text)), EVENT_WAIT_MS);
     } finally {
       await rig.store.pool.query('DROP TRIGGER refuse_started ON audit_log; DROP FUNCTION refuse_started();');
     }

@@ -19,8 +19,8 @@ import { RESTARTED_AT } from '../../src/restart/plan.js';
 import { Store } from '../../src/store/index.js';
 import { CarbonProcess } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
-import { until } from '../support/until.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
+import { EVENT_WAIT_MS, until } from '../support/until.js';
 
 /**
  * A worker process killed with SIGKILL in the middle of a rollout: another worker process takes the job
@@ -145,12 +145,12 @@ describe('a worker killed mid-rollout', () => {
     // The thread ends with one result, saying another worker finished it. The request is marked
     // succeeded before the message is posted, so wait for the message (then make sure it is alone).
     const isResult = (m: { text: string }) => /^✅ Restarted deployment\/superset-worker/.test(m.text);
-    await slack.waitFor(() => slack.messages('C0INCIDENT').find(isResult), 15_000);
+    await slack.waitFor(() => slack.messages('C0INCIDENT').find(isResult), EVENT_WAIT_MS);
     await new Promise((r) => setTimeout(r, 500));
     const results = slack.messages('C0INCIDENT').filter(isResult);
     expect(results).toHaveLength(1);
     expect(JSON.stringify(results[0]!.blocks)).toContain('resumed by another worker');
     const job = await queue.queue.getJob(`restart-rollout-${request.id}`);
-    await until('the job completed', async () => ((await job?.getState()) === 'completed' ? true : undefined), 15_000);
+    await until('the job completed', async () => ((await job?.getState()) === 'completed' ? true : undefined), EVENT_WAIT_MS);
   }, 120_000);
 });

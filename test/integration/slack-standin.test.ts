@@ -13,6 +13,7 @@ import {
   startSlackStandin,
   type SlackStandin,
 } from '../../src/devstack/slack/index.js';
+import { EVENT_WAIT_MS } from '../support/until.js';
 
 // WebClient and Bolt log Slack's error details and retries; the assertions below say what matters.
 const silent: Logger = {
@@ -221,7 +222,7 @@ describe('Slack Web API stand-in with the real WebClient', () => {
 
   it('waits for a condition or times out naming the calls it saw', async () => {
     const web = client();
-    const seen = standin.waitFor((s) => s.messages('C0OPS').find((m) => m.text.includes('76.6%')));
+    const seen = standin.waitFor((s) => s.messages('C0OPS').find((m) => m.text.includes('76.6%')), EVENT_WAIT_MS);
     await web.chat.postMessage({ channel: 'C0OPS', text: 'queued' });
     await web.chat.postMessage({ channel: 'C0OPS', text: 'Platform health 76.6%' });
     expect((await seen).text).toBe('Platform health 76.6%');
@@ -283,9 +284,9 @@ describe('a Bolt app against the stand-in, driven by signed requests', () => {
     });
     expect(res.status).toBe(200);
     expect(res.elapsedMs).toBeGreaterThan(0);
-    const message = await standin.waitFor((s) => s.messages('C0OPS').find((m) => m.text === 'queued: health'));
+    const message = await standin.waitFor((s) => s.messages('C0OPS').find((m) => m.text === 'queued: health'), EVENT_WAIT_MS);
     expect(message.user).toBe(FAKE_WORKSPACE.botUserId);
-    await standin.waitFor((s) => s.calls.find((c) => c.method === 'response_url'));
+    await standin.waitFor((s) => s.calls.find((c) => c.method === 'response_url'), EVENT_WAIT_MS);
     expect(standin.calls.find((c) => c.method === 'response_url')).toMatchObject({ url: new URL(responseUrl).pathname, payload: { text: 'on it' } });
     // Bolt verified its token at start.
     expect(standin.calls.some((c) => c.method === 'auth.test')).toBe(true);
@@ -327,7 +328,7 @@ describe('a Bolt app against the stand-in, driven by signed requests', () => {
     });
     expect(event.status).toBe(200);
     // Each handler answers through the stand-in, so its messages show when all three have run.
-    await standin.waitFor((s) => s.messages('C0OPS').length === 3);
+    await standin.waitFor((s) => s.messages('C0OPS').length === 3, EVENT_WAIT_MS);
     expect(standin.messages('C0OPS').map((m) => m.text).sort()).toEqual(['approved', 'mentioned', 'queued: health']);
     expect(handled).toEqual(
       expect.arrayContaining([

@@ -19,6 +19,7 @@ import type { ScheduleStart } from '../../src/jobs/status-scheduler.js';
 import { eventually, startStatusInstance, type StatusInstance } from '../support/status-rig.js';
 import { WebClient } from '@slack/web-api';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
+import { EVENT_WAIT_MS } from '../support/until.js';
 
 /**
  * The daily status post on real parts: BullMQ's job scheduler on the real Redis, two worker instances
@@ -203,17 +204,17 @@ describe('/carbon status and /carbon schedule on demand', () => {
     const actor = { user: 'U0VIEWER', groups: [], channel: { id: 'C0GENERAL', name: 'general' } };
 
     expect(await dispatch({ text: 'status', actor }, deps)).toMatchObject({ kind: 'queued' });
-    const status = await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Status · 254carbon-demo')), 20_000);
+    const status = await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Status · 254carbon-demo')), EVENT_WAIT_MS);
     expect(checkMessage({ text: status.text, blocks: status.blocks })).toBeUndefined();
     const blocks = JSON.stringify(status.blocks);
     expect(blocks).toContain('Platform health 76.6% (118 of 154 pods ready)');
     expect(blocks).toContain('since the previous daily post');
     expect(blocks).toMatch(/Phase 4: Platform Stabilization & Hardening +0% ░{12}/); // the runbooks, nothing verified yet
     expect(blocks).toMatch(/\*Vault coverage 0\.0%\* \(0 of \d+ secrets in Vault\)\\nNot in Vault yet: `data-platform\//);
-    await slack.waitFor(() => slack.files().find((f) => f.channel === 'C0GENERAL' && f.thread_ts === status.ts && f.name.startsWith('health-trend-')), 10_000);
+    await slack.waitFor(() => slack.files().find((f) => f.channel === 'C0GENERAL' && f.thread_ts === status.ts && f.name.startsWith('health-trend-')), EVENT_WAIT_MS);
 
     expect(await dispatch({ text: 'schedule', actor }, deps)).toMatchObject({ kind: 'queued' });
-    const schedule = await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Daily status: 0 9 * * 1-5 UTC')), 20_000);
+    const schedule = await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Daily status: 0 9 * * 1-5 UTC')), EVENT_WAIT_MS);
     const text = JSON.stringify(schedule.blocks);
     expect(text).toContain('`0 9 * * 1-5` in UTC');
     expect(text).toContain(`<#${STATUS}>`);

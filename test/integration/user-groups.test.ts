@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/log.js';
 import { Policy } from '../../src/policy/policy.js';
 import { Store } from '../../src/store/index.js';
 import { freshDatabase } from '../support/postgres.js';
+import { EVENT_WAIT_MS } from '../support/until.js';
 
 /** A role given to a Slack user group reaches its members, read from Slack by the group's ID. */
 const SECRET = 'groups-secret';
@@ -57,9 +58,9 @@ describe('roles given to Slack user groups', () => {
   it("apply to the group's members and to nobody else", async () => {
     await sendSlashCommand(url, SECRET, { text: 'health', user_id: 'U0GROUPIE', channel_id: 'C0GENERAL' });
     await sendSlashCommand(url, SECRET, { text: 'health', user_id: 'U0OUTSIDER', channel_id: 'C0GENERAL' });
-    const queued = await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text.includes('Queued')));
+    const queued = await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text.includes('Queued')), EVENT_WAIT_MS);
     expect(queued.text).toContain('U0GROUPIE');
-    const refusal = await slack.waitFor(() => slack.ephemerals('C0GENERAL').find((e) => e.user === 'U0OUTSIDER'));
+    const refusal = await slack.waitFor(() => slack.ephemerals('C0GENERAL').find((e) => e.user === 'U0OUTSIDER'), EVENT_WAIT_MS);
     expect(refusal.text).toContain('needs the viewer role; you have no carbon-ops role');
     expect(slack.calls.filter((c) => c.method === 'usergroups.users.list')).toHaveLength(1); // cached
     expect(await queue.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Deployment, KubeObject } from '../../src/devstack/kube/index.js';
@@ -12,10 +12,15 @@ import { VaultRig } from '../support/vault-rig.js';
  * find it when it is put there on purpose, so they can see.
  *
  * Vault is reached with Kubernetes auth and short-lived tokens: an expired token is renewed (a new
- * login) once per call, never in a loop.
+ * login) once per call, never in a loop. The token is made to expire by moving the clock (Date.now, which
+ * the Vault stand-in reads) past its TTL rather than by sleeping; the TTL is long enough that no token
+ * expires on its own during a step, however slowly a loaded machine runs it, so the one login counted
+ * during the rollback is the renewal of the expired token and nothing else.
  */
 const CANARY = `cnry-${randomBytes(12).toString('hex')}`;
-const TTL_SEC = 5;
+const TTL_SEC = 120;
+/** How long a job may take before the test gives up on it: only a bound on waiting, never a budget. */
+const JOB_WAIT_MS = 150_000;
 let rig: VaultRig;
 let redis: Redis;
 let stopAfterWrites: number | undefined;
@@ -83,6 +88,31 @@ async function postgresText(): Promise<string> {
 
 const hits = (text: string) => text.split(CANARY).length - 1;
 
+/**
+ * One command through the rig, then its job to the end however long that takes (the rig's own wait is
+ * 30 s): 'completed', or how it ended and why, so a failure says what went wrong.
+ */
+async function run(text: string, user = 'U0OPERATOR'): Promise<{ state: string; reason?: string }> {
+  const { outcome } = await rig.run(text, user);
+  if (outcome.kind !== 'queued') return { state: outcome.kind };
+  const job = await rig.queue.queue.getJob(outcome.jobId);
+  if (job === undefined) return { state: 'missing' };
+  try {
+    await job.waitUntilFinished(rig.events, JOB_WAIT_MS);
+    return { state: 'completed' };
+  } catch (error) {
+    return { state: await job.getState(), reason: (error as Error).message };
+  }
+}
+
+/** A plan (which must succeed), then the approval by U0APPROVER, run to its end (success or not): the migration's id. */
+async function migrate(text: string): Promise<string> {
+  expect(await run(text)).toEqual({ state: 'completed' });
+  const id = rig.lastMigrationId();
+  await run(`approve ${id}`, 'U0APPROVER');
+  return id;
+}
+
 beforeAll(async () => {
   rig = await new VaultRig().start({ kubernetesAuth: { ttlSec: TTL_SEC }, wrap: stopping });
   redis = new Redis(rig.config.REDIS_URL, { lazyConnect: true });
@@ -92,32 +122,37 @@ beforeAll(async () => {
 afterAll(async () => {
   redis?.disconnect();
   await rig?.stop();
+  jest.restoreAllMocks();
 });
 
 describe('the canary value', () => {
   it('never reaches Slack, the logs, the queue or PostgreSQL: plan, migrate, failure, rollback', async () => {
+    // Jest's 60 s default would be a budget for the whole story; each step's wait is bounded by JOB_WAIT_MS.
     plant('canary-config', { CANARY_PASSWORD: CANARY, CANARY_DSN: `postgresql://app:${CANARY}@db.data-platform:5432/app`, LOG_LEVEL: 'info' }, 'canary-app');
     plant('canary-two', { CANARY_API_TOKEN: CANARY, OTHER_SECRET: `x${CANARY}`, THIRD_PASSWORD: `y${CANARY}` }, 'canary-two-app');
 
-    expect((await rig.run('vault status -n data-platform')).ok).toBe(true);
+    expect(await run('vault status -n data-platform')).toEqual({ state: 'completed' });
     expect(rig.texts().at(-1)).toMatch(/canary-config` 0\/2: CANARY_DSN, CANARY_PASSWORD/);
 
     // Plan and migrate, with cutover.
-    const id = await rig.migrate('vault migrate configmap/canary-config -n data-platform --cutover --apps-read-vault-files --reason "canary run"');
+    const id = await migrate('vault migrate configmap/canary-config -n data-platform --cutover --apps-read-vault-files --reason "canary run"');
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
     expect(rig.configMap('data-platform', 'canary-config')).toEqual({ LOG_LEVEL: 'info' });
     expect((await rig.vaultDeps.client.kvRead('secret', 'data-platform/canary-config/CANARY_PASSWORD'))?.data).toEqual({ value: CANARY });
 
     // A failure: Vault goes away after the first write of another migration.
     stopAfterWrites = 1;
-    const failed = await rig.migrate('vault migrate configmap/canary-two -n data-platform --cutover --apps-read-vault-files');
+    const failed = await migrate('vault migrate configmap/canary-two -n data-platform --cutover --apps-read-vault-files');
     expect((await rig.store.vaultMigrations.get(failed))?.state).toBe('failed');
     await rig.vault.start();
 
-    // The token has expired meanwhile: the rollback's first call renews it (a new login), once.
-    await new Promise((resolve) => setTimeout(resolve, TTL_SEC * 1000 + 200));
+    // The token expires (the clock moves past its TTL): the rollback's first call renews it (a new login), once.
+    const realNow = Date.now;
+    const skewMs = TTL_SEC * 1000 + 1_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + skewMs);
     const loginsBefore = rig.vault.requests.filter((r) => r.path === '/v1/auth/kubernetes/login').length;
-    expect((await rig.run(`vault rollback ${id}`)).ok).toBe(true);
+    expect(loginsBefore).toBeGreaterThan(0); // the migrations logged in: there is a token to expire
+    expect(await run(`vault rollback ${id}`)).toEqual({ state: 'completed' });
     expect(rig.configMap('data-platform', 'canary-config')?.CANARY_PASSWORD).toBe(CANARY);
     const logins = rig.vault.requests.filter((r) => r.path === '/v1/auth/kubernetes/login').length;
     expect(logins - loginsBefore).toBe(1);
@@ -141,5 +176,5 @@ describe('the canary value', () => {
     expect(pg).toContain('CANARY_PASSWORD'); // the names are there
     expect(hits(pg)).toBe(0);
     expect(rig.vault.requests.some((r) => r.path.includes(CANARY))).toBe(false);
-  });
+  }, 600_000);
 });

@@ -1,5 +1,12 @@
+/**
+ * How long a test waits for an event it expects (a message, a status, a job's end) unless it says
+ * otherwise. Only a bound on waiting, never a budget for the behaviour: a loaded 2-core CI machine running
+ * two copies of the suite is slow, not wrong. The stand-ins' own defaults (5 s) are too short for that.
+ */
+export const EVENT_WAIT_MS = 60_000;
+
 /** Polls `probe` until it returns something (not undefined), or fails after `timeoutMs` with `what`. */
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = EVENT_WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
