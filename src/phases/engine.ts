@@ -339,7 +339,7 @@ async function applyObjects(task: Extract<Task, { kind: 'apply' }>, runbook: Run
 /**
  * The check of an apply task: every object exists, holds every field of its manifest as written (owned by
  * carbon-ops), and a server-side dry run would change nothing. Objects created only if missing (secret
- * templates) need only exist: people fill them in afterwards.
+ * templates) need only exist: people fill them in afterwards, and carbon-ops may not read them.
  */
 async function inSync(task: Extract<Task, { kind: 'apply' }>, ctx: EngineContext): Promise<CheckResult> {
   const states = await mapLimit(task.objects, PARALLEL, (o) => objectSync(o, task.createOnly, ctx));
@@ -351,11 +351,15 @@ async function inSync(task: Extract<Task, { kind: 'apply' }>, ctx: EngineContext
 /** Undefined when the object is in sync; otherwise what is off: another manager's fields, drift by path, a pending change. */
 async function objectSync(phaseObject: PhaseObject, createOnly: boolean, ctx: EngineContext): Promise<string | undefined> {
   const key = objectKey(phaseObject.object);
+  if (createOnly) {
+    // Never read: these are Secrets, which carbon-ops may create but not read. A dry-run create tells.
+    const plan = await planObject(ctx.deps, phaseObject, { createOnly, force: false });
+    return plan.action === 'exists' ? undefined : plan.action === 'create' ? `${key} missing` : `${key}: ${plan.error}`;
+  }
   let drift: string[];
   try {
     const live = await ctx.deps.kube.read(phaseObject.object);
     if (live === undefined) return `${key} missing`;
-    if (createOnly) return undefined;
     drift = driftFromManifest(phaseObject.object, live, FIELD_MANAGER);
   } catch (error) {
     return `${key}: ${objectError(error)}`;
