@@ -2,19 +2,17 @@
 // Kubernetes stand-in, checked with a real kubectl (and client-node) against what a real API server of
 // kubectl's version answers. The admin kubeconfig is a member of system:masters; the bot's is the
 // carbon-ops ServiceAccount under manifests/bot/rbac.yaml.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import type { KubeStandin } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
 import { statusOf } from '../support/kube-status.js';
+import { kubectlFor } from '../support/kubectl.js';
 
-const run = promisify(execFile);
 const BOT = 'system:serviceaccount:carbon-ops:carbon-ops';
 
 let dir: string;
@@ -23,15 +21,8 @@ let admin: string;
 let bot: string;
 
 /** kubectl with a kubeconfig: its exit code, stdout and stderr, whatever the outcome. */
-async function kubectl(kubeconfig: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** kubectl as whoever `kubeconfig` names: its exit code, stdout and stderr, whatever the exit code. */
+const kubectl = (kubeconfig: string, ...args: string[]) => kubectlFor(kubeconfig, join(dir, 'cache')).result(...args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kube-auth-'));

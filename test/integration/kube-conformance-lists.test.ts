@@ -4,21 +4,20 @@
 // and watch revisions answer 410 (a continue 410 with a fresh token); resourceVersionMatch is validated;
 // bookmarks arrive; minReadySeconds delays availability; StatefulSet history and undo work through
 // ControllerRevisions; Deployment undo returns to the old ReplicaSet.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import type { Deployment, KubeObject, KubeStandin, Pod, ReplicaSet, StatefulSet } from '../../src/devstack/kube/index.js';
 import { parseScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubectlFor } from '../support/kubectl.js';
 import { statusOf } from '../support/kube-status.js';
 import { until } from '../support/until.js';
 
-const run = promisify(execFile);
 const NS = 'conf';
 const CONTINUE_EXPIRED =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
@@ -40,19 +39,8 @@ let kubeconfig: string;
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 30_000 });
-  return stdout;
-}
-
-async function kubectlFails(...args: string[]): Promise<string> {
-  try {
-    await kubectl(...args);
-  } catch (error) {
-    return (error as { stderr: string }).stderr;
-  }
-  throw new Error(`kubectl ${args.join(' ')} succeeded`);
-}
+const kubectl = (...args: string[]) => kubectlFor(kubeconfig, join(dir, 'cache')).run(...args);
+const kubectlFails = (...args: string[]) => kubectlFor(kubeconfig, join(dir, 'cache')).fails(...args);
 
 async function apply(name: string, object: object): Promise<void> {
   const path = join(dir, `${name}.yaml`);
@@ -216,10 +204,7 @@ describe('compaction', () => {
     await compactPast(metadata?.resourceVersion as string);
     const path = join(dir, 'compacting-kubeconfig');
     await compacting.writeKubeconfig(path);
-    const failed = await run('kubectl', ['--kubeconfig', path, 'get', '--raw', `/api/v1/namespaces/quiet/configmaps?resourceVersion=${metadata?.resourceVersion}&resourceVersionMatch=Exact`]).then(
-      () => '',
-      (e: { stderr: string }) => e.stderr,
-    );
+    const failed = await kubectlFor(path, join(dir, 'cache')).fails('get', '--raw', `/api/v1/namespaces/quiet/configmaps?resourceVersion=${metadata?.resourceVersion}&resourceVersionMatch=Exact`);
     expect(failed).toContain('Error from server (Expired): The resourceVersion for the provided list is too old.');
   });
 

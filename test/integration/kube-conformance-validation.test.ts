@@ -2,20 +2,18 @@
 // (1.32) answers to schema and field validation, `kubectl explain`, discovery of every served resource,
 // and the subresources the stand-in does not model. Each case runs the real kubectl, or sends the raw
 // request a client sends when the answer's details matter.
-import { execFile } from 'node:child_process';
 import type { RequestOptions } from 'node:https';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import type { KubeObject, KubeStandin } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { RESOURCES } from '../../src/devstack/kube/resources.js';
+import { kubectlFor } from '../support/kubectl.js';
 
-const run = promisify(execFile);
 const MANIFESTS = new URL('../../manifests/', import.meta.url);
 const NS = 'validation';
 
@@ -25,15 +23,8 @@ let kubeconfig: string;
 let kc: k8s.KubeConfig;
 
 /** kubectl's exit code, stdout and stderr, whatever the exit code. */
-async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** kubectl's exit code, stdout and stderr, whatever the exit code. */
+const kubectl = (...args: string[]) => kubectlFor(kubeconfig, join(dir, 'cache')).result(...args);
 
 async function manifest(name: string, ...docs: object[]): Promise<string> {
   const path = join(dir, name);

@@ -2,18 +2,16 @@
 // dry runs of deletes (DeleteOptions in the body, as kubectl sends them), pods/eviction under
 // PodDisruptionBudgets, `kubectl drain`, LimitRange and ResourceQuota admission (and the controllers'
 // FailedCreate when a pod is refused), and namespaces that terminate before they go.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import YAML from 'yaml';
 import type { KubeObject, KubeStandin, Pod, PodDisruptionBudget } from '../../src/devstack/kube/index.js';
 import { parseScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
+import { kubectlFor } from '../support/kubectl.js';
 import { until } from '../support/until.js';
 
-const run = promisify(execFile);
 const WAIT_MS = 60_000;
 const NS = 'shop';
 
@@ -22,15 +20,8 @@ let standin: KubeStandin;
 let kubeconfig: string;
 
 /** kubectl's exit code, stdout and stderr, whatever the exit code. */
-async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: WAIT_MS });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** kubectl's exit code, stdout and stderr, whatever the exit code. */
+const kubectl = (...args: string[]) => kubectlFor(kubeconfig, join(dir, 'cache')).result(...args);
 
 async function apply(...docs: object[]): Promise<void> {
   const file = join(dir, `manifest-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`);

@@ -2,21 +2,19 @@
 // (`apply --server-side`, `--dry-run=server`, `diff`, `delete`) and @kubernetes/client-node's
 // KubernetesObjectApi; and the status the stand-in's controllers keep for the kinds of the phase
 // manifests: ResourceQuota used/hard, PodDisruptionBudget health, cert-manager Certificates.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import type { KubeObject, KubeStandin, Pod } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
+import { kubectlFor } from '../support/kubectl.js';
 import { statusOf } from '../support/kube-status.js';
 import { until } from '../support/until.js';
 
-const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const NS = 'ssa-demo';
 const PHASES = new URL('../../manifests/phases/', import.meta.url);
@@ -27,21 +25,9 @@ let kubeconfig: string;
 let kc: k8s.KubeConfig;
 let objects: k8s.KubernetesObjectApi;
 
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 20_000 });
-  return stdout;
-}
-
+const kubectl = (...args: string[]) => kubectlFor(kubeconfig, join(dir, 'cache')).run(...args);
 /** kubectl's exit code, stdout and stderr, whatever the exit code. */
-async function kubectlResult(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 20_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const kubectlResult = (...args: string[]) => kubectlFor(kubeconfig, join(dir, 'cache')).result(...args);
 
 async function manifest(name: string, ...docs: object[]): Promise<string> {
   const path = join(dir, name);

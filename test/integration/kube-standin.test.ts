@@ -1,18 +1,16 @@
 // The Kubernetes stand-in against the real clients: kubectl (Debian's or any on PATH) and
 // @kubernetes/client-node, both through the kubeconfig the stand-in writes.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import type { KubeStandin, Pod, Scenario } from '../../src/devstack/kube/index.js';
 import { generateScenario, loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
+import { kubectlFor } from '../support/kubectl.js';
 import { statusOf } from '../support/kube-status.js';
 import { until } from '../support/until.js';
 
-const run = promisify(execFile);
 const ready = (p: k8s.V1Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 let dir: string;
@@ -21,20 +19,9 @@ let kubeconfig: string;
 let kc: k8s.KubeConfig;
 let scenario: Scenario;
 
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 20_000 });
-  return stdout;
-}
-
-/** kubectl's exit status and stderr when it is expected to fail. */
-async function kubectlFails(...args: string[]): Promise<string> {
-  try {
-    await kubectl(...args);
-  } catch (error) {
-    return (error as { stderr: string }).stderr;
-  }
-  throw new Error(`kubectl ${args.join(' ')} succeeded`);
-}
+const kubectl = (...args: string[]) => kubectlFor(kubeconfig, join(dir, 'cache')).run(...args);
+/** kubectl's stderr when it is expected to fail. */
+const kubectlFails = (...args: string[]) => kubectlFor(kubeconfig, join(dir, 'cache')).fails(...args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kube-standin-'));
@@ -335,7 +322,7 @@ describe('a generated 2,000-pod cluster', () => {
   it('kubectl pages through it too, 500 at a time', async () => {
     await big.writeKubeconfig(join(dir, 'big-kubeconfig'));
     big.stats.listRequests = {};
-    const { stdout } = await run('kubectl', ['--kubeconfig', join(dir, 'big-kubeconfig'), '--cache-dir', join(dir, 'cache'), 'get', 'pods', '-A', '--no-headers']);
+    const stdout = await kubectlFor(join(dir, 'big-kubeconfig'), join(dir, 'cache')).run('get', 'pods', '-A', '--no-headers');
     expect(stdout.trimEnd().split('\n')).toHaveLength(2000);
     expect(big.stats.listRequests['pods']).toBe(4);
   });

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { EXIT, LocalSession } from '../../src/cli/session.js';
 import { loadConfig } from '../../src/config.js';
 import type { KubeObject, KubeStandin } from '../../src/devstack/kube/index.js';
@@ -11,6 +9,7 @@ import { silentLogger } from '../../src/log.js';
 import { freshDatabase } from '../support/postgres.js';
 import { fastCluster } from '../support/restart-rig.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
+import { kubectlFor } from '../support/kubectl.js';
 
 /**
  * A conflict, from the terminal (the same parse → policy → queue → worker path as Slack): a
@@ -18,7 +17,6 @@ import { assertBotNeverRefused } from '../support/bot-rbac.js';
  * carbon-ops names the manager and the field, does not offer the apply for approval, and takes the field
  * over only with --force, after an approval.
  */
-const run = promisify(execFile);
 let kube: KubeStandin;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let dir: string;
@@ -43,10 +41,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args], { timeout: 20_000 });
-  return stdout;
-}
+/** kubectl as the admin. */
+const kubectl = (...args: string[]) => kubectlFor(join(dir, 'kubeconfig'), join(dir, 'cache')).run(...args);
 
 /** One command as `user`, with what it printed. */
 async function carbon(text: string, user: string): Promise<{ code: number; out: string }> {
