@@ -110,7 +110,7 @@ async function carbonSide(): Promise<void> {
   const send = (message: FromChild) => process.send?.(message);
   const config = loadConfig(process.env);
   const log = silentLogger();
-  // As openCluster and openStore build them (without the demo cluster and Vault those modules also bring in).
+  // As openCluster and openStore build them, without the Vault client those modules also bring in.
   const kube = Kube.fromOptions({ kubeconfig: config.KUBECONFIG, requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: config.KUBE_PAGE_SIZE });
   const store = new Store(createPool(config.DATABASE_URL ?? ''));
   await store.migrate();

@@ -1,7 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadCatalogue, type Catalogue } from './catalogue.js';
 import type { Config } from './config.js';
-import { startDemoCluster } from './devstack/demo.js';
 import type { ClusterInfo } from './health/measure.js';
 import { Kube } from './integrations/kubernetes.js';
 import { createPool, startEmbeddedPostgres } from './integrations/postgres.js';
@@ -59,16 +58,32 @@ export interface ClusterConnection {
   vault?: VaultDeps;
 }
 
+/** What openCluster uses of an in-process demo cluster (src/devstack/demo.ts makes one). */
+export interface InProcessDemo {
+  url: string;
+  clusterName: string;
+  vault: { url: string; rootToken: string };
+  /** The bot's kubeconfig: its ServiceAccount, as in a real cluster. */
+  botKubeconfigYaml(): string;
+  close(): Promise<void>;
+}
+
 /**
- * The cluster the settings name (KUBECONFIG, or the in-cluster service account). With neither,
- * and only when `demoAllowed`, the 254Carbon demo cluster is started in-process, with its Vault stand-in.
+ * Starts the demo. The composition root (main.ts) passes it in, so product code never imports the
+ * simulator and a process that needs no demo (a worker, the bot) never loads it.
  */
-export async function openCluster(config: Config, closer: Closer, demoAllowed: boolean): Promise<Connected<ClusterConnection>> {
+export type StartDemo = (options: { podReadyDelayMs: number }) => Promise<InProcessDemo>;
+
+/**
+ * The cluster the settings name (KUBECONFIG, or the in-cluster service account). With neither, and only
+ * when given `startDemo`, the 254Carbon demo cluster is started in-process, with its Vault stand-in.
+ */
+export async function openCluster(config: Config, closer: Closer, startDemo?: StartDemo): Promise<Connected<ClusterConnection>> {
   const options = { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: config.KUBE_PAGE_SIZE };
   const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
   if (config.KUBECONFIG === undefined && !inCluster) {
-    if (!demoAllowed) throw new Error('No cluster configured: set KUBECONFIG, or run inside Kubernetes with a service account.');
-    const demo = await startDemoCluster({ podReadyDelayMs: config.DEMO_POD_READY_DELAY_MS });
+    if (startDemo === undefined) throw new Error('No cluster configured: set KUBECONFIG, or run inside Kubernetes with a service account.');
+    const demo = await startDemo({ podReadyDelayMs: config.DEMO_POD_READY_DELAY_MS });
     closer.add(() => demo.close());
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount, as in a cluster

@@ -4,7 +4,7 @@ import { runAuditExport } from './cli/audit-export.js';
 import { IMPERSONATION_REFUSED, runShell } from './cli/shell.js';
 import { EXIT, LocalSession } from './cli/session.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { runDevstack } from './devstack/serve.js';
+import type { StartDemo } from './deps.js';
 import { createLogger } from './log.js';
 import { runWorker } from './worker.js';
 
@@ -20,6 +20,9 @@ const USAGE = `Usage: carbon <role> [options]
                                  (ServiceAccount carbon-ops) and an env file that points carbon at the bot's
   audit export --since 24h [--until T] [--user ID] [--action restart] [--format jsonl] [--out FILE]
                                  the audit trail as JSON Lines, oldest first, for other tools`;
+
+/** The demo cluster, loaded only by the terminal roles that start one (the simulator is large). */
+const startDemo: StartDemo = async (options) => (await import('./devstack/demo.js')).startDemoCluster(options);
 
 async function main(argv: string[]): Promise<number> {
   const [role, ...rest] = argv;
@@ -39,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     case 'worker':
       return runWorker(config, createLogger(config.LOG_LEVEL));
     case 'devstack':
-      return runDevstack(rest);
+      return (await import('./devstack/serve.js')).runDevstack(rest);
     case 'audit':
       return runAuditExport(config, terminalLogger(config), rest);
     default:
@@ -52,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
 const terminalLogger = (config: Config) => createLogger(config.LOG_LEVEL, `${config.CARBON_DATA_DIR}/carbon.log`);
 
 async function shell(config: Config, forceDemo: boolean): Promise<number> {
-  const session = await LocalSession.open(config, terminalLogger(config), { print: (t) => console.log(t), forceDemo });
+  const session = await LocalSession.open(config, terminalLogger(config), { print: (t) => console.log(t), forceDemo, startDemo });
   console.log(`carbon-ops shell, connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}\n  · logs in ${config.CARBON_DATA_DIR}/carbon.log`);
   try {
     await runShell(session, { user: config.CARBON_USER, channel: config.CARBON_CHANNEL });
@@ -79,7 +82,7 @@ async function run(config: Config, args: string[]): Promise<number> {
     return EXIT.usage;
   }
   const json = parsed.values.json === true;
-  const session = await LocalSession.open(config, terminalLogger(config), { print: json ? () => undefined : (t) => console.log(t) });
+  const session = await LocalSession.open(config, terminalLogger(config), { print: json ? () => undefined : (t) => console.log(t), startDemo });
   if (!session.simulated && (parsed.values.user !== undefined || parsed.values.channel !== undefined)) {
     console.error(IMPERSONATION_REFUSED);
     await session.close();

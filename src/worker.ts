@@ -14,7 +14,7 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
   requireFor('worker', config, ['SLACK_BOT_TOKEN', 'DATABASE_URL']);
   const closer = new Closer();
   const { catalogue } = await loadRules(config);
-  const [cluster, store] = await Promise.all([openCluster(config, closer, false), openStore(config, log, closer)]);
+  const [cluster, store] = await Promise.all([openCluster(config, closer), openStore(config, log, closer)]);
   const chat = slackChat(createSlackClient({ token: config.SLACK_BOT_TOKEN!, ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}) }));
   const connection = redisConnection(config.REDIS_URL, 'worker');
   closer.add(async () => connection.disconnect());

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
 import type { Config } from '../config.js';
-import { Closer, loadRules, openCluster, openStore } from '../deps.js';
+import { Closer, loadRules, openCluster, openStore, type StartDemo } from '../deps.js';
 import { dispatch, type Outcome } from '../handlers/dispatch.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { startWorker } from '../jobs/worker.js';
@@ -40,13 +40,14 @@ export class LocalSession {
     readonly simulated: boolean,
   ) {}
 
-  static async open(config: Config, log: Logger, options: { print: (text: string) => void; forceDemo?: boolean }): Promise<LocalSession> {
+  /** `startDemo`: how to start the demo cluster when no cluster is configured (or `forceDemo`). */
+  static async open(config: Config, log: Logger, options: { print: (text: string) => void; forceDemo?: boolean; startDemo?: StartDemo }): Promise<LocalSession> {
     const closer = new Closer();
     try {
       const chat = new TerminalChat(options.print);
       const { catalogue, policy } = await loadRules(config);
       const clusterConfig = options.forceDemo ? { ...config, KUBECONFIG: undefined } : config;
-      const [cluster, store] = await Promise.all([openCluster(clusterConfig, closer, true), openStore(config, log, closer)]);
+      const [cluster, store] = await Promise.all([openCluster(clusterConfig, closer, options.startDemo), openStore(config, log, closer)]);
 
       const producer = redisConnection(config.REDIS_URL, 'producer');
       const workerConnection = redisConnection(config.REDIS_URL, 'worker');
