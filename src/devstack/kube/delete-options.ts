@@ -5,7 +5,7 @@
 import type { DeletePropagation } from './cluster.js';
 import type { ResourceInfo } from './resources.js';
 import { qualifiedName } from './resources.js';
-import { ApiError, badRequest } from './status.js';
+import { ApiError, badRequest, decodeJsonObject } from './status.js';
 import type { JsonObject, KubeObject } from './types.js';
 import { isRecord } from './types.js';
 
@@ -36,13 +36,7 @@ function invalidOptions(field: string, reason: string, message: string): ApiErro
 
 function bodyOf(text: string): JsonObject {
   if (text.trim() === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
-  }
-  if (!isRecord(body)) throw badRequest('the body of the request must be a DeleteOptions object');
+  const body = decodeJsonObject(text, 'a DeleteOptions object');
   if (body['kind'] !== undefined && body['kind'] !== 'DeleteOptions')
     throw badRequest(`the kind in the data (${String(body['kind'])}) does not match the expected kind (DeleteOptions)`);
   return body;

@@ -10,7 +10,7 @@ import { rfc3339 } from './duration.js';
 import { isPodReady } from './pod-status.js';
 import { resourceOf } from './resources.js';
 import { selects } from './selectors.js';
-import { ApiError, badRequest, notFound } from './status.js';
+import { ApiError, badRequest, decodeJsonObject, notFound } from './status.js';
 import type { Condition, JsonObject, Pod, PodDisruptionBudget } from './types.js';
 import { isRecord } from './types.js';
 
@@ -31,13 +31,7 @@ function evictionOptions(query: URLSearchParams, body: JsonObject): DeleteOption
 }
 
 function parseEviction(name: string, text: string): JsonObject {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
-  }
-  if (!isRecord(body)) throw badRequest('the body of the request must be an Eviction object');
+  const body = decodeJsonObject(text, 'an Eviction object');
   if (body['kind'] !== 'Eviction' || !EVICTION_VERSIONS.includes(String(body['apiVersion'])))
     throw badRequest(`not a Eviction object: ${String(body['apiVersion'])}, Kind=${String(body['kind'])}`);
   const metadata = isRecord(body['metadata']) ? body['metadata'] : {};

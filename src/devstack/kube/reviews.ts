@@ -7,7 +7,7 @@ import type { PolicyRule } from './rbac.js';
 import { authorize, rulesFor } from './rbac.js';
 import type { Attributes } from './request-info.js';
 import type { ResourceInfo } from './resources.js';
-import { ApiError, badRequest, methodNotAllowed } from './status.js';
+import { ApiError, decodeJsonObject, methodNotAllowed } from './status.js';
 import type { Store } from './store.js';
 import type { JsonObject } from './types.js';
 import { isRecord } from './types.js';
@@ -82,13 +82,7 @@ function rulesReview(store: Store, user: UserInfo, spec: JsonObject): JsonObject
 export function handleReview(store: Store, req: ReviewRequest): { code: number; body: unknown } {
   const { info } = req;
   if (req.method !== 'POST') throw methodNotAllowed();
-  let input: unknown;
-  try {
-    input = JSON.parse(req.body);
-  } catch (error) {
-    throw badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
-  }
-  if (!isRecord(input)) throw badRequest('the body of the request must be a JSON object');
+  const input = decodeJsonObject(req.body);
   const spec = isRecord(input['spec']) ? input['spec'] : {};
   const metadata = { ...(isRecord(input['metadata']) ? input['metadata'] : {}), creationTimestamp: null, ...(req.namespace ? { namespace: req.namespace } : {}) };
   const answer = (status: JsonObject, echoed: JsonObject = spec): { code: number; body: unknown } => ({

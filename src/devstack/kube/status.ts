@@ -2,6 +2,8 @@
 // (client-go's IsNotFound/IsConflict, the 410 that restarts a paged list).
 import type { ResourceInfo } from './resources.js';
 import { qualifiedName } from './resources.js';
+import type { JsonObject } from './types.js';
+import { isRecord } from './types.js';
 
 export interface Cause {
   reason?: string;
@@ -144,3 +146,15 @@ export const CONTINUE_EXPIRED_MESSAGE =
 
 /** etcd3's message for a list at a compacted resourceVersion (resourceVersionMatch=Exact). */
 export const LIST_TOO_OLD_MESSAGE = 'The resourceVersion for the provided list is too old.';
+
+/** A JSON request body that must be an object (`what`, as the 400 names it when it is not one). */
+export function decodeJsonObject(text: string, what = 'a JSON object'): JsonObject {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
+  }
+  if (!isRecord(body)) throw badRequest(`the body of the request must be ${what}`);
+  return body;
+}
