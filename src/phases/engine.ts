@@ -112,15 +112,22 @@ function objectError(error: unknown): string {
   throw error;
 }
 
-/** A server-side dry run of one object: created, changed (which fields), unchanged, or a conflict. */
-export async function planObject(deps: Pick<JobDeps, 'kube'>, { object, source }: PhaseObject, options: { createOnly: boolean; force: boolean }): Promise<ObjectPlan> {
+/**
+ * A server-side dry run of one object: created, changed (which fields), unchanged, or a conflict.
+ * `live`: the object as just read, when the caller has it (not read again).
+ */
+export async function planObject(
+  deps: Pick<JobDeps, 'kube'>,
+  { object, source }: PhaseObject,
+  options: { createOnly: boolean; force: boolean; live?: KubeObject },
+): Promise<ObjectPlan> {
   const key = objectKey(object);
   try {
     if (options.createOnly) {
       const result = await deps.kube.createIfMissing(object, { dryRun: true });
       return { key, source, action: result === 'created' ? 'create' : 'exists' };
     }
-    const live = await deps.kube.read(object);
+    const live = options.live ?? (await deps.kube.read(object));
     let conflicts: ManagerConflict[] | undefined;
     let after: KubeObject;
     try {
@@ -356,15 +363,15 @@ async function objectSync(phaseObject: PhaseObject, createOnly: boolean, ctx: En
     const plan = await planObject(ctx.deps, phaseObject, { createOnly, force: false });
     return plan.action === 'exists' ? undefined : plan.action === 'create' ? `${key} missing` : `${key}: ${plan.error}`;
   }
-  let drift: string[];
+  let live: KubeObject | undefined;
   try {
-    const live = await ctx.deps.kube.read(phaseObject.object);
-    if (live === undefined) return `${key} missing`;
-    drift = driftFromManifest(phaseObject.object, live, FIELD_MANAGER);
+    live = await ctx.deps.kube.read(phaseObject.object);
   } catch (error) {
     return `${key}: ${objectError(error)}`;
   }
-  const plan = await planObject(ctx.deps, phaseObject, { createOnly, force: false });
+  if (live === undefined) return `${key} missing`;
+  const drift = driftFromManifest(phaseObject.object, live, FIELD_MANAGER);
+  const plan = await planObject(ctx.deps, phaseObject, { createOnly, force: false, live });
   if (plan.action === 'error') return `${key}: ${plan.error}`;
   const conflict = plan.action === 'conflict' ? ` conflicts with ${[...new Set(plan.conflicts?.map((c) => c.manager))].join(', ')}` : '';
   if (drift.length > 0) return `${key}${conflict}${conflict ? ' and' : ''} differs from its manifest (${names(drift, 3)})`;
