@@ -111,12 +111,25 @@ async function carbonSide(): Promise<void> {
   const config = loadConfig(process.env);
   const log = silentLogger();
   // As openCluster and openStore build them, without the Vault client those modules also bring in.
-  const kube = Kube.fromOptions({ kubeconfig: config.KUBECONFIG, requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: config.KUBE_PAGE_SIZE });
+  const kube = Kube.fromOptions({
+    kubeconfig: config.KUBECONFIG,
+    requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS,
+    pageSize: config.KUBE_PAGE_SIZE,
+  });
   const store = new Store(createPool(config.DATABASE_URL ?? ''));
   await store.migrate();
   const catalogue = await loadCatalogue(config.CATALOGUE_FILE);
   const cluster = { name: config.CLUSTER_NAME ?? kube.context, simulated: true };
-  const deps: JobDeps = { config, log, kube, cluster, store, catalogue, chat: unused<Chat>('chat'), queue: unused<CommandQueue>('queue') };
+  const deps: JobDeps = {
+    config,
+    log,
+    kube,
+    cluster,
+    store,
+    catalogue,
+    chat: unused<Chat>('chat'),
+    queue: unused<CommandQueue>('queue'),
+  };
   const command: HealthCommand = { name: 'health' };
 
   let heapHighWater = 0;
@@ -132,7 +145,11 @@ async function carbonSide(): Promise<void> {
       sampleHeap();
     };
     const jobId = `bench-${randomBytes(4).toString('hex')}`;
-    const data = { command, requester: { user: 'U0BENCH', channel: 'C0BENCH' }, reply: { channel: 'C0BENCH', ts: '0' } };
+    const data = {
+      command,
+      requester: { user: 'U0BENCH', channel: 'C0BENCH' },
+      reply: { channel: 'C0BENCH', ts: '0' },
+    };
     const cpu = process.cpuUsage();
     const started = performance.now();
     const message = await healthReport.run({ jobId, data, deps, log, progress });
@@ -141,7 +158,14 @@ async function carbonSide(): Promise<void> {
     sampleHeap();
     runs++;
     const podsTotal = Number(/(\d+) pods in all/.exec(JSON.stringify(message.blocks))?.[1] ?? NaN);
-    return { ms, cpuMs: (user + system) / 1000, headline: message.text.split('\n')[0] ?? '', podsTotal, blocks: message.blocks?.length ?? 0, progressCalls };
+    return {
+      ms,
+      cpuMs: (user + system) / 1000,
+      headline: message.text.split('\n')[0] ?? '',
+      podsTotal,
+      blocks: message.blocks?.length ?? 0,
+      progressCalls,
+    };
   };
 
   process.on('message', (message: ToChild) => {
@@ -153,7 +177,11 @@ async function carbonSide(): Promise<void> {
       return;
     }
     sampleHeap();
-    const usage: CarbonUsage = { maxRssBytes: process.resourceUsage().maxRSS * 1024, heapHighWaterBytes: heapHighWater, runs };
+    const usage: CarbonUsage = {
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      heapHighWaterBytes: heapHighWater,
+      runs,
+    };
     void store.close().finally(() => {
       send({ type: 'usage', ...usage });
       process.disconnect();
@@ -173,7 +201,11 @@ class CarbonChild {
   private exited = false;
 
   constructor(argv: string[], env: NodeJS.ProcessEnv, cwd: string) {
-    this.child = spawn(process.execPath, [...argv, '--carbon-side'], { cwd, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = spawn(process.execPath, [...argv, '--carbon-side'], {
+      cwd,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (message: FromChild) => {
       const waiting = this.waiting;
       this.waiting = undefined;
@@ -236,7 +268,9 @@ async function kubectl(kubeconfig: string, cacheDir: string, work: string, captu
   const args = ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, 'get', 'pods', '-A', '-o', 'json'];
   const timeFile = join(work, 'kubectl.time');
   const withTime = existsSync(GNU_TIME);
-  const [command, argv] = withTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, 'kubectl', ...args]] : ['kubectl', args];
+  const [command, argv] = withTime
+    ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, 'kubectl', ...args]]
+    : ['kubectl', args];
   const chunks: Buffer[] = [];
   let stderr = '';
   const started = performance.now();
@@ -249,9 +283,16 @@ async function kubectl(kubeconfig: string, cacheDir: string, work: string, captu
   });
   const ms = performance.now() - started;
   if (code !== 0) throw new Error(`kubectl exited with ${code}: ${stderr}`);
-  const [kib = NaN, user = NaN, system = NaN] = withTime ? ((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? '').split(' ').map(Number) : [];
+  const [kib = NaN, user = NaN, system = NaN] = withTime
+    ? ((await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? '').split(' ').map(Number)
+    : [];
   const cpuMs = (user + system) * 1000;
-  return { ms, cpuMs: Number.isFinite(cpuMs) ? cpuMs : undefined, maxRssBytes: Number.isFinite(kib) ? kib * 1024 : undefined, ...(capture ? { stdout: Buffer.concat(chunks).toString('utf8') } : {}) };
+  return {
+    ms,
+    cpuMs: Number.isFinite(cpuMs) ? cpuMs : undefined,
+    maxRssBytes: Number.isFinite(kib) ? kib * 1024 : undefined,
+    ...(capture ? { stdout: Buffer.concat(chunks).toString('utf8') } : {}),
+  };
 }
 
 const median = (xs: number[]) => {
@@ -267,12 +308,24 @@ async function compileCarbonSide(root: string): Promise<string> {
   const { build } = await import('esbuild');
   const outfile = join(root, '.cache', 'bench', 'health-vs-kubectl.mjs');
   await mkdir(join(root, '.cache', 'bench'), { recursive: true });
-  await build({ entryPoints: [fileURLToPath(import.meta.url)], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  await build({
+    entryPoints: [fileURLToPath(import.meta.url)],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
 /** The list requests (by resource) one action made, from the stand-in's counters. */
-async function counting<T>(standin: KubeStandin, action: () => Promise<T>): Promise<{ result: T; lists: Record<string, number>; requests: number }> {
+async function counting<T>(
+  standin: KubeStandin,
+  action: () => Promise<T>,
+): Promise<{ result: T; lists: Record<string, number>; requests: number }> {
   const before = { ...standin.stats.listRequests };
   const requestsBefore = standin.stats.requests;
   const result = await action();
@@ -289,7 +342,8 @@ async function main(): Promise<void> {
   const pods = Number(values.pods);
   const namespaces = Number(values.namespaces);
   const runs = Number(values.runs);
-  if (![pods, namespaces, runs].every((n) => Number.isInteger(n) && n >= 1)) throw new Error('--pods, --namespaces and --runs must be positive integers');
+  if (![pods, namespaces, runs].every((n) => Number.isInteger(n) && n >= 1))
+    throw new Error('--pods, --namespaces and --runs must be positive integers');
   const root = fileURLToPath(new URL('..', import.meta.url));
 
   // Imported here, not at the top, so that the carbon child (the same file, bundled) never evaluates the stand-in.
@@ -303,13 +357,30 @@ async function main(): Promise<void> {
     const kubeconfig = join(work, 'kubeconfig');
     await standin.writeBotKubeconfig(kubeconfig); // carbon and kubectl both read as the bot's ServiceAccount
     const cacheDir = join(work, 'kube-cache');
-    console.log(`stand-in at ${standin.url}: ${pods.toLocaleString('en-US')} pods in ${namespaces} namespaces, loaded in ${fmtMs(performance.now() - loadStarted)}`);
-    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `stand-in at ${standin.url}: ${pods.toLocaleString('en-US')} pods in ${namespaces} namespaces, loaded in ${fmtMs(performance.now() - loadStarted)}`,
+    );
+    console.log(
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
 
     await withFreshDatabase({ adminUrl: ADMIN_URL, prefix: 'carbon_bench' }, async (databaseUrl) => {
-      const env = { ...process.env, KUBECONFIG: kubeconfig, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', CLUSTER_NAME: 'bench' };
+      const env = {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+        DATABASE_URL: databaseUrl,
+        LOG_LEVEL: 'silent',
+        CLUSTER_NAME: 'bench',
+      };
       const child = (how: How) => {
-        const argv = how === 'tsx' ? ['--import', 'tsx', fileURLToPath(import.meta.url)] : how === 'capped' ? [`--max-old-space-size=${CAPPED_OLD_SPACE_MB}`, compiled] : [compiled];
+        const argv =
+          how === 'tsx'
+            ? ['--import', 'tsx', fileURLToPath(import.meta.url)]
+            : how === 'capped'
+              ? [`--max-old-space-size=${CAPPED_OLD_SPACE_MB}`, compiled]
+              : [compiled];
         const made = new CarbonChild(argv, env, root);
         children.push(made);
         return made;
@@ -343,16 +414,31 @@ async function compare(
       `${warmCarbon.result.progressCalls} progress calls); kubectl ${fmtMs(warmKubectl.result.ms)} (${kubectlItems} items, ` +
       `${(Buffer.byteLength(warmKubectl.result.stdout ?? '') / MB).toFixed(1)} MB of JSON)`,
   );
-  if (warmCarbon.result.podsTotal !== pods || kubectlItems !== pods) throw new Error(`expected ${pods} pods on both sides`);
+  if (warmCarbon.result.podsTotal !== pods || kubectlItems !== pods)
+    throw new Error(`expected ${pods} pods on both sides`);
 
   const carbonRuns: { ms: number; cpuMs: number; lists: Record<string, number>; requests: number }[] = [];
-  const kubectlRuns: { ms: number; cpuMs: number | undefined; rss: number | undefined; lists: Record<string, number>; requests: number }[] = [];
+  const kubectlRuns: {
+    ms: number;
+    cpuMs: number | undefined;
+    rss: number | undefined;
+    lists: Record<string, number>;
+    requests: number;
+  }[] = [];
   for (let i = 0; i < runs; i++) {
     const c = await counting(standin, () => carbon.run());
     carbonRuns.push({ ms: c.result.ms, cpuMs: c.result.cpuMs, lists: c.lists, requests: c.requests });
     const k = await counting(standin, () => kubectl(kubeconfig, cacheDir, work, false));
-    kubectlRuns.push({ ms: k.result.ms, cpuMs: k.result.cpuMs, rss: k.result.maxRssBytes, lists: k.lists, requests: k.requests });
-    console.log(`run ${i + 1}: carbon ${fmtMs(c.result.ms)} ${JSON.stringify(c.lists)}   kubectl ${fmtMs(k.result.ms)} ${JSON.stringify(k.lists)}`);
+    kubectlRuns.push({
+      ms: k.result.ms,
+      cpuMs: k.result.cpuMs,
+      rss: k.result.maxRssBytes,
+      lists: k.lists,
+      requests: k.requests,
+    });
+    console.log(
+      `run ${i + 1}: carbon ${fmtMs(c.result.ms)} ${JSON.stringify(c.lists)}   kubectl ${fmtMs(k.result.ms)} ${JSON.stringify(k.lists)}`,
+    );
   }
   const usage = await carbon.finish();
 
@@ -382,7 +468,10 @@ async function compare(
   const podLists = carbonRuns.map((r) => r.lists.pods ?? 0);
   const peak = Math.max(usage.maxRssBytes, fresh.usage.maxRssBytes);
   const kubectlRss = kubectlRuns.map((r) => r.rss).filter((r): r is number => r !== undefined);
-  const listsOf = (lists: Record<string, number>) => Object.entries(lists).map(([r, n]) => `${r} ${n}`).join(', ');
+  const listsOf = (lists: Record<string, number>) =>
+    Object.entries(lists)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ');
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
 
   console.log('');
@@ -390,11 +479,21 @@ async function compare(
   console.log('|---|---:|---:|');
   console.log(`| wall time, median of ${runs} | ${fmtMs(carbonMs)} | ${fmtMs(kubectlMs)} |`);
   const kubectlCpu = kubectlRuns.map((r) => r.cpuMs).filter((c): c is number => c !== undefined);
-  console.log(`| CPU time (user + system), median | ${fmtMs(median(carbonRuns.map((r) => r.cpuMs)))} | ${kubectlCpu.length ? fmtMs(median(kubectlCpu)) : 'n/a'} |`);
-  console.log(`| each run (ms) | ${carbonRuns.map((r) => Math.round(r.ms)).join(', ')} | ${kubectlRuns.map((r) => Math.round(r.ms)).join(', ')} |`);
-  console.log(`| peak RSS | ${fmtMb(usage.maxRssBytes)} (${usage.runs} reports in one process) | ${kubectlRss.length ? fmtMb(Math.max(...kubectlRss)) : 'n/a'} |`);
-  console.log(`| peak RSS, fresh process, 1 report | ${fmtMb(fresh.usage.maxRssBytes)} (${fmtMb(freshTsx.usage.maxRssBytes)} under tsx) | |`);
-  console.log(`| peak RSS, ${runs + 1} reports, --max-old-space-size=${CAPPED_OLD_SPACE_MB} | ${fmtMb(cappedUsage.maxRssBytes)} (median ${fmtMs(median(cappedRuns.slice(1).map((r) => r.ms)))}, CPU ${fmtMs(median(cappedRuns.slice(1).map((r) => r.cpuMs)))} a report) | |`);
+  console.log(
+    `| CPU time (user + system), median | ${fmtMs(median(carbonRuns.map((r) => r.cpuMs)))} | ${kubectlCpu.length ? fmtMs(median(kubectlCpu)) : 'n/a'} |`,
+  );
+  console.log(
+    `| each run (ms) | ${carbonRuns.map((r) => Math.round(r.ms)).join(', ')} | ${kubectlRuns.map((r) => Math.round(r.ms)).join(', ')} |`,
+  );
+  console.log(
+    `| peak RSS | ${fmtMb(usage.maxRssBytes)} (${usage.runs} reports in one process) | ${kubectlRss.length ? fmtMb(Math.max(...kubectlRss)) : 'n/a'} |`,
+  );
+  console.log(
+    `| peak RSS, fresh process, 1 report | ${fmtMb(fresh.usage.maxRssBytes)} (${fmtMb(freshTsx.usage.maxRssBytes)} under tsx) | |`,
+  );
+  console.log(
+    `| peak RSS, ${runs + 1} reports, --max-old-space-size=${CAPPED_OLD_SPACE_MB} | ${fmtMb(cappedUsage.maxRssBytes)} (median ${fmtMs(median(cappedRuns.slice(1).map((r) => r.ms)))}, CPU ${fmtMs(median(cappedRuns.slice(1).map((r) => r.cpuMs)))} a report) | |`,
+  );
   console.log(
     `| list requests per run | ${listsOf(carbonRuns[0]?.lists ?? {})} (${carbonRuns[0]?.requests} requests in all) | ` +
       `${listsOf(kubectlRuns[0]?.lists ?? {})} (${kubectlRuns[0]?.requests} requests in all) |`,
@@ -405,9 +504,16 @@ async function compare(
       `(sampled at each page and after each report); a fresh process took ${fmtMs(fresh.startUpMs)} to start (node, modules, ` +
       `migrations) and ${fmtMs(fresh.run.ms)} for its one report.`,
   );
-  console.log(`carbon child under tsx: RSS ${fmtMb(freshTsx.start)} when ready, ${fmtMb(freshTsx.usage.maxRssBytes)} peak after one report (${fmtMs(freshTsx.run.ms)}).`);
+  console.log(
+    `carbon child under tsx: RSS ${fmtMb(freshTsx.start)} when ready, ${fmtMb(freshTsx.usage.maxRssBytes)} peak after one report (${fmtMs(freshTsx.run.ms)}).`,
+  );
   console.log('');
-  console.log(`time ratio carbon / kubectl: ${ratio.toFixed(2)} (target ≤ 1.0: ${verdict(ratio <= 1)})` + (kubectlCpu.length ? `; CPU time ratio ${(median(carbonRuns.map((r) => r.cpuMs)) / median(kubectlCpu)).toFixed(2)}` : ''));
+  console.log(
+    `time ratio carbon / kubectl: ${ratio.toFixed(2)} (target ≤ 1.0: ${verdict(ratio <= 1)})` +
+      (kubectlCpu.length
+        ? `; CPU time ratio ${(median(carbonRuns.map((r) => r.cpuMs)) / median(kubectlCpu)).toFixed(2)}`
+        : ''),
+  );
   console.log(`peak memory, carbon side (compiled): ${fmtMb(peak)} (target ≤ 256 MB: ${verdict(peak <= 256 * MB)})`);
   console.log(
     `pod list requests per report: ${[...new Set(podLists)].join('/')} (target exactly ⌈${pods}/500⌉ = ${expectedPages}: ${verdict(podLists.every((n) => n === expectedPages))}); ` +

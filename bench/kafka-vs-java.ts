@@ -63,7 +63,15 @@ function parse(stdout: string, re: RegExp): Omit<Figures, 'steady'> {
   const m = re.exec(stdout);
   if (!m) throw new Error(`no ${re === STEADY ? 'steady-state' : 'final'} line from ProducerPerformance:\n${stdout}`);
   const [line, rps, mbps, avg, p50, p95, p99] = m;
-  return { recordsPerSec: Number(rps), mbPerSec: Number(mbps), avgLatencyMs: Number(avg), p50: Number(p50), p95: Number(p95), p99: Number(p99), line };
+  return {
+    recordsPerSec: Number(rps),
+    mbPerSec: Number(mbps),
+    avgLatencyMs: Number(avg),
+    p50: Number(p50),
+    p95: Number(p95),
+    p99: Number(p99),
+    line,
+  };
 }
 
 async function java(bootstrap: string[], throughput: number): Promise<Figures> {
@@ -76,10 +84,26 @@ async function java(bootstrap: string[], throughput: number): Promise<Figures> {
   try {
     const { stdout } = await run(
       'java',
-      ['-Xmx512m', '-Dlog4j2.statusLoggerLevel=OFF', '-cp', `${ROOT}/.cache/kafka/libs/*`, 'org.apache.kafka.tools.ProducerPerformance',
-        '--topic', topic, '--num-records', String(records), '--warmup-records', String(Math.floor(records / 4)),
-        '--record-size', String(recordSize), '--throughput', String(throughput),
-        '--producer-props', `bootstrap.servers=${bootstrap.join(',')}`, 'acks=all'],
+      [
+        '-Xmx512m',
+        '-Dlog4j2.statusLoggerLevel=OFF',
+        '-cp',
+        `${ROOT}/.cache/kafka/libs/*`,
+        'org.apache.kafka.tools.ProducerPerformance',
+        '--topic',
+        topic,
+        '--num-records',
+        String(records),
+        '--warmup-records',
+        String(Math.floor(records / 4)),
+        '--record-size',
+        String(recordSize),
+        '--throughput',
+        String(throughput),
+        '--producer-props',
+        `bootstrap.servers=${bootstrap.join(',')}`,
+        'acks=all',
+      ],
       { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 },
     );
     return { ...parse(stdout, WHOLE), steady: parse(stdout, STEADY) };
@@ -91,7 +115,8 @@ async function java(bootstrap: string[], throughput: number): Promise<Figures> {
 
 async function carbon(bootstrap: string[], throughput: number): Promise<Figures> {
   const r = await runProducerBenchmark({ brokers: bootstrap, records, recordSize, throughput, acks: -1, partitions });
-  if (r.recordsInTopic !== r.records) throw new Error(`${r.records} records reported but ${r.recordsInTopic} in the topic`);
+  if (r.recordsInTopic !== r.records)
+    throw new Error(`${r.records} records reported but ${r.recordsInTopic} in the topic`);
   return { ...r, line: formatTotal(r) };
 }
 
@@ -100,7 +125,11 @@ const median = (xs: Omit<Figures, 'steady'>[], key: keyof Omit<Figures, 'line' |
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
-async function pairs(bootstrap: string[], throughput: number, label: string): Promise<{ java: Figures[]; carbon: Figures[] }> {
+async function pairs(
+  bootstrap: string[],
+  throughput: number,
+  label: string,
+): Promise<{ java: Figures[]; carbon: Figures[] }> {
   const out = { java: [] as Figures[], carbon: [] as Figures[] };
   for (let i = 0; i < repeat; i++) {
     const order = i % 2 === 0 ? (['java', 'carbon'] as const) : (['carbon', 'java'] as const);
@@ -116,8 +145,13 @@ async function pairs(bootstrap: string[], throughput: number, label: string): Pr
 
 const bootstrap = await brokers();
 // Both tools share the machine with the broker: a busy machine moves every figure, so say how busy it was.
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`brokers ${bootstrap.join(',')}; ${records} records of ${recordSize} B, acks=all, ${partitions} partition(s), ${repeat} run(s) each; load ${load()}\n`);
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+console.log(
+  `brokers ${bootstrap.join(',')}; ${records} records of ${recordSize} B, acks=all, ${partitions} partition(s), ${repeat} run(s) each; load ${load()}\n`,
+);
 
 const free = await pairs(bootstrap, -1, 'unthrottled');
 const javaMax = median(free.java, 'recordsPerSec');
@@ -138,9 +172,15 @@ console.log(row('Java unthrottled, steady', steady(free.java)));
 console.log(row(`Java at ${rate}/s`, slow.java));
 console.log(row(`carbon-ops at ${rate}/s`, slow.carbon));
 console.log(row(`Java at ${rate}/s, steady`, steady(slow.java)));
-console.log(`\nthroughput carbon-ops/Java = ${throughputRatio.toFixed(2)} (target ≥ 0.80: ${throughputRatio >= 0.8 ? 'met' : 'NOT met'})`);
-console.log(`throttled p95 carbon-ops/Java = ${p95Ratio.toFixed(2)} (target ≤ 1.50: ${p95Ratio <= 1.5 ? 'met' : 'NOT met'})` +
-  ' (a p95 under 1 ms counts as 1 ms)');
-console.log('stricter, against Java without its warm-up: ' +
-  `throughput ${(median(free.carbon, 'recordsPerSec') / median(steady(free.java), 'recordsPerSec')).toFixed(2)}, ` +
-  `throttled p95 ${(median(slow.carbon, 'p95') / Math.max(1, median(steady(slow.java), 'p95'))).toFixed(2)}`);
+console.log(
+  `\nthroughput carbon-ops/Java = ${throughputRatio.toFixed(2)} (target ≥ 0.80: ${throughputRatio >= 0.8 ? 'met' : 'NOT met'})`,
+);
+console.log(
+  `throttled p95 carbon-ops/Java = ${p95Ratio.toFixed(2)} (target ≤ 1.50: ${p95Ratio <= 1.5 ? 'met' : 'NOT met'})` +
+    ' (a p95 under 1 ms counts as 1 ms)',
+);
+console.log(
+  'stricter, against Java without its warm-up: ' +
+    `throughput ${(median(free.carbon, 'recordsPerSec') / median(steady(free.java), 'recordsPerSec')).toFixed(2)}, ` +
+    `throttled p95 ${(median(slow.carbon, 'p95') / Math.max(1, median(steady(slow.java), 'p95'))).toFixed(2)}`,
+);

@@ -118,7 +118,10 @@ async function serveSlack(): Promise<void> {
       await slack.close();
       return {};
     },
-    () => ({ postMessages: slack.calls.filter((c) => c.method === 'chat.postMessage' && c.error === undefined).length, calls: slack.calls.length }),
+    () => ({
+      postMessages: slack.calls.filter((c) => c.method === 'chat.postMessage' && c.error === undefined).length,
+      calls: slack.calls.length,
+    }),
   );
   tell({ type: 'ready', url: slack.url });
 }
@@ -126,7 +129,9 @@ async function serveSlack(): Promise<void> {
 const listen = (server: Server) =>
   new Promise<string>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`));
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`),
+    );
   });
 
 /**
@@ -165,7 +170,13 @@ function observe(server: Server): { reset(): void; report(): ServerSide } {
 /** The reference: Bolt on the same receiver, a `/carbon` handler that acks and does nothing else. */
 async function serveBare(apiUrl: string): Promise<void> {
   const receiver = new HTTPReceiver({ signingSecret: SECRET, logLevel: LogLevel.ERROR });
-  const app = new App({ token: BOT_TOKEN, receiver, clientOptions: { slackApiUrl: apiUrl }, logLevel: LogLevel.ERROR, deferInitialization: true });
+  const app = new App({
+    token: BOT_TOKEN,
+    receiver,
+    clientOptions: { slackApiUrl: apiUrl },
+    logLevel: LogLevel.ERROR,
+    deferInitialization: true,
+  });
   app.command('/carbon', async ({ ack }) => {
     await ack();
   });
@@ -173,12 +184,16 @@ async function serveBare(apiUrl: string): Promise<void> {
   const server = createServer(receiver.requestListener);
   const watch = observe(server);
   const url = await listen(server);
-  onFinish(async () => {
-    const observed = watch.report();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    return { server: observed };
-  }, undefined, watch.reset);
+  onFinish(
+    async () => {
+      const observed = watch.report();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      return { server: observed };
+    },
+    undefined,
+    watch.reset,
+  );
   tell({ type: 'ready', url });
 }
 
@@ -203,25 +218,32 @@ async function serveBot(apiUrl: string, databaseUrl: string): Promise<void> {
     dispatch: { policy, catalogue, queue, store: store.value },
   });
   const watch = observe(slack.server);
-  onFinish(async (expect) => {
-    const observed = watch.report();
-    await slack.close();
-    slack.server.closeAllConnections();
-    // Each request's post-ack work (the "queued" post, the enqueue) may still be running: give it 5 s.
-    const deadline = Date.now() + 5_000;
-    while ((await queue.queue.getWaitingCount()) < expect && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const jobs = await queue.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
-    await queue.queue.obliterate({ force: true });
-    // The dedupe keys of claim() live beside BullMQ's, with an hour's TTL: gone now, not in an hour.
-    let dedupeKeys = 0;
-    for await (const keys of redis.scanStream({ match: `${queueName}:dedupe:*`, count: 500 }) as AsyncIterable<string[]>) {
-      if (keys.length > 0) dedupeKeys += await redis.del(...keys);
-    }
-    await queue.close();
-    await redis.quit();
-    await closer.closeAll();
-    return { jobs, dedupeKeys, server: observed };
-  }, undefined, watch.reset);
+  onFinish(
+    async (expect) => {
+      const observed = watch.report();
+      await slack.close();
+      slack.server.closeAllConnections();
+      // Each request's post-ack work (the "queued" post, the enqueue) may still be running: give it 5 s.
+      const deadline = Date.now() + 5_000;
+      while ((await queue.queue.getWaitingCount()) < expect && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      const jobs = await queue.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
+      await queue.queue.obliterate({ force: true });
+      // The dedupe keys of claim() live beside BullMQ's, with an hour's TTL: gone now, not in an hour.
+      let dedupeKeys = 0;
+      for await (const keys of redis.scanStream({ match: `${queueName}:dedupe:*`, count: 500 }) as AsyncIterable<
+        string[]
+      >) {
+        if (keys.length > 0) dedupeKeys += await redis.del(...keys);
+      }
+      await queue.close();
+      await redis.quit();
+      await closer.closeAll();
+      return { jobs, dedupeKeys, server: observed };
+    },
+    undefined,
+    watch.reset,
+  );
   tell({ type: 'ready', url: `http://127.0.0.1:${(slack.server.address() as AddressInfo).port}/slack/events` });
 }
 
@@ -237,7 +259,10 @@ class Child {
   private readonly exit: Promise<number | null>;
 
   constructor(args: string[]) {
-    this.child = fork(fileURLToPath(import.meta.url), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(fileURLToPath(import.meta.url), args, {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (message: FromChild) => {
       const waiting = this.waiting;
       this.waiting = undefined;
@@ -256,7 +281,9 @@ class Child {
   async receive<K extends FromChild['type']>(type: K): Promise<Extract<FromChild, { type: K }>> {
     const message =
       this.inbox.shift() ??
-      (this.exited ? ({ type: 'error', message: 'the child has exited' } as const) : await new Promise<FromChild>((resolve) => (this.waiting = resolve)));
+      (this.exited
+        ? ({ type: 'error', message: 'the child has exited' } as const)
+        : await new Promise<FromChild>((resolve) => (this.waiting = resolve)));
     if (message.type === 'error') throw new Error(message.message);
     if (message.type !== type) throw new Error(`expected ${type}, got ${message.type}`);
     return message as Extract<FromChild, { type: K }>;
@@ -267,11 +294,16 @@ class Child {
   }
 
   /** Asks the child to clean up; resolves with what it reported and whether it then exited by itself. */
-  async finish(expect?: number): Promise<{ result: Extract<FromChild, { type: 'finished' }>; exitedByItself: boolean }> {
+  async finish(
+    expect?: number,
+  ): Promise<{ result: Extract<FromChild, { type: 'finished' }>; exitedByItself: boolean }> {
     this.send({ type: 'finish', ...(expect !== undefined ? { expect } : {}) });
     const result = await this.receive('finished');
     let timer: NodeJS.Timeout | undefined;
-    const exitedByItself = await Promise.race([this.exit.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000)))]);
+    const exitedByItself = await Promise.race([
+      this.exit.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
+    ]);
     clearTimeout(timer);
     if (!exitedByItself) this.kill();
     return { result, exitedByItself };
@@ -300,9 +332,18 @@ async function load(url: string, rate: number, count: number, label: string): Pr
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     const lateMs = Math.max(0, performance.now() - due);
-    const fields = { text: 'health', user_id: 'U0VIEWER', channel_id: 'C0GENERAL', channel_name: 'general', trigger_id: `${label}.${i}.${randomBytes(6).toString('hex')}` };
+    const fields = {
+      text: 'health',
+      user_id: 'U0VIEWER',
+      channel_id: 'C0GENERAL',
+      channel_name: 'general',
+      trigger_id: `${label}.${i}.${randomBytes(6).toString('hex')}`,
+    };
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Sample>((resolve) => (timer = setTimeout(() => resolve({ ms: REQUEST_TIMEOUT_MS, status: 'timeout', lateMs }), REQUEST_TIMEOUT_MS)));
+    const timeout = new Promise<Sample>(
+      (resolve) =>
+        (timer = setTimeout(() => resolve({ ms: REQUEST_TIMEOUT_MS, status: 'timeout', lateMs }), REQUEST_TIMEOUT_MS)),
+    );
     const sent = sendSlashCommand(url, SECRET, fields).then(
       (delivery): Sample => ({ ms: delivery.elapsedMs, status: delivery.status, lateMs }),
       (): Sample => ({ ms: NaN, status: 'error', lateMs }),
@@ -359,8 +400,14 @@ async function main(): Promise<void> {
   }
   const measured = Math.round(rate * seconds);
   const warm = Math.round(rate * warmup);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`load: ${rate} signed /carbon health requests a second for ${seconds} s (${measured} measured, after ${warm} warm-up requests), open loop, loopback`);
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `load: ${rate} signed /carbon health requests a second for ${seconds} s (${measured} measured, after ${warm} warm-up requests), open loop, loopback`,
+  );
 
   const children: Child[] = [];
   const spawnChild = (args: string[]) => {
@@ -372,7 +419,15 @@ async function main(): Promise<void> {
     await withFreshDatabase({ adminUrl: ADMIN_URL, prefix: 'carbon_bench' }, async (databaseUrl) => {
       const slack = spawnChild(['--serve', 'slack']);
       const apiUrl = (await slack.receive('ready')).url;
-      const results = new Map<Role, { figures: Figures; finished: Extract<FromChild, { type: 'finished' }>; exitedByItself: boolean; postMessages: number }>();
+      const results = new Map<
+        Role,
+        {
+          figures: Figures;
+          finished: Extract<FromChild, { type: 'finished' }>;
+          exitedByItself: boolean;
+          postMessages: number;
+        }
+      >();
       for (const role of ['bare', 'bot'] as const) {
         const app = spawnChild(['--serve', role, '--api-url', apiUrl, '--database-url', databaseUrl]);
         const url = (await app.receive('ready')).url;
@@ -389,31 +444,45 @@ async function main(): Promise<void> {
         const postsAfter = (await slack.receive('counted')).postMessages;
         const f = figures(samples);
         results.set(role, { figures: f, finished: result, exitedByItself, postMessages: postsAfter - postsBefore });
-        console.log(`${role}: ${f.ok}/${f.count} answered 200 in ${elapsed.toFixed(1)} s; p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`);
+        console.log(
+          `${role}: ${f.ok}/${f.count} answered 200 in ${elapsed.toFixed(1)} s; p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`,
+        );
       }
       const slackDone = await slack.finish();
 
       const ms = (x: number) => `${x.toFixed(1)} ms`;
-      const row = (name: string, answered: string, f: Spread) => `| ${name} | ${answered} | ${ms(f.p50)} | ${ms(f.p90)} | **${ms(f.p99)}** | ${ms(f.max)} | ${ms(f.mean)} |`;
+      const row = (name: string, answered: string, f: Spread) =>
+        `| ${name} | ${answered} | ${ms(f.p50)} | ${ms(f.p90)} | **${ms(f.p99)}** | ${ms(f.max)} | ${ms(f.mean)} |`;
       const bare = results.get('bare');
       const bot = results.get('bot');
       if (!bare || !bot) throw new Error('missing results');
       const serverRow = (name: string, r: typeof bot) => {
         const server = r.finished.server;
-        return server ? row(name, `${server.handledMs.length}`, spread(server.handledMs)) : `| ${name} | n/a | | | | | |`;
+        return server
+          ? row(name, `${server.handledMs.length}`, spread(server.handledMs))
+          : `| ${name} | n/a | | | | | |`;
       };
       console.log('');
       console.log(`| ${rate} req/s for ${seconds} s | answered | p50 | p90 | p99 | max | mean |`);
       console.log('|---|---:|---:|---:|---:|---:|---:|');
-      console.log(row('bare Bolt app, ack only: as the sender sees it', `${bare.figures.ok}/${bare.figures.count}`, bare.figures));
-      console.log(row('**carbon-ops bot**: as the sender sees it', `${bot.figures.ok}/${bot.figures.count}`, bot.figures));
+      console.log(
+        row('bare Bolt app, ack only: as the sender sees it', `${bare.figures.ok}/${bare.figures.count}`, bare.figures),
+      );
+      console.log(
+        row('**carbon-ops bot**: as the sender sees it', `${bot.figures.ok}/${bot.figures.count}`, bot.figures),
+      );
       console.log(serverRow('bare Bolt app: arrival → response sent, in the app', bare));
       console.log(serverRow('carbon-ops bot: arrival → response sent, in the app', bot));
       console.log('');
-      for (const [name, r] of [['bare Bolt app', bare], ['carbon-ops bot', bot]] as const) {
+      for (const [name, r] of [
+        ['bare Bolt app', bare],
+        ['carbon-ops bot', bot],
+      ] as const) {
         const server = r.finished.server;
         if (server) {
-          console.log(`${name}: event-loop delay p99 ${ms(server.loopDelayP99)}, max ${ms(server.loopDelayMax)}; CPU ${ms(server.cpuMsPerRequest)} a request (ack and, for the bot, the work after it)`);
+          console.log(
+            `${name}: event-loop delay p99 ${ms(server.loopDelayP99)}, max ${ms(server.loopDelayMax)}; CPU ${ms(server.cpuMsPerRequest)} a request (ack and, for the bot, the work after it)`,
+          );
         }
       }
       const jobs = bot.finished.jobs ?? {};
@@ -426,11 +495,20 @@ async function main(): Promise<void> {
         `generator: requests sent behind schedule by p99 ${ms(bare.figures.lateP99)} / max ${ms(bare.figures.lateMax)} (bare run), ` +
           `p99 ${ms(bot.figures.lateP99)} / max ${ms(bot.figures.lateMax)} (bot run): large values mean the machine starved the generator too`,
       );
-      console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-      console.log(`children exited by themselves: bare ${bare.exitedByItself}, bot ${bot.exitedByItself}, slack stand-in ${slackDone.exitedByItself}`);
+      console.log(
+        `load average at the end: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
+      );
+      console.log(
+        `children exited by themselves: bare ${bare.exitedByItself}, bot ${bot.exitedByItself}, slack stand-in ${slackDone.exitedByItself}`,
+      );
       const met = bot.figures.p99 <= 100 && bot.figures.ok === bot.figures.count;
-      console.log(`bot p99 ${ms(bot.figures.p99)} as the sender sees it (target ≤ 100 ms: ${met ? 'met' : 'NOT MET'}); reference p99 ${ms(bare.figures.p99)}`);
-      if (bot.postMessages !== total || (jobs.waiting ?? 0) !== total) console.log('WARNING: the bot did not queue every request once');
+      console.log(
+        `bot p99 ${ms(bot.figures.p99)} as the sender sees it (target ≤ 100 ms: ${met ? 'met' : 'NOT MET'}); reference p99 ${ms(bare.figures.p99)}`,
+      );
+      if (bot.postMessages !== total || (jobs.waiting ?? 0) !== total)
+        console.log('WARNING: the bot did not queue every request once');
     });
   } finally {
     for (const child of children) child.kill();

@@ -34,7 +34,12 @@ import { Store } from '../src/store/index.js';
 import { freshDatabase, LOCAL_ADMIN_URL } from '../test/support/postgres.js';
 
 const { values } = parseArgs({
-  options: { configmaps: { type: 'string', default: '100' }, keys: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, cutover: { type: 'boolean', default: false } },
+  options: {
+    configmaps: { type: 'string', default: '100' },
+    keys: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '8' },
+    cutover: { type: 'boolean', default: false },
+  },
 });
 const configMaps = Number(values.configmaps);
 const keysEach = Number(values.keys);
@@ -50,7 +55,10 @@ const scenario = parseScenario({
   configMaps: Array.from({ length: configMaps }, (_, i) => ({
     namespace: 'bench',
     name: `app-${String(i).padStart(3, '0')}`,
-    data: { ...Object.fromEntries(Array.from({ length: keysEach }, (_, k) => [`SECRET_${k}_PASSWORD`, value(i, k)])), LOG_LEVEL: 'info' },
+    data: {
+      ...Object.fromEntries(Array.from({ length: keysEach }, (_, k) => [`SECRET_${k}_PASSWORD`, value(i, k)])),
+      LOG_LEVEL: 'info',
+    },
   })),
 });
 
@@ -79,11 +87,31 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromString(kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
 const client = new Kube(kubeConfig, { requestTimeoutMs: 10_000, pageSize: 500 });
 const chat = new TerminalChat(() => undefined);
-const policy = new Policy({ members: { U0OPERATOR: 'operator' }, channels: {}, commands: { 'vault-migrate': { role: 'operator', approvals: 0 } } });
+const policy = new Policy({
+  members: { U0OPERATOR: 'operator' },
+  channels: {},
+  commands: { 'vault-migrate': { role: 'operator', approvals: 0 } },
+});
 const catalogue = new Catalogue([]);
-const vaultDeps = { client: createVaultClient({ addr: vault.url, token: vault.rootToken, skipVerify: false, timeoutMs: 10_000 }), addr: vault.url, mount: 'secret', simulated: true, injectRole: 'bench' };
+const vaultDeps = {
+  client: createVaultClient({ addr: vault.url, token: vault.rootToken, skipVerify: false, timeoutMs: 10_000 }),
+  addr: vault.url,
+  mount: 'secret',
+  simulated: true,
+  injectRole: 'bench',
+};
 const worker = startWorker(
-  { config, log: silentLogger(), kube: client, cluster: { name: 'bench', simulated: true }, store, catalogue, chat, queue, vault: vaultDeps },
+  {
+    config,
+    log: silentLogger(),
+    kube: client,
+    cluster: { name: 'bench', simulated: true },
+    store,
+    catalogue,
+    chat,
+    queue,
+    vault: vaultDeps,
+  },
   { queueName, connection: workerConnection, concurrency, progressIntervalMs: 1000 },
 );
 const events = new QueueEvents(queueName, { connection: eventsConnection });
@@ -94,11 +122,21 @@ const cpuStart = process.cpuUsage();
 const actor = { user: 'U0OPERATOR', groups: [], channel: { id: 'C0BENCH', name: 'bench' } };
 const deps = { policy, catalogue, store, queue, chat, log: silentLogger() };
 await Promise.all(
-  Array.from({ length: configMaps }, (_, i) => dispatch({ text: `vault migrate configmap/app-${String(i).padStart(3, '0')} -n bench${values.cutover ? ' --cutover' : ''}`, actor }, deps)),
+  Array.from({ length: configMaps }, (_, i) =>
+    dispatch(
+      {
+        text: `vault migrate configmap/app-${String(i).padStart(3, '0')} -n bench${values.cutover ? ' --cutover' : ''}`,
+        actor,
+      },
+      deps,
+    ),
+  ),
 );
 let done = 0;
 for (;;) {
-  const { rows } = await store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM vault_migrations WHERE state IN ('succeeded', 'failed')`);
+  const { rows } = await store.pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM vault_migrations WHERE state IN ('succeeded', 'failed')`,
+  );
   done = Number(rows[0]!.n);
   if (done >= configMaps || performance.now() - started > 600_000) break;
   await new Promise((resolve) => setTimeout(resolve, 25));
@@ -107,16 +145,36 @@ const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuStart);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 sample();
-const { rows: states } = await store.pool.query<{ state: string; n: string }>(`SELECT state, count(*) AS n FROM vault_migration_keys GROUP BY state ORDER BY state`);
-const verified = states.filter((s) => s.state === 'verified' || s.state === 'removed').reduce((n, s) => n + Number(s.n), 0);
-const writes = vault.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v1/secret/data/') && !r.path.includes('carbon-ops/')).length;
+const { rows: states } = await store.pool.query<{ state: string; n: string }>(
+  `SELECT state, count(*) AS n FROM vault_migration_keys GROUP BY state ORDER BY state`,
+);
+const verified = states
+  .filter((s) => s.state === 'verified' || s.state === 'removed')
+  .reduce((n, s) => n + Number(s.n), 0);
+const writes = vault.requests.filter(
+  (r) => r.method === 'POST' && r.path.startsWith('/v1/secret/data/') && !r.path.includes('carbon-ops/'),
+).length;
 
-console.log(`vault migrate: ${configMaps} ConfigMaps × ${keysEach} keys = ${total} keys, worker concurrency ${concurrency}${values.cutover ? ', with cutover' : ''}`);
-console.log(`  ${verified} keys in Vault and verified (${writes} CAS writes), ${done} migrations finished in ${seconds.toFixed(2)} s`);
-console.log(`  ${(verified / seconds).toFixed(0)} keys/s end to end (plan + write + read-back + recorded state)  [target ≥ 100]`);
-console.log(`  this process used ${cpuSeconds.toFixed(2)} s of CPU: ${(verified / cpuSeconds).toFixed(0)} keys per CPU-second (Redis and PostgreSQL run in their own processes)`);
-console.log(`  peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB, peak heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB (this process: both stand-ins, the worker, the queue clients)`);
-console.log(`  machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; Node ${process.version}`);
+console.log(
+  `vault migrate: ${configMaps} ConfigMaps × ${keysEach} keys = ${total} keys, worker concurrency ${concurrency}${values.cutover ? ', with cutover' : ''}`,
+);
+console.log(
+  `  ${verified} keys in Vault and verified (${writes} CAS writes), ${done} migrations finished in ${seconds.toFixed(2)} s`,
+);
+console.log(
+  `  ${(verified / seconds).toFixed(0)} keys/s end to end (plan + write + read-back + recorded state)  [target ≥ 100]`,
+);
+console.log(
+  `  this process used ${cpuSeconds.toFixed(2)} s of CPU: ${(verified / cpuSeconds).toFixed(0)} keys per CPU-second (Redis and PostgreSQL run in their own processes)`,
+);
+console.log(
+  `  peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB, peak heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB (this process: both stand-ins, the worker, the queue clients)`,
+);
+console.log(
+  `  machine: ${cpus().length} cores, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; Node ${process.version}`,
+);
 
 clearInterval(sampler);
 await worker.close();

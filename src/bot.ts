@@ -12,7 +12,9 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
   // Every replica must share one database (approvals, the audit trail): no embedded fallback here.
   requireFor('bot', config, ['SLACK_BOT_TOKEN', 'DATABASE_URL']);
   if (config.SLACK_APP_TOKEN === undefined && config.SLACK_SIGNING_SECRET === undefined) {
-    throw new ConfigError('Invalid settings for `carbon bot`: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).');
+    throw new ConfigError(
+      'Invalid settings for `carbon bot`: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
+    );
   }
   const closer = new Closer();
   const { policy, catalogue } = await loadRules(config);
@@ -35,7 +37,10 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
   // The bot registers the daily status schedule too (the workers post it): one scheduler however many run.
   const schedule = keepStatusScheduled({ queue: queue.queue, store: store.value, config, log });
   closer.add(async () => schedule.stop());
-  log.info({ port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description }, 'bot started');
+  log.info(
+    { port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description },
+    'bot started',
+  );
   await untilSignal();
   await closer.closeAll();
   return 0;

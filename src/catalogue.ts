@@ -3,12 +3,17 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './config.js';
 
-const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63);
+const dnsName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+  .max(63);
 
 const serviceSchema = z.strictObject({
   name: dnsName,
   namespace: dnsName,
-  workload: z.string().regex(/^(deployment|statefulset)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'deployment/NAME or statefulset/NAME'),
+  workload: z
+    .string()
+    .regex(/^(deployment|statefulset)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'deployment/NAME or statefulset/NAME'),
   url: z.url().optional(),
   critical: z.boolean().default(false),
 });
@@ -46,7 +51,9 @@ export async function loadCatalogue(path: string): Promise<Catalogue> {
   }
   const parsed = z.strictObject({ services: z.array(serviceSchema) }).safeParse(doc);
   if (!parsed.success) {
-    throw new ConfigError(`CATALOGUE_FILE ${path} is invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new ConfigError(
+      `CATALOGUE_FILE ${path} is invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   }
   const names = new Set<string>();
   const services = parsed.data.services.map(({ workload, ...rest }) => {

@@ -23,7 +23,10 @@ const schema = z.object({
   CARBON_DATA_DIR: z.string().default('.carbon'),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  QUEUE_NAME: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'lowercase letters, digits and dashes').default('carbon'),
+  QUEUE_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,40}$/, 'lowercase letters, digits and dashes')
+    .default('carbon'),
   WORKER_CONCURRENCY: positiveInt(4),
 
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
@@ -36,7 +39,12 @@ const schema = z.object({
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
-    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1)),
   /** The platform's recorded baseline (Phase 4 report: 3 brokers, 1 KiB records, acks=all). */
   KAFKA_BASELINE_RECORDS_PER_SEC: z.coerce.number().positive().default(7153),
@@ -73,10 +81,17 @@ const schema = z.object({
       const problem = cronProblem(pattern);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     }),
-  STATUS_TZ: z.string().trim().default('UTC').refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin'),
+  STATUS_TZ: z
+    .string()
+    .trim()
+    .default('UTC')
+    .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin'),
   STATUS_CHANNEL: optionalString.pipe(slackId('CG').optional()),
   /** `false` turns the shared daily post off (removes the scheduler for every replica); a missing STATUS_CHANNEL alone does not. */
-  STATUS_ENABLED: z.enum(['true', 'false'], 'must be exactly true or false').default('true').transform((v) => v === 'true'),
+  STATUS_ENABLED: z
+    .enum(['true', 'false'], 'must be exactly true or false')
+    .default('true')
+    .transform((v) => v === 'true'),
 
   /** The phase runbooks (phase-N.yaml), the manifests they apply, and how long an apply waits for approval. */
   RUNBOOKS_DIR: z.string().default('runbooks'),
@@ -88,11 +103,20 @@ const schema = z.object({
   VAULT_K8S_ROLE: optionalString,
   VAULT_K8S_JWT_PATH: z.string().default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
   /** Strictly true or false: node-vault turns TLS checks off for any value at all, even "false". */
-  VAULT_SKIP_VERIFY: z.enum(['true', 'false'], 'must be exactly true or false').default('false').transform((v) => v === 'true'),
-  VAULT_KV_MOUNT: z.string().refine(validMount, 'a KV v2 mount path like secret or kv/platform (no .., no leading /, not sys or auth)').default('secret'),
+  VAULT_SKIP_VERIFY: z
+    .enum(['true', 'false'], 'must be exactly true or false')
+    .default('false')
+    .transform((v) => v === 'true'),
+  VAULT_KV_MOUNT: z
+    .string()
+    .refine(validMount, 'a KV v2 mount path like secret or kv/platform (no .., no leading /, not sys or auth)')
+    .default('secret'),
   VAULT_REQUEST_TIMEOUT_MS: positiveInt(5_000),
   VAULT_APPROVAL_EXPIRY_MIN: positiveInt(15),
-  VAULT_INJECT_ROLE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a Vault Kubernetes-auth role name').default('platform-apps'),
+  VAULT_INJECT_ROLE: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a Vault Kubernetes-auth role name')
+    .default('platform-apps'),
 });
 
 /** True for a time zone this runtime knows (Intl throws a RangeError for any other). */
@@ -110,7 +134,8 @@ export function isTimeZone(tz: string): boolean {
  * pattern accepted here is one the job scheduler can run. A pattern that never fires is refused too.
  */
 export function cronProblem(pattern: string, tz = 'UTC'): string | undefined {
-  if (pattern.split(/\s+/).length < 5) return `\`${pattern}\` is not a cron pattern (minute hour day-of-month month day-of-week, e.g. 0 9 * * 1-5)`;
+  if (pattern.split(/\s+/).length < 5)
+    return `\`${pattern}\` is not a cron pattern (minute hour day-of-month month day-of-week, e.g. 0 9 * * 1-5)`;
   try {
     const next = getNextMillis(Date.now(), { pattern, tz });
     return next === undefined ? `\`${pattern}\` never fires` : undefined;
@@ -138,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function requireFor(role: string, config: Config, names: (keyof Config)[]): void {
   const missing = names.filter((name) => config[name] === undefined);
   if (missing.length > 0) {
-    throw new ConfigError(`Invalid settings for \`carbon ${role}\` (see .env.example):\n${missing.map((m) => `  - ${m}: required`).join('\n')}`);
+    throw new ConfigError(
+      `Invalid settings for \`carbon ${role}\` (see .env.example):\n${missing.map((m) => `  - ${m}: required`).join('\n')}`,
+    );
   }
 }

@@ -78,11 +78,16 @@ export type StartDemo = (options: { podReadyDelayMs: number }) => Promise<InProc
  * The cluster the settings name (KUBECONFIG, or the in-cluster service account). With neither, and only
  * when given `startDemo`, the 254Carbon demo cluster is started in-process, with its Vault stand-in.
  */
-export async function openCluster(config: Config, closer: Closer, startDemo?: StartDemo): Promise<Connected<ClusterConnection>> {
+export async function openCluster(
+  config: Config,
+  closer: Closer,
+  startDemo?: StartDemo,
+): Promise<Connected<ClusterConnection>> {
   const options = { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: config.KUBE_PAGE_SIZE };
   const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
   if (config.KUBECONFIG === undefined && !inCluster) {
-    if (startDemo === undefined) throw new Error('No cluster configured: set KUBECONFIG, or run inside Kubernetes with a service account.');
+    if (startDemo === undefined)
+      throw new Error('No cluster configured: set KUBECONFIG, or run inside Kubernetes with a service account.');
     const demo = await startDemo({ podReadyDelayMs: config.DEMO_POD_READY_DELAY_MS });
     closer.add(() => demo.close());
     const kubeConfig = new KubeConfig();
@@ -95,13 +100,20 @@ export async function openCluster(config: Config, closer: Closer, startDemo?: St
       description: `cluster ${cluster.name}: the simulated 254Carbon demo, in-process at ${demo.url} (KUBECONFIG unset), with a Vault stand-in at ${demo.vault.url}`,
     };
   }
-  const kube = Kube.fromOptions({ ...options, ...(config.KUBECONFIG !== undefined ? { kubeconfig: config.KUBECONFIG } : {}) });
+  const kube = Kube.fromOptions({
+    ...options,
+    ...(config.KUBECONFIG !== undefined ? { kubeconfig: config.KUBECONFIG } : {}),
+  });
   const simulated = await isDevstack(kube);
   const cluster = { name: config.CLUSTER_NAME ?? kube.context, simulated };
   const source = config.KUBECONFIG !== undefined ? `KUBECONFIG ${config.KUBECONFIG}` : 'in-cluster service account';
   const vault = vaultFromConfig(config, undefined, simulated);
-  const vaultLine = vault === undefined ? '; Vault not configured (VAULT_ADDR unset)' : `; Vault at ${redactUrl(vault.addr)}`;
-  return { value: { kube, cluster, ...(vault ? { vault } : {}) }, description: `cluster ${cluster.name} at ${kube.server} (${source}${simulated ? ', a simulated devstack' : ''})${vaultLine}` };
+  const vaultLine =
+    vault === undefined ? '; Vault not configured (VAULT_ADDR unset)' : `; Vault at ${redactUrl(vault.addr)}`;
+  return {
+    value: { kube, cluster, ...(vault ? { vault } : {}) },
+    description: `cluster ${cluster.name} at ${kube.server} (${source}${simulated ? ', a simulated devstack' : ''})${vaultLine}`,
+  };
 }
 
 /** The devstack says what it is in /version, so every report from it is marked simulated. */

@@ -30,7 +30,12 @@ const REDACT = ['*.authorization', '*.Authorization', '*.token', '*.password', '
  */
 export function createLogger(level: string, destination: number | string = 2): Logger {
   return pino(
-    { level, base: { app: 'carbon-ops' }, serializers: { err: safeError, error: safeError }, redact: { paths: REDACT, censor: '[redacted]' } },
+    {
+      level,
+      base: { app: 'carbon-ops' },
+      serializers: { err: safeError, error: safeError },
+      redact: { paths: REDACT, censor: '[redacted]' },
+    },
     pinoDestination({ dest: destination, sync: true, mkdir: true }),
   );
 }

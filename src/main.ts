@@ -55,8 +55,14 @@ async function main(argv: string[]): Promise<number> {
 const terminalLogger = (config: Config) => createLogger(config.LOG_LEVEL, `${config.CARBON_DATA_DIR}/carbon.log`);
 
 async function shell(config: Config, forceDemo: boolean): Promise<number> {
-  const session = await LocalSession.open(config, terminalLogger(config), { print: (t) => console.log(t), forceDemo, startDemo });
-  console.log(`carbon-ops shell, connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}\n  · logs in ${config.CARBON_DATA_DIR}/carbon.log`);
+  const session = await LocalSession.open(config, terminalLogger(config), {
+    print: (t) => console.log(t),
+    forceDemo,
+    startDemo,
+  });
+  console.log(
+    `carbon-ops shell, connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}\n  · logs in ${config.CARBON_DATA_DIR}/carbon.log`,
+  );
   try {
     await runShell(session, { user: config.CARBON_USER, channel: config.CARBON_CHANNEL });
   } finally {
@@ -82,7 +88,10 @@ async function run(config: Config, args: string[]): Promise<number> {
     return EXIT.usage;
   }
   const json = parsed.values.json === true;
-  const session = await LocalSession.open(config, terminalLogger(config), { print: json ? () => undefined : (t) => console.log(t), startDemo });
+  const session = await LocalSession.open(config, terminalLogger(config), {
+    print: json ? () => undefined : (t) => console.log(t),
+    startDemo,
+  });
   if (!session.simulated && (parsed.values.user !== undefined || parsed.values.channel !== undefined)) {
     console.error(IMPERSONATION_REFUSED);
     await session.close();

@@ -15,7 +15,12 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
   const closer = new Closer();
   const { catalogue } = await loadRules(config);
   const [cluster, store] = await Promise.all([openCluster(config, closer), openStore(config, log, closer)]);
-  const chat = slackChat(createSlackClient({ token: config.SLACK_BOT_TOKEN!, ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}) }));
+  const chat = slackChat(
+    createSlackClient({
+      token: config.SLACK_BOT_TOKEN!,
+      ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
+    }),
+  );
   const connection = redisConnection(config.REDIS_URL, 'worker');
   closer.add(async () => connection.disconnect());
   // Follow-up jobs (a rollout after an approval, an expiry) go on the same queue through a fail-fast producer.
@@ -25,7 +30,12 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
   closer.add(() => queue.close());
   const worker = startWorker(
     { config, log, ...cluster.value, store: store.value, catalogue, chat, queue },
-    { queueName: config.QUEUE_NAME, connection, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_DURATION_MS },
+    {
+      queueName: config.QUEUE_NAME,
+      connection,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDurationMs: config.WORKER_LOCK_DURATION_MS,
+    },
   );
   closer.add(() => worker.close());
   // Every worker (and bot) registers the daily status schedule: one scheduler however many run.

@@ -50,23 +50,30 @@ export interface ApprovalKind<R extends ApprovalRequest = ApprovalRequest> {
   expireJob: JobName;
 }
 
-
 // Plain Slack IDs, not <@mentions>: refusals are escaped as text when shown.
 
 /**
  * Why an approval by `user` did not count, in words for the person who clicked. Pure: the stored
  * request as it is now (after the conditional UPDATE refused the approval) and who tried.
  */
-export function approvalRefusal<R extends ApprovalRequest>(kind: Pick<ApprovalKind<R>, 'noun' | 'thing' | 'askAgain'>, request: R | undefined, id: string, user: string, now: Date = new Date()): string {
+export function approvalRefusal<R extends ApprovalRequest>(
+  kind: Pick<ApprovalKind<R>, 'noun' | 'thing' | 'askAgain'>,
+  request: R | undefined,
+  id: string,
+  user: string,
+  now: Date = new Date(),
+): string {
   if (request === undefined) return `There is no ${kind.noun} ${id}.`;
   const thing = kind.thing(request);
   switch (request.state) {
     case 'pending':
-      if (request.requestedBy === user) return `You asked for this ${thing}: the approval must come from someone else (two-person rule).`;
+      if (request.requestedBy === user)
+        return `You asked for this ${thing}: the approval must come from someone else (two-person rule).`;
       if (request.approvedBy.includes(user)) {
         return `You have already approved request ${id}; it needs ${request.approvalsRequired - request.approvedBy.length} more approval(s) from other approvers.`;
       }
-      if (request.expiresAt <= now) return `Request ${id} expired at ${utc(request.expiresAt)}; ask again with \`${kind.askAgain}\`.`;
+      if (request.expiresAt <= now)
+        return `Request ${id} expired at ${utc(request.expiresAt)}; ask again with \`${kind.askAgain}\`.`;
       return `Request ${id} could not be approved just now; try again.`;
     case 'approved':
     case 'running':
@@ -82,10 +89,18 @@ export function approvalRefusal<R extends ApprovalRequest>(kind: Pick<ApprovalKi
 }
 
 /** Why a deny by `user` did nothing. */
-export function denyRefusal(kind: Pick<ApprovalKind, 'noun'>, request: ApprovalRequest | undefined, id: string, user: string, asApprover: boolean): string {
+export function denyRefusal(
+  kind: Pick<ApprovalKind, 'noun'>,
+  request: ApprovalRequest | undefined,
+  id: string,
+  user: string,
+  asApprover: boolean,
+): string {
   if (request === undefined) return `There is no ${kind.noun} ${id}.`;
-  if (request.state !== 'pending') return `Request ${id} is no longer awaiting approval (it is ${request.state}): nothing to deny.`;
-  if (!asApprover && request.requestedBy !== user) return `Only the requester or someone with the approver role may deny request ${id}.`;
+  if (request.state !== 'pending')
+    return `Request ${id} is no longer awaiting approval (it is ${request.state}): nothing to deny.`;
+  if (!asApprover && request.requestedBy !== user)
+    return `Only the requester or someone with the approver role may deny request ${id}.`;
   return `Request ${id} could not be denied just now; try again.`;
 }
 
@@ -93,18 +108,27 @@ export function denyRefusal(kind: Pick<ApprovalKind, 'noun'>, request: ApprovalR
  * Shows where a request stands: in its status line, and with `decided` also in the plan, whose buttons
  * go once it is approved, denied or expired. Best effort: a Slack hiccup must not undo a stored decision.
  */
-export async function showRequest<R extends ApprovalRequest>(chat: Chat, kind: ApprovalKind<R>, request: R, log: Logger, options: { decided?: boolean } = {}): Promise<void> {
+export async function showRequest<R extends ApprovalRequest>(
+  chat: Chat,
+  kind: ApprovalKind<R>,
+  request: R,
+  log: Logger,
+  options: { decided?: boolean } = {},
+): Promise<void> {
   const edits = [chat.update(request.channel, request.statusTs, kind.statusMessage(request))];
-  if (options.decided && request.planTs !== undefined) edits.push(chat.update(request.channel, request.planTs, kind.planMessage(request)));
+  if (options.decided && request.planTs !== undefined)
+    edits.push(chat.update(request.channel, request.planTs, kind.planMessage(request)));
   const results = await Promise.allSettled(edits);
   for (const result of results) {
-    if (result.status === 'rejected') log.warn({ err: result.reason, request: request.id }, `could not update a ${kind.noun} message`);
+    if (result.status === 'rejected')
+      log.warn({ err: result.reason, request: request.id }, `could not update a ${kind.noun} message`);
   }
 }
 
 /** How many approvals the policy asked for when the command was given (one when it did not say). */
 /** How a request that holds its target is described to the next person who asks for the same target. */
-export const holdingState = (request: Pick<ApprovalRequest, 'state'>): string => (request.state === 'pending' ? 'awaiting approval' : 'in progress');
+export const holdingState = (request: Pick<ApprovalRequest, 'state'>): string =>
+  request.state === 'pending' ? 'awaiting approval' : 'in progress';
 
 export const approvalsAsked = (data: Pick<JobData, 'authorization'>): number => data.authorization?.approvals ?? 1;
 
@@ -127,7 +151,11 @@ export function newApproval(jobId: string, data: JobData, expiryMinutes: number)
 }
 
 /** Posts the plan with Approve and Deny in the request's thread, unless an earlier run of a retried planning job did. */
-export async function postPlan<R extends ApprovalRequest>(kind: ApprovalKind<R>, request: R, deps: { store: Store; chat: Chat }): Promise<R> {
+export async function postPlan<R extends ApprovalRequest>(
+  kind: ApprovalKind<R>,
+  request: R,
+  deps: { store: Store; chat: Chat },
+): Promise<R> {
   if (request.planTs !== undefined) return request;
   const planTs = await deps.chat.post(request.channel, kind.planMessage(request), request.threadTs);
   await kind.requests(deps.store).setPlanMessage(request.id, planTs);
@@ -147,9 +175,17 @@ export async function scheduleFollowUp<R extends ApprovalRequest>(
   const followUp = { ...data, request: request.id };
   if (request.state === 'pending') {
     const delayMs = Math.max(request.expiresAt.getTime() - Date.now(), 0) + 1_000;
-    await deps.queue.enqueue({ ...followUp, reply: { channel: request.channel, ts: request.planTs ?? request.statusTs } }, `${kind.expireJob}-${request.id}`, { job: kind.expireJob, delayMs });
+    await deps.queue.enqueue(
+      { ...followUp, reply: { channel: request.channel, ts: request.planTs ?? request.statusTs } },
+      `${kind.expireJob}-${request.id}`,
+      { job: kind.expireJob, delayMs },
+    );
   } else if (request.state === 'approved' && request.approvalsRequired === 0) {
     const ts = await deps.chat.post(request.channel, kind.approvedMessage(request), request.threadTs);
-    await deps.queue.enqueue({ ...followUp, reply: { channel: request.channel, ts, threadTs: request.threadTs } }, `${kind.followUp}-${request.id}`, { job: kind.followUp });
+    await deps.queue.enqueue(
+      { ...followUp, reply: { channel: request.channel, ts, threadTs: request.threadTs } },
+      `${kind.followUp}-${request.id}`,
+      { job: kind.followUp },
+    );
   }
 }

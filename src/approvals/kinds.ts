@@ -25,7 +25,10 @@ export function kindFor(action: string): ApprovalKind {
 export const anyRequestNoun = (): string => APPROVAL_KINDS.map((k) => k.noun).join(' or ');
 
 /** The request with this id, of whatever kind. */
-export async function findRequest(store: Store, id: string): Promise<{ kind: ApprovalKind; request: ApprovalRequest } | undefined> {
+export async function findRequest(
+  store: Store,
+  id: string,
+): Promise<{ kind: ApprovalKind; request: ApprovalRequest } | undefined> {
   const found = await store.approvals.find(id);
   return found && { kind: kindFor(found.requests.action), request: found.request };
 }

@@ -23,10 +23,15 @@ const ALIVE = new Set(['active', 'waiting', 'waiting-children', 'delayed', 'prio
 export type JobState = 'alive' | 'ended' | 'missing';
 
 /** The id of a request's follow-up job: the one it started (running) or the fixed one. */
-export const followUpJobId = (kind: Pick<ApprovalKind, 'followUp'>, request: ApprovalRequest): string => request.jobId ?? `${kind.followUp}-${request.id}`;
+export const followUpJobId = (kind: Pick<ApprovalKind, 'followUp'>, request: ApprovalRequest): string =>
+  request.jobId ?? `${kind.followUp}-${request.id}`;
 
 /** Whether the follow-up job of `request` is still to run, ended (failed, or completed without finishing the request), or gone. */
-export async function followUpState(queue: CommandQueue, kind: Pick<ApprovalKind, 'followUp'>, request: ApprovalRequest): Promise<JobState> {
+export async function followUpState(
+  queue: CommandQueue,
+  kind: Pick<ApprovalKind, 'followUp'>,
+  request: ApprovalRequest,
+): Promise<JobState> {
   const job = await queue.queue.getJob(followUpJobId(kind, request));
   if (job === undefined) return 'missing';
   const state = await job.getState();
@@ -38,11 +43,20 @@ export async function followUpState(queue: CommandQueue, kind: Pick<ApprovalKind
  * Enqueues the follow-up job of an `approved` request again, announced in its thread. Idempotent: the
  * job id is fixed, so when the job exists BullMQ ignores the add. Returns the job id.
  */
-export async function enqueueFollowUp(kind: ApprovalKind, request: ApprovalRequest, deps: { queue: CommandQueue; chat: Chat; store: Store }, by: Requester): Promise<string> {
+export async function enqueueFollowUp(
+  kind: ApprovalKind,
+  request: ApprovalRequest,
+  deps: { queue: CommandQueue; chat: Chat; store: Store },
+  by: Requester,
+): Promise<string> {
   const jobId = `${kind.followUp}-${request.id}`;
   const ts = await deps.chat.post(request.channel, kind.approvedMessage(request), request.threadTs);
   const reply = { channel: request.channel, ts, threadTs: request.threadTs };
-  await deps.queue.enqueue({ command: { name: 'approve', id: request.id }, requester: by, reply, request: request.id }, jobId, { job: kind.followUp });
+  await deps.queue.enqueue(
+    { command: { name: 'approve', id: request.id }, requester: by, reply, request: request.id },
+    jobId,
+    { job: kind.followUp },
+  );
   await kind.requests(deps.store).setJob(request.id, jobId);
   return jobId;
 }
@@ -73,8 +87,16 @@ export async function recoverStuck(
       if (state === 'alive') continue;
       const jobId = followUpJobId(kind, request);
       if (request.state === 'approved' && state === 'missing') {
-        log.warn({ request: request.id, jobId }, `${kind.noun} approved but its follow-up job is missing: enqueued again`);
-        await enqueueFollowUp(kind, request, { queue, chat, store }, { user: request.decidedBy ?? request.requestedBy, channel: request.channel });
+        log.warn(
+          { request: request.id, jobId },
+          `${kind.noun} approved but its follow-up job is missing: enqueued again`,
+        );
+        await enqueueFollowUp(
+          kind,
+          request,
+          { queue, chat, store },
+          { user: request.decidedBy ?? request.requestedBy, channel: request.channel },
+        );
         recovered.requeued.push(request.id);
         continue;
       }
@@ -88,7 +110,9 @@ export async function recoverStuck(
       log.warn({ request: request.id, jobId, state }, `${kind.noun} finished as failed: worker lost`);
       recovered.failed.push(request.id);
       await showRequest(chat, kind, finished, log);
-      await chat.post(finished.channel, { text: `⚠️ Request ${finished.id}: ${result}.` }, finished.threadTs).catch((error: unknown) => log.warn({ err: error }, 'could not post in the thread'));
+      await chat
+        .post(finished.channel, { text: `⚠️ Request ${finished.id}: ${result}.` }, finished.threadTs)
+        .catch((error: unknown) => log.warn({ err: error }, 'could not post in the thread'));
     } catch (error) {
       log.warn({ err: error, request: request.id }, `could not check the follow-up job of ${kind.noun} ${request.id}`);
     }

@@ -19,7 +19,8 @@ const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export function parseTime(text: string, now = Date.now()): Date {
   if (/^\d+[smhdw]$/i.test(text.trim())) return new Date(now - parseDuration(text));
   const date = new Date(text);
-  if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new Error(`\`${text}\` is neither a duration (24h, 7d) nor an ISO time (2026-11-01T00:00:00Z).`);
+  if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(text))
+    throw new Error(`\`${text}\` is neither a duration (24h, 7d) nor an ISO time (2026-11-01T00:00:00Z).`);
   return date;
 }
 
@@ -30,7 +31,12 @@ export function toJsonLine(row: AuditRow): string {
 }
 
 /** `carbon audit export`: for other tools (a SIEM, a spreadsheet, jq). Reads only. */
-export async function runAuditExport(config: Config, log: Logger, args: string[], stdout: Writable = process.stdout): Promise<number> {
+export async function runAuditExport(
+  config: Config,
+  log: Logger,
+  args: string[],
+  stdout: Writable = process.stdout,
+): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'export') {
     console.error(AUDIT_USAGE);
@@ -78,7 +84,9 @@ export async function runAuditExport(config: Config, log: Logger, args: string[]
       target.end();
       await once(target, 'finish');
     }
-    console.error(`carbon audit export: ${count} entr${count === 1 ? 'y' : 'ies'} since ${filter.since.toISOString()}${out ? ` → ${out}` : ''}`);
+    console.error(
+      `carbon audit export: ${count} entr${count === 1 ? 'y' : 'ies'} since ${filter.since.toISOString()}${out ? ` → ${out}` : ''}`,
+    );
     return EXIT.ok;
   } finally {
     await closer.closeAll();

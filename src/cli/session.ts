@@ -41,20 +41,29 @@ export class LocalSession {
   ) {}
 
   /** `startDemo`: how to start the demo cluster when no cluster is configured (or `forceDemo`). */
-  static async open(config: Config, log: Logger, options: { print: (text: string) => void; forceDemo?: boolean; startDemo?: StartDemo }): Promise<LocalSession> {
+  static async open(
+    config: Config,
+    log: Logger,
+    options: { print: (text: string) => void; forceDemo?: boolean; startDemo?: StartDemo },
+  ): Promise<LocalSession> {
     const closer = new Closer();
     try {
       const chat = new TerminalChat(options.print);
       const { catalogue, policy } = await loadRules(config);
       const clusterConfig = options.forceDemo ? { ...config, KUBECONFIG: undefined } : config;
-      const [cluster, store] = await Promise.all([openCluster(clusterConfig, closer, options.startDemo), openStore(config, log, closer)]);
+      const [cluster, store] = await Promise.all([
+        openCluster(clusterConfig, closer, options.startDemo),
+        openStore(config, log, closer),
+      ]);
 
       const producer = redisConnection(config.REDIS_URL, 'producer');
       const workerConnection = redisConnection(config.REDIS_URL, 'worker');
       closer.add(async () => workerConnection.disconnect());
       closer.add(async () => producer.disconnect());
       await whenReady(producer).catch(() => {
-        throw new Error(`Redis at ${redactUrl(config.REDIS_URL)} does not answer. Start it (e.g. \`redis-server --daemonize yes\`) or set REDIS_URL.`);
+        throw new Error(
+          `Redis at ${redactUrl(config.REDIS_URL)} does not answer. Start it (e.g. \`redis-server --daemonize yes\`) or set REDIS_URL.`,
+        );
       });
 
       const queueName = `${config.QUEUE_NAME}-cli-${randomBytes(4).toString('hex')}`;
@@ -65,7 +74,13 @@ export class LocalSession {
       });
       const worker = startWorker(
         { config, log, ...cluster.value, store: store.value, catalogue, chat, queue },
-        { queueName, connection: workerConnection, concurrency: config.WORKER_CONCURRENCY, progressIntervalMs: 500, lockDurationMs: config.WORKER_LOCK_DURATION_MS },
+        {
+          queueName,
+          connection: workerConnection,
+          concurrency: config.WORKER_CONCURRENCY,
+          progressIntervalMs: 500,
+          lockDurationMs: config.WORKER_LOCK_DURATION_MS,
+        },
       );
       closer.add(() => worker.close());
       const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
@@ -74,8 +89,23 @@ export class LocalSession {
       closer.add(() => events.close());
       await events.waitUntilReady();
 
-      const banner = [cluster.description, `Redis ${redactUrl(config.REDIS_URL)} (private queue ${queueName})`, store.description];
-      return new LocalSession(chat, policy, catalogue, store.value, queue, events, log, closer, banner, cluster.value.cluster.simulated);
+      const banner = [
+        cluster.description,
+        `Redis ${redactUrl(config.REDIS_URL)} (private queue ${queueName})`,
+        store.description,
+      ];
+      return new LocalSession(
+        chat,
+        policy,
+        catalogue,
+        store.value,
+        queue,
+        events,
+        log,
+        closer,
+        banner,
+        cluster.value.cluster.simulated,
+      );
     } catch (error) {
       await closer.closeAll();
       throw error;
@@ -84,8 +114,22 @@ export class LocalSession {
 
   /** Runs one command as `identity` and waits for its job, if any. Returns the exit code. */
   async execute(text: string, identity: Identity): Promise<number> {
-    const actor = { user: identity.user, groups: [], channel: { id: identity.channel, name: await this.chat.channelName(identity.channel) } };
-    const outcome = await dispatch({ text, actor }, { policy: this.policy, catalogue: this.catalogue, store: this.store, queue: this.queue, chat: this.chat, log: this.log });
+    const actor = {
+      user: identity.user,
+      groups: [],
+      channel: { id: identity.channel, name: await this.chat.channelName(identity.channel) },
+    };
+    const outcome = await dispatch(
+      { text, actor },
+      {
+        policy: this.policy,
+        catalogue: this.catalogue,
+        store: this.store,
+        queue: this.queue,
+        chat: this.chat,
+        log: this.log,
+      },
+    );
     return this.finish(outcome);
   }
 

@@ -8,7 +8,11 @@ export interface RecordedCall {
 }
 
 /** The demo workspace's channels, so policy rules by name (`inc-…`) work in the terminal too. */
-export const DEMO_CHANNELS: Record<string, string> = { C0INCIDENT: 'inc-demo', C0STATUS: 'platform-status', C0GENERAL: 'general' };
+export const DEMO_CHANNELS: Record<string, string> = {
+  C0INCIDENT: 'inc-demo',
+  C0STATUS: 'platform-status',
+  C0GENERAL: 'general',
+};
 
 /**
  * The terminal as a Slack workspace: each call the bot makes is recorded as the Web API call it
@@ -37,8 +41,18 @@ export class TerminalChat implements Chat {
     this.show(message);
   }
 
-  async upload(channel: string, file: { filename: string; title: string; bytes: Buffer }, threadTs?: string): Promise<void> {
-    this.record('files.uploadV2', { channel_id: channel, filename: file.filename, title: file.title, bytes: file.bytes.length, ...(threadTs ? { thread_ts: threadTs } : {}) });
+  async upload(
+    channel: string,
+    file: { filename: string; title: string; bytes: Buffer },
+    threadTs?: string,
+  ): Promise<void> {
+    this.record('files.uploadV2', {
+      channel_id: channel,
+      filename: file.filename,
+      title: file.title,
+      bytes: file.bytes.length,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
     this.print(`[file: ${file.filename}, ${file.bytes.length} bytes: ${file.title}]`);
   }
 

@@ -13,10 +13,35 @@ import { schedule, status, type ScheduleCommand, type StatusCommand } from './st
 import { shown, type CommandRules, type CommandSpec, type CommandSummary } from './spec.js';
 import { tokenize } from './tokenize.js';
 
-export type Command = HelpCommand | HealthCommand | RestartCommand | ApproveCommand | DenyCommand | AuditCommand | BenchCommand | VaultCommand | PhaseCommand | StatusCommand | ScheduleCommand | HandoffCommand;
+export type Command =
+  | HelpCommand
+  | HealthCommand
+  | RestartCommand
+  | ApproveCommand
+  | DenyCommand
+  | AuditCommand
+  | BenchCommand
+  | VaultCommand
+  | PhaseCommand
+  | StatusCommand
+  | ScheduleCommand
+  | HandoffCommand;
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly CommandSpec<Command>[] = [health, restart, approve, deny, audit, bench, vault, phase, status, schedule, handoff, help] as CommandSpec<Command>[];
+export const COMMANDS: readonly CommandSpec<Command>[] = [
+  health,
+  restart,
+  approve,
+  deny,
+  audit,
+  bench,
+  vault,
+  phase,
+  status,
+  schedule,
+  handoff,
+  help,
+] as CommandSpec<Command>[];
 
 /** Slack caps slash-command text at about 4,000 characters; nothing legitimate comes close to this. */
 export const MAX_COMMAND_LENGTH = 1000;
@@ -31,7 +56,9 @@ export function findSpec(name: string): CommandSpec<Command> | undefined {
  */
 export function parse(text: string): Command {
   if (text.length > MAX_COMMAND_LENGTH) {
-    throw new UsageError(`That command is ${text.length} characters long; the limit is ${MAX_COMMAND_LENGTH}. Try \`/carbon help\`.`);
+    throw new UsageError(
+      `That command is ${text.length} characters long; the limit is ${MAX_COMMAND_LENGTH}. Try \`/carbon help\`.`,
+    );
   }
   return parseWords(tokenize(text));
 }
@@ -46,7 +73,12 @@ export function parseWords(words: readonly string[]): Command {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: negativeValuesJoined(rest), options: spec.options ?? {}, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: negativeValuesJoined(rest),
+      options: spec.options ?? {},
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(`${argumentProblem(error)} Usage: \`/carbon ${spec.usage}\``);
   }
@@ -84,7 +116,8 @@ function negativeValuesJoined(words: readonly string[]): string[] {
   const joined: string[] = [];
   for (const word of words) {
     const previous = joined.at(-1);
-    if (/^-\d/.test(word) && previous !== undefined && /^--[a-z][a-z-]*$/.test(previous)) joined[joined.length - 1] = `${previous}=${word}`;
+    if (/^-\d/.test(word) && previous !== undefined && /^--[a-z][a-z-]*$/.test(previous))
+      joined[joined.length - 1] = `${previous}=${word}`;
     else joined.push(word);
   }
   return joined;
@@ -110,7 +143,16 @@ export function helpText(topic?: string): string {
   if (topic !== undefined) {
     const spec = findSpec(topic);
     if (spec === undefined) throw new UsageError(`No command \`${shown(topic)}\`. Try \`/carbon help\`.`);
-    return [`*/carbon ${spec.usage}*`, spec.summary, 'Examples:', ...spec.examples.map((e) => `• \`/carbon ${e}\``)].join('\n');
+    return [
+      `*/carbon ${spec.usage}*`,
+      spec.summary,
+      'Examples:',
+      ...spec.examples.map((e) => `• \`/carbon ${e}\``),
+    ].join('\n');
   }
-  return ['*carbon-ops commands*', ...COMMANDS.map((c) => `• \`/carbon ${c.usage}\`: ${c.summary}`), 'More: `/carbon help COMMAND`'].join('\n');
+  return [
+    '*carbon-ops commands*',
+    ...COMMANDS.map((c) => `• \`/carbon ${c.usage}\`: ${c.summary}`),
+    'More: `/carbon help COMMAND`',
+  ].join('\n');
 }

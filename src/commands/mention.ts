@@ -20,7 +20,8 @@ export function parseMention(text: string): Command {
   if (head !== undefined && head[0]?.toLowerCase() === 'restart' && reason !== '' && !head.includes('--reason')) {
     return parseWords([...head, '--reason', reason]);
   }
-  if (body === '') throw new UsageError('Mention me with a command, e.g. `@carbon restart trino, it is stuck on queued queries`.');
+  if (body === '')
+    throw new UsageError('Mention me with a command, e.g. `@carbon restart trino, it is stuck on queued queries`.');
   return parse(body);
 }
 

@@ -40,9 +40,14 @@ export const REASON_MAX = 300;
 
 export const restart: CommandSpec<RestartCommand> = {
   name: 'restart',
-  summary: 'Rolling restart of a service (kubectl rollout restart), after a pre-flight plan and a second person’s approval.',
+  summary:
+    'Rolling restart of a service (kubectl rollout restart), after a pre-flight plan and a second person’s approval.',
   usage: USAGE,
-  examples: ['restart trino --reason "stuck on queued queries"', 'restart deployment/superset -n data-platform --reason "OOM after upgrade"', 'restart trino, it is stuck on queued queries'],
+  examples: [
+    'restart trino --reason "stuck on queued queries"',
+    'restart deployment/superset -n data-platform --reason "OOM after upgrade"',
+    'restart trino, it is stuck on queued queries',
+  ],
   options: { namespace: { type: 'string', short: 'n' }, reason: { type: 'string' } },
   build(args) {
     const words = [...args.positionals];
@@ -56,7 +61,9 @@ export const restart: CommandSpec<RestartCommand> = {
       if (reason === undefined && words.length > 0) reason = words.splice(0).join(' ');
     }
     if (words.length > 0) {
-      throw new UsageError(`Unexpected \`${shown(words[0] ?? '')}\`: quote the reason, e.g. --reason "stuck on queued queries". Usage: \`/carbon ${USAGE}\``);
+      throw new UsageError(
+        `Unexpected \`${shown(words[0] ?? '')}\`: quote the reason, e.g. --reason "stuck on queued queries". Usage: \`/carbon ${USAGE}\``,
+      );
     }
     const namespace = stringOption(args, 'namespace');
     return {
@@ -70,8 +77,13 @@ export const restart: CommandSpec<RestartCommand> = {
     resolveRestartTarget(command, catalogue);
   },
   describe(command) {
-    const ref = command.target.kind === 'service' ? command.target.name : `${command.target.kind}/${command.target.name}`;
-    return { line: `restart ${ref}${command.namespace ? ` -n ${command.namespace}` : ''}`, target: ref, reason: command.reason };
+    const ref =
+      command.target.kind === 'service' ? command.target.name : `${command.target.kind}/${command.target.name}`;
+    return {
+      line: `restart ${ref}${command.namespace ? ` -n ${command.namespace}` : ''}`,
+      target: ref,
+      reason: command.reason,
+    };
   },
 };
 
@@ -80,18 +92,24 @@ function targetRef(text: string): RestartTargetRef {
   if (slash === -1) return { kind: 'service', name: dnsLabel(text.toLowerCase(), 'Service') }; // `Trino` in chat means trino
   const kind = KINDS[text.slice(0, slash).toLowerCase()];
   if (kind === undefined) {
-    throw new UsageError(`\`${shown(text)}\`: only deployment/NAME and statefulset/NAME can be restarted. Usage: \`/carbon ${USAGE}\``);
+    throw new UsageError(
+      `\`${shown(text)}\`: only deployment/NAME and statefulset/NAME can be restarted. Usage: \`/carbon ${USAGE}\``,
+    );
   }
   return { kind, name: dnsSubdomain(text.slice(slash + 1), kind === 'deployment' ? 'Deployment' : 'StatefulSet') };
 }
 
 function checkReason(reason: string | undefined): string {
-  if (reason === undefined) throw new UsageError(`A reason is required: it goes into the audit trail. Usage: \`/carbon ${USAGE}\``);
+  if (reason === undefined)
+    throw new UsageError(`A reason is required: it goes into the audit trail. Usage: \`/carbon ${USAGE}\``);
   // eslint-disable-next-line no-control-regex -- control characters have no place in an audit record
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(reason)) throw new UsageError('The reason contains control characters.');
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(reason))
+    throw new UsageError('The reason contains control characters.');
   const clean = reason.replace(/\s+/g, ' ').trim();
-  if (clean.length < REASON_MIN) throw new UsageError(`The reason is too short: say why in a few words (at least ${REASON_MIN} characters).`);
-  if (clean.length > REASON_MAX) throw new UsageError(`The reason is ${clean.length} characters long; keep it under ${REASON_MAX}.`);
+  if (clean.length < REASON_MIN)
+    throw new UsageError(`The reason is too short: say why in a few words (at least ${REASON_MIN} characters).`);
+  if (clean.length > REASON_MAX)
+    throw new UsageError(`The reason is ${clean.length} characters long; keep it under ${REASON_MAX}.`);
   return clean;
 }
 
@@ -108,16 +126,25 @@ export function resolveRestartTarget(command: RestartCommand, catalogue: Catalog
       const names = catalogue.services.map((s) => s.name);
       const near = names.filter((n) => n.startsWith(target.name.slice(0, 3))).slice(0, 5);
       const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `\`${n}\``).join(', ')}?` : '';
-      throw new UsageError(`Unknown service \`${shown(target.name)}\`.${hint} Services are listed in the catalogue; a workload can be named as deployment/NAME -n NS.`);
+      throw new UsageError(
+        `Unknown service \`${shown(target.name)}\`.${hint} Services are listed in the catalogue; a workload can be named as deployment/NAME -n NS.`,
+      );
     }
     if (namespace !== undefined && namespace !== service.namespace) {
-      throw new UsageError(`Service \`${service.name}\` runs in namespace \`${service.namespace}\`, not \`${namespace}\`.`);
+      throw new UsageError(
+        `Service \`${service.name}\` runs in namespace \`${service.namespace}\`, not \`${namespace}\`.`,
+      );
     }
     return { kind: service.kind, name: service.workload, namespace: service.namespace, service: service.name };
   }
-  const known = catalogue.services.filter((s) => s.kind === target.kind && s.workload === target.name && (namespace === undefined || s.namespace === namespace));
-  if (namespace !== undefined) return { kind: target.kind, name: target.name, namespace, ...(known[0] ? { service: known[0].name } : {}) };
-  if (known.length === 1) return { kind: target.kind, name: target.name, namespace: known[0]!.namespace, service: known[0]!.name };
+  const known = catalogue.services.filter(
+    (s) =>
+      s.kind === target.kind && s.workload === target.name && (namespace === undefined || s.namespace === namespace),
+  );
+  if (namespace !== undefined)
+    return { kind: target.kind, name: target.name, namespace, ...(known[0] ? { service: known[0].name } : {}) };
+  if (known.length === 1)
+    return { kind: target.kind, name: target.name, namespace: known[0]!.namespace, service: known[0]!.name };
   throw new UsageError(`Which namespace is ${target.kind}/${shown(target.name)} in? Add \`-n NAMESPACE\`.`);
 }
 

@@ -49,7 +49,9 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Kubernetes namespace and most object names: an RFC 1123 label, checked before any call to the cluster. */
 export function dnsLabel(value: string, what: string): string {
   if (value.length > 63 || !DNS_LABEL.test(value)) {
-    throw new UsageError(`${what} \`${shown(value)}\` is not a valid Kubernetes name (lowercase letters, digits and '-', at most 63).`);
+    throw new UsageError(
+      `${what} \`${shown(value)}\` is not a valid Kubernetes name (lowercase letters, digits and '-', at most 63).`,
+    );
   }
   return value;
 }
@@ -59,7 +61,9 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 /** Deployment and StatefulSet names: an RFC 1123 subdomain (labels joined by dots, at most 253). */
 export function dnsSubdomain(value: string, what: string): string {
   if (value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
-    throw new UsageError(`${what} \`${shown(value)}\` is not a valid Kubernetes name (lowercase letters, digits, '-' and '.').`);
+    throw new UsageError(
+      `${what} \`${shown(value)}\` is not a valid Kubernetes name (lowercase letters, digits, '-' and '.').`,
+    );
   }
   return value;
 }
@@ -70,7 +74,8 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
 }
 
 export function noPositionals(args: ParsedArgs, usage: string): void {
-  if (args.positionals.length > 0) throw new UsageError(`Unexpected \`${shown(args.positionals[0] ?? '')}\`. Usage: \`/carbon ${usage}\``);
+  if (args.positionals.length > 0)
+    throw new UsageError(`Unexpected \`${shown(args.positionals[0] ?? '')}\`. Usage: \`/carbon ${usage}\``);
 }
 
 /** A user's text quoted back to them: short, one line. Escaping for Slack happens in the renderer. */

@@ -10,7 +10,8 @@ export interface ScheduleCommand {
 
 export const status: CommandSpec<StatusCommand> = {
   name: 'status',
-  summary: 'The daily status post, now: health and its change, phases, benchmarks, Vault, actions of the last 24 h, expiring certificates, trend chart.',
+  summary:
+    'The daily status post, now: health and its change, phases, benchmarks, Vault, actions of the last 24 h, expiring certificates, trend chart.',
   usage: 'status',
   examples: ['status'],
   build(args) {

@@ -22,11 +22,17 @@ export const DEMO_CLUSTER_NAME = '254carbon-demo';
  * Its ConfigMaps still hold platform credentials, read by the workloads wired in demo-secrets.ts; the Vault
  * stand-in beside it is where `vault migrate` moves them.
  */
-export async function startDemoCluster(options: { port?: number; podReadyDelayMs?: number; vaultPort?: number } = {}): Promise<DemoCluster> {
+export async function startDemoCluster(
+  options: { port?: number; podReadyDelayMs?: number; vaultPort?: number } = {},
+): Promise<DemoCluster> {
   const scenario = await loadScenario('254carbon');
   // Deadlines scaled so a stuck rollout ends in ProgressDeadlineExceeded within seconds, not 10 minutes.
   const cluster = { podReadyDelayMs: options.podReadyDelayMs ?? 1500, progressDeadlineScale: 0.05 };
-  const kube = await startKubeStandin({ scenario, cluster, ...(options.port !== undefined ? { port: options.port } : {}) });
+  const kube = await startKubeStandin({
+    scenario,
+    cluster,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  });
   wireConfigMapConsumers(kube.cluster);
   let vault: VaultStandin;
   try {

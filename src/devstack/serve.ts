@@ -55,7 +55,9 @@ export async function runDevstack(args: string[]): Promise<number> {
   console.log(`Kubernetes stand-in: ${kube.url}`);
   console.log(`Vault stand-in:      ${vault.url}   (KV v2 at secret/)`);
   console.log(`kubeconfig:          ${kubeconfig}   (the admin: kubectl --kubeconfig ${kubeconfig} get pods -A)`);
-  console.log(`bot kubeconfig:      ${botKubeconfig}   (ServiceAccount carbon-ops/carbon-ops: kubectl --kubeconfig ${botKubeconfig} auth can-i --list)`);
+  console.log(
+    `bot kubeconfig:      ${botKubeconfig}   (ServiceAccount carbon-ops/carbon-ops: kubectl --kubeconfig ${botKubeconfig} auth can-i --list)`,
+  );
   console.log(`env file:            ${envFile}   (set -a; . ${envFile}; set +a; npx carbon run health)`);
   console.log('Serving until Ctrl-C.');
   await untilSignal();

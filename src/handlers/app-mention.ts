@@ -11,10 +11,20 @@ export function registerAppMention(app: App, deps: SlackHandlerDeps): void {
   app.event('app_mention', async ({ event, body, client }) => {
     if (event.bot_id !== undefined || event.user === undefined) return; // never act on a bot's words, our own included
     const chat = slackChat(client);
-    const actor = { user: event.user, groups: await deps.groups.groupsOf(event.user), channel: { id: event.channel, name: await chat.channelName(event.channel) } };
+    const actor = {
+      user: event.user,
+      groups: await deps.groups.groupsOf(event.user),
+      channel: { id: event.channel, name: await chat.channelName(event.channel) },
+    };
     // Slack redelivers an event it thinks went unanswered with the same event_id: it enqueues once.
     await dispatch(
-      { text: event.text, form: 'mention', actor, dedupeKey: `event:${body.event_id}`, threadTs: event.thread_ts ?? event.ts },
+      {
+        text: event.text,
+        form: 'mention',
+        actor,
+        dedupeKey: `event:${body.event_id}`,
+        threadTs: event.thread_ts ?? event.ts,
+      },
       { ...deps, chat },
     );
   });

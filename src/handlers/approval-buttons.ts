@@ -19,11 +19,21 @@ export function registerDenyButton(app: App, deps: SlackHandlerDeps): void {
 
 /** A click on `actionId` is the command `<verb> <the button's value>` from whoever clicked, in the plan's channel. */
 function registerDecisionButton(app: App, deps: SlackHandlerDeps, actionId: string, verb: 'approve' | 'deny'): void {
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, client }) => {
-    await ack();
-    const channel = body.channel?.id ?? body.container?.channel_id;
-    if (channel === undefined) return;
-    const actor = { user: body.user.id, groups: await deps.groups.groupsOf(body.user.id), channel: { id: channel, ...(body.channel?.name ? { name: body.channel.name } : {}) } };
-    await dispatch({ text: `${verb} ${action.value ?? ''}`, actor, dedupeKey: `action:${body.trigger_id}` }, { ...deps, chat: slackChat(client) });
-  });
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: actionId },
+    async ({ ack, body, action, client }) => {
+      await ack();
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      if (channel === undefined) return;
+      const actor = {
+        user: body.user.id,
+        groups: await deps.groups.groupsOf(body.user.id),
+        channel: { id: channel, ...(body.channel?.name ? { name: body.channel.name } : {}) },
+      };
+      await dispatch(
+        { text: `${verb} ${action.value ?? ''}`, actor, dedupeKey: `action:${body.trigger_id}` },
+        { ...deps, chat: slackChat(client) },
+      );
+    },
+  );
 }

@@ -12,7 +12,8 @@ import type { Outcome } from './dispatch.js';
 /** A click this long after the approval, on a request still `approved`, looks for its follow-up job (not a double click). */
 const RESUME_AFTER_MS = 10_000;
 
-const AUDIT_DOWN = 'The audit trail cannot be written right now, so your decision was not recorded and nothing was done. Try again in a minute.';
+const AUDIT_DOWN =
+  'The audit trail cannot be written right now, so your decision was not recorded and nothing was done. Try again in a minute.';
 
 /** Names an id that matches no request of any kind. */
 const nobody = { noun: anyRequestNoun(), thing: () => '', askAgain: '' };
@@ -31,7 +32,14 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
   await expireAllDue(store, chat, log, queue);
 
   const found = await findRequest(store, command.id);
-  if (found === undefined) return refuse(ctx, undefined, command.id, `approve ${command.id}`, approvalRefusal(nobody, undefined, command.id, user));
+  if (found === undefined)
+    return refuse(
+      ctx,
+      undefined,
+      command.id,
+      `approve ${command.id}`,
+      approvalRefusal(nobody, undefined, command.id, user),
+    );
   const { kind } = found;
   const requests = kind.requests(store);
   let approved: ApprovalRequest | undefined;
@@ -45,7 +53,11 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
   }
   if (approved === undefined) {
     const stored = await requests.get(command.id);
-    if (stored?.state === 'approved' && stored.decidedAt !== undefined && Date.now() - stored.decidedAt.getTime() >= RESUME_AFTER_MS) {
+    if (
+      stored?.state === 'approved' &&
+      stored.decidedAt !== undefined &&
+      Date.now() - stored.decidedAt.getTime() >= RESUME_AFTER_MS
+    ) {
       const resumed = await resumeFollowUp(ctx, kind, stored);
       if (resumed !== undefined) return resumed;
     }
@@ -72,17 +84,23 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
   }
   try {
     const reply = { channel: approved.channel, ts, threadTs: approved.threadTs };
-    await queue.enqueue({ command, requester: { user, channel }, reply, request: approved.id }, jobId, { job: kind.followUp });
+    await queue.enqueue({ command, requester: { user, channel }, reply, request: approved.id }, jobId, {
+      job: kind.followUp,
+    });
   } catch (error) {
     log.error({ err: error, request: approved.id }, `could not start the ${kind.followUp} job`);
     const message = `Approved, but carbon-ops cannot reach its job queue (Redis), so the ${kind.thing(approved)} was not started. Ask again in a minute.`;
-    const failed = await requests.finish(approved.id, 'failed', 'the job queue was unreachable; nothing was done', jobId).catch(() => undefined);
+    const failed = await requests
+      .finish(approved.id, 'failed', 'the job queue was unreachable; nothing was done', jobId)
+      .catch(() => undefined);
     if (failed !== undefined) await showRequest(chat, kind, failed, log);
     await whisper(refusal(message)).catch(() => undefined);
     return { kind: 'unavailable', message };
   }
   // The job is queued: a failure to note its id changes nothing (the follow-up's id is fixed and `begin` records it).
-  await requests.setJob(approved.id, jobId).catch((error: unknown) => log.warn({ err: error, request: approved.id }, 'could not record the job id'));
+  await requests
+    .setJob(approved.id, jobId)
+    .catch((error: unknown) => log.warn({ err: error, request: approved.id }, 'could not record the job id'));
   log.info({ request: approved.id, approver: user, jobId }, `${kind.action} approved`);
   return { kind: 'queued', command, jobId };
 };
@@ -95,7 +113,14 @@ export const answerDeny: Answer<DenyCommand> = async (command, ctx) => {
   await expireAllDue(store, chat, log, queue);
   const asApprover = policy.authorize('approve', request.actor).allowed;
   const found = await findRequest(store, command.id);
-  if (found === undefined) return refuse(ctx, undefined, command.id, `deny ${command.id}`, denyRefusal(nobody, undefined, command.id, user, asApprover));
+  if (found === undefined)
+    return refuse(
+      ctx,
+      undefined,
+      command.id,
+      `deny ${command.id}`,
+      denyRefusal(nobody, undefined, command.id, user, asApprover),
+    );
   const { kind } = found;
   const requests = kind.requests(store);
   let rejected: ApprovalRequest | undefined;
@@ -106,10 +131,25 @@ export const answerDeny: Answer<DenyCommand> = async (command, ctx) => {
     await whisper(refusal(AUDIT_DOWN));
     return { kind: 'unavailable', message: AUDIT_DOWN };
   }
-  if (rejected === undefined) return refuse(ctx, kind, command.id, `deny ${command.id}`, denyRefusal(kind, await requests.get(command.id), command.id, user, asApprover));
+  if (rejected === undefined)
+    return refuse(
+      ctx,
+      kind,
+      command.id,
+      `deny ${command.id}`,
+      denyRefusal(kind, await requests.get(command.id), command.id, user, asApprover),
+    );
   await showRequest(chat, kind, rejected, log, { decided: true });
   const verb = user === rejected.requestedBy ? 'Cancelled' : 'Denied';
-  await chat.post(rejected.channel, { text: `🛑 ${verb} by <@${user}>${command.reason ? `: ${escapeMrkdwn(command.reason)}` : ''}. ${kind.nothingDone}` }, rejected.threadTs).catch(() => undefined);
+  await chat
+    .post(
+      rejected.channel,
+      {
+        text: `🛑 ${verb} by <@${user}>${command.reason ? `: ${escapeMrkdwn(command.reason)}` : ''}. ${kind.nothingDone}`,
+      },
+      rejected.threadTs,
+    )
+    .catch(() => undefined);
   return { kind: 'answered', command };
 };
 
@@ -119,25 +159,60 @@ export const answerDeny: Answer<DenyCommand> = async (command, ctx) => {
  * the job is enqueued again (fixed id, so it runs once). Undefined when its job is there (or ended):
  * the caller explains, as for any second click.
  */
-async function resumeFollowUp(ctx: AnswerContext, kind: ApprovalKind, stored: ApprovalRequest): Promise<Outcome | undefined> {
+async function resumeFollowUp(
+  ctx: AnswerContext,
+  kind: ApprovalKind,
+  stored: ApprovalRequest,
+): Promise<Outcome | undefined> {
   const { deps, request, whisper } = ctx;
   if ((await followUpState(deps.queue, kind, stored)) !== 'missing') return undefined;
-  const jobId = await enqueueFollowUp(kind, stored, deps, { user: request.actor.user, channel: request.actor.channel.id });
-  deps.log.warn({ request: stored.id, jobId, by: request.actor.user }, `${kind.action} approved earlier but never started: follow-up enqueued again`);
-  await whisper({ text: `▶️ Request ${stored.id} was already approved but the ${kind.thing(stored)} had not started (its job was lost); it is starting now.` });
+  const jobId = await enqueueFollowUp(kind, stored, deps, {
+    user: request.actor.user,
+    channel: request.actor.channel.id,
+  });
+  deps.log.warn(
+    { request: stored.id, jobId, by: request.actor.user },
+    `${kind.action} approved earlier but never started: follow-up enqueued again`,
+  );
+  await whisper({
+    text: `▶️ Request ${stored.id} was already approved but the ${kind.thing(stored)} had not started (its job was lost); it is starting now.`,
+  });
   return { kind: 'queued', command: { name: 'approve', id: stored.id }, jobId };
 }
 
 /** A decision that did not count: recorded in the audit trail and explained to the person only. */
-async function refuse({ deps, request, whisper }: AnswerContext, kind: ApprovalKind | undefined, id: string, line: string, why: string): Promise<Outcome> {
+async function refuse(
+  { deps, request, whisper }: AnswerContext,
+  kind: ApprovalKind | undefined,
+  id: string,
+  line: string,
+  why: string,
+): Promise<Outcome> {
   const requests = kind?.requests(deps.store);
   const stored = await requests?.get(id);
   const actor = request.actor.user;
   const entry: AuditEntry =
     requests && stored
-      ? requests.auditEntry(stored, { actor, channel: request.actor.channel.id, approver: actor, command: line, outcome: 'refused', detail: why })
-      : { actor, channel: request.actor.channel.id, action: kind?.action ?? 'restart', command: line, outcome: 'refused', detail: why, requestId: id };
-  await deps.store.audit.record(entry).catch((error: unknown) => deps.log.error({ err: error }, 'audit write failed for a refusal'));
+      ? requests.auditEntry(stored, {
+          actor,
+          channel: request.actor.channel.id,
+          approver: actor,
+          command: line,
+          outcome: 'refused',
+          detail: why,
+        })
+      : {
+          actor,
+          channel: request.actor.channel.id,
+          action: kind?.action ?? 'restart',
+          command: line,
+          outcome: 'refused',
+          detail: why,
+          requestId: id,
+        };
+  await deps.store.audit
+    .record(entry)
+    .catch((error: unknown) => deps.log.error({ err: error }, 'audit write failed for a refusal'));
   await whisper(refusal(why));
   return { kind: 'denied', message: why };
 }

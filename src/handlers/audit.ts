@@ -7,8 +7,17 @@ import type { Answer } from './answers.js';
 export const answerAudit: Answer<AuditCommand> = async (command, { deps, whisper }) => {
   await expireAllDue(deps.store, deps.chat, deps.log);
   const since = new Date(Date.now() - command.sinceMs);
-  const rows = await deps.store.audit.list({ since, ...(command.user ? { user: command.user } : {}), ...(command.action ? { action: command.action } : {}) }, command.limit);
-  const scope = [`since ${since.toISOString().slice(0, 16).replace('T', ' ')} UTC`, command.user && `user ${command.user}`, command.action && `action ${command.action}`].filter(Boolean).join(' · ');
+  const rows = await deps.store.audit.list(
+    { since, ...(command.user ? { user: command.user } : {}), ...(command.action ? { action: command.action } : {}) },
+    command.limit,
+  );
+  const scope = [
+    `since ${since.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    command.user && `user ${command.user}`,
+    command.action && `action ${command.action}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   await whisper(auditMessage(rows, scope));
   return { kind: 'answered', command };
 };

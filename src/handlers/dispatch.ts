@@ -98,13 +98,18 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
   try {
     if (request.dedupeKey !== undefined && !(await deps.queue.claim(request.dedupeKey))) return { kind: 'duplicate' };
     ts = await deps.chat.post(actor.channel.id, queued(what, jobId), request.threadTs);
-    const reply = { channel: actor.channel.id, ts, ...(request.threadTs !== undefined ? { threadTs: request.threadTs } : {}) };
+    const reply = {
+      channel: actor.channel.id,
+      ts,
+      ...(request.threadTs !== undefined ? { threadTs: request.threadTs } : {}),
+    };
     const data: JobData = { command, requester: { user: actor.user, channel: actor.channel.id }, reply, authorization };
     await deps.queue.enqueue(data, jobId);
     return { kind: 'queued', command, jobId };
   } catch (error) {
     deps.log.error({ err: error, command: command.name }, 'enqueue failed');
-    const message = 'carbon-ops cannot reach its job queue (Redis) right now, so nothing was started. Please try again in a minute.';
+    const message =
+      'carbon-ops cannot reach its job queue (Redis) right now, so nothing was started. Please try again in a minute.';
     // Nothing half-done: a "queued" message already posted is turned into the refusal.
     if (ts !== undefined) await deps.chat.update(actor.channel.id, ts, refusal(message)).catch(() => undefined);
     else await whisper(refusal(message)).catch(() => undefined);
@@ -116,11 +121,22 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
  * An answer (approve, deny, audit) failed for a reason that is not the person's (PostgreSQL down, a bug):
  * logged with an id, and the person is told so with that id, never left with nothing (nor Bolt with a throw).
  */
-async function internalError(deps: DispatchDeps, whisper: (message: ReturnType<typeof usage>) => Promise<void>, command: Command, actor: Actor, error: unknown): Promise<Outcome> {
+async function internalError(
+  deps: DispatchDeps,
+  whisper: (message: ReturnType<typeof usage>) => Promise<void>,
+  command: Command,
+  actor: Actor,
+  error: unknown,
+): Promise<Outcome> {
   const errorId = randomUUID().replace(/-/g, '').slice(0, 10);
-  deps.log.error({ err: error, errorId, command: command.name, user: actor.user, channel: actor.channel.id }, 'internal error while answering a command');
+  deps.log.error(
+    { err: error, errorId, command: command.name, user: actor.user, channel: actor.channel.id },
+    'internal error while answering a command',
+  );
   const message = `carbon-ops hit an internal error while answering \`${command.name}\` (error id ${errorId}); it has been logged. Try again in a minute; if it persists, give the id to the bot's operators.`;
-  await whisper(refusal(message)).catch((e: unknown) => deps.log.warn({ err: e, errorId }, 'could not tell the user about an internal error'));
+  await whisper(refusal(message)).catch((e: unknown) =>
+    deps.log.warn({ err: e, errorId }, 'could not tell the user about an internal error'),
+  );
   return { kind: 'unavailable', message };
 }
 
@@ -146,5 +162,7 @@ function auditOf(command: Command, actor: Actor, outcome: 'denied' | 'refused', 
 
 /** A refusal is recorded, but a refusal never waits on the audit trail: it changes nothing. */
 async function audit(deps: DispatchDeps, entry: AuditEntry): Promise<void> {
-  await deps.store.audit.record(entry).catch((error: unknown) => deps.log.error({ err: error, outcome: entry.outcome }, 'audit write failed'));
+  await deps.store.audit
+    .record(entry)
+    .catch((error: unknown) => deps.log.error({ err: error, outcome: entry.outcome }, 'audit write failed'));
 }

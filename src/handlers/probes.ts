@@ -3,11 +3,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 export type Check = () => Promise<void>;
 
 /** Readiness: every dependency answers within a short bound. Liveness (/healthz) needs nothing. */
-export async function readiness(checks: Record<string, Check>, timeoutMs = 2_000): Promise<{ ready: boolean; checks: Record<string, string> }> {
+export async function readiness(
+  checks: Record<string, Check>,
+  timeoutMs = 2_000,
+): Promise<{ ready: boolean; checks: Record<string, string> }> {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
-        await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]);
+        await Promise.race([
+          check(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
+        ]);
         return [name, 'ok'] as const;
       } catch (error) {
         return [name, (error as Error).message || 'failed'] as const;

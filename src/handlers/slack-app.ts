@@ -41,14 +41,30 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   let app: App;
   let server: Server;
   if (options.appToken !== undefined) {
-    app = new App({ token: options.botToken, appToken: options.appToken, socketMode: true, clientOptions, logger, deferInitialization: true });
+    app = new App({
+      token: options.botToken,
+      appToken: options.appToken,
+      socketMode: true,
+      clientOptions,
+      logger,
+      deferInitialization: true,
+    });
     server = await listen(createServer(routeTo(routes)), options.port);
   } else {
-    const receiver = new HTTPReceiver({ signingSecret: options.signingSecret ?? '', customRoutes: routes, logger, unhandledRequestTimeoutMillis: 2_500 });
+    const receiver = new HTTPReceiver({
+      signingSecret: options.signingSecret ?? '',
+      customRoutes: routes,
+      logger,
+      unhandledRequestTimeoutMillis: 2_500,
+    });
     app = new App({ token: options.botToken, receiver, clientOptions, logger, deferInitialization: true });
     server = await listen(createServer(rejectSkewedTimestamps(receiver.requestListener)), options.port);
   }
-  const deps = { ...options.dispatch, log: options.log, groups: slackGroupDirectory(app.client, options.dispatch.policy.groupIds(), options.log) };
+  const deps = {
+    ...options.dispatch,
+    log: options.log,
+    groups: slackGroupDirectory(app.client, options.dispatch.policy.groupIds(), options.log),
+  };
   registerSlashCommand(app, deps);
   registerAppMention(app, deps);
   registerApproveButton(app, deps);

@@ -80,7 +80,12 @@ export function measureHealth(input: {
     cluster: input.cluster,
     ...(input.namespace !== undefined ? { namespace: input.namespace } : {}),
     takenAt: input.takenAt,
-    pods: { total: input.pods.length, succeeded: input.pods.length - counted.length, counted: counted.length, ready: ready.length },
+    pods: {
+      total: input.pods.length,
+      succeeded: input.pods.length - counted.length,
+      counted: counted.length,
+      ready: ready.length,
+    },
     healthPct: healthPercent(ready.length, counted.length),
     services: input.catalogue.inNamespace(input.namespace).map((s) => serviceState(s, input.workloads)),
     problems: problemGroups(counted.filter((p) => !isReady(p))),
@@ -90,11 +95,19 @@ export function measureHealth(input: {
 
 function serviceState(service: Service, workloads: Workloads): ServiceState {
   const pool = service.kind === 'deployment' ? workloads.deployments : workloads.statefulSets;
-  const workload = pool.find((w) => w.metadata?.name === service.workload && w.metadata?.namespace === service.namespace);
+  const workload = pool.find(
+    (w) => w.metadata?.name === service.workload && w.metadata?.namespace === service.namespace,
+  );
   const desired = workload?.spec?.replicas ?? (workload ? 1 : 0);
   const readyCount = workload?.status?.readyReplicas ?? 0;
   const status: ServiceStatus =
-    workload === undefined ? 'missing' : desired > 0 && readyCount >= desired ? 'up' : readyCount > 0 ? 'degraded' : 'down';
+    workload === undefined
+      ? 'missing'
+      : desired > 0 && readyCount >= desired
+        ? 'up'
+        : readyCount > 0
+          ? 'degraded'
+          : 'down';
   return {
     name: service.name,
     namespace: service.namespace,
@@ -115,7 +128,12 @@ function problemGroups(notReady: Pod[]): ProblemGroup[] {
     const restarts = restartsOf(pod);
     group.count++;
     group.restarts += restarts;
-    group.pods.push({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', restarts, ...(detail ? { detail } : {}) });
+    group.pods.push({
+      namespace: pod.metadata?.namespace ?? '',
+      name: pod.metadata?.name ?? '',
+      restarts,
+      ...(detail ? { detail } : {}),
+    });
     groups.set(reason, group);
   }
   for (const group of groups.values()) {

@@ -29,13 +29,15 @@ export interface Problem {
  */
 export function problemOf(pod: Pod): Problem {
   const status = pod.status ?? {};
-  const fromContainers = containerProblem(status.initContainerStatuses, 'Init:') ?? containerProblem(status.containerStatuses, '');
+  const fromContainers =
+    containerProblem(status.initContainerStatuses, 'Init:') ?? containerProblem(status.containerStatuses, '');
   if (fromContainers) return fromContainers;
   if (status.phase === 'Pending') {
     const unscheduled = status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
     return { reason: 'Pending', ...(unscheduled?.message ? { detail: unscheduled.message } : {}) };
   }
-  if (status.phase === 'Failed') return { reason: status.reason ?? 'Failed', ...(status.message ? { detail: status.message } : {}) };
+  if (status.phase === 'Failed')
+    return { reason: status.reason ?? 'Failed', ...(status.message ? { detail: status.message } : {}) };
   if (status.phase === 'Unknown') return { reason: 'Unknown' };
   return { reason: 'NotReady', detail: 'running, readiness probe not passing' };
 }
@@ -48,7 +50,10 @@ function containerProblem(statuses: ContainerStatus[] | undefined, prefix: strin
     const lastTerminated = c.lastState?.terminated;
     if (waiting?.reason) {
       const oom = waiting.reason === 'CrashLoopBackOff' && lastTerminated?.reason === 'OOMKilled';
-      return { reason: prefix + (oom ? 'OOMKilled' : waiting.reason), ...(waiting.message ? { detail: waiting.message } : {}) };
+      return {
+        reason: prefix + (oom ? 'OOMKilled' : waiting.reason),
+        ...(waiting.message ? { detail: waiting.message } : {}),
+      };
     }
     if (terminated?.reason && terminated.reason !== 'Completed') {
       return { reason: prefix + terminated.reason, ...(terminated.message ? { detail: terminated.message } : {}) };

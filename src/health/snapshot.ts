@@ -40,7 +40,14 @@ export async function takeHealthSnapshot(
   const scope = namespace !== undefined ? { namespace } : {};
   const [deployments, statefulSets] = await Promise.all([kube.listDeployments(scope), kube.listStatefulSets(scope)]);
 
-  const report = measureHealth({ cluster, ...scope, takenAt: new Date(), pods, workloads: { deployments, statefulSets }, catalogue });
+  const report = measureHealth({
+    cluster,
+    ...scope,
+    takenAt: new Date(),
+    pods,
+    workloads: { deployments, statefulSets },
+    catalogue,
+  });
   const previous = await store.health.previous(cluster.name, namespace, report.takenAt);
   const snapshotId = await store.health.insert(report, options.jobId);
   return { report, snapshotId, ...(previous ? { previous } : {}) };

@@ -48,8 +48,13 @@ export async function listCertificates(kube: Kube, pageSize = 500): Promise<Cert
     }
   } catch (error) {
     const status = statusOf(error);
-    if (status === 404) return { served: false, reason: `this cluster does not serve ${PLURAL}.${GROUP}/${VERSION} (cert-manager is not installed)` };
-    if (status === 403) return { served: false, reason: `carbon-ops may not list ${PLURAL}.${GROUP} (add it to the ClusterRole)` };
+    if (status === 404)
+      return {
+        served: false,
+        reason: `this cluster does not serve ${PLURAL}.${GROUP}/${VERSION} (cert-manager is not installed)`,
+      };
+    if (status === 403)
+      return { served: false, reason: `carbon-ops may not list ${PLURAL}.${GROUP} (add it to the ClusterRole)` };
     throw error;
   }
   return { served: true, items };

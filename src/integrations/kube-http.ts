@@ -15,7 +15,11 @@ export interface KubeStatus {
   message?: string;
   reason?: string;
   code?: number;
-  details?: { name?: string; kind?: string; causes?: { reason?: string; type?: string; message?: string; field?: string }[] };
+  details?: {
+    name?: string;
+    kind?: string;
+    causes?: { reason?: string; type?: string; message?: string; field?: string }[];
+  };
   metadata?: { continue?: string };
 }
 
@@ -83,15 +87,21 @@ export class KubeHttp {
     const signal = AbortSignal.timeout(this.timeoutMs);
     const url = new URL(this.server);
     url.pathname = `${url.pathname.replace(/\/$/, '')}${req.path}`;
-    for (const [key, value] of Object.entries(req.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(req.query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const options = await untilAborted(this.options(req.method, body, req.contentType), signal).catch((error: unknown) => {
-      if (signal.aborted) throw error;
-      throw new KubeCredentialsError(`the credentials of kubeconfig user "${this.config.getCurrentUser()?.name ?? '?'}" could not be obtained`);
-    });
+    const options = await untilAborted(this.options(req.method, body, req.contentType), signal).catch(
+      (error: unknown) => {
+        if (signal.aborted) throw error;
+        throw new KubeCredentialsError(
+          `the credentials of kubeconfig user "${this.config.getCurrentUser()?.name ?? '?'}" could not be obtained`,
+        );
+      },
+    );
     const response = await send(url, { ...options, signal }, body);
     if (response.status >= 400) throw new KubeApiError(response.status, parseStatus(response.body), req.what);
-    if (response.status < 200 || response.status >= 300) throw new KubeProtocolError(`${req.what}: the API answered HTTP ${response.status}`);
+    if (response.status < 200 || response.status >= 300)
+      throw new KubeProtocolError(`${req.what}: the API answered HTTP ${response.status}`);
     if (response.body === '') return undefined as T;
     try {
       return JSON.parse(response.body) as T;
@@ -105,19 +115,27 @@ export class KubeHttp {
    * certificates and in-cluster CA files rotate. TLS settings travel with each request (the agent pools
    * connections by them), so a rotated certificate is used at once.
    */
-  private async options(method: string, body: string | undefined, contentType: string | undefined): Promise<RequestOptions> {
+  private async options(
+    method: string,
+    body: string | undefined,
+    contentType: string | undefined,
+  ): Promise<RequestOptions> {
     const options: RequestOptions = {
       method,
       headers: {
         Accept: 'application/json',
         'User-Agent': 'carbon-ops',
-        ...(body !== undefined ? { 'Content-Type': contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+        ...(body !== undefined
+          ? { 'Content-Type': contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }
+          : {}),
       },
     };
     await this.config.applyToHTTPSOptions(options);
     // applyToHTTPSOptions builds a new agent each time: a proxy's is used as given, a direct one is kept alive.
     if (this.config.getCurrentCluster()?.proxyUrl === undefined) {
-      this.agent ??= this.server.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+      this.agent ??= this.server.startsWith('https:')
+        ? new HttpsAgent({ keepAlive: true })
+        : new HttpAgent({ keepAlive: true });
       options.agent = this.agent;
     }
     return options;
@@ -145,7 +163,8 @@ function send(url: URL, options: RequestOptions, body: string | undefined): Prom
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) res.destroy(new KubeProtocolError(`the answer is larger than ${MAX_RESPONSE_BYTES} bytes`));
+        if (size > MAX_RESPONSE_BYTES)
+          res.destroy(new KubeProtocolError(`the answer is larger than ${MAX_RESPONSE_BYTES} bytes`));
         else chunks.push(chunk);
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

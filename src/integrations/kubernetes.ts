@@ -6,7 +6,15 @@ import type { ConfigMap, Event, Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { WorkloadKind } from '../catalogue.js';
 import { UserError } from '../errors.js';
-import { KubeApiError, KubeCredentialsError, KubeHttp, KubeProtocolError, PATCH_CONTENT_TYPES, type KubeRequest, type PatchType } from './kube-http.js';
+import {
+  KubeApiError,
+  KubeCredentialsError,
+  KubeHttp,
+  KubeProtocolError,
+  PATCH_CONTENT_TYPES,
+  type KubeRequest,
+  type PatchType,
+} from './kube-http.js';
 
 export { KubeApiError } from './kube-http.js';
 
@@ -51,14 +59,18 @@ export class ApplyConflict extends UserError {
     readonly object: string,
     readonly conflicts: ManagerConflict[],
   ) {
-    super(`${object}: ${describeConflicts(conflicts)}. Not forced: re-run with --force to take ${conflicts.length === 1 ? 'this field' : 'these fields'} over.`);
+    super(
+      `${object}: ${describeConflicts(conflicts)}. Not forced: re-run with --force to take ${conflicts.length === 1 ? 'this field' : 'these fields'} over.`,
+    );
   }
 }
 
 export function describeConflicts(conflicts: readonly ManagerConflict[]): string {
   const byManager = new Map<string, string[]>();
   for (const c of conflicts) byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.field]);
-  return [...byManager].map(([manager, fields]) => `${fields.join(', ')} ${fields.length === 1 ? 'is' : 'are'} managed by \`${manager}\``).join('; ');
+  return [...byManager]
+    .map(([manager, fields]) => `${fields.join(', ')} ${fields.length === 1 ? 'is' : 'are'} managed by \`${manager}\``)
+    .join('; ');
 }
 
 /** The cluster does not serve this apiVersion and kind (e.g. cert-manager is not installed). */
@@ -93,7 +105,10 @@ const BUILT_IN: Record<string, { apiVersion: string; plural: string; namespaced:
   PodDisruptionBudget: { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', namespaced: true },
 };
 
-const WORKLOAD_KIND: Record<WorkloadKind, 'Deployment' | 'StatefulSet'> = { deployment: 'Deployment', statefulset: 'StatefulSet' };
+const WORKLOAD_KIND: Record<WorkloadKind, 'Deployment' | 'StatefulSet'> = {
+  deployment: 'Deployment',
+  statefulset: 'StatefulSet',
+};
 
 /** The path of a collection (no name) or of one object, e.g. /apis/apps/v1/namespaces/kafka/deployments/broker. */
 export function resourcePath(apiVersion: string, plural: string, namespace?: string, name?: string): string {
@@ -157,7 +172,10 @@ export class Kube {
   }
 
   async namespaceExists(name: string): Promise<boolean> {
-    return (await this.readOrUndefined<unknown>(builtInPath('Namespace', undefined, name), `read namespace ${name}`)) !== undefined;
+    return (
+      (await this.readOrUndefined<unknown>(builtInPath('Namespace', undefined, name), `read namespace ${name}`)) !==
+      undefined
+    );
   }
 
   /**
@@ -184,7 +202,11 @@ export class Kube {
   }
 
   listEvents(namespace: string, fieldSelector?: string): Promise<Event[]> {
-    return this.listAll<Event>(builtInPath('Event', namespace), 'events', fieldSelector === undefined ? {} : { fieldSelector });
+    return this.listAll<Event>(
+      builtInPath('Event', namespace),
+      'events',
+      fieldSelector === undefined ? {} : { fieldSelector },
+    );
   }
 
   listConfigMaps(namespace?: string): Promise<ConfigMap[]> {
@@ -204,7 +226,14 @@ export class Kube {
    * A patch of one object of a built-in kind, the body sent as given, under the field manager `carbon-ops`.
    * `json` patches (RFC 6902) may `test` a resourceVersion, so a concurrent edit fails instead of being lost.
    */
-  patch<T>(kind: keyof typeof BUILT_IN, namespace: string, name: string, type: PatchType, body: unknown, what: string): Promise<T> {
+  patch<T>(
+    kind: keyof typeof BUILT_IN,
+    namespace: string,
+    name: string,
+    type: PatchType,
+    body: unknown,
+    what: string,
+  ): Promise<T> {
     return this.request<T>({
       method: 'PATCH',
       path: builtInPath(kind, namespace, name),
@@ -216,16 +245,40 @@ export class Kube {
   }
 
   /** Sets (string) or removes (null) pod-template annotations: a strategic-merge patch, like kubectl's. */
-  patchTemplateAnnotations(kind: WorkloadKind, namespace: string, name: string, annotations: Record<string, string | null>, what: string): Promise<Deployment | StatefulSet> {
-    return this.patch(WORKLOAD_KIND[kind], namespace, name, 'strategic', { spec: { template: { metadata: { annotations } } } }, what);
+  patchTemplateAnnotations(
+    kind: WorkloadKind,
+    namespace: string,
+    name: string,
+    annotations: Record<string, string | null>,
+    what: string,
+  ): Promise<Deployment | StatefulSet> {
+    return this.patch(
+      WORKLOAD_KIND[kind],
+      namespace,
+      name,
+      'strategic',
+      { spec: { template: { metadata: { annotations } } } },
+      what,
+    );
   }
 
   /**
    * Exactly `kubectl rollout restart`: a strategic-merge patch that sets only the pod template's
    * `kubectl.kubernetes.io/restartedAt` annotation, under the field manager `carbon-ops`.
    */
-  restartWorkload(kind: WorkloadKind, namespace: string, name: string, restartedAt: string): Promise<Deployment | StatefulSet> {
-    return this.patchTemplateAnnotations(kind, namespace, name, { 'kubectl.kubernetes.io/restartedAt': restartedAt }, `patch ${kind} ${namespace}/${name}`);
+  restartWorkload(
+    kind: WorkloadKind,
+    namespace: string,
+    name: string,
+    restartedAt: string,
+  ): Promise<Deployment | StatefulSet> {
+    return this.patchTemplateAnnotations(
+      kind,
+      namespace,
+      name,
+      { 'kubectl.kubernetes.io/restartedAt': restartedAt },
+      `patch ${kind} ${namespace}/${name}`,
+    );
   }
 
   /**
@@ -241,7 +294,12 @@ export class Kube {
       return await this.request<KubeObject>({
         method: 'PATCH',
         path,
-        query: { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun: options.dryRun ? 'All' : undefined, force: options.force ? true : undefined },
+        query: {
+          fieldManager: FIELD_MANAGER,
+          fieldValidation: 'Strict',
+          dryRun: options.dryRun ? 'All' : undefined,
+          force: options.force ? true : undefined,
+        },
         body: object,
         contentType: PATCH_CONTENT_TYPES.apply,
         what,
@@ -258,7 +316,13 @@ export class Kube {
     const what = `${options.dryRun ? 'dry-run ' : ''}create ${describeRef(object)}`;
     const path = await this.objectPath(object, what, { collection: true });
     try {
-      await this.request({ method: 'POST', path, query: { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun: options.dryRun ? 'All' : undefined }, body: object, what });
+      await this.request({
+        method: 'POST',
+        path,
+        query: { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun: options.dryRun ? 'All' : undefined },
+        body: object,
+        what,
+      });
       return 'created';
     } catch (error) {
       if (statusOf(error) === 409) return 'exists';
@@ -278,10 +342,18 @@ export class Kube {
   }
 
   /** Every object of a kind (in a namespace, or all), in pages. */
-  async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
+  async list(
+    apiVersion: string,
+    kind: string,
+    options: { namespace?: string; labelSelector?: string } = {},
+  ): Promise<KubeObject[]> {
     const served = await this.served(apiVersion, kind, `list ${kind}`);
     const path = resourcePath(apiVersion, served.plural, served.namespaced ? options.namespace : undefined);
-    return this.listAll<KubeObject>(path, served.plural, options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector });
+    return this.listAll<KubeObject>(
+      path,
+      served.plural,
+      options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector },
+    );
   }
 
   /**
@@ -291,7 +363,12 @@ export class Kube {
   async deletePod(namespace: string, name: string, uid: string): Promise<boolean> {
     const what = `delete pod ${namespace}/${name}`;
     try {
-      await this.request({ method: 'DELETE', path: builtInPath('Pod', namespace, name), body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid } }, what });
+      await this.request({
+        method: 'DELETE',
+        path: builtInPath('Pod', namespace, name),
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid } },
+        what,
+      });
       return true;
     } catch (error) {
       const status = statusOf(error);
@@ -318,11 +395,18 @@ export class Kube {
       } catch (error) {
         throw this.refused(what, error);
       }
-      kinds = new Map((list?.resources ?? []).filter((r) => !r.name.includes('/')).map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }]));
+      kinds = new Map(
+        (list?.resources ?? [])
+          .filter((r) => !r.name.includes('/'))
+          .map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }]),
+      );
       this.discovered.set(apiVersion, kinds);
     }
     const served = kinds.get(kind);
-    if (served === undefined) throw new KindNotServed(`The cluster at ${this.server} does not serve ${apiVersion} ${kind} (${what}): is the API or CRD installed?`);
+    if (served === undefined)
+      throw new KindNotServed(
+        `The cluster at ${this.server} does not serve ${apiVersion} ${kind} (${what}): is the API or CRD installed?`,
+      );
     return served;
   }
 
@@ -340,8 +424,12 @@ export class Kube {
   private refused(what: string, error: unknown): unknown {
     if (!(error instanceof KubeApiError)) return error;
     const message = withoutValues(error.status?.message);
-    if (error.code === 403) return new UserError(`carbon-ops is not allowed to ${what}: ${message ?? 'forbidden'}. Its RBAC is in manifests/bot/rbac.yaml.`);
-    if (error.code >= 400 && error.code < 500) return new UserError(`The cluster refused to ${what}: ${message ?? `HTTP ${error.code}`}`);
+    if (error.code === 403)
+      return new UserError(
+        `carbon-ops is not allowed to ${what}: ${message ?? 'forbidden'}. Its RBAC is in manifests/bot/rbac.yaml.`,
+      );
+    if (error.code >= 400 && error.code < 500)
+      return new UserError(`The cluster refused to ${what}: ${message ?? `HTTP ${error.code}`}`);
     return error;
   }
 
@@ -349,18 +437,30 @@ export class Kube {
    * Lists in pages of `pageSize` following `continue`, `select` applied to each page as it arrives; a 410
    * (the continue token expired) restarts the listing, for a consistent result rather than a patched one.
    */
-  private async listAll<T, R = T>(path: string, resource: string, options: ListOptions, select?: (item: T) => R): Promise<R[]> {
+  private async listAll<T, R = T>(
+    path: string,
+    resource: string,
+    options: ListOptions,
+    select?: (item: T) => R,
+  ): Promise<R[]> {
     for (let attempt = 0; ; attempt++) {
       const items: R[] = [];
       let cont: string | undefined;
       let page = 0;
       try {
         do {
-          const query = { limit: this.options.pageSize, continue: cont, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+          const query = {
+            limit: this.options.pageSize,
+            continue: cont,
+            labelSelector: options.labelSelector,
+            fieldSelector: options.fieldSelector,
+          };
           const result = await this.request<Page<T>>({ method: 'GET', path, query, what: `list ${resource}` });
-          for (const item of result.items ?? []) items.push(select === undefined ? (item as unknown as R) : select(item));
+          for (const item of result.items ?? [])
+            items.push(select === undefined ? (item as unknown as R) : select(item));
           const next = result.metadata?.continue || undefined;
-          if (next !== undefined && next === cont) throw new KubeProtocolError(`list ${resource}: the API answered the same continue token twice`);
+          if (next !== undefined && next === cont)
+            throw new KubeProtocolError(`list ${resource}: the API answered the same continue token twice`);
           cont = next;
           page++;
           await options.onPage?.(items.length, page);
@@ -378,15 +478,22 @@ export class Kube {
    */
   private explain(what: string, error: unknown): unknown {
     if (error instanceof KubeApiError) {
-      return error.code >= 500 ? new ClusterUnavailable(`The Kubernetes API at ${this.server} answered ${error.code} (${what}).`) : error;
+      return error.code >= 500
+        ? new ClusterUnavailable(`The Kubernetes API at ${this.server} answered ${error.code} (${what}).`)
+        : error;
     }
-    if (error instanceof KubeCredentialsError || error instanceof KubeProtocolError) return new ClusterUnavailable(`The Kubernetes API at ${this.server}: ${error.message} (${what}).`);
+    if (error instanceof KubeCredentialsError || error instanceof KubeProtocolError)
+      return new ClusterUnavailable(`The Kubernetes API at ${this.server}: ${error.message} (${what}).`);
     const name = (error as { name?: string }).name;
     if (name === 'AbortError' || name === 'TimeoutError') {
-      return new ClusterUnavailable(`The Kubernetes API at ${this.server} did not answer within ${this.options.requestTimeoutMs / 1000} s (${what}).`);
+      return new ClusterUnavailable(
+        `The Kubernetes API at ${this.server} did not answer within ${this.options.requestTimeoutMs / 1000} s (${what}).`,
+      );
     }
     const code = (error as { code?: unknown }).code;
-    return new ClusterUnavailable(`The Kubernetes API at ${this.server} cannot be reached (${what}: ${typeof code === 'string' ? code : 'connection failed'}).`);
+    return new ClusterUnavailable(
+      `The Kubernetes API at ${this.server} cannot be reached (${what}: ${typeof code === 'string' ? code : 'connection failed'}).`,
+    );
   }
 }
 
@@ -400,11 +507,14 @@ export function statusOf(error: unknown): number | undefined {
  */
 export function withoutValues(message: string | undefined): string | undefined {
   if (message === undefined) return undefined;
-  const cleaned = message.replace(/Invalid value: (?:"(?:[^"\\]|\\.)*"|\{.*?\}|\[.*?\]|[^:,]+)/g, 'Invalid value').replace(/"(?:[^"\\]|\\.){80,}"/g, '"…"');
+  const cleaned = message
+    .replace(/Invalid value: (?:"(?:[^"\\]|\\.)*"|\{.*?\}|\[.*?\]|[^:,]+)/g, 'Invalid value')
+    .replace(/"(?:[^"\\]|\\.){80,}"/g, '"…"');
   return cleaned.length > 500 ? `${cleaned.slice(0, 500)}…` : cleaned;
 }
 
-export const describeRef = (ref: ObjectRef): string => `${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;
+export const describeRef = (ref: ObjectRef): string =>
+  `${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;
 
 /**
  * The managers and fields of a server-side apply conflict, from the Status the API server answers:
@@ -414,7 +524,10 @@ export function conflictsOf(error: unknown): ManagerConflict[] {
   if (!(error instanceof KubeApiError)) return [];
   const body = error.status;
   const causes = (body?.details?.causes ?? []).filter((c) => (c.reason ?? c.type) === 'FieldManagerConflict');
-  const conflicts = causes.map((c) => ({ manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'another manager', field: c.field ?? '?' }));
+  const conflicts = causes.map((c) => ({
+    manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'another manager',
+    field: c.field ?? '?',
+  }));
   if (conflicts.length > 0) return conflicts;
   // Without causes, the message: `Apply failed with 1 conflict: conflict with "kubectl" using policy/v1: .spec.maxUnavailable`
   const message = body?.message ?? '';

@@ -31,7 +31,11 @@ export function slackChat(client: WebClient): Chat {
   const names = new Map<string, string | undefined>();
   return {
     async post(channel, message, threadTs) {
-      const result = await client.chat.postMessage({ channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}) });
+      const result = await client.chat.postMessage({
+        channel,
+        ...message,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
       return result.ts ?? '';
     },
     async update(channel, ts, message) {

@@ -150,7 +150,10 @@ const schemas = {
       cas_required: z.boolean(),
       max_versions: z.number().int(),
       custom_metadata: nullableStringMap,
-      versions: z.record(z.string(), z.object({ created_time: z.string(), deletion_time: z.string(), destroyed: z.boolean() })),
+      versions: z.record(
+        z.string(),
+        z.object({ created_time: z.string(), deletion_time: z.string(), destroyed: z.boolean() }),
+      ),
     }),
   }),
   list: z.object({ data: z.object({ keys: z.array(z.string()) }) }),
@@ -191,8 +194,20 @@ interface Reply {
  * Validates a mount or secret path and percent-encodes it segment by segment. Dot segments, empty segments and
  * absolute paths are refused before any request: fetch would resolve `..` itself and reach another path.
  */
-function encodePath(operation: string, what: string, value: string, allow: { empty?: boolean; trailingSlash?: boolean } = {}): string {
-  const invalid = (why: string) => new VaultError('InvalidPath', operation, undefined, [], `invalid ${what} ${JSON.stringify(value.slice(0, 120))}: ${why}`);
+function encodePath(
+  operation: string,
+  what: string,
+  value: string,
+  allow: { empty?: boolean; trailingSlash?: boolean } = {},
+): string {
+  const invalid = (why: string) =>
+    new VaultError(
+      'InvalidPath',
+      operation,
+      undefined,
+      [],
+      `invalid ${what} ${JSON.stringify(value.slice(0, 120))}: ${why}`,
+    );
   if (value === '') {
     if (allow.empty) return '';
     throw invalid('empty');
@@ -236,24 +251,32 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw configError('addr must be http:// or https://');
   // Global fetch can only skip certificate checks through an undici Agent, and undici is not a dependency:
   // refuse plainly rather than fall back to checking (surprising) or to a process-wide switch (dangerous).
-  if (options.skipVerify && base.protocol === 'https:') throw configError('skipVerify=true is not supported yet (needs undici); use a CA bundle');
-  if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0) throw configError('timeoutMs must be a positive integer');
-  if (options.token === undefined && options.kubernetesAuth === undefined) throw configError('a token or kubernetesAuth is required');
+  if (options.skipVerify && base.protocol === 'https:')
+    throw configError('skipVerify=true is not supported yet (needs undici); use a CA bundle');
+  if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0)
+    throw configError('timeoutMs must be a positive integer');
+  if (options.token === undefined && options.kubernetesAuth === undefined)
+    throw configError('a token or kubernetesAuth is required');
   const k8s = options.kubernetesAuth;
-  const loginPath = k8s === undefined ? '' : `auth/${encodePath('client setup', 'mountPath', k8s.mountPath ?? 'kubernetes')}/login`;
+  const loginPath =
+    k8s === undefined ? '' : `auth/${encodePath('client setup', 'mountPath', k8s.mountPath ?? 'kubernetes')}/login`;
   const root = base.href.replace(/\/+$/, '');
 
   let token = options.token;
   let jwt: string | undefined;
   let reauth: Promise<void> | undefined;
 
-  const sensitive = (extra: readonly string[] = []): string[] => [token, jwt, ...extra].filter((s): s is string => s !== undefined);
+  const sensitive = (extra: readonly string[] = []): string[] =>
+    [token, jwt, ...extra].filter((s): s is string => s !== undefined);
 
   const failure = (operation: string, reply: Reply, secrets: readonly string[] = []): VaultError => {
     const parsed = schemas.errors.safeParse(reply.json);
     const errors = (parsed.success ? parsed.data.errors : []).map((e) => redact(e, sensitive(secrets)).slice(0, 500));
     const kind = classify(reply.status, errors);
-    const detail = kind === 'Standby' && reply.status < 400 ? 'redirected to another node (not followed)' : errors.join('; ') || 'no error text';
+    const detail =
+      kind === 'Standby' && reply.status < 400
+        ? 'redirected to another node (not followed)'
+        : errors.join('; ') || 'no error text';
     return new VaultError(kind, operation, reply.status, errors, `${reply.status} ${detail}`);
   };
 
@@ -262,11 +285,23 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     if (parsed.success) return parsed.data;
     // The issue path names the offending field; the issue message is left out in case it quotes a value.
     const where = parsed.error.issues[0]?.path.join('.') ?? '';
-    throw new VaultError('BadResponse', operation, reply.status, [], `unexpected response shape${where === '' ? '' : ` at ${where}`}`);
+    throw new VaultError(
+      'BadResponse',
+      operation,
+      reply.status,
+      [],
+      `unexpected response shape${where === '' ? '' : ` at ${where}`}`,
+    );
   };
 
   /** One HTTP exchange, bounded by timeoutMs. Redirects are never followed: they would carry the token elsewhere. */
-  const exchange = async (operation: string, method: string, apiPath: string, auth: string | undefined, body?: unknown): Promise<Reply> => {
+  const exchange = async (
+    operation: string,
+    method: string,
+    apiPath: string,
+    auth: string | undefined,
+    body?: unknown,
+  ): Promise<Reply> => {
     const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
     if (auth !== undefined) headers['X-Vault-Token'] = auth;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -292,7 +327,13 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         throw new VaultError('Timeout', operation, undefined, [], `no answer within ${options.timeoutMs} ms`);
       }
       const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      throw new VaultError('Unavailable', operation, undefined, [], `unreachable${typeof code === 'string' ? ` (${code})` : ''}`);
+      throw new VaultError(
+        'Unavailable',
+        operation,
+        undefined,
+        [],
+        `unreachable${typeof code === 'string' ? ` (${code})` : ''}`,
+      );
     }
   };
 
@@ -301,7 +342,13 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     try {
       jwt = (await readFile(auth.jwtPath, 'utf8')).trim();
     } catch (error) {
-      throw new VaultError('Config', operation, undefined, [], `cannot read the service-account JWT file (${(error as { code?: string }).code ?? 'error'})`);
+      throw new VaultError(
+        'Config',
+        operation,
+        undefined,
+        [],
+        `cannot read the service-account JWT file (${(error as { code?: string }).code ?? 'error'})`,
+      );
     }
     const reply = await exchange(operation, 'POST', loginPath, undefined, { role: auth.role, jwt });
     if (reply.status !== 200) throw failure(operation, reply);
@@ -356,9 +403,14 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
 
     async kvRead(mount, path, version) {
       const operation = named('kvRead', mount, path);
-      if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new VaultError('BadRequest', operation, undefined, [], 'version must be a positive integer');
+      if (version !== undefined && (!Number.isInteger(version) || version < 1))
+        throw new VaultError('BadRequest', operation, undefined, [], 'version must be a positive integer');
       const query = version === undefined ? '' : `?version=${version}`;
-      const reply = await call(operation, 'GET', `${encodePath(operation, 'mount', mount)}/data/${encodePath(operation, 'path', path)}${query}`);
+      const reply = await call(
+        operation,
+        'GET',
+        `${encodePath(operation, 'mount', mount)}/data/${encodePath(operation, 'path', path)}${query}`,
+      );
       if (reply.status === 200) return parseOk(operation, schemas.read, reply).data;
       if (reply.status === 404) {
         // A deleted or destroyed version is a 404 that still carries its metadata; a plain 404 has none.
@@ -370,9 +422,17 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
 
     async kvWrite(mount, path, data, cas) {
       const operation = named('kvWrite', mount, path);
-      if (!Number.isInteger(cas) || cas < 0) throw new VaultError('BadRequest', operation, undefined, [], 'cas must be an integer >= 0');
+      if (!Number.isInteger(cas) || cas < 0)
+        throw new VaultError('BadRequest', operation, undefined, [], 'cas must be an integer >= 0');
       const bad = Object.keys(data).find((key) => typeof data[key] !== 'string');
-      if (bad !== undefined) throw new VaultError('BadRequest', operation, undefined, [], `the value of ${JSON.stringify(bad)} is not a string`);
+      if (bad !== undefined)
+        throw new VaultError(
+          'BadRequest',
+          operation,
+          undefined,
+          [],
+          `the value of ${JSON.stringify(bad)} is not a string`,
+        );
       const apiPath = `${encodePath(operation, 'mount', mount)}/data/${encodePath(operation, 'path', path)}`;
       const values = Object.values(data);
       const reply = await call(operation, 'POST', apiPath, { data, options: { cas } });
@@ -382,7 +442,11 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
 
     async kvMetadata(mount, path) {
       const operation = named('kvMetadata', mount, path);
-      const reply = await call(operation, 'GET', `${encodePath(operation, 'mount', mount)}/metadata/${encodePath(operation, 'path', path)}`);
+      const reply = await call(
+        operation,
+        'GET',
+        `${encodePath(operation, 'mount', mount)}/metadata/${encodePath(operation, 'path', path)}`,
+      );
       if (reply.status === 404) return null;
       if (reply.status !== 200) throw failure(operation, reply);
       return parseOk(operation, schemas.metadata, reply).data;
@@ -392,7 +456,11 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       const operation = named('kvList', mount, path);
       const folder = encodePath(operation, 'path', path, { empty: true, trailingSlash: true });
       // GET ?list=true rather than the LIST verb, as Vault's own Go client does: proxies may refuse unknown methods.
-      const reply = await call(operation, 'GET', `${encodePath(operation, 'mount', mount)}/metadata/${folder}?list=true`);
+      const reply = await call(
+        operation,
+        'GET',
+        `${encodePath(operation, 'mount', mount)}/metadata/${folder}?list=true`,
+      );
       if (reply.status === 404) return [];
       if (reply.status !== 200) throw failure(operation, reply);
       return parseOk(operation, schemas.list, reply).data.keys;
@@ -403,7 +471,11 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       const reply = await call(operation, 'GET', 'sys/mounts');
       if (reply.status !== 200) throw failure(operation, reply);
       const table = parseOk(operation, schemas.mounts, reply).data;
-      return Object.entries(table).map(([path, entry]) => ({ path: path.replace(/\/$/, ''), type: entry.type, version: entry.options?.version }));
+      return Object.entries(table).map(([path, entry]) => ({
+        path: path.replace(/\/$/, ''),
+        type: entry.type,
+        version: entry.options?.version,
+      }));
     },
   };
 }

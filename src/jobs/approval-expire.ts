@@ -22,7 +22,9 @@ export function approvalExpireJob<R extends ApprovalRequest>(kind: () => Approva
       if (request === undefined) throw new UserError(`No ${noun} ${id}.`);
       if (expired !== undefined) {
         log.info({ request: id }, `${noun} expired`);
-        await deps.chat.update(request.channel, request.statusTs, statusMessage(request)).catch((error: unknown) => log.warn({ err: error }, 'status update failed'));
+        await deps.chat
+          .update(request.channel, request.statusTs, statusMessage(request))
+          .catch((error: unknown) => log.warn({ err: error }, 'status update failed'));
       }
       return planMessage(request);
     },

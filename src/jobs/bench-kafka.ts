@@ -4,7 +4,11 @@ import type { BenchCommand } from '../commands/bench.js';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { BenchParamsError } from '../integrations/kafka-bench/options.js';
-import { KafkaBenchError, runProducerBenchmark, type BenchResult } from '../integrations/kafka-bench/producer-benchmark.js';
+import {
+  KafkaBenchError,
+  runProducerBenchmark,
+  type BenchResult,
+} from '../integrations/kafka-bench/producer-benchmark.js';
 import { formatWindow } from '../integrations/kafka-bench/stats.js';
 import type { Logger } from '../log.js';
 import { renderBenchResult } from '../reports/bench.js';
@@ -32,7 +36,12 @@ export const benchKafka: JobDefinition<BenchKafkaCommand> = {
   async onStalled({ jobId, data, deps, log }) {
     const brokers = data.command.params.brokers ?? [...deps.config.KAFKA_BROKERS];
     const topic = benchTopic(jobId);
-    const admin = new Kafka({ clientId: 'carbon-ops-bench-cleanup', brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+    const admin = new Kafka({
+      clientId: 'carbon-ops-bench-cleanup',
+      brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 2 },
+    }).admin();
     try {
       await admin.connect();
       if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
@@ -47,7 +56,10 @@ export const benchKafka: JobDefinition<BenchKafkaCommand> = {
     const { params } = ctx.data.command;
     const brokers = params.brokers ?? [...ctx.deps.config.KAFKA_BROKERS];
     const held = await ctx.deps.store.benchmarks.exclusive([...brokers].sort().join(','), () => measure(ctx, brokers));
-    if (held === undefined) throw new UserError(`A Kafka benchmark is already running against ${brokers.join(',')}; one at a time. Try again when it has finished.`);
+    if (held === undefined)
+      throw new UserError(
+        `A Kafka benchmark is already running against ${brokers.join(',')}; one at a time. Try again when it has finished.`,
+      );
     return held.value;
   },
 };
@@ -71,13 +83,21 @@ async function measure(ctx: JobContext<BenchKafkaCommand>, brokers: string[]) {
       log: (level, message, fields) => log[level]({ kafka: fields }, message),
     });
   } catch (error) {
-    if (error instanceof KafkaBenchError || error instanceof BenchParamsError) throw new UserError(`The Kafka benchmark failed: ${error.message}`);
+    if (error instanceof KafkaBenchError || error instanceof BenchParamsError)
+      throw new UserError(`The Kafka benchmark failed: ${error.message}`);
     throw error;
   }
   await progress('storing and comparing the result…');
   const earlier = await deps.store.benchmarks.sameParams(params, brokers, 20);
   const runId = await deps.store.benchmarks.insert({
-    startedAt, finishedAt: new Date(), cluster: deps.cluster.name, brokers, params, result, jobId, requestedBy: data.requester.user,
+    startedAt,
+    finishedAt: new Date(),
+    cluster: deps.cluster.name,
+    brokers,
+    params,
+    result,
+    jobId,
+    requestedBy: data.requester.user,
   });
   const comparisons = comparisonsFor(result, earlier, deps.config);
   await uploadCharts(ctx, result, earlier, runId, log);
@@ -96,23 +116,49 @@ function comparisonsFor(result: BenchResult, earlier: StoredRun[], config: Confi
   const reference = medianFigures(earlier.slice(0, REFERENCE_RUNS));
   if (reference) {
     const n = Math.min(earlier.length, REFERENCE_RUNS);
-    comparisons.push(compare(result, reference, threshold, n === 1 ? 'the previous run' : `median of the last ${n} runs`));
+    comparisons.push(
+      compare(result, reference, threshold, n === 1 ? 'the previous run' : `median of the last ${n} runs`),
+    );
   }
   return comparisons;
 }
 
 /** The charts are a bonus: a failed upload is logged and the report still goes out. */
-async function uploadCharts(ctx: JobContext<BenchKafkaCommand>, result: BenchResult, earlier: StoredRun[], runId: string, log: Logger): Promise<void> {
+async function uploadCharts(
+  ctx: JobContext<BenchKafkaCommand>,
+  result: BenchResult,
+  earlier: StoredRun[],
+  runId: string,
+  log: Logger,
+): Promise<void> {
   const { reply } = ctx.data;
   try {
     const latency = await renderPng(
-      latencyDistributionChart(result.histogram.map((b) => ({ upperMs: b.toMs, count: b.count })), `Kafka producer latency, run #${runId}`, { p50: result.p50, p95: result.p95, p99: result.p99 }),
+      latencyDistributionChart(
+        result.histogram.map((b) => ({ upperMs: b.toMs, count: b.count })),
+        `Kafka producer latency, run #${runId}`,
+        { p50: result.p50, p95: result.p95, p99: result.p99 },
+      ),
     );
-    const points = [...earlier].reverse().map((r) => ({ at: r.startedAt, recordsPerSec: r.recordsPerSec, label: `#${r.id}` }));
+    const points = [...earlier]
+      .reverse()
+      .map((r) => ({ at: r.startedAt, recordsPerSec: r.recordsPerSec, label: `#${r.id}` }));
     points.push({ at: new Date(), recordsPerSec: result.recordsPerSec, label: `#${runId}` });
     const history = await renderPng(throughputHistoryChart(points, ctx.deps.config.KAFKA_BASELINE_RECORDS_PER_SEC));
-    await ctx.deps.chat.upload(reply.channel, { filename: `kafka-latency-${runId}.png`, title: `Latency distribution, run #${runId}`, bytes: latency }, reply.ts);
-    await ctx.deps.chat.upload(reply.channel, { filename: `kafka-throughput-${runId}.png`, title: 'Throughput history (same parameters) and the baseline', bytes: history }, reply.ts);
+    await ctx.deps.chat.upload(
+      reply.channel,
+      { filename: `kafka-latency-${runId}.png`, title: `Latency distribution, run #${runId}`, bytes: latency },
+      reply.ts,
+    );
+    await ctx.deps.chat.upload(
+      reply.channel,
+      {
+        filename: `kafka-throughput-${runId}.png`,
+        title: 'Throughput history (same parameters) and the baseline',
+        bytes: history,
+      },
+      reply.ts,
+    );
   } catch (error) {
     log.warn({ err: error }, 'benchmark charts not uploaded');
   }

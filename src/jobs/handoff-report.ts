@@ -15,12 +15,20 @@ import { sectionContext } from './status-report.js';
 export const handoffReport: JobDefinition<HandoffCommand> = {
   attempts: 2,
   async run({ jobId, data, deps, log, progress }) {
-    const handoff = await composeHandoff(sectionContext(deps, log, jobId), { since: data.command.since, tz: deps.config.STATUS_TZ, progress });
+    const handoff = await composeHandoff(sectionContext(deps, log, jobId), {
+      since: data.command.since,
+      tz: deps.config.STATUS_TZ,
+      progress,
+    });
     const markdown = handoffMarkdown(handoff);
     const name = `handoff-${handoff.cluster.name}-${formatDate(handoff.period.since, handoff.tz)}-to-${formatDate(handoff.period.until, handoff.tz)}.md`;
     let markdownUploaded = true;
     try {
-      await deps.chat.upload(data.reply.channel, { filename: name, title: `Handoff ${handoff.cluster.name} (Markdown)`, bytes: Buffer.from(markdown, 'utf8') }, data.reply.threadTs ?? data.reply.ts);
+      await deps.chat.upload(
+        data.reply.channel,
+        { filename: name, title: `Handoff ${handoff.cluster.name} (Markdown)`, bytes: Buffer.from(markdown, 'utf8') },
+        data.reply.threadTs ?? data.reply.ts,
+      );
     } catch (error) {
       log.warn({ err: error }, 'handoff Markdown not uploaded');
       markdownUploaded = false;

@@ -13,7 +13,11 @@ export const healthReport: JobDefinition<HealthCommand> = {
     if (namespace !== undefined && !(await kube.namespaceExists(namespace))) {
       throw new UserError(`Namespace \`${namespace}\` does not exist in ${cluster.name}.`);
     }
-    const { report, snapshotId, previous } = await takeHealthSnapshot(deps, { ...(namespace !== undefined ? { namespace } : {}), jobId, progress });
+    const { report, snapshotId, previous } = await takeHealthSnapshot(deps, {
+      ...(namespace !== undefined ? { namespace } : {}),
+      jobId,
+      progress,
+    });
     return renderHealth(report, { snapshotId, jobId, ...(previous ? { previous } : {}) });
   },
 };

@@ -38,7 +38,9 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
       cluster: cluster.name,
     };
     const refuse = async (error: UserError): Promise<never> => {
-      await store.audit.record({ ...base, detail: error.message }).catch((e: unknown) => log.error({ err: e }, 'audit write failed for a refusal'));
+      await store.audit
+        .record({ ...base, detail: error.message })
+        .catch((e: unknown) => log.error({ err: e }, 'audit write failed for a refusal'));
       throw error;
     };
 
@@ -58,14 +60,21 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
     if (blockers.length > 0) {
       const why = `Phase ${runbook.phase} was not offered for approval: the apply would stop on ${blockers.length} object${blockers.length === 1 ? '' : 's'} (${blockers[0]}).`;
       const plan_ = planMessage(plan);
-      const report = { text: `❌ ${why}`, blocks: [section(`❌ ${escapeMrkdwn(why)}`), ...(plan_.blocks ?? []).slice(0, LIMITS.blocks - 1)] };
+      const report = {
+        text: `❌ ${why}`,
+        blocks: [section(`❌ ${escapeMrkdwn(why)}`), ...(plan_.blocks ?? []).slice(0, LIMITS.blocks - 1)],
+      };
       return refuse(new ReportedFailure(why, report));
     }
 
     const counts = planCounts(plan);
     if (counts.create + counts.change + counts.deletePods + counts.jobs === 0) {
-      const what = plan.tasks.every((t) => t.kind === 'check') ? `phase ${runbook.phase}${command.task ? ` task ${command.task}` : ''} has only checks` : 'every object is in sync and there is no failed pod to delete';
-      return refuse(new UserError(`Nothing to apply: ${what}. \`phase verify ${runbook.phase}\` runs the checks and records them.`));
+      const what = plan.tasks.every((t) => t.kind === 'check')
+        ? `phase ${runbook.phase}${command.task ? ` task ${command.task}` : ''} has only checks`
+        : 'every object is in sync and there is no failed pod to delete';
+      return refuse(
+        new UserError(`Nothing to apply: ${what}. \`phase verify ${runbook.phase}\` runs the checks and records them.`),
+      );
     }
 
     const approvals = approvalsAsked(data);
@@ -86,12 +95,19 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
       if (error instanceof PhaseBusy) {
         const holder = error.holder;
         const state = holdingState(holder);
-        return refuse(new UserError(`An apply of phase ${holder.phase} on ${cluster.name} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One apply of a phase at a time.`));
+        return refuse(
+          new UserError(
+            `An apply of phase ${holder.phase} on ${cluster.name} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One apply of a phase at a time.`,
+          ),
+        );
       }
       throw error; // includes AuditUnavailable: no request without its audit row
     }
     const request = await postPlan(PHASE_APPLY_KIND, created.request, { store, chat });
-    log.info({ request: request.id, phase: runbook.phase, approvals }, created.created ? 'phase apply requested' : 'phase apply request found (retried job)');
+    log.info(
+      { request: request.id, phase: runbook.phase, approvals },
+      created.created ? 'phase apply requested' : 'phase apply request found (retried job)',
+    );
     await scheduleFollowUp(PHASE_APPLY_KIND, request, { queue, chat }, { command, requester: data.requester });
     return applyStatusMessage(request);
   },

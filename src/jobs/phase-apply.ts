@@ -25,16 +25,25 @@ export const phaseApply: JobDefinition<Command> = {
     if (request.state === 'approved') {
       let started: PhaseApply | undefined;
       try {
-        started = await store.phaseApplies.start(id, jobId, `applying phase ${request.phase}${request.task ? ` task ${request.task}` : ''}${request.force ? ' with --force' : ''}`);
+        started = await store.phaseApplies.start(
+          id,
+          jobId,
+          `applying phase ${request.phase}${request.task ? ` task ${request.task}` : ''}${request.force ? ' with --force' : ''}`,
+        );
       } catch (error) {
         if (!(error instanceof AuditUnavailable)) throw error;
-        await store.phaseApplies.abandon(id, 'the audit trail could not be written, so nothing was done').catch(() => undefined);
-        throw new UserError(`The audit trail cannot be written, so phase ${request.phase} was NOT applied (request ${id}). Ask again once PostgreSQL accepts writes.`);
+        await store.phaseApplies
+          .abandon(id, 'the audit trail could not be written, so nothing was done')
+          .catch(() => undefined);
+        throw new UserError(
+          `The audit trail cannot be written, so phase ${request.phase} was NOT applied (request ${id}). Ask again once PostgreSQL accepts writes.`,
+        );
       }
       request = started ?? (await load(store.phaseApplies, id));
       if (started !== undefined) await showRequest(chat, PHASE_APPLY_KIND, request, log);
     }
-    if (request.state !== 'running') throw new UserError(`Phase apply request ${id} is ${request.state}: nothing to run.`);
+    if (request.state !== 'running')
+      throw new UserError(`Phase apply request ${id} is ${request.state}: nothing to run.`);
 
     try {
       const runbooks = await openRunbooks(deps);
@@ -43,7 +52,10 @@ export const phaseApply: JobDefinition<Command> = {
       // What is on disk now must be what was approved: a runbook or manifest edited since is refused.
       const digest = tasksDigest(tasks);
       if (request.plan.digest !== digest) {
-        const was = request.plan.digest === undefined ? 'a plan made before plans carried a digest' : `the approved plan (digest ${request.plan.digest.slice(0, 12)})`;
+        const was =
+          request.plan.digest === undefined
+            ? 'a plan made before plans carried a digest'
+            : `the approved plan (digest ${request.plan.digest.slice(0, 12)})`;
         throw new UserError(
           `Phase ${request.phase} was NOT applied: its runbook or manifests changed since ${was} was planned at ${request.plan.plannedAt} (now ${digest.slice(0, 12)}). Nothing was changed. Ask again with \`phase apply ${request.phase}\` to review and approve the current plan.`,
         );
@@ -68,18 +80,31 @@ export const phaseApply: JobDefinition<Command> = {
       // The apply failed when a step that changes something failed; a failing check is a measurement, reported as such.
       const failed = result.outcomes.filter((o) => o.state === 'failed' && o.kind !== 'check');
       const failingChecks = result.outcomes.filter((o) => o.state === 'failed' && o.kind === 'check');
-      const checks = failingChecks.length > 0 ? `; ${failingChecks.length} check${failingChecks.length === 1 ? '' : 's'} failing (${failingChecks.map((o) => o.id).join(', ')})` : '';
-      const summary = failed.length > 0
-        ? `${failed.length} task${failed.length === 1 ? '' : 's'} failed (${failed.map((o) => o.id).join(', ')})${checks}; phase ${runbook.phase} at ${phase?.pct ?? 0}%`
-        : `${result.outcomes.length} task${result.outcomes.length === 1 ? '' : 's'} run${checks}; phase ${runbook.phase} at ${phase?.pct ?? 0}%`;
-      const finished = (await store.phaseApplies.finish(id, failed.length > 0 ? 'failed' : 'succeeded', summary, jobId)) ?? request;
+      const checks =
+        failingChecks.length > 0
+          ? `; ${failingChecks.length} check${failingChecks.length === 1 ? '' : 's'} failing (${failingChecks.map((o) => o.id).join(', ')})`
+          : '';
+      const summary =
+        failed.length > 0
+          ? `${failed.length} task${failed.length === 1 ? '' : 's'} failed (${failed.map((o) => o.id).join(', ')})${checks}; phase ${runbook.phase} at ${phase?.pct ?? 0}%`
+          : `${result.outcomes.length} task${result.outcomes.length === 1 ? '' : 's'} run${checks}; phase ${runbook.phase} at ${phase?.pct ?? 0}%`;
+      const finished =
+        (await store.phaseApplies.finish(id, failed.length > 0 ? 'failed' : 'succeeded', summary, jobId)) ?? request;
       await showRequest(chat, PHASE_APPLY_KIND, finished, log);
-      const message = runMessage(result, phase, { cluster: cluster.name, simulated: cluster.simulated, at: new Date(), jobId, requestId: id });
+      const message = runMessage(result, phase, {
+        cluster: cluster.name,
+        simulated: cluster.simulated,
+        at: new Date(),
+        jobId,
+        requestId: id,
+      });
       if (failed.length > 0) throw new ReportedFailure(message.text, message);
       return message;
     } catch (error) {
       if (error instanceof ReportedFailure || !(error instanceof UserError || lastAttempt)) throw error;
-      const finished = await store.phaseApplies.finish(id, 'failed', error instanceof UserError ? error.message : 'internal error', jobId).catch(() => undefined);
+      const finished = await store.phaseApplies
+        .finish(id, 'failed', error instanceof UserError ? error.message : 'internal error', jobId)
+        .catch(() => undefined);
       if (finished !== undefined) await showRequest(chat, PHASE_APPLY_KIND, finished, log);
       throw error;
     }

@@ -20,6 +20,11 @@ export const phaseVerify: JobDefinition<PhaseCommand> = {
     const tasks = runbooks.tasks(runbook, command.task);
     const result = await runPhase('verify', runbook, tasks, { deps, jobId, actor: data.requester.user, progress });
     const phase = (await deps.store.phases.progress(deps.cluster.name)).find((p) => p.phase === runbook.phase);
-    return runMessage(result, phase, { cluster: deps.cluster.name, simulated: deps.cluster.simulated, at: new Date(), jobId });
+    return runMessage(result, phase, {
+      cluster: deps.cluster.name,
+      simulated: deps.cluster.simulated,
+      at: new Date(),
+      jobId,
+    });
   },
 };

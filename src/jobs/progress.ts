@@ -2,7 +2,10 @@
  * Coalesces progress updates: at most one edit per `intervalMs` (Slack's chat.update allows about
  * 50 a minute per workspace), and the latest text always lands eventually.
  */
-export function coalesce(send: (text: string) => Promise<void>, intervalMs: number): { push(text: string): Promise<void>; flush(): Promise<void> } {
+export function coalesce(
+  send: (text: string) => Promise<void>,
+  intervalMs: number,
+): { push(text: string): Promise<void>; flush(): Promise<void> } {
   let last = 0;
   let pending: string | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -73,9 +73,19 @@ export function jobNameFor(command: Command): JobName | undefined {
     case 'bench':
       return command.action === 'kafka' ? 'bench-kafka' : 'bench-history';
     case 'phase':
-      return ({ list: 'phase-status', status: 'phase-status', plan: 'phase-plan', verify: 'phase-verify', apply: 'phase-apply-request' } as const satisfies Record<typeof command.action, JobName>)[command.action];
+      return (
+        {
+          list: 'phase-status',
+          status: 'phase-status',
+          plan: 'phase-plan',
+          verify: 'phase-verify',
+          apply: 'phase-apply-request',
+        } as const satisfies Record<typeof command.action, JobName>
+      )[command.action];
     case 'vault':
-      return ({ status: 'vault-status', migrate: 'vault-migrate-plan', rollback: 'vault-rollback' } as const)[command.action];
+      return ({ status: 'vault-status', migrate: 'vault-migrate-plan', rollback: 'vault-rollback' } as const)[
+        command.action
+      ];
     case 'status':
       return 'status-report';
     case 'schedule':
@@ -124,8 +134,12 @@ export function jobFor(name: string): JobDefinition | undefined {
       const stalls = job?.stalledCounter ?? 0;
       if (stalls > allowed) {
         ctx.log.warn({ stalls, allowed }, 'job taken over after its worker died: not run again');
-        await onStalled?.(ctx).catch((error: unknown) => ctx.log.warn({ err: error }, 'clean-up after the interrupted run failed'));
-        throw new StalledTooOften(`This ${name} job was interrupted (its worker stopped) and is not run again: ask again.`);
+        await onStalled?.(ctx).catch((error: unknown) =>
+          ctx.log.warn({ err: error }, 'clean-up after the interrupted run failed'),
+        );
+        throw new StalledTooOften(
+          `This ${name} job was interrupted (its worker stopped) and is not run again: ask again.`,
+        );
       }
       return definition.run(ctx);
     },

@@ -41,28 +41,46 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       cluster: cluster.name,
     };
     const refuse = async (why: string): Promise<never> => {
-      await store.audit.record({ ...base, outcome: 'refused', detail: why }).catch((error: unknown) => log.error({ err: error }, 'audit write failed for a refusal'));
+      await store.audit
+        .record({ ...base, outcome: 'refused', detail: why })
+        .catch((error: unknown) => log.error({ err: error }, 'audit write failed for a refusal'));
       throw new UserError(why);
     };
 
     await expireAllDue(store, chat, log, deps.queue);
 
     await progress(`Reading ${ref} in ${target.namespace}…`);
-    if (!(await kube.namespaceExists(target.namespace))) return refuse(`Namespace \`${target.namespace}\` does not exist in ${cluster.name}.`);
+    if (!(await kube.namespaceExists(target.namespace)))
+      return refuse(`Namespace \`${target.namespace}\` does not exist in ${cluster.name}.`);
     const workload = await kube.readWorkload(target.kind, target.namespace, target.name);
-    if (workload === undefined) return refuse(`There is no ${ref} in namespace \`${target.namespace}\` of ${cluster.name}.`);
+    if (workload === undefined)
+      return refuse(`There is no ${ref} in namespace \`${target.namespace}\` of ${cluster.name}.`);
 
     const [pdbs, history] = await Promise.all([
       kube.listPodDisruptionBudgets(target.namespace),
       store.audit.list(
-        { since: new Date(Date.now() - RECENT_DAYS * 86_400_000), action: 'restart', target: auditTarget(target), cluster: cluster.name, outcomes: ['started', 'succeeded', 'failed'] },
+        {
+          since: new Date(Date.now() - RECENT_DAYS * 86_400_000),
+          action: 'restart',
+          target: auditTarget(target),
+          cluster: cluster.name,
+          outcomes: ['started', 'succeeded', 'failed'],
+        },
         10,
       ),
     ]);
     const recent: RecentRestart[] = history
-      .filter((row) => row.outcome !== 'started' || !history.some((r) => r.requestId === row.requestId && r.outcome !== 'started'))
+      .filter(
+        (row) =>
+          row.outcome !== 'started' || !history.some((r) => r.requestId === row.requestId && r.outcome !== 'started'),
+      )
       .slice(0, 5)
-      .map((row) => ({ at: row.at.toISOString(), actor: row.actor, outcome: row.outcome, ...(row.requestId ? { requestId: row.requestId } : {}) }));
+      .map((row) => ({
+        at: row.at.toISOString(),
+        actor: row.actor,
+        outcome: row.outcome,
+        ...(row.requestId ? { requestId: row.requestId } : {}),
+      }));
     const approvals = approvalsAsked(data);
     const plan = buildPlan({
       cluster,
@@ -95,12 +113,17 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       if (error instanceof WorkloadBusy) {
         const holder = error.holder;
         const state = holdingState(holder);
-        return refuse(`A restart of ${ref} in ${target.namespace} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One restart of a workload at a time.`);
+        return refuse(
+          `A restart of ${ref} in ${target.namespace} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One restart of a workload at a time.`,
+        );
       }
       throw error; // includes AuditUnavailable: no request without its audit row
     }
     const request = await postPlan(RESTART_KIND, created.request, { store, chat });
-    log.info({ request: request.id, target: auditTarget(target), approvals }, created.created ? 'restart requested' : 'restart request found (retried job)');
+    log.info(
+      { request: request.id, target: auditTarget(target), approvals },
+      created.created ? 'restart requested' : 'restart request found (retried job)',
+    );
 
     await scheduleFollowUp(RESTART_KIND, request, { queue, chat }, { command, requester: data.requester });
     return statusMessage(request);

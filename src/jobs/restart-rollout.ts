@@ -38,10 +38,14 @@ export const restartRollout: JobDefinition<Command> = {
       } catch (error) {
         if (!(error instanceof AuditUnavailable)) throw error;
         log.error({ err: error, request: id }, 'audit unavailable: restart not started');
-        await store.restarts.abandon(id, 'the audit trail could not be written, so nothing was done').catch(() => undefined);
+        await store.restarts
+          .abandon(id, 'the audit trail could not be written, so nothing was done')
+          .catch(() => undefined);
         const now = await store.restarts.get(id);
         if (now !== undefined) await showRequest(chat, now, log);
-        throw new UserError(`The audit trail cannot be written, so the restart of ${request.kind}/${request.name} was NOT started (request ${id}). Ask again once PostgreSQL accepts writes.`);
+        throw new UserError(
+          `The audit trail cannot be written, so the restart of ${request.kind}/${request.name} was NOT started (request ${id}). Ask again once PostgreSQL accepts writes.`,
+        );
       }
       if (started === undefined) {
         request = await load(ctx, id); // another worker started it a moment ago: follow it
@@ -52,7 +56,8 @@ export const restartRollout: JobDefinition<Command> = {
       }
     }
     if (request.state === 'succeeded') return rolloutSucceeded({ request, durationMs: elapsed(request) });
-    if (request.state !== 'running' || request.restartedAt === undefined) throw new UserError(`Restart request ${id} is ${request.state}: nothing to run.`);
+    if (request.state !== 'running' || request.restartedAt === undefined)
+      throw new UserError(`Restart request ${id} is ${request.state}: nothing to run.`);
 
     try {
       return await rollOut(ctx, request, resumed);
@@ -86,7 +91,9 @@ async function rollOut(ctx: JobContext, request: RestartRequest, resumed: boolea
     log.info({ request: request.id, restartedAt }, 'resuming the watch of a rollout already started');
   } else {
     if (kind === 'deployment' && (current as { spec?: { paused?: boolean } }).spec?.paused === true) {
-      throw new UserError(`deployment/${name} was paused after the plan: not restarted. Resume it (kubectl rollout resume) and ask again.`);
+      throw new UserError(
+        `deployment/${name} was paused after the plan: not restarted. Resume it (kubectl rollout resume) and ask again.`,
+      );
     }
     await progress(`Patching ${kind}/${name}: ${RESTARTED_AT}=${restartedAt}`);
     await kube.restartWorkload(kind, namespace, name, restartedAt);
@@ -114,7 +121,14 @@ async function rollOut(ctx: JobContext, request: RestartRequest, resumed: boolea
     if (status.done) break;
     if (status.failure !== undefined) return fail(ctx, request, workload, status, status.failure, resumed);
     if (Date.now() > deadline) {
-      return fail(ctx, request, workload, status, `the rollout did not finish within ${formatDuration(config.RESTART_ROLLOUT_TIMEOUT_SEC * 1000)}`, resumed);
+      return fail(
+        ctx,
+        request,
+        workload,
+        status,
+        `the rollout did not finish within ${formatDuration(config.RESTART_ROLLOUT_TIMEOUT_SEC * 1000)}`,
+        resumed,
+      );
     }
     await progress(progressLine(status));
     await sleep(config.RESTART_POLL_MS);
@@ -122,20 +136,32 @@ async function rollOut(ctx: JobContext, request: RestartRequest, resumed: boolea
 
   const durationMs = Date.now() - startedAt.getTime();
   const summary = `${status.updated} of ${status.desired} pods updated and ready in ${formatDuration(durationMs)}`;
-  const finished = (await store.restarts.finish(request.id, 'succeeded', summary, jobId)) ?? (await store.restarts.get(request.id)) ?? request;
+  const finished =
+    (await store.restarts.finish(request.id, 'succeeded', summary, jobId)) ??
+    (await store.restarts.get(request.id)) ??
+    request;
   await showRequest(chat, finished, log);
   log.info({ request: request.id, durationMs }, 'rollout finished');
   return rolloutSucceeded({ request: finished, durationMs, status, resumed });
 }
 
 /** The end of a failed rollout: the failing pods with their reasons and the recent events, stored and reported. */
-async function fail(ctx: JobContext, request: RestartRequest, workload: Workload, status: RolloutStatus, failure: string, resumed: boolean): Promise<never> {
+async function fail(
+  ctx: JobContext,
+  request: RestartRequest,
+  workload: Workload,
+  status: RolloutStatus,
+  failure: string,
+  resumed: boolean,
+): Promise<never> {
   const { deps, log, jobId } = ctx;
   const { kube, store, chat } = deps;
   const startedAt = request.startedAt ?? new Date();
   const selector = labelSelector(workload.spec?.selector);
   const [pods, events] = await Promise.all([
-    selector === undefined ? Promise.resolve([]) : kube.listPods({ namespace: request.namespace, labelSelector: selector }).catch(() => []),
+    selector === undefined
+      ? Promise.resolve([])
+      : kube.listPods({ namespace: request.namespace, labelSelector: selector }).catch(() => []),
     kube.listEvents(request.namespace).catch(() => []),
   ]);
   const outcome: RolloutOutcome = {
@@ -148,7 +174,9 @@ async function fail(ctx: JobContext, request: RestartRequest, workload: Workload
     resumed,
   };
   const reasons = [...new Set(outcome.pods!.map((p) => p.reason))].join(', ');
-  const finished = (await store.restarts.finish(request.id, 'failed', `${failure}${reasons ? ` (pods: ${reasons})` : ''}`, jobId)) ?? request;
+  const finished =
+    (await store.restarts.finish(request.id, 'failed', `${failure}${reasons ? ` (pods: ${reasons})` : ''}`, jobId)) ??
+    request;
   await showRequest(chat, finished, log);
   const report = rolloutFailed({ ...outcome, request: finished });
   throw new ReportedFailure(report.text, report);

@@ -30,13 +30,27 @@ export function sectionContext(deps: JobDeps, log: Logger, jobId: string, now = 
 }
 
 /** The trend chart is a bonus: a failed render or upload is logged and the post stands. */
-export async function uploadTrendChart(chat: Chat, channel: string, threadTs: string, status: StatusData, log: Logger): Promise<boolean> {
+export async function uploadTrendChart(
+  chat: Chat,
+  channel: string,
+  threadTs: string,
+  status: StatusData,
+  log: Logger,
+): Promise<boolean> {
   if (status.trend.state !== 'measured') return false;
   try {
     const points = status.trend.value.points.map((p) => ({ at: p.takenAt, healthPct: p.healthPct }));
     const png = await renderPng(healthTrendChart(points, `Platform health · ${status.cluster.name}`));
     const day = formatDate(status.tick?.at ?? status.at, status.tz);
-    await chat.upload(channel, { filename: `health-trend-${day}.png`, title: `Platform health, last 14 days (${points.length} snapshots)`, bytes: png }, threadTs);
+    await chat.upload(
+      channel,
+      {
+        filename: `health-trend-${day}.png`,
+        title: `Platform health, last 14 days (${points.length} snapshots)`,
+        bytes: png,
+      },
+      threadTs,
+    );
     return true;
   } catch (error) {
     log.warn({ err: error }, 'health trend chart not uploaded');

@@ -14,7 +14,9 @@ export const statusSchedule: JobDefinition<ScheduleCommand> = {
     const schedule = { pattern: config.STATUS_CRON, tz: config.STATUS_TZ };
     // The scheduler lives in the shared queue (QUEUE_NAME); a terminal session serves a private one.
     const own = deps.queue.name === config.QUEUE_NAME;
-    const shared = own ? deps.queue.queue : new Queue(config.QUEUE_NAME, { connection: deps.queue.queue.opts.connection });
+    const shared = own
+      ? deps.queue.queue
+      : new Queue(config.QUEUE_NAME, { connection: deps.queue.queue.opts.connection });
     let registered: ScheduleView['registered'];
     try {
       const json = await shared.getJobScheduler(STATUS_SCHEDULER_ID);

@@ -37,13 +37,17 @@ export async function startStatusSchedule(deps: StatusScheduleDeps, now = Date.n
   const channel = config.STATUS_CHANNEL;
   if (!config.STATUS_ENABLED) {
     // Said on purpose: the shared scheduler goes, for every replica.
-    await queue.removeJobScheduler(STATUS_SCHEDULER_ID).catch((error: unknown) => log.warn({ err: error }, 'status scheduler not removed'));
+    await queue
+      .removeJobScheduler(STATUS_SCHEDULER_ID)
+      .catch((error: unknown) => log.warn({ err: error }, 'status scheduler not removed'));
     log.info('daily status posts turned off (STATUS_ENABLED=false): scheduler removed');
     return { kind: 'off', reason: 'STATUS_ENABLED=false' };
   }
   if (channel === undefined) {
     // Possibly a mis-configured replica: it must not turn the daily post off for everyone.
-    log.warn('STATUS_CHANNEL is not set in this process: it does not register the daily status post; a scheduler registered by another process stays (STATUS_ENABLED=false turns it off)');
+    log.warn(
+      'STATUS_CHANNEL is not set in this process: it does not register the daily status post; a scheduler registered by another process stays (STATUS_ENABLED=false turns it off)',
+    );
     return { kind: 'off', reason: 'STATUS_CHANNEL is not set' };
   }
   const schedule = { pattern: config.STATUS_CRON, tz: config.STATUS_TZ };
@@ -59,8 +63,23 @@ export async function startStatusSchedule(deps: StatusScheduleDeps, now = Date.n
   }
   const caughtUp = await catchUpMissedTick(deps, schedule, record.since, channel, now);
   const next = nextTick(schedule, now);
-  log.info({ pattern: schedule.pattern, tz: schedule.tz, channel, next: next && new Date(next).toISOString(), caughtUp: caughtUp && new Date(caughtUp).toISOString() }, 'status schedule registered');
-  return { kind: 'on', schedule, channel, ...(next !== undefined ? { next } : {}), ...(caughtUp !== undefined ? { caughtUp } : {}) };
+  log.info(
+    {
+      pattern: schedule.pattern,
+      tz: schedule.tz,
+      channel,
+      next: next && new Date(next).toISOString(),
+      caughtUp: caughtUp && new Date(caughtUp).toISOString(),
+    },
+    'status schedule registered',
+  );
+  return {
+    kind: 'on',
+    schedule,
+    channel,
+    ...(next !== undefined ? { next } : {}),
+    ...(caughtUp !== undefined ? { caughtUp } : {}),
+  };
 }
 
 /**
@@ -68,7 +87,13 @@ export async function startStatusSchedule(deps: StatusScheduleDeps, now = Date.n
  * is enqueued once under a fixed job id; its job claims the tick like any other, so when the regular
  * job (or another replica's catch-up) gets there too, only one of them posts.
  */
-export async function catchUpMissedTick(deps: StatusScheduleDeps, schedule: CronSchedule, since: Date, channel: string, now = Date.now()): Promise<number | undefined> {
+export async function catchUpMissedTick(
+  deps: StatusScheduleDeps,
+  schedule: CronSchedule,
+  since: Date,
+  channel: string,
+  now = Date.now(),
+): Promise<number | undefined> {
   const tick = lastDueTick(schedule, now);
   if (tick === undefined || tick < since.getTime()) return undefined;
   const post = await deps.store.statusPosts.post(STATUS_SCHEDULER_ID, new Date(tick));
@@ -83,7 +108,10 @@ export async function catchUpMissedTick(deps: StatusScheduleDeps, schedule: Cron
  * Registers the schedule now, and again every `retryMs` until it works (Redis or PostgreSQL may be
  * down when a process starts; the process keeps running and registers once they are back).
  */
-export function keepStatusScheduled(deps: StatusScheduleDeps, retryMs = 60_000): { registered: Promise<ScheduleStart | undefined>; stop(): void } {
+export function keepStatusScheduled(
+  deps: StatusScheduleDeps,
+  retryMs = 60_000,
+): { registered: Promise<ScheduleStart | undefined>; stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let settle: (value: ScheduleStart | undefined) => void = () => undefined;

@@ -19,7 +19,8 @@ export interface StatusTickData {
 export function tickOf(jobId: string, data: StatusTickData): number {
   if (data.tickAt !== undefined) return data.tickAt;
   const millis = Number(/^repeat:.+:(\d+)$/.exec(jobId)?.[1]);
-  if (!Number.isSafeInteger(millis) || millis <= 0) throw new UnrecoverableError(`status tick job ${jobId} names no tick time`);
+  if (!Number.isSafeInteger(millis) || millis <= 0)
+    throw new UnrecoverableError(`status tick job ${jobId} names no tick time`);
   return millis;
 }
 
@@ -33,7 +34,12 @@ export const statusTick: ScheduledJobDefinition<StatusTickData> = {
   async run({ jobId, data, deps, log }) {
     const { chat, store, config } = deps;
     const tickAt = new Date(tickOf(jobId, data));
-    const claim = await store.statusPosts.claim({ scheduler: STATUS_SCHEDULER_ID, tickAt, channel: data.channel, jobId });
+    const claim = await store.statusPosts.claim({
+      scheduler: STATUS_SCHEDULER_ID,
+      tickAt,
+      channel: data.channel,
+      jobId,
+    });
     if (claim.kind === 'taken') {
       log.info({ tick: tickAt.toISOString(), heldBy: claim.jobId, state: claim.state }, 'status tick already handled');
       return `tick ${tickAt.toISOString()} already ${claim.state} by job ${claim.jobId}`;
@@ -47,10 +53,17 @@ export const statusTick: ScheduledJobDefinition<StatusTickData> = {
       await store.statusPosts.setMessage(STATUS_SCHEDULER_ID, tickAt, jobId, ts);
     }
     const previousPost = await store.statusPosts.lastPosted(STATUS_SCHEDULER_ID, tickAt);
-    const status = await composeStatus(sectionContext(deps, log, jobId, now), { tz, tick, ...(previousPost ? { previousPost } : {}) });
+    const status = await composeStatus(sectionContext(deps, log, jobId, now), {
+      tz,
+      tick,
+      ...(previousPost ? { previousPost } : {}),
+    });
     await chat.update(data.channel, ts, renderStatusPost(status));
     const snapshotId = status.health.state === 'measured' ? status.health.value.snapshotId : undefined;
-    const marked = await store.statusPosts.markPosted(STATUS_SCHEDULER_ID, tickAt, jobId, { late: tick.late, ...(snapshotId ? { snapshotId } : {}) });
+    const marked = await store.statusPosts.markPosted(STATUS_SCHEDULER_ID, tickAt, jobId, {
+      late: tick.late,
+      ...(snapshotId ? { snapshotId } : {}),
+    });
     if (marked) await uploadTrendChart(chat, data.channel, ts, status, log);
     log.info({ tick: tickAt.toISOString(), late: tick.late, ts, catchUp: data.catchUp === true }, 'status posted');
     return `posted tick ${tickAt.toISOString()}${tick.late ? ' (late)' : ''} as ${ts}`;

@@ -46,7 +46,9 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       cluster: cluster.name,
     };
     const refuse = async (why: string): Promise<never> => {
-      await store.audit.record({ ...base, detail: why }).catch((error: unknown) => log.error({ err: error }, 'audit write failed for a refusal'));
+      await store.audit
+        .record({ ...base, detail: why })
+        .catch((error: unknown) => log.error({ err: error }, 'audit write failed for a refusal'));
       throw new UserError(why);
     };
 
@@ -57,21 +59,30 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
 
     // The cluster first: an unknown namespace or ConfigMap is refused before any call to Vault.
     await progress(`Reading configmap/${configMap} in ${namespace}…`);
-    if (!(await kube.namespaceExists(namespace))) return refuse(`Namespace \`${namespace}\` does not exist in ${cluster.name}.`);
+    if (!(await kube.namespaceExists(namespace)))
+      return refuse(`Namespace \`${namespace}\` does not exist in ${cluster.name}.`);
     const found = await readConfigMap(kube, namespace, configMap);
-    if (found === undefined) return refuse(`There is no ConfigMap \`${configMap}\` in namespace \`${namespace}\` of ${cluster.name}.`);
+    if (found === undefined)
+      return refuse(`There is no ConfigMap \`${configMap}\` in namespace \`${namespace}\` of ${cluster.name}.`);
     const values = found.data ?? {};
     const detected = new Map(secretKeys(values).map((s) => [s.key, s.why]));
     const skipped: VaultPlan['skipped'] = [];
     let chosen: { key: string; why: string }[];
     if (command.keys !== undefined) {
       const missing = command.keys.filter((k) => values[k] === undefined);
-      if (missing.length > 0) return refuse(`ConfigMap \`${configMap}\` has no key ${missing.map((k) => `\`${k}\``).join(', ')} (binaryData is not migrated). Its keys: ${Object.keys(values).sort().join(', ') || 'none'}.`);
+      if (missing.length > 0)
+        return refuse(
+          `ConfigMap \`${configMap}\` has no key ${missing.map((k) => `\`${k}\``).join(', ')} (binaryData is not migrated). Its keys: ${Object.keys(values).sort().join(', ') || 'none'}.`,
+        );
       chosen = command.keys.map((key) => ({ key, why: detected.get(key) ?? 'asked' }));
-      for (const [key, why] of detected) if (!command.keys.includes(key)) skipped.push({ key, why: `secret-looking (${why}), not in --keys` });
+      for (const [key, why] of detected)
+        if (!command.keys.includes(key)) skipped.push({ key, why: `secret-looking (${why}), not in --keys` });
     } else {
       chosen = [...detected].map(([key, why]) => ({ key, why }));
-      if (chosen.length === 0) return refuse(`No key of ConfigMap \`${configMap}\` looks like a secret (by name or value). Name the keys to move with --keys.`);
+      if (chosen.length === 0)
+        return refuse(
+          `No key of ConfigMap \`${configMap}\` looks like a secret (by name or value). Name the keys to move with --keys.`,
+        );
     }
 
     await progress(`Checking Vault at ${vault.addr}…`);
@@ -84,7 +95,14 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       });
       const kv = mounts?.find((m) => m.path === mount);
       if (mounts !== undefined && (kv === undefined || kv.type !== 'kv' || kv.version !== '2')) {
-        return refuse(`\`${mount}\` is not a KV version 2 mount in Vault at ${vault.addr}. KV v2 mounts: ${mounts.filter((m) => m.type === 'kv' && m.version === '2').map((m) => m.path).join(', ') || 'none'}.`);
+        return refuse(
+          `\`${mount}\` is not a KV version 2 mount in Vault at ${vault.addr}. KV v2 mounts: ${
+            mounts
+              .filter((m) => m.type === 'kv' && m.version === '2')
+              .map((m) => m.path)
+              .join(', ') || 'none'
+          }.`,
+        );
       }
       const fingerprint = await loadFingerprinter(vault.client, vault.mount);
       // Each target path looked at in Vault, a few at a time (values stay in this process).
@@ -98,21 +116,38 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
         if (baseVersion > 0) {
           const current = await vault.client.kvRead(mount, targetPath);
           if (current?.data?.['value'] === value) action = 'present';
-          otherFields.set(targetPath, Object.keys(current?.data ?? {}).filter((field) => field !== 'value')); // names only
+          otherFields.set(
+            targetPath,
+            Object.keys(current?.data ?? {}).filter((field) => field !== 'value'),
+          ); // names only
         }
-        return { key, targetPath, length: valueLength(value), fingerprint: fingerprint(value), foundBy: why, action, baseVersion };
+        return {
+          key,
+          targetPath,
+          length: valueLength(value),
+          fingerprint: fingerprint(value),
+          foundBy: why,
+          action,
+          baseVersion,
+        };
       });
       // A KV write replaces the whole secret: an existing one carbon-ops did not write, or that holds other fields, only with --overwrite.
       const updates = planned.filter((k) => k.action === 'update');
       if (updates.length > 0 && command.overwrite !== true) {
-        const ours = await store.vaultMigrations.writtenPaths(mount, updates.map((k) => k.targetPath));
+        const ours = await store.vaultMigrations.writtenPaths(
+          mount,
+          updates.map((k) => k.targetPath),
+        );
         const foreign = updates.flatMap((k) => {
           const fields = otherFields.get(k.targetPath) ?? [];
-          if (fields.length > 0) return [`\`${mount}/${k.targetPath}\` (it also holds ${fields.map((f) => `\`${f}\``).join(', ')})`];
+          if (fields.length > 0)
+            return [`\`${mount}/${k.targetPath}\` (it also holds ${fields.map((f) => `\`${f}\``).join(', ')})`];
           return ours.has(k.targetPath) ? [] : [`\`${mount}/${k.targetPath}\` (not written by carbon-ops)`];
         });
         if (foreign.length > 0) {
-          return refuse(`Vault already holds ${foreign.join(', ')}: writing the key would replace the whole secret. Choose another --path, or add --overwrite if replacing it is intended. Nothing was written.`);
+          return refuse(
+            `Vault already holds ${foreign.join(', ')}: writing the key would replace the whole secret. Choose another --path, or add --overwrite if replacing it is intended. Nothing was written.`,
+          );
         }
       }
     } catch (error) {
@@ -120,7 +155,12 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       return refuse(explainVault(error, vault, 'the plan').message);
     }
 
-    const consumers = consumersOf(configMap, await listWorkloads(kube, namespace)).filter((c) => readsAny(c, planned.map((k) => k.key)));
+    const consumers = consumersOf(configMap, await listWorkloads(kube, namespace)).filter((c) =>
+      readsAny(
+        c,
+        planned.map((k) => k.key),
+      ),
+    );
     const approvals = approvalsAsked(data);
     const plan: VaultPlan = {
       cluster,
@@ -129,7 +169,14 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       skipped,
       staying: Object.keys(values).length - planned.length,
       consumers,
-      steps: steps(approvals, config.VAULT_APPROVAL_EXPIRY_MIN, command.cutover, consumers.length, mount, command.appsReadVaultFiles === true),
+      steps: steps(
+        approvals,
+        config.VAULT_APPROVAL_EXPIRY_MIN,
+        command.cutover,
+        consumers.length,
+        mount,
+        command.appsReadVaultFiles === true,
+      ),
       ...(command.appsReadVaultFiles ? { appsReadVaultFiles: true } : {}),
       ...(command.overwrite ? { overwrite: true } : {}),
     };
@@ -153,18 +200,30 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
     } catch (error) {
       if (error instanceof ConfigMapBusy) {
         const holder = error.holder;
-        return refuse(`A Vault migration of configmap/${configMap} in ${namespace} is already ${holdingState(holder)}: migration ${holder.id} by ${holder.requestedBy}. One at a time.`);
+        return refuse(
+          `A Vault migration of configmap/${configMap} in ${namespace} is already ${holdingState(holder)}: migration ${holder.id} by ${holder.requestedBy}. One at a time.`,
+        );
       }
       throw error; // includes AuditUnavailable: no migration without its audit row
     }
     const migration = await postPlan(VAULT_MIGRATE_KIND, created.request, { store, chat });
-    log.info({ migration: migration.id, configMap: `${namespace}/${configMap}`, keys: planned.length, approvals }, created.created ? 'vault migration planned' : 'vault migration found (retried job)');
+    log.info(
+      { migration: migration.id, configMap: `${namespace}/${configMap}`, keys: planned.length, approvals },
+      created.created ? 'vault migration planned' : 'vault migration found (retried job)',
+    );
     await scheduleFollowUp(VAULT_MIGRATE_KIND, migration, { queue, chat }, { command, requester: data.requester });
     return migrationStatusMessage(migration);
   },
 };
 
-function steps(approvals: number, expiryMin: number, cutover: boolean, consumers: number, mount: string, appsReadVaultFiles: boolean): string[] {
+function steps(
+  approvals: number,
+  expiryMin: number,
+  cutover: boolean,
+  consumers: number,
+  mount: string,
+  appsReadVaultFiles: boolean,
+): string[] {
   return [
     approvals === 0
       ? 'The policy requires no approval: the migration starts right away.'

@@ -16,7 +16,14 @@ import { consumersOf, keysStillRead, readsAny, type Consumer } from '../vault/co
 import { loadFingerprinter, type Fingerprinter } from '../vault/fingerprint.js';
 import { KEY_CONCURRENCY } from '../vault/limit.js';
 import { injectAnnotations, INJECT, ROLE } from '../vault/inject.js';
-import { KubeCallFailed, listWorkloads, patchTemplateAnnotations, readConfigMap, readWorkload, removeConfigMapKeys } from '../vault/kube.js';
+import {
+  KubeCallFailed,
+  listWorkloads,
+  patchTemplateAnnotations,
+  readConfigMap,
+  readWorkload,
+  removeConfigMapKeys,
+} from '../vault/kube.js';
 import { explainVault, requireActive, requireVault, vaultGone } from '../vault/preflight.js';
 import type { JobContext, JobDefinition } from './job.js';
 
@@ -44,10 +51,14 @@ export const vaultMigrateRun: JobDefinition<Command> = {
       } catch (error) {
         if (!(error instanceof AuditUnavailable)) throw error;
         log.error({ err: error, migration: id }, 'audit unavailable: migration not started');
-        await store.vaultMigrations.abandon(id, 'the audit trail could not be written, so nothing was done').catch(() => undefined);
+        await store.vaultMigrations
+          .abandon(id, 'the audit trail could not be written, so nothing was done')
+          .catch(() => undefined);
         const now = await store.vaultMigrations.get(id);
         if (now !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, now, log);
-        throw new UserError(`The audit trail cannot be written, so Vault migration ${id} was NOT started. Ask again once PostgreSQL accepts writes.`);
+        throw new UserError(
+          `The audit trail cannot be written, so Vault migration ${id} was NOT started. Ask again once PostgreSQL accepts writes.`,
+        );
       }
       m = started ?? (await load(ctx, id));
       if (started !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, m, log);
@@ -78,7 +89,8 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   const vault = requireVault(deps.vault);
   await requireActive(vault, `Vault migration ${m.id}`);
   const configMap = await readConfigMap(kube, m.namespace, m.configMap);
-  if (configMap === undefined) throw new UserError(`ConfigMap \`${m.configMap}\` is gone from \`${m.namespace}\`: nothing more was written.`);
+  if (configMap === undefined)
+    throw new UserError(`ConfigMap \`${m.configMap}\` is gone from \`${m.namespace}\`: nothing more was written.`);
   let fingerprint: Fingerprinter;
   try {
     fingerprint = await loadFingerprinter(vault.client, vault.mount);
@@ -95,11 +107,14 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
     if (stopped !== undefined) return;
     try {
       await moveKey(deps.store, vault, m, key, configMap, fingerprint);
-      if (++moved % 10 === 0 || moved === todo.length) await progress(`${moved} of ${todo.length} keys → ${m.mount}/${m.path}/`);
+      if (++moved % 10 === 0 || moved === todo.length)
+        await progress(`${moved} of ${todo.length} keys → ${m.mount}/${m.path}/`);
     } catch (error) {
       if (!vaultGone(error)) throw explainVault(error, vault, `Vault migration ${m.id}`);
       stopped ??= explainVault(error, vault, 'the migration').message;
-      await store.vaultMigrations.setKey(m.id, key.key, undefined, { detail: 'Vault stopped answering before this key was confirmed; the next run checks it' });
+      await store.vaultMigrations.setKey(m.id, key.key, undefined, {
+        detail: 'Vault stopped answering before this key was confirmed; the next run checks it',
+      });
       log.warn({ migration: m.id, key: key.key }, 'vault stopped answering mid-migration');
     }
   });
@@ -110,7 +125,8 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   if (stopped !== undefined) notes.push(stopped);
   let cut: Cutover | undefined;
   if (m.cutover && stopped === undefined) {
-    if (!allVerified) notes.push('no cutover: not every key is verified (the ConfigMap and the workloads are unchanged)');
+    if (!allVerified)
+      notes.push('no cutover: not every key is verified (the ConfigMap and the workloads are unchanged)');
     else {
       cut = await cutover(ctx, vault, m, after, fingerprint);
       notes.push(...cut.notes);
@@ -122,18 +138,23 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   const removed = after.filter((k) => k.state === 'removed').length;
   const skipped = after.filter((k) => k.state === 'conflict' || k.state === 'failed').length;
   const left = after.length - verified - skipped;
-  const cutOver = cut !== undefined && !cut.failed && after.every((k) => k.state === 'removed' || cut.keptForReaders.has(k.key));
+  const cutOver =
+    cut !== undefined && !cut.failed && after.every((k) => k.state === 'removed' || cut.keptForReaders.has(k.key));
   const ok = stopped === undefined && verified === after.length && (!m.cutover || cutOver);
   const summary = [
     `${verified} of ${after.length} keys in Vault and verified`,
     removed > 0 ? `${removed} removed from the ConfigMap` : undefined,
     skipped > 0 ? `${skipped} skipped` : undefined,
-    left > 0 ? `${left} not done yet (run the same command again to continue; keys already in Vault are not written twice)` : undefined,
+    left > 0
+      ? `${left} not done yet (run the same command again to continue; keys already in Vault are not written twice)`
+      : undefined,
     ...notes,
   ]
     .filter(Boolean)
     .join('; ');
-  const finished = (await store.vaultMigrations.finish(m.id, ok ? 'succeeded' : 'failed', summary, ctx.jobId)) ?? (await load(ctx, m.id));
+  const finished =
+    (await store.vaultMigrations.finish(m.id, ok ? 'succeeded' : 'failed', summary, ctx.jobId)) ??
+    (await load(ctx, m.id));
   await showRequest(deps.chat, VAULT_MIGRATE_KIND, finished, log);
   log.info({ migration: m.id, verified, removed, skipped, left }, 'vault migration finished');
   const message = migrationResultMessage(finished, after, workloads, summary, ok);
@@ -142,12 +163,21 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
 }
 
 /** One key: write with check-and-set (or recognise it as already there), read back, compare; state recorded after each step. */
-async function moveKey(store: JobContext['deps']['store'], vault: VaultDeps, m: VaultMigration, key: KeyRecord, configMap: ConfigMap, fingerprint: Fingerprinter): Promise<void> {
+async function moveKey(
+  store: JobContext['deps']['store'],
+  vault: VaultDeps,
+  m: VaultMigration,
+  key: KeyRecord,
+  configMap: ConfigMap,
+  fingerprint: Fingerprinter,
+): Promise<void> {
   const migrations = store.vaultMigrations;
   const value = configMap.data?.[key.key];
   if (value === undefined) return migrations.setKey(m.id, key.key, 'failed', { detail: 'no longer in the ConfigMap' });
   if (fingerprint(value) !== key.fingerprint) {
-    return migrations.setKey(m.id, key.key, 'failed', { detail: `the ConfigMap value changed since the plan (fingerprint now ${fingerprint(value).slice(0, 8)}): plan again` });
+    return migrations.setKey(m.id, key.key, 'failed', {
+      detail: `the ConfigMap value changed since the plan (fingerprint now ${fingerprint(value).slice(0, 8)}): plan again`,
+    });
   }
   let version = key.state === 'written' ? key.vaultVersion : undefined;
   if (version === undefined) {
@@ -157,7 +187,9 @@ async function moveKey(store: JobContext['deps']['store'], vault: VaultDeps, m: 
       // Not as planned, or planned as already there: ours only if Vault holds exactly this value.
       const held = current === 0 ? null : await vault.client.kvRead(m.mount, key.targetPath);
       if (held?.data?.['value'] !== value) {
-        return migrations.setKey(m.id, key.key, 'conflict', { detail: `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): not overwritten` });
+        return migrations.setKey(m.id, key.key, 'conflict', {
+          detail: `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): not overwritten`,
+        });
       }
       version = current;
     } else {
@@ -165,13 +197,19 @@ async function moveKey(store: JobContext['deps']['store'], vault: VaultDeps, m: 
         version = (await vault.client.kvWrite(m.mount, key.targetPath, { value }, key.baseVersion)).version;
       } catch (error) {
         if (!isCasMismatch(error)) throw error;
-        return migrations.setKey(m.id, key.key, 'conflict', { detail: 'changed in Vault while writing (check-and-set refused): not overwritten' });
+        return migrations.setKey(m.id, key.key, 'conflict', {
+          detail: 'changed in Vault while writing (check-and-set refused): not overwritten',
+        });
       }
       await migrations.setKey(m.id, key.key, 'written', { vaultVersion: version });
     }
   }
   const read = await vault.client.kvRead(m.mount, key.targetPath, version);
-  if (read?.data?.['value'] !== value) return migrations.setKey(m.id, key.key, 'failed', { vaultVersion: version, detail: `reading version ${version} back did not give the same value` });
+  if (read?.data?.['value'] !== value)
+    return migrations.setKey(m.id, key.key, 'failed', {
+      vaultVersion: version,
+      detail: `reading version ${version} back did not give the same value`,
+    });
   await migrations.setKey(m.id, key.key, 'verified', { vaultVersion: version });
 }
 
@@ -189,7 +227,13 @@ interface Cutover {
  * still reads them from it (src/vault/consumers.ts keysStillRead). A rollout that does not complete
  * keeps every key where it is.
  */
-async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, keys: readonly KeyRecord[], fingerprint: Fingerprinter): Promise<Cutover> {
+async function cutover(
+  ctx: JobContext,
+  vault: VaultDeps,
+  m: VaultMigration,
+  keys: readonly KeyRecord[],
+  fingerprint: Fingerprinter,
+): Promise<Cutover> {
   const { deps, progress, log } = ctx;
   const { kube, store } = deps;
   const notes: string[] = [];
@@ -209,23 +253,50 @@ async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, key
     }
     const have = workload.spec?.template?.metadata?.annotations ?? {};
     const read = consumer.keys === '*' ? names : names.filter((k) => (consumer.keys as string[]).includes(k));
-    const wanted = injectAnnotations({ mount: m.mount, path: m.path, configMap: m.configMap, keys: read, role: vault.injectRole });
+    const wanted = injectAnnotations({
+      mount: m.mount,
+      path: m.path,
+      configMap: m.configMap,
+      keys: read,
+      role: vault.injectRole,
+    });
     const set: Record<string, string> = {};
     for (const [name, value] of Object.entries(wanted)) {
       if (have[name] === value) continue;
       if ((name === INJECT || name === ROLE) && have[name] !== undefined) continue; // the workload's own injector settings stay
       set[name] = value;
     }
-    const added = [...new Set([...(done.get(ref)?.added ?? []), ...Object.keys(set).filter((name) => have[name] === undefined)])];
+    const added = [
+      ...new Set([...(done.get(ref)?.added ?? []), ...Object.keys(set).filter((name) => have[name] === undefined)]),
+    ];
     // Recorded before the patch: a crash in between leaves a rollback that knows what to take off.
-    await store.vaultMigrations.setWorkload(m.id, { kind: consumer.kind, name: consumer.name, added, state: 'annotating' });
-    if (Object.keys(set).length > 0) await patchTemplateAnnotations(kube, consumer.kind, m.namespace, consumer.name, set);
-    await store.vaultMigrations.setWorkload(m.id, { kind: consumer.kind, name: consumer.name, added, state: 'annotated' });
-    log.info({ migration: m.id, workload: ref, annotations: Object.keys(set).length }, 'consumer annotated for the injector');
+    await store.vaultMigrations.setWorkload(m.id, {
+      kind: consumer.kind,
+      name: consumer.name,
+      added,
+      state: 'annotating',
+    });
+    if (Object.keys(set).length > 0)
+      await patchTemplateAnnotations(kube, consumer.kind, m.namespace, consumer.name, set);
+    await store.vaultMigrations.setWorkload(m.id, {
+      kind: consumer.kind,
+      name: consumer.name,
+      added,
+      state: 'annotated',
+    });
+    log.info(
+      { migration: m.id, workload: ref, annotations: Object.keys(set).length },
+      'consumer annotated for the injector',
+    );
   }
 
   // What the pod templates read now decides which keys may go.
-  const stillRead = keysStillRead(m.configMap, await listWorkloads(kube, m.namespace), names, m.plan.appsReadVaultFiles === true);
+  const stillRead = keysStillRead(
+    m.configMap,
+    await listWorkloads(kube, m.namespace),
+    names,
+    m.plan.appsReadVaultFiles === true,
+  );
   for (const k of keys) {
     const why = stillRead.get(k.key);
     if (k.state !== 'verified' || why === undefined) continue;
@@ -233,7 +304,9 @@ async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, key
     await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: `kept in the ConfigMap: ${why.join('; ')}` });
   }
   if (keptForReaders.size > 0) {
-    notes.push(`${keptForReaders.size} key(s) kept in the ConfigMap: still read from it${m.plan.appsReadVaultFiles ? ' by a pod template' : ' (the apps must read /vault/secrets/<KEY>; then cut over again with --apps-read-vault-files)'}`);
+    notes.push(
+      `${keptForReaders.size} key(s) kept in the ConfigMap: still read from it${m.plan.appsReadVaultFiles ? ' by a pod template' : ' (the apps must read /vault/secrets/<KEY>; then cut over again with --apps-read-vault-files)'}`,
+    );
   }
   const candidates = keys.filter((k) => k.state === 'verified' && !keptForReaders.has(k.key));
   if (candidates.length === 0) return { notes, keptForReaders, failed: false };
@@ -243,7 +316,10 @@ async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, key
     const failure = await waitForRollout(ctx, w.kind, m.namespace, w.name);
     if (failure === undefined) continue;
     notes.push(`the rollout of ${w.kind}/${w.name} did not complete (${failure}): no key removed from the ConfigMap`);
-    for (const k of candidates) await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: `kept in the ConfigMap: the rollout of ${w.kind}/${w.name} did not complete` });
+    for (const k of candidates)
+      await store.vaultMigrations.setKey(m.id, k.key, 'verified', {
+        detail: `kept in the ConfigMap: the rollout of ${w.kind}/${w.name} did not complete`,
+      });
     return { notes, keptForReaders, failed: true };
   }
 
@@ -257,15 +333,20 @@ async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, key
     const removable: string[] = [];
     for (const k of candidates) {
       const value = configMap.data?.[k.key];
-      if (value === undefined) await store.vaultMigrations.setKey(m.id, k.key, 'removed', { detail: 'already gone from the ConfigMap' });
+      if (value === undefined)
+        await store.vaultMigrations.setKey(m.id, k.key, 'removed', { detail: 'already gone from the ConfigMap' });
       else if (fingerprint(value) === k.fingerprint) removable.push(k.key);
-      else await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: 'changed in the ConfigMap after it was migrated: left there' });
+      else
+        await store.vaultMigrations.setKey(m.id, k.key, 'verified', {
+          detail: 'changed in the ConfigMap after it was migrated: left there',
+        });
     }
     if (removable.length === 0) return { notes, keptForReaders, failed: false };
     try {
       await removeConfigMapKeys(kube, configMap, removable);
     } catch (error) {
-      if (error instanceof KubeCallFailed && (error.status === 409 || error.status === 422) && attempt < PATCH_RETRIES) continue; // edited meanwhile: read again
+      if (error instanceof KubeCallFailed && (error.status === 409 || error.status === 422) && attempt < PATCH_RETRIES)
+        continue; // edited meanwhile: read again
       throw error;
     }
     for (const key of removable) await store.vaultMigrations.setKey(m.id, key, 'removed');
@@ -277,7 +358,12 @@ async function cutover(ctx: JobContext, vault: VaultDeps, m: VaultMigration, key
  * Waits for a workload's rollout by the rules of `kubectl rollout status` (src/restart/rollout-status.ts),
  * up to RESTART_ROLLOUT_TIMEOUT_SEC: undefined once complete, else why not.
  */
-async function waitForRollout(ctx: JobContext, kind: WorkloadKind, namespace: string, name: string): Promise<string | undefined> {
+async function waitForRollout(
+  ctx: JobContext,
+  kind: WorkloadKind,
+  namespace: string,
+  name: string,
+): Promise<string | undefined> {
   const { config, kube } = ctx.deps;
   const deadline = Date.now() + config.RESTART_ROLLOUT_TIMEOUT_SEC * 1000;
   for (;;) {
@@ -293,6 +379,9 @@ async function waitForRollout(ctx: JobContext, kind: WorkloadKind, namespace: st
 }
 
 async function result(ctx: JobContext, m: VaultMigration, summary: string, ok: boolean) {
-  const [keys, workloads] = await Promise.all([ctx.deps.store.vaultMigrations.keys(m.id), ctx.deps.store.vaultMigrations.workloads(m.id)]);
+  const [keys, workloads] = await Promise.all([
+    ctx.deps.store.vaultMigrations.keys(m.id),
+    ctx.deps.store.vaultMigrations.workloads(m.id),
+  ]);
   return migrationResultMessage(m, keys, workloads, summary, ok);
 }

@@ -9,7 +9,13 @@ import type { VaultDeps } from '../vault/connection.js';
 import { VAULT_MIGRATE_KIND } from '../vault/approval.js';
 import { loadFingerprinter } from '../vault/fingerprint.js';
 import { annotationsToRemove } from '../vault/inject.js';
-import { addConfigMapKeys, KubeCallFailed, patchTemplateAnnotations, readConfigMap, readWorkload } from '../vault/kube.js';
+import {
+  addConfigMapKeys,
+  KubeCallFailed,
+  patchTemplateAnnotations,
+  readConfigMap,
+  readWorkload,
+} from '../vault/kube.js';
 import { explainVault, requireActive, requireVault } from '../vault/preflight.js';
 import type { JobContext, JobDefinition } from './job.js';
 
@@ -31,19 +37,48 @@ export const vaultRollback: JobDefinition<RollbackCommand> = {
     const { id } = data.command;
     const refuse = async (why: string, m?: VaultMigration): Promise<never> => {
       const entry: AuditEntry = m
-        ? store.vaultMigrations.rollbackEntry(m, { actor: data.requester.user, channel: data.requester.channel, outcome: 'refused', jobId, detail: why })
-        : { actor: data.requester.user, channel: data.requester.channel, action: 'vault-rollback', command: `vault rollback ${id}`, requestId: id, outcome: 'refused', jobId, detail: why, cluster: deps.cluster.name };
-      await store.audit.record(entry).catch((error: unknown) => log.error({ err: error }, 'audit write failed for a refusal'));
+        ? store.vaultMigrations.rollbackEntry(m, {
+            actor: data.requester.user,
+            channel: data.requester.channel,
+            outcome: 'refused',
+            jobId,
+            detail: why,
+          })
+        : {
+            actor: data.requester.user,
+            channel: data.requester.channel,
+            action: 'vault-rollback',
+            command: `vault rollback ${id}`,
+            requestId: id,
+            outcome: 'refused',
+            jobId,
+            detail: why,
+            cluster: deps.cluster.name,
+          };
+      await store.audit
+        .record(entry)
+        .catch((error: unknown) => log.error({ err: error }, 'audit write failed for a refusal'));
       throw new UserError(why);
     };
     if ((data.authorization?.approvals ?? 0) > 0) {
-      return refuse('The policy asks for approvals on vault-rollback; a rollback runs on the requester’s role alone. Set approvals: 0 for vault-rollback (or leave rollbacks to approvers).');
+      return refuse(
+        'The policy asks for approvals on vault-rollback; a rollback runs on the requester’s role alone. Set approvals: 0 for vault-rollback (or leave rollbacks to approvers).',
+      );
     }
     const m = await store.vaultMigrations.get(id);
     if (m === undefined) return refuse(`There is no Vault migration ${id}.`);
-    if (m.state === 'pending') return refuse(`Vault migration ${id} is still awaiting approval: nothing to roll back (\`deny ${id}\` cancels it).`, m);
-    if (m.state === 'approved' || m.state === 'running') return refuse(`Vault migration ${id} is ${m.state}: wait for it to end, then roll back.`, m);
-    if (m.state === 'rejected' || m.state === 'expired') return refuse(`Vault migration ${id} was ${m.state === 'rejected' ? 'denied' : 'never approved'}: nothing was done, nothing to roll back.`, m);
+    if (m.state === 'pending')
+      return refuse(
+        `Vault migration ${id} is still awaiting approval: nothing to roll back (\`deny ${id}\` cancels it).`,
+        m,
+      );
+    if (m.state === 'approved' || m.state === 'running')
+      return refuse(`Vault migration ${id} is ${m.state}: wait for it to end, then roll back.`, m);
+    if (m.state === 'rejected' || m.state === 'expired')
+      return refuse(
+        `Vault migration ${id} was ${m.state === 'rejected' ? 'denied' : 'never approved'}: nothing was done, nothing to roll back.`,
+        m,
+      );
     let vault: VaultDeps;
     try {
       vault = requireVault(deps.vault);
@@ -55,13 +90,21 @@ export const vaultRollback: JobDefinition<RollbackCommand> = {
     try {
       claimed = await store.vaultMigrations.claimRollback(id, data.requester.user, data.requester.channel, jobId);
     } catch (error) {
-      if (error instanceof AuditUnavailable) throw new UserError(`The audit trail cannot be written, so the rollback of ${id} was NOT started.`);
+      if (error instanceof AuditUnavailable)
+        throw new UserError(`The audit trail cannot be written, so the rollback of ${id} was NOT started.`);
       throw error;
     }
     if (claimed === undefined) {
       const now = (await store.vaultMigrations.get(id)) ?? m;
-      if (now.rolledBackAt !== undefined && now.rollbackResult === undefined) return refuse(`A rollback of Vault migration ${id} is under way${now.rolledBackBy ? ` (by ${now.rolledBackBy})` : ''}: wait for it to end.`, now);
-      return refuse(`Vault migration ${id} was already rolled back${now.rolledBackBy ? ` by ${now.rolledBackBy}` : ''}.`, now);
+      if (now.rolledBackAt !== undefined && now.rollbackResult === undefined)
+        return refuse(
+          `A rollback of Vault migration ${id} is under way${now.rolledBackBy ? ` (by ${now.rolledBackBy})` : ''}: wait for it to end.`,
+          now,
+        );
+      return refuse(
+        `Vault migration ${id} was already rolled back${now.rolledBackBy ? ` by ${now.rolledBackBy}` : ''}.`,
+        now,
+      );
     }
 
     // From here the rollback is claimed: any error releases the claim (with a `failed` audit row) so it can be asked again.
@@ -72,14 +115,20 @@ export const vaultRollback: JobDefinition<RollbackCommand> = {
         const why = error instanceof UserError ? error.message : 'internal error (see the worker log)';
         await store.vaultMigrations
           .finishRollback(claimed, 'failed', `not finished: ${why}`, data.requester.user, jobId)
-          .catch((failure: unknown) => log.error({ err: failure, migration: id }, 'releasing the rollback claim failed'));
+          .catch((failure: unknown) =>
+            log.error({ err: failure, migration: id }, 'releasing the rollback claim failed'),
+          );
       }
       throw error;
     }
   },
 };
 
-async function rollBack({ jobId, data, deps, progress, log }: JobContext<RollbackCommand>, claimed: VaultMigration, vault: VaultDeps): Promise<Message> {
+async function rollBack(
+  { jobId, data, deps, progress, log }: JobContext<RollbackCommand>,
+  claimed: VaultMigration,
+  vault: VaultDeps,
+): Promise<Message> {
   const { store, kube, chat } = deps;
   const m = claimed;
   const { id } = m;
@@ -95,9 +144,13 @@ async function rollBack({ jobId, data, deps, progress, log }: JobContext<Rollbac
     try {
       fingerprint = await loadFingerprinter(vault.client, vault.mount);
       for (const k of toRestore) {
-        const read = k.vaultVersion === undefined ? null : await vault.client.kvRead(m.mount, k.targetPath, k.vaultVersion);
+        const read =
+          k.vaultVersion === undefined ? null : await vault.client.kvRead(m.mount, k.targetPath, k.vaultVersion);
         const value = read?.data?.['value'];
-        if (typeof value !== 'string' || fingerprint(value) !== k.fingerprint) problems.push(`${k.key}: version ${k.vaultVersion ?? '?'} in Vault is gone or not the migrated value: not put back`);
+        if (typeof value !== 'string' || fingerprint(value) !== k.fingerprint)
+          problems.push(
+            `${k.key}: version ${k.vaultVersion ?? '?'} in Vault is gone or not the migrated value: not put back`,
+          );
         else values[k.key] = value;
       }
     } catch (error) {
@@ -121,14 +174,20 @@ async function rollBack({ jobId, data, deps, progress, log }: JobContext<Rollbac
       try {
         if (Object.keys(add).length > 0) await addConfigMapKeys(kube, configMap, add);
       } catch (error) {
-        if (error instanceof KubeCallFailed && (error.status === 409 || error.status === 422) && attempt < PATCH_RETRIES) continue; // edited meanwhile: read again
+        if (
+          error instanceof KubeCallFailed &&
+          (error.status === 409 || error.status === 422) &&
+          attempt < PATCH_RETRIES
+        )
+          continue; // edited meanwhile: read again
         throw error;
       }
       restored.push(...already, ...Object.keys(add));
       problems.push(...taken);
       break;
     }
-    for (const key of restored) await store.vaultMigrations.setKey(id, key, 'restored', { detail: 'put back into the ConfigMap by a rollback' });
+    for (const key of restored)
+      await store.vaultMigrations.setKey(id, key, 'restored', { detail: 'put back into the ConfigMap by a rollback' });
   }
 
   const unannotated: string[] = [];
@@ -140,7 +199,14 @@ async function rollBack({ jobId, data, deps, progress, log }: JobContext<Rollbac
     if (workload !== undefined) {
       const remove = annotationsToRemove(w.added, workload.spec?.template?.metadata?.annotations ?? {});
       const present = remove.filter((name) => workload.spec?.template?.metadata?.annotations?.[name] !== undefined);
-      if (present.length > 0) await patchTemplateAnnotations(kube, w.kind, m.namespace, w.name, Object.fromEntries(present.map((name) => [name, null])));
+      if (present.length > 0)
+        await patchTemplateAnnotations(
+          kube,
+          w.kind,
+          m.namespace,
+          w.name,
+          Object.fromEntries(present.map((name) => [name, null])),
+        );
     }
     await store.vaultMigrations.setWorkload(id, { ...w, state: 'restored' });
     unannotated.push(ref);
@@ -151,7 +217,10 @@ async function rollBack({ jobId, data, deps, progress, log }: JobContext<Rollbac
   await store.vaultMigrations.finishRollback(claimed, ok ? 'succeeded' : 'failed', summary, data.requester.user, jobId);
   const now = (await store.vaultMigrations.get(id)) ?? claimed;
   await showRequest(chat, VAULT_MIGRATE_KIND, now, log, { decided: true });
-  log.info({ migration: id, restored: restored.length, unannotated: unannotated.length, problems: problems.length }, 'vault migration rolled back');
+  log.info(
+    { migration: id, restored: restored.length, unannotated: unannotated.length, problems: problems.length },
+    'vault migration rolled back',
+  );
   const message = rollbackResultMessage(now, restored, unannotated, problems);
   if (!ok) throw new ReportedFailure(message.text, message);
   return message;

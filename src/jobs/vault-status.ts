@@ -15,7 +15,8 @@ export const vaultStatus: JobDefinition<Extract<VaultCommand, { action: 'status'
   async run({ data, deps, progress }) {
     const { kube, cluster, vault } = deps;
     const { namespace } = data.command;
-    if (namespace !== undefined && !(await kube.namespaceExists(namespace))) throw new UserError(`Namespace \`${namespace}\` does not exist in ${cluster.name}.`);
+    if (namespace !== undefined && !(await kube.namespaceExists(namespace)))
+      throw new UserError(`Namespace \`${namespace}\` does not exist in ${cluster.name}.`);
     await progress('Reading ConfigMaps and Vault…');
     const health =
       vault === undefined
@@ -26,7 +27,11 @@ export const vaultStatus: JobDefinition<Extract<VaultCommand, { action: 'status'
           );
     // Vault reachable and active: each verified key still in its ConfigMap is compared with the value migrated.
     const active = health !== undefined && 'health' in health && health.health.ok;
-    const coverage = await measureCoverage(deps, namespace, vault !== undefined && active ? () => readFingerprinter(vault.client, vault.mount) : undefined);
+    const coverage = await measureCoverage(
+      deps,
+      namespace,
+      vault !== undefined && active ? () => readFingerprinter(vault.client, vault.mount) : undefined,
+    );
     const report: VaultStatusReport = {
       cluster,
       ...(namespace !== undefined ? { namespace } : {}),

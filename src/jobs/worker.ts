@@ -21,14 +21,20 @@ export interface WorkerOptions {
  * its data or in Redis/PostgreSQL, never in this process.
  */
 export function startWorker(deps: JobDeps, options: WorkerOptions): Worker<JobData> {
-  const worker = new Worker<JobData>(options.queueName, (job) => runJob(job, deps, options.progressIntervalMs ?? 1_500), {
-    connection: options.connection,
-    concurrency: options.concurrency,
-    autorun: true,
-    // Per worker in BullMQ: the largest allowance of any job; jobFor fails the jobs that allow fewer.
-    maxStalledCount: WORKER_MAX_STALLED_COUNT,
-    ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs } : {}),
-  });
+  const worker = new Worker<JobData>(
+    options.queueName,
+    (job) => runJob(job, deps, options.progressIntervalMs ?? 1_500),
+    {
+      connection: options.connection,
+      concurrency: options.concurrency,
+      autorun: true,
+      // Per worker in BullMQ: the largest allowance of any job; jobFor fails the jobs that allow fewer.
+      maxStalledCount: WORKER_MAX_STALLED_COUNT,
+      ...(options.lockDurationMs !== undefined
+        ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs }
+        : {}),
+    },
+  );
   worker.on('error', (error) => deps.log.error({ err: error }, 'worker error'));
   return worker;
 }
@@ -41,7 +47,10 @@ async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: numb
   const { reply } = job.data;
   if (definition === undefined) throw new UnrecoverableError(`No job definition for ${job.name}`);
 
-  const edits = coalesce((text) => deps.chat.update(reply.channel, reply.ts, inProgress(job.name, text)), progressIntervalMs);
+  const edits = coalesce(
+    (text) => deps.chat.update(reply.channel, reply.ts, inProgress(job.name, text)),
+    progressIntervalMs,
+  );
   // The Slack edit is not awaited: a slow or rate-limited Slack must not slow the work it reports on.
   const progress = async (text: string) => {
     await job.updateProgress({ text });
@@ -67,7 +76,9 @@ async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: numb
   }
   // The work is done: a failure to show it must not run the job again (a second snapshot, a second upload).
   await edits.flush();
-  await deps.chat.update(reply.channel, reply.ts, message).catch((error: unknown) => log.error({ err: error }, 'result not shown'));
+  await deps.chat
+    .update(reply.channel, reply.ts, message)
+    .catch((error: unknown) => log.error({ err: error }, 'result not shown'));
   log.info('job done');
   return message.text;
 }

@@ -43,8 +43,18 @@ export class ClusterView {
 
   health(): Promise<HealthReport> {
     this.report ??= (async () => {
-      const [pods, deployments, statefulSets] = await Promise.all([this.allPods(), this.deps.kube.listDeployments(), this.deps.kube.listStatefulSets()]);
-      return measureHealth({ cluster: this.deps.cluster, takenAt: new Date(), pods, workloads: { deployments, statefulSets }, catalogue: this.deps.catalogue });
+      const [pods, deployments, statefulSets] = await Promise.all([
+        this.allPods(),
+        this.deps.kube.listDeployments(),
+        this.deps.kube.listStatefulSets(),
+      ]);
+      return measureHealth({
+        cluster: this.deps.cluster,
+        takenAt: new Date(),
+        pods,
+        workloads: { deployments, statefulSets },
+        catalogue: this.deps.catalogue,
+      });
     })();
     return this.report;
   }
@@ -53,7 +63,8 @@ export class ClusterView {
 const pass = (detail: string): CheckResult => ({ outcome: 'pass', detail });
 const fail = (detail: string): CheckResult => ({ outcome: 'fail', detail });
 const count = (n: number) => n.toLocaleString('en-US');
-const ref = (o: { metadata: { namespace?: string; name: string } }) => `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+const ref = (o: { metadata: { namespace?: string; name: string } }) =>
+  `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 /** A list of names for a message: the first few, the rest counted. */
 export function names(items: readonly string[], max = 5): string {
@@ -94,7 +105,11 @@ export function describeCheck(check: ResolvedCheck): string {
  * Evaluates one check against the cluster (and PostgreSQL for benchmarks). Reads only. A cluster that
  * cannot be reached is an error (the job says so); a kind the cluster does not serve is a failed check.
  */
-export async function evaluateCheck(check: ResolvedCheck, deps: CheckDeps, view: ClusterView = new ClusterView(deps)): Promise<CheckResult> {
+export async function evaluateCheck(
+  check: ResolvedCheck,
+  deps: CheckDeps,
+  view: ClusterView = new ClusterView(deps),
+): Promise<CheckResult> {
   try {
     return await evaluate(check, deps, view);
   } catch (error) {
@@ -111,7 +126,9 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
       const missing: string[] = [];
       const notReady: string[] = [];
       for (const { object } of objects) {
-        const live = (await kube.read(object)) as { status?: { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] } } | undefined;
+        const live = (await kube.read(object)) as
+          | { status?: { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] } }
+          | undefined;
         if (live === undefined) {
           missing.push(ref(object));
           continue;
@@ -122,10 +139,22 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
       const readyCount = objects.length - missing.length - notReady.length;
       const summary = `${readyCount} of ${objects.length} certificates Ready`;
       if (missing.length === 0 && notReady.length === 0) return pass(summary);
-      return fail([summary, notReady.length ? `not ready: ${names(notReady)}` : '', missing.length ? `missing: ${names(missing)}` : ''].filter(Boolean).join('; '));
+      return fail(
+        [
+          summary,
+          notReady.length ? `not ready: ${names(notReady)}` : '',
+          missing.length ? `missing: ${names(missing)}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+      );
     }
     case 'vaultUnsealed': {
-      if (deps.vault === undefined) return { outcome: 'unverifiable', detail: 'no Vault is configured for carbon-ops (VAULT_ADDR), so this cannot be checked' };
+      if (deps.vault === undefined)
+        return {
+          outcome: 'unverifiable',
+          detail: 'no Vault is configured for carbon-ops (VAULT_ADDR), so this cannot be checked',
+        };
       try {
         const health = await deps.vault.client.health();
         const where = `${deps.vault.simulated ? 'the simulated Vault' : 'Vault'} at ${deps.vault.addr}`;
@@ -136,32 +165,44 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
       }
     }
     case 'podsReady': {
-      const pods = (await kube.listPods({ namespace: check.namespace, labelSelector: check.selector })).filter((p) => p.metadata?.deletionTimestamp === undefined);
+      const pods = (await kube.listPods({ namespace: check.namespace, labelSelector: check.selector })).filter(
+        (p) => p.metadata?.deletionTimestamp === undefined,
+      );
       const ready = pods.filter(isReady).length;
       const summary = `${ready} of ${pods.length} pods \`${check.selector}\` Ready in ${check.namespace} (expected ${check.expect})`;
       return ready >= check.expect ? pass(summary) : fail(summary);
     }
     case 'noProblemPods': {
-      const pods = check.namespace === undefined ? await view.allPods() : await kube.listPods({ namespace: check.namespace });
+      const pods =
+        check.namespace === undefined ? await view.allPods() : await kube.listPods({ namespace: check.namespace });
       const byReason = new Map<string, string[]>();
       for (const pod of pods) {
         if (pod.metadata?.deletionTimestamp !== undefined) continue;
         const reason = check.reasons.find((r) => inState(pod, r));
-        if (reason !== undefined) byReason.set(reason, [...(byReason.get(reason) ?? []), `${pod.metadata?.namespace}/${pod.metadata?.name}`]);
+        if (reason !== undefined)
+          byReason.set(reason, [...(byReason.get(reason) ?? []), `${pod.metadata?.namespace}/${pod.metadata?.name}`]);
       }
       const where = check.namespace ?? 'the cluster';
-      if (byReason.size === 0) return pass(`no pod in ${check.reasons.join(' or ')} in ${where} (${count(pods.length)} pods looked at)`);
+      if (byReason.size === 0)
+        return pass(`no pod in ${check.reasons.join(' or ')} in ${where} (${count(pods.length)} pods looked at)`);
       const total = [...byReason.values()].reduce((n, l) => n + l.length, 0);
-      return fail(`${total} pods in ${where}: ${[...byReason].map(([reason, list]) => `${list.length} ${reason} (${names(list, 3)})`).join('; ')}`);
+      return fail(
+        `${total} pods in ${where}: ${[...byReason].map(([reason, list]) => `${list.length} ${reason} (${names(list, 3)})`).join('; ')}`,
+      );
     }
     case 'kafkaBaseline': {
       // Only a run like the baseline's (BASELINE_PARAMS) against the configured brokers compares with it.
       const brokers = deps.config.KAFKA_BROKERS;
       const latest = await store.benchmarks.latestBaseline(brokers, { cluster: cluster.name });
-      if (latest === undefined) return fail(`no Kafka benchmark with the baseline's parameters (${BASELINE_WORDS}) against ${brokers.join(',')} is stored yet: run \`/carbon bench kafka\``);
+      if (latest === undefined)
+        return fail(
+          `no Kafka benchmark with the baseline's parameters (${BASELINE_WORDS}) against ${brokers.join(',')} is stored yet: run \`/carbon bench kafka\``,
+        );
       const at = latest.startedAt.toISOString().slice(0, 16).replace('T', ' ');
       const summary = `run #${latest.id} at ${at} UTC${latest.jobId ? ` (job ${latest.jobId})` : ''}, ${BASELINE_WORDS}, against ${latest.brokers.join(',')}: ${count(Math.round(latest.recordsPerSec))} records/sec, ${latest.mbPerSec.toFixed(2)} MB/sec`;
-      return latest.recordsPerSec >= check.minRecordsPerSec ? pass(`${summary} ≥ ${count(check.minRecordsPerSec)}`) : fail(`${summary} < ${count(check.minRecordsPerSec)}`);
+      return latest.recordsPerSec >= check.minRecordsPerSec
+        ? pass(`${summary} ≥ ${count(check.minRecordsPerSec)}`)
+        : fail(`${summary} < ${count(check.minRecordsPerSec)}`);
     }
     case 'pdbsCoverCritical': {
       const critical = catalogue.services.filter((s) => s.critical);
@@ -172,7 +213,8 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
         const workload = await kube.readWorkload(service.kind, service.namespace, service.workload);
         const replicas = workload?.spec?.replicas ?? 0;
         if (workload === undefined || replicas <= 1) continue;
-        if (!pdbsByNamespace.has(service.namespace)) pdbsByNamespace.set(service.namespace, await kube.listPodDisruptionBudgets(service.namespace));
+        if (!pdbsByNamespace.has(service.namespace))
+          pdbsByNamespace.set(service.namespace, await kube.listPodDisruptionBudgets(service.namespace));
         const labels = workload.spec?.template?.metadata?.labels ?? {};
         const pdb = pdbsByNamespace.get(service.namespace)!.find((p) => selects(p.spec?.selector, labels));
         if (pdb !== undefined) covered.push(`${service.name} (${pdb.metadata?.name})`);
@@ -191,33 +233,45 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
         else present.push(`${namespace} (${quotas.map((q) => q.metadata?.name).join(', ')})`);
       }
       const summary = `${present.length} of ${check.namespaces.length} namespaces have a ResourceQuota`;
-      return missing.length === 0 ? pass(`${summary}: ${names(present, 6)}`) : fail(`${summary}; none in ${missing.join(', ')}`);
+      return missing.length === 0
+        ? pass(`${summary}: ${names(present, 6)}`)
+        : fail(`${summary}; none in ${missing.join(', ')}`);
     }
     case 'healthAtLeast': {
       const report = await view.health();
       const pct = report.healthPct;
       const summary = `platform health ${pct === null ? 'n/a' : `${pct.toFixed(1)} %`} (${report.pods.ready} of ${report.pods.counted} pods ready) on ${cluster.name}`;
-      return pct !== null && pct >= check.pct ? pass(`${summary} ≥ ${check.pct} %`) : fail(`${summary} < ${check.pct} %`);
+      return pct !== null && pct >= check.pct
+        ? pass(`${summary} ≥ ${check.pct} %`)
+        : fail(`${summary} < ${check.pct} %`);
     }
     case 'criticalReplicas': {
       const critical = (await view.health()).services.filter((s) => s.critical);
-      const short = critical.filter((s) => s.desired < check.min).map((s) => `${s.name} (${s.status === 'missing' ? 'missing' : s.desired})`);
+      const short = critical
+        .filter((s) => s.desired < check.min)
+        .map((s) => `${s.name} (${s.status === 'missing' ? 'missing' : s.desired})`);
       const summary = `${critical.length - short.length} of ${critical.length} critical services run at least ${check.min} replicas`;
       return short.length === 0 ? pass(summary) : fail(`${summary}; fewer: ${names(short, 6)}`);
     }
     case 'criticalServicesUp': {
       const critical = (await view.health()).services.filter((s) => s.critical);
-      const down = critical.filter((s) => s.status !== 'up').map((s) => `${s.name} (${s.status === 'missing' ? 'missing' : `${s.ready}/${s.desired}`})`);
+      const down = critical
+        .filter((s) => s.status !== 'up')
+        .map((s) => `${s.name} (${s.status === 'missing' ? 'missing' : `${s.ready}/${s.desired}`})`);
       const summary = `${critical.length - down.length} of ${critical.length} critical services fully up`;
       return down.length === 0 ? pass(summary) : fail(`${summary}; not: ${names(down, 6)}`);
     }
     case 'secretsInVault': {
       const coverage = await measureCoverage(deps, check.namespace);
       const pct = coverage.total === 0 ? 100 : Math.round((coverage.inVault / coverage.total) * 1000) / 10;
-      const plain = coverage.configMaps.filter((c) => c.keys.some((k) => k.state === 'plain')).map((c) => `${c.namespace}/${c.name}`);
+      const plain = coverage.configMaps
+        .filter((c) => c.keys.some((k) => k.state === 'plain'))
+        .map((c) => `${c.namespace}/${c.name}`);
       const summary = `${coverage.inVault} of ${coverage.total} secret-looking ConfigMap keys${check.namespace ? ` in ${check.namespace}` : ''} in Vault (${pct} %)`;
       if (pct >= check.minPct) return pass(`${summary} ≥ ${check.minPct} %`);
-      return fail(`${summary} < ${check.minPct} %; still in ConfigMaps: ${names(plain)} (\`vault migrate\` moves them)`);
+      return fail(
+        `${summary} < ${check.minPct} %; still in ConfigMaps: ${names(plain)} (\`vault migrate\` moves them)`,
+      );
     }
     case 'manifestsPresent': {
       const objects = check.objects ?? [];

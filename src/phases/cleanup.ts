@@ -29,7 +29,10 @@ export function workloadOf(pod: Pod): { kind: WorkloadKind | 'job' | 'daemonset'
   switch (owner.kind) {
     case 'ReplicaSet': {
       const hash = pod.metadata?.labels?.['pod-template-hash'];
-      return { kind: 'deployment', name: hash && owner.name.endsWith(`-${hash}`) ? owner.name.slice(0, -(hash.length + 1)) : owner.name };
+      return {
+        kind: 'deployment',
+        name: hash && owner.name.endsWith(`-${hash}`) ? owner.name.slice(0, -(hash.length + 1)) : owner.name,
+      };
     }
     case 'StatefulSet':
       return { kind: 'statefulset', name: owner.name };
@@ -45,13 +48,17 @@ export function workloadOf(pod: Pod): { kind: WorkloadKind | 'job' | 'daemonset'
 /** True for a pod of a service the catalogue calls critical: cleanup never touches those. */
 export function isCritical(pod: Pod, catalogue: Catalogue): boolean {
   const { kind, name } = workloadOf(pod);
-  return catalogue.services.some((s) => s.critical && s.namespace === pod.metadata?.namespace && s.kind === kind && s.workload === name);
+  return catalogue.services.some(
+    (s) => s.critical && s.namespace === pod.metadata?.namespace && s.kind === kind && s.workload === name,
+  );
 }
 
 function describe(pod: Pod): CleanupPod {
   const { kind, name } = workloadOf(pod);
   const terminated = pod.status?.containerStatuses?.find((c) => c.state?.terminated)?.state?.terminated;
-  const reason = terminated ? `${terminated.reason ?? 'Error'}${terminated.exitCode !== undefined ? ` (exit ${terminated.exitCode})` : ''}` : (pod.status?.reason ?? 'Failed');
+  const reason = terminated
+    ? `${terminated.reason ?? 'Error'}${terminated.exitCode !== undefined ? ` (exit ${terminated.exitCode})` : ''}`
+    : (pod.status?.reason ?? 'Failed');
   return {
     namespace: pod.metadata?.namespace ?? '',
     name: pod.metadata?.name ?? '',
@@ -85,10 +92,21 @@ export function selectFailedPods(pods: readonly Pod[], catalogue: Catalogue, max
 }
 
 /** Lists what the targets select (failed pods only, asked of the API server by field selector) and selects from it. */
-export async function findFailedPods(kube: Kube, catalogue: Catalogue, targets: readonly { namespace: string; selector: string }[], maxPods: number): Promise<CleanupSelection> {
+export async function findFailedPods(
+  kube: Kube,
+  catalogue: Catalogue,
+  targets: readonly { namespace: string; selector: string }[],
+  maxPods: number,
+): Promise<CleanupSelection> {
   const pods: Pod[] = [];
   for (const target of targets) {
-    pods.push(...(await kube.listPods({ namespace: target.namespace, labelSelector: target.selector, fieldSelector: 'status.phase=Failed' })));
+    pods.push(
+      ...(await kube.listPods({
+        namespace: target.namespace,
+        labelSelector: target.selector,
+        fieldSelector: 'status.phase=Failed',
+      })),
+    );
   }
   return selectFailedPods(pods, catalogue, maxPods);
 }

@@ -31,7 +31,9 @@ export function comparable(object: unknown): Record<string, unknown> {
 
 /** True when `manager` applied (server-side) some of the object's fields. */
 export function managedBy(object: unknown, manager: string): boolean {
-  const entries = (object as { metadata?: { managedFields?: { manager?: string; operation?: string }[] } })?.metadata?.managedFields ?? [];
+  const entries =
+    (object as { metadata?: { managedFields?: { manager?: string; operation?: string }[] } })?.metadata
+      ?.managedFields ?? [];
   return entries.some((e) => e.manager === manager && e.operation === 'Apply');
 }
 
@@ -53,7 +55,11 @@ export function changedPaths(a: unknown, b: unknown, path = ''): string[] {
 function equalScalars(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   // Absent and empty are the same to the API server's defaulting (an empty map or list is often dropped).
-  const empty = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0);
+  const empty = (v: unknown) =>
+    v === undefined ||
+    v === null ||
+    (Array.isArray(v) && v.length === 0) ||
+    (isRecord(v) && Object.keys(v).length === 0);
   return empty(a) && empty(b);
 }
 

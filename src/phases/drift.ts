@@ -11,7 +11,8 @@ type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Absent, null, `{}` and `[]` are all "unset" to the API server's encoders (omitempty). */
-const isEmpty = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0);
+const isEmpty = (v: unknown) =>
+  v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0);
 
 /** `spec.selector` for plain keys; `metadata.labels["app.kubernetes.io/name"]` for keys with dots or slashes. */
 export function joinPath(path: string, key: string): string {
@@ -47,7 +48,8 @@ export function missingOrChanged(manifest: unknown, live: unknown, path = ''): s
 }
 
 /** Fields that hold resource.Quantity values: resources, quota hard limits, LimitRange bounds. */
-const QUANTITY_FIELD = /(^|\.)(limits|requests|hard|default|defaultRequest|min|max|maxLimitRequestRatio|capacity)(\.|\[|$)/;
+const QUANTITY_FIELD =
+  /(^|\.)(limits|requests|hard|default|defaultRequest|min|max|maxLimitRequestRatio|capacity)(\.|\[|$)/;
 
 /**
  * Equal; or, in a quantity field, the same amount written two ways (`1000m` and `1`, `1Gi` and
@@ -78,10 +80,18 @@ interface ManagedFieldsEntry {
 export function notOwned(manifest: Json, live: Json, manager: string): string[] {
   const entries = ((live.metadata as Json | undefined)?.managedFields ?? []) as ManagedFieldsEntry[];
   if (entries.length === 0) return [];
-  const owned = entries.find((e) => e.manager === manager && e.operation === 'Apply' && e.subresource === undefined)?.fieldsV1 ?? {};
+  const owned =
+    entries.find((e) => e.manager === manager && e.operation === 'Apply' && e.subresource === undefined)?.fieldsV1 ??
+    {};
   const walk = (value: Json, fields: Json, path: string): string[] =>
     Object.keys(value)
-      .filter((key) => key !== 'apiVersion' && key !== 'kind' && !(path === 'metadata' && (key === 'name' || key === 'namespace')) && !isEmpty(value[key]))
+      .filter(
+        (key) =>
+          key !== 'apiVersion' &&
+          key !== 'kind' &&
+          !(path === 'metadata' && (key === 'name' || key === 'namespace')) &&
+          !isEmpty(value[key]),
+      )
       .sort()
       .flatMap((key) => {
         const node = fields[`f:${key}`];

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mapLimit } from '../concurrency.js';
 import { UserError } from '../errors.js';
-import { ApplyConflict, ClusterUnavailable, FIELD_MANAGER, KubeApiError, type KubeObject, type ManagerConflict } from '../integrations/kubernetes.js';
+import {
+  ApplyConflict,
+  ClusterUnavailable,
+  FIELD_MANAGER,
+  KubeApiError,
+  type KubeObject,
+  type ManagerConflict,
+} from '../integrations/kubernetes.js';
 import type { JobData, JobDeps } from '../jobs/job.js';
 import { queued } from '../reports/status.js';
 import { AuditUnavailable, type AuditEntry } from '../store/audit-log.js';
@@ -95,7 +102,9 @@ export function tasksDigest(tasks: readonly Task[]): string {
 /** The pods each cleanup task of an approved plan may delete, by task id: only these, never a fresh selection. */
 export function plannedPods(plan: PhasePlan): Map<string, { pods: CleanupPod[]; refusal?: string }> {
   const planned = new Map<string, { pods: CleanupPod[]; refusal?: string }>();
-  for (const task of plan.tasks) if (task.kind === 'cleanup') planned.set(task.id, { pods: task.pods, ...(task.refusal !== undefined ? { refusal: task.refusal } : {}) });
+  for (const task of plan.tasks)
+    if (task.kind === 'cleanup')
+      planned.set(task.id, { pods: task.pods, ...(task.refusal !== undefined ? { refusal: task.refusal } : {}) });
   return planned;
 }
 
@@ -145,11 +154,17 @@ export async function planObject(
   }
 }
 
-export async function planTask(task: Task, ctx: Pick<EngineContext, 'deps'>, options: { force: boolean }): Promise<TaskPlan> {
+export async function planTask(
+  task: Task,
+  ctx: Pick<EngineContext, 'deps'>,
+  options: { force: boolean },
+): Promise<TaskPlan> {
   const { deps } = ctx;
   switch (task.kind) {
     case 'apply': {
-      const objects = await mapLimit(task.objects, PARALLEL, (o) => planObject(deps, o, { createOnly: task.createOnly, force: options.force }));
+      const objects = await mapLimit(task.objects, PARALLEL, (o) =>
+        planObject(deps, o, { createOnly: task.createOnly, force: options.force }),
+      );
       return { ...head(task), kind: 'apply', createOnly: task.createOnly, objects };
     }
     case 'cleanup': {
@@ -164,19 +179,53 @@ export async function planTask(task: Task, ctx: Pick<EngineContext, 'deps'>, opt
 }
 
 /** The whole plan of a phase (or one task): every object dry-run, every cleanup listed. Changes nothing. */
-export async function planPhase(runbook: Runbook, tasks: readonly Task[], ctx: Pick<EngineContext, 'deps' | 'progress'>, options: { force: boolean }): Promise<PhasePlan> {
+export async function planPhase(
+  runbook: Runbook,
+  tasks: readonly Task[],
+  ctx: Pick<EngineContext, 'deps' | 'progress'>,
+  options: { force: boolean },
+): Promise<PhasePlan> {
   const plans: TaskPlan[] = [];
   for (const [index, task] of tasks.entries()) {
     await ctx.progress(`Planning task ${index + 1} of ${tasks.length}: ${task.id}…`);
     plans.push(await planTask(task, ctx, options));
   }
   const { cluster } = ctx.deps;
-  return { phase: runbook.phase, title: runbook.title, cluster: cluster.name, simulated: cluster.simulated, force: options.force, plannedAt: new Date().toISOString(), tasks: plans, digest: tasksDigest(tasks) };
+  return {
+    phase: runbook.phase,
+    title: runbook.title,
+    cluster: cluster.name,
+    simulated: cluster.simulated,
+    force: options.force,
+    plannedAt: new Date().toISOString(),
+    tasks: plans,
+    digest: tasksDigest(tasks),
+  };
 }
 
 /** Objects or pods a plan would change, and what blocks it: for the request's summary line. */
-export function planCounts(plan: PhasePlan): { create: number; change: number; unchanged: number; exists: number; conflict: number; error: number; deletePods: number; jobs: number; checks: number } {
-  const counts = { create: 0, change: 0, unchanged: 0, exists: 0, conflict: 0, error: 0, deletePods: 0, jobs: 0, checks: 0 };
+export function planCounts(plan: PhasePlan): {
+  create: number;
+  change: number;
+  unchanged: number;
+  exists: number;
+  conflict: number;
+  error: number;
+  deletePods: number;
+  jobs: number;
+  checks: number;
+} {
+  const counts = {
+    create: 0,
+    change: 0,
+    unchanged: 0,
+    exists: 0,
+    conflict: 0,
+    error: 0,
+    deletePods: 0,
+    jobs: 0,
+    checks: 0,
+  };
   for (const task of plan.tasks) {
     if (task.kind === 'apply') for (const o of task.objects) counts[o.action]++;
     else if (task.kind === 'cleanup') counts.deletePods += task.refusal ? 0 : task.pods.length;
@@ -224,7 +273,13 @@ export interface RunResult {
  * whose `after` tasks are not done waits (pending). Apply stops at the first apply or cleanup task that
  * fails: the rest are skipped, never run on top of a half-applied step.
  */
-export async function runPhase(mode: 'apply' | 'verify', runbook: Runbook, tasks: readonly Task[], ctx: EngineContext, options: RunOptions = { force: false }): Promise<RunResult> {
+export async function runPhase(
+  mode: 'apply' | 'verify',
+  runbook: Runbook,
+  tasks: readonly Task[],
+  ctx: EngineContext,
+  options: RunOptions = { force: false },
+): Promise<RunResult> {
   const { store, cluster } = ctx.deps;
   const view = new ClusterView(ctx.deps);
   const stored = new Map((await store.phases.tasks(cluster.name, runbook.phase)).map((t) => [t.task, t]));
@@ -237,18 +292,27 @@ export async function runPhase(mode: 'apply' | 'verify', runbook: Runbook, tasks
       outcomes.push({ ...base, state: 'skipped', detail: `not run: ${stopped} failed` });
       continue;
     }
-    const waiting = task.after.filter((id) => (outcomes.find((o) => o.id === id)?.state ?? stored.get(id)?.state) !== 'done');
+    const waiting = task.after.filter(
+      (id) => (outcomes.find((o) => o.id === id)?.state ?? stored.get(id)?.state) !== 'done',
+    );
     if (waiting.length > 0) {
       const detail = `waits for ${waiting.map((id) => `\`${id}\``).join(', ')} to be done`;
       await store.phases.setState(cluster.name, runbook.phase, task.id, { state: 'pending', by: ctx.actor, detail });
       outcomes.push({ ...base, state: 'pending', detail });
       continue;
     }
-    await ctx.progress(`Task ${index + 1} of ${tasks.length} · ${task.id}: ${mode === 'apply' ? verb(task) : 'checking'}…`);
+    await ctx.progress(
+      `Task ${index + 1} of ${tasks.length} · ${task.id}: ${mode === 'apply' ? verb(task) : 'checking'}…`,
+    );
     let outcome: TaskOutcome;
     if (mode === 'apply') {
       if (task.kind === 'apply' || task.kind === 'cleanup' || task.kind === 'job') {
-        await store.phases.setState(cluster.name, runbook.phase, task.id, { state: 'running', by: ctx.actor, jobId: ctx.jobId, detail: `${verb(task)} (job ${ctx.jobId})` });
+        await store.phases.setState(cluster.name, runbook.phase, task.id, {
+          state: 'running',
+          by: ctx.actor,
+          jobId: ctx.jobId,
+          detail: `${verb(task)} (job ${ctx.jobId})`,
+        });
       }
       outcome = await applyTask(task, runbook, ctx, view, options);
     } else {
@@ -269,7 +333,13 @@ export async function runPhase(mode: 'apply' | 'verify', runbook: Runbook, tasks
 }
 
 const verb = (task: Task): string =>
-  task.kind === 'apply' ? `applying ${task.objects.length} object${task.objects.length === 1 ? '' : 's'}` : task.kind === 'cleanup' ? 'cleaning up failed pods' : task.kind === 'job' ? `starting \`${task.line}\`` : 'checking';
+  task.kind === 'apply'
+    ? `applying ${task.objects.length} object${task.objects.length === 1 ? '' : 's'}`
+    : task.kind === 'cleanup'
+      ? 'cleaning up failed pods'
+      : task.kind === 'job'
+        ? `starting \`${task.line}\``
+        : 'checking';
 
 const fromCheck = (base: Omit<TaskOutcome, 'state' | 'detail'>, result: CheckResult): TaskOutcome => ({
   ...base,
@@ -286,7 +356,13 @@ export interface RunOptions {
   planned?: Map<string, { pods: CleanupPod[]; refusal?: string }>;
 }
 
-async function applyTask(task: Task, runbook: Runbook, ctx: EngineContext, view: ClusterView, options: RunOptions): Promise<TaskOutcome> {
+async function applyTask(
+  task: Task,
+  runbook: Runbook,
+  ctx: EngineContext,
+  view: ClusterView,
+  options: RunOptions,
+): Promise<TaskOutcome> {
   const base = { id: task.id, title: task.title, kind: task.kind };
   switch (task.kind) {
     case 'check':
@@ -300,10 +376,21 @@ async function applyTask(task: Task, runbook: Runbook, ctx: EngineContext, view:
   }
 }
 
-async function applyObjects(task: Extract<Task, { kind: 'apply' }>, runbook: Runbook, ctx: EngineContext, options: { force: boolean }): Promise<TaskOutcome> {
+async function applyObjects(
+  task: Extract<Task, { kind: 'apply' }>,
+  runbook: Runbook,
+  ctx: EngineContext,
+  options: { force: boolean },
+): Promise<TaskOutcome> {
   const { kube, store, cluster } = ctx.deps;
   const base = { id: task.id, title: task.title, kind: task.kind };
-  await audit(ctx, runbook, task, 'started', `${task.createOnly ? 'create if missing' : `server-side apply${options.force ? ' --force' : ''}`}: ${task.objects.length} objects of ${task.manifests.join(', ')}`);
+  await audit(
+    ctx,
+    runbook,
+    task,
+    'started',
+    `${task.createOnly ? 'create if missing' : `server-side apply${options.force ? ' --force' : ''}`}: ${task.objects.length} objects of ${task.manifests.join(', ')}`,
+  );
   const results = await mapLimit(task.objects, PARALLEL, async ({ object }): Promise<ObjectResult> => {
     const key = objectKey(object);
     try {
@@ -314,7 +401,11 @@ async function applyObjects(task: Extract<Task, { kind: 'apply' }>, runbook: Run
       const live = await kube.read(object);
       const after = await kube.apply(object, { dryRun: false, force: options.force });
       const change = diffObjects(live, after, FIELD_MANAGER);
-      return change.action === 'create' ? { key, action: 'created' } : change.action === 'change' ? { key, action: 'changed', fields: change.fields } : { key, action: 'unchanged' };
+      return change.action === 'create'
+        ? { key, action: 'created' }
+        : change.action === 'change'
+          ? { key, action: 'changed', fields: change.fields }
+          : { key, action: 'unchanged' };
     } catch (error) {
       if (error instanceof ApplyConflict) return { key, action: 'conflict', conflicts: error.conflicts };
       return { key, action: 'error', error: objectError(error) };
@@ -323,24 +414,54 @@ async function applyObjects(task: Extract<Task, { kind: 'apply' }>, runbook: Run
   const written = results.flatMap((r, i) => {
     if (r.action !== 'created' && r.action !== 'changed') return [];
     const { object } = task.objects[i]!;
-    return [{
-      cluster: cluster.name, phase: runbook.phase, task: task.id, apiVersion: object.apiVersion, kind: object.kind,
-      ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-      name: object.metadata.name, action: r.action as 'created' | 'changed', ...(r.fields ? { fields: r.fields } : {}), jobId: ctx.jobId, by: ctx.actor,
-    }];
+    return [
+      {
+        cluster: cluster.name,
+        phase: runbook.phase,
+        task: task.id,
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+        name: object.metadata.name,
+        action: r.action as 'created' | 'changed',
+        ...(r.fields ? { fields: r.fields } : {}),
+        jobId: ctx.jobId,
+        by: ctx.actor,
+      },
+    ];
   });
   await store.phases.recordObjects(written);
   const summary = countLine(results);
   const failed = results.filter((r) => r.action === 'conflict' || r.action === 'error');
   if (failed.length > 0) {
-    const detail = `${summary}; ${failed.map((r) => (r.action === 'conflict' ? `${r.key}: conflict (${r.conflicts!.map((c) => `${c.field} managed by ${c.manager}`).join(', ')})` : `${r.key}: ${r.error}`)).slice(0, 3).join('; ')}${failed.length > 3 ? ` and ${failed.length - 3} more` : ''}`;
+    const detail = `${summary}; ${failed
+      .map((r) =>
+        r.action === 'conflict'
+          ? `${r.key}: conflict (${r.conflicts!.map((c) => `${c.field} managed by ${c.manager}`).join(', ')})`
+          : `${r.key}: ${r.error}`,
+      )
+      .slice(0, 3)
+      .join('; ')}${failed.length > 3 ? ` and ${failed.length - 3} more` : ''}`;
     await audit(ctx, runbook, task, 'failed', detail);
-    return { ...base, state: 'failed', detail: failed.some((r) => r.action === 'conflict') && !options.force ? `${detail}. Not forced: \`phase apply ${runbook.phase} --force\` takes the fields over.` : detail, objects: results };
+    return {
+      ...base,
+      state: 'failed',
+      detail:
+        failed.some((r) => r.action === 'conflict') && !options.force
+          ? `${detail}. Not forced: \`phase apply ${runbook.phase} --force\` takes the fields over.`
+          : detail,
+      objects: results,
+    };
   }
   await audit(ctx, runbook, task, 'succeeded', summary);
   // Done only when the check passes: a dry run now finds every object in sync.
   const check = await inSync(task, ctx);
-  return { ...base, state: check.outcome === 'pass' ? 'done' : 'failed', detail: check.outcome === 'pass' ? `${summary}; ${check.detail}` : check.detail, objects: results };
+  return {
+    ...base,
+    state: check.outcome === 'pass' ? 'done' : 'failed',
+    detail: check.outcome === 'pass' ? `${summary}; ${check.detail}` : check.detail,
+    objects: results,
+  };
 }
 
 /**
@@ -356,7 +477,11 @@ async function inSync(task: Extract<Task, { kind: 'apply' }>, ctx: EngineContext
 }
 
 /** Undefined when the object is in sync; otherwise what is off: another manager's fields, drift by path, a pending change. */
-async function objectSync(phaseObject: PhaseObject, createOnly: boolean, ctx: EngineContext): Promise<string | undefined> {
+async function objectSync(
+  phaseObject: PhaseObject,
+  createOnly: boolean,
+  ctx: EngineContext,
+): Promise<string | undefined> {
   const key = objectKey(phaseObject.object);
   if (createOnly) {
     // Never read: these are Secrets, which carbon-ops may create but not read. A dry-run create tells.
@@ -373,8 +498,12 @@ async function objectSync(phaseObject: PhaseObject, createOnly: boolean, ctx: En
   const drift = driftFromManifest(phaseObject.object, live, FIELD_MANAGER);
   const plan = await planObject(ctx.deps, phaseObject, { createOnly, force: false, live });
   if (plan.action === 'error') return `${key}: ${plan.error}`;
-  const conflict = plan.action === 'conflict' ? ` conflicts with ${[...new Set(plan.conflicts?.map((c) => c.manager))].join(', ')}` : '';
-  if (drift.length > 0) return `${key}${conflict}${conflict ? ' and' : ''} differs from its manifest (${names(drift, 3)})`;
+  const conflict =
+    plan.action === 'conflict'
+      ? ` conflicts with ${[...new Set(plan.conflicts?.map((c) => c.manager))].join(', ')}`
+      : '';
+  if (drift.length > 0)
+    return `${key}${conflict}${conflict ? ' and' : ''} differs from its manifest (${names(drift, 3)})`;
   if (conflict) return `${key}${conflict}`;
   return plan.action === 'change' ? `${key} differs (${names(plan.fields ?? [], 3)})` : undefined;
 }
@@ -383,17 +512,44 @@ function countLine(results: readonly ObjectResult[]): string {
   const counts = new Map<string, number>();
   for (const r of results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
   const order: ObjectResultAction[] = ['created', 'changed', 'unchanged', 'exists', 'conflict', 'error'];
-  const label: Record<ObjectResultAction, string> = { created: 'created', changed: 'changed', unchanged: 'unchanged', exists: 'already there (left alone)', conflict: 'in conflict', error: 'refused' };
-  return `${results.length} object${results.length === 1 ? '' : 's'}: ${order.filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${label[a]}`).join(', ')}`;
+  const label: Record<ObjectResultAction, string> = {
+    created: 'created',
+    changed: 'changed',
+    unchanged: 'unchanged',
+    exists: 'already there (left alone)',
+    conflict: 'in conflict',
+    error: 'refused',
+  };
+  return `${results.length} object${results.length === 1 ? '' : 's'}: ${order
+    .filter((a) => counts.has(a))
+    .map((a) => `${counts.get(a)} ${label[a]}`)
+    .join(', ')}`;
 }
 
-async function cleanUp(task: Extract<Task, { kind: 'cleanup' }>, runbook: Runbook, ctx: EngineContext, planned?: { pods: CleanupPod[]; refusal?: string }): Promise<TaskOutcome> {
+async function cleanUp(
+  task: Extract<Task, { kind: 'cleanup' }>,
+  runbook: Runbook,
+  ctx: EngineContext,
+  planned?: { pods: CleanupPod[]; refusal?: string },
+): Promise<TaskOutcome> {
   const { kube, catalogue, store, cluster } = ctx.deps;
   const base = { id: task.id, title: task.title, kind: task.kind };
-  const found = await findFailedPods(kube, catalogue, task.targets, planned === undefined ? task.maxPods : Number.MAX_SAFE_INTEGER);
+  const found = await findFailedPods(
+    kube,
+    catalogue,
+    task.targets,
+    planned === undefined ? task.maxPods : Number.MAX_SAFE_INTEGER,
+  );
   // With an approved plan: only its pods, and of those only the ones still there and still failed (same uid).
   const still = new Set(found.pods.map((p) => p.uid));
-  const selection = planned === undefined ? found : { pods: planned.pods.filter((p) => still.has(p.uid)), spared: found.spared, ...(planned.refusal !== undefined ? { refusal: planned.refusal } : {}) };
+  const selection =
+    planned === undefined
+      ? found
+      : {
+          pods: planned.pods.filter((p) => still.has(p.uid)),
+          spared: found.spared,
+          ...(planned.refusal !== undefined ? { refusal: planned.refusal } : {}),
+        };
   const gone = planned === undefined ? 0 : planned.pods.length - selection.pods.length;
   const skipped = gone > 0 ? `; ${gone} planned pod${gone === 1 ? '' : 's'} already gone or no longer failed` : '';
   const spared = selection.spared.length > 0 ? `; spared ${selection.spared.length} of critical services` : '';
@@ -401,11 +557,16 @@ async function cleanUp(task: Extract<Task, { kind: 'cleanup' }>, runbook: Runboo
     await audit(ctx, runbook, task, 'refused', selection.refusal);
     return { ...base, state: 'failed', detail: selection.refusal };
   }
-  if (selection.pods.length === 0 && planned === undefined) return { ...base, state: 'done', detail: `no failed pods to delete${spared}` };
+  if (selection.pods.length === 0 && planned === undefined)
+    return { ...base, state: 'done', detail: `no failed pods to delete${spared}` };
   if (selection.pods.length === 0) {
     const after = await remainingFailed(task, ctx);
     const detail = `no planned pod left to delete${skipped}${spared}`;
-    return { ...base, state: after.outcome === 'pass' ? 'done' : 'failed', detail: after.outcome === 'pass' ? detail : `${detail}; ${after.detail} (not in the approved plan: left alone)` };
+    return {
+      ...base,
+      state: after.outcome === 'pass' ? 'done' : 'failed',
+      detail: after.outcome === 'pass' ? detail : `${detail}; ${after.detail} (not in the approved plan: left alone)`,
+    };
   }
   const list = selection.pods.map((p) => `${p.namespace}/${p.name}`);
   // Recorded before anything is deleted: without its audit row, nothing is.
@@ -421,32 +582,73 @@ async function cleanUp(task: Extract<Task, { kind: 'cleanup' }>, runbook: Runboo
     if (await kube.deletePod(pod.namespace, pod.name, pod.uid)) deleted.push(pod);
   }
   await store.phases.recordObjects(
-    deleted.map((p) => ({ cluster: cluster.name, phase: runbook.phase, task: task.id, apiVersion: 'v1', kind: 'Pod', namespace: p.namespace, name: p.name, action: 'deleted' as const, jobId: ctx.jobId, by: ctx.actor })),
+    deleted.map((p) => ({
+      cluster: cluster.name,
+      phase: runbook.phase,
+      task: task.id,
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: p.namespace,
+      name: p.name,
+      action: 'deleted' as const,
+      jobId: ctx.jobId,
+      by: ctx.actor,
+    })),
   );
-  const summary = `deleted ${deleted.length} failed pod${deleted.length === 1 ? '' : 's'}: ${names(deleted.map((p) => `${p.namespace}/${p.name}`), 6)}${skipped}${spared}`;
-  await audit(ctx, runbook, task, 'succeeded', `deleted ${deleted.length} failed pods: ${deleted.map((p) => `${p.namespace}/${p.name}`).join(', ')}`);
+  const summary = `deleted ${deleted.length} failed pod${deleted.length === 1 ? '' : 's'}: ${names(
+    deleted.map((p) => `${p.namespace}/${p.name}`),
+    6,
+  )}${skipped}${spared}`;
+  await audit(
+    ctx,
+    runbook,
+    task,
+    'succeeded',
+    `deleted ${deleted.length} failed pods: ${deleted.map((p) => `${p.namespace}/${p.name}`).join(', ')}`,
+  );
   const after = await remainingFailed(task, ctx);
   const unplanned = planned === undefined ? '' : ' (not in the approved plan: left alone)';
-  return { ...base, state: after.outcome === 'pass' ? 'done' : 'failed', detail: after.outcome === 'pass' ? summary : `${summary}; ${after.detail}${unplanned}`, deleted };
+  return {
+    ...base,
+    state: after.outcome === 'pass' ? 'done' : 'failed',
+    detail: after.outcome === 'pass' ? summary : `${summary}; ${after.detail}${unplanned}`,
+    deleted,
+  };
 }
 
 /** The check of a cleanup task: no failed pod of a non-critical workload left under its selectors. */
 async function remainingFailed(task: Extract<Task, { kind: 'cleanup' }>, ctx: EngineContext): Promise<CheckResult> {
-  const { pods, spared } = await findFailedPods(ctx.deps.kube, ctx.deps.catalogue, task.targets, Number.MAX_SAFE_INTEGER);
+  const { pods, spared } = await findFailedPods(
+    ctx.deps.kube,
+    ctx.deps.catalogue,
+    task.targets,
+    Number.MAX_SAFE_INTEGER,
+  );
   const note = spared.length > 0 ? ` (${spared.length} of critical services left alone)` : '';
   if (pods.length === 0) return { outcome: 'pass', detail: `no failed pods left under the selectors${note}` };
-  return { outcome: 'fail', detail: `${pods.length} failed pods left: ${names(pods.map((p) => `${p.namespace}/${p.name}`))}${note}` };
+  return {
+    outcome: 'fail',
+    detail: `${pods.length} failed pods left: ${names(pods.map((p) => `${p.namespace}/${p.name}`))}${note}`,
+  };
 }
 
 /** Job tasks: the command runs as its own job, in the apply's thread; the task records the job id. */
-async function startJob(task: Extract<Task, { kind: 'job' }>, runbook: Runbook, ctx: EngineContext): Promise<TaskOutcome> {
+async function startJob(
+  task: Extract<Task, { kind: 'job' }>,
+  runbook: Runbook,
+  ctx: EngineContext,
+): Promise<TaskOutcome> {
   const { queue, chat } = ctx.deps;
   const base = { id: task.id, title: task.title, kind: task.kind };
   const jobId = `phase-${runbook.phase}-${task.id}-${ctx.jobId}`.replace(/[^A-Za-z0-9_-]/g, '-');
   const existing = await queue.queue.getJob(jobId);
   if (existing === undefined) {
     if (ctx.thread === undefined) throw new Error('a job task needs a thread to post in');
-    const ts = await chat.post(ctx.thread.channel, queued(`\`${task.line}\` for phase ${runbook.phase} (task ${task.id})`, jobId), ctx.thread.threadTs);
+    const ts = await chat.post(
+      ctx.thread.channel,
+      queued(`\`${task.line}\` for phase ${runbook.phase} (task ${task.id})`, jobId),
+      ctx.thread.threadTs,
+    );
     const data: JobData = {
       command: task.command,
       requester: { user: ctx.actor, channel: ctx.thread.channel },
@@ -456,10 +658,21 @@ async function startJob(task: Extract<Task, { kind: 'job' }>, runbook: Runbook, 
     await queue.enqueue(data, jobId);
     await audit(ctx, runbook, task, 'started', `enqueued \`${task.line}\` as job ${jobId}`);
   }
-  return { ...base, state: 'running', detail: `\`${task.line}\` queued as job ${jobId}; \`phase verify ${runbook.phase}\` records its result`, jobId };
+  return {
+    ...base,
+    state: 'running',
+    detail: `\`${task.line}\` queued as job ${jobId}; \`phase verify ${runbook.phase}\` records its result`,
+    jobId,
+  };
 }
 
-async function verifyTask(task: Task, runbook: Runbook, ctx: EngineContext, view: ClusterView, storedJobId: string | undefined): Promise<TaskOutcome> {
+async function verifyTask(
+  task: Task,
+  runbook: Runbook,
+  ctx: EngineContext,
+  view: ClusterView,
+  storedJobId: string | undefined,
+): Promise<TaskOutcome> {
   const base = { id: task.id, title: task.title, kind: task.kind };
   switch (task.kind) {
     case 'check':
@@ -474,23 +687,54 @@ async function verifyTask(task: Task, runbook: Runbook, ctx: EngineContext, view
 }
 
 /** A job task is done when its job completed; it failed when its job failed for good. */
-async function jobState(base: Omit<TaskOutcome, 'state' | 'detail'>, runbook: Runbook, ctx: EngineContext, jobId: string | undefined): Promise<TaskOutcome> {
-  if (jobId === undefined) return { ...base, state: 'pending', detail: `not run yet: \`phase apply ${runbook.phase}\` starts it` };
+async function jobState(
+  base: Omit<TaskOutcome, 'state' | 'detail'>,
+  runbook: Runbook,
+  ctx: EngineContext,
+  jobId: string | undefined,
+): Promise<TaskOutcome> {
+  if (jobId === undefined)
+    return { ...base, state: 'pending', detail: `not run yet: \`phase apply ${runbook.phase}\` starts it` };
   const job = await ctx.deps.queue.queue.getJob(jobId);
   if (job === undefined) {
     // Finished jobs leave the queue (after a day, or with the terminal session that ran them): what they stored remains.
     const run = await ctx.deps.store.benchmarks.byJob(jobId);
-    if (run !== undefined) return { ...base, state: 'done', detail: `job ${jobId} stored benchmark run #${run.id}: ${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/sec`, jobId };
-    return { ...base, state: 'unverifiable', detail: `job ${jobId} is no longer in the queue and stored no result, so its outcome is unknown; \`phase apply ${runbook.phase} --task ${base.id}\` runs it again`, jobId };
+    if (run !== undefined)
+      return {
+        ...base,
+        state: 'done',
+        detail: `job ${jobId} stored benchmark run #${run.id}: ${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/sec`,
+        jobId,
+      };
+    return {
+      ...base,
+      state: 'unverifiable',
+      detail: `job ${jobId} is no longer in the queue and stored no result, so its outcome is unknown; \`phase apply ${runbook.phase} --task ${base.id}\` runs it again`,
+      jobId,
+    };
   }
   const state = await job.getState();
-  if (state === 'completed') return { ...base, state: 'done', detail: `job ${jobId} completed: ${String(job.returnvalue ?? '').slice(0, 200)}`, jobId };
-  if (state === 'failed') return { ...base, state: 'failed', detail: `job ${jobId} failed: ${job.failedReason ?? 'unknown reason'}`, jobId };
+  if (state === 'completed')
+    return {
+      ...base,
+      state: 'done',
+      detail: `job ${jobId} completed: ${String(job.returnvalue ?? '').slice(0, 200)}`,
+      jobId,
+    };
+  if (state === 'failed')
+    return { ...base, state: 'failed', detail: `job ${jobId} failed: ${job.failedReason ?? 'unknown reason'}`, jobId };
   return { ...base, state: 'running', detail: `job ${jobId} is ${state}`, jobId };
 }
 
 /** An audit row for a step of a phase apply; `required` lets an unwritable audit stop the step. */
-async function audit(ctx: EngineContext, runbook: Runbook, task: Task, outcome: AuditEntry['outcome'], detail: string, required = false): Promise<void> {
+async function audit(
+  ctx: EngineContext,
+  runbook: Runbook,
+  task: Task,
+  outcome: AuditEntry['outcome'],
+  detail: string,
+  required = false,
+): Promise<void> {
   const entry: AuditEntry = {
     actor: ctx.actor,
     action: 'phase',

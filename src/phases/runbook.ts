@@ -95,10 +95,18 @@ export const CHECK_KINDS = Object.keys(checkSchemas) as (keyof typeof checkSchem
 export type CheckKind = keyof typeof checkSchemas;
 
 const checkSchema = z
-  .strictObject(Object.fromEntries(CHECK_KINDS.map((k) => [k, checkSchemas[k].optional()])) as { [K in CheckKind]: z.ZodOptional<(typeof checkSchemas)[K]> })
+  .strictObject(
+    Object.fromEntries(CHECK_KINDS.map((k) => [k, checkSchemas[k].optional()])) as {
+      [K in CheckKind]: z.ZodOptional<(typeof checkSchemas)[K]>;
+    },
+  )
   .superRefine((value, ctx) => {
     const given = Object.keys(value).filter((k) => value[k as CheckKind] !== undefined);
-    if (given.length !== 1) ctx.addIssue({ code: 'custom', message: `name exactly one condition (${CHECK_KINDS.join(', ')}); got ${given.length === 0 ? 'none' : given.join(', ')}` });
+    if (given.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `name exactly one condition (${CHECK_KINDS.join(', ')}); got ${given.length === 0 ? 'none' : given.join(', ')}`,
+      });
   });
 
 const cleanupSchema = z.strictObject({
@@ -126,7 +134,11 @@ const taskSchema = z
   })
   .superRefine((task, ctx) => {
     const kinds = TASK_KINDS.filter((k) => task[k] !== undefined);
-    if (kinds.length !== 1) ctx.addIssue({ code: 'custom', message: `a task is exactly one of ${TASK_KINDS.join(', ')}; got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}` });
+    if (kinds.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `a task is exactly one of ${TASK_KINDS.join(', ')}; got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+      });
   });
 
 const runbookSchema = z.strictObject({
@@ -176,7 +188,10 @@ export class Runbooks {
   /** The phase, or a UserError naming the phases there are. */
   get(phase: number): Runbook {
     const found = this.phases.find((p) => p.phase === phase);
-    if (found === undefined) throw new UserError(`There is no phase ${phase}: the runbooks define ${describeNumbers(this.numbers())} (\`/carbon phase list\`).`);
+    if (found === undefined)
+      throw new UserError(
+        `There is no phase ${phase}: the runbooks define ${describeNumbers(this.numbers())} (\`/carbon phase list\`).`,
+      );
     return found;
   }
 
@@ -184,7 +199,10 @@ export class Runbooks {
   tasks(runbook: Runbook, only?: string): Task[] {
     if (only === undefined) return runbook.tasks;
     const task = runbook.tasks.find((t) => t.id === only);
-    if (task === undefined) throw new UserError(`Phase ${runbook.phase} has no task \`${only}\`. Its tasks: ${runbook.tasks.map((t) => `\`${t.id}\``).join(', ')}.`);
+    if (task === undefined)
+      throw new UserError(
+        `Phase ${runbook.phase} has no task \`${only}\`. Its tasks: ${runbook.tasks.map((t) => `\`${t.id}\``).join(', ')}.`,
+      );
     return [task];
   }
 }
@@ -193,7 +211,9 @@ export function describeNumbers(numbers: readonly number[]): string {
   if (numbers.length === 0) return 'no phases';
   const sorted = [...numbers].sort((a, b) => a - b);
   const contiguous = sorted.every((n, i) => i === 0 || n === sorted[i - 1]! + 1);
-  return contiguous && sorted.length > 2 ? `phases ${sorted[0]}–${sorted.at(-1)}` : `phase${sorted.length > 1 ? 's' : ''} ${sorted.join(', ')}`;
+  return contiguous && sorted.length > 2
+    ? `phases ${sorted[0]}–${sorted.at(-1)}`
+    : `phase${sorted.length > 1 ? 's' : ''} ${sorted.join(', ')}`;
 }
 
 export interface RunbookPaths {
@@ -231,13 +251,20 @@ export async function loadRunbooks(paths: RunbookPaths = DEFAULT_PATHS): Promise
     seen.set(p.phase, p.file);
   }
   if (files.length === 0) problems.push(`${paths.runbooksDir}/ holds no phase-N.yaml files`);
-  if (problems.length > 0) throw new RunbookError(`The phase runbooks are invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new RunbookError(`The phase runbooks are invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return new Runbooks(phases.sort((a, b) => a.phase - b.phase));
 }
 
-const byPhaseNumber = (a: string, b: string) => (Number(/\d+/.exec(a)?.[0] ?? 0) - Number(/\d+/.exec(b)?.[0] ?? 0)) || a.localeCompare(b);
+const byPhaseNumber = (a: string, b: string) =>
+  Number(/\d+/.exec(a)?.[0] ?? 0) - Number(/\d+/.exec(b)?.[0] ?? 0) || a.localeCompare(b);
 
-async function loadOne(file: string, name: string, manifests: ManifestCache, problems: string[]): Promise<Runbook | undefined> {
+async function loadOne(
+  file: string,
+  name: string,
+  manifests: ManifestCache,
+  problems: string[],
+): Promise<Runbook | undefined> {
   const fileNumber = /^phase-(\d+)\.ya?ml$/.exec(name)?.[1];
   if (fileNumber === undefined) {
     problems.push(`${file}: runbook files are named phase-N.yaml`);
@@ -257,7 +284,8 @@ async function loadOne(file: string, name: string, manifests: ManifestCache, pro
   }
   const data = parsed.data;
   const before = problems.length;
-  if (data.phase !== Number(fileNumber)) problems.push(`${file}: says phase ${data.phase}, but the file is named for phase ${fileNumber}`);
+  if (data.phase !== Number(fileNumber))
+    problems.push(`${file}: says phase ${data.phase}, but the file is named for phase ${fileNumber}`);
 
   const tasks: Task[] = [];
   const ids = new Set<string>();
@@ -273,12 +301,24 @@ async function loadOne(file: string, name: string, manifests: ManifestCache, pro
     if (task !== undefined) tasks.push(task);
   }
   if (problems.length > before) return undefined;
-  return { phase: data.phase, title: data.title, ...(data.summary !== undefined ? { summary: data.summary.trim() } : {}), file, tasks };
+  return {
+    phase: data.phase,
+    title: data.title,
+    ...(data.summary !== undefined ? { summary: data.summary.trim() } : {}),
+    file,
+    tasks,
+  };
 }
 
 type RawTask = z.infer<typeof taskSchema>;
 
-async function resolveTask(raw: RawTask, base: TaskBase, at: string, manifests: ManifestCache, problems: string[]): Promise<Task | undefined> {
+async function resolveTask(
+  raw: RawTask,
+  base: TaskBase,
+  at: string,
+  manifests: ManifestCache,
+  problems: string[],
+): Promise<Task | undefined> {
   if (raw.apply !== undefined) {
     const objects = await manifests.select(raw.apply.manifests, raw.apply.select, `${at}: apply`, problems);
     if (objects === undefined) return undefined;
@@ -286,7 +326,8 @@ async function resolveTask(raw: RawTask, base: TaskBase, at: string, manifests: 
   }
   if (raw.cleanup !== undefined) {
     for (const target of raw.cleanup.targets) {
-      if (/^\s*$|^[!,\s]*$/.test(target.selector)) problems.push(`${at}: cleanup: the selector \`${target.selector}\` selects everything`);
+      if (/^\s*$|^[!,\s]*$/.test(target.selector))
+        problems.push(`${at}: cleanup: the selector \`${target.selector}\` selects everything`);
     }
     return { ...base, kind: 'cleanup', targets: raw.cleanup.targets, maxPods: raw.cleanup.maxPods };
   }
@@ -299,7 +340,9 @@ async function resolveTask(raw: RawTask, base: TaskBase, at: string, manifests: 
       return undefined;
     }
     if (!JOB_COMMANDS.includes(command.name) || (command.name === 'bench' && command.action !== 'kafka')) {
-      problems.push(`${at}: job: \`${raw.job.command}\` cannot run as a phase task (allowed: ${JOB_COMMANDS.map((c) => `${c} …`).join(', ')})`);
+      problems.push(
+        `${at}: job: \`${raw.job.command}\` cannot run as a phase task (allowed: ${JOB_COMMANDS.map((c) => `${c} …`).join(', ')})`,
+      );
       return undefined;
     }
     return { ...base, kind: 'job', line: raw.job.command.trim(), command };
@@ -342,7 +385,12 @@ class ManifestCache {
   constructor(private readonly dir: string) {}
 
   /** The objects of `paths` that `select` picks, or undefined after recording the problems. */
-  async select(paths: readonly string[], select: z.infer<typeof selection> | undefined, at: string, problems: string[]): Promise<PhaseObject[] | undefined> {
+  async select(
+    paths: readonly string[],
+    select: z.infer<typeof selection> | undefined,
+    at: string,
+    problems: string[],
+  ): Promise<PhaseObject[] | undefined> {
     const objects: PhaseObject[] = [];
     let ok = true;
     for (const path of paths) {
@@ -357,11 +405,14 @@ class ManifestCache {
     if (!ok) return undefined;
     const picked = objects.filter(({ object }) => selected(object, select));
     if (picked.length === 0) {
-      problems.push(`${at}: selects no object of ${paths.join(', ')}${select ? ` (select: ${JSON.stringify(select)})` : ''}`);
+      problems.push(
+        `${at}: selects no object of ${paths.join(', ')}${select ? ` (select: ${JSON.stringify(select)})` : ''}`,
+      );
       return undefined;
     }
     for (const name of select?.names ?? []) {
-      if (!picked.some(({ object }) => nameMatches(object, name))) problems.push(`${at}: select.names: no object \`${name}\` in ${paths.join(', ')}`);
+      if (!picked.some(({ object }) => nameMatches(object, name)))
+        problems.push(`${at}: select.names: no object \`${name}\` in ${paths.join(', ')}`);
     }
     const keys = new Set<string>();
     for (const { object, source } of picked) {
@@ -386,7 +437,10 @@ const manifestObject = z.looseObject({
   apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/, 'an apiVersion such as v1 or policy/v1'),
   kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'a kind such as PodDisruptionBudget'),
   metadata: z.looseObject({
-    name: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name'),
+    name: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name'),
     namespace: namespace.optional(),
     labels: z.record(z.string(), z.string()).optional(),
   }),
@@ -412,7 +466,8 @@ export async function readManifest(file: string, source: string): Promise<PhaseO
     if (value === null || value === undefined) continue; // an empty document (a comment block)
     const parsed = manifestObject.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${label}: ${issue.path.join('.') || '(document)'}: ${issue.message}`);
+      for (const issue of parsed.error.issues)
+        problems.push(`${label}: ${issue.path.join('.') || '(document)'}: ${issue.message}`);
       continue;
     }
     objects.push({ object: parsed.data as ManifestObject, source });
@@ -426,12 +481,15 @@ function selected(object: ManifestObject, select: z.infer<typeof selection> | un
   if (select === undefined) return true;
   if (select.kinds !== undefined && !select.kinds.includes(object.kind)) return false;
   if (select.names !== undefined && !select.names.some((n) => nameMatches(object, n))) return false;
-  for (const [key, value] of Object.entries(select.labels ?? {})) if (object.metadata.labels?.[key] !== value) return false;
+  for (const [key, value] of Object.entries(select.labels ?? {}))
+    if (object.metadata.labels?.[key] !== value) return false;
   return true;
 }
 
 const nameMatches = (object: ManifestObject, name: string): boolean =>
-  name.includes('/') ? name === `${object.metadata.namespace ?? ''}/${object.metadata.name}` : name === object.metadata.name;
+  name.includes('/')
+    ? name === `${object.metadata.namespace ?? ''}/${object.metadata.name}`
+    : name === object.metadata.name;
 
 /** `Kind namespace/name` (cluster-scoped: `Kind name`): how objects are named in every message. */
 export function objectKey(object: Pick<ManifestObject, 'kind' | 'metadata'>): string {

@@ -10,7 +10,12 @@ export interface GroupDirectory {
  * Membership read from Slack (`usergroups.users.list`, scope `usergroups:read`) for exactly the groups
  * the policy names, cached for `ttlMs`. A group that cannot be read grants nothing: deny by default.
  */
-export function slackGroupDirectory(client: WebClient, groupIds: readonly string[], log: Logger, ttlMs = 5 * 60_000): GroupDirectory {
+export function slackGroupDirectory(
+  client: WebClient,
+  groupIds: readonly string[],
+  log: Logger,
+  ttlMs = 5 * 60_000,
+): GroupDirectory {
   const cache = new Map<string, { members: Set<string>; until: number }>();
   const members = async (group: string): Promise<Set<string>> => {
     const cached = cache.get(group);
@@ -27,7 +32,9 @@ export function slackGroupDirectory(client: WebClient, groupIds: readonly string
   };
   return {
     async groupsOf(user) {
-      const found = await Promise.all(groupIds.map(async (group) => ((await members(group)).has(user) ? group : undefined)));
+      const found = await Promise.all(
+        groupIds.map(async (group) => ((await members(group)).has(user) ? group : undefined)),
+      );
       return found.filter((g): g is string => g !== undefined);
     },
   };

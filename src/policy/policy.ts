@@ -18,7 +18,13 @@ const ruleSchema = z.strictObject({
 const schema = z.strictObject({
   members: z.record(slackId, z.enum(ROLES)).default({}),
   channels: z
-    .record(z.string(), z.strictObject({ ids: z.array(z.string().regex(/^[CGD][A-Z0-9]{2,20}$/)).default([]), prefixes: z.array(z.string().min(1)).default([]) }))
+    .record(
+      z.string(),
+      z.strictObject({
+        ids: z.array(z.string().regex(/^[CGD][A-Z0-9]{2,20}$/)).default([]),
+        prefixes: z.array(z.string().min(1)).default([]),
+      }),
+    )
     .default({}),
   commands: z.record(z.string(), ruleSchema).default({}),
 });
@@ -33,9 +39,7 @@ export interface Actor {
   channel: { id: string; name?: string };
 }
 
-export type Decision =
-  | { allowed: true; role: Role; approvals: number }
-  | { allowed: false; reason: string };
+export type Decision = { allowed: true; role: Role; approvals: number } | { allowed: false; reason: string };
 
 const rank = (role: Role): number => ROLES.indexOf(role);
 
@@ -43,7 +47,8 @@ export class Policy {
   constructor(private readonly doc: PolicyDocument) {
     for (const [command, rule] of Object.entries(doc.commands)) {
       for (const set of channelSets(rule)) {
-        if (!(set in doc.channels)) throw new ConfigError(`Policy: command ${command} names unknown channel set "${set}".`);
+        if (!(set in doc.channels))
+          throw new ConfigError(`Policy: command ${command} names unknown channel set "${set}".`);
       }
     }
   }
@@ -66,15 +71,22 @@ export class Policy {
 
   authorize(command: string, actor: Actor): Decision {
     const rule = this.doc.commands[command];
-    if (rule === undefined) return { allowed: false, reason: `\`${command}\` is not allowed by the policy for anyone.` };
+    if (rule === undefined)
+      return { allowed: false, reason: `\`${command}\` is not allowed by the policy for anyone.` };
     const role = this.roleOf(actor.user, actor.groups);
     if (role === undefined || rank(role) < rank(rule.role)) {
       const have = role === undefined ? 'you have no carbon-ops role' : `your role is ${role}`;
-      return { allowed: false, reason: `\`${command}\` needs the ${rule.role} role; ${have}. Ask an admin to add your Slack ID to the policy.` };
+      return {
+        allowed: false,
+        reason: `\`${command}\` needs the ${rule.role} role; ${have}. Ask an admin to add your Slack ID to the policy.`,
+      };
     }
     const sets = channelSets(rule);
     if (sets.length > 0 && !sets.some((set) => this.inChannelSet(set, actor.channel))) {
-      return { allowed: false, reason: `\`${command}\` may only run in ${sets.map((s) => this.describeSet(s)).join(' or ')}.` };
+      return {
+        allowed: false,
+        reason: `\`${command}\` may only run in ${sets.map((s) => this.describeSet(s)).join(' or ')}.`,
+      };
     }
     return { allowed: true, role, approvals: rule.approvals };
   }
@@ -82,12 +94,18 @@ export class Policy {
   private inChannelSet(set: string, channel: Actor['channel']): boolean {
     const def = this.doc.channels[set];
     if (def === undefined) return false;
-    return def.ids.includes(channel.id) || (channel.name !== undefined && def.prefixes.some((p) => channel.name!.startsWith(p)));
+    return (
+      def.ids.includes(channel.id) ||
+      (channel.name !== undefined && def.prefixes.some((p) => channel.name!.startsWith(p)))
+    );
   }
 
   private describeSet(set: string): string {
     const def = this.doc.channels[set];
-    const parts = [...(def?.ids ?? []).map((id) => `<#${id}>`), ...(def?.prefixes ?? []).map((p) => `channels named ${p}…`)];
+    const parts = [
+      ...(def?.ids ?? []).map((id) => `<#${id}>`),
+      ...(def?.prefixes ?? []).map((p) => `channels named ${p}…`),
+    ];
     return `${set} channels (${parts.join(', ')})`;
   }
 }
@@ -103,7 +121,9 @@ export async function loadPolicy(path: string): Promise<Policy> {
   }
   const parsed = schema.safeParse(parseYaml(text) ?? {});
   if (!parsed.success) {
-    throw new ConfigError(`POLICY_FILE ${path} is invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new ConfigError(
+      `POLICY_FILE ${path} is invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   }
   return new Policy(parsed.data);
 }

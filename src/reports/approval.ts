@@ -41,22 +41,42 @@ export function approvalActions(b: ApprovalButtons): KnownBlock[] {
             deny: { type: 'plain_text', text: 'Cancel' },
           },
         },
-        { type: 'button', action_id: DENY_ACTION, value: b.id, style: 'danger', text: { type: 'plain_text', text: 'Deny' } },
+        {
+          type: 'button',
+          action_id: DENY_ACTION,
+          value: b.id,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Deny' },
+        },
       ],
     },
-    context(`Approve needs the approver role and someone other than <@${b.requestedBy}>. From a terminal: \`approve ${b.id}\` or \`deny ${b.id}\`.`),
+    context(
+      `Approve needs the approver role and someone other than <@${b.requestedBy}>. From a terminal: \`approve ${b.id}\` or \`deny ${b.id}\`.`,
+    ),
   ];
 }
 
 /** A request's state as an icon, the same for every kind. */
-export const REQUEST_ICON: Record<ApprovalState, string> = { pending: '⏳', approved: '✅', running: '🔄', succeeded: '✅', failed: '❌', rejected: '🛑', expired: '⌛' };
+export const REQUEST_ICON: Record<ApprovalState, string> = {
+  pending: '⏳',
+  approved: '✅',
+  running: '🔄',
+  succeeded: '✅',
+  failed: '❌',
+  rejected: '🛑',
+  expired: '⌛',
+};
 
 /**
  * Where a request stands, in one line: its plan and its status message show it. `words` name the kind's
  * work while it runs and once it succeeded (`Restarting`, `Restarted`); `afterFinished` follows the
  * succeeded and failed lines (a Vault migration's rollback).
  */
-export function requestStateLine(r: ApprovalRequest, words: { running: string; succeeded: string }, afterFinished = ''): string {
+export function requestStateLine(
+  r: ApprovalRequest,
+  words: { running: string; succeeded: string },
+  afterFinished = '',
+): string {
   switch (r.state) {
     case 'pending':
       return `${REQUEST_ICON.pending} Awaiting approval (${r.approvedBy.length} of ${r.approvalsRequired}${r.approvedBy.length > 0 ? `: ${who(r.approvedBy)}` : ''}) until ${utc(r.expiresAt)}`;

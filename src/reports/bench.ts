@@ -14,7 +14,8 @@ export const paramsLine = (p: KafkaBenchParams, brokers: readonly string[]): str
   `${p.records.toLocaleString('en-US')} records of ${p.recordSize} B, acks=${p.acks === -1 ? 'all' : p.acks}, ` +
   `throughput ${p.throughput === -1 ? 'unthrottled' : `${p.throughput.toLocaleString('en-US')}/s`}, ${p.partitions} partitions, brokers ${brokers.join(',')}`;
 
-const fixed = (n: number, digits = 1) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fixed = (n: number, digits = 1) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export function renderBenchResult(input: {
   params: KafkaBenchParams;
@@ -32,7 +33,15 @@ export function renderBenchResult(input: {
     section(`\`\`\`${formatTotal(result)}\`\`\``),
     table(
       ['RECORDS/SEC', 'MB/SEC', 'AVG ms', 'MAX ms', 'P50', 'P95', 'P99', 'P99.9'],
-      [[fixed(result.recordsPerSec), fixed(result.mbPerSec, 2), fixed(result.avgLatencyMs, 2), fixed(result.maxLatencyMs, 0), ...[result.p50, result.p95, result.p99, result.p999].map(String)]],
+      [
+        [
+          fixed(result.recordsPerSec),
+          fixed(result.mbPerSec, 2),
+          fixed(result.avgLatencyMs, 2),
+          fixed(result.maxLatencyMs, 0),
+          ...[result.p50, result.p95, result.p99, result.p999].map(String),
+        ],
+      ],
     ),
   ];
   if (comparisons.length > 0) {
@@ -53,11 +62,16 @@ export function renderBenchResult(input: {
   } else {
     blocks.push(section(`${verdict} (nothing to compare with yet)`));
   }
-  const landed = result.recordsInTopic === result.records ? `${result.recordsInTopic.toLocaleString('en-US')} records found in the topic, as sent` : `⚠️ ${result.recordsInTopic.toLocaleString('en-US')} records found in the topic, ${result.records.toLocaleString('en-US')} reported sent`;
+  const landed =
+    result.recordsInTopic === result.records
+      ? `${result.recordsInTopic.toLocaleString('en-US')} records found in the topic, as sent`
+      : `⚠️ ${result.recordsInTopic.toLocaleString('en-US')} records found in the topic, ${result.records.toLocaleString('en-US')} reported sent`;
   blocks.push(
     context(escapeMrkdwn(paramsLine(input.params, input.brokers))),
     context(DEFINITIONS),
-    context(`${landed} · topic ${escapeMrkdwn(result.topic)} ${result.topicDeleted ? 'deleted' : 'NOT deleted'} · run #${input.runId} · job ${input.jobId}`),
+    context(
+      `${landed} · topic ${escapeMrkdwn(result.topic)} ${result.topicDeleted ? 'deleted' : 'NOT deleted'} · run #${input.runId} · job ${input.jobId}`,
+    ),
   );
   const summary = `Kafka producer: ${fixed(result.recordsPerSec)} records/sec (${fixed(result.mbPerSec, 2)} MB/sec), p95 ${result.p95} ms${regression ? ' — regression' : ''}`;
   return { text: summary, blocks: capBlocks(blocks) };

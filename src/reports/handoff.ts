@@ -5,7 +5,18 @@ import type { Section } from '../status/sections.js';
 import { RESULT_OUTCOMES } from '../status/sections/actions.js';
 import { formatTime } from '../status/time.js';
 import { capBlocks, clip, context, header, section, table, type Message } from './message.js';
-import { actionLine, benchmarkLine, certificateLine, certificateNames, listSection, MARKDOWN, outcomeCounts, signed, SLACK, type Flavor } from './status-parts.js';
+import {
+  actionLine,
+  benchmarkLine,
+  certificateLine,
+  certificateNames,
+  listSection,
+  MARKDOWN,
+  outcomeCounts,
+  signed,
+  SLACK,
+  type Flavor,
+} from './status-parts.js';
 
 /**
  * The handoff summary (the seed's executive summary, computed): the same content twice, as Block Kit
@@ -33,27 +44,40 @@ export function formatChange(change: KeyMetric['change']): string {
 }
 
 function keyRows(data: HandoffData): string[][] {
-  return data.keyMetrics.map((m) => [m.name, m.start?.text ?? (m.missing ? 'not measured' : '—'), m.end?.text ?? (m.missing ? 'not measured' : '—'), m.missing && !m.end ? '—' : formatChange(m.change)]);
+  return data.keyMetrics.map((m) => [
+    m.name,
+    m.start?.text ?? (m.missing ? 'not measured' : '—'),
+    m.end?.text ?? (m.missing ? 'not measured' : '—'),
+    m.missing && !m.end ? '—' : formatChange(m.change),
+  ]);
 }
 
 /** Where each row's figures come from, one line per source, and why a row has none. */
 function keyNotes(data: HandoffData, f: Flavor): string[] {
   const notes: string[] = [];
-  const snapshotRows = data.keyMetrics.filter((m) => m.start?.source.startsWith('snapshot') && m.end?.source.startsWith('snapshot'));
+  const snapshotRows = data.keyMetrics.filter(
+    (m) => m.start?.source.startsWith('snapshot') && m.end?.source.startsWith('snapshot'),
+  );
   if (snapshotRows.length > 0) {
     const first = snapshotRows[0]!;
-    notes.push(`${snapshotRows.map((m) => m.name).join(', ')}: start = ${f.text(first.start!.source)}, end = ${f.text(first.end!.source)}.`);
+    notes.push(
+      `${snapshotRows.map((m) => m.name).join(', ')}: start = ${f.text(first.start!.source)}, end = ${f.text(first.end!.source)}.`,
+    );
     if (first.note) notes.push(`${f.text(first.note)}.`);
   }
   for (const m of data.keyMetrics.filter((x) => !snapshotRows.includes(x))) {
     if (m.start || m.end) {
-      const sources = [m.start && `start = ${f.text(m.start.source)}`, m.end && `end = ${f.text(m.end.source)}`].filter(Boolean).join(', ');
+      const sources = [m.start && `start = ${f.text(m.start.source)}`, m.end && `end = ${f.text(m.end.source)}`]
+        .filter(Boolean)
+        .join(', ');
       notes.push(`${m.name}: ${sources}${m.note ? ` (${f.text(m.note)})` : ''}.`);
     } else if (m.missing) {
       notes.push(`${m.name}: not measured: ${f.text(m.missing)}`);
     }
   }
-  notes.push('Health = ready pods ÷ (all pods − Succeeded). Start = the first snapshot or run at or after the period start; end = the latest.');
+  notes.push(
+    'Health = ready pods ÷ (all pods − Succeeded). Start = the first snapshot or run at or after the period start; end = the latest.',
+  );
   return notes;
 }
 
@@ -67,7 +91,10 @@ function readinessPart(r: Readiness, f: Flavor): Part {
   const formula = `Formula: checks passing ÷ checks measured${unmeasured > 0 ? `; ${unmeasured} not measured, left out of both` : ''}. The checks:`;
   return {
     title: `${title}\n${formula}`,
-    lines: r.checks.map((c) => `${icon[c.state]} ${f.text(c.name)}: ${c.state === 'not-measured' ? 'not measured: ' : ''}${f.text(c.detail)}`),
+    lines: r.checks.map(
+      (c) =>
+        `${icon[c.state]} ${f.text(c.name)}: ${c.state === 'not-measured' ? 'not measured: ' : ''}${f.text(c.detail)}`,
+    ),
   };
 }
 
@@ -94,14 +121,21 @@ function deliverablesPart(data: HandoffData, f: Flavor): Part {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([kind, counts]) => {
       const n = Object.values(counts).reduce((sum: number, c) => sum + (c ?? 0), 0);
-      return `${n} ${f.text(kind)} (${Object.entries(counts).map(([action, c]) => `${c} ${action}`).join(', ')})`;
+      return `${n} ${f.text(kind)} (${Object.entries(counts)
+        .map(([action, c]) => `${c} ${action}`)
+        .join(', ')})`;
     });
   const unchanged = objects.filter((o) => o.action === 'unchanged').length;
   return {
     title: `${f.bold(title)}: ${done.length} task${done.length === 1 ? '' : 's'} completed in the period`,
     lines: [
-      ...done.map((e) => `✅ Phase ${e.phase} · ${f.text(titles.get(`${e.phase}/${e.task}`) ?? e.task)} (${formatTime(e.at, data.tz)}, by ${f.user(e.by)}${e.jobId ? `, job ${f.text(e.jobId)}` : ''})`),
-      kinds.length > 0 ? `Objects applied by kind: ${kinds.join(', ')}${unchanged > 0 ? `; ${unchanged} applied unchanged` : ''}` : 'Objects applied: none in the period.',
+      ...done.map(
+        (e) =>
+          `✅ Phase ${e.phase} · ${f.text(titles.get(`${e.phase}/${e.task}`) ?? e.task)} (${formatTime(e.at, data.tz)}, by ${f.user(e.by)}${e.jobId ? `, job ${f.text(e.jobId)}` : ''})`,
+      ),
+      kinds.length > 0
+        ? `Objects applied by kind: ${kinds.join(', ')}${unchanged > 0 ? `; ${unchanged} applied unchanged` : ''}`
+        : 'Objects applied: none in the period.',
     ],
     footer: 'From the phase task history and the objects phase applies recorded (PostgreSQL).',
   };
@@ -123,16 +157,23 @@ function performancePart(data: HandoffData, f: Flavor): Part {
   const title = 'Performance';
   if (data.performance.state === 'not-measured') return missingPart(title, data.performance, f);
   const { runs, baseline } = data.performance.value;
-  return { title: `${f.bold(title)}: ${runs.length} Kafka benchmark run${runs.length === 1 ? '' : 's'} in the period`, lines: runs.map((r) => `• ${benchmarkLine(r, baseline, data.tz, f)}`) };
+  return {
+    title: `${f.bold(title)}: ${runs.length} Kafka benchmark run${runs.length === 1 ? '' : 's'} in the period`,
+    lines: runs.map((r) => `• ${benchmarkLine(r, baseline, data.tz, f)}`),
+  };
 }
 
 function risksPart(data: HandoffData, f: Flavor): Part {
   const lines: string[] = [];
   const failing = data.readiness.checks.filter((c) => c.state === 'fail');
-  if (failing.length === 0) lines.push(`No measured readiness check fails${data.readiness.measured < data.readiness.checks.length ? ' (some are not measured, see above)' : ''}.`);
+  if (failing.length === 0)
+    lines.push(
+      `No measured readiness check fails${data.readiness.measured < data.readiness.checks.length ? ' (some are not measured, see above)' : ''}.`,
+    );
   for (const c of failing) lines.push(`❌ Failing check: ${f.text(c.name)}: ${f.text(c.detail)}`);
 
-  if (data.singleReplica.state === 'not-measured') lines.push(`Single-replica critical services: not measured: ${f.text(data.singleReplica.reason)}`);
+  if (data.singleReplica.state === 'not-measured')
+    lines.push(`Single-replica critical services: not measured: ${f.text(data.singleReplica.reason)}`);
   else {
     const { services, snapshot } = data.singleReplica.value;
     const from = `snapshot #${snapshot.id}, ${formatTime(snapshot.takenAt, data.tz)}`;
@@ -143,13 +184,20 @@ function risksPart(data: HandoffData, f: Flavor): Part {
     );
   }
 
-  if (data.certificates.state === 'not-measured') lines.push(`Certificates expiring within 14 days: not measured: ${f.text(data.certificates.reason)}`);
+  if (data.certificates.state === 'not-measured')
+    lines.push(`Certificates expiring within 14 days: not measured: ${f.text(data.certificates.reason)}`);
   else {
     const c = data.certificates.value;
-    if (c.total === 0) lines.push('Certificates expiring within 14 days: none; the cluster has no cert-manager Certificates.');
+    if (c.total === 0)
+      lines.push('Certificates expiring within 14 days: none; the cluster has no cert-manager Certificates.');
     else if (c.expiring.length === 0) lines.push(`Certificates expiring within 14 days: none of ${c.total}.`);
-    else lines.push(`⚠️ Certificates expiring within 14 days (${c.expiring.length} of ${c.total}):`, ...c.expiring.map((e) => certificateLine(e, data.tz, f)));
-    if (c.unissued.length > 0) lines.push(`Not issued yet (expiry not measured): ${certificateNames(c.unissued, 8, f)}.`);
+    else
+      lines.push(
+        `⚠️ Certificates expiring within 14 days (${c.expiring.length} of ${c.total}):`,
+        ...c.expiring.map((e) => certificateLine(e, data.tz, f)),
+      );
+    if (c.unissued.length > 0)
+      lines.push(`Not issued yet (expiry not measured): ${certificateNames(c.unissued, 8, f)}.`);
   }
 
   if (data.vault.state === 'not-measured') lines.push(`Unmigrated secrets: not measured: ${f.text(data.vault.reason)}`);
@@ -158,7 +206,12 @@ function risksPart(data: HandoffData, f: Flavor): Part {
     lines.push(
       v.unmigrated.length === 0
         ? `Unmigrated secrets: none (${v.migrated} of ${v.total} in Vault).`
-        : `⚠️ Unmigrated secrets (${v.unmigrated.length}): ${v.unmigrated.slice(0, 8).map((s) => f.code(s)).join(', ')}${v.unmigrated.length > 8 ? ` and ${v.unmigrated.length - 8} more (\`/carbon vault status\`)` : ''}.`,
+        : `⚠️ Unmigrated secrets (${v.unmigrated.length}): ${v.unmigrated
+            .slice(0, 8)
+            .map((s) => f.code(s))
+            .join(
+              ', ',
+            )}${v.unmigrated.length > 8 ? ` and ${v.unmigrated.length - 8} more (\`/carbon vault status\`)` : ''}.`,
     );
   }
   return { title: f.bold('Risks'), lines };
@@ -179,7 +232,14 @@ function nextStepsPart(data: HandoffData, f: Flavor): Part {
 }
 
 function parts(data: HandoffData, f: Flavor): Part[] {
-  return [readinessPart(data.readiness, f), deliverablesPart(data, f), actionsPart(data, f), performancePart(data, f), risksPart(data, f), nextStepsPart(data, f)];
+  return [
+    readinessPart(data.readiness, f),
+    deliverablesPart(data, f),
+    actionsPart(data, f),
+    performancePart(data, f),
+    risksPart(data, f),
+    nextStepsPart(data, f),
+  ];
 }
 
 const periodLine = (data: HandoffData) =>
@@ -195,11 +255,24 @@ export function renderHandoff(data: HandoffData, options: { markdownUploaded?: b
   blocks.push(table(COLUMNS, keyRows(data), '*Key metrics*'));
   blocks.push(context(keyNotes(data, f).join('\n')));
   for (const part of parts(data, f)) blocks.push(listSection(part.title, part.lines, part.footer));
-  const file = options.markdownUploaded === false ? '⚠️ the Markdown file could not be uploaded (logged)' : 'the same summary as Markdown in the thread';
-  blocks.push(context(`Generated ${formatTime(data.generatedAt, data.tz, { seconds: true })} · job ${f.text(data.jobId)} · ${file} · figures without data say so instead of guessing`));
+  const file =
+    options.markdownUploaded === false
+      ? '⚠️ the Markdown file could not be uploaded (logged)'
+      : 'the same summary as Markdown in the thread';
+  blocks.push(
+    context(
+      `Generated ${formatTime(data.generatedAt, data.tz, { seconds: true })} · job ${f.text(data.jobId)} · ${file} · figures without data say so instead of guessing`,
+    ),
+  );
   const health = data.keyMetrics[0];
-  const headline = health?.start && health.end ? `platform health ${health.start.text} → ${health.end.text}` : 'platform health not measured in the period';
-  return { text: `Handoff · ${data.cluster.name} · ${periodLine(data)}: ${headline}${data.cluster.simulated ? ' [simulated demo cluster]' : ''}`, blocks: capBlocks(blocks) };
+  const headline =
+    health?.start && health.end
+      ? `platform health ${health.start.text} → ${health.end.text}`
+      : 'platform health not measured in the period';
+  return {
+    text: `Handoff · ${data.cluster.name} · ${periodLine(data)}: ${headline}${data.cluster.simulated ? ' [simulated demo cluster]' : ''}`,
+    blocks: capBlocks(blocks),
+  };
 }
 
 /** The handoff as a Markdown document, for the uploaded file. */
@@ -207,7 +280,11 @@ export function handoffMarkdown(data: HandoffData): string {
   const f = MARKDOWN;
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   const out: string[] = [`# Handoff: ${f.text(data.cluster.name)}`, ''];
-  out.push(`**Period:** ${f.text(periodLine(data))}  `, `**Generated:** ${formatTime(data.generatedAt, data.tz, { seconds: true })}, job ${f.text(data.jobId)}`, '');
+  out.push(
+    `**Period:** ${f.text(periodLine(data))}  `,
+    `**Generated:** ${formatTime(data.generatedAt, data.tz, { seconds: true })}, job ${f.text(data.jobId)}`,
+    '',
+  );
   if (data.cluster.simulated) out.push(`> ${SIMULATED}`, '');
   out.push('## Key Metrics', '', `| Metric | Start | End | Change |`, '|---|---:|---:|---:|');
   for (const row of keyRows(data)) out.push(`| ${row.map(cell).join(' | ')} |`);

@@ -23,9 +23,11 @@ export function headline(report: HealthReport): string {
 export function renderHealth(report: HealthReport, meta: HealthContext = {}): Message {
   const scope = report.namespace ? ` · namespace ${report.namespace}` : '';
   const blocks: KnownBlock[] = [header(`Platform health · ${report.cluster.name}${scope}`)];
-  if (report.cluster.simulated) blocks.push(context('⚠️ *Simulated*: this is the built-in demo cluster, not a real one.'));
+  if (report.cluster.simulated)
+    blocks.push(context('⚠️ *Simulated*: this is the built-in demo cluster, not a real one.'));
 
-  const excluded = report.pods.succeeded > 0 ? `; ${report.pods.succeeded} Succeeded pods of completed jobs not counted` : '';
+  const excluded =
+    report.pods.succeeded > 0 ? `; ${report.pods.succeeded} Succeeded pods of completed jobs not counted` : '';
   blocks.push(section(`*${headline(report)}*${change(report, meta)}\n${report.pods.total} pods in all${excluded}.`));
 
   blocks.push(...servicesBlocks(report.services));
@@ -40,7 +42,10 @@ export function renderHealth(report: HealthReport, meta: HealthContext = {}): Me
     );
   }
   blocks.push(divider(), context(provenance(report, meta)));
-  return { text: headline(report) + (report.cluster.simulated ? ' [simulated demo cluster]' : ''), blocks: capBlocks(blocks) };
+  return {
+    text: headline(report) + (report.cluster.simulated ? ' [simulated demo cluster]' : ''),
+    blocks: capBlocks(blocks),
+  };
 }
 
 function change(report: HealthReport, meta: HealthContext): string {
@@ -57,8 +62,16 @@ function servicesBlocks(services: ServiceState[]): KnownBlock[] {
   const up = critical.filter((s) => s.status === 'up').length;
   const rows = [...services]
     .sort((a, b) => Number(b.critical) - Number(a.critical) || a.name.localeCompare(b.name))
-    .map((s) => [ICON[s.status], s.name, s.namespace, s.status === 'missing' ? 'missing' : `${s.ready}/${s.desired}`, s.critical ? 'critical' : '']);
-  return [table(['', 'SERVICE', 'NAMESPACE', 'READY', ''], rows, `*Critical services: ${up} of ${critical.length} fully up*`)];
+    .map((s) => [
+      ICON[s.status],
+      s.name,
+      s.namespace,
+      s.status === 'missing' ? 'missing' : `${s.ready}/${s.desired}`,
+      s.critical ? 'critical' : '',
+    ]);
+  return [
+    table(['', 'SERVICE', 'NAMESPACE', 'READY', ''], rows, `*Critical services: ${up} of ${critical.length} fully up*`),
+  ];
 }
 
 function problemBlocks(report: HealthReport): KnownBlock[] {
@@ -81,7 +94,10 @@ function problemBlocks(report: HealthReport): KnownBlock[] {
 }
 
 function provenance(report: HealthReport, meta: HealthContext): string {
-  const parts = [`Measured ${report.takenAt.toISOString()} from the Kubernetes API`, 'health = ready ÷ (all pods − Succeeded)'];
+  const parts = [
+    `Measured ${report.takenAt.toISOString()} from the Kubernetes API`,
+    'health = ready ÷ (all pods − Succeeded)',
+  ];
   if (meta.snapshotId) parts.push(`snapshot #${meta.snapshotId}`);
   if (meta.jobId) parts.push(`job ${meta.jobId}`);
   return parts.join(' · ');

@@ -16,7 +16,8 @@ export const utc = (date: Date): string => `${date.toISOString().slice(0, 16).re
 export const who = (ids: readonly string[]): string => ids.map((id) => `<@${id}>`).join(', ');
 
 /** Slack mrkdwn treats &, < and > as control characters (`<!channel>`): user text must be escaped. */
-export const escapeMrkdwn = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeMrkdwn = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export const header = (text: string): KnownBlock => ({
   type: 'header',
@@ -30,7 +31,9 @@ export const section = (mrkdwn: string): KnownBlock => ({
 
 export const context = (...mrkdwn: string[]): KnownBlock => ({
   type: 'context',
-  elements: mrkdwn.slice(0, LIMITS.contextElements).map((text) => ({ type: 'mrkdwn', text: clip(text, LIMITS.sectionText) })),
+  elements: mrkdwn
+    .slice(0, LIMITS.contextElements)
+    .map((text) => ({ type: 'mrkdwn', text: clip(text, LIMITS.sectionText) })),
 });
 
 export const divider = (): KnownBlock => ({ type: 'divider' });
@@ -45,7 +48,11 @@ export function clip(text: string, max: number): string {
  */
 export function table(columns: string[], rows: string[][], title?: string): KnownBlock {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const prefix = title ? `${title}\n` : '';
   const lines = [line(columns)];
   let omitted = 0;
@@ -85,5 +92,8 @@ export function lineList(title: string, lines: readonly string[], max: number = 
 /** Caps a message at Slack's 50 blocks, saying so in the last one. */
 export function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
   if (blocks.length <= LIMITS.blocks) return blocks;
-  return [...blocks.slice(0, LIMITS.blocks - 1), context(`… ${blocks.length - LIMITS.blocks + 1} more sections left out (Slack allows ${LIMITS.blocks} blocks).`)];
+  return [
+    ...blocks.slice(0, LIMITS.blocks - 1),
+    context(`… ${blocks.length - LIMITS.blocks + 1} more sections left out (Slack allows ${LIMITS.blocks} blocks).`),
+  ];
 }

@@ -7,7 +7,10 @@ import type { Message } from './message.js';
  */
 export function toPlainText(message: Message): string {
   if (!message.blocks || message.blocks.length === 0) return fromMrkdwn(message.text);
-  return message.blocks.map(blockText).filter((t) => t !== '').join('\n');
+  return message.blocks
+    .map(blockText)
+    .filter((t) => t !== '')
+    .join('\n');
 }
 
 function blockText(block: KnownBlock): string {

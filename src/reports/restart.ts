@@ -5,7 +5,19 @@ import type { Plan } from '../restart/plan.js';
 import type { AuditRow } from '../store/audit-log.js';
 import type { RestartRequest } from '../store/restart-requests.js';
 import { approvalActions, REQUEST_ICON, requestStateLine } from './approval.js';
-import { capBlocks, clip, context, divider, escapeMrkdwn, header, section, table, utc, who, type Message } from './message.js';
+import {
+  capBlocks,
+  clip,
+  context,
+  divider,
+  escapeMrkdwn,
+  header,
+  section,
+  table,
+  utc,
+  who,
+  type Message,
+} from './message.js';
 
 const workload = (r: Pick<RestartRequest, 'kind' | 'name'>) => `${r.kind}/${r.name}`;
 
@@ -45,7 +57,10 @@ export function planMessage(r: RestartRequest): Message {
       }),
     );
   }
-  return { text: `Restart plan for ${workload(r)} (${r.namespace}): ${plainState(r)} · request: ${r.id}`, blocks: capBlocks(blocks) };
+  return {
+    text: `Restart plan for ${workload(r)} (${r.namespace}): ${plainState(r)} · request: ${r.id}`,
+    blocks: capBlocks(blocks),
+  };
 }
 
 function pdbText(plan: Plan): string {
@@ -60,14 +75,26 @@ function pdbText(plan: Plan): string {
 }
 
 function recentText(plan: Plan): string {
-  const last = plan.lastRestartedAt ? `\nLast \`rollout restart\` annotation: ${escapeMrkdwn(plan.lastRestartedAt)}` : '';
+  const last = plan.lastRestartedAt
+    ? `\nLast \`rollout restart\` annotation: ${escapeMrkdwn(plan.lastRestartedAt)}`
+    : '';
   if (plan.recent.length === 0) return `*Recent restarts* none by carbon-ops in the last 7 days.${last}`;
-  const lines = plan.recent.map((r) => `• ${utc(new Date(r.at))} by <@${r.actor}>: ${r.outcome}${r.requestId ? ` (request ${r.requestId})` : ''}`);
+  const lines = plan.recent.map(
+    (r) => `• ${utc(new Date(r.at))} by <@${r.actor}>: ${r.outcome}${r.requestId ? ` (request ${r.requestId})` : ''}`,
+  );
   return `*Recent restarts* (last 7 days)\n${lines.join('\n')}${last}`;
 }
 
 const plainState = (r: RestartRequest): string =>
-  ({ pending: 'awaiting approval', approved: 'approved', running: 'restarting', succeeded: 'restarted', failed: 'failed', rejected: 'denied', expired: 'expired' })[r.state];
+  ({
+    pending: 'awaiting approval',
+    approved: 'approved',
+    running: 'restarting',
+    succeeded: 'restarted',
+    failed: 'failed',
+    rejected: 'denied',
+    expired: 'expired',
+  })[r.state];
 
 /** The request's status message (the thread's first reply or the root): one line that follows the request. */
 export function statusMessage(r: RestartRequest): Message {
@@ -104,19 +131,39 @@ export function rolloutFailed(o: RolloutOutcome): Message {
   const r = o.request;
   const text = `❌ Restart of ${workload(r)} in ${r.namespace} failed after ${formatDuration(o.durationMs)}: ${o.failure ?? 'unknown failure'}`;
   const blocks: KnownBlock[] = [section(escapeMrkdwn(text))];
-  if (o.status) blocks.push(context(escapeMrkdwn(`${o.status.updated} of ${o.status.desired} pods updated, ${o.status.ready} ready · ${o.status.message}`)));
+  if (o.status)
+    blocks.push(
+      context(
+        escapeMrkdwn(
+          `${o.status.updated} of ${o.status.desired} pods updated, ${o.status.ready} ready · ${o.status.message}`,
+        ),
+      ),
+    );
   const pods = o.pods ?? [];
   if (pods.length > 0) {
-    blocks.push(table(['POD', 'REASON', 'RESTARTS'], pods.map((p) => [p.name, p.reason, String(p.restarts)]), '*Failing pods*'));
+    blocks.push(
+      table(
+        ['POD', 'REASON', 'RESTARTS'],
+        pods.map((p) => [p.name, p.reason, String(p.restarts)]),
+        '*Failing pods*',
+      ),
+    );
     const details = pods.filter((p) => p.detail).map((p) => `• \`${p.name}\`: ${escapeMrkdwn(clip(p.detail!, 200))}`);
     if (details.length > 0) blocks.push(section(details.join('\n')));
   }
   const events = o.events ?? [];
   if (events.length > 0) {
-    const lines = events.map((e) => `• ${e.at.slice(11, 19)} ${e.type === 'Warning' ? '⚠️ ' : ''}*${escapeMrkdwn(e.reason)}* \`${escapeMrkdwn(e.object)}\`: ${escapeMrkdwn(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`);
+    const lines = events.map(
+      (e) =>
+        `• ${e.at.slice(11, 19)} ${e.type === 'Warning' ? '⚠️ ' : ''}*${escapeMrkdwn(e.reason)}* \`${escapeMrkdwn(e.object)}\`: ${escapeMrkdwn(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`,
+    );
     blocks.push(section(`*Recent events*\n${lines.join('\n')}`));
   }
-  blocks.push(context(`request ${r.id} · the rollout is left as it is: fix the cause, or undo with \`kubectl rollout undo ${workload(r)} -n ${r.namespace}\``));
+  blocks.push(
+    context(
+      `request ${r.id} · the rollout is left as it is: fix the cause, or undo with \`kubectl rollout undo ${workload(r)} -n ${r.namespace}\``,
+    ),
+  );
   return { text, blocks: capBlocks(blocks) };
 }
 
@@ -133,12 +180,22 @@ export function auditMessage(rows: readonly AuditRow[], scope: string): Message 
     row.approver ?? '',
     row.requestId ?? '',
   ]);
-  const blocks: KnownBlock[] = [header(title), table(['UTC', 'ACTOR', 'OUTCOME', 'ACTION', 'TARGET', 'APPROVER', 'REQUEST'], cells)];
+  const blocks: KnownBlock[] = [
+    header(title),
+    table(['UTC', 'ACTOR', 'OUTCOME', 'ACTION', 'TARGET', 'APPROVER', 'REQUEST'], cells),
+  ];
   const details = rows
     .filter((row) => row.reason || row.detail)
     .slice(0, 15)
-    .map((row) => `• ${row.at.toISOString().slice(11, 19)} ${row.outcome}: ${escapeMrkdwn(clip([row.reason && `reason “${row.reason}”`, row.detail].filter(Boolean).join('; '), 180))}${row.threadLink ? ` <${row.threadLink}|thread>` : ''}`);
+    .map(
+      (row) =>
+        `• ${row.at.toISOString().slice(11, 19)} ${row.outcome}: ${escapeMrkdwn(clip([row.reason && `reason “${row.reason}”`, row.detail].filter(Boolean).join('; '), 180))}${row.threadLink ? ` <${row.threadLink}|thread>` : ''}`,
+    );
   if (details.length > 0) blocks.push(section(details.join('\n')));
-  blocks.push(context(`${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}, newest first · export everything with \`carbon audit export --since 7d --format jsonl\``));
+  blocks.push(
+    context(
+      `${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}, newest first · export everything with \`carbon audit export --since 7d --format jsonl\``,
+    ),
+  );
   return { text: `${title}: ${rows.length} entries`, blocks: capBlocks(blocks) };
 }

@@ -27,7 +27,9 @@ export function renderSchedule(view: ScheduleView): Message {
   const nextRuns = view.next.length > 0 ? view.next.map(at).join(', ') : 'none (the pattern does not fire again)';
   if (view.channel === undefined) {
     blocks.push(
-      section(`*Daily status posts are off:* STATUS_CHANNEL is not set. Set it to a channel ID and restart the bot and the workers; \`/carbon status\` posts on demand meanwhile.\n*Cron:* ${cron}\n*Would run:* ${nextRuns}`),
+      section(
+        `*Daily status posts are off:* STATUS_CHANNEL is not set. Set it to a channel ID and restart the bot and the workers; \`/carbon status\` posts on demand meanwhile.\n*Cron:* ${cron}\n*Would run:* ${nextRuns}`,
+      ),
     );
   } else {
     blocks.push(section(`*When:* ${cron}\n*Where:* <#${view.channel}>\n*Next runs:* ${nextRuns}`));
@@ -45,16 +47,26 @@ export function renderSchedule(view: ScheduleView): Message {
         `A tick missed while none ran is posted once, marked late, when one starts. Shown ${formatTime(now, tz)}.`,
     ),
   );
-  return { text: view.channel === undefined ? 'Daily status posts are off (STATUS_CHANNEL is not set).' : `Daily status: ${schedule.pattern} ${tz} → next ${view.next[0] !== undefined ? at(view.next[0]) : 'never'}`, blocks };
+  return {
+    text:
+      view.channel === undefined
+        ? 'Daily status posts are off (STATUS_CHANNEL is not set).'
+        : `Daily status: ${schedule.pattern} ${tz} → next ${view.next[0] !== undefined ? at(view.next[0]) : 'never'}`,
+    blocks,
+  };
 }
 
 function registration(view: ScheduleView, at: (ms: number) => string): string {
   const r = view.registered;
   const queue = `queue \`${escapeMrkdwn(view.queueName)}\``;
-  if (r === undefined) return `*Registered:* ⚠️ no scheduler in ${queue} yet: no \`carbon bot\` or \`carbon worker\` with these settings has started.`;
+  if (r === undefined)
+    return `*Registered:* ⚠️ no scheduler in ${queue} yet: no \`carbon bot\` or \`carbon worker\` with these settings has started.`;
   const next = r.next !== undefined ? `, next job ${at(r.next)}` : '';
   const runs = r.iterations !== undefined ? `, ${r.iterations} job${r.iterations === 1 ? '' : 's'} made so far` : '';
-  const differs = r.pattern !== view.schedule.pattern || r.tz !== view.schedule.tz || (r.channel !== undefined && r.channel !== view.channel);
+  const differs =
+    r.pattern !== view.schedule.pattern ||
+    r.tz !== view.schedule.tz ||
+    (r.channel !== undefined && r.channel !== view.channel);
   const stale = differs
     ? `\n⚠️ The registered scheduler has other settings (\`${escapeMrkdwn(r.pattern ?? '?')}\` in ${escapeMrkdwn(r.tz ?? '?')}${r.channel ? ` → <#${r.channel}>` : ''}): the last process to start wins; restart the others with the same settings.`
     : '';

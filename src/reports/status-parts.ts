@@ -34,7 +34,8 @@ export const MARKDOWN: Flavor = {
   text: (v) => v.replace(/([\\*_|<>])/g, '\\$1'),
 };
 
-const grouped = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const grouped = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export const percent = (value: number | null): string => (value === null ? 'n/a' : `${value.toFixed(1)}%`);
 
@@ -46,8 +47,11 @@ export function signed(delta: number, digits = 1): string {
 }
 
 /** "not measured" wording for a section: its reason, never a number. */
-export const missingText = (title: string, section: Extract<Section<unknown>, { state: 'not-measured' }>, f: Flavor = SLACK): string =>
-  `${f.bold(`${title}:`)} not measured: ${f.text(section.reason)}`;
+export const missingText = (
+  title: string,
+  section: Extract<Section<unknown>, { state: 'not-measured' }>,
+  f: Flavor = SLACK,
+): string => `${f.bold(`${title}:`)} not measured: ${f.text(section.reason)}`;
 
 export const recordsPerSec = (n: number) => `${grouped(n)} records/s`;
 
@@ -62,14 +66,25 @@ export function benchmarkLine(run: StoredRun, baseline: KafkaBaseline, tz: strin
   );
 }
 
-const OUTCOME_ICON: Partial<Record<AuditOutcome, string>> = { succeeded: '✅', failed: '❌', expired: '⌛', rejected: '🚫' };
+const OUTCOME_ICON: Partial<Record<AuditOutcome, string>> = {
+  succeeded: '✅',
+  failed: '❌',
+  expired: '⌛',
+  rejected: '🚫',
+};
 
 /** Who did what to which target, when, with what result, and the audit row it is read from. */
 export function actionLine(row: AuditRow, tz: string, f: Flavor = SLACK): string {
   const target = row.target ? ` ${f.code(clip(row.target, 80))}` : '';
   const approver = row.approver ? `, approved by ${f.user(row.approver)}` : '';
   const detail = row.detail ? `: ${f.text(clip(row.detail, 140))}` : '';
-  const refs = [`audit #${row.id}`, row.jobId && `job ${f.text(row.jobId)}`, row.requestId && `request ${f.text(row.requestId)}`].filter(Boolean).join(', ');
+  const refs = [
+    `audit #${row.id}`,
+    row.jobId && `job ${f.text(row.jobId)}`,
+    row.requestId && `request ${f.text(row.requestId)}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${OUTCOME_ICON[row.outcome] ?? '•'} ${formatTime(row.at, tz)} ${f.bold(f.text(row.action))}${target} by ${f.user(row.actor)}${approver}: ${row.outcome}${detail} (${refs})`;
 }
 
@@ -81,16 +96,32 @@ export function outcomeCounts(counts: Partial<Record<AuditOutcome, number>>, ski
 }
 
 /** An action's life: asked, decided, run, ended; then the refusals. */
-const COUNT_ORDER: readonly AuditOutcome[] = ['requested', 'approved', 'started', 'succeeded', 'failed', 'rejected', 'expired', 'denied', 'refused'];
+const COUNT_ORDER: readonly AuditOutcome[] = [
+  'requested',
+  'approved',
+  'started',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+  'denied',
+  'refused',
+];
 
 export function certificateLine(c: ExpiringCertificate, tz: string, f: Flavor = SLACK): string {
-  const when = c.daysLeft < 0 ? `${f.bold('expired')} ${formatTime(c.notAfter, tz)}` : `expires ${formatTime(c.notAfter, tz)} (${c.daysLeft === 0 ? 'within a day' : `in ${c.daysLeft} d`})`;
+  const when =
+    c.daysLeft < 0
+      ? `${f.bold('expired')} ${formatTime(c.notAfter, tz)}`
+      : `expires ${formatTime(c.notAfter, tz)} (${c.daysLeft === 0 ? 'within a day' : `in ${c.daysLeft} d`})`;
   const ready = c.ready === false ? ', not Ready' : '';
   return `• ${f.code(`${c.namespace}/${c.name}`)} ${when}${ready}`;
 }
 
 export const certificateNames = (items: readonly CertificateState[], max = 8, f: Flavor = SLACK): string =>
-  items.slice(0, max).map((c) => f.code(`${c.namespace}/${c.name}`)).join(', ') + (items.length > max ? ` and ${items.length - max} more` : '');
+  items
+    .slice(0, max)
+    .map((c) => f.code(`${c.namespace}/${c.name}`))
+    .join(', ') + (items.length > max ? ` and ${items.length - max} more` : '');
 
 /**
  * A section of bullet lines under a bold title: lines that would pass Slack's 3,000 characters are

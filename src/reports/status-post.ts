@@ -28,7 +28,8 @@ export function renderStatusPost(data: StatusData): Message {
     ? `Daily status · ${data.cluster.name} · ${wallClock(data.tick.at, tz).weekday} ${formatDate(data.tick.at, tz)}`
     : `Status · ${data.cluster.name}`;
   const blocks: KnownBlock[] = [header(title)];
-  if (data.cluster.simulated) blocks.push(context('⚠️ *Simulated*: this is the built-in demo cluster, not a real one.'));
+  if (data.cluster.simulated)
+    blocks.push(context('⚠️ *Simulated*: this is the built-in demo cluster, not a real one.'));
   if (data.tick?.late) {
     blocks.push(
       context(
@@ -37,7 +38,14 @@ export function renderStatusPost(data: StatusData): Message {
       ),
     );
   }
-  blocks.push(...healthBlocks(data), ...phaseBlocks(data), ...benchmarkBlocks(data), ...vaultBlocks(data), ...actionBlocks(data), ...certificateBlocks(data));
+  blocks.push(
+    ...healthBlocks(data),
+    ...phaseBlocks(data),
+    ...benchmarkBlocks(data),
+    ...vaultBlocks(data),
+    ...actionBlocks(data),
+    ...certificateBlocks(data),
+  );
   blocks.push(divider(), context(trendNote(data)), context(provenance(data)));
   return { text: fallback(data, title), blocks: capBlocks(blocks) };
 }
@@ -59,25 +67,40 @@ function healthBlocks(data: StatusData): KnownBlock[] {
   }
   const critical = report.services.filter((s) => s.critical);
   const up = critical.filter((s) => s.status === 'up');
-  const notUp = critical.filter((s) => s.status !== 'up').map((s) => `${escapeMrkdwn(s.name)} ${s.status === 'missing' ? 'missing' : `${s.ready}/${s.desired}`}`);
+  const notUp = critical
+    .filter((s) => s.status !== 'up')
+    .map((s) => `${escapeMrkdwn(s.name)} ${s.status === 'missing' ? 'missing' : `${s.ready}/${s.desired}`}`);
   const problems = report.problems.slice(0, 5).map((p) => `${escapeMrkdwn(p.reason)} ${p.count}`);
   const notReady = report.pods.counted - report.pods.ready;
   const lines = [
     `*${headline(report)}*${change}`,
-    critical.length > 0 ? `Critical services: ${up.length} of ${critical.length} fully up${notUp.length > 0 ? `; not up: ${notUp.join(', ')}` : ''}` : 'No critical services in the catalogue.',
-    notReady > 0 ? `Problem pods: ${notReady} (${problems.join(', ')}${report.problems.length > 5 ? ', …' : ''}); \`/carbon health\` lists them` : 'Problem pods: none.',
+    critical.length > 0
+      ? `Critical services: ${up.length} of ${critical.length} fully up${notUp.length > 0 ? `; not up: ${notUp.join(', ')}` : ''}`
+      : 'No critical services in the catalogue.',
+    notReady > 0
+      ? `Problem pods: ${notReady} (${problems.join(', ')}${report.problems.length > 5 ? ', …' : ''}); \`/carbon health\` lists them`
+      : 'Problem pods: none.',
   ];
-  return [section(lines.join('\n')), context(`snapshot #${snapshotId} · measured ${formatTime(report.takenAt, data.tz, { seconds: true })} from the Kubernetes API`)];
+  return [
+    section(lines.join('\n')),
+    context(
+      `snapshot #${snapshotId} · measured ${formatTime(report.takenAt, data.tz, { seconds: true })} from the Kubernetes API`,
+    ),
+  ];
 }
 
 function phaseBlocks(data: StatusData): KnownBlock[] {
   if (data.phases.state === 'not-measured') return [section(missingText('Phase progress', data.phases))];
   const { phases, stale } = data.phases.value;
   const box = dashboardBox(phases, { cluster: data.cluster.name, simulated: data.cluster.simulated, at: data.at });
-  const failing = phases.flatMap((p) => p.tasks.filter((t) => t.state === 'failed').map((t) => `phase ${p.phase} \`${escapeMrkdwn(t.task)}\``));
+  const failing = phases.flatMap((p) =>
+    p.tasks.filter((t) => t.state === 'failed').map((t) => `phase ${p.phase} \`${escapeMrkdwn(t.task)}\``),
+  );
   const notes = [
     'phase % = tasks done ÷ tasks of the phase; a task is done only when its check passed (`/carbon phase status N`)',
-    failing.length > 0 ? `❌ failing: ${failing.slice(0, 6).join(', ')}${failing.length > 6 ? ` and ${failing.length - 6} more` : ''}` : '',
+    failing.length > 0
+      ? `❌ failing: ${failing.slice(0, 6).join(', ')}${failing.length > 6 ? ` and ${failing.length - 6} more` : ''}`
+      : '',
     stale ? `⚠️ the runbooks could not be re-read (${escapeMrkdwn(clip(stale, 200))}): stored definitions shown` : '',
   ].filter(Boolean);
   return [section(`*Phase progress*\n\`\`\`${box}\`\`\``), context(notes.join(' · '))];
@@ -86,15 +109,31 @@ function phaseBlocks(data: StatusData): KnownBlock[] {
 function benchmarkBlocks(data: StatusData): KnownBlock[] {
   if (data.benchmarks.state === 'not-measured') return [section(missingText('Kafka benchmarks', data.benchmarks))];
   const { runs, baseline } = data.benchmarks.value;
-  return [listSection('*Latest Kafka benchmarks* (benchmark_runs)', runs.map((r) => `• ${benchmarkLine(r, baseline, data.tz)}`))];
+  return [
+    listSection(
+      '*Latest Kafka benchmarks* (benchmark_runs)',
+      runs.map((r) => `• ${benchmarkLine(r, baseline, data.tz)}`),
+    ),
+  ];
 }
 
 function vaultBlocks(data: StatusData): KnownBlock[] {
   if (data.vault.state === 'not-measured') return [section(missingText('Vault coverage', data.vault))];
   const v = data.vault.value;
   const pct = v.total === 0 ? null : Math.round((v.migrated / v.total) * 1000) / 10;
-  const missing = v.unmigrated.length > 0 ? `\nNot in Vault yet: ${v.unmigrated.slice(0, 10).map((s) => `\`${escapeMrkdwn(s)}\``).join(', ')}${v.unmigrated.length > 10 ? ` and ${v.unmigrated.length - 10} more` : ''}` : '';
-  return [section(`*Vault coverage ${percent(pct)}* (${v.migrated} of ${v.total} secrets in Vault)${missing}`), context(`${escapeMrkdwn(v.source)} · ${v.snapshotId ? `coverage snapshot #${v.snapshotId} · ` : ''}${formatTime(v.measuredAt, data.tz)}`)];
+  const missing =
+    v.unmigrated.length > 0
+      ? `\nNot in Vault yet: ${v.unmigrated
+          .slice(0, 10)
+          .map((s) => `\`${escapeMrkdwn(s)}\``)
+          .join(', ')}${v.unmigrated.length > 10 ? ` and ${v.unmigrated.length - 10} more` : ''}`
+      : '';
+  return [
+    section(`*Vault coverage ${percent(pct)}* (${v.migrated} of ${v.total} secrets in Vault)${missing}`),
+    context(
+      `${escapeMrkdwn(v.source)} · ${v.snapshotId ? `coverage snapshot #${v.snapshotId} · ` : ''}${formatTime(v.measuredAt, data.tz)}`,
+    ),
+  ];
 }
 
 function actionBlocks(data: StatusData): KnownBlock[] {
@@ -102,9 +141,18 @@ function actionBlocks(data: StatusData): KnownBlock[] {
   const { results, truncated, counts } = data.actions.value;
   const others = outcomeCounts(counts, RESULT_OUTCOMES);
   const footer = others ? `Also in the audit log: ${others}.` : undefined;
-  if (results.length === 0) return [section(`*Restarts and other actions, last 24 h:* none finished (audit log).${footer ? `\n${footer}` : ''}`)];
+  if (results.length === 0)
+    return [
+      section(`*Restarts and other actions, last 24 h:* none finished (audit log).${footer ? `\n${footer}` : ''}`),
+    ];
   const title = `*Restarts and other actions, last 24 h* (${results.length}${truncated ? '+' : ''}, from the audit log)`;
-  return [listSection(title, results.map((r) => actionLine(r, data.tz)), footer)];
+  return [
+    listSection(
+      title,
+      results.map((r) => actionLine(r, data.tz)),
+      footer,
+    ),
+  ];
 }
 
 function certificateBlocks(data: StatusData): KnownBlock[] {
@@ -112,15 +160,26 @@ function certificateBlocks(data: StatusData): KnownBlock[] {
   if (data.certificates.state === 'not-measured') return [section(missingText(title, data.certificates))];
   const c = data.certificates.value;
   const notes = [
-    c.unissued.length > 0 ? `${c.unissued.length} not issued yet (no \`status.notAfter\`, expiry not measured): ${certificateNames(c.unissued)}` : '',
+    c.unissued.length > 0
+      ? `${c.unissued.length} not issued yet (no \`status.notAfter\`, expiry not measured): ${certificateNames(c.unissued)}`
+      : '',
     c.notReady.length > 0 ? `${c.notReady.length} not Ready: ${certificateNames(c.notReady)}` : '',
   ].filter(Boolean);
   const footer = notes.length > 0 ? notes.join('\n') : undefined;
   if (c.expiring.length === 0) {
-    const none = c.total === 0 ? 'no Certificates in the cluster.' : `none of ${c.total} Certificates expires by ${formatDate(new Date(data.at.getTime() + c.withinDays * 86_400_000), data.tz)}.`;
+    const none =
+      c.total === 0
+        ? 'no Certificates in the cluster.'
+        : `none of ${c.total} Certificates expires by ${formatDate(new Date(data.at.getTime() + c.withinDays * 86_400_000), data.tz)}.`;
     return [section(`*${title}:* ${none}${footer ? `\n${footer}` : ''}`)];
   }
-  return [listSection(`*${title}: ${c.expiring.length}* of ${c.total}`, c.expiring.map((e) => certificateLine(e, data.tz)), footer)];
+  return [
+    listSection(
+      `*${title}: ${c.expiring.length}* of ${c.total}`,
+      c.expiring.map((e) => certificateLine(e, data.tz)),
+      footer,
+    ),
+  ];
 }
 
 function trendNote(data: StatusData): string {

@@ -21,11 +21,21 @@ export const RESTART_KIND: ApprovalKind<RestartRequest> = {
  * Why an approval by `user` did not count, in words for the person who clicked. Pure: the stored
  * request as it is now (after the conditional UPDATE refused the approval) and who tried.
  */
-export function approvalRefusal(request: RestartRequest | undefined, id: string, user: string, now: Date = new Date()): string {
+export function approvalRefusal(
+  request: RestartRequest | undefined,
+  id: string,
+  user: string,
+  now: Date = new Date(),
+): string {
   return refusalOf(RESTART_KIND, request, id, user, now);
 }
 
 /** Why a deny by `user` did nothing. */
-export function denyRefusal(request: RestartRequest | undefined, id: string, user: string, asApprover: boolean): string {
+export function denyRefusal(
+  request: RestartRequest | undefined,
+  id: string,
+  user: string,
+  asApprover: boolean,
+): string {
   return denyRefusalOf(RESTART_KIND, request, id, user, asApprover);
 }

@@ -42,7 +42,11 @@ export function recentEvents(events: readonly KubeEvent[], workload: string, sin
     })
     .map((e) => ({ event: e, time: eventTime(e) }))
     .filter(({ time }) => time === undefined || time.getTime() >= cutoff)
-    .sort((a, b) => (b.time?.getTime() ?? 0) - (a.time?.getTime() ?? 0) || Number(b.event.type === 'Warning') - Number(a.event.type === 'Warning'))
+    .sort(
+      (a, b) =>
+        (b.time?.getTime() ?? 0) - (a.time?.getTime() ?? 0) ||
+        Number(b.event.type === 'Warning') - Number(a.event.type === 'Warning'),
+    )
     .slice(0, limit)
     .map(({ event, time }) => ({
       at: time?.toISOString() ?? '',

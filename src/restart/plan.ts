@@ -62,7 +62,10 @@ export function buildPlan(input: PlanInput): Plan {
   const desired = workload.spec?.replicas ?? 1;
   const ready = workload.status?.readyReplicas ?? 0;
   const labels = workload.spec?.template?.metadata?.labels ?? {};
-  const rollout = target.kind === 'deployment' ? deploymentRollout(workload as Deployment, desired) : statefulSetRollout(workload as StatefulSet, desired);
+  const rollout =
+    target.kind === 'deployment'
+      ? deploymentRollout(workload as Deployment, desired)
+      : statefulSetRollout(workload as StatefulSet, desired);
   const paused = target.kind === 'deployment' && (workload as Deployment).spec?.paused === true;
 
   const pdbs = input.pdbs
@@ -79,7 +82,8 @@ export function buildPlan(input: PlanInput): Plan {
     });
 
   let refusal: string | undefined;
-  if (paused) refusal = `${ref(target)} is paused (spec.paused): a restart would not roll. Resume it first (kubectl rollout resume).`;
+  if (paused)
+    refusal = `${ref(target)} is paused (spec.paused): a restart would not roll. Resume it first (kubectl rollout resume).`;
   else if (desired === 0) refusal = `${ref(target)} has 0 replicas: there is nothing to restart.`;
   else if (rollout.refusal !== undefined) refusal = rollout.refusal;
 
@@ -94,7 +98,10 @@ export function buildPlan(input: PlanInput): Plan {
     rollout.how,
     `Progress is posted in this thread, watched like \`kubectl rollout status\`; the restart fails on ProgressDeadlineExceeded or after ${Math.round(input.rolloutTimeoutSec / 60)} minutes.`,
   ];
-  if (pdbs.some((p) => p.breach)) steps.push('⚠️ The rollout may take down more pods at once than a PodDisruptionBudget allows: expect reduced capacity.');
+  if (pdbs.some((p) => p.breach))
+    steps.push(
+      '⚠️ The rollout may take down more pods at once than a PodDisruptionBudget allows: expect reduced capacity.',
+    );
 
   return {
     cluster: input.cluster,
@@ -122,9 +129,17 @@ interface RolloutShape {
 function deploymentRollout(deployment: Deployment, desired: number): RolloutShape {
   const strategy = deployment.spec?.strategy;
   if (strategy?.type === 'Recreate') {
-    return { strategy: 'Recreate', maxUnavailable: desired, how: `Recreate strategy: all ${desired} pods stop before the new ones start (an outage until they are ready).` };
+    return {
+      strategy: 'Recreate',
+      maxUnavailable: desired,
+      how: `Recreate strategy: all ${desired} pods stop before the new ones start (an outage until they are ready).`,
+    };
   }
-  const { maxSurge, maxUnavailable } = resolveFenceposts(strategy?.rollingUpdate?.maxSurge ?? '25%', strategy?.rollingUpdate?.maxUnavailable ?? '25%', desired);
+  const { maxSurge, maxUnavailable } = resolveFenceposts(
+    strategy?.rollingUpdate?.maxSurge ?? '25%',
+    strategy?.rollingUpdate?.maxUnavailable ?? '25%',
+    desired,
+  );
   return {
     strategy: `RollingUpdate (maxSurge ${maxSurge}, maxUnavailable ${maxUnavailable})`,
     maxUnavailable,
@@ -144,8 +159,11 @@ function statefulSetRollout(statefulSet: StatefulSet, desired: number): RolloutS
   }
   const partition = strategy?.rollingUpdate?.partition ?? 0;
   const name = statefulSet.metadata?.name ?? '?';
-  const order = Array.from({ length: Math.min(desired, 4) }, (_, i) => `${name}-${desired - 1 - i}`).join(', ') + (desired > 4 ? ', …' : '');
-  const partitioned = partition > 0 ? ` Pods with an ordinal below the partition (${partition}) are left as they are.` : '';
+  const order =
+    Array.from({ length: Math.min(desired, 4) }, (_, i) => `${name}-${desired - 1 - i}`).join(', ') +
+    (desired > 4 ? ', …' : '');
+  const partitioned =
+    partition > 0 ? ` Pods with an ordinal below the partition (${partition}) are left as they are.` : '';
   return {
     strategy: `RollingUpdate (one pod at a time${partition > 0 ? `, partition ${partition}` : ''})`,
     maxUnavailable: 1,
@@ -154,7 +172,11 @@ function statefulSetRollout(statefulSet: StatefulSet, desired: number): RolloutS
 }
 
 /** maxSurge rounds up and maxUnavailable down, and both zero means one unavailable (the deployment controller's rule). */
-export function resolveFenceposts(surge: number | string, unavailable: number | string, desired: number): { maxSurge: number; maxUnavailable: number } {
+export function resolveFenceposts(
+  surge: number | string,
+  unavailable: number | string,
+  desired: number,
+): { maxSurge: number; maxUnavailable: number } {
   const maxSurge = scaled(surge, desired, Math.ceil);
   let maxUnavailable = scaled(unavailable, desired, Math.floor);
   if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
@@ -196,6 +218,7 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
 }
 
 /** `data-platform/deployment/trino-coordinator`: how the audit trail names a workload. */
-export const auditTarget = (target: Pick<RestartTarget, 'namespace' | 'kind' | 'name'>): string => `${target.namespace}/${target.kind}/${target.name}`;
+export const auditTarget = (target: Pick<RestartTarget, 'namespace' | 'kind' | 'name'>): string =>
+  `${target.namespace}/${target.kind}/${target.name}`;
 
 const ref = (target: RestartTarget): string => `${target.kind}/${target.name}`;

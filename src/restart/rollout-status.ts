@@ -37,13 +37,28 @@ export function deploymentStatus(deployment: Deployment): RolloutStatus {
     return { ...base, done: false, observed: true, failure: message, message };
   }
   if (updated < desired) {
-    return { ...base, done: false, observed: true, message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...` };
+    return {
+      ...base,
+      done: false,
+      observed: true,
+      message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`,
+    };
   }
   if (replicas > updated) {
-    return { ...base, done: false, observed: true, message: `Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...` };
+    return {
+      ...base,
+      done: false,
+      observed: true,
+      message: `Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...`,
+    };
   }
   if (available < updated) {
-    return { ...base, done: false, observed: true, message: `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...` };
+    return {
+      ...base,
+      done: false,
+      observed: true,
+      message: `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`,
+    };
   }
   return { ...base, done: true, observed: true, message: `deployment "${name}" successfully rolled out` };
 }
@@ -66,14 +81,34 @@ export function statefulSetStatus(statefulSet: StatefulSet): RolloutStatus {
   const partition = statefulSet.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
   if (partition > 0) {
     if (base.updated < desired - partition) {
-      return { ...base, done: false, observed: true, message: `Waiting for partitioned roll out to finish: ${base.updated} out of ${desired - partition} new pods have been updated...` };
+      return {
+        ...base,
+        done: false,
+        observed: true,
+        message: `Waiting for partitioned roll out to finish: ${base.updated} out of ${desired - partition} new pods have been updated...`,
+      };
     }
-    return { ...base, done: true, observed: true, message: `partitioned roll out complete: ${base.updated} new pods have been updated...` };
+    return {
+      ...base,
+      done: true,
+      observed: true,
+      message: `partitioned roll out complete: ${base.updated} new pods have been updated...`,
+    };
   }
   if (status.updateRevision !== status.currentRevision) {
-    return { ...base, done: false, observed: true, message: `waiting for statefulset rolling update to complete ${base.updated} pods at revision ${status.updateRevision}...` };
+    return {
+      ...base,
+      done: false,
+      observed: true,
+      message: `waiting for statefulset rolling update to complete ${base.updated} pods at revision ${status.updateRevision}...`,
+    };
   }
-  return { ...base, done: true, observed: true, message: `statefulset rolling update complete ${status.currentReplicas ?? base.updated} pods at revision ${status.currentRevision}...` };
+  return {
+    ...base,
+    done: true,
+    observed: true,
+    message: `statefulset rolling update complete ${status.currentReplicas ?? base.updated} pods at revision ${status.currentRevision}...`,
+  };
 }
 
 /** The thread's progress line: "2 of 3 pods updated, 1 ready". */

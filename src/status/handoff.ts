@@ -62,7 +62,9 @@ export interface HandoffData {
 export function periodStart(spec: PeriodStart, now: Date, tz: string): Date {
   if (spec.kind === 'ago') return new Date(now.getTime() - spec.ms);
   if (spec.offsetMinutes !== undefined) {
-    return new Date(Date.UTC(spec.year, spec.month - 1, spec.day, spec.hour, spec.minute, spec.second) - spec.offsetMinutes * 60_000);
+    return new Date(
+      Date.UTC(spec.year, spec.month - 1, spec.day, spec.hour, spec.minute, spec.second) - spec.offsetMinutes * 60_000,
+    );
   }
   return zonedInstant(tz, spec.year, spec.month, spec.day, spec.hour, spec.minute, spec.second);
 }
@@ -70,7 +72,8 @@ export function periodStart(spec: PeriodStart, now: Date, tz: string): Date {
 export const snapshotSource = (s: StoredSnapshot, tz: string): string =>
   `snapshot #${s.id} (${formatTime(s.takenAt, tz, { seconds: true })}${s.jobId ? `, job ${s.jobId}` : ''})`;
 
-export const runSource = (r: StoredRun, tz: string): string => `run #${r.id} (${formatTime(r.startedAt, tz, { seconds: true })}${r.jobId ? `, job ${r.jobId}` : ''})`;
+export const runSource = (r: StoredRun, tz: string): string =>
+  `run #${r.id} (${formatTime(r.startedAt, tz, { seconds: true })}${r.jobId ? `, job ${r.jobId}` : ''})`;
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -91,7 +94,11 @@ export function keyMetrics(input: {
   const { start, end, tz } = input;
   const rows: KeyMetric[] = [];
   const noSnapshot = `no cluster-wide health snapshot since ${formatTime(input.since, tz)} (\`/carbon health\` or the daily post takes one)`;
-  const fromSnapshots = (name: string, read: (s: StoredSnapshot) => { value: number; text: string } | undefined, unit: 'points' | 'count'): KeyMetric => {
+  const fromSnapshots = (
+    name: string,
+    read: (s: StoredSnapshot) => { value: number; text: string } | undefined,
+    unit: 'points' | 'count',
+  ): KeyMetric => {
     if (start === undefined || end === undefined) return { name, missing: noSnapshot };
     const a = read(start);
     const b = read(end);
@@ -104,9 +111,17 @@ export function keyMetrics(input: {
       ...(start.id === end.id ? { note: 'one snapshot in the period: start and end are the same' } : {}),
     };
   };
-  rows.push(fromSnapshots('Platform health', (s) => (s.healthPct === null ? undefined : { value: s.healthPct, text: `${s.healthPct.toFixed(1)}%` }), 'points'));
+  rows.push(
+    fromSnapshots(
+      'Platform health',
+      (s) => (s.healthPct === null ? undefined : { value: s.healthPct, text: `${s.healthPct.toFixed(1)}%` }),
+      'points',
+    ),
+  );
   rows.push(fromSnapshots('Ready pods', (s) => ({ value: s.podsReady, text: count(s.podsReady) }), 'count'));
-  rows.push(fromSnapshots('Pods (all − Succeeded)', (s) => ({ value: s.podsCounted, text: count(s.podsCounted) }), 'count'));
+  rows.push(
+    fromSnapshots('Pods (all − Succeeded)', (s) => ({ value: s.podsCounted, text: count(s.podsCounted) }), 'count'),
+  );
   rows.push(
     fromSnapshots(
       'Critical services up',
@@ -126,9 +141,19 @@ export function keyMetrics(input: {
       const pct = total === 0 ? 0 : Math.round((inVault / total) * 1000) / 10;
       return { value: pct, text: `${pct.toFixed(1)}% (${inVault}/${total})`, source };
     };
-    const end = coverage(v.migrated, v.total, `coverage${v.snapshotId ? ` snapshot #${v.snapshotId}` : ''} (${formatTime(v.measuredAt, tz, { seconds: true })}, measured for this handoff)`);
+    const end = coverage(
+      v.migrated,
+      v.total,
+      `coverage${v.snapshotId ? ` snapshot #${v.snapshotId}` : ''} (${formatTime(v.measuredAt, tz, { seconds: true })}, measured for this handoff)`,
+    );
     const s0 = input.vaultStart;
-    const start = s0 ? coverage(s0.inVault, s0.total, `coverage snapshot #${s0.id} (${formatTime(s0.takenAt, tz, { seconds: true })}${s0.jobId ? `, job ${s0.jobId}` : ''})`) : end;
+    const start = s0
+      ? coverage(
+          s0.inVault,
+          s0.total,
+          `coverage snapshot #${s0.id} (${formatTime(s0.takenAt, tz, { seconds: true })}${s0.jobId ? `, job ${s0.jobId}` : ''})`,
+        )
+      : end;
     rows.push({
       name: 'Vault coverage',
       start,
@@ -139,29 +164,48 @@ export function keyMetrics(input: {
   }
 
   const runs = input.runs;
-  if (runs.length === 0) rows.push({ name: 'Kafka throughput', missing: `no Kafka benchmark run since ${formatTime(input.since, tz)} (\`/carbon bench kafka\`)` });
+  if (runs.length === 0)
+    rows.push({
+      name: 'Kafka throughput',
+      missing: `no Kafka benchmark run since ${formatTime(input.since, tz)} (\`/carbon bench kafka\`)`,
+    });
   else {
     const first = runs[0]!;
     const last = runs.at(-1)!;
-    const figure = (r: StoredRun): Figure => ({ value: r.recordsPerSec, text: `${count(Math.round(r.recordsPerSec))}/s`, source: runSource(r, tz) });
-    const comparable = JSON.stringify(first.params) === JSON.stringify(last.params) && first.brokers.join() === last.brokers.join();
+    const figure = (r: StoredRun): Figure => ({
+      value: r.recordsPerSec,
+      text: `${count(Math.round(r.recordsPerSec))}/s`,
+      source: runSource(r, tz),
+    });
+    const comparable =
+      JSON.stringify(first.params) === JSON.stringify(last.params) && first.brokers.join() === last.brokers.join();
     rows.push({
       name: 'Kafka throughput',
       start: figure(first),
       end: figure(last),
       change: { delta: ((last.recordsPerSec - first.recordsPerSec) / first.recordsPerSec) * 100, unit: 'percent' },
-      ...(first.id === last.id ? { note: 'one run in the period: start and end are the same' } : !comparable ? { note: 'the two runs used different parameters or brokers: not comparable' } : {}),
+      ...(first.id === last.id
+        ? { note: 'one run in the period: start and end are the same' }
+        : !comparable
+          ? { note: 'the two runs used different parameters or brokers: not comparable' }
+          : {}),
     });
   }
   return rows;
 }
 
 /** Reads everything a handoff needs for the period; each source separately, a missing one reported. */
-export async function composeHandoff(ctx: SectionContext, input: { since: PeriodStart; tz: string; progress?: (text: string) => Promise<void> }): Promise<HandoffData> {
+export async function composeHandoff(
+  ctx: SectionContext,
+  input: { since: PeriodStart; tz: string; progress?: (text: string) => Promise<void> },
+): Promise<HandoffData> {
   const { store, cluster, config } = ctx;
   const until = ctx.now;
   const since = periodStart(input.since, until, input.tz);
-  if (since.getTime() >= until.getTime()) throw new UserError(`The period would start ${formatTime(since, input.tz)}, which is not in the past. Give a duration like 24h or an earlier date.`);
+  if (since.getTime() >= until.getTime())
+    throw new UserError(
+      `The period would start ${formatTime(since, input.tz)}, which is not in the past. Give a duration like 24h or an earlier date.`,
+    );
   const period: Period = { since, until, asked: input.since.text };
   await input.progress?.('Reading snapshots, benchmark runs, the audit log, phases, Vault coverage and certificates…');
   // The period's first coverage snapshot is read before this handoff records its own.
@@ -177,10 +221,13 @@ export async function composeHandoff(ctx: SectionContext, input: { since: Period
     collect(vaultCoverage, ctx, {}),
     collect(phaseProgress, ctx, { since, until }),
   ]);
-  const end = latest !== undefined && start !== undefined && latest.takenAt.getTime() >= since.getTime() ? latest : undefined;
+  const end =
+    latest !== undefined && start !== undefined && latest.takenAt.getTime() >= since.getTime() ? latest : undefined;
   const baseline = baselineOf(config);
   const single: HandoffData['singleReplica'] =
-    latest === undefined ? notMeasured('no cluster-wide health snapshot yet.') : measured({ services: singleReplica(latest), snapshot: latest });
+    latest === undefined
+      ? notMeasured('no cluster-wide health snapshot yet.')
+      : measured({ services: singleReplica(latest), snapshot: latest });
   return {
     cluster,
     tz: input.tz,
@@ -189,11 +236,30 @@ export async function composeHandoff(ctx: SectionContext, input: { since: Period
     period,
     ...(start ? { start } : {}),
     ...(end ? { end } : {}),
-    keyMetrics: keyMetrics({ ...(start ? { start } : {}), ...(end ? { end } : {}), runs, vault, ...(vaultStart ? { vaultStart } : {}), tz: input.tz, since }),
-    readiness: readiness({ tz: input.tz, ...(latest ? { snapshot: latest } : {}), ...(recentRun ? { latestRun: recentRun } : {}), baseline, certificates, vault, phases }),
+    keyMetrics: keyMetrics({
+      ...(start ? { start } : {}),
+      ...(end ? { end } : {}),
+      runs,
+      vault,
+      ...(vaultStart ? { vaultStart } : {}),
+      tz: input.tz,
+      since,
+    }),
+    readiness: readiness({
+      tz: input.tz,
+      ...(latest ? { snapshot: latest } : {}),
+      ...(recentRun ? { latestRun: recentRun } : {}),
+      baseline,
+      certificates,
+      vault,
+      phases,
+    }),
     phases,
     actions,
-    performance: runs.length === 0 ? notMeasured(`no Kafka benchmark run in the period (\`/carbon bench kafka\`).`) : measured({ runs, baseline }),
+    performance:
+      runs.length === 0
+        ? notMeasured(`no Kafka benchmark run in the period (\`/carbon bench kafka\`).`)
+        : measured({ runs, baseline }),
     singleReplica: single,
     certificates,
     vault,

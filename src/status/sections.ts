@@ -39,7 +39,11 @@ export interface SectionProvider<T, I = void> {
  * Runs a provider; a failure becomes `not-measured` with a reason the reader can act on (a user-facing
  * error's own message; otherwise "internal error" with the job id, the details in the log).
  */
-export async function collect<T, I>(provider: SectionProvider<T, I>, ctx: SectionContext, input: I): Promise<Section<T>> {
+export async function collect<T, I>(
+  provider: SectionProvider<T, I>,
+  ctx: SectionContext,
+  input: I,
+): Promise<Section<T>> {
   try {
     return await provider.collect(ctx, input);
   } catch (error) {

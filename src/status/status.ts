@@ -49,7 +49,10 @@ export async function composeStatus(
   options: { tz: string; tick?: Tick; previousPost?: PostRecord; progress?: (text: string) => Promise<void> },
 ): Promise<StatusData> {
   const now = ctx.now;
-  const health = await collect(healthNow, ctx, { ...(options.previousPost ? { previousPost: options.previousPost } : {}), ...(options.progress ? { progress: options.progress } : {}) });
+  const health = await collect(healthNow, ctx, {
+    ...(options.previousPost ? { previousPost: options.previousPost } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
+  });
   await options.progress?.('Reading phases, benchmarks, Vault, the audit log and certificates…');
   const [phases, benchmarks, vault, actions, certificates, trend] = await Promise.all([
     collect(phaseProgress, ctx, {}),

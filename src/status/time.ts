@@ -36,7 +36,11 @@ interface WallClock {
 
 /** The wall clock in `tz` at `date`. */
 export function wallClock(date: Date, tz: string): WallClock {
-  const parts = Object.fromEntries(formatter(tz).formatToParts(date).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(tz)
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
   return {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -53,7 +57,8 @@ const pad = (n: number) => String(n).padStart(2, '0');
 /** `2025-10-27 09:00 UTC`, `2025-10-27 10:00 Europe/Berlin`; with seconds when they are not zero. */
 export function formatTime(date: Date, tz: string, options: { weekday?: boolean; seconds?: boolean } = {}): string {
   const w = wallClock(date, tz);
-  const seconds = options.seconds === true || (options.seconds === undefined && w.second !== 0) ? `:${pad(w.second)}` : '';
+  const seconds =
+    options.seconds === true || (options.seconds === undefined && w.second !== 0) ? `:${pad(w.second)}` : '';
   const day = options.weekday ? `${w.weekday} ` : '';
   return `${day}${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}${seconds} ${tz}`;
 }
@@ -68,7 +73,15 @@ export function formatDate(date: Date, tz: string): string {
  * The instant at which the wall clock in `tz` shows the given time. Times skipped by a daylight-saving
  * jump resolve to the instant just after it; repeated times to the first of the two.
  */
-export function zonedInstant(tz: string, year: number, month: number, day: number, hour = 0, minute = 0, second = 0): Date {
+export function zonedInstant(
+  tz: string,
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+  second = 0,
+): Date {
   const wanted = Date.UTC(year, month - 1, day, hour, minute, second);
   let guess = wanted;
   for (let i = 0; i < 3; i++) {

@@ -50,7 +50,10 @@ export interface NewApproval {
 }
 
 /** What an audit row about a request says besides the actor and outcome. */
-export type AuditExtra = Omit<AuditEntry, 'action' | 'command' | 'target' | 'reason' | 'requestId' | 'cluster' | 'threadLink' | 'channel'> & { channel?: string; command?: string };
+export type AuditExtra = Omit<
+  AuditEntry,
+  'action' | 'command' | 'target' | 'reason' | 'requestId' | 'cluster' | 'threadLink' | 'channel'
+> & { channel?: string; command?: string };
 
 /** How one kind of request is stored: its table, its audit action and how its rows read. */
 export interface ApprovalTable<R extends ApprovalRequest> {
@@ -64,7 +67,8 @@ export interface ApprovalTable<R extends ApprovalRequest> {
 }
 
 /** A row's optional column, undefined for NULL. */
-export const optional = <T>(value: unknown): T | undefined => (value === null || value === undefined ? undefined : (value as T));
+export const optional = <T>(value: unknown): T | undefined =>
+  value === null || value === undefined ? undefined : (value as T);
 
 /** The common columns of a row, as an ApprovalRequest. */
 export function approvalFromRow(row: Record<string, unknown>): ApprovalRequest {
@@ -82,10 +86,16 @@ export function approvalFromRow(row: Record<string, unknown>): ApprovalRequest {
     state: row.state as ApprovalState,
   };
   const fields: [keyof ApprovalRequest, unknown][] = [
-    ['planTs', row.plan_ts], ['decidedBy', row.decided_by], ['decidedAt', row.decided_at], ['startedAt', row.started_at],
-    ['finishedAt', row.finished_at], ['jobId', row.job_id], ['result', row.result],
+    ['planTs', row.plan_ts],
+    ['decidedBy', row.decided_by],
+    ['decidedAt', row.decided_at],
+    ['startedAt', row.started_at],
+    ['finishedAt', row.finished_at],
+    ['jobId', row.job_id],
+    ['result', row.result],
   ];
-  for (const [key, value] of fields) if (optional(value) !== undefined) (request as unknown as Record<string, unknown>)[key] = value;
+  for (const [key, value] of fields)
+    if (optional(value) !== undefined) (request as unknown as Record<string, unknown>)[key] = value;
   return request;
 }
 
@@ -138,12 +148,25 @@ export class ApprovalRequests<R extends ApprovalRequest> {
    * approval). A retried planning job gets the request it made before (`created: false`). Errors of the
    * INSERT (a kind's one-open-request index) are the caller's to explain.
    */
-  protected async insert(input: NewApproval, columns: Record<string, unknown>, jobId: string): Promise<{ request: R; created: boolean }> {
+  protected async insert(
+    input: NewApproval,
+    columns: Record<string, unknown>,
+    jobId: string,
+  ): Promise<{ request: R; created: boolean }> {
     const existing = await this.byOriginJob(input.originJob);
     if (existing !== undefined) return { request: existing, created: false };
     const names = Object.keys(columns);
     if (names.some((name) => !COLUMN.test(name))) throw new Error(`invalid column name in ${names.join(',')}`);
-    const common = [input.id, input.originJob, input.expiresAt, input.requestedBy, input.channel, input.threadTs, input.statusTs, input.approvalsRequired];
+    const common = [
+      input.id,
+      input.originJob,
+      input.expiresAt,
+      input.requestedBy,
+      input.channel,
+      input.threadTs,
+      input.statusTs,
+      input.approvalsRequired,
+    ];
     const values = [...common, ...names.map((name) => columns[name] ?? null)];
     const placeholders = values.map((_, i) => `$${i + 1}`);
     return withTransaction(this.pool, async (client) => {
@@ -157,9 +180,25 @@ export class ApprovalRequests<R extends ApprovalRequest> {
       );
       if (rows[0] === undefined) return { request: (await this.byOriginJob(input.originJob, client))!, created: false };
       const request = this.kind.fromRow(rows[0]);
-      await this.audit.record(this.auditEntry(request, { actor: request.requestedBy, outcome: 'requested', jobId, detail: `needs ${request.approvalsRequired} approval(s) by ${request.expiresAt.toISOString()}` }), client);
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: request.requestedBy,
+          outcome: 'requested',
+          jobId,
+          detail: `needs ${request.approvalsRequired} approval(s) by ${request.expiresAt.toISOString()}`,
+        }),
+        client,
+      );
       if (request.state === 'approved') {
-        await this.audit.record(this.auditEntry(request, { actor: request.requestedBy, outcome: 'approved', jobId, detail: 'the policy requires no approval for this command' }), client);
+        await this.audit.record(
+          this.auditEntry(request, {
+            actor: request.requestedBy,
+            outcome: 'approved',
+            jobId,
+            detail: 'the policy requires no approval for this command',
+          }),
+          client,
+        );
       }
       return { request, created: true };
     });
@@ -203,13 +242,29 @@ export class ApprovalRequests<R extends ApprovalRequest> {
       if (rows[0] === undefined) return undefined;
       const request = this.kind.fromRow(rows[0]);
       const count = `${request.approvedBy.length} of ${request.approvalsRequired}`;
-      await this.audit.record(this.auditEntry(request, { actor: user, channel, approver: user, command: `approve ${id}`, outcome: 'approved', detail: `approval ${count}` }), client);
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: user,
+          channel,
+          approver: user,
+          command: `approve ${id}`,
+          outcome: 'approved',
+          detail: `approval ${count}`,
+        }),
+        client,
+      );
       return request;
     });
   }
 
   /** `deny`: only while pending; `asApprover` false limits it to the requester cancelling their own. */
-  async reject(id: string, user: string, channel: string, asApprover: boolean, reason: string | undefined): Promise<R | undefined> {
+  async reject(
+    id: string,
+    user: string,
+    channel: string,
+    asApprover: boolean,
+    reason: string | undefined,
+  ): Promise<R | undefined> {
     return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query(
         `UPDATE ${this.kind.table} SET state = 'rejected', decided_by = $2, decided_at = now(), finished_at = now(), result = $4
@@ -219,8 +274,19 @@ export class ApprovalRequests<R extends ApprovalRequest> {
       );
       if (rows[0] === undefined) return undefined;
       const request = this.kind.fromRow(rows[0]);
-      const detail = (user === request.requestedBy ? 'cancelled by the requester' : 'denied') + (reason ? `: ${reason}` : '');
-      await this.audit.record(this.auditEntry(request, { actor: user, channel, approver: user, command: `deny ${id}`, outcome: 'rejected', detail }), client);
+      const detail =
+        (user === request.requestedBy ? 'cancelled by the requester' : 'denied') + (reason ? `: ${reason}` : '');
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: user,
+          channel,
+          approver: user,
+          command: `deny ${id}`,
+          outcome: 'rejected',
+          detail,
+        }),
+        client,
+      );
       return request;
     });
   }
@@ -237,7 +303,10 @@ export class ApprovalRequests<R extends ApprovalRequest> {
       const expired = rows.map((row) => this.kind.fromRow(row));
       for (const request of expired) {
         const detail = `not approved within the time allowed (${request.approvedBy.length} of ${request.approvalsRequired} approvals)`;
-        await this.audit.record(this.auditEntry(request, { actor: request.requestedBy, outcome: 'expired', detail }), client);
+        await this.audit.record(
+          this.auditEntry(request, { actor: request.requestedBy, outcome: 'expired', detail }),
+          client,
+        );
       }
       return expired;
     });
@@ -265,7 +334,12 @@ export class ApprovalRequests<R extends ApprovalRequest> {
    * written, nothing is recorded and the caller must not act. Undefined when the request was not
    * `approved` (another worker started it).
    */
-  protected async begin(id: string, jobId: string, detail: string, set: Record<string, unknown> = {}): Promise<R | undefined> {
+  protected async begin(
+    id: string,
+    jobId: string,
+    detail: string,
+    set: Record<string, unknown> = {},
+  ): Promise<R | undefined> {
     const names = Object.keys(set);
     if (names.some((name) => !COLUMN.test(name))) throw new Error(`invalid column name in ${names.join(',')}`);
     const assignments = names.map((name, i) => `, ${name} = $${i + 3}`).join('');
@@ -279,7 +353,16 @@ export class ApprovalRequests<R extends ApprovalRequest> {
       if (rows[0] === undefined) return undefined;
       const request = this.kind.fromRow(rows[0]);
       const approver = request.approvedBy.join(',') || undefined;
-      await this.audit.record(this.auditEntry(request, { actor: request.requestedBy, ...(approver ? { approver } : {}), outcome: 'started', jobId, detail }), client);
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: request.requestedBy,
+          ...(approver ? { approver } : {}),
+          outcome: 'started',
+          jobId,
+          detail,
+        }),
+        client,
+      );
       return request;
     });
   }
@@ -296,7 +379,16 @@ export class ApprovalRequests<R extends ApprovalRequest> {
       if (rows[0] === undefined) return undefined;
       const request = this.kind.fromRow(rows[0]);
       const approver = request.approvedBy.join(',') || undefined;
-      await this.audit.record(this.auditEntry(request, { actor: request.requestedBy, ...(approver ? { approver } : {}), outcome, jobId, detail: result }), client);
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: request.requestedBy,
+          ...(approver ? { approver } : {}),
+          outcome,
+          jobId,
+          detail: result,
+        }),
+        client,
+      );
       return request;
     });
   }
@@ -318,7 +410,9 @@ export class ApprovalRegistry {
   constructor(readonly kinds: readonly ApprovalRequests<ApprovalRequest>[]) {}
 
   /** The request with this id and the repository of its kind. */
-  async find(id: string): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest } | undefined> {
+  async find(
+    id: string,
+  ): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest } | undefined> {
     for (const requests of this.kinds) {
       const request = await requests.get(id);
       if (request !== undefined) return { requests, request };
@@ -327,16 +421,20 @@ export class ApprovalRegistry {
   }
 
   /** Every kind's requests that may be stuck (see ApprovalRequests.stuck). */
-  async stuck(approvedForSec: number): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest }[]> {
+  async stuck(
+    approvedForSec: number,
+  ): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest }[]> {
     const found = [];
-    for (const requests of this.kinds) for (const request of await requests.stuck(approvedForSec)) found.push({ requests, request });
+    for (const requests of this.kinds)
+      for (const request of await requests.stuck(approvedForSec)) found.push({ requests, request });
     return found;
   }
 
   /** Expires every kind's pending requests past their time. */
   async expireDue(): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest }[]> {
     const expired = [];
-    for (const requests of this.kinds) for (const request of await requests.expireDue()) expired.push({ requests, request });
+    for (const requests of this.kinds)
+      for (const request of await requests.expireDue()) expired.push({ requests, request });
     return expired;
   }
 }

@@ -1,7 +1,17 @@
 import type { Pool } from '../integrations/postgres.js';
 import type { Queryable } from './transaction.js';
 
-export const AUDIT_OUTCOMES = ['denied', 'refused', 'requested', 'approved', 'rejected', 'expired', 'started', 'succeeded', 'failed'] as const;
+export const AUDIT_OUTCOMES = [
+  'denied',
+  'refused',
+  'requested',
+  'approved',
+  'rejected',
+  'expired',
+  'started',
+  'succeeded',
+  'failed',
+] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /** One attempt or step. Slack IDs only; never a token, never the raw command text. */
@@ -41,7 +51,21 @@ export class AuditUnavailable extends Error {
   override readonly name = 'AuditUnavailable';
 }
 
-const COLUMNS = ['actor', 'channel', 'action', 'command', 'target', 'reason', 'approver', 'outcome', 'detail', 'request_id', 'job_id', 'thread_link', 'cluster'] as const;
+const COLUMNS = [
+  'actor',
+  'channel',
+  'action',
+  'command',
+  'target',
+  'reason',
+  'approver',
+  'outcome',
+  'detail',
+  'request_id',
+  'job_id',
+  'thread_link',
+  'cluster',
+] as const;
 
 /** The append-only audit trail (a trigger refuses UPDATE and DELETE, see migration 3). */
 export class AuditLog {
@@ -81,7 +105,10 @@ export class AuditLog {
   /** Newest first, at most `limit`. */
   async list(filter: AuditFilter, limit: number): Promise<AuditRow[]> {
     const { where, params } = conditions(filter);
-    const { rows } = await this.pool.query(`SELECT * FROM audit_log WHERE ${where} ORDER BY at DESC, id DESC LIMIT $${params.length + 1}`, [...params, limit]);
+    const { rows } = await this.pool.query(
+      `SELECT * FROM audit_log WHERE ${where} ORDER BY at DESC, id DESC LIMIT $${params.length + 1}`,
+      [...params, limit],
+    );
     return rows.map(toRow);
   }
 
@@ -118,7 +145,8 @@ function conditions(filter: AuditFilter): { where: string; params: unknown[] } {
 }
 
 function toRow(row: Record<string, unknown>): AuditRow {
-  const optional = (column: string) => (row[column] === null || row[column] === undefined ? undefined : String(row[column]));
+  const optional = (column: string) =>
+    row[column] === null || row[column] === undefined ? undefined : String(row[column]);
   const entry: AuditRow = {
     id: String(row.id),
     at: row.at as Date,
@@ -128,8 +156,15 @@ function toRow(row: Record<string, unknown>): AuditRow {
     outcome: row.outcome as AuditOutcome,
   };
   const fields: [keyof AuditEntry, string][] = [
-    ['channel', 'channel'], ['target', 'target'], ['reason', 'reason'], ['approver', 'approver'], ['detail', 'detail'],
-    ['requestId', 'request_id'], ['jobId', 'job_id'], ['threadLink', 'thread_link'], ['cluster', 'cluster'],
+    ['channel', 'channel'],
+    ['target', 'target'],
+    ['reason', 'reason'],
+    ['approver', 'approver'],
+    ['detail', 'detail'],
+    ['requestId', 'request_id'],
+    ['jobId', 'job_id'],
+    ['threadLink', 'thread_link'],
+    ['cluster', 'cluster'],
   ];
   for (const [key, column] of fields) {
     const value = optional(column);

@@ -64,7 +64,10 @@ export class HealthSnapshots {
 
   /** One snapshot by id, of `cluster` when given. */
   async byId(id: string, cluster?: string): Promise<StoredSnapshot | undefined> {
-    const { rows } = await this.pool.query(`${STORED} WHERE id = $1 AND ($2::text IS NULL OR cluster = $2)`, [id, cluster ?? null]);
+    const { rows } = await this.pool.query(`${STORED} WHERE id = $1 AND ($2::text IS NULL OR cluster = $2)`, [
+      id,
+      cluster ?? null,
+    ]);
     return rows[0] === undefined ? undefined : toStored(rows[0] as Record<string, unknown>);
   }
 

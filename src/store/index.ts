@@ -35,7 +35,11 @@ export class Store {
     this.phases = new PhaseStore(pool);
     this.phaseApplies = new PhaseApplies(pool, this.audit);
     this.vaultMigrations = new VaultMigrations(pool, this.audit);
-    this.approvals = new ApprovalRegistry([this.restarts as unknown as ApprovalRequests<ApprovalRequest>, this.phaseApplies as unknown as ApprovalRequests<ApprovalRequest>, this.vaultMigrations as unknown as ApprovalRequests<ApprovalRequest>]);
+    this.approvals = new ApprovalRegistry([
+      this.restarts as unknown as ApprovalRequests<ApprovalRequest>,
+      this.phaseApplies as unknown as ApprovalRequests<ApprovalRequest>,
+      this.vaultMigrations as unknown as ApprovalRequests<ApprovalRequest>,
+    ]);
   }
 
   migrate(): Promise<number[]> {

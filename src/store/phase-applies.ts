@@ -1,6 +1,14 @@
 import type { Pool } from '../integrations/postgres.js';
 import type { PhasePlan } from '../phases/engine.js';
-import { ApprovalRequests, approvalFromRow, optional, OPEN_STATES, type ApprovalRequest, type ApprovalTable, type NewApproval } from './approval-requests.js';
+import {
+  ApprovalRequests,
+  approvalFromRow,
+  optional,
+  OPEN_STATES,
+  type ApprovalRequest,
+  type ApprovalTable,
+  type NewApproval,
+} from './approval-requests.js';
 import type { AuditLog } from './audit-log.js';
 
 /** `phase apply N`: the approval columns every kind has, and what is applied where, as planned. */
@@ -43,7 +51,13 @@ export class PhaseApplies extends ApprovalRequests<PhaseApply> {
 
   /** Creates the request with its `requested` audit row; a phase already held throws PhaseBusy. */
   async create(input: NewPhaseApply, jobId: string): Promise<{ request: PhaseApply; created: boolean }> {
-    const columns = { cluster: input.cluster, phase: input.phase, task: input.task ?? null, force: input.force, plan: JSON.stringify(input.plan) };
+    const columns = {
+      cluster: input.cluster,
+      phase: input.phase,
+      task: input.task ?? null,
+      force: input.force,
+      plan: JSON.stringify(input.plan),
+    };
     try {
       return await this.insert(input, columns, jobId);
     } catch (error) {
@@ -56,7 +70,10 @@ export class PhaseApplies extends ApprovalRequests<PhaseApply> {
   }
 
   async openFor(cluster: string, phase: number): Promise<PhaseApply | undefined> {
-    const { rows } = await this.pool.query('SELECT * FROM phase_apply_requests WHERE cluster = $1 AND phase = $2 AND state = ANY($3)', [cluster, phase, OPEN_STATES]);
+    const { rows } = await this.pool.query(
+      'SELECT * FROM phase_apply_requests WHERE cluster = $1 AND phase = $2 AND state = ANY($3)',
+      [cluster, phase, OPEN_STATES],
+    );
     return rows[0] === undefined ? undefined : toApply(rows[0]);
   }
 

@@ -80,7 +80,8 @@ export interface AppliedObject {
 }
 
 /** A phase's percentage: the share of its tasks that are done. */
-export const percentage = (done: number, total: number): number => (total === 0 ? 0 : Math.round((done / total) * 1000) / 10);
+export const percentage = (done: number, total: number): number =>
+  total === 0 ? 0 : Math.round((done / total) * 1000) / 10;
 
 /**
  * The phase runbooks' state per cluster: what each task's state is, its history, and the objects phase
@@ -129,7 +130,16 @@ export class PhaseStore {
       if (previous !== change.state) {
         await client.query(
           'INSERT INTO phase_task_history (cluster, phase, task, state, previous, by_user, job_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [cluster, phase, task, change.state, previous ?? null, change.by, change.jobId ?? null, change.detail ?? null],
+          [
+            cluster,
+            phase,
+            task,
+            change.state,
+            previous ?? null,
+            change.by,
+            change.jobId ?? null,
+            change.detail ?? null,
+          ],
         );
       }
     });
@@ -152,7 +162,9 @@ export class PhaseStore {
   async progress(cluster: string): Promise<PhaseProgress[]> {
     const [tasks, titles] = await Promise.all([
       this.tasks(cluster),
-      this.pool.query<{ phase: number; phase_title: string }>('SELECT DISTINCT ON (phase) phase, phase_title FROM phase_tasks ORDER BY phase, position'),
+      this.pool.query<{ phase: number; phase_title: string }>(
+        'SELECT DISTINCT ON (phase) phase, phase_title FROM phase_tasks ORDER BY phase, position',
+      ),
     ]);
     return titles.rows.map(({ phase, phase_title }) => {
       const mine = tasks.filter((t) => t.phase === phase);
@@ -184,7 +196,19 @@ export class PhaseStore {
         await client.query(
           `INSERT INTO phase_objects (cluster, phase, task, api_version, kind, namespace, name, action, fields, job_id, by_user)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [o.cluster, o.phase, o.task, o.apiVersion, o.kind, o.namespace ?? null, o.name, o.action, o.fields ?? [], o.jobId ?? null, o.by],
+          [
+            o.cluster,
+            o.phase,
+            o.task,
+            o.apiVersion,
+            o.kind,
+            o.namespace ?? null,
+            o.name,
+            o.action,
+            o.fields ?? [],
+            o.jobId ?? null,
+            o.by,
+          ],
         );
       }
     });
@@ -210,7 +234,12 @@ export class PhaseStore {
   }
 
   /** The rows of a log table (`at`, `id`, `cluster`) in [since, until), oldest first. */
-  private async inPeriod(table: 'phase_task_history' | 'phase_objects', cluster: string, since: Date, until?: Date): Promise<Record<string, unknown>[]> {
+  private async inPeriod(
+    table: 'phase_task_history' | 'phase_objects',
+    cluster: string,
+    since: Date,
+    until?: Date,
+  ): Promise<Record<string, unknown>[]> {
     const { rows } = await this.pool.query(
       `SELECT * FROM ${table} WHERE cluster = $1 AND at >= $2 AND ($3::timestamptz IS NULL OR at < $3) ORDER BY at, id`,
       [cluster, since, until ?? null],

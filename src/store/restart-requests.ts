@@ -2,7 +2,15 @@ import type { Pool } from '../integrations/postgres.js';
 import type { AuditLog } from './audit-log.js';
 import type { WorkloadKind } from '../catalogue.js';
 import { auditTarget, type Plan } from '../restart/plan.js';
-import { ApprovalRequests, approvalFromRow, optional, OPEN_STATES, type ApprovalRequest, type ApprovalTable, type NewApproval } from './approval-requests.js';
+import {
+  ApprovalRequests,
+  approvalFromRow,
+  optional,
+  OPEN_STATES,
+  type ApprovalRequest,
+  type ApprovalTable,
+  type NewApproval,
+} from './approval-requests.js';
 
 /** A restart request: the approval columns every kind has, and the workload it restarts. */
 export interface RestartRequest extends ApprovalRequest {
@@ -74,7 +82,12 @@ export class RestartRequests extends ApprovalRequests<RestartRequest> {
     }
   }
 
-  async openFor(cluster: string, namespace: string, kind: WorkloadKind, name: string): Promise<RestartRequest | undefined> {
+  async openFor(
+    cluster: string,
+    namespace: string,
+    kind: WorkloadKind,
+    name: string,
+  ): Promise<RestartRequest | undefined> {
     const { rows } = await this.pool.query(
       `SELECT * FROM restart_requests WHERE cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4 AND state = ANY($5)`,
       [cluster, namespace, kind, name, OPEN_STATES],
@@ -88,7 +101,9 @@ export class RestartRequests extends ApprovalRequests<RestartRequest> {
    * caller must not patch. Undefined when the request was not `approved` (another worker started it).
    */
   start(id: string, restartedAt: string, jobId: string): Promise<RestartRequest | undefined> {
-    return this.begin(id, jobId, `${'kubectl.kubernetes.io/restartedAt'}=${restartedAt}`, { restarted_at: restartedAt });
+    return this.begin(id, jobId, `${'kubectl.kubernetes.io/restartedAt'}=${restartedAt}`, {
+      restarted_at: restartedAt,
+    });
   }
 }
 

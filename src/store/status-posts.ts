@@ -60,7 +60,13 @@ export class StatusPosts {
    * Claims the tick for `jobId`: a new row, or the same job's earlier attempt (a retry resumes), or a
    * claim abandoned for `staleAfterMs` (taken over). Anything else is taken.
    */
-  async claim(input: { scheduler: string; tickAt: Date; channel: string; jobId: string; staleAfterMs?: number }): Promise<Claim> {
+  async claim(input: {
+    scheduler: string;
+    tickAt: Date;
+    channel: string;
+    jobId: string;
+    staleAfterMs?: number;
+  }): Promise<Claim> {
     const { scheduler, tickAt, channel, jobId } = input;
     const inserted = await this.pool.query(
       `INSERT INTO status_posts (scheduler, tick_at, channel, state, job_id) VALUES ($1, $2, $3, 'claimed', $4)
@@ -76,18 +82,27 @@ export class StatusPosts {
       [scheduler, tickAt, jobId, input.staleAfterMs ?? STALE_CLAIM_MS],
     );
     const row = resumed.rows[0] as Record<string, unknown> | undefined;
-    if (row !== undefined) return { kind: 'claimed', resumed: true, ...(row.message_ts ? { messageTs: String(row.message_ts) } : {}) };
+    if (row !== undefined)
+      return { kind: 'claimed', resumed: true, ...(row.message_ts ? { messageTs: String(row.message_ts) } : {}) };
     const current = await this.post(scheduler, tickAt);
     return { kind: 'taken', state: current?.state ?? 'posted', jobId: current?.jobId ?? '?' };
   }
 
   /** The message the holder posted, so a retry edits it instead of posting again. */
   async setMessage(scheduler: string, tickAt: Date, jobId: string, messageTs: string): Promise<void> {
-    await this.pool.query('UPDATE status_posts SET message_ts = $4 WHERE scheduler = $1 AND tick_at = $2 AND job_id = $3', [scheduler, tickAt, jobId, messageTs]);
+    await this.pool.query(
+      'UPDATE status_posts SET message_ts = $4 WHERE scheduler = $1 AND tick_at = $2 AND job_id = $3',
+      [scheduler, tickAt, jobId, messageTs],
+    );
   }
 
   /** Done: the message carries the report. False when the claim was taken over meanwhile. */
-  async markPosted(scheduler: string, tickAt: Date, jobId: string, details: { late: boolean; snapshotId?: string }): Promise<boolean> {
+  async markPosted(
+    scheduler: string,
+    tickAt: Date,
+    jobId: string,
+    details: { late: boolean; snapshotId?: string },
+  ): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `UPDATE status_posts SET state = 'posted', posted_at = clock_timestamp(), late = $4, snapshot_id = $5
         WHERE scheduler = $1 AND tick_at = $2 AND job_id = $3 AND state = 'claimed'`,
@@ -97,7 +112,10 @@ export class StatusPosts {
   }
 
   async post(scheduler: string, tickAt: Date): Promise<PostRecord | undefined> {
-    const { rows } = await this.pool.query('SELECT * FROM status_posts WHERE scheduler = $1 AND tick_at = $2', [scheduler, tickAt]);
+    const { rows } = await this.pool.query('SELECT * FROM status_posts WHERE scheduler = $1 AND tick_at = $2', [
+      scheduler,
+      tickAt,
+    ]);
     return rows[0] === undefined ? undefined : toPost(rows[0] as Record<string, unknown>);
   }
 
@@ -113,13 +131,22 @@ export class StatusPosts {
 
   /** Every post of a scheduler, oldest first (tests and the schedule view). */
   async list(scheduler: string, limit = 100): Promise<PostRecord[]> {
-    const { rows } = await this.pool.query('SELECT * FROM status_posts WHERE scheduler = $1 ORDER BY tick_at DESC LIMIT $2', [scheduler, limit]);
+    const { rows } = await this.pool.query(
+      'SELECT * FROM status_posts WHERE scheduler = $1 ORDER BY tick_at DESC LIMIT $2',
+      [scheduler, limit],
+    );
     return rows.map((r) => toPost(r as Record<string, unknown>)).reverse();
   }
 }
 
 function toSchedule(row: Record<string, unknown>): ScheduleRecord {
-  return { id: String(row.id), pattern: String(row.pattern), tz: String(row.tz), channel: String(row.channel), since: row.since as Date };
+  return {
+    id: String(row.id),
+    pattern: String(row.pattern),
+    tz: String(row.tz),
+    channel: String(row.channel),
+    since: row.since as Date,
+  };
 }
 
 function toPost(row: Record<string, unknown>): PostRecord {

@@ -2,7 +2,15 @@ import type { WorkloadKind } from '../catalogue.js';
 import type { ClusterInfo } from '../health/measure.js';
 import type { Pool } from '../integrations/postgres.js';
 import type { Consumer } from '../vault/consumers.js';
-import { ApprovalRequests, approvalFromRow, optional, OPEN_STATES, type ApprovalRequest, type ApprovalTable, type NewApproval } from './approval-requests.js';
+import {
+  ApprovalRequests,
+  approvalFromRow,
+  optional,
+  OPEN_STATES,
+  type ApprovalRequest,
+  type ApprovalTable,
+  type NewApproval,
+} from './approval-requests.js';
 import type { AuditEntry, AuditLog } from './audit-log.js';
 import { withTransaction } from './transaction.js';
 
@@ -68,7 +76,8 @@ export interface VaultMigration extends ApprovalRequest {
 }
 
 /** What the planning job gives: the approval columns, and the migration's own but its rollback (recorded later). */
-export type NewVaultMigration = NewApproval & Omit<VaultMigration, keyof ApprovalRequest | 'rolledBackAt' | 'rolledBackBy' | 'rollbackJob' | 'rollbackResult'>;
+export type NewVaultMigration = NewApproval &
+  Omit<VaultMigration, keyof ApprovalRequest | 'rolledBackAt' | 'rolledBackBy' | 'rollbackJob' | 'rollbackResult'>;
 
 export interface WorkloadRecord {
   kind: WorkloadKind;
@@ -84,9 +93,12 @@ export class ConfigMapBusy extends Error {
   }
 }
 
-export const configMapTarget = (m: Pick<VaultMigration, 'namespace' | 'configMap'>): string => `${m.namespace}/configmap/${m.configMap}`;
+export const configMapTarget = (m: Pick<VaultMigration, 'namespace' | 'configMap'>): string =>
+  `${m.namespace}/configmap/${m.configMap}`;
 
-export function migrateLine(m: Pick<VaultMigration, 'namespace' | 'configMap' | 'mount' | 'path' | 'cutover' | 'plan'>): string {
+export function migrateLine(
+  m: Pick<VaultMigration, 'namespace' | 'configMap' | 'mount' | 'path' | 'cutover' | 'plan'>,
+): string {
   const keys = m.plan.keys.map((k) => k.key).join(',');
   return `vault migrate configmap/${m.configMap} -n ${m.namespace} --keys ${keys} --mount ${m.mount} --path ${m.path}${m.cutover ? ' --cutover' : ''}${m.plan.appsReadVaultFiles ? ' --apps-read-vault-files' : ''}${m.plan.overwrite ? ' --overwrite' : ''}`;
 }
@@ -95,7 +107,12 @@ export const VAULT_MIGRATION_TABLE: ApprovalTable<VaultMigration> = {
   table: 'vault_migrations',
   action: 'vault-migrate',
   fromRow: toMigration,
-  describe: (m) => ({ command: migrateLine(m), target: configMapTarget(m), ...(m.reason ? { reason: m.reason } : {}), cluster: m.cluster }),
+  describe: (m) => ({
+    command: migrateLine(m),
+    target: configMapTarget(m),
+    ...(m.reason ? { reason: m.reason } : {}),
+    cluster: m.cluster,
+  }),
 };
 
 /**
@@ -131,23 +148,26 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
     }
     const keys = result.request.plan.keys;
     if (keys.length > 0) {
-      const rows = keys.map((_, i) => `($1, ${[2, 3, 4, 5, 6, 7, 8].map((n) => `$${n + i * 7}`).join(', ')}, 'planned')`);
+      const rows = keys.map(
+        (_, i) => `($1, ${[2, 3, 4, 5, 6, 7, 8].map((n) => `$${n + i * 7}`).join(', ')}, 'planned')`,
+      );
       await this.pool.query(
         `INSERT INTO vault_migration_keys (migration_id, key, target_path, length, fingerprint, found_by, action, base_version, state)
          VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
-        [result.request.id, ...keys.flatMap((k) => [k.key, k.targetPath, k.length, k.fingerprint, k.foundBy, k.action, k.baseVersion])],
+        [
+          result.request.id,
+          ...keys.flatMap((k) => [k.key, k.targetPath, k.length, k.fingerprint, k.foundBy, k.action, k.baseVersion]),
+        ],
       );
     }
     return result;
   }
 
   async openFor(cluster: string, namespace: string, configMap: string): Promise<VaultMigration | undefined> {
-    const { rows } = await this.pool.query(`SELECT * FROM vault_migrations WHERE cluster = $1 AND namespace = $2 AND configmap = $3 AND state = ANY($4)`, [
-      cluster,
-      namespace,
-      configMap,
-      OPEN_STATES,
-    ]);
+    const { rows } = await this.pool.query(
+      `SELECT * FROM vault_migrations WHERE cluster = $1 AND namespace = $2 AND configmap = $3 AND state = ANY($4)`,
+      [cluster, namespace, configMap, OPEN_STATES],
+    );
     return rows[0] === undefined ? undefined : toMigration(rows[0]);
   }
 
@@ -157,12 +177,19 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
   }
 
   async keys(id: string): Promise<KeyRecord[]> {
-    const { rows } = await this.pool.query('SELECT * FROM vault_migration_keys WHERE migration_id = $1 ORDER BY key', [id]);
+    const { rows } = await this.pool.query('SELECT * FROM vault_migration_keys WHERE migration_id = $1 ORDER BY key', [
+      id,
+    ]);
     return rows.map(toKey);
   }
 
   /** A key's new state (undefined: as it is, e.g. to say why it stopped), with its Vault version and why. */
-  async setKey(id: string, key: string, state: KeyState | undefined, extra: { vaultVersion?: number; detail?: string } = {}): Promise<void> {
+  async setKey(
+    id: string,
+    key: string,
+    state: KeyState | undefined,
+    extra: { vaultVersion?: number; detail?: string } = {},
+  ): Promise<void> {
     await this.pool.query(
       `UPDATE vault_migration_keys SET state = COALESCE($3, state), vault_version = COALESCE($4, vault_version), detail = $5, updated_at = now() WHERE migration_id = $1 AND key = $2`,
       [id, key, state ?? null, extra.vaultVersion ?? null, extra.detail ?? null],
@@ -170,8 +197,16 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
   }
 
   async workloads(id: string): Promise<WorkloadRecord[]> {
-    const { rows } = await this.pool.query('SELECT * FROM vault_migration_workloads WHERE migration_id = $1 ORDER BY kind, name', [id]);
-    return rows.map((row) => ({ kind: row.kind as WorkloadKind, name: String(row.name), added: (row.added as string[]) ?? [], state: row.state as WorkloadRecord['state'] }));
+    const { rows } = await this.pool.query(
+      'SELECT * FROM vault_migration_workloads WHERE migration_id = $1 ORDER BY kind, name',
+      [id],
+    );
+    return rows.map((row) => ({
+      kind: row.kind as WorkloadKind,
+      name: String(row.name),
+      added: (row.added as string[]) ?? [],
+      state: row.state as WorkloadRecord['state'],
+    }));
   }
 
   async setWorkload(id: string, workload: WorkloadRecord): Promise<void> {
@@ -183,8 +218,18 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
   }
 
   /** The rollback's audit row. */
-  rollbackEntry(m: VaultMigration, extra: Omit<AuditEntry, 'action' | 'command' | 'target' | 'requestId' | 'cluster' | 'threadLink'>): AuditEntry {
-    return { action: 'vault-rollback', command: `vault rollback ${m.id}`, target: configMapTarget(m), requestId: m.id, cluster: m.cluster, ...extra };
+  rollbackEntry(
+    m: VaultMigration,
+    extra: Omit<AuditEntry, 'action' | 'command' | 'target' | 'requestId' | 'cluster' | 'threadLink'>,
+  ): AuditEntry {
+    return {
+      action: 'vault-rollback',
+      command: `vault rollback ${m.id}`,
+      target: configMapTarget(m),
+      requestId: m.id,
+      cluster: m.cluster,
+      ...extra,
+    };
   }
 
   /**
@@ -202,7 +247,16 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
       );
       if (rows[0] === undefined) return undefined;
       const m = toMigration(rows[0]);
-      await this.audit.record(this.rollbackEntry(m, { actor: user, channel, outcome: 'started', jobId, detail: 'keys back into the ConfigMap from Vault, then the injector annotations removed' }), client);
+      await this.audit.record(
+        this.rollbackEntry(m, {
+          actor: user,
+          channel,
+          outcome: 'started',
+          jobId,
+          detail: 'keys back into the ConfigMap from Vault, then the injector annotations removed',
+        }),
+        client,
+      );
       return m;
     });
   }
@@ -213,10 +267,21 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
    * (rolled_back_at cleared, the result kept to show why), so the rollback can be asked again and the
    * coverage keeps counting the keys still in Vault.
    */
-  async finishRollback(m: VaultMigration, outcome: 'succeeded' | 'failed', result: string, user: string, jobId: string): Promise<void> {
+  async finishRollback(
+    m: VaultMigration,
+    outcome: 'succeeded' | 'failed',
+    result: string,
+    user: string,
+    jobId: string,
+  ): Promise<void> {
     await withTransaction(this.pool, async (client) => {
-      if (outcome === 'succeeded') await client.query('UPDATE vault_migrations SET rollback_result = $2 WHERE id = $1', [m.id, result]);
-      else await client.query('UPDATE vault_migrations SET rolled_back_at = NULL, rolled_back_by = NULL, rollback_job = NULL, rollback_result = $2 WHERE id = $1 AND rollback_job = $3', [m.id, result, jobId]);
+      if (outcome === 'succeeded')
+        await client.query('UPDATE vault_migrations SET rollback_result = $2 WHERE id = $1', [m.id, result]);
+      else
+        await client.query(
+          'UPDATE vault_migrations SET rolled_back_at = NULL, rolled_back_by = NULL, rollback_job = NULL, rollback_result = $2 WHERE id = $1 AND rollback_job = $3',
+          [m.id, result, jobId],
+        );
       await this.audit.record(this.rollbackEntry(m, { actor: user, outcome, jobId, detail: result }), client);
     });
   }
@@ -237,7 +302,19 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
    * was not rolled back successfully (a failed rollback released its claim; one under way has no result yet):
    * `removed` ones were cut over (no longer in their ConfigMap).
    */
-  async inVault(cluster: string, namespace?: string): Promise<{ namespace: string; configMap: string; key: string; state: 'verified' | 'removed'; migration: string; fingerprint: string }[]> {
+  async inVault(
+    cluster: string,
+    namespace?: string,
+  ): Promise<
+    {
+      namespace: string;
+      configMap: string;
+      key: string;
+      state: 'verified' | 'removed';
+      migration: string;
+      fingerprint: string;
+    }[]
+  > {
     const { rows } = await this.pool.query(
       `SELECT DISTINCT ON (m.namespace, m.configmap, k.key) m.namespace, m.configmap, k.key, k.state, m.id, k.fingerprint
          FROM vault_migration_keys k JOIN vault_migrations m ON m.id = k.migration_id
@@ -245,7 +322,14 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
         ORDER BY m.namespace, m.configmap, k.key, m.created_at DESC`,
       [cluster, namespace ?? null],
     );
-    return rows.map((r) => ({ namespace: String(r.namespace), configMap: String(r.configmap), key: String(r.key), state: r.state as 'verified' | 'removed', migration: String(r.id), fingerprint: String(r.fingerprint) }));
+    return rows.map((r) => ({
+      namespace: String(r.namespace),
+      configMap: String(r.configmap),
+      key: String(r.key),
+      state: r.state as 'verified' | 'removed',
+      migration: String(r.id),
+      fingerprint: String(r.fingerprint),
+    }));
   }
 }
 
@@ -279,8 +363,13 @@ function toMigration(row: Record<string, unknown>): VaultMigration {
     plan: row.plan as VaultPlan,
   };
   const fields: [keyof VaultMigration, unknown][] = [
-    ['reason', row.reason], ['rolledBackAt', row.rolled_back_at], ['rolledBackBy', row.rolled_back_by], ['rollbackJob', row.rollback_job], ['rollbackResult', row.rollback_result],
+    ['reason', row.reason],
+    ['rolledBackAt', row.rolled_back_at],
+    ['rolledBackBy', row.rolled_back_by],
+    ['rollbackJob', row.rollback_job],
+    ['rollbackResult', row.rollback_result],
   ];
-  for (const [key, value] of fields) if (optional(value) !== undefined) (m as unknown as Record<string, unknown>)[key] = value;
+  for (const [key, value] of fields)
+    if (optional(value) !== undefined) (m as unknown as Record<string, unknown>)[key] = value;
   return m;
 }

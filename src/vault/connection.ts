@@ -14,11 +14,18 @@ export interface VaultDeps {
 }
 
 /** VAULT_ADDR with VAULT_TOKEN and/or Kubernetes auth; undefined when VAULT_ADDR is unset. */
-export function vaultFromConfig(config: Config, override?: { addr: string; token: string; simulated: boolean }, devstack = false): VaultDeps | undefined {
+export function vaultFromConfig(
+  config: Config,
+  override?: { addr: string; token: string; simulated: boolean },
+  devstack = false,
+): VaultDeps | undefined {
   const addr = override?.addr ?? config.VAULT_ADDR;
   if (addr === undefined) return undefined;
   const token = override?.token ?? config.VAULT_TOKEN;
-  const kubernetesAuth = override === undefined && config.VAULT_K8S_ROLE !== undefined ? { role: config.VAULT_K8S_ROLE, jwtPath: config.VAULT_K8S_JWT_PATH } : undefined;
+  const kubernetesAuth =
+    override === undefined && config.VAULT_K8S_ROLE !== undefined
+      ? { role: config.VAULT_K8S_ROLE, jwtPath: config.VAULT_K8S_JWT_PATH }
+      : undefined;
   let client: VaultClient;
   try {
     client = createVaultClient({
@@ -30,7 +37,15 @@ export function vaultFromConfig(config: Config, override?: { addr: string; token
     });
   } catch (error) {
     if (!(error instanceof VaultError)) throw error;
-    throw new ConfigError(`Invalid Vault settings (see .env.example): ${error.message.replace(/^Vault client setup: /, '')}; set VAULT_TOKEN or VAULT_K8S_ROLE with VAULT_ADDR.`);
+    throw new ConfigError(
+      `Invalid Vault settings (see .env.example): ${error.message.replace(/^Vault client setup: /, '')}; set VAULT_TOKEN or VAULT_K8S_ROLE with VAULT_ADDR.`,
+    );
   }
-  return { client, addr, mount: config.VAULT_KV_MOUNT, simulated: override?.simulated ?? devstack, injectRole: config.VAULT_INJECT_ROLE };
+  return {
+    client,
+    addr,
+    mount: config.VAULT_KV_MOUNT,
+    simulated: override?.simulated ?? devstack,
+    injectRole: config.VAULT_INJECT_ROLE,
+  };
 }

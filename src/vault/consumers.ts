@@ -16,7 +16,10 @@ export interface Consumer {
  * The Deployments and StatefulSets whose pod templates read `configMap` (envFrom, env valueFrom
  * configMapKeyRef, configMap volumes and projected volumes, in containers and init containers). Pure.
  */
-export function consumersOf(configMap: string, workloads: { deployments: readonly Deployment[]; statefulSets: readonly StatefulSet[] }): Consumer[] {
+export function consumersOf(
+  configMap: string,
+  workloads: { deployments: readonly Deployment[]; statefulSets: readonly StatefulSet[] },
+): Consumer[] {
   const found: Consumer[] = [];
   const look = (kind: WorkloadKind, name: string, template: PodTemplateSpec | undefined) => {
     const spec = template?.spec;
@@ -56,7 +59,8 @@ export function consumersOf(configMap: string, workloads: { deployments: readonl
 }
 
 /** Does this consumer read any of `keys`? */
-export const readsAny = (consumer: Consumer, keys: readonly string[]): boolean => consumer.keys === '*' || keys.some((k) => consumer.keys.includes(k));
+export const readsAny = (consumer: Consumer, keys: readonly string[]): boolean =>
+  consumer.keys === '*' || keys.some((k) => consumer.keys.includes(k));
 
 /**
  * Why each of `keys` must stay in the ConfigMap at a cutover, by the workloads' pod templates now (an
@@ -85,7 +89,8 @@ export function keysStillRead(
     for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
       for (const env of container.env ?? []) {
         const source = env.valueFrom?.configMapKeyRef;
-        if (source?.name === configMap && source.optional !== true) keep(source.key, `${ref} reads it as env ${env.name} (configMapKeyRef): remove that reference first`);
+        if (source?.name === configMap && source.optional !== true)
+          keep(source.key, `${ref} reads it as env ${env.name} (configMapKeyRef): remove that reference first`);
       }
       if (!appsReadVaultFiles && (container.envFrom ?? []).some((s) => s.configMapRef?.name === configMap)) {
         for (const key of keys) keep(key, `${ref} reads it through envFrom`);
@@ -95,7 +100,9 @@ export function keysStillRead(
       for (const source of [volume.configMap, ...(volume.projected?.sources ?? []).map((s) => s.configMap)]) {
         if (source?.name !== configMap) continue;
         if (source.items !== undefined) {
-          if (source.optional !== true) for (const item of source.items) keep(item.key, `${ref} mounts it as a volume item (volume ${volume.name}): remove that item first`);
+          if (source.optional !== true)
+            for (const item of source.items)
+              keep(item.key, `${ref} mounts it as a volume item (volume ${volume.name}): remove that item first`);
         } else if (!appsReadVaultFiles) {
           for (const key of keys) keep(key, `${ref} reads it as a file of volume ${volume.name}`);
         }

@@ -27,10 +27,21 @@ export async function measureCoverage(
   fingerprinter?: () => Promise<Fingerprinter | undefined>,
 ): Promise<Coverage> {
   const { kube, store, cluster } = deps;
-  const [configMaps, migrated] = await Promise.all([listConfigMaps(kube, namespace), store.vaultMigrations.inVault(cluster.name, namespace)]);
+  const [configMaps, migrated] = await Promise.all([
+    listConfigMaps(kube, namespace),
+    store.vaultMigrations.inVault(cluster.name, namespace),
+  ]);
   const states = new Map(migrated.map((k) => [`${k.namespace}/${k.configMap}/${k.key}`, k]));
-  const fingerprint = fingerprinter !== undefined && migrated.some((k) => k.state === 'verified') ? await fingerprinter().catch(() => undefined) : undefined;
-  const stateOf = (ns: string, name: string, key: string, value: string | undefined): CoverageConfigMap['keys'][number]['state'] => {
+  const fingerprint =
+    fingerprinter !== undefined && migrated.some((k) => k.state === 'verified')
+      ? await fingerprinter().catch(() => undefined)
+      : undefined;
+  const stateOf = (
+    ns: string,
+    name: string,
+    key: string,
+    value: string | undefined,
+  ): CoverageConfigMap['keys'][number]['state'] => {
     const record = states.get(`${ns}/${name}/${key}`);
     if (record === undefined) return 'plain';
     if (fingerprint !== undefined && value !== undefined && fingerprint(value) !== record.fingerprint) return 'changed';
@@ -49,7 +60,9 @@ export async function measureCoverage(
     const found = secretKeys(cm.data);
     const present = new Set(Object.keys(cm.data ?? {}));
     // A key migrated by name (--keys) that does not look like a secret counts too.
-    const asked = migrated.filter((k) => k.namespace === ns && k.configMap === name && present.has(k.key) && !found.some((f) => f.key === k.key));
+    const asked = migrated.filter(
+      (k) => k.namespace === ns && k.configMap === name && present.has(k.key) && !found.some((f) => f.key === k.key),
+    );
     for (const { key, why } of [...found, ...asked.map((k) => ({ key: k.key, why: 'migrated' }))]) {
       entry(ns, name).keys.push({ key, why, state: stateOf(ns, name, key, cm.data?.[key]) });
     }
@@ -58,11 +71,19 @@ export async function measureCoverage(
     const target = entry(k.namespace, k.configMap);
     if (!target.keys.some((e) => e.key === k.key)) target.keys.push({ key: k.key, why: 'cut over', state: 'removed' });
   }
-  const list = [...byConfigMap.values()].filter((c) => c.keys.length > 0).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  const list = [...byConfigMap.values()]
+    .filter((c) => c.keys.length > 0)
+    .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   for (const c of list) c.keys.sort((a, b) => a.key.localeCompare(b.key));
   const rows = new Map<string, CoverageRow>();
   for (const c of list) {
-    const row = rows.get(c.namespace) ?? { namespace: c.namespace, configMaps: 0, secretKeys: 0, inVault: 0, cutOver: 0 };
+    const row = rows.get(c.namespace) ?? {
+      namespace: c.namespace,
+      configMaps: 0,
+      secretKeys: 0,
+      inVault: 0,
+      cutOver: 0,
+    };
     row.configMaps++;
     row.secretKeys += c.keys.length;
     row.inVault += c.keys.filter(covered).length;
@@ -77,4 +98,5 @@ export async function measureCoverage(
   };
 }
 
-const covered = (k: { state: CoverageConfigMap['keys'][number]['state'] }): boolean => k.state === 'verified' || k.state === 'removed';
+const covered = (k: { state: CoverageConfigMap['keys'][number]['state'] }): boolean =>
+  k.state === 'verified' || k.state === 'removed';

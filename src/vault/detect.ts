@@ -5,12 +5,48 @@
 
 /** Name words that mean a credential (`DATABASE_PASSWORD`, `hive.s3.aws-secret-key`, `apiToken`). */
 const SECRET_WORDS = new Set([
-  'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials',
-  'key', 'apikey', 'secretkey', 'accesskey', 'privatekey', 'dsn', 'jaas', 'salt',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'credential',
+  'credentials',
+  'key',
+  'apikey',
+  'secretkey',
+  'accesskey',
+  'privatekey',
+  'dsn',
+  'jaas',
+  'salt',
 ]);
 
 /** Name words that are about a key or token without being one (`S3_BUCKET_KEY_PREFIX`, `TOKEN_TTL`). */
-const HARMLESS_AFTER = new Set(['prefix', 'suffix', 'ttl', 'expiry', 'expiration', 'timeout', 'length', 'size', 'type', 'name', 'path', 'file', 'url', 'endpoint', 'header', 'id', 'ids', 'count']);
+const HARMLESS_AFTER = new Set([
+  'prefix',
+  'suffix',
+  'ttl',
+  'expiry',
+  'expiration',
+  'timeout',
+  'length',
+  'size',
+  'type',
+  'name',
+  'path',
+  'file',
+  'url',
+  'endpoint',
+  'header',
+  'id',
+  'ids',
+  'count',
+]);
 
 /** `SPRING_DATASOURCE_PASSWORD` → spring, datasource, password; `apiToken` → api, token. */
 export function nameWords(name: string): string[] {
@@ -40,13 +76,20 @@ interface Shape {
 const PROPERTY_LINE = /^[ \t]*([A-Za-z0-9_.-]+)[ \t]*[=:][ \t]*(\S+)/gm;
 
 const SHAPES: Shape[] = [
-  { why: 'a connection string with a user and password', test: (v) => /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i.test(v) },
+  {
+    why: 'a connection string with a user and password',
+    test: (v) => /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i.test(v),
+  },
   { why: 'a connection string with a password parameter', test: (v) => /[?&;](password|pwd)=[^&;\s]+/i.test(v) },
   { why: 'a login configuration with a password', test: (v) => /password\s*=\s*"[^"]+"/i.test(v) },
   { why: 'a private key', test: (v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v) },
   { why: 'an AWS access key id', test: (v) => /\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(v) },
   { why: 'a JSON Web Token', test: (v) => /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/.test(v) },
-  { why: 'an API token', test: (v) => /\b(ghp_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{16,}|sk_live_[A-Za-z0-9]{16,})/.test(v) },
+  {
+    why: 'an API token',
+    test: (v) =>
+      /\b(ghp_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{16,}|sk_live_[A-Za-z0-9]{16,})/.test(v),
+  },
   {
     why: 'a configuration file with credentials',
     test: (v) => {

@@ -37,7 +37,12 @@ export async function loadFingerprinter(vault: VaultClient, mount: string): Prom
     const key = stored?.data?.['key'];
     if (typeof key === 'string' && key.length >= 32) return fingerprinter(Buffer.from(key, 'base64'));
     try {
-      await vault.kvWrite(mount, FINGERPRINT_KEY_PATH, { key: randomBytes(32).toString('base64') }, stored === null ? 0 : stored.metadata.version);
+      await vault.kvWrite(
+        mount,
+        FINGERPRINT_KEY_PATH,
+        { key: randomBytes(32).toString('base64') },
+        stored === null ? 0 : stored.metadata.version,
+      );
     } catch (error) {
       if (!isCasMismatch(error)) throw error; // someone else created it a moment ago: read theirs
     }

@@ -24,7 +24,13 @@ export function secretId(configMap: string, key: string): string {
 }
 
 /** The annotations a consumer gets for `keys`: each rendered to /vault/secrets/<KEY> by the agent. */
-export function injectAnnotations(input: { mount: string; path: string; configMap: string; keys: readonly string[]; role: string }): Record<string, string> {
+export function injectAnnotations(input: {
+  mount: string;
+  path: string;
+  configMap: string;
+  keys: readonly string[];
+  role: string;
+}): Record<string, string> {
   const annotations: Record<string, string> = { [INJECT]: 'true', [ROLE]: input.role };
   for (const key of input.keys) {
     const id = secretId(input.configMap, key);

@@ -14,7 +14,9 @@ export class KubeCallFailed extends UserError {
     readonly what: string,
     readonly status: number | undefined,
   ) {
-    super(`The Kubernetes API refused to ${what}${status === undefined ? '' : ` (HTTP ${status}${status === 409 || status === 422 ? ': it changed meanwhile' : status === 403 ? ': carbon-ops lacks the RBAC permission' : ''})`}.`);
+    super(
+      `The Kubernetes API refused to ${what}${status === undefined ? '' : ` (HTTP ${status}${status === 409 || status === 422 ? ': it changed meanwhile' : status === 403 ? ': carbon-ops lacks the RBAC permission' : ''})`}.`,
+    );
   }
 }
 
@@ -37,9 +39,15 @@ export function listConfigMaps(kube: Kube, namespace: string | undefined): Promi
   return call('list configmaps', () => kube.listConfigMaps(namespace));
 }
 
-export function listWorkloads(kube: Kube, namespace: string): Promise<{ deployments: Deployment[]; statefulSets: StatefulSet[] }> {
+export function listWorkloads(
+  kube: Kube,
+  namespace: string,
+): Promise<{ deployments: Deployment[]; statefulSets: StatefulSet[] }> {
   return call(`list workloads in ${namespace}`, async () => {
-    const [deployments, statefulSets] = await Promise.all([kube.listDeployments({ namespace }), kube.listStatefulSets({ namespace })]);
+    const [deployments, statefulSets] = await Promise.all([
+      kube.listDeployments({ namespace }),
+      kube.listStatefulSets({ namespace }),
+    ]);
     return { deployments, statefulSets };
   });
 }
@@ -50,7 +58,14 @@ const pointer = (key: string) => `/data/${key.replace(/~/g, '~0').replace(/\//g,
  * A JSON patch of the ConfigMap's data that applies only to the version read (`test` of
  * metadata.resourceVersion): a concurrent edit makes it fail with 422 instead of being overwritten.
  */
-function patchData(kube: Kube, namespace: string, name: string, resourceVersion: string, ops: object[], what: string): Promise<ConfigMap> {
+function patchData(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  resourceVersion: string,
+  ops: object[],
+  what: string,
+): Promise<ConfigMap> {
   const body = [{ op: 'test', path: '/metadata/resourceVersion', value: resourceVersion }, ...ops];
   const described = `${what} in configmap ${namespace}/${name}`;
   return call(described, () => kube.patch<ConfigMap>('ConfigMap', namespace, name, 'json', body, described));
@@ -58,22 +73,44 @@ function patchData(kube: Kube, namespace: string, name: string, resourceVersion:
 
 export function removeConfigMapKeys(kube: Kube, configMap: ConfigMap, keys: readonly string[]): Promise<ConfigMap> {
   const { namespace = '', name = '', resourceVersion = '' } = configMap.metadata ?? {};
-  return patchData(kube, namespace, name, resourceVersion, keys.map((key) => ({ op: 'remove', path: pointer(key) })), `remove ${keys.length} key(s)`);
+  return patchData(
+    kube,
+    namespace,
+    name,
+    resourceVersion,
+    keys.map((key) => ({ op: 'remove', path: pointer(key) })),
+    `remove ${keys.length} key(s)`,
+  );
 }
 
-export function addConfigMapKeys(kube: Kube, configMap: ConfigMap, entries: Record<string, string>): Promise<ConfigMap> {
+export function addConfigMapKeys(
+  kube: Kube,
+  configMap: ConfigMap,
+  entries: Record<string, string>,
+): Promise<ConfigMap> {
   const { namespace = '', name = '', resourceVersion = '' } = configMap.metadata ?? {};
   const ops: object[] = configMap.data === undefined ? [{ op: 'add', path: '/data', value: {} }] : [];
   for (const [key, value] of Object.entries(entries)) ops.push({ op: 'add', path: pointer(key), value });
   return patchData(kube, namespace, name, resourceVersion, ops, `put back ${Object.keys(entries).length} key(s)`);
 }
 
-export function readWorkload(kube: Kube, kind: WorkloadKind, namespace: string, name: string): Promise<Deployment | StatefulSet | undefined> {
+export function readWorkload(
+  kube: Kube,
+  kind: WorkloadKind,
+  namespace: string,
+  name: string,
+): Promise<Deployment | StatefulSet | undefined> {
   return call(`read ${kind} ${namespace}/${name}`, () => kube.readWorkload(kind, namespace, name));
 }
 
 /** Sets (string) or removes (null) pod-template annotations: a strategic-merge patch, field manager carbon-ops. */
-export function patchTemplateAnnotations(kube: Kube, kind: WorkloadKind, namespace: string, name: string, annotations: Record<string, string | null>): Promise<unknown> {
+export function patchTemplateAnnotations(
+  kube: Kube,
+  kind: WorkloadKind,
+  namespace: string,
+  name: string,
+  annotations: Record<string, string | null>,
+): Promise<unknown> {
   const what = `annotate ${kind} ${namespace}/${name}`;
   return call(what, () => kube.patchTemplateAnnotations(kind, namespace, name, annotations, what));
 }

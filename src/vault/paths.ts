@@ -4,7 +4,8 @@
  */
 
 /** KV mount paths: up to 4 segments of letters, digits, '_', '-', '.'; never '.', '..', empty or absolute. */
-export const VAULT_MOUNT = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}(?:\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}){0,3}$/;
+export const VAULT_MOUNT =
+  /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}(?:\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}){0,3}$/;
 
 /** Vault's own mounts: never a KV mount to write secrets into. */
 export const RESERVED_MOUNTS: readonly string[] = ['sys', 'auth', 'cubbyhole', 'identity'];

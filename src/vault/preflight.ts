@@ -4,7 +4,10 @@ import type { VaultDeps } from './connection.js';
 
 /** Vault is needed and not configured. */
 export function requireVault(vault: VaultDeps | undefined): VaultDeps {
-  if (vault === undefined) throw new UserError('Vault is not configured for carbon-ops: set VAULT_ADDR and VAULT_TOKEN (or VAULT_K8S_ROLE). Nothing was done.');
+  if (vault === undefined)
+    throw new UserError(
+      'Vault is not configured for carbon-ops: set VAULT_ADDR and VAULT_TOKEN (or VAULT_K8S_ROLE). Nothing was done.',
+    );
   return vault;
 }
 
@@ -28,7 +31,10 @@ export async function requireActive(vault: VaultDeps, doing: string): Promise<Va
   } catch (error) {
     throw explainVault(error, vault, doing);
   }
-  if (!health.ok) throw new UserError(`Vault at ${vault.addr} is ${STATE_WORDS[health.status]}: ${doing} refused, nothing was written. Ask again when it is active.`);
+  if (!health.ok)
+    throw new UserError(
+      `Vault at ${vault.addr} is ${STATE_WORDS[health.status]}: ${doing} refused, nothing was written. Ask again when it is active.`,
+    );
   return health;
 }
 
@@ -44,11 +50,14 @@ export function explainVault(error: unknown, vault: VaultDeps, doing: string): E
     case 'Standby':
       return new UserError(`Vault at ${vault.addr} is a standby node: ${doing} stopped.`);
     case 'PermissionDenied':
-      return new UserError(`Vault refused carbon-ops' token (${error.message}), also after renewing it once: ${doing} stopped.`);
+      return new UserError(
+        `Vault refused carbon-ops' token (${error.message}), also after renewing it once: ${doing} stopped.`,
+      );
     default:
       return new UserError(`${error.message}: ${doing} stopped.`);
   }
 }
 
 /** Transient: the migration stops with its state recorded and continues on the next run. */
-export const vaultGone = (error: unknown): boolean => error instanceof VaultError && ['Unavailable', 'Timeout', 'Sealed', 'Standby'].includes(error.kind);
+export const vaultGone = (error: unknown): boolean =>
+  error instanceof VaultError && ['Unavailable', 'Timeout', 'Sealed', 'Standby'].includes(error.kind);

@@ -22,7 +22,10 @@ async function pending(workload: string): Promise<RestartRequest> {
 /** The approval is saved, and the process dies before it enqueues the rollout; `secondsAgo`. */
 async function approvedWithoutJob(request: RestartRequest, secondsAgo: number): Promise<void> {
   expect(await rig.store.restarts.approve(request.id, 'U0APPROVER', request.channel)).toBeDefined();
-  await rig.store.pool.query(`UPDATE restart_requests SET decided_at = now() - make_interval(secs => $2) WHERE id = $1`, [request.id, secondsAgo]);
+  await rig.store.pool.query(
+    `UPDATE restart_requests SET decided_at = now() - make_interval(secs => $2) WHERE id = $1`,
+    [request.id, secondsAgo],
+  );
 }
 
 const sweep = () => {
@@ -35,10 +38,18 @@ describe('an approved request whose follow-up job was lost', () => {
     const request = await pending('superset');
     await approvedWithoutJob(request, 30); // not a double click (10 s), not yet swept (60 s)
     await rig.click('approve', request, 'U0APPROVER');
-    await rig.whisper('U0APPROVER', new RegExp(`Request ${request.id} was already approved but the restart .* had not started`));
+    await rig.whisper(
+      'U0APPROVER',
+      new RegExp(`Request ${request.id} was already approved but the restart .* had not started`),
+    );
     const done = await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded', 30_000);
     expect(done.jobId).toBe(`restart-rollout-${request.id}`);
-    expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual(['requested', 'approved', 'started', 'succeeded']);
+    expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual([
+      'requested',
+      'approved',
+      'started',
+      'succeeded',
+    ]);
   });
 
   it('is started by the sweep that runs with expiry', async () => {
@@ -66,7 +77,10 @@ describe('a running request whose job failed or is gone', () => {
     const request = await pending('grafana');
     expect(await rig.store.restarts.approve(request.id, 'U0APPROVER', request.channel)).toBeDefined();
     // The rollout began on a worker that died, and BullMQ dropped its job (failed, then removed).
-    await rig.store.pool.query(`UPDATE restart_requests SET state = 'running', started_at = now(), job_id = 'restart-rollout-gone' WHERE id = $1`, [request.id]);
+    await rig.store.pool.query(
+      `UPDATE restart_requests SET state = 'running', started_at = now(), job_id = 'restart-rollout-gone' WHERE id = $1`,
+      [request.id],
+    );
     // The next request for the workload sweeps first (its planning job runs the expiry): it is accepted.
     const next = await pending('grafana');
     expect(next.id).not.toBe(request.id);
@@ -81,8 +95,14 @@ describe('a running request whose job failed or is gone', () => {
   it('is left alone while its job is alive', async () => {
     const request = await pending('ray-head');
     expect(await rig.store.restarts.approve(request.id, 'U0APPROVER', request.channel)).toBeDefined();
-    const job = await rig.queue.queue.add('restart-rollout', { request: 'nothing' } as never, { jobId: 'restart-rollout-alive', delay: 60_000 });
-    await rig.store.pool.query(`UPDATE restart_requests SET state = 'running', started_at = now(), job_id = $2 WHERE id = $1`, [request.id, job.id]);
+    const job = await rig.queue.queue.add('restart-rollout', { request: 'nothing' } as never, {
+      jobId: 'restart-rollout-alive',
+      delay: 60_000,
+    });
+    await rig.store.pool.query(
+      `UPDATE restart_requests SET state = 'running', started_at = now(), job_id = $2 WHERE id = $1`,
+      [request.id, job.id],
+    );
     await sweep();
     expect((await rig.store.restarts.get(request.id))?.state).toBe('running');
     await job.remove();

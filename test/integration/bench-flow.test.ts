@@ -34,7 +34,11 @@ afterAll(async () => {
 async function carbon(text: string, extraEnv: NodeJS.ProcessEnv = {}, args: string[] = []) {
   const started = Date.now();
   try {
-    const { stdout, stderr } = await exec('node', ['bin/carbon.js', 'run', ...args, text], { env: { ...env, ...extraEnv }, timeout: 240_000, maxBuffer: 10 * 1024 * 1024 });
+    const { stdout, stderr } = await exec('node', ['bin/carbon.js', 'run', ...args, text], {
+      env: { ...env, ...extraEnv },
+      timeout: 240_000,
+      maxBuffer: 10 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr, ms: Date.now() - started };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -75,7 +79,8 @@ async function deleteLeftovers(process: CarbonProcess, jobId: string): Promise<v
   }
 }
 
-const FINAL_LINE = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\./;
+const FINAL_LINE =
+  /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\./;
 
 describe('bench kafka', () => {
   it("prints ProducerPerformance's statistics, consistent with each other, and stores the run", async () => {
@@ -97,13 +102,18 @@ describe('bench kafka', () => {
     const { rows } = await client.query('SELECT records, records_per_sec, params FROM benchmark_runs');
     await client.end();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ records: '20000', params: { records: 20000, recordSize: 1024, partitions: 2, acks: -1, throughput: -1 } });
+    expect(rows[0]).toMatchObject({
+      records: '20000',
+      params: { records: 20000, recordSize: 1024, partitions: 2, acks: -1, throughput: -1 },
+    });
     expect(Number(rows[0].records_per_sec)).toBeCloseTo(perSec, 0);
   }, 300_000);
 
   it('compares with earlier runs of the same parameters and flags a regression beyond the threshold', async () => {
     // A baseline far above anything this machine does: the run must be flagged against it.
-    const flagged = await carbon('bench kafka --records 20000 --record-size 1024 --partitions 2', { KAFKA_BASELINE_RECORDS_PER_SEC: '50000000' });
+    const flagged = await carbon('bench kafka --records 20000 --record-size 1024 --partitions 2', {
+      KAFKA_BASELINE_RECORDS_PER_SEC: '50000000',
+    });
     expect(flagged.code).toBe(0);
     expect(flagged.stdout).toContain('the previous run');
     expect(flagged.stdout).toMatch(/Regression[\s\S]*regression: throughput \d+ % below/);
@@ -113,11 +123,21 @@ describe('bench kafka', () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      expect((await client.query('UPDATE benchmark_runs SET records_per_sec = 1, mb_per_sec = 0.001, avg_latency_ms = 1000000, p95_ms = 1000000')).rowCount).toBe(2);
+      expect(
+        (
+          await client.query(
+            'UPDATE benchmark_runs SET records_per_sec = 1, mb_per_sec = 0.001, avg_latency_ms = 1000000, p95_ms = 1000000',
+          )
+        ).rowCount,
+      ).toBe(2);
     } finally {
       await client.end();
     }
-    const fine = await carbon('bench kafka --records 20000 --record-size 1024 --partitions 2', { KAFKA_BASELINE_RECORDS_PER_SEC: '1', KAFKA_BASELINE_P95_MS: '100000', BENCH_REGRESSION_PCT: '90' });
+    const fine = await carbon('bench kafka --records 20000 --record-size 1024 --partitions 2', {
+      KAFKA_BASELINE_RECORDS_PER_SEC: '1',
+      KAFKA_BASELINE_P95_MS: '100000',
+      BENCH_REGRESSION_PCT: '90',
+    });
     expect(fine.stdout).toContain('median of the last 2 runs');
     expect(fine.stdout).toContain('No regression');
 
@@ -130,13 +150,20 @@ describe('bench kafka', () => {
   it('runs one benchmark per Kafka cluster at a time', async () => {
     // The first run is throttled to last far longer than the test (1,000,000 records at 1,000/s): it cannot
     // finish on its own before the second is refused; the test ends it once it has seen what it came for.
-    const first = new CarbonProcess(['run', 'bench kafka --records 1000000 --throughput 1000'], { ...env, KUBECONFIG: undefined });
+    const first = new CarbonProcess(['run', 'bench kafka --records 1000000 --throughput 1000'], {
+      ...env,
+      KUBECONFIG: undefined,
+    });
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
       // The per-cluster lock is a session advisory lock in this test's database: wait until pg_locks shows it held.
       const jobId = (await first.waitFor(/\(job (bench-\S+)\)/, 120_000))[1]!;
-      await until('the first benchmark to hold the cluster lock', async () => ((await benchLockHolders(client)) > 0 ? true : undefined), 120_000);
+      await until(
+        'the first benchmark to hold the cluster lock',
+        async () => ((await benchLockHolders(client)) > 0 ? true : undefined),
+        120_000,
+      );
 
       const second = await carbon('bench kafka --records 1000');
       expect(second.code).toBe(1);
@@ -148,7 +175,11 @@ describe('bench kafka', () => {
 
       // Ended by the test: the lock goes with the process (a session lock), and the topic it left is deleted.
       await first.stop('SIGTERM');
-      await until('the lock to be released', async () => ((await benchLockHolders(client)) === 0 ? true : undefined), 60_000);
+      await until(
+        'the lock to be released',
+        async () => ((await benchLockHolders(client)) === 0 ? true : undefined),
+        60_000,
+      );
       await deleteLeftovers(first, jobId);
     } finally {
       await first.stop('SIGKILL');
@@ -168,7 +199,10 @@ describe('bench kafka', () => {
   it('fails clearly and within a bounded time when no broker answers', async () => {
     // The bound is on the job (queued → failure reported), not on starting node and loading the sources,
     // which a loaded machine can make take as long as it likes.
-    const dead = new CarbonProcess(['run', 'bench kafka --records 1000 --brokers 127.0.0.1:1'], { ...env, KUBECONFIG: undefined });
+    const dead = new CarbonProcess(['run', 'bench kafka --records 1000 --brokers 127.0.0.1:1'], {
+      ...env,
+      KUBECONFIG: undefined,
+    });
     try {
       await dead.waitFor(/Queued: .*\(job bench-/, 120_000);
       const queuedAt = Date.now();

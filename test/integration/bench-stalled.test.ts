@@ -19,7 +19,15 @@ describe('a stalled Kafka benchmark', () => {
       let measured = false;
       const ctx = {
         jobId,
-        data: { command: { name: 'bench', action: 'kafka', params: { records: 10, recordSize: 1024, throughput: -1, acks: -1, partitions: 1 } }, requester: { user: 'U1', channel: 'C1' }, reply: { channel: 'C1', ts: '1.1' } },
+        data: {
+          command: {
+            name: 'bench',
+            action: 'kafka',
+            params: { records: 10, recordSize: 1024, throughput: -1, acks: -1, partitions: 1 },
+          },
+          requester: { user: 'U1', channel: 'C1' },
+          reply: { channel: 'C1', ts: '1.1' },
+        },
         deps: {
           config: loadConfig({ KAFKA_BROKERS: kafkaBrokers().join(',') }),
           queue: { queue: { getJob: async () => ({ stalledCounter: 1 }) } },

@@ -24,9 +24,16 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function carbon(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function carbon(
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node', ['bin/carbon.js', ...args], { env: { ...env, ...extraEnv }, timeout: 60_000, maxBuffer: 10 * 1024 * 1024 });
+    const { stdout, stderr } = await run('node', ['bin/carbon.js', ...args], {
+      env: { ...env, ...extraEnv },
+      timeout: 60_000,
+      maxBuffer: 10 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -78,8 +85,14 @@ describe('carbon run', () => {
     try {
       // A kubeconfig for a cluster that does not answer: carbon cannot tell it is a stand-in, so it is real.
       const kubeconfig = join(dir, 'kubeconfig');
-      await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: prod, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: prod, context: {cluster: prod, user: u}}]\ncurrent-context: prod\n');
-      const forged = await carbon(['run', '--user', 'U0APPROVER', 'health'], { KUBECONFIG: kubeconfig, KUBE_REQUEST_TIMEOUT_MS: '1000' });
+      await writeFile(
+        kubeconfig,
+        'apiVersion: v1\nkind: Config\nclusters: [{name: prod, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: prod, context: {cluster: prod, user: u}}]\ncurrent-context: prod\n',
+      );
+      const forged = await carbon(['run', '--user', 'U0APPROVER', 'health'], {
+        KUBECONFIG: kubeconfig,
+        KUBE_REQUEST_TIMEOUT_MS: '1000',
+      });
       expect(forged.code).toBe(2);
       expect(forged.stderr).toContain('only for the simulated demo');
     } finally {
@@ -106,7 +119,10 @@ describe('carbon devstack', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'carbon-devstack-'));
-    devstack = spawn('node', ['bin/carbon.js', 'devstack', '--out', dir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    devstack = spawn('node', ['bin/carbon.js', 'devstack', '--out', dir], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       let out = '';
       devstack.stdout!.on('data', (chunk: Buffer) => {
@@ -126,10 +142,27 @@ describe('carbon devstack', () => {
     const envFile = await readFile(join(dir, 'devstack.env'), 'utf8');
     const kubeconfig = /^KUBECONFIG=(.*)$/m.exec(envFile)![1]!;
     expect(kubeconfig).toBe(join(dir, 'bot-kubeconfig'));
-    const whoami = await run('kubectl', ['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    const whoami = await run('kubectl', [
+      '--kubeconfig',
+      kubeconfig,
+      'auth',
+      'whoami',
+      '-o',
+      'jsonpath={.status.userInfo.username}',
+    ]);
     expect(whoami.stdout).toBe('system:serviceaccount:carbon-ops:carbon-ops');
-    const { stdout } = await run('kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), 'get', 'pods', '-A', '-o', 'json']);
-    const pods = JSON.parse(stdout).items as { status: { phase: string; conditions?: { type: string; status: string }[] } }[];
+    const { stdout } = await run('kubectl', [
+      '--kubeconfig',
+      join(dir, 'kubeconfig'),
+      'get',
+      'pods',
+      '-A',
+      '-o',
+      'json',
+    ]);
+    const pods = JSON.parse(stdout).items as {
+      status: { phase: string; conditions?: { type: string; status: string }[] };
+    }[];
     const counted = pods.filter((p) => p.status.phase !== 'Succeeded');
     const ready = counted.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 

@@ -15,7 +15,9 @@ export default async function globalSetup(): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`Integration tests need Redis at ${redisUrl}: ${(error as Error).message}. Start it (.ci/run shows how).`);
+    throw new Error(
+      `Integration tests need Redis at ${redisUrl}: ${(error as Error).message}. Start it (.ci/run shows how).`,
+    );
   } finally {
     redis.disconnect();
   }
@@ -25,7 +27,9 @@ export default async function globalSetup(): Promise<void> {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    throw new Error(`Integration tests need PostgreSQL at ${ADMIN_URL}: ${(error as Error).message}. Start it or set TEST_DATABASE_URL.`);
+    throw new Error(
+      `Integration tests need PostgreSQL at ${ADMIN_URL}: ${(error as Error).message}. Start it or set TEST_DATABASE_URL.`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

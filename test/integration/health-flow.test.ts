@@ -91,9 +91,16 @@ afterAll(async () => {
 
 type Fields = Parameters<typeof sendSlashCommand>[2];
 const slash = (text: string, user = 'U0VIEWER', extra: Partial<Fields> = {}) =>
-  sendSlashCommand(eventsUrl, SECRET, { text, user_id: user, channel_id: 'C0GENERAL', channel_name: 'general', ...extra });
+  sendSlashCommand(eventsUrl, SECRET, {
+    text,
+    user_id: user,
+    channel_id: 'C0GENERAL',
+    channel_name: 'general',
+    ...extra,
+  });
 /** Requests that got through start with a post: a message or a whisper. */
-const posts = () => slack.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.postEphemeral').length;
+const posts = () =>
+  slack.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.postEphemeral').length;
 
 const finalMessage = (predicate: (text: string) => boolean) =>
   slack.waitFor(() => slack.messages('C0GENERAL').find((m) => predicate(m.text ?? '')), EVENT_WAIT_MS);
@@ -111,21 +118,44 @@ describe('/carbon health end to end', () => {
     expect(blocksText).toContain('Simulated');
     expect(blocksText).toMatch(/dolphinscheduler\s+data-platform\s+5\/6/);
 
-    const { rows } = await store.pool.query('SELECT pods_ready, pods_total, pods_succeeded, health_pct, simulated FROM health_snapshots');
-    expect(rows).toEqual([expect.objectContaining({ pods_ready: 118, pods_total: 154 + Number(rows[0].pods_succeeded), health_pct: '76.6', simulated: true })]);
+    const { rows } = await store.pool.query(
+      'SELECT pods_ready, pods_total, pods_succeeded, health_pct, simulated FROM health_snapshots',
+    );
+    expect(rows).toEqual([
+      expect.objectContaining({
+        pods_ready: 118,
+        pods_total: 154 + Number(rows[0].pods_succeeded),
+        health_pct: '76.6',
+        simulated: true,
+      }),
+    ]);
   });
 
   it('enqueues a command once when Slack retries it', async () => {
     const before = posts();
-    const fields = { text: 'health --namespace kafka', user_id: 'U0VIEWER', channel_id: 'C0GENERAL', trigger_id: 'trigger-retry' };
+    const fields = {
+      text: 'health --namespace kafka',
+      user_id: 'U0VIEWER',
+      channel_id: 'C0GENERAL',
+      trigger_id: 'trigger-retry',
+    };
     const first = await sendSlashCommand(eventsUrl, SECRET, fields);
     const retry = await sendSlashCommand(eventsUrl, SECRET, fields, { retryNum: 1 });
     const again = await sendSlashCommand(eventsUrl, SECRET, fields, { retryNum: 2, retryReason: 'http_error' });
     expect([first.status, retry.status, again.status]).toEqual([200, 200, 200]);
-    await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text?.startsWith('Platform health') && JSON.stringify(m.blocks).includes('namespace kafka')), EVENT_WAIT_MS);
+    await slack.waitFor(
+      () =>
+        slack
+          .messages('C0GENERAL')
+          .find((m) => m.text?.startsWith('Platform health') && JSON.stringify(m.blocks).includes('namespace kafka')),
+      EVENT_WAIT_MS,
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(posts() - before).toBe(1);
-    expect(await queue.queue.getJobCounts('completed', 'active', 'waiting', 'failed')).toMatchObject({ active: 0, waiting: 0 });
+    expect(await queue.queue.getJobCounts('completed', 'active', 'waiting', 'failed')).toMatchObject({
+      active: 0,
+      waiting: 0,
+    });
   });
 
   it('refuses bad signatures and skewed timestamps with 401, enqueuing nothing', async () => {
@@ -191,7 +221,12 @@ describe('readiness and a dead Redis', () => {
       port: 0,
       log,
       checks: { redis: () => deadQueue.ping(), postgres: () => store.ping() },
-      dispatch: { policy: await loadPolicy('policy/policy.example.yaml'), catalogue: await loadCatalogue('catalogue/services.yaml'), queue: deadQueue, store },
+      dispatch: {
+        policy: await loadPolicy('policy/policy.example.yaml'),
+        catalogue: await loadCatalogue('catalogue/services.yaml'),
+        queue: deadQueue,
+        store,
+      },
     });
     try {
       const base = `http://127.0.0.1:${(lonely.server.address() as { port: number }).port}`;
@@ -200,9 +235,20 @@ describe('readiness and a dead Redis', () => {
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ ready: false, checks: { postgres: 'ok' } });
       const before = slack.ephemerals('C0GENERAL').length;
-      const response = await sendSlashCommand(`${base}/slack/events`, SECRET, { text: 'health', user_id: 'U0VIEWER', channel_id: 'C0GENERAL' });
+      const response = await sendSlashCommand(`${base}/slack/events`, SECRET, {
+        text: 'health',
+        user_id: 'U0VIEWER',
+        channel_id: 'C0GENERAL',
+      });
       expect(response.status).toBe(200);
-      const whisper = await slack.waitFor(() => slack.ephemerals('C0GENERAL').slice(before).find((w) => w.text.includes('job queue')), EVENT_WAIT_MS);
+      const whisper = await slack.waitFor(
+        () =>
+          slack
+            .ephemerals('C0GENERAL')
+            .slice(before)
+            .find((w) => w.text.includes('job queue')),
+        EVENT_WAIT_MS,
+      );
       expect(whisper.text).toContain('cannot reach its job queue (Redis) right now, so nothing was started');
       expect(slack.messages('C0GENERAL').some((m) => m.text?.includes('Queued') && m.updates === 0)).toBe(false);
     } finally {

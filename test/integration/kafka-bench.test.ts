@@ -19,11 +19,18 @@ const uniqueTopic = (label: string): string => `carbon-bench-test-${label}-${ran
 let admin: Admin;
 
 beforeAll(async () => {
-  admin = new Kafka({ clientId: 'carbon-bench-test', brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+  admin = new Kafka({
+    clientId: 'carbon-bench-test',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2 },
+  }).admin();
   try {
     await admin.connect();
   } catch (e) {
-    throw new Error(`Kafka is not answering at ${brokers.join(',')} (start it: npm run kafka:start): ${(e as Error).message}`);
+    throw new Error(
+      `Kafka is not answering at ${brokers.join(',')} (start it: npm run kafka:start): ${(e as Error).message}`,
+    );
   }
 });
 
@@ -46,14 +53,21 @@ describe('runProducerBenchmark against a real broker', () => {
     expect(result.p999).toBeLessThanOrEqual(result.maxLatencyMs);
     expect(result.histogram.reduce((n, b) => n + b.count, 0)).toBe(30_000);
     expect(result.replicationFactor).toBe(Math.min(3, (await admin.describeCluster()).brokers.length));
-    expect(formatTotal(result)).toMatch(/^30000 records sent, \d+\.\d{6} records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d{2} ms avg latency, \d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/);
+    expect(formatTotal(result)).toMatch(
+      /^30000 records sent, \d+\.\d{6} records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d{2} ms avg latency, \d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/,
+    );
     expect(result.topicDeleted).toBe(true);
     expect(await admin.listTopics()).not.toContain(result.topic);
   });
 
   it('holds a throttled rate and reports 5-second windows', async () => {
     const windows: WindowStats[] = [];
-    const result = await runProducerBenchmark({ ...base, records: 13_000, throughput: 2_000, onWindow: (w) => windows.push(w) });
+    const result = await runProducerBenchmark({
+      ...base,
+      records: 13_000,
+      throughput: 2_000,
+      onWindow: (w) => windows.push(w),
+    });
     expect(result.recordsPerSec).toBeGreaterThan(1_800);
     expect(result.recordsPerSec).toBeLessThanOrEqual(2_050);
     expect(result.recordsInTopic).toBe(13_000);
@@ -61,7 +75,9 @@ describe('runProducerBenchmark against a real broker', () => {
     for (const w of windows) {
       expect(w.elapsedMs).toBeGreaterThanOrEqual(5_000);
       expect(Math.abs((w.mbPerSec * 2 ** 20) / w.recordsPerSec / 1_024 - 1)).toBeLessThan(0.005);
-      expect(formatWindow(w)).toMatch(/^\d+ records sent, \d+\.\d records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d ms avg latency, \d+\.\d ms max latency\.$/);
+      expect(formatWindow(w)).toMatch(
+        /^\d+ records sent, \d+\.\d records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d ms avg latency, \d+\.\d ms max latency\.$/,
+      );
     }
   });
 
@@ -69,10 +85,18 @@ describe('runProducerBenchmark against a real broker', () => {
     // Each run is given a topic name of its own, which must never appear: the broker's whole topic list is
     // no measure, since a second copy of the suite creates and deletes topics on it meanwhile.
     const topics = ['records', 'size', 'throughput', 'partitions'].map((label) => uniqueTopic(`refused-${label}`));
-    await expect(runProducerBenchmark({ ...base, topic: topics[0], records: -5, throughput: -1 })).rejects.toThrow(BenchParamsError);
-    await expect(runProducerBenchmark({ ...base, topic: topics[1], records: 10, recordSize: 5_000_000, throughput: -1 })).rejects.toThrow(/recordSize/);
-    await expect(runProducerBenchmark({ ...base, topic: topics[2], records: 10, throughput: 0 })).rejects.toThrow(/throughput/);
-    await expect(runProducerBenchmark({ ...base, topic: topics[3], records: 10, partitions: 0, throughput: -1 })).rejects.toThrow(/partitions/);
+    await expect(runProducerBenchmark({ ...base, topic: topics[0], records: -5, throughput: -1 })).rejects.toThrow(
+      BenchParamsError,
+    );
+    await expect(
+      runProducerBenchmark({ ...base, topic: topics[1], records: 10, recordSize: 5_000_000, throughput: -1 }),
+    ).rejects.toThrow(/recordSize/);
+    await expect(runProducerBenchmark({ ...base, topic: topics[2], records: 10, throughput: 0 })).rejects.toThrow(
+      /throughput/,
+    );
+    await expect(
+      runProducerBenchmark({ ...base, topic: topics[3], records: 10, partitions: 0, throughput: -1 }),
+    ).rejects.toThrow(/partitions/);
     const after = await admin.listTopics();
     for (const topic of topics) expect(after).not.toContain(topic);
   });
@@ -81,7 +105,9 @@ describe('runProducerBenchmark against a real broker', () => {
     const topic = uniqueTopic('existing');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
     try {
-      await expect(runProducerBenchmark({ ...base, topic, records: 10, throughput: -1 })).rejects.toThrow(/already exists/);
+      await expect(runProducerBenchmark({ ...base, topic, records: 10, throughput: -1 })).rejects.toThrow(
+        /already exists/,
+      );
       expect(await admin.listTopics()).toContain(topic);
       const [offsets] = await admin.fetchTopicOffsets(topic);
       expect(offsets?.high).toBe('0');
@@ -101,7 +127,14 @@ describe('runProducerBenchmark against a real broker', () => {
       abortedAt = Date.now();
       controller.abort(new Error('stopped by the test'));
     };
-    const running = runProducerBenchmark({ ...base, topic, records: 1_000_000, throughput: 5_000, signal: controller.signal, onWindow: abort });
+    const running = runProducerBenchmark({
+      ...base,
+      topic,
+      records: 1_000_000,
+      throughput: 5_000,
+      signal: controller.signal,
+      onWindow: abort,
+    });
     await expect(running).rejects.toThrow('stopped by the test');
     expect(abortedAt).toBeGreaterThan(0);
     expect(Date.now() - abortedAt).toBeLessThan(10_000);
@@ -132,7 +165,10 @@ describe('a broker stopped mid-run', () => {
 
   afterAll(async () => {
     await kafkaSh('stop');
-    await rm(fileURLToPath(new URL(`../../.cache/kafka/run/${name}`, import.meta.url)), { recursive: true, force: true });
+    await rm(fileURLToPath(new URL(`../../.cache/kafka/run/${name}`, import.meta.url)), {
+      recursive: true,
+      force: true,
+    });
     await rm(fileURLToPath(new URL(`../../.cache/kafka/run/${name}.lock`, import.meta.url)), { force: true });
   }, 250_000);
 

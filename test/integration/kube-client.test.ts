@@ -64,7 +64,12 @@ describe('the Kubernetes client', () => {
   });
 
   it('never shows what a failing exec credential plugin printed', async () => {
-    const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'sh', args: ['-c', `echo "token ${SECRET} expired" >&2; exit 1`], interactiveMode: 'Never' };
+    const exec = {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      command: 'sh',
+      args: ['-c', `echo "token ${SECRET} expired" >&2; exit 1`],
+      interactiveMode: 'Never',
+    };
     const error = await failure(kube({ exec }).namespaceExists('x'));
     expect(error).toBeInstanceOf(ClusterUnavailable);
     expect(error.message).toContain('could not be obtained');
@@ -73,17 +78,32 @@ describe('the Kubernetes client', () => {
 
   // The plugin outlives the request by seconds (client-node cannot cancel it), not forever, so Jest can exit.
   it('gives up on an exec credential plugin that does not return, within the request timeout', async () => {
-    const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'sleep', args: ['5'], interactiveMode: 'Never' };
+    const exec = {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      command: 'sleep',
+      args: ['5'],
+      interactiveMode: 'Never',
+    };
     const error = await failure(kube({ exec }, 500).namespaceExists('x'));
     expect(error).toBeInstanceOf(ClusterUnavailable);
     expect(error.message).toContain('did not answer within 0.5 s');
   });
 
   it('drops the values a refusal quotes, keeping the fields and the reasons', () => {
-    expect(withoutValues(`ConfigMap "app" is invalid: data[DB_PASSWORD]: Invalid value: "${SECRET}": a valid config key must consist of alphanumeric characters`)).toBe(
+    expect(
+      withoutValues(
+        `ConfigMap "app" is invalid: data[DB_PASSWORD]: Invalid value: "${SECRET}": a valid config key must consist of alphanumeric characters`,
+      ),
+    ).toBe(
       'ConfigMap "app" is invalid: data[DB_PASSWORD]: Invalid value: a valid config key must consist of alphanumeric characters',
     );
-    expect(withoutValues('spec.ports[0].port: Invalid value: 99999: must be between 1 and 65535, inclusive')).toBe('spec.ports[0].port: Invalid value: must be between 1 and 65535, inclusive');
-    expect(withoutValues(`The request is invalid: patch: Invalid value: "map[data:map[k:${SECRET}]]": strict decoding error`)).not.toContain(SECRET);
+    expect(withoutValues('spec.ports[0].port: Invalid value: 99999: must be between 1 and 65535, inclusive')).toBe(
+      'spec.ports[0].port: Invalid value: must be between 1 and 65535, inclusive',
+    );
+    expect(
+      withoutValues(
+        `The request is invalid: patch: Invalid value: "map[data:map[k:${SECRET}]]": strict decoding error`,
+      ),
+    ).not.toContain(SECRET);
   });
 });

@@ -42,29 +42,49 @@ describe('authentication', () => {
   it('answers a request without credentials with 401 Unauthorized', async () => {
     const response = await standin.fetch('/api/v1/pods', { token: null });
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    expect(await response.json()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    });
   });
 
   it('refuses a token nobody issued: kubectl says to log in', async () => {
     const { code, stderr } = await kubectl(admin, '--token=bad', 'get', 'pods');
     expect(code).toBe(1);
     // kubectl ≥ 1.26 reads the 401 during discovery, and words it so (as against a real cluster).
-    expect(stderr).toMatch(/^error: You must be logged in to the server \(the server has asked for the client to provide credentials\)$/m);
+    expect(stderr).toMatch(
+      /^error: You must be logged in to the server \(the server has asked for the client to provide credentials\)$/m,
+    );
     expect((await standin.fetch('/api/v1/pods', { token: 'bad' })).status).toBe(401);
   });
 
   it('lets anyone read health and version (system:public-info-viewer), nothing else', async () => {
-    for (const path of ['/healthz', '/livez', '/readyz', '/version']) expect((await standin.fetch(path, { token: null })).status).toBe(200);
-    for (const path of ['/api', '/apis', '/openapi/v3']) expect((await standin.fetch(path, { token: null })).status).toBe(401);
+    for (const path of ['/healthz', '/livez', '/readyz', '/version'])
+      expect((await standin.fetch(path, { token: null })).status).toBe(200);
+    for (const path of ['/api', '/apis', '/openapi/v3'])
+      expect((await standin.fetch(path, { token: null })).status).toBe(401);
   });
 
   it('says who you are: kubectl auth whoami', async () => {
-    expect((await kubectl(admin, 'auth', 'whoami')).stdout).toMatch(/^Username\s+kubernetes-admin\nGroups\s+\[system:masters system:authenticated\]$/m);
+    expect((await kubectl(admin, 'auth', 'whoami')).stdout).toMatch(
+      /^Username\s+kubernetes-admin\nGroups\s+\[system:masters system:authenticated\]$/m,
+    );
     const me = await kubectl(bot, 'auth', 'whoami', '-o', 'json');
     expect(JSON.parse(me.stdout)).toMatchObject({
       kind: 'SelfSubjectReview',
       apiVersion: 'authentication.k8s.io/v1',
-      status: { userInfo: { username: BOT, uid: standin.cluster.get('serviceaccounts', 'carbon-ops', 'carbon-ops')?.metadata.uid, groups: ['system:serviceaccounts', 'system:serviceaccounts:carbon-ops', 'system:authenticated'] } },
+      status: {
+        userInfo: {
+          username: BOT,
+          uid: standin.cluster.get('serviceaccounts', 'carbon-ops', 'carbon-ops')?.metadata.uid,
+          groups: ['system:serviceaccounts', 'system:serviceaccounts:carbon-ops', 'system:authenticated'],
+        },
+      },
     });
   });
 
@@ -81,15 +101,33 @@ describe('authentication', () => {
 });
 
 describe('authorization', () => {
-  it("refuses the bot a patch its role does not grant, with the real 403", async () => {
-    const { code, stderr } = await kubectl(bot, 'patch', 'daemonset', 'kube-proxy', '-n', 'kube-system', '--type=merge', '-p', '{"metadata":{"labels":{"x":"y"}}}');
+  it('refuses the bot a patch its role does not grant, with the real 403', async () => {
+    const { code, stderr } = await kubectl(
+      bot,
+      'patch',
+      'daemonset',
+      'kube-proxy',
+      '-n',
+      'kube-system',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"labels":{"x":"y"}}}',
+    );
     expect(code).toBe(1);
     // kubectl reads the object first: the get is what is refused.
-    expect(stderr).toBe(`Error from server (Forbidden): daemonsets.apps "kube-proxy" is forbidden: User "${BOT}" cannot get resource "daemonsets" in API group "apps" in the namespace "kube-system"\n`);
+    expect(stderr).toBe(
+      `Error from server (Forbidden): daemonsets.apps "kube-proxy" is forbidden: User "${BOT}" cannot get resource "daemonsets" in API group "apps" in the namespace "kube-system"\n`,
+    );
     const kc = new k8s.KubeConfig();
     kc.loadFromString(standin.botKubeconfigYaml());
     const apps = kc.makeApiClient(k8s.AppsV1Api);
-    const refused = await statusOf(apps.patchNamespacedDaemonSet({ name: 'kube-proxy', namespace: 'kube-system', body: [{ op: 'add', path: '/metadata/labels/x', value: 'y' }] }));
+    const refused = await statusOf(
+      apps.patchNamespacedDaemonSet({
+        name: 'kube-proxy',
+        namespace: 'kube-system',
+        body: [{ op: 'add', path: '/metadata/labels/x', value: 'y' }],
+      }),
+    );
     expect(refused.code).toBe(403);
     expect(refused.status).toMatchObject({
       reason: 'Forbidden',
@@ -98,18 +136,34 @@ describe('authorization', () => {
     });
     // The refusal is recorded, and the rigs' check fails a test that saw one.
     expect(standin.stats.refused).toContainEqual({ username: BOT, message: refused.status['message'] });
-    expect(() => assertBotNeverRefused(standin)).toThrow(/refused the bot \d+ request\(s\)[^]*daemonsets\.apps "kube-proxy" is forbidden/);
+    expect(() => assertBotNeverRefused(standin)).toThrow(
+      /refused the bot \d+ request\(s\)[^]*daemonsets\.apps "kube-proxy" is forbidden/,
+    );
   });
 
   it('words cluster-scope lists and subresources as the real server does', async () => {
-    expect((await kubectl(bot, 'get', 'secrets', '-A')).stderr).toBe(`Error from server (Forbidden): secrets is forbidden: User "${BOT}" cannot list resource "secrets" in API group "" at the cluster scope\n`);
+    expect((await kubectl(bot, 'get', 'secrets', '-A')).stderr).toBe(
+      `Error from server (Forbidden): secrets is forbidden: User "${BOT}" cannot list resource "secrets" in API group "" at the cluster scope\n`,
+    );
     const scale = await kubectl(bot, 'scale', 'deployment', 'superset', '-n', 'data-platform', '--replicas=3');
-    expect(scale.stderr).toContain(`deployments.apps "superset" is forbidden: User "${BOT}" cannot patch resource "deployments/scale" in API group "apps" in the namespace "data-platform"`);
+    expect(scale.stderr).toContain(
+      `deployments.apps "superset" is forbidden: User "${BOT}" cannot patch resource "deployments/scale" in API group "apps" in the namespace "data-platform"`,
+    );
   });
 
   it('authorizes a dry run like the real request: the same verb is needed', async () => {
-    const { stderr } = await kubectl(bot, 'delete', 'configmap', 'trino-catalog', '-n', 'data-platform', '--dry-run=server');
-    expect(stderr).toBe(`Error from server (Forbidden): configmaps "trino-catalog" is forbidden: User "${BOT}" cannot delete resource "configmaps" in API group "" in the namespace "data-platform"\n`);
+    const { stderr } = await kubectl(
+      bot,
+      'delete',
+      'configmap',
+      'trino-catalog',
+      '-n',
+      'data-platform',
+      '--dry-run=server',
+    );
+    expect(stderr).toBe(
+      `Error from server (Forbidden): configmaps "trino-catalog" is forbidden: User "${BOT}" cannot delete resource "configmaps" in API group "" in the namespace "data-platform"\n`,
+    );
   });
 
   it('answers kubectl auth can-i yes or no for both kubeconfigs', async () => {
@@ -152,7 +206,16 @@ describe('a grant of watch alone', () => {
     await kubectl(admin, 'create', 'role', 'configmap-watcher', '-n', 'kafka', '--verb=watch', '--resource=configmaps');
     const file = join(dir, 'watcher-binding.json');
     const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmap-watcher' };
-    await writeFile(file, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'watcher', namespace: 'kafka' }, roleRef, subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: 'kafka' }] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'watcher', namespace: 'kafka' },
+        roleRef,
+        subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: 'kafka' }],
+      }),
+    );
     expect((await kubectl(admin, 'create', '-f', file)).code).toBe(0);
     const yaml = standin.serviceAccountKubeconfigYaml('kafka', 'watcher');
     watcher = join(dir, 'watcher');
@@ -163,16 +226,24 @@ describe('a grant of watch alone', () => {
   it('refuses a list', async () => {
     const { code, stderr } = await kubectl(watcher, 'get', 'configmaps', '-n', 'kafka');
     expect(code).toBe(1);
-    expect(stderr).toBe(`Error from server (Forbidden): configmaps is forbidden: User "${WATCHER}" cannot list resource "configmaps" in API group "" in the namespace "kafka"\n`);
+    expect(stderr).toBe(
+      `Error from server (Forbidden): configmaps is forbidden: User "${WATCHER}" cannot list resource "configmaps" in API group "" in the namespace "kafka"\n`,
+    );
     // The query codec reads false and 0 (any case) as false: a list, refused.
-    for (const value of ['false', 'FALSE', '0']) expect((await standin.fetch(`/api/v1/namespaces/kafka/configmaps?watch=${value}`, { token })).status).toBe(403);
+    for (const value of ['false', 'FALSE', '0'])
+      expect((await standin.fetch(`/api/v1/namespaces/kafka/configmaps?watch=${value}`, { token })).status).toBe(403);
   });
 
   it('streams a watch for any true spelling of watch=, never a list', async () => {
     for (const value of ['True', 't', '1', 'yes']) {
-      const response = await standin.fetch(`/api/v1/namespaces/kafka/configmaps?watch=${value}&timeoutSeconds=1`, { token });
+      const response = await standin.fetch(`/api/v1/namespaces/kafka/configmaps?watch=${value}&timeoutSeconds=1`, {
+        token,
+      });
       expect(response.status).toBe(200);
-      const events = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { type?: string; object?: { kind?: string } });
+      const events = (await response.text())
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type?: string; object?: { kind?: string } });
       expect(events.length).toBeGreaterThan(0);
       for (const event of events) expect(event).toMatchObject({ type: 'ADDED', object: { kind: 'ConfigMap' } });
     }
@@ -183,15 +254,27 @@ describe('impersonation', () => {
   it('refuses --as to the bot, with the real 403', async () => {
     const { code, stderr } = await kubectl(bot, '--as=jane', 'get', 'pods');
     expect(code).toBe(1);
-    expect(stderr).toContain(`Error from server (Forbidden): users "jane" is forbidden: User "${BOT}" cannot impersonate resource "users" in API group "" at the cluster scope`);
+    expect(stderr).toContain(
+      `Error from server (Forbidden): users "jane" is forbidden: User "${BOT}" cannot impersonate resource "users" in API group "" at the cluster scope`,
+    );
   });
 
   it('lets the admin act as the bot, and the bot is then refused what it may not do', async () => {
-    expect((await kubectl(admin, `--as=${BOT}`, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}')).stdout).toBe(BOT);
-    expect((await kubectl(admin, `--as=${BOT}`, 'auth', 'can-i', 'get', 'secrets', '-n', 'kafka')).stdout.trim()).toBe('no');
+    expect(
+      (await kubectl(admin, `--as=${BOT}`, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}')).stdout,
+    ).toBe(BOT);
+    expect((await kubectl(admin, `--as=${BOT}`, 'auth', 'can-i', 'get', 'secrets', '-n', 'kafka')).stdout.trim()).toBe(
+      'no',
+    );
     const { stderr } = await kubectl(admin, `--as=${BOT}`, 'get', 'secrets', '-n', 'kafka');
-    expect(stderr).toBe(`Error from server (Forbidden): secrets is forbidden: User "${BOT}" cannot list resource "secrets" in API group "" in the namespace "kafka"\n`);
-    expect((await kubectl(admin, '--as=jane', '--as-group=system:masters', 'auth', 'can-i', 'delete', 'nodes')).stdout.trim()).toBe('yes');
+    expect(stderr).toBe(
+      `Error from server (Forbidden): secrets is forbidden: User "${BOT}" cannot list resource "secrets" in API group "" in the namespace "kafka"\n`,
+    );
+    expect(
+      (
+        await kubectl(admin, '--as=jane', '--as-group=system:masters', 'auth', 'can-i', 'delete', 'nodes')
+      ).stdout.trim(),
+    ).toBe('yes');
   });
 });
 
@@ -200,14 +283,32 @@ describe('access reviews for someone else', () => {
     const review = {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SubjectAccessReview',
-      spec: { user: BOT, groups: ['system:serviceaccounts', 'system:authenticated'], resourceAttributes: { verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'kafka' } },
+      spec: {
+        user: BOT,
+        groups: ['system:serviceaccounts', 'system:authenticated'],
+        resourceAttributes: { verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'kafka' },
+      },
     };
     const body = JSON.stringify(review);
-    const asked = await standin.fetch('/apis/authorization.k8s.io/v1/subjectaccessreviews', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    const asked = await standin.fetch('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+    });
     expect(asked.status).toBe(201);
-    expect(await asked.json()).toMatchObject({ status: { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "carbon-ops-reader" of ClusterRole "carbon-ops-reader" to ServiceAccount "carbon-ops/carbon-ops"` } });
+    expect(await asked.json()).toMatchObject({
+      status: {
+        allowed: true,
+        reason: `RBAC: allowed by ClusterRoleBinding "carbon-ops-reader" of ClusterRole "carbon-ops-reader" to ServiceAccount "carbon-ops/carbon-ops"`,
+      },
+    });
     const botToken = /token: (\S+)/.exec(standin.botKubeconfigYaml())![1]!;
-    const refused = await standin.fetch('/apis/authorization.k8s.io/v1/subjectaccessreviews', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, token: botToken });
+    const refused = await standin.fetch('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+      token: botToken,
+    });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { message: string }).message).toBe(
       `subjectaccessreviews.authorization.k8s.io is forbidden: User "${BOT}" cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope`,
@@ -229,9 +330,20 @@ describe('RBAC escalation prevention', () => {
   let deputy: string;
 
   /** `kubectl create -f`: the typed `kubectl create rolebinding` sends protobuf, which the stand-in does not read. */
-  async function createBinding(kubeconfig: string, name: string, roleRef: { kind: string; name: string }, subject: object): Promise<{ code: number; stderr: string }> {
+  async function createBinding(
+    kubeconfig: string,
+    name: string,
+    roleRef: { kind: string; name: string },
+    subject: object,
+  ): Promise<{ code: number; stderr: string }> {
     const file = join(dir, `${name}.yaml`);
-    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace: 'kafka' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef }, subjects: [subject] };
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace: 'kafka' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef },
+      subjects: [subject],
+    };
     await writeFile(file, JSON.stringify(binding));
     return kubectl(kubeconfig, 'create', '-f', file);
   }
@@ -239,19 +351,44 @@ describe('RBAC escalation prevention', () => {
   beforeAll(async () => {
     // A namespace admin of kafka: may write Roles and RoleBindings there (the bootstrap `admin` role), no more.
     await kubectl(admin, 'create', 'serviceaccount', 'deputy', '-n', 'kafka');
-    await createBinding(admin, 'deputy-admin', { kind: 'ClusterRole', name: 'admin' }, { kind: 'ServiceAccount', name: 'deputy', namespace: 'kafka' });
+    await createBinding(
+      admin,
+      'deputy-admin',
+      { kind: 'ClusterRole', name: 'admin' },
+      { kind: 'ServiceAccount', name: 'deputy', namespace: 'kafka' },
+    );
     deputy = join(dir, 'deputy');
     await writeFile(deputy, standin.serviceAccountKubeconfigYaml('kafka', 'deputy'));
   });
 
   it('lets a writer grant what it holds', async () => {
-    const role = await kubectl(deputy, 'create', 'role', 'pod-reader', '-n', 'kafka', '--verb=get,list', '--resource=pods');
+    const role = await kubectl(
+      deputy,
+      'create',
+      'role',
+      'pod-reader',
+      '-n',
+      'kafka',
+      '--verb=get,list',
+      '--resource=pods',
+    );
     expect(role).toMatchObject({ code: 0, stderr: '' });
-    expect(await createBinding(deputy, 'pod-reader', { kind: 'Role', name: 'pod-reader' }, { kind: 'User', name: 'jane' })).toMatchObject({ code: 0, stderr: '' });
+    expect(
+      await createBinding(deputy, 'pod-reader', { kind: 'Role', name: 'pod-reader' }, { kind: 'User', name: 'jane' }),
+    ).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('refuses a Role with rules the writer does not hold', async () => {
-    const { code, stderr } = await kubectl(deputy, 'create', 'role', 'node-reader', '-n', 'kafka', '--verb=get,delete', '--resource=nodes,limitranges');
+    const { code, stderr } = await kubectl(
+      deputy,
+      'create',
+      'role',
+      'node-reader',
+      '-n',
+      'kafka',
+      '--verb=get,delete',
+      '--resource=nodes,limitranges',
+    );
     expect(code).toBe(1);
     // admin may read LimitRanges but not delete them, and has nothing on nodes.
     expect(stderr).toBe(
@@ -260,23 +397,47 @@ describe('RBAC escalation prevention', () => {
         '{APIGroups:[""], Resources:["limitranges"], Verbs:["delete"]}\n{APIGroups:[""], Resources:["nodes"], Verbs:["get" "delete"]}\n',
     );
     // Escalation refusals are recorded like authorization's, with the user refused.
-    expect(standin.stats.refused).toContainEqual({ username: 'system:serviceaccount:kafka:deputy', message: stderr.slice('Error from server (Forbidden): '.length, -1) });
+    expect(standin.stats.refused).toContainEqual({
+      username: 'system:serviceaccount:kafka:deputy',
+      message: stderr.slice('Error from server (Forbidden): '.length, -1),
+    });
   });
 
   it('refuses a binding to a role the writer does not hold, unless it may bind it', async () => {
     const jane = { kind: 'User', name: 'jane' };
     const refused = await createBinding(deputy, 'jane-admin', { kind: 'ClusterRole', name: 'cluster-admin' }, jane);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('rolebindings.rbac.authorization.k8s.io "jane-admin" is forbidden: user "system:serviceaccount:kafka:deputy"');
-    expect(refused.stderr).toContain('{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n{NonResourceURLs:["*"], Verbs:["*"]}');
-    await kubectl(admin, 'create', 'clusterrole', 'bind-cluster-admin', '--verb=bind', '--resource=clusterroles', '--resource-name=cluster-admin');
-    await createBinding(admin, 'deputy-binds', { kind: 'ClusterRole', name: 'bind-cluster-admin' }, { kind: 'ServiceAccount', name: 'deputy', namespace: 'kafka' });
-    expect(await createBinding(deputy, 'jane-admin', { kind: 'ClusterRole', name: 'cluster-admin' }, jane)).toMatchObject({ code: 0 });
+    expect(refused.stderr).toContain(
+      'rolebindings.rbac.authorization.k8s.io "jane-admin" is forbidden: user "system:serviceaccount:kafka:deputy"',
+    );
+    expect(refused.stderr).toContain(
+      '{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n{NonResourceURLs:["*"], Verbs:["*"]}',
+    );
+    await kubectl(
+      admin,
+      'create',
+      'clusterrole',
+      'bind-cluster-admin',
+      '--verb=bind',
+      '--resource=clusterroles',
+      '--resource-name=cluster-admin',
+    );
+    await createBinding(
+      admin,
+      'deputy-binds',
+      { kind: 'ClusterRole', name: 'bind-cluster-admin' },
+      { kind: 'ServiceAccount', name: 'deputy', namespace: 'kafka' },
+    );
+    expect(
+      await createBinding(deputy, 'jane-admin', { kind: 'ClusterRole', name: 'cluster-admin' }, jane),
+    ).toMatchObject({ code: 0 });
   });
 
   it('refuses the bot any RBAC write: it may only read roles', async () => {
     const { stderr } = await kubectl(bot, 'create', 'role', 'x', '-n', 'kafka', '--verb=get', '--resource=pods');
-    expect(stderr).toContain(`roles.rbac.authorization.k8s.io is forbidden: User "${BOT}" cannot create resource "roles" in API group "rbac.authorization.k8s.io" in the namespace "kafka"`);
+    expect(stderr).toContain(
+      `roles.rbac.authorization.k8s.io is forbidden: User "${BOT}" cannot create resource "roles" in API group "rbac.authorization.k8s.io" in the namespace "kafka"`,
+    );
   });
 
   it("fails the rigs' check when escalation prevention refuses the bot (its message says `user`)", async () => {
@@ -284,11 +445,31 @@ describe('RBAC escalation prevention', () => {
     await kubectl(admin, 'create', 'role', 'role-writer', '-n', 'sandbox', '--verb=create', '--resource=roles');
     const file = join(dir, 'bot-role-writer.json');
     const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'role-writer' };
-    await writeFile(file, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'bot-role-writer', namespace: 'sandbox' }, roleRef, subjects: [{ kind: 'ServiceAccount', name: 'carbon-ops', namespace: 'carbon-ops' }] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'bot-role-writer', namespace: 'sandbox' },
+        roleRef,
+        subjects: [{ kind: 'ServiceAccount', name: 'carbon-ops', namespace: 'carbon-ops' }],
+      }),
+    );
     expect((await kubectl(admin, 'create', '-f', file)).code).toBe(0);
-    const { code, stderr } = await kubectl(bot, 'create', 'role', 'greedy', '-n', 'sandbox', '--verb=deletecollection', '--resource=secrets');
+    const { code, stderr } = await kubectl(
+      bot,
+      'create',
+      'role',
+      'greedy',
+      '-n',
+      'sandbox',
+      '--verb=deletecollection',
+      '--resource=secrets',
+    );
     expect(code).toBe(1);
     expect(stderr).toContain(`roles.rbac.authorization.k8s.io "greedy" is forbidden: user "${BOT}" (groups=`);
-    expect(() => assertBotNeverRefused(standin)).toThrow(/roles\.rbac\.authorization\.k8s\.io "greedy" is forbidden: user "system:serviceaccount:carbon-ops:carbon-ops"/);
+    expect(() => assertBotNeverRefused(standin)).toThrow(
+      /roles\.rbac\.authorization\.k8s\.io "greedy" is forbidden: user "system:serviceaccount:carbon-ops:carbon-ops"/,
+    );
   });
 });

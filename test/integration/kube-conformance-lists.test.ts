@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import type { Deployment, KubeObject, KubeStandin, Pod, ReplicaSet, StatefulSet } from '../../src/devstack/kube/index.js';
+import type {
+  Deployment,
+  KubeObject,
+  KubeStandin,
+  Pod,
+  ReplicaSet,
+  StatefulSet,
+} from '../../src/devstack/kube/index.js';
 import { parseScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
 import { kubectlFor } from '../support/kubectl.js';
@@ -30,7 +37,11 @@ const scenario = parseScenario({
     { kind: 'Deployment', name: 'slow', namespace: NS, image: 'nginx:1.27', replicas: 1, readyDelayMs: 10_000 },
     { kind: 'Deployment', name: 'fast', namespace: NS, image: 'nginx:1.27', replicas: 1 },
   ],
-  configMaps: Array.from({ length: 12 }, (_, i) => ({ namespace: 'quiet', name: `cm-${String(i).padStart(2, '0')}`, data: { n: String(i) } })),
+  configMaps: Array.from({ length: 12 }, (_, i) => ({
+    namespace: 'quiet',
+    name: `cm-${String(i).padStart(2, '0')}`,
+    data: { n: String(i) },
+  })),
 });
 
 let dir: string;
@@ -53,7 +64,8 @@ async function raw(path: string): Promise<{ code: number; body: Record<string, u
   return { code: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-const names = (list: { items: { metadata?: { name?: string } }[] }): string[] => list.items.map((i) => i.metadata?.name ?? '');
+const names = (list: { items: { metadata?: { name?: string } }[] }): string[] =>
+  list.items.map((i) => i.metadata?.name ?? '');
 
 function podTemplate(app: string, image: string): object {
   return { metadata: { labels: { app } }, spec: { containers: [{ name: app, image }] } };
@@ -61,7 +73,10 @@ function podTemplate(app: string, image: string): object {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kube-conformance-lists-'));
-  standin = await startKubeStandin({ scenario, cluster: { podReadyDelayMs: 50, podTerminationDelayMs: 20, bookmarkIntervalMs: 200 } });
+  standin = await startKubeStandin({
+    scenario,
+    cluster: { podReadyDelayMs: 50, podTerminationDelayMs: 20, bookmarkIntervalMs: 200 },
+  });
   kubeconfig = join(dir, 'kubeconfig');
   await standin.writeKubeconfig(kubeconfig);
   kc = new k8s.KubeConfig();
@@ -80,35 +95,74 @@ describe('paged lists read one snapshot', () => {
     expect(names(first)).toEqual(['cm-00', 'cm-01', 'cm-02', 'cm-03', 'cm-04']);
     // cm-05 to cm-11 and the namespace's kube-root-ca.crt.
     expect(first.metadata?.remainingItemCount).toBe(8);
-    await core.patchNamespacedConfigMap({ namespace: 'quiet', name: 'cm-06', body: { data: { n: 'changed' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { namespace: 'quiet', name: 'cm-06', body: { data: { n: 'changed' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await core.deleteNamespacedConfigMap({ namespace: 'quiet', name: 'cm-07' });
-    await core.createNamespacedConfigMap({ namespace: 'quiet', body: { metadata: { name: 'cm-06a' }, data: { n: 'new' } } });
+    await core.createNamespacedConfigMap({
+      namespace: 'quiet',
+      body: { metadata: { name: 'cm-06a' }, data: { n: 'new' } },
+    });
 
-    const second = await core.listNamespacedConfigMap({ namespace: 'quiet', limit: 5, _continue: first.metadata?._continue as string });
+    const second = await core.listNamespacedConfigMap({
+      namespace: 'quiet',
+      limit: 5,
+      _continue: first.metadata?._continue as string,
+    });
     expect(second.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
     expect(names(second)).toEqual(['cm-05', 'cm-06', 'cm-07', 'cm-08', 'cm-09']);
     expect(second.items[1]?.data).toEqual({ n: '6' });
     expect(second.metadata?.remainingItemCount).toBe(3);
-    const third = await core.listNamespacedConfigMap({ namespace: 'quiet', limit: 5, _continue: second.metadata?._continue as string });
+    const third = await core.listNamespacedConfigMap({
+      namespace: 'quiet',
+      limit: 5,
+      _continue: second.metadata?._continue as string,
+    });
     expect(names(third)).toEqual(['cm-10', 'cm-11', 'kube-root-ca.crt']);
     expect(third.metadata?._continue).toBeUndefined();
 
     // A new list sees the changes.
     const now = await core.listNamespacedConfigMap({ namespace: 'quiet' });
-    expect(names(now)).toEqual(['cm-00', 'cm-01', 'cm-02', 'cm-03', 'cm-04', 'cm-05', 'cm-06', 'cm-06a', 'cm-08', 'cm-09', 'cm-10', 'cm-11', 'kube-root-ca.crt']);
+    expect(names(now)).toEqual([
+      'cm-00',
+      'cm-01',
+      'cm-02',
+      'cm-03',
+      'cm-04',
+      'cm-05',
+      'cm-06',
+      'cm-06a',
+      'cm-08',
+      'cm-09',
+      'cm-10',
+      'cm-11',
+      'kube-root-ca.crt',
+    ]);
   });
 
   it('resourceVersionMatch=Exact reads that revision; resourceVersion=0 ignores limit; NotOlderThan reads the latest', async () => {
     const before = await core.listNamespacedConfigMap({ namespace: 'quiet' });
     const rv = before.metadata?.resourceVersion as string;
-    await core.patchNamespacedConfigMap({ namespace: 'quiet', name: 'cm-00', body: { data: { n: 'exact' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    const exact = await core.listNamespacedConfigMap({ namespace: 'quiet', resourceVersion: rv, resourceVersionMatch: 'Exact' });
+    await core.patchNamespacedConfigMap(
+      { namespace: 'quiet', name: 'cm-00', body: { data: { n: 'exact' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const exact = await core.listNamespacedConfigMap({
+      namespace: 'quiet',
+      resourceVersion: rv,
+      resourceVersionMatch: 'Exact',
+    });
     expect(exact.metadata?.resourceVersion).toBe(rv);
     expect(exact.items[0]?.data).toEqual({ n: '0' });
     // The legacy form: a resourceVersion with a limit is an exact read too.
     const legacy = await core.listNamespacedConfigMap({ namespace: 'quiet', resourceVersion: rv, limit: 2 });
     expect(legacy.items[0]?.data).toEqual({ n: '0' });
-    const notOlder = await core.listNamespacedConfigMap({ namespace: 'quiet', resourceVersion: rv, resourceVersionMatch: 'NotOlderThan' });
+    const notOlder = await core.listNamespacedConfigMap({
+      namespace: 'quiet',
+      resourceVersion: rv,
+      resourceVersionMatch: 'NotOlderThan',
+    });
     expect(notOlder.items[0]?.data).toEqual({ n: 'exact' });
     const any = await core.listNamespacedConfigMap({ namespace: 'quiet', resourceVersion: '0', limit: 2 });
     expect(any.items).toHaveLength(13);
@@ -116,7 +170,9 @@ describe('paged lists read one snapshot', () => {
   });
 
   it('refuses invalid combinations of resourceVersion, resourceVersionMatch and continue with the real messages', async () => {
-    expect(await kubectlFails('get', '--raw', `/api/v1/namespaces/quiet/configmaps?resourceVersionMatch=Exact`)).toContain(
+    expect(
+      await kubectlFails('get', '--raw', `/api/v1/namespaces/quiet/configmaps?resourceVersionMatch=Exact`),
+    ).toContain(
       // kubectl words an Invalid Status by its details' kind.
       'The ListOptions "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
     );
@@ -125,11 +181,18 @@ describe('paged lists read one snapshot', () => {
       code: 422,
       body: {
         reason: 'Invalid',
-        message: 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""',
-        details: { group: 'meta.k8s.io', kind: 'ListOptions', causes: [{ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch' }] },
+        message:
+          'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""',
+        details: {
+          group: 'meta.k8s.io',
+          kind: 'ListOptions',
+          causes: [{ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch' }],
+        },
       },
     });
-    expect((await raw('/api/v1/namespaces/quiet/configmaps?resourceVersion=0&resourceVersionMatch=Exact')).body['message']).toBe(
+    expect(
+      (await raw('/api/v1/namespaces/quiet/configmaps?resourceVersion=0&resourceVersionMatch=Exact')).body['message'],
+    ).toBe(
       'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
     );
     const page = await core.listNamespacedConfigMap({ namespace: 'quiet', limit: 2 });
@@ -138,10 +201,15 @@ describe('paged lists read one snapshot', () => {
       code: 400,
       body: { reason: 'BadRequest', message: 'specifying resource version is not allowed when using continue' },
     });
-    expect((await raw(`/api/v1/namespaces/quiet/configmaps?continue=${token}&resourceVersion=3&resourceVersionMatch=Exact`)).body['message']).toBe(
+    expect(
+      (await raw(`/api/v1/namespaces/quiet/configmaps?continue=${token}&resourceVersion=3&resourceVersionMatch=Exact`))
+        .body['message'],
+    ).toBe(
       'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided',
     );
-    expect((await raw('/api/v1/namespaces/quiet/configmaps?watch=true&resourceVersionMatch=NotOlderThan')).body['message']).toBe(
+    expect(
+      (await raw('/api/v1/namespaces/quiet/configmaps?watch=true&resourceVersionMatch=NotOlderThan')).body['message'],
+    ).toBe(
       'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
     );
   });
@@ -161,19 +229,42 @@ describe('compaction', () => {
 
   /** Changes a ConfigMap and waits until that change has been compacted away. */
   async function compactPast(rv: string): Promise<void> {
-    await compactingCore.patchNamespacedConfigMap({ namespace: 'quiet', name: 'cm-11', body: { data: { n: `after-${rv}` } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    await until('the change to be compacted', () => (compacting.cluster.store.compactedRv > Number(rv) ? true : undefined), 30_000);
+    await compactingCore.patchNamespacedConfigMap(
+      { namespace: 'quiet', name: 'cm-11', body: { data: { n: `after-${rv}` } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await until(
+      'the change to be compacted',
+      () => (compacting.cluster.store.compactedRv > Number(rv) ? true : undefined),
+      30_000,
+    );
   }
 
   it('answers an old continue token with 410 Expired and a fresh continue token that lists the rest, inconsistently', async () => {
     const first = await compactingCore.listNamespacedConfigMap({ namespace: 'quiet', limit: 10 });
     await compactPast(first.metadata?.resourceVersion as string);
-    const gone = await statusOf(compactingCore.listNamespacedConfigMap({ namespace: 'quiet', limit: 10, _continue: first.metadata?._continue as string }));
+    const gone = await statusOf(
+      compactingCore.listNamespacedConfigMap({
+        namespace: 'quiet',
+        limit: 10,
+        _continue: first.metadata?._continue as string,
+      }),
+    );
     expect(gone.code).toBe(410);
-    expect(gone.status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410, message: CONTINUE_EXPIRED });
+    expect(gone.status).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Expired',
+      code: 410,
+      message: CONTINUE_EXPIRED,
+    });
     const fresh = (gone.status['metadata'] as { continue?: string }).continue;
     expect(fresh).toEqual(expect.any(String));
-    const rest = await compactingCore.listNamespacedConfigMap({ namespace: 'quiet', limit: 10, _continue: fresh as string });
+    const rest = await compactingCore.listNamespacedConfigMap({
+      namespace: 'quiet',
+      limit: 10,
+      _continue: fresh as string,
+    });
     expect(names(rest)).toEqual(['cm-10', 'cm-11', 'kube-root-ca.crt']);
     expect(rest.items[1]?.data?.['n']).toMatch(/^after-/);
     expect(Number(rest.metadata?.resourceVersion)).toBeGreaterThan(Number(first.metadata?.resourceVersion));
@@ -193,7 +284,12 @@ describe('compaction', () => {
         await compactPast(String(compacting.cluster.resourceVersion));
       },
     });
-    expect(pods.map((p) => p.metadata?.name).sort()).toEqual(compacting.cluster.list('pods', { namespace: NS }).map((p) => p.metadata.name).sort());
+    expect(pods.map((p) => p.metadata?.name).sort()).toEqual(
+      compacting.cluster
+        .list('pods', { namespace: NS })
+        .map((p) => p.metadata.name)
+        .sort(),
+    );
     expect(pods).toHaveLength(2);
     // The first page, the 410, then the two pages of the fresh listing.
     expect(compacting.stats.listRequests['pods']).toBe(4);
@@ -204,7 +300,11 @@ describe('compaction', () => {
     await compactPast(metadata?.resourceVersion as string);
     const path = join(dir, 'compacting-kubeconfig');
     await compacting.writeKubeconfig(path);
-    const failed = await kubectlFor(path, join(dir, 'cache')).fails('get', '--raw', `/api/v1/namespaces/quiet/configmaps?resourceVersion=${metadata?.resourceVersion}&resourceVersionMatch=Exact`);
+    const failed = await kubectlFor(path, join(dir, 'cache')).fails(
+      'get',
+      '--raw',
+      `/api/v1/namespaces/quiet/configmaps?resourceVersion=${metadata?.resourceVersion}&resourceVersionMatch=Exact`,
+    );
     expect(failed).toContain('Error from server (Expired): The resourceVersion for the provided list is too old.');
   });
 
@@ -216,27 +316,51 @@ describe('compaction', () => {
     const ended = await new Promise<unknown>((resolve) => {
       const config = new k8s.KubeConfig();
       config.loadFromString(compacting.kubeconfigYaml());
-      void new k8s.Watch(config).watch('/api/v1/namespaces/quiet/configmaps', { resourceVersion: rv }, (type, object: Record<string, unknown>) => events.push({ type, object }), resolve);
+      void new k8s.Watch(config).watch(
+        '/api/v1/namespaces/quiet/configmaps',
+        { resourceVersion: rv },
+        (type, object: Record<string, unknown>) => events.push({ type, object }),
+        resolve,
+      );
     });
     expect(ended).toBeNull();
     expect(events).toHaveLength(1);
     expect(events[0]?.type).toBe('ERROR');
-    expect(events[0]?.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired', message: `too old resource version: ${rv} (${compacting.cluster.store.compactedRv})` });
+    expect(events[0]?.object).toMatchObject({
+      kind: 'Status',
+      code: 410,
+      reason: 'Expired',
+      message: `too old resource version: ${rv} (${compacting.cluster.store.compactedRv})`,
+    });
   });
 });
 
 describe('watches', () => {
   it('kubectl get pods -w prints the pods, then the changes as they happen', async () => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'pods', '-n', NS, '-w']);
+    const child = spawn('kubectl', [
+      '--kubeconfig',
+      kubeconfig,
+      '--cache-dir',
+      join(dir, 'cache'),
+      'get',
+      'pods',
+      '-n',
+      NS,
+      '-w',
+    ]);
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     try {
       await until('the initial listing', () => (/^fast-\S+\s+1\/1\s+Running/m.test(out) ? true : undefined), 30_000);
       await kubectl('scale', 'deployment/fast', '-n', NS, '--replicas=2');
-      const pods = await until('a second fast pod, running', () => {
-        const running = new Set([...out.matchAll(/^(fast-\S+)\s+1\/1\s+Running/gm)].map((m) => m[1]));
-        return running.size >= 2 ? running : undefined;
-      }, 30_000);
+      const pods = await until(
+        'a second fast pod, running',
+        () => {
+          const running = new Set([...out.matchAll(/^(fast-\S+)\s+1\/1\s+Running/gm)].map((m) => m[1]));
+          return running.size >= 2 ? running : undefined;
+        },
+        30_000,
+      );
       expect(pods.size).toBe(2);
     } finally {
       child.kill();
@@ -245,33 +369,66 @@ describe('watches', () => {
   });
 
   it('client-node`s informer lists, then follows changes', async () => {
-    const informer = k8s.makeInformer(kc, `/api/v1/namespaces/quiet/configmaps`, () => core.listNamespacedConfigMap({ namespace: 'quiet' }));
+    const informer = k8s.makeInformer(kc, `/api/v1/namespaces/quiet/configmaps`, () =>
+      core.listNamespacedConfigMap({ namespace: 'quiet' }),
+    );
     const updated: string[] = [];
     informer.on('update', (cm: k8s.V1ConfigMap) => updated.push(`${cm.metadata?.name}=${cm.data?.['n']}`));
     await informer.start();
     try {
       expect(informer.list().length).toBeGreaterThanOrEqual(13);
-      await core.patchNamespacedConfigMap({ namespace: 'quiet', name: 'cm-01', body: { data: { n: 'informed' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-      await until('the informer to see the change', () => (updated.includes('cm-01=informed') ? true : undefined), 30_000);
+      await core.patchNamespacedConfigMap(
+        { namespace: 'quiet', name: 'cm-01', body: { data: { n: 'informed' } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+      await until(
+        'the informer to see the change',
+        () => (updated.includes('cm-01=informed') ? true : undefined),
+        30_000,
+      );
     } finally {
       await informer.stop();
     }
   });
 
   it('allowWatchBookmarks=true sends BOOKMARK events that carry only the resourceVersion', async () => {
-    const body = await standin.fetch(`/api/v1/namespaces/quiet/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${standin.cluster.resourceVersion}&timeoutSeconds=1`).then((r) => r.text());
-    const events = body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: KubeObject });
+    const body = await standin
+      .fetch(
+        `/api/v1/namespaces/quiet/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${standin.cluster.resourceVersion}&timeoutSeconds=1`,
+      )
+      .then((r) => r.text());
+    const events = body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: KubeObject });
     const bookmarks = events.filter((e) => e.type === 'BOOKMARK');
     expect(bookmarks.length).toBeGreaterThanOrEqual(1);
-    expect(bookmarks[0]?.object).toEqual({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: expect.stringMatching(/^\d+$/) } });
-    const without = await standin.fetch(`/api/v1/namespaces/quiet/configmaps?watch=true&resourceVersion=${standin.cluster.resourceVersion}&timeoutSeconds=1`).then((r) => r.text());
+    expect(bookmarks[0]?.object).toEqual({
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: expect.stringMatching(/^\d+$/) },
+    });
+    const without = await standin
+      .fetch(
+        `/api/v1/namespaces/quiet/configmaps?watch=true&resourceVersion=${standin.cluster.resourceVersion}&timeoutSeconds=1`,
+      )
+      .then((r) => r.text());
     expect(without).not.toContain('BOOKMARK');
   });
 
   it('sendInitialEvents streams the current objects, then the initial-events-end bookmark', async () => {
-    const body = await standin.fetch(`/api/v1/namespaces/quiet/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1`).then((r) => r.text());
-    const events = body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: KubeObject });
-    const end = events.findIndex((e) => e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true');
+    const body = await standin
+      .fetch(
+        `/api/v1/namespaces/quiet/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1`,
+      )
+      .then((r) => r.text());
+    const events = body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: KubeObject });
+    const end = events.findIndex(
+      (e) => e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true',
+    );
     expect(end).toBeGreaterThanOrEqual(13);
     expect(events.slice(0, end).every((e) => e.type === 'ADDED')).toBe(true);
   });
@@ -283,14 +440,20 @@ describe('workloads', () => {
     const statuses: { at: number; status: NonNullable<Deployment['status']> }[] = [];
     const stop = standin.cluster.store.subscribe(({ resource, object }) => {
       const d = object as Deployment;
-      if (resource === 'deployments' && d.metadata.namespace === NS && d.metadata.name === 'patient' && d.status) statuses.push({ at: Date.now(), status: d.status });
+      if (resource === 'deployments' && d.metadata.namespace === NS && d.metadata.name === 'patient' && d.status)
+        statuses.push({ at: Date.now(), status: d.status });
     });
     try {
       await apply('patient', {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: 'patient', namespace: NS },
-        spec: { replicas: 2, minReadySeconds: 4, selector: { matchLabels: { app: 'patient' } }, template: podTemplate('patient', 'nginx:1.27') },
+        spec: {
+          replicas: 2,
+          minReadySeconds: 4,
+          selector: { matchLabels: { app: 'patient' } },
+          template: podTemplate('patient', 'nginx:1.27'),
+        },
       });
       await kubectl('rollout', 'status', 'deployment/patient', '-n', NS, '--timeout=60s');
     } finally {
@@ -311,8 +474,11 @@ describe('workloads', () => {
 
   it('a workload`s own ready delay holds its new pods back while others start at once', async () => {
     const newPod = (app: string): Pod | undefined =>
-      standin.cluster.list<Pod>('pods', { namespace: NS, labelSelector: `app=${app}` }).find((p) => p.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] !== undefined);
-    const ready = (pod: Pod | undefined): boolean => pod?.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      standin.cluster
+        .list<Pod>('pods', { namespace: NS, labelSelector: `app=${app}` })
+        .find((p) => p.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] !== undefined);
+    const ready = (pod: Pod | undefined): boolean =>
+      pod?.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
     // When each restarted pod was created and when it turned ready, as the store writes them (not as a
     // poll happens to see them): a stalled poll on a loaded machine cannot blur the two delays.
     const created = new Map<string, number>();
@@ -320,7 +486,8 @@ describe('workloads', () => {
     const stop = standin.cluster.store.subscribe(({ type, resource, object }) => {
       const pod = object as Pod;
       const app = pod.metadata.labels?.['app'];
-      if (resource !== 'pods' || pod.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] === undefined || !app) return;
+      if (resource !== 'pods' || pod.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] === undefined || !app)
+        return;
       if (type === 'ADDED') created.set(app, Date.now());
       if (ready(pod) && !readyAfter.has(app)) readyAfter.set(app, Date.now() - (created.get(app) ?? Number.NaN));
     });
@@ -343,7 +510,12 @@ describe('workloads', () => {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
       metadata: { name: 'db', namespace: NS },
-      spec: { replicas: 2, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: podTemplate('db', 'postgres:16') },
+      spec: {
+        replicas: 2,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: podTemplate('db', 'postgres:16'),
+      },
     });
     await kubectl('rollout', 'status', 'statefulset/db', '-n', NS, '--timeout=60s');
     await kubectl('set', 'image', 'statefulset/db', 'db=postgres:17', '-n', NS);
@@ -358,7 +530,9 @@ describe('workloads', () => {
       expect.stringMatching(/^1\s+<none>$/),
       expect.stringMatching(/^2\s+<none>$/),
     ]);
-    expect(await kubectl('rollout', 'history', 'statefulset/db', '-n', NS, '--revision=1')).toMatch(/Image:\s+postgres:16/);
+    expect(await kubectl('rollout', 'history', 'statefulset/db', '-n', NS, '--revision=1')).toMatch(
+      /Image:\s+postgres:16/,
+    );
     expect(await kubectl('get', 'controllerrevisions', '-n', NS, '-l', 'app=db', '--sort-by=.revision')).toMatch(
       /^NAME\s+CONTROLLER\s+REVISION\s+AGE\ndb-\w+\s+statefulset\.apps\/db\s+1\s+\d+s\ndb-\w+\s+statefulset\.apps\/db\s+2\s+\d+s\n$/,
     );
@@ -374,8 +548,11 @@ describe('workloads', () => {
     const history = (await kubectl('rollout', 'history', 'statefulset/db', '-n', NS)).trim().split('\n').slice(2);
     expect(history.map((l) => l.split(/\s+/)[0])).toEqual(['2', '3']);
     // kubectl compares its own encoding of the template with the revision's data byte for byte.
-    expect(await kubectl('rollout', 'undo', 'statefulset/db', '-n', NS, '--to-revision=3')).toBe('statefulset.apps/db skipped rollback (current template already matches revision 3)\n');
-    for (const pod of standin.cluster.list('pods', { namespace: NS, labelSelector: 'app=db' })) expect(pod.metadata.labels?.['controller-revision-hash']).toBe(first);
+    expect(await kubectl('rollout', 'undo', 'statefulset/db', '-n', NS, '--to-revision=3')).toBe(
+      'statefulset.apps/db skipped rollback (current template already matches revision 3)\n',
+    );
+    for (const pod of standin.cluster.list('pods', { namespace: NS, labelSelector: 'app=db' }))
+      expect(pod.metadata.labels?.['controller-revision-hash']).toBe(first);
   });
 
   it('kubectl rollout history and undo work for a DaemonSet too', async () => {
@@ -388,15 +565,33 @@ describe('workloads', () => {
     await kubectl('rollout', 'status', 'daemonset/agent', '-n', NS, '--timeout=60s');
     await kubectl('set', 'image', 'daemonset/agent', 'agent=fluent-bit:3.2', '-n', NS);
     await kubectl('rollout', 'status', 'daemonset/agent', '-n', NS, '--timeout=60s');
-    expect((await kubectl('rollout', 'history', 'daemonset/agent', '-n', NS)).trim().split('\n').slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['1', '2']);
+    expect(
+      (await kubectl('rollout', 'history', 'daemonset/agent', '-n', NS))
+        .trim()
+        .split('\n')
+        .slice(2)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['1', '2']);
     expect(await kubectl('rollout', 'undo', 'daemonset/agent', '-n', NS)).toBe('daemonset.apps/agent rolled back\n');
     await kubectl('rollout', 'status', 'daemonset/agent', '-n', NS, '--timeout=60s');
-    const pods = await until('the agent pod to run the old image again', () => {
-      const running = standin.cluster.list<Pod>('pods', { namespace: NS, labelSelector: 'app=agent' }).filter((p) => !p.metadata.deletionTimestamp);
-      return running.length === 1 && running[0]?.spec.containers[0]?.image === 'fluent-bit:3.1' ? running : undefined;
-    }, 30_000);
+    const pods = await until(
+      'the agent pod to run the old image again',
+      () => {
+        const running = standin.cluster
+          .list<Pod>('pods', { namespace: NS, labelSelector: 'app=agent' })
+          .filter((p) => !p.metadata.deletionTimestamp);
+        return running.length === 1 && running[0]?.spec.containers[0]?.image === 'fluent-bit:3.1' ? running : undefined;
+      },
+      30_000,
+    );
     expect(pods).toHaveLength(1);
-    expect((await kubectl('rollout', 'history', 'daemonset/agent', '-n', NS)).trim().split('\n').slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['2', '3']);
+    expect(
+      (await kubectl('rollout', 'history', 'daemonset/agent', '-n', NS))
+        .trim()
+        .split('\n')
+        .slice(2)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['2', '3']);
   });
 
   it('kubectl rollout undo of a Deployment scales its old ReplicaSet back up instead of making a new one', async () => {
@@ -420,8 +615,16 @@ describe('workloads', () => {
     expect(back.spec.replicas).toBe(2);
     expect(back.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('3');
     expect(after.find((rs) => rs !== back)?.spec.replicas).toBe(0);
-    expect(await kubectl('rollout', 'history', 'deployment/api', '-n', NS, '--revision=3')).toMatch(/Image:\s+nginx:1\.26/);
-    expect((await kubectl('rollout', 'history', 'deployment/api', '-n', NS)).trim().split('\n').slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['2', '3']);
+    expect(await kubectl('rollout', 'history', 'deployment/api', '-n', NS, '--revision=3')).toMatch(
+      /Image:\s+nginx:1\.26/,
+    );
+    expect(
+      (await kubectl('rollout', 'history', 'deployment/api', '-n', NS))
+        .trim()
+        .split('\n')
+        .slice(2)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['2', '3']);
     // Undoing again is the same dance the other way round, still with two ReplicaSets.
     await kubectl('rollout', 'undo', 'deployment/api', '-n', NS);
     await kubectl('rollout', 'status', 'deployment/api', '-n', NS, '--timeout=60s');

@@ -44,7 +44,9 @@ async function manifestObjects(): Promise<{ file: string; object: ObjectRef }[]>
   const out: { file: string; object: ObjectRef }[] = [];
   for (const folder of ['manifests/bot', 'manifests/phases']) {
     for (const file of (await readdir(folder)).filter((f) => f.endsWith('.yaml')).sort()) {
-      const docs = YAML.parseAllDocuments(await readFile(join(folder, file), 'utf8')).map((d) => d.toJS() as ObjectRef | null);
+      const docs = YAML.parseAllDocuments(await readFile(join(folder, file), 'utf8')).map(
+        (d) => d.toJS() as ObjectRef | null,
+      );
       for (const object of docs) if (object !== null) out.push({ file: `${folder}/${file}`, object });
     }
   }
@@ -73,7 +75,8 @@ describe('bodies on the wire are the objects as written', () => {
       expect(apply?.url).toContain(`fieldManager=${FIELD_MANAGER}`);
       expect(apply?.url).toContain('dryRun=All');
       expect(create?.method).toBe('POST');
-      for (const request of [apply, create]) if (!sameJson(bodyOf(request), object)) lost.push(`${file}: ${object.kind} ${object.metadata.name}`);
+      for (const request of [apply, create])
+        if (!sameJson(bodyOf(request), object)) lost.push(`${file}: ${object.kind} ${object.metadata.name}`);
     }
     expect(lost).toEqual([]);
   });
@@ -91,19 +94,46 @@ describe('bodies on the wire are the objects as written', () => {
   });
 
   it('the bodies the bot builds: a rollout restart, template annotations, ConfigMap edits, a pod delete', async () => {
-    const restart = writes(await sent(() => kube.restartWorkload('deployment', 'data-platform', 'trino-coordinator', '2026-12-07T06:00:00Z')));
+    const restart = writes(
+      await sent(() =>
+        kube.restartWorkload('deployment', 'data-platform', 'trino-coordinator', '2026-12-07T06:00:00Z'),
+      ),
+    );
     expect(restart).toHaveLength(1);
     expect(restart[0]).toMatchObject({ method: 'PATCH', contentType: 'application/strategic-merge-patch+json' });
-    expect(restart[0]!.url).toBe(`/apis/apps/v1/namespaces/data-platform/deployments/trino-coordinator?fieldManager=${FIELD_MANAGER}`);
-    expect(bodyOf(restart[0])).toEqual({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-07T06:00:00Z' } } } } });
+    expect(restart[0]!.url).toBe(
+      `/apis/apps/v1/namespaces/data-platform/deployments/trino-coordinator?fieldManager=${FIELD_MANAGER}`,
+    );
+    expect(bodyOf(restart[0])).toEqual({
+      spec: {
+        template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-07T06:00:00Z' } } },
+      },
+    });
     // It went through: authenticated as the bot's ServiceAccount, allowed by its RBAC, stored.
     const live = standin.cluster.get<Deployment>('deployments', 'data-platform', 'trino-coordinator');
-    expect(live?.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe('2026-12-07T06:00:00Z');
+    expect(live?.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe(
+      '2026-12-07T06:00:00Z',
+    );
 
-    const annotate = writes(await sent(() => kube.patchTemplateAnnotations('statefulset', 'kafka', 'kafka', { 'vault.hashicorp.com/agent-inject': null }, 'annotate')));
-    expect(bodyOf(annotate[0])).toEqual({ spec: { template: { metadata: { annotations: { 'vault.hashicorp.com/agent-inject': null } } } } });
+    const annotate = writes(
+      await sent(() =>
+        kube.patchTemplateAnnotations(
+          'statefulset',
+          'kafka',
+          'kafka',
+          { 'vault.hashicorp.com/agent-inject': null },
+          'annotate',
+        ),
+      ),
+    );
+    expect(bodyOf(annotate[0])).toEqual({
+      spec: { template: { metadata: { annotations: { 'vault.hashicorp.com/agent-inject': null } } } },
+    });
 
-    const configMap = { metadata: { namespace: 'data-platform', name: 'etl-config', resourceVersion: '42' }, data: { 'a/b': '1' } };
+    const configMap = {
+      metadata: { namespace: 'data-platform', name: 'etl-config', resourceVersion: '42' },
+      data: { 'a/b': '1' },
+    };
     const removed = writes(await sent(() => removeConfigMapKeys(kube, configMap, ['a/b', 'x~y'])));
     expect(removed[0]).toMatchObject({ method: 'PATCH', contentType: 'application/json-patch+json' });
     expect(bodyOf(removed[0])).toEqual([
@@ -111,7 +141,9 @@ describe('bodies on the wire are the objects as written', () => {
       { op: 'remove', path: '/data/a~1b' },
       { op: 'remove', path: '/data/x~0y' },
     ]);
-    const added = writes(await sent(() => addConfigMapKeys(kube, { metadata: configMap.metadata }, { from: 'v', default: 'w' })));
+    const added = writes(
+      await sent(() => addConfigMapKeys(kube, { metadata: configMap.metadata }, { from: 'v', default: 'w' })),
+    );
     expect(bodyOf(added[0])).toEqual([
       { op: 'test', path: '/metadata/resourceVersion', value: '42' },
       { op: 'add', path: '/data', value: {} },
@@ -138,16 +170,28 @@ function apiFieldNames(): string[] {
 describe('generated objects keyed by the API’s own field names', () => {
   it('arrive as generated, whatever the keys (property test)', async () => {
     const names = apiFieldNames();
-    expect(names).toEqual(expect.arrayContaining(['from', 'default', 'continue', 'enum', '$ref', 'x-kubernetes-list-type']));
+    expect(names).toEqual(
+      expect.arrayContaining(['from', 'default', 'continue', 'enum', '$ref', 'x-kubernetes-list-type']),
+    );
     const key = fc.constantFrom(...names);
     const leaf = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null));
     const { tree } = fc.letrec((tie) => ({
-      tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('tree'), { maxLength: 3 }), fc.dictionary(key, tie('tree'), { maxKeys: 4 })),
+      tree: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        fc.array(tie('tree'), { maxLength: 3 }),
+        fc.dictionary(key, tie('tree'), { maxKeys: 4 }),
+      ),
     }));
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.dictionary(key, tree, { minKeys: 1, maxKeys: 5 }), async (fields) => {
-        const object = { ...fields, apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `wire-${run++}`, namespace: 'default' } };
+        const object = {
+          ...fields,
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `wire-${run++}`, namespace: 'default' },
+        };
         const [apply] = writes(await sent(() => kube.apply(object, { dryRun: true, force: false })));
         expect(bodyOf(apply)).toEqual(object);
       }),
@@ -162,6 +206,11 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => [k, canonical(v)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([x], [y]) => (x < y ? -1 : 1))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
   return value;
 }

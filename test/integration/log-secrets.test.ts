@@ -12,7 +12,10 @@ describe('logging a failed Slack call', () => {
     const dir = await mkdtemp(join(tmpdir(), 'carbon-log-'));
     try {
       const token = 'xoxb-CANARY-7f3a9c1e-TOKEN';
-      const client = new WebClient(token, { ...slackClientOptions('http://127.0.0.1:1/api/'), retryConfig: { retries: 0 } });
+      const client = new WebClient(token, {
+        ...slackClientOptions('http://127.0.0.1:1/api/'),
+        retryConfig: { retries: 0 },
+      });
       const error = await client.chat.postMessage({ channel: 'C1', text: 'hello' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Error);
 

@@ -43,7 +43,9 @@ const failedPods = () =>
 describe('phase apply runs the approved plan', () => {
   it('refuses, changing nothing, when a manifest changed after the plan was made', async () => {
     await rig.slash('phase apply 4 --task resource-quotas', 'U0OPERATOR');
-    const request = await applyRequest((r) => r.task === 'resource-quotas' && r.state === 'pending' && r.planTs !== undefined);
+    const request = await applyRequest(
+      (r) => r.task === 'resource-quotas' && r.state === 'pending' && r.planTs !== undefined,
+    );
     expect(request.plan.digest).toMatch(/^[0-9a-f]{64}$/);
     // Someone edits the manifest on disk after the approver's plan was posted.
     const file = join(dir, 'manifests', 'resource-quotas.yaml');
@@ -51,7 +53,10 @@ describe('phase apply runs the approved plan', () => {
     await rig.click('approve', request as unknown as RestartRequest, 'U0APPROVER');
     const failed = await applyRequest((r) => r.id === request.id && r.state === 'failed', 30_000);
     expect(failed.result).toMatch(/^Phase 4 was NOT applied: its runbook or manifests changed since the approved plan/);
-    await rig.slack.waitFor(() => messages().find((m) => /Phase 4 was NOT applied: its runbook or manifests changed/.test(m.text)), EVENT_WAIT_MS);
+    await rig.slack.waitFor(
+      () => messages().find((m) => /Phase 4 was NOT applied: its runbook or manifests changed/.test(m.text)),
+      EVENT_WAIT_MS,
+    );
     expect(rig.kube.cluster.list('resourcequotas', { namespace: 'data-platform' })).toHaveLength(0);
   });
 
@@ -59,14 +64,22 @@ describe('phase apply runs the approved plan', () => {
     const before = failedPods();
     expect(before.length).toBeGreaterThanOrEqual(3);
     await rig.slash('phase apply 4 --task clean-up-failed-pods', 'U0OPERATOR');
-    const request = await applyRequest((r) => r.task === 'clean-up-failed-pods' && r.state === 'pending' && r.planTs !== undefined);
+    const request = await applyRequest(
+      (r) => r.task === 'clean-up-failed-pods' && r.state === 'pending' && r.planTs !== undefined,
+    );
     const cleanup = request.plan.tasks.find((t) => t.kind === 'cleanup') as { pods: CleanupPod[] };
     expect(cleanup.pods.map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(before);
 
     // As if one pod had failed only after the plan was made: it is not in the approved plan.
     const [unplanned, ...rest] = cleanup.pods;
-    const plan = { ...request.plan, tasks: request.plan.tasks.map((t) => (t.kind === 'cleanup' ? { ...t, pods: rest } : t)) };
-    await rig.store.pool.query('UPDATE phase_apply_requests SET plan = $2 WHERE id = $1', [request.id, JSON.stringify(plan)]);
+    const plan = {
+      ...request.plan,
+      tasks: request.plan.tasks.map((t) => (t.kind === 'cleanup' ? { ...t, pods: rest } : t)),
+    };
+    await rig.store.pool.query('UPDATE phase_apply_requests SET plan = $2 WHERE id = $1', [
+      request.id,
+      JSON.stringify(plan),
+    ]);
     // And one planned pod goes away on its own before the approval.
     const gone = rest[0]!;
     rig.kube.cluster.delete('pods', gone.namespace, gone.name);
@@ -76,9 +89,13 @@ describe('phase apply runs the approved plan', () => {
     await new Promise((resolve) => setTimeout(resolve, 300)); // the stand-in's pod termination
     expect(failedPods()).toEqual([`${unplanned!.namespace}/${unplanned!.name}`]);
     const task = (await rig.store.phases.tasks('254carbon-demo', 4)).find((t) => t.task === 'clean-up-failed-pods')!;
-    expect(task.detail).toMatch(new RegExp(`^deleted ${rest.length - 1} failed pods: .*; 1 planned pod already gone or no longer failed`));
+    expect(task.detail).toMatch(
+      new RegExp(`^deleted ${rest.length - 1} failed pods: .*; 1 planned pod already gone or no longer failed`),
+    );
     expect(task.detail).toMatch(/not in the approved plan: left alone/);
-    const deleted = (await rig.store.phases.objects('254carbon-demo', new Date(0))).filter((o) => o.action === 'deleted').map((o) => o.name);
+    const deleted = (await rig.store.phases.objects('254carbon-demo', new Date(0)))
+      .filter((o) => o.action === 'deleted')
+      .map((o) => o.name);
     expect(deleted).not.toContain(unplanned!.name);
     expect(deleted).not.toContain(gone.name);
   });

@@ -29,7 +29,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'phase-conflict-'));
   await kube.writeKubeconfig(join(dir, 'kubeconfig')); // kubectl: the admin
   await kube.writeBotKubeconfig(join(dir, 'bot-kubeconfig')); // carbon: its ServiceAccount
-  const config = loadConfig({ KUBECONFIG: join(dir, 'bot-kubeconfig'), DATABASE_URL: db.url, CARBON_DATA_DIR: dir, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+  const config = loadConfig({
+    KUBECONFIG: join(dir, 'bot-kubeconfig'),
+    DATABASE_URL: db.url,
+    CARBON_DATA_DIR: dir,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  });
   session = await LocalSession.open(config, silentLogger(), { print: (text) => printed.push(text) });
 }, 60_000);
 
@@ -73,7 +78,9 @@ describe('a field another manager owns', () => {
     // Not offered for approval, nothing changed, the refusal audited.
     const refused = await carbon('phase apply 4', 'U0OPERATOR');
     expect(refused.code).toBe(EXIT.failed);
-    expect(refused.out).toContain(`Phase 4 was not offered for approval: the apply would stop on 1 object (PodDisruptionBudget kafka/kafka: .spec.maxUnavailable managed by \`${manager}\`)`);
+    expect(refused.out).toContain(
+      `Phase 4 was not offered for approval: the apply would stop on 1 object (PodDisruptionBudget kafka/kafka: .spec.maxUnavailable managed by \`${manager}\`)`,
+    );
     expect((await session['store'].pool.query('SELECT 1 FROM phase_apply_requests')).rowCount).toBe(0);
     expect(pdb().spec.maxUnavailable).toBe(2);
     expect(kube.cluster.get('poddisruptionbudgets', 'kafka', 'zookeeper')).toBeUndefined();
@@ -85,7 +92,9 @@ describe('a field another manager owns', () => {
     // --force: the plan says what it takes over; an approver approves; the field is carbon-ops' now.
     const asked = await carbon('phase apply 4 --task pod-disruption-budgets --force', 'U0OPERATOR');
     expect(asked.code).toBe(EXIT.ok);
-    expect(asked.out).toContain(`change    PodDisruptionBudget kafka/kafka  fields: metadata.labels, spec.maxUnavailable, spec.unhealthyPodEvictionPolicy  (--force takes over .spec.maxUnavailable from ${manager})`);
+    expect(asked.out).toContain(
+      `change    PodDisruptionBudget kafka/kafka  fields: metadata.labels, spec.maxUnavailable, spec.unhealthyPodEvictionPolicy  (--force takes over .spec.maxUnavailable from ${manager})`,
+    );
     const id = /^request: ([a-z0-9]+)$/m.exec(asked.out)?.[1];
     expect(id).toBeDefined();
     const self = await carbon(`approve ${id}`, 'U0OPERATOR');
@@ -100,7 +109,22 @@ describe('a field another manager owns', () => {
     expect(JSON.stringify(fields.find((f) => f.manager === manager)?.fieldsV1 ?? {})).not.toContain('f:maxUnavailable');
 
     const trail = (await session['store'].audit.list({ since: new Date(0), action: 'phase' }, 50)).reverse();
-    expect(trail.map((r) => r.outcome)).toEqual(['refused', 'requested', 'approved', 'started', 'started', 'succeeded', 'succeeded']);
-    expect(trail.find((r) => r.outcome === 'started' && r.target === 'phase 4/pod-disruption-budgets' && r.detail?.startsWith('server-side apply'))?.detail).toBe('server-side apply --force: 6 objects of pdb.yaml');
+    expect(trail.map((r) => r.outcome)).toEqual([
+      'refused',
+      'requested',
+      'approved',
+      'started',
+      'started',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(
+      trail.find(
+        (r) =>
+          r.outcome === 'started' &&
+          r.target === 'phase 4/pod-disruption-budgets' &&
+          r.detail?.startsWith('server-side apply'),
+      )?.detail,
+    ).toBe('server-side apply --force: 6 objects of pdb.yaml');
   }, 60_000);
 });

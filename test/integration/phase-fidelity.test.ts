@@ -35,20 +35,29 @@ interface Manifest {
 }
 
 async function manifests(file: string, phaseLabel?: string): Promise<Manifest[]> {
-  const docs = YAML.parseAllDocuments(await readFile(join('manifests/phases', file), 'utf8')).map((d) => d.toJS() as Manifest);
-  return docs.filter((d) => phaseLabel === undefined || d.metadata.labels?.['carbon-ops.254carbon.com/phase'] === phaseLabel);
+  const docs = YAML.parseAllDocuments(await readFile(join('manifests/phases', file), 'utf8')).map(
+    (d) => d.toJS() as Manifest,
+  );
+  return docs.filter(
+    (d) => phaseLabel === undefined || d.metadata.labels?.['carbon-ops.254carbon.com/phase'] === phaseLabel,
+  );
 }
 
 /** The live objects of some kinds, as kubectl reads them, by `Kind namespace/name`. */
 async function live(kinds: string): Promise<Map<string, unknown>> {
-  const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', kinds, '-A', '-o', 'json'], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(
+    'kubectl',
+    ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', kinds, '-A', '-o', 'json'],
+    { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+  );
   const items = (JSON.parse(stdout) as { items: Manifest[] }).items;
   return new Map(items.map((o) => [`${o.kind} ${o.metadata.namespace}/${o.metadata.name}`, o]));
 }
 
 /** Paths of `want`'s leaves that `got` lacks or holds with another value (lists compared item by item). */
 function missing(want: unknown, got: unknown, path = ''): string[] {
-  if (Array.isArray(want)) return Array.isArray(got) ? want.flatMap((w, i) => missing(w, got[i], `${path}[${i}]`)) : [path];
+  if (Array.isArray(want))
+    return Array.isArray(got) ? want.flatMap((w, i) => missing(w, got[i], `${path}[${i}]`)) : [path];
   if (want !== null && typeof want === 'object') {
     if (got === null || typeof got !== 'object') return [path];
     return Object.entries(want).flatMap(([k, v]) => missing(v, (got as Record<string, unknown>)[k], `${path}.${k}`));
@@ -58,9 +67,17 @@ function missing(want: unknown, got: unknown, path = ''): string[] {
 
 async function applyApproved(command: string, phase: number): Promise<PhaseApply> {
   await rig.slash(command, 'U0OPERATOR');
-  const request = await rig.waitForApproval(rig.store.phaseApplies, (r) => r.phase === phase && r.state === 'pending' && r.planTs !== undefined, 60_000);
+  const request = await rig.waitForApproval(
+    rig.store.phaseApplies,
+    (r) => r.phase === phase && r.state === 'pending' && r.planTs !== undefined,
+    60_000,
+  );
   expect((await rig.click('approve', request as unknown as RestartRequest, 'U0APPROVER')).status).toBe(200);
-  return rig.waitForApproval(rig.store.phaseApplies, (r) => r.id === request.id && (r.state === 'succeeded' || r.state === 'failed'), 120_000);
+  return rig.waitForApproval(
+    rig.store.phaseApplies,
+    (r) => r.id === request.id && (r.state === 'succeeded' || r.state === 'failed'),
+    120_000,
+  );
 }
 
 describe('phase applies keep every field of their manifests', () => {
@@ -70,10 +87,17 @@ describe('phase applies keep every field of their manifests', () => {
     const wanted = await manifests('network-policies.yaml', '2');
     expect(wanted.filter((m) => JSON.stringify(m).includes('"from"')).length).toBeGreaterThan(60);
     const objects = await live('networkpolicies.networking.k8s.io');
-    const drift = wanted.flatMap((m) => missing(m, objects.get(`${m.kind} ${m.metadata.namespace}/${m.metadata.name}`)).map((p) => `${m.metadata.namespace}/${m.metadata.name}${p}`));
+    const drift = wanted.flatMap((m) =>
+      missing(m, objects.get(`${m.kind} ${m.metadata.namespace}/${m.metadata.name}`)).map(
+        (p) => `${m.metadata.namespace}/${m.metadata.name}${p}`,
+      ),
+    );
     expect(drift).toEqual([]);
     const tasks = await rig.store.phases.tasks('254carbon-demo', 2);
-    expect(tasks.find((t) => t.task === 'network-policies')).toMatchObject({ state: 'done', detail: expect.stringMatching(/all \d+ in sync/) });
+    expect(tasks.find((t) => t.task === 'network-policies')).toMatchObject({
+      state: 'done',
+      detail: expect.stringMatching(/all \d+ in sync/),
+    });
   });
 
   it('phase 4 resource-quotas: every ResourceQuota and LimitRange holds its limits and defaults', async () => {
@@ -82,18 +106,44 @@ describe('phase applies keep every field of their manifests', () => {
     const wanted = await manifests('resource-quotas.yaml');
     expect(wanted.filter((m) => m.kind === 'LimitRange').length).toBeGreaterThan(0);
     const objects = await live('resourcequotas,limitranges');
-    const drift = wanted.flatMap((m) => missing(m, objects.get(`${m.kind} ${m.metadata.namespace}/${m.metadata.name}`)).map((p) => `${m.kind} ${m.metadata.namespace}/${m.metadata.name}${p}`));
+    const drift = wanted.flatMap((m) =>
+      missing(m, objects.get(`${m.kind} ${m.metadata.namespace}/${m.metadata.name}`)).map(
+        (p) => `${m.kind} ${m.metadata.namespace}/${m.metadata.name}${p}`,
+      ),
+    );
     expect(drift).toEqual([]);
   });
 
   it('phase verify names a field someone removed since, by path', async () => {
     const [limitRange] = (await manifests('resource-quotas.yaml')).filter((m) => m.kind === 'LimitRange');
     const { namespace, name } = limitRange!.metadata;
-    await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), '-n', namespace!, 'patch', 'limitrange', name, '--type=json', '-p', '[{"op":"remove","path":"/spec/limits/0/default"}]'], { timeout: 60_000 });
+    await run(
+      'kubectl',
+      [
+        '--kubeconfig',
+        kubeconfig,
+        '--cache-dir',
+        join(dir, 'cache'),
+        '-n',
+        namespace!,
+        'patch',
+        'limitrange',
+        name,
+        '--type=json',
+        '-p',
+        '[{"op":"remove","path":"/spec/limits/0/default"}]',
+      ],
+      { timeout: 60_000 },
+    );
     await rig.slash('phase verify 4 --task resource-quotas', 'U0OPERATOR');
-    const report = await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => /^Phase 4 verified/.test(m.text)), 60_000);
+    const report = await rig.slack.waitFor(
+      () => rig.slack.messages('C0INCIDENT').find((m) => /^Phase 4 verified/.test(m.text)),
+      60_000,
+    );
     expect(report.text).toMatch(/1 failed/);
     // kubectl's patch also took the list over from carbon-ops: the verify says both.
-    expect(JSON.stringify(report.blocks)).toContain(`LimitRange ${namespace}/${name} conflicts with kubectl-patch and differs from its manifest (spec.limits[0].default,`);
+    expect(JSON.stringify(report.blocks)).toContain(
+      `LimitRange ${namespace}/${name} conflicts with kubectl-patch and differs from its manifest (spec.limits[0].default,`,
+    );
   }, 120_000);
 });

@@ -23,7 +23,9 @@ beforeAll(async () => {
   await cp('runbooks', dir, { recursive: true });
   const four = join(dir, 'phase-4.yaml');
   // A short benchmark, and a bar a loaded CI machine clears: the test is about the flow, not about Kafka's speed.
-  const text = (await readFile(four, 'utf8')).replace('command: bench kafka', 'command: bench kafka --records 3000 --partitions 1').replace('minRecordsPerSec: 7153', 'minRecordsPerSec: 10');
+  const text = (await readFile(four, 'utf8'))
+    .replace('command: bench kafka', 'command: bench kafka --records 3000 --partitions 1')
+    .replace('minRecordsPerSec: 7153', 'minRecordsPerSec: 10');
   await writeFile(four, text);
   await rig.start({ env: { RUNBOOKS_DIR: dir, KAFKA_BROKERS: kafkaBrokers().join(',') } });
 }, 60_000);
@@ -35,11 +37,21 @@ afterAll(async () => {
 
 const messages = () => rig.slack.messages('C0INCIDENT');
 /** The message of the job a slash command started, once it reads like `pattern`. */
-const result = (pattern: RegExp, timeoutMs = EVENT_WAIT_MS) => rig.slack.waitFor(() => messages().find((m) => pattern.test(m.text)), timeoutMs);
-const pods = (namespace: string) => rig.kube.cluster.list<KubeObject & { status: { phase: string } }>('pods', { namespace });
-const failedPods = () => ['default', 'kafka', 'data-platform'].flatMap((ns) => pods(ns)).filter((p) => p.status.phase === 'Failed').map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+const result = (pattern: RegExp, timeoutMs = EVENT_WAIT_MS) =>
+  rig.slack.waitFor(() => messages().find((m) => pattern.test(m.text)), timeoutMs);
+const pods = (namespace: string) =>
+  rig.kube.cluster.list<KubeObject & { status: { phase: string } }>('pods', { namespace });
+const failedPods = () =>
+  ['default', 'kafka', 'data-platform']
+    .flatMap((ns) => pods(ns))
+    .filter((p) => p.status.phase === 'Failed')
+    .map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
 
-const applyRequest = (phase: number, predicate: (r: PhaseApply) => boolean, timeoutMs = EVENT_WAIT_MS): Promise<PhaseApply> =>
+const applyRequest = (
+  phase: number,
+  predicate: (r: PhaseApply) => boolean,
+  timeoutMs = EVENT_WAIT_MS,
+): Promise<PhaseApply> =>
   rig.waitForApproval(rig.store.phaseApplies, (r) => r.phase === phase && predicate(r), timeoutMs);
 
 describe('phase 4 from Slack', () => {
@@ -73,7 +85,13 @@ describe('phase 4 from Slack', () => {
     const healthBefore = await measuredHealth();
     await rig.slash('phase apply 4', 'U0OPERATOR');
     const request = await applyRequest(4, (r) => r.state === 'pending' && r.planTs !== undefined);
-    expect(request).toMatchObject({ requestedBy: 'U0OPERATOR', approvalsRequired: 1, phase: 4, force: false, cluster: '254carbon-demo' });
+    expect(request).toMatchObject({
+      requestedBy: 'U0OPERATOR',
+      approvalsRequired: 1,
+      phase: 4,
+      force: false,
+      cluster: '254carbon-demo',
+    });
     const planText = JSON.stringify(messages().find((m) => m.ts === request.planTs)?.blocks);
     expect(planText).toContain('restart-approve'); // the shared Approve button
     expect(planText).toContain(`request: ${request.id}`);
@@ -83,13 +101,21 @@ describe('phase 4 from Slack', () => {
     await rig.slash(`approve ${request.id}`, 'U0OPERATOR');
     await rig.whisper('U0OPERATOR', /needs the approver role/);
     expect((await rig.click('approve', request as unknown as RestartRequest, 'U0APPROVER')).status).toBe(200);
-    const done = await applyRequest(4, (r) => r.id === request.id && (r.state === 'succeeded' || r.state === 'failed'), 30_000);
+    const done = await applyRequest(
+      4,
+      (r) => r.id === request.id && (r.state === 'succeeded' || r.state === 'failed'),
+      30_000,
+    );
     expect(done.state).toBe('succeeded');
     const report = await result(/^Phase 4 applied · Platform Stabilization & Hardening/);
     expect(checkMessage({ text: report.text, blocks: report.blocks })).toBeUndefined();
 
     // Server-side applied as carbon-ops.
-    const pdb = rig.kube.cluster.get<KubeObject & { spec: { maxUnavailable: number } }>('poddisruptionbudgets', 'kafka', 'kafka')!;
+    const pdb = rig.kube.cluster.get<KubeObject & { spec: { maxUnavailable: number } }>(
+      'poddisruptionbudgets',
+      'kafka',
+      'kafka',
+    )!;
     expect(pdb.spec.maxUnavailable).toBe(1);
     expect(pdb.metadata.managedFields?.some((f) => f.manager === 'carbon-ops' && f.operation === 'Apply')).toBe(true);
     expect(rig.kube.cluster.list('resourcequotas', { namespace: 'data-platform' })).toHaveLength(1);
@@ -104,19 +130,34 @@ describe('phase 4 from Slack', () => {
     const tasks = await rig.store.phases.tasks('254carbon-demo', 4);
     const state = Object.fromEntries(tasks.map((t) => [t.task, t.state]));
     expect(state).toMatchObject({
-      'pod-disruption-budgets': 'done', 'resource-quotas': 'done', 'clean-up-failed-pods': 'done', 'pdbs-cover-critical': 'done', 'quotas-present': 'done',
-      'external-egress': 'done', 'secret-templates': 'done', 'etl-templates': 'done', 'kafka-benchmark': 'running', 'kafka-baseline': 'pending',
+      'pod-disruption-budgets': 'done',
+      'resource-quotas': 'done',
+      'clean-up-failed-pods': 'done',
+      'pdbs-cover-critical': 'done',
+      'quotas-present': 'done',
+      'external-egress': 'done',
+      'secret-templates': 'done',
+      'etl-templates': 'done',
+      'kafka-benchmark': 'running',
+      'kafka-baseline': 'pending',
     });
     const bench = tasks.find((t) => t.task === 'kafka-benchmark')!;
     expect(bench).toMatchObject({ by: 'U0OPERATOR', jobId: `phase-4-kafka-benchmark-phase-apply-${request.id}` });
     expect(tasks.find((t) => t.task === 'clean-up-failed-pods')?.detail).toMatch(/^deleted 5 failed pods: /);
     const objects = await rig.store.phases.objects('254carbon-demo', new Date(0));
     expect(objects.filter((o) => o.action === 'created')).toHaveLength(23);
-    expect(objects.filter((o) => o.action === 'deleted').map((o) => `${o.namespace}/${o.name}`).sort()).toHaveLength(5);
+    expect(
+      objects
+        .filter((o) => o.action === 'deleted')
+        .map((o) => `${o.namespace}/${o.name}`)
+        .sort(),
+    ).toHaveLength(5);
 
     // The audit trail: the request's steps, and each task's, with the approver.
     const rows = await rig.audit({ requestId: request.id });
-    expect(rows.map((r) => r.outcome)).toEqual(expect.arrayContaining(['requested', 'approved', 'started', 'succeeded']));
+    expect(rows.map((r) => r.outcome)).toEqual(
+      expect.arrayContaining(['requested', 'approved', 'started', 'succeeded']),
+    );
     const cleanup = rows.filter((r) => r.target === 'phase 4/clean-up-failed-pods');
     expect(cleanup.map((r) => r.outcome)).toEqual(['started', 'succeeded']);
     expect(cleanup[0]).toMatchObject({ actor: 'U0OPERATOR', approver: 'U0APPROVER', action: 'phase' });
@@ -125,10 +166,13 @@ describe('phase 4 from Slack', () => {
 
   it('verifies once the benchmark job is done: every check passes, the dashboard shows phase 4 complete', async () => {
     const jobId = (await rig.store.phases.tasks('254carbon-demo', 4)).find((t) => t.task === 'kafka-benchmark')!.jobId!;
-    for (let i = 0; i < 300 && !(await (await rig.queue.queue.getJob(jobId))?.isCompleted()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 300 && !(await (await rig.queue.queue.getJob(jobId))?.isCompleted()); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     await rig.slash('phase verify 4', 'U0OPERATOR');
     const verified = await result(/^Phase 4 verified/);
-    const failing = (await rig.store.phases.tasks('254carbon-demo', 4)).filter((t) => t.state !== 'done').map((t) => `${t.task}: ${t.state} ${t.detail}`);
+    const failing = (await rig.store.phases.tasks('254carbon-demo', 4))
+      .filter((t) => t.state !== 'done')
+      .map((t) => `${t.task}: ${t.state} ${t.detail}`);
     expect(failing).toEqual([]);
     expect(verified.text).toMatch(/ok, 100% done/);
     await rig.slash('phase status', 'U0VIEWER');
@@ -137,7 +181,11 @@ describe('phase 4 from Slack', () => {
     const box = JSON.stringify(dashboard.blocks);
     expect(box).toMatch(/Phase 4: Platform Stabilization & Hardening\s+100% ████████████/);
     expect(box).toMatch(/Phase 1: Infrastructure Stabilization\s+0% ░░░░░░░░░░░░/);
-    expect((await rig.store.phases.progress('254carbon-demo')).find((p) => p.phase === 4)).toMatchObject({ done: 10, total: 10, pct: 100 });
+    expect((await rig.store.phases.progress('254carbon-demo')).find((p) => p.phase === 4)).toMatchObject({
+      done: 10,
+      total: 10,
+      pct: 100,
+    });
 
     // Applying again what is in sync asks nobody to approve a no-op.
     await rig.slash('phase apply 4 --task resource-quotas', 'U0OPERATOR');
@@ -147,7 +195,9 @@ describe('phase 4 from Slack', () => {
 
 /** Health as the health report computes it: ready ÷ (all pods − Succeeded). */
 async function measuredHealth(): Promise<{ pct: number; counted: number }> {
-  const all = rig.kube.cluster.list<KubeObject & { status: { phase: string; conditions?: { type: string; status: string }[] } }>('pods').filter((p) => p.metadata.deletionTimestamp === undefined);
+  const all = rig.kube.cluster
+    .list<KubeObject & { status: { phase: string; conditions?: { type: string; status: string }[] } }>('pods')
+    .filter((p) => p.metadata.deletionTimestamp === undefined);
   const counted = all.filter((p) => p.status.phase !== 'Succeeded');
   const ready = counted.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   return { pct: (ready.length / counted.length) * 100, counted: counted.length };

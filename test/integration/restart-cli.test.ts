@@ -25,7 +25,13 @@ beforeAll(async () => {
   db = await freshDatabase();
   dir = await mkdtemp(join(tmpdir(), 'carbon-cli-restart-'));
   await kube.writeBotKubeconfig(join(dir, 'kubeconfig')); // carbon runs as its ServiceAccount
-  env = { KUBECONFIG: join(dir, 'kubeconfig'), DATABASE_URL: db.url, CARBON_DATA_DIR: dir, LOG_LEVEL: 'warn', RESTART_POLL_MS: '100' };
+  env = {
+    KUBECONFIG: join(dir, 'kubeconfig'),
+    DATABASE_URL: db.url,
+    CARBON_DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+    RESTART_POLL_MS: '100',
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -51,18 +57,29 @@ describe('restart from the terminal', () => {
     expect(self.stdout).toContain('`approve` needs the approver role; your role is operator');
     const admin = await carbon('run', '--user', 'U0ADMIN', `approve ${id}`);
     expect(admin.code).toBe(0); // an admin is an approver and not the requester
-    expect(admin.stdout).toMatch(/✅ Restarted deployment\/trino-coordinator in data-platform: 1 of 1 pods updated and ready in \d/);
+    expect(admin.stdout).toMatch(
+      /✅ Restarted deployment\/trino-coordinator in data-platform: 1 of 1 pods updated and ready in \d/,
+    );
     expect(admin.stdout).toMatch(/pods updated/);
     const deployment = kube.cluster.get<Deployment>('deployments', 'data-platform', 'trino-coordinator')!;
     expect(deployment.spec.template.metadata?.annotations?.[RESTARTED_AT]).toMatch(/^\d{4}-/);
 
     const again = await carbon('run', '--user', 'U0APPROVER', `approve ${id}`);
     expect(again.code).toBe(1);
-    expect(again.stdout).toContain(`Request ${id} was already approved and the restart of deployment/trino-coordinator has finished.`);
+    expect(again.stdout).toContain(
+      `Request ${id} was already approved and the restart of deployment/trino-coordinator has finished.`,
+    );
   }, 120_000);
 
   it('refuses a restart outside incident channels and a usage error, with exit codes 1 and 2', async () => {
-    const elsewhere = await carbon('run', '--user', 'U0OPERATOR', '--channel', 'C0GENERAL', 'restart trino --reason test');
+    const elsewhere = await carbon(
+      'run',
+      '--user',
+      'U0OPERATOR',
+      '--channel',
+      'C0GENERAL',
+      'restart trino --reason test',
+    );
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stdout).toContain('may only run in incident channels');
     const usage = await carbon('run', '--user', 'U0OPERATOR', 'restart trino');
@@ -78,9 +95,18 @@ describe('restart from the terminal', () => {
 
     const exported = await carbon('audit', 'export', '--since', '1h', '--format', 'jsonl');
     expect(exported.code).toBe(0);
-    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => l.outcome)).toEqual(expect.arrayContaining(['requested', 'denied', 'approved', 'started', 'succeeded', 'refused']));
-    expect(lines[0]).toMatchObject({ id: expect.any(Number), at: expect.stringMatching(/Z$/), actor: expect.stringMatching(/^U0/) });
+    const lines = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.outcome)).toEqual(
+      expect.arrayContaining(['requested', 'denied', 'approved', 'started', 'succeeded', 'refused']),
+    );
+    expect(lines[0]).toMatchObject({
+      id: expect.any(Number),
+      at: expect.stringMatching(/Z$/),
+      actor: expect.stringMatching(/^U0/),
+    });
     const ids = lines.map((l) => l.id as number);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids); // oldest first
     expect(exported.stdout).not.toMatch(/xox[abp]-/);

@@ -14,7 +14,8 @@ const rig = new RestartRig();
 beforeAll(() => rig.start(), 60_000);
 afterAll(() => rig.stop());
 
-const deployment = (namespace: string, name: string) => rig.kube.cluster.get<Deployment>('deployments', namespace, name)!;
+const deployment = (namespace: string, name: string) =>
+  rig.kube.cluster.get<Deployment>('deployments', namespace, name)!;
 
 /** The plan message the job posts in the thread, once it has its request id. */
 async function planFor(workload: string): Promise<RestartRequest> {
@@ -49,12 +50,22 @@ function withoutRestart(object: KubeObject): unknown {
 describe('a restart from Slack', () => {
   it('runs the whole flow: signed slash command → plan in the thread → Approve by another approver → rollout → done', async () => {
     const before = deployment('data-platform', 'superset-worker');
-    const response = await rig.slash('restart deployment/superset-worker -n data-platform --reason "workers wedged on a stale broker connection"', 'U0OPERATOR');
+    const response = await rig.slash(
+      'restart deployment/superset-worker -n data-platform --reason "workers wedged on a stale broker connection"',
+      'U0OPERATOR',
+    );
     expect(response.status).toBe(200);
     expect(response.elapsedMs).toBeLessThan(3_000);
 
     const request = await planFor('superset-worker');
-    expect(request).toMatchObject({ namespace: 'data-platform', kind: 'deployment', requestedBy: 'U0OPERATOR', channel: 'C0INCIDENT', approvalsRequired: 1, reason: 'workers wedged on a stale broker connection' });
+    expect(request).toMatchObject({
+      namespace: 'data-platform',
+      kind: 'deployment',
+      requestedBy: 'U0OPERATOR',
+      channel: 'C0INCIDENT',
+      approvalsRequired: 1,
+      reason: 'workers wedged on a stale broker connection',
+    });
     expect(request.expiresAt.getTime() - request.createdAt.getTime()).toBeGreaterThanOrEqual(14.9 * 60_000);
     const plan = messageAt(request.planTs)!;
     expect(plan.thread_ts).toBe(request.threadTs); // posted in the thread of the "queued" message
@@ -64,16 +75,28 @@ describe('a restart from Slack', () => {
     expect(planJson).toContain('3/3 ready');
     expect(planJson).toContain(`request: ${request.id}`);
     // The status message is edited after the plan is posted (progress updates are coalesced): wait for it.
-    await until('the status message to name the request', () => (messageAt(request.statusTs)?.text.includes(`request: ${request.id}`) ? true : undefined), 30_000);
+    await until(
+      'the status message to name the request',
+      () => (messageAt(request.statusTs)?.text.includes(`request: ${request.id}`) ? true : undefined),
+      30_000,
+    );
     // Nothing has changed in the cluster yet.
     expect(deployment('data-platform', 'superset-worker').metadata.generation).toBe(before.metadata.generation);
 
     expect((await rig.click('approve', request, 'U0APPROVER')).status).toBe(200);
     const done = await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded', 30_000);
-    const result = await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && /Restarted deployment\/superset-worker/.test(m.text)), EVENT_WAIT_MS);
+    const result = await rig.slack.waitFor(
+      () =>
+        rig.slack
+          .messages('C0INCIDENT')
+          .find((m) => m.thread_ts === request.threadTs && /Restarted deployment\/superset-worker/.test(m.text)),
+      EVENT_WAIT_MS,
+    );
     expect(result.text).toMatch(/3 of 3 pods updated and ready in \d+\.\d s/);
     // Progress was shown in the thread while it rolled.
-    const progress = rig.slack.calls.filter((c) => c.method === 'chat.update' && c.payload['ts'] === result.ts).map((c) => String(c.payload['text']));
+    const progress = rig.slack.calls
+      .filter((c) => c.method === 'chat.update' && c.payload['ts'] === result.ts)
+      .map((c) => String(c.payload['text']));
     expect(progress.some((t) => /\d of 3 pods updated/.test(t))).toBe(true);
     // The plan lost its buttons and says who approved; the status line says it is done.
     expect(JSON.stringify(messageAt(request.planTs)?.blocks)).not.toContain('restart-approve');
@@ -89,19 +112,31 @@ describe('a restart from Slack', () => {
     // carbon-ops owns exactly one field: the annotation (its managedFields entry lists what the patch set).
     const mine = after.metadata.managedFields?.filter((f) => f.manager === 'carbon-ops');
     expect(mine).toEqual([
-      expect.objectContaining({ operation: 'Update', fieldsV1: { 'f:spec': { 'f:template': { 'f:metadata': { 'f:annotations': { [`f:${RESTARTED_AT}`]: {} } } } } } }),
+      expect.objectContaining({
+        operation: 'Update',
+        fieldsV1: { 'f:spec': { 'f:template': { 'f:metadata': { 'f:annotations': { [`f:${RESTARTED_AT}`]: {} } } } } },
+      }),
     ]);
 
     // The audit trail: one row per step, each with who, where, what, why, the approver, the job and the thread.
     const rows = await rig.audit({ requestId: request.id });
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'started', 'succeeded']);
     for (const row of rows) {
-      expect(row).toMatchObject({ action: 'restart', target: 'data-platform/deployment/superset-worker', reason: 'workers wedged on a stale broker connection', cluster: '254carbon-demo' });
+      expect(row).toMatchObject({
+        action: 'restart',
+        target: 'data-platform/deployment/superset-worker',
+        reason: 'workers wedged on a stale broker connection',
+        cluster: '254carbon-demo',
+      });
       expect(row.threadLink).toBe(`https://slack.com/archives/C0INCIDENT/p${request.threadTs.replace('.', '')}`);
     }
     expect(rows[0]).toMatchObject({ actor: 'U0OPERATOR', channel: 'C0INCIDENT' });
     expect(rows[1]).toMatchObject({ actor: 'U0APPROVER', approver: 'U0APPROVER', command: `approve ${request.id}` });
-    expect(rows[2]).toMatchObject({ approver: 'U0APPROVER', jobId: `restart-rollout-${request.id}`, detail: `${RESTARTED_AT}=${done.restartedAt}` });
+    expect(rows[2]).toMatchObject({
+      approver: 'U0APPROVER',
+      jobId: `restart-rollout-${request.id}`,
+      detail: `${RESTARTED_AT}=${done.restartedAt}`,
+    });
     expect(rows[3]).toMatchObject({ approver: 'U0APPROVER', jobId: `restart-rollout-${request.id}` });
   });
 
@@ -114,10 +149,20 @@ describe('a restart from Slack', () => {
       spec: { minAvailable: 6, selector: { matchLabels: { app: 'trino', component: 'worker' } } },
     } as unknown as KubeObject); // the API server fills in uid, resourceVersion and the timestamps
     // The disruption controller fills in the status: wait for it to count the pods, however long that takes.
-    await until('the PodDisruptionBudget status', () => rig.kube.cluster.get<KubeObject & { status?: { expectedPods?: number } }>('poddisruptionbudgets', 'data-platform', 'trino-worker-pdb')?.status?.expectedPods);
+    await until(
+      'the PodDisruptionBudget status',
+      () =>
+        rig.kube.cluster.get<KubeObject & { status?: { expectedPods?: number } }>(
+          'poddisruptionbudgets',
+          'data-platform',
+          'trino-worker-pdb',
+        )?.status?.expectedPods,
+    );
     await rig.slash('restart deployment/trino-worker -n data-platform --reason "workers leak memory"', 'U0OPERATOR');
     const request = await planFor('trino-worker');
-    expect(request.plan.pdbs).toEqual([expect.objectContaining({ name: 'trino-worker-pdb', disruptionsAllowed: 0, breach: true })]);
+    expect(request.plan.pdbs).toEqual([
+      expect.objectContaining({ name: 'trino-worker-pdb', disruptionsAllowed: 0, breach: true }),
+    ]);
     const text = JSON.stringify(messageAt(request.planTs)?.blocks);
     expect(text).toContain('more than the budget allows');
     expect(text).toContain('6/7 ready');
@@ -138,14 +183,25 @@ describe('a restart from Slack', () => {
     const ts = `${Math.floor(Date.now() / 1000)}.000777`;
     expect((await rig.mention("restart trino, it's stuck on queued queries", 'U0OPERATOR', ts)).status).toBe(200);
     const request = await planFor('trino-coordinator');
-    expect(request).toMatchObject({ service: 'trino', namespace: 'data-platform', reason: "it's stuck on queued queries", threadTs: ts });
+    expect(request).toMatchObject({
+      service: 'trino',
+      namespace: 'data-platform',
+      reason: "it's stuck on queued queries",
+      threadTs: ts,
+    });
     expect(messageAt(request.planTs)?.thread_ts).toBe(ts);
 
     await rig.click('deny', request, 'U0OPERATOR');
     await rig.waitForRequest((r) => r.id === request.id && r.state === 'rejected');
-    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === ts && /Cancelled by <@U0OPERATOR>/.test(m.text)), EVENT_WAIT_MS);
+    await rig.slack.waitFor(
+      () =>
+        rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === ts && /Cancelled by <@U0OPERATOR>/.test(m.text)),
+      EVENT_WAIT_MS,
+    );
     expect(JSON.stringify(messageAt(request.planTs)?.blocks)).not.toContain('restart-approve');
-    expect(deployment('data-platform', 'trino-coordinator').spec.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
+    expect(
+      deployment('data-platform', 'trino-coordinator').spec.template.metadata?.annotations?.[RESTARTED_AT],
+    ).toBeUndefined();
     expect((await rig.audit({ requestId: request.id })).map((r) => [r.outcome, r.actor])).toEqual([
       ['requested', 'U0OPERATOR'],
       ['rejected', 'U0OPERATOR'],
@@ -155,11 +211,18 @@ describe('a restart from Slack', () => {
   it('restarts a StatefulSet one pod at a time to the new revision', async () => {
     await rig.slash('restart kafka --reason "broker 2 lost its ISR"', 'U0OPERATOR');
     const request = await planFor('kafka');
-    expect(JSON.stringify(messageAt(request.planTs)?.blocks)).toContain('one at a time from the highest ordinal down (kafka-2, kafka-1, kafka-0)');
+    expect(JSON.stringify(messageAt(request.planTs)?.blocks)).toContain(
+      'one at a time from the highest ordinal down (kafka-2, kafka-1, kafka-0)',
+    );
     await rig.click('approve', request, 'U0ADMIN');
-    const done = await rig.waitForRequest((r) => r.id === request.id && r.state !== 'running' && r.state !== 'approved' && r.state !== 'pending', 30_000);
+    const done = await rig.waitForRequest(
+      (r) => r.id === request.id && r.state !== 'running' && r.state !== 'approved' && r.state !== 'pending',
+      30_000,
+    );
     expect(done.state).toBe('succeeded');
-    const sts = rig.kube.cluster.get<KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } }>('statefulsets', 'kafka', 'kafka')!;
+    const sts = rig.kube.cluster.get<
+      KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } }
+    >('statefulsets', 'kafka', 'kafka')!;
     expect(sts.spec.template.metadata?.annotations?.[RESTARTED_AT]).toBe(done.restartedAt);
   });
 
@@ -169,13 +232,24 @@ describe('a restart from Slack', () => {
     await rig.click('approve', request, 'U0APPROVER');
     const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed', 40_000);
     expect(failed.result).toMatch(/exceeded its progress deadline.*ImagePullBackOff/);
-    const report = await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && m.text.startsWith('❌ Restart of deployment/datahub-gms')), EVENT_WAIT_MS);
+    const report = await rig.slack.waitFor(
+      () =>
+        rig.slack
+          .messages('C0INCIDENT')
+          .find((m) => m.thread_ts === request.threadTs && m.text.startsWith('❌ Restart of deployment/datahub-gms')),
+      EVENT_WAIT_MS,
+    );
     expect(checkMessage({ text: report.text, blocks: report.blocks })).toBeUndefined();
     const json = JSON.stringify(report.blocks);
     expect(json).toContain('Failing pods');
     expect(json).toContain('ImagePullBackOff');
     expect(json).toContain('Recent events');
-    expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual(['requested', 'approved', 'started', 'failed']);
+    expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual([
+      'requested',
+      'approved',
+      'started',
+      'failed',
+    ]);
   });
 });
 
@@ -215,19 +289,37 @@ describe('refusals, each with a message to the person and an audit row', () => {
 
   it('refuses a paused deployment, a missing namespace and a second request for a workload already asked for', async () => {
     await rig.slash('restart deployment/seatunnel -n data-platform --reason "images mirrored now"', 'U0OPERATOR');
-    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => /seatunnel is paused/.test(m.text)), EVENT_WAIT_MS);
+    await rig.slack.waitFor(
+      () => rig.slack.messages('C0INCIDENT').find((m) => /seatunnel is paused/.test(m.text)),
+      EVENT_WAIT_MS,
+    );
     await rig.slash('restart deployment/x -n no-such-ns --reason abcd', 'U0OPERATOR');
-    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => /Namespace `no-such-ns` does not exist/.test(m.text)), EVENT_WAIT_MS);
+    await rig.slack.waitFor(
+      () => rig.slack.messages('C0INCIDENT').find((m) => /Namespace `no-such-ns` does not exist/.test(m.text)),
+      EVENT_WAIT_MS,
+    );
 
     await rig.slash('restart grafana --reason "dashboards blank"', 'U0OPERATOR');
     const first = await planFor('grafana');
     await rig.slash('restart grafana --reason "me too"', 'U0ADMIN');
-    await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.text.includes(`already awaiting approval: request ${first.id} by U0OPERATOR`)), EVENT_WAIT_MS);
+    await rig.slack.waitFor(
+      () =>
+        rig.slack
+          .messages('C0INCIDENT')
+          .find((m) => m.text.includes(`already awaiting approval: request ${first.id} by U0OPERATOR`)),
+      EVENT_WAIT_MS,
+    );
     const refused = (await rig.audit()).filter((r) => r.outcome === 'refused');
     expect(refused.map((r) => r.detail)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/seatunnel is paused/), expect.stringMatching(/no-such-ns/), expect.stringMatching(/already awaiting approval/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/seatunnel is paused/),
+        expect.stringMatching(/no-such-ns/),
+        expect.stringMatching(/already awaiting approval/),
+      ]),
     );
-    expect(deployment('data-platform', 'seatunnel').spec.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
+    expect(
+      deployment('data-platform', 'seatunnel').spec.template.metadata?.annotations?.[RESTARTED_AT],
+    ).toBeUndefined();
     await rig.click('deny', first, 'U0APPROVER'); // an approver denies someone else's request
     await rig.waitForRequest((r) => r.id === first.id && r.state === 'rejected');
   });
@@ -246,11 +338,16 @@ describe('refusals, each with a message to the person and an audit row', () => {
     await rig.click('approve', request, 'U0APPROVER');
     await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded', 30_000);
     await rig.click('approve', request, 'U0APPROVER');
-    await rig.whisper('U0APPROVER', new RegExp(`Request ${request.id} was already approved and the restart of deployment/superset has finished`));
+    await rig.whisper(
+      'U0APPROVER',
+      new RegExp(`Request ${request.id} was already approved and the restart of deployment/superset has finished`),
+    );
 
     await rig.slash('restart portal --reason "stale cache"', 'U0OPERATOR');
     const late = await planFor('portal');
-    await rig.store.pool.query(`UPDATE restart_requests SET expires_at = now() - interval '1 second' WHERE id = $1`, [late.id]);
+    await rig.store.pool.query(`UPDATE restart_requests SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      late.id,
+    ]);
     await rig.click('approve', late, 'U0APPROVER');
     await rig.whisper('U0APPROVER', new RegExp(`Request ${late.id} expired at .* without approval`));
     expect((await rig.store.restarts.get(late.id))?.state).toBe('expired');
@@ -269,25 +366,47 @@ describe('refusals, each with a message to the person and an audit row', () => {
       ['late', 'expired', 'U0OPERATOR'],
       ['late', 'refused', 'U0APPROVER'],
     ]);
-    const denials = (await rig.audit()).filter((r) => r.outcome === 'denied' && (r.action === 'approve' || r.action === 'deny'));
-    expect(denials.map((r) => [r.actor, r.command])).toEqual(expect.arrayContaining([['U0OPERATOR', `approve ${request.id}`], ['U0VIEWER', `deny ${request.id}`]]));
+    const denials = (await rig.audit()).filter(
+      (r) => r.outcome === 'denied' && (r.action === 'approve' || r.action === 'deny'),
+    );
+    expect(denials.map((r) => [r.actor, r.command])).toEqual(
+      expect.arrayContaining([
+        ['U0OPERATOR', `approve ${request.id}`],
+        ['U0VIEWER', `deny ${request.id}`],
+      ]),
+    );
   });
 
   it('acts once on a double click', async () => {
     await rig.slash('restart lakefs --reason "metadata store reconnect"', 'U0OPERATOR');
     const request = await planFor('lakefs');
-    const clicks = await Promise.all([rig.click('approve', request, 'U0APPROVER'), rig.click('approve', request, 'U0APPROVER'), rig.click('approve', request, 'U0ADMIN')]);
+    const clicks = await Promise.all([
+      rig.click('approve', request, 'U0APPROVER'),
+      rig.click('approve', request, 'U0APPROVER'),
+      rig.click('approve', request, 'U0ADMIN'),
+    ]);
     expect(clicks.map((c) => c.status)).toEqual([200, 200, 200]);
     await rig.waitForRequest((r) => r.id === request.id && r.state !== 'pending' && r.state !== 'approved');
     // The clicks are acknowledged before their handlers finish: wait for both refusals' rows, then count.
-    const rows = await until('two refusals audited', async () => {
-      const all = await rig.audit({ requestId: request.id });
-      return all.filter((r) => r.outcome === 'refused').length >= 2 ? all : undefined;
-    }, 30_000);
+    const rows = await until(
+      'two refusals audited',
+      async () => {
+        const all = await rig.audit({ requestId: request.id });
+        return all.filter((r) => r.outcome === 'refused').length >= 2 ? all : undefined;
+      },
+      30_000,
+    );
     expect(rows.filter((r) => r.outcome === 'approved')).toHaveLength(1);
     expect(rows.filter((r) => r.outcome === 'started')).toHaveLength(1);
     expect(rows.filter((r) => r.outcome === 'refused')).toHaveLength(2);
-    await rig.slack.waitFor(() => rig.slack.ephemerals('C0INCIDENT').filter((e) => e.text.includes(`Request ${request.id}`) && /already approved/.test(e.text)).length === 2 || undefined, EVENT_WAIT_MS);
+    await rig.slack.waitFor(
+      () =>
+        rig.slack
+          .ephemerals('C0INCIDENT')
+          .filter((e) => e.text.includes(`Request ${request.id}`) && /already approved/.test(e.text)).length === 2 ||
+        undefined,
+      EVENT_WAIT_MS,
+    );
   });
 });
 
@@ -305,7 +424,17 @@ describe('the audit trail', () => {
       await rig.click('approve', request, 'U0APPROVER');
       const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed');
       expect(failed.restartedAt).toBeUndefined();
-      await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && /audit trail cannot be written, so the restart .* was NOT started/.test(m.text)), EVENT_WAIT_MS);
+      await rig.slack.waitFor(
+        () =>
+          rig.slack
+            .messages('C0INCIDENT')
+            .find(
+              (m) =>
+                m.thread_ts === request.threadTs &&
+                /audit trail cannot be written, so the restart .* was NOT started/.test(m.text),
+            ),
+        EVENT_WAIT_MS,
+      );
     } finally {
       await rig.store.pool.query('DROP TRIGGER refuse_started ON audit_log; DROP FUNCTION refuse_started();');
     }
@@ -317,8 +446,12 @@ describe('the audit trail', () => {
 
   it('cannot be changed or deleted, not even by the role that writes it', async () => {
     const [row] = await rig.audit();
-    await expect(rig.store.pool.query(`UPDATE audit_log SET outcome = 'succeeded' WHERE id = $1`, [row!.id])).rejects.toThrow(/append-only: UPDATE/);
-    await expect(rig.store.pool.query('DELETE FROM audit_log WHERE id = $1', [row!.id])).rejects.toThrow(/append-only: DELETE/);
+    await expect(
+      rig.store.pool.query(`UPDATE audit_log SET outcome = 'succeeded' WHERE id = $1`, [row!.id]),
+    ).rejects.toThrow(/append-only: UPDATE/);
+    await expect(rig.store.pool.query('DELETE FROM audit_log WHERE id = $1', [row!.id])).rejects.toThrow(
+      /append-only: DELETE/,
+    );
     await expect(rig.store.pool.query('TRUNCATE audit_log')).rejects.toThrow(/append-only: TRUNCATE/);
   });
 

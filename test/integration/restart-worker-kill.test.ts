@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { loadCatalogue } from '../../src/catalogue.js';
-import { loadScenario, startKubeStandin, type Deployment, type KubeObject, type KubeStandin } from '../../src/devstack/kube/index.js';
+import {
+  loadScenario,
+  startKubeStandin,
+  type Deployment,
+  type KubeObject,
+  type KubeStandin,
+} from '../../src/devstack/kube/index.js';
 import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import { dispatch, type DispatchDeps } from '../../src/handlers/dispatch.js';
 import { createPool } from '../../src/integrations/postgres.js';
@@ -40,7 +46,10 @@ let deps: DispatchDeps;
 
 beforeAll(async () => {
   // Pods take 1.2 s to become ready: a 3-replica rollout (one surge pod at a time) lasts several seconds.
-  kube = await startKubeStandin({ scenario: await loadScenario('254carbon'), cluster: { podReadyDelayMs: 1200, podTerminationDelayMs: 100 } });
+  kube = await startKubeStandin({
+    scenario: await loadScenario('254carbon'),
+    cluster: { podReadyDelayMs: 1200, podTerminationDelayMs: 100 },
+  });
   slack = await startSlackStandin({ botToken: 'xoxb-test', channels: { C0INCIDENT: { name: 'inc-demo' } } });
   db = await freshDatabase();
   store = new Store(createPool(db.url));
@@ -63,7 +72,14 @@ beforeAll(async () => {
     WORKER_LOCK_DURATION_MS: '2000',
   };
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
-  deps = { policy: await loadPolicy('policy/policy.example.yaml'), catalogue: await loadCatalogue('catalogue/services.yaml'), queue, store, chat, log: silentLogger() };
+  deps = {
+    policy: await loadPolicy('policy/policy.example.yaml'),
+    catalogue: await loadCatalogue('catalogue/services.yaml'),
+    queue,
+    store,
+    chat,
+    log: silentLogger(),
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -94,33 +110,50 @@ describe('a worker killed mid-rollout', () => {
     const first = await startWorker();
     const before = workload();
 
-    const asked = await dispatch({ text: 'restart deployment/superset-worker -n data-platform --reason "kill test"', actor: actor('U0OPERATOR') }, deps);
+    const asked = await dispatch(
+      { text: 'restart deployment/superset-worker -n data-platform --reason "kill test"', actor: actor('U0OPERATOR') },
+      deps,
+    );
     expect(asked.kind).toBe('queued');
-    const request = await until('the plan', async () => {
-      const { rows } = await store.pool.query<{ id: string }>(`SELECT id FROM restart_requests WHERE plan_ts IS NOT NULL`);
-      return rows[0] && (await store.restarts.get(rows[0].id));
-    }, 30_000);
+    const request = await until(
+      'the plan',
+      async () => {
+        const { rows } = await store.pool.query<{ id: string }>(
+          `SELECT id FROM restart_requests WHERE plan_ts IS NOT NULL`,
+        );
+        return rows[0] && (await store.restarts.get(rows[0].id));
+      },
+      30_000,
+    );
     expect(request.state).toBe('pending');
 
     const approved = await dispatch({ text: `approve ${request.id}`, actor: actor('U0APPROVER') }, deps);
     expect(approved).toMatchObject({ kind: 'queued', jobId: `restart-rollout-${request.id}` });
 
     // The first worker records the annotation value, patches, and starts watching; kill it mid-rollout.
-    const running = await until('the patch', async () => {
-      const now = await store.restarts.get(request.id);
-      const value = workload().spec.template.metadata?.annotations?.[RESTARTED_AT];
-      return now?.restartedAt !== undefined && value === now.restartedAt ? now : undefined;
-    }, 30_000);
+    const running = await until(
+      'the patch',
+      async () => {
+        const now = await store.restarts.get(request.id);
+        const value = workload().spec.template.metadata?.annotations?.[RESTARTED_AT];
+        return now?.restartedAt !== undefined && value === now.restartedAt ? now : undefined;
+      },
+      30_000,
+    );
     await first.waitFor(/"msg":"restart patch sent"/);
     expect((workload().status as { updatedReplicas?: number } | undefined)?.updatedReplicas ?? 0).toBeLessThan(3);
     await first.stop('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
 
     const second = await startWorker();
-    const done = await until('the end of the rollout', async () => {
-      const now = await store.restarts.get(request.id);
-      return now?.state === 'succeeded' || now?.state === 'failed' ? now : undefined;
-    }, 45_000);
+    const done = await until(
+      'the end of the rollout',
+      async () => {
+        const now = await store.restarts.get(request.id);
+        return now?.state === 'succeeded' || now?.state === 'failed' ? now : undefined;
+      },
+      45_000,
+    );
     expect(done.state).toBe('succeeded');
 
     // The second worker resumed: it found the recorded value on the workload and sent no patch of its own.
@@ -138,7 +171,9 @@ describe('a worker killed mid-rollout', () => {
       .filter((rs) => rs.metadata.ownerReferences?.some((o) => o.name === 'superset-worker'));
     expect(replicaSets).toHaveLength(2);
 
-    const rows = (await store.audit.list({ since: new Date(0) }, 100)).filter((r) => r.requestId === request.id).reverse();
+    const rows = (await store.audit.list({ since: new Date(0) }, 100))
+      .filter((r) => r.requestId === request.id)
+      .reverse();
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'started', 'succeeded']);
     expect(rows[3]).toMatchObject({ jobId: `restart-rollout-${request.id}`, approver: 'U0APPROVER' });
 
@@ -151,6 +186,10 @@ describe('a worker killed mid-rollout', () => {
     expect(results).toHaveLength(1);
     expect(JSON.stringify(results[0]!.blocks)).toContain('resumed by another worker');
     const job = await queue.queue.getJob(`restart-rollout-${request.id}`);
-    await until('the job completed', async () => ((await job?.getState()) === 'completed' ? true : undefined), EVENT_WAIT_MS);
+    await until(
+      'the job completed',
+      async () => ((await job?.getState()) === 'completed' ? true : undefined),
+      EVENT_WAIT_MS,
+    );
   }, 120_000);
 });

@@ -35,7 +35,9 @@ const PNG = Buffer.from(
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
 /** The rejection a WebClient call ended with, for asserting on Slack's answer. */
-async function slackError(call: Promise<unknown>): Promise<{ code: string; data?: Record<string, unknown>; retryAfter?: number }> {
+async function slackError(
+  call: Promise<unknown>,
+): Promise<{ code: string; data?: Record<string, unknown>; retryAfter?: number }> {
   try {
     await call;
   } catch (err) {
@@ -61,23 +63,46 @@ describe('Slack Web API stand-in with the real WebClient', () => {
   it('serves a base URL WebClient and Bolt accept and answers auth.test as the fake workspace', async () => {
     expect(standin.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
     const auth = await client().auth.test();
-    expect(auth).toMatchObject({ ok: true, team_id: FAKE_WORKSPACE.teamId, user_id: FAKE_WORKSPACE.botUserId, bot_id: FAKE_WORKSPACE.botId });
+    expect(auth).toMatchObject({
+      ok: true,
+      team_id: FAKE_WORKSPACE.teamId,
+      user_id: FAKE_WORKSPACE.botUserId,
+      bot_id: FAKE_WORKSPACE.botId,
+    });
   });
 
   it('keeps each message as it stands after chat.update, with unique increasing timestamps', async () => {
     const web = client();
-    const queued = await web.chat.postMessage({ channel: 'C0OPS', text: 'queued', blocks: [section('Health report queued')] });
+    const queued = await web.chat.postMessage({
+      channel: 'C0OPS',
+      text: 'queued',
+      blocks: [section('Health report queued')],
+    });
     const other = await web.chat.postMessage({ channel: '#platform-ops', text: 'second' });
-    expect(queued).toMatchObject({ ok: true, channel: 'C0OPS', message: { text: 'queued', bot_id: FAKE_WORKSPACE.botId } });
+    expect(queued).toMatchObject({
+      ok: true,
+      channel: 'C0OPS',
+      message: { text: 'queued', bot_id: FAKE_WORKSPACE.botId },
+    });
     expect(other.channel).toBe('C0OPS');
     expect(queued.ts).toMatch(/^\d{10}\.\d{6}$/);
     expect(other.ts! > queued.ts!).toBe(true);
 
-    const updated = await web.chat.update({ channel: 'C0OPS', ts: queued.ts!, text: 'done', blocks: [section('Platform health 76.6%')] });
+    const updated = await web.chat.update({
+      channel: 'C0OPS',
+      ts: queued.ts!,
+      text: 'done',
+      blocks: [section('Platform health 76.6%')],
+    });
     expect(updated).toMatchObject({ ok: true, channel: 'C0OPS', ts: queued.ts, text: 'done' });
 
     const [first, second] = standin.messages('C0OPS');
-    expect(first).toMatchObject({ ts: queued.ts, text: 'done', blocks: [section('Platform health 76.6%')], updates: 1 });
+    expect(first).toMatchObject({
+      ts: queued.ts,
+      text: 'done',
+      blocks: [section('Platform health 76.6%')],
+      updates: 1,
+    });
     expect(first?.edited?.user).toBe(FAKE_WORKSPACE.botUserId);
     expect(second).toMatchObject({ ts: other.ts, text: 'second', updates: 0 });
     expect(standin.calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.postMessage', 'chat.update']);
@@ -94,30 +119,65 @@ describe('Slack Web API stand-in with the real WebClient', () => {
     expect(await errorOf(web.chat.postMessage({ channel: 'C0OPS', text: '' }))).toBe('no_text');
     expect(await errorOf(web.chat.postMessage({ channel: 'C0OPS', text: 'x'.repeat(40_001) }))).toBe('msg_too_long');
     expect(await errorOf(web.chat.update({ channel: 'C0OPS', ts: '1.000001', text: 'x' }))).toBe('message_not_found');
-    expect(await errorOf(web.apiCall('chat.postMessage', { channel: 'C0OPS', blocks: '[not json' }))).toBe('invalid_blocks_format');
+    expect(await errorOf(web.apiCall('chat.postMessage', { channel: 'C0OPS', blocks: '[not json' }))).toBe(
+      'invalid_blocks_format',
+    );
     expect(await errorOf(web.apiCall('no.suchMethod'))).toBe('unknown_method');
-    expect(await errorOf(web.reactions.add({ channel: 'C0OPS', timestamp: ts!, name: 'eyes' }).then(() =>
-      web.reactions.add({ channel: 'C0OPS', timestamp: ts!, name: 'eyes' })))).toBe('already_reacted');
-    expect(standin.messages('C0OPS')[0]?.reactions).toEqual([{ name: 'eyes', users: [FAKE_WORKSPACE.botUserId], count: 1 }]);
+    expect(
+      await errorOf(
+        web.reactions
+          .add({ channel: 'C0OPS', timestamp: ts!, name: 'eyes' })
+          .then(() => web.reactions.add({ channel: 'C0OPS', timestamp: ts!, name: 'eyes' })),
+      ),
+    ).toBe('already_reacted');
+    expect(standin.messages('C0OPS')[0]?.reactions).toEqual([
+      { name: 'eyes', users: [FAKE_WORKSPACE.botUserId], count: 1 },
+    ]);
     expect(standin.calls.filter((c) => c.error).map((c) => c.error)).toEqual([
-      'channel_not_found', 'no_text', 'msg_too_long', 'message_not_found', 'invalid_blocks_format', 'unknown_method', 'already_reacted',
+      'channel_not_found',
+      'no_text',
+      'msg_too_long',
+      'message_not_found',
+      'invalid_blocks_format',
+      'unknown_method',
+      'already_reacted',
     ]);
   });
 
   it('rejects 51 blocks and a 3,001-character section with invalid_blocks, pointing at the culprit', async () => {
     const web = client();
-    const tooMany = await slackError(web.chat.postMessage({ channel: 'C0OPS', text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) }));
+    const tooMany = await slackError(
+      web.chat.postMessage({
+        channel: 'C0OPS',
+        text: 'x',
+        blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })),
+      }),
+    );
     expect(tooMany.code).toBe(ErrorCode.PlatformError);
-    expect(tooMany.data).toMatchObject({ ok: false, error: 'invalid_blocks', response_metadata: { messages: ['[ERROR] no more than 50 items allowed [json-pointer:/blocks]'] } });
+    expect(tooMany.data).toMatchObject({
+      ok: false,
+      error: 'invalid_blocks',
+      response_metadata: { messages: ['[ERROR] no more than 50 items allowed [json-pointer:/blocks]'] },
+    });
 
-    const tooLong = await slackError(web.chat.postMessage({ channel: 'C0OPS', text: 'x', blocks: [section('y'.repeat(3_001))] }));
+    const tooLong = await slackError(
+      web.chat.postMessage({ channel: 'C0OPS', text: 'x', blocks: [section('y'.repeat(3_001))] }),
+    );
     expect(tooLong.data).toMatchObject({
       error: 'invalid_blocks',
       response_metadata: { messages: ['[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]'] },
     });
     // The same check on a chat.update leaves the message untouched.
-    const { ts } = await web.chat.postMessage({ channel: 'C0OPS', text: 'kept', blocks: [section('3000 is fine: ' + 'z'.repeat(2_986))] });
-    expect((await slackError(web.chat.update({ channel: 'C0OPS', ts: ts!, blocks: [section('y'.repeat(3_001))] }))).data?.['error']).toBe('invalid_blocks');
+    const { ts } = await web.chat.postMessage({
+      channel: 'C0OPS',
+      text: 'kept',
+      blocks: [section('3000 is fine: ' + 'z'.repeat(2_986))],
+    });
+    expect(
+      (await slackError(web.chat.update({ channel: 'C0OPS', ts: ts!, blocks: [section('y'.repeat(3_001))] }))).data?.[
+        'error'
+      ],
+    ).toBe('invalid_blocks');
     expect(standin.messages('C0OPS')).toEqual([expect.objectContaining({ ts, text: 'kept', updates: 0 })]);
   });
 
@@ -130,7 +190,11 @@ describe('Slack Web API stand-in with the real WebClient', () => {
     expect(problems([{ type: 'header', text: { type: 'mrkdwn', text: '*bold*' } }])).toEqual([
       '[ERROR] must be plain_text [json-pointer:/blocks/0/text/type]',
     ]);
-    const button = (text: string) => ({ type: 'button', text: { type: 'plain_text', text }, action_id: `a-${text.length}` });
+    const button = (text: string) => ({
+      type: 'button',
+      text: { type: 'plain_text', text },
+      action_id: `a-${text.length}`,
+    });
     expect(problems([{ type: 'actions', elements: Array.from({ length: 26 }, () => button('Restart')) }])).toEqual([
       '[ERROR] no more than 25 items allowed [json-pointer:/blocks/0/elements]',
     ]);
@@ -141,14 +205,19 @@ describe('Slack Web API stand-in with the real WebClient', () => {
       '[ERROR] unsupported type: table [json-pointer:/blocks/0/type]',
       '[ERROR] missing required field: type [json-pointer:/blocks/1/type]',
     ]);
-    expect(problems([section('')])).toEqual(['[ERROR] must be more than 0 characters [json-pointer:/blocks/0/text/text]']);
+    expect(problems([section('')])).toEqual([
+      '[ERROR] must be more than 0 characters [json-pointer:/blocks/0/text/text]',
+    ]);
     expect(checkMessage({})).toEqual({ error: 'no_text', messages: [] });
   });
 
   it('answers ratelimited with Retry-After, which WebClient honours before retrying', async () => {
     standin.rateLimitNext('chat.postMessage', 1);
     const started = Date.now();
-    const result = await client({ retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 0 } }).chat.postMessage({ channel: 'C0OPS', text: 'after the wait' });
+    const result = await client({ retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 0 } }).chat.postMessage({
+      channel: 'C0OPS',
+      text: 'after the wait',
+    });
     expect(result.ok).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(standin.calls.map((c) => [c.method, c.error])).toEqual([
@@ -165,25 +234,41 @@ describe('Slack Web API stand-in with the real WebClient', () => {
     expect(limited).toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 1 });
 
     standin.failNext('chat.postMessage', 'is_archived');
-    expect((await slackError(web.chat.postMessage({ channel: 'C0OPS', text: 'x' }))).data?.['error']).toBe('is_archived');
+    expect((await slackError(web.chat.postMessage({ channel: 'C0OPS', text: 'x' }))).data?.['error']).toBe(
+      'is_archived',
+    );
     expect((await web.chat.postMessage({ channel: 'C0OPS', text: 'x' })).ok).toBe(true);
   });
 
   it('refuses a wrong token with invalid_auth and a missing one with not_authed', async () => {
-    expect((await slackError(client({}, 'xoxb-wrong').chat.postMessage({ channel: 'C0OPS', text: 'x' }))).data?.['error']).toBe('invalid_auth');
-    const anonymous = new WebClient(undefined, { slackApiUrl: standin.url, retryConfig: { retries: 0 }, logger: silent });
+    expect(
+      (await slackError(client({}, 'xoxb-wrong').chat.postMessage({ channel: 'C0OPS', text: 'x' }))).data?.['error'],
+    ).toBe('invalid_auth');
+    const anonymous = new WebClient(undefined, {
+      slackApiUrl: standin.url,
+      retryConfig: { retries: 0 },
+      logger: silent,
+    });
     expect((await slackError(anonymous.auth.test())).data?.['error']).toBe('not_authed');
     expect(standin.messages('C0OPS')).toEqual([]);
   });
 
   it('answers users.info, conversations.info and chat.postEphemeral for configured users and channels', async () => {
     const web = client();
-    expect(await web.users.info({ user: 'U0ALICE' })).toMatchObject({ user: { id: 'U0ALICE', name: 'alice', real_name: 'Alice Operator' } });
+    expect(await web.users.info({ user: 'U0ALICE' })).toMatchObject({
+      user: { id: 'U0ALICE', name: 'alice', real_name: 'Alice Operator' },
+    });
     expect((await slackError(web.users.info({ user: 'U0MALLORY' }))).data?.['error']).toBe('user_not_found');
-    expect(await web.conversations.info({ channel: 'C0INC' })).toMatchObject({ channel: { id: 'C0INC', name: 'incidents', is_channel: true } });
+    expect(await web.conversations.info({ channel: 'C0INC' })).toMatchObject({
+      channel: { id: 'C0INC', name: 'incidents', is_channel: true },
+    });
     expect((await slackError(web.conversations.info({ channel: 'C0NOPE' }))).data?.['error']).toBe('channel_not_found');
 
-    const eph = await web.chat.postEphemeral({ channel: 'C0INC', user: 'U0ALICE', text: 'usage: /carbon health [--namespace NS]' });
+    const eph = await web.chat.postEphemeral({
+      channel: 'C0INC',
+      user: 'U0ALICE',
+      text: 'usage: /carbon health [--namespace NS]',
+    });
     expect(eph.message_ts).toMatch(/^\d{10}\.\d{6}$/);
     expect(standin.ephemerals('C0INC')).toEqual([expect.objectContaining({ user: 'U0ALICE', ts: eph.message_ts })]);
     expect(standin.messages('C0INC')).toEqual([]);
@@ -198,26 +283,47 @@ describe('Slack Web API stand-in with the real WebClient', () => {
       initial_comment: 'Health trend',
     });
     expect(result.ok).toBe(true);
-    expect(standin.calls.map((c) => c.method)).toEqual(['files.getUploadURLExternal', 'upload_url', 'files.completeUploadExternal']);
+    expect(standin.calls.map((c) => c.method)).toEqual([
+      'files.getUploadURLExternal',
+      'upload_url',
+      'files.completeUploadExternal',
+    ]);
     expect(standin.calls[0]?.payload).toMatchObject({ filename: 'health.png', length: String(PNG.length) });
 
     const [file] = standin.files();
-    expect(file).toMatchObject({ name: 'health.png', title: 'Platform health', length: PNG.length, channel: 'C0OPS', completed: true });
+    expect(file).toMatchObject({
+      name: 'health.png',
+      title: 'Platform health',
+      length: PNG.length,
+      channel: 'C0OPS',
+      completed: true,
+    });
     expect(file?.bytes?.length).toBe(PNG.length);
     expect(file?.bytes?.equals(PNG)).toBe(true);
     expect(standin.messages('C0OPS')).toEqual([
-      expect.objectContaining({ text: 'Health trend', files: [{ id: file?.id, name: 'health.png', title: 'Platform health' }] }),
+      expect.objectContaining({
+        text: 'Health trend',
+        files: [{ id: file?.id, name: 'health.png', title: 'Platform health' }],
+      }),
     ]);
   });
 
   it('lets a response_url be used five times, as Slack does', async () => {
     const url = standin.responseUrl();
     const post = (n: number) =>
-      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: `reply ${n}` }) });
+      fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ text: `reply ${n}` }),
+      });
     const statuses = [];
     for (let n = 1; n <= 6; n += 1) statuses.push((await post(n)).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 404]);
-    expect(standin.calls.at(-1)).toMatchObject({ method: 'response_url', error: 'used_url', payload: { text: 'reply 6' } });
+    expect(standin.calls.at(-1)).toMatchObject({
+      method: 'response_url',
+      error: 'used_url',
+      payload: { text: 'reply 6' },
+    });
   });
 
   it('waits for a condition or times out naming the calls it saw', async () => {
@@ -249,7 +355,11 @@ describe('a Bolt app against the stand-in, driven by signed requests', () => {
     });
     app.command('/carbon', async ({ command, ack, respond, client, context }) => {
       await ack();
-      handled.push({ kind: 'command', text: command.text, ...(context.retryNum !== undefined && { retryNum: context.retryNum }) });
+      handled.push({
+        kind: 'command',
+        text: command.text,
+        ...(context.retryNum !== undefined && { retryNum: context.retryNum }),
+      });
       await client.chat.postMessage({ channel: command.channel_id, text: `queued: ${command.text}` });
       await respond({ text: 'on it' });
     });
@@ -284,10 +394,16 @@ describe('a Bolt app against the stand-in, driven by signed requests', () => {
     });
     expect(res.status).toBe(200);
     expect(res.elapsedMs).toBeGreaterThan(0);
-    const message = await standin.waitFor((s) => s.messages('C0OPS').find((m) => m.text === 'queued: health'), EVENT_WAIT_MS);
+    const message = await standin.waitFor(
+      (s) => s.messages('C0OPS').find((m) => m.text === 'queued: health'),
+      EVENT_WAIT_MS,
+    );
     expect(message.user).toBe(FAKE_WORKSPACE.botUserId);
     await standin.waitFor((s) => s.calls.find((c) => c.method === 'response_url'), EVENT_WAIT_MS);
-    expect(standin.calls.find((c) => c.method === 'response_url')).toMatchObject({ url: new URL(responseUrl).pathname, payload: { text: 'on it' } });
+    expect(standin.calls.find((c) => c.method === 'response_url')).toMatchObject({
+      url: new URL(responseUrl).pathname,
+      payload: { text: 'on it' },
+    });
     // Bolt verified its token at start.
     expect(standin.calls.some((c) => c.method === 'auth.test')).toBe(true);
     expect(handled).toEqual([{ kind: 'command', text: 'health' }]);
@@ -314,7 +430,9 @@ describe('a Bolt app against the stand-in, driven by signed requests', () => {
       api_app_id: FAKE_WORKSPACE.appId,
       trigger_id: '1.2.abc',
       response_url: standin.responseUrl(),
-      actions: [{ type: 'button', action_id: 'restart-approve', block_id: 'approve', value: 'job-1', action_ts: '1.000001' }],
+      actions: [
+        { type: 'button', action_id: 'restart-approve', block_id: 'approve', value: 'job-1', action_ts: '1.000001' },
+      ],
     });
     expect(interaction.status).toBe(200);
 
@@ -329,7 +447,12 @@ describe('a Bolt app against the stand-in, driven by signed requests', () => {
     expect(event.status).toBe(200);
     // Each handler answers through the stand-in, so its messages show when all three have run.
     await standin.waitFor((s) => s.messages('C0OPS').length === 3, EVENT_WAIT_MS);
-    expect(standin.messages('C0OPS').map((m) => m.text).sort()).toEqual(['approved', 'mentioned', 'queued: health']);
+    expect(
+      standin
+        .messages('C0OPS')
+        .map((m) => m.text)
+        .sort(),
+    ).toEqual(['approved', 'mentioned', 'queued: health']);
     expect(handled).toEqual(
       expect.arrayContaining([
         { kind: 'command', text: 'health', retryNum: 1 },

@@ -37,7 +37,13 @@ const queues: string[] = [];
 
 const configFor = (queueName: string, env: Record<string, string> = {}): Config => {
   queues.push(queueName);
-  return loadConfig({ QUEUE_NAME: queueName, STATUS_CHANNEL: STATUS, STATUS_TZ: 'UTC', KUBE_REQUEST_TIMEOUT_MS: '5000', ...env });
+  return loadConfig({
+    QUEUE_NAME: queueName,
+    STATUS_CHANNEL: STATUS,
+    STATUS_TZ: 'UTC',
+    KUBE_REQUEST_TIMEOUT_MS: '5000',
+    ...env,
+  });
 };
 const start = async (config: Config) => {
   const instance = await startStatusInstance({ config, demo, slackUrl: slack.url, dbUrl: db.url, catalogue });
@@ -85,9 +91,15 @@ describe('the daily status scheduler with two workers running', () => {
     expect(caughtUpOf(a.start)).toBeUndefined();
     expect(b.start).toMatchObject({ kind: 'on', channel: STATUS });
     expect(await a.queue.queue.getJobSchedulersCount()).toBe(1);
-    expect(await a.queue.queue.getJobScheduler(STATUS_SCHEDULER_ID)).toMatchObject({ pattern: '*/3 * * * * *', tz: 'UTC' });
+    expect(await a.queue.queue.getJobScheduler(STATUS_SCHEDULER_ID)).toMatchObject({
+      pattern: '*/3 * * * * *',
+      tz: 'UTC',
+    });
 
-    await eventually(async () => (await store.statusPosts.list(STATUS_SCHEDULER_ID)).filter((p) => p.state === 'posted').length >= 3, 'three ticks posted');
+    await eventually(
+      async () => (await store.statusPosts.list(STATUS_SCHEDULER_ID)).filter((p) => p.state === 'posted').length >= 3,
+      'three ticks posted',
+    );
     await a.queue.queue.removeJobScheduler(STATUS_SCHEDULER_ID); // no further ticks; jobs in hand finish
     await eventually(async () => {
       const counts = await a.queue.queue.getJobCounts('active', 'waiting', 'delayed');
@@ -104,7 +116,9 @@ describe('the daily status scheduler with two workers running', () => {
     const messages = posts();
     expect(messages.map((m) => m.ts).sort()).toEqual(rows.map((r) => r.messageTs).sort());
     for (const message of messages) {
-      expect(message.text).toMatch(/^Daily status · 254carbon-demo · \w{3} \d{4}-\d{2}-\d{2}: Platform health 76\.6% \(118 of 154 pods ready\)/);
+      expect(message.text).toMatch(
+        /^Daily status · 254carbon-demo · \w{3} \d{4}-\d{2}-\d{2}: Platform health 76\.6% \(118 of 154 pods ready\)/,
+      );
       expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();
     }
     // Every post after the first says how health moved since an earlier snapshot (the previous post's when it was done).
@@ -122,7 +136,10 @@ describe('the daily status scheduler with two workers running', () => {
     const tick = Date.UTC(2025, 9, 27, 9, 0, 0);
     const before = posts().length;
     const data = { channel: STATUS, tickAt: tick, catchUp: true };
-    await Promise.all([a!.queue.queue.add(STATUS_TICK_JOB, data as never, { jobId: 'twice-a' }), b!.queue.queue.add(STATUS_TICK_JOB, data as never, { jobId: 'twice-b' })]);
+    await Promise.all([
+      a!.queue.queue.add(STATUS_TICK_JOB, data as never, { jobId: 'twice-a' }),
+      b!.queue.queue.add(STATUS_TICK_JOB, data as never, { jobId: 'twice-b' }),
+    ]);
     const results = await eventually(async () => {
       const jobs = await Promise.all(['twice-a', 'twice-b'].map((id) => a!.queue.queue.getJob(id)));
       return jobs.every((j) => j?.finishedOn !== undefined) ? jobs.map((j) => String(j!.returnvalue)) : undefined;
@@ -141,7 +158,13 @@ describe('the tick ledger (status_posts)', () => {
     const scheduler = 'ledger-test';
     const tickAt = new Date(Date.UTC(2025, 9, 28, 9));
     const claim = (jobId: string, staleAfterMs?: number) =>
-      store.statusPosts.claim({ scheduler, tickAt, channel: STATUS, jobId, ...(staleAfterMs !== undefined ? { staleAfterMs } : {}) });
+      store.statusPosts.claim({
+        scheduler,
+        tickAt,
+        channel: STATUS,
+        jobId,
+        ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
+      });
     expect(await claim('job-1')).toEqual({ kind: 'claimed', resumed: false });
     await store.statusPosts.setMessage(scheduler, tickAt, 'job-1', '1700000000.000100');
     expect(await claim('job-1')).toEqual({ kind: 'claimed', resumed: true, messageTs: '1700000000.000100' }); // a retry edits its message
@@ -159,7 +182,9 @@ describe('a tick missed while everything was down', () => {
     const due = new Date(Math.floor((Date.now() - 6 * 3_600_000) / 60_000) * 60_000);
     const pattern = `${due.getUTCMinutes()} ${due.getUTCHours()} * * *`;
     await store.statusPosts.registerSchedule(STATUS_SCHEDULER_ID, pattern, 'UTC', STATUS);
-    await store.pool.query(`UPDATE status_schedules SET since = now() - interval '2 days' WHERE id = $1`, [STATUS_SCHEDULER_ID]);
+    await store.pool.query(`UPDATE status_schedules SET since = now() - interval '2 days' WHERE id = $1`, [
+      STATUS_SCHEDULER_ID,
+    ]);
     const before = posts().length;
 
     const config = configFor(queueName('missed'), { STATUS_CRON: pattern });
@@ -176,7 +201,9 @@ describe('a tick missed while everything was down', () => {
     const added = posts().slice(before);
     expect(added).toHaveLength(1);
     expect(added[0]!.ts).toBe(row.messageTs);
-    expect(JSON.stringify(added[0]!.blocks)).toMatch(/Posted late\*: this is the post due \w{3} \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, 6 h( \d+ min)? ago/);
+    expect(JSON.stringify(added[0]!.blocks)).toMatch(
+      /Posted late\*: this is the post due \w{3} \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, 6 h( \d+ min)? ago/,
+    );
     expect(added[0]!.text).toContain('(posted late)');
 
     // A process that starts later finds the tick posted: nothing more.
@@ -186,7 +213,9 @@ describe('a tick missed while everything was down', () => {
 
     // New settings are a new schedule: ticks from before they took effect were never due.
     const other = new Date(due.getTime() + 3_600_000);
-    const f = await start(configFor(queueName('new'), { STATUS_CRON: `${other.getUTCMinutes()} ${other.getUTCHours()} * * *` }));
+    const f = await start(
+      configFor(queueName('new'), { STATUS_CRON: `${other.getUTCMinutes()} ${other.getUTCHours()} * * *` }),
+    );
     expect(f.start.kind).toBe('on');
     expect(caughtUpOf(f.start)).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -200,28 +229,53 @@ describe('/carbon status and /carbon schedule on demand', () => {
     const config = configFor(queueName('ask'), { STATUS_CRON: '0 9 * * 1-5' });
     const instance = await start(config);
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
-    const deps = { policy: await loadPolicy('policy/policy.example.yaml'), catalogue, queue: instance.queue, store, chat, log: silentLogger() };
+    const deps = {
+      policy: await loadPolicy('policy/policy.example.yaml'),
+      catalogue,
+      queue: instance.queue,
+      store,
+      chat,
+      log: silentLogger(),
+    };
     const actor = { user: 'U0VIEWER', groups: [], channel: { id: 'C0GENERAL', name: 'general' } };
 
     expect(await dispatch({ text: 'status', actor }, deps)).toMatchObject({ kind: 'queued' });
-    const status = await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Status · 254carbon-demo')), EVENT_WAIT_MS);
+    const status = await slack.waitFor(
+      () => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Status · 254carbon-demo')),
+      EVENT_WAIT_MS,
+    );
     expect(checkMessage({ text: status.text, blocks: status.blocks })).toBeUndefined();
     const blocks = JSON.stringify(status.blocks);
     expect(blocks).toContain('Platform health 76.6% (118 of 154 pods ready)');
     expect(blocks).toContain('since the previous daily post');
     expect(blocks).toMatch(/Phase 4: Platform Stabilization & Hardening +0% ░{12}/); // the runbooks, nothing verified yet
-    expect(blocks).toMatch(/\*Vault coverage 0\.0%\* \(0 of \d+ secrets in Vault\)\\nNot in Vault yet: `data-platform\//);
-    await slack.waitFor(() => slack.files().find((f) => f.channel === 'C0GENERAL' && f.thread_ts === status.ts && f.name.startsWith('health-trend-')), EVENT_WAIT_MS);
+    expect(blocks).toMatch(
+      /\*Vault coverage 0\.0%\* \(0 of \d+ secrets in Vault\)\\nNot in Vault yet: `data-platform\//,
+    );
+    await slack.waitFor(
+      () =>
+        slack
+          .files()
+          .find((f) => f.channel === 'C0GENERAL' && f.thread_ts === status.ts && f.name.startsWith('health-trend-')),
+      EVENT_WAIT_MS,
+    );
 
     expect(await dispatch({ text: 'schedule', actor }, deps)).toMatchObject({ kind: 'queued' });
-    const schedule = await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Daily status: 0 9 * * 1-5 UTC')), EVENT_WAIT_MS);
+    const schedule = await slack.waitFor(
+      () => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Daily status: 0 9 * * 1-5 UTC')),
+      EVENT_WAIT_MS,
+    );
     const text = JSON.stringify(schedule.blocks);
     expect(text).toContain('`0 9 * * 1-5` in UTC');
     expect(text).toContain(`<#${STATUS}>`);
-    expect(text).toMatch(/Registered:\* ✅ in queue `test-status-ask-[0-9a-f]+`, next job \w{3} \d{4}-\d{2}-\d{2} 09:00 UTC/);
+    expect(text).toMatch(
+      /Registered:\* ✅ in queue `test-status-ask-[0-9a-f]+`, next job \w{3} \d{4}-\d{2}-\d{2} 09:00 UTC/,
+    );
     expect(text).toContain('*Last post:* for');
 
-    expect(await dispatch({ text: 'status', actor: { ...actor, user: 'U0STRANGER' } }, deps)).toMatchObject({ kind: 'denied' });
+    expect(await dispatch({ text: 'status', actor: { ...actor, user: 'U0STRANGER' } }, deps)).toMatchObject({
+      kind: 'denied',
+    });
     await stopAll();
   });
 });

@@ -31,7 +31,11 @@ beforeAll(async () => {
   await store.migrate();
   producer = redisConnection(loadConfig({}).REDIS_URL, 'producer');
   queue = new CommandQueue(`test-groups-${randomBytes(4).toString('hex')}`, producer);
-  const policy = new Policy({ members: { S0READERS: 'viewer' }, channels: {}, commands: { health: { role: 'viewer', approvals: 0 } } });
+  const policy = new Policy({
+    members: { S0READERS: 'viewer' },
+    channels: {},
+    commands: { health: { role: 'viewer', approvals: 0 } },
+  });
   bot = await startSlackApp({
     botToken: 'xoxb-test',
     signingSecret: SECRET,
@@ -58,9 +62,15 @@ describe('roles given to Slack user groups', () => {
   it("apply to the group's members and to nobody else", async () => {
     await sendSlashCommand(url, SECRET, { text: 'health', user_id: 'U0GROUPIE', channel_id: 'C0GENERAL' });
     await sendSlashCommand(url, SECRET, { text: 'health', user_id: 'U0OUTSIDER', channel_id: 'C0GENERAL' });
-    const queued = await slack.waitFor(() => slack.messages('C0GENERAL').find((m) => m.text.includes('Queued')), EVENT_WAIT_MS);
+    const queued = await slack.waitFor(
+      () => slack.messages('C0GENERAL').find((m) => m.text.includes('Queued')),
+      EVENT_WAIT_MS,
+    );
     expect(queued.text).toContain('U0GROUPIE');
-    const refusal = await slack.waitFor(() => slack.ephemerals('C0GENERAL').find((e) => e.user === 'U0OUTSIDER'), EVENT_WAIT_MS);
+    const refusal = await slack.waitFor(
+      () => slack.ephemerals('C0GENERAL').find((e) => e.user === 'U0OUTSIDER'),
+      EVENT_WAIT_MS,
+    );
     expect(refusal.text).toContain('needs the viewer role; you have no carbon-ops role');
     expect(slack.calls.filter((c) => c.method === 'usergroups.users.list')).toHaveLength(1); // cached
     expect(await queue.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });

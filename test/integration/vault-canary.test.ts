@@ -41,7 +41,12 @@ function stopping(client: VaultClient): VaultClient {
 
 function plant(name: string, data: Record<string, string>, consumer: string): void {
   const cluster = rig.kube.cluster;
-  cluster.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'data-platform' }, data } as unknown as KubeObject);
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'data-platform' },
+    data,
+  } as unknown as KubeObject);
   cluster.put({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -49,7 +54,10 @@ function plant(name: string, data: Record<string, string>, consumer: string): vo
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: consumer } },
-      template: { metadata: { labels: { app: consumer } }, spec: { containers: [{ name: 'app', image: 'example/app:1', envFrom: [{ configMapRef: { name } }] }] } },
+      template: {
+        metadata: { labels: { app: consumer } },
+        spec: { containers: [{ name: 'app', image: 'example/app:1', envFrom: [{ configMapRef: { name } }] }] },
+      },
     },
   } as unknown as Deployment);
 }
@@ -76,8 +84,12 @@ async function redisText(): Promise<{ text: string; dumps: Buffer[] }> {
 
 /** Every row of every table, as text. */
 async function postgresText(): Promise<string> {
-  const { rows: tables } = await rig.store.pool.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
-  expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['vault_migrations', 'vault_migration_keys', 'vault_migration_workloads', 'audit_log']));
+  const { rows: tables } = await rig.store.pool.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+  );
+  expect(tables.map((t) => t.table_name)).toEqual(
+    expect.arrayContaining(['vault_migrations', 'vault_migration_keys', 'vault_migration_workloads', 'audit_log']),
+  );
   const parts: string[] = [];
   for (const { table_name } of tables) {
     const { rows } = await rig.store.pool.query<{ row: string }>(`SELECT t::text AS row FROM "${table_name}" t`);
@@ -128,21 +140,39 @@ afterAll(async () => {
 describe('the canary value', () => {
   it('never reaches Slack, the logs, the queue or PostgreSQL: plan, migrate, failure, rollback', async () => {
     // Jest's 60 s default would be a budget for the whole story; each step's wait is bounded by JOB_WAIT_MS.
-    plant('canary-config', { CANARY_PASSWORD: CANARY, CANARY_DSN: `postgresql://app:${CANARY}@db.data-platform:5432/app`, LOG_LEVEL: 'info' }, 'canary-app');
-    plant('canary-two', { CANARY_API_TOKEN: CANARY, OTHER_SECRET: `x${CANARY}`, THIRD_PASSWORD: `y${CANARY}` }, 'canary-two-app');
+    plant(
+      'canary-config',
+      {
+        CANARY_PASSWORD: CANARY,
+        CANARY_DSN: `postgresql://app:${CANARY}@db.data-platform:5432/app`,
+        LOG_LEVEL: 'info',
+      },
+      'canary-app',
+    );
+    plant(
+      'canary-two',
+      { CANARY_API_TOKEN: CANARY, OTHER_SECRET: `x${CANARY}`, THIRD_PASSWORD: `y${CANARY}` },
+      'canary-two-app',
+    );
 
     expect(await run('vault status -n data-platform')).toEqual({ state: 'completed' });
     expect(rig.texts().at(-1)).toMatch(/canary-config` 0\/2: CANARY_DSN, CANARY_PASSWORD/);
 
     // Plan and migrate, with cutover.
-    const id = await migrate('vault migrate configmap/canary-config -n data-platform --cutover --apps-read-vault-files --reason "canary run"');
+    const id = await migrate(
+      'vault migrate configmap/canary-config -n data-platform --cutover --apps-read-vault-files --reason "canary run"',
+    );
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
     expect(rig.configMap('data-platform', 'canary-config')).toEqual({ LOG_LEVEL: 'info' });
-    expect((await rig.vaultDeps.client.kvRead('secret', 'data-platform/canary-config/CANARY_PASSWORD'))?.data).toEqual({ value: CANARY });
+    expect((await rig.vaultDeps.client.kvRead('secret', 'data-platform/canary-config/CANARY_PASSWORD'))?.data).toEqual({
+      value: CANARY,
+    });
 
     // A failure: Vault goes away after the first write of another migration.
     stopAfterWrites = 1;
-    const failed = await migrate('vault migrate configmap/canary-two -n data-platform --cutover --apps-read-vault-files');
+    const failed = await migrate(
+      'vault migrate configmap/canary-two -n data-platform --cutover --apps-read-vault-files',
+    );
     expect((await rig.store.vaultMigrations.get(failed))?.state).toBe('failed');
     await rig.vault.start();
 

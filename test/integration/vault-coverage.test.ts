@@ -11,7 +11,6 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-
 describe('vault status coverage', () => {
   it('does not count a key whose ConfigMap value changed since it was migrated', async () => {
     const id = await rig.migrate('vault migrate configmap/kafka-ui-config -n kafka');
@@ -22,8 +21,13 @@ describe('vault status coverage', () => {
     expect(migrated).toBe(keys.length);
 
     const key = keys[0]!.key;
-    const cm = rig.kube.cluster.store.get('configmaps', 'kafka', 'kafka-ui-config') as unknown as { data: Record<string, string> };
-    rig.kube.cluster.store.write('configmaps', { ...cm, data: { ...cm.data, [key]: 'rotated-by-someone-Zq81' } } as never);
+    const cm = rig.kube.cluster.store.get('configmaps', 'kafka', 'kafka-ui-config') as unknown as {
+      data: Record<string, string>;
+    };
+    rig.kube.cluster.store.write('configmaps', {
+      ...cm,
+      data: { ...cm.data, [key]: 'rotated-by-someone-Zq81' },
+    } as never);
     await rig.run('vault status -n kafka');
     expect(rig.coverage()).toEqual([migrated! - 1, total]);
     expect(rig.texts().at(-1)).toContain(`${key} ⚠️ changed since migration`);

@@ -17,15 +17,29 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The waiting reasons of a deployment's pods (CreateContainerConfigError when kubelet cannot start them). */
 function waiting(namespace: string, app: string): string[] {
-  const pods = [...rig.kube.cluster.store.scan('pods')].map(([, p]) => p as Pod).filter((p) => p.metadata.namespace === namespace && p.metadata.name.startsWith(`${app}-`) && !p.metadata.deletionTimestamp);
-  return pods.flatMap((p) => (p.status.containerStatuses ?? []).map((c) => c.state.waiting?.reason).filter((r): r is string => r !== undefined));
+  const pods = [...rig.kube.cluster.store.scan('pods')]
+    .map(([, p]) => p as Pod)
+    .filter(
+      (p) =>
+        p.metadata.namespace === namespace && p.metadata.name.startsWith(`${app}-`) && !p.metadata.deletionTimestamp,
+    );
+  return pods.flatMap((p) =>
+    (p.status.containerStatuses ?? []).map((c) => c.state.waiting?.reason).filter((r): r is string => r !== undefined),
+  );
 }
 
 async function settle(namespace: string, app: string): Promise<void> {
   for (let i = 0; i < 40; i++) {
-    const d = rig.kube.cluster.store.get('deployments', namespace, app) as Deployment & { status?: { updatedReplicas?: number; readyReplicas?: number; replicas?: number } };
+    const d = rig.kube.cluster.store.get('deployments', namespace, app) as Deployment & {
+      status?: { updatedReplicas?: number; readyReplicas?: number; replicas?: number };
+    };
     if (waiting(namespace, app).length > 0) return;
-    if (d.status?.updatedReplicas === d.spec.replicas && d.status?.readyReplicas === d.spec.replicas && d.status?.replicas === d.spec.replicas) return;
+    if (
+      d.status?.updatedReplicas === d.spec.replicas &&
+      d.status?.readyReplicas === d.spec.replicas &&
+      d.status?.replicas === d.spec.replicas
+    )
+      return;
     await sleep(100);
   }
 }
@@ -40,7 +54,11 @@ describe('vault migrate --cutover keeps what the pods still read', () => {
     expect(waiting('monitoring', 'postgres-exporter')).not.toContain('CreateContainerConfigError'); // the stand-in's kubelet shows it without the key
     expect(rig.configMap('monitoring', 'postgres-exporter-env')?.DATA_SOURCE_NAME).toBeDefined();
     const [key] = await rig.store.vaultMigrations.keys(id);
-    expect(key).toMatchObject({ key: 'DATA_SOURCE_NAME', state: 'verified', detail: expect.stringMatching(/configMapKeyRef/) });
+    expect(key).toMatchObject({
+      key: 'DATA_SOURCE_NAME',
+      state: 'verified',
+      detail: expect.stringMatching(/configMapKeyRef/),
+    });
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
   });
 
@@ -48,21 +66,36 @@ describe('vault migrate --cutover keeps what the pods still read', () => {
     const before = { ...rig.configMap('registry', 'harbor-core-env') };
     const kept = await rig.migrate('vault migrate configmap/harbor-core-env -n registry --cutover');
     expect(rig.configMap('registry', 'harbor-core-env')).toEqual(before);
-    expect((await rig.store.vaultMigrations.keys(kept)).every((k) => k.state === 'verified' && /envFrom/.test(k.detail ?? ''))).toBe(true);
+    expect(
+      (await rig.store.vaultMigrations.keys(kept)).every(
+        (k) => k.state === 'verified' && /envFrom/.test(k.detail ?? ''),
+      ),
+    ).toBe(true);
     expect(rig.texts().at(-1)).toMatch(/--apps-read-vault-files/);
 
-    const id = await rig.migrate('vault migrate configmap/harbor-core-env -n registry --cutover --apps-read-vault-files');
+    const id = await rig.migrate(
+      'vault migrate configmap/harbor-core-env -n registry --cutover --apps-read-vault-files',
+    );
     const m = await rig.store.vaultMigrations.get(id);
     expect(m?.state).toBe('succeeded');
     expect(m?.plan.appsReadVaultFiles).toBe(true);
     expect((await rig.store.vaultMigrations.keys(id)).every((k) => k.state === 'removed')).toBe(true);
-    expect(Object.keys(rig.configMap('registry', 'harbor-core-env')!).sort()).toEqual(['EXT_ENDPOINT', 'REGISTRY_STORAGE_PROVIDER_NAME']);
+    expect(Object.keys(rig.configMap('registry', 'harbor-core-env')!).sort()).toEqual([
+      'EXT_ENDPOINT',
+      'REGISTRY_STORAGE_PROVIDER_NAME',
+    ]);
     // Removed only after the rollout: every pod of harbor-core is of the annotated template and ready.
-    const d = rig.kube.cluster.store.get('deployments', 'registry', 'harbor-core') as Deployment & { status?: { updatedReplicas?: number; readyReplicas?: number } };
+    const d = rig.kube.cluster.store.get('deployments', 'registry', 'harbor-core') as Deployment & {
+      status?: { updatedReplicas?: number; readyReplicas?: number };
+    };
     expect(d.status?.updatedReplicas).toBe(d.spec.replicas);
-    const audit = (await rig.store.audit.list({ since: new Date(0) }, 200)).filter((r) => r.requestId === id && r.action === 'vault-migrate');
+    const audit = (await rig.store.audit.list({ since: new Date(0) }, 200)).filter(
+      (r) => r.requestId === id && r.action === 'vault-migrate',
+    );
     expect(audit.length).toBeGreaterThanOrEqual(3);
-    expect(audit.filter((r) => r.outcome !== 'approved').every((r) => r.command.includes('--apps-read-vault-files'))).toBe(true);
+    expect(
+      audit.filter((r) => r.outcome !== 'approved').every((r) => r.command.includes('--apps-read-vault-files')),
+    ).toBe(true);
   });
 
   it('keeps the keys when the rollout does not complete', async () => {

@@ -34,7 +34,6 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-
 describe('vault migrate, end to end', () => {
   it('shows coverage, migrates with approval and cutover, coverage rises, and rolls back', async () => {
     await rig.run('vault status');
@@ -43,13 +42,17 @@ describe('vault migrate, end to end', () => {
     expect(total).toBeGreaterThanOrEqual(20);
     const original = { ...rig.configMap(NS, 'superset-config') };
 
-    const asked = await rig.run('vault migrate configmap/superset-config -n data-platform --cutover --apps-read-vault-files', 'U0OPERATOR');
+    const asked = await rig.run(
+      'vault migrate configmap/superset-config -n data-platform --cutover --apps-read-vault-files',
+      'U0OPERATOR',
+    );
     expect(asked.ok).toBe(true);
     const id = rig.lastMigrationId();
     const plan = rig.chat.calls.find((c) => String(c.payload.text).startsWith('Vault migration plan'))!;
     expect(checkMessage({ text: String(plan.payload.text), blocks: plan.payload.blocks as never })).toBeUndefined();
     const planText = JSON.stringify(plan.payload);
-    for (const key of ['DATABASE_PASSWORD', 'SQLALCHEMY_DATABASE_URI', 'SUPERSET_SECRET_KEY', 'MAPBOX_API_KEY']) expect(planText).toContain(key);
+    for (const key of ['DATABASE_PASSWORD', 'SQLALCHEMY_DATABASE_URI', 'SUPERSET_SECRET_KEY', 'MAPBOX_API_KEY'])
+      expect(planText).toContain(key);
     expect(planText).toContain('secret/data-platform/superset-config/DATABASE_PASSWORD');
     expect(planText).toMatch(/deployment\/superset-worker/);
     expect(planText).toContain('restart-approve');
@@ -70,10 +73,17 @@ describe('vault migrate, end to end', () => {
     ]);
     const stored = await rig.vaultDeps.client.kvRead('secret', 'data-platform/superset-config/DATABASE_PASSWORD');
     expect(stored?.data).toEqual({ value: original.DATABASE_PASSWORD });
-    expect(Object.keys(rig.configMap(NS, 'superset-config')!).sort()).toEqual(['REDIS_HOST', 'REDIS_PORT', 'SUPERSET_LOAD_EXAMPLES', 'SUPERSET_WEBSERVER_TIMEOUT']);
+    expect(Object.keys(rig.configMap(NS, 'superset-config')!).sort()).toEqual([
+      'REDIS_HOST',
+      'REDIS_PORT',
+      'SUPERSET_LOAD_EXAMPLES',
+      'SUPERSET_WEBSERVER_TIMEOUT',
+    ]);
     const annotations = rig.templateAnnotations(NS, 'superset-worker');
     expect(annotations[INJECT]).toBe('true');
-    expect(annotations['vault.hashicorp.com/agent-inject-secret-superset-config.DATABASE_PASSWORD']).toBe('secret/data/data-platform/superset-config/DATABASE_PASSWORD');
+    expect(annotations['vault.hashicorp.com/agent-inject-secret-superset-config.DATABASE_PASSWORD']).toBe(
+      'secret/data/data-platform/superset-config/DATABASE_PASSWORD',
+    );
 
     await rig.run('vault status');
     expect(rig.coverage()).toEqual([4, total]);
@@ -81,7 +91,9 @@ describe('vault migrate, end to end', () => {
     const back = await rig.run(`vault rollback ${id}`);
     expect(back.ok).toBe(true);
     expect(rig.configMap(NS, 'superset-config')).toEqual(original);
-    expect(Object.keys(rig.templateAnnotations(NS, 'superset-worker')).filter((a) => a.startsWith('vault.hashicorp.com'))).toEqual([]);
+    expect(
+      Object.keys(rig.templateAnnotations(NS, 'superset-worker')).filter((a) => a.startsWith('vault.hashicorp.com')),
+    ).toEqual([]);
     await rig.run('vault status');
     expect(rig.coverage()).toEqual([0, total]);
     const again = await rig.run(`vault rollback ${id}`);
@@ -98,7 +110,11 @@ describe('vault migrate, end to end', () => {
       ['vault-rollback', 'succeeded'],
       ['vault-rollback', 'refused'], // the second rollback: already rolled back
     ]);
-    expect((await rig.store.audit.list({ since: new Date(0), action: 'approve' }, 100)).some((r) => r.outcome === 'denied' && r.command === `approve ${id}`)).toBe(true);
+    expect(
+      (await rig.store.audit.list({ since: new Date(0), action: 'approve' }, 100)).some(
+        (r) => r.outcome === 'denied' && r.command === `approve ${id}`,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -163,11 +179,19 @@ describe('faults', () => {
     await rig.run('vault migrate configmap/kafka-ui-config -n kafka --cutover');
     const id = rig.lastMigrationId();
     // Another writer gets there between the plan and the approval.
-    await rig.vaultDeps.client.kvWrite('secret', 'kafka/kafka-ui-config/SPRING_SECURITY_USER_PASSWORD', { value: 'set-by-someone-else' }, 0);
+    await rig.vaultDeps.client.kvWrite(
+      'secret',
+      'kafka/kafka-ui-config/SPRING_SECURITY_USER_PASSWORD',
+      { value: 'set-by-someone-else' },
+      0,
+    );
     const approved = await rig.run(`approve ${id}`, 'U0APPROVER');
     expect(approved.ok).toBe(false);
     const keys = await rig.store.vaultMigrations.keys(id);
-    expect(keys.find((k) => k.key === 'SPRING_SECURITY_USER_PASSWORD')).toMatchObject({ state: 'conflict', detail: expect.stringMatching(/changed in Vault since the plan/) });
+    expect(keys.find((k) => k.key === 'SPRING_SECURITY_USER_PASSWORD')).toMatchObject({
+      state: 'conflict',
+      detail: expect.stringMatching(/changed in Vault since the plan/),
+    });
     expect(keys.find((k) => k.key === 'KAFKA_CLUSTERS_0_PROPERTIES_SASL_JAAS_CONFIG')?.state).toBe('verified');
     const held = await rig.vaultDeps.client.kvRead('secret', 'kafka/kafka-ui-config/SPRING_SECURITY_USER_PASSWORD');
     expect(held).toMatchObject({ data: { value: 'set-by-someone-else' }, metadata: { version: 1 } });
@@ -193,14 +217,17 @@ describe('faults', () => {
     expect(firstRun).toBeGreaterThanOrEqual(2);
 
     await rig.vault.start();
-    const second = await rig.migrate('vault migrate configmap/portal-api-env -n data-platform --cutover --apps-read-vault-files');
+    const second = await rig.migrate(
+      'vault migrate configmap/portal-api-env -n data-platform --cutover --apps-read-vault-files',
+    );
     expect((await rig.store.vaultMigrations.get(second))?.state).toBe('succeeded');
     const keys = await rig.store.vaultMigrations.keys(second);
     expect(keys.every((k) => k.state === 'removed' && k.vaultVersion === 1)).toBe(true);
     expect(keys.filter((k) => k.action === 'present').length).toBeGreaterThanOrEqual(2); // written before the stop: not again
     // No duplicates: every path holds exactly one version (a write cut off by the stop, never applied, may be sent again).
     expect(new Set(rig.vaultWrites(start)).size).toBe(keys.length);
-    for (const k of keys) expect((await rig.vaultDeps.client.kvMetadata('secret', k.targetPath))?.current_version).toBe(1);
+    for (const k of keys)
+      expect((await rig.vaultDeps.client.kvMetadata('secret', k.targetPath))?.current_version).toBe(1);
   });
 
   it('resumes a migration whose worker was lost mid-run from the recorded state, writing nothing twice', async () => {
@@ -208,12 +235,29 @@ describe('faults', () => {
     const id = rig.lastMigrationId();
     const values = rig.configMap(NS, 'minio-console-env')!;
     // A worker approved and started it, wrote MINIO_ROOT_PASSWORD (its record of that write lost), then died.
-    await rig.store.pool.query(`UPDATE vault_migrations SET state = 'running', started_at = now(), approved_by = '{U0APPROVER}' WHERE id = $1`, [id]);
-    await rig.vaultDeps.client.kvWrite('secret', 'data-platform/minio-console-env/MINIO_ROOT_PASSWORD', { value: values.MINIO_ROOT_PASSWORD! }, 0);
+    await rig.store.pool.query(
+      `UPDATE vault_migrations SET state = 'running', started_at = now(), approved_by = '{U0APPROVER}' WHERE id = $1`,
+      [id],
+    );
+    await rig.vaultDeps.client.kvWrite(
+      'secret',
+      'data-platform/minio-console-env/MINIO_ROOT_PASSWORD',
+      { value: values.MINIO_ROOT_PASSWORD! },
+      0,
+    );
     const writesBefore = rig.vaultWrites().length;
     // BullMQ hands the stalled job to another worker: the same job runs again.
     const m = (await rig.store.vaultMigrations.get(id))!;
-    const jobId = await rig.queue.enqueue({ command: { name: 'help' }, requester: { user: 'U0APPROVER', channel: 'C0INCIDENT' }, reply: { channel: 'C0INCIDENT', ts: m.statusTs }, request: id }, `vault-migrate-run-${id}`, { job: 'vault-migrate-run' });
+    const jobId = await rig.queue.enqueue(
+      {
+        command: { name: 'help' },
+        requester: { user: 'U0APPROVER', channel: 'C0INCIDENT' },
+        reply: { channel: 'C0INCIDENT', ts: m.statusTs },
+        request: id,
+      },
+      `vault-migrate-run-${id}`,
+      { job: 'vault-migrate-run' },
+    );
     await (await rig.queue.queue.getJob(jobId))!.waitUntilFinished(rig.events, 30_000);
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
     const keys = await rig.store.vaultMigrations.keys(id);

@@ -57,7 +57,9 @@ describe('vault rollback after a failure', () => {
 
     const unknown = await rig.run('vault rollback zzzzzzzz');
     expect(unknown.ok).toBe(false);
-    const rows = (await rig.store.audit.list({ since: new Date(0) }, 200)).filter((r) => r.command === 'vault rollback zzzzzzzz');
+    const rows = (await rig.store.audit.list({ since: new Date(0) }, 200)).filter(
+      (r) => r.command === 'vault rollback zzzzzzzz',
+    );
     expect(rows.map((r) => r.outcome)).toContain('refused');
   });
 });

@@ -17,14 +17,24 @@ interface Raw {
 }
 
 /** A request through fetch, as any client would send it. */
-async function api(vault: VaultStandin, method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<Raw> {
+async function api(
+  vault: VaultStandin,
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown } = {},
+): Promise<Raw> {
   const headers: Record<string, string> = {};
   const token = options.token === undefined ? vault.rootToken : options.token;
   if (token !== null) headers['X-Vault-Token'] = token;
   const response = await fetch(`${vault.url}${path}`, {
     method,
     headers,
-    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+    body:
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
   });
   const text = await response.text();
   return { status: response.status, json: text === '' ? undefined : JSON.parse(text) };
@@ -34,12 +44,15 @@ async function api(vault: VaultStandin, method: string, path: string, options: {
 function rawPath(vault: VaultStandin, method: string, path: string): Promise<Raw> {
   const { port } = new URL(vault.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { 'X-Vault-Token': vault.rootToken } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text === '' ? undefined : JSON.parse(text) }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method, path, headers: { 'X-Vault-Token': vault.rootToken } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text === '' ? undefined : JSON.parse(text) }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -61,7 +74,8 @@ async function caught(promise: Promise<unknown>): Promise<VaultError> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The requests the stand-in saw since `from`, as "METHOD /path" lines. */
-const since = (vault: VaultStandin, from: number): string[] => vault.requests.slice(from).map((r) => `${r.method} ${r.path}`);
+const since = (vault: VaultStandin, from: number): string[] =>
+  vault.requests.slice(from).map((r) => `${r.method} ${r.path}`);
 
 describe('Vault stand-in: KV v2', () => {
   let vault: VaultStandin;
@@ -91,9 +105,13 @@ describe('Vault stand-in: KV v2', () => {
   });
 
   it('answers with the documented shapes', async () => {
-    const write = await api(vault, 'POST', '/v1/secret/data/shape', { body: { data: { k: 'v' }, options: { cas: 0 } } });
+    const write = await api(vault, 'POST', '/v1/secret/data/shape', {
+      body: { data: { k: 'v' }, options: { cas: 0 } },
+    });
     expect(write.status).toBe(200);
-    expect(write.json).toMatchObject({ data: { deletion_time: '', destroyed: false, version: 1, custom_metadata: null } });
+    expect(write.json).toMatchObject({
+      data: { deletion_time: '', destroyed: false, version: 1, custom_metadata: null },
+    });
     expect((write.json as { data: { created_time: string } }).data.created_time).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
 
     const put = await api(vault, 'PUT', '/v1/secret/data/shape', { body: { data: { k: 'w' } } });
@@ -106,7 +124,10 @@ describe('Vault stand-in: KV v2', () => {
     expect(missing).toEqual({ status: 404, json: { errors: [] } });
     expect(await api(vault, 'GET', '/v1/secret/data/shape?version=9')).toEqual({ status: 404, json: { errors: [] } });
 
-    expect(await api(vault, 'POST', '/v1/secret/data/shape', { body: { options: { cas: 2 } } })).toEqual({ status: 400, json: { errors: ['no data provided'] } });
+    expect(await api(vault, 'POST', '/v1/secret/data/shape', { body: { options: { cas: 2 } } })).toEqual({
+      status: 400,
+      json: { errors: ['no data provided'] },
+    });
     expect(await api(vault, 'POST', '/v1/secret/data/folder/', { body: { data: { k: 'v' } } })).toEqual({
       status: 400,
       json: { errors: ["cannot write to a path ending in '/'"] },
@@ -134,16 +155,26 @@ describe('Vault stand-in: KV v2', () => {
   });
 
   it('lists folders with a trailing slash, through the client, GET ?list=true and the LIST verb', async () => {
-    for (const path of ['app/db', 'app/cache', 'app/deep/x', 'other']) await client.kvWrite('secret', path, { v: 'x' }, 0);
+    for (const path of ['app/db', 'app/cache', 'app/deep/x', 'other'])
+      await client.kvWrite('secret', path, { v: 'x' }, 0);
     expect(await client.kvList('secret')).toEqual(['app/', 'other']);
     expect(await client.kvList('secret', 'app')).toEqual(['cache', 'db', 'deep/']);
     expect(await client.kvList('secret', 'app/')).toEqual(['cache', 'db', 'deep/']);
     expect(await client.kvList('secret', 'empty')).toEqual([]);
 
-    expect(await api(vault, 'GET', '/v1/secret/metadata/app?list=true')).toMatchObject({ status: 200, json: { data: { keys: ['cache', 'db', 'deep/'] } } });
-    expect(await api(vault, 'LIST', '/v1/secret/metadata/app/')).toMatchObject({ status: 200, json: { data: { keys: ['cache', 'db', 'deep/'] } } });
+    expect(await api(vault, 'GET', '/v1/secret/metadata/app?list=true')).toMatchObject({
+      status: 200,
+      json: { data: { keys: ['cache', 'db', 'deep/'] } },
+    });
+    expect(await api(vault, 'LIST', '/v1/secret/metadata/app/')).toMatchObject({
+      status: 200,
+      json: { data: { keys: ['cache', 'db', 'deep/'] } },
+    });
     expect(await api(vault, 'LIST', '/v1/secret/metadata/empty')).toEqual({ status: 404, json: { errors: [] } });
-    expect(await api(vault, 'LIST', '/v1/secret/metadata/app', { token: 'nope' })).toEqual({ status: 403, json: { errors: ['permission denied'] } });
+    expect(await api(vault, 'LIST', '/v1/secret/metadata/app', { token: 'nope' })).toEqual({
+      status: 403,
+      json: { errors: ['permission denied'] },
+    });
     expect(since(vault, 0)).toContain('LIST /v1/secret/metadata/app/');
   });
 
@@ -164,7 +195,10 @@ describe('Vault stand-in: KV v2', () => {
 
     expect((await api(vault, 'POST', '/v1/secret/delete/life', { body: { versions: [1] } })).status).toBe(204);
     expect((await client.kvRead('secret', 'life', 1))?.data).toBeNull();
-    expect(await api(vault, 'POST', '/v1/secret/delete/life', { body: {} })).toEqual({ status: 400, json: { errors: ['no version number provided'] } });
+    expect(await api(vault, 'POST', '/v1/secret/delete/life', { body: {} })).toEqual({
+      status: 400,
+      json: { errors: ['no version number provided'] },
+    });
 
     expect((await api(vault, 'POST', '/v1/secret/destroy/life', { body: { versions: [1] } })).status).toBe(204);
     expect((await api(vault, 'POST', '/v1/secret/undelete/life', { body: { versions: [1] } })).status).toBe(204);
@@ -184,7 +218,10 @@ describe('Vault stand-in: KV v2', () => {
     expect(mounts).toContainEqual({ path: 'secret', type: 'kv', version: '2' });
     expect(mounts.map((m) => m.path)).toEqual(expect.arrayContaining(['sys', 'cubbyhole', 'identity']));
     const raw = await api(vault, 'GET', '/v1/sys/mounts');
-    expect(raw.json).toMatchObject({ 'secret/': { type: 'kv', options: { version: '2' } }, data: { 'secret/': { type: 'kv' } } });
+    expect(raw.json).toMatchObject({
+      'secret/': { type: 'kv', options: { version: '2' } },
+      data: { 'secret/': { type: 'kv' } },
+    });
   });
 });
 
@@ -214,14 +251,20 @@ describe('Vault stand-in: seal, standby, initialization', () => {
   it('sealed: 503 everywhere but sys/health and seal-status, and the client says sealed', async () => {
     await client.kvWrite('secret', 'kept', { a: 'b' }, 0);
     vault.setSealed(true);
-    expect(await api(vault, 'GET', '/v1/secret/data/kept')).toEqual({ status: 503, json: { errors: ['Vault is sealed'] } });
+    expect(await api(vault, 'GET', '/v1/secret/data/kept')).toEqual({
+      status: 503,
+      json: { errors: ['Vault is sealed'] },
+    });
     expect(await api(vault, 'GET', '/v1/sys/mounts')).toEqual({ status: 503, json: { errors: ['Vault is sealed'] } });
 
     const health = await api(vault, 'GET', '/v1/sys/health', { token: null });
     expect(health.status).toBe(503);
     expect(health.json).toMatchObject({ initialized: true, sealed: true, version: vault.state.version });
     expect((await api(vault, 'GET', '/v1/sys/health?sealedcode=200', { token: null })).status).toBe(200);
-    expect(await api(vault, 'GET', '/v1/sys/seal-status', { token: null })).toMatchObject({ status: 200, json: { sealed: true } });
+    expect(await api(vault, 'GET', '/v1/sys/seal-status', { token: null })).toMatchObject({
+      status: 200,
+      json: { sealed: true },
+    });
 
     expect(await client.health()).toMatchObject({ status: 'sealed', ok: false, sealed: true });
     expect(await caught(client.kvRead('secret', 'kept'))).toMatchObject({ kind: 'Sealed', status: 503 });
@@ -235,7 +278,10 @@ describe('Vault stand-in: seal, standby, initialization', () => {
     expect((await api(vault, 'GET', '/v1/sys/health', { token: null })).status).toBe(429);
     expect((await api(vault, 'GET', '/v1/sys/health?standbyok=true', { token: null })).status).toBe(200);
     expect((await api(vault, 'GET', '/v1/sys/health?standbycode=299', { token: null })).status).toBe(299);
-    expect(await api(vault, 'GET', '/v1/sys/health?standbyok=maybe', { token: null })).toEqual({ status: 400, json: { errors: [] } });
+    expect(await api(vault, 'GET', '/v1/sys/health?standbyok=maybe', { token: null })).toEqual({
+      status: 400,
+      json: { errors: [] },
+    });
     expect((await fetch(`${vault.url}/v1/sys/health`, { method: 'HEAD' })).status).toBe(429);
 
     expect(await client.health()).toMatchObject({ status: 'standby', ok: false, standby: true });
@@ -288,24 +334,40 @@ describe('Vault stand-in: tokens and Kubernetes auth', () => {
   it('looks up and renews a token', async () => {
     const token = vault.issueToken(60, ['reader']);
     const self = await api(vault, 'GET', '/v1/auth/token/lookup-self', { token });
-    expect(self.json).toMatchObject({ data: { policies: ['default', 'reader'], renewable: true, creation_ttl: 60, type: 'service' } });
+    expect(self.json).toMatchObject({
+      data: { policies: ['default', 'reader'], renewable: true, creation_ttl: 60, type: 'service' },
+    });
     const renewed = await api(vault, 'POST', '/v1/auth/token/renew-self', { token, body: {} });
     expect(renewed.json).toMatchObject({ auth: { client_token: token, lease_duration: 60, renewable: true } });
-    expect(await api(vault, 'POST', '/v1/auth/token/renew-self', { body: {} })).toEqual({ status: 400, json: { errors: ['lease is not renewable'] } });
+    expect(await api(vault, 'POST', '/v1/auth/token/renew-self', { body: {} })).toEqual({
+      status: 400,
+      json: { errors: ['lease is not renewable'] },
+    });
   });
 
   it('logs in with the Kubernetes role and jwt, with Vault statuses for bad input', async () => {
     const login = (body: unknown) => api(vault, 'POST', '/v1/auth/kubernetes/login', { token: null, body });
-    expect(await login({ role: 'carbon-ops', jwt: 'forged' })).toEqual({ status: 403, json: { errors: ['permission denied'] } });
-    expect(await login({ role: 'nobody', jwt: SA_JWT })).toEqual({ status: 400, json: { errors: ['invalid role name "nobody"'] } });
+    expect(await login({ role: 'carbon-ops', jwt: 'forged' })).toEqual({
+      status: 403,
+      json: { errors: ['permission denied'] },
+    });
+    expect(await login({ role: 'nobody', jwt: SA_JWT })).toEqual({
+      status: 400,
+      json: { errors: ['invalid role name "nobody"'] },
+    });
     expect(await login({ jwt: SA_JWT })).toEqual({ status: 400, json: { errors: ['missing role'] } });
     expect(await login({ role: 'carbon-ops' })).toEqual({ status: 400, json: { errors: ['missing jwt'] } });
 
     const ok = await login({ role: 'carbon-ops', jwt: SA_JWT });
     expect(ok.status).toBe(200);
-    const auth = (ok.json as { auth: { client_token: string; lease_duration: number; renewable: boolean; policies: string[] } }).auth;
+    const auth = (
+      ok.json as { auth: { client_token: string; lease_duration: number; renewable: boolean; policies: string[] } }
+    ).auth;
     expect(auth).toMatchObject({ lease_duration: 3600, renewable: true, policies: ['default', 'carbon-migrate'] });
-    expect((await api(vault, 'POST', '/v1/secret/data/k8s', { token: auth.client_token, body: { data: { a: 'b' } } })).status).toBe(200);
+    expect(
+      (await api(vault, 'POST', '/v1/secret/data/k8s', { token: auth.client_token, body: { data: { a: 'b' } } }))
+        .status,
+    ).toBe(200);
   });
 
   it('the client logs in on first use', async () => {
@@ -321,7 +383,11 @@ describe('Vault stand-in: tokens and Kubernetes auth', () => {
     await sleep(400);
     const from = vault.requests.length;
     expect((await client.kvRead('secret', 'exp'))?.data).toEqual({ a: 'b' });
-    expect(since(vault, from)).toEqual(['GET /v1/secret/data/exp', 'POST /v1/auth/kubernetes/login', 'GET /v1/secret/data/exp']);
+    expect(since(vault, from)).toEqual([
+      'GET /v1/secret/data/exp',
+      'POST /v1/auth/kubernetes/login',
+      'GET /v1/secret/data/exp',
+    ]);
   });
 
   it('concurrent 403s share one re-login', async () => {
@@ -418,7 +484,12 @@ describe('Vault stand-in: lifecycle, paths, secrecy, limits', () => {
     const hung: Server = createServer(() => undefined);
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     try {
-      const slow = createVaultClient({ addr: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`, token: 't', skipVerify: false, timeoutMs: 150 });
+      const slow = createVaultClient({
+        addr: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
+        token: 't',
+        skipVerify: false,
+        timeoutMs: 150,
+      });
       const started = Date.now();
       expect(await caught(slow.health())).toMatchObject({ kind: 'Timeout' });
       expect(await caught(slow.kvRead('secret', 'x'))).toMatchObject({ kind: 'Timeout' });
@@ -431,9 +502,15 @@ describe('Vault stand-in: lifecycle, paths, secrecy, limits', () => {
 
   it('takes TLS skipping only from the explicit boolean, and refuses it until a dispatcher exists', () => {
     const options = { token: 't', timeoutMs: 1000 };
-    expect(() => createVaultClient({ ...options, addr: 'https://vault.example:8200', skipVerify: true })).toThrow(/skipVerify/);
-    expect(() => createVaultClient({ ...options, addr: 'https://vault.example:8200', skipVerify: false })).not.toThrow();
+    expect(() => createVaultClient({ ...options, addr: 'https://vault.example:8200', skipVerify: true })).toThrow(
+      /skipVerify/,
+    );
+    expect(() =>
+      createVaultClient({ ...options, addr: 'https://vault.example:8200', skipVerify: false }),
+    ).not.toThrow();
     expect(() => createVaultClient({ ...options, addr: vault.url, skipVerify: true })).not.toThrow();
-    expect(() => createVaultClient({ addr: vault.url, skipVerify: false, timeoutMs: 1000 })).toThrow(/token or kubernetesAuth/);
+    expect(() => createVaultClient({ addr: vault.url, skipVerify: false, timeoutMs: 1000 })).toThrow(
+      /token or kubernetesAuth/,
+    );
   });
 });

@@ -41,7 +41,11 @@ const freePort = () =>
   });
 
 async function startRedis(): Promise<void> {
-  redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  redisServer = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const probe = redisConnection(`redis://127.0.0.1:${port}`, 'producer');
   try {
     await whenReady(probe, 10_000);
@@ -106,7 +110,14 @@ afterAll(async () => {
 });
 
 const healthJob = async (n: number) => {
-  const id = await queue.enqueue({ command: { name: 'health', namespace: 'kafka' }, requester: { user: 'U0VIEWER', channel: 'C0GENERAL' }, reply: { channel: 'C0GENERAL', ts: `1.${n}` } }, `health-restart-${n}`);
+  const id = await queue.enqueue(
+    {
+      command: { name: 'health', namespace: 'kafka' },
+      requester: { user: 'U0VIEWER', channel: 'C0GENERAL' },
+      reply: { channel: 'C0GENERAL', ts: `1.${n}` },
+    },
+    `health-restart-${n}`,
+  );
   const job = (await queue.queue.getJob(id))!;
   return job.waitUntilFinished(events, 30_000);
 };

@@ -8,6 +8,11 @@ export const BOT_USER = 'system:serviceaccount:carbon-ops:carbon-ops';
  * manifests/bot/rbac.yaml, with a comment), even when the bot recovered from the 403.
  */
 export function assertBotNeverRefused(kube: KubeStandin | undefined): void {
-  const refused = (kube?.stats.refused ?? []).filter(({ username }) => username === BOT_USER).map(({ message }) => message);
-  if (refused.length > 0) throw new Error(`the stand-in refused the bot ${refused.length} request(s) its RBAC does not grant (manifests/bot/rbac.yaml):\n${[...new Set(refused)].join('\n')}`);
+  const refused = (kube?.stats.refused ?? [])
+    .filter(({ username }) => username === BOT_USER)
+    .map(({ message }) => message);
+  if (refused.length > 0)
+    throw new Error(
+      `the stand-in refused the bot ${refused.length} request(s) its RBAC does not grant (manifests/bot/rbac.yaml):\n${[...new Set(refused)].join('\n')}`,
+    );
 }

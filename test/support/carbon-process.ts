@@ -10,7 +10,10 @@ export class CarbonProcess {
   constructor(args: string[], env: NodeJS.ProcessEnv) {
     // The child is not a Jest process: it needs none of Jest's NODE_OPTIONS.
     const { NODE_OPTIONS: _options, ...rest } = process.env;
-    this.child = spawn(process.execPath, ['bin/carbon.js', ...args], { env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['bin/carbon.js', ...args], {
+      env: { ...rest, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -23,7 +26,9 @@ export class CarbonProcess {
       const match = pattern.exec(this.stdout) ?? pattern.exec(this.stderr);
       if (match) return match;
       if (this.child.exitCode !== null || this.child.signalCode !== null || Date.now() > deadline) {
-        throw new Error(`${pattern} not seen (exit ${this.child.exitCode ?? this.child.signalCode})\nstdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-3000)}`);
+        throw new Error(
+          `${pattern} not seen (exit ${this.child.exitCode ?? this.child.signalCode})\nstdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-3000)}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -44,7 +49,11 @@ export class CarbonProcess {
 }
 
 /** Runs `carbon …` to its end. */
-export async function runCarbon(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCarbon(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const process = new CarbonProcess(args, env);
   const timer = setTimeout(() => process.child.kill('SIGKILL'), timeoutMs);
   const { code } = await process.exited;

@@ -6,6 +6,9 @@ export async function statusOf(call: Promise<unknown>): Promise<{ code: number; 
     () => Promise.reject(new Error('the call succeeded')),
     (e: unknown) => e as ApiException<unknown>,
   );
-  const body = typeof error.body === 'string' ? (JSON.parse(error.body) as Record<string, unknown>) : (error.body as Record<string, unknown>);
+  const body =
+    typeof error.body === 'string'
+      ? (JSON.parse(error.body) as Record<string, unknown>)
+      : (error.body as Record<string, unknown>);
   return { code: error.code, status: body };
 }

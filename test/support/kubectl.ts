@@ -30,12 +30,18 @@ export interface Kubectl {
 
 export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
   const run = async (...args: string[]): Promise<string> => {
-    const { stdout } = await exec('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], { timeout: KUBECTL_TIMEOUT_MS, maxBuffer: MAX_BUFFER });
+    const { stdout } = await exec('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], {
+      timeout: KUBECTL_TIMEOUT_MS,
+      maxBuffer: MAX_BUFFER,
+    });
     return stdout;
   };
   const result = async (...args: string[]): Promise<KubectlResult> => {
     try {
-      const { stdout, stderr } = await exec('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], { timeout: KUBECTL_TIMEOUT_MS, maxBuffer: MAX_BUFFER });
+      const { stdout, stderr } = await exec('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], {
+        timeout: KUBECTL_TIMEOUT_MS,
+        maxBuffer: MAX_BUFFER,
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const e = error as { code?: unknown; stdout?: string; stderr?: string };

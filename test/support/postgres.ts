@@ -11,7 +11,9 @@ export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? LOCAL_ADMIN_URL;
  * A database of its own for one test file (or benchmark run), dropped afterwards: tests never see each
  * other's rows. `prefix` names it, so a database left behind says what made it.
  */
-export async function freshDatabase(options: { adminUrl?: string; prefix?: string } = {}): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshDatabase(
+  options: { adminUrl?: string; prefix?: string } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
   const { adminUrl = ADMIN_URL, prefix = 'carbon_test' } = options;
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -32,7 +34,10 @@ export async function freshDatabase(options: { adminUrl?: string; prefix?: strin
 }
 
 /** Runs `body` with a fresh database's URL and drops the database afterwards, whatever happens. */
-export async function withFreshDatabase<T>(options: { adminUrl?: string; prefix?: string }, body: (url: string) => Promise<T>): Promise<T> {
+export async function withFreshDatabase<T>(
+  options: { adminUrl?: string; prefix?: string },
+  body: (url: string) => Promise<T>,
+): Promise<T> {
   const db = await freshDatabase(options);
   try {
     return await body(db.url);

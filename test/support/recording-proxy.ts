@@ -31,11 +31,26 @@ export async function startRecordingProxy(target: string, ca: string): Promise<R
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
     void readAll(req).then((body) => {
-      requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', contentType: req.headers['content-type'], body: body.toString('utf8') });
-      const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, ca }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+      requests.push({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        contentType: req.headers['content-type'],
+        body: body.toString('utf8'),
       });
+      const forward = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+          ca,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       forward.on('error', () => res.destroy());
       forward.end(body);
     });

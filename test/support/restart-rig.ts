@@ -6,7 +6,14 @@ import type { Redis } from 'ioredis';
 import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { loadScenario, startKubeStandin, type KubeStandin } from '../../src/devstack/kube/index.js';
-import { FAKE_WORKSPACE, sendEvent, sendInteraction, sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
+import {
+  FAKE_WORKSPACE,
+  sendEvent,
+  sendInteraction,
+  sendSlashCommand,
+  startSlackStandin,
+  type SlackStandin,
+} from '../../src/devstack/slack/index.js';
 import { startSlackApp, type SlackApp } from '../../src/handlers/slack-app.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
 import { createPool } from '../../src/integrations/postgres.js';
@@ -89,7 +96,16 @@ export class RestartRig {
     const kube = new Kube(kubeConfig, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: this.slack.url, retryConfig: { retries: 0 } }));
     this.worker = startWorker(
-      { config: this.config, log: silentLogger(), kube, cluster: { name: '254carbon-demo', simulated: true }, store: this.store, catalogue: this.catalogue, chat, queue: this.queue },
+      {
+        config: this.config,
+        log: silentLogger(),
+        kube,
+        cluster: { name: '254carbon-demo', simulated: true },
+        store: this.store,
+        catalogue: this.catalogue,
+        chat,
+        queue: this.queue,
+      },
       { queueName: this.queueName, connection, concurrency: 4, progressIntervalMs: 50 },
     );
     return this.worker;
@@ -109,11 +125,24 @@ export class RestartRig {
   }
 
   slash(text: string, user: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
-    return sendSlashCommand(this.eventsUrl, SECRET, { text, user_id: user, channel_id: channel, channel_name: CHANNELS[channel].name, response_url: this.slack.responseUrl() });
+    return sendSlashCommand(this.eventsUrl, SECRET, {
+      text,
+      user_id: user,
+      channel_id: channel,
+      channel_name: CHANNELS[channel].name,
+      response_url: this.slack.responseUrl(),
+    });
   }
 
   mention(text: string, user: string, ts: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
-    return sendEvent(this.eventsUrl, SECRET, { type: 'app_mention', user, text: `<@${FAKE_WORKSPACE.botUserId}> ${text}`, ts, channel, event_ts: ts });
+    return sendEvent(this.eventsUrl, SECRET, {
+      type: 'app_mention',
+      user,
+      text: `<@${FAKE_WORKSPACE.botUserId}> ${text}`,
+      ts,
+      channel,
+      event_ts: ts,
+    });
   }
 
   /** A click on the plan's Approve or Deny button, as Slack posts it. */
@@ -127,7 +156,15 @@ export class RestartRig {
       api_app_id: FAKE_WORKSPACE.appId,
       trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
       response_url: this.slack.responseUrl(),
-      actions: [{ type: 'button', action_id: button === 'approve' ? APPROVE_ACTION : DENY_ACTION, block_id: `restart-${request.id}`, value: request.id, action_ts: `${Date.now() / 1000}` }],
+      actions: [
+        {
+          type: 'button',
+          action_id: button === 'approve' ? APPROVE_ACTION : DENY_ACTION,
+          block_id: `restart-${request.id}`,
+          value: request.id,
+          action_ts: `${Date.now() / 1000}`,
+        },
+      ],
     });
   }
 
@@ -137,22 +174,35 @@ export class RestartRig {
   }
 
   /** Polls PostgreSQL until a request of `requests`' kind (say, store.phaseApplies) matches, the newest first. */
-  async waitForApproval<R extends ApprovalRequest>(requests: ApprovalRequests<R>, predicate: (r: R) => boolean, timeoutMs = 20_000): Promise<R> {
+  async waitForApproval<R extends ApprovalRequest>(
+    requests: ApprovalRequests<R>,
+    predicate: (r: R) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<R> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { rows } = await this.store.pool.query<{ id: string }>(`SELECT id FROM ${requests.kind.table} ORDER BY created_at DESC`);
+      const { rows } = await this.store.pool.query<{ id: string }>(
+        `SELECT id FROM ${requests.kind.table} ORDER BY created_at DESC`,
+      );
       for (const { id } of rows) {
         const request = await requests.get(id);
         if (request && predicate(request)) return request;
       }
-      if (Date.now() > deadline) throw new Error(`no request in ${requests.kind.table} matched within ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+      if (Date.now() > deadline)
+        throw new Error(`no request in ${requests.kind.table} matched within ${timeoutMs} ms: ${JSON.stringify(rows)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
   async audit(where: { requestId?: string; actor?: string } = {}): Promise<AuditRow[]> {
     const rows = await this.store.audit.list({ since: new Date(0) }, 1000);
-    return rows.filter((r) => (where.requestId === undefined || r.requestId === where.requestId) && (where.actor === undefined || r.actor === where.actor)).reverse();
+    return rows
+      .filter(
+        (r) =>
+          (where.requestId === undefined || r.requestId === where.requestId) &&
+          (where.actor === undefined || r.actor === where.actor),
+      )
+      .reverse();
   }
 
   whispers(user: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {

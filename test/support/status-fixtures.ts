@@ -38,7 +38,14 @@ export function services(up = 14): ServiceState[] {
   });
 }
 
-export function snapshot(input: { id: string; at: string; ready: number; counted: number; up: number; crashLoop?: number }): StoredSnapshot {
+export function snapshot(input: {
+  id: string;
+  at: string;
+  ready: number;
+  counted: number;
+  up: number;
+  crashLoop?: number;
+}): StoredSnapshot {
   return {
     id: input.id,
     takenAt: utc(input.at),
@@ -121,12 +128,21 @@ export function statusData(overrides: Partial<StatusData> & { late?: boolean } =
     health: measured({
       report: report(),
       snapshotId: '7',
-      baseline: { snapshot: { id: '1', takenAt: utc('2025-10-24T09:00:00'), healthPct: 76.6, podsReady: 118, podsCounted: 154 }, label: 'the previous daily post' },
+      baseline: {
+        snapshot: { id: '1', takenAt: utc('2025-10-24T09:00:00'), healthPct: 76.6, podsReady: 118, podsCounted: 154 },
+        label: 'the previous daily post',
+      },
     }),
     phases: notMeasured('no phase runbooks are defined (RUNBOOKS_DIR holds none).'),
     benchmarks: measured({ runs: [run({ id: '3', rps: 7010 })], baseline }),
     vault: notMeasured('no secret-looking ConfigMap keys were found and none were migrated: nothing to cover.'),
-    actions: measured({ since: utc('2025-10-26T09:00:00'), until: at, results: [action()], truncated: false, counts: { succeeded: 1, requested: 1, denied: 2 } }),
+    actions: measured({
+      since: utc('2025-10-26T09:00:00'),
+      until: at,
+      results: [action()],
+      truncated: false,
+      counts: { succeeded: 1, requested: 1, denied: 2 },
+    }),
     certificates: measured(
       expiryOf(
         [
@@ -155,7 +171,9 @@ export function handoffData(overrides: Partial<HandoffData> & { runs?: StoredRun
   const start = snapshot({ id: '11', at: '2025-10-24T09:00:00', ready: 118, counted: 154, up: 14 });
   const end = snapshot({ id: '19', at: '2025-10-25T09:00:00', ready: 127, counted: 140, up: 14 });
   const runs = runList ?? [run({ id: '3', rps: 7010.5 }), run({ id: '5', rps: 7200, at: '2025-10-26T20:00:00' })];
-  const certificates = notMeasured('this cluster does not serve certificates.cert-manager.io/v1 (cert-manager is not installed).');
+  const certificates = notMeasured(
+    'this cluster does not serve certificates.cert-manager.io/v1 (cert-manager is not installed).',
+  );
   const vault = notMeasured('no secret-looking ConfigMap keys were found and none were migrated: nothing to cover.');
   const phases = notMeasured('no phase runbooks are defined (RUNBOOKS_DIR holds none).');
   return {
@@ -178,8 +196,21 @@ export function handoffData(overrides: Partial<HandoffData> & { runs?: StoredRun
   };
 }
 
-const task = (phase: number, id: string, title: string, kind: TaskStatus['kind'], state: TaskStatus['state'], extra: Partial<TaskStatus> = {}): TaskStatus => ({
-  phase, task: id, title, kind, after: [], state, ...extra,
+const task = (
+  phase: number,
+  id: string,
+  title: string,
+  kind: TaskStatus['kind'],
+  state: TaskStatus['state'],
+  extra: Partial<TaskStatus> = {},
+): TaskStatus => ({
+  phase,
+  task: id,
+  title,
+  kind,
+  after: [],
+  state,
+  ...extra,
 });
 
 function phase(number: number, title: string, tasks: TaskStatus[]): PhaseProgress {
@@ -194,24 +225,84 @@ export function phaseState(): PhaseState {
     phases: [
       phase(1, 'Infrastructure Stabilization', [
         ...Array.from({ length: 9 }, (_, i) => task(1, `t${i}`, `Task ${i}`, 'apply', 'done')),
-        task(1, 'vault-unsealed', 'Vault initialized and unsealed', 'check', 'done', { ...verified, detail: 'initialized, unsealed' }),
+        task(1, 'vault-unsealed', 'Vault initialized and unsealed', 'check', 'done', {
+          ...verified,
+          detail: 'initialized, unsealed',
+        }),
         task(1, 'mirror-images', 'Mirror the critical images', 'job', 'pending'),
       ]),
       phase(4, 'Platform Stabilization & Hardening', [
         task(4, 'pdbs', 'PodDisruptionBudgets for critical services', 'apply', 'done'),
-        task(4, 'no-crashloop', 'No CrashLoopBackOff in data-platform', 'check', 'failed', { ...verified, detail: '13 pods in CrashLoopBackOff' }),
+        task(4, 'no-crashloop', 'No CrashLoopBackOff in data-platform', 'check', 'failed', {
+          ...verified,
+          detail: '13 pods in CrashLoopBackOff',
+        }),
         task(4, 'cleanup', 'Delete failed pods of non-critical workloads', 'cleanup', 'pending'),
       ]),
     ],
     history: [
-      { at: utc('2025-10-25T09:30:00'), cluster: '254carbon-demo', phase: 4, task: 'pdbs', state: 'running', previous: 'pending', by: 'U0OPERATOR', jobId: 'phase-apply-1' },
-      { at: utc('2025-10-25T09:31:00'), cluster: '254carbon-demo', phase: 4, task: 'pdbs', state: 'done', previous: 'running', by: 'U0OPERATOR', jobId: 'phase-apply-1' },
-      { at: utc('2025-10-25T10:00:00'), cluster: '254carbon-demo', phase: 4, task: 'no-crashloop', state: 'failed', previous: 'pending', by: 'U0OPERATOR', jobId: 'phase-verify-1' },
+      {
+        at: utc('2025-10-25T09:30:00'),
+        cluster: '254carbon-demo',
+        phase: 4,
+        task: 'pdbs',
+        state: 'running',
+        previous: 'pending',
+        by: 'U0OPERATOR',
+        jobId: 'phase-apply-1',
+      },
+      {
+        at: utc('2025-10-25T09:31:00'),
+        cluster: '254carbon-demo',
+        phase: 4,
+        task: 'pdbs',
+        state: 'done',
+        previous: 'running',
+        by: 'U0OPERATOR',
+        jobId: 'phase-apply-1',
+      },
+      {
+        at: utc('2025-10-25T10:00:00'),
+        cluster: '254carbon-demo',
+        phase: 4,
+        task: 'no-crashloop',
+        state: 'failed',
+        previous: 'pending',
+        by: 'U0OPERATOR',
+        jobId: 'phase-verify-1',
+      },
     ],
     objects: [
-      ...Array.from({ length: 8 }, (_, i) => ({ cluster: '254carbon-demo', phase: 4, task: 'pdbs', apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', name: `pdb-${i}`, action: 'created' as const, by: 'U0OPERATOR' })),
-      { cluster: '254carbon-demo', phase: 4, task: 'quotas', apiVersion: 'v1', kind: 'ResourceQuota', name: 'q', action: 'changed' as const, by: 'U0OPERATOR' },
-      { cluster: '254carbon-demo', phase: 4, task: 'quotas', apiVersion: 'v1', kind: 'ResourceQuota', name: 'r', action: 'unchanged' as const, by: 'U0OPERATOR' },
+      ...Array.from({ length: 8 }, (_, i) => ({
+        cluster: '254carbon-demo',
+        phase: 4,
+        task: 'pdbs',
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        name: `pdb-${i}`,
+        action: 'created' as const,
+        by: 'U0OPERATOR',
+      })),
+      {
+        cluster: '254carbon-demo',
+        phase: 4,
+        task: 'quotas',
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        name: 'q',
+        action: 'changed' as const,
+        by: 'U0OPERATOR',
+      },
+      {
+        cluster: '254carbon-demo',
+        phase: 4,
+        task: 'quotas',
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        name: 'r',
+        action: 'unchanged' as const,
+        by: 'U0OPERATOR',
+      },
     ],
   };
 }

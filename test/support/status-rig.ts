@@ -27,7 +27,13 @@ export interface StatusInstance {
   stop(): Promise<void>;
 }
 
-export async function startStatusInstance(input: { config: Config; demo: DemoCluster; slackUrl: string; dbUrl: string; catalogue: Catalogue }): Promise<StatusInstance> {
+export async function startStatusInstance(input: {
+  config: Config;
+  demo: DemoCluster;
+  slackUrl: string;
+  dbUrl: string;
+  catalogue: Catalogue;
+}): Promise<StatusInstance> {
   const { config } = input;
   const log = silentLogger();
   const store = new Store(createPool(input.dbUrl));
@@ -39,7 +45,16 @@ export async function startStatusInstance(input: { config: Config; demo: DemoClu
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 100 });
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: input.slackUrl, retryConfig: { retries: 0 } }));
   const worker = startWorker(
-    { config, log, kube, cluster: { name: input.demo.clusterName, simulated: true }, store, catalogue: input.catalogue, chat, queue },
+    {
+      config,
+      log,
+      kube,
+      cluster: { name: input.demo.clusterName, simulated: true },
+      store,
+      catalogue: input.catalogue,
+      chat,
+      queue,
+    },
     { queueName: config.QUEUE_NAME, connection: workerConnection, concurrency: 2, progressIntervalMs: 100 },
   );
   await worker.waitUntilReady();
@@ -60,7 +75,11 @@ export async function startStatusInstance(input: { config: Config; demo: DemoClu
 }
 
 /** Polls `check` until it returns something truthy, or fails after `timeoutMs` with `what`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -6,7 +6,11 @@
 export const EVENT_WAIT_MS = 60_000;
 
 /** Polls `probe` until it returns something (not undefined), or fails after `timeoutMs` with `what`. */
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = EVENT_WAIT_MS): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = EVENT_WAIT_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

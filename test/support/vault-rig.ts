@@ -11,7 +11,13 @@ import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
 import { TerminalChat } from '../../src/cli/terminal-chat.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { wireConfigMapConsumers } from '../../src/devstack/demo-secrets.js';
-import { loadScenario, startKubeStandin, type Deployment, type KubeObject, type KubeStandin } from '../../src/devstack/kube/index.js';
+import {
+  loadScenario,
+  startKubeStandin,
+  type Deployment,
+  type KubeObject,
+  type KubeStandin,
+} from '../../src/devstack/kube/index.js';
 import { startVaultStandin, type VaultStandin } from '../../src/devstack/vault/index.js';
 import { dispatch, type Outcome } from '../../src/handlers/dispatch.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
@@ -56,23 +62,51 @@ export class VaultRig {
   queueName = `test-vault-${randomBytes(4).toString('hex')}`;
 
   /** `wrap` lets a test stand between the jobs and Vault (to stop it mid-migration, say). */
-  async start(options: { kubernetesAuth?: { ttlSec: number }; wrap?: (client: VaultClient) => VaultClient } = {}): Promise<this> {
+  async start(
+    options: { kubernetesAuth?: { ttlSec: number }; wrap?: (client: VaultClient) => VaultClient } = {},
+  ): Promise<this> {
     this.config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: '5000', VAULT_REQUEST_TIMEOUT_MS: '2000', LOG_LEVEL: 'debug' });
-    const log = pino({ level: 'debug', base: { app: 'carbon-ops' } }, new Writable({ write: (chunk: Buffer, _e, done) => (this.logLines.push(chunk.toString()), done()) }));
+    const log = pino(
+      { level: 'debug', base: { app: 'carbon-ops' } },
+      new Writable({ write: (chunk: Buffer, _e, done) => (this.logLines.push(chunk.toString()), done()) }),
+    );
     this.log = log;
-    this.kube = await startKubeStandin({ scenario: await loadScenario('254carbon'), cluster: { podReadyDelayMs: 100, podTerminationDelayMs: 30 } });
+    this.kube = await startKubeStandin({
+      scenario: await loadScenario('254carbon'),
+      cluster: { podReadyDelayMs: 100, podTerminationDelayMs: 30 },
+    });
     wireConfigMapConsumers(this.kube.cluster);
     const ttl = options.kubernetesAuth?.ttlSec;
-    this.vault = await startVaultStandin(ttl === undefined ? {} : { kubernetesRoles: { 'carbon-ops': { serviceAccountJwt: SA_JWT, policies: ['carbon-ops'], ttlSec: ttl } } });
+    this.vault = await startVaultStandin(
+      ttl === undefined
+        ? {}
+        : { kubernetesRoles: { 'carbon-ops': { serviceAccountJwt: SA_JWT, policies: ['carbon-ops'], ttlSec: ttl } } },
+    );
     let client: VaultClient;
     if (ttl === undefined) {
-      client = createVaultClient({ addr: this.vault.url, token: this.vault.rootToken, skipVerify: false, timeoutMs: 2000 });
+      client = createVaultClient({
+        addr: this.vault.url,
+        token: this.vault.rootToken,
+        skipVerify: false,
+        timeoutMs: 2000,
+      });
     } else {
       this.tmp = await mkdtemp(join(tmpdir(), 'carbon-vault-'));
       await writeFile(join(this.tmp, 'token'), SA_JWT);
-      client = createVaultClient({ addr: this.vault.url, kubernetesAuth: { role: 'carbon-ops', jwtPath: join(this.tmp, 'token') }, skipVerify: false, timeoutMs: 2000 });
+      client = createVaultClient({
+        addr: this.vault.url,
+        kubernetesAuth: { role: 'carbon-ops', jwtPath: join(this.tmp, 'token') },
+        skipVerify: false,
+        timeoutMs: 2000,
+      });
     }
-    this.vaultDeps = { client: options.wrap ? options.wrap(client) : client, addr: this.vault.url, mount: 'secret', simulated: true, injectRole: 'platform-apps' };
+    this.vaultDeps = {
+      client: options.wrap ? options.wrap(client) : client,
+      addr: this.vault.url,
+      mount: 'secret',
+      simulated: true,
+      injectRole: 'platform-apps',
+    };
     this.db = await freshDatabase();
     this.store = new Store(createPool(this.db.url));
     await this.store.migrate();
@@ -87,7 +121,17 @@ export class VaultRig {
     kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     this.client = new Kube(kubeConfig, { requestTimeoutMs: 5000, pageSize: 500 });
     this.worker = startWorker(
-      { config: this.config, log, kube: this.client, cluster: { name: '254carbon-demo', simulated: true }, store: this.store, catalogue: this.catalogue, chat: this.chat, queue: this.queue, vault: this.vaultDeps },
+      {
+        config: this.config,
+        log,
+        kube: this.client,
+        cluster: { name: '254carbon-demo', simulated: true },
+        store: this.store,
+        catalogue: this.catalogue,
+        chat: this.chat,
+        queue: this.queue,
+        vault: this.vaultDeps,
+      },
       { queueName: this.queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 50 },
     );
     this.events = new QueueEvents(this.queueName, { connection: eventsConnection });
@@ -112,7 +156,17 @@ export class VaultRig {
   /** One command as `user` in #inc-demo, through dispatch; waits for its job (and any follow-up) to end. */
   async run(text: string, user = 'U0OPERATOR'): Promise<{ outcome: Outcome; ok: boolean }> {
     const actor = { user, groups: [], channel: { id: 'C0INCIDENT', name: 'inc-demo' } };
-    const outcome = await dispatch({ text, actor }, { policy: this.policy, catalogue: this.catalogue, store: this.store, queue: this.queue, chat: this.chat, log: this.log });
+    const outcome = await dispatch(
+      { text, actor },
+      {
+        policy: this.policy,
+        catalogue: this.catalogue,
+        store: this.store,
+        queue: this.queue,
+        chat: this.chat,
+        log: this.log,
+      },
+    );
     if (outcome.kind !== 'queued') return { outcome, ok: outcome.kind === 'answered' };
     const job = await this.queue.queue.getJob(outcome.jobId);
     try {
@@ -130,12 +184,17 @@ export class VaultRig {
 
   /** The coverage the last message states (`Secrets in Vault: N of M`), as [N, M]. */
   coverage(): number[] {
-    return /Secrets in Vault: (\d+) of (\d+)/.exec(this.texts().at(-1) ?? '')!.slice(1).map(Number);
+    return /Secrets in Vault: (\d+) of (\d+)/
+      .exec(this.texts().at(-1) ?? '')!
+      .slice(1)
+      .map(Number);
   }
 
   /** The last migration id posted (`migration: <id>`). */
   lastMigrationId(): string {
-    const ids = this.chat.calls.flatMap((c) => [...String(c.payload.text ?? '').matchAll(/migration: ([a-z0-9]+)/g)].map((m) => m[1]!));
+    const ids = this.chat.calls.flatMap((c) =>
+      [...String(c.payload.text ?? '').matchAll(/migration: ([a-z0-9]+)/g)].map((m) => m[1]!),
+    );
     if (ids.length === 0) throw new Error('no migration id posted');
     return ids.at(-1)!;
   }
@@ -143,7 +202,8 @@ export class VaultRig {
   /** A plan, then the approval by U0APPROVER: the migration's id. */
   async migrate(text: string): Promise<string> {
     const asked = await this.run(text);
-    if (asked.outcome.kind !== 'queued' || !asked.ok) throw new Error(`the plan failed: ${JSON.stringify(asked.outcome)} ${this.texts().at(-1)}`);
+    if (asked.outcome.kind !== 'queued' || !asked.ok)
+      throw new Error(`the plan failed: ${JSON.stringify(asked.outcome)} ${this.texts().at(-1)}`);
     const id = this.lastMigrationId();
     await this.run(`approve ${id}`, 'U0APPROVER');
     return id;
@@ -160,6 +220,14 @@ export class VaultRig {
 
   /** Vault requests that write a secret (KV data writes) since `from`. */
   vaultWrites(from = 0): string[] {
-    return this.vault.requests.slice(from).filter((r) => (r.method === 'POST' || r.method === 'PUT') && /^\/v1\/secret\/data\//.test(r.path) && !r.path.includes('carbon-ops/fingerprint-key')).map((r) => r.path);
+    return this.vault.requests
+      .slice(from)
+      .filter(
+        (r) =>
+          (r.method === 'POST' || r.method === 'PUT') &&
+          /^\/v1\/secret\/data\//.test(r.path) &&
+          !r.path.includes('carbon-ops/fingerprint-key'),
+      )
+      .map((r) => r.path);
   }
 }

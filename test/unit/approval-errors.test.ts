@@ -26,7 +26,14 @@ function fakeChat(options: { postFails?: boolean } = {}) {
 const actor = { user: 'U0APPROVER', groups: [], channel: { id: 'C0INCIDENT', name: 'inc-demo' } };
 
 async function deps(store: unknown, chat: Chat, queue: unknown = {}): Promise<DispatchDeps> {
-  return { policy: await loadPolicy('policy/policy.example.yaml'), catalogue: await loadCatalogue('catalogue/services.yaml'), queue, store, chat, log: silentLogger() } as unknown as DispatchDeps;
+  return {
+    policy: await loadPolicy('policy/policy.example.yaml'),
+    catalogue: await loadCatalogue('catalogue/services.yaml'),
+    queue,
+    store,
+    chat,
+    log: silentLogger(),
+  } as unknown as DispatchDeps;
 }
 
 describe('approve and deny when something else fails', () => {
@@ -47,8 +54,21 @@ describe('approve and deny when something else fails', () => {
 
   it('do not blame Redis for a Slack failure, and leave the approval standing', async () => {
     const request = {
-      id: 'k7m2p9xq', state: 'approved', requestedBy: 'U0OPERATOR', approvedBy: ['U0APPROVER'], approvalsRequired: 1, channel: 'C0INCIDENT', threadTs: '1.1', statusTs: '1.2',
-      kind: 'deployment', name: 'superset', namespace: 'data-platform', cluster: 'demo', reason: 'r', createdAt: new Date(), expiresAt: new Date(Date.now() + 60_000),
+      id: 'k7m2p9xq',
+      state: 'approved',
+      requestedBy: 'U0OPERATOR',
+      approvedBy: ['U0APPROVER'],
+      approvalsRequired: 1,
+      channel: 'C0INCIDENT',
+      threadTs: '1.1',
+      statusTs: '1.2',
+      kind: 'deployment',
+      name: 'superset',
+      namespace: 'data-platform',
+      cluster: 'demo',
+      reason: 'r',
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
     } as unknown as RestartRequest;
     let finished = false;
     let enqueued = false;
@@ -62,7 +82,14 @@ describe('approve and deny when something else fails', () => {
         return request;
       },
     };
-    const store = { approvals: { expireDue: async () => [], stuck: async () => [], find: async () => ({ requests: restarts, request: { ...request, state: 'pending' } }) }, restarts };
+    const store = {
+      approvals: {
+        expireDue: async () => [],
+        stuck: async () => [],
+        find: async () => ({ requests: restarts, request: { ...request, state: 'pending' } }),
+      },
+      restarts,
+    };
     const queue = { enqueue: async () => void (enqueued = true) };
     const { chat, whispers } = fakeChat({ postFails: true });
     const outcome = await dispatch({ text: 'approve k7m2p9xq', actor }, await deps(store, chat, queue));

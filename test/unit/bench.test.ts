@@ -8,14 +8,29 @@ import { paramsKey } from '../../src/store/benchmarks.js';
 
 describe('bench grammar', () => {
   it('has defaults that match the platform baseline: 1 KiB records, acks=all, unthrottled', () => {
-    expect(parse('bench kafka')).toEqual({ name: 'bench', action: 'kafka', params: { records: 100000, recordSize: 1024, throughput: -1, acks: -1, partitions: 3 } });
+    expect(parse('bench kafka')).toEqual({
+      name: 'bench',
+      action: 'kafka',
+      params: { records: 100000, recordSize: 1024, throughput: -1, acks: -1, partitions: 3 },
+    });
   });
 
   it('reads every option', () => {
-    expect(parse('bench kafka --records 50,000 --record-size 512 --throughput 5000 --acks 1 --partitions 6 --brokers kafka-0.kafka:9092,kafka-1.kafka:9092')).toEqual({
+    expect(
+      parse(
+        'bench kafka --records 50,000 --record-size 512 --throughput 5000 --acks 1 --partitions 6 --brokers kafka-0.kafka:9092,kafka-1.kafka:9092',
+      ),
+    ).toEqual({
       name: 'bench',
       action: 'kafka',
-      params: { records: 50000, recordSize: 512, throughput: 5000, acks: 1, partitions: 6, brokers: ['kafka-0.kafka:9092', 'kafka-1.kafka:9092'] },
+      params: {
+        records: 50000,
+        recordSize: 512,
+        throughput: 5000,
+        acks: 1,
+        partitions: 6,
+        brokers: ['kafka-0.kafka:9092', 'kafka-1.kafka:9092'],
+      },
     });
     expect(parse('bench kafka --throughput -1 --acks all')).toMatchObject({ params: { throughput: -1, acks: -1 } });
     expect(parse('bench history kafka')).toEqual({ name: 'bench', action: 'history', target: 'kafka', limit: 10 });
@@ -45,10 +60,20 @@ describe('compare', () => {
 
   it('flags a throughput drop or a p95 rise beyond the threshold, and only then', () => {
     expect(compare({ ...reference, recordsPerSec: 8_100 }, reference, 20, 'x').regression).toBe(false);
-    expect(compare({ ...reference, recordsPerSec: 7_900 }, reference, 20, 'x')).toMatchObject({ regression: true, reasons: ['throughput 21 % below'] });
+    expect(compare({ ...reference, recordsPerSec: 7_900 }, reference, 20, 'x')).toMatchObject({
+      regression: true,
+      reasons: ['throughput 21 % below'],
+    });
     expect(compare({ ...reference, p95: 4.8 }, reference, 20, 'x').regression).toBe(false);
-    expect(compare({ ...reference, p95: 5 }, reference, 20, 'x')).toMatchObject({ regression: true, reasons: ['p95 latency 25 % above'] });
-    expect(compare({ ...reference, recordsPerSec: 20_000, p95: 2 }, reference, 20, 'x')).toMatchObject({ regression: false, throughputRatio: 2, p95Ratio: 0.5 });
+    expect(compare({ ...reference, p95: 5 }, reference, 20, 'x')).toMatchObject({
+      regression: true,
+      reasons: ['p95 latency 25 % above'],
+    });
+    expect(compare({ ...reference, recordsPerSec: 20_000, p95: 2 }, reference, 20, 'x')).toMatchObject({
+      regression: false,
+      throughputRatio: 2,
+      p95Ratio: 0.5,
+    });
   });
 
   it('takes the median of earlier runs, so one bad run does not move the reference', () => {
@@ -66,17 +91,48 @@ describe('compare', () => {
 
 describe('bench reports', () => {
   const result = {
-    records: 1000, bytes: 1024000, recordsPerSec: 5000, mbPerSec: 4.88, avgLatencyMs: 3.2, maxLatencyMs: 40, p50: 2, p95: 9, p99: 30, p999: 40,
-    durationMs: 200, histogram: [{ fromMs: 0, toMs: 5, count: 900 }, { fromMs: 5, toMs: 10, count: 100 }],
-    topic: 'carbon-bench-1', partitions: 3, replicationFactor: 1, recordsInTopic: 1000, topicDeleted: true,
+    records: 1000,
+    bytes: 1024000,
+    recordsPerSec: 5000,
+    mbPerSec: 4.88,
+    avgLatencyMs: 3.2,
+    maxLatencyMs: 40,
+    p50: 2,
+    p95: 9,
+    p99: 30,
+    p999: 40,
+    durationMs: 200,
+    histogram: [
+      { fromMs: 0, toMs: 5, count: 900 },
+      { fromMs: 5, toMs: 10, count: 100 },
+    ],
+    topic: 'carbon-bench-1',
+    partitions: 3,
+    replicationFactor: 1,
+    recordsInTopic: 1000,
+    topicDeleted: true,
   };
   const params = { records: 1000, recordSize: 1024, throughput: -1, acks: -1 as const, partitions: 3 };
 
   it("shows ProducerPerformance's line, the comparison and the definitions, within Slack limits", () => {
-    const comparison = compare(result, { recordsPerSec: 7153, mbPerSec: 6.99, avgLatencyMs: 2.4, p95: 3.5 }, 20, 'baseline (Phase 4 report)');
-    const message = renderBenchResult({ params, brokers: ['127.0.0.1:9092'], result, comparisons: [comparison], runId: '4', jobId: 'bench-1' });
+    const comparison = compare(
+      result,
+      { recordsPerSec: 7153, mbPerSec: 6.99, avgLatencyMs: 2.4, p95: 3.5 },
+      20,
+      'baseline (Phase 4 report)',
+    );
+    const message = renderBenchResult({
+      params,
+      brokers: ['127.0.0.1:9092'],
+      result,
+      comparisons: [comparison],
+      runId: '4',
+      jobId: 'bench-1',
+    });
     const raw = JSON.stringify(message.blocks);
-    expect(raw).toContain('1000 records sent, 5000.000000 records/sec (4.88 MB/sec), 3.20 ms avg latency, 40.00 ms max latency, 2 ms 50th, 9 ms 95th, 30 ms 99th, 40 ms 99.9th.');
+    expect(raw).toContain(
+      '1000 records sent, 5000.000000 records/sec (4.88 MB/sec), 3.20 ms avg latency, 40.00 ms max latency, 2 ms 50th, 9 ms 95th, 30 ms 99th, 40 ms 99.9th.',
+    );
     expect(raw).toContain('regression: throughput 30 % below, p95 latency 157 % above');
     expect(raw).toContain('MB = 2^20 bytes');
     expect(message.text).toContain('regression');

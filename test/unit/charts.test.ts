@@ -1,6 +1,11 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { TopLevelSpec } from 'vega-lite';
-import { healthTrendChart, latencyDistributionChart, renderPng, throughputHistoryChart } from '../../src/reports/charts/index.js';
+import {
+  healthTrendChart,
+  latencyDistributionChart,
+  renderPng,
+  throughputHistoryChart,
+} from '../../src/reports/charts/index.js';
 import { rasterize, renderSvg } from '../../src/reports/charts/render.js';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/reports/charts/theme.js';
 
@@ -15,7 +20,11 @@ const charts: Record<string, TopLevelSpec> = {
     { p50: 4.1, p95: 17, p99: 48 },
   ),
   throughput: throughputHistoryChart(
-    [0, 1, 2, 3, 4].map((n) => ({ at: hours(n * 24), recordsPerSec: 150_000 + n * 10_000, label: n === 2 ? 'v2' : undefined })),
+    [0, 1, 2, 3, 4].map((n) => ({
+      at: hours(n * 24),
+      recordsPerSec: 150_000 + n * 10_000,
+      label: n === 2 ? 'v2' : undefined,
+    })),
     160_000,
   ),
   health: healthTrendChart([0, 1, 2, 3, 4, 5].map((n) => ({ at: hours(n), healthPct: n === 3 ? 75 : 98 }))),
@@ -34,7 +43,11 @@ function pngSize(png: Buffer): { width: number; height: number } {
 }
 
 /** Pixels in a rectangle of an RGBA image whose every channel is at most `max` (0 = black, 255 = white). */
-function countInked(image: { pixels: Buffer; width: number }, box: { x0: number; y0: number; x1: number; y1: number }, max: number): number {
+function countInked(
+  image: { pixels: Buffer; width: number },
+  box: { x0: number; y0: number; x1: number; y1: number },
+  max: number,
+): number {
   const pixels = image.pixels; // resvg's getter copies the whole buffer on every access: read it once
   let count = 0;
   for (let y = box.y0; y < box.y1; y++) {
@@ -82,7 +95,12 @@ describe.each(Object.entries(empties))('%s chart of an empty data set', (_name, 
     expect(svg).toContain('>no data</text>');
     const image = await rasterize(svg);
     expect(pngSize(image.asPng())).toEqual({ width: CHART_WIDTH, height: CHART_HEIGHT });
-    const middle = { x0: CHART_WIDTH / 2 - 100, y0: CHART_HEIGHT / 2 - 30, x1: CHART_WIDTH / 2 + 100, y1: CHART_HEIGHT / 2 + 30 };
+    const middle = {
+      x0: CHART_WIDTH / 2 - 100,
+      y0: CHART_HEIGHT / 2 - 30,
+      x1: CHART_WIDTH / 2 + 100,
+      y1: CHART_HEIGHT / 2 + 30,
+    };
     expect(countInked(image, middle, 200)).toBeGreaterThan(100);
   });
 });

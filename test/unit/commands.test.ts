@@ -19,7 +19,9 @@ describe('parse', () => {
 
   it('refuses unknown commands and options with the usage', () => {
     expect(usageOf('restat trino')).toMatch(/Unknown command `restat`.*`health`/);
-    expect(usageOf('health --namspace x')).toMatch(/Unknown option `--namspace`.*Usage: `\/carbon health \[--namespace NS\]`/);
+    expect(usageOf('health --namspace x')).toMatch(
+      /Unknown option `--namspace`.*Usage: `\/carbon health \[--namespace NS\]`/,
+    );
     expect(usageOf('health --namespace')).toMatch(/needs a value/);
     expect(usageOf('health kafka')).toMatch(/Unexpected `kafka`/);
   });
@@ -43,20 +45,83 @@ describe('parse', () => {
 
   it('never throws anything but a UsageError, for any input (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(
+      fc.property(
+        fc.oneof(
           fc.string(),
           fc.string({ unit: 'grapheme' }),
-          fc.string({ unit: fc.constantFrom('health', 'help', ' ', '-', '-n', '"', "'", '“', '$(', ';', '\n', 'kafka', '--namespace', '--', '=') }),
-          fc.string({ unit: fc.constantFrom('restart', 'approve', 'deny', 'audit', ' ', 'trino', ',', 'deployment/', 'sts/', 'x', '-n', '--reason', '--since', '24h', '--user', 'U0A', '"', '\u0000', 'k7m2p9xq') }),
-          fc.string({ unit: fc.constantFrom('vault', 'status', 'migrate', 'rollback', ' ', 'configmap/', 'x', '-n', '--keys', '--mount', '--path', '--cutover', '..', '/', ',', 'sys', 'k7m2p9xq') }),
-        ), (text) => {
-        try {
-          const command = parse(text);
-          expect(COMMANDS.map((c) => c.name)).toContain(command.name);
-        } catch (error) {
-          expect(error).toBeInstanceOf(UsageError);
-        }
-      }),
+          fc.string({
+            unit: fc.constantFrom(
+              'health',
+              'help',
+              ' ',
+              '-',
+              '-n',
+              '"',
+              "'",
+              '“',
+              '$(',
+              ';',
+              '\n',
+              'kafka',
+              '--namespace',
+              '--',
+              '=',
+            ),
+          }),
+          fc.string({
+            unit: fc.constantFrom(
+              'restart',
+              'approve',
+              'deny',
+              'audit',
+              ' ',
+              'trino',
+              ',',
+              'deployment/',
+              'sts/',
+              'x',
+              '-n',
+              '--reason',
+              '--since',
+              '24h',
+              '--user',
+              'U0A',
+              '"',
+              '\u0000',
+              'k7m2p9xq',
+            ),
+          }),
+          fc.string({
+            unit: fc.constantFrom(
+              'vault',
+              'status',
+              'migrate',
+              'rollback',
+              ' ',
+              'configmap/',
+              'x',
+              '-n',
+              '--keys',
+              '--mount',
+              '--path',
+              '--cutover',
+              '..',
+              '/',
+              ',',
+              'sys',
+              'k7m2p9xq',
+            ),
+          }),
+        ),
+        (text) => {
+          try {
+            const command = parse(text);
+            expect(COMMANDS.map((c) => c.name)).toContain(command.name);
+          } catch (error) {
+            expect(error).toBeInstanceOf(UsageError);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -64,7 +129,12 @@ describe('parse', () => {
 
 describe('tokenize', () => {
   it('honours straight and curly quotes without any expansion', () => {
-    expect(tokenize(`restart trino --reason "it is stuck; $(whoami)"`)).toEqual(['restart', 'trino', '--reason', 'it is stuck; $(whoami)']);
+    expect(tokenize(`restart trino --reason "it is stuck; $(whoami)"`)).toEqual([
+      'restart',
+      'trino',
+      '--reason',
+      'it is stuck; $(whoami)',
+    ]);
     expect(tokenize('a “b c” ‘d e’')).toEqual(['a', 'b c', 'd e']);
     expect(tokenize('a "" b')).toEqual(['a', '', 'b']);
   });

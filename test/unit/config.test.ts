@@ -15,21 +15,26 @@ describe('loadConfig', () => {
     expect(loadConfig({}).VAULT_SKIP_VERIFY).toBe(false);
     expect(loadConfig({ VAULT_SKIP_VERIFY: 'false' }).VAULT_SKIP_VERIFY).toBe(false);
     expect(loadConfig({ VAULT_SKIP_VERIFY: 'true' }).VAULT_SKIP_VERIFY).toBe(true);
-    for (const loose of ['1', 'yes', 'TRUE', 'False', '']) expect(() => loadConfig({ VAULT_SKIP_VERIFY: loose })).toThrow(/VAULT_SKIP_VERIFY: must be exactly true or false/);
+    for (const loose of ['1', 'yes', 'TRUE', 'False', ''])
+      expect(() => loadConfig({ VAULT_SKIP_VERIFY: loose })).toThrow(
+        /VAULT_SKIP_VERIFY: must be exactly true or false/,
+      );
     expect(() => loadConfig({ VAULT_KV_MOUNT: '../sys' })).toThrow(/VAULT_KV_MOUNT/);
     expect(() => loadConfig({ VAULT_ADDR: 'ftp://vault' })).toThrow(/VAULT_ADDR/);
   });
 
   it('reports every problem in one message', () => {
-    expect(() => loadConfig({ REDIS_URL: 'http://x', KUBE_PAGE_SIZE: 'lots', CARBON_USER: 'alice', DATABASE_URL: 'mysql://x' })).toThrow(
-      /Invalid settings[\s\S]*REDIS_URL[\s\S]*DATABASE_URL[\s\S]*KUBE_PAGE_SIZE[\s\S]*CARBON_USER/,
-    );
+    expect(() =>
+      loadConfig({ REDIS_URL: 'http://x', KUBE_PAGE_SIZE: 'lots', CARBON_USER: 'alice', DATABASE_URL: 'mysql://x' }),
+    ).toThrow(/Invalid settings[\s\S]*REDIS_URL[\s\S]*DATABASE_URL[\s\S]*KUBE_PAGE_SIZE[\s\S]*CARBON_USER/);
   });
 });
 
 describe('redactUrl', () => {
   it('hides the password and the query string, where pg also takes passwords', () => {
-    expect(redactUrl('postgresql://carbon:S3CRET@db:5432/carbon?password=S3CRET&sslpassword=S3CRET')).toBe('postgresql://carbon:***@db:5432/carbon?…');
+    expect(redactUrl('postgresql://carbon:S3CRET@db:5432/carbon?password=S3CRET&sslpassword=S3CRET')).toBe(
+      'postgresql://carbon:***@db:5432/carbon?…',
+    );
     expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
     expect(redactUrl('not a url')).toBe('(unparsable URL)');
   });

@@ -10,14 +10,25 @@ type PodState = 'ready' | 'succeeded' | 'crashloop' | 'oom' | 'imagepull' | 'pen
 
 function pod(namespace: string, name: string, state: PodState, restarts = 0): Pod {
   const ready = state === 'ready';
-  const waiting = { crashloop: 'CrashLoopBackOff', oom: 'CrashLoopBackOff', imagepull: 'ImagePullBackOff' }[state as string];
+  const waiting = { crashloop: 'CrashLoopBackOff', oom: 'CrashLoopBackOff', imagepull: 'ImagePullBackOff' }[
+    state as string
+  ];
   return {
     metadata: { namespace, name },
     status: {
       phase: state === 'succeeded' ? 'Succeeded' : state === 'pending' ? 'Pending' : 'Running',
       conditions: [
         { type: 'Ready', status: ready ? 'True' : 'False' },
-        ...(state === 'pending' ? [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' }] : []),
+        ...(state === 'pending'
+          ? [
+              {
+                type: 'PodScheduled',
+                status: 'False',
+                reason: 'Unschedulable',
+                message: '0/1 nodes are available: 1 Insufficient cpu.',
+              },
+            ]
+          : []),
       ],
       containerStatuses:
         state === 'pending'
@@ -44,8 +55,20 @@ const catalogue = new Catalogue([
 ]);
 
 const workloads = {
-  deployments: [{ metadata: { namespace: 'data-platform', name: 'trino-coordinator' }, spec: { replicas: 1, selector: {}, template: {} }, status: { readyReplicas: 1 } }],
-  statefulSets: [{ metadata: { namespace: 'kafka', name: 'kafka' }, spec: { replicas: 3, selector: {}, template: {}, serviceName: 'kafka' }, status: { replicas: 3, readyReplicas: 2 } }],
+  deployments: [
+    {
+      metadata: { namespace: 'data-platform', name: 'trino-coordinator' },
+      spec: { replicas: 1, selector: {}, template: {} },
+      status: { readyReplicas: 1 },
+    },
+  ],
+  statefulSets: [
+    {
+      metadata: { namespace: 'kafka', name: 'kafka' },
+      spec: { replicas: 3, selector: {}, template: {}, serviceName: 'kafka' },
+      status: { replicas: 3, readyReplicas: 2 },
+    },
+  ],
 };
 
 const cluster = { name: 'test', simulated: false };
@@ -88,17 +111,32 @@ describe('measureHealth', () => {
   });
 
   it('breaks health down by namespace, least healthy first', () => {
-    expect(report.namespaces.map((n) => `${n.name} ${n.ready}/${n.pods}`)).toEqual(['monitoring 0/4', 'data-platform 1/2', 'kafka 2/3']);
+    expect(report.namespaces.map((n) => `${n.name} ${n.ready}/${n.pods}`)).toEqual([
+      'monitoring 0/4',
+      'data-platform 1/2',
+      'kafka 2/3',
+    ]);
   });
 
   it('says n/a rather than dividing by zero', () => {
-    const empty = measureHealth({ cluster, takenAt: new Date(), pods: [pod('x', 'done', 'succeeded')], workloads, catalogue });
+    const empty = measureHealth({
+      cluster,
+      takenAt: new Date(),
+      pods: [pod('x', 'done', 'succeeded')],
+      workloads,
+      catalogue,
+    });
     expect(empty.healthPct).toBeNull();
     expect(toPlainText(renderHealth(empty))).toContain('Platform health n/a (0 of 0 pods ready)');
   });
 
   it('renders the headline, the services and the problems, and marks simulated clusters', () => {
-    const text = toPlainText(renderHealth({ ...report, cluster: { name: 'demo', simulated: true } }, { snapshotId: '7', previous: { healthPct: 50, takenAt: new Date('2026-11-20T09:00:00Z') } }));
+    const text = toPlainText(
+      renderHealth(
+        { ...report, cluster: { name: 'demo', simulated: true } },
+        { snapshotId: '7', previous: { healthPct: 50, takenAt: new Date('2026-11-20T09:00:00Z') } },
+      ),
+    );
     expect(text).toContain('Platform health 33.3% (3 of 9 pods ready), −16.7 points since 2026-11-20 09:00 UTC');
     expect(text).toContain('Simulated');
     expect(text).toMatch(/⚠️\s+kafka\s+kafka\s+2\/3\s+critical/);
@@ -110,9 +148,22 @@ describe('measureHealth', () => {
 describe('renderHealth within Slack limits', () => {
   it('stays valid Block Kit for a huge, very sick cluster', () => {
     const reasons: PodState[] = ['crashloop', 'oom', 'imagepull', 'pending', 'notready'];
-    const pods = Array.from({ length: 10_000 }, (_, i) => pod(`namespace-${i % 400}`, `pod-with-a-long-name-${i}`, i % 3 === 0 ? 'ready' : reasons[i % reasons.length]!, i % 50));
+    const pods = Array.from({ length: 10_000 }, (_, i) =>
+      pod(
+        `namespace-${i % 400}`,
+        `pod-with-a-long-name-${i}`,
+        i % 3 === 0 ? 'ready' : reasons[i % reasons.length]!,
+        i % 50,
+      ),
+    );
     const big = new Catalogue(
-      Array.from({ length: 300 }, (_, i) => ({ name: `service-${i}`, namespace: `namespace-${i}`, kind: 'deployment' as const, workload: `w-${i}`, critical: i % 2 === 0 })),
+      Array.from({ length: 300 }, (_, i) => ({
+        name: `service-${i}`,
+        namespace: `namespace-${i}`,
+        kind: 'deployment' as const,
+        workload: `w-${i}`,
+        critical: i % 2 === 0,
+      })),
     );
     const message = renderHealth(measureHealth({ cluster, takenAt: new Date(), pods, workloads, catalogue: big }));
     expect(checkMessage(message)).toBeUndefined();
@@ -123,7 +174,9 @@ describe('renderHealth within Slack limits', () => {
   it('escapes Slack control characters that reach the report from the cluster', () => {
     const hostile = pod('ns', 'x', 'pending');
     hostile.status!.conditions![1]!.message = '<!channel> & <@U123>';
-    const message = renderHealth(measureHealth({ cluster, takenAt: new Date(), pods: [hostile], workloads, catalogue }));
+    const message = renderHealth(
+      measureHealth({ cluster, takenAt: new Date(), pods: [hostile], workloads, catalogue }),
+    );
     const raw = JSON.stringify(message.blocks);
     expect(raw).not.toContain('<!channel>');
     expect(raw).toContain('&lt;!channel&gt; &amp; &lt;@U123&gt;');

@@ -3,7 +3,11 @@ import { javaFixed } from '../../src/integrations/kafka-bench/java-format.js';
 import { latencyBuckets } from '../../src/integrations/kafka-bench/histogram.js';
 import { Stats, formatTotal, formatWindow } from '../../src/integrations/kafka-bench/stats.js';
 import { ThroughputThrottler } from '../../src/integrations/kafka-bench/throttler.js';
-import { BenchParamsError, validateOptions, type ProducerBenchmarkOptions } from '../../src/integrations/kafka-bench/options.js';
+import {
+  BenchParamsError,
+  validateOptions,
+  type ProducerBenchmarkOptions,
+} from '../../src/integrations/kafka-bench/options.js';
 
 const MB = 1024 * 1024;
 
@@ -44,11 +48,25 @@ describe('Stats (ProducerPerformance semantics)', () => {
     for (let i = 0; i < 10; i++) windows.push(stats.record(i + 1, 1024, 500 * i));
     expect(windows.every((w) => w === undefined)).toBe(true);
     const w = stats.record(20, 1024, 5_000);
-    expect(w).toEqual({ records: 11, recordsPerSec: 2.2, mbPerSec: (11 * 1024) / 5 / MB, avgLatencyMs: 75 / 11, maxLatencyMs: 20, elapsedMs: 5_000 });
-    expect(formatWindow(w!)).toBe('11 records sent, 2.2 records/sec (0.00 MB/sec), 6.8 ms avg latency, 20.0 ms max latency.');
+    expect(w).toEqual({
+      records: 11,
+      recordsPerSec: 2.2,
+      mbPerSec: (11 * 1024) / 5 / MB,
+      avgLatencyMs: 75 / 11,
+      maxLatencyMs: 20,
+      elapsedMs: 5_000,
+    });
+    expect(formatWindow(w!)).toBe(
+      '11 records sent, 2.2 records/sec (0.00 MB/sec), 6.8 ms avg latency, 20.0 ms max latency.',
+    );
     // The next window starts at that acknowledgement.
     expect(stats.record(1, 1024, 9_999)).toBeUndefined();
-    expect(stats.record(3, 1024, 10_000)).toMatchObject({ records: 2, avgLatencyMs: 2, maxLatencyMs: 3, elapsedMs: 5_000 });
+    expect(stats.record(3, 1024, 10_000)).toMatchObject({
+      records: 2,
+      avgLatencyMs: 2,
+      maxLatencyMs: 3,
+      elapsedMs: 5_000,
+    });
   });
 
   it('computes the final line like ProducerPerformance, percentiles at index floor(p × n) of the sorted sample', () => {
@@ -56,7 +74,13 @@ describe('Stats (ProducerPerformance semantics)', () => {
     // Latencies 999..0, acknowledged over 2 s.
     for (let i = 0; i < 1_000; i++) stats.record(999 - i, 1_024, 2 * i);
     const total = stats.total(2_000);
-    expect(total).toMatchObject({ records: 1_000, bytes: 1_024_000, recordsPerSec: 500, avgLatencyMs: 499.5, maxLatencyMs: 999 });
+    expect(total).toMatchObject({
+      records: 1_000,
+      bytes: 1_024_000,
+      recordsPerSec: 500,
+      avgLatencyMs: 499.5,
+      maxLatencyMs: 999,
+    });
     expect([total.p50, total.p95, total.p99, total.p999]).toEqual([500, 950, 990, 999]);
     expect(formatTotal(total)).toBe(
       '1000 records sent, 500.000000 records/sec (0.49 MB/sec), 499.50 ms avg latency, 999.00 ms max latency, 500 ms 50th, 950 ms 95th, 990 ms 99th, 999 ms 99.9th.',
@@ -91,7 +115,15 @@ describe('Stats (ProducerPerformance semantics)', () => {
 
   it('never divides by zero and reports zeros before the first acknowledgement', () => {
     const total = new Stats(5, 100).total(100);
-    expect(total).toMatchObject({ records: 0, recordsPerSec: 0, avgLatencyMs: 0, p50: 0, p999: 0, durationMs: 1, histogram: [] });
+    expect(total).toMatchObject({
+      records: 0,
+      recordsPerSec: 0,
+      avgLatencyMs: 0,
+      p50: 0,
+      p999: 0,
+      durationMs: 1,
+      histogram: [],
+    });
   });
 });
 
@@ -128,17 +160,43 @@ describe('ThroughputThrottler', () => {
 });
 
 describe('validateOptions', () => {
-  const good: ProducerBenchmarkOptions = { brokers: ['127.0.0.1:9092'], records: 10, recordSize: 1024, throughput: -1, acks: -1, partitions: 1 };
+  const good: ProducerBenchmarkOptions = {
+    brokers: ['127.0.0.1:9092'],
+    records: 10,
+    recordSize: 1024,
+    throughput: -1,
+    acks: -1,
+    partitions: 1,
+  };
 
   it('accepts sensible parameters', () => {
     expect(() => validateOptions(good)).not.toThrow();
-    expect(() => validateOptions({ ...good, brokers: ['kafka-0.kafka:9092', '[::1]:9093'], throughput: 0.5, acks: 0, topic: 'a.b_c-1' })).not.toThrow();
+    expect(() =>
+      validateOptions({
+        ...good,
+        brokers: ['kafka-0.kafka:9092', '[::1]:9093'],
+        throughput: 0.5,
+        acks: 0,
+        topic: 'a.b_c-1',
+      }),
+    ).not.toThrow();
   });
 
   it('refuses bad parameters, all problems in one error', () => {
-    const bad = { ...good, brokers: ['nohost'], records: 0, recordSize: 2_000_000, throughput: 0, acks: 2, partitions: 1.5, topic: 'bad topic' } as unknown as ProducerBenchmarkOptions;
+    const bad = {
+      ...good,
+      brokers: ['nohost'],
+      records: 0,
+      recordSize: 2_000_000,
+      throughput: 0,
+      acks: 2,
+      partitions: 1.5,
+      topic: 'bad topic',
+    } as unknown as ProducerBenchmarkOptions;
     expect(() => validateOptions(bad)).toThrow(BenchParamsError);
-    expect(() => validateOptions(bad)).toThrow(/brokers[\s\S]*records[\s\S]*recordSize[\s\S]*throughput[\s\S]*acks[\s\S]*partitions[\s\S]*topic/);
+    expect(() => validateOptions(bad)).toThrow(
+      /brokers[\s\S]*records[\s\S]*recordSize[\s\S]*throughput[\s\S]*acks[\s\S]*partitions[\s\S]*topic/,
+    );
     expect(() => validateOptions({ ...good, brokers: [] })).toThrow(/at least one/);
     expect(() => validateOptions({ ...good, records: Number.NaN })).toThrow(/records/);
     expect(() => validateOptions({ ...good, brokers: ['host:70000'] })).toThrow(/host:port/);

@@ -12,14 +12,26 @@ describe('request attributes', () => {
     ['GET', '/api/v1/namespaces/kafka/pods', { verb: 'list', resource: 'pods', namespace: 'kafka', name: '' }],
     ['GET', '/api/v1/pods?watch=true', { verb: 'watch', resource: 'pods', namespace: '' }],
     ['GET', '/api/v1/watch/namespaces/kafka/pods', { verb: 'watch', resource: 'pods', namespace: 'kafka' }],
-    ['GET', '/apis/apps/v1/namespaces/kafka/deployments?watch=1&fieldSelector=metadata.name%3Dbroker', { verb: 'watch', apiGroup: 'apps', name: 'broker' }],
-    ['PATCH', '/apis/apps/v1/namespaces/kafka/deployments/broker/scale', { verb: 'patch', resource: 'deployments', subresource: 'scale', name: 'broker' }],
+    [
+      'GET',
+      '/apis/apps/v1/namespaces/kafka/deployments?watch=1&fieldSelector=metadata.name%3Dbroker',
+      { verb: 'watch', apiGroup: 'apps', name: 'broker' },
+    ],
+    [
+      'PATCH',
+      '/apis/apps/v1/namespaces/kafka/deployments/broker/scale',
+      { verb: 'patch', resource: 'deployments', subresource: 'scale', name: 'broker' },
+    ],
     ['DELETE', '/api/v1/namespaces/kafka/pods', { verb: 'deletecollection', resource: 'pods' }],
     ['DELETE', '/api/v1/namespaces/kafka/pods/p', { verb: 'delete', name: 'p' }],
     ['POST', '/api/v1/namespaces/kafka/pods/p/eviction', { verb: 'create', subresource: 'eviction' }],
     // A namespace is authorized in itself.
     ['GET', '/api/v1/namespaces/kafka', { verb: 'get', resource: 'namespaces', name: 'kafka', namespace: 'kafka' }],
-    ['PUT', '/api/v1/namespaces/kafka/finalize', { verb: 'update', resource: 'namespaces', name: 'kafka', subresource: 'finalize' }],
+    [
+      'PUT',
+      '/api/v1/namespaces/kafka/finalize',
+      { verb: 'update', resource: 'namespaces', name: 'kafka', subresource: 'finalize' },
+    ],
   ])('%s %s', (method, path, expected) => {
     expect(attrs(method, path)).toMatchObject({ resourceRequest: true, ...expected });
   });
@@ -44,9 +56,13 @@ describe('a rule', () => {
   const scale = attrs('PATCH', '/apis/apps/v1/namespaces/kafka/deployments/broker/scale');
 
   it('matches verbs, groups and resources, with * as any', () => {
-    expect(ruleAllows(patchDeployments, { verbs: ['patch'], apiGroups: ['apps'], resources: ['deployments'] })).toBe(true);
+    expect(ruleAllows(patchDeployments, { verbs: ['patch'], apiGroups: ['apps'], resources: ['deployments'] })).toBe(
+      true,
+    );
     expect(ruleAllows(patchDeployments, { verbs: ['*'], apiGroups: ['*'], resources: ['*'] })).toBe(true);
-    expect(ruleAllows(patchDeployments, { verbs: ['get'], apiGroups: ['apps'], resources: ['deployments'] })).toBe(false);
+    expect(ruleAllows(patchDeployments, { verbs: ['get'], apiGroups: ['apps'], resources: ['deployments'] })).toBe(
+      false,
+    );
     expect(ruleAllows(patchDeployments, { verbs: ['patch'], apiGroups: [''], resources: ['deployments'] })).toBe(false);
   });
 
@@ -58,7 +74,12 @@ describe('a rule', () => {
   });
 
   it('with resourceNames allows only those names, so never a list or a create', () => {
-    const rule = { verbs: ['get', 'list', 'create'], apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['broker'] };
+    const rule = {
+      verbs: ['get', 'list', 'create'],
+      apiGroups: ['apps'],
+      resources: ['deployments'],
+      resourceNames: ['broker'],
+    };
     expect(ruleAllows(attrs('GET', '/apis/apps/v1/namespaces/kafka/deployments/broker'), rule)).toBe(true);
     expect(ruleAllows(attrs('GET', '/apis/apps/v1/namespaces/kafka/deployments/other'), rule)).toBe(false);
     expect(ruleAllows(attrs('GET', '/apis/apps/v1/namespaces/kafka/deployments'), rule)).toBe(false);

@@ -6,7 +6,13 @@ import { Store } from '../../src/devstack/kube/store.js';
 const cm = (namespace: string, name: string, n: number): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
-  metadata: { name, namespace, uid: `${namespace}-${name}`, resourceVersion: '', creationTimestamp: '2026-01-01T00:00:00Z' },
+  metadata: {
+    name,
+    namespace,
+    uid: `${namespace}-${name}`,
+    resourceVersion: '',
+    creationTimestamp: '2026-01-01T00:00:00Z',
+  },
   data: { n: String(n) },
 });
 
@@ -15,7 +21,9 @@ function storeAt(clock: { now: number }, events = 100, ageMs = 60_000): Store {
 }
 
 const view = (store: Store, rv: number, namespace?: string, after?: string): string[] =>
-  [...store.scanAt('configmaps', rv, namespace, after)].map(([key, o]) => `${key}=${String((o['data'] as { n: string }).n)}`);
+  [...store.scanAt('configmaps', rv, namespace, after)].map(
+    ([key, o]) => `${key}=${String((o['data'] as { n: string }).n)}`,
+  );
 
 describe('the store at a past revision', () => {
   it('undoes what changed since: modified objects as they were, deleted ones back, new ones absent', () => {

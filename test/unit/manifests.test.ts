@@ -42,7 +42,10 @@ describe('the bot manifests', () => {
   });
 
   it('run bot and worker non-root, read-only, with probes and resources', () => {
-    const deployments = byKind('Deployment') as unknown as { metadata: { name: string }; spec: { template: { spec: PodSpec } } }[];
+    const deployments = byKind('Deployment') as unknown as {
+      metadata: { name: string };
+      spec: { template: { spec: PodSpec } };
+    }[];
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['carbon-bot', 'carbon-worker']);
     for (const d of deployments) {
       const pod = d.spec.template.spec;
@@ -89,14 +92,16 @@ describe('the bot manifests', () => {
         for (const resource of rule.resources) {
           const key = `${group}/${resource}`;
           for (const verb of rule.verbs) {
-            if (!read.includes(verb)) expect({ key, verb, allowed: extra[key]?.includes(verb) ?? false }).toEqual({ key, verb, allowed: true });
+            if (!read.includes(verb))
+              expect({ key, verb, allowed: extra[key]?.includes(verb) ?? false }).toEqual({ key, verb, allowed: true });
             granted.set(key, (granted.get(key) ?? new Set()).add(verb));
           }
         }
       }
     }
     // …and each of those is really granted, so restart works on a real cluster.
-    for (const [key, verbs] of Object.entries(extra)) for (const verb of verbs) expect(granted.get(key)?.has(verb)).toBe(true);
+    for (const [key, verbs] of Object.entries(extra))
+      for (const verb of verbs) expect(granted.get(key)?.has(verb)).toBe(true);
     // No reads of things the bot does not read: events and PDBs are listed, never watched or read by name.
     expect([...(granted.get('/events') ?? [])]).toEqual(['list']);
     expect([...(granted.get('policy/poddisruptionbudgets') ?? [])].sort()).toEqual(['create', 'get', 'list', 'patch']);
@@ -104,7 +109,9 @@ describe('the bot manifests', () => {
     expect([...(granted.get('/configmaps') ?? [])].sort()).toEqual(['create', 'get', 'list', 'patch']);
     // Secrets: create only, only in data-platform (the ETL secret templates): never read, listed or changed.
     const secretRoles = roles.filter((r) => r.rules.some((rule) => rule.resources.includes('secrets')));
-    expect(secretRoles.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['Role data-platform/carbon-ops-secret-templates']);
+    expect(secretRoles.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`)).toEqual([
+      'Role data-platform/carbon-ops-secret-templates',
+    ]);
     expect([...(granted.get('/secrets') ?? [])]).toEqual(['create']);
     // RBAC objects are read (phase 2 checks them), never written: the bot cannot grant itself anything.
     for (const resource of ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings']) {
@@ -113,7 +120,10 @@ describe('the bot manifests', () => {
   });
 
   it('hold no secret values', () => {
-    for (const secret of byKind('Secret') as unknown as { stringData?: Record<string, string>; data?: Record<string, string> }[]) {
+    for (const secret of byKind('Secret') as unknown as {
+      stringData?: Record<string, string>;
+      data?: Record<string, string>;
+    }[]) {
       expect(Object.values({ ...secret.stringData, ...secret.data }).every((v) => v === '')).toBe(true);
     }
   });

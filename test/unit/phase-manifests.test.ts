@@ -71,8 +71,10 @@ const docs: LoadedDoc[] = readdirSync(DIR)
     }),
   );
 const objects = docs.map((d) => d.object);
-const ofKind = <T = Manifest>(kind: string): (Manifest & T)[] => objects.filter((o) => o?.kind === kind) as (Manifest & T)[];
-const id = (o: Manifest): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+const ofKind = <T = Manifest>(kind: string): (Manifest & T)[] =>
+  objects.filter((o) => o?.kind === kind) as (Manifest & T)[];
+const id = (o: Manifest): string =>
+  `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 // ---- the catalogue and the scenario ----
 
@@ -85,11 +87,16 @@ interface CatalogueEntry {
 }
 const catalogue = (parse(readFileSync('catalogue/services.yaml', 'utf8')) as { services: CatalogueEntry[] }).services;
 
-const cluster = clusterFromScenario(parseScenario(parse(readFileSync('src/devstack/scenarios/254carbon.yaml', 'utf8'))));
+const cluster = clusterFromScenario(
+  parseScenario(parse(readFileSync('src/devstack/scenarios/254carbon.yaml', 'utf8'))),
+);
 afterAll(() => cluster.close());
 
 const nodeCount = cluster.list('nodes').length;
-const namespaceNames = new Set([...cluster.list('namespaces').map((n) => n.metadata.name), ...catalogue.map((s) => s.namespace)]);
+const namespaceNames = new Set([
+  ...cluster.list('namespaces').map((n) => n.metadata.name),
+  ...catalogue.map((s) => s.namespace),
+]);
 /** The bot's own namespace (manifests/bot), which some policies let in. */
 const botNamespace = (parse(readFileSync('manifests/bot/namespace.yaml', 'utf8')) as Manifest).metadata.name;
 
@@ -111,7 +118,14 @@ const scenarioPodSets: PodSet[] = (
     template: w.spec.template,
   })),
 );
-type CronJob = Manifest & { spec: { suspend?: boolean; schedule: string; concurrencyPolicy?: string; jobTemplate: { spec: { template: PodTemplate } } } };
+type CronJob = Manifest & {
+  spec: {
+    suspend?: boolean;
+    schedule: string;
+    concurrencyPolicy?: string;
+    jobTemplate: { spec: { template: PodTemplate } };
+  };
+};
 const cronPodSets: PodSet[] = ofKind<CronJob>('CronJob').map((c) => ({
   kind: 'CronJob',
   namespace: c.metadata.namespace ?? '',
@@ -137,11 +151,15 @@ function matches(selector: Selector | undefined, labels: Labels): boolean {
     const has = Object.hasOwn(labels, e.key);
     const value = labels[e.key];
     const ok =
-      e.operator === 'In' ? has && (e.values ?? []).includes(value as string)
-      : e.operator === 'NotIn' ? !has || !(e.values ?? []).includes(value as string)
-      : e.operator === 'Exists' ? has
-      : e.operator === 'DoesNotExist' ? !has
-      : false;
+      e.operator === 'In'
+        ? has && (e.values ?? []).includes(value as string)
+        : e.operator === 'NotIn'
+          ? !has || !(e.values ?? []).includes(value as string)
+          : e.operator === 'Exists'
+            ? has
+            : e.operator === 'DoesNotExist'
+              ? !has
+              : false;
     if (!ok) return false;
   }
   return true;
@@ -153,7 +171,19 @@ function quantity(text: string | number): number {
   const s = String(text);
   const m = /^([0-9.]+)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/.exec(s);
   if (!m) throw new Error(`not a quantity: ${s}`);
-  const scale: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
+  const scale: Record<string, number> = {
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+  };
   return Number(m[1]) * (m[2] ? (scale[m[2]] as number) : 1);
 }
 
@@ -189,7 +219,8 @@ function typeProblems(value: unknown, type: string, path: string): string[] {
   }
   const attributes = models[type]?.getAttributeTypeMap?.();
   if (!attributes) return [`${path}: no model for ${type}`];
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path}: expected an object (${type})`];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [`${path}: expected an object (${type})`];
   const known = new Map(attributes.map((a) => [a.baseName, a.type]));
   return Object.entries(value).flatMap(([k, v]) => {
     const t = known.get(k);
@@ -197,7 +228,14 @@ function typeProblems(value: unknown, type: string, path: string): string[] {
   });
 }
 
-const BUILT_IN_GROUPS = new Set(['v1', 'apps/v1', 'batch/v1', 'policy/v1', 'networking.k8s.io/v1', 'rbac.authorization.k8s.io/v1']);
+const BUILT_IN_GROUPS = new Set([
+  'v1',
+  'apps/v1',
+  'batch/v1',
+  'policy/v1',
+  'networking.k8s.io/v1',
+  'rbac.authorization.k8s.io/v1',
+]);
 const CLUSTER_SCOPED = new Set(['ClusterIssuer', 'ClusterRole', 'ClusterRoleBinding', 'Namespace']);
 const PHASE_OF_KIND: Record<string, string> = {
   Certificate: '2',
@@ -249,14 +287,30 @@ function peerMatches(peer: Peer, policyNs: string, srcNs: string, srcLabels: Lab
 }
 const portMatches = (ports: PolicyPort[] | undefined, port: number, protocol = 'TCP'): boolean =>
   !ports?.length ||
-  ports.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined || p.port === port || (typeof p.port === 'number' && p.endPort !== undefined && port >= p.port && port <= p.endPort)));
+  ports.some(
+    (p) =>
+      (p.protocol ?? 'TCP') === protocol &&
+      (p.port === undefined ||
+        p.port === port ||
+        (typeof p.port === 'number' && p.endPort !== undefined && port >= p.port && port <= p.endPort)),
+  );
 
 /** Would the policies let a pod of `src` open `port` on a pod of `dst`? (ingress side) */
 function allowed(src: PodSet, dst: PodSet, port: number): boolean {
-  const selecting = policies.filter((p) => p.metadata.namespace === dst.namespace && (p.spec.policyTypes ?? ['Ingress']).includes('Ingress') && matches(p.spec.podSelector, dst.labels));
+  const selecting = policies.filter(
+    (p) =>
+      p.metadata.namespace === dst.namespace &&
+      (p.spec.policyTypes ?? ['Ingress']).includes('Ingress') &&
+      matches(p.spec.podSelector, dst.labels),
+  );
   if (selecting.length === 0) return true;
   return selecting.some((p) =>
-    (p.spec.ingress ?? []).some((rule) => (rule.from?.length ? rule.from.some((peer) => peerMatches(peer, dst.namespace, src.namespace, src.labels)) : true) && portMatches(rule.ports, port)),
+    (p.spec.ingress ?? []).some(
+      (rule) =>
+        (rule.from?.length
+          ? rule.from.some((peer) => peerMatches(peer, dst.namespace, src.namespace, src.labels))
+          : true) && portMatches(rule.ports, port),
+    ),
   );
 }
 
@@ -286,36 +340,51 @@ describe('the phase manifests', () => {
       const phase = PHASE_4_POLICIES.has(o.metadata.name) ? '4' : PHASE_OF_KIND[o.kind];
       expect([id(o), o.metadata.labels]).toEqual([
         id(o),
-        expect.objectContaining({ 'app.kubernetes.io/part-of': '254carbon', 'app.kubernetes.io/managed-by': 'carbon-ops', 'carbon-ops.254carbon.com/phase': phase }),
+        expect.objectContaining({
+          'app.kubernetes.io/part-of': '254carbon',
+          'app.kubernetes.io/managed-by': 'carbon-ops',
+          'carbon-ops.254carbon.com/phase': phase,
+        }),
       ]);
     }
   });
 
   it('give every object a leading comment saying what it protects', () => {
-    for (const d of docs) expect([id(d.object), d.comment]).toEqual([id(d.object), expect.stringContaining('Protects:')]);
+    for (const d of docs)
+      expect([id(d.object), d.comment]).toEqual([id(d.object), expect.stringContaining('Protects:')]);
   });
 
   it('use only fields the Kubernetes API knows, with the right types', () => {
-    const problems = objects.filter((o) => BUILT_IN_GROUPS.has(o.apiVersion)).flatMap((o) => typeProblems(o, `V1${o.kind}`, id(o)));
+    const problems = objects
+      .filter((o) => BUILT_IN_GROUPS.has(o.apiVersion))
+      .flatMap((o) => typeProblems(o, `V1${o.kind}`, id(o)));
     expect(problems).toEqual([]);
     // Octal file modes: kubectl (YAML 1.1) reads 0444 as 292, the yaml package (YAML 1.2) as 444, which is
     // a different mode. Numbers with a leading zero are ambiguous: modes are written in decimal.
     for (const file of readdirSync(DIR).filter((f) => f.endsWith('.yaml'))) {
-      const ambiguous = readFileSync(`${DIR}/${file}`, 'utf8').split('\n').filter((line) => /:\s+0[0-9]+\s*(#.*)?$/.test(line));
+      const ambiguous = readFileSync(`${DIR}/${file}`, 'utf8')
+        .split('\n')
+        .filter((line) => /:\s+0[0-9]+\s*(#.*)?$/.test(line));
       expect([file, ambiguous]).toEqual([file, []]);
     }
   });
 });
 
 describe('PodDisruptionBudgets', () => {
-  type Pdb = Manifest & { spec: { selector: Selector; minAvailable?: number | string; maxUnavailable?: number | string } };
+  type Pdb = Manifest & {
+    spec: { selector: Selector; minAvailable?: number | string; maxUnavailable?: number | string };
+  };
   const pdbs = ofKind<Pdb>('PodDisruptionBudget');
-  const criticalMultiReplica = catalogue.filter((s) => s.critical).map((s) => podSet(s.namespace, s.workload)).filter((p) => p.replicas > 1);
+  const criticalMultiReplica = catalogue
+    .filter((s) => s.critical)
+    .map((s) => podSet(s.namespace, s.workload))
+    .filter((p) => p.replicas > 1);
   const controllers = podSets.filter((p) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(p.kind));
 
   /** Evictions allowed when every replica is healthy, as the disruption controller computes them. */
   function disruptionsAllowed(pdb: Pdb, replicas: number): number {
-    const scaled = (v: number | string) => (typeof v === 'number' ? v : Math.ceil((replicas * Number(v.replace('%', ''))) / 100));
+    const scaled = (v: number | string) =>
+      typeof v === 'number' ? v : Math.ceil((replicas * Number(v.replace('%', ''))) / 100);
     if (pdb.spec.maxUnavailable !== undefined) return Math.min(replicas, scaled(pdb.spec.maxUnavailable));
     if (pdb.spec.minAvailable !== undefined) return Math.max(0, replicas - scaled(pdb.spec.minAvailable));
     return 0;
@@ -326,11 +395,15 @@ describe('PodDisruptionBudgets', () => {
       expect.arrayContaining(['cloudflare-tunnel/cloudflared', 'kafka/kafka']), // sanity: the scenario has some
     );
     for (const target of criticalMultiReplica) {
-      const mine = pdbs.filter((p) => p.metadata.namespace === target.namespace && matches(p.spec.selector, target.labels));
+      const mine = pdbs.filter(
+        (p) => p.metadata.namespace === target.namespace && matches(p.spec.selector, target.labels),
+      );
       expect([target.name, mine.length]).toEqual([target.name, 1]);
       const pdb = mine[0] as Pdb;
       expect(pdb.apiVersion).toBe('policy/v1');
-      const others = controllers.filter((w) => w.namespace === target.namespace && w !== target && matches(pdb.spec.selector, w.labels));
+      const others = controllers.filter(
+        (w) => w.namespace === target.namespace && w !== target && matches(pdb.spec.selector, w.labels),
+      );
       expect([pdb.metadata.name, others.map((w) => w.name)]).toEqual([pdb.metadata.name, []]);
     }
   });
@@ -338,7 +411,9 @@ describe('PodDisruptionBudgets', () => {
   it('allow one voluntary disruption, never all of them, and each covers exactly one multi-replica workload', () => {
     expect(pdbs.length).toBeGreaterThanOrEqual(criticalMultiReplica.length);
     for (const pdb of pdbs) {
-      const covered = controllers.filter((w) => w.namespace === pdb.metadata.namespace && matches(pdb.spec.selector, w.labels));
+      const covered = controllers.filter(
+        (w) => w.namespace === pdb.metadata.namespace && matches(pdb.spec.selector, w.labels),
+      );
       expect([pdb.metadata.name, covered.length]).toEqual([pdb.metadata.name, 1]);
       const replicas = (covered[0] as PodSet).replicas;
       const allowedNow = disruptionsAllowed(pdb, replicas);
@@ -348,8 +423,18 @@ describe('PodDisruptionBudgets', () => {
 });
 
 describe('TLS', () => {
-  type Certificate = Manifest & { spec: { secretName: string; dnsNames: string[]; issuerRef: { kind: string; name: string; group?: string } } };
-  type ClusterIssuer = Manifest & { spec: { acme: { server: string; privateKeySecretRef: { name: string }; solvers: { http01?: { ingress?: { ingressClassName?: string } } }[] } } };
+  type Certificate = Manifest & {
+    spec: { secretName: string; dnsNames: string[]; issuerRef: { kind: string; name: string; group?: string } };
+  };
+  type ClusterIssuer = Manifest & {
+    spec: {
+      acme: {
+        server: string;
+        privateKeySecretRef: { name: string };
+        solvers: { http01?: { ingress?: { ingressClassName?: string } } }[];
+      };
+    };
+  };
   const SERVICES = ['datahub', 'dolphinscheduler', 'doris', 'lakefs', 'minio', 'portal', 'superset', 'trino', 'vault'];
   const certificates = ofKind<Certificate>('Certificate');
   const issuers = ofKind<ClusterIssuer>('ClusterIssuer');
@@ -369,7 +454,11 @@ describe('TLS', () => {
       expect(c.apiVersion).toBe('cert-manager.io/v1');
       expect(c.spec.secretName).toBe(`${svc}-tls`);
       expect(c.spec.dnsNames).toContain(`${svc}.254carbon.com`);
-      expect(c.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: (issuers[0] as ClusterIssuer).metadata.name });
+      expect(c.spec.issuerRef).toEqual({
+        group: 'cert-manager.io',
+        kind: 'ClusterIssuer',
+        name: (issuers[0] as ClusterIssuer).metadata.name,
+      });
       const entry = catalogue.find((s) => s.name === svc);
       expect(c.metadata.namespace).toBe(entry?.namespace);
       // The name the catalogue publishes (dolphin.254carbon.com for DolphinScheduler) is covered too.
@@ -387,21 +476,30 @@ describe('secret templates', () => {
     for (const s of secrets) {
       expect([s.metadata.name, s.data]).toEqual([s.metadata.name, undefined]);
       expect(Object.keys(s.stringData ?? {}).length).toBeGreaterThan(0);
-      for (const [key, value] of Object.entries(s.stringData ?? {})) expect([s.metadata.name, key, value]).toEqual([s.metadata.name, key, '']);
+      for (const [key, value] of Object.entries(s.stringData ?? {}))
+        expect([s.metadata.name, key, value]).toEqual([s.metadata.name, key, '']);
     }
   });
 
   it('hold every key the ETL jobs read', () => {
     for (const job of cronPodSets) {
       const spec = job.template.spec as unknown as {
-        containers: { envFrom?: { secretRef?: { name: string } }[]; env?: { valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[];
-        initContainers?: { envFrom?: { secretRef?: { name: string } }[]; env?: { valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[];
+        containers: {
+          envFrom?: { secretRef?: { name: string } }[];
+          env?: { valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+        }[];
+        initContainers?: {
+          envFrom?: { secretRef?: { name: string } }[];
+          env?: { valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+        }[];
       };
       for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
-        for (const from of c.envFrom ?? []) if (from.secretRef) expect(secrets.map((s) => s.metadata.name)).toContain(from.secretRef.name);
+        for (const from of c.envFrom ?? [])
+          if (from.secretRef) expect(secrets.map((s) => s.metadata.name)).toContain(from.secretRef.name);
         for (const e of c.env ?? []) {
           const ref = e.valueFrom?.secretKeyRef;
-          if (ref) expect(Object.keys(secrets.find((s) => s.metadata.name === ref.name)?.stringData ?? {})).toContain(ref.key);
+          if (ref)
+            expect(Object.keys(secrets.find((s) => s.metadata.name === ref.name)?.stringData ?? {})).toContain(ref.key);
         }
       }
     }
@@ -409,8 +507,17 @@ describe('secret templates', () => {
 });
 
 describe('RBAC', () => {
-  type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] };
-  type Binding = Manifest & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace?: string }[] };
+  type Rule = {
+    apiGroups?: string[];
+    resources?: string[];
+    verbs: string[];
+    resourceNames?: string[];
+    nonResourceURLs?: string[];
+  };
+  type Binding = Manifest & {
+    roleRef: { kind: string; name: string };
+    subjects: { kind: string; name: string; namespace?: string }[];
+  };
   type ServiceAccount = Manifest & { automountServiceAccountToken?: boolean };
   const roles = [...ofKind<{ rules: Rule[] }>('Role'), ...ofKind<{ rules: Rule[] }>('ClusterRole')];
   const bindings = [...ofKind<Binding>('RoleBinding'), ...ofKind<Binding>('ClusterRoleBinding')];
@@ -422,8 +529,15 @@ describe('RBAC', () => {
     expect(roles.length).toBeGreaterThan(0);
     for (const role of roles) {
       for (const rule of role.rules) {
-        const values = [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs, ...(rule.resourceNames ?? []), ...(rule.nonResourceURLs ?? [])];
-        for (const v of values) expect([role.metadata.name, v]).toEqual([role.metadata.name, expect.not.stringContaining('*')]);
+        const values = [
+          ...(rule.apiGroups ?? []),
+          ...(rule.resources ?? []),
+          ...rule.verbs,
+          ...(rule.resourceNames ?? []),
+          ...(rule.nonResourceURLs ?? []),
+        ];
+        for (const v of values)
+          expect([role.metadata.name, v]).toEqual([role.metadata.name, expect.not.stringContaining('*')]);
         expect(rule.resources ?? []).not.toContain('secrets');
         for (const verb of ['escalate', 'bind', 'impersonate']) expect(rule.verbs).not.toContain(verb);
       }
@@ -432,8 +546,16 @@ describe('RBAC', () => {
 
   it('binds only roles defined here (or a named built-in) to service accounts defined here', () => {
     for (const b of bindings) {
-      const defined = roles.some((r) => r.kind === b.roleRef.kind && r.metadata.name === b.roleRef.name && (b.roleRef.kind === 'ClusterRole' || r.metadata.namespace === b.metadata.namespace));
-      expect([b.metadata.name, defined || BUILT_IN_ROLES.has(`${b.roleRef.kind}/${b.roleRef.name}`)]).toEqual([b.metadata.name, true]);
+      const defined = roles.some(
+        (r) =>
+          r.kind === b.roleRef.kind &&
+          r.metadata.name === b.roleRef.name &&
+          (b.roleRef.kind === 'ClusterRole' || r.metadata.namespace === b.metadata.namespace),
+      );
+      expect([b.metadata.name, defined || BUILT_IN_ROLES.has(`${b.roleRef.kind}/${b.roleRef.name}`)]).toEqual([
+        b.metadata.name,
+        true,
+      ]);
       for (const s of b.subjects) {
         expect(s.kind).toBe('ServiceAccount');
         expect(accounts.some((a) => a.metadata.name === s.name && a.metadata.namespace === s.namespace)).toBe(true);
@@ -443,7 +565,9 @@ describe('RBAC', () => {
 
   it('mounts a token only into accounts that have a binding', () => {
     for (const a of accounts) {
-      const bound = bindings.some((b) => b.subjects.some((s) => s.name === a.metadata.name && s.namespace === a.metadata.namespace));
+      const bound = bindings.some((b) =>
+        b.subjects.some((s) => s.name === a.metadata.name && s.namespace === a.metadata.namespace),
+      );
       expect([a.metadata.name, a.automountServiceAccountToken]).toEqual([a.metadata.name, bound]);
     }
   });
@@ -457,7 +581,13 @@ describe('NetworkPolicies', () => {
 
   it('deny ingress by default in each namespace they cover, and cover every catalogue namespace', () => {
     for (const ns of nsWithPolicies) {
-      const denies = policies.filter((p) => p.metadata.namespace === ns && isEmptySelector(p.spec.podSelector) && p.spec.policyTypes?.includes('Ingress') && !p.spec.ingress?.length);
+      const denies = policies.filter(
+        (p) =>
+          p.metadata.namespace === ns &&
+          isEmptySelector(p.spec.podSelector) &&
+          p.spec.policyTypes?.includes('Ingress') &&
+          !p.spec.ingress?.length,
+      );
       expect([ns, denies.length]).toEqual([ns, 1]);
     }
     expect(nsWithPolicies.sort()).toEqual(expect.arrayContaining([...new Set(catalogue.map((s) => s.namespace))]));
@@ -472,17 +602,24 @@ describe('NetworkPolicies', () => {
       const problems: string[] = [];
       if (!podsIn(ns).some((p) => matches(selector, p.labels))) problems.push(`${where}: matches no pod in ${ns}`);
       for (const e of selector.matchExpressions ?? [])
-        if (e.operator === 'In') for (const v of e.values ?? []) if (!podsIn(ns).some((p) => p.labels[e.key] === v)) problems.push(`${where}: no pod in ${ns} has ${e.key}=${v}`);
+        if (e.operator === 'In')
+          for (const v of e.values ?? [])
+            if (!podsIn(ns).some((p) => p.labels[e.key] === v))
+              problems.push(`${where}: no pod in ${ns} has ${e.key}=${v}`);
       return problems;
     };
     const problems = policies.flatMap((p) => {
       const ns = p.metadata.namespace ?? '';
-      const peers = [...(p.spec.ingress ?? []).flatMap((r) => r.from ?? []), ...(p.spec.egress ?? []).flatMap((r) => r.to ?? [])];
+      const peers = [
+        ...(p.spec.ingress ?? []).flatMap((r) => r.from ?? []),
+        ...(p.spec.egress ?? []).flatMap((r) => r.to ?? []),
+      ];
       return [
         ...dead(p.spec.podSelector, ns, `${ns}/${p.metadata.name}`),
         ...peers.flatMap((peer) => {
           const named = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
-          if (named !== undefined && !namespaceNames.has(named) && named !== botNamespace) return [`${ns}/${p.metadata.name}: unknown namespace ${named}`];
+          if (named !== undefined && !namespaceNames.has(named) && named !== botNamespace)
+            return [`${ns}/${p.metadata.name}: unknown namespace ${named}`];
           if (peer.namespaceSelector && named === undefined) return []; // any namespace
           return named === botNamespace ? [] : dead(peer.podSelector, named ?? ns, `${ns}/${p.metadata.name} peer`);
         }),
@@ -494,21 +631,33 @@ describe('NetworkPolicies', () => {
   it('let ingress-nginx reach every UI of the catalogue, and cert-manager answer HTTP-01 challenges', () => {
     // cloudflared publishes 254carbon.com by dialling out to Cloudflare: nothing ever connects to it.
     // A URL is served by one of the services that list it (dolphin.254carbon.com: the api, not the worker).
-    const urls = [...new Set(catalogue.filter((s) => s.url && s.name !== 'cloudflare-tunnel').map((s) => s.url as string))];
+    const urls = [
+      ...new Set(catalogue.filter((s) => s.url && s.name !== 'cloudflare-tunnel').map((s) => s.url as string)),
+    ];
     expect(urls.length).toBeGreaterThan(5);
     const reachable = (ui: PodSet) =>
-      ((ui.template.spec.containers[0] as { ports?: { containerPort: number }[] }).ports ?? []).some((p) => allowed(controller, ui, p.containerPort));
+      ((ui.template.spec.containers[0] as { ports?: { containerPort: number }[] }).ports ?? []).some((p) =>
+        allowed(controller, ui, p.containerPort),
+      );
     for (const url of urls) {
       const servers = catalogue.filter((s) => s.url === url).map((s) => podSet(s.namespace, s.workload));
       expect([url, servers.some(reachable)]).toEqual([url, true]);
     }
-    const solver: PodSet = { kind: 'Pod', namespace: 'data-platform', name: 'cm-acme-http-solver', replicas: 1, labels: { 'acme.cert-manager.io/http01-solver': 'true' }, template: { spec: { containers: [] } } };
+    const solver: PodSet = {
+      kind: 'Pod',
+      namespace: 'data-platform',
+      name: 'cm-acme-http-solver',
+      replicas: 1,
+      labels: { 'acme.cert-manager.io/http01-solver': 'true' },
+      template: { spec: { containers: [] } },
+    };
     expect(allowed(controller, solver, 8089)).toBe(true);
   });
 
   it('let Prometheus scrape every namespace they cover', () => {
     for (const ns of nsWithPolicies) {
-      for (const target of podSets.filter((p) => p.namespace === ns && p.kind !== 'Job')) expect([target.name, allowed(prometheus, target, 9100)]).toEqual([target.name, true]);
+      for (const target of podSets.filter((p) => p.namespace === ns && p.kind !== 'Job'))
+        expect([target.name, allowed(prometheus, target, 9100)]).toEqual([target.name, true]);
     }
   });
 
@@ -546,8 +695,16 @@ describe('NetworkPolicies', () => {
       [dp('deployment/superset'), dp('deployment/dolphinscheduler-master'), 5678],
       [podSet('cloudflare-tunnel', 'deployment/cloudflared'), dp('deployment/vault'), 8200],
     ];
-    for (const [src, dst, port] of yes) expect([`${src.name} -> ${dst.name}:${port}`, allowed(src, dst, port)]).toEqual([`${src.name} -> ${dst.name}:${port}`, true]);
-    for (const [src, dst, port] of no) expect([`${src.name} -> ${dst.name}:${port}`, allowed(src, dst, port)]).toEqual([`${src.name} -> ${dst.name}:${port}`, false]);
+    for (const [src, dst, port] of yes)
+      expect([`${src.name} -> ${dst.name}:${port}`, allowed(src, dst, port)]).toEqual([
+        `${src.name} -> ${dst.name}:${port}`,
+        true,
+      ]);
+    for (const [src, dst, port] of no)
+      expect([`${src.name} -> ${dst.name}:${port}`, allowed(src, dst, port)]).toEqual([
+        `${src.name} -> ${dst.name}:${port}`,
+        false,
+      ]);
   });
 
   it('give the ETL pods DNS, external databases, S3 and APIs, and nothing else outside the cluster', () => {
@@ -556,12 +713,17 @@ describe('NetworkPolicies', () => {
     const policy = egress[0] as NetworkPolicy;
     expect(etlPods.length).toBe(2);
     const backfill = podSet('data-platform', 'job/commodity-prices-backfill');
-    for (const pod of [...etlPods, backfill]) expect([pod.name, matches(policy.spec.podSelector, pod.labels)]).toEqual([pod.name, true]);
+    for (const pod of [...etlPods, backfill])
+      expect([pod.name, matches(policy.spec.podSelector, pod.labels)]).toEqual([pod.name, true]);
     const rules = policy.spec.egress ?? [];
-    const dns = rules.filter((r) => r.to?.some((t) => t.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system'));
+    const dns = rules.filter((r) =>
+      r.to?.some((t) => t.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system'),
+    );
     expect(dns.some((r) => portMatches(r.ports, 53, 'UDP') && portMatches(r.ports, 53, 'TCP'))).toBe(true);
     const external = rules.filter((r) => r.to?.some((t) => t.ipBlock?.cidr === '0.0.0.0/0'));
-    const externalPorts = external.flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port}`)).sort();
+    const externalPorts = external
+      .flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port}`))
+      .sort();
     expect(externalPorts).toEqual(['TCP/1433', 'TCP/3306', 'TCP/443', 'TCP/5432']);
   });
 });
@@ -577,7 +739,15 @@ describe('ResourceQuotas', () => {
     expect(new Set(quotas.map((q) => q.metadata.namespace)).size).toBe(quotas.length);
     for (const q of quotas) {
       expect(Object.keys(q.spec.hard).sort()).toEqual(
-        expect.arrayContaining(['limits.cpu', 'limits.memory', 'persistentvolumeclaims', 'pods', 'requests.cpu', 'requests.memory', 'requests.storage']),
+        expect.arrayContaining([
+          'limits.cpu',
+          'limits.memory',
+          'persistentvolumeclaims',
+          'pods',
+          'requests.cpu',
+          'requests.memory',
+          'requests.storage',
+        ]),
       );
     }
   });
@@ -585,23 +755,40 @@ describe('ResourceQuotas', () => {
   it("admit every declared pod of the namespace, plus one pod of surge, once the LimitRange's defaults apply", () => {
     for (const q of quotas) {
       const ns = q.metadata.namespace ?? '';
-      const container = limitRanges.find((l) => l.metadata.namespace === ns)?.spec.limits.find((l) => l.type === 'Container');
-      expect([ns, container?.default?.cpu, container?.default?.memory, container?.defaultRequest?.cpu]).toEqual([ns, expect.any(String), expect.any(String), expect.any(String)]);
+      const container = limitRanges
+        .find((l) => l.metadata.namespace === ns)
+        ?.spec.limits.find((l) => l.type === 'Container');
+      expect([ns, container?.default?.cpu, container?.default?.memory, container?.defaultRequest?.cpu]).toEqual([
+        ns,
+        expect.any(String),
+        expect.any(String),
+        expect.any(String),
+      ]);
       const defaults = container as { default: Labels; defaultRequest: Labels };
       /** A container's requests and limits as admission fills them in. */
       const effective = (c: Container) => {
-        const limits = { cpu: c.resources?.limits?.cpu ?? defaults.default.cpu, memory: c.resources?.limits?.memory ?? defaults.default.memory };
+        const limits = {
+          cpu: c.resources?.limits?.cpu ?? defaults.default.cpu,
+          memory: c.resources?.limits?.memory ?? defaults.default.memory,
+        };
         const requests = {
           cpu: c.resources?.requests?.cpu ?? c.resources?.limits?.cpu ?? defaults.defaultRequest.cpu,
           memory: c.resources?.requests?.memory ?? c.resources?.limits?.memory ?? defaults.defaultRequest.memory,
         };
-        return { 'requests.cpu': quantity(requests.cpu as string), 'requests.memory': quantity(requests.memory as string), 'limits.cpu': quantity(limits.cpu as string), 'limits.memory': quantity(limits.memory as string) };
+        return {
+          'requests.cpu': quantity(requests.cpu as string),
+          'requests.memory': quantity(requests.memory as string),
+          'limits.cpu': quantity(limits.cpu as string),
+          'limits.memory': quantity(limits.memory as string),
+        };
       };
       type Usage = ReturnType<typeof effective>;
       const keys = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
       /** A pod's usage: the sum of its containers, or its largest init container if that is larger. */
       const podUsage = (t: PodTemplate): Usage => {
-        const sum = t.spec.containers.map(effective).reduce((a, b) => Object.fromEntries(keys.map((k) => [k, a[k] + b[k]])) as Usage);
+        const sum = t.spec.containers
+          .map(effective)
+          .reduce((a, b) => Object.fromEntries(keys.map((k) => [k, a[k] + b[k]])) as Usage);
         const inits = (t.spec.initContainers ?? []).map(effective);
         return Object.fromEntries(keys.map((k) => [k, Math.max(sum[k], ...inits.map((i) => i[k]))])) as Usage;
       };
@@ -610,11 +797,20 @@ describe('ResourceQuotas', () => {
       for (const p of running)
         for (const c of p.template.spec.containers) {
           const e = effective(c);
-          expect([p.name, e['limits.cpu'] >= e['requests.cpu'], e['limits.memory'] >= e['requests.memory']]).toEqual([p.name, true, true]);
+          expect([p.name, e['limits.cpu'] >= e['requests.cpu'], e['limits.memory'] >= e['requests.memory']]).toEqual([
+            p.name,
+            true,
+            true,
+          ]);
         }
-      const used = Object.fromEntries(keys.map((k) => [k, running.reduce((total, p) => total + p.replicas * podUsage(p.template)[k], 0)])) as Usage;
-      const surge = Object.fromEntries(keys.map((k) => [k, Math.max(...running.map((p) => podUsage(p.template)[k]))])) as Usage;
-      for (const k of keys) expect([ns, k, used[k] + surge[k] <= quantity(q.spec.hard[k] as string)]).toEqual([ns, k, true]);
+      const used = Object.fromEntries(
+        keys.map((k) => [k, running.reduce((total, p) => total + p.replicas * podUsage(p.template)[k], 0)]),
+      ) as Usage;
+      const surge = Object.fromEntries(
+        keys.map((k) => [k, Math.max(...running.map((p) => podUsage(p.template)[k]))]),
+      ) as Usage;
+      for (const k of keys)
+        expect([ns, k, used[k] + surge[k] <= quantity(q.spec.hard[k] as string)]).toEqual([ns, k, true]);
       const pods = running.reduce((n, p) => n + p.replicas, 0);
       expect([ns, pods + 1 <= Number(q.spec.hard['pods'])]).toEqual([ns, true]);
     }
@@ -629,17 +825,25 @@ describe('ETL', () => {
 
   it('has the API connector and data-quality ConfigMaps, with valid configuration', () => {
     expect(configMaps.map((c) => c.metadata.name).sort()).toEqual(['etl-api-connector', 'etl-data-quality']);
-    const connector = JSON.parse(configMaps.find((c) => c.metadata.name === 'etl-api-connector')?.data['connector.json'] ?? '{}') as {
+    const connector = JSON.parse(
+      configMaps.find((c) => c.metadata.name === 'etl-api-connector')?.data['connector.json'] ?? '{}',
+    ) as {
       sources: { name: string; url: string; auth?: { type: string; valueFromEnv?: string } }[];
     };
     expect(connector.sources.length).toBeGreaterThan(0);
-    const apiKeys = Object.keys(ofKind<{ stringData: Labels }>('Secret').find((s) => s.metadata.name === 'etl-api-credentials')?.stringData ?? {});
+    const apiKeys = Object.keys(
+      ofKind<{ stringData: Labels }>('Secret').find((s) => s.metadata.name === 'etl-api-credentials')?.stringData ?? {},
+    );
     for (const s of connector.sources) {
       expect(new URL(s.url).protocol).toBe('https:'); // the egress policy opens 443, not 80
       if (s.auth && s.auth.type !== 'none') expect(apiKeys).toContain(s.auth.valueFromEnv);
     }
-    const checks = JSON.parse(configMaps.find((c) => c.metadata.name === 'etl-data-quality')?.data['checks.json'] ?? '{}') as { datasets: Record<string, unknown> };
-    const checked = cronPodSets.flatMap((p) => (p.template.spec.initContainers ?? []).filter((c) => c.name === 'quality').map((c) => c.command?.at(-1)));
+    const checks = JSON.parse(
+      configMaps.find((c) => c.metadata.name === 'etl-data-quality')?.data['checks.json'] ?? '{}',
+    ) as { datasets: Record<string, unknown> };
+    const checked = cronPodSets.flatMap((p) =>
+      (p.template.spec.initContainers ?? []).filter((c) => c.name === 'quality').map((c) => c.command?.at(-1)),
+    );
     expect(checked).toHaveLength(2);
     for (const dataset of checked) expect(Object.keys(checks.datasets)).toContain(dataset);
   });
@@ -654,15 +858,27 @@ describe('ETL', () => {
         serviceAccountName: string;
         volumes: { configMap?: { name: string } }[];
         securityContext: { runAsNonRoot: boolean };
-        containers: (Container & { securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean } })[];
-        initContainers: (Container & { securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean } })[];
+        containers: (Container & {
+          securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean };
+        })[];
+        initContainers: (Container & {
+          securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean };
+        })[];
       };
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.securityContext.runAsNonRoot).toBe(true);
-      expect(accounts.some((a) => a.metadata.name === pod.serviceAccountName && a.metadata.namespace === c.metadata.namespace)).toBe(true);
-      for (const v of pod.volumes) if (v.configMap) expect(configMaps.map((m) => m.metadata.name)).toContain(v.configMap.name);
+      expect(
+        accounts.some(
+          (a) => a.metadata.name === pod.serviceAccountName && a.metadata.namespace === c.metadata.namespace,
+        ),
+      ).toBe(true);
+      for (const v of pod.volumes)
+        if (v.configMap) expect(configMaps.map((m) => m.metadata.name)).toContain(v.configMap.name);
       for (const container of [...pod.initContainers, ...pod.containers]) {
-        expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+        expect(container.securityContext).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+        });
         expect(container.resources?.requests).toBeDefined();
         expect(container.resources?.limits).toBeDefined();
       }

@@ -44,13 +44,20 @@ describe('restart grammar', () => {
       namespace: 'data-platform',
       reason: 'OOM-loop',
     });
-    expect(parse("restart sts/kafka --reason 'broker 2 wedged'")).toMatchObject({ target: { kind: 'statefulset', name: 'kafka' } });
-    expect(parse('restart deploy/a.b-c -n x --reason abc')).toMatchObject({ target: { kind: 'deployment', name: 'a.b-c' } });
+    expect(parse("restart sts/kafka --reason 'broker 2 wedged'")).toMatchObject({
+      target: { kind: 'statefulset', name: 'kafka' },
+    });
+    expect(parse('restart deploy/a.b-c -n x --reason abc')).toMatchObject({
+      target: { kind: 'deployment', name: 'a.b-c' },
+    });
     expect(parse('restart Trino --reason abc')).toMatchObject({ target: { kind: 'service', name: 'trino' } });
   });
 
   it('takes the conversational form: target, comma, reason', () => {
-    expect(parse('restart trino, it is stuck on queued queries')).toMatchObject({ target: { name: 'trino' }, reason: 'it is stuck on queued queries' });
+    expect(parse('restart trino, it is stuck on queued queries')).toMatchObject({
+      target: { name: 'trino' },
+      reason: 'it is stuck on queued queries',
+    });
   });
 
   it('requires a sensible reason and refuses what is not a Kubernetes name, before any call', () => {
@@ -60,26 +67,65 @@ describe('restart grammar', () => {
     expect(usageErrorOf(() => parse('restart trino --reason "a\u0007b c"'))).toMatch(/control characters/);
     expect(usageErrorOf(() => parse('restart trino stuck again'))).toMatch(/Unexpected `stuck`.*quote the reason/);
     expect(usageErrorOf(() => parse('restart --reason abc'))).toMatch(/Which service/);
-    for (const hostile of ['$(reboot)', 'a;b', 'deployment/../etc', 'deployment/UPPER', 'pod/x', 'deployment/', `deployment/${'a'.repeat(254)}`, 'x\u202ey']) {
-      expect(usageErrorOf(() => parse(`restart ${JSON.stringify(hostile)} --reason abcd`))).toMatch(/not a valid Kubernetes name|only deployment\/NAME and statefulset\/NAME/);
+    for (const hostile of [
+      '$(reboot)',
+      'a;b',
+      'deployment/../etc',
+      'deployment/UPPER',
+      'pod/x',
+      'deployment/',
+      `deployment/${'a'.repeat(254)}`,
+      'x\u202ey',
+    ]) {
+      expect(usageErrorOf(() => parse(`restart ${JSON.stringify(hostile)} --reason abcd`))).toMatch(
+        /not a valid Kubernetes name|only deployment\/NAME and statefulset\/NAME/,
+      );
     }
-    expect(usageErrorOf(() => parse('restart trino -n "Data Platform" --reason abcd'))).toMatch(/Namespace .* not a valid Kubernetes name/);
+    expect(usageErrorOf(() => parse('restart trino -n "Data Platform" --reason abcd'))).toMatch(
+      /Namespace .* not a valid Kubernetes name/,
+    );
   });
 
   it('resolves through the catalogue, or says what is wrong', () => {
     const cmd = (text: string) => parse(text) as RestartCommand;
-    expect(resolveRestartTarget(cmd('restart trino --reason abc'), catalogue)).toEqual({ kind: 'deployment', name: 'trino-coordinator', namespace: 'data-platform', service: 'trino' });
-    expect(resolveRestartTarget(cmd('restart statefulset/kafka --reason abc'), catalogue)).toEqual({ kind: 'statefulset', name: 'kafka', namespace: 'kafka', service: 'kafka' });
-    expect(resolveRestartTarget(cmd('restart deployment/other -n tools --reason abc'), catalogue)).toEqual({ kind: 'deployment', name: 'other', namespace: 'tools' });
-    expect(usageErrorOf(() => resolveRestartTarget(cmd('restart trinoo --reason abc'), catalogue))).toMatch(/Unknown service `trinoo`. Did you mean `trino`\?/);
-    expect(usageErrorOf(() => resolveRestartTarget(cmd('restart trino -n kafka --reason abc'), catalogue))).toMatch(/runs in namespace `data-platform`, not `kafka`/);
-    expect(usageErrorOf(() => resolveRestartTarget(cmd('restart deployment/other --reason abc'), catalogue))).toMatch(/Add `-n NAMESPACE`/);
-    expect(usageErrorOf(() => checkCommand(cmd('restart nope --reason abc'), { catalogue }))).toMatch(/Unknown service/);
+    expect(resolveRestartTarget(cmd('restart trino --reason abc'), catalogue)).toEqual({
+      kind: 'deployment',
+      name: 'trino-coordinator',
+      namespace: 'data-platform',
+      service: 'trino',
+    });
+    expect(resolveRestartTarget(cmd('restart statefulset/kafka --reason abc'), catalogue)).toEqual({
+      kind: 'statefulset',
+      name: 'kafka',
+      namespace: 'kafka',
+      service: 'kafka',
+    });
+    expect(resolveRestartTarget(cmd('restart deployment/other -n tools --reason abc'), catalogue)).toEqual({
+      kind: 'deployment',
+      name: 'other',
+      namespace: 'tools',
+    });
+    expect(usageErrorOf(() => resolveRestartTarget(cmd('restart trinoo --reason abc'), catalogue))).toMatch(
+      /Unknown service `trinoo`. Did you mean `trino`\?/,
+    );
+    expect(usageErrorOf(() => resolveRestartTarget(cmd('restart trino -n kafka --reason abc'), catalogue))).toMatch(
+      /runs in namespace `data-platform`, not `kafka`/,
+    );
+    expect(usageErrorOf(() => resolveRestartTarget(cmd('restart deployment/other --reason abc'), catalogue))).toMatch(
+      /Add `-n NAMESPACE`/,
+    );
+    expect(usageErrorOf(() => checkCommand(cmd('restart nope --reason abc'), { catalogue }))).toMatch(
+      /Unknown service/,
+    );
     expect(() => checkCommand(parse('health'), { catalogue })).not.toThrow();
   });
 
   it('is described for the audit trail from the parsed command, not the raw text', () => {
-    expect(describeCommand(parse('restart trino -n data-platform --reason "why; $(x)"'))).toEqual({ line: 'restart trino -n data-platform', target: 'trino', reason: 'why; $(x)' });
+    expect(describeCommand(parse('restart trino -n data-platform --reason "why; $(x)"'))).toEqual({
+      line: 'restart trino -n data-platform',
+      target: 'trino',
+      reason: 'why; $(x)',
+    });
     expect(describeCommand(parse('approve K7M2P9XQ'))).toEqual({ line: 'approve k7m2p9xq' });
     expect(describeCommand(parse('health'))).toEqual({ line: 'health' });
   });
@@ -92,8 +138,13 @@ describe('the mention form', () => {
       target: { name: 'trino' },
       reason: 'it is stuck on queued queries',
     });
-    expect(parseMention("<@U0BOT|carbon>: restart trino -n data-platform, it's stuck, again")).toMatchObject({ namespace: 'data-platform', reason: "it's stuck, again" });
-    expect(parseMention('<@U0BOT> restart trino --reason "quoted, with a comma"')).toMatchObject({ reason: 'quoted, with a comma' });
+    expect(parseMention("<@U0BOT|carbon>: restart trino -n data-platform, it's stuck, again")).toMatchObject({
+      namespace: 'data-platform',
+      reason: "it's stuck, again",
+    });
+    expect(parseMention('<@U0BOT> restart trino --reason "quoted, with a comma"')).toMatchObject({
+      reason: 'quoted, with a comma',
+    });
     expect(parseMention('<@U0BOT> health -n kafka')).toEqual({ name: 'health', namespace: 'kafka' });
     expect(usageErrorOf(() => parseMention('<@U0BOT>'))).toMatch(/Mention me with a command/);
     expect(usageErrorOf(() => parseMention('<@U0BOT> restart trino'))).toMatch(/A reason is required/);
@@ -101,7 +152,24 @@ describe('the mention form', () => {
   });
 
   it('never throws anything but a UsageError (property)', () => {
-    const words = fc.constantFrom('<@U0BOT>', '<@U0BOT|carbon>', 'restart', 'trino', ',', ' ', '"', "'", '--reason', '-n', 'deployment/x', 'it', "it's", '\n', '$(', '“');
+    const words = fc.constantFrom(
+      '<@U0BOT>',
+      '<@U0BOT|carbon>',
+      'restart',
+      'trino',
+      ',',
+      ' ',
+      '"',
+      "'",
+      '--reason',
+      '-n',
+      'deployment/x',
+      'it',
+      "it's",
+      '\n',
+      '$(',
+      '“',
+    );
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.string({ unit: words })), (text) => {
         try {
@@ -118,12 +186,22 @@ describe('the mention form', () => {
 describe('approve, deny and audit grammar', () => {
   it('reads request ids and options', () => {
     expect(parse('approve k7m2p9xq')).toEqual({ name: 'approve', id: 'k7m2p9xq' });
-    expect(parse('deny k7m2p9xq --reason "backlog cleared"')).toEqual({ name: 'deny', id: 'k7m2p9xq', reason: 'backlog cleared' });
+    expect(parse('deny k7m2p9xq --reason "backlog cleared"')).toEqual({
+      name: 'deny',
+      id: 'k7m2p9xq',
+      reason: 'backlog cleared',
+    });
     expect(usageErrorOf(() => parse('approve'))).toMatch(/Which request/);
     expect(usageErrorOf(() => parse('approve ../x'))).toMatch(/not a request id/);
     expect(usageErrorOf(() => parse('approve a b'))).toMatch(/Unexpected `b`/);
     expect(parse('audit')).toEqual({ name: 'audit', sinceMs: 86_400_000, limit: 20 });
-    expect(parse('audit --since 7d --user u0operator --action Restart --limit 5')).toEqual({ name: 'audit', sinceMs: 7 * 86_400_000, user: 'U0OPERATOR', action: 'restart', limit: 5 });
+    expect(parse('audit --since 7d --user u0operator --action Restart --limit 5')).toEqual({
+      name: 'audit',
+      sinceMs: 7 * 86_400_000,
+      user: 'U0OPERATOR',
+      action: 'restart',
+      limit: 5,
+    });
     expect(usageErrorOf(() => parse('audit --since yesterday'))).toMatch(/not a duration/);
     expect(usageErrorOf(() => parse('audit --user bob'))).toMatch(/not a Slack user ID/);
     expect(usageErrorOf(() => parse('audit --limit 1000'))).toMatch(/--limit/);
@@ -144,30 +222,83 @@ describe('kubectl rollout status rules', () => {
   });
 
   it('waits for the controller, the updated replicas, the old ones and availability, in that order', () => {
-    expect(deploymentStatus(deployment(2, { observedGeneration: 1, replicas: 3, updatedReplicas: 3, availableReplicas: 3 }))).toMatchObject({ done: false, observed: false });
-    expect(deploymentStatus(deployment(2, { observedGeneration: 2, replicas: 4, updatedReplicas: 1, availableReplicas: 3 })).message).toBe(
-      'Waiting for deployment "trino" rollout to finish: 1 out of 3 new replicas have been updated...',
-    );
-    expect(deploymentStatus(deployment(2, { observedGeneration: 2, replicas: 4, updatedReplicas: 3, availableReplicas: 3 })).message).toMatch(/1 old replicas are pending termination/);
-    expect(deploymentStatus(deployment(2, { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 2 })).message).toMatch(/2 of 3 updated replicas are available/);
-    expect(deploymentStatus(deployment(2, { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 3, readyReplicas: 3 }))).toMatchObject({ done: true, message: 'deployment "trino" successfully rolled out' });
+    expect(
+      deploymentStatus(deployment(2, { observedGeneration: 1, replicas: 3, updatedReplicas: 3, availableReplicas: 3 })),
+    ).toMatchObject({ done: false, observed: false });
+    expect(
+      deploymentStatus(deployment(2, { observedGeneration: 2, replicas: 4, updatedReplicas: 1, availableReplicas: 3 }))
+        .message,
+    ).toBe('Waiting for deployment "trino" rollout to finish: 1 out of 3 new replicas have been updated...');
+    expect(
+      deploymentStatus(deployment(2, { observedGeneration: 2, replicas: 4, updatedReplicas: 3, availableReplicas: 3 }))
+        .message,
+    ).toMatch(/1 old replicas are pending termination/);
+    expect(
+      deploymentStatus(deployment(2, { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 2 }))
+        .message,
+    ).toMatch(/2 of 3 updated replicas are available/);
+    expect(
+      deploymentStatus(
+        deployment(2, {
+          observedGeneration: 2,
+          replicas: 3,
+          updatedReplicas: 3,
+          availableReplicas: 3,
+          readyReplicas: 3,
+        }),
+      ),
+    ).toMatchObject({ done: true, message: 'deployment "trino" successfully rolled out' });
   });
 
   it('fails on ProgressDeadlineExceeded', () => {
     const status = deploymentStatus(
-      deployment(2, { observedGeneration: 2, replicas: 4, updatedReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] }),
+      deployment(2, {
+        observedGeneration: 2,
+        replicas: 4,
+        updatedReplicas: 1,
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+      }),
     );
     expect(status).toMatchObject({ done: false, failure: 'deployment "trino" exceeded its progress deadline' });
   });
 
   it('follows StatefulSets to the update revision, and says "2 of 3 pods updated"', () => {
-    const sts = (status: NonNullable<StatefulSet['status']>): StatefulSet => ({ metadata: { name: 'kafka', generation: 4 }, spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: {} }, status });
+    const sts = (status: NonNullable<StatefulSet['status']>): StatefulSet => ({
+      metadata: { name: 'kafka', generation: 4 },
+      spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: {} },
+      status,
+    });
     expect(statefulSetStatus(sts({ replicas: 3, observedGeneration: 3 }))).toMatchObject({ observed: false });
-    const rolling = statefulSetStatus(sts({ replicas: 3, observedGeneration: 4, readyReplicas: 2, updatedReplicas: 2 }));
+    const rolling = statefulSetStatus(
+      sts({ replicas: 3, observedGeneration: 4, readyReplicas: 2, updatedReplicas: 2 }),
+    );
     expect(rolling.message).toBe('Waiting for 1 pods to be ready...');
     expect(progressLine(rolling)).toBe('2 of 3 pods updated, 2 ready');
-    expect(statefulSetStatus(sts({ replicas: 3, observedGeneration: 4, readyReplicas: 3, updatedReplicas: 2, currentRevision: 'a', updateRevision: 'b' })).done).toBe(false);
-    expect(statefulSetStatus(sts({ replicas: 3, observedGeneration: 4, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'b', updateRevision: 'b', currentReplicas: 3 }))).toMatchObject({
+    expect(
+      statefulSetStatus(
+        sts({
+          replicas: 3,
+          observedGeneration: 4,
+          readyReplicas: 3,
+          updatedReplicas: 2,
+          currentRevision: 'a',
+          updateRevision: 'b',
+        }),
+      ).done,
+    ).toBe(false);
+    expect(
+      statefulSetStatus(
+        sts({
+          replicas: 3,
+          observedGeneration: 4,
+          readyReplicas: 3,
+          updatedReplicas: 3,
+          currentRevision: 'b',
+          updateRevision: 'b',
+          currentReplicas: 3,
+        }),
+      ),
+    ).toMatchObject({
       done: true,
       message: 'statefulset rolling update complete 3 pods at revision b...',
     });
@@ -185,7 +316,11 @@ const trinoDeployment = (overrides: Partial<Deployment['spec']> = {}): Deploymen
   status: { readyReplicas: 3, replicas: 3 },
 });
 
-const pdb = (name: string, selector: PodDisruptionBudget['spec'] extends infer S ? (S extends { selector?: infer L } ? L : never) : never, allowed: number): PodDisruptionBudget => ({
+const pdb = (
+  name: string,
+  selector: PodDisruptionBudget['spec'] extends infer S ? (S extends { selector?: infer L } ? L : never) : never,
+  allowed: number,
+): PodDisruptionBudget => ({
   metadata: { name },
   spec: { selector },
   status: { disruptionsAllowed: allowed, currentHealthy: 3, desiredHealthy: 3 - allowed, expectedPods: 3 },
@@ -206,7 +341,14 @@ const planInput = (workload: PlanInput['workload'], extra: Partial<PlanInput> = 
 describe('the pre-flight plan', () => {
   it('states readiness, strategy and what will happen', () => {
     const plan = buildPlan(planInput(trinoDeployment()));
-    expect(plan).toMatchObject({ desired: 3, ready: 3, paused: false, strategy: 'RollingUpdate (maxSurge 1, maxUnavailable 0)', maxUnavailable: 0, pdbs: [] });
+    expect(plan).toMatchObject({
+      desired: 3,
+      ready: 3,
+      paused: false,
+      strategy: 'RollingUpdate (maxSurge 1, maxUnavailable 0)',
+      maxUnavailable: 0,
+      pdbs: [],
+    });
     expect(plan.refusal).toBeUndefined();
     expect(plan.steps.join('\n')).toMatch(/kubectl\.kubernetes\.io\/restartedAt.*kubectl rollout restart/);
     expect(plan.steps[0]).toMatch(/an approval by someone else with the approver role, for 15 minutes/);
@@ -215,19 +357,43 @@ describe('the pre-flight plan', () => {
   it('refuses paused deployments, empty ones and OnDelete statefulsets', () => {
     expect(buildPlan(planInput(trinoDeployment({ paused: true }))).refusal).toMatch(/paused.*kubectl rollout resume/);
     expect(buildPlan(planInput(trinoDeployment({ replicas: 0 }))).refusal).toMatch(/0 replicas/);
-    const onDelete: StatefulSet = { metadata: { name: 'kafka' }, spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: {}, updateStrategy: { type: 'OnDelete' } } };
-    expect(buildPlan(planInput(onDelete, { target: { kind: 'statefulset', name: 'kafka', namespace: 'kafka' } })).refusal).toMatch(/OnDelete/);
+    const onDelete: StatefulSet = {
+      metadata: { name: 'kafka' },
+      spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: {}, updateStrategy: { type: 'OnDelete' } },
+    };
+    expect(
+      buildPlan(planInput(onDelete, { target: { kind: 'statefulset', name: 'kafka', namespace: 'kafka' } })).refusal,
+    ).toMatch(/OnDelete/);
   });
 
   it('flags a PodDisruptionBudget the rollout would breach, and ignores those that do not cover the pods', () => {
-    const surge = trinoDeployment({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } });
-    const plan = buildPlan(planInput(surge, { pdbs: [pdb('trino-pdb', { matchLabels: { app: 'trino' } }, 0), pdb('other', { matchLabels: { app: 'kafka' } }, 0)] }));
-    expect(plan.pdbs).toEqual([{ name: 'trino-pdb', disruptionsAllowed: 0, currentHealthy: 3, desiredHealthy: 3, breach: true }]);
+    const surge = trinoDeployment({
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+    });
+    const plan = buildPlan(
+      planInput(surge, {
+        pdbs: [
+          pdb('trino-pdb', { matchLabels: { app: 'trino' } }, 0),
+          pdb('other', { matchLabels: { app: 'kafka' } }, 0),
+        ],
+      }),
+    );
+    expect(plan.pdbs).toEqual([
+      { name: 'trino-pdb', disruptionsAllowed: 0, currentHealthy: 3, desiredHealthy: 3, breach: true },
+    ]);
     expect(plan.steps.at(-1)).toMatch(/more pods at once than a PodDisruptionBudget allows/);
     const fine = buildPlan(planInput(surge, { pdbs: [pdb('trino-pdb', { matchLabels: { app: 'trino' } }, 1)] }));
     expect(fine.pdbs[0]?.breach).toBe(false);
-    const sts: StatefulSet = { metadata: { name: 'kafka' }, spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: { metadata: { labels: { app: 'kafka' } } } } };
-    const kafka = buildPlan(planInput(sts, { target: { kind: 'statefulset', name: 'kafka', namespace: 'kafka' }, pdbs: [pdb('kafka-pdb', { matchLabels: { app: 'kafka' } }, 0)] }));
+    const sts: StatefulSet = {
+      metadata: { name: 'kafka' },
+      spec: { replicas: 3, selector: {}, serviceName: 'kafka', template: { metadata: { labels: { app: 'kafka' } } } },
+    };
+    const kafka = buildPlan(
+      planInput(sts, {
+        target: { kind: 'statefulset', name: 'kafka', namespace: 'kafka' },
+        pdbs: [pdb('kafka-pdb', { matchLabels: { app: 'kafka' } }, 0)],
+      }),
+    );
     expect(kafka).toMatchObject({ maxUnavailable: 1, pdbs: [{ breach: true }] });
     expect(kafka.steps.join(' ')).toMatch(/one at a time from the highest ordinal down \(kafka-2, kafka-1, kafka-0\)/);
   });
@@ -242,11 +408,23 @@ describe('the pre-flight plan', () => {
   it('matches label selectors with expressions', () => {
     const labels = { app: 'trino', tier: 'query' };
     expect(selectorMatches({}, labels)).toBe(true);
-    expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'In', values: ['query', 'x'] }] }, labels)).toBe(true);
-    expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['query'] }] }, labels)).toBe(false);
+    expect(
+      selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'In', values: ['query', 'x'] }] }, labels),
+    ).toBe(true);
+    expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['query'] }] }, labels)).toBe(
+      false,
+    );
     expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, labels)).toBe(true);
     expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, labels)).toBe(false);
-    expect(labelSelector({ matchLabels: { app: 'trino' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'DoesNotExist' }] })).toBe('app=trino,tier in (a,b),!x');
+    expect(
+      labelSelector({
+        matchLabels: { app: 'trino' },
+        matchExpressions: [
+          { key: 'tier', operator: 'In', values: ['a', 'b'] },
+          { key: 'x', operator: 'DoesNotExist' },
+        ],
+      }),
+    ).toBe('app=trino,tier in (a,b),!x');
   });
 });
 
@@ -278,13 +456,25 @@ describe('approval refusals', () => {
   it('explain the two-person rule, second clicks, expiry and decided requests', () => {
     expect(approvalRefusal(undefined, 'nope1234', 'U0APPROVER')).toBe('There is no restart request nope1234.');
     expect(approvalRefusal(request(), 'k7m2p9xq', 'U0OPERATOR', now)).toMatch(/two-person rule/);
-    expect(approvalRefusal(request({ approvalsRequired: 2, approvedBy: ['U0APPROVER'] }), 'k7m2p9xq', 'U0APPROVER', now)).toMatch(/already approved request k7m2p9xq; it needs 1 more/);
+    expect(
+      approvalRefusal(request({ approvalsRequired: 2, approvedBy: ['U0APPROVER'] }), 'k7m2p9xq', 'U0APPROVER', now),
+    ).toMatch(/already approved request k7m2p9xq; it needs 1 more/);
     expect(approvalRefusal(request(), 'k7m2p9xq', 'U0APPROVER', new Date('2026-11-21T10:20:00Z'))).toMatch(/expired/);
-    expect(approvalRefusal(request({ state: 'running', approvedBy: ['U0APPROVER'] }), 'k7m2p9xq', 'U0ADMIN', now)).toMatch(/already approved \(by U0APPROVER\).*running/);
-    expect(approvalRefusal(request({ state: 'rejected', decidedBy: 'U0ADMIN' }), 'k7m2p9xq', 'U0APPROVER', now)).toMatch(/denied by U0ADMIN:/);
-    expect(approvalRefusal(request({ state: 'expired' }), 'k7m2p9xq', 'U0APPROVER', now)).toMatch(/expired at 2026-11-21 10:15 UTC without approval/);
-    expect(denyRefusal(request(), 'k7m2p9xq', 'U0VIEWER', false)).toMatch(/Only the requester or someone with the approver role/);
-    expect(denyRefusal(request({ state: 'succeeded' }), 'k7m2p9xq', 'U0ADMIN', true)).toMatch(/no longer awaiting approval/);
+    expect(
+      approvalRefusal(request({ state: 'running', approvedBy: ['U0APPROVER'] }), 'k7m2p9xq', 'U0ADMIN', now),
+    ).toMatch(/already approved \(by U0APPROVER\).*running/);
+    expect(
+      approvalRefusal(request({ state: 'rejected', decidedBy: 'U0ADMIN' }), 'k7m2p9xq', 'U0APPROVER', now),
+    ).toMatch(/denied by U0ADMIN:/);
+    expect(approvalRefusal(request({ state: 'expired' }), 'k7m2p9xq', 'U0APPROVER', now)).toMatch(
+      /expired at 2026-11-21 10:15 UTC without approval/,
+    );
+    expect(denyRefusal(request(), 'k7m2p9xq', 'U0VIEWER', false)).toMatch(
+      /Only the requester or someone with the approver role/,
+    );
+    expect(denyRefusal(request({ state: 'succeeded' }), 'k7m2p9xq', 'U0ADMIN', true)).toMatch(
+      /no longer awaiting approval/,
+    );
   });
 });
 
@@ -307,19 +497,43 @@ describe('restart messages', () => {
 
   it('drop the buttons once decided', () => {
     for (const state of ['approved', 'running', 'succeeded', 'failed', 'rejected', 'expired'] as const) {
-      const message = planMessage(request({ state, approvedBy: ['U0APPROVER'], decidedBy: 'U0APPROVER', startedAt: new Date() }));
+      const message = planMessage(
+        request({ state, approvedBy: ['U0APPROVER'], decidedBy: 'U0APPROVER', startedAt: new Date() }),
+      );
       expect(JSON.stringify(message.blocks)).not.toContain('restart-approve');
       expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();
     }
-    expect(toPlainText(statusMessage(request({ state: 'rejected', decidedBy: 'U0OPERATOR' })))).toMatch(/Cancelled by @U0OPERATOR/);
+    expect(toPlainText(statusMessage(request({ state: 'rejected', decidedBy: 'U0OPERATOR' })))).toMatch(
+      /Cancelled by @U0OPERATOR/,
+    );
   });
 
   it('report a failed rollout with its pods and events, inside the limits', () => {
-    const pods = Array.from({ length: 30 }, (_, i) => ({ name: `trino-coordinator-abc-${i}`, reason: 'CrashLoopBackOff', detail: 'back-off 5m0s restarting failed container '.repeat(10), restarts: i }));
-    const events = Array.from({ length: 8 }, (_, i) => ({ at: '2026-11-21T10:06:00.000Z', type: 'Warning', reason: 'BackOff', object: `pod/trino-${i}`, message: 'x'.repeat(200), count: 3 }));
-    const message = rolloutFailed({ request: request({ state: 'failed' }), durationMs: 65_000, failure: 'deployment "trino-coordinator" exceeded its progress deadline', pods, events });
+    const pods = Array.from({ length: 30 }, (_, i) => ({
+      name: `trino-coordinator-abc-${i}`,
+      reason: 'CrashLoopBackOff',
+      detail: 'back-off 5m0s restarting failed container '.repeat(10),
+      restarts: i,
+    }));
+    const events = Array.from({ length: 8 }, (_, i) => ({
+      at: '2026-11-21T10:06:00.000Z',
+      type: 'Warning',
+      reason: 'BackOff',
+      object: `pod/trino-${i}`,
+      message: 'x'.repeat(200),
+      count: 3,
+    }));
+    const message = rolloutFailed({
+      request: request({ state: 'failed' }),
+      durationMs: 65_000,
+      failure: 'deployment "trino-coordinator" exceeded its progress deadline',
+      pods,
+      events,
+    });
     expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();
-    expect(message.text).toMatch(/failed after 1 min 5 s: deployment "trino-coordinator" exceeded its progress deadline/);
+    expect(message.text).toMatch(
+      /failed after 1 min 5 s: deployment "trino-coordinator" exceeded its progress deadline/,
+    );
   });
 
   it('render a hundred audit rows inside the limits', () => {
@@ -349,14 +563,37 @@ describe('failing pods and events', () => {
       status: {
         phase: 'Running',
         conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-        containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready, restartCount: 2, ...(waiting ? { state: { waiting: { reason: waiting, message: 'pulling' } } } : {}) }],
+        containerStatuses: [
+          {
+            name: 'c',
+            image: 'i',
+            imageID: '',
+            ready,
+            restartCount: 2,
+            ...(waiting ? { state: { waiting: { reason: waiting, message: 'pulling' } } } : {}),
+          },
+        ],
       },
     });
-    expect(failingPods([pod('a', true), pod('b', false, 'ImagePullBackOff')])).toEqual([{ name: 'b', reason: 'ImagePullBackOff', detail: 'pulling', restarts: 2 }]);
+    expect(failingPods([pod('a', true), pod('b', false, 'ImagePullBackOff')])).toEqual([
+      { name: 'b', reason: 'ImagePullBackOff', detail: 'pulling', restarts: 2 },
+    ]);
     const since = new Date('2026-11-21T10:00:00Z');
-    const event = (name: string, at: string, reason: string): KubeEvent => ({ metadata: {}, involvedObject: { kind: 'Pod', name }, lastTimestamp: at, reason, type: 'Warning', message: 'm' });
+    const event = (name: string, at: string, reason: string): KubeEvent => ({
+      metadata: {},
+      involvedObject: { kind: 'Pod', name },
+      lastTimestamp: at,
+      reason,
+      type: 'Warning',
+      message: 'm',
+    });
     const lines = recentEvents(
-      [event('trino-coordinator-x', '2026-11-21T10:01:00Z', 'Old'), event('trino-coordinator-y', '2026-11-21T10:03:00Z', 'New'), event('superset-z', '2026-11-21T10:04:00Z', 'Other'), event('trino-coordinator-z', '2026-11-21T09:00:00Z', 'Before')],
+      [
+        event('trino-coordinator-x', '2026-11-21T10:01:00Z', 'Old'),
+        event('trino-coordinator-y', '2026-11-21T10:03:00Z', 'New'),
+        event('superset-z', '2026-11-21T10:04:00Z', 'Other'),
+        event('trino-coordinator-z', '2026-11-21T09:00:00Z', 'Before'),
+      ],
       'trino-coordinator',
       since,
     );
@@ -370,20 +607,48 @@ describe('audit export helpers', () => {
     expect(parseTime('24h', Date.UTC(2026, 10, 22)).toISOString()).toBe('2026-11-21T00:00:00.000Z');
     expect(parseTime('2026-11-01T00:00:00Z').toISOString()).toBe('2026-11-01T00:00:00.000Z');
     expect(() => parseTime('last week')).toThrow(/neither a duration/);
-    const line = toJsonLine({ id: '7', at: new Date('2026-11-21T10:00:00Z'), actor: 'U0A', action: 'restart', command: 'restart trino', outcome: 'denied' });
-    expect(JSON.parse(line)).toEqual({ id: 7, at: '2026-11-21T10:00:00.000Z', actor: 'U0A', action: 'restart', command: 'restart trino', outcome: 'denied' });
+    const line = toJsonLine({
+      id: '7',
+      at: new Date('2026-11-21T10:00:00Z'),
+      actor: 'U0A',
+      action: 'restart',
+      command: 'restart trino',
+      outcome: 'denied',
+    });
+    expect(JSON.parse(line)).toEqual({
+      id: 7,
+      at: '2026-11-21T10:00:00.000Z',
+      actor: 'U0A',
+      action: 'restart',
+      command: 'restart trino',
+      outcome: 'denied',
+    });
   });
 });
 
 describe('the example policy', () => {
   it('lets operators ask for restarts in incident channels, with one approval by an approver', async () => {
     const policy = await loadPolicy('policy/policy.example.yaml');
-    const at = (user: string, channel = 'C0INCIDENT', name = 'inc-demo') => ({ user, groups: [], channel: { id: channel, name } });
-    expect(policy.authorize('restart', at('U0OPERATOR'))).toMatchObject({ allowed: true, role: 'operator', approvals: 1 });
+    const at = (user: string, channel = 'C0INCIDENT', name = 'inc-demo') => ({
+      user,
+      groups: [],
+      channel: { id: channel, name },
+    });
+    expect(policy.authorize('restart', at('U0OPERATOR'))).toMatchObject({
+      allowed: true,
+      role: 'operator',
+      approvals: 1,
+    });
     expect(policy.authorize('restart', at('U0OPERATOR', 'C0GENERAL', 'general'))).toMatchObject({ allowed: false });
     expect(policy.authorize('restart', at('U0OPERATOR', 'C9NEW', 'inc-2026-trino'))).toMatchObject({ allowed: true });
-    expect(policy.authorize('restart', at('U0VIEWER'))).toMatchObject({ allowed: false, reason: expect.stringMatching(/needs the operator role/) });
-    expect(policy.authorize('approve', at('U0OPERATOR'))).toMatchObject({ allowed: false, reason: expect.stringMatching(/needs the approver role/) });
+    expect(policy.authorize('restart', at('U0VIEWER'))).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/needs the operator role/),
+    });
+    expect(policy.authorize('approve', at('U0OPERATOR'))).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/needs the approver role/),
+    });
     expect(policy.authorize('approve', at('U0APPROVER', 'C0GENERAL', 'general'))).toMatchObject({ allowed: true });
     expect(policy.authorize('deny', at('U0OPERATOR'))).toMatchObject({ allowed: true });
     expect(policy.authorize('audit', at('U0VIEWER'))).toMatchObject({ allowed: true });

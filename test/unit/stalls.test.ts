@@ -7,7 +7,11 @@ import { silentLogger } from '../../src/log.js';
 const context = (stalls: number) =>
   ({
     jobId: 'j1',
-    data: { command: { name: 'bench', action: 'kafka' }, requester: { user: 'U1', channel: 'C1' }, reply: { channel: 'C1', ts: '1.1' } },
+    data: {
+      command: { name: 'bench', action: 'kafka' },
+      requester: { user: 'U1', channel: 'C1' },
+      reply: { channel: 'C1', ts: '1.1' },
+    },
     deps: { queue: { queue: { getJob: async () => ({ stalledCounter: stalls }) } } },
     log: silentLogger(),
     progress: async () => undefined,
@@ -17,7 +21,9 @@ describe('jobs taken over after a dead worker (stalled)', () => {
   it('let rollouts and migrations resume through several worker restarts', () => {
     expect(stallsAllowed('restart-rollout')).toBeGreaterThanOrEqual(2);
     expect(stallsAllowed('vault-migrate-run')).toBeGreaterThanOrEqual(2);
-    expect(WORKER_MAX_STALLED_COUNT).toBe(Math.max(stallsAllowed('restart-rollout'), stallsAllowed('vault-migrate-run')));
+    expect(WORKER_MAX_STALLED_COUNT).toBe(
+      Math.max(stallsAllowed('restart-rollout'), stallsAllowed('vault-migrate-run')),
+    );
   });
 
   it('never run a Kafka benchmark twice: a stalled one fails, after its cleanup', async () => {

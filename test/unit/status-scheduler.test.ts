@@ -19,14 +19,24 @@ function fakeQueue() {
 describe('the shared daily-post scheduler', () => {
   it('is left alone by a process started without STATUS_CHANNEL (a mis-configured replica)', async () => {
     const { queue, calls } = fakeQueue();
-    const started = await startStatusSchedule({ queue, store: {} as Store, config: loadConfig({}), log: silentLogger() });
+    const started = await startStatusSchedule({
+      queue,
+      store: {} as Store,
+      config: loadConfig({}),
+      log: silentLogger(),
+    });
     expect(started).toEqual({ kind: 'off', reason: 'STATUS_CHANNEL is not set' });
     expect(calls).toEqual([]);
   });
 
   it('is removed only when STATUS_ENABLED=false says so', async () => {
     const { queue, calls } = fakeQueue();
-    const started = await startStatusSchedule({ queue, store: {} as Store, config: loadConfig({ STATUS_ENABLED: 'false', STATUS_CHANNEL: 'C0STATUS' }), log: silentLogger() });
+    const started = await startStatusSchedule({
+      queue,
+      store: {} as Store,
+      config: loadConfig({ STATUS_ENABLED: 'false', STATUS_CHANNEL: 'C0STATUS' }),
+      log: silentLogger(),
+    });
     expect(started).toEqual({ kind: 'off', reason: 'STATUS_ENABLED=false' });
     expect(calls).toEqual([`remove ${STATUS_SCHEDULER_ID}`]);
     expect(() => loadConfig({ STATUS_ENABLED: 'no' })).toThrow(/STATUS_ENABLED/);

@@ -17,8 +17,20 @@ describe('vault grammar', () => {
   it('reads status, migrate and rollback, each with its own policy rule', () => {
     expect(parse('vault status')).toEqual({ name: 'vault', action: 'status' });
     expect(parse('vault status -n kafka')).toEqual({ name: 'vault', action: 'status', namespace: 'kafka' });
-    const migrate = parse('vault migrate configmap/superset-config -n data-platform --keys B,A,A --mount kv/platform --path apps/superset --cutover --reason "Q4 plan"');
-    expect(migrate).toEqual({ name: 'vault', action: 'migrate', namespace: 'data-platform', configMap: 'superset-config', keys: ['A', 'B'], mount: 'kv/platform', path: 'apps/superset', cutover: true, reason: 'Q4 plan' });
+    const migrate = parse(
+      'vault migrate configmap/superset-config -n data-platform --keys B,A,A --mount kv/platform --path apps/superset --cutover --reason "Q4 plan"',
+    );
+    expect(migrate).toEqual({
+      name: 'vault',
+      action: 'migrate',
+      namespace: 'data-platform',
+      configMap: 'superset-config',
+      keys: ['A', 'B'],
+      mount: 'kv/platform',
+      path: 'apps/superset',
+      cutover: true,
+      reason: 'Q4 plan',
+    });
     expect(parse('vault migrate cm/x -n ns')).toMatchObject({ configMap: 'x', cutover: false });
     expect(parse('vault rollback K7M2P9XQ')).toEqual({ name: 'vault', action: 'rollback', id: 'k7m2p9xq' });
     expect(policyNameOf(parse('vault status'))).toBe('vault-status');
@@ -50,13 +62,37 @@ describe('vault grammar', () => {
   it('never throws anything but a UsageError, for any input (property)', () => {
     fc.assert(
       fc.property(
-        fc.string({ unit: fc.constantFrom('vault', 'status', 'migrate', 'rollback', ' ', 'configmap/', 'cm/', 'x', '-n', '--keys', '--mount', '--path', '--cutover', '..', '/', ',', '"', 'sys', '$(', 'k7m2p9xq') }),
+        fc.string({
+          unit: fc.constantFrom(
+            'vault',
+            'status',
+            'migrate',
+            'rollback',
+            ' ',
+            'configmap/',
+            'cm/',
+            'x',
+            '-n',
+            '--keys',
+            '--mount',
+            '--path',
+            '--cutover',
+            '..',
+            '/',
+            ',',
+            '"',
+            'sys',
+            '$(',
+            'k7m2p9xq',
+          ),
+        }),
         (text) => {
           try {
             const command = parse(text);
             expect(COMMANDS.map((c) => c.name)).toContain(command.name);
             if (command.name === 'vault' && command.action === 'migrate') {
-              for (const value of [command.path ?? 'a', command.mount ?? 'secret']) expect(value.split('/')).not.toContain('..');
+              for (const value of [command.path ?? 'a', command.mount ?? 'secret'])
+                expect(value.split('/')).not.toContain('..');
             }
           } catch (error) {
             expect(error).toBeInstanceOf(UsageError);
@@ -69,9 +105,11 @@ describe('vault grammar', () => {
 
   it('checks mounts and paths', () => {
     for (const ok of ['secret', 'kv/platform', 'kv-2']) expect(validMount(ok)).toBe(true);
-    for (const bad of ['', '/secret', 'secret/', '..', 'a/../b', 'sys', 'cubbyhole', 'a b']) expect(validMount(bad)).toBe(false);
+    for (const bad of ['', '/secret', 'secret/', '..', 'a/../b', 'sys', 'cubbyhole', 'a b'])
+      expect(validMount(bad)).toBe(false);
     for (const ok of ['data-platform/superset', 'a.b/c_d']) expect(validSecretPath(ok)).toBe(true);
-    for (const bad of ['', '/abs', 'a/', 'a//b', '.', 'a/./b', '../x', 'x'.repeat(201)]) expect(validSecretPath(bad)).toBe(false);
+    for (const bad of ['', '/abs', 'a/', 'a//b', '.', 'a/./b', '../x', 'x'.repeat(201)])
+      expect(validSecretPath(bad)).toBe(false);
   });
 });
 
@@ -80,13 +118,27 @@ describe('secret detection', () => {
     expect(detectSecret('DATABASE_PASSWORD', 'x')).toEqual({ secret: true, why: 'name' });
     expect(detectSecret('apiToken', 'x')).toEqual({ secret: true, why: 'name' });
     expect(detectSecret('hive.s3.aws-secret-key', 'x')).toEqual({ secret: true, why: 'name' });
-    expect(detectSecret('DATABASE_URL', 'postgresql://app:pw@db:5432/app')).toEqual({ secret: true, why: 'value: a connection string with a user and password' });
+    expect(detectSecret('DATABASE_URL', 'postgresql://app:pw@db:5432/app')).toEqual({
+      secret: true,
+      why: 'value: a connection string with a user and password',
+    });
     expect(detectSecret('JDBC', 'jdbc:postgresql://db/app?user=a&password=b')).toMatchObject({ secret: true });
     expect(detectSecret('jaas', 'x')).toMatchObject({ secret: true });
-    expect(detectSecret('conf', 'PlainLoginModule required username="u" password="p";')).toMatchObject({ secret: true });
-    expect(detectSecret('cert', '-----BEGIN RSA PRIVATE KEY-----\nMII')).toMatchObject({ secret: true, why: 'value: a private key' });
-    expect(detectSecret('app.properties', 'a=1\nconnection-password=s3cret\n')).toMatchObject({ secret: true, why: 'value: a configuration file with credentials' });
-    expect(detectSecret('SEED', 'q8Vz3LmT9pRz2KwYc6NhJ4sXa1Bd7Fe0')).toMatchObject({ secret: true, why: 'value: a long random-looking string' });
+    expect(detectSecret('conf', 'PlainLoginModule required username="u" password="p";')).toMatchObject({
+      secret: true,
+    });
+    expect(detectSecret('cert', '-----BEGIN RSA PRIVATE KEY-----\nMII')).toMatchObject({
+      secret: true,
+      why: 'value: a private key',
+    });
+    expect(detectSecret('app.properties', 'a=1\nconnection-password=s3cret\n')).toMatchObject({
+      secret: true,
+      why: 'value: a configuration file with credentials',
+    });
+    expect(detectSecret('SEED', 'q8Vz3LmT9pRz2KwYc6NhJ4sXa1Bd7Fe0')).toMatchObject({
+      secret: true,
+      why: 'value: a long random-looking string',
+    });
     for (const [key, value] of [
       ['SPRING_DATASOURCE_URL', 'jdbc:postgresql://postgresql.data-platform:5432/dolphinscheduler'],
       ['JAVA_OPTS', '-Xms2g -Xmx2g'],
@@ -100,7 +152,10 @@ describe('secret detection', () => {
       expect({ key, ...detectSecret(key!, value!) }).toEqual({ key, secret: false });
     }
     expect(isHighEntropy('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe(false);
-    expect(secretKeys({ B_TOKEN: 'x', A: 'plain', C_PASSWORD: 'y' }).map((s) => s.key)).toEqual(['B_TOKEN', 'C_PASSWORD']);
+    expect(secretKeys({ B_TOKEN: 'x', A: 'plain', C_PASSWORD: 'y' }).map((s) => s.key)).toEqual([
+      'B_TOKEN',
+      'C_PASSWORD',
+    ]);
   });
 });
 
@@ -117,16 +172,39 @@ describe('fingerprints', () => {
 });
 
 describe('consumers and injector annotations', () => {
-  const deployment = (name: string, spec: object) => ({ metadata: { name }, spec: { template: { spec: { containers: [], ...spec } } } }) as never;
+  const deployment = (name: string, spec: object) =>
+    ({ metadata: { name }, spec: { template: { spec: { containers: [], ...spec } } } }) as never;
   it('finds the workloads that read a ConfigMap through envFrom, configMapKeyRef and volumes', () => {
     const consumers = consumersOf('app-config', {
       deployments: [
         deployment('api', { containers: [{ name: 'api', envFrom: [{ configMapRef: { name: 'app-config' } }] }] }),
-        deployment('worker', { containers: [{ name: 'w', env: [{ name: 'PW', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'DB_PASSWORD' } } }] }] }),
-        deployment('web', { containers: [{ name: 'web' }], volumes: [{ name: 'conf', configMap: { name: 'app-config', items: [{ key: 'app.properties', path: 'a' }] } }] }),
+        deployment('worker', {
+          containers: [
+            {
+              name: 'w',
+              env: [{ name: 'PW', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'DB_PASSWORD' } } }],
+            },
+          ],
+        }),
+        deployment('web', {
+          containers: [{ name: 'web' }],
+          volumes: [{ name: 'conf', configMap: { name: 'app-config', items: [{ key: 'app.properties', path: 'a' }] } }],
+        }),
         deployment('other', { containers: [{ name: 'o', envFrom: [{ configMapRef: { name: 'other-config' } }] }] }),
       ],
-      statefulSets: [{ metadata: { name: 'db' }, spec: { template: { spec: { containers: [], volumes: [{ name: 'p', projected: { sources: [{ configMap: { name: 'app-config' } }] } }] } } } } as never],
+      statefulSets: [
+        {
+          metadata: { name: 'db' },
+          spec: {
+            template: {
+              spec: {
+                containers: [],
+                volumes: [{ name: 'p', projected: { sources: [{ configMap: { name: 'app-config' } }] } }],
+              },
+            },
+          },
+        } as never,
+      ],
     });
     expect(consumers.map((c) => [`${c.kind}/${c.name}`, c.keys])).toEqual([
       ['deployment/api', '*'],
@@ -137,15 +215,24 @@ describe('consumers and injector annotations', () => {
   });
 
   it('annotate with paths and templates only, and take off only what was added', () => {
-    const annotations = injectAnnotations({ mount: 'secret', path: 'ns/app', configMap: 'app-config', keys: ['DB_PASSWORD'], role: 'apps' });
+    const annotations = injectAnnotations({
+      mount: 'secret',
+      path: 'ns/app',
+      configMap: 'app-config',
+      keys: ['DB_PASSWORD'],
+      role: 'apps',
+    });
     expect(annotations).toEqual({
       [INJECT]: 'true',
       [ROLE]: 'apps',
       'vault.hashicorp.com/agent-inject-secret-app-config.DB_PASSWORD': 'secret/data/ns/app/DB_PASSWORD',
-      'vault.hashicorp.com/agent-inject-template-app-config.DB_PASSWORD': '{{- with secret "secret/data/ns/app/DB_PASSWORD" -}}{{ .Data.data.value }}{{- end -}}',
+      'vault.hashicorp.com/agent-inject-template-app-config.DB_PASSWORD':
+        '{{- with secret "secret/data/ns/app/DB_PASSWORD" -}}{{ .Data.data.value }}{{- end -}}',
       'vault.hashicorp.com/agent-inject-file-app-config.DB_PASSWORD': 'DB_PASSWORD',
     });
-    for (const name of Object.keys(injectAnnotations({ mount: 's', path: 'p', configMap: 'x'.repeat(60), keys: ['K_'], role: 'r' }))) {
+    for (const name of Object.keys(
+      injectAnnotations({ mount: 's', path: 'p', configMap: 'x'.repeat(60), keys: ['K_'], role: 'r' }),
+    )) {
       expect(name.split('/')[1]!.length).toBeLessThanOrEqual(63);
       expect(name).toMatch(/[A-Za-z0-9]$/);
     }
@@ -158,14 +245,31 @@ describe('consumers and injector annotations', () => {
 });
 
 describe('cutover: keys still read', () => {
-  const template = (spec: object) => ({ deployments: [{ metadata: { name: 'app' }, spec: { selector: {}, template: { spec } } }], statefulSets: [] }) as never;
+  const template = (spec: object) =>
+    ({
+      deployments: [{ metadata: { name: 'app' }, spec: { selector: {}, template: { spec } } }],
+      statefulSets: [],
+    }) as never;
   it('keeps keys named by configMapKeyRef or a volume item always, and envFrom or whole-volume keys unless the apps read the files', () => {
-    const keyRef = template({ containers: [{ name: 'c', env: [{ name: 'PW', valueFrom: { configMapKeyRef: { name: 'cm', key: 'PW' } } }, { name: 'OPT', valueFrom: { configMapKeyRef: { name: 'cm', key: 'OPT', optional: true } } }] }] });
+    const keyRef = template({
+      containers: [
+        {
+          name: 'c',
+          env: [
+            { name: 'PW', valueFrom: { configMapKeyRef: { name: 'cm', key: 'PW' } } },
+            { name: 'OPT', valueFrom: { configMapKeyRef: { name: 'cm', key: 'OPT', optional: true } } },
+          ],
+        },
+      ],
+    });
     expect([...keysStillRead('cm', keyRef, ['PW', 'OPT', 'OTHER'], true).keys()]).toEqual(['PW']);
     const envFrom = template({ containers: [{ name: 'c', envFrom: [{ configMapRef: { name: 'cm' } }] }] });
     expect([...keysStillRead('cm', envFrom, ['A', 'B'], false).keys()]).toEqual(['A', 'B']);
     expect(keysStillRead('cm', envFrom, ['A', 'B'], true).size).toBe(0);
-    const items = template({ containers: [{ name: 'c' }], volumes: [{ name: 'v', configMap: { name: 'cm', items: [{ key: 'A', path: 'a' }] } }] });
+    const items = template({
+      containers: [{ name: 'c' }],
+      volumes: [{ name: 'v', configMap: { name: 'cm', items: [{ key: 'A', path: 'a' }] } }],
+    });
     expect([...keysStillRead('cm', items, ['A', 'B'], true).keys()]).toEqual(['A']);
     const whole = template({ containers: [{ name: 'c' }], volumes: [{ name: 'v', configMap: { name: 'cm' } }] });
     expect([...keysStillRead('cm', whole, ['A'], false).keys()]).toEqual(['A']);
@@ -174,27 +278,59 @@ describe('cutover: keys still read', () => {
   });
 
   it('reserves carbon-ops/ and takes --overwrite', () => {
-    expect(usageOf('vault migrate configmap/x -n ns --path carbon-ops/fingerprint-key')).toMatch(/carbon-ops keeps its own secrets/);
+    expect(usageOf('vault migrate configmap/x -n ns --path carbon-ops/fingerprint-key')).toMatch(
+      /carbon-ops keeps its own secrets/,
+    );
     expect(usageOf('vault migrate configmap/x -n carbon-ops')).toMatch(/the default is `carbon-ops\/x`/);
     expect(parse('vault migrate configmap/x -n ns --overwrite')).toMatchObject({ overwrite: true });
     expect(describeCommand(parse('vault migrate configmap/x -n ns --overwrite')).line).toContain('--overwrite');
   });
 
   it('takes --apps-read-vault-files only with --cutover', () => {
-    expect(parse('vault migrate configmap/x -n ns --cutover --apps-read-vault-files')).toMatchObject({ cutover: true, appsReadVaultFiles: true });
+    expect(parse('vault migrate configmap/x -n ns --cutover --apps-read-vault-files')).toMatchObject({
+      cutover: true,
+      appsReadVaultFiles: true,
+    });
     expect(usageOf('vault migrate configmap/x -n ns --apps-read-vault-files')).toMatch(/goes with `--cutover`/);
   });
 });
 
 describe('vault messages', () => {
   const migration = (over: Partial<VaultMigration> = {}): VaultMigration => ({
-    id: 'k7m2p9xq', originJob: 'j', createdAt: new Date('2026-11-21T10:00:00Z'), expiresAt: new Date('2026-11-21T10:15:00Z'), requestedBy: 'U0OPERATOR', channel: 'C0INCIDENT',
-    threadTs: '1.1', statusTs: '1.2', approvalsRequired: 1, approvedBy: [], state: 'pending', cluster: '254carbon-demo', namespace: 'data-platform', configMap: 'app-config',
-    mount: 'secret', path: 'data-platform/app-config', cutover: true, reason: '<!channel> now',
+    id: 'k7m2p9xq',
+    originJob: 'j',
+    createdAt: new Date('2026-11-21T10:00:00Z'),
+    expiresAt: new Date('2026-11-21T10:15:00Z'),
+    requestedBy: 'U0OPERATOR',
+    channel: 'C0INCIDENT',
+    threadTs: '1.1',
+    statusTs: '1.2',
+    approvalsRequired: 1,
+    approvedBy: [],
+    state: 'pending',
+    cluster: '254carbon-demo',
+    namespace: 'data-platform',
+    configMap: 'app-config',
+    mount: 'secret',
+    path: 'data-platform/app-config',
+    cutover: true,
+    reason: '<!channel> now',
     plan: {
-      cluster: { name: '254carbon-demo', simulated: true }, vault: { addr: 'http://127.0.0.1:8200', version: '1.19.0', simulated: true },
-      keys: Array.from({ length: 100 }, (_, i) => ({ key: `KEY_${i}_PASSWORD`, targetPath: `data-platform/app-config/KEY_${i}_PASSWORD`, length: 12, fingerprint: 'a1b2c3d4e5f60718', foundBy: 'name', action: 'create' as const, baseVersion: 0 })),
-      skipped: [], staying: 2, consumers: [{ kind: 'deployment', name: 'api', how: ['envFrom (api)'], keys: '*' }], steps: ['one', 'two'],
+      cluster: { name: '254carbon-demo', simulated: true },
+      vault: { addr: 'http://127.0.0.1:8200', version: '1.19.0', simulated: true },
+      keys: Array.from({ length: 100 }, (_, i) => ({
+        key: `KEY_${i}_PASSWORD`,
+        targetPath: `data-platform/app-config/KEY_${i}_PASSWORD`,
+        length: 12,
+        fingerprint: 'a1b2c3d4e5f60718',
+        foundBy: 'name',
+        action: 'create' as const,
+        baseVersion: 0,
+      })),
+      skipped: [],
+      staying: 2,
+      consumers: [{ kind: 'deployment', name: 'api', how: ['envFrom (api)'], keys: '*' }],
+      steps: ['one', 'two'],
     },
     ...over,
   });
@@ -206,13 +342,22 @@ describe('vault messages', () => {
     expect(json).toContain('restart-approve');
     expect(json).toContain('&lt;!channel&gt;');
     expect(toPlainText(message).split('\n')).toContain('migration: k7m2p9xq');
-    expect(JSON.stringify(migrationPlanMessage(migration({ state: 'succeeded' })).blocks)).not.toContain('restart-approve');
+    expect(JSON.stringify(migrationPlanMessage(migration({ state: 'succeeded' })).blocks)).not.toContain(
+      'restart-approve',
+    );
   });
 
   it('say the coverage the way the security plan does', () => {
     expect(coverageLine(12, 40)).toBe('Secrets in Vault: 12 of 40 (30 %)');
     expect(coverageLine(0, 0)).toBe('Secrets in Vault: 0 of 0 (0 %)');
-    const status = vaultStatusMessage({ cluster: { name: 'c', simulated: false }, vault: undefined, rows: [], configMaps: [], total: 0, inVault: 0 });
+    const status = vaultStatusMessage({
+      cluster: { name: 'c', simulated: false },
+      vault: undefined,
+      rows: [],
+      configMaps: [],
+      total: 0,
+      inVault: 0,
+    });
     expect(status.text).toContain('Secrets in Vault: 0 of 0');
     expect(toPlainText(status)).toMatch(/Vault not configured/);
   });
@@ -221,9 +366,19 @@ describe('vault messages', () => {
     const configMaps = Array.from({ length: 120 }, (_, i) => ({
       namespace: 'data-platform',
       name: `app-config-${String(i).padStart(3, '0')}`,
-      keys: [{ key: 'DATABASE_PASSWORD', why: 'name', state: 'plain' as const }, { key: 'API_TOKEN', why: 'name', state: 'verified' as const }],
+      keys: [
+        { key: 'DATABASE_PASSWORD', why: 'name', state: 'plain' as const },
+        { key: 'API_TOKEN', why: 'name', state: 'verified' as const },
+      ],
     }));
-    const status = vaultStatusMessage({ cluster: { name: 'c', simulated: false }, vault: undefined, rows: [{ namespace: 'data-platform', configMaps: 120, secretKeys: 240, inVault: 120, cutOver: 0 }], configMaps, total: 240, inVault: 120 });
+    const status = vaultStatusMessage({
+      cluster: { name: 'c', simulated: false },
+      vault: undefined,
+      rows: [{ namespace: 'data-platform', configMaps: 120, secretKeys: 240, inVault: 120, cutOver: 0 }],
+      configMaps,
+      total: 240,
+      inVault: 120,
+    });
     expect(checkMessage(status as never)).toBeUndefined();
     const texts = (status.blocks ?? []).map((b) => (b.type === 'section' ? (b.text?.text ?? '') : ''));
     const list: string = texts.find((t) => t.startsWith('*ConfigMaps with secrets*'))!;
@@ -232,7 +387,9 @@ describe('vault messages', () => {
     const more = /^… and (\d+) more$/.exec(lines.at(-1)!);
     expect(more).not.toBeNull();
     const shown = lines.slice(0, -1);
-    expect(shown.every((l) => /^• `data-platform\/app-config-\d{3}` 1\/2: DATABASE_PASSWORD, API_TOKEN ✅$/.test(l))).toBe(true);
+    expect(
+      shown.every((l) => /^• `data-platform\/app-config-\d{3}` 1\/2: DATABASE_PASSWORD, API_TOKEN ✅$/.test(l)),
+    ).toBe(true);
     expect(shown.length + Number(more![1])).toBe(120);
   });
 });

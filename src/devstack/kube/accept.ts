@@ -4,9 +4,7 @@
 import { ApiError } from './status.js';
 
 export type Representation =
-  | { as: 'object' }
-  | { as: 'Table'; apiVersion: string }
-  | { as: 'APIGroupDiscoveryList'; apiVersion: string };
+  { as: 'object' } | { as: 'Table'; apiVersion: string } | { as: 'APIGroupDiscoveryList'; apiVersion: string };
 
 const JSON_TYPES = new Set(['application/json', 'application/*', '*/*']);
 
@@ -18,9 +16,14 @@ export function negotiate(accept: string | undefined): Representation {
     if (!JSON_TYPES.has(type.toLowerCase())) continue;
     const { as, g, v } = params as Record<string, string | undefined>;
     if (as === undefined) return { as: 'object' };
-    if (as === 'Table' && g === 'meta.k8s.io' && (v === 'v1' || v === 'v1beta1')) return { as: 'Table', apiVersion: `meta.k8s.io/${v}` };
+    if (as === 'Table' && g === 'meta.k8s.io' && (v === 'v1' || v === 'v1beta1'))
+      return { as: 'Table', apiVersion: `meta.k8s.io/${v}` };
     if (as === 'APIGroupDiscoveryList' && g === 'apidiscovery.k8s.io' && (v === 'v2' || v === 'v2beta1'))
       return { as: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${v}` };
   }
-  throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io`);
+  throw new ApiError(
+    406,
+    'NotAcceptable',
+    `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io`,
+  );
 }

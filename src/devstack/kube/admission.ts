@@ -31,7 +31,9 @@ const recordOf = (value: unknown): JsonObject => (isRecord(value) ? value : {});
 function containersOf(pod: KubeObject): { list: 'initContainers' | 'containers'; container: JsonObject }[] {
   const spec = recordOf(pod['spec']);
   return (['initContainers', 'containers'] as const).flatMap((list) =>
-    (Array.isArray(spec[list]) ? (spec[list] as unknown[]) : []).filter(isRecord).map((container) => ({ list, container })),
+    (Array.isArray(spec[list]) ? (spec[list] as unknown[]) : [])
+      .filter(isRecord)
+      .map((container) => ({ list, container })),
   );
 }
 
@@ -40,7 +42,9 @@ function containerLimits(ctx: PodAdmissionContext, namespace: string): JsonObjec
   const ranges = ctx.limitRanges ? ctx.limitRanges(namespace) : [];
   return ranges.flatMap((range) => {
     const limits = recordOf(range['spec'])['limits'];
-    return (Array.isArray(limits) ? limits : []).filter((item): item is JsonObject => isRecord(item) && item['type'] === 'Container');
+    return (Array.isArray(limits) ? limits : []).filter(
+      (item): item is JsonObject => isRecord(item) && item['type'] === 'Container',
+    );
   });
 }
 
@@ -51,7 +55,10 @@ function applyLimitDefaults(pod: KubeObject, items: JsonObject[]): void {
     const resources = (container['resources'] = recordOf(container['resources']));
     const set: Record<'request' | 'limit', string[]> = { request: [], limit: [] };
     for (const item of items)
-      for (const [from, to, kind] of [['default', 'limits', 'limit'], ['defaultRequest', 'requests', 'request']] as const)
+      for (const [from, to, kind] of [
+        ['default', 'limits', 'limit'],
+        ['defaultRequest', 'requests', 'request'],
+      ] as const)
         for (const [resource, value] of Object.entries(recordOf(item[from]))) {
           const target = (resources[to] = recordOf(resources[to]));
           if (target[resource] !== undefined) continue;
@@ -59,9 +66,14 @@ function applyLimitDefaults(pod: KubeObject, items: JsonObject[]): void {
           set[kind].push(resource);
         }
     const subject = `${list === 'initContainers' ? 'init container' : 'container'} ${String(container['name'])}`;
-    for (const kind of ['request', 'limit'] as const) if (set[kind].length) notes.push(`${set[kind].sort().join(', ')} ${kind} for ${subject}`);
+    for (const kind of ['request', 'limit'] as const)
+      if (set[kind].length) notes.push(`${set[kind].sort().join(', ')} ${kind} for ${subject}`);
   }
-  if (notes.length > 0) pod.metadata.annotations = { ...pod.metadata.annotations, 'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${notes.join('; ')}` };
+  if (notes.length > 0)
+    pod.metadata.annotations = {
+      ...pod.metadata.annotations,
+      'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${notes.join('; ')}`,
+    };
 }
 
 /** minConstraint/maxConstraint of the LimitRanger for one container; the messages are the plugin's. */
@@ -75,17 +87,31 @@ function limitViolations(container: JsonObject, item: JsonObject): string[] {
     const enforced = value(min) ?? 0n;
     const req = value(requests[resource]);
     const lim = value(limits[resource]);
-    if (req === undefined) errors.push(`minimum ${resource} usage per Container is ${String(min)}.  No request is specified`);
-    else if (req < enforced) errors.push(`minimum ${resource} usage per Container is ${String(min)}, but request is ${String(requests[resource])}`);
-    else if (lim !== undefined && lim < enforced) errors.push(`minimum ${resource} usage per Container is ${String(min)}, but limit is ${String(limits[resource])}`);
+    if (req === undefined)
+      errors.push(`minimum ${resource} usage per Container is ${String(min)}.  No request is specified`);
+    else if (req < enforced)
+      errors.push(
+        `minimum ${resource} usage per Container is ${String(min)}, but request is ${String(requests[resource])}`,
+      );
+    else if (lim !== undefined && lim < enforced)
+      errors.push(
+        `minimum ${resource} usage per Container is ${String(min)}, but limit is ${String(limits[resource])}`,
+      );
   }
   for (const [resource, max] of Object.entries(recordOf(item['max']))) {
     const enforced = value(max) ?? 0n;
     const req = value(requests[resource]);
     const lim = value(limits[resource]);
-    if (lim === undefined) errors.push(`maximum ${resource} usage per Container is ${String(max)}.  No limit is specified`);
-    else if (lim > enforced) errors.push(`maximum ${resource} usage per Container is ${String(max)}, but limit is ${String(limits[resource])}`);
-    else if (req !== undefined && req > enforced) errors.push(`maximum ${resource} usage per Container is ${String(max)}, but request is ${String(requests[resource])}`);
+    if (lim === undefined)
+      errors.push(`maximum ${resource} usage per Container is ${String(max)}.  No limit is specified`);
+    else if (lim > enforced)
+      errors.push(
+        `maximum ${resource} usage per Container is ${String(max)}, but limit is ${String(limits[resource])}`,
+      );
+    else if (req !== undefined && req > enforced)
+      errors.push(
+        `maximum ${resource} usage per Container is ${String(max)}, but request is ${String(requests[resource])}`,
+      );
   }
   return errors;
 }
@@ -96,7 +122,9 @@ export function limitRanger(ctx: PodAdmissionContext, pod: KubeObject): void {
   const items = namespace ? containerLimits(ctx, namespace) : [];
   if (items.length === 0) return;
   applyLimitDefaults(pod, items);
-  const errors = containersOf(pod).flatMap(({ container }) => items.flatMap((item) => limitViolations(container, item)));
+  const errors = containersOf(pod).flatMap(({ container }) =>
+    items.flatMap((item) => limitViolations(container, item)),
+  );
   // utilerrors.NewAggregate: one error as is, several in brackets.
   if (errors.length > 0) throw forbidden(pod, errors.length === 1 ? (errors[0] as string) : `[${errors.join(', ')}]`);
 }
@@ -104,7 +132,8 @@ export function limitRanger(ctx: PodAdmissionContext, pod: KubeObject): void {
 /** Resources whose quota makes every container state them (the pod evaluator's validationSet). */
 const MUST_SPECIFY = ['cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'];
 /** Quota resources a pod is counted in. */
-const POD_RESOURCE = /^(pods|count\/pods|cpu|memory|ephemeral-storage|(requests|limits)\.[^/]+|requests\.[^/]+\/.+|hugepages-.+)$/;
+const POD_RESOURCE =
+  /^(pods|count\/pods|cpu|memory|ephemeral-storage|(requests|limits)\.[^/]+|requests\.[^/]+\/.+|hugepages-.+)$/;
 
 /** podEvaluator.Constraints: the "must specify" check of one quota. */
 function missingResources(pod: KubeObject, hard: string[]): string | undefined {
@@ -112,9 +141,12 @@ function missingResources(pod: KubeObject, hard: string[]): string | undefined {
   const missing = new Map<string, Set<string>>();
   for (const { container } of containersOf(pod))
     for (const resource of required)
-      if (!podHas({ spec: { containers: [container] } }, resource)) missing.set(resource, (missing.get(resource) ?? new Set()).add(String(container['name'])));
+      if (!podHas({ spec: { containers: [container] } }, resource))
+        missing.set(resource, (missing.get(resource) ?? new Set()).add(String(container['name'])));
   if (missing.size === 0) return undefined;
-  const parts = [...missing.keys()].sort().map((r) => `${r} for: ${[...(missing.get(r) as Set<string>)].sort().join(',')}`);
+  const parts = [...missing.keys()]
+    .sort()
+    .map((r) => `${r} for: ${[...(missing.get(r) as Set<string>)].sort().join(',')}`);
   return `must specify ${parts.join('; ')}`;
 }
 
@@ -136,7 +168,8 @@ function podUsage(pod: KubeObject, resource: string): Quantity {
 export function enforceQuota(ctx: PodAdmissionContext, pod: KubeObject): void {
   const namespace = pod.metadata.namespace;
   const quotas = namespace && ctx.resourceQuotas ? ctx.resourceQuotas(namespace) : [];
-  const hardOf = (quota: KubeObject): Record<string, string> => recordOf(recordOf(quota['spec'])['hard']) as Record<string, string>;
+  const hardOf = (quota: KubeObject): Record<string, string> =>
+    recordOf(recordOf(quota['spec'])['hard']) as Record<string, string>;
   for (const quota of quotas) {
     const missing = missingResources(pod, Object.keys(hardOf(quota)));
     if (missing) throw forbidden(pod, `failed quota: ${quota.metadata.name}: ${missing}`);
@@ -152,9 +185,13 @@ export function enforceQuota(ctx: PodAdmissionContext, pod: KubeObject): void {
       return limit !== undefined && total.nanos > limit.nanos;
     });
     if (exceeded.length === 0) continue;
-    const pick = (f: (r: string) => string): Record<string, string> => Object.fromEntries(exceeded.map((r) => [r, f(r)]));
+    const pick = (f: (r: string) => string): Record<string, string> =>
+      Object.fromEntries(exceeded.map((r) => [r, f(r)]));
     const requested = pick((r) => formatQuantity(podUsage(pod, r)));
     const limited = pick((r) => formatQuantity(parseQuantity(hard[r]) as Quantity));
-    throw forbidden(pod, `exceeded quota: ${quota.metadata.name}, requested: ${print(requested)}, used: ${print(pick((r) => used[r] ?? '0'))}, limited: ${print(limited)}`);
+    throw forbidden(
+      pod,
+      `exceeded quota: ${quota.metadata.name}, requested: ${print(requested)}, used: ${print(pick((r) => used[r] ?? '0'))}, limited: ${print(limited)}`,
+    );
   }
 }

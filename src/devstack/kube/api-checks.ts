@@ -21,7 +21,10 @@ function podSpecs(info: ResourceInfo, object: JsonObject): [JsonObject, string][
   const spec = isRecord(object['spec']) ? object['spec'] : undefined;
   if (!spec) return [];
   if (info.plural === 'pods') return [[spec, 'spec']];
-  const template = info.plural === 'cronjobs' && isRecord(spec['jobTemplate']) && isRecord(spec['jobTemplate']['spec']) ? spec['jobTemplate']['spec']['template'] : spec['template'];
+  const template =
+    info.plural === 'cronjobs' && isRecord(spec['jobTemplate']) && isRecord(spec['jobTemplate']['spec'])
+      ? spec['jobTemplate']['spec']['template']
+      : spec['template'];
   const prefix = info.plural === 'cronjobs' ? 'spec.jobTemplate.spec.template.spec' : 'spec.template.spec';
   return isRecord(template) && isRecord(template['spec']) ? [[template['spec'], prefix]] : [];
 }
@@ -32,7 +35,13 @@ function containers(causes: Cause[], podSpec: JsonObject, at: string): void {
   for (const list of ['initContainers', 'containers'])
     items(podSpec[list]).forEach((c, i) => {
       if (!isRecord(c)) return;
-      for (const field of ['name', 'image']) if (missing(c[field])) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: `${at}.${list}[${i}].${field}` });
+      for (const field of ['name', 'image'])
+        if (missing(c[field]))
+          causes.push({
+            reason: 'FieldValueRequired',
+            message: 'Required value',
+            field: `${at}.${list}[${i}].${field}`,
+          });
       items(c['ports']).forEach((p, j) => {
         if (!isRecord(p)) return;
         port(causes, p['containerPort'], `${at}.${list}[${i}].ports[${j}].containerPort`);

@@ -48,7 +48,10 @@ export class Authenticator {
 
   /** A token for a user of the static token file kind; system:authenticated is added as the server adds it. */
   issueUserToken(username: string, groups: string[]): string {
-    return this.issue({ kind: 'user', user: { username, groups: [...groups.filter((g) => g !== AUTHENTICATED), AUTHENTICATED] } });
+    return this.issue({
+      kind: 'user',
+      user: { username, groups: [...groups.filter((g) => g !== AUTHENTICATED), AUTHENTICATED] },
+    });
   }
 
   /** A token for a ServiceAccount (what the TokenRequest API hands out); valid while the account exists. */
@@ -66,7 +69,11 @@ export class Authenticator {
     // The ServiceAccount token authenticator looks the account up: a deleted account's tokens stop working.
     const account = this.store.get('serviceaccounts', credential.namespace, credential.name);
     if (!account) throw unauthorized();
-    return { username: serviceAccountUsername(credential.namespace, credential.name), uid: account.metadata.uid, groups: serviceAccountGroups(credential.namespace) };
+    return {
+      username: serviceAccountUsername(credential.namespace, credential.name),
+      uid: account.metadata.uid,
+      groups: serviceAccountGroups(credential.namespace),
+    };
   }
 
   private issue(credential: Credential): string {

@@ -9,11 +9,15 @@ import type { KubeObject } from './types.js';
 export const BOT_NAMESPACE = 'carbon-ops';
 export const BOT_SERVICE_ACCOUNT = 'carbon-ops';
 
-const MANIFESTS = ['namespace.yaml', 'rbac.yaml'].map((file) => new URL(`../../../manifests/bot/${file}`, import.meta.url));
+const MANIFESTS = ['namespace.yaml', 'rbac.yaml'].map(
+  (file) => new URL(`../../../manifests/bot/${file}`, import.meta.url),
+);
 
 export async function botManifests(): Promise<KubeObject[]> {
   const texts = await Promise.all(MANIFESTS.map((file) => readFile(file, 'utf8')));
-  return texts.flatMap((text) => YAML.parseAllDocuments(text).map((doc) => doc.toJS() as KubeObject | null)).filter((o): o is KubeObject => o !== null);
+  return texts
+    .flatMap((text) => YAML.parseAllDocuments(text).map((doc) => doc.toJS() as KubeObject | null))
+    .filter((o): o is KubeObject => o !== null);
 }
 
 /** Loads the objects that are not there yet (a scenario may already hold the namespace). */

@@ -96,7 +96,11 @@ export class Cluster implements AdmissionContext {
       certificateIssueDelayMs: 1_500,
       ...options,
     };
-    this.store = new Store({ events: this.options.watchHistory, ageMs: this.options.compactionAgeMs, now: () => this.now() });
+    this.store = new Store({
+      events: this.options.watchHistory,
+      ageMs: this.options.compactionAgeMs,
+      now: () => this.now(),
+    });
     this.ids = new Ids(this.options.seed);
     this.controllers = new Controllers(this);
   }
@@ -121,7 +125,8 @@ export class Cluster implements AdmissionContext {
     const fields = parseFieldSelector(query.fieldSelector ?? '', resourceOf(resource));
     const out: T[] = [];
     for (const [, object] of this.store.scan(resource, query.namespace)) {
-      if (matchesLabels(labels, object.metadata.labels) && matchesFields(fields, object)) out.push(structuredClone(object) as T);
+      if (matchesLabels(labels, object.metadata.labels) && matchesFields(fields, object))
+        out.push(structuredClone(object) as T);
     }
     return out;
   }
@@ -131,7 +136,9 @@ export class Cluster implements AdmissionContext {
     const info = resourceForKind(object.kind);
     if (!info) throw new Error(`the stand-in does not serve kind ${object.kind}`);
     const current = this.store.get(info.plural, object.metadata.namespace, object.metadata.name);
-    const admitted = current ? admitUpdate(info, current, object) : admitCreate(this, info, object, object.metadata.namespace);
+    const admitted = current
+      ? admitUpdate(info, current, object)
+      : admitCreate(this, info, object, object.metadata.namespace);
     if (object['status'] !== undefined) admitted['status'] = structuredClone(object['status']);
     return structuredClone(this.store.write(info.plural, admitted)) as T;
   }
@@ -140,7 +147,12 @@ export class Cluster implements AdmissionContext {
    * with finalizers are only marked, and the garbage collector deletes dependents (Background, the
    * default), deletes them before the owner goes (Foreground) or releases them (Orphan: their
    * ownerReferences to the deleted object are dropped). */
-  delete(resource: string, namespace: string | undefined, name: string, propagation: DeletePropagation = 'Background'): boolean {
+  delete(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    propagation: DeletePropagation = 'Background',
+  ): boolean {
     const object = this.store.get(resource, namespace, name);
     if (!object) return false;
     if (resource === 'pods') this.terminatePod(object as Pod);
@@ -164,7 +176,15 @@ export class Cluster implements AdmissionContext {
     if (!gc && finalizers.length === 0) return undefined;
     if (object.metadata.deletionTimestamp) return object;
     const held = gc && !finalizers.includes(gc) ? [...finalizers, gc] : finalizers;
-    return { ...object, metadata: { ...object.metadata, deletionTimestamp: rfc3339(this.now()), deletionGracePeriodSeconds: 0, finalizers: held } };
+    return {
+      ...object,
+      metadata: {
+        ...object.metadata,
+        deletionTimestamp: rfc3339(this.now()),
+        deletionGracePeriodSeconds: 0,
+        finalizers: held,
+      },
+    };
   }
 
   /** Drops one finalizer; with the last one the object goes (an update that empties finalizers does too). */
@@ -188,7 +208,8 @@ export class Cluster implements AdmissionContext {
       else {
         const dependents = dependentsOf(this, resource, owner);
         if (dependents.length > 0) {
-          for (const [r, d] of dependents) if (!d.metadata.deletionTimestamp) this.delete(r, d.metadata.namespace, d.metadata.name, 'Foreground');
+          for (const [r, d] of dependents)
+            if (!d.metadata.deletionTimestamp) this.delete(r, d.metadata.namespace, d.metadata.name, 'Foreground');
           this.collect(resource, namespace, name, finalizer, Math.max(10, this.options.podTerminationDelayMs / 2));
           return;
         }
@@ -231,12 +252,23 @@ export class Cluster implements AdmissionContext {
     if (aggregate) {
       const similar = [...this.store.scan('events', involved.metadata.namespace ?? 'default')]
         .map(([, e]) => e)
-        .filter((e) => (e['involvedObject'] as { uid?: string } | undefined)?.uid === involved.metadata.uid && e['reason'] === input.reason);
+        .filter(
+          (e) =>
+            (e['involvedObject'] as { uid?: string } | undefined)?.uid === involved.metadata.uid &&
+            e['reason'] === input.reason,
+        );
       const combinedMessage = `${COMBINED}${input.message}`;
-      const repeat = similar.find((e) => e['message'] === input.message) ?? similar.find((e) => String(e['message']).startsWith(COMBINED));
+      const repeat =
+        similar.find((e) => e['message'] === input.message) ??
+        similar.find((e) => String(e['message']).startsWith(COMBINED));
       if (repeat) {
         const message = repeat['message'] === input.message ? input.message : combinedMessage;
-        this.store.write('events', { ...repeat, message, count: ((repeat['count'] as number | undefined) ?? 1) + 1, lastTimestamp: rfc3339(this.now()) });
+        this.store.write('events', {
+          ...repeat,
+          message,
+          count: ((repeat['count'] as number | undefined) ?? 1) + 1,
+          lastTimestamp: rfc3339(this.now()),
+        });
         return;
       }
       if (similar.length >= SIMILAR_EVENTS_COMBINED - 1) input = { ...input, message: combinedMessage };
@@ -324,7 +356,8 @@ export class Cluster implements AdmissionContext {
     const generated = !object.metadata.name && object.metadata.generateName;
     const admitted = admitCreate(this, info, object, object.metadata.namespace, true);
     // A generated name that is taken: the controller's retry gets another.
-    while (generated && this.store.get(resource, admitted.metadata.namespace, admitted.metadata.name)) admitted.metadata.name = `${generated}${this.ids.suffix()}`;
+    while (generated && this.store.get(resource, admitted.metadata.namespace, admitted.metadata.name))
+      admitted.metadata.name = `${generated}${this.ids.suffix()}`;
     return this.store.write(resource, admitted);
   }
 
@@ -333,7 +366,13 @@ export class Cluster implements AdmissionContext {
   save(resource: string, next: KubeObject): KubeObject {
     const current = this.store.get(resource, next.metadata.namespace, next.metadata.name);
     if (!current) return next;
-    if (deepEqual({ ...current, metadata: { ...current.metadata, resourceVersion: '' } }, { ...next, metadata: { ...next.metadata, resourceVersion: '' } })) return current;
+    if (
+      deepEqual(
+        { ...current, metadata: { ...current.metadata, resourceVersion: '' } },
+        { ...next, metadata: { ...next.metadata, resourceVersion: '' } },
+      )
+    )
+      return current;
     if (current.metadata.generation !== undefined && !deepEqual(current['spec'], next['spec'])) {
       next = { ...next, metadata: { ...next.metadata, generation: current.metadata.generation + 1 } };
     }
@@ -346,7 +385,14 @@ export class Cluster implements AdmissionContext {
     if (pod.metadata.deletionTimestamp) return pod;
     const grace = graceSeconds ?? (pod.spec['terminationGracePeriodSeconds'] as number | undefined) ?? 30;
     if (grace <= 0 || !isActive(pod) || !pod.spec.nodeName) return undefined;
-    return { ...pod, metadata: { ...pod.metadata, deletionTimestamp: rfc3339(this.now() + grace * 1000), deletionGracePeriodSeconds: grace } };
+    return {
+      ...pod,
+      metadata: {
+        ...pod.metadata,
+        deletionTimestamp: rfc3339(this.now() + grace * 1000),
+        deletionGracePeriodSeconds: grace,
+      },
+    };
   }
 
   /** Graceful deletion: Terminating (deletionTimestamp set, containers being stopped) for
@@ -377,7 +423,11 @@ export class Cluster implements AdmissionContext {
    * hold it until the namespace controller has emptied it. Stores nothing. */
   terminatingNamespace(namespace: KubeObject): KubeObject {
     if (namespace.metadata.deletionTimestamp) return namespace;
-    return { ...namespace, metadata: { ...namespace.metadata, deletionTimestamp: rfc3339(this.now()) }, status: { ...(namespace['status'] as object), phase: 'Terminating' } };
+    return {
+      ...namespace,
+      metadata: { ...namespace.metadata, deletionTimestamp: rfc3339(this.now()) },
+      status: { ...(namespace['status'] as object), phase: 'Terminating' },
+    };
   }
 
   /** The namespace controller: marks the namespace Terminating, deletes its contents (pods gracefully,
@@ -387,7 +437,9 @@ export class Cluster implements AdmissionContext {
     const namespace = this.store.get('namespaces', undefined, name);
     if (!namespace || namespace.metadata.deletionTimestamp) return;
     this.store.write('namespaces', this.terminatingNamespace(namespace));
-    for (const info of CONTENT) for (const [, object] of [...this.store.scan(info.plural, name)]) this.delete(info.plural, name, object.metadata.name);
+    for (const info of CONTENT)
+      for (const [, object] of [...this.store.scan(info.plural, name)])
+        this.delete(info.plural, name, object.metadata.name);
     this.schedule(this.options.namespaceTerminationDelayMs, () => this.finishNamespace(name));
   }
 
@@ -397,10 +449,14 @@ export class Cluster implements AdmissionContext {
       this.schedule(Math.max(10, this.options.podTerminationDelayMs / 2), () => this.finishNamespace(name));
       return;
     }
-    for (const [, event] of [...this.store.scan('events', name)]) this.store.remove('events', name, event.metadata.name);
+    for (const [, event] of [...this.store.scan('events', name)])
+      this.store.remove('events', name, event.metadata.name);
     const namespace = this.store.get('namespaces', undefined, name);
     if (!namespace?.metadata.deletionTimestamp) return;
-    const finalized = this.store.write('namespaces', { ...namespace, spec: { ...(namespace['spec'] as object), finalizers: [] } });
+    const finalized = this.store.write('namespaces', {
+      ...namespace,
+      spec: { ...(namespace['spec'] as object), finalizers: [] },
+    });
     this.store.remove('namespaces', undefined, finalized.metadata.name);
   }
 }

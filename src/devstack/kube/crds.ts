@@ -28,7 +28,11 @@ function crdOf(info: ResourceInfo, createdAt: string): KubeObject {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: `${info.plural}.${info.group}`,
-      labels: { app: 'cert-manager', 'app.kubernetes.io/instance': 'cert-manager', 'app.kubernetes.io/name': 'cert-manager' },
+      labels: {
+        app: 'cert-manager',
+        'app.kubernetes.io/instance': 'cert-manager',
+        'app.kubernetes.io/name': 'cert-manager',
+      },
       uid: '',
       resourceVersion: '',
       creationTimestamp: createdAt,

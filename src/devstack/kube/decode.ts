@@ -32,17 +32,29 @@ const unknownField = (path: string): string => `unknown field "${path}"`;
 const isYaml = (contentType: string | undefined): boolean => /yaml/.test(contentType ?? '');
 
 export function cannotDecode(info: ResourceInfo, reason: string): ApiError {
-  return new ApiError(400, 'BadRequest', `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${reason}`);
+  return new ApiError(
+    400,
+    'BadRequest',
+    `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${reason}`,
+  );
 }
 
 /** 422 on the field `patch`, as NewInvalid words it for an empty kind and name. */
 function invalidPatch(value: string, detail: string): ApiError {
   const message = `Invalid value: ${JSON.stringify(value)}: ${detail}`;
-  return new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+  return new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, {
+    causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }],
+  });
 }
 
 /** Strict: throws `failure(strict decoding error: …)`; Warn: adds the warnings. */
-function report(req: Decoding, directive: FieldValidation, errors: string[], warnings: string[], failure: (detail: string) => ApiError): void {
+function report(
+  req: Decoding,
+  directive: FieldValidation,
+  errors: string[],
+  warnings: string[],
+  failure: (detail: string) => ApiError,
+): void {
   if (errors.length === 0 || directive === 'Ignore') return;
   if (directive === 'Strict') throw failure(`strict decoding error: ${errors.join(', ')}`);
   req.warnings.push(...warnings);
@@ -73,12 +85,20 @@ export function decodeObject(req: Decoding, object: JsonObject, options: 'Create
   if (isYaml(req.contentType)) {
     const lines = repeated.map(yamlDuplicate);
     const yamlError = lines.length > 0 ? [`yaml: unmarshal errors:\n  ${lines.join('\n  ')}`] : [];
-    return report(req, directive, [...yamlError, ...unknown.map(unknownField)], [...lines, ...unknown.map(unknownField)], failure);
+    return report(
+      req,
+      directive,
+      [...yamlError, ...unknown.map(unknownField)],
+      [...lines, ...unknown.map(unknownField)],
+      failure,
+    );
   }
   // A field both unknown and repeated is reported once, as unknown.
   const issues = [
     ...unknown.map((path) => ({ path, text: unknownField(path) })),
-    ...repeated.filter((d) => !unknown.some((u) => d.path === u || d.path.startsWith(`${u}.`) || d.path.startsWith(`${u}[`))).map((d) => ({ path: d.path, text: `duplicate field "${d.path}"` })),
+    ...repeated
+      .filter((d) => !unknown.some((u) => d.path === u || d.path.startsWith(`${u}.`) || d.path.startsWith(`${u}[`)))
+      .map((d) => ({ path: d.path, text: `duplicate field "${d.path}"` })),
   ].sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
   const texts = issues.map((i) => i.text);
   report(req, directive, texts, texts, failure);
@@ -99,7 +119,13 @@ function goFormat(value: unknown): string {
 /** JSON patch operations' own fields: op, path, from, value. */
 function jsonPatchIssues(body: string, patch: unknown): string[] {
   const known = new Set(['op', 'path', 'from', 'value']);
-  const unknown = (Array.isArray(patch) ? patch : []).flatMap((op, i) => (isRecord(op) ? Object.keys(op).filter((k) => !known.has(k)).map((k) => `json patch unknown field "[${i}].${k}"`) : []));
+  const unknown = (Array.isArray(patch) ? patch : []).flatMap((op, i) =>
+    isRecord(op)
+      ? Object.keys(op)
+          .filter((k) => !known.has(k))
+          .map((k) => `json patch unknown field "[${i}].${k}"`)
+      : [],
+  );
   const repeated = duplicateKeys(body)
     .filter((d) => /^\[\d+\]\.[^.[]+$/.test(d.path))
     .map((d) => `json patch duplicate field "${d.path}"`);
@@ -107,15 +133,28 @@ function jsonPatchIssues(body: string, patch: unknown): string[] {
 }
 
 /** The object a JSON, merge or strategic merge patch produced, and the patch itself. */
-export function decodePatched(req: Decoding, type: Exclude<PatchType, 'apply'>, patch: unknown, patched: JsonObject): void {
+export function decodePatched(
+  req: Decoding,
+  type: Exclude<PatchType, 'apply'>,
+  patch: unknown,
+  patched: JsonObject,
+): void {
   const directive = fieldValidationOf(req.query, 'PatchOptions');
   // The real server quotes the patch or the patched object; a Secret's data has no place in a message.
-  const shown = req.info.plural === 'secrets' ? '<secret data omitted>' : type === 'strategic' ? goFormat(patch) : JSON.stringify(patched);
+  const shown =
+    req.info.plural === 'secrets'
+      ? '<secret data omitted>'
+      : type === 'strategic'
+        ? goFormat(patch)
+        : JSON.stringify(patched);
   const typeError = decodeErrorOf(req.info, patched);
   if (typeError) throw invalidPatch(shown, typeError);
   const unknown = unknownFields(req.info, patched).sort();
   if (directive === 'Ignore') return;
-  const patchIssues = type === 'json' ? jsonPatchIssues(req.body, patch) : duplicateKeys(req.body).map((d) => `duplicate field "${d.path}"`);
+  const patchIssues =
+    type === 'json'
+      ? jsonPatchIssues(req.body, patch)
+      : duplicateKeys(req.body).map((d) => `duplicate field "${d.path}"`);
   const errors = [...patchIssues, ...unknown.map(unknownField)];
   report(req, directive, errors, errors, (detail) => invalidPatch(shown, detail));
 }
@@ -137,6 +176,10 @@ export function decodeApplied(req: Decoding, applied: JsonObject): void {
   const lines = duplicateKeys(req.body).map(yamlDuplicate);
   if (lines.length === 0) return;
   if (directive === 'Strict')
-    throw new ApiError(400, 'BadRequest', `error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  ${lines.join('\n  ')}`);
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  ${lines.join('\n  ')}`,
+    );
   req.warnings.push(...lines);
 }

@@ -32,7 +32,8 @@ export function defaultPodSpec(spec: JsonObject): void {
   setDefault(spec, 'schedulerName', 'default-scheduler');
   setDefault(spec, 'securityContext', {});
   const containers = spec['containers'];
-  if (Array.isArray(containers)) for (const c of containers) if (isRecord(c) && typeof c['image'] === 'string') defaultContainer(c as Container);
+  if (Array.isArray(containers))
+    for (const c of containers) if (isRecord(c) && typeof c['image'] === 'string') defaultContainer(c as Container);
 }
 
 function defaultTemplate(spec: JsonObject): void {
@@ -63,7 +64,12 @@ const OMIT_EMPTY_METADATA = ['labels', 'annotations', 'finalizers', 'ownerRefere
 export function applyDefaults(object: KubeObject): void {
   for (const key of OMIT_EMPTY_METADATA) {
     const value: unknown = object.metadata?.[key];
-    if ((Array.isArray(value) && value.length === 0) || (isRecord(value) && Object.keys(value).length === 0) || value === null) delete object.metadata[key];
+    if (
+      (Array.isArray(value) && value.length === 0) ||
+      (isRecord(value) && Object.keys(value).length === 0) ||
+      value === null
+    )
+      delete object.metadata[key];
   }
   const spec = isRecord(object['spec']) ? object['spec'] : undefined;
   switch (object.kind) {
@@ -158,23 +164,28 @@ export function applyDefaults(object: KubeObject): void {
           const rules = spec[direction];
           if (!Array.isArray(rules)) continue;
           for (const rule of rules)
-            if (isRecord(rule) && Array.isArray(rule['ports'])) for (const port of rule['ports']) if (isRecord(port)) setDefault(port, 'protocol', 'TCP');
+            if (isRecord(rule) && Array.isArray(rule['ports']))
+              for (const port of rule['ports']) if (isRecord(port)) setDefault(port, 'protocol', 'TCP');
         }
       }
       break;
     case 'ResourceQuota':
       // Quantities travel as strings; a bare YAML number (pods: 10) is stored as one.
-      if (spec && isRecord(spec['hard'])) for (const [k, v] of Object.entries(spec['hard'])) if (typeof v === 'number') spec['hard'][k] = String(v);
+      if (spec && isRecord(spec['hard']))
+        for (const [k, v] of Object.entries(spec['hard'])) if (typeof v === 'number') spec['hard'][k] = String(v);
       break;
     case 'LimitRange':
-      if (spec && Array.isArray(spec['limits'])) for (const item of spec['limits']) if (isRecord(item) && item['type'] === 'Container') defaultContainerLimits(item);
+      if (spec && Array.isArray(spec['limits']))
+        for (const item of spec['limits'])
+          if (isRecord(item) && item['type'] === 'Container') defaultContainerLimits(item);
       break;
     case 'Secret': {
       // stringData is write-only: the API server folds it into data (base64) and never returns it.
       const stringData = object['stringData'];
       if (isRecord(stringData)) {
         const data = record(object, 'data');
-        for (const [key, value] of Object.entries(stringData)) data[key] = Buffer.from(String(value ?? ''), 'utf8').toString('base64');
+        for (const [key, value] of Object.entries(stringData))
+          data[key] = Buffer.from(String(value ?? ''), 'utf8').toString('base64');
         delete object['stringData'];
       }
       setDefault(object, 'type', 'Opaque');

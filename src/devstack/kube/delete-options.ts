@@ -21,7 +21,13 @@ export function isDryRun(values: unknown[]): boolean {
   for (const v of values)
     if (v !== 'All')
       throw new ApiError(400, 'BadRequest', `Invalid dryRun value: ${String(v)}`, {
-        causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${String(v)}": supported values: "All"`, field: 'dryRun' }],
+        causes: [
+          {
+            reason: 'FieldValueNotSupported',
+            message: `Unsupported value: "${String(v)}": supported values: "All"`,
+            field: 'dryRun',
+          },
+        ],
       });
   return values.length > 0;
 }
@@ -46,7 +52,8 @@ function bodyOf(text: string): JsonObject {
 function fromQuery(query: URLSearchParams): JsonObject {
   const options: JsonObject = {};
   if (query.has('dryRun')) options['dryRun'] = query.getAll('dryRun');
-  for (const key of ['gracePeriodSeconds', 'propagationPolicy', 'orphanDependents']) if (query.has(key)) options[key] = query.get(key);
+  for (const key of ['gracePeriodSeconds', 'propagationPolicy', 'orphanDependents'])
+    if (query.has(key)) options[key] = query.get(key);
   return options;
 }
 
@@ -54,35 +61,62 @@ export function parseDeleteOptions(query: URLSearchParams, text: string): Delete
   const body = text.trim() === '' ? fromQuery(query) : bodyOf(text);
   const dryRunValues = Array.isArray(body['dryRun']) ? (body['dryRun'] as unknown[]) : [];
   const grace = body['gracePeriodSeconds'] ?? undefined;
-  if (grace !== undefined && !Number.isInteger(Number(grace))) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}`);
-  if (grace !== undefined && Number(grace) < 0) throw invalidOptions('gracePeriodSeconds', 'FieldValueInvalid', `Invalid value: ${String(grace)}: must be greater than or equal to 0`);
+  if (grace !== undefined && !Number.isInteger(Number(grace)))
+    throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}`);
+  if (grace !== undefined && Number(grace) < 0)
+    throw invalidOptions(
+      'gracePeriodSeconds',
+      'FieldValueInvalid',
+      `Invalid value: ${String(grace)}: must be greater than or equal to 0`,
+    );
   const orphan = body['orphanDependents'] ?? undefined;
   const policy = body['propagationPolicy'] ?? undefined;
   if (policy !== undefined && orphan !== undefined)
-    throw invalidOptions('propagationPolicy', 'FieldValueInvalid', `Invalid value: "${String(policy)}": orphanDependents and deletionPropagation cannot be both set`);
+    throw invalidOptions(
+      'propagationPolicy',
+      'FieldValueInvalid',
+      `Invalid value: "${String(policy)}": orphanDependents and deletionPropagation cannot be both set`,
+    );
   if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground')
-    throw invalidOptions('propagationPolicy', 'FieldValueNotSupported', `Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan", "nil"`);
+    throw invalidOptions(
+      'propagationPolicy',
+      'FieldValueNotSupported',
+      `Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+    );
   const preconditions = isRecord(body['preconditions']) ? body['preconditions'] : {};
   return {
     dryRun: isDryRun(dryRunValues),
     gracePeriodSeconds: grace === undefined ? undefined : Number(grace),
-    propagationPolicy: policy ?? (orphan === true || orphan === 'true' ? 'Orphan' : orphan === undefined ? undefined : 'Background'),
+    propagationPolicy:
+      policy ?? (orphan === true || orphan === 'true' ? 'Orphan' : orphan === undefined ? undefined : 'Background'),
     preconditions: {
       ...(typeof preconditions['uid'] === 'string' ? { uid: preconditions['uid'] } : {}),
-      ...(typeof preconditions['resourceVersion'] === 'string' ? { resourceVersion: preconditions['resourceVersion'] } : {}),
+      ...(typeof preconditions['resourceVersion'] === 'string'
+        ? { resourceVersion: preconditions['resourceVersion'] }
+        : {}),
     },
   };
 }
 
 /** storage.Preconditions.Check, as the registry reports it: a 409 Conflict naming both values. */
-export function checkPreconditions(info: ResourceInfo, current: KubeObject, preconditions: DeleteOptions['preconditions']): void {
+export function checkPreconditions(
+  info: ResourceInfo,
+  current: KubeObject,
+  preconditions: DeleteOptions['preconditions'],
+): void {
   const fail = (what: string, wanted: string, actual: string): ApiError =>
-    new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(info)} "${current.metadata.name}": Precondition failed: ${what} in precondition: ${wanted}, ${what} in object meta: ${actual}`, {
-      name: current.metadata.name,
-      ...(info.group ? { group: info.group } : {}),
-      kind: info.plural,
-    });
-  if (preconditions.uid !== undefined && preconditions.uid !== current.metadata.uid) throw fail('UID', preconditions.uid, current.metadata.uid);
+    new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualifiedName(info)} "${current.metadata.name}": Precondition failed: ${what} in precondition: ${wanted}, ${what} in object meta: ${actual}`,
+      {
+        name: current.metadata.name,
+        ...(info.group ? { group: info.group } : {}),
+        kind: info.plural,
+      },
+    );
+  if (preconditions.uid !== undefined && preconditions.uid !== current.metadata.uid)
+    throw fail('UID', preconditions.uid, current.metadata.uid);
   if (preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== current.metadata.resourceVersion)
     throw fail('ResourceVersion', preconditions.resourceVersion, current.metadata.resourceVersion);
 }

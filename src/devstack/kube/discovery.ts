@@ -13,7 +13,10 @@ const SERVED_GROUPS: readonly string[] = [...GROUPS, ...REVIEW_GROUPS];
 const verbsOf = (info: ResourceInfo): string[] => (REVIEW_RESOURCES.includes(info) ? ['create'] : VERBS);
 const SUBRESOURCE_VERBS = ['get', 'patch', 'update'];
 
-const groupVersion = (group: string): { groupVersion: string; version: string } => ({ groupVersion: `${group}/${versionOf(group)}`, version: versionOf(group) });
+const groupVersion = (group: string): { groupVersion: string; version: string } => ({
+  groupVersion: `${group}/${versionOf(group)}`,
+  version: versionOf(group),
+});
 
 type Subresource = ResourceInfo['subresources'][number];
 
@@ -33,18 +36,32 @@ function connectKind(r: ResourceInfo, sub: string): string {
 }
 
 export function apiVersions(serverAddress: string): object {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 export function apiGroup(group: string): object {
-  return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: [groupVersion(group)], preferredVersion: groupVersion(group) };
+  return {
+    kind: 'APIGroup',
+    apiVersion: 'v1',
+    name: group,
+    versions: [groupVersion(group)],
+    preferredVersion: groupVersion(group),
+  };
 }
 
 export function apiGroupList(): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: SERVED_GROUPS.map((name) => ({ name, versions: [groupVersion(name)], preferredVersion: groupVersion(name) })),
+    groups: SERVED_GROUPS.map((name) => ({
+      name,
+      versions: [groupVersion(name)],
+      preferredVersion: groupVersion(name),
+    })),
   };
 }
 
@@ -70,9 +87,20 @@ export function apiResourceList(group: string, version: string): object {
         verbs: subresourceVerbs(sub),
       };
     }),
-    ...connectSubresources(r.plural).map((sub) => ({ name: `${r.plural}/${sub.name}`, singularName: '', namespaced: r.namespaced, kind: connectKind(r, sub.name), verbs: sub.verbs })),
+    ...connectSubresources(r.plural).map((sub) => ({
+      name: `${r.plural}/${sub.name}`,
+      singularName: '',
+      namespaced: r.namespaced,
+      kind: connectKind(r, sub.name),
+      verbs: sub.verbs,
+    })),
   ]);
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }
 
 /** The aggregated document for /api (core) or /apis (named groups). */
@@ -98,7 +126,11 @@ export function aggregatedDiscovery(core: boolean, apiVersion: string): object {
             ...(r.subresources.length || connectSubresources(r.plural).length
               ? {
                   subresources: [
-                    ...r.subresources.map((sub) => ({ subresource: sub, responseKind: subresourceKind(r, sub), verbs: subresourceVerbs(sub) })),
+                    ...r.subresources.map((sub) => ({
+                      subresource: sub,
+                      responseKind: subresourceKind(r, sub),
+                      verbs: subresourceVerbs(sub),
+                    })),
                     ...connectSubresources(r.plural).map((sub) => ({
                       subresource: sub.name,
                       responseKind: { group: '', version: '', kind: connectKind(r, sub.name) },

@@ -23,7 +23,8 @@ export function duplicateKeys(text: string): Duplicate[] {
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const at = path ? `${path}.${key}` : key;
-        if (seen.has(key)) found.push({ path: at, key, line: lines.linePos(isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0).line });
+        if (seen.has(key))
+          found.push({ path: at, key, line: lines.linePos(isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0).line });
         seen.add(key);
         walk(pair.value, at);
       }

@@ -44,6 +44,7 @@ const UNITS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, 
 /** "12d", "3h30m", "45s" → milliseconds. */
 export function parseAge(text: string): number {
   const parts = [...text.matchAll(/(\d+)([dhms])/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new Error(`invalid age "${text}" (use e.g. 12d, 3h30m)`);
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
+    throw new Error(`invalid age "${text}" (use e.g. 12d, 3h30m)`);
   return parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2] as string] as number), 0);
 }

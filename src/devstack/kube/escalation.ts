@@ -22,13 +22,16 @@ function breakdown(rule: PolicyRule): PolicyRule[] {
       for (const verb of rule.verbs) {
         const names = rule.resourceNames ?? [];
         if (names.length === 0) out.push({ apiGroups: [group], resources: [resource], verbs: [verb] });
-        for (const name of names) out.push({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] });
+        for (const name of names)
+          out.push({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] });
       }
-  for (const url of rule.nonResourceURLs ?? []) for (const verb of rule.verbs) out.push({ nonResourceURLs: [url], verbs: [verb] });
+  for (const url of rule.nonResourceURLs ?? [])
+    for (const verb of rule.verbs) out.push({ nonResourceURLs: [url], verbs: [verb] });
   return out;
 }
 
-const holds = (list: string[] | undefined, value: string): boolean => (list ?? []).some((v) => v === '*' || v === value);
+const holds = (list: string[] | undefined, value: string): boolean =>
+  (list ?? []).some((v) => v === '*' || v === value);
 
 function resourceCovered(owner: string[] | undefined, resource: string): boolean {
   if (holds(owner, resource)) return true;
@@ -39,10 +42,17 @@ function resourceCovered(owner: string[] | undefined, resource: string): boolean
 function covers(owner: PolicyRule, atom: PolicyRule): boolean {
   if (!holds(owner.verbs, atom.verbs[0] as string)) return false;
   const url = atom.nonResourceURLs?.[0];
-  if (url !== undefined) return (owner.nonResourceURLs ?? []).some((u) => u === '*' || u === url || (u.endsWith('*') && url.startsWith(u.slice(0, -1))));
+  if (url !== undefined)
+    return (owner.nonResourceURLs ?? []).some(
+      (u) => u === '*' || u === url || (u.endsWith('*') && url.startsWith(u.slice(0, -1))),
+    );
   const names = owner.resourceNames ?? [];
   const name = atom.resourceNames?.[0];
-  return holds(owner.apiGroups, atom.apiGroups?.[0] as string) && resourceCovered(owner.resources, atom.resources?.[0] as string) && (names.length === 0 || (name !== undefined && names.includes(name)));
+  return (
+    holds(owner.apiGroups, atom.apiGroups?.[0] as string) &&
+    resourceCovered(owner.resources, atom.resources?.[0] as string) &&
+    (names.length === 0 || (name !== undefined && names.includes(name)))
+  );
 }
 
 const quote = (list: string[]): string => `[${list.map((v) => JSON.stringify(v)).join(' ')}]`;
@@ -74,7 +84,14 @@ function describeMissing(missing: PolicyRule[]): string {
   return [...new Set([...merged.values()].map(compactString))].sort().join('\n');
 }
 
-function confirmNoEscalation(store: Store, user: UserInfo, namespace: string, rules: PolicyRule[], info: ResourceInfo, name: string): void {
+function confirmNoEscalation(
+  store: Store,
+  user: UserInfo,
+  namespace: string,
+  rules: PolicyRule[],
+  info: ResourceInfo,
+  name: string,
+): void {
   const { rules: owned } = rulesFor(store, user, namespace);
   const missing = rules.flatMap(breakdown).filter((atom) => !owned.some((rule) => covers(rule, atom)));
   if (missing.length === 0) return;
@@ -86,17 +103,47 @@ function confirmNoEscalation(store: Store, user: UserInfo, namespace: string, ru
   );
 }
 
-const allowed = (store: Store, user: UserInfo, verb: string, resource: string, namespace: string, name: string): boolean =>
-  authorize(store, { user, verb, resourceRequest: true, path: '', apiGroup: RBAC_GROUP, resource, subresource: '', namespace, name }).allowed;
+const allowed = (
+  store: Store,
+  user: UserInfo,
+  verb: string,
+  resource: string,
+  namespace: string,
+  name: string,
+): boolean =>
+  authorize(store, {
+    user,
+    verb,
+    resourceRequest: true,
+    path: '',
+    apiGroup: RBAC_GROUP,
+    resource,
+    subresource: '',
+    namespace,
+    name,
+  }).allowed;
 
 /** Refuses a create or update of a Role, ClusterRole or binding that would grant its writer more than it holds. */
-export function guardRbacWrite(store: Store, user: UserInfo | undefined, info: ResourceInfo, object: KubeObject, namespace: string | undefined): void {
+export function guardRbacWrite(
+  store: Store,
+  user: UserInfo | undefined,
+  info: ResourceInfo,
+  object: KubeObject,
+  namespace: string | undefined,
+): void {
   if (info.group !== RBAC_GROUP || !user || user.groups.includes(MASTERS)) return;
   const ns = namespace ?? '';
   const name = object.metadata.name;
   if (info.plural === 'roles' || info.plural === 'clusterroles') {
     if (allowed(store, user, 'escalate', info.plural, ns, name)) return;
-    confirmNoEscalation(store, user, ns, Array.isArray(object['rules']) ? (object['rules'] as PolicyRule[]) : [], info, name);
+    confirmNoEscalation(
+      store,
+      user,
+      ns,
+      Array.isArray(object['rules']) ? (object['rules'] as PolicyRule[]) : [],
+      info,
+      name,
+    );
     return;
   }
   const ref = (object['roleRef'] ?? {}) as { kind?: string; name?: string };
@@ -105,6 +152,10 @@ export function guardRbacWrite(store: Store, user: UserInfo | undefined, info: R
   if (allowed(store, user, 'bind', refResource, ns, ref.name)) return;
   const rules = roleRules(store, { kind: ref.kind, name: ref.name }, ns);
   if (!rules)
-    throw new Refusal(user.username, `${qualifiedName(info)} "${name}" is forbidden: ${refResource.slice(0, -1)}.${RBAC_GROUP} "${ref.name}" not found`, { name, group: RBAC_GROUP, kind: info.plural });
+    throw new Refusal(
+      user.username,
+      `${qualifiedName(info)} "${name}" is forbidden: ${refResource.slice(0, -1)}.${RBAC_GROUP} "${ref.name}" not found`,
+      { name, group: RBAC_GROUP, kind: info.plural },
+    );
   confirmNoEscalation(store, user, ns, rules, info, name);
 }

@@ -20,7 +20,10 @@ const VIOLATION = "Cannot evict pod as it would violate the pod's disruption bud
 /** errors.NewTooManyRequests with a DisruptionBudget cause; a retry delay only while the budget is
  * still being processed. */
 function tooManyRequests(cause: string, retryAfterSeconds = 0): ApiError {
-  return new ApiError(429, 'TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: cause }], ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
+  return new ApiError(429, 'TooManyRequests', VIOLATION, {
+    causes: [{ reason: 'DisruptionBudget', message: cause }],
+    ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+  });
 }
 
 /** propagateDryRun: the Eviction's deleteOptions, dry run if either they or the request (CreateOptions) say so. */
@@ -45,7 +48,9 @@ function budgetsOf(cluster: Cluster, pod: Pod): PodDisruptionBudget[] {
   for (const [, object] of cluster.store.scan('poddisruptionbudgets', pod.metadata.namespace)) {
     const pdb = object as PodDisruptionBudget;
     const selector = pdb.spec?.selector;
-    const empty = !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
+    const empty =
+      !selector ||
+      (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
     if (!empty && selects(selector, pod.metadata.labels)) out.push(pdb);
   }
   return out;
@@ -57,30 +62,67 @@ function decremented(cluster: Cluster, pdb: PodDisruptionBudget, podName: string
   if (!status || (status.observedGeneration ?? 0) < (pdb.metadata.generation ?? 0))
     throw tooManyRequests(`The disruption budget ${pdb.metadata.name} is still being processed by the server.`, 10);
   if (status.disruptionsAllowed < 0)
-    throw new ApiError(403, 'Forbidden', `poddisruptionbudget.policy "${pdb.metadata.name}" is forbidden: pdb disruptions allowed is negative`, { name: pdb.metadata.name, group: 'policy', kind: 'poddisruptionbudget' });
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `poddisruptionbudget.policy "${pdb.metadata.name}" is forbidden: pdb disruptions allowed is negative`,
+      { name: pdb.metadata.name, group: 'policy', kind: 'poddisruptionbudget' },
+    );
   if (status.disruptionsAllowed === 0)
-    throw tooManyRequests(`The disruption budget ${pdb.metadata.name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`);
+    throw tooManyRequests(
+      `The disruption budget ${pdb.metadata.name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`,
+    );
   const allowed = status.disruptionsAllowed - 1;
   const now = rfc3339(cluster.now());
   const conditions: Condition[] =
     allowed === 0
-      ? [...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionAllowed'), { type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', observedGeneration: pdb.metadata.generation, lastTransitionTime: now }]
+      ? [
+          ...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionAllowed'),
+          {
+            type: 'DisruptionAllowed',
+            status: 'False',
+            reason: 'InsufficientPods',
+            message: '',
+            observedGeneration: pdb.metadata.generation,
+            lastTransitionTime: now,
+          },
+        ]
       : (status.conditions ?? []);
-  const disruptedPods = { ...((status as JsonObject)['disruptedPods'] as Record<string, string> | undefined), [podName]: now };
-  return { ...pdb, status: { ...status, disruptionsAllowed: allowed, conditions, disruptedPods } as PodDisruptionBudget['status'] };
+  const disruptedPods = {
+    ...((status as JsonObject)['disruptedPods'] as Record<string, string> | undefined),
+    [podName]: now,
+  };
+  return {
+    ...pdb,
+    status: { ...status, disruptionsAllowed: allowed, conditions, disruptedPods } as PodDisruptionBudget['status'],
+  };
 }
 
 /** addConditionAndDeletePod: the DisruptionTarget condition, then a graceful delete. */
 function evictPod(cluster: Cluster, pod: Pod, options: DeleteOptions): void {
   if (options.dryRun) return;
-  const condition = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: rfc3339(cluster.now()) };
+  const condition = {
+    type: 'DisruptionTarget',
+    status: 'True',
+    reason: 'EvictionByEvictionAPI',
+    message: 'Eviction API: evicting',
+    lastTransitionTime: rfc3339(cluster.now()),
+  };
   const conditions = [...(pod.status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'), condition];
-  const marked = pod.metadata.deletionTimestamp ? pod : (cluster.store.write('pods', { ...pod, status: { ...pod.status, conditions } }) as Pod);
+  const marked = pod.metadata.deletionTimestamp
+    ? pod
+    : (cluster.store.write('pods', { ...pod, status: { ...pod.status, conditions } }) as Pod);
   cluster.terminatePod(marked, options.gracePeriodSeconds);
 }
 
 /** POST pods/NAME/eviction. */
-export function evict(cluster: Cluster, namespace: string, name: string, query: URLSearchParams, text: string): { code: number; body: unknown } {
+export function evict(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  query: URLSearchParams,
+  text: string,
+): { code: number; body: unknown } {
   const eviction = parseEviction(name, text);
   const options = evictionOptions(query, eviction);
   const pod = cluster.store.get('pods', namespace, name) as Pod | undefined;
@@ -97,13 +139,24 @@ export function evict(cluster: Cluster, namespace: string, name: string, query: 
   // Returned, not thrown, by the real EvictionREST: the create handler writes it with HTTP 201, and
   // clients go by its status (Failure) and code.
   if (budgets.length > 1)
-    return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 } };
+    return {
+      code: 201,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+        code: 500,
+      },
+    };
   const pdb = budgets[0];
   if (pdb) {
     const status = pdb.status;
     const unhealthyButBudgetMet =
       !isPodReady(pod) &&
-      ((pdb.spec as JsonObject)['unhealthyPodEvictionPolicy'] === 'AlwaysAllow' || (status !== undefined && status.currentHealthy >= status.desiredHealthy && status.desiredHealthy > 0));
+      ((pdb.spec as JsonObject)['unhealthyPodEvictionPolicy'] === 'AlwaysAllow' ||
+        (status !== undefined && status.currentHealthy >= status.desiredHealthy && status.desiredHealthy > 0));
     if (!unhealthyButBudgetMet) {
       const next = decremented(cluster, pdb, name);
       if (!options.dryRun) cluster.store.write('poddisruptionbudgets', next);

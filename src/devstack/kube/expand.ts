@@ -15,7 +15,16 @@ import { fnv32a, templateHash } from './ids.js';
 import type { PodBehaviour } from './pod-status.js';
 import { isPodReady, podStatus } from './pod-status.js';
 import type { PodEntry, Scenario, WorkloadSpec } from './scenario.js';
-import type { Condition, Deployment, KubeObject, LabelSelector, OwnerReference, Pod, PodTemplate, StatefulSet } from './types.js';
+import type {
+  Condition,
+  Deployment,
+  KubeObject,
+  LabelSelector,
+  OwnerReference,
+  Pod,
+  PodTemplate,
+  StatefulSet,
+} from './types.js';
 
 export interface ExpansionContext {
   ids: Ids;
@@ -26,12 +35,24 @@ export interface ExpansionContext {
 export interface Expansion {
   objects: KubeObject[];
   /** How each workload's new pods start: their behaviour and ready delay, where the scenario sets them. */
-  behaviours: { resource: WorkloadResource; namespace: string; name: string; behaviour?: PodBehaviour; readyDelayMs?: number }[];
+  behaviours: {
+    resource: WorkloadResource;
+    namespace: string;
+    name: string;
+    behaviour?: PodBehaviour;
+    readyDelayMs?: number;
+  }[];
 }
 
 const iso = rfc3339;
-const minReady = (w: WorkloadSpec): { minReadySeconds?: number } => (w.minReadySeconds ? { minReadySeconds: w.minReadySeconds } : {});
-const RESOURCE_OF_KIND: Record<string, WorkloadResource> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Job: 'jobs' };
+const minReady = (w: WorkloadSpec): { minReadySeconds?: number } =>
+  w.minReadySeconds ? { minReadySeconds: w.minReadySeconds } : {};
+const RESOURCE_OF_KIND: Record<string, WorkloadResource> = {
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  Job: 'jobs',
+};
 
 class Expander {
   readonly objects: KubeObject[] = [];
@@ -49,7 +70,12 @@ class Expander {
     this.nodes = scenario.nodes.map((n) => ({ name: n.name, ip: n.ip }));
   }
 
-  meta(name: string, namespace: string | undefined, createdAt: number, rest: Partial<KubeObject['metadata']> = {}): KubeObject['metadata'] {
+  meta(
+    name: string,
+    namespace: string | undefined,
+    createdAt: number,
+    rest: Partial<KubeObject['metadata']> = {},
+  ): KubeObject['metadata'] {
     return {
       name,
       ...(namespace ? { namespace } : {}),
@@ -81,7 +107,12 @@ class Expander {
     const host = pod.spec.nodeName;
     const container = pod.spec.containers[0];
     if (!container) return;
-    const common = { firstTimestamp: iso(created), lastTimestamp: recent, fieldPath: `spec.containers{${container.name}}`, host };
+    const common = {
+      firstTimestamp: iso(created),
+      lastTimestamp: recent,
+      fieldPath: `spec.containers{${container.name}}`,
+      host,
+    };
     switch (entry.state) {
       case 'Pending':
         this.event(pod, {
@@ -97,15 +128,39 @@ class Expander {
       case 'ErrImagePull':
       case 'ImagePullBackOff': {
         const waiting = pod.status.containerStatuses?.[0]?.state.waiting?.message ?? '';
-        this.event(pod, { ...common, type: 'Normal', reason: 'BackOff', message: `Back-off pulling image "${container.image}"`, count: minutes });
-        this.event(pod, { ...common, type: 'Warning', reason: 'Failed', message: 'Error: ImagePullBackOff', count: minutes });
-        this.event(pod, { ...common, type: 'Warning', reason: 'Failed', message: `Failed to pull image "${container.image}": ${waiting.replace(/^Back-off.*$/, 'not found')}`, count: Math.ceil(minutes / 5) });
+        this.event(pod, {
+          ...common,
+          type: 'Normal',
+          reason: 'BackOff',
+          message: `Back-off pulling image "${container.image}"`,
+          count: minutes,
+        });
+        this.event(pod, {
+          ...common,
+          type: 'Warning',
+          reason: 'Failed',
+          message: 'Error: ImagePullBackOff',
+          count: minutes,
+        });
+        this.event(pod, {
+          ...common,
+          type: 'Warning',
+          reason: 'Failed',
+          message: `Failed to pull image "${container.image}": ${waiting.replace(/^Back-off.*$/, 'not found')}`,
+          count: Math.ceil(minutes / 5),
+        });
         break;
       }
       case 'CrashLoopBackOff':
       case 'OOMKilled': {
         const restarts = entry.restarts ?? 1;
-        this.event(pod, { ...common, type: 'Normal', reason: 'Pulled', message: `Container image "${container.image}" already present on machine`, count: restarts });
+        this.event(pod, {
+          ...common,
+          type: 'Normal',
+          reason: 'Pulled',
+          message: `Container image "${container.image}" already present on machine`,
+          count: restarts,
+        });
         this.event(pod, {
           ...common,
           type: 'Warning',
@@ -132,14 +187,31 @@ class Expander {
       ...(w.ports ? { ports: w.ports.map((containerPort) => ({ containerPort, protocol: 'TCP' })) } : {}),
       resources: { requests: { cpu: w.cpu, memory: w.memory } },
     };
-    return { metadata: { labels }, spec: { containers: [container], ...(w.kind === 'Job' || (w.kind === 'Pod' && !w.static) ? { restartPolicy: 'Never' } : {}) } };
+    return {
+      metadata: { labels },
+      spec: {
+        containers: [container],
+        ...(w.kind === 'Job' || (w.kind === 'Pod' && !w.static) ? { restartPolicy: 'Never' } : {}),
+      },
+    };
   }
 
   selector(w: WorkloadSpec): LabelSelector {
     return { matchLabels: { app: w.app ?? w.name, ...(w.component ? { component: w.component } : {}) } };
   }
 
-  pod(w: WorkloadSpec, name: string, template: PodTemplate, entry: PodEntry, rest: { owner?: OwnerReference; labels?: Record<string, string>; generateName?: string; node?: { name: string; ip: string } }): Pod {
+  pod(
+    w: WorkloadSpec,
+    name: string,
+    template: PodTemplate,
+    entry: PodEntry,
+    rest: {
+      owner?: OwnerReference;
+      labels?: Record<string, string>;
+      generateName?: string;
+      node?: { name: string; ip: string };
+    },
+  ): Pod {
     const createdAt = this.ago(entry.age ?? w.age);
     const node = entry.state === 'Pending' ? undefined : (rest.node ?? this.nextNode());
     const pod: Pod = {
@@ -154,8 +226,16 @@ class Expander {
       spec: { ...template.spec, ...(node ? { nodeName: node.name } : {}) },
       status: {},
     };
-    const lastRestart = Math.max(createdAt + 60_000, this.ago(entry.lastRestart ?? (entry.state === 'CrashLoopBackOff' || entry.state === 'OOMKilled' ? '3m' : '2d')));
-    pod.status = podStatus(pod, entry, { node: node ?? { name: '', ip: '' }, podIP: node ? this.ctx.allocatePodIp() : '', startedAt: createdAt + 2_000, lastRestartAt: lastRestart });
+    const lastRestart = Math.max(
+      createdAt + 60_000,
+      this.ago(entry.lastRestart ?? (entry.state === 'CrashLoopBackOff' || entry.state === 'OOMKilled' ? '3m' : '2d')),
+    );
+    pod.status = podStatus(pod, entry, {
+      node: node ?? { name: '', ip: '' },
+      podIP: node ? this.ctx.allocatePodIp() : '',
+      startedAt: createdAt + 2_000,
+      lastRestartAt: lastRestart,
+    });
     this.objects.push(pod);
     this.podEvents(pod, entry);
     return pod;
@@ -186,7 +266,11 @@ class Expander {
     const draft: Deployment = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: this.meta(w.name, w.namespace, createdAt, { generation: 1, labels: { app: w.app ?? w.name }, annotations: { [REVISION]: '1' } }),
+      metadata: this.meta(w.name, w.namespace, createdAt, {
+        generation: 1,
+        labels: { app: w.app ?? w.name },
+        annotations: { [REVISION]: '1' },
+      }),
       spec: {
         replicas,
         selector: this.selector(w),
@@ -199,7 +283,10 @@ class Expander {
     applyDefaults(draft);
     const hash = w.templateHash ?? templateHash(draft.spec.template);
     const rsTemplate = structuredClone(draft.spec.template);
-    rsTemplate.metadata = { ...rsTemplate.metadata, labels: { ...rsTemplate.metadata?.labels, 'pod-template-hash': hash } };
+    rsTemplate.metadata = {
+      ...rsTemplate.metadata,
+      labels: { ...rsTemplate.metadata?.labels, 'pod-template-hash': hash },
+    };
     const maxSurge = Math.ceil(replicas / 4);
     const rs: KubeObject = {
       apiVersion: 'apps/v1',
@@ -207,18 +294,36 @@ class Expander {
       metadata: this.meta(`${w.name}-${hash}`, w.namespace, createdAt, {
         generation: 1,
         labels: { ...rsTemplate.metadata.labels },
-        annotations: { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge), [REVISION]: '1' },
+        annotations: {
+          'deployment.kubernetes.io/desired-replicas': String(replicas),
+          'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge),
+          [REVISION]: '1',
+        },
         ownerReferences: [ownerReference(draft)],
       }),
-      spec: { replicas, minReadySeconds: w.minReadySeconds ?? 0, selector: { matchLabels: { ...draft.spec.selector.matchLabels, 'pod-template-hash': hash } }, template: rsTemplate },
+      spec: {
+        replicas,
+        minReadySeconds: w.minReadySeconds ?? 0,
+        selector: { matchLabels: { ...draft.spec.selector.matchLabels, 'pod-template-hash': hash } },
+        template: rsTemplate,
+      },
       status: { replicas: 0 },
     };
     const pods = this.entries(w, replicas).map((entry) =>
-      this.pod(w, entry.name ?? `${rs.metadata.name}-${this.ctx.ids.suffix()}`, rsTemplate, entry, { owner: ownerReference(rs), generateName: `${rs.metadata.name}-` }),
+      this.pod(w, entry.name ?? `${rs.metadata.name}-${this.ctx.ids.suffix()}`, rsTemplate, entry, {
+        owner: ownerReference(rs),
+        generateName: `${rs.metadata.name}-`,
+      }),
     );
     const ready = pods.filter(isPodReady).length;
     const settled = iso(createdAt + 60_000);
-    const condition = (type: string, status: Condition['status'], reason: string, message: string, at = settled): Condition => ({
+    const condition = (
+      type: string,
+      status: Condition['status'],
+      reason: string,
+      message: string,
+      at = settled,
+    ): Condition => ({
       type,
       status,
       lastUpdateTime: at,
@@ -239,12 +344,28 @@ class Expander {
       conditions: [
         available
           ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
-          : condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
+          : condition(
+              'Available',
+              'False',
+              'MinimumReplicasUnavailable',
+              'Deployment does not have minimum availability.',
+            ),
         w.paused
           ? condition('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused')
           : stuck
-            ? condition('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rs.metadata.name}" has timed out progressing.`, deadline)
-            : condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rs.metadata.name}" has successfully progressed.`),
+            ? condition(
+                'Progressing',
+                'False',
+                'ProgressDeadlineExceeded',
+                `ReplicaSet "${rs.metadata.name}" has timed out progressing.`,
+                deadline,
+              )
+            : condition(
+                'Progressing',
+                'True',
+                'NewReplicaSetAvailable',
+                `ReplicaSet "${rs.metadata.name}" has successfully progressed.`,
+              ),
       ],
     };
     draft.status = omitZero(draft.status);
@@ -267,7 +388,11 @@ class Expander {
     this.entries(w, replicas).forEach((entry, i) =>
       this.pod(w, `${w.name}-${i}`, sts.spec.template, entry, {
         owner: ownerReference(sts),
-        labels: { 'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': `${w.name}-${i}`, 'apps.kubernetes.io/pod-index': String(i) },
+        labels: {
+          'controller-revision-hash': revision,
+          'statefulset.kubernetes.io/pod-name': `${w.name}-${i}`,
+          'apps.kubernetes.io/pod-index': String(i),
+        },
       }),
     );
   }
@@ -295,7 +420,12 @@ class Expander {
   job(w: WorkloadSpec): void {
     const createdAt = this.ago(w.age);
     const meta = this.meta(w.name, w.namespace, createdAt, { generation: 1, labels: { app: w.app ?? w.name } });
-    const ids = { 'batch.kubernetes.io/controller-uid': meta.uid, 'batch.kubernetes.io/job-name': w.name, 'controller-uid': meta.uid, 'job-name': w.name };
+    const ids = {
+      'batch.kubernetes.io/controller-uid': meta.uid,
+      'batch.kubernetes.io/job-name': w.name,
+      'controller-uid': meta.uid,
+      'job-name': w.name,
+    };
     const template = this.template(w);
     template.metadata = { labels: { ...template.metadata?.labels, ...ids } };
     const entries = this.entries(w, Math.max(1, w.pods.length));
@@ -306,26 +436,58 @@ class Expander {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: meta,
-      spec: { backoffLimit: failed > 0 ? failed - 1 : 6, completions: 1, parallelism: 1, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': meta.uid } }, manualSelector: false, template },
+      spec: {
+        backoffLimit: failed > 0 ? failed - 1 : 6,
+        completions: 1,
+        parallelism: 1,
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': meta.uid } },
+        manualSelector: false,
+        template,
+      },
       status: {
         startTime: iso(createdAt),
         ...(succeeded ? { completionTime: done, succeeded } : { failed }),
         conditions: succeeded
           ? [{ type: 'Complete', status: 'True', lastProbeTime: done, lastTransitionTime: done }]
-          : [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: done, lastTransitionTime: done }],
+          : [
+              {
+                type: 'Failed',
+                status: 'True',
+                reason: 'BackoffLimitExceeded',
+                message: 'Job has reached the specified backoff limit',
+                lastProbeTime: done,
+                lastTransitionTime: done,
+              },
+            ],
       },
     };
     this.objects.push(job);
-    for (const entry of entries) this.pod(w, entry.name ?? `${w.name}-${this.ctx.ids.suffix()}`, template, entry, { owner: ownerReference(job), labels: ids, generateName: `${w.name}-` });
-    if (failed) this.event(job, { type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', component: 'job-controller', count: 1, lastTimestamp: done });
+    for (const entry of entries)
+      this.pod(w, entry.name ?? `${w.name}-${this.ctx.ids.suffix()}`, template, entry, {
+        owner: ownerReference(job),
+        labels: ids,
+        generateName: `${w.name}-`,
+      });
+    if (failed)
+      this.event(job, {
+        type: 'Warning',
+        reason: 'BackoffLimitExceeded',
+        message: 'Job has reached the specified backoff limit',
+        component: 'job-controller',
+        count: 1,
+        lastTimestamp: done,
+      });
   }
 
   barePod(w: WorkloadSpec): void {
     const node = this.nodes[0] as { name: string; ip: string };
     const name = w.static ? `${w.name}-${node.name}` : w.name;
-    const owner: OwnerReference | undefined = w.static ? { apiVersion: 'v1', kind: 'Node', name: node.name, uid: this.nodeUids.get(node.name) ?? '', controller: true } : undefined;
+    const owner: OwnerReference | undefined = w.static
+      ? { apiVersion: 'v1', kind: 'Node', name: node.name, uid: this.nodeUids.get(node.name) ?? '', controller: true }
+      : undefined;
     const template = this.template(w);
-    if (w.static) template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, tier: 'control-plane' } };
+    if (w.static)
+      template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, tier: 'control-plane' } };
     this.pod(w, name, template, w.pods[0] ?? { state: 'Ready' }, { ...(owner ? { owner } : {}), node });
   }
 
@@ -344,7 +506,14 @@ class Expander {
       const capacity = { cpu: n.cpu, memory: n.memory, pods: String(n.maxPods), 'ephemeral-storage': '1Ti' };
       const heartbeat = iso(this.now - 20_000);
       const since = iso(this.ago(n.age));
-      const condition = (type: string, status: string, reason: string, message: string): object => ({ type, status, lastHeartbeatTime: heartbeat, lastTransitionTime: since, reason, message });
+      const condition = (type: string, status: string, reason: string, message: string): object => ({
+        type,
+        status,
+        lastHeartbeatTime: heartbeat,
+        lastTransitionTime: since,
+        reason,
+        message,
+      });
       this.objects.push({
         apiVersion: 'v1',
         kind: 'Node',
@@ -354,7 +523,12 @@ class Expander {
           capacity,
           allocatable: capacity,
           conditions: [
-            condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+            condition(
+              'MemoryPressure',
+              'False',
+              'KubeletHasSufficientMemory',
+              'kubelet has sufficient memory available',
+            ),
             condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
             condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
             condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
@@ -380,23 +554,44 @@ class Expander {
       });
     }
     for (const ns of this.scenario.namespaces) {
-      this.objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: this.meta(ns.name, undefined, this.ago(ns.age), ns.labels ? { labels: ns.labels } : {}), spec: {}, status: { phase: 'Active' } });
+      this.objects.push({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: this.meta(ns.name, undefined, this.ago(ns.age), ns.labels ? { labels: ns.labels } : {}),
+        spec: {},
+        status: { phase: 'Active' },
+      });
       this.objects.push({
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: this.meta('kube-root-ca.crt', ns.name, this.ago(ns.age)),
-        data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhrM3Mtc2VydmVyLWNh\n-----END CERTIFICATE-----\n' },
+        data: {
+          'ca.crt':
+            '-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhrM3Mtc2VydmVyLWNh\n-----END CERTIFICATE-----\n',
+        },
       });
     }
     if (this.scenario.namespaces.some((n) => n.name === 'default'))
       this.objects.push({
         apiVersion: 'v1',
         kind: 'Service',
-        metadata: this.meta('kubernetes', 'default', this.ago(this.scenario.nodes[0]?.age ?? '60d'), { labels: { component: 'apiserver', provider: 'kubernetes' } }),
-        spec: { type: 'ClusterIP', clusterIP: '10.43.0.1', clusterIPs: ['10.43.0.1'], ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }] },
+        metadata: this.meta('kubernetes', 'default', this.ago(this.scenario.nodes[0]?.age ?? '60d'), {
+          labels: { component: 'apiserver', provider: 'kubernetes' },
+        }),
+        spec: {
+          type: 'ClusterIP',
+          clusterIP: '10.43.0.1',
+          clusterIPs: ['10.43.0.1'],
+          ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }],
+        },
       });
     for (const cm of this.scenario.configMaps)
-      this.objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: this.meta(cm.name, cm.namespace, this.ago('30d')), data: cm.data });
+      this.objects.push({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: this.meta(cm.name, cm.namespace, this.ago('30d')),
+        data: cm.data,
+      });
     for (const w of this.scenario.workloads) {
       this.service(w);
       if (w.kind === 'Deployment') this.deployment(w);

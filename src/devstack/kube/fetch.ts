@@ -24,12 +24,17 @@ export function standinFetch(baseUrl: string, ca: string, adminToken: string): S
         ...(init.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(init.body)) } : {}),
         ...init.headers,
       };
-      const req = request(new URL(path, baseUrl), { method: init.method ?? 'GET', headers, ca, ...(init.signal ? { signal: init.signal } : {}) }, (res) => {
-        const responseHeaders = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
-        const body = res.statusCode === 204 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(body, { status: res.statusCode ?? 500, headers: responseHeaders }));
-      });
+      const req = request(
+        new URL(path, baseUrl),
+        { method: init.method ?? 'GET', headers, ca, ...(init.signal ? { signal: init.signal } : {}) },
+        (res) => {
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers))
+            if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+          const body = res.statusCode === 204 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+          resolve(new Response(body, { status: res.statusCode ?? 500, headers: responseHeaders }));
+        },
+      );
       req.on('error', reject);
       req.end(init.body);
     });

@@ -42,7 +42,9 @@ function parseType(type: string, format: string): FieldType {
     case 'Date':
       return { type: 'string', format: format || 'date-time' };
     case 'number':
-      return format === 'int32' || format === 'int64' ? { type: 'integer', format } : { type: 'number', ...(format ? { format } : {}) };
+      return format === 'int32' || format === 'int64'
+        ? { type: 'integer', format }
+        : { type: 'number', ...(format ? { format } : {}) };
     case 'boolean':
       return { type: 'boolean' };
     case 'IntOrString':
@@ -60,7 +62,9 @@ const fieldCache = new Map<string, ReadonlyMap<string, Field>>();
 export function fieldsOf(model: string): ReadonlyMap<string, Field> {
   let fields = fieldCache.get(model);
   if (!fields) {
-    fields = new Map((ATTRIBUTES.get(model) ?? []).map((a) => [a.baseName, { name: a.baseName, type: parseType(a.type, a.format) }]));
+    fields = new Map(
+      (ATTRIBUTES.get(model) ?? []).map((a) => [a.baseName, { name: a.baseName, type: parseType(a.type, a.format) }]),
+    );
     fieldCache.set(model, fields);
   }
   return fields;
@@ -78,5 +82,8 @@ export function rootModel(info: ResourceInfo): string | undefined {
 
 /** How the OpenAPI document and `kubectl explain` name a model: V1DeploymentSpec → DeploymentSpec. */
 export function typeName(model: string): string {
-  return model.replace(/^(Core|Discovery|Events|Rbac|Storage|Admissionregistration|Apiextensions|Apiregistration|Authentication|Flowcontrol|Resource)?V\d+(?:alpha\d+|beta\d+)?/, '');
+  return model.replace(
+    /^(Core|Discovery|Events|Rbac|Storage|Admissionregistration|Apiextensions|Apiregistration|Authentication|Flowcontrol|Resource)?V\d+(?:alpha\d+|beta\d+)?/,
+    '',
+  );
 }

@@ -15,7 +15,10 @@ const DIRECTIVES: readonly FieldValidation[] = ['Strict', 'Warn', 'Ignore'];
 
 /** The directive of a write request; any other value is refused as ValidateCreateOptions (Update…,
  * Patch…) does. */
-export function fieldValidationOf(query: URLSearchParams, options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): FieldValidation {
+export function fieldValidationOf(
+  query: URLSearchParams,
+  options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions',
+): FieldValidation {
   const value = query.get('fieldValidation');
   if (value === null || value === '') return 'Warn';
   if ((DIRECTIVES as string[]).includes(value)) return value as FieldValidation;
@@ -31,13 +34,16 @@ export function fieldValidationOf(query: URLSearchParams, options: 'CreateOption
 type ItemName = (item: unknown, index: number) => string;
 
 const byIndex: ItemName = (_item, index) => `[${index}]`;
-const byName: ItemName = (item, index) => (isRecord(item) && typeof item['name'] === 'string' ? `[name=${JSON.stringify(item['name'])}]` : `[${index}]`);
+const byName: ItemName = (item, index) =>
+  isRecord(item) && typeof item['name'] === 'string' ? `[name=${JSON.stringify(item['name'])}]` : `[${index}]`;
 
 /** Removes the fields `type` does not have from `value`, in place; returns their paths (spec.foo,
  * spec.template.spec.containers[0].bar). */
 function prune(value: unknown, type: FieldType, path: string, found: string[], itemName: ItemName): void {
-  if (type.type === 'array' && Array.isArray(value)) value.forEach((item, i) => prune(item, type.items, `${path}${itemName(item, i)}`, found, itemName));
-  else if (type.type === 'map' && isRecord(value)) for (const [key, item] of Object.entries(value)) prune(item, type.values, `${path}[${key}]`, found, itemName);
+  if (type.type === 'array' && Array.isArray(value))
+    value.forEach((item, i) => prune(item, type.items, `${path}${itemName(item, i)}`, found, itemName));
+  else if (type.type === 'map' && isRecord(value))
+    for (const [key, item] of Object.entries(value)) prune(item, type.values, `${path}[${key}]`, found, itemName);
   else if (type.type === 'model' && isRecord(value)) {
     const fields = fieldsOf(type.model);
     for (const [key, item] of Object.entries(value)) {
@@ -71,7 +77,14 @@ export function assertDeclaredFields(info: ResourceInfo, config: JsonObject): vo
   const found: string[] = [];
   prune(structuredClone(config), { type: 'model', model }, '', found, byName);
   if (found.length === 0) return;
-  const { name, namespace } = (isRecord(config['metadata']) ? config['metadata'] : {}) as { name?: string; namespace?: string };
+  const { name, namespace } = (isRecord(config['metadata']) ? config['metadata'] : {}) as {
+    name?: string;
+    namespace?: string;
+  };
   const gvk = `${info.group ? `${info.group}/` : '/'}${info.version}, Kind=${info.kind}`;
-  throw new ApiError(500, '', `failed to create typed patch object (${namespace ?? ''}/${name ?? ''}; ${gvk}): .${found[0] as string}: field not declared in schema`);
+  throw new ApiError(
+    500,
+    '',
+    `failed to create typed patch object (${namespace ?? ''}/${name ?? ''}; ${gvk}): .${found[0] as string}: field not declared in schema`,
+  );
 }

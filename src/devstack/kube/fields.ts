@@ -24,7 +24,10 @@ export function itemKey(node: Extract<NodeKind, { kind: 'keyed' }>, item: unknow
 
 /** The items of a keyed list by key, or undefined when an item has no key or two share one (the list is
  * then handled as atomic rather than refused). */
-function itemsByKey(node: Extract<NodeKind, { kind: 'keyed' }>, list: unknown[]): Map<PathElement, JsonObject> | undefined {
+function itemsByKey(
+  node: Extract<NodeKind, { kind: 'keyed' }>,
+  list: unknown[],
+): Map<PathElement, JsonObject> | undefined {
   const out = new Map<PathElement, JsonObject>();
   for (const item of list) {
     const key = itemKey(node, item);
@@ -40,7 +43,8 @@ function kindOf(ctx: SchemaContext, names: readonly string[], ...values: unknown
   const first = kinds[0] ?? { kind: 'leaf' };
   // Values of different shapes (a map replaced by a string) compare as leaves.
   if (kinds.some((k) => k.kind !== first.kind)) return { kind: 'leaf' };
-  if (first.kind === 'keyed' && present.some((v) => !Array.isArray(v) || itemsByKey(first, v) === undefined)) return { kind: 'leaf' };
+  if (first.kind === 'keyed' && present.some((v) => !Array.isArray(v) || itemsByKey(first, v) === undefined))
+    return { kind: 'leaf' };
   return first;
 }
 
@@ -65,7 +69,8 @@ export function toFieldSet(ctx: SchemaContext, object: JsonObject): FieldSet {
       case 'keyed':
         for (const [key, item] of itemsByKey(node, value as unknown[]) ?? []) {
           set.insert([...path, key]);
-          for (const [k, v] of Object.entries(item)) if (v !== undefined) visit(v, [...path, key, fieldElement(k)], [...names, k]);
+          for (const [k, v] of Object.entries(item))
+            if (v !== undefined) visit(v, [...path, key, fieldElement(k)], [...names, k]);
         }
     }
   };
@@ -103,7 +108,8 @@ export function compare(ctx: SchemaContext, lhs: JsonObject, rhs: JsonObject, ma
       case 'map': {
         const a = (l ?? {}) as JsonObject;
         const b = (r ?? {}) as JsonObject;
-        for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) visit(a[k], b[k], [...path, fieldElement(k)], [...names, k], mapMembers);
+        for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+          visit(a[k], b[k], [...path, fieldElement(k)], [...names, k], mapMembers);
         return;
       }
       case 'set': {
@@ -116,11 +122,13 @@ export function compare(ctx: SchemaContext, lhs: JsonObject, rhs: JsonObject, ma
       case 'keyed': {
         const a = itemsByKey(node, (l ?? []) as unknown[]) ?? new Map<PathElement, JsonObject>();
         const b = itemsByKey(node, (r ?? []) as unknown[]) ?? new Map<PathElement, JsonObject>();
-        for (const key of new Set([...a.keys(), ...b.keys()])) visit(a.get(key), b.get(key), [...path, key], names, true);
+        for (const key of new Set([...a.keys(), ...b.keys()]))
+          visit(a.get(key), b.get(key), [...path, key], names, true);
       }
     }
   };
-  for (const k of new Set([...Object.keys(lhs), ...Object.keys(rhs)])) visit(lhs[k], rhs[k], [fieldElement(k)], [k], mapMembers);
+  for (const k of new Set([...Object.keys(lhs), ...Object.keys(rhs)]))
+    visit(lhs[k], rhs[k], [fieldElement(k)], [k], mapMembers);
   return result;
 }
 
@@ -164,7 +172,12 @@ export function merge(ctx: SchemaContext, live: JsonObject, config: JsonObject):
 type Container = JsonObject | unknown[];
 
 /** The container a path element addresses in `parent` and how to get rid of it. */
-function locate(ctx: SchemaContext, parent: Container, element: PathElement, names: string[]): { child: unknown; remove(): void } | undefined {
+function locate(
+  ctx: SchemaContext,
+  parent: Container,
+  element: PathElement,
+  names: string[],
+): { child: unknown; remove(): void } | undefined {
   if (element.startsWith('f:') && isRecord(parent)) {
     const name = element.slice(2);
     return name in parent ? { child: parent[name], remove: () => delete parent[name] } : undefined;
@@ -178,7 +191,9 @@ function locate(ctx: SchemaContext, parent: Container, element: PathElement, nam
     const value: unknown = JSON.parse(element.slice(2));
     index = parent.findIndex((item) => deepEqual(item, value));
   } else if (element.startsWith('i:')) index = Number(element.slice(2));
-  return index >= 0 && index < parent.length ? { child: parent[index], remove: () => parent.splice(index, 1) } : undefined;
+  return index >= 0 && index < parent.length
+    ? { child: parent[index], remove: () => parent.splice(index, 1) }
+    : undefined;
 }
 
 /**

@@ -16,7 +16,8 @@ const APPS = ['api', 'worker', 'web', 'ingest', 'scheduler', 'cache', 'query', '
 
 export function generateScenario(opts: { pods: number; namespaces: number; seed?: number }): Scenario {
   const { pods, namespaces } = opts;
-  if (!Number.isInteger(pods) || pods < 0 || !Number.isInteger(namespaces) || namespaces < 1) throw new Error('generateScenario: pods ≥ 0 and namespaces ≥ 1, integers');
+  if (!Number.isInteger(pods) || pods < 0 || !Number.isInteger(namespaces) || namespaces < 1)
+    throw new Error('generateScenario: pods ≥ 0 and namespaces ≥ 1, integers');
   const rng = new Ids(opts.seed ?? 1);
   const width = String(namespaces - 1).length;
   const nodeCount = Math.max(1, Math.ceil(pods / 110));

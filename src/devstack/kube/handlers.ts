@@ -18,7 +18,15 @@ import { isTrue } from './request-info.js';
 import type { ResourceInfo } from './resources.js';
 import { apiVersionOf, resourceOf } from './resources.js';
 import { formatLabelSelector, parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { alreadyExists, ApiError, badRequest, conflict, methodNotAllowed, notFound, resourceNotFound } from './status.js';
+import {
+  alreadyExists,
+  ApiError,
+  badRequest,
+  conflict,
+  methodNotAllowed,
+  notFound,
+  resourceNotFound,
+} from './status.js';
 import { admitCreate, admitUpdate, assertSameName } from './strategy.js';
 import { assertValidObject } from './schema-validation.js';
 import { toTable } from './table.js';
@@ -49,7 +57,9 @@ export type Reply = { code: number; body: unknown } | { watch: WatchRequest };
 function parseBody(req: ResourceRequest): unknown {
   if (req.body.trim() === '') throw badRequest('the body of the request was empty');
   try {
-    return /yaml/.test(req.contentType ?? '') && !req.contentType?.includes('apply-patch') ? YAML.parse(req.body, { uniqueKeys: false }) : JSON.parse(req.body);
+    return /yaml/.test(req.contentType ?? '') && !req.contentType?.includes('apply-patch')
+      ? YAML.parse(req.body, { uniqueKeys: false })
+      : JSON.parse(req.body);
   } catch (error) {
     throw badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
   }
@@ -79,9 +89,17 @@ function parseObject(req: ResourceRequest, decoded?: unknown): KubeObject {
   const object = body as KubeObject;
   const expected = apiVersionOf(req.info);
   if (object.apiVersion !== undefined && object.apiVersion !== expected)
-    throw badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${expected})`);
-  if (object.kind !== undefined && object.kind !== req.info.kind && !(req.subresource === 'scale' && object.kind === 'Scale'))
-    throw badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${req.info.kind})`);
+    throw badRequest(
+      `the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${expected})`,
+    );
+  if (
+    object.kind !== undefined &&
+    object.kind !== req.info.kind &&
+    !(req.subresource === 'scale' && object.kind === 'Scale')
+  )
+    throw badRequest(
+      `the kind in the data (${String(object.kind)}) does not match the expected kind (${req.info.kind})`,
+    );
   object.metadata ??= {} as KubeObject['metadata'];
   if (req.info.namespaced && object.metadata.namespace && object.metadata.namespace !== req.namespace)
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -124,12 +142,23 @@ function assertNamespaceOpen(cluster: Cluster, req: ResourceRequest, name: strin
   const ns = cluster.store.get('namespaces', undefined, req.namespace as string);
   if (!ns) throw notFound(resourceOf('namespaces'), req.namespace as string);
   if (ns.metadata.deletionTimestamp)
-    throw new ApiError(403, 'Forbidden', `${req.info.plural} "${name ?? ''}" is forbidden: unable to create new content in namespace ${req.namespace} because it is being terminated`, {
-      name: name ?? '',
-      ...(req.info.group ? { group: req.info.group } : {}),
-      kind: req.info.plural,
-      causes: [{ reason: 'NamespaceTerminating', message: `namespace ${req.namespace} is being terminated`, field: 'metadata.namespace' }],
-    });
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `${req.info.plural} "${name ?? ''}" is forbidden: unable to create new content in namespace ${req.namespace} because it is being terminated`,
+      {
+        name: name ?? '',
+        ...(req.info.group ? { group: req.info.group } : {}),
+        kind: req.info.plural,
+        causes: [
+          {
+            reason: 'NamespaceTerminating',
+            message: `namespace ${req.namespace} is being terminated`,
+            field: 'metadata.namespace',
+          },
+        ],
+      },
+    );
 }
 
 function create(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
@@ -143,7 +172,8 @@ function create(cluster: Cluster, req: ResourceRequest): { code: number; body: u
   if (name && cluster.store.get(req.info.plural, req.namespace, name)) throw alreadyExists(req.info, name);
   guardRbacWrite(cluster.store, req.user, req.info, input, req.namespace);
   const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, input, req.namespace);
-  if (cluster.store.get(req.info.plural, req.namespace, admitted.metadata.name)) throw alreadyExists(req.info, admitted.metadata.name);
+  if (cluster.store.get(req.info.plural, req.namespace, admitted.metadata.name))
+    throw alreadyExists(req.info, admitted.metadata.name);
   const recorded = recordUpdate(req.info, undefined, admitted, managerOf(req), cluster.now());
   return { code: 201, body: dry ? dryRunResult(recorded, undefined) : cluster.store.write(req.info.plural, recorded) };
 }
@@ -162,7 +192,11 @@ function store(cluster: Cluster, req: ResourceRequest, current: KubeObject, next
   if (dry) return dryRunResult(recorded, current);
   const written = cluster.store.write(req.info.plural, recorded);
   // The last finalizer of an object marked for deletion gone: the deletion completes.
-  if (written.metadata.deletionTimestamp && !(written.metadata['finalizers'] as string[] | undefined)?.length && !['pods', 'namespaces'].includes(req.info.plural))
+  if (
+    written.metadata.deletionTimestamp &&
+    !(written.metadata['finalizers'] as string[] | undefined)?.length &&
+    !['pods', 'namespaces'].includes(req.info.plural)
+  )
     cluster.store.remove(req.info.plural, written.metadata.namespace, written.metadata.name);
   return written;
 }
@@ -171,13 +205,29 @@ function store(cluster: Cluster, req: ResourceRequest, current: KubeObject, next
 function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
   const manager = req.query.get('fieldManager');
   if (!manager)
-    throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
-      group: 'meta.k8s.io',
-      kind: 'PatchOptions',
-      causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
-    });
+    throw new ApiError(
+      422,
+      'Invalid',
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      {
+        group: 'meta.k8s.io',
+        kind: 'PatchOptions',
+        causes: [
+          {
+            reason: 'FieldValueRequired',
+            message: 'Required value: is required for apply patch',
+            field: 'fieldManager',
+          },
+        ],
+      },
+    );
   managerName(manager, undefined);
-  if (req.subresource === 'scale') throw new ApiError(415, 'UnsupportedMediaType', 'apply patches are not supported on the scale subresource by this server');
+  if (req.subresource === 'scale')
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      'apply patches are not supported on the scale subresource by this server',
+    );
   const dry = dryRun(req);
   const force = isTrue(req.query.get('force'));
   const config = parseObject(req, parseApplyBody(req));
@@ -202,11 +252,22 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
     guardRbacWrite(cluster.store, req.user, req.info, object, req.namespace);
     const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, object, req.namespace);
     admitted.metadata.managedFields = managedFields;
-    return { code: 201, body: dry ? dryRunResult(admitted, undefined) : cluster.store.write(req.info.plural, admitted) };
+    return {
+      code: 201,
+      body: dry ? dryRunResult(admitted, undefined) : cluster.store.write(req.info.plural, admitted),
+    };
   }
   if (rv && rv !== current.metadata.resourceVersion) throw conflict(req.info, current.metadata.name);
   const subresource = req.subresource === 'status' ? 'status' : undefined;
-  const { object } = serverSideApply({ info: req.info, live: current, config, manager, force, now: cluster.now(), ...(subresource ? { subresource } : {}) });
+  const { object } = serverSideApply({
+    info: req.info,
+    live: current,
+    config,
+    manager,
+    force,
+    now: cluster.now(),
+    ...(subresource ? { subresource } : {}),
+  });
   decodeApplied(req, object);
   assertValidObject(req.info, object, req.name as string);
   guardRbacWrite(cluster.store, req.user, req.info, object, req.namespace);
@@ -227,14 +288,21 @@ function scaleOf(object: KubeObject): JsonObject {
     apiVersion: 'autoscaling/v1',
     metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
     spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, ...(selector === '<none>' ? {} : { selector: selector.replace(/ /g, '') }) },
+    status: {
+      replicas: status.replicas ?? 0,
+      ...(selector === '<none>' ? {} : { selector: selector.replace(/ /g, '') }),
+    },
   };
 }
 
 function writeScale(cluster: Cluster, req: ResourceRequest, current: KubeObject, scale: JsonObject): JsonObject {
   const replicas = isRecord(scale['spec']) ? scale['spec']['replicas'] : undefined;
   if (!Number.isInteger(replicas) || (replicas as number) < 0)
-    throw new ApiError(422, 'Invalid', `Scale.autoscaling "${current.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
+    throw new ApiError(
+      422,
+      'Invalid',
+      `Scale.autoscaling "${current.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+    );
   const next = { ...current, spec: { ...(current['spec'] as JsonObject), replicas } };
   return scaleOf(store(cluster, { ...req, subresource: 'scale' }, current, next));
 }
@@ -242,19 +310,39 @@ function writeScale(cluster: Cluster, req: ResourceRequest, current: KubeObject,
 function patch(cluster: Cluster, req: ResourceRequest): { code: number; body: unknown } {
   const type = patchTypeOf(req.contentType);
   if (!type)
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${ACCEPTED_PATCH_TYPES.join(', ')}`);
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${ACCEPTED_PATCH_TYPES.join(', ')}`,
+    );
   if (type === 'apply') return apply(cluster, req);
   if (type === 'strategic' && req.info.crd)
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+    );
   if (req.query.has('force'))
-    throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch', {
-      group: 'meta.k8s.io',
-      kind: 'PatchOptions',
-      causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }],
-    });
+    throw new ApiError(
+      422,
+      'Invalid',
+      'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+      {
+        group: 'meta.k8s.io',
+        kind: 'PatchOptions',
+        causes: [
+          {
+            reason: 'FieldValueForbidden',
+            message: 'Forbidden: may not be specified for non-apply patch',
+            field: 'force',
+          },
+        ],
+      },
+    );
   const body = parseBody(req);
   const current = requireObject(cluster, req);
-  if (req.subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, applyPatch(type, scaleOf(current), body)) };
+  if (req.subresource === 'scale')
+    return { code: 200, body: writeScale(cluster, req, current, applyPatch(type, scaleOf(current), body)) };
   const patched = applyPatch(type, structuredClone(current) as JsonObject, body) as KubeObject;
   decodePatched(req, type, body, patched);
   assertValidObject(req.info, patched, current.metadata.name);
@@ -263,14 +351,23 @@ function patch(cluster: Cluster, req: ResourceRequest): { code: number; body: un
     throw badRequest('metadata.name and metadata.namespace cannot be changed by a patch');
   // A patch that carries a resourceVersion is a precondition; otherwise it applies to the latest version.
   const patchedRv = meta.resourceVersion;
-  const next = { ...patched, metadata: { ...meta, resourceVersion: patchedRv === current.metadata.resourceVersion ? '' : (patchedRv ?? '') } } as KubeObject;
+  const next = {
+    ...patched,
+    metadata: { ...meta, resourceVersion: patchedRv === current.metadata.resourceVersion ? '' : (patchedRv ?? '') },
+  } as KubeObject;
   return { code: 200, body: store(cluster, req, current, next) };
 }
 
 /** The Status a delete answers when the object is gone (rather than the object, for kinds that return it). */
 function deletedStatus(info: ResourceInfo, object: KubeObject): JsonObject {
   const { name, uid } = object.metadata;
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, ...(info.group ? { group: info.group } : {}), kind: info.plural, uid } };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name, ...(info.group ? { group: info.group } : {}), kind: info.plural, uid },
+  };
 }
 
 /** Deletes one object, or with dryRun answers exactly what the delete would and changes nothing: pods
@@ -316,12 +413,18 @@ function removeCollection(cluster: Cluster, req: ResourceRequest): JsonObject {
     const left = remove(cluster, req.info, o, { ...options, preconditions: {} });
     return isRecord(left) && left['kind'] === 'Status' ? o : left;
   });
-  return { kind: `${req.info.kind}List`, apiVersion: apiVersionOf(req.info), metadata: { resourceVersion: String(cluster.resourceVersion) }, items };
+  return {
+    kind: `${req.info.kind}List`,
+    apiVersion: apiVersionOf(req.info),
+    metadata: { resourceVersion: String(cluster.resourceVersion) },
+    items,
+  };
 }
 
 export function handleResource(cluster: Cluster, req: ResourceRequest, paging: Paging): Reply {
   const { method, info, name, subresource } = req;
-  if (subresource !== undefined && name && isConnectSubresource(info.plural, subresource)) connect(info, name, subresource);
+  if (subresource !== undefined && name && isConnectSubresource(info.plural, subresource))
+    connect(info, name, subresource);
   if (subresource !== undefined && !(info.subresources as string[]).includes(subresource)) throw resourceNotFound();
   if (subresource === 'eviction') {
     if (method !== 'POST') throw methodNotAllowed();
@@ -333,12 +436,27 @@ export function handleResource(cluster: Cluster, req: ResourceRequest, paging: P
       if (name) {
         const object = requireObject(cluster, req);
         if (subresource === 'scale') return { code: 200, body: scaleOf(object) };
-        return { code: 200, body: req.representation.as === 'Table' ? table(cluster, req, [object], { resourceVersion: object.metadata.resourceVersion }) : object };
+        return {
+          code: 200,
+          body:
+            req.representation.as === 'Table'
+              ? table(cluster, req, [object], { resourceVersion: object.metadata.resourceVersion })
+              : object,
+        };
       }
       if (isTrue(req.query.get('watch'))) {
         const labels = parseLabelSelector(req.query.get('labelSelector') ?? '');
         const fields = parseFieldSelector(req.query.get('fieldSelector') ?? '', info);
-        return { watch: { info, namespace: req.namespace, labels, fields, query: req.query, representation: req.representation } };
+        return {
+          watch: {
+            info,
+            namespace: req.namespace,
+            labels,
+            fields,
+            query: req.query,
+            representation: req.representation,
+          },
+        };
       }
       return { code: 200, body: list(cluster, req, paging) };
     }
@@ -353,17 +471,34 @@ export function handleResource(cluster: Cluster, req: ResourceRequest, paging: P
       if (subresource === 'scale') return { code: 200, body: writeScale(cluster, req, current, input) };
       decodeObject(req, input, 'UpdateOptions');
       assertValidObject(req.info, input, name);
-      const next = { ...input, metadata: { ...input.metadata, name, namespace: current.metadata.namespace } } as KubeObject;
+      const next = {
+        ...input,
+        metadata: { ...input.metadata, name, namespace: current.metadata.namespace },
+      } as KubeObject;
       // managedFields sent with the object replace the stored ones (how clients edit ownership); a body
       // without them keeps the stored ones.
       const managed = input.metadata.managedFields;
-      return { code: 200, body: store(cluster, req, current, managed && managed.length > 0 ? next : { ...next, metadata: { ...next.metadata, managedFields: current.metadata.managedFields } }) };
+      return {
+        code: 200,
+        body: store(
+          cluster,
+          req,
+          current,
+          managed && managed.length > 0
+            ? next
+            : { ...next, metadata: { ...next.metadata, managedFields: current.metadata.managedFields } },
+        ),
+      };
     }
     case 'PATCH':
       if (!name) throw methodNotAllowed();
       return patch(cluster, req);
     case 'DELETE': {
-      if (name) return { code: 200, body: remove(cluster, info, requireObject(cluster, req), parseDeleteOptions(req.query, req.body)) };
+      if (name)
+        return {
+          code: 200,
+          body: remove(cluster, info, requireObject(cluster, req), parseDeleteOptions(req.query, req.body)),
+        };
       return { code: 200, body: removeCollection(cluster, req) };
     }
     default:

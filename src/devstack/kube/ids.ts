@@ -58,7 +58,9 @@ const hashes = new WeakMap<object, string>();
 export function templateHash(template: object): string {
   let hash = hashes.get(template);
   if (hash === undefined) {
-    hash = [...String(fnv32a(canonicalJson(template)))].map((c) => ALPHANUMS[c.charCodeAt(0) % ALPHANUMS.length]).join('');
+    hash = [...String(fnv32a(canonicalJson(template)))]
+      .map((c) => ALPHANUMS[c.charCodeAt(0) % ALPHANUMS.length])
+      .join('');
     hashes.set(template, hash);
   }
   return hash;

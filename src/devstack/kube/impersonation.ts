@@ -13,11 +13,30 @@ import type { Store } from './store.js';
 function values(headers: IncomingHttpHeaders, name: string): string[] {
   const raw = headers[name];
   if (raw === undefined) return [];
-  return (Array.isArray(raw) ? raw : [raw]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return (Array.isArray(raw) ? raw : [raw])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
-function check(store: Store, requestor: UserInfo, resource: 'users' | 'groups' | 'serviceaccounts', name: string, namespace = ''): void {
-  const attrs: Attributes = { user: requestor, verb: 'impersonate', resourceRequest: true, path: '', apiGroup: '', resource, subresource: '', namespace, name };
+function check(
+  store: Store,
+  requestor: UserInfo,
+  resource: 'users' | 'groups' | 'serviceaccounts',
+  name: string,
+  namespace = '',
+): void {
+  const attrs: Attributes = {
+    user: requestor,
+    verb: 'impersonate',
+    resourceRequest: true,
+    path: '',
+    apiGroup: '',
+    resource,
+    subresource: '',
+    namespace,
+    name,
+  };
   if (!authorize(store, attrs).allowed) throw forbidden(attrs);
 }
 
@@ -27,7 +46,12 @@ export function impersonate(store: Store, requestor: UserInfo, headers: Incoming
   const groups = values(headers, 'impersonate-group');
   const unsupported = Object.keys(headers).find((h) => h === 'impersonate-uid' || h.startsWith('impersonate-extra-'));
   if (username === undefined) {
-    if (groups.length > 0 || unsupported) throw new ApiError(500, 'InternalError', `Internal error occurred: requested ${JSON.stringify(groups)} without impersonating a user`);
+    if (groups.length > 0 || unsupported)
+      throw new ApiError(
+        500,
+        'InternalError',
+        `Internal error occurred: requested ${JSON.stringify(groups)} without impersonating a user`,
+      );
     return requestor;
   }
   if (more.length > 0) throw new ApiError(400, 'BadRequest', 'only one Impersonate-User header may be given');

@@ -8,7 +8,16 @@ import { decodeContinue, encodeContinue } from './paging.js';
 import type { ResourceInfo } from './resources.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { OptionError } from './status.js';
-import { ApiError, badRequest, CONTINUE_EXPIRED_MESSAGE, expired, forbiddenOption, invalidOptions, LIST_TOO_OLD_MESSAGE, unsupportedOption } from './status.js';
+import {
+  ApiError,
+  badRequest,
+  CONTINUE_EXPIRED_MESSAGE,
+  expired,
+  forbiddenOption,
+  invalidOptions,
+  LIST_TOO_OLD_MESSAGE,
+  unsupportedOption,
+} from './status.js';
 import type { JsonObject, KubeObject } from './types.js';
 
 export interface Paging {
@@ -33,12 +42,23 @@ function validate(query: URLSearchParams): void {
   const match = query.get('resourceVersionMatch') ?? '';
   const rv = query.get('resourceVersion') ?? '';
   if (match !== '') {
-    if (rv === '') errors.push(forbiddenOption('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
-    if (query.get('continue')) errors.push(forbiddenOption('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
-    if (match !== 'Exact' && match !== 'NotOlderThan') errors.push(unsupportedOption('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
-    if (match === 'Exact' && rv === '0') errors.push(forbiddenOption('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+    if (rv === '')
+      errors.push(
+        forbiddenOption('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'),
+      );
+    if (query.get('continue'))
+      errors.push(
+        forbiddenOption('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'),
+      );
+    if (match !== 'Exact' && match !== 'NotOlderThan')
+      errors.push(unsupportedOption('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
+    if (match === 'Exact' && rv === '0')
+      errors.push(
+        forbiddenOption('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'),
+      );
   }
-  if (query.has('sendInitialEvents')) errors.push(forbiddenOption('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+  if (query.has('sendInitialEvents'))
+    errors.push(forbiddenOption('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
   if (errors.length > 0) throw invalidOptions('ListOptions', errors);
 }
 
@@ -65,7 +85,10 @@ function readOf(cluster: Cluster, query: URLSearchParams, paging: Paging): Read 
   const limit = Number(query.get('limit') ?? 0);
   if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: Invalid value: ${query.get('limit')}`);
   const rv = query.get('resourceVersion') ?? '';
-  if (rv !== '' && !/^\d+$/.test(rv)) throw badRequest(`invalid resource version: resourceVersion: Invalid value: "${rv}": strconv.ParseUint: parsing "${rv}": invalid syntax`);
+  if (rv !== '' && !/^\d+$/.test(rv))
+    throw badRequest(
+      `invalid resource version: resourceVersion: Invalid value: "${rv}": strconv.ParseUint: parsing "${rv}": invalid syntax`,
+    );
   const token = query.get('continue');
   if (token) return continued(cluster, token, rv, limit, paging);
   if (rv === '') return { rv: cluster.resourceVersion, limit };
@@ -86,7 +109,13 @@ export interface ListResult {
 }
 
 /** The objects one list request returns, with its ListMeta. */
-export function readList(cluster: Cluster, info: ResourceInfo, namespace: string | undefined, query: URLSearchParams, paging: Paging): ListResult {
+export function readList(
+  cluster: Cluster,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  query: URLSearchParams,
+  paging: Paging,
+): ListResult {
   const labels = parseLabelSelector(query.get('labelSelector') ?? '');
   const fields = parseFieldSelector(query.get('fieldSelector') ?? '', info);
   const read = readOf(cluster, query, paging);
@@ -105,7 +134,8 @@ export function readList(cluster: Cluster, info: ResourceInfo, namespace: string
   if (more && lastKey !== undefined) {
     metadata['continue'] = encodeContinue({ rv: read.rv, start: lastKey, epoch: paging.epoch });
     // Like the real server, the count is only given when no selector makes it a guess.
-    if (labels.length === 0 && fields.length === 0) metadata['remainingItemCount'] = cluster.store.countAfterAt(info.plural, read.rv, namespace, lastKey);
+    if (labels.length === 0 && fields.length === 0)
+      metadata['remainingItemCount'] = cluster.store.countAfterAt(info.plural, read.rv, namespace, lastKey);
   }
   return { items, metadata };
 }

@@ -26,7 +26,8 @@ import type { JsonObject, KubeObject, ManagedFieldsEntry } from './types.js';
 
 export function managerName(fieldManager: string | null, userAgent: string | undefined): string {
   if (fieldManager !== null) {
-    if (fieldManager.length > 128) throw new ApiError(422, 'Invalid', 'fieldManager: Too long: may not be more than 128 bytes');
+    if (fieldManager.length > 128)
+      throw new ApiError(422, 'Invalid', 'fieldManager: Too long: may not be more than 128 bytes');
     return fieldManager;
   }
   return (userAgent ?? 'unknown').split('/')[0] || 'unknown';
@@ -94,7 +95,18 @@ const sameOwnership = (a: Managers, b: Managers): boolean =>
   a.size === b.size && [...a].every(([id, m]) => b.get(id)?.set.equals(m.set) ?? false);
 
 /** Metadata the server owns (stripMeta), never part of anyone's fields. */
-const SERVER_META = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const SERVER_META = [
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 
 /** The part of an object field managers own for this request: no apiVersion/kind or server metadata;
  * the main resource without status, the status subresource only status (the strategies' reset fields). */
@@ -119,7 +131,14 @@ export function schemaContext(info: ResourceInfo): SchemaContext {
  * `after`'s managedFields. The base is `after`'s own managedFields when the request set them, else
  * `before`'s. Nothing changes when the write changed no field.
  */
-export function recordUpdate(info: ResourceInfo, before: KubeObject | undefined, after: KubeObject, manager: string, now: number, subresource?: string): KubeObject {
+export function recordUpdate(
+  info: ResourceInfo,
+  before: KubeObject | undefined,
+  after: KubeObject,
+  manager: string,
+  now: number,
+  subresource?: string,
+): KubeObject {
   const ctx = schemaContext(info);
   const requested = after.metadata.managedFields;
   const base = decode(requested && requested.length > 0 ? requested : before?.metadata.managedFields);
@@ -127,7 +146,12 @@ export function recordUpdate(info: ResourceInfo, before: KubeObject | undefined,
   const taken = diff.added.union(diff.modified);
   for (const m of base.values()) m.set = m.set.difference(taken).difference(diff.removed);
   if (!taken.isEmpty()) {
-    const me = { manager, operation: 'Update' as const, apiVersion: after.apiVersion, ...(subresource ? { subresource } : {}) };
+    const me = {
+      manager,
+      operation: 'Update' as const,
+      apiVersion: after.apiVersion,
+      ...(subresource ? { subresource } : {}),
+    };
     const id = identifier(me);
     const previous = base.get(id)?.set ?? new FieldSet();
     base.set(id, { ...me, time: rfc3339(now), set: previous.union(taken) });
@@ -154,8 +178,13 @@ export interface ApplyResult {
 }
 
 function applyConflict(conflicts: { manager: Manager; path: Path }[]): ApiError {
-  const describe = (m: Manager): string => (m.operation === 'Update' ? `"${m.manager}" using ${m.apiVersion}` : `"${m.manager}"`);
-  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describe(c.manager)}`, field: pathString(c.path) }));
+  const describe = (m: Manager): string =>
+    m.operation === 'Update' ? `"${m.manager}" using ${m.apiVersion}` : `"${m.manager}"`;
+  const causes = conflicts.map((c) => ({
+    reason: 'FieldManagerConflict',
+    message: `conflict with ${describe(c.manager)}`,
+    field: pathString(c.path),
+  }));
   let message: string;
   if (conflicts.length === 1) {
     const [only] = conflicts as [{ manager: Manager; path: Path }];
@@ -181,11 +210,22 @@ export function serverSideApply(req: ApplyRequest): ApplyResult {
   const { info, config, manager, force, now, subresource } = req;
   const ctx = schemaContext(info);
   const { name, namespace } = config.metadata;
-  const live: KubeObject = req.live ?? ({ apiVersion: config.apiVersion, kind: config.kind, metadata: { name, ...(namespace ? { namespace } : {}) } } as KubeObject);
+  const live: KubeObject =
+    req.live ??
+    ({
+      apiVersion: config.apiVersion,
+      kind: config.kind,
+      metadata: { name, ...(namespace ? { namespace } : {}) },
+    } as KubeObject);
   const managers = decode(live.metadata.managedFields);
   const before = new Map([...managers].map(([id, m]) => [id, { ...m }]));
 
-  const me = { manager, operation: 'Apply' as const, apiVersion: config.apiVersion, ...(subresource ? { subresource } : {}) };
+  const me = {
+    manager,
+    operation: 'Apply' as const,
+    apiVersion: config.apiVersion,
+    ...(subresource ? { subresource } : {}),
+  };
   const id = identifier(me);
   const lastSet = managers.get(id)?.set;
   const configPart = ownedPart(config, subresource);
@@ -234,7 +274,12 @@ function rebuild(live: KubeObject, part: JsonObject, subresource?: string): Kube
   const { metadata: partMeta, ...rest } = part;
   const serverMeta: JsonObject = {};
   for (const key of SERVER_META) if (base.metadata[key] !== undefined) serverMeta[key] = base.metadata[key];
-  const out: KubeObject = { apiVersion: base.apiVersion, kind: base.kind, metadata: { ...(partMeta as JsonObject), ...serverMeta } as KubeObject['metadata'], ...rest };
+  const out: KubeObject = {
+    apiVersion: base.apiVersion,
+    kind: base.kind,
+    metadata: { ...(partMeta as JsonObject), ...serverMeta } as KubeObject['metadata'],
+    ...rest,
+  };
   if (base['status'] !== undefined) out['status'] = base['status'];
   return out;
 }
@@ -249,7 +294,9 @@ export function sameObject(a: KubeObject, b: KubeObject): boolean {
     metadata: {
       ...o.metadata,
       resourceVersion: '',
-      managedFields: (o.metadata.managedFields ?? []).map((e) => ({ ...e, time: '' })).sort((x, y) => identifier(x).localeCompare(identifier(y))),
+      managedFields: (o.metadata.managedFields ?? [])
+        .map((e) => ({ ...e, time: '' }))
+        .sort((x, y) => identifier(x).localeCompare(identifier(y))),
     },
   });
   return deepEqual(plain(a), plain(b));

@@ -10,7 +10,12 @@ export interface ModelDocs {
   fields: Map<string, string>;
 }
 
-const MODELS_DIR = join(dirname(createRequire(import.meta.url).resolve('@kubernetes/client-node/package.json')), 'dist', 'gen', 'models');
+const MODELS_DIR = join(
+  dirname(createRequire(import.meta.url).resolve('@kubernetes/client-node/package.json')),
+  'dist',
+  'gen',
+  'models',
+);
 const COMMENT = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*(?:'([^']+)'\??:|export declare class)/g;
 
 const clean = (comment: string): string =>

@@ -19,7 +19,8 @@ import { GROUPS, RESOURCES, versionOf } from './resources.js';
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 
-const schemaName = (model: string): string => `${model.slice(0, model.length - typeName(model).length)}.${typeName(model)}`;
+const schemaName = (model: string): string =>
+  `${model.slice(0, model.length - typeName(model).length)}.${typeName(model)}`;
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 
 /** The schema of a field's type; models it names are added to `pending`. */
@@ -48,14 +49,21 @@ function modelSchema(model: string, pending: string[]): Record<string, unknown> 
     const schema = typeSchema(field.type, pending);
     const description = docs.fields.get(name);
     // As in the published document: a reference with a description goes in an allOf.
-    properties[name] = '$ref' in schema ? { ...(description ? { description } : {}), allOf: [schema] } : { ...(description ? { description } : {}), ...schema };
+    properties[name] =
+      '$ref' in schema
+        ? { ...(description ? { description } : {}), allOf: [schema] }
+        : { ...(description ? { description } : {}), ...schema };
   }
   return { ...(docs.description ? { description: docs.description } : {}), type: 'object', properties };
 }
 
 function schemas(resources: readonly ResourceInfo[]): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    [INT_OR_STRING]: { description: 'IntOrString is a type that can hold an int32 or a string.', format: 'int-or-string', 'x-kubernetes-int-or-string': true },
+    [INT_OR_STRING]: {
+      description: 'IntOrString is a type that can hold an int32 or a string.',
+      format: 'int-or-string',
+      'x-kubernetes-int-or-string': true,
+    },
   };
   const pending: string[] = [];
   const gvkOf = new Map<string, ResourceInfo>();
@@ -95,7 +103,9 @@ function patchOperation(r: ResourceInfo): object {
       })),
       requestBody: {
         content: Object.fromEntries(
-          ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'].map((type) => [type, { schema: { type: 'object' } }]),
+          ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'].map(
+            (type) => [type, { schema: { type: 'object' } }],
+          ),
         ),
       },
       responses: { '200': { description: 'OK' } },
@@ -108,8 +118,18 @@ function patchOperation(r: ResourceInfo): object {
 function document(group: string): object {
   const prefix = group === '' ? '/api/v1' : `/apis/${group}/${versionOf(group)}`;
   const resources = RESOURCES.filter((r) => r.group === group);
-  const paths = Object.fromEntries(resources.map((r) => [`${prefix}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}/{name}`, patchOperation(r)]));
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.31.4' }, paths, components: { schemas: schemas(resources) } };
+  const paths = Object.fromEntries(
+    resources.map((r) => [
+      `${prefix}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}/{name}`,
+      patchOperation(r),
+    ]),
+  );
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.31.4' },
+    paths,
+    components: { schemas: schemas(resources) },
+  };
 }
 
 const pathOf = (group: string): string => (group === '' ? 'api/v1' : `apis/${group}/${versionOf(group)}`);
@@ -126,7 +146,10 @@ function allDocuments(): Map<string, string> {
 export function openapiV3(path: string): string | undefined {
   if (path === '/openapi/v3' || path === '/openapi/v3/') {
     const paths = Object.fromEntries(
-      [...allDocuments()].map(([gv, text]) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${fnv32a(text).toString(16).toUpperCase()}` }]),
+      [...allDocuments()].map(([gv, text]) => [
+        gv,
+        { serverRelativeURL: `/openapi/v3/${gv}?hash=${fnv32a(text).toString(16).toUpperCase()}` },
+      ]),
     );
     return JSON.stringify({ paths });
   }

@@ -11,13 +11,22 @@ export interface ContinueToken {
 }
 
 export function encodeContinue(token: ContinueToken): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: token.rv, start: token.start, epoch: token.epoch })).toString('base64url');
+  return Buffer.from(
+    JSON.stringify({ v: 'meta.k8s.io/v1', rv: token.rv, start: token.start, epoch: token.epoch }),
+  ).toString('base64url');
 }
 
 export function decodeContinue(text: string): ContinueToken {
   try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<ContinueToken> & { v?: string };
-    if (parsed.v === 'meta.k8s.io/v1' && typeof parsed.rv === 'number' && typeof parsed.start === 'string' && typeof parsed.epoch === 'number')
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<ContinueToken> & {
+      v?: string;
+    };
+    if (
+      parsed.v === 'meta.k8s.io/v1' &&
+      typeof parsed.rv === 'number' &&
+      typeof parsed.start === 'string' &&
+      typeof parsed.epoch === 'number'
+    )
       return { rv: parsed.rv, start: parsed.start, epoch: parsed.epoch };
   } catch {
     // fall through to the same error as a well-formed but wrong token

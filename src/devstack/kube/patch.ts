@@ -85,7 +85,8 @@ function strategicMerge(target: unknown, patch: JsonObject): unknown {
     if (key.startsWith('$deleteFromPrimitiveList/')) {
       const field = key.slice('$deleteFromPrimitiveList/'.length);
       const current = out[field];
-      if (Array.isArray(current) && Array.isArray(value)) out[field] = current.filter((x) => !value.some((v) => deepEqual(v, x)));
+      if (Array.isArray(current) && Array.isArray(value))
+        out[field] = current.filter((x) => !value.some((v) => deepEqual(v, x)));
       continue;
     }
     if (key.startsWith('$')) continue; // $setElementOrder and $retainKeys are handled below or only order lists
@@ -133,8 +134,14 @@ function mergeList(current: unknown[], patch: unknown[], mergeKey: string): unkn
 }
 
 function pointer(path: unknown): string[] {
-  if (typeof path !== 'string' || (path !== '' && !path.startsWith('/'))) throw badRequest(`invalid JSON pointer: ${String(path)}`);
-  return path === '' ? [] : path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (typeof path !== 'string' || (path !== '' && !path.startsWith('/')))
+    throw badRequest(`invalid JSON pointer: ${String(path)}`);
+  return path === ''
+    ? []
+    : path
+        .slice(1)
+        .split('/')
+        .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function unprocessable(message: string): ApiError {
@@ -147,9 +154,13 @@ function parentOf(doc: JsonObject, tokens: string[], op: string): [Container, st
   let node: unknown = doc;
   for (const token of tokens.slice(0, -1)) {
     node = Array.isArray(node) ? node[Number(token)] : isRecord(node) ? node[token] : undefined;
-    if (node === undefined) throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "/${tokens.join('/')}": missing value`);
+    if (node === undefined)
+      throw unprocessable(
+        `jsonpatch ${op} operation does not apply: doc is missing path: "/${tokens.join('/')}": missing value`,
+      );
   }
-  if (!Array.isArray(node) && !isRecord(node)) throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "/${tokens.join('/')}"`);
+  if (!Array.isArray(node) && !isRecord(node))
+    throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "/${tokens.join('/')}"`);
   return [node, tokens[tokens.length - 1] as string];
 }
 
@@ -157,7 +168,10 @@ function read(doc: JsonObject, tokens: string[], op: string): unknown {
   if (tokens.length === 0) return doc;
   const [parent, last] = parentOf(doc, tokens, op);
   const value = Array.isArray(parent) ? parent[Number(last)] : parent[last];
-  if (value === undefined) throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "/${tokens.join('/')}": missing value`);
+  if (value === undefined)
+    throw unprocessable(
+      `jsonpatch ${op} operation does not apply: doc is missing path: "/${tokens.join('/')}": missing value`,
+    );
   return value;
 }
 
@@ -174,10 +188,14 @@ function add(doc: JsonObject, tokens: string[], value: unknown, op: string, repl
   const [parent, last] = parentOf(doc, tokens, op);
   if (Array.isArray(parent)) {
     const index = last === '-' ? parent.length : Number(last);
-    if (!Number.isInteger(index) || index < 0 || index > parent.length - (replace ? 1 : 0)) throw unprocessable(`jsonpatch ${op} operation does not apply: index out of range`);
+    if (!Number.isInteger(index) || index < 0 || index > parent.length - (replace ? 1 : 0))
+      throw unprocessable(`jsonpatch ${op} operation does not apply: index out of range`);
     parent.splice(index, replace ? 1 : 0, structuredClone(value));
   } else {
-    if (replace && !(last in parent)) throw unprocessable(`jsonpatch replace operation does not apply: doc is missing key: /${tokens.join('/')}: missing value`);
+    if (replace && !(last in parent))
+      throw unprocessable(
+        `jsonpatch replace operation does not apply: doc is missing key: /${tokens.join('/')}: missing value`,
+      );
     parent[last] = structuredClone(value);
   }
 }
@@ -205,7 +223,8 @@ function jsonPatch(target: JsonObject, operations: unknown[]): JsonObject {
         add(doc, path, read(doc, pointer(operation['from']), op), op, false);
         break;
       case 'test':
-        if (!deepEqual(read(doc, path, op), operation['value'])) throw unprocessable(`testing value /${path.join('/')} failed: test failed`);
+        if (!deepEqual(read(doc, path, op), operation['value']))
+          throw unprocessable(`testing value /${path.join('/')} failed: test failed`);
         break;
       default:
         throw badRequest(`Unexpected kind: ${op}`);

@@ -21,7 +21,14 @@ export type PodState = (typeof POD_STATES)[number];
 
 /** What the pods a workload creates from now on do once started: how a "never becomes ready" workload is
  * modelled (its images were never mirrored, its database is unreachable, …). */
-export const POD_BEHAVIOURS = ['Ready', 'NotReady', 'CrashLoopBackOff', 'OOMKilled', 'ImagePullBackOff', 'Pending'] as const;
+export const POD_BEHAVIOURS = [
+  'Ready',
+  'NotReady',
+  'CrashLoopBackOff',
+  'OOMKilled',
+  'ImagePullBackOff',
+  'Pending',
+] as const;
 export type PodBehaviour = (typeof POD_BEHAVIOURS)[number];
 
 export interface PodStateSpec {
@@ -65,7 +72,13 @@ function imageMessage(state: PodState, image: string): string {
     : `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`;
 }
 
-function containerStatus(pod: Pod, name: string, image: string, spec: PodStateSpec, ctx: PodStatusContext): ContainerStatus {
+function containerStatus(
+  pod: Pod,
+  name: string,
+  image: string,
+  spec: PodStateSpec,
+  ctx: PodStatusContext,
+): ContainerStatus {
   const restarts = spec.restarts ?? (spec.state === 'CrashLoopBackOff' || spec.state === 'OOMKilled' ? 1 : 0);
   const lastReason = spec.lastTerminated ?? 'Error';
   const lastState: ContainerState =
@@ -84,16 +97,49 @@ function containerStatus(pod: Pod, name: string, image: string, spec: PodStateSp
   const base = { name, image, imageID: '', restartCount: restarts, lastState, containerID: id };
   switch (spec.state) {
     case 'Ready':
-      return { ...base, imageID: `${image.split(':')[0]}@sha256:${pod.metadata.uid.replace(/-/g, '')}`, ready: true, started: true, state: { running: { startedAt: iso(runningSince) } } };
+      return {
+        ...base,
+        imageID: `${image.split(':')[0]}@sha256:${pod.metadata.uid.replace(/-/g, '')}`,
+        ready: true,
+        started: true,
+        state: { running: { startedAt: iso(runningSince) } },
+      };
     case 'NotReady':
       return { ...base, ready: false, started: true, state: { running: { startedAt: iso(runningSince) } } };
     case 'ContainerCreating':
-      return { name, image, imageID: '', restartCount: 0, lastState: {}, ready: false, started: false, state: { waiting: { reason: 'ContainerCreating' } } };
+      return {
+        name,
+        image,
+        imageID: '',
+        restartCount: 0,
+        lastState: {},
+        ready: false,
+        started: false,
+        state: { waiting: { reason: 'ContainerCreating' } },
+      };
     case 'ErrImagePull':
     case 'ImagePullBackOff':
-      return { name, image, imageID: '', restartCount: 0, lastState: {}, ready: false, started: false, state: { waiting: { reason: spec.state, message: imageMessage(spec.state, image) } } };
+      return {
+        name,
+        image,
+        imageID: '',
+        restartCount: 0,
+        lastState: {},
+        ready: false,
+        started: false,
+        state: { waiting: { reason: spec.state, message: imageMessage(spec.state, image) } },
+      };
     case 'CreateContainerConfigError':
-      return { name, image, imageID: '', restartCount: 0, lastState: {}, ready: false, started: false, state: { waiting: { reason: spec.state, message: spec.message ?? 'configmap not found' } } };
+      return {
+        name,
+        image,
+        imageID: '',
+        restartCount: 0,
+        lastState: {},
+        ready: false,
+        started: false,
+        state: { waiting: { reason: spec.state, message: spec.message ?? 'configmap not found' } },
+      };
     case 'CrashLoopBackOff': {
       const message = `back-off 5m0s restarting failed container=${name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
       return { ...base, ready: false, started: false, state: { waiting: { reason: 'CrashLoopBackOff', message } } };
@@ -103,7 +149,14 @@ function containerStatus(pod: Pod, name: string, image: string, spec: PodStateSp
         ...base,
         ready: false,
         started: false,
-        state: { terminated: { reason: 'OOMKilled', exitCode: 137, startedAt: iso(ctx.lastRestartAt), finishedAt: iso(ctx.lastRestartAt + 45_000) } },
+        state: {
+          terminated: {
+            reason: 'OOMKilled',
+            exitCode: 137,
+            startedAt: iso(ctx.lastRestartAt),
+            finishedAt: iso(ctx.lastRestartAt + 45_000),
+          },
+        },
       };
     case 'Error':
     case 'Completed':
@@ -130,13 +183,25 @@ export function podStatus(pod: Pod, spec: PodStateSpec, ctx: PodStatusContext): 
   const at = ctx.startedAt;
   const qosClass = 'Burstable';
   if (spec.state === 'Pending') {
-    const message = spec.message ?? '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
+    const message =
+      spec.message ??
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
     return { phase: 'Pending', conditions: [condition('PodScheduled', false, at, 'Unschedulable', message)], qosClass };
   }
   const containers = pod.spec.containers.map((c) => containerStatus(pod, c.name, c.image, spec, ctx));
   const ready = containers.every((c) => c.ready);
   const finished = spec.state === 'Error' || spec.state === 'Completed';
-  const phase = spec.state === 'Completed' ? 'Succeeded' : spec.state === 'Error' ? 'Failed' : spec.state === 'Ready' || spec.state === 'NotReady' || spec.state === 'CrashLoopBackOff' || spec.state === 'OOMKilled' ? 'Running' : 'Pending';
+  const phase =
+    spec.state === 'Completed'
+      ? 'Succeeded'
+      : spec.state === 'Error'
+        ? 'Failed'
+        : spec.state === 'Ready' ||
+            spec.state === 'NotReady' ||
+            spec.state === 'CrashLoopBackOff' ||
+            spec.state === 'OOMKilled'
+          ? 'Running'
+          : 'Pending';
   const unready = containers.filter((c) => !c.ready).map((c) => c.name);
   const notReadyReason = finished ? (spec.state === 'Completed' ? 'PodCompleted' : 'PodFailed') : 'ContainersNotReady';
   const notReadyMessage = finished ? undefined : `containers with unready status: [${unready.join(' ')}]`;
@@ -147,7 +212,9 @@ export function podStatus(pod: Pod, spec: PodStateSpec, ctx: PodStatusContext): 
       condition('PodReadyToStartContainers', !finished && spec.state !== 'ContainerCreating', at + 2_000),
       condition('Initialized', true, at, finished ? 'PodCompleted' : undefined),
       ready ? condition('Ready', true, readyAt) : condition('Ready', false, at, notReadyReason, notReadyMessage),
-      ready ? condition('ContainersReady', true, readyAt) : condition('ContainersReady', false, at, notReadyReason, notReadyMessage),
+      ready
+        ? condition('ContainersReady', true, readyAt)
+        : condition('ContainersReady', false, at, notReadyReason, notReadyMessage),
       condition('PodScheduled', true, at),
     ],
     hostIP: ctx.node.ip,
@@ -165,7 +232,9 @@ export function isPodReady(pod: Pod): boolean {
 
 /** Pods that count for controllers: not finished, not being deleted (controller.FilterActivePods). */
 export function isActive(pod: Pod): boolean {
-  return pod.metadata.deletionTimestamp === undefined && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed';
+  return (
+    pod.metadata.deletionTimestamp === undefined && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed'
+  );
 }
 
 /** How long until a ready pod has been ready for minReadySeconds (podutil.IsPodAvailable: its Ready

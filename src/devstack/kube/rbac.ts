@@ -37,11 +37,15 @@ type RuleVisitor = (source: string, rule: PolicyRule) => boolean;
 const has = (list: string[] | undefined, value: string): boolean => (list ?? []).some((v) => v === '*' || v === value);
 
 function resourceMatches(rule: PolicyRule, combined: string, subresource: string): boolean {
-  return (rule.resources ?? []).some((r) => r === '*' || r === combined || (subresource !== '' && r === `*/${subresource}`));
+  return (rule.resources ?? []).some(
+    (r) => r === '*' || r === combined || (subresource !== '' && r === `*/${subresource}`),
+  );
 }
 
 function urlMatches(rule: PolicyRule, path: string): boolean {
-  return (rule.nonResourceURLs ?? []).some((u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))));
+  return (rule.nonResourceURLs ?? []).some(
+    (u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))),
+  );
 }
 
 export function ruleAllows(attrs: Attributes, rule: PolicyRule): boolean {
@@ -49,7 +53,11 @@ export function ruleAllows(attrs: Attributes, rule: PolicyRule): boolean {
   if (!attrs.resourceRequest) return urlMatches(rule, attrs.path);
   const combined = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
   const names = rule.resourceNames ?? [];
-  return has(rule.apiGroups, attrs.apiGroup) && resourceMatches(rule, combined, attrs.subresource) && (names.length === 0 || names.includes(attrs.name));
+  return (
+    has(rule.apiGroups, attrs.apiGroup) &&
+    resourceMatches(rule, combined, attrs.subresource) &&
+    (names.length === 0 || names.includes(attrs.name))
+  );
 }
 
 function subjectsOf(binding: KubeObject): Subject[] {
@@ -70,13 +78,19 @@ function appliesTo(subject: Subject, user: UserInfo, bindingNamespace: string): 
 }
 
 function describeSubject(subject: Subject, bindingNamespace: string): string {
-  if (subject.kind === 'ServiceAccount') return `${subject.kind} "${subject.name}/${subject.namespace || bindingNamespace}"`;
+  if (subject.kind === 'ServiceAccount')
+    return `${subject.kind} "${subject.name}/${subject.namespace || bindingNamespace}"`;
   return `${subject.kind} "${subject.name}"`;
 }
 
 /** The rules a role reference grants; undefined when the role does not exist. */
 export function roleRules(store: Store, ref: RoleRef, namespace: string): PolicyRule[] | undefined {
-  const role = ref.kind === 'ClusterRole' ? store.get('clusterroles', undefined, ref.name) : ref.kind === 'Role' ? store.get('roles', namespace, ref.name) : undefined;
+  const role =
+    ref.kind === 'ClusterRole'
+      ? store.get('clusterroles', undefined, ref.name)
+      : ref.kind === 'Role'
+        ? store.get('roles', namespace, ref.name)
+        : undefined;
   if (!role) return undefined;
   return Array.isArray(role['rules']) ? (role['rules'] as PolicyRule[]) : [];
 }
@@ -134,7 +148,8 @@ export function authorize(store: Store, attrs: Attributes): Decision {
  * patch resource "deployments" in API group "apps" in the namespace "kafka"`. */
 export function forbidden(attrs: Attributes): Refusal {
   const user = attrs.user.username;
-  if (!attrs.resourceRequest) return new Refusal(user, `forbidden: User "${user}" cannot ${attrs.verb} path "${attrs.path}"`, {});
+  if (!attrs.resourceRequest)
+    return new Refusal(user, `forbidden: User "${user}" cannot ${attrs.verb} path "${attrs.path}"`, {});
   const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
   const scope = attrs.namespace ? `in the namespace "${attrs.namespace}"` : 'at the cluster scope';
   const why = `User "${user}" cannot ${attrs.verb} resource "${resource}" in API group "${attrs.apiGroup}" ${scope}`;

@@ -18,13 +18,21 @@ export interface Attributes {
 }
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
-const METHOD_VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+const METHOD_VERBS: Record<string, string> = {
+  POST: 'create',
+  GET: 'get',
+  HEAD: 'get',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
 
 /** A boolean query parameter (watch, force, …) as the real parameter codec reads it
  * (runtime.Convert_Slice_string_To_bool): absent, `0` or any case of `false` is false, anything else
  * (`True`, `yes`, even empty) is true. Authorization and serving read it alike, so a `watch` grant never
  * yields a list. */
-export const isTrue = (value: string | null): boolean => value !== null && value !== '0' && value.toLowerCase() !== 'false';
+export const isTrue = (value: string | null): boolean =>
+  value !== null && value !== '0' && value.toLowerCase() !== 'false';
 
 /** metadata.name=X (or ==X) in a field selector: a list or watch of one object is authorized with its name. */
 function nameFromFieldSelector(selector: string | null): string {
@@ -37,7 +45,17 @@ function nameFromFieldSelector(selector: string | null): string {
 
 export function requestAttributes(user: UserInfo, method: string, url: URL): Attributes {
   const path = url.pathname;
-  const base: Attributes = { user, verb: method.toLowerCase(), resourceRequest: false, path, apiGroup: '', resource: '', subresource: '', namespace: '', name: '' };
+  const base: Attributes = {
+    user,
+    verb: method.toLowerCase(),
+    resourceRequest: false,
+    path,
+    apiGroup: '',
+    resource: '',
+    subresource: '',
+    namespace: '',
+    name: '',
+  };
   let parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length < 3 || (parts[0] !== 'api' && parts[0] !== 'apis')) return base;
   let apiGroup = '';
@@ -57,7 +75,16 @@ export function requestAttributes(user: UserInfo, method: string, url: URL): Att
     namespace = parts[1] as string;
     if (parts.length > 2 && !NAMESPACE_SUBRESOURCES.has(parts[2] as string)) parts = parts.slice(2);
   }
-  const attrs: Attributes = { ...base, verb, resourceRequest: true, apiGroup, namespace, resource: parts[0] ?? '', name: parts[1] ?? '', subresource: parts[2] ?? '' };
+  const attrs: Attributes = {
+    ...base,
+    verb,
+    resourceRequest: true,
+    apiGroup,
+    namespace,
+    resource: parts[0] ?? '',
+    name: parts[1] ?? '',
+    subresource: parts[2] ?? '',
+  };
   if (attrs.name === '' && attrs.verb === 'get') {
     attrs.verb = isTrue(url.searchParams.get('watch')) ? 'watch' : 'list';
     attrs.name = nameFromFieldSelector(url.searchParams.get('fieldSelector'));

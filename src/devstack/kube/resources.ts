@@ -68,9 +68,22 @@ function resource(
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
-  resource('namespaces', 'Namespace', '', false, { shortNames: ['ns'], subresources: ['status'], fields: ['status.phase'] }),
-  resource('nodes', 'Node', '', false, { shortNames: ['no'], subresources: ['status'], fields: ['spec.unschedulable'] }),
-  resource('pods', 'Pod', '', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'eviction'], fields: POD_FIELDS }),
+  resource('namespaces', 'Namespace', '', false, {
+    shortNames: ['ns'],
+    subresources: ['status'],
+    fields: ['status.phase'],
+  }),
+  resource('nodes', 'Node', '', false, {
+    shortNames: ['no'],
+    subresources: ['status'],
+    fields: ['spec.unschedulable'],
+  }),
+  resource('pods', 'Pod', '', true, {
+    shortNames: ['po'],
+    categories: ['all'],
+    subresources: ['status', 'eviction'],
+    fields: POD_FIELDS,
+  }),
   resource('services', 'Service', '', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
   resource('configmaps', 'ConfigMap', '', true, { shortNames: ['cm'] }),
   resource('secrets', 'Secret', '', true, { fields: ['type'] }),
@@ -79,10 +92,25 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource('limitranges', 'LimitRange', '', true, { shortNames: ['limits'] }),
   resource('events', 'Event', '', true, { shortNames: ['ev'], fields: EVENT_FIELDS }),
   resource('endpoints', 'Endpoints', '', true, { shortNames: ['ep'] }),
-  resource('persistentvolumeclaims', 'PersistentVolumeClaim', '', true, { shortNames: ['pvc'], subresources: ['status'] }),
-  resource('deployments', 'Deployment', 'apps', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
-  resource('statefulsets', 'StatefulSet', 'apps', true, { shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] }),
-  resource('daemonsets', 'DaemonSet', 'apps', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
+  resource('persistentvolumeclaims', 'PersistentVolumeClaim', '', true, {
+    shortNames: ['pvc'],
+    subresources: ['status'],
+  }),
+  resource('deployments', 'Deployment', 'apps', true, {
+    shortNames: ['deploy'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+  }),
+  resource('statefulsets', 'StatefulSet', 'apps', true, {
+    shortNames: ['sts'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+  }),
+  resource('daemonsets', 'DaemonSet', 'apps', true, {
+    shortNames: ['ds'],
+    categories: ['all'],
+    subresources: ['status'],
+  }),
   resource('replicasets', 'ReplicaSet', 'apps', true, {
     shortNames: ['rs'],
     categories: ['all'],
@@ -90,13 +118,25 @@ export const RESOURCES: readonly ResourceInfo[] = [
     fields: ['status.replicas'],
   }),
   resource('controllerrevisions', 'ControllerRevision', 'apps', true),
-  resource('jobs', 'Job', 'batch', true, { categories: ['all'], subresources: ['status'], fields: ['status.successful'] }),
+  resource('jobs', 'Job', 'batch', true, {
+    categories: ['all'],
+    subresources: ['status'],
+    fields: ['status.successful'],
+  }),
   resource('cronjobs', 'CronJob', 'batch', true, { shortNames: ['cj'], categories: ['all'], subresources: ['status'] }),
-  resource('poddisruptionbudgets', 'PodDisruptionBudget', 'policy', true, { shortNames: ['pdb'], subresources: ['status'] }),
+  resource('poddisruptionbudgets', 'PodDisruptionBudget', 'policy', true, {
+    shortNames: ['pdb'],
+    subresources: ['status'],
+  }),
   resource('networkpolicies', 'NetworkPolicy', 'networking.k8s.io', true, { shortNames: ['netpol'] }),
   resource('ingresses', 'Ingress', 'networking.k8s.io', true, { shortNames: ['ing'], subresources: ['status'] }),
   resource('endpointslices', 'EndpointSlice', 'discovery.k8s.io', true),
-  resource('horizontalpodautoscalers', 'HorizontalPodAutoscaler', 'autoscaling', true, { version: 'v2', shortNames: ['hpa'], categories: ['all'], subresources: ['status'] }),
+  resource('horizontalpodautoscalers', 'HorizontalPodAutoscaler', 'autoscaling', true, {
+    version: 'v2',
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: ['status'],
+  }),
   resource('customresourcedefinitions', 'CustomResourceDefinition', 'apiextensions.k8s.io', false, {
     shortNames: ['crd', 'crds'],
     categories: ['api-extensions'],
@@ -107,9 +147,22 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource('clusterroles', 'ClusterRole', 'rbac.authorization.k8s.io', false),
   resource('clusterrolebindings', 'ClusterRoleBinding', 'rbac.authorization.k8s.io', false),
   // cert-manager's CRDs, as its Helm chart installs them.
-  resource('certificates', 'Certificate', 'cert-manager.io', true, { shortNames: ['cert', 'certs'], categories: ['cert-manager'], subresources: ['status'], crd: true }),
-  resource('issuers', 'Issuer', 'cert-manager.io', true, { categories: ['cert-manager'], subresources: ['status'], crd: true }),
-  resource('clusterissuers', 'ClusterIssuer', 'cert-manager.io', false, { categories: ['cert-manager'], subresources: ['status'], crd: true }),
+  resource('certificates', 'Certificate', 'cert-manager.io', true, {
+    shortNames: ['cert', 'certs'],
+    categories: ['cert-manager'],
+    subresources: ['status'],
+    crd: true,
+  }),
+  resource('issuers', 'Issuer', 'cert-manager.io', true, {
+    categories: ['cert-manager'],
+    subresources: ['status'],
+    crd: true,
+  }),
+  resource('clusterissuers', 'ClusterIssuer', 'cert-manager.io', false, {
+    categories: ['cert-manager'],
+    subresources: ['status'],
+    crd: true,
+  }),
 ];
 
 export const GROUPS: readonly string[] = [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ''))];

@@ -45,13 +45,25 @@ export function route(path: string): Route | undefined {
     const info = findResource(group, version, rest[2] as string);
     if (info?.namespaced) {
       // services/<name>/proxy/<path...>: the proxied path is the proxy's business
-      if (rest.length > 5 && !(rest[4] === 'proxy' && isConnectSubresource(info.plural, 'proxy'))) throw resourceNotFound();
-      return { kind: 'resource', info, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}), ...(rest[4] ? { subresource: rest[4] } : {}) };
+      if (rest.length > 5 && !(rest[4] === 'proxy' && isConnectSubresource(info.plural, 'proxy')))
+        throw resourceNotFound();
+      return {
+        kind: 'resource',
+        info,
+        namespace: rest[1],
+        ...(rest[3] ? { name: rest[3] } : {}),
+        ...(rest[4] ? { subresource: rest[4] } : {}),
+      };
     }
   }
   const info = findResource(group, version, rest[0] as string);
   if (!info || rest.length > 3 || (info.namespaced && rest.length > 1)) throw resourceNotFound();
-  return { kind: 'resource', info, ...(rest[1] ? { name: rest[1] } : {}), ...(rest[2] ? { subresource: rest[2] } : {}) };
+  return {
+    kind: 'resource',
+    info,
+    ...(rest[1] ? { name: rest[1] } : {}),
+    ...(rest[2] ? { subresource: rest[2] } : {}),
+  };
 }
 
 /** The access reviews: /apis/<group>/v1/<reviews>, or namespaces/<ns>/localsubjectaccessreviews. */

@@ -83,9 +83,15 @@ const ScenarioSchema = z
     name: z.string(),
     description: z.string().optional(),
     nodes: z.array(NodeSchema).min(1),
-    namespaces: z.array(z.object({ name: z.string(), age: age.default('60d'), labels: z.record(z.string(), z.string()).optional() }).strict()),
+    namespaces: z.array(
+      z
+        .object({ name: z.string(), age: age.default('60d'), labels: z.record(z.string(), z.string()).optional() })
+        .strict(),
+    ),
     workloads: z.array(WorkloadSchema),
-    configMaps: z.array(z.object({ namespace: z.string(), name: z.string(), data: z.record(z.string(), z.string()) }).strict()).default([]),
+    configMaps: z
+      .array(z.object({ namespace: z.string(), name: z.string(), data: z.record(z.string(), z.string()) }).strict())
+      .default([]),
   })
   .strict();
 
@@ -98,8 +104,11 @@ export function parseScenario(data: unknown): Scenario {
   const result = ScenarioSchema.safeParse(data);
   if (!result.success) throw new Error(`invalid scenario:\n${z.prettifyError(result.error)}`);
   const namespaces = new Set(result.data.namespaces.map((n) => n.name));
-  const missing = result.data.workloads.filter((w) => !namespaces.has(w.namespace)).map((w) => `${w.namespace}/${w.name}`);
-  if (missing.length > 0) throw new Error(`invalid scenario: workloads in undeclared namespaces: ${missing.join(', ')}`);
+  const missing = result.data.workloads
+    .filter((w) => !namespaces.has(w.namespace))
+    .map((w) => `${w.namespace}/${w.name}`);
+  if (missing.length > 0)
+    throw new Error(`invalid scenario: workloads in undeclared namespaces: ${missing.join(', ')}`);
   return result.data;
 }
 

@@ -99,14 +99,19 @@ function schemaErrors(info: ResourceInfo, object: JsonObject): AjvError[] {
     new Model(object as never).validate();
     return [];
   } catch (error) {
-    return ((error as { errors?: AjvError[] }).errors ?? []).filter((e) => e.instancePath !== '/apiVersion' && e.instancePath !== '/kind');
+    return ((error as { errors?: AjvError[] }).errors ?? []).filter(
+      (e) => e.instancePath !== '/apiVersion' && e.instancePath !== '/kind',
+    );
   }
 }
 
 /** A JSON pointer as the API names fields (spec.containers[0].resources.limits[cpu]), with the Go struct
  * that holds the last field and that field's type, read from the field tree. */
 function locate(info: ResourceInfo, pointer: string): { path: string; struct: string; type: FieldType | undefined } {
-  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const root = rootModel(info);
   let type: FieldType | undefined = root ? { type: 'model', model: root } : undefined;
   let struct = root ? typeName(root) : info.kind;
@@ -127,7 +132,13 @@ function locate(info: ResourceInfo, pointer: string): { path: string; struct: st
   return { path, struct, type };
 }
 
-const GO_TYPES: Record<string, string> = { string: 'string', boolean: 'bool', integer: 'int32', number: 'float64', 'int-or-string': 'intstr.IntOrString' };
+const GO_TYPES: Record<string, string> = {
+  string: 'string',
+  boolean: 'bool',
+  integer: 'int32',
+  number: 'float64',
+  'int-or-string': 'intstr.IntOrString',
+};
 
 function goValue(value: unknown): string {
   if (Array.isArray(value)) return 'array';
@@ -139,14 +150,18 @@ function goValue(value: unknown): string {
 
 function valueAt(object: unknown, pointer: string): unknown {
   let value = object;
-  for (const segment of pointer.split('/').slice(1)) value = (value as Record<string, unknown> | undefined)?.[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
+  for (const segment of pointer.split('/').slice(1))
+    value = (value as Record<string, unknown> | undefined)?.[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
   return value;
 }
 
 /** The decoding error of a value its Go type cannot hold, if any. */
 /** The errors the decoder, not validation, would meet: wrong JSON types, quantities, base64 ([]byte
  * fields: Secret data), int32 overflows. */
-const isTypeError = (e: AjvError): boolean => e.keyword === 'type' || e.keyword === 'oneOf' || (e.keyword === 'format' && /^(int32|int64|quantity|byte)$/.test(e.params.format ?? ''));
+const isTypeError = (e: AjvError): boolean =>
+  e.keyword === 'type' ||
+  e.keyword === 'oneOf' ||
+  (e.keyword === 'format' && /^(int32|int64|quantity|byte)$/.test(e.params.format ?? ''));
 
 /** Where Go's base64 decoder gives up on `text`; the message names only the position, never the data. */
 function base64Failure(text: unknown): number {
@@ -162,7 +177,16 @@ function typeError(info: ResourceInfo, object: JsonObject, errors: AjvError[]): 
   const typeError = errors.find(isTypeError);
   if (!typeError) return undefined;
   const { path, struct, type } = locate(info, typeError.instancePath);
-  const goType = type?.type === 'integer' ? (type.format ?? 'int32') : type?.type === 'model' ? `v1.${typeName(type.model)}` : type?.type === 'array' ? 'array' : type?.type === 'map' ? 'map' : (GO_TYPES[type?.type ?? ''] ?? 'string');
+  const goType =
+    type?.type === 'integer'
+      ? (type.format ?? 'int32')
+      : type?.type === 'model'
+        ? `v1.${typeName(type.model)}`
+        : type?.type === 'array'
+          ? 'array'
+          : type?.type === 'map'
+            ? 'map'
+            : (GO_TYPES[type?.type ?? ''] ?? 'string');
   return `json: cannot unmarshal ${goValue(valueAt(object, typeError.instancePath))} into Go struct field ${struct}.${path.replace(/\[[^\]]*\]/g, '')} of type ${goType}`;
 }
 
@@ -175,9 +199,17 @@ function cause(info: ResourceInfo, object: JsonObject, error: AjvError): Cause {
   const value = JSON.stringify(valueAt(object, error.instancePath));
   if (error.keyword === 'enum') {
     const supported = (error.params.allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ');
-    return { reason: 'FieldValueNotSupported', message: `Unsupported value: ${value}: supported values: ${supported}`, field: path };
+    return {
+      reason: 'FieldValueNotSupported',
+      message: `Unsupported value: ${value}: supported values: ${supported}`,
+      field: path,
+    };
   }
-  return { reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${error.message ?? 'invalid'}`, field: path };
+  return {
+    reason: 'FieldValueInvalid',
+    message: `Invalid value: ${value}: ${error.message ?? 'invalid'}`,
+    field: path,
+  };
 }
 
 /** What the Go decoder says of a value its type cannot hold (a quantity that does not parse, a string

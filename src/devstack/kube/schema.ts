@@ -44,7 +44,14 @@ const KEYED_LISTS: Record<string, NodeKind> = {
 };
 
 /** x-kubernetes-map-type: atomic (and structType=atomic) fields of built-in types. */
-const ATOMIC_MAPS = new Set(['selector', 'podSelector', 'namespaceSelector', 'labelSelector', 'nodeSelector', 'roleRef']);
+const ATOMIC_MAPS = new Set([
+  'selector',
+  'podSelector',
+  'namespaceSelector',
+  'labelSelector',
+  'nodeSelector',
+  'roleRef',
+]);
 
 /** Where in the object a value sits: the field names from the root (list items add none), and whether the
  * object's type is a CRD. */

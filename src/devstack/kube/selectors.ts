@@ -134,9 +134,14 @@ export function matchesLabels(requirements: Requirement[], labels: Record<string
 /** A spec selector (Deployment, PDB, …) as requirements; undefined selects nothing, {} everything. */
 export function requirementsOf(selector: LabelSelector | undefined): Requirement[] | undefined {
   if (!selector) return undefined;
-  const out: Requirement[] = Object.entries(selector.matchLabels ?? {}).map(([key, v]) => ({ key, op: 'in', values: [v] }));
+  const out: Requirement[] = Object.entries(selector.matchLabels ?? {}).map(([key, v]) => ({
+    key,
+    op: 'in',
+    values: [v],
+  }));
   for (const e of selector.matchExpressions ?? []) {
-    const op: Operator = e.operator === 'In' ? 'in' : e.operator === 'NotIn' ? 'notin' : e.operator === 'Exists' ? 'exists' : '!';
+    const op: Operator =
+      e.operator === 'In' ? 'in' : e.operator === 'NotIn' ? 'notin' : e.operator === 'Exists' ? 'exists' : '!';
     out.push({ key: e.key, op, values: e.values ?? [] });
   }
   return out;
@@ -153,7 +158,8 @@ export function formatLabelSelector(selector: LabelSelector | undefined): string
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${v}`);
   for (const e of selector?.matchExpressions ?? []) {
-    if (e.operator === 'In' || e.operator === 'NotIn') parts.push(`${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`);
+    if (e.operator === 'In' || e.operator === 'NotIn')
+      parts.push(`${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`);
     else parts.push(e.operator === 'Exists' ? e.key : `!${e.key}`);
   }
   return parts.length > 0 ? parts.join(',') : '<none>';
@@ -208,7 +214,8 @@ function fieldValue(object: KubeObject, field: string): string {
   }
   let current: unknown = object;
   for (const part of field.split('.')) current = isRecord(current) ? current[part] : undefined;
-  if (current === undefined || current === null) return field === 'spec.hostNetwork' || field === 'spec.unschedulable' ? 'false' : '';
+  if (current === undefined || current === null)
+    return field === 'spec.hostNetwork' || field === 'spec.unschedulable' ? 'false' : '';
   return String(current);
 }
 

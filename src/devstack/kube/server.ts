@@ -72,7 +72,13 @@ interface Extra {
   retryAfterSeconds?: number | undefined;
 }
 
-function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', { warnings = [], retryAfterSeconds }: Extra = {}): void {
+function send(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  contentType = 'application/json',
+  { warnings = [], retryAfterSeconds }: Extra = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(code, {
     'Content-Type': contentType,
@@ -90,7 +96,8 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) reject(new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'));
+      if (size > MAX_BODY)
+        reject(new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'));
       else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -115,7 +122,13 @@ function admit(cluster: Cluster, authenticator: Authenticator, req: IncomingMess
   return user;
 }
 
-export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, authenticator: Authenticator, tls: ServingCert): ApiServer {
+export function createApiServer(
+  cluster: Cluster,
+  faults: Faults,
+  stats: Stats,
+  authenticator: Authenticator,
+  tls: ServingCert,
+): ApiServer {
   const watches: WatchRegistry = new Set();
   const delays = new Set<ReturnType<typeof setTimeout>>();
   const paging: Paging = {
@@ -138,7 +151,8 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, 
     }
     const r = route(url.pathname);
     if (r === undefined) return send(res, 404, '404 page not found\n', 'text/plain; charset=utf-8');
-    const representation = r.kind === 'health' || r.kind === 'version' ? { as: 'object' as const } : negotiate(req.headers.accept);
+    const representation =
+      r.kind === 'health' || r.kind === 'version' ? { as: 'object' as const } : negotiate(req.headers.accept);
     switch (r.kind) {
       case 'health':
         return send(res, 200, 'ok', 'text/plain; charset=utf-8');
@@ -158,7 +172,13 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, 
       case 'group-version':
         return send(res, 200, apiResourceList(r.group, r.version));
       case 'review': {
-        const reply = handleReview(cluster.store, { info: r.info, method: req.method ?? 'GET', namespace: r.namespace, body: await readBody(req), user });
+        const reply = handleReview(cluster.store, {
+          info: r.info,
+          method: req.method ?? 'GET',
+          namespace: r.namespace,
+          body: await readBody(req),
+          user,
+        });
         return send(res, reply.code, reply.body);
       }
       case 'resource': {
@@ -201,14 +221,24 @@ export function createApiServer(cluster: Cluster, faults: Faults, stats: Stats, 
     }
     const run = (): void => {
       if (faults.down === 'unavailable') {
-        send(res, 503, new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request').toStatus());
+        send(
+          res,
+          503,
+          new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request').toStatus(),
+        );
         return;
       }
       handle(req, res).catch((error: unknown) => {
-        const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
+        const apiError =
+          error instanceof ApiError
+            ? error
+            : new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
         if (error instanceof Refusal) stats.refused.push({ username: error.username, message: error.message });
         if (res.headersSent) res.destroy();
-        else send(res, apiError.code, apiError.toStatus(), 'application/json', { retryAfterSeconds: apiError.details?.retryAfterSeconds });
+        else
+          send(res, apiError.code, apiError.toStatus(), 'application/json', {
+            retryAfterSeconds: apiError.details?.retryAfterSeconds,
+          });
       });
     };
     if (faults.latencyMs > 0) {

@@ -97,7 +97,12 @@ export async function startKubeStandin(opts: KubeStandinOptions): Promise<KubeSt
   const adminToken = authenticator.issueUserToken(ADMIN, [MASTERS]);
   const adminYaml = kubeconfigYaml(url, tls.cert, { user: ADMIN, token: adminToken });
   const serviceAccountKubeconfigYaml = (namespace: string, name: string): string =>
-    kubeconfigYaml(url, tls.cert, { user: name, token: authenticator.issueServiceAccountToken(namespace, name) }, namespace);
+    kubeconfigYaml(
+      url,
+      tls.cert,
+      { user: name, token: authenticator.issueServiceAccountToken(namespace, name) },
+      namespace,
+    );
   const botYaml = serviceAccountKubeconfigYaml(BOT_NAMESPACE, BOT_SERVICE_ACCOUNT);
   return {
     url,

@@ -80,22 +80,32 @@ export function conflict(info: ResourceInfo, name: string): ApiError {
 }
 
 export function invalid(info: ResourceInfo, name: string, field: string, message: string): ApiError {
-  return new ApiError(422, 'Invalid', `${info.kind}${info.group ? `.${info.group}` : ''} "${name}" is invalid: ${field}: ${message}`, {
-    ...detailsOf(info, name),
-    kind: info.kind,
-    causes: [{ reason: 'FieldValueInvalid', message, field }],
-  });
+  return new ApiError(
+    422,
+    'Invalid',
+    `${info.kind}${info.group ? `.${info.group}` : ''} "${name}" is invalid: ${field}: ${message}`,
+    {
+      ...detailsOf(info, name),
+      kind: info.kind,
+      causes: [{ reason: 'FieldValueInvalid', message, field }],
+    },
+  );
 }
 
 /** 422 with every cause, worded like apimachinery's NewInvalid: one cause alone, several in brackets. */
 export function invalidCauses(info: ResourceInfo, name: string, causes: Cause[]): ApiError {
   const each = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
   const text = each.length === 1 ? each[0] : `[${each.join(', ')}]`;
-  return new ApiError(422, 'Invalid', `${info.kind}${info.group ? `.${info.group}` : ''} "${name}" is invalid: ${text}`, {
-    ...detailsOf(info, name),
-    kind: info.kind,
-    causes,
-  });
+  return new ApiError(
+    422,
+    'Invalid',
+    `${info.kind}${info.group ? `.${info.group}` : ''} "${name}" is invalid: ${text}`,
+    {
+      ...detailsOf(info, name),
+      kind: info.kind,
+      causes,
+    },
+  );
 }
 
 export function badRequest(message: string): ApiError {
@@ -122,7 +132,11 @@ export interface OptionError {
   message: string;
 }
 
-export const forbiddenOption = (field: string, detail: string): OptionError => ({ field, reason: 'FieldValueForbidden', message: `Forbidden: ${detail}` });
+export const forbiddenOption = (field: string, detail: string): OptionError => ({
+  field,
+  reason: 'FieldValueForbidden',
+  message: `Forbidden: ${detail}`,
+});
 
 export const unsupportedOption = (field: string, value: string, supported: string[]): OptionError => ({
   field,
@@ -133,11 +147,16 @@ export const unsupportedOption = (field: string, value: string, supported: strin
 /** apierrors.NewInvalid for meta.k8s.io options: one error is quoted as is, several as a [list]. */
 export function invalidOptions(kind: 'ListOptions', errors: OptionError[]): ApiError {
   const each = errors.map((e) => `${e.field}: ${e.message}`);
-  return new ApiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${each.length === 1 ? each[0] : `[${each.join(', ')}]`}`, {
-    group: 'meta.k8s.io',
-    kind,
-    causes: errors.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
-  });
+  return new ApiError(
+    422,
+    'Invalid',
+    `${kind}.meta.k8s.io "" is invalid: ${each.length === 1 ? each[0] : `[${each.join(', ')}]`}`,
+    {
+      group: 'meta.k8s.io',
+      kind,
+      causes: errors.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
+    },
+  );
 }
 
 /** etcd3's inconsistentContinue: a 410 for a compacted continue token, which comes with a fresh one. */

@@ -35,7 +35,8 @@ interface Table {
   byController: Map<string, Set<string>>;
 }
 
-const controllerUid = (object: KubeObject | undefined): string | undefined => object?.metadata.ownerReferences?.find((o) => o.controller)?.uid;
+const controllerUid = (object: KubeObject | undefined): string | undefined =>
+  object?.metadata.ownerReferences?.find((o) => o.controller)?.uid;
 
 function storeKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
@@ -115,7 +116,8 @@ export class Store {
     while (!next.done || i < gone.length) {
       const liveKey = next.done ? undefined : next.value[0];
       const goneKey = gone[i];
-      const key = goneKey !== undefined && (liveKey === undefined || goneKey <= liveKey) ? goneKey : (liveKey as string);
+      const key =
+        goneKey !== undefined && (liveKey === undefined || goneKey <= liveKey) ? goneKey : (liveKey as string);
       if (key === liveKey) next = live.next();
       if (key === goneKey) i++;
       const object = undone.has(key) ? undone.get(key) : this.tables.get(resource)?.byKey.get(key);
@@ -170,7 +172,14 @@ export class Store {
     if (!previous) table.keys.splice(lowerBound(table.keys, key), 0, key);
     table.byKey.set(key, stored);
     this.index(table, key, previous, stored);
-    this.record({ type: previous ? 'MODIFIED' : 'ADDED', resource, object: stored, ...(previous ? { previous } : {}), rv: this.rv, at: this.retention.now() });
+    this.record({
+      type: previous ? 'MODIFIED' : 'ADDED',
+      resource,
+      object: stored,
+      ...(previous ? { previous } : {}),
+      rv: this.rv,
+      at: this.retention.now(),
+    });
     return stored;
   }
 

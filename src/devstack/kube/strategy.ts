@@ -70,19 +70,39 @@ function validate(info: ResourceInfo, object: KubeObject, current?: KubeObject):
   if (WORKLOADS.has(info.plural) && spec) {
     const selector = spec['selector'] as LabelSelector | undefined;
     const template = isRecord(spec['template']) ? spec['template'] : undefined;
-    const labels = isRecord(template?.['metadata']) ? (template['metadata']['labels'] as Record<string, string> | undefined) : undefined;
-    if (!selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0))
+    const labels = isRecord(template?.['metadata'])
+      ? (template['metadata']['labels'] as Record<string, string> | undefined)
+      : undefined;
+    if (
+      !selector ||
+      (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
+    )
       throw invalid(info, name, 'spec.selector', 'Required value');
     if (!selects(selector, labels))
-      throw invalid(info, name, 'spec.template.metadata.labels', `Invalid value: ${JSON.stringify(labels ?? {})}: \`selector\` does not match template \`labels\``);
+      throw invalid(
+        info,
+        name,
+        'spec.template.metadata.labels',
+        `Invalid value: ${JSON.stringify(labels ?? {})}: \`selector\` does not match template \`labels\``,
+      );
     const replicas = spec['replicas'];
     if (replicas !== undefined && (!Number.isInteger(replicas) || (replicas as number) < 0))
-      throw invalid(info, name, 'spec.replicas', `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
+      throw invalid(
+        info,
+        name,
+        'spec.replicas',
+        `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      );
     const before = isRecord(current?.['spec']) ? current['spec']['selector'] : undefined;
     if (current && info.plural !== 'replicasets' && !deepEqual(before, selector))
       throw invalid(info, name, 'spec.selector', `Invalid value: ${JSON.stringify(selector)}: field is immutable`);
   }
-  if (info.plural === 'poddisruptionbudgets' && spec && spec['minAvailable'] !== undefined && spec['maxUnavailable'] !== undefined)
+  if (
+    info.plural === 'poddisruptionbudgets' &&
+    spec &&
+    spec['minAvailable'] !== undefined &&
+    spec['maxUnavailable'] !== undefined
+  )
     throw invalid(info, name, 'spec', 'Invalid value: "minAvailable and maxUnavailable cannot be both set"');
   validateKind(info, object, current);
 }
@@ -99,7 +119,13 @@ function validateKind(info: ResourceInfo, object: KubeObject, current?: KubeObje
   switch (info.plural) {
     case 'resourcequotas':
       for (const [resource, value] of Object.entries(isRecord(spec['hard']) ? spec['hard'] : {}))
-        if (!parseQuantity(value)) throw invalid(info, name, `spec.hard[${resource}]`, `Invalid value: ${JSON.stringify(value)}: ${QUANTITY_REGEX_MESSAGE}`);
+        if (!parseQuantity(value))
+          throw invalid(
+            info,
+            name,
+            `spec.hard[${resource}]`,
+            `Invalid value: ${JSON.stringify(value)}: ${QUANTITY_REGEX_MESSAGE}`,
+          );
       break;
     case 'rolebindings':
     case 'clusterrolebindings': {
@@ -114,12 +140,20 @@ function validateKind(info: ResourceInfo, object: KubeObject, current?: KubeObje
     case 'cronjobs': {
       required(info, name, 'spec.schedule', spec['schedule']);
       const template = isRecord(spec['jobTemplate']) ? spec['jobTemplate'] : undefined;
-      const podSpec = isRecord(template?.['spec']) && isRecord(template['spec']['template']) ? template['spec']['template']['spec'] : undefined;
+      const podSpec =
+        isRecord(template?.['spec']) && isRecord(template['spec']['template'])
+          ? template['spec']['template']['spec']
+          : undefined;
       if (!isRecord(podSpec) || !Array.isArray(podSpec['containers']) || podSpec['containers'].length === 0)
         throw invalid(info, name, 'spec.jobTemplate.spec.template.spec.containers', 'Required value');
       const restart = podSpec['restartPolicy'];
       if (restart !== 'OnFailure' && restart !== 'Never')
-        throw invalid(info, name, 'spec.jobTemplate.spec.template.spec.restartPolicy', `Unsupported value: ${JSON.stringify(restart ?? 'Always')}: supported values: "OnFailure", "Never"`);
+        throw invalid(
+          info,
+          name,
+          'spec.jobTemplate.spec.template.spec.restartPolicy',
+          `Unsupported value: ${JSON.stringify(restart ?? 'Always')}: supported values: "OnFailure", "Never"`,
+        );
       break;
     }
     case 'certificates': {
@@ -132,7 +166,8 @@ function validateKind(info: ResourceInfo, object: KubeObject, current?: KubeObje
     case 'configmaps':
       if (current?.['immutable'] === true) {
         for (const field of ['data', 'binaryData', 'immutable'])
-          if (!deepEqual(current[field], object[field])) throw invalid(info, name, field, 'Forbidden: field is immutable when `immutable` is set');
+          if (!deepEqual(current[field], object[field]))
+            throw invalid(info, name, field, 'Forbidden: field is immutable when `immutable` is set');
       }
       break;
   }
@@ -142,7 +177,9 @@ function validateKind(info: ResourceInfo, object: KubeObject, current?: KubeObje
 function qosClass(pod: KubeObject): string {
   const spec = isRecord(pod['spec']) ? pod['spec'] : {};
   const containers = Array.isArray(spec['containers']) ? spec['containers'] : [];
-  const sized = containers.some((c) => isRecord(c) && isRecord(c['resources']) && Object.keys(c['resources']).length > 0);
+  const sized = containers.some(
+    (c) => isRecord(c) && isRecord(c['resources']) && Object.keys(c['resources']).length > 0,
+  );
   return sized ? 'Burstable' : 'BestEffort';
 }
 
@@ -151,7 +188,13 @@ function qosClass(pod: KubeObject): string {
  * creationTimestamp and status, and takes ownership of `input` instead of copying it; API clients never
  * get to set those.
  */
-export function admitCreate(ctx: AdmissionContext, info: ResourceInfo, input: KubeObject, namespace: string | undefined, trusted = false): KubeObject {
+export function admitCreate(
+  ctx: AdmissionContext,
+  info: ResourceInfo,
+  input: KubeObject,
+  namespace: string | undefined,
+  trusted = false,
+): KubeObject {
   const object = trusted ? input : structuredClone(input);
   object.apiVersion = apiVersionOf(info);
   object.kind = info.kind;
@@ -177,7 +220,12 @@ export function admitCreate(ctx: AdmissionContext, info: ResourceInfo, input: Ku
   }
   applyDefaults(object);
   const spec = object['spec'];
-  if (info.plural === 'services' && isRecord(spec) && spec['type'] !== 'ExternalName' && spec['clusterIP'] === undefined) {
+  if (
+    info.plural === 'services' &&
+    isRecord(spec) &&
+    spec['type'] !== 'ExternalName' &&
+    spec['clusterIP'] === undefined
+  ) {
     const ip = ctx.allocateClusterIp();
     spec['clusterIP'] = ip;
     spec['clusterIPs'] = [ip];
@@ -188,7 +236,12 @@ export function admitCreate(ctx: AdmissionContext, info: ResourceInfo, input: Ku
 }
 
 /** The stored form of an update (PUT, PATCH, or their /status variants) of `current`. */
-export function admitUpdate(info: ResourceInfo, current: KubeObject, input: KubeObject, subresource?: 'status'): KubeObject {
+export function admitUpdate(
+  info: ResourceInfo,
+  current: KubeObject,
+  input: KubeObject,
+  subresource?: 'status',
+): KubeObject {
   let object: KubeObject;
   if (subresource === 'status') {
     object = { ...structuredClone(current), status: structuredClone(input['status']) };
@@ -200,7 +253,15 @@ export function admitUpdate(info: ResourceInfo, current: KubeObject, input: Kube
     }
   }
   const meta: JsonObject = isRecord(object.metadata) ? object.metadata : {};
-  const keep = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const;
+  const keep = [
+    'name',
+    'namespace',
+    'uid',
+    'creationTimestamp',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+    'generation',
+  ] as const;
   for (const key of keep) {
     if (current.metadata[key] === undefined) delete meta[key];
     else meta[key] = current.metadata[key];
@@ -210,11 +271,16 @@ export function admitUpdate(info: ResourceInfo, current: KubeObject, input: Kube
   object.kind = current.kind;
   applyDefaults(object);
   validate(info, object, current);
-  if (WITH_GENERATION.has(info.plural) && !deepEqual(current['spec'], object['spec'])) object.metadata.generation = (current.metadata.generation ?? 1) + 1;
+  if (WITH_GENERATION.has(info.plural) && !deepEqual(current['spec'], object['spec']))
+    object.metadata.generation = (current.metadata.generation ?? 1) + 1;
   return object;
 }
 
 export function assertSameName(urlName: string, body: KubeObject): void {
   if (body.metadata?.name && body.metadata.name !== urlName)
-    throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${urlName})`);
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `the name of the object (${body.metadata.name}) does not match the name on the URL (${urlName})`,
+    );
 }

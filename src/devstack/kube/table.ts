@@ -4,7 +4,19 @@
 import { age, humanDuration } from './duration.js';
 import type { ResourceInfo } from './resources.js';
 import { formatLabelSelector } from './selectors.js';
-import type { Container, DaemonSet, Deployment, JsonObject, KubeObject, LabelSelector, Pod, PodDisruptionBudget, PodTemplate, ReplicaSet, StatefulSet } from './types.js';
+import type {
+  Container,
+  DaemonSet,
+  Deployment,
+  JsonObject,
+  KubeObject,
+  LabelSelector,
+  Pod,
+  PodDisruptionBudget,
+  PodTemplate,
+  ReplicaSet,
+  StatefulSet,
+} from './types.js';
 import { isRecord } from './types.js';
 
 interface Column {
@@ -22,7 +34,13 @@ const col = (name: string, type: Column['type'] = 'string', priority = 0, descri
   type,
   ...(name === 'Name' ? { format: 'name' as const } : {}),
   ...(priority ? { priority } : {}),
-  description: description || (name === 'Name' ? 'Name must be unique within a namespace.' : name === 'Age' ? 'CreationTimestamp is a timestamp representing the server time when this object was created.' : name),
+  description:
+    description ||
+    (name === 'Name'
+      ? 'Name must be unique within a namespace.'
+      : name === 'Age'
+        ? 'CreationTimestamp is a timestamp representing the server time when this object was created.'
+        : name),
 });
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -51,9 +69,12 @@ function podCells(object: KubeObject, now: number): unknown[] {
       ready++;
     }
   }
-  if (reason === 'Completed' && hasRunning) reason = pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
-  if (pod.metadata.deletionTimestamp && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed') reason = 'Terminating';
-  const restartCell = restarts !== 0 && lastRestart > 0 ? `${restarts} (${humanDuration(now - lastRestart)} ago)` : String(restarts);
+  if (reason === 'Completed' && hasRunning)
+    reason = pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
+  if (pod.metadata.deletionTimestamp && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed')
+    reason = 'Terminating';
+  const restartCell =
+    restarts !== 0 && lastRestart > 0 ? `${restarts} (${humanDuration(now - lastRestart)} ago)` : String(restarts);
   return [
     pod.metadata.name,
     `${ready}/${pod.spec.containers.length}`,
@@ -69,8 +90,12 @@ function podCells(object: KubeObject, now: number): unknown[] {
 
 const containersOf = (template: PodTemplate | undefined): Container[] => template?.spec.containers ?? [];
 const containerCells = (template: PodTemplate | undefined, selector: LabelSelector | undefined): string[] => [
-  containersOf(template).map((c) => c.name).join(','),
-  containersOf(template).map((c) => c.image).join(','),
+  containersOf(template)
+    .map((c) => c.name)
+    .join(','),
+  containersOf(template)
+    .map((c) => c.image)
+    .join(','),
   formatLabelSelector(selector),
 ];
 const wideWorkloadColumns = [col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)];
@@ -107,7 +132,9 @@ function eventCells(event: KubeObject, now: number): unknown[] {
 
 function nodeCells(node: KubeObject, now: number): unknown[] {
   const status = obj(node['status']);
-  const ready = (Array.isArray(status['conditions']) ? status['conditions'] : []).map(obj).find((c) => c['type'] === 'Ready');
+  const ready = (Array.isArray(status['conditions']) ? status['conditions'] : [])
+    .map(obj)
+    .find((c) => c['type'] === 'Ready');
   const unschedulable = obj(node['spec'])['unschedulable'] === true;
   const state = (ready?.['status'] === 'True' ? 'Ready' : 'NotReady') + (unschedulable ? ',SchedulingDisabled' : '');
   const roles = Object.keys(node.metadata.labels ?? {})
@@ -133,8 +160,14 @@ function nodeCells(node: KubeObject, now: number): unknown[] {
 function jobCells(job: KubeObject, now: number): unknown[] {
   const spec = obj(job['spec']);
   const status = obj(job['status']);
-  const conditions = (Array.isArray(status['conditions']) ? status['conditions'] : []).map(obj).filter((c) => c['status'] === 'True');
-  const state = conditions.some((c) => c['type'] === 'Complete') ? 'Complete' : conditions.some((c) => c['type'] === 'Failed') ? 'Failed' : 'Running';
+  const conditions = (Array.isArray(status['conditions']) ? status['conditions'] : [])
+    .map(obj)
+    .filter((c) => c['status'] === 'True');
+  const state = conditions.some((c) => c['type'] === 'Complete')
+    ? 'Complete'
+    : conditions.some((c) => c['type'] === 'Failed')
+      ? 'Failed'
+      : 'Running';
   const start = str(status['startTime']);
   const end = str(status['completionTime']);
   const template = obj(spec['template']) as unknown as PodTemplate;
@@ -154,9 +187,19 @@ const PRINTERS: Record<string, Printer> = {
       col('Name'),
       col('Ready', 'string', 0, 'The aggregate readiness state of this pod for accepting traffic.'),
       col('Status', 'string', 0, 'The aggregate status of the containers in this pod.'),
-      col('Restarts', 'string', 0, 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+      col(
+        'Restarts',
+        'string',
+        0,
+        'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+      ),
       col('Age'),
-      col('IP', 'string', 1, 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.'),
+      col(
+        'IP',
+        'string',
+        1,
+        'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.',
+      ),
       col('Node', 'string', 1, 'NodeName is a request to schedule this pod onto a specific node.'),
       col('Nominated Node', 'string', 1),
       col('Readiness Gates', 'string', 1),
@@ -164,7 +207,14 @@ const PRINTERS: Record<string, Printer> = {
     cells: podCells,
   },
   deployments: {
-    columns: [col('Name'), col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Age'), ...wideWorkloadColumns],
+    columns: [
+      col('Name'),
+      col('Ready'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      col('Age'),
+      ...wideWorkloadColumns,
+    ],
     cells: (o, now) => {
       const d = o as Deployment;
       return [
@@ -181,7 +231,12 @@ const PRINTERS: Record<string, Printer> = {
     columns: [col('Name'), col('Ready'), col('Age'), col('Containers', 'string', 1), col('Images', 'string', 1)],
     cells: (o, now) => {
       const s = o as StatefulSet;
-      return [s.metadata.name, `${s.status?.readyReplicas ?? 0}/${s.spec.replicas ?? 0}`, created(s, now), ...containerCells(s.spec.template, s.spec.selector).slice(0, 2)];
+      return [
+        s.metadata.name,
+        `${s.status?.readyReplicas ?? 0}/${s.spec.replicas ?? 0}`,
+        created(s, now),
+        ...containerCells(s.spec.template, s.spec.selector).slice(0, 2),
+      ];
     },
   },
   daemonsets: {
@@ -213,14 +268,36 @@ const PRINTERS: Record<string, Printer> = {
     },
   },
   replicasets: {
-    columns: [col('Name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Age'), ...wideWorkloadColumns],
+    columns: [
+      col('Name'),
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      col('Age'),
+      ...wideWorkloadColumns,
+    ],
     cells: (o, now) => {
       const r = o as ReplicaSet;
-      return [r.metadata.name, r.spec.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, created(r, now), ...containerCells(r.spec.template, r.spec.selector)];
+      return [
+        r.metadata.name,
+        r.spec.replicas ?? 0,
+        r.status?.replicas ?? 0,
+        r.status?.readyReplicas ?? 0,
+        created(r, now),
+        ...containerCells(r.spec.template, r.spec.selector),
+      ];
     },
   },
   services: {
-    columns: [col('Name'), col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), col('Age'), col('Selector', 'string', 1)],
+    columns: [
+      col('Name'),
+      col('Type'),
+      col('Cluster-IP'),
+      col('External-IP'),
+      col('Port(s)'),
+      col('Age'),
+      col('Selector', 'string', 1),
+    ],
     cells: (o, now) => {
       const spec = obj(o['spec']);
       const externalIPs = Array.isArray(spec['externalIPs']) ? spec['externalIPs'].join(',') : '';
@@ -238,14 +315,23 @@ const PRINTERS: Record<string, Printer> = {
   },
   configmaps: {
     columns: [col('Name'), col('Data', 'integer'), col('Age')],
-    cells: (o, now) => [o.metadata.name, Object.keys(obj(o['data'])).length + Object.keys(obj(o['binaryData'])).length, created(o, now)],
+    cells: (o, now) => [
+      o.metadata.name,
+      Object.keys(obj(o['data'])).length + Object.keys(obj(o['binaryData'])).length,
+      created(o, now),
+    ],
   },
   controllerrevisions: {
     columns: [col('Name'), col('Controller'), col('Revision'), col('Age')],
     cells: (o, now) => {
       const owner = o.metadata.ownerReferences?.find((r) => r.controller);
       const group = owner?.apiVersion.includes('/') ? `.${owner.apiVersion.split('/')[0]}` : '';
-      return [o.metadata.name, owner ? `${owner.kind.toLowerCase()}${group}/${owner.name}` : '<none>', o['revision'] as number, created(o, now)];
+      return [
+        o.metadata.name,
+        owner ? `${owner.kind.toLowerCase()}${group}/${owner.name}` : '<none>',
+        o['revision'] as number,
+        created(o, now),
+      ];
     },
   },
   namespaces: {
@@ -287,7 +373,13 @@ const PRINTERS: Record<string, Printer> = {
     cells: jobCells,
   },
   poddisruptionbudgets: {
-    columns: [col('Name'), col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), col('Age')],
+    columns: [
+      col('Name'),
+      col('Min Available'),
+      col('Max Unavailable'),
+      col('Allowed Disruptions', 'integer'),
+      col('Age'),
+    ],
     cells: (o, now) => {
       const p = o as PodDisruptionBudget;
       return [
@@ -302,7 +394,9 @@ const PRINTERS: Record<string, Printer> = {
 };
 
 const conditionOf = (o: KubeObject, type: string): JsonObject | undefined =>
-  (Array.isArray(obj(o['status'])['conditions']) ? (obj(o['status'])['conditions'] as unknown[]) : []).map(obj).find((c) => c['type'] === type);
+  (Array.isArray(obj(o['status'])['conditions']) ? (obj(o['status'])['conditions'] as unknown[]) : [])
+    .map(obj)
+    .find((c) => c['type'] === type);
 const createdAt = (o: KubeObject): string => o.metadata.creationTimestamp;
 
 function quotaCells(o: KubeObject, now: number): unknown[] {
@@ -322,8 +416,19 @@ function quotaCells(o: KubeObject, now: number): unknown[] {
 function bindingCells(o: KubeObject, now: number): unknown[] {
   const roleRef = obj(o['roleRef']);
   const subjects = (Array.isArray(o['subjects']) ? o['subjects'] : []).map(obj);
-  const of = (kind: string): string => subjects.filter((s) => s['kind'] === kind).map((s) => (kind === 'ServiceAccount' ? `${str(s['namespace'])}/${str(s['name'])}` : str(s['name']))).join(', ');
-  return [o.metadata.name, `${str(roleRef['kind'])}/${str(roleRef['name'])}`, created(o, now), of('User'), of('Group'), of('ServiceAccount')];
+  const of = (kind: string): string =>
+    subjects
+      .filter((s) => s['kind'] === kind)
+      .map((s) => (kind === 'ServiceAccount' ? `${str(s['namespace'])}/${str(s['name'])}` : str(s['name'])))
+      .join(', ');
+  return [
+    o.metadata.name,
+    `${str(roleRef['kind'])}/${str(roleRef['name'])}`,
+    created(o, now),
+    of('User'),
+    of('Group'),
+    of('ServiceAccount'),
+  ];
 }
 
 function cronJobCells(o: KubeObject, now: number): unknown[] {
@@ -343,10 +448,18 @@ function cronJobCells(o: KubeObject, now: number): unknown[] {
   ];
 }
 
-const createdAtColumn = col('Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+const createdAtColumn = col(
+  'Created At',
+  'date',
+  0,
+  'CreationTimestamp is a timestamp representing the server time when this object was created.',
+);
 
 /** Kinds without a printer of their own get what the real server gives them: name and age. */
-const DEFAULT_PRINTER: Printer = { columns: [col('Name'), col('Age')], cells: (o, now) => [o.metadata.name, created(o, now)] };
+const DEFAULT_PRINTER: Printer = {
+  columns: [col('Name'), col('Age')],
+  cells: (o, now) => [o.metadata.name, created(o, now)],
+};
 
 /** The printers of the kinds the phase manifests bring (pkg/printers/internalversion, and cert-manager's
  * CRD columns). */
@@ -362,36 +475,90 @@ const PHASE_PRINTERS: Record<string, Printer> = {
   resourcequotas: { columns: [col('Name'), col('Age'), col('Request'), col('Limit')], cells: quotaCells },
   limitranges: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
   cronjobs: {
-    columns: [col('Name'), col('Schedule'), col('Timezone'), col('Suspend'), col('Active', 'integer'), col('Last Schedule'), col('Age'), ...wideWorkloadColumns],
+    columns: [
+      col('Name'),
+      col('Schedule'),
+      col('Timezone'),
+      col('Suspend'),
+      col('Active', 'integer'),
+      col('Last Schedule'),
+      col('Age'),
+      ...wideWorkloadColumns,
+    ],
     cells: cronJobCells,
   },
   networkpolicies: {
     columns: [col('Name'), col('Pod-Selector'), col('Age')],
-    cells: (o, now) => [o.metadata.name, formatLabelSelector(obj(o['spec'])['podSelector'] as LabelSelector | undefined), created(o, now)],
+    cells: (o, now) => [
+      o.metadata.name,
+      formatLabelSelector(obj(o['spec'])['podSelector'] as LabelSelector | undefined),
+      created(o, now),
+    ],
   },
   roles: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
   clusterroles: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
   customresourcedefinitions: { columns: [col('Name'), createdAtColumn], cells: (o) => [o.metadata.name, createdAt(o)] },
-  rolebindings: { columns: [col('Name'), col('Role'), col('Age'), col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)], cells: bindingCells },
+  rolebindings: {
+    columns: [
+      col('Name'),
+      col('Role'),
+      col('Age'),
+      col('Users', 'string', 1),
+      col('Groups', 'string', 1),
+      col('ServiceAccounts', 'string', 1),
+    ],
+    cells: bindingCells,
+  },
   clusterrolebindings: {
-    columns: [col('Name'), col('Role'), col('Age'), col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)],
+    columns: [
+      col('Name'),
+      col('Role'),
+      col('Age'),
+      col('Users', 'string', 1),
+      col('Groups', 'string', 1),
+      col('ServiceAccounts', 'string', 1),
+    ],
     cells: bindingCells,
   },
   // cert-manager's additionalPrinterColumns.
   certificates: {
-    columns: [col('Name'), col('Ready'), col('Secret'), col('Issuer', 'string', 1), col('Status', 'string', 1), col('Age')],
+    columns: [
+      col('Name'),
+      col('Ready'),
+      col('Secret'),
+      col('Issuer', 'string', 1),
+      col('Status', 'string', 1),
+      col('Age'),
+    ],
     cells: (o, now) => {
       const ready = conditionOf(o, 'Ready');
-      return [o.metadata.name, str(ready?.['status']), str(obj(o['spec'])['secretName']), str(obj(obj(o['spec'])['issuerRef'])['name']), str(ready?.['message']), created(o, now)];
+      return [
+        o.metadata.name,
+        str(ready?.['status']),
+        str(obj(o['spec'])['secretName']),
+        str(obj(obj(o['spec'])['issuerRef'])['name']),
+        str(ready?.['message']),
+        created(o, now),
+      ];
     },
   },
   issuers: {
     columns: [col('Name'), col('Ready'), col('Status', 'string', 1), col('Age')],
-    cells: (o, now) => [o.metadata.name, str(conditionOf(o, 'Ready')?.['status']), str(conditionOf(o, 'Ready')?.['message']), created(o, now)],
+    cells: (o, now) => [
+      o.metadata.name,
+      str(conditionOf(o, 'Ready')?.['status']),
+      str(conditionOf(o, 'Ready')?.['message']),
+      created(o, now),
+    ],
   },
   clusterissuers: {
     columns: [col('Name'), col('Ready'), col('Status', 'string', 1), col('Age')],
-    cells: (o, now) => [o.metadata.name, str(conditionOf(o, 'Ready')?.['status']), str(conditionOf(o, 'Ready')?.['message']), created(o, now)],
+    cells: (o, now) => [
+      o.metadata.name,
+      str(conditionOf(o, 'Ready')?.['status']),
+      str(conditionOf(o, 'Ready')?.['message']),
+      created(o, now),
+    ],
   },
 };
 

@@ -72,7 +72,14 @@ export interface PodTemplate {
 export interface ContainerState {
   waiting?: { reason?: string; message?: string };
   running?: { startedAt: string };
-  terminated?: { reason?: string; exitCode: number; signal?: number; startedAt?: string; finishedAt?: string; message?: string };
+  terminated?: {
+    reason?: string;
+    exitCode: number;
+    signal?: number;
+    startedAt?: string;
+    finishedAt?: string;
+    message?: string;
+  };
 }
 
 export interface ContainerStatus {
@@ -125,7 +132,10 @@ export interface Deployment extends KubeObject {
     progressDeadlineSeconds?: number;
     minReadySeconds?: number;
     revisionHistoryLimit?: number;
-    strategy?: { type?: 'RollingUpdate' | 'Recreate'; rollingUpdate?: { maxSurge?: IntOrString; maxUnavailable?: IntOrString } };
+    strategy?: {
+      type?: 'RollingUpdate' | 'Recreate';
+      rollingUpdate?: { maxSurge?: IntOrString; maxUnavailable?: IntOrString };
+    };
   };
   status?: {
     observedGeneration?: number;
@@ -174,7 +184,13 @@ export interface StatefulSet extends KubeObject {
 }
 
 export interface DaemonSet extends KubeObject {
-  spec: { selector: LabelSelector; template: PodTemplate; updateStrategy?: { type?: string }; minReadySeconds?: number; revisionHistoryLimit?: number };
+  spec: {
+    selector: LabelSelector;
+    template: PodTemplate;
+    updateStrategy?: { type?: string };
+    minReadySeconds?: number;
+    revisionHistoryLimit?: number;
+  };
   status?: {
     observedGeneration?: number;
     desiredNumberScheduled: number;

@@ -35,11 +35,25 @@ function validate(query: URLSearchParams): void {
   const match = query.get('resourceVersionMatch') ?? '';
   const initialEvents = query.has('sendInitialEvents');
   if (initialEvents && match !== 'NotOlderThan')
-    errors.push(forbiddenOption('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+    errors.push(
+      forbiddenOption(
+        'resourceVersionMatch',
+        'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      ),
+    );
   if (match !== '') {
-    if (!initialEvents) errors.push(forbiddenOption('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+    if (!initialEvents)
+      errors.push(
+        forbiddenOption(
+          'resourceVersionMatch',
+          'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+        ),
+      );
     if (match !== 'NotOlderThan') errors.push(unsupportedOption('resourceVersionMatch', match, ['NotOlderThan']));
-    if (query.get('continue')) errors.push(forbiddenOption('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+    if (query.get('continue'))
+      errors.push(
+        forbiddenOption('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'),
+      );
   }
   if (errors.length > 0) throw invalidOptions('ListOptions', errors);
 }
@@ -48,7 +62,8 @@ export function serveWatch(cluster: Cluster, req: WatchRequest, res: ServerRespo
   const { info, namespace, labels, fields, query, representation } = req;
   const rvParam = query.get('resourceVersion') ?? '';
   const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 1800);
-  if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a valid resource version`);
+  if (rvParam !== '' && !/^\d+$/.test(rvParam))
+    throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a valid resource version`);
   validate(query);
   const initialEvents = isTrue(query.get('sendInitialEvents'));
   const bookmarks = isTrue(query.get('allowWatchBookmarks'));
@@ -60,20 +75,32 @@ export function serveWatch(cluster: Cluster, req: WatchRequest, res: ServerRespo
     metadata: { resourceVersion: String(cluster.resourceVersion), ...(annotations ? { annotations } : {}) },
   });
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
   let first = true;
   const write = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown): void => {
     let payload = object;
     if (representation.as === 'Table' && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) {
       const o = object as KubeObject;
-      payload = toTable(info, [o], { resourceVersion: o.metadata.resourceVersion }, { include: 'Metadata', withColumns: first, apiVersion: representation.apiVersion, now: cluster.now() });
+      payload = toTable(
+        info,
+        [o],
+        { resourceVersion: o.metadata.resourceVersion },
+        { include: 'Metadata', withColumns: first, apiVersion: representation.apiVersion, now: cluster.now() },
+      );
       first = false;
     }
     res.write(`${JSON.stringify({ type, object: payload })}\n`);
   };
   const selected = (o: KubeObject | undefined): boolean =>
-    o !== undefined && (namespace === undefined || o.metadata.namespace === namespace) && matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o);
+    o !== undefined &&
+    (namespace === undefined || o.metadata.namespace === namespace) &&
+    matchesLabels(labels, o.metadata.labels) &&
+    matchesFields(fields, o);
   let end = (): void => undefined;
   const deliver = (event: StoreEvent): void => {
     if (event.resource !== info.plural) return;
@@ -84,14 +111,19 @@ export function serveWatch(cluster: Cluster, req: WatchRequest, res: ServerRespo
       else if (now) write(event.type, event.object);
     } catch (error) {
       // A broken watcher must not break the writer whose change it was told about.
-      write('ERROR', new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`).toStatus());
+      write(
+        'ERROR',
+        new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`).toStatus(),
+      );
       end();
     }
   };
 
   const unsubscribe = cluster.store.subscribe(deliver);
   const timer = setTimeout(() => end(), timeoutSeconds * 1000);
-  const ticker = bookmarks ? setInterval(() => write('BOOKMARK', bookmark()), cluster.options.bookmarkIntervalMs) : undefined;
+  const ticker = bookmarks
+    ? setInterval(() => write('BOOKMARK', bookmark()), cluster.options.bookmarkIntervalMs)
+    : undefined;
   end = (): void => {
     unsubscribe();
     clearTimeout(timer);
@@ -107,7 +139,8 @@ export function serveWatch(cluster: Cluster, req: WatchRequest, res: ServerRespo
   const fromNow = rvParam === '' || rvParam === '0';
   const synthetic = query.has('sendInitialEvents') ? initialEvents : fromNow;
   if (synthetic || fromNow) {
-    if (synthetic) for (const [, object] of cluster.store.scan(info.plural, namespace)) if (selected(object)) write('ADDED', object);
+    if (synthetic)
+      for (const [, object] of cluster.store.scan(info.plural, namespace)) if (selected(object)) write('ADDED', object);
     if (initialEvents && bookmarks) write('BOOKMARK', bookmark({ 'k8s.io/initial-events-end': 'true' }));
     return;
   }

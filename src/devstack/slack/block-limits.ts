@@ -39,7 +39,11 @@ export function formatProblem({ pointer, problem }: BlockProblem): string {
  * reports unparseable blocks as `invalid_blocks_format` before getting here). A message needs text, blocks or
  * attachments; lengths are UTF-16 code units, which never undercounts what Slack counts.
  */
-export function checkMessage(msg: { text?: unknown; blocks?: unknown; attachments?: unknown }): MessageRejection | undefined {
+export function checkMessage(msg: {
+  text?: unknown;
+  blocks?: unknown;
+  attachments?: unknown;
+}): MessageRejection | undefined {
   const text = typeof msg.text === 'string' ? msg.text : '';
   const hasBlocks = Array.isArray(msg.blocks) && msg.blocks.length > 0;
   const hasAttachments = Array.isArray(msg.attachments) && msg.attachments.length > 0;
@@ -81,7 +85,8 @@ function checkBlock(block: unknown, at: string, out: BlockProblem[]): void {
     case 'image':
       return checkImage(block, at, out);
     case 'rich_text':
-      if (!Array.isArray(block['elements'])) out.push({ pointer: `${at}/elements`, problem: 'missing required field: elements' });
+      if (!Array.isArray(block['elements']))
+        out.push({ pointer: `${at}/elements`, problem: 'missing required field: elements' });
       return;
     case undefined:
       out.push({ pointer: `${at}/type`, problem: 'missing required field: type' });
@@ -138,7 +143,8 @@ function checkActions(block: Json, at: string, out: BlockProblem[]): void {
   }
   elements.forEach((el, i) => {
     const where = `${at}/elements/${i}`;
-    if (!isObject(el) || typeof el['type'] !== 'string') out.push({ pointer: where, problem: 'missing required field: type' });
+    if (!isObject(el) || typeof el['type'] !== 'string')
+      out.push({ pointer: where, problem: 'missing required field: type' });
     else if (el['type'] === 'button') checkButton(el, where, out);
   });
 }
@@ -155,7 +161,8 @@ function checkImage(image: Json, at: string, out: BlockProblem[]): void {
     out.push({ pointer: at, problem: 'must provide either image_url or slack_file' });
   }
   maxLength(image['image_url'], SLACK_LIMITS.url, `${at}/image_url`, out);
-  if (typeof image['alt_text'] !== 'string') out.push({ pointer: `${at}/alt_text`, problem: 'missing required field: alt_text' });
+  if (typeof image['alt_text'] !== 'string')
+    out.push({ pointer: `${at}/alt_text`, problem: 'missing required field: alt_text' });
   maxLength(image['alt_text'], SLACK_LIMITS.imageAltText, `${at}/alt_text`, out);
   if (image['title'] !== undefined) {
     textObject(image['title'], `${at}/title`, SLACK_LIMITS.imageTitle, out, { plainOnly: true });
@@ -163,7 +170,13 @@ function checkImage(image: Json, at: string, out: BlockProblem[]): void {
 }
 
 /** A composition text object: `{type: plain_text | mrkdwn, text}` with 1..max characters. */
-function textObject(v: unknown, at: string, max: number, out: BlockProblem[], opts: { plainOnly?: boolean } = {}): void {
+function textObject(
+  v: unknown,
+  at: string,
+  max: number,
+  out: BlockProblem[],
+  opts: { plainOnly?: boolean } = {},
+): void {
   if (!isObject(v)) {
     out.push({ pointer: at, problem: 'must be a text object' });
     return;
@@ -181,5 +194,6 @@ function textObject(v: unknown, at: string, max: number, out: BlockProblem[], op
 }
 
 function maxLength(v: unknown, max: number, at: string, out: BlockProblem[]): void {
-  if (typeof v === 'string' && v.length > max) out.push({ pointer: at, problem: `must be less than ${max + 1} characters` });
+  if (typeof v === 'string' && v.length > max)
+    out.push({ pointer: at, problem: `must be less than ${max + 1} characters` });
 }

@@ -10,7 +10,8 @@ export type MethodHandler = (params: Params) => SlackResult;
 const fail = (error: string, messages: string[] = []): SlackResult =>
   messages.length > 0 ? { ok: false, error, response_metadata: { messages } } : { ok: false, error };
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 
 type Content = { text?: string; blocks?: unknown[]; attachments?: unknown[] };
 
@@ -170,18 +171,27 @@ export function createMethods(ws: Workspace, uploadUrl: (fileId: string) => stri
     'files.getUploadURLExternal': (p) => {
       const filename = str(p['filename']);
       const length = Number(str(p['length']));
-      if (filename === undefined || filename === '') return fail('invalid_arguments', ['[ERROR] missing required field: filename']);
-      if (!Number.isInteger(length) || length < 1) return fail('invalid_arguments', ['[ERROR] missing required field: length']);
+      if (filename === undefined || filename === '')
+        return fail('invalid_arguments', ['[ERROR] missing required field: filename']);
+      if (!Number.isInteger(length) || length < 1)
+        return fail('invalid_arguments', ['[ERROR] missing required field: length']);
       const id = ws.nextFileId();
       const altText = str(p['alt_text']) ?? str(p['alt_txt']);
-      ws.uploads.set(id, { id, name: filename, length, completed: false, ...(altText !== undefined && { alt_text: altText }) });
+      ws.uploads.set(id, {
+        id,
+        name: filename,
+        length,
+        completed: false,
+        ...(altText !== undefined && { alt_text: altText }),
+      });
       return { ok: true, upload_url: uploadUrl(id), file_id: id };
     },
 
     // Step 3: finish uploaded files and, with a channel_id, share them there as one message.
     'files.completeUploadExternal': (p) => {
       const list = p['files'];
-      if (!Array.isArray(list) || list.length === 0) return fail('invalid_arguments', ['[ERROR] missing required field: files']);
+      if (!Array.isArray(list) || list.length === 0)
+        return fail('invalid_arguments', ['[ERROR] missing required field: files']);
       const files = [];
       for (const entry of list as unknown[]) {
         const id = typeof entry === 'object' && entry !== null ? str((entry as Params)['id']) : undefined;

@@ -65,7 +65,11 @@ function decodeJson(value: unknown): unknown {
 export async function uploadedBytes(req: IncomingMessage, body: Buffer): Promise<Buffer> {
   const contentType = req.headers['content-type'] ?? '';
   if (!contentType.toLowerCase().startsWith('multipart/form-data')) return body;
-  const form = await new Request('http://stand-in/', { method: 'POST', headers: { 'content-type': contentType }, body }).formData();
+  const form = await new Request('http://stand-in/', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  }).formData();
   for (const value of form.values()) {
     if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
   }

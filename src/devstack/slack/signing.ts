@@ -46,7 +46,11 @@ export function signSlackRequest(
   contentType = FORM,
 ): SignedHeaders {
   const digest = createHmac('sha256', signingSecret).update(`v0:${timestampSec}:${body}`).digest('hex');
-  return { 'Content-Type': contentType, 'X-Slack-Request-Timestamp': String(timestampSec), 'X-Slack-Signature': `v0=${digest}` };
+  return {
+    'Content-Type': contentType,
+    'X-Slack-Request-Timestamp': String(timestampSec),
+    'X-Slack-Signature': `v0=${digest}`,
+  };
 }
 
 /**
@@ -107,14 +111,26 @@ export function sendEvent(
     event_id: eventId,
     event_time: Math.floor(Date.now() / 1000),
     authorizations: [
-      { enterprise_id: null, team_id: FAKE_WORKSPACE.teamId, user_id: FAKE_WORKSPACE.botUserId, is_bot: true, is_enterprise_install: false },
+      {
+        enterprise_id: null,
+        team_id: FAKE_WORKSPACE.teamId,
+        user_id: FAKE_WORKSPACE.botUserId,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
     ],
     is_ext_shared_channel: false,
   };
   return deliver(url, signingSecret, JSON.stringify(envelope), 'application/json', sendOpts);
 }
 
-async function deliver(url: string, secret: string, body: string, contentType: string, opts: SendOptions): Promise<SlackDelivery> {
+async function deliver(
+  url: string,
+  secret: string,
+  body: string,
+  contentType: string,
+  opts: SendOptions,
+): Promise<SlackDelivery> {
   const signed = signSlackRequest(body, opts.badSignature ? `${secret}-wrong` : secret, opts.timestampSec, contentType);
   const headers: Record<string, string> = opts.noSignature ? { 'Content-Type': contentType } : { ...signed };
   if (opts.retryNum !== undefined) {

@@ -105,7 +105,14 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
     answer(handler(parsed.params));
   };
 
-  const upload = async (path: string, fileId: string, req: IncomingMessage, body: Buffer, res: ServerResponse, at: number) => {
+  const upload = async (
+    path: string,
+    fileId: string,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    at: number,
+  ) => {
     const file = workspace.uploads.get(fileId);
     if (file === undefined) return sendText(res, 404, 'Not Found');
     file.bytes = await uploadedBytes(req, body);
@@ -140,7 +147,8 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
       .then(async (body) => {
         const uploadMatch = /^\/upload\/v1\/([^/]+)$/.exec(path);
         if (path.startsWith('/api/')) apiCall(path.slice('/api/'.length), req, body, res, at);
-        else if (uploadMatch?.[1] !== undefined && req.method === 'POST') await upload(path, uploadMatch[1], req, body, res, at);
+        else if (uploadMatch?.[1] !== undefined && req.method === 'POST')
+          await upload(path, uploadMatch[1], req, body, res, at);
         else if (path.startsWith('/response/') && req.method === 'POST') respond(path, body, res, at);
         else sendText(res, 404, 'Not Found');
         notify();
@@ -164,7 +172,8 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
       const id = workspace.resolveChannel(channel) ?? channel;
       return structuredClone(workspace.ephemerals.filter((m) => m.channel === id));
     },
-    files: () => [...workspace.uploads.values()].map((f) => ({ ...f, ...(f.bytes && { bytes: Buffer.from(f.bytes) }) })),
+    files: () =>
+      [...workspace.uploads.values()].map((f) => ({ ...f, ...(f.bytes && { bytes: Buffer.from(f.bytes) }) })),
     responseUrl: () => {
       responseUrlCount += 1;
       const path = `/response/${responseUrlCount}`;

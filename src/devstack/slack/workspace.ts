@@ -25,7 +25,14 @@ export type StoredMessage = {
   files?: SharedFile[];
 };
 
-export type StoredEphemeral = { channel: string; user: string; ts: string; text: string; blocks?: unknown[]; thread_ts?: string };
+export type StoredEphemeral = {
+  channel: string;
+  user: string;
+  ts: string;
+  text: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+};
 
 export type UploadedFile = {
   id: string;

@@ -62,7 +62,8 @@ export async function readBody(req: IncomingMessage): Promise<Buffer | undefined
 export const tooLarge = (): ApiResponse => fail(413, 'http: request body too large');
 
 function encode(res: ApiResponse, method: string): { headers: Record<string, string>; payload: string } {
-  const payload = res.body === undefined || method === 'HEAD' || res.status === 204 ? '' : `${JSON.stringify(res.body)}\n`;
+  const payload =
+    res.body === undefined || method === 'HEAD' || res.status === 204 ? '' : `${JSON.stringify(res.body)}\n`;
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...res.headers };
   if (payload !== '') headers['Content-Type'] = 'application/json';
   return { headers, payload };
@@ -97,7 +98,11 @@ export function rawListRequest(packet: Buffer | undefined): RawRequest | undefin
 export function sendOnSocket(socket: Duplex, res: ApiResponse, method: string): void {
   const { headers, payload } = encode(res, method);
   const lines = [`HTTP/1.1 ${res.status} ${STATUS_CODES[res.status] ?? ''}`];
-  for (const [name, value] of Object.entries({ ...headers, 'Content-Length': String(Buffer.byteLength(payload)), Connection: 'close' })) {
+  for (const [name, value] of Object.entries({
+    ...headers,
+    'Content-Length': String(Buffer.byteLength(payload)),
+    Connection: 'close',
+  })) {
     lines.push(`${name}: ${value}`);
   }
   socket.end(`${lines.join('\r\n')}\r\n\r\n${payload}`);

@@ -51,7 +51,10 @@ const RESERVED_MOUNTS = new Set(['auth', 'sys', 'cubbyhole', 'identity']);
 
 function checkMount(mount: string): string {
   const segments = mount.split('/');
-  if (segments.some((s) => !/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(s) || s === '..') || RESERVED_MOUNTS.has(segments[0] ?? '')) {
+  if (
+    segments.some((s) => !/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(s) || s === '..') ||
+    RESERVED_MOUNTS.has(segments[0] ?? '')
+  ) {
     throw new Error(`Vault stand-in: invalid KV mount ${JSON.stringify(mount)}`);
   }
   return mount;
@@ -153,7 +156,13 @@ export async function startVaultStandin(options: VaultStandinOptions = {}): Prom
       state.initialized = initialized;
     },
     issueToken: (ttlSec, policies = []) =>
-      core.tokens.issue({ ttlSec, policies: [...new Set(['default', ...policies])], displayName: 'token', path: 'auth/token/create', meta: null }).id,
+      core.tokens.issue({
+        ttlSec,
+        policies: [...new Set(['default', ...policies])],
+        displayName: 'token',
+        path: 'auth/token/create',
+        meta: null,
+      }).id,
     start,
     stop,
     close: async () => {

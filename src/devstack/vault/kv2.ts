@@ -68,7 +68,9 @@ export class KvV2Mount {
         this.keys.delete(key);
         return noContent();
       default:
-        return ['data', 'metadata', 'delete', 'undelete', 'destroy'].includes(op) ? fail(405, 'unsupported operation') : fail(404);
+        return ['data', 'metadata', 'delete', 'undelete', 'destroy'].includes(op)
+          ? fail(405, 'unsupported operation')
+          : fail(404);
     }
   }
 
@@ -79,7 +81,8 @@ export class KvV2Mount {
 
   private read(key: string, versionParam: string | null): ApiResponse {
     const version = versionParam === null ? 0 : Number(versionParam);
-    if (!Number.isInteger(version) || version < 0) return fail(400, `error converting input "${versionParam}" for field "version"`);
+    if (!Number.isInteger(version) || version < 0)
+      return fail(400, `error converting input "${versionParam}" for field "version"`);
     const record = this.keys.get(key);
     const wanted = version === 0 ? (record?.current_version ?? 0) : version;
     const entry = record?.versions.get(wanted);
@@ -93,7 +96,8 @@ export class KvV2Mount {
     };
     // Vault answers a deleted or destroyed version with 404 but still shows its metadata, so callers can tell
     // "never written" from "deleted".
-    if (entry.data === null || entry.deletion_time !== '') return { ...ok({ data: null, metadata }, { mountType: 'kv' }), status: 404 };
+    if (entry.data === null || entry.deletion_time !== '')
+      return { ...ok({ data: null, metadata }, { mountType: 'kv' }), status: 404 };
     return ok({ data: structuredClone(entry.data), metadata }, { mountType: 'kv' });
   }
 
@@ -107,9 +111,20 @@ export class KvV2Mount {
       // cas 0 means "create only": it matches only a key that has no version yet.
       if (cas !== current) return fail(400, CAS_MISMATCH);
     }
-    const target = record ?? { created_time: time, updated_time: time, current_version: 0, oldest_version: 0, versions: new Map() };
+    const target = record ?? {
+      created_time: time,
+      updated_time: time,
+      current_version: 0,
+      oldest_version: 0,
+      versions: new Map(),
+    };
     const version = current + 1;
-    target.versions.set(version, { created_time: time, deletion_time: '', destroyed: false, data: structuredClone(body.data) });
+    target.versions.set(version, {
+      created_time: time,
+      deletion_time: '',
+      destroyed: false,
+      data: structuredClone(body.data),
+    });
     target.current_version = version;
     target.updated_time = time;
     if (version > MAX_VERSIONS) {
@@ -117,7 +132,10 @@ export class KvV2Mount {
       for (const old of target.versions.keys()) if (old < target.oldest_version) target.versions.delete(old);
     }
     this.keys.set(key, target);
-    return ok({ created_time: time, custom_metadata: null, deletion_time: '', destroyed: false, version }, { mountType: 'kv' });
+    return ok(
+      { created_time: time, custom_metadata: null, deletion_time: '', destroyed: false, version },
+      { mountType: 'kv' },
+    );
   }
 
   private deleteLatest(key: string, time: string): ApiResponse {
@@ -143,7 +161,10 @@ export class KvV2Mount {
     const record = this.keys.get(key);
     if (record === undefined) return fail(404);
     const versions = Object.fromEntries(
-      [...record.versions].map(([v, e]) => [String(v), { created_time: e.created_time, deletion_time: e.deletion_time, destroyed: e.destroyed }]),
+      [...record.versions].map(([v, e]) => [
+        String(v),
+        { created_time: e.created_time, deletion_time: e.deletion_time, destroyed: e.destroyed },
+      ]),
     );
     return ok(
       {

@@ -33,14 +33,16 @@ export function route(core: VaultCore, req: ApiRequest): ApiResponse {
   const problem = pathProblem(req.path);
   if (problem !== undefined) return fail(400, problem);
 
-  if (req.path === 'sys/health') return req.method === 'GET' || req.method === 'HEAD' ? health(core.state, core.cluster, req) : fail(405);
+  if (req.path === 'sys/health')
+    return req.method === 'GET' || req.method === 'HEAD' ? health(core.state, core.cluster, req) : fail(405);
   if (req.path === 'sys/seal-status') return req.method === 'GET' ? sealStatus(core.state, core.cluster) : fail(405);
   if (core.state.sealed || !core.state.initialized) return fail(503, 'Vault is sealed');
   // A standby with no active node to redirect to answers 503 rather than a 307 a client could follow blindly.
   if (core.state.standby) return fail(503, 'Vault is in standby mode');
   if (isWrite(req.method) && req.path.endsWith('/')) return fail(400, "cannot write to a path ending in '/'");
 
-  if (req.path === 'auth/kubernetes/login') return isWrite(req.method) ? core.tokens.kubernetesLogin(core.kubernetesRoles, req.body) : fail(405);
+  if (req.path === 'auth/kubernetes/login')
+    return isWrite(req.method) ? core.tokens.kubernetesLogin(core.kubernetesRoles, req.body) : fail(405);
 
   const token = core.tokens.lookup(req.token);
   if (token === undefined) return fail(403, PERMISSION_DENIED);
@@ -59,5 +61,7 @@ export function route(core: VaultCore, req: ApiRequest): ApiResponse {
   if (mount === undefined || engine === undefined) return fail(404);
   const rest = req.path.slice(mount.length + 1);
   const slash = rest.indexOf('/');
-  return slash === -1 ? engine.handle(rest, '', req, new Date()) : engine.handle(rest.slice(0, slash), rest.slice(slash + 1), req, new Date());
+  return slash === -1
+    ? engine.handle(rest, '', req, new Date())
+    : engine.handle(rest.slice(0, slash), rest.slice(slash + 1), req, new Date());
 }

@@ -39,10 +39,24 @@ export class TokenStore {
   private readonly tokens = new Map<string, TokenEntry>();
 
   constructor(rootToken: string) {
-    this.add({ id: rootToken, policies: ['root'], ttlMs: 0, renewable: false, displayName: 'root', path: 'auth/token/root', meta: null });
+    this.add({
+      id: rootToken,
+      policies: ['root'],
+      ttlMs: 0,
+      renewable: false,
+      displayName: 'root',
+      path: 'auth/token/root',
+      meta: null,
+    });
   }
 
-  issue(options: { ttlSec: number; policies: string[]; displayName: string; path: string; meta: Record<string, string> | null }): TokenEntry {
+  issue(options: {
+    ttlSec: number;
+    policies: string[];
+    displayName: string;
+    path: string;
+    meta: Record<string, string> | null;
+  }): TokenEntry {
     const { ttlSec, ...rest } = options;
     if (!(ttlSec > 0)) throw new RangeError('ttlSec must be positive');
     return this.add({ id: `hvs.${randomId()}`, ttlMs: ttlSec * 1000, renewable: true, ...rest });
@@ -109,7 +123,12 @@ export class TokenStore {
 
   private add(fields: Omit<TokenEntry, 'accessor' | 'expiresAt' | 'issuedAt'>): TokenEntry {
     const issuedAt = Date.now();
-    const entry: TokenEntry = { ...fields, accessor: randomId(), issuedAt, expiresAt: fields.ttlMs === 0 ? null : issuedAt + fields.ttlMs };
+    const entry: TokenEntry = {
+      ...fields,
+      accessor: randomId(),
+      issuedAt,
+      expiresAt: fields.ttlMs === 0 ? null : issuedAt + fields.ttlMs,
+    };
     this.tokens.set(entry.id, entry);
     return entry;
   }

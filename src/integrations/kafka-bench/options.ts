@@ -48,7 +48,8 @@ export const LIMITS = {
 const BROKER = /^[A-Za-z0-9.-]+:(\d{1,5})$|^\[[0-9A-Fa-f:]+\]:(\d{1,5})$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
-const isIntIn = (v: unknown, min: number, max: number): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+const isIntIn = (v: unknown, min: number, max: number): v is number =>
+  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
 
 export function validateOptions(o: ProducerBenchmarkOptions): void {
   const problems: string[] = [];
@@ -60,16 +61,24 @@ export function validateOptions(o: ProducerBenchmarkOptions): void {
       if (!m || port < 1 || port > 65535) problems.push(`brokers: '${String(b)}' is not host:port`);
     }
   }
-  if (!isIntIn(o.records, 1, Number.MAX_SAFE_INTEGER)) problems.push(`records must be a positive integer, got ${o.records}`);
-  if (!isIntIn(o.recordSize, 1, LIMITS.maxRecordSize)) problems.push(`recordSize must be an integer from 1 to ${LIMITS.maxRecordSize} bytes, got ${o.recordSize}`);
-  if (!(o.throughput === -1 || (Number.isFinite(o.throughput) && o.throughput > 0))) problems.push(`throughput must be positive records/sec or -1 (unthrottled), got ${o.throughput}`);
+  if (!isIntIn(o.records, 1, Number.MAX_SAFE_INTEGER))
+    problems.push(`records must be a positive integer, got ${o.records}`);
+  if (!isIntIn(o.recordSize, 1, LIMITS.maxRecordSize))
+    problems.push(`recordSize must be an integer from 1 to ${LIMITS.maxRecordSize} bytes, got ${o.recordSize}`);
+  if (!(o.throughput === -1 || (Number.isFinite(o.throughput) && o.throughput > 0)))
+    problems.push(`throughput must be positive records/sec or -1 (unthrottled), got ${o.throughput}`);
   if (![-1, 0, 1].includes(o.acks)) problems.push(`acks must be -1 (all), 0 or 1, got ${o.acks}`);
-  if (!isIntIn(o.partitions, 1, LIMITS.maxPartitions)) problems.push(`partitions must be an integer from 1 to ${LIMITS.maxPartitions}, got ${o.partitions}`);
-  if (o.topic !== undefined && !TOPIC.test(o.topic)) problems.push(`topic '${o.topic}' is not a legal Kafka topic name`);
+  if (!isIntIn(o.partitions, 1, LIMITS.maxPartitions))
+    problems.push(`partitions must be an integer from 1 to ${LIMITS.maxPartitions}, got ${o.partitions}`);
+  if (o.topic !== undefined && !TOPIC.test(o.topic))
+    problems.push(`topic '${o.topic}' is not a legal Kafka topic name`);
   for (const key of ['connectTimeoutMs', 'requestTimeoutMs'] as const) {
-    if (o[key] !== undefined && !isIntIn(o[key], 1, 600_000)) problems.push(`${key} must be 1..600000 ms, got ${o[key]}`);
+    if (o[key] !== undefined && !isIntIn(o[key], 1, 600_000))
+      problems.push(`${key} must be 1..600000 ms, got ${o[key]}`);
   }
-  if (o.batchRecords !== undefined && !isIntIn(o.batchRecords, 1, LIMITS.maxBatchRecords)) problems.push(`batchRecords must be 1..${LIMITS.maxBatchRecords}, got ${o.batchRecords}`);
-  if (o.maxInFlight !== undefined && !isIntIn(o.maxInFlight, 1, LIMITS.maxInFlight)) problems.push(`maxInFlight must be 1..${LIMITS.maxInFlight}, got ${o.maxInFlight}`);
+  if (o.batchRecords !== undefined && !isIntIn(o.batchRecords, 1, LIMITS.maxBatchRecords))
+    problems.push(`batchRecords must be 1..${LIMITS.maxBatchRecords}, got ${o.batchRecords}`);
+  if (o.maxInFlight !== undefined && !isIntIn(o.maxInFlight, 1, LIMITS.maxInFlight))
+    problems.push(`maxInFlight must be 1..${LIMITS.maxInFlight}, got ${o.maxInFlight}`);
   if (problems.length > 0) throw new BenchParamsError(`invalid Kafka benchmark parameters: ${problems.join('; ')}`);
 }

@@ -11,11 +11,27 @@
  * acknowledged for `requestTimeoutMs`, and each clean-up step has 5 s.
  */
 import { randomBytes } from 'node:crypto';
-import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type logCreator } from 'kafkajs';
+import {
+  CompressionTypes,
+  Kafka,
+  Partitioners,
+  logLevel,
+  type Admin,
+  type LogEntry,
+  type Message,
+  type Producer,
+  type logCreator,
+} from 'kafkajs';
 import { Stats, type TotalStats } from './stats.js';
 import { ThroughputThrottler } from './throttler.js';
 import { PayloadSource } from './payload.js';
-import { BenchParamsError, validateOptions, type BenchLog, type BenchLogLevel, type ProducerBenchmarkOptions } from './options.js';
+import {
+  BenchParamsError,
+  validateOptions,
+  type BenchLog,
+  type BenchLogLevel,
+  type ProducerBenchmarkOptions,
+} from './options.js';
 
 export interface BenchResult extends TotalStats {
   topic: string;
@@ -62,7 +78,10 @@ export async function runProducerBenchmark(opts: ProducerBenchmarkOptions): Prom
     logCreator: toLogCreator(opts.log),
   });
   const admin = kafka.admin();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   const topic = opts.topic ?? `carbon-bench-${Date.now()}-${randomBytes(3).toString('hex')}`;
   const where = opts.brokers.join(',');
   let topicMayExist = false;
@@ -78,7 +97,8 @@ export async function runProducerBenchmark(opts: ProducerBenchmarkOptions): Prom
       waitForLeaders: true,
       timeout: requestTimeoutMs,
     });
-    if (!created) throw new BenchParamsError(`topic ${topic} already exists; the benchmark only writes to a topic it creates`);
+    if (!created)
+      throw new BenchParamsError(`topic ${topic} already exists; the benchmark only writes to a topic it creates`);
     await producer.connect();
     return replicationFactor;
   };
@@ -86,13 +106,23 @@ export async function runProducerBenchmark(opts: ProducerBenchmarkOptions): Prom
   try {
     let replicationFactor: number;
     try {
-      replicationFactor = await bounded(setup(), SETUP_TIMEOUT_MS, `no answer within ${SETUP_TIMEOUT_MS / 1000} s`, opts.signal);
+      replicationFactor = await bounded(
+        setup(),
+        SETUP_TIMEOUT_MS,
+        `no answer within ${SETUP_TIMEOUT_MS / 1000} s`,
+        opts.signal,
+      );
     } catch (e) {
       if (e instanceof BenchParamsError || opts.signal?.aborted) throw e;
       throw new KafkaBenchError(`cannot set up the benchmark on Kafka at ${where}: ${messageOf(e)}`, { cause: e });
     }
     const stats = await produce(producer, topic, opts, requestTimeoutMs);
-    const recordsInTopic = await bounded(countRecords(admin, topic), requestTimeoutMs, 'counting the records timed out', opts.signal);
+    const recordsInTopic = await bounded(
+      countRecords(admin, topic),
+      requestTimeoutMs,
+      'counting the records timed out',
+      opts.signal,
+    );
     const topicDeleted = await cleanup();
     return { ...stats, topic, partitions: opts.partitions, replicationFactor, recordsInTopic, topicDeleted };
   } catch (e) {
@@ -114,14 +144,24 @@ export async function runProducerBenchmark(opts: ProducerBenchmarkOptions): Prom
     await attempt('disconnecting the producer', () => producer.disconnect());
     // A generated name is ours alone, so it is deleted even if creation seemed to fail (e.g. timed out).
     const mustDelete = topicMayExist && (created || opts.topic === undefined);
-    const deleted = !mustDelete || (await attempt(`deleting topic ${topic}`, () => admin.deleteTopics({ topics: [topic], timeout: CLEANUP_TIMEOUT_MS })));
+    const deleted =
+      !mustDelete ||
+      (await attempt(`deleting topic ${topic}`, () =>
+        admin.deleteTopics({ topics: [topic], timeout: CLEANUP_TIMEOUT_MS }),
+      ));
     await attempt('disconnecting the admin client', () => admin.disconnect());
     return deleted;
   }
 }
 
-async function produce(producer: Producer, topic: string, o: ProducerBenchmarkOptions, requestTimeoutMs: number): Promise<TotalStats> {
-  const batchRecords = o.batchRecords ?? Math.max(1, Math.min(MAX_DEFAULT_BATCH_RECORDS, Math.floor(REQUEST_BYTES / o.recordSize)));
+async function produce(
+  producer: Producer,
+  topic: string,
+  o: ProducerBenchmarkOptions,
+  requestTimeoutMs: number,
+): Promise<TotalStats> {
+  const batchRecords =
+    o.batchRecords ?? Math.max(1, Math.min(MAX_DEFAULT_BATCH_RECORDS, Math.floor(REQUEST_BYTES / o.recordSize)));
   const maxInFlight = o.maxInFlight ?? DEFAULT_IN_FLIGHT;
   const payloads = new PayloadSource(o.recordSize);
   const startMs = nowMs();
@@ -152,7 +192,11 @@ async function produce(producer: Producer, topic: string, o: ProducerBenchmarkOp
   // kafkajs retries on its own; this bounds the whole wait whatever it does.
   const watchdog = setInterval(() => {
     if (inFlight > 0 && nowMs() - lastProgressMs > requestTimeoutMs) {
-      fail(new KafkaBenchError(`Kafka acknowledged nothing for ${requestTimeoutMs} ms after ${stats.count} of ${o.records} records`));
+      fail(
+        new KafkaBenchError(
+          `Kafka acknowledged nothing for ${requestTimeoutMs} ms after ${stats.count} of ${o.records} records`,
+        ),
+      );
     }
   }, WATCHDOG_PERIOD_MS);
 
@@ -178,27 +222,34 @@ async function produce(producer: Producer, topic: string, o: ProducerBenchmarkOp
       }
       partition = (partition + 1) % o.partitions;
       inFlight++;
-      producer.send({ topic, messages, acks: o.acks, timeout: requestTimeoutMs, compression: CompressionTypes.None }).then(
-        () => {
-          inFlight--;
-          const ackMs = nowMs();
-          lastProgressMs = ackMs;
-          const latencyMs = ackMs - sendStartMs;
-          try {
-            for (let i = 0; i < messages.length; i++) {
-              const window = stats.record(latencyMs, o.recordSize, ackMs);
-              if (window) o.onWindow?.(window);
+      producer
+        .send({ topic, messages, acks: o.acks, timeout: requestTimeoutMs, compression: CompressionTypes.None })
+        .then(
+          () => {
+            inFlight--;
+            const ackMs = nowMs();
+            lastProgressMs = ackMs;
+            const latencyMs = ackMs - sendStartMs;
+            try {
+              for (let i = 0; i < messages.length; i++) {
+                const window = stats.record(latencyMs, o.recordSize, ackMs);
+                if (window) o.onWindow?.(window);
+              }
+            } catch (e) {
+              fail(e instanceof Error ? e : new Error(String(e)));
             }
-          } catch (e) {
-            fail(e instanceof Error ? e : new Error(String(e)));
-          }
-          wake();
-        },
-        (e: unknown) => {
-          inFlight--;
-          fail(new KafkaBenchError(`Kafka refused or lost a produce request after ${stats.count} of ${o.records} records: ${messageOf(e)}`, { cause: e }));
-        },
-      );
+            wake();
+          },
+          (e: unknown) => {
+            inFlight--;
+            fail(
+              new KafkaBenchError(
+                `Kafka refused or lost a produce request after ${stats.count} of ${o.records} records: ${messageOf(e)}`,
+                { cause: e },
+              ),
+            );
+          },
+        );
     }
   } finally {
     clearInterval(watchdog);
@@ -239,7 +290,12 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-const LEVELS: Record<number, BenchLogLevel> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
+const LEVELS: Record<number, BenchLogLevel> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
 
 function toLogCreator(log: BenchLog | undefined): logCreator {
   return () =>

@@ -61,7 +61,8 @@ export class Stats {
   #windowMaxLatency = 0;
 
   constructor(numRecords: number, startMs: number, reportingIntervalMs = REPORTING_INTERVAL_MS) {
-    if (!Number.isSafeInteger(numRecords) || numRecords < 1) throw new RangeError(`numRecords must be a positive integer, got ${numRecords}`);
+    if (!Number.isSafeInteger(numRecords) || numRecords < 1)
+      throw new RangeError(`numRecords must be a positive integer, got ${numRecords}`);
     this.#start = startMs;
     this.#windowStart = startMs;
     this.#reportingIntervalMs = reportingIntervalMs;
@@ -109,7 +110,10 @@ export class Stats {
   total(nowMs: number): TotalStats {
     // Java divides by a zero elapsed time and prints Infinity; one millisecond keeps the figures storable.
     const durationMs = Math.max(1, nowMs - this.#start);
-    const [p50 = 0, p95 = 0, p99 = 0, p999 = 0] = percentiles(this.#samples.subarray(0, this.#sampled), [0.5, 0.95, 0.99, 0.999]);
+    const [p50 = 0, p95 = 0, p99 = 0, p999 = 0] = percentiles(
+      this.#samples.subarray(0, this.#sampled),
+      [0.5, 0.95, 0.99, 0.999],
+    );
     return {
       records: this.#count,
       bytes: this.#bytes,

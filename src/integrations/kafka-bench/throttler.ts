@@ -16,7 +16,8 @@ export class ThroughputThrottler {
 
   /** `targetPerSec` < 0 disables throttling; 0, which blocks Java's producer for ever, is refused. */
   constructor(targetPerSec: number, startMs: number) {
-    if (targetPerSec === 0 || Number.isNaN(targetPerSec)) throw new RangeError(`throughput must be positive or negative (unthrottled), got ${targetPerSec}`);
+    if (targetPerSec === 0 || Number.isNaN(targetPerSec))
+      throw new RangeError(`throughput must be positive or negative (unthrottled), got ${targetPerSec}`);
     this.#targetPerSec = targetPerSec;
     this.#startMs = startMs;
     this.#sleepTimeNs = targetPerSec > 0 ? Math.trunc(NS_PER_SEC / targetPerSec) : Number.POSITIVE_INFINITY;

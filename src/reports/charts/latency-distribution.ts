@@ -29,7 +29,10 @@ export function latencyDistributionChart(
   if (buckets.length === 0) return noDataChart(title);
 
   const sorted = [...buckets].sort((a, b) => a.upperMs - b.upperMs);
-  const rows = sorted.map((bucket, i) => ({ bucket: bucketLabel(bucket.upperMs, sorted[i - 1]?.upperMs), count: bucket.count }));
+  const rows = sorted.map((bucket, i) => ({
+    bucket: bucketLabel(bucket.upperMs, sorted[i - 1]?.upperMs),
+    count: bucket.count,
+  }));
   const domain = rows.map((row) => row.bucket);
   const bucketOf = (ms: number): string => {
     const index = sorted.findIndex((bucket) => ms <= bucket.upperMs);
@@ -48,7 +51,9 @@ export function latencyDistributionChart(
     return ms === undefined ? [] : [{ name, ms }];
   });
   const total = rows.reduce((sum, row) => sum + row.count, 0);
-  const subtitle = [`${formatNumber(total)} records`, ...marked.map(({ name, ms }) => `${name} ${formatMs(ms)}`)].join(' · ');
+  const subtitle = [`${formatNumber(total)} records`, ...marked.map(({ name, ms }) => `${name} ${formatMs(ms)}`)].join(
+    ' · ',
+  );
 
   return {
     ...base,

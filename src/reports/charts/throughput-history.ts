@@ -44,11 +44,19 @@ export function throughputHistoryChart(
     baseline === undefined
       ? []
       : [
-          { data: { values: [{}] }, mark: { type: 'rule', color: COLORS.baseline, strokeDash: [6, 4], strokeWidth: 2 }, encoding: { y: { datum: baseline } } },
+          {
+            data: { values: [{}] },
+            mark: { type: 'rule', color: COLORS.baseline, strokeDash: [6, 4], strokeWidth: 2 },
+            encoding: { y: { datum: baseline } },
+          },
           {
             data: { values: [{}] },
             mark: { type: 'text', color: COLORS.baseline, align: 'right', baseline: 'bottom', dy: -4, fontSize: 12 },
-            encoding: { x: { value: 'width' }, y: { datum: baseline }, text: { value: `baseline ${formatNumber(baseline)}` } },
+            encoding: {
+              x: { value: 'width' },
+              y: { datum: baseline },
+              text: { value: `baseline ${formatNumber(baseline)}` },
+            },
           },
         ];
 

@@ -30,6 +30,12 @@ export const recentActions: SectionProvider<RecentActions, { since: Date; until:
     ]);
     const counts: Partial<Record<AuditOutcome, number>> = {};
     for (const row of [...results, ...others]) counts[row.outcome] = (counts[row.outcome] ?? 0) + 1;
-    return measured({ since, until, results: results.slice(0, MAX_RESULTS).reverse(), truncated: results.length > MAX_RESULTS, counts });
+    return measured({
+      since,
+      until,
+      results: results.slice(0, MAX_RESULTS).reverse(),
+      truncated: results.length > MAX_RESULTS,
+      counts,
+    });
   },
 };

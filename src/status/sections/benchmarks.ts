@@ -14,7 +14,12 @@ export interface LatestBenchmarks {
   baseline: KafkaBaseline;
 }
 
-export const baselineOf = (config: { KAFKA_BASELINE_RECORDS_PER_SEC: number; KAFKA_BASELINE_MB_PER_SEC: number; KAFKA_BASELINE_AVG_MS: number; KAFKA_BASELINE_P95_MS: number }): KafkaBaseline => ({
+export const baselineOf = (config: {
+  KAFKA_BASELINE_RECORDS_PER_SEC: number;
+  KAFKA_BASELINE_MB_PER_SEC: number;
+  KAFKA_BASELINE_AVG_MS: number;
+  KAFKA_BASELINE_P95_MS: number;
+}): KafkaBaseline => ({
   recordsPerSec: config.KAFKA_BASELINE_RECORDS_PER_SEC,
   mbPerSec: config.KAFKA_BASELINE_MB_PER_SEC,
   avgLatencyMs: config.KAFKA_BASELINE_AVG_MS,

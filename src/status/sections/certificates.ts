@@ -33,7 +33,9 @@ export const certificateExpiry: SectionProvider<CertificateExpiry, { withinDays:
 export function expiryOf(items: readonly CertificateState[], now: Date, withinDays: number): CertificateExpiry {
   const horizon = now.getTime() + withinDays * DAY_MS;
   const expiring = items
-    .filter((c): c is CertificateState & { notAfter: Date } => c.notAfter !== undefined && c.notAfter.getTime() <= horizon)
+    .filter(
+      (c): c is CertificateState & { notAfter: Date } => c.notAfter !== undefined && c.notAfter.getTime() <= horizon,
+    )
     .map((c) => ({ ...c, daysLeft: Math.floor((c.notAfter.getTime() - now.getTime()) / DAY_MS) }))
     .sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
   return {

@@ -12,7 +12,10 @@ export interface HealthNow {
 }
 
 /** Health measured now and stored as a snapshot (the same measurement as `/carbon health`). */
-export const healthNow: SectionProvider<HealthNow, { previousPost?: PostRecord; progress?: (text: string) => Promise<void> }> = {
+export const healthNow: SectionProvider<
+  HealthNow,
+  { previousPost?: PostRecord; progress?: (text: string) => Promise<void> }
+> = {
   title: 'Platform health',
   async collect(ctx, { previousPost, progress }) {
     const taken = await takeHealthSnapshot(ctx, { jobId: ctx.jobId, ...(progress ? { progress } : {}) });
@@ -21,7 +24,8 @@ export const healthNow: SectionProvider<HealthNow, { previousPost?: PostRecord; 
       const snapshot = await ctx.store.health.byId(previousPost.snapshotId, ctx.cluster.name);
       if (snapshot !== undefined) baseline = { snapshot, label: 'the previous daily post' };
     }
-    if (baseline === undefined && taken.previous !== undefined) baseline = { snapshot: taken.previous, label: 'the previous measurement' };
+    if (baseline === undefined && taken.previous !== undefined)
+      baseline = { snapshot: taken.previous, label: 'the previous measurement' };
     return measured({ report: taken.report, snapshotId: taken.snapshotId, ...(baseline ? { baseline } : {}) });
   },
 };

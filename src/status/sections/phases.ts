@@ -30,8 +30,19 @@ export const phaseProgress: SectionProvider<PhaseState, { since?: Date; until?: 
     }
     const cluster = ctx.cluster.name;
     const phases = await ctx.store.phases.progress(cluster);
-    if (phases.length === 0) return notMeasured(stale ? `the phase runbooks cannot be read: ${stale}` : 'no phase runbooks are defined (RUNBOOKS_DIR holds none).');
-    const [history, objects] = since === undefined ? [[], []] : await Promise.all([ctx.store.phases.history(cluster, since, until), ctx.store.phases.objects(cluster, since, until)]);
+    if (phases.length === 0)
+      return notMeasured(
+        stale
+          ? `the phase runbooks cannot be read: ${stale}`
+          : 'no phase runbooks are defined (RUNBOOKS_DIR holds none).',
+      );
+    const [history, objects] =
+      since === undefined
+        ? [[], []]
+        : await Promise.all([
+            ctx.store.phases.history(cluster, since, until),
+            ctx.store.phases.objects(cluster, since, until),
+          ]);
     return measured({ phases, history, objects, ...(stale ? { stale } : {}) });
   },
 };

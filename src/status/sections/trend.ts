@@ -11,7 +11,9 @@ export interface HealthTrend {
 export const healthTrend: SectionProvider<HealthTrend, { since: Date }> = {
   title: 'Health trend',
   async collect(ctx, { since }) {
-    const points = (await ctx.store.health.trend(ctx.cluster.name, since)).filter((p): p is SnapshotSummary & { healthPct: number } => p.healthPct !== null);
+    const points = (await ctx.store.health.trend(ctx.cluster.name, since)).filter(
+      (p): p is SnapshotSummary & { healthPct: number } => p.healthPct !== null,
+    );
     if (points.length === 0) return notMeasured('no cluster-wide health snapshot in the period.');
     return measured({ since, points });
   },

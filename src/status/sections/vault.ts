@@ -21,9 +21,21 @@ export const vaultCoverage: SectionProvider<VaultCoverage, { record?: boolean }>
   title: 'Vault coverage',
   async collect(ctx, { record }) {
     const coverage = await measureCoverage(ctx);
-    if (coverage.total === 0) return notMeasured('no secret-looking ConfigMap keys were found and none were migrated: nothing to cover.');
-    const unmigrated = coverage.configMaps.flatMap((c) => c.keys.filter((k) => k.state === 'plain').map((k) => `${c.namespace}/${c.name}/${k.key}`));
-    const snapshotId = record === false ? undefined : await ctx.store.vaultCoverage.insert({ cluster: ctx.cluster.name, at: ctx.now, inVault: coverage.inVault, total: coverage.total, jobId: ctx.jobId });
+    if (coverage.total === 0)
+      return notMeasured('no secret-looking ConfigMap keys were found and none were migrated: nothing to cover.');
+    const unmigrated = coverage.configMaps.flatMap((c) =>
+      c.keys.filter((k) => k.state === 'plain').map((k) => `${c.namespace}/${c.name}/${k.key}`),
+    );
+    const snapshotId =
+      record === false
+        ? undefined
+        : await ctx.store.vaultCoverage.insert({
+            cluster: ctx.cluster.name,
+            at: ctx.now,
+            inVault: coverage.inVault,
+            total: coverage.total,
+            jobId: ctx.jobId,
+          });
     return measured({
       migrated: coverage.inVault,
       total: coverage.total,

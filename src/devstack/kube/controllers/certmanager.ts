@@ -39,20 +39,30 @@ const PLACEHOLDER_KEY = Buffer.from(
   '-----BEGIN PRIVATE KEY-----\nc2ltdWxhdGVkIGJ5IHRoZSBjYXJib24tb3BzIGRldnN0YWNrOyBub3QgYSByZWFsIGtleQ==\n-----END PRIVATE KEY-----\n',
 ).toString('base64');
 
-function condition(previous: Condition | undefined, type: string, ready: boolean, reason: string, message: string, generation: number | undefined, now: number): Condition {
+function condition(
+  previous: Condition | undefined,
+  type: string,
+  ready: boolean,
+  reason: string,
+  message: string,
+  generation: number | undefined,
+  now: number,
+): Condition {
   const status = ready ? 'True' : 'False';
   return {
     type,
     status,
     reason,
     message,
-    lastTransitionTime: previous?.status === status && previous.lastTransitionTime ? previous.lastTransitionTime : rfc3339(now),
+    lastTransitionTime:
+      previous?.status === status && previous.lastTransitionTime ? previous.lastTransitionTime : rfc3339(now),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
 }
 
 const statusOf = (o: KubeObject): JsonObject => (isRecord(o['status']) ? o['status'] : {});
-const conditionsOf = (o: KubeObject): Condition[] => (Array.isArray(statusOf(o)['conditions']) ? (statusOf(o)['conditions'] as Condition[]) : []);
+const conditionsOf = (o: KubeObject): Condition[] =>
+  Array.isArray(statusOf(o)['conditions']) ? (statusOf(o)['conditions'] as Condition[]) : [];
 const specOf = (o: KubeObject): JsonObject => (isRecord(o['spec']) ? o['spec'] : {});
 
 export function isReady(o: KubeObject | undefined): boolean {
@@ -77,14 +87,26 @@ export class CertManager {
     this.cluster.schedule(this.cluster.options.issuerReadyDelayMs, () => {
       this.scheduled.delete(key);
       const current = this.cluster.store.get(resource, namespace || undefined, name);
-      if (!current || current.metadata.uid !== issuer.metadata.uid || current.metadata.generation !== generation) return;
+      if (!current || current.metadata.uid !== issuer.metadata.uid || current.metadata.generation !== generation)
+        return;
       const acme = isRecord(specOf(current)['acme']) ? (specOf(current)['acme'] as JsonObject) : undefined;
       const now = this.cluster.now();
-      const [reason, message] = acme ? ['ACMEAccountRegistered', 'The ACME account was registered with the ACME server'] : ['IsReady', 'Signing CA verified'];
+      const [reason, message] = acme
+        ? ['ACMEAccountRegistered', 'The ACME account was registered with the ACME server']
+        : ['IsReady', 'Signing CA verified'];
       const status: JsonObject = {
         ...statusOf(current),
-        conditions: [condition(findCondition(conditionsOf(current), 'Ready'), 'Ready', true, reason, message, generation, now)],
-        ...(acme ? { acme: { uri: `${String(acme['server'] ?? 'https://acme.invalid/directory').replace(/\/directory$/, '')}/acct/${current.metadata.uid.slice(0, 8)}`, lastRegisteredEmail: acme['email'] ?? '' } } : {}),
+        conditions: [
+          condition(findCondition(conditionsOf(current), 'Ready'), 'Ready', true, reason, message, generation, now),
+        ],
+        ...(acme
+          ? {
+              acme: {
+                uri: `${String(acme['server'] ?? 'https://acme.invalid/directory').replace(/\/directory$/, '')}/acct/${current.metadata.uid.slice(0, 8)}`,
+                lastRegisteredEmail: acme['email'] ?? '',
+              },
+            }
+          : {}),
       };
       this.cluster.save(resource, { ...current, status });
     });
@@ -98,7 +120,9 @@ export class CertManager {
     const issuerKind = typeof ref['kind'] === 'string' && ref['kind'] !== '' ? ref['kind'] : 'Issuer';
     const issuerName = String(ref['name'] ?? '');
     const issuer =
-      issuerKind === 'ClusterIssuer' ? this.cluster.store.get('clusterissuers', undefined, issuerName) : this.cluster.store.get('issuers', namespace, issuerName);
+      issuerKind === 'ClusterIssuer'
+        ? this.cluster.store.get('clusterissuers', undefined, issuerName)
+        : this.cluster.store.get('issuers', namespace, issuerName);
     const generation = cert.metadata.generation;
     const ready = findCondition(conditionsOf(cert), 'Ready');
     const issued = ready?.status === 'True' && ready.observedGeneration === generation;
@@ -114,7 +138,8 @@ export class CertManager {
       return;
     }
     // Already Ready for an older generation: stays Ready while the new one is issued.
-    if (ready?.status !== 'True') this.setNotReady(cert, 'Pending', 'Issuing certificate as Secret does not exist', now);
+    if (ready?.status !== 'True')
+      this.setNotReady(cert, 'Pending', 'Issuing certificate as Secret does not exist', now);
     const key = `${cert.metadata.uid}/${generation}`;
     if (this.scheduled.has(key)) return;
     this.scheduled.add(key);
@@ -128,7 +153,13 @@ export class CertManager {
 
   private setNotReady(cert: KubeObject, reason: string, message: string, now: number): void {
     const previous = findCondition(conditionsOf(cert), 'Ready');
-    if (previous?.status === 'False' && previous.reason === reason && previous.message === message && previous.observedGeneration === cert.metadata.generation) return;
+    if (
+      previous?.status === 'False' &&
+      previous.reason === reason &&
+      previous.message === message &&
+      previous.observedGeneration === cert.metadata.generation
+    )
+      return;
     const conditions = [condition(previous, 'Ready', false, reason, message, cert.metadata.generation, now)];
     this.cluster.save('certificates', { ...cert, status: { ...statusOf(cert), conditions } });
   }
@@ -141,11 +172,25 @@ export class CertManager {
     const notAfter = now + duration;
     const status = statusOf(cert);
     const revision = (typeof status['revision'] === 'number' ? status['revision'] : 0) + 1;
-    const ready = condition(findCondition(conditionsOf(cert), 'Ready'), 'Ready', true, 'Ready', 'Certificate is up to date and has not expired', cert.metadata.generation, now);
+    const ready = condition(
+      findCondition(conditionsOf(cert), 'Ready'),
+      'Ready',
+      true,
+      'Ready',
+      'Certificate is up to date and has not expired',
+      cert.metadata.generation,
+      now,
+    );
     this.writeSecret(cert, spec);
     this.cluster.save('certificates', {
       ...cert,
-      status: { conditions: [ready], notBefore: rfc3339(now), notAfter: rfc3339(notAfter), renewalTime: rfc3339(notAfter - renewBefore), revision },
+      status: {
+        conditions: [ready],
+        notBefore: rfc3339(now),
+        notAfter: rfc3339(notAfter),
+        renewalTime: rfc3339(notAfter - renewBefore),
+        revision,
+      },
     });
   }
 
@@ -164,7 +209,12 @@ export class CertManager {
     };
     const data = { 'tls.crt': PLACEHOLDER_CERT, 'tls.key': PLACEHOLDER_KEY, 'ca.crt': '' };
     if (existing) {
-      this.cluster.save('secrets', { ...existing, metadata: { ...existing.metadata, annotations: { ...existing.metadata.annotations, ...annotations } }, type: 'kubernetes.io/tls', data });
+      this.cluster.save('secrets', {
+        ...existing,
+        metadata: { ...existing.metadata, annotations: { ...existing.metadata.annotations, ...annotations } },
+        type: 'kubernetes.io/tls',
+        data,
+      });
       return;
     }
     this.cluster.create('secrets', {

@@ -28,16 +28,31 @@ export function reconcileDaemonSet(cluster: Cluster, namespace: string, name: st
         () =>
           createPodFor(
             cluster,
-            { ...ds, spec: { ...ds.spec, template: { ...ds.spec.template, spec: { ...ds.spec.template.spec, nodeName: node } } } },
+            {
+              ...ds,
+              spec: {
+                ...ds.spec,
+                template: { ...ds.spec.template, spec: { ...ds.spec.template.spec, nodeName: node } },
+              },
+            },
             '',
             { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
             `${name}-`,
           ),
       );
-    } else if (pod.metadata.labels?.['controller-revision-hash'] !== hash && !pod.metadata.deletionTimestamp && (budget > 0 || !isPodReady(pod))) {
+    } else if (
+      pod.metadata.labels?.['controller-revision-hash'] !== hash &&
+      !pod.metadata.deletionTimestamp &&
+      (budget > 0 || !isPodReady(pod))
+    ) {
       if (isPodReady(pod)) budget--;
       cluster.terminatePod(pod);
-      cluster.recordEvent(ds, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}`, source });
+      cluster.recordEvent(ds, {
+        type: 'Normal',
+        reason: 'SuccessfulDelete',
+        message: `Deleted pod: ${pod.metadata.name}`,
+        source,
+      });
     }
   }
   const active = pods().filter(isActive);

@@ -41,7 +41,11 @@ function scale(r: Rollout, rs: ReplicaSet, to: number): ReplicaSet {
     'deployment.kubernetes.io/desired-replicas': String(r.replicas),
     'deployment.kubernetes.io/max-replicas': String(r.replicas + r.maxSurge),
   };
-  const saved = r.cluster.save('replicasets', { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...rs.spec, replicas: to } }) as ReplicaSet;
+  const saved = r.cluster.save('replicasets', {
+    ...rs,
+    metadata: { ...rs.metadata, annotations },
+    spec: { ...rs.spec, replicas: to },
+  }) as ReplicaSet;
   if (from !== to)
     r.cluster.recordEvent(r.deployment, {
       type: 'Normal',
@@ -65,7 +69,8 @@ function createNewReplicaSet(r: Rollout, olds: ReplicaSet[]): ReplicaSet {
     const template = structuredClone(d.spec.template);
     template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [HASH_LABEL]: hash } };
     const total = sum(olds.map((rs) => rs.spec.replicas));
-    const initial = d.spec.strategy?.type === 'Recreate' ? 0 : Math.max(0, Math.min(r.replicas + r.maxSurge - total, r.replicas));
+    const initial =
+      d.spec.strategy?.type === 'Recreate' ? 0 : Math.max(0, Math.min(r.replicas + r.maxSurge - total, r.replicas));
     const rs = r.cluster.create('replicasets', {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
@@ -124,7 +129,8 @@ function rollingStep(r: Rollout, newRS: ReplicaSet, olds: ReplicaSet[]): boolean
   if (maxScaledDown <= 0) return false;
   const target = new Map(olds.map((rs) => [rs, rs.spec.replicas ?? 0]));
   // A ReplicaSet cannot have more available pods than it is scaled to, whatever its status says yet.
-  const available = (rs: ReplicaSet): number => Math.min(rs.status?.availableReplicas ?? 0, target.get(rs) ?? rs.spec.replicas ?? 0);
+  const available = (rs: ReplicaSet): number =>
+    Math.min(rs.status?.availableReplicas ?? 0, target.get(rs) ?? rs.spec.replicas ?? 0);
   let cleaned = 0;
   for (const rs of olds) {
     const unhealthy = (target.get(rs) ?? 0) - available(rs);
@@ -162,7 +168,8 @@ function recreateStep(r: Rollout, newRS: ReplicaSet, olds: ReplicaSet[]): boolea
 function cleanupHistory(r: Rollout, olds: ReplicaSet[]): void {
   const idle = olds.filter((rs) => (rs.spec.replicas ?? 0) === 0 && (rs.status?.replicas ?? 0) === 0);
   const excess = idle.length - (r.deployment.spec.revisionHistoryLimit ?? 10);
-  for (const rs of idle.slice(0, Math.max(0, excess))) r.cluster.store.remove('replicasets', rs.metadata.namespace, rs.metadata.name);
+  for (const rs of idle.slice(0, Math.max(0, excess)))
+    r.cluster.store.remove('replicasets', rs.metadata.namespace, rs.metadata.name);
 }
 
 type Status = NonNullable<Deployment['status']>;
@@ -178,16 +185,28 @@ function progressed(before: Status, after: Status): boolean {
 }
 
 /** syncRolloutStatus: the Progressing condition, and when to look again for a deadline. */
-function progressing(r: Rollout, newRS: ReplicaSet | undefined, before: Status, status: Status, conditions: Condition[]): Condition[] {
+function progressing(
+  r: Rollout,
+  newRS: ReplicaSet | undefined,
+  before: Status,
+  status: Status,
+  conditions: Condition[],
+): Condition[] {
   const d = r.deployment;
   const now = r.cluster.now();
   const current = findCondition(conditions, 'Progressing');
   if (status.replicas === status.updatedReplicas && current?.reason === 'NewReplicaSetAvailable') return conditions;
   const subject = newRS ? `ReplicaSet "${newRS.metadata.name}"` : `Deployment "${d.metadata.name}"`;
   const complete =
-    status.updatedReplicas === r.replicas && status.replicas === r.replicas && status.availableReplicas === r.replicas && (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+    status.updatedReplicas === r.replicas &&
+    status.replicas === r.replicas &&
+    status.availableReplicas === r.replicas &&
+    (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
   if (complete)
-    return setCondition(conditions, newCondition('Progressing', true, 'NewReplicaSetAvailable', `${subject} has successfully progressed.`, now));
+    return setCondition(
+      conditions,
+      newCondition('Progressing', true, 'NewReplicaSetAvailable', `${subject} has successfully progressed.`, now),
+    );
   if (progressed(before, status)) {
     const next = newCondition('Progressing', true, 'ReplicaSetUpdated', `${subject} is progressing.`, now);
     if (current?.status === 'True') next.lastTransitionTime = current.lastTransitionTime;
@@ -198,14 +217,19 @@ function progressing(r: Rollout, newRS: ReplicaSet | undefined, before: Status, 
   // Condition times have whole seconds: count from the end of that second, so that deadlines scaled down
   // to a second or two are never early.
   const due = Date.parse(current.lastUpdateTime ?? current.lastTransitionTime ?? '') + 999 + deadlineMs;
-  if (due < now) return setCondition(conditions, newCondition('Progressing', false, 'ProgressDeadlineExceeded', `${subject} has timed out progressing.`, now));
+  if (due < now)
+    return setCondition(
+      conditions,
+      newCondition('Progressing', false, 'ProgressDeadlineExceeded', `${subject} has timed out progressing.`, now),
+    );
   r.cluster.requeue('deployments', d.metadata.namespace as string, d.metadata.name, due - now + 1);
   return conditions;
 }
 
 /** getReplicaFailures: the new ReplicaSet's ReplicaFailure (else an old one's) becomes the Deployment's. */
 function replicaFailure(conditions: Condition[], newRS: ReplicaSet | undefined, rss: ReplicaSet[]): Condition[] {
-  const failureOf = (rs: ReplicaSet | undefined): Condition | undefined => (rs?.status as { conditions?: Condition[] } | undefined)?.conditions?.find((c) => c.type === 'ReplicaFailure');
+  const failureOf = (rs: ReplicaSet | undefined): Condition | undefined =>
+    (rs?.status as { conditions?: Condition[] } | undefined)?.conditions?.find((c) => c.type === 'ReplicaFailure');
   const failure = failureOf(newRS) ?? rss.map(failureOf).find((c) => c !== undefined);
   const others = conditions.filter((c) => c.type !== 'ReplicaFailure');
   return failure ? [...others, { ...failure, lastUpdateTime: failure.lastTransitionTime }] : others;
@@ -220,9 +244,15 @@ export function reconcileDeployment(cluster: Cluster, namespace: string, name: s
   let conditions = d.status?.conditions ?? [];
   const pausedReason = findCondition(conditions, 'Progressing')?.reason;
   if (d.spec.paused && pausedReason !== 'DeploymentPaused')
-    conditions = setCondition(conditions, newCondition('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', now));
+    conditions = setCondition(
+      conditions,
+      newCondition('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', now),
+    );
   else if (!d.spec.paused && pausedReason === 'DeploymentPaused')
-    conditions = setCondition(conditions, newCondition('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed', now));
+    conditions = setCondition(
+      conditions,
+      newCondition('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed', now),
+    );
 
   let rss = ownedBy<ReplicaSet>(cluster, 'replicasets', d);
   let newRS = rss.find((rs) => sameTemplate(rs, d.spec.template));
@@ -230,15 +260,33 @@ export function reconcileDeployment(cluster: Cluster, namespace: string, name: s
   if (!d.spec.paused) {
     if (!newRS) {
       newRS = createNewReplicaSet(r, olds);
-      conditions = setCondition(conditions, newCondition('Progressing', true, 'NewReplicaSetCreated', `Created new replica set "${newRS.metadata.name}"`, now));
+      conditions = setCondition(
+        conditions,
+        newCondition(
+          'Progressing',
+          true,
+          'NewReplicaSetCreated',
+          `Created new replica set "${newRS.metadata.name}"`,
+          now,
+        ),
+      );
     } else if (olds.some((rs) => revisionOf(rs) > revisionOf(newRS as ReplicaSet))) {
       // Rolling back to an older template makes its ReplicaSet the newest revision again.
       const revision = String(Math.max(...olds.map(revisionOf)) + 1);
-      newRS = cluster.save('replicasets', { ...newRS, metadata: { ...newRS.metadata, annotations: { ...newRS.metadata.annotations, [REVISION]: revision } } }) as ReplicaSet;
-      conditions = setCondition(conditions, newCondition('Progressing', true, 'FoundNewReplicaSet', `Found new replica set "${newRS.metadata.name}"`, now));
+      newRS = cluster.save('replicasets', {
+        ...newRS,
+        metadata: { ...newRS.metadata, annotations: { ...newRS.metadata.annotations, [REVISION]: revision } },
+      }) as ReplicaSet;
+      conditions = setCondition(
+        conditions,
+        newCondition('Progressing', true, 'FoundNewReplicaSet', `Found new replica set "${newRS.metadata.name}"`, now),
+      );
     }
     if ((newRS.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0))
-      newRS = cluster.save('replicasets', { ...newRS, spec: { ...newRS.spec, minReadySeconds: d.spec.minReadySeconds ?? 0 } }) as ReplicaSet;
+      newRS = cluster.save('replicasets', {
+        ...newRS,
+        spec: { ...newRS.spec, minReadySeconds: d.spec.minReadySeconds ?? 0 },
+      }) as ReplicaSet;
     const acted = d.spec.strategy?.type === 'Recreate' ? recreateStep(r, newRS, olds) : rollingStep(r, newRS, olds);
     if (!acted) cleanupHistory(r, olds);
   } else if (newRS && olds.every((rs) => (rs.spec.replicas ?? 0) === 0) && (newRS.spec.replicas ?? 0) !== replicas) {
@@ -259,8 +307,20 @@ export function reconcileDeployment(cluster: Cluster, namespace: string, name: s
   };
   conditions =
     available >= replicas - r.maxUnavailable
-      ? setCondition(conditions, newCondition('Available', true, 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now))
-      : setCondition(conditions, newCondition('Available', false, 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', now));
+      ? setCondition(
+          conditions,
+          newCondition('Available', true, 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now),
+        )
+      : setCondition(
+          conditions,
+          newCondition(
+            'Available',
+            false,
+            'MinimumReplicasUnavailable',
+            'Deployment does not have minimum availability.',
+            now,
+          ),
+        );
   if (!d.spec.paused) conditions = progressing(r, newRS, d.status ?? {}, counts, conditions);
   conditions = replicaFailure(conditions, newRS, rss);
   const order = (c: Condition): number => (c.type === 'Available' ? 0 : c.type === 'Progressing' ? 1 : 2);

@@ -27,7 +27,9 @@ export function collectGarbage(cluster: Cluster, event: StoreEvent): void {
 
 /** The objects that name `owner` as their controller, with their resource. */
 export function dependentsOf(cluster: Cluster, resource: string, owner: KubeObject): [string, KubeObject][] {
-  return (DEPENDENTS[resource] ?? []).flatMap((r) => cluster.store.controlledBy(r, owner.metadata.uid).map((d): [string, KubeObject] => [r, d]));
+  return (DEPENDENTS[resource] ?? []).flatMap((r) =>
+    cluster.store.controlledBy(r, owner.metadata.uid).map((d): [string, KubeObject] => [r, d]),
+  );
 }
 
 /** propagationPolicy=Orphan: the dependents lose their ownerReference to `owner` and stay. */

@@ -19,7 +19,11 @@ type Workload = StatefulSet | DaemonSet;
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value as JsonObject).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, sorted(v)]));
+  return Object.fromEntries(
+    Object.entries(value as JsonObject)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, sorted(v)]),
+  );
 }
 
 /** getPatch: the workload's template as a strategic merge patch that replaces spec.template. */
@@ -75,8 +79,13 @@ export function syncRevisions(cluster: Cluster, owner: Workload): ControllerRevi
 
 /** truncateHistory: deletes the oldest revisions no pod runs and that are neither current nor the update,
  * beyond spec.revisionHistoryLimit. */
-export function truncateRevisions(cluster: Cluster, owner: Workload, live: (revision: ControllerRevision) => boolean): void {
+export function truncateRevisions(
+  cluster: Cluster,
+  owner: Workload,
+  live: (revision: ControllerRevision) => boolean,
+): void {
   const idle = revisionsOf(cluster, owner).filter((r) => !live(r));
   const excess = idle.length - (owner.spec.revisionHistoryLimit ?? 10);
-  for (const r of idle.slice(0, Math.max(0, excess))) cluster.store.remove('controllerrevisions', r.metadata.namespace, r.metadata.name);
+  for (const r of idle.slice(0, Math.max(0, excess)))
+    cluster.store.remove('controllerrevisions', r.metadata.namespace, r.metadata.name);
 }

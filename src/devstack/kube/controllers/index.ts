@@ -29,7 +29,12 @@ const RECONCILERS: [string, Reconciler][] = [
   ['resourcequotas', reconcileQuota],
 ];
 const CLUSTER_SCOPED = new Set(['clusterissuers']);
-const OWNER_RESOURCES: Record<string, string> = { ReplicaSet: 'replicasets', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Deployment: 'deployments' };
+const OWNER_RESOURCES: Record<string, string> = {
+  ReplicaSet: 'replicasets',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  Deployment: 'deployments',
+};
 const MAX_ROUNDS = 50;
 
 export class Controllers {
@@ -106,7 +111,8 @@ export class Controllers {
   /** Everything that counts against a namespace's quotas. */
   private enqueueQuotas(namespace: string | undefined): void {
     if (namespace === undefined) return;
-    for (const [, quota] of this.cluster.store.scan('resourcequotas', namespace)) this.enqueue('resourcequotas', namespace, quota.metadata.name);
+    for (const [, quota] of this.cluster.store.scan('resourcequotas', namespace))
+      this.enqueue('resourcequotas', namespace, quota.metadata.name);
   }
 
   private scheduleFlush(): void {
@@ -123,7 +129,8 @@ export class Controllers {
       for (const [, cert] of this.cluster.store.scan('certificates', resource === 'issuers' ? namespace : undefined)) {
         const spec = isRecord(cert['spec']) ? cert['spec'] : {};
         const ref = isRecord(spec['issuerRef']) ? spec['issuerRef'] : {};
-        if (ref['name'] === object.metadata.name && (ref['kind'] ?? 'Issuer') === kind) this.enqueue('certificates', cert.metadata.namespace, cert.metadata.name);
+        if (ref['name'] === object.metadata.name && (ref['kind'] ?? 'Issuer') === kind)
+          this.enqueue('certificates', cert.metadata.namespace, cert.metadata.name);
       }
     }
     if (resource === 'nodes' && event.type === 'MODIFIED') this.kubelet.retryUnschedulable();
@@ -132,7 +139,8 @@ export class Controllers {
       const owner = controllerOf(object);
       const ownerResource = owner && OWNER_RESOURCES[owner.kind];
       if (owner && ownerResource) this.enqueue(ownerResource, namespace, owner.name);
-      for (const [, pdb] of this.cluster.store.scan('poddisruptionbudgets', namespace)) this.enqueue('poddisruptionbudgets', namespace, pdb.metadata.name);
+      for (const [, pdb] of this.cluster.store.scan('poddisruptionbudgets', namespace))
+        this.enqueue('poddisruptionbudgets', namespace, pdb.metadata.name);
       return;
     }
     if (resource === 'replicasets') {

@@ -10,7 +10,11 @@ import type { KubeObject, Pod } from '../types.js';
 import { isRecord } from '../types.js';
 import { controllerOf } from './util.js';
 
-const OWNER_RESOURCES: Record<string, WorkloadResource> = { StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Job: 'jobs' };
+const OWNER_RESOURCES: Record<string, WorkloadResource> = {
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  Job: 'jobs',
+};
 
 const UNSCHEDULABLE = 'node(s) were unschedulable';
 
@@ -29,7 +33,12 @@ export class Kubelet {
     const state: PodStateSpec = { state: ready ? 'Ready' : 'NotReady', restarts };
     const now = this.cluster.now();
     const startedAt = pod.status.startTime ? Date.parse(pod.status.startTime) : now;
-    const status = podStatus(pod, state, { node, podIP: pod.status.podIP ?? this.cluster.allocatePodIp(), startedAt, lastRestartAt: now });
+    const status = podStatus(pod, state, {
+      node,
+      podIP: pod.status.podIP ?? this.cluster.allocatePodIp(),
+      startedAt,
+      lastRestartAt: now,
+    });
     return this.cluster.store.write('pods', { ...pod, spec: { ...pod.spec, nodeName: node.name }, status }) as Pod;
   }
 
@@ -39,8 +48,12 @@ export class Kubelet {
     if (!owner) return undefined;
     const namespace = pod.metadata.namespace as string;
     if (owner.kind === 'ReplicaSet') {
-      const deployment = controllerOf(this.cluster.store.get('replicasets', namespace, owner.name) ?? ({ metadata: {} } as KubeObject));
-      return deployment?.kind === 'Deployment' ? { resource: 'deployments', namespace, name: deployment.name } : undefined;
+      const deployment = controllerOf(
+        this.cluster.store.get('replicasets', namespace, owner.name) ?? ({ metadata: {} } as KubeObject),
+      );
+      return deployment?.kind === 'Deployment'
+        ? { resource: 'deployments', namespace, name: deployment.name }
+        : undefined;
     }
     const resource = OWNER_RESOURCES[owner.kind];
     return resource ? { resource, namespace, name: owner.name } : undefined;
@@ -62,19 +75,24 @@ export class Kubelet {
     for (const [, object] of [...this.cluster.store.scan('pods')]) {
       const pod = object as Pod;
       const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-      if (!pod.spec.nodeName && !pod.metadata.deletionTimestamp && scheduled?.message?.includes(UNSCHEDULABLE)) this.start(pod);
+      if (!pod.spec.nodeName && !pod.metadata.deletionTimestamp && scheduled?.message?.includes(UNSCHEDULABLE))
+        this.start(pod);
     }
   }
 
   private schedulable(): KubeObject[] {
-    return [...this.cluster.store.scan('nodes')].map(([, n]) => n).filter((n) => !isRecord(n['spec']) || n['spec']['unschedulable'] !== true);
+    return [...this.cluster.store.scan('nodes')]
+      .map(([, n]) => n)
+      .filter((n) => !isRecord(n['spec']) || n['spec']['unschedulable'] !== true);
   }
 
   /** The named node, or the scheduler's pick: the first node not cordoned (none: name ''). */
   private node(name?: string): { name: string; ip: string } {
     const chosen = (name && this.cluster.store.get('nodes', undefined, name)) || this.schedulable()[0];
     const addresses = isRecord(chosen?.['status']) ? chosen['status']['addresses'] : undefined;
-    const ip = Array.isArray(addresses) ? (addresses.find((a) => isRecord(a) && a['type'] === 'InternalIP') as { address?: string } | undefined)?.address : undefined;
+    const ip = Array.isArray(addresses)
+      ? (addresses.find((a) => isRecord(a) && a['type'] === 'InternalIP') as { address?: string } | undefined)?.address
+      : undefined;
     return { name: chosen?.metadata.name ?? '', ip: ip ?? '' };
   }
 
@@ -85,7 +103,8 @@ export class Kubelet {
 
   private containerEvents(pod: Pod, input: (container: string, image: string) => Omit<EventInput, 'source'>[]): void {
     for (const c of pod.spec.containers)
-      for (const e of input(c.name, c.image)) this.event(pod, 'kubelet', { fieldPath: `spec.containers{${c.name}}`, ...e });
+      for (const e of input(c.name, c.image))
+        this.event(pod, 'kubelet', { fieldPath: `spec.containers{${c.name}}`, ...e });
   }
 
   private start(pod: Pod): void {
@@ -95,17 +114,31 @@ export class Kubelet {
     if (behaviour === 'Pending' || !node.name) {
       const nodes = [...this.cluster.store.scan('nodes')].length;
       const cordoned = behaviour !== 'Pending' && nodes > 0;
-      const unschedulable = cordoned ? `0/${nodes} nodes are available: ${nodes} ${UNSCHEDULABLE}. preemption: 0/${nodes} nodes are available: ${nodes} Preemption is not helpful for scheduling.` : undefined;
-      const status = podStatus(pod, { state: 'Pending', ...(unschedulable ? { message: unschedulable } : {}) }, { node, podIP: '', startedAt: now, lastRestartAt: now });
+      const unschedulable = cordoned
+        ? `0/${nodes} nodes are available: ${nodes} ${UNSCHEDULABLE}. preemption: 0/${nodes} nodes are available: ${nodes} Preemption is not helpful for scheduling.`
+        : undefined;
+      const status = podStatus(
+        pod,
+        { state: 'Pending', ...(unschedulable ? { message: unschedulable } : {}) },
+        { node, podIP: '', startedAt: now, lastRestartAt: now },
+      );
       const stored = this.cluster.store.write('pods', { ...pod, status }) as Pod;
       const message = status.conditions?.[0]?.message ?? '';
       this.event(stored, 'default-scheduler', { type: 'Warning', reason: 'FailedScheduling', message });
       return;
     }
     const scheduled = { ...pod, spec: { ...pod.spec, nodeName: node.name } };
-    const status = podStatus(scheduled, { state: 'ContainerCreating' }, { node, podIP: this.cluster.allocatePodIp(), startedAt: now, lastRestartAt: now });
+    const status = podStatus(
+      scheduled,
+      { state: 'ContainerCreating' },
+      { node, podIP: this.cluster.allocatePodIp(), startedAt: now, lastRestartAt: now },
+    );
     const stored = this.cluster.store.write('pods', { ...scheduled, status }) as Pod;
-    this.event(stored, 'default-scheduler', { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.name}` });
+    this.event(stored, 'default-scheduler', {
+      type: 'Normal',
+      reason: 'Scheduled',
+      message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.name}`,
+    });
     this.later(stored, (current) => this.run(current, behaviour));
   }
 
@@ -132,16 +165,23 @@ export class Kubelet {
    */
   private configError(pod: Pod): string | undefined {
     const namespace = pod.metadata.namespace as string;
-    const data = (name: string) => (this.cluster.store.get('configmaps', namespace, name) as (KubeObject & { data?: Record<string, string> }) | undefined)?.data ?? undefined;
+    const data = (name: string) =>
+      (
+        this.cluster.store.get('configmaps', namespace, name) as
+          (KubeObject & { data?: Record<string, string> }) | undefined
+      )?.data ?? undefined;
     const exists = (name: string) => this.cluster.store.get('configmaps', namespace, name) !== undefined;
     for (const c of pod.spec.containers) {
-      for (const env of (c['env'] as { valueFrom?: { configMapKeyRef?: { name: string; key: string; optional?: boolean } } }[] | undefined) ?? []) {
+      for (const env of (c['env'] as
+        { valueFrom?: { configMapKeyRef?: { name: string; key: string; optional?: boolean } } }[] | undefined) ?? []) {
         const ref = env.valueFrom?.configMapKeyRef;
         if (ref === undefined || ref.optional === true) continue;
         if (!exists(ref.name)) return `configmap "${ref.name}" not found`;
-        if (data(ref.name)?.[ref.key] === undefined) return `couldn't find key ${ref.key} in ConfigMap ${namespace}/${ref.name}`;
+        if (data(ref.name)?.[ref.key] === undefined)
+          return `couldn't find key ${ref.key} in ConfigMap ${namespace}/${ref.name}`;
       }
-      for (const from of (c['envFrom'] as { configMapRef?: { name: string; optional?: boolean } }[] | undefined) ?? []) {
+      for (const from of (c['envFrom'] as { configMapRef?: { name: string; optional?: boolean } }[] | undefined) ??
+        []) {
         const ref = from.configMapRef;
         if (ref !== undefined && ref.optional !== true && !exists(ref.name)) return `configmap "${ref.name}" not found`;
       }
@@ -168,7 +208,13 @@ export class Kubelet {
         started();
         this.write(pod, { state: behaviour });
         if (behaviour === 'NotReady')
-          this.containerEvents(pod, () => [{ type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed: HTTP probe failed with statuscode: 503' }]);
+          this.containerEvents(pod, () => [
+            {
+              type: 'Warning',
+              reason: 'Unhealthy',
+              message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+            },
+          ]);
         break;
       case 'CrashLoopBackOff':
       case 'OOMKilled': {
@@ -176,7 +222,11 @@ export class Kubelet {
         const lastTerminated = behaviour === 'OOMKilled' ? 'OOMKilled' : 'Error';
         const crashed = this.write(pod, { state: 'CrashLoopBackOff', restarts: 1, lastTerminated });
         this.containerEvents(crashed, (name) => [
-          { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` },
+          {
+            type: 'Warning',
+            reason: 'BackOff',
+            message: `Back-off restarting failed container ${name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+          },
         ]);
         break;
       }
@@ -184,7 +234,11 @@ export class Kubelet {
         const failed = this.write(pod, { state: 'ErrImagePull' });
         this.containerEvents(failed, (_name, image) => [
           { type: 'Normal', reason: 'Pulling', message: `Pulling image "${image}"` },
-          { type: 'Warning', reason: 'Failed', message: `Failed to pull image "${image}": ${failed.status.containerStatuses?.[0]?.state.waiting?.message ?? 'not found'}` },
+          {
+            type: 'Warning',
+            reason: 'Failed',
+            message: `Failed to pull image "${image}": ${failed.status.containerStatuses?.[0]?.state.waiting?.message ?? 'not found'}`,
+          },
           { type: 'Warning', reason: 'Failed', message: 'Error: ErrImagePull' },
         ]);
         this.later(failed, (current) => {

@@ -7,7 +7,11 @@ import { selects } from '../selectors.js';
 import type { Condition, KubeObject, Pod, PodDisruptionBudget } from '../types.js';
 import { controllerOf, findCondition, scaled } from './util.js';
 
-const SCALE_RESOURCES: Record<string, string> = { ReplicaSet: 'replicasets', StatefulSet: 'statefulsets', Deployment: 'deployments' };
+const SCALE_RESOURCES: Record<string, string> = {
+  ReplicaSet: 'replicasets',
+  StatefulSet: 'statefulsets',
+  Deployment: 'deployments',
+};
 
 /** getExpectedScale: the desired replicas of the controllers owning the selected pods. */
 function expectedScale(cluster: Cluster, pods: Pod[]): number {
@@ -22,10 +26,13 @@ function expectedScale(cluster: Cluster, pods: Pod[]): number {
     if (seen.has(owner.uid)) continue;
     seen.add(owner.uid);
     const resource = SCALE_RESOURCES[owner.kind];
-    let controller: KubeObject | undefined = resource ? cluster.store.get(resource, pod.metadata.namespace, owner.name) : undefined;
+    let controller: KubeObject | undefined = resource
+      ? cluster.store.get(resource, pod.metadata.namespace, owner.name)
+      : undefined;
     // Pods of a Deployment's ReplicaSets count against the Deployment's scale.
     const parent = controller && controllerOf(controller);
-    if (parent?.kind === 'Deployment') controller = cluster.store.get('deployments', pod.metadata.namespace, parent.name) ?? controller;
+    if (parent?.kind === 'Deployment')
+      controller = cluster.store.get('deployments', pod.metadata.namespace, parent.name) ?? controller;
     const spec = controller?.['spec'] as { replicas?: number } | undefined;
     expected += spec?.replicas ?? 1;
   }
@@ -38,7 +45,12 @@ export function reconcilePdb(cluster: Cluster, namespace: string, name: string):
   const pods: Pod[] = [];
   for (const [, object] of cluster.store.scan('pods', namespace)) {
     const pod = object as Pod;
-    if (selects(pdb.spec.selector, pod.metadata.labels) && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed') pods.push(pod);
+    if (
+      selects(pdb.spec.selector, pod.metadata.labels) &&
+      pod.status.phase !== 'Succeeded' &&
+      pod.status.phase !== 'Failed'
+    )
+      pods.push(pod);
   }
   const healthy = pods.filter((p) => isPodReady(p) && !p.metadata.deletionTimestamp).length;
   let expected: number;

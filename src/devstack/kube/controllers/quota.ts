@@ -66,7 +66,8 @@ export function podHas(pod: WithPodSpec, resource: string): boolean {
 
 function count(cluster: Cluster, plural: string, namespace: string): number {
   let n = 0;
-  for (const [, object] of cluster.store.scan(plural, namespace)) if (plural !== 'pods' || countsForQuota(object as Pod)) n++;
+  for (const [, object] of cluster.store.scan(plural, namespace))
+    if (plural !== 'pods' || countsForQuota(object as Pod)) n++;
   return n;
 }
 
@@ -82,8 +83,10 @@ export function usedFor(cluster: Cluster, namespace: string, resources: string[]
   const used: Record<string, string> = {};
   for (const resource of resources) {
     if (COUNTED[resource]) used[resource] = String(count(cluster, COUNTED[resource], namespace));
-    else if (resource.startsWith('count/')) used[resource] = String(countResource(cluster, resource.slice('count/'.length), namespace));
-    else if (resource === 'requests.storage' || resource.endsWith('.storageclass.storage.k8s.io/requests.storage')) used[resource] = '0';
+    else if (resource.startsWith('count/'))
+      used[resource] = String(countResource(cluster, resource.slice('count/'.length), namespace));
+    else if (resource === 'requests.storage' || resource.endsWith('.storageclass.storage.k8s.io/requests.storage'))
+      used[resource] = '0';
     else {
       const dot = resource.indexOf('.');
       const prefix = dot < 0 ? 'requests' : resource.slice(0, dot);
@@ -100,5 +103,8 @@ export function reconcileQuota(cluster: Cluster, namespace: string, name: string
   if (!quota) return;
   const spec = isRecord(quota['spec']) ? quota['spec'] : {};
   const hard = isRecord(spec['hard']) ? (spec['hard'] as Record<string, string>) : {};
-  cluster.save('resourcequotas', { ...quota, status: { hard: { ...hard }, used: usedFor(cluster, namespace, Object.keys(hard)) } });
+  cluster.save('resourcequotas', {
+    ...quota,
+    status: { hard: { ...hard }, used: usedFor(cluster, namespace, Object.keys(hard)) },
+  });
 }

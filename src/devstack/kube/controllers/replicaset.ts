@@ -67,14 +67,30 @@ export function createOrRecordFailure(
   create: () => Pod,
   failed: (message: string) => string = (message) => `Error creating: ${message}`,
 ): ApiError | undefined {
-  const source = { component: resource === 'replicasets' ? 'replicaset-controller' : resource === 'statefulsets' ? 'statefulset-controller' : 'daemonset-controller' };
+  const source = {
+    component:
+      resource === 'replicasets'
+        ? 'replicaset-controller'
+        : resource === 'statefulsets'
+          ? 'statefulset-controller'
+          : 'daemonset-controller',
+  };
   try {
     const pod = create();
-    cluster.recordEvent(owner, { type: 'Normal', reason: 'SuccessfulCreate', message: created(pod.metadata.name), source });
+    cluster.recordEvent(owner, {
+      type: 'Normal',
+      reason: 'SuccessfulCreate',
+      message: created(pod.metadata.name),
+      source,
+    });
     return undefined;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    cluster.recordEvent(owner, { type: 'Warning', reason: 'FailedCreate', message: failed(error.message), source }, { aggregate: true });
+    cluster.recordEvent(
+      owner,
+      { type: 'Warning', reason: 'FailedCreate', message: failed(error.message), source },
+      { aggregate: true },
+    );
     cluster.requeue(resource, owner.metadata.namespace as string, owner.metadata.name, RETRY_FAILED_CREATE_MS);
     return error;
   }
@@ -86,7 +102,16 @@ function replicaFailure(cluster: Cluster, rs: ReplicaSet, failure: ApiError | un
   const current = conditions.find((c) => c.type === 'ReplicaFailure');
   const next =
     failure && !current
-      ? [...conditions, { type: 'ReplicaFailure', status: 'True', lastTransitionTime: rfc3339(cluster.now()), reason: 'FailedCreate', message: failure.message } as Condition]
+      ? [
+          ...conditions,
+          {
+            type: 'ReplicaFailure',
+            status: 'True',
+            lastTransitionTime: rfc3339(cluster.now()),
+            reason: 'FailedCreate',
+            message: failure.message,
+          } as Condition,
+        ]
       : !failure && current
         ? conditions.filter((c) => c !== current)
         : conditions;
@@ -102,12 +127,23 @@ export function reconcileReplicaSet(cluster: Cluster, namespace: string, name: s
   let failure: ApiError | undefined;
   if (pods.length < desired) {
     for (let i = pods.length; i < desired && !failure; i++) {
-      failure = createOrRecordFailure(cluster, rs, 'replicasets', (created) => `Created pod: ${created}`, () => createPodFor(cluster, rs, '', {}, `${rs.metadata.name}-`));
+      failure = createOrRecordFailure(
+        cluster,
+        rs,
+        'replicasets',
+        (created) => `Created pod: ${created}`,
+        () => createPodFor(cluster, rs, '', {}, `${rs.metadata.name}-`),
+      );
     }
   } else if (pods.length > desired) {
     for (const pod of [...pods].sort(deletionOrder).slice(0, pods.length - desired)) {
       cluster.terminatePod(pod);
-      cluster.recordEvent(rs, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}`, source });
+      cluster.recordEvent(rs, {
+        type: 'Normal',
+        reason: 'SuccessfulDelete',
+        message: `Deleted pod: ${pod.metadata.name}`,
+        source,
+      });
     }
   }
   const active = podsOf(cluster, rs).filter(isActive);

@@ -22,7 +22,8 @@ const ordinalOf = (sts: StatefulSet, pod: Pod): number => {
   return /^\d+$/.test(suffix) ? Number(suffix) : -1;
 };
 
-const healthy = (pod: Pod): boolean => pod.status.phase === 'Running' && isPodReady(pod) && !pod.metadata.deletionTimestamp;
+const healthy = (pod: Pod): boolean =>
+  pod.status.phase === 'Running' && isPodReady(pod) && !pod.metadata.deletionTimestamp;
 
 /** One step towards the desired state; returns after any action, as the monotonic real controller does. */
 function step(cluster: Cluster, sts: StatefulSet, pods: Map<number, Pod>, updateRevision: string): void {
@@ -54,7 +55,12 @@ function step(cluster: Cluster, sts: StatefulSet, pods: Map<number, Pod>, update
   const condemned = [...pods.entries()].filter(([i]) => i >= replicas).sort(([a], [b]) => b - a);
   for (const [, pod] of condemned) {
     cluster.terminatePod(pod);
-    cluster.recordEvent(sts, { type: 'Normal', reason: 'SuccessfulDelete', message: `delete Pod ${pod.metadata.name} in StatefulSet ${name} successful`, source });
+    cluster.recordEvent(sts, {
+      type: 'Normal',
+      reason: 'SuccessfulDelete',
+      message: `delete Pod ${pod.metadata.name} in StatefulSet ${name} successful`,
+      source,
+    });
     if (monotonic) return;
   }
   if ((sts.spec.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') return;
@@ -64,7 +70,12 @@ function step(cluster: Cluster, sts: StatefulSet, pods: Map<number, Pod>, update
     if (!pod) return;
     if (pod.metadata.labels?.[REVISION_LABEL] !== updateRevision && !pod.metadata.deletionTimestamp) {
       cluster.terminatePod(pod);
-      cluster.recordEvent(sts, { type: 'Normal', reason: 'SuccessfulDelete', message: `delete Pod ${pod.metadata.name} in StatefulSet ${name} successful`, source });
+      cluster.recordEvent(sts, {
+        type: 'Normal',
+        reason: 'SuccessfulDelete',
+        message: `delete Pod ${pod.metadata.name} in StatefulSet ${name} successful`,
+        source,
+      });
       return;
     }
     if (!healthy(pod)) return;
@@ -75,7 +86,12 @@ export function reconcileStatefulSet(cluster: Cluster, namespace: string, name: 
   const sts = cluster.store.get('statefulsets', namespace, name) as StatefulSet | undefined;
   if (!sts || sts.metadata.deletionTimestamp) return;
   const updateRevision = syncRevisions(cluster, sts).metadata.name;
-  const ordinals = (): Map<number, Pod> => new Map(podsOf(cluster, sts).filter((p) => isActive(p) || p.metadata.deletionTimestamp).map((p) => [ordinalOf(sts, p), p]));
+  const ordinals = (): Map<number, Pod> =>
+    new Map(
+      podsOf(cluster, sts)
+        .filter((p) => isActive(p) || p.metadata.deletionTimestamp)
+        .map((p) => [ordinalOf(sts, p), p]),
+    );
   step(cluster, sts, ordinals(), updateRevision);
 
   const pods = [...ordinals().values()].filter(isActive);

@@ -10,13 +10,24 @@ export function controllerOf(object: KubeObject): OwnerReference | undefined {
 }
 
 export function ownerReference(owner: KubeObject): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /** Objects of `resource` that the owner controls, oldest first. */
 export function ownedBy<T extends KubeObject>(cluster: Cluster, resource: string, owner: KubeObject): T[] {
   const out = cluster.store.controlledBy(resource, owner.metadata.uid) as T[];
-  return out.sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || a.metadata.name.localeCompare(b.metadata.name));
+  return out.sort(
+    (a, b) =>
+      a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) ||
+      a.metadata.name.localeCompare(b.metadata.name),
+  );
 }
 
 export function podsOf(cluster: Cluster, owner: KubeObject): Pod[] {
@@ -32,13 +43,27 @@ export function setCondition(conditions: Condition[] | undefined, next: Conditio
   const list = conditions ?? [];
   const current = findCondition(list, next.type);
   if (current && current.status === next.status && current.reason === next.reason) return list;
-  const kept = current && current.status === next.status ? { ...next, lastTransitionTime: current.lastTransitionTime } : next;
+  const kept =
+    current && current.status === next.status ? { ...next, lastTransitionTime: current.lastTransitionTime } : next;
   return [...list.filter((c) => c.type !== next.type), kept];
 }
 
-export function newCondition(type: string, status: boolean | 'Unknown', reason: string, message: string, now: number): Condition {
+export function newCondition(
+  type: string,
+  status: boolean | 'Unknown',
+  reason: string,
+  message: string,
+  now: number,
+): Condition {
   const at = rfc3339(now);
-  return { type, status: status === 'Unknown' ? 'Unknown' : status ? 'True' : 'False', lastUpdateTime: at, lastTransitionTime: at, reason, message };
+  return {
+    type,
+    status: status === 'Unknown' ? 'Unknown' : status ? 'True' : 'False',
+    lastUpdateTime: at,
+    lastTransitionTime: at,
+    reason,
+    message,
+  };
 }
 
 /** intstr.GetScaledValueFromIntOrPercent. */
@@ -51,7 +76,9 @@ export function scaled(value: IntOrString | undefined, total: number, roundUp: b
 
 /** Drops zero-valued counters, as Go's omitempty does on the wire. */
 export function omitZero<T extends object>(status: T, required: string[] = []): T {
-  return Object.fromEntries(Object.entries(status).filter(([k, v]) => required.includes(k) || (v !== 0 && v !== undefined))) as T;
+  return Object.fromEntries(
+    Object.entries(status).filter(([k, v]) => required.includes(k) || (v !== 0 && v !== undefined)),
+  ) as T;
 }
 
 export const sum = (values: (number | undefined)[]): number => values.reduce<number>((a, b) => a + (b ?? 0), 0);
@@ -59,10 +86,19 @@ export const sum = (values: (number | undefined)[]): number => values.reduce<num
 /** How many of the pods are available (ready for minReadySeconds); if some ready ones are not yet, the
  * owner is looked at again when the first of them will be, as the real controllers requeue after
  * minReadySeconds. */
-export function countAvailable(cluster: Cluster, resource: string, owner: KubeObject, pods: Pod[], minReadySeconds: number): number {
+export function countAvailable(
+  cluster: Cluster,
+  resource: string,
+  owner: KubeObject,
+  pods: Pod[],
+  minReadySeconds: number,
+): number {
   const now = cluster.now();
-  const waits = pods.map((p) => msUntilAvailable(p, minReadySeconds, now)).filter((ms): ms is number => ms !== undefined);
+  const waits = pods
+    .map((p) => msUntilAvailable(p, minReadySeconds, now))
+    .filter((ms): ms is number => ms !== undefined);
   const pending = waits.filter((ms) => ms > 0);
-  if (pending.length > 0) cluster.requeue(resource, owner.metadata.namespace as string, owner.metadata.name, Math.min(...pending));
+  if (pending.length > 0)
+    cluster.requeue(resource, owner.metadata.namespace as string, owner.metadata.name, Math.min(...pending));
   return waits.length - pending.length;
 }
