@@ -1,12 +1,7 @@
 // Render time of each chart at Slack size: spec build + Vega-Lite compile + Vega SVG + resvg PNG.
 // Run: npx tsx bench/charts.ts
 import type { TopLevelSpec } from 'vega-lite';
-import {
-  healthTrendChart,
-  latencyDistributionChart,
-  renderPng,
-  throughputHistoryChart,
-} from '../src/reports/charts/index.js';
+import { healthTrendChart, latencyDistributionChart, renderPng, throughputHistoryChart } from '../src/charts/index.js';
 
 const RUNS = 20;
 const start = Date.UTC(2026, 10, 1);

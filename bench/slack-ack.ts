@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { loadConfig } from '../src/config.js';
-import { Closer, loadRules, openStore } from '../src/deps.js';
+import { Closer, loadRules, openStore } from '../src/app/deps.js';
 import { sendSlashCommand, startSlackStandin } from '../src/devstack/slack/index.js';
 import { startSlackApp } from '../src/handlers/slack-app.js';
 import { redisConnection, whenReady } from '../src/integrations/redis.js';

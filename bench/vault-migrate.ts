@@ -30,7 +30,7 @@ import { CommandQueue } from '../src/jobs/queue.js';
 import { startWorker } from '../src/jobs/worker.js';
 import { silentLogger } from '../src/log.js';
 import { Policy } from '../src/policy/policy.js';
-import { Store } from '../src/store/index.js';
+import { Store } from '../src/app/store.js';
 import { freshDatabase, LOCAL_ADMIN_URL } from '../test/support/postgres.js';
 
 const { values } = parseArgs({

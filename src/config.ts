@@ -1,6 +1,6 @@
 import { getNextMillis } from 'bullmq';
 import { z } from 'zod';
-import { validMount } from './vault/paths.js';
+import { validMount } from './names.js';
 
 /**
  * Every setting, read once from the environment, validated and frozen.

@@ -1,4 +1,4 @@
-import type { Message } from './reports/message.js';
+import type { Message } from './message.js';
 
 /**
  * A problem the user can fix: its message is shown verbatim and the job is never retried.

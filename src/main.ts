@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { runBot } from './bot.js';
+import { runBot } from './app/bot.js';
 import { runAuditExport } from './cli/audit-export.js';
 import { IMPERSONATION_REFUSED, runShell } from './cli/shell.js';
 import { EXIT, LocalSession } from './cli/session.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import type { StartDemo } from './deps.js';
+import type { StartDemo } from './app/deps.js';
 import { createLogger } from './log.js';
-import { runWorker } from './worker.js';
+import { runWorker } from './app/worker.js';
 
 const USAGE = `Usage: carbon <role> [options]
   start                          the demo: in-process demo cluster, a worker and the shell (npm start)

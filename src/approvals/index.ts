@@ -22,12 +22,12 @@
 import type { Chat } from '../integrations/slack.js';
 import type { JobData } from '../jobs/job.js';
 import type { CommandQueue } from '../jobs/queue.js';
-import type { JobName } from '../jobs/registry.js';
+import type { JobName } from '../app/jobs.js';
 import type { Logger } from '../log.js';
-import { utc, type Message } from '../reports/message.js';
-import { newRequestId } from '../restart/request-id.js';
-import type { ApprovalRequest, ApprovalRequests, NewApproval } from '../store/approval-requests.js';
-import type { Store } from '../store/index.js';
+import { utc, type Message } from '../message.js';
+import { newRequestId } from './request-id.js';
+import type { ApprovalRequest, ApprovalRequests, NewApproval } from './store.js';
+import type { Store } from '../app/store.js';
 
 export interface ApprovalKind<R extends ApprovalRequest = ApprovalRequest> {
   /** The audit action and the repository's, e.g. `restart`. */

@@ -10,8 +10,8 @@ import type { Chat } from '../integrations/slack.js';
 import type { Requester } from '../jobs/job.js';
 import type { CommandQueue } from '../jobs/queue.js';
 import type { Logger } from '../log.js';
-import type { ApprovalRequest } from '../store/approval-requests.js';
-import type { Store } from '../store/index.js';
+import type { ApprovalRequest } from './store.js';
+import type { Store } from '../app/store.js';
 import { showRequest, type ApprovalKind } from './index.js';
 
 /** How long an `approved` request may wait for its follow-up job before the sweep looks for the job. */

@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../commands/audit.js';
 import type { Config } from '../config.js';
-import { Closer, openStore } from '../deps.js';
+import { Closer, openStore } from '../app/deps.js';
 import { isUserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AuditFilter, AuditRow } from '../store/audit-log.js';

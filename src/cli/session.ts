@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
 import type { Config } from '../config.js';
-import { Closer, loadRules, openCluster, openStore, type StartDemo } from '../deps.js';
+import { Closer, loadRules, openCluster, openStore, type StartDemo } from '../app/deps.js';
 import { dispatch, type Outcome } from '../handlers/dispatch.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { startWorker } from '../jobs/worker.js';
@@ -9,7 +9,7 @@ import { redisConnection, whenReady } from '../integrations/redis.js';
 import { redactUrl, type Logger } from '../log.js';
 import type { Catalogue } from '../catalogue.js';
 import type { Policy } from '../policy/policy.js';
-import type { Store } from '../store/index.js';
+import type { Store } from '../app/store.js';
 import { TerminalChat } from './terminal-chat.js';
 
 export interface Identity {

@@ -1,6 +1,6 @@
 import type { Chat } from '../integrations/slack.js';
-import type { Message } from '../reports/message.js';
-import { toPlainText } from '../reports/plain-text.js';
+import type { Message } from '../message.js';
+import { toPlainText } from './plain-text.js';
 
 export interface RecordedCall {
   method: string;

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { MAX_COMMAND_LENGTH, parse, parseWords, type Command } from './index.js';
+import { MAX_COMMAND_LENGTH, parse, parseWords, type Command } from '../app/commands.js';
 import { tokenize } from './tokenize.js';
 
 /** Leading mentions of the bot (`<@U0BOT>` or `<@U0BOT|carbon>`), as Slack sends them in app_mention text. */

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { untilSignal } from '../worker.js';
+import { untilSignal } from '../app/worker.js';
 import { wireConfigMapConsumers } from './demo-secrets.js';
 import { generateScenario, loadScenario, startKubeStandin } from './kube/index.js';
 import { startVaultStandin } from './vault/index.js';

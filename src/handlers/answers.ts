@@ -1,6 +1,6 @@
-import { helpText, type Command } from '../commands/index.js';
+import { helpText, type Command } from '../app/commands.js';
 import type { Role } from '../policy/policy.js';
-import type { Message } from '../reports/message.js';
+import type { Message } from '../message.js';
 import { answerApprove, answerDeny } from './approval.js';
 import { answerAudit } from './audit.js';
 import type { DispatchDeps, Outcome, Request } from './dispatch.js';

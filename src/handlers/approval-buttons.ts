@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { slackChat } from '../integrations/slack.js';
-import { APPROVE_ACTION, DENY_ACTION } from '../reports/approval.js';
+import { APPROVE_ACTION, DENY_ACTION } from '../approvals/render.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
 
 /**

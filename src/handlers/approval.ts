@@ -1,10 +1,10 @@
 import { approvalRefusal, denyRefusal, showRequest, type ApprovalKind } from '../approvals/index.js';
-import { anyRequestNoun, expireAllDue, findRequest } from '../approvals/kinds.js';
+import { anyRequestNoun, expireAllDue, findRequest } from '../app/approval-kinds.js';
 import { enqueueFollowUp, followUpState } from '../approvals/recover.js';
 import type { ApproveCommand, DenyCommand } from '../commands/approve.js';
-import { escapeMrkdwn } from '../reports/message.js';
-import { refusal } from '../reports/status.js';
-import type { ApprovalRequest } from '../store/approval-requests.js';
+import { escapeMrkdwn } from '../message.js';
+import { refusal } from '../jobs/replies.js';
+import type { ApprovalRequest } from '../approvals/store.js';
 import { AuditUnavailable, type AuditEntry } from '../store/audit-log.js';
 import type { Answer, AnswerContext } from './answers.js';
 import type { Outcome } from './dispatch.js';

@@ -1,6 +1,6 @@
-import { expireAllDue } from '../approvals/kinds.js';
+import { expireAllDue } from '../app/approval-kinds.js';
 import type { AuditCommand } from '../commands/audit.js';
-import { auditMessage } from '../reports/restart.js';
+import { auditMessage } from '../features/restart/render.js';
 import type { Answer } from './answers.js';
 
 /** `/carbon audit`: the newest entries, shown to the asker only. */

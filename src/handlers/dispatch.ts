@@ -1,18 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue.js';
-import { checkCommand, describeCommand, parse, policyNameOf, type Command } from '../commands/index.js';
+import { checkCommand, describeCommand, parse, policyNameOf, type Command } from '../app/commands.js';
 import { parseMention } from '../commands/mention.js';
 import { isUserError } from '../errors.js';
 import type { Chat } from '../integrations/slack.js';
 import type { JobData } from '../jobs/job.js';
 import type { CommandQueue } from '../jobs/queue.js';
-import { jobNameFor } from '../jobs/registry.js';
+import { jobNameFor } from '../app/jobs.js';
 import type { Logger } from '../log.js';
 import type { GroupDirectory } from '../policy/groups.js';
 import type { Actor, Policy } from '../policy/policy.js';
-import { queued, refusal, usage } from '../reports/status.js';
+import { queued, refusal, usage } from '../jobs/replies.js';
 import type { AuditEntry } from '../store/audit-log.js';
-import type { Store } from '../store/index.js';
+import type { Store } from '../app/store.js';
 import { answer } from './answers.js';
 
 export interface DispatchDeps {

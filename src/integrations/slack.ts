@@ -1,5 +1,5 @@
 import { WebClient } from '@slack/web-api';
-import type { Message } from '../reports/message.js';
+import type { Message } from '../message.js';
 
 export interface Upload {
   filename: string;

@@ -1,14 +1,14 @@
 import type { Catalogue } from '../catalogue.js';
-import type { Command } from '../commands/index.js';
+import type { Command } from '../app/commands.js';
 import type { Config } from '../config.js';
-import type { ClusterInfo } from '../health/measure.js';
+import type { ClusterInfo } from '../features/health/measure.js';
 import type { Kube } from '../integrations/kubernetes.js';
 import type { Chat } from '../integrations/slack.js';
 import type { Logger } from '../log.js';
 import type { Role } from '../policy/policy.js';
-import type { Message } from '../reports/message.js';
-import type { Store } from '../store/index.js';
-import type { VaultDeps } from '../vault/connection.js';
+import type { Message } from '../message.js';
+import type { Store } from '../app/store.js';
+import type { VaultDeps } from '../integrations/vault-connection.js';
 import type { CommandQueue } from './queue.js';
 
 /** Who asked, where. Slack IDs only; job data never carries a secret. */

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from './job.js';
-import { jobFor, jobNameFor, type JobName } from './registry.js';
+import { jobFor, jobNameFor, type JobName } from '../app/jobs.js';
 
 /** The job queue as the bot sees it: enqueue, deduplicate, nothing else. */
 export class CommandQueue {

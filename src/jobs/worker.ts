@@ -1,10 +1,10 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isUserError, ReportedFailure } from '../errors.js';
-import { inProgress, internalFailure, userFailure } from '../reports/status.js';
+import { inProgress, internalFailure, userFailure } from './replies.js';
 import type { JobData, JobDeps } from './job.js';
 import { coalesce } from './progress.js';
-import { jobFor, scheduledJobFor, WORKER_MAX_STALLED_COUNT } from './registry.js';
+import { jobFor, scheduledJobFor, WORKER_MAX_STALLED_COUNT } from '../app/jobs.js';
 
 export interface WorkerOptions {
   queueName: string;

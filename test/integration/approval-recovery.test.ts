@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WebClient } from '@slack/web-api';
-import { expireAllDue } from '../../src/approvals/kinds.js';
+import { expireAllDue } from '../../src/app/approval-kinds.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import { silentLogger } from '../../src/log.js';
-import type { RestartRequest } from '../../src/store/restart-requests.js';
+import type { RestartRequest } from '../../src/features/restart/store.js';
 import { RestartRig } from '../support/restart-rig.js';
 
 /**

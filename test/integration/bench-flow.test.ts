@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { redisConnection } from '../../src/integrations/redis.js';
-import { benchTopic } from '../../src/jobs/bench-kafka.js';
+import { benchTopic } from '../../src/features/bench/bench-kafka.js';
 import { CarbonProcess } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { kafkaBrokers } from '../support/kafka.js';
@@ -46,7 +46,7 @@ async function carbon(text: string, extraEnv: NodeJS.ProcessEnv = {}, args: stri
   }
 }
 
-/** Sessions holding the benchmark lock of the test's Kafka cluster (src/store/benchmarks.ts: `bench:<sorted brokers>`) in this database. */
+/** Sessions holding the benchmark lock of the test's Kafka cluster (src/features/bench/store.ts: `bench:<sorted brokers>`) in this database. */
 async function benchLockHolders(client: pg.Client): Promise<number> {
   const { rows } = await client.query<{ n: string }>(
     `SELECT count(*) AS n FROM pg_locks

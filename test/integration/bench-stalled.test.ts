@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../src/config.js';
-import { benchTopic } from '../../src/jobs/bench-kafka.js';
+import { benchTopic } from '../../src/features/bench/bench-kafka.js';
 import type { JobContext } from '../../src/jobs/job.js';
-import { jobFor, StalledTooOften } from '../../src/jobs/registry.js';
+import { jobFor, StalledTooOften } from '../../src/app/jobs.js';
 import { silentLogger } from '../../src/log.js';
 import { kafkaBrokers } from '../support/kafka.js';
 

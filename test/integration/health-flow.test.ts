@@ -18,7 +18,7 @@ import { CommandQueue } from '../../src/jobs/queue.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
-import { Store } from '../../src/store/index.js';
+import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
 import { EVENT_WAIT_MS } from '../support/until.js';

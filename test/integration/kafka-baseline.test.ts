@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { KafkaBenchParams } from '../../src/commands/bench.js';
+import type { KafkaBenchParams } from '../../src/features/bench/command.js';
 import { loadConfig } from '../../src/config.js';
 import type { BenchResult } from '../../src/integrations/kafka-bench/producer-benchmark.js';
 import { createPool } from '../../src/integrations/postgres.js';
-import { evaluateCheck, type CheckDeps } from '../../src/phases/checks.js';
-import { readiness } from '../../src/status/readiness.js';
-import { notMeasured } from '../../src/status/sections.js';
-import { Store } from '../../src/store/index.js';
+import { evaluateCheck, type CheckDeps } from '../../src/features/phases/checks.js';
+import { readiness } from '../../src/features/status/readiness.js';
+import { notMeasured } from '../../src/features/status/sections.js';
+import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
 
 /**

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import YAML from 'yaml';
 import { loadScenario, startKubeStandin, type Deployment, type KubeStandin } from '../../src/devstack/kube/index.js';
 import { FIELD_MANAGER, Kube, type ObjectRef } from '../../src/integrations/kubernetes.js';
-import { addConfigMapKeys, removeConfigMapKeys } from '../../src/vault/kube.js';
+import { addConfigMapKeys, removeConfigMapKeys } from '../../src/features/vault/kube.js';
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../support/recording-proxy.js';
 
 let standin: KubeStandin;

@@ -3,9 +3,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../src/devstack/kube/index.js';
-import type { CleanupPod } from '../../src/phases/cleanup.js';
-import type { PhaseApply } from '../../src/store/phase-applies.js';
-import type { RestartRequest } from '../../src/store/restart-requests.js';
+import type { CleanupPod } from '../../src/features/phases/cleanup.js';
+import type { PhaseApply } from '../../src/features/phases/apply-store.js';
+import type { RestartRequest } from '../../src/features/restart/store.js';
 import { RestartRig } from '../support/restart-rig.js';
 import { EVENT_WAIT_MS } from '../support/until.js';
 

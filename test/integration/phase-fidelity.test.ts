@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import YAML from 'yaml';
-import type { PhaseApply } from '../../src/store/phase-applies.js';
-import type { RestartRequest } from '../../src/store/restart-requests.js';
+import type { PhaseApply } from '../../src/features/phases/apply-store.js';
+import type { RestartRequest } from '../../src/features/restart/store.js';
 import { RestartRig } from '../support/restart-rig.js';
 
 const run = promisify(execFile);

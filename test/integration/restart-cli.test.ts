@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment, KubeStandin } from '../../src/devstack/kube/index.js';
-import { RESTARTED_AT } from '../../src/restart/plan.js';
+import { RESTARTED_AT } from '../../src/features/restart/plan.js';
 import { runCarbon } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { fastCluster } from '../support/restart-rig.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Deployment, KubeObject } from '../../src/devstack/kube/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
-import { RESTARTED_AT } from '../../src/restart/plan.js';
-import type { RestartRequest } from '../../src/store/restart-requests.js';
+import { RESTARTED_AT } from '../../src/features/restart/plan.js';
+import type { RestartRequest } from '../../src/features/restart/store.js';
 import { EVENT_WAIT_MS, until } from '../support/until.js';
 import { RestartRig } from '../support/restart-rig.js';
 

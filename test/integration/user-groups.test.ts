@@ -10,7 +10,7 @@ import { redisConnection } from '../../src/integrations/redis.js';
 import { CommandQueue } from '../../src/jobs/queue.js';
 import { silentLogger } from '../../src/log.js';
 import { Policy } from '../../src/policy/policy.js';
-import { Store } from '../../src/store/index.js';
+import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
 import { EVENT_WAIT_MS } from '../support/until.js';
 

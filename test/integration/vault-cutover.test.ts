@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Deployment, Pod } from '../../src/devstack/kube/index.js';
-import { INJECT } from '../../src/vault/inject.js';
+import { INJECT } from '../../src/features/vault/inject.js';
 import { VaultRig } from '../support/vault-rig.js';
 
 let rig: VaultRig;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import type { VaultClient } from '../../src/integrations/vault.js';
-import { INJECT } from '../../src/vault/inject.js';
+import { INJECT } from '../../src/features/vault/inject.js';
 import { VaultRig } from '../support/vault-rig.js';
 
 const NS = 'data-platform';

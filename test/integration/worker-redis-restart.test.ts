@@ -14,7 +14,7 @@ import { redisConnection, whenReady } from '../../src/integrations/redis.js';
 import { CommandQueue } from '../../src/jobs/queue.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/log.js';
-import { Store } from '../../src/store/index.js';
+import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
 

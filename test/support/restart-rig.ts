@@ -23,11 +23,11 @@ import { CommandQueue } from '../../src/jobs/queue.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy, type Policy } from '../../src/policy/policy.js';
-import { APPROVE_ACTION, DENY_ACTION } from '../../src/reports/approval.js';
-import type { ApprovalRequest, ApprovalRequests } from '../../src/store/approval-requests.js';
+import { APPROVE_ACTION, DENY_ACTION } from '../../src/approvals/render.js';
+import type { ApprovalRequest, ApprovalRequests } from '../../src/approvals/store.js';
 import type { AuditRow } from '../../src/store/audit-log.js';
-import { Store } from '../../src/store/index.js';
-import type { RestartRequest } from '../../src/store/restart-requests.js';
+import { Store } from '../../src/app/store.js';
+import type { RestartRequest } from '../../src/features/restart/store.js';
 import { freshDatabase } from './postgres.js';
 import { assertBotNeverRefused } from './bot-rbac.js';
 

@@ -1,17 +1,17 @@
-import { parse } from '../../src/commands/index.js';
-import type { HandoffCommand, PeriodStart } from '../../src/commands/handoff.js';
-import type { HealthReport, ServiceState } from '../../src/health/measure.js';
-import { keyMetrics, type HandoffData } from '../../src/status/handoff.js';
-import { readiness, singleReplica } from '../../src/status/readiness.js';
-import { measured, notMeasured } from '../../src/status/sections.js';
-import type { KafkaBaseline } from '../../src/status/sections/benchmarks.js';
-import { expiryOf } from '../../src/status/sections/certificates.js';
-import type { StatusData } from '../../src/status/status.js';
+import { parse } from '../../src/app/commands.js';
+import type { HandoffCommand, PeriodStart } from '../../src/features/status/handoff-command.js';
+import type { HealthReport, ServiceState } from '../../src/features/health/measure.js';
+import { keyMetrics, type HandoffData } from '../../src/features/status/handoff.js';
+import { readiness, singleReplica } from '../../src/features/status/readiness.js';
+import { measured, notMeasured } from '../../src/features/status/sections.js';
+import type { KafkaBaseline } from '../../src/features/status/sections/benchmarks.js';
+import { expiryOf } from '../../src/features/status/sections/certificates.js';
+import type { StatusData } from '../../src/features/status/status-data.js';
 import type { AuditRow } from '../../src/store/audit-log.js';
-import type { StoredRun } from '../../src/store/benchmarks.js';
-import type { StoredSnapshot } from '../../src/store/health-snapshots.js';
-import type { PhaseProgress, TaskStatus } from '../../src/store/phases.js';
-import type { PhaseState } from '../../src/status/sections/phases.js';
+import type { StoredRun } from '../../src/features/bench/store.js';
+import type { StoredSnapshot } from '../../src/features/health/store.js';
+import type { PhaseProgress, TaskStatus } from '../../src/features/phases/store.js';
+import type { PhaseState } from '../../src/features/status/sections/phases.js';
 
 /** Data for the status and handoff renderers' unit tests: realistic, and every figure known. */
 

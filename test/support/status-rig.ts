@@ -9,10 +9,10 @@ import { createPool } from '../../src/integrations/postgres.js';
 import { redisConnection } from '../../src/integrations/redis.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import { CommandQueue } from '../../src/jobs/queue.js';
-import { startStatusSchedule, type ScheduleStart } from '../../src/jobs/status-scheduler.js';
+import { startStatusSchedule, type ScheduleStart } from '../../src/features/status/scheduler.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { silentLogger } from '../../src/log.js';
-import { Store } from '../../src/store/index.js';
+import { Store } from '../../src/app/store.js';
 
 /**
  * One carbon-ops process as far as the daily post is concerned: its own Redis connections, its own

@@ -1,4 +1,4 @@
-import { parse } from '../../src/commands/index.js';
+import { parse } from '../../src/app/commands.js';
 import { UsageError } from '../../src/errors.js';
 
 /** The message of the UsageError `fn` throws; another error is rethrown, and none at all fails the test. */

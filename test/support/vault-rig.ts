@@ -27,8 +27,8 @@ import { createVaultClient, type VaultClient } from '../../src/integrations/vaul
 import { CommandQueue } from '../../src/jobs/queue.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { loadPolicy, type Policy } from '../../src/policy/policy.js';
-import { Store } from '../../src/store/index.js';
-import type { VaultDeps } from '../../src/vault/connection.js';
+import { Store } from '../../src/app/store.js';
+import type { VaultDeps } from '../../src/integrations/vault-connection.js';
 import { freshDatabase } from './postgres.js';
 import { assertBotNeverRefused } from './bot-rbac.js';
 

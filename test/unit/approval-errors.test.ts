@@ -4,8 +4,8 @@ import { dispatch, type DispatchDeps } from '../../src/handlers/dispatch.js';
 import type { Chat } from '../../src/integrations/slack.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
-import type { Message } from '../../src/reports/message.js';
-import type { RestartRequest } from '../../src/store/restart-requests.js';
+import type { Message } from '../../src/message.js';
+import type { RestartRequest } from '../../src/features/restart/store.js';
 
 /** A Slack that records whispers; `post` fails when told to. */
 function fakeChat(options: { postFails?: boolean } = {}) {

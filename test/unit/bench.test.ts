@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { compare, medianFigures } from '../../src/benchmarks/compare.js';
-import { parse } from '../../src/commands/index.js';
+import { compare, medianFigures } from '../../src/features/bench/compare.js';
+import { parse } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
-import { renderBenchHistory, renderBenchResult } from '../../src/reports/bench.js';
-import { paramsKey } from '../../src/store/benchmarks.js';
+import { renderBenchHistory, renderBenchResult } from '../../src/features/bench/render.js';
+import { paramsKey } from '../../src/features/bench/store.js';
 
 describe('bench grammar', () => {
   it('has defaults that match the platform baseline: 1 KiB records, acks=all, unthrottled', () => {

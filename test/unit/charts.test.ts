@@ -5,9 +5,9 @@ import {
   latencyDistributionChart,
   renderPng,
   throughputHistoryChart,
-} from '../../src/reports/charts/index.js';
-import { rasterize, renderSvg } from '../../src/reports/charts/render.js';
-import { CHART_HEIGHT, CHART_WIDTH } from '../../src/reports/charts/theme.js';
+} from '../../src/charts/index.js';
+import { rasterize, renderSvg } from '../../src/charts/render.js';
+import { CHART_HEIGHT, CHART_WIDTH } from '../../src/charts/theme.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const start = Date.UTC(2026, 10, 1);

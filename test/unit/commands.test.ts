@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { COMMANDS, helpText, MAX_COMMAND_LENGTH, parse } from '../../src/commands/index.js';
+import { COMMANDS, helpText, MAX_COMMAND_LENGTH, parse } from '../../src/app/commands.js';
 import { tokenize } from '../../src/commands/tokenize.js';
 import { UsageError } from '../../src/errors.js';
 import { usageOf } from '../support/usage.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { driftFromManifest, missingOrChanged, notOwned } from '../../src/phases/drift.js';
+import { driftFromManifest, missingOrChanged, notOwned } from '../../src/features/phases/drift.js';
 
 const policy = {
   apiVersion: 'networking.k8s.io/v1',

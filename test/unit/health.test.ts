@@ -2,9 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Catalogue } from '../../src/catalogue.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
-import { measureHealth } from '../../src/health/measure.js';
-import { renderHealth } from '../../src/reports/health.js';
-import { toPlainText } from '../../src/reports/plain-text.js';
+import { measureHealth } from '../../src/features/health/measure.js';
+import { renderHealth } from '../../src/features/health/render.js';
+import { toPlainText } from '../../src/cli/plain-text.js';
 
 type PodState = 'ready' | 'succeeded' | 'crashloop' | 'oom' | 'imagepull' | 'pending' | 'notready';
 

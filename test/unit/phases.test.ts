@@ -4,17 +4,23 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalogue } from '../../src/catalogue.js';
-import { parse, policyNameOf } from '../../src/commands/index.js';
+import { parse, policyNameOf } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { conflictsOf, describeConflicts, KubeApiError } from '../../src/integrations/kubernetes.js';
-import { selects } from '../../src/phases/checks.js';
-import { selectFailedPods, workloadOf } from '../../src/phases/cleanup.js';
-import { changedPaths, diffObjects } from '../../src/phases/diff.js';
-import type { PhasePlan } from '../../src/phases/engine.js';
-import { loadRunbooks, RunbookError } from '../../src/phases/runbook.js';
-import { dashboardBox, dashboardMessage, planMessage, planSummary, progressBar } from '../../src/reports/phases.js';
-import type { PhaseProgress, TaskStatus } from '../../src/store/phases.js';
-import { percentage } from '../../src/store/phases.js';
+import { selects } from '../../src/features/phases/checks.js';
+import { selectFailedPods, workloadOf } from '../../src/features/phases/cleanup.js';
+import { changedPaths, diffObjects } from '../../src/features/phases/diff.js';
+import type { PhasePlan } from '../../src/features/phases/engine.js';
+import { loadRunbooks, RunbookError } from '../../src/features/phases/runbook.js';
+import {
+  dashboardBox,
+  dashboardMessage,
+  planMessage,
+  planSummary,
+  progressBar,
+} from '../../src/features/phases/render.js';
+import type { PhaseProgress, TaskStatus } from '../../src/features/phases/store.js';
+import { percentage } from '../../src/features/phases/store.js';
 import { usageOf } from '../support/usage.js';
 
 describe('the phase command', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JobContext } from '../../src/jobs/job.js';
-import { jobFor, StalledTooOften, stallsAllowed, WORKER_MAX_STALLED_COUNT } from '../../src/jobs/registry.js';
+import { jobFor, StalledTooOften, stallsAllowed, WORKER_MAX_STALLED_COUNT } from '../../src/app/jobs.js';
 import { silentLogger } from '../../src/log.js';
 
 /** A job context whose BullMQ job was taken over `stalls` times after its worker died. */

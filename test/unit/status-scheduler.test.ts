@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Queue } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
-import { startStatusSchedule } from '../../src/jobs/status-scheduler.js';
+import { startStatusSchedule } from '../../src/features/status/scheduler.js';
 import { silentLogger } from '../../src/log.js';
-import { STATUS_SCHEDULER_ID } from '../../src/status/schedule.js';
-import type { Store } from '../../src/store/index.js';
+import { STATUS_SCHEDULER_ID } from '../../src/features/status/schedule.js';
+import type { Store } from '../../src/app/store.js';
 
 /** A queue that records what is done to the shared scheduler. */
 function fakeQueue() {

@@ -1,18 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { parse } from '../../src/commands/index.js';
+import { parse } from '../../src/app/commands.js';
 import { loadConfig } from '../../src/config.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
-import { toPlainText, fromMrkdwn } from '../../src/reports/plain-text.js';
-import { formatChange, handoffMarkdown, renderHandoff } from '../../src/reports/handoff.js';
-import { renderSchedule } from '../../src/reports/schedule.js';
-import { renderStatusPost } from '../../src/reports/status-post.js';
-import { signed } from '../../src/reports/status-parts.js';
-import { keyMetrics, periodStart } from '../../src/status/handoff.js';
-import { readiness } from '../../src/status/readiness.js';
-import { lastDueTick, nextTicks } from '../../src/status/schedule.js';
-import { measured, notMeasured } from '../../src/status/sections.js';
-import { expiryOf } from '../../src/status/sections/certificates.js';
-import { formatDuration, formatTime, zonedInstant } from '../../src/status/time.js';
+import { toPlainText, fromMrkdwn } from '../../src/cli/plain-text.js';
+import { formatChange, handoffMarkdown, renderHandoff } from '../../src/features/status/handoff-render.js';
+import { renderSchedule } from '../../src/features/status/schedule-render.js';
+import { renderStatusPost } from '../../src/features/status/post-render.js';
+import { signed } from '../../src/features/status/render-parts.js';
+import { keyMetrics, periodStart } from '../../src/features/status/handoff.js';
+import { readiness } from '../../src/features/status/readiness.js';
+import { lastDueTick, nextTicks } from '../../src/features/status/schedule.js';
+import { measured, notMeasured } from '../../src/features/status/sections.js';
+import { expiryOf } from '../../src/features/status/sections/certificates.js';
+import { formatDuration, formatTime, zonedInstant } from '../../src/features/status/time.js';
 import {
   action,
   baseline,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { detectSecret } from '../../src/vault/detect.js';
+import { detectSecret } from '../../src/features/vault/detect.js';
 
 describe('secrets in configuration files', () => {
   it('finds a literal credential in a properties or env file', () => {

@@ -1,16 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { COMMANDS, describeCommand, parse, policyNameOf } from '../../src/commands/index.js';
+import { COMMANDS, describeCommand, parse, policyNameOf } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
-import { toPlainText } from '../../src/reports/plain-text.js';
-import { coverageLine, migrationPlanMessage, vaultStatusMessage } from '../../src/reports/vault.js';
-import type { VaultMigration } from '../../src/store/vault-migrations.js';
-import { consumersOf, keysStillRead } from '../../src/vault/consumers.js';
-import { detectSecret, isHighEntropy, secretKeys } from '../../src/vault/detect.js';
-import { fingerprinter, valueLength } from '../../src/vault/fingerprint.js';
-import { annotationsToRemove, INJECT, injectAnnotations, ROLE, secretId } from '../../src/vault/inject.js';
-import { validMount, validSecretPath } from '../../src/vault/paths.js';
+import { toPlainText } from '../../src/cli/plain-text.js';
+import { coverageLine, migrationPlanMessage, vaultStatusMessage } from '../../src/features/vault/render.js';
+import type { VaultMigration } from '../../src/features/vault/store.js';
+import { consumersOf, keysStillRead } from '../../src/features/vault/consumers.js';
+import { detectSecret, isHighEntropy, secretKeys } from '../../src/features/vault/detect.js';
+import { fingerprinter, valueLength } from '../../src/features/vault/fingerprint.js';
+import { annotationsToRemove, INJECT, injectAnnotations, ROLE, secretId } from '../../src/features/vault/inject.js';
+import { validMount, validSecretPath } from '../../src/names.js';
 import { usageOf } from '../support/usage.js';
 
 describe('vault grammar', () => {

@@ -10,7 +10,7 @@ export const VAULT_MIGRATIONS: readonly Migration[] = [
     // shared approval columns first), one open migration per ConfigMap. plan: names, target paths,
     // lengths, fingerprint prefixes and consumers, never a value.
     // vault_migration_keys: per key, where it stands; written after every step, so a re-run continues.
-    // fingerprint: HMAC-SHA256 (16 hex) keyed with a key kept in Vault only (src/vault/fingerprint.ts).
+    // fingerprint: HMAC-SHA256 (16 hex) keyed with a key kept in Vault only (src/features/vault/fingerprint.ts).
     // vault_migration_workloads: the annotations a cutover added to each consumer (names only), for rollback.
     sql: `
       CREATE TABLE vault_migrations (

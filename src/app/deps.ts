@@ -1,0 +1,132 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadCatalogue, type Catalogue } from '../catalogue.js';
+import type { Config } from '../config.js';
+import type { ClusterInfo } from '../features/health/measure.js';
+import { Kube } from '../integrations/kubernetes.js';
+import { createPool, startEmbeddedPostgres } from '../integrations/postgres.js';
+import { redactUrl, type Logger } from '../log.js';
+import { loadPolicy, type Policy } from '../policy/policy.js';
+import { Store } from './store.js';
+import { vaultFromConfig, type VaultDeps } from '../integrations/vault-connection.js';
+
+/**
+ * Builds the narrow clients once, explicitly, and remembers how to close them (in reverse order) so
+ * SIGTERM or the end of a CLI command leaves nothing running.
+ */
+export class Closer {
+  private readonly steps: (() => Promise<unknown>)[] = [];
+
+  add(step: () => Promise<unknown>): void {
+    this.steps.push(step);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) await step().catch(() => undefined);
+  }
+}
+
+export interface Connected<T> {
+  value: T;
+  /** One line for the start banner: what this process is connected to. */
+  description: string;
+}
+
+/** DATABASE_URL, or the embedded PostgreSQL under CARBON_DATA_DIR when it is unset. Migrations run here. */
+export async function openStore(config: Config, log: Logger, closer: Closer): Promise<Connected<Store>> {
+  let url = config.DATABASE_URL;
+  let description = `PostgreSQL ${url === undefined ? '' : redactUrl(url)}`;
+  if (url === undefined) {
+    const embedded = await startEmbeddedPostgres(config.CARBON_DATA_DIR, log);
+    closer.add(() => embedded.stop());
+    url = embedded.url;
+    description = `PostgreSQL embedded under ${config.CARBON_DATA_DIR}/pg (DATABASE_URL unset)`;
+  }
+  const store = new Store(createPool(url));
+  closer.add(() => store.close());
+  try {
+    await store.migrate();
+  } catch (error) {
+    throw new Error(`PostgreSQL (${redactUrl(url)}) is not usable: ${(error as Error).message}`);
+  }
+  return { value: store, description };
+}
+
+export interface ClusterConnection {
+  kube: Kube;
+  cluster: ClusterInfo;
+  /** The Vault beside the cluster: VAULT_ADDR, or the demo's stand-in. */
+  vault?: VaultDeps;
+}
+
+/** What openCluster uses of an in-process demo cluster (src/devstack/demo.ts makes one). */
+export interface InProcessDemo {
+  url: string;
+  clusterName: string;
+  vault: { url: string; rootToken: string };
+  /** The bot's kubeconfig: its ServiceAccount, as in a real cluster. */
+  botKubeconfigYaml(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the demo. The composition root (main.ts) passes it in, so product code never imports the
+ * simulator and a process that needs no demo (a worker, the bot) never loads it.
+ */
+export type StartDemo = (options: { podReadyDelayMs: number }) => Promise<InProcessDemo>;
+
+/**
+ * The cluster the settings name (KUBECONFIG, or the in-cluster service account). With neither, and only
+ * when given `startDemo`, the 254Carbon demo cluster is started in-process, with its Vault stand-in.
+ */
+export async function openCluster(
+  config: Config,
+  closer: Closer,
+  startDemo?: StartDemo,
+): Promise<Connected<ClusterConnection>> {
+  const options = { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: config.KUBE_PAGE_SIZE };
+  const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
+  if (config.KUBECONFIG === undefined && !inCluster) {
+    if (startDemo === undefined)
+      throw new Error('No cluster configured: set KUBECONFIG, or run inside Kubernetes with a service account.');
+    const demo = await startDemo({ podReadyDelayMs: config.DEMO_POD_READY_DELAY_MS });
+    closer.add(() => demo.close());
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount, as in a cluster
+    const kube = new Kube(kubeConfig, options);
+    const cluster = { name: config.CLUSTER_NAME ?? demo.clusterName, simulated: true };
+    const vault = vaultFromConfig(config, { addr: demo.vault.url, token: demo.vault.rootToken, simulated: true })!;
+    return {
+      value: { kube, cluster, vault },
+      description: `cluster ${cluster.name}: the simulated 254Carbon demo, in-process at ${demo.url} (KUBECONFIG unset), with a Vault stand-in at ${demo.vault.url}`,
+    };
+  }
+  const kube = Kube.fromOptions({
+    ...options,
+    ...(config.KUBECONFIG !== undefined ? { kubeconfig: config.KUBECONFIG } : {}),
+  });
+  const simulated = await isDevstack(kube);
+  const cluster = { name: config.CLUSTER_NAME ?? kube.context, simulated };
+  const source = config.KUBECONFIG !== undefined ? `KUBECONFIG ${config.KUBECONFIG}` : 'in-cluster service account';
+  const vault = vaultFromConfig(config, undefined, simulated);
+  const vaultLine =
+    vault === undefined ? '; Vault not configured (VAULT_ADDR unset)' : `; Vault at ${redactUrl(vault.addr)}`;
+  return {
+    value: { kube, cluster, ...(vault ? { vault } : {}) },
+    description: `cluster ${cluster.name} at ${kube.server} (${source}${simulated ? ', a simulated devstack' : ''})${vaultLine}`,
+  };
+}
+
+/** The devstack says what it is in /version, so every report from it is marked simulated. */
+async function isDevstack(kube: Kube): Promise<boolean> {
+  try {
+    const version = await kube.version();
+    return /devstack/i.test(`${version.gitVersion} ${version.platform}`);
+  } catch {
+    return false; // unreachable now: the jobs will report that clearly when they run
+  }
+}
+
+export async function loadRules(config: Config): Promise<{ catalogue: Catalogue; policy: Policy }> {
+  const [catalogue, policy] = await Promise.all([loadCatalogue(config.CATALOGUE_FILE), loadPolicy(config.POLICY_FILE)]);
+  return { catalogue, policy };
+}

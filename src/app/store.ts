@@ -1,0 +1,56 @@
+import type { Pool } from '../integrations/postgres.js';
+import { ApprovalRegistry, type ApprovalRequest, type ApprovalRequests } from '../approvals/store.js';
+import { AuditLog } from '../store/audit-log.js';
+import { Benchmarks } from '../features/bench/store.js';
+import { CoverageSnapshots } from '../features/vault/coverage-store.js';
+import { HealthSnapshots } from '../features/health/store.js';
+import { migrate } from '../store/migrate.js';
+import { PhaseApplies } from '../features/phases/apply-store.js';
+import { PhaseStore } from '../features/phases/store.js';
+import { RestartRequests } from '../features/restart/store.js';
+import { StatusPosts } from '../features/status/store.js';
+import { VaultMigrations } from '../features/vault/store.js';
+
+/** The bot's PostgreSQL: one repository per concern over a shared pool. */
+export class Store {
+  readonly health: HealthSnapshots;
+  readonly audit: AuditLog;
+  readonly restarts: RestartRequests;
+  readonly benchmarks: Benchmarks;
+  readonly statusPosts: StatusPosts;
+  readonly vaultCoverage: CoverageSnapshots;
+  readonly phases: PhaseStore;
+  readonly phaseApplies: PhaseApplies;
+  readonly vaultMigrations: VaultMigrations;
+  /** Every kind of approval request, for `approve ID` and `deny ID` (see src/approvals). */
+  readonly approvals: ApprovalRegistry;
+
+  constructor(readonly pool: Pool) {
+    this.health = new HealthSnapshots(pool);
+    this.audit = new AuditLog(pool);
+    this.restarts = new RestartRequests(pool, this.audit);
+    this.benchmarks = new Benchmarks(pool);
+    this.statusPosts = new StatusPosts(pool);
+    this.vaultCoverage = new CoverageSnapshots(pool);
+    this.phases = new PhaseStore(pool);
+    this.phaseApplies = new PhaseApplies(pool, this.audit);
+    this.vaultMigrations = new VaultMigrations(pool, this.audit);
+    this.approvals = new ApprovalRegistry([
+      this.restarts as unknown as ApprovalRequests<ApprovalRequest>,
+      this.phaseApplies as unknown as ApprovalRequests<ApprovalRequest>,
+      this.vaultMigrations as unknown as ApprovalRequests<ApprovalRequest>,
+    ]);
+  }
+
+  migrate(): Promise<number[]> {
+    return migrate(this.pool);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}

@@ -1,0 +1,96 @@
+import type { KnownBlock } from '@slack/types';
+import type { ApprovalRequest, ApprovalState } from './store.js';
+import { clip, context, escapeMrkdwn, utc, who } from '../message.js';
+
+/**
+ * The action ids of every approval plan's buttons; their value is the request id, which `approve` and
+ * `deny` look up whatever its kind. They say "restart" because restarts came first: buttons already
+ * posted in Slack keep working.
+ */
+export const APPROVE_ACTION = 'restart-approve';
+export const DENY_ACTION = 'restart-deny';
+
+export interface ApprovalButtons {
+  /** The request id: the buttons' value. */
+  id: string;
+  /** Unique per message, e.g. `restart-<id>`. */
+  blockId: string;
+  requestedBy: string;
+  /** The confirmation dialog of Approve: its title (plain text) and what will happen (mrkdwn, escaped). */
+  confirmTitle: string;
+  confirmText: string;
+}
+
+/** Approve and Deny, and how to do the same from a terminal: shown while a request is pending. */
+export function approvalActions(b: ApprovalButtons): KnownBlock[] {
+  return [
+    {
+      type: 'actions',
+      block_id: b.blockId,
+      elements: [
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION,
+          value: b.id,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          confirm: {
+            title: { type: 'plain_text', text: clip(b.confirmTitle, 100) },
+            text: { type: 'mrkdwn', text: clip(b.confirmText, 300) },
+            confirm: { type: 'plain_text', text: 'Approve' },
+            deny: { type: 'plain_text', text: 'Cancel' },
+          },
+        },
+        {
+          type: 'button',
+          action_id: DENY_ACTION,
+          value: b.id,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Deny' },
+        },
+      ],
+    },
+    context(
+      `Approve needs the approver role and someone other than <@${b.requestedBy}>. From a terminal: \`approve ${b.id}\` or \`deny ${b.id}\`.`,
+    ),
+  ];
+}
+
+/** A request's state as an icon, the same for every kind. */
+export const REQUEST_ICON: Record<ApprovalState, string> = {
+  pending: '⏳',
+  approved: '✅',
+  running: '🔄',
+  succeeded: '✅',
+  failed: '❌',
+  rejected: '🛑',
+  expired: '⌛',
+};
+
+/**
+ * Where a request stands, in one line: its plan and its status message show it. `words` name the kind's
+ * work while it runs and once it succeeded (`Restarting`, `Restarted`); `afterFinished` follows the
+ * succeeded and failed lines (a Vault migration's rollback).
+ */
+export function requestStateLine(
+  r: ApprovalRequest,
+  words: { running: string; succeeded: string },
+  afterFinished = '',
+): string {
+  switch (r.state) {
+    case 'pending':
+      return `${REQUEST_ICON.pending} Awaiting approval (${r.approvedBy.length} of ${r.approvalsRequired}${r.approvedBy.length > 0 ? `: ${who(r.approvedBy)}` : ''}) until ${utc(r.expiresAt)}`;
+    case 'approved':
+      return `${REQUEST_ICON.approved} Approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy (no approval required)'}; starting`;
+    case 'running':
+      return `${REQUEST_ICON.running} ${words.running} since ${r.startedAt ? utc(r.startedAt) : 'now'}; approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy'}`;
+    case 'succeeded':
+      return `${REQUEST_ICON.succeeded} ${words.succeeded}${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}${afterFinished}`;
+    case 'failed':
+      return `${REQUEST_ICON.failed} Failed${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}${afterFinished}`;
+    case 'rejected':
+      return `${REQUEST_ICON.rejected} ${r.decidedBy === r.requestedBy ? 'Cancelled' : 'Denied'} by <@${r.decidedBy ?? '?'}>${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`;
+    case 'expired':
+      return `${REQUEST_ICON.expired} Expired at ${utc(r.expiresAt)} without ${r.approvalsRequired === 1 ? 'an approval' : `${r.approvalsRequired} approvals`}`;
+  }
+}

@@ -1,0 +1,440 @@
+import type { Pool } from '../integrations/postgres.js';
+import type { AuditEntry, AuditLog } from '../store/audit-log.js';
+import { withTransaction, type Queryable } from '../store/transaction.js';
+
+export type ApprovalState = 'pending' | 'approved' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired';
+
+/** States in which a request holds what it acts on (its kind's partial unique index allows one such request). */
+export const OPEN_STATES: readonly ApprovalState[] = ['pending', 'approved', 'running'];
+
+/**
+ * The columns every approval table has: APPROVAL_COLUMNS in store/migrations/approval-tables.ts (migration
+ * 4, restart_requests, has the same columns in another order). A new kind's migration starts its table
+ * with them: the generic statements below rely on them.
+ */
+export interface ApprovalRequest {
+  id: string;
+  /** The job that planned it: a retried planning job finds the request it made. */
+  originJob: string;
+  createdAt: Date;
+  expiresAt: Date;
+  requestedBy: string;
+  channel: string;
+  /** The Slack thread everything is posted in. */
+  threadTs: string;
+  /** The message that shows the request's state. */
+  statusTs: string;
+  /** The plan with the Approve and Deny buttons. */
+  planTs?: string;
+  approvalsRequired: number;
+  approvedBy: string[];
+  decidedBy?: string;
+  decidedAt?: Date;
+  state: ApprovalState;
+  startedAt?: Date;
+  finishedAt?: Date;
+  jobId?: string;
+  result?: string;
+}
+
+/** What every kind's create() needs besides its own columns. */
+export interface NewApproval {
+  id: string;
+  originJob: string;
+  expiresAt: Date;
+  requestedBy: string;
+  channel: string;
+  threadTs: string;
+  statusTs: string;
+  approvalsRequired: number;
+}
+
+/** What an audit row about a request says besides the actor and outcome. */
+export type AuditExtra = Omit<
+  AuditEntry,
+  'action' | 'command' | 'target' | 'reason' | 'requestId' | 'cluster' | 'threadLink' | 'channel'
+> & { channel?: string; command?: string };
+
+/** How one kind of request is stored: its table, its audit action and how its rows read. */
+export interface ApprovalTable<R extends ApprovalRequest> {
+  /** A constant SQL identifier, never user input. */
+  table: string;
+  /** The audit trail's `action` for every step of such a request (restart, vault-migrate). */
+  action: string;
+  fromRow(row: Record<string, unknown>): R;
+  /** The audit columns that describe the request: its canonical command line, target, reason, cluster. */
+  describe(request: R): Pick<AuditEntry, 'command' | 'target' | 'reason' | 'cluster'>;
+}
+
+/** A row's optional column, undefined for NULL. */
+export const optional = <T>(value: unknown): T | undefined =>
+  value === null || value === undefined ? undefined : (value as T);
+
+/** The common columns of a row, as an ApprovalRequest. */
+export function approvalFromRow(row: Record<string, unknown>): ApprovalRequest {
+  const request: ApprovalRequest = {
+    id: String(row.id),
+    originJob: String(row.origin_job),
+    createdAt: row.created_at as Date,
+    expiresAt: row.expires_at as Date,
+    requestedBy: String(row.requested_by),
+    channel: String(row.channel),
+    threadTs: String(row.thread_ts),
+    statusTs: String(row.status_ts),
+    approvalsRequired: Number(row.approvals_required),
+    approvedBy: (row.approved_by as string[]) ?? [],
+    state: row.state as ApprovalState,
+  };
+  const fields: [keyof ApprovalRequest, unknown][] = [
+    ['planTs', row.plan_ts],
+    ['decidedBy', row.decided_by],
+    ['decidedAt', row.decided_at],
+    ['startedAt', row.started_at],
+    ['finishedAt', row.finished_at],
+    ['jobId', row.job_id],
+    ['result', row.result],
+  ];
+  for (const [key, value] of fields)
+    if (optional(value) !== undefined) (request as unknown as Record<string, unknown>)[key] = value;
+  return request;
+}
+
+/** A link to the Slack thread; Slack redirects it to the workspace that holds the channel. */
+export function threadLink(channel: string, ts: string): string {
+  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+}
+
+const COLUMN = /^[a-z_]+$/;
+
+/**
+ * Requests of one kind from "asked" to "done". Every change of state is one conditional UPDATE
+ * (… WHERE state = 'pending' … RETURNING) in the same transaction as its audit row: two clicks, two
+ * workers or two bots can race, exactly one wins, and no state changes without its audit row.
+ */
+export class ApprovalRequests<R extends ApprovalRequest> {
+  constructor(
+    protected readonly pool: Pool,
+    protected readonly audit: AuditLog,
+    readonly kind: ApprovalTable<R>,
+  ) {}
+
+  get action(): string {
+    return this.kind.action;
+  }
+
+  /**
+   * Whether `error` is an INSERT refused by this kind's one-open-request index (`<table>_one_open`, see
+   * approvalIndexes): another request holds what this one acts on.
+   */
+  protected heldByAnother(error: unknown): boolean {
+    const { code, constraint } = error as { code?: string; constraint?: string };
+    return code === '23505' && constraint === `${this.kind.table}_one_open`;
+  }
+
+  /** The audit row for a step of `request`. */
+  auditEntry(request: R, extra: AuditExtra): AuditEntry {
+    return {
+      action: this.kind.action,
+      ...this.kind.describe(request),
+      requestId: request.id,
+      channel: request.channel,
+      threadLink: threadLink(request.channel, request.threadTs),
+      ...extra,
+    };
+  }
+
+  /**
+   * Creates the request with its `requested` audit row (and `approved` when the policy requires no
+   * approval). A retried planning job gets the request it made before (`created: false`). Errors of the
+   * INSERT (a kind's one-open-request index) are the caller's to explain.
+   */
+  protected async insert(
+    input: NewApproval,
+    columns: Record<string, unknown>,
+    jobId: string,
+  ): Promise<{ request: R; created: boolean }> {
+    const existing = await this.byOriginJob(input.originJob);
+    if (existing !== undefined) return { request: existing, created: false };
+    const names = Object.keys(columns);
+    if (names.some((name) => !COLUMN.test(name))) throw new Error(`invalid column name in ${names.join(',')}`);
+    const common = [
+      input.id,
+      input.originJob,
+      input.expiresAt,
+      input.requestedBy,
+      input.channel,
+      input.threadTs,
+      input.statusTs,
+      input.approvalsRequired,
+    ];
+    const values = [...common, ...names.map((name) => columns[name] ?? null)];
+    const placeholders = values.map((_, i) => `$${i + 1}`);
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query(
+        `INSERT INTO ${this.kind.table}
+           (id, origin_job, expires_at, requested_by, channel, thread_ts, status_ts, approvals_required, ${names.join(', ')}, state)
+         VALUES (${placeholders.join(', ')}, CASE WHEN $8::integer = 0 THEN 'approved' ELSE 'pending' END)
+         ON CONFLICT (origin_job) DO NOTHING
+         RETURNING *`,
+        values,
+      );
+      if (rows[0] === undefined) return { request: (await this.byOriginJob(input.originJob, client))!, created: false };
+      const request = this.kind.fromRow(rows[0]);
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: request.requestedBy,
+          outcome: 'requested',
+          jobId,
+          detail: `needs ${request.approvalsRequired} approval(s) by ${request.expiresAt.toISOString()}`,
+        }),
+        client,
+      );
+      if (request.state === 'approved') {
+        await this.audit.record(
+          this.auditEntry(request, {
+            actor: request.requestedBy,
+            outcome: 'approved',
+            jobId,
+            detail: 'the policy requires no approval for this command',
+          }),
+          client,
+        );
+      }
+      return { request, created: true };
+    });
+  }
+
+  async get(id: string): Promise<R | undefined> {
+    const { rows } = await this.pool.query(`SELECT * FROM ${this.kind.table} WHERE id = $1`, [id]);
+    return rows[0] === undefined ? undefined : this.kind.fromRow(rows[0]);
+  }
+
+  protected async byOriginJob(originJob: string, db: Queryable = this.pool): Promise<R | undefined> {
+    const { rows } = await db.query(`SELECT * FROM ${this.kind.table} WHERE origin_job = $1`, [originJob]);
+    return rows[0] === undefined ? undefined : this.kind.fromRow(rows[0]);
+  }
+
+  async setPlanMessage(id: string, planTs: string): Promise<void> {
+    await this.pool.query(`UPDATE ${this.kind.table} SET plan_ts = $2 WHERE id = $1`, [id, planTs]);
+  }
+
+  async setJob(id: string, jobId: string): Promise<void> {
+    await this.pool.query(`UPDATE ${this.kind.table} SET job_id = $2 WHERE id = $1`, [id, jobId]);
+  }
+
+  /**
+   * One approval by `user`: counts only while pending and unexpired, never from the requester, never
+   * twice from one person. Reaching the required count moves the request to `approved`. Returns the
+   * updated request, or undefined when the approval did not count (ask `approvalRefusal` why).
+   */
+  async approve(id: string, user: string, channel: string): Promise<R | undefined> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query(
+        `UPDATE ${this.kind.table}
+            SET approved_by = array_append(approved_by, $2::text),
+                state = CASE WHEN cardinality(approved_by) + 1 >= approvals_required THEN 'approved' ELSE 'pending' END,
+                decided_by = CASE WHEN cardinality(approved_by) + 1 >= approvals_required THEN $2 ELSE decided_by END,
+                decided_at = CASE WHEN cardinality(approved_by) + 1 >= approvals_required THEN now() ELSE decided_at END
+          WHERE id = $1 AND state = 'pending' AND expires_at > now() AND requested_by <> $2 AND NOT ($2 = ANY(approved_by))
+          RETURNING *`,
+        [id, user],
+      );
+      if (rows[0] === undefined) return undefined;
+      const request = this.kind.fromRow(rows[0]);
+      const count = `${request.approvedBy.length} of ${request.approvalsRequired}`;
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: user,
+          channel,
+          approver: user,
+          command: `approve ${id}`,
+          outcome: 'approved',
+          detail: `approval ${count}`,
+        }),
+        client,
+      );
+      return request;
+    });
+  }
+
+  /** `deny`: only while pending; `asApprover` false limits it to the requester cancelling their own. */
+  async reject(
+    id: string,
+    user: string,
+    channel: string,
+    asApprover: boolean,
+    reason: string | undefined,
+  ): Promise<R | undefined> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query(
+        `UPDATE ${this.kind.table} SET state = 'rejected', decided_by = $2, decided_at = now(), finished_at = now(), result = $4
+          WHERE id = $1 AND state = 'pending' AND (requested_by = $2 OR $3::boolean)
+          RETURNING *`,
+        [id, user, asApprover, reason ?? null],
+      );
+      if (rows[0] === undefined) return undefined;
+      const request = this.kind.fromRow(rows[0]);
+      const detail =
+        (user === request.requestedBy ? 'cancelled by the requester' : 'denied') + (reason ? `: ${reason}` : '');
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: user,
+          channel,
+          approver: user,
+          command: `deny ${id}`,
+          outcome: 'rejected',
+          detail,
+        }),
+        client,
+      );
+      return request;
+    });
+  }
+
+  /** Expires pending requests past their time (all, or one), each with its `expired` audit row. */
+  async expireDue(id?: string): Promise<R[]> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query(
+        `UPDATE ${this.kind.table} SET state = 'expired', finished_at = now()
+          WHERE state = 'pending' AND expires_at <= now() AND ($1::text IS NULL OR id = $1)
+          RETURNING *`,
+        [id ?? null],
+      );
+      const expired = rows.map((row) => this.kind.fromRow(row));
+      for (const request of expired) {
+        const detail = `not approved within the time allowed (${request.approvedBy.length} of ${request.approvalsRequired} approvals)`;
+        await this.audit.record(
+          this.auditEntry(request, { actor: request.requestedBy, outcome: 'expired', detail }),
+          client,
+        );
+      }
+      return expired;
+    });
+  }
+
+  /**
+   * Requests that may be stuck: `approved` for more than `approvedForSec` seconds (their follow-up job
+   * should have started them by now) and every `running` one. The caller asks the job queue which of
+   * them really lost their job (approvals/recover.ts).
+   */
+  async stuck(approvedForSec: number): Promise<R[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM ${this.kind.table}
+        WHERE (state = 'approved' AND COALESCE(decided_at, created_at) <= now() - make_interval(secs => $1))
+           OR state = 'running'
+        ORDER BY created_at`,
+      [approvedForSec],
+    );
+    return rows.map((row) => this.kind.fromRow(row));
+  }
+
+  /**
+   * approved → running, with the `started` audit row in the same transaction and `set` (the kind's own
+   * columns, e.g. what is about to be sent) recorded BEFORE the world is changed: if the audit cannot be
+   * written, nothing is recorded and the caller must not act. Undefined when the request was not
+   * `approved` (another worker started it).
+   */
+  protected async begin(
+    id: string,
+    jobId: string,
+    detail: string,
+    set: Record<string, unknown> = {},
+  ): Promise<R | undefined> {
+    const names = Object.keys(set);
+    if (names.some((name) => !COLUMN.test(name))) throw new Error(`invalid column name in ${names.join(',')}`);
+    const assignments = names.map((name, i) => `, ${name} = $${i + 3}`).join('');
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query(
+        `UPDATE ${this.kind.table} SET state = 'running', started_at = now(), job_id = $2${assignments}
+          WHERE id = $1 AND state = 'approved'
+          RETURNING *`,
+        [id, jobId, ...names.map((name) => set[name])],
+      );
+      if (rows[0] === undefined) return undefined;
+      const request = this.kind.fromRow(rows[0]);
+      const approver = request.approvedBy.join(',') || undefined;
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: request.requestedBy,
+          ...(approver ? { approver } : {}),
+          outcome: 'started',
+          jobId,
+          detail,
+        }),
+        client,
+      );
+      return request;
+    });
+  }
+
+  /** running|approved → succeeded|failed with its audit row; undefined when another worker finished it first. */
+  async finish(id: string, outcome: 'succeeded' | 'failed', result: string, jobId: string): Promise<R | undefined> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query(
+        `UPDATE ${this.kind.table} SET state = $2, finished_at = now(), result = $3
+          WHERE id = $1 AND state IN ('approved', 'running')
+          RETURNING *`,
+        [id, outcome, result],
+      );
+      if (rows[0] === undefined) return undefined;
+      const request = this.kind.fromRow(rows[0]);
+      const approver = request.approvedBy.join(',') || undefined;
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: request.requestedBy,
+          ...(approver ? { approver } : {}),
+          outcome,
+          jobId,
+          detail: result,
+        }),
+        client,
+      );
+      return request;
+    });
+  }
+
+  /**
+   * Ends a request that never started because its audit row cannot be written, so it does not hold what
+   * it acts on: no audit row, by necessity.
+   */
+  async abandon(id: string, result: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE ${this.kind.table} SET state = 'failed', finished_at = now(), result = $2 WHERE id = $1 AND state IN ('approved', 'running') AND started_at IS NULL`,
+      [id, result],
+    );
+  }
+}
+
+/** Every kind's requests, so `approve ID` and `deny ID` find a request whatever its kind. */
+export class ApprovalRegistry {
+  constructor(readonly kinds: readonly ApprovalRequests<ApprovalRequest>[]) {}
+
+  /** The request with this id and the repository of its kind. */
+  async find(
+    id: string,
+  ): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest } | undefined> {
+    for (const requests of this.kinds) {
+      const request = await requests.get(id);
+      if (request !== undefined) return { requests, request };
+    }
+    return undefined;
+  }
+
+  /** Every kind's requests that may be stuck (see ApprovalRequests.stuck). */
+  async stuck(
+    approvedForSec: number,
+  ): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest }[]> {
+    const found = [];
+    for (const requests of this.kinds)
+      for (const request of await requests.stuck(approvedForSec)) found.push({ requests, request });
+    return found;
+  }
+
+  /** Expires every kind's pending requests past their time. */
+  async expireDue(): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest }[]> {
+    const expired = [];
+    for (const requests of this.kinds)
+      for (const request of await requests.expireDue()) expired.push({ requests, request });
+    return expired;
+  }
+}

@@ -1,0 +1,19 @@
+import { dnsLabel, noPositionals, stringOption, type CommandSpec } from '../../commands/spec.js';
+
+export interface HealthCommand {
+  name: 'health';
+  namespace?: string;
+}
+
+export const health: CommandSpec<HealthCommand> = {
+  name: 'health',
+  summary: 'Platform health measured from the cluster: pods, critical services, problem pods.',
+  usage: 'health [--namespace NS]',
+  examples: ['health', 'health --namespace data-platform'],
+  options: { namespace: { type: 'string', short: 'n' } },
+  build(args) {
+    noPositionals(args, this.usage);
+    const namespace = stringOption(args, 'namespace');
+    return { name: 'health', ...(namespace !== undefined ? { namespace: dnsLabel(namespace, 'Namespace') } : {}) };
+  },
+};

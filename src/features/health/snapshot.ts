@@ -1,0 +1,54 @@
+import type { Catalogue } from '../../catalogue.js';
+import type { Kube } from '../../integrations/kubernetes.js';
+import type { SnapshotSummary } from './store.js';
+import type { Store } from '../../app/store.js';
+import { measureHealth, type ClusterInfo, type HealthReport } from './measure.js';
+import { healthFields } from './pod-state.js';
+
+export interface SnapshotSources {
+  kube: Kube;
+  store: Store;
+  catalogue: Catalogue;
+  cluster: ClusterInfo;
+}
+
+export interface TakenSnapshot {
+  report: HealthReport;
+  snapshotId: string;
+  /** The latest snapshot of the same scope before this one. */
+  previous?: SnapshotSummary;
+}
+
+/**
+ * The one way health is measured and kept: list the pods (paged) and workloads, measure, store the
+ * snapshot. `/carbon health`, the daily status post and handoffs all cite snapshots made here.
+ */
+export async function takeHealthSnapshot(
+  sources: SnapshotSources,
+  options: { namespace?: string; jobId: string; progress?: (text: string) => Promise<void> },
+): Promise<TakenSnapshot> {
+  const { kube, store, catalogue, cluster } = sources;
+  const { namespace } = options;
+  const progress = options.progress ?? (async () => undefined);
+  await progress('Listing pods…');
+  const pods = await kube.listPods({
+    ...(namespace !== undefined ? { namespace } : {}),
+    select: healthFields,
+    onPage: (count, page) => progress(`Listing pods: ${count} so far (page ${page})…`),
+  });
+  await progress(`Listed ${pods.length} pods; reading workloads…`);
+  const scope = namespace !== undefined ? { namespace } : {};
+  const [deployments, statefulSets] = await Promise.all([kube.listDeployments(scope), kube.listStatefulSets(scope)]);
+
+  const report = measureHealth({
+    cluster,
+    ...scope,
+    takenAt: new Date(),
+    pods,
+    workloads: { deployments, statefulSets },
+    catalogue,
+  });
+  const previous = await store.health.previous(cluster.name, namespace, report.takenAt);
+  const snapshotId = await store.health.insert(report, options.jobId);
+  return { report, snapshotId, ...(previous ? { previous } : {}) };
+}

@@ -1,0 +1,97 @@
+import type { Pool } from '../../integrations/postgres.js';
+import type { PhasePlan } from './engine.js';
+import {
+  ApprovalRequests,
+  approvalFromRow,
+  optional,
+  OPEN_STATES,
+  type ApprovalRequest,
+  type ApprovalTable,
+  type NewApproval,
+} from '../../approvals/store.js';
+import type { AuditLog } from '../../store/audit-log.js';
+
+/** `phase apply N`: the approval columns every kind has, and what is applied where, as planned. */
+export interface PhaseApply extends ApprovalRequest {
+  cluster: string;
+  phase: number;
+  /** One task only; all of the phase when undefined. */
+  task?: string;
+  force: boolean;
+  /** The server-side dry run the approver saw. */
+  plan: PhasePlan;
+}
+
+/** What the planning job gives: the approval columns and the apply's own. */
+export type NewPhaseApply = NewApproval & Omit<PhaseApply, keyof ApprovalRequest>;
+
+/** Another apply of the same phase is pending, approved or running. */
+export class PhaseBusy extends Error {
+  constructor(readonly holder: PhaseApply) {
+    super(`phase apply request ${holder.id} holds phase ${holder.phase}`);
+  }
+}
+
+export const PHASE_APPLY_TABLE: ApprovalTable<PhaseApply> = {
+  table: 'phase_apply_requests',
+  action: 'phase',
+  fromRow: toApply,
+  describe: (r) => ({
+    command: `phase apply ${r.phase}${r.task ? ` --task ${r.task}` : ''}${r.force ? ' --force' : ''}`,
+    target: `phase ${r.phase}${r.task ? `/${r.task}` : ''}`,
+    cluster: r.cluster,
+  }),
+};
+
+/** Phase applies from "asked" to "done", on the shared approval mechanism; one open apply per phase and cluster. */
+export class PhaseApplies extends ApprovalRequests<PhaseApply> {
+  constructor(pool: Pool, audit: AuditLog) {
+    super(pool, audit, PHASE_APPLY_TABLE);
+  }
+
+  /** Creates the request with its `requested` audit row; a phase already held throws PhaseBusy. */
+  async create(input: NewPhaseApply, jobId: string): Promise<{ request: PhaseApply; created: boolean }> {
+    const columns = {
+      cluster: input.cluster,
+      phase: input.phase,
+      task: input.task ?? null,
+      force: input.force,
+      plan: JSON.stringify(input.plan),
+    };
+    try {
+      return await this.insert(input, columns, jobId);
+    } catch (error) {
+      if (this.heldByAnother(error)) {
+        const holder = await this.openFor(input.cluster, input.phase);
+        if (holder !== undefined) throw new PhaseBusy(holder);
+      }
+      throw error;
+    }
+  }
+
+  async openFor(cluster: string, phase: number): Promise<PhaseApply | undefined> {
+    const { rows } = await this.pool.query(
+      'SELECT * FROM phase_apply_requests WHERE cluster = $1 AND phase = $2 AND state = ANY($3)',
+      [cluster, phase, OPEN_STATES],
+    );
+    return rows[0] === undefined ? undefined : toApply(rows[0]);
+  }
+
+  /** approved → running with its `started` audit row, before anything is applied; undefined when another worker started it. */
+  start(id: string, jobId: string, detail: string): Promise<PhaseApply | undefined> {
+    return this.begin(id, jobId, detail);
+  }
+}
+
+function toApply(row: Record<string, unknown>): PhaseApply {
+  const request: PhaseApply = {
+    ...approvalFromRow(row),
+    cluster: String(row.cluster),
+    phase: Number(row.phase),
+    force: row.force === true,
+    plan: row.plan as PhasePlan,
+  };
+  const task = optional<string>(row.task);
+  if (task !== undefined) request.task = task;
+  return request;
+}

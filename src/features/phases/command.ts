@@ -1,0 +1,99 @@
+import { UsageError } from '../../errors.js';
+import { shown, stringOption, type CommandSpec, type ParsedArgs } from '../../commands/spec.js';
+
+export const PHASE_ACTIONS = ['list', 'status', 'plan', 'apply', 'verify'] as const;
+export type PhaseAction = (typeof PHASE_ACTIONS)[number];
+
+export type PhaseCommand =
+  | { name: 'phase'; action: 'list' }
+  | { name: 'phase'; action: 'status'; phase?: number }
+  | { name: 'phase'; action: 'plan' | 'verify'; phase: number; task?: string }
+  | { name: 'phase'; action: 'apply'; phase: number; task?: string; force: boolean };
+
+const USAGE =
+  'phase list | phase status [N] | phase plan N [--task ID] | phase apply N [--task ID] [--force] | phase verify N [--task ID]';
+
+/** The largest phase number the grammar accepts; which phases exist is the runbooks' business. */
+export const MAX_PHASE = 99;
+
+const TASK_ID = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function phaseNumber(text: string | undefined, action: string): number {
+  if (text === undefined)
+    throw new UsageError(`Which phase? Usage: \`/carbon phase ${action} N\` (\`/carbon phase list\` shows them).`);
+  const value = Number(/^(?:phase-?)?(\d{1,3})$/i.exec(text)?.[1]);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PHASE) {
+    throw new UsageError(
+      `\`${shown(text)}\` is not a phase number: use a number such as 4 (\`/carbon phase list\` shows the phases).`,
+    );
+  }
+  return value;
+}
+
+function taskOption(args: ParsedArgs): { task?: string } {
+  const task = stringOption(args, 'task');
+  if (task === undefined) return {};
+  if (task.length > 40 || !TASK_ID.test(task))
+    throw new UsageError(
+      `\`${shown(task)}\` is not a task id (like \`pod-disruption-budgets\`; \`/carbon phase status N\` lists them).`,
+    );
+  return { task };
+}
+
+export const phase: CommandSpec<PhaseCommand> = {
+  name: 'phase',
+  summary:
+    'The phase runbooks: progress dashboard, a server-side dry run with a diff, apply (after approval), verify the checks.',
+  usage: USAGE,
+  examples: [
+    'phase list',
+    'phase status',
+    'phase plan 4',
+    'phase apply 4',
+    'phase apply 4 --task pod-disruption-budgets --force',
+    'phase verify 4',
+  ],
+  options: { task: { type: 'string' }, force: { type: 'boolean' } },
+  build(args) {
+    const [actionText, number, ...extra] = args.positionals;
+    const action = actionText?.toLowerCase() as PhaseAction | undefined;
+    if (action === undefined || !PHASE_ACTIONS.includes(action)) {
+      const what =
+        actionText === undefined ? 'What about the phases?' : `Unknown phase action \`${shown(actionText)}\`.`;
+      throw new UsageError(`${what} Usage: \`/carbon ${USAGE}\``);
+    }
+    if (extra.length > 0) throw new UsageError(`Unexpected \`${shown(extra[0] ?? '')}\`. Usage: \`/carbon ${USAGE}\``);
+    const force = args.values.force === true;
+    if (force && action !== 'apply')
+      throw new UsageError('`--force` only goes with `phase apply`: it takes over fields another manager owns.');
+    if (action !== 'apply' && action !== 'plan' && action !== 'verify' && stringOption(args, 'task') !== undefined) {
+      throw new UsageError(`\`--task\` goes with plan, apply and verify. Usage: \`/carbon ${USAGE}\``);
+    }
+    switch (action) {
+      case 'list':
+        if (number !== undefined)
+          throw new UsageError(`\`phase list\` takes no phase number; try \`/carbon phase status ${shown(number)}\`.`);
+        return { name: 'phase', action };
+      case 'status':
+        return { name: 'phase', action, ...(number !== undefined ? { phase: phaseNumber(number, action) } : {}) };
+      case 'apply':
+        return { name: 'phase', action, phase: phaseNumber(number, action), ...taskOption(args), force };
+      default:
+        return { name: 'phase', action, phase: phaseNumber(number, action), ...taskOption(args) };
+    }
+  },
+  // Reading is open to viewers; applying changes the cluster and has its own rule (approvals).
+  policy: (command) =>
+    command.action === 'apply' || command.action === 'verify' ? `phase ${command.action}` : 'phase',
+  describe(command) {
+    if (command.action === 'list') return { line: 'phase list' };
+    if (command.action === 'status')
+      return { line: `phase status${command.phase !== undefined ? ` ${command.phase}` : ''}` };
+    const task = command.task !== undefined ? ` --task ${command.task}` : '';
+    const force = command.action === 'apply' && command.force ? ' --force' : '';
+    return {
+      line: `phase ${command.action} ${command.phase}${task}${force}`,
+      target: `phase ${command.phase}${command.task ? `/${command.task}` : ''}`,
+    };
+  },
+};

@@ -1,0 +1,116 @@
+import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+import type { WorkloadKind } from '../../catalogue.js';
+import { UserError } from '../../errors.js';
+import { KubeApiError, type Kube } from '../../integrations/kubernetes.js';
+
+/**
+ * The ConfigMap and workload calls of the vault jobs. ConfigMaps hold secret values, so no error from
+ * here carries a response body or a request body (a 422 may echo a value back): every failure is retold
+ * with its HTTP status and what was attempted, names only.
+ */
+export class KubeCallFailed extends UserError {
+  constructor(
+    readonly what: string,
+    readonly status: number | undefined,
+  ) {
+    super(
+      `The Kubernetes API refused to ${what}${status === undefined ? '' : ` (HTTP ${status}${status === 409 || status === 422 ? ': it changed meanwhile' : status === 403 ? ': carbon-ops lacks the RBAC permission' : ''})`}.`,
+    );
+  }
+}
+
+async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof KubeApiError) throw new KubeCallFailed(what, error.code);
+    if (error instanceof UserError) throw error; // ClusterUnavailable: the server and the status code only
+    throw new KubeCallFailed(what, undefined);
+  }
+}
+
+export function readConfigMap(kube: Kube, namespace: string, name: string): Promise<ConfigMap | undefined> {
+  return call(`read configmap ${namespace}/${name}`, () => kube.readConfigMap(namespace, name));
+}
+
+/** Every ConfigMap (of one namespace, or all), in pages. */
+export function listConfigMaps(kube: Kube, namespace: string | undefined): Promise<ConfigMap[]> {
+  return call('list configmaps', () => kube.listConfigMaps(namespace));
+}
+
+export function listWorkloads(
+  kube: Kube,
+  namespace: string,
+): Promise<{ deployments: Deployment[]; statefulSets: StatefulSet[] }> {
+  return call(`list workloads in ${namespace}`, async () => {
+    const [deployments, statefulSets] = await Promise.all([
+      kube.listDeployments({ namespace }),
+      kube.listStatefulSets({ namespace }),
+    ]);
+    return { deployments, statefulSets };
+  });
+}
+
+const pointer = (key: string) => `/data/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+
+/**
+ * A JSON patch of the ConfigMap's data that applies only to the version read (`test` of
+ * metadata.resourceVersion): a concurrent edit makes it fail with 422 instead of being overwritten.
+ */
+function patchData(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  resourceVersion: string,
+  ops: object[],
+  what: string,
+): Promise<ConfigMap> {
+  const body = [{ op: 'test', path: '/metadata/resourceVersion', value: resourceVersion }, ...ops];
+  const described = `${what} in configmap ${namespace}/${name}`;
+  return call(described, () => kube.patch<ConfigMap>('ConfigMap', namespace, name, 'json', body, described));
+}
+
+export function removeConfigMapKeys(kube: Kube, configMap: ConfigMap, keys: readonly string[]): Promise<ConfigMap> {
+  const { namespace = '', name = '', resourceVersion = '' } = configMap.metadata ?? {};
+  return patchData(
+    kube,
+    namespace,
+    name,
+    resourceVersion,
+    keys.map((key) => ({ op: 'remove', path: pointer(key) })),
+    `remove ${keys.length} key(s)`,
+  );
+}
+
+export function addConfigMapKeys(
+  kube: Kube,
+  configMap: ConfigMap,
+  entries: Record<string, string>,
+): Promise<ConfigMap> {
+  const { namespace = '', name = '', resourceVersion = '' } = configMap.metadata ?? {};
+  const ops: object[] = configMap.data === undefined ? [{ op: 'add', path: '/data', value: {} }] : [];
+  for (const [key, value] of Object.entries(entries)) ops.push({ op: 'add', path: pointer(key), value });
+  return patchData(kube, namespace, name, resourceVersion, ops, `put back ${Object.keys(entries).length} key(s)`);
+}
+
+export function readWorkload(
+  kube: Kube,
+  kind: WorkloadKind,
+  namespace: string,
+  name: string,
+): Promise<Deployment | StatefulSet | undefined> {
+  return call(`read ${kind} ${namespace}/${name}`, () => kube.readWorkload(kind, namespace, name));
+}
+
+/** Sets (string) or removes (null) pod-template annotations: a strategic-merge patch, field manager carbon-ops. */
+export function patchTemplateAnnotations(
+  kube: Kube,
+  kind: WorkloadKind,
+  namespace: string,
+  name: string,
+  annotations: Record<string, string | null>,
+): Promise<unknown> {
+  const what = `annotate ${kind} ${namespace}/${name}`;
+  return call(what, () => kube.patchTemplateAnnotations(kind, namespace, name, annotations, what));
+}

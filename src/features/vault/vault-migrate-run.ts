@@ -1,0 +1,387 @@
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkloadKind } from '../../catalogue.js';
+import { showRequest } from '../../approvals/index.js';
+import type { Command } from '../../app/commands.js';
+import { mapLimit } from '../../concurrency.js';
+import { ReportedFailure, UserError } from '../../errors.js';
+import { isCasMismatch } from '../../integrations/vault.js';
+import { migrationResultMessage } from './render.js';
+import { progressLine, rolloutStatus } from '../restart/rollout-status.js';
+import { AuditUnavailable } from '../../store/audit-log.js';
+import type { KeyRecord, VaultMigration } from './store.js';
+import { VAULT_MIGRATE_KIND } from './approval.js';
+import type { VaultDeps } from '../../integrations/vault-connection.js';
+import { consumersOf, keysStillRead, readsAny, type Consumer } from './consumers.js';
+import { loadFingerprinter, type Fingerprinter } from './fingerprint.js';
+import { KEY_CONCURRENCY } from './limit.js';
+import { injectAnnotations, INJECT, ROLE } from './inject.js';
+import {
+  KubeCallFailed,
+  listWorkloads,
+  patchTemplateAnnotations,
+  readConfigMap,
+  readWorkload,
+  removeConfigMapKeys,
+} from './kube.js';
+import { explainVault, requireActive, requireVault, vaultGone } from './preflight.js';
+import type { JobContext, JobDefinition } from '../../jobs/job.js';
+
+/** How often the key removal retries when the ConfigMap changed between read and patch. */
+const PATCH_RETRIES = 3;
+
+/**
+ * After the approvals: each planned key written to Vault with check-and-set, read back and compared,
+ * its state recorded after every step; then, if asked and only if every key verified, the cutover.
+ * Safe to run twice and to resume: a key already written is recognised by its value (compared in
+ * memory), never written again; a key changed in Vault since the plan is a conflict, never overwritten.
+ */
+export const vaultMigrateRun: JobDefinition<Command> = {
+  attempts: 3,
+  async run(ctx) {
+    const { data, deps, jobId, log } = ctx;
+    const { store, chat } = deps;
+    const id = data.request;
+    if (id === undefined) throw new UserError('No Vault migration given.');
+    let m = await load(ctx, id);
+    if (m.state === 'approved') {
+      let started: VaultMigration | undefined;
+      try {
+        started = await store.vaultMigrations.start(id, jobId);
+      } catch (error) {
+        if (!(error instanceof AuditUnavailable)) throw error;
+        log.error({ err: error, migration: id }, 'audit unavailable: migration not started');
+        await store.vaultMigrations
+          .abandon(id, 'the audit trail could not be written, so nothing was done')
+          .catch(() => undefined);
+        const now = await store.vaultMigrations.get(id);
+        if (now !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, now, log);
+        throw new UserError(
+          `The audit trail cannot be written, so Vault migration ${id} was NOT started. Ask again once PostgreSQL accepts writes.`,
+        );
+      }
+      m = started ?? (await load(ctx, id));
+      if (started !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, m, log);
+    }
+    if (m.state === 'succeeded') return result(ctx, m, m.result ?? 'done', true);
+    if (m.state !== 'running') throw new UserError(`Vault migration ${id} is ${m.state}: nothing to run.`);
+    try {
+      return await migrate(ctx, m);
+    } catch (error) {
+      if (error instanceof ReportedFailure || !(error instanceof UserError || ctx.lastAttempt)) throw error;
+      const reason = error instanceof UserError ? error.message : 'internal error';
+      const finished = await store.vaultMigrations.finish(id, 'failed', reason, jobId).catch(() => undefined);
+      if (finished !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, finished, log);
+      throw error;
+    }
+  },
+};
+
+async function load({ deps }: JobContext, id: string): Promise<VaultMigration> {
+  const m = await deps.store.vaultMigrations.get(id);
+  if (m === undefined) throw new UserError(`No Vault migration ${id}.`);
+  return m;
+}
+
+async function migrate(ctx: JobContext, m: VaultMigration) {
+  const { deps, progress, log } = ctx;
+  const { kube, store } = deps;
+  const vault = requireVault(deps.vault);
+  await requireActive(vault, `Vault migration ${m.id}`);
+  const configMap = await readConfigMap(kube, m.namespace, m.configMap);
+  if (configMap === undefined)
+    throw new UserError(`ConfigMap \`${m.configMap}\` is gone from \`${m.namespace}\`: nothing more was written.`);
+  let fingerprint: Fingerprinter;
+  try {
+    fingerprint = await loadFingerprinter(vault.client, vault.mount);
+  } catch (error) {
+    throw explainVault(error, vault, `Vault migration ${m.id}`);
+  }
+
+  const keys = await store.vaultMigrations.keys(m.id);
+  let stopped: string | undefined;
+  let moved = 0;
+  const todo = keys.filter((k) => k.state === 'planned' || k.state === 'written');
+  // Keys are independent (a path each): a few at a time. Once Vault stops answering, no new key starts.
+  await mapLimit(todo, KEY_CONCURRENCY, async (key) => {
+    if (stopped !== undefined) return;
+    try {
+      await moveKey(deps.store, vault, m, key, configMap, fingerprint);
+      if (++moved % 10 === 0 || moved === todo.length)
+        await progress(`${moved} of ${todo.length} keys → ${m.mount}/${m.path}/`);
+    } catch (error) {
+      if (!vaultGone(error)) throw explainVault(error, vault, `Vault migration ${m.id}`);
+      stopped ??= explainVault(error, vault, 'the migration').message;
+      await store.vaultMigrations.setKey(m.id, key.key, undefined, {
+        detail: 'Vault stopped answering before this key was confirmed; the next run checks it',
+      });
+      log.warn({ migration: m.id, key: key.key }, 'vault stopped answering mid-migration');
+    }
+  });
+
+  let after = await store.vaultMigrations.keys(m.id);
+  const allVerified = after.every((k) => k.state === 'verified' || k.state === 'removed');
+  const notes: string[] = [];
+  if (stopped !== undefined) notes.push(stopped);
+  let cut: Cutover | undefined;
+  if (m.cutover && stopped === undefined) {
+    if (!allVerified)
+      notes.push('no cutover: not every key is verified (the ConfigMap and the workloads are unchanged)');
+    else {
+      cut = await cutover(ctx, vault, m, after, fingerprint);
+      notes.push(...cut.notes);
+    }
+    after = await store.vaultMigrations.keys(m.id);
+  }
+  const workloads = await store.vaultMigrations.workloads(m.id);
+  const verified = after.filter((k) => k.state === 'verified' || k.state === 'removed').length;
+  const removed = after.filter((k) => k.state === 'removed').length;
+  const skipped = after.filter((k) => k.state === 'conflict' || k.state === 'failed').length;
+  const left = after.length - verified - skipped;
+  const cutOver =
+    cut !== undefined && !cut.failed && after.every((k) => k.state === 'removed' || cut.keptForReaders.has(k.key));
+  const ok = stopped === undefined && verified === after.length && (!m.cutover || cutOver);
+  const summary = [
+    `${verified} of ${after.length} keys in Vault and verified`,
+    removed > 0 ? `${removed} removed from the ConfigMap` : undefined,
+    skipped > 0 ? `${skipped} skipped` : undefined,
+    left > 0
+      ? `${left} not done yet (run the same command again to continue; keys already in Vault are not written twice)`
+      : undefined,
+    ...notes,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  const finished =
+    (await store.vaultMigrations.finish(m.id, ok ? 'succeeded' : 'failed', summary, ctx.jobId)) ??
+    (await load(ctx, m.id));
+  await showRequest(deps.chat, VAULT_MIGRATE_KIND, finished, log);
+  log.info({ migration: m.id, verified, removed, skipped, left }, 'vault migration finished');
+  const message = migrationResultMessage(finished, after, workloads, summary, ok);
+  if (!ok) throw new ReportedFailure(message.text, message);
+  return message;
+}
+
+/** One key: write with check-and-set (or recognise it as already there), read back, compare; state recorded after each step. */
+async function moveKey(
+  store: JobContext['deps']['store'],
+  vault: VaultDeps,
+  m: VaultMigration,
+  key: KeyRecord,
+  configMap: ConfigMap,
+  fingerprint: Fingerprinter,
+): Promise<void> {
+  const migrations = store.vaultMigrations;
+  const value = configMap.data?.[key.key];
+  if (value === undefined) return migrations.setKey(m.id, key.key, 'failed', { detail: 'no longer in the ConfigMap' });
+  if (fingerprint(value) !== key.fingerprint) {
+    return migrations.setKey(m.id, key.key, 'failed', {
+      detail: `the ConfigMap value changed since the plan (fingerprint now ${fingerprint(value).slice(0, 8)}): plan again`,
+    });
+  }
+  let version = key.state === 'written' ? key.vaultVersion : undefined;
+  if (version === undefined) {
+    const meta = await vault.client.kvMetadata(m.mount, key.targetPath);
+    const current = meta?.current_version ?? 0;
+    if (current !== key.baseVersion || key.action === 'present') {
+      // Not as planned, or planned as already there: ours only if Vault holds exactly this value.
+      const held = current === 0 ? null : await vault.client.kvRead(m.mount, key.targetPath);
+      if (held?.data?.['value'] !== value) {
+        return migrations.setKey(m.id, key.key, 'conflict', {
+          detail: `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): not overwritten`,
+        });
+      }
+      version = current;
+    } else {
+      try {
+        version = (await vault.client.kvWrite(m.mount, key.targetPath, { value }, key.baseVersion)).version;
+      } catch (error) {
+        if (!isCasMismatch(error)) throw error;
+        return migrations.setKey(m.id, key.key, 'conflict', {
+          detail: 'changed in Vault while writing (check-and-set refused): not overwritten',
+        });
+      }
+      await migrations.setKey(m.id, key.key, 'written', { vaultVersion: version });
+    }
+  }
+  const read = await vault.client.kvRead(m.mount, key.targetPath, version);
+  if (read?.data?.['value'] !== value)
+    return migrations.setKey(m.id, key.key, 'failed', {
+      vaultVersion: version,
+      detail: `reading version ${version} back did not give the same value`,
+    });
+  await migrations.setKey(m.id, key.key, 'verified', { vaultVersion: version });
+}
+
+/** The cutover's end: notes for the summary, the keys kept on purpose (a pod template or an app still reads them), and whether it failed. */
+interface Cutover {
+  notes: string[];
+  keptForReaders: Set<string>;
+  failed: boolean;
+}
+
+/**
+ * Every key verified: the consumers get the injector annotations first (their pods restart with the
+ * secrets from Vault rendered to /vault/secrets/<KEY>); then, once those rollouts have completed, the
+ * keys leave the ConfigMap, only where it still holds the migrated value and no pod template or app
+ * still reads them from it (src/features/vault/consumers.ts keysStillRead). A rollout that does not complete
+ * keeps every key where it is.
+ */
+async function cutover(
+  ctx: JobContext,
+  vault: VaultDeps,
+  m: VaultMigration,
+  keys: readonly KeyRecord[],
+  fingerprint: Fingerprinter,
+): Promise<Cutover> {
+  const { deps, progress, log } = ctx;
+  const { kube, store } = deps;
+  const notes: string[] = [];
+  const keptForReaders = new Set<string>();
+  const names = keys.map((k) => k.key);
+  const current = consumersOf(m.configMap, await listWorkloads(kube, m.namespace)).filter((c) => readsAny(c, names));
+  const consumers = new Map<string, Consumer>([...m.plan.consumers, ...current].map((c) => [`${c.kind}/${c.name}`, c]));
+  const done = new Map((await store.vaultMigrations.workloads(m.id)).map((w) => [`${w.kind}/${w.name}`, w]));
+  for (const consumer of consumers.values()) {
+    const ref = `${consumer.kind}/${consumer.name}`;
+    if (done.get(ref)?.state === 'annotated') continue;
+    await progress(`Cutover: annotating ${ref} for the Vault Agent injector…`);
+    const workload = await readWorkload(kube, consumer.kind, m.namespace, consumer.name);
+    if (workload === undefined) {
+      notes.push(`${ref} is gone: not annotated`);
+      continue;
+    }
+    const have = workload.spec?.template?.metadata?.annotations ?? {};
+    const read = consumer.keys === '*' ? names : names.filter((k) => (consumer.keys as string[]).includes(k));
+    const wanted = injectAnnotations({
+      mount: m.mount,
+      path: m.path,
+      configMap: m.configMap,
+      keys: read,
+      role: vault.injectRole,
+    });
+    const set: Record<string, string> = {};
+    for (const [name, value] of Object.entries(wanted)) {
+      if (have[name] === value) continue;
+      if ((name === INJECT || name === ROLE) && have[name] !== undefined) continue; // the workload's own injector settings stay
+      set[name] = value;
+    }
+    const added = [
+      ...new Set([...(done.get(ref)?.added ?? []), ...Object.keys(set).filter((name) => have[name] === undefined)]),
+    ];
+    // Recorded before the patch: a crash in between leaves a rollback that knows what to take off.
+    await store.vaultMigrations.setWorkload(m.id, {
+      kind: consumer.kind,
+      name: consumer.name,
+      added,
+      state: 'annotating',
+    });
+    if (Object.keys(set).length > 0)
+      await patchTemplateAnnotations(kube, consumer.kind, m.namespace, consumer.name, set);
+    await store.vaultMigrations.setWorkload(m.id, {
+      kind: consumer.kind,
+      name: consumer.name,
+      added,
+      state: 'annotated',
+    });
+    log.info(
+      { migration: m.id, workload: ref, annotations: Object.keys(set).length },
+      'consumer annotated for the injector',
+    );
+  }
+
+  // What the pod templates read now decides which keys may go.
+  const stillRead = keysStillRead(
+    m.configMap,
+    await listWorkloads(kube, m.namespace),
+    names,
+    m.plan.appsReadVaultFiles === true,
+  );
+  for (const k of keys) {
+    const why = stillRead.get(k.key);
+    if (k.state !== 'verified' || why === undefined) continue;
+    keptForReaders.add(k.key);
+    await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: `kept in the ConfigMap: ${why.join('; ')}` });
+  }
+  if (keptForReaders.size > 0) {
+    notes.push(
+      `${keptForReaders.size} key(s) kept in the ConfigMap: still read from it${m.plan.appsReadVaultFiles ? ' by a pod template' : ' (the apps must read /vault/secrets/<KEY>; then cut over again with --apps-read-vault-files)'}`,
+    );
+  }
+  const candidates = keys.filter((k) => k.state === 'verified' && !keptForReaders.has(k.key));
+  if (candidates.length === 0) return { notes, keptForReaders, failed: false };
+
+  // The annotated workloads' new pods (with the injected files) must be up before their old source goes.
+  for (const w of (await store.vaultMigrations.workloads(m.id)).filter((w) => w.state === 'annotated')) {
+    const failure = await waitForRollout(ctx, w.kind, m.namespace, w.name);
+    if (failure === undefined) continue;
+    notes.push(`the rollout of ${w.kind}/${w.name} did not complete (${failure}): no key removed from the ConfigMap`);
+    for (const k of candidates)
+      await store.vaultMigrations.setKey(m.id, k.key, 'verified', {
+        detail: `kept in the ConfigMap: the rollout of ${w.kind}/${w.name} did not complete`,
+      });
+    return { notes, keptForReaders, failed: true };
+  }
+
+  await progress(`Cutover: removing ${candidates.length} key(s) from configmap/${m.configMap}…`);
+  for (let attempt = 0; ; attempt++) {
+    const configMap = await readConfigMap(kube, m.namespace, m.configMap);
+    if (configMap === undefined) {
+      notes.push('the ConfigMap is gone: nothing to remove');
+      return { notes, keptForReaders, failed: false };
+    }
+    const removable: string[] = [];
+    for (const k of candidates) {
+      const value = configMap.data?.[k.key];
+      if (value === undefined)
+        await store.vaultMigrations.setKey(m.id, k.key, 'removed', { detail: 'already gone from the ConfigMap' });
+      else if (fingerprint(value) === k.fingerprint) removable.push(k.key);
+      else
+        await store.vaultMigrations.setKey(m.id, k.key, 'verified', {
+          detail: 'changed in the ConfigMap after it was migrated: left there',
+        });
+    }
+    if (removable.length === 0) return { notes, keptForReaders, failed: false };
+    try {
+      await removeConfigMapKeys(kube, configMap, removable);
+    } catch (error) {
+      if (error instanceof KubeCallFailed && (error.status === 409 || error.status === 422) && attempt < PATCH_RETRIES)
+        continue; // edited meanwhile: read again
+      throw error;
+    }
+    for (const key of removable) await store.vaultMigrations.setKey(m.id, key, 'removed');
+    return { notes, keptForReaders, failed: false };
+  }
+}
+
+/**
+ * Waits for a workload's rollout by the rules of `kubectl rollout status` (src/features/restart/rollout-status.ts),
+ * up to RESTART_ROLLOUT_TIMEOUT_SEC: undefined once complete, else why not.
+ */
+async function waitForRollout(
+  ctx: JobContext,
+  kind: WorkloadKind,
+  namespace: string,
+  name: string,
+): Promise<string | undefined> {
+  const { config, kube } = ctx.deps;
+  const deadline = Date.now() + config.RESTART_ROLLOUT_TIMEOUT_SEC * 1000;
+  for (;;) {
+    const workload = await readWorkload(kube, kind, namespace, name);
+    if (workload === undefined) return undefined; // gone: nothing of it left to break
+    const status = rolloutStatus(kind, workload);
+    if (status.done) return undefined;
+    if (status.failure !== undefined) return status.failure;
+    if (Date.now() >= deadline) return `not done within ${config.RESTART_ROLLOUT_TIMEOUT_SEC} s: ${status.message}`;
+    await ctx.progress(`Cutover: waiting for ${kind}/${name}: ${progressLine(status)}`);
+    await sleep(config.RESTART_POLL_MS);
+  }
+}
+
+async function result(ctx: JobContext, m: VaultMigration, summary: string, ok: boolean) {
+  const [keys, workloads] = await Promise.all([
+    ctx.deps.store.vaultMigrations.keys(m.id),
+    ctx.deps.store.vaultMigrations.workloads(m.id),
+  ]);
+  return migrationResultMessage(m, keys, workloads, summary, ok);
+}
