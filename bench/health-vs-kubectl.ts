@@ -1,3 +1,4 @@
+import type { HealthCommand } from '../src/contracts/commands.js';
 /**
  * The health report against `kubectl get pods -A -o json`, side by side in one run, on a generated
  * cluster (10,000 pods in 100 namespaces by default) served by the Kubernetes stand-in.
@@ -39,7 +40,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { loadCatalogue } from '../src/catalogue.js';
-import type { HealthCommand } from '../src/features/health/command.js';
 import { loadConfig } from '../src/config.js';
 import type { KubeStandin } from '../src/devstack/kube/index.js';
 import { Kube } from '../src/integrations/kubernetes.js';
@@ -146,6 +146,7 @@ async function carbonSide(): Promise<void> {
     };
     const jobId = `bench-${randomBytes(4).toString('hex')}`;
     const data = {
+      job: 'health-report' as const,
       command,
       requester: { user: 'U0BENCH', channel: 'C0BENCH' },
       reply: { channel: 'C0BENCH', ts: '0' },

@@ -1,3 +1,5 @@
+import { REGISTRY } from '../src/app/jobs.js';
+import { COMMANDS } from '../src/app/commands.js';
 /**
  * Slash-command ack latency under a steady load of correctly signed `/carbon health` requests: the real
  * bot beside a bare Bolt app that only acks, as the reference.
@@ -207,7 +209,7 @@ async function serveBot(apiUrl: string, databaseUrl: string): Promise<void> {
   const redis = redisConnection(config.REDIS_URL, 'producer');
   await whenReady(redis);
   const queueName = `bench-ack-${randomBytes(4).toString('hex')}`;
-  const queue = new CommandQueue(queueName, redis);
+  const queue = new CommandQueue(queueName, redis, REGISTRY);
   const slack = await startSlackApp({
     botToken: BOT_TOKEN,
     signingSecret: SECRET,
@@ -215,7 +217,7 @@ async function serveBot(apiUrl: string, databaseUrl: string): Promise<void> {
     port: 0,
     log,
     checks: { redis: () => queue.ping(), postgres: () => store.value.ping() },
-    dispatch: { policy, catalogue, queue, store: store.value },
+    dispatch: { commands: COMMANDS, policy, catalogue, queue, store: store.value },
   });
   const watch = observe(slack.server);
   onFinish(

@@ -1,3 +1,5 @@
+import { COMMANDS } from '../src/app/commands.js';
+import { REGISTRY } from '../src/app/jobs.js';
 /**
  * Vault migration throughput: N ConfigMaps × K secret keys moved to Vault and verified, on loopback, through
  * the real path: dispatch (parse, policy, audit) → BullMQ on Redis → a worker → the Kubernetes stand-in,
@@ -82,7 +84,7 @@ const queueName = `bench-vault-${randomBytes(4).toString('hex')}`;
 const producer = redisConnection(config.REDIS_URL, 'producer');
 const workerConnection = redisConnection(config.REDIS_URL, 'worker');
 const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
-const queue = new CommandQueue(queueName, producer);
+const queue = new CommandQueue(queueName, producer, REGISTRY);
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromString(kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
 const client = new Kube(kubeConfig, { requestTimeoutMs: 10_000, pageSize: 500 });
@@ -112,6 +114,7 @@ const worker = startWorker(
     queue,
     vault: vaultDeps,
   },
+  REGISTRY,
   { queueName, connection: workerConnection, concurrency, progressIntervalMs: 1000 },
 );
 const events = new QueueEvents(queueName, { connection: eventsConnection });
@@ -120,7 +123,7 @@ await events.waitUntilReady();
 const started = performance.now();
 const cpuStart = process.cpuUsage();
 const actor = { user: 'U0OPERATOR', groups: [], channel: { id: 'C0BENCH', name: 'bench' } };
-const deps = { policy, catalogue, store, queue, chat, log: silentLogger() };
+const deps = { commands: COMMANDS, policy, catalogue, store, queue, chat, log: silentLogger() };
 await Promise.all(
   Array.from({ length: configMaps }, (_, i) =>
     dispatch(

@@ -8,6 +8,7 @@ import type { Store } from './store.js';
 import { VAULT_MIGRATE_KIND } from '../features/vault/approval.js';
 import { showRequest, type ApprovalKind } from '../approvals/index.js';
 import { recoverStuck } from '../approvals/recover.js';
+import type { ScheduledJobDefinition } from '../jobs/job.js';
 
 /** One entry per kind; the union keeps each kind's own request type. */
 type AnyKind = typeof RESTART_KIND | typeof PHASE_APPLY_KIND | typeof VAULT_MIGRATE_KIND;
@@ -45,3 +46,16 @@ export async function expireAllDue(store: Store, chat: Chat, log: Logger, queue?
   }
   if (queue !== undefined) await recoverStuck(store, { queue, chat, log, kindFor });
 }
+
+/**
+ * Every SWEEP_EVERY_MS, on one worker: expires the overdue requests of every kind and finds the ones that
+ * lost their follow-up job (approvals/recover.ts). The per-request expiry jobs do the same on time; this
+ * is the safety net for a job lost with Redis or a process that died between two steps.
+ */
+export const approvalsSweep: ScheduledJobDefinition = {
+  attempts: 1,
+  async run({ deps, log }) {
+    await expireAllDue(deps.store, deps.chat, log, deps.queue);
+    return 'approval requests swept';
+  },
+};

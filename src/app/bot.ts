@@ -1,3 +1,5 @@
+import { REGISTRY } from './jobs.js';
+import { COMMANDS } from './commands.js';
 import { requireFor, ConfigError, type Config } from '../config.js';
 import { Closer, loadRules, openStore } from './deps.js';
 import { startSlackApp } from '../handlers/slack-app.js';
@@ -21,7 +23,7 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
   const store = await openStore(config, log, closer);
   const redis = redisConnection(config.REDIS_URL, 'producer');
   closer.add(async () => redis.disconnect());
-  const queue = new CommandQueue(config.QUEUE_NAME, redis);
+  const queue = new CommandQueue(config.QUEUE_NAME, redis, REGISTRY);
   closer.add(() => queue.close());
   const slack = await startSlackApp({
     botToken: config.SLACK_BOT_TOKEN!,
@@ -31,7 +33,7 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
     port: config.PORT,
     log,
     checks: { redis: () => queue.ping(), postgres: () => store.value.ping() },
-    dispatch: { policy, catalogue, queue, store: store.value },
+    dispatch: { commands: COMMANDS, policy, catalogue, queue, store: store.value },
   });
   closer.add(() => slack.close());
   // The bot registers the daily status schedule too (the workers post it): one scheduler however many run.

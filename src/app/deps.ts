@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadCatalogue, type Catalogue } from '../catalogue.js';
 import type { Config } from '../config.js';
-import type { ClusterInfo } from '../features/health/measure.js';
+import type { ClusterInfo } from '../integrations/kubernetes.js';
 import { Kube } from '../integrations/kubernetes.js';
 import { createPool, startEmbeddedPostgres } from '../integrations/postgres.js';
 import { redactUrl, type Logger } from '../log.js';

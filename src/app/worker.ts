@@ -1,3 +1,5 @@
+import { scheduleApprovalsSweep } from '../approvals/sweep.js';
+import { REGISTRY } from './jobs.js';
 import { requireFor, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore } from './deps.js';
 import { probeRoutes, serveProbes } from '../handlers/probes.js';
@@ -26,18 +28,16 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
   // Follow-up jobs (a rollout after an approval, an expiry) go on the same queue through a fail-fast producer.
   const producer = redisConnection(config.REDIS_URL, 'producer');
   closer.add(async () => producer.disconnect());
-  const queue = new CommandQueue(config.QUEUE_NAME, producer);
+  const queue = new CommandQueue(config.QUEUE_NAME, producer, REGISTRY);
   closer.add(() => queue.close());
-  const worker = startWorker(
-    { config, log, ...cluster.value, store: store.value, catalogue, chat, queue },
-    {
-      queueName: config.QUEUE_NAME,
-      connection,
-      concurrency: config.WORKER_CONCURRENCY,
-      lockDurationMs: config.WORKER_LOCK_DURATION_MS,
-    },
-  );
+  const worker = startWorker({ config, log, ...cluster.value, store: store.value, catalogue, chat, queue }, REGISTRY, {
+    queueName: config.QUEUE_NAME,
+    connection,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDurationMs: config.WORKER_LOCK_DURATION_MS,
+  });
   closer.add(() => worker.close());
+  await scheduleApprovalsSweep(queue.queue, log);
   // Every worker (and bot) registers the daily status schedule: one scheduler however many run.
   const schedule = keepStatusScheduled({ queue: queue.queue, store: store.value, config, log });
   closer.add(async () => schedule.stop());

@@ -1,5 +1,5 @@
+import type { DataOf, RequestJobName } from '../contracts/jobs.js';
 import type { ApprovalKind } from './index.js';
-import type { Command } from '../app/commands.js';
 import { UserError } from '../errors.js';
 import type { ApprovalRequest } from './store.js';
 import type { JobDefinition } from '../jobs/job.js';
@@ -9,12 +9,14 @@ import type { JobDefinition } from '../jobs/job.js';
  * buttons go. Idempotent: the conditional UPDATE expires it once, whichever process gets there first.
  * Its reply is the plan message, re-rendered as the request now stands. One per kind of request.
  */
-export function approvalExpireJob<R extends ApprovalRequest>(kind: () => ApprovalKind<R>): JobDefinition<Command> {
+export function approvalExpireJob<J extends RequestJobName, R extends ApprovalRequest>(
+  kind: () => ApprovalKind<R>,
+): JobDefinition<J> {
   return {
     attempts: 3,
     async run({ data, deps, log }) {
       const { noun, requests: of, statusMessage, planMessage } = kind();
-      const id = data.request;
+      const id = (data as DataOf<RequestJobName>).request;
       if (id === undefined) throw new UserError(`No ${noun} given.`);
       const requests = of(deps.store);
       const [expired] = await requests.expireDue(id);

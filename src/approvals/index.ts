@@ -20,9 +20,8 @@
  *  5. The follow-up job: `begin` (AuditUnavailable → `abandon`, do nothing), act, `finish`.
  */
 import type { Chat } from '../integrations/slack.js';
-import type { JobData } from '../jobs/job.js';
+import type { JobData, Requester, RequestJobName } from '../contracts/jobs.js';
 import type { CommandQueue } from '../jobs/queue.js';
-import type { JobName } from '../app/jobs.js';
 import type { Logger } from '../log.js';
 import { utc, type Message } from '../message.js';
 import { newRequestId } from './request-id.js';
@@ -45,9 +44,9 @@ export interface ApprovalKind<R extends ApprovalRequest = ApprovalRequest> {
   statusMessage(request: R): Message;
   approvedMessage(request: R): Message;
   /** The job that acts once the approvals are in; its id is `<job>-<request id>`, so it runs once. */
-  followUp: JobName;
+  followUp: RequestJobName;
   /** The delayed job that expires the request if it is still pending then; id `<job>-<request id>`. */
-  expireJob: JobName;
+  expireJob: RequestJobName;
 }
 
 // Plain Slack IDs, not <@mentions>: refusals are escaped as text when shown.
@@ -125,7 +124,6 @@ export async function showRequest<R extends ApprovalRequest>(
   }
 }
 
-/** How many approvals the policy asked for when the command was given (one when it did not say). */
 /** How a request that holds its target is described to the next person who asks for the same target. */
 export const holdingState = (request: Pick<ApprovalRequest, 'state'>): string =>
   request.state === 'pending' ? 'awaiting approval' : 'in progress';
@@ -170,22 +168,33 @@ export async function scheduleFollowUp<R extends ApprovalRequest>(
   kind: ApprovalKind<R>,
   request: R,
   deps: { queue: CommandQueue; chat: Chat },
-  data: Pick<JobData, 'command' | 'requester'>,
+  requester: Requester,
 ): Promise<void> {
-  const followUp = { ...data, request: request.id };
+  const onRequest = { requester, request: request.id };
   if (request.state === 'pending') {
     const delayMs = Math.max(request.expiresAt.getTime() - Date.now(), 0) + 1_000;
-    await deps.queue.enqueue(
-      { ...followUp, reply: { channel: request.channel, ts: request.planTs ?? request.statusTs } },
-      `${kind.expireJob}-${request.id}`,
-      { job: kind.expireJob, delayMs },
-    );
+    const reply = { channel: request.channel, ts: request.planTs ?? request.statusTs };
+    await deps.queue.enqueue({ job: kind.expireJob, ...onRequest, reply }, `${kind.expireJob}-${request.id}`, {
+      delayMs,
+    });
   } else if (request.state === 'approved' && request.approvalsRequired === 0) {
     const ts = await deps.chat.post(request.channel, kind.approvedMessage(request), request.threadTs);
-    await deps.queue.enqueue(
-      { ...followUp, reply: { channel: request.channel, ts, threadTs: request.threadTs } },
-      `${kind.followUp}-${request.id}`,
-      { job: kind.followUp },
-    );
+    const reply = { channel: request.channel, ts, threadTs: request.threadTs };
+    await deps.queue.enqueue({ job: kind.followUp, ...onRequest, reply }, `${kind.followUp}-${request.id}`);
+  }
+}
+
+/**
+ * Expires this kind's overdue requests and shows it in their threads (the buttons go). A planning job runs
+ * it first, so a request that ran out a moment ago does not hold the target of the new one; the sweep
+ * (a scheduled job) does the same for every kind.
+ */
+export async function expireOverdue<R extends ApprovalRequest>(
+  kind: ApprovalKind<R>,
+  deps: { store: Store; chat: Chat },
+  log: Logger,
+): Promise<void> {
+  for (const request of await kind.requests(deps.store).expireDue()) {
+    await showRequest(deps.chat, kind, request, log, { decided: true });
   }
 }

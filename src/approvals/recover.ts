@@ -7,7 +7,7 @@
  * enqueueing it twice runs it once) or end them as failed, with the audit row.
  */
 import type { Chat } from '../integrations/slack.js';
-import type { Requester } from '../jobs/job.js';
+import type { Requester } from '../contracts/jobs.js';
 import type { CommandQueue } from '../jobs/queue.js';
 import type { Logger } from '../log.js';
 import type { ApprovalRequest } from './store.js';
@@ -52,11 +52,7 @@ export async function enqueueFollowUp(
   const jobId = `${kind.followUp}-${request.id}`;
   const ts = await deps.chat.post(request.channel, kind.approvedMessage(request), request.threadTs);
   const reply = { channel: request.channel, ts, threadTs: request.threadTs };
-  await deps.queue.enqueue(
-    { command: { name: 'approve', id: request.id }, requester: by, reply, request: request.id },
-    jobId,
-    { job: kind.followUp },
-  );
+  await deps.queue.enqueue({ job: kind.followUp, requester: by, reply, request: request.id }, jobId);
   await kind.requests(deps.store).setJob(request.id, jobId);
   return jobId;
 }

@@ -1,5 +1,8 @@
 import { randomInt } from 'node:crypto';
 
+/** Request ids (restarts, Vault migrations: any approval request): short enough to type, e.g. `k7m2p9xq`. */
+export const REQUEST_ID = /^[a-z0-9]{6,20}$/;
+
 /** No 0/o, 1/l/i: ids are read off a screen and typed into `approve ID`. */
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 

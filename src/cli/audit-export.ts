@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../commands/audit.js';
+import { parseDuration } from '../commands/duration.js';
 import type { Config } from '../config.js';
 import { Closer, openStore } from '../app/deps.js';
 import { isUserError } from '../errors.js';

@@ -1,3 +1,6 @@
+import { scheduleApprovalsSweep } from '../approvals/sweep.js';
+import { REGISTRY } from '../app/jobs.js';
+import { COMMANDS } from '../app/commands.js';
 import { randomBytes } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
 import type { Config } from '../config.js';
@@ -67,13 +70,14 @@ export class LocalSession {
       });
 
       const queueName = `${config.QUEUE_NAME}-cli-${randomBytes(4).toString('hex')}`;
-      const queue = new CommandQueue(queueName, producer);
+      const queue = new CommandQueue(queueName, producer, REGISTRY);
       closer.add(async () => {
         await queue.queue.obliterate({ force: true }).catch(() => undefined);
         await queue.close();
       });
       const worker = startWorker(
         { config, log, ...cluster.value, store: store.value, catalogue, chat, queue },
+        REGISTRY,
         {
           queueName,
           connection: workerConnection,
@@ -83,6 +87,7 @@ export class LocalSession {
         },
       );
       closer.add(() => worker.close());
+      await scheduleApprovalsSweep(queue.queue, log);
       const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
       closer.add(async () => eventsConnection.disconnect());
       const events = new QueueEvents(queueName, { connection: eventsConnection });
@@ -122,6 +127,7 @@ export class LocalSession {
     const outcome = await dispatch(
       { text, actor },
       {
+        commands: COMMANDS,
         policy: this.policy,
         catalogue: this.catalogue,
         store: this.store,

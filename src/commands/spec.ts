@@ -1,12 +1,16 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Catalogue } from '../catalogue.js';
+import type { Command } from '../contracts/commands.js';
+import type { JobFor } from '../contracts/jobs.js';
 import { UsageError } from '../errors.js';
 
 /**
- * One command family's grammar. Routing, parsing and help are all generated from these specs,
- * so a command exists in exactly one place (the Botkube executor idea).
+ * One command family: its grammar, help, policy rule, audit line and route. The command table
+ * (table.ts) reads nothing else, so a command exists in exactly one place (the Botkube executor idea).
+ * `A` is an inline answer: only the handlers' own commands (help, approve, deny, audit) have one; a
+ * capability's command always routes to a job.
  */
-export interface CommandSpec<C extends { name: string } = { name: string }> {
+export interface CommandSpec<C extends Command = Command, A = never> {
   name: C['name'];
   summary: string;
   /** After `/carbon `, e.g. `health [--namespace NS]`. */
@@ -26,7 +30,16 @@ export interface CommandSpec<C extends { name: string } = { name: string }> {
    * names its own rules (`phase` reads, `phase apply` writes), and a missing rule refuses, as always.
    */
   policy?(command: C): string;
+  /** Where the command goes, decided once: the job that runs it (carried in the job data), or an answer. */
+  route(command: C): Route<C, A>;
 }
+
+/** The command as the audit trail records it: a canonical line built from the parsed command, never the raw text. */
+export function describeCommand<C extends Command>(spec: Pick<CommandSpec<C>, 'describe'>, command: C): CommandSummary {
+  return spec.describe?.(command) ?? { line: command.name };
+}
+
+export type Route<C, A = never> = { job: JobFor<C> } | { answer: A };
 
 /** The static rules a command is checked against before it is queued. */
 export interface CommandRules {

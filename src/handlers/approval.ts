@@ -1,13 +1,51 @@
+import type { ApproveCommand, DenyCommand } from '../contracts/commands.js';
 import { approvalRefusal, denyRefusal, showRequest, type ApprovalKind } from '../approvals/index.js';
-import { anyRequestNoun, expireAllDue, findRequest } from '../app/approval-kinds.js';
+import { anyRequestNoun, findRequest } from '../app/approval-kinds.js';
 import { enqueueFollowUp, followUpState } from '../approvals/recover.js';
-import type { ApproveCommand, DenyCommand } from '../commands/approve.js';
 import { escapeMrkdwn } from '../message.js';
 import { refusal } from '../jobs/replies.js';
 import type { ApprovalRequest } from '../approvals/store.js';
 import { AuditUnavailable, type AuditEntry } from '../store/audit-log.js';
 import type { Answer, AnswerContext } from './answers.js';
 import type { Outcome } from './dispatch.js';
+import { UsageError } from '../errors.js';
+import { REQUEST_ID } from '../approvals/request-id.js';
+import { shown, stringOption, type CommandSpec, type ParsedArgs } from '../commands/spec.js';
+
+function requestId(args: ParsedArgs, usage: string): string {
+  const [id, extra] = args.positionals;
+  if (id === undefined) throw new UsageError(`Which request? Usage: \`/carbon ${usage}\` (the id is in the plan).`);
+  if (extra !== undefined) throw new UsageError(`Unexpected \`${shown(extra)}\`. Usage: \`/carbon ${usage}\``);
+  const normalized = id.toLowerCase();
+  if (!REQUEST_ID.test(normalized)) throw new UsageError(`\`${shown(id)}\` is not a request id (like \`k7m2p9xq\`).`);
+  return normalized;
+}
+
+export const approve: CommandSpec<ApproveCommand, Answer<ApproveCommand>> = {
+  route: () => ({ answer: answerApprove }),
+  name: 'approve',
+  summary: 'Approve someone else’s request: a restart, a Vault migration (the Approve button does the same).',
+  usage: 'approve REQUEST_ID',
+  examples: ['approve k7m2p9xq'],
+  build(args) {
+    return { name: 'approve', id: requestId(args, this.usage) };
+  },
+  describe: (command) => ({ line: `approve ${command.id}` }),
+};
+
+export const deny: CommandSpec<DenyCommand, Answer<DenyCommand>> = {
+  route: () => ({ answer: answerDeny }),
+  name: 'deny',
+  summary: 'Deny a request (restart, Vault migration), or cancel your own (the Deny button does the same).',
+  usage: 'deny REQUEST_ID [--reason "WHY"]',
+  examples: ['deny k7m2p9xq', 'deny k7m2p9xq --reason "the query backlog cleared"'],
+  options: { reason: { type: 'string' } },
+  build(args) {
+    const reason = stringOption(args, 'reason')?.replace(/\s+/g, ' ').trim().slice(0, 300);
+    return { name: 'deny', id: requestId(args, this.usage), ...(reason ? { reason } : {}) };
+  },
+  describe: (command) => ({ line: `deny ${command.id}`, ...(command.reason ? { reason: command.reason } : {}) }),
+};
 
 /** A click this long after the approval, on a request still `approved`, looks for its follow-up job (not a double click). */
 const RESUME_AFTER_MS = 10_000;
@@ -29,7 +67,6 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
   const { store, chat, queue, log } = deps;
   const user = request.actor.user;
   const channel = request.actor.channel.id;
-  await expireAllDue(store, chat, log, queue);
 
   const found = await findRequest(store, command.id);
   if (found === undefined)
@@ -84,9 +121,7 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
   }
   try {
     const reply = { channel: approved.channel, ts, threadTs: approved.threadTs };
-    await queue.enqueue({ command, requester: { user, channel }, reply, request: approved.id }, jobId, {
-      job: kind.followUp,
-    });
+    await queue.enqueue({ job: kind.followUp, requester: { user, channel }, reply, request: approved.id }, jobId);
   } catch (error) {
     log.error({ err: error, request: approved.id }, `could not start the ${kind.followUp} job`);
     const message = `Approved, but carbon-ops cannot reach its job queue (Redis), so the ${kind.thing(approved)} was not started. Ask again in a minute.`;
@@ -108,9 +143,8 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
 /** `deny ID` and the Deny button: the requester cancels, or an approver denies; only while pending. */
 export const answerDeny: Answer<DenyCommand> = async (command, ctx) => {
   const { deps, request, whisper } = ctx;
-  const { store, chat, policy, log, queue } = deps;
+  const { store, chat, policy, log } = deps;
   const user = request.actor.user;
-  await expireAllDue(store, chat, log, queue);
   const asApprover = policy.authorize('approve', request.actor).allowed;
   const found = await findRequest(store, command.id);
   if (found === undefined)

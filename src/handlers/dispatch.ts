@@ -1,21 +1,22 @@
+import type { Command } from '../contracts/commands.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue.js';
-import { checkCommand, describeCommand, parse, policyNameOf, type Command } from '../app/commands.js';
-import { parseMention } from '../commands/mention.js';
+import type { CommandTable } from '../commands/table.js';
 import { isUserError } from '../errors.js';
 import type { Chat } from '../integrations/slack.js';
-import type { JobData } from '../jobs/job.js';
+import type { JobData } from '../contracts/jobs.js';
 import type { CommandQueue } from '../jobs/queue.js';
-import { jobNameFor } from '../app/jobs.js';
 import type { Logger } from '../log.js';
 import type { GroupDirectory } from '../policy/groups.js';
 import type { Actor, Policy } from '../policy/policy.js';
 import { queued, refusal, usage } from '../jobs/replies.js';
 import type { AuditEntry } from '../store/audit-log.js';
 import type { Store } from '../app/store.js';
-import { answer } from './answers.js';
+import type { Answer } from './answers.js';
 
 export interface DispatchDeps {
+  /** The command table (src/app/commands.ts): parse, policy name, audit line and route of every command. */
+  commands: CommandTable<Answer>;
   policy: Policy;
   catalogue: Catalogue;
   queue: CommandQueue;
@@ -29,7 +30,9 @@ export interface DispatchDeps {
 export type SlackHandlerDeps = Omit<DispatchDeps, 'chat'> & { groups: GroupDirectory };
 
 export interface Request {
+  /** The text after `/carbon` (or of the mention); a button builds its `command` directly instead. */
   text: string;
+  command?: Command;
   actor: Actor;
   /** Identifies one request across Slack's retries (trigger_id, event_id): the same key enqueues once. */
   dedupeKey?: string;
@@ -57,34 +60,37 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
 
   let command: Command;
   try {
-    command = request.form === 'mention' ? parseMention(request.text) : parse(request.text);
+    command =
+      request.command ??
+      (request.form === 'mention' ? deps.commands.parseMention(request.text) : deps.commands.parse(request.text));
   } catch (error) {
     if (!isUserError(error)) throw error;
     await whisper(usage(error.message));
     return { kind: 'usage', message: error.message };
   }
 
-  const decision = deps.policy.authorize(policyNameOf(command), actor);
+  const decision = deps.policy.authorize(deps.commands.policyName(command), actor);
   if (!decision.allowed) {
     deps.log.info({ user: actor.user, channel: actor.channel.id, command: command.name }, 'denied');
-    await audit(deps, auditOf(command, actor, 'denied', decision.reason));
+    await audit(deps, auditOf(deps, command, actor, 'denied', decision.reason));
     await whisper(refusal(decision.reason));
     return { kind: 'denied', message: decision.reason };
   }
 
   try {
-    checkCommand(command, { catalogue: deps.catalogue });
+    deps.commands.check(command, { catalogue: deps.catalogue });
   } catch (error) {
     if (!isUserError(error)) throw error;
-    await audit(deps, auditOf(command, actor, 'refused', error.message));
+    await audit(deps, auditOf(deps, command, actor, 'refused', error.message));
     await whisper(usage(error.message));
     return { kind: 'usage', message: error.message };
   }
 
   const authorization = { role: decision.role, approvals: decision.approvals };
-  if (jobNameFor(command) === undefined) {
+  const route = deps.commands.route(command);
+  if ('answer' in route) {
     try {
-      return await answer(command, { request, deps, whisper, authorization });
+      return await route.answer(command, { request, deps, whisper, authorization });
     } catch (error) {
       if (!isUserError(error)) return internalError(deps, whisper, command, actor, error);
       await whisper(usage(error.message));
@@ -103,7 +109,9 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
       ts,
       ...(request.threadTs !== undefined ? { threadTs: request.threadTs } : {}),
     };
-    const data: JobData = { command, requester: { user: actor.user, channel: actor.channel.id }, reply, authorization };
+    // The spec's route names the job for its own command type, which the cast cannot see.
+    const requester = { user: actor.user, channel: actor.channel.id };
+    const data = { job: route.job, command, requester, reply, authorization } as JobData;
     await deps.queue.enqueue(data, jobId);
     return { kind: 'queued', command, jobId };
   } catch (error) {
@@ -146,8 +154,14 @@ function jobIdFor(command: string, dedupeKey: string | undefined): string {
   return `${command}-${unique.replace(/-/g, '').slice(0, 12)}`;
 }
 
-function auditOf(command: Command, actor: Actor, outcome: 'denied' | 'refused', detail: string): AuditEntry {
-  const { line, target, reason } = describeCommand(command);
+function auditOf(
+  deps: DispatchDeps,
+  command: Command,
+  actor: Actor,
+  outcome: 'denied' | 'refused',
+  detail: string,
+): AuditEntry {
+  const { line, target, reason } = deps.commands.describe(command);
   return {
     actor: actor.user,
     channel: actor.channel.id,

@@ -536,3 +536,10 @@ export function conflictsOf(error: unknown): ManagerConflict[] {
   const fields = [...message.matchAll(/(?:: |\n- )(\.[^\s,]+)/g)].map((m) => m[1]!);
   return (fields.length > 0 ? fields : ['?']).map((field) => ({ manager, field }));
 }
+
+/** Which cluster the reports are about. */
+export interface ClusterInfo {
+  name: string;
+  /** True for the devstack stand-in: every report from it says so. */
+  simulated: boolean;
+}

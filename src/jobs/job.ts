@@ -1,32 +1,13 @@
+import type { DataOf, JobData, JobName } from '../contracts/jobs.js';
 import type { Catalogue } from '../catalogue.js';
-import type { Command } from '../app/commands.js';
 import type { Config } from '../config.js';
-import type { ClusterInfo } from '../features/health/measure.js';
-import type { Kube } from '../integrations/kubernetes.js';
+import type { ClusterInfo, Kube } from '../integrations/kubernetes.js';
 import type { Chat } from '../integrations/slack.js';
 import type { Logger } from '../log.js';
-import type { Role } from '../policy/policy.js';
 import type { Message } from '../message.js';
 import type { Store } from '../app/store.js';
 import type { VaultDeps } from '../integrations/vault-connection.js';
 import type { CommandQueue } from './queue.js';
-
-/** Who asked, where. Slack IDs only; job data never carries a secret. */
-export interface Requester {
-  user: string;
-  channel: string;
-}
-
-export interface JobData<C extends Command = Command> {
-  command: C;
-  requester: Requester;
-  /** The "queued" message the worker edits with progress and then the result; `threadTs` when it sits in a thread. */
-  reply: { channel: string; ts: string; threadTs?: string };
-  /** The policy's decision when the command was asked: the role it was allowed by, the approvals it needs. */
-  authorization?: { role: Role; approvals: number };
-  /** The stored request a follow-up job acts on (a restart request id). */
-  request?: string;
-}
 
 /** What a job may use. Built once per worker process and passed explicitly. */
 export interface JobDeps {
@@ -43,9 +24,10 @@ export interface JobDeps {
   vault?: VaultDeps;
 }
 
-export interface JobContext<C extends Command = Command> {
+/** What a job runs with; `D` is its data (`JobContext<DataOf<'restart-rollout'>>`). */
+export interface JobContext<D extends JobData = JobData> {
   jobId: string;
-  data: JobData<C>;
+  data: D;
   deps: JobDeps;
   log: Logger;
   /** Reports progress: saved on the job and shown by editing the reply message (coalesced). */
@@ -78,13 +60,19 @@ export interface ScheduledJobDefinition<D = unknown> {
  *    worker dies: a second run would measure a loaded cluster), and the handoff's coverage snapshot is
  *    written again by a retry (a second measurement, which is acceptable).
  */
-export interface JobDefinition<C extends Command = Command> {
+export interface JobDefinition<J extends JobName = JobName> {
   /** How often BullMQ tries an internal failure; a UserError is never retried. */
   attempts: number;
-  run(ctx: JobContext<C>): Promise<Message>;
   /**
-   * For a job that must not run twice (STALLS_ALLOWED in registry.ts below the worker's): cleans up
-   * after the run its dead worker left half done, before the job is failed instead of run again.
+   * How many times the job may be taken over after its worker died (BullMQ calls it stalled: the lock
+   * ran out) before it fails; default 1. A job that resumes safely allows more; one that must never run
+   * twice allows 0 and cleans up in `onStalled`.
    */
-  onStalled?(ctx: JobContext<C>): Promise<void>;
+  stallsAllowed?: number;
+  run(ctx: JobContext<DataOf<J>>): Promise<Message>;
+  /**
+   * For a job that must not run twice (`stallsAllowed` below the worker's): cleans up after the run its
+   * dead worker left half done, before the job is failed instead of run again.
+   */
+  onStalled?(ctx: JobContext<DataOf<J>>): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobData } from './job.js';
-import { jobFor, jobNameFor, type JobName } from '../app/jobs.js';
+import type { JobData } from '../contracts/jobs.js';
+import type { JobRegistry } from './registry.js';
 
 /** The job queue as the bot sees it: enqueue, deduplicate, nothing else. */
 export class CommandQueue {
@@ -10,6 +10,7 @@ export class CommandQueue {
   constructor(
     readonly name: string,
     private readonly connection: Redis,
+    private readonly jobs: Pick<JobRegistry, 'attemptsOf'>,
   ) {
     this.queue = new Queue<JobData>(name, { connection });
     // Connection errors surface on the caller's own commands (enqueue, claim); BullMQ would print them raw.
@@ -17,18 +18,16 @@ export class CommandQueue {
   }
 
   /**
-   * Enqueues the job for `data.command` (or `options.job`, for follow-ups), after `options.delayMs` if given.
-   * A `jobId` makes it idempotent: BullMQ ignores a second add
-   * with the same id, so a retried Slack request or a double click cannot start the work twice.
+   * Enqueues `data.job`, after `options.delayMs` if given. A `jobId` makes it idempotent: BullMQ ignores
+   * a second add with the same id, so a retried Slack request or a double click cannot start the work twice.
    */
-  async enqueue(data: JobData, jobId?: string, options: { job?: JobName; delayMs?: number } = {}): Promise<string> {
-    const name = options.job ?? jobNameFor(data.command);
-    const definition = name === undefined ? undefined : jobFor(name);
-    if (name === undefined || definition === undefined) throw new Error(`No job runs the command ${data.command.name}`);
-    const job = await this.queue.add(name, data, {
+  async enqueue(data: JobData, jobId?: string, options: { delayMs?: number } = {}): Promise<string> {
+    const attempts = this.jobs.attemptsOf(data.job);
+    if (attempts === undefined) throw new Error(`No job definition for ${data.job}`);
+    const job = await this.queue.add(data.job, data, {
       ...(jobId !== undefined ? { jobId } : {}),
       ...(options.delayMs !== undefined ? { delay: options.delayMs } : {}),
-      attempts: definition.attempts,
+      attempts,
       backoff: { type: 'exponential', delay: 2_000 },
       removeOnComplete: { age: 24 * 3600, count: 1000 },
       removeOnFail: { age: 7 * 24 * 3600 },

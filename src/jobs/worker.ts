@@ -2,9 +2,10 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isUserError, ReportedFailure } from '../errors.js';
 import { inProgress, internalFailure, userFailure } from './replies.js';
-import type { JobData, JobDeps } from './job.js';
+import type { JobData } from '../contracts/jobs.js';
+import type { JobDeps, ScheduledJobDefinition } from './job.js';
 import { coalesce } from './progress.js';
-import { jobFor, scheduledJobFor, WORKER_MAX_STALLED_COUNT } from '../app/jobs.js';
+import type { JobRegistry } from './registry.js';
 
 export interface WorkerOptions {
   queueName: string;
@@ -20,16 +21,16 @@ export interface WorkerOptions {
  * Runs queued commands. Any number of workers may run on any machines: everything a job needs is in
  * its data or in Redis/PostgreSQL, never in this process.
  */
-export function startWorker(deps: JobDeps, options: WorkerOptions): Worker<JobData> {
+export function startWorker(deps: JobDeps, jobs: JobRegistry, options: WorkerOptions): Worker<JobData> {
   const worker = new Worker<JobData>(
     options.queueName,
-    (job) => runJob(job, deps, options.progressIntervalMs ?? 1_500),
+    (job) => runJob(job, deps, jobs, options.progressIntervalMs ?? 1_500),
     {
       connection: options.connection,
       concurrency: options.concurrency,
       autorun: true,
       // Per worker in BullMQ: the largest allowance of any job; jobFor fails the jobs that allow fewer.
-      maxStalledCount: WORKER_MAX_STALLED_COUNT,
+      maxStalledCount: jobs.maxStalledCount,
       ...(options.lockDurationMs !== undefined
         ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs }
         : {}),
@@ -39,11 +40,17 @@ export function startWorker(deps: JobDeps, options: WorkerOptions): Worker<JobDa
   return worker;
 }
 
-async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: number): Promise<string> {
+async function runJob(
+  job: Job<JobData>,
+  deps: JobDeps,
+  jobs: JobRegistry,
+  progressIntervalMs: number,
+): Promise<string> {
   const jobId = job.id ?? '?';
   const log = deps.log.child({ jobId, job: job.name, attempt: job.attemptsMade + 1 });
-  if (scheduledJobFor(job.name) !== undefined) return runScheduledJob(job as Job<unknown>, deps, log);
-  const definition = jobFor(job.name);
+  const scheduled = jobs.scheduledJobFor(job.name);
+  if (scheduled !== undefined) return runScheduledJob(scheduled, job as Job<unknown>, deps, log);
+  const definition = jobs.jobFor(job.name);
   const { reply } = job.data;
   if (definition === undefined) throw new UnrecoverableError(`No job definition for ${job.name}`);
 
@@ -84,8 +91,12 @@ async function runJob(job: Job<JobData>, deps: JobDeps, progressIntervalMs: numb
 }
 
 /** A job started by a job scheduler: no message to edit, so it posts on its own; failures are logged and retried. */
-async function runScheduledJob(job: Job<unknown>, deps: JobDeps, log: JobDeps['log']): Promise<string> {
-  const definition = scheduledJobFor(job.name)!;
+async function runScheduledJob(
+  definition: ScheduledJobDefinition,
+  job: Job<unknown>,
+  deps: JobDeps,
+  log: JobDeps['log'],
+): Promise<string> {
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   log.info('scheduled job started');
   try {

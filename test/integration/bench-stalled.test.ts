@@ -3,7 +3,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../src/config.js';
 import { benchTopic } from '../../src/features/bench/bench-kafka.js';
 import type { JobContext } from '../../src/jobs/job.js';
-import { jobFor, StalledTooOften } from '../../src/app/jobs.js';
+import { REGISTRY } from '../../src/app/jobs.js';
+import { StalledTooOften } from '../../src/jobs/registry.js';
 import { silentLogger } from '../../src/log.js';
 import { kafkaBrokers } from '../support/kafka.js';
 
@@ -20,6 +21,7 @@ describe('a stalled Kafka benchmark', () => {
       const ctx = {
         jobId,
         data: {
+          job: 'bench-kafka' as const,
           command: {
             name: 'bench',
             action: 'kafka',
@@ -36,7 +38,7 @@ describe('a stalled Kafka benchmark', () => {
         log: silentLogger(),
         progress: async () => undefined,
       } as unknown as JobContext;
-      await expect(jobFor('bench-kafka')!.run(ctx)).rejects.toBeInstanceOf(StalledTooOften);
+      await expect(REGISTRY.jobFor('bench-kafka')!.run(ctx)).rejects.toBeInstanceOf(StalledTooOften);
       expect(measured).toBe(false);
       expect(await admin.listTopics()).not.toContain(topic);
     } finally {

@@ -1,3 +1,5 @@
+import { COMMANDS } from '../../src/app/commands.js';
+import { REGISTRY } from '../../src/app/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -136,7 +138,7 @@ beforeAll(async () => {
   const producer = redisConnection(config.REDIS_URL, 'producer');
   const workerConnection = redisConnection(config.REDIS_URL, 'worker');
   connections.push(producer, workerConnection);
-  queue = new CommandQueue(queueName, producer);
+  queue = new CommandQueue(queueName, producer, REGISTRY);
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
   worker = startWorker(
     {
@@ -149,9 +151,18 @@ beforeAll(async () => {
       chat,
       queue,
     },
+    REGISTRY,
     { queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 100 },
   );
-  deps = { policy: await loadPolicy('policy/policy.example.yaml'), catalogue, queue, store, chat, log };
+  deps = {
+    commands: COMMANDS,
+    policy: await loadPolicy('policy/policy.example.yaml'),
+    catalogue,
+    queue,
+    store,
+    chat,
+    log,
+  };
 
   // History: outside the 2-day period, inside it, and snapshots that are not cluster-wide or of another cluster.
   const cluster = demo.clusterName;

@@ -1,3 +1,5 @@
+import { REGISTRY } from '../../src/app/jobs.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -52,7 +54,7 @@ beforeAll(async () => {
   const producer = redisConnection(config.REDIS_URL, 'producer');
   const workerConnection = redisConnection(config.REDIS_URL, 'worker');
   connections.push(producer, workerConnection);
-  queue = new CommandQueue(queueName, producer);
+  queue = new CommandQueue(queueName, producer, REGISTRY);
 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
@@ -61,6 +63,7 @@ beforeAll(async () => {
   const catalogue = await loadCatalogue('catalogue/services.yaml');
   worker = startWorker(
     { config, log, kube, cluster: { name: demo.clusterName, simulated: true }, store, catalogue, chat, queue },
+    REGISTRY,
     { queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 100 },
   );
 
@@ -71,7 +74,7 @@ beforeAll(async () => {
     port: 0,
     log,
     checks: { redis: () => queue.ping(), postgres: () => store.ping() },
-    dispatch: { policy: await loadPolicy('policy/policy.example.yaml'), catalogue, queue, store },
+    dispatch: { commands: COMMANDS, policy: await loadPolicy('policy/policy.example.yaml'), catalogue, queue, store },
   });
   eventsUrl = `http://127.0.0.1:${(bot.server.address() as { port: number }).port}/slack/events`;
 });
@@ -213,7 +216,7 @@ describe('/carbon health end to end', () => {
 describe('readiness and a dead Redis', () => {
   it('keeps serving /healthz and tells the user when the queue is unreachable', async () => {
     const deadRedis = redisConnection('redis://127.0.0.1:1', 'producer');
-    const deadQueue = new CommandQueue('dead', deadRedis);
+    const deadQueue = new CommandQueue('dead', deadRedis, REGISTRY);
     const lonely = await startSlackApp({
       botToken: 'xoxb-test',
       signingSecret: SECRET,
@@ -222,6 +225,7 @@ describe('readiness and a dead Redis', () => {
       log,
       checks: { redis: () => deadQueue.ping(), postgres: () => store.ping() },
       dispatch: {
+        commands: COMMANDS,
         policy: await loadPolicy('policy/policy.example.yaml'),
         catalogue: await loadCatalogue('catalogue/services.yaml'),
         queue: deadQueue,

@@ -1,5 +1,5 @@
+import type { KafkaBenchParams } from '../../src/contracts/commands.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { KafkaBenchParams } from '../../src/features/bench/command.js';
 import { loadConfig } from '../../src/config.js';
 import type { BenchResult } from '../../src/integrations/kafka-bench/producer-benchmark.js';
 import { createPool } from '../../src/integrations/postgres.js';

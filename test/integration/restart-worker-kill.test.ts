@@ -1,3 +1,5 @@
+import { COMMANDS } from '../../src/app/commands.js';
+import { REGISTRY } from '../../src/app/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -58,7 +60,7 @@ beforeAll(async () => {
   await kube.writeBotKubeconfig(join(dir, 'kubeconfig')); // carbon runs as its ServiceAccount
   const queueName = `test-kill-${randomBytes(4).toString('hex')}`;
   producer = redisConnection('redis://127.0.0.1:6379', 'producer');
-  queue = new CommandQueue(queueName, producer);
+  queue = new CommandQueue(queueName, producer, REGISTRY);
   env = {
     KUBECONFIG: join(dir, 'kubeconfig'),
     DATABASE_URL: db.url,
@@ -73,6 +75,7 @@ beforeAll(async () => {
   };
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
   deps = {
+    commands: COMMANDS,
     policy: await loadPolicy('policy/policy.example.yaml'),
     catalogue: await loadCatalogue('catalogue/services.yaml'),
     queue,

@@ -1,3 +1,4 @@
+import { COMMANDS } from '../../src/app/commands.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
@@ -230,6 +231,7 @@ describe('/carbon status and /carbon schedule on demand', () => {
     const instance = await start(config);
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
     const deps = {
+      commands: COMMANDS,
       policy: await loadPolicy('policy/policy.example.yaml'),
       catalogue,
       queue: instance.queue,

@@ -1,3 +1,5 @@
+import { REGISTRY } from '../../src/app/jobs.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -30,7 +32,7 @@ beforeAll(async () => {
   store = new Store(createPool(db.url));
   await store.migrate();
   producer = redisConnection(loadConfig({}).REDIS_URL, 'producer');
-  queue = new CommandQueue(`test-groups-${randomBytes(4).toString('hex')}`, producer);
+  queue = new CommandQueue(`test-groups-${randomBytes(4).toString('hex')}`, producer, REGISTRY);
   const policy = new Policy({
     members: { S0READERS: 'viewer' },
     channels: {},
@@ -43,7 +45,7 @@ beforeAll(async () => {
     port: 0,
     log: silentLogger(),
     checks: {},
-    dispatch: { policy, queue, store, catalogue: await loadCatalogue('catalogue/services.yaml') },
+    dispatch: { commands: COMMANDS, policy, queue, store, catalogue: await loadCatalogue('catalogue/services.yaml') },
   });
   url = `http://127.0.0.1:${(bot.server.address() as { port: number }).port}/slack/events`;
 });

@@ -250,13 +250,12 @@ describe('faults', () => {
     const m = (await rig.store.vaultMigrations.get(id))!;
     const jobId = await rig.queue.enqueue(
       {
-        command: { name: 'help' },
+        job: 'vault-migrate-run',
         requester: { user: 'U0APPROVER', channel: 'C0INCIDENT' },
         reply: { channel: 'C0INCIDENT', ts: m.statusTs },
         request: id,
       },
       `vault-migrate-run-${id}`,
-      { job: 'vault-migrate-run' },
     );
     await (await rig.queue.queue.getJob(jobId))!.waitUntilFinished(rig.events, 30_000);
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');

@@ -1,3 +1,4 @@
+import { REGISTRY } from '../../src/app/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -79,7 +80,7 @@ beforeAll(async () => {
   const workerConnection = redisConnection(url, 'worker');
   const eventsConnection = redisConnection(url, 'worker');
   connections.push(producer, workerConnection, eventsConnection);
-  queue = new CommandQueue('restart-test', producer);
+  queue = new CommandQueue('restart-test', producer, REGISTRY);
   events = new QueueEvents('restart-test', { connection: eventsConnection });
   events.on('error', () => undefined); // the outage is the point of the test
   worker = startWorker(
@@ -93,6 +94,7 @@ beforeAll(async () => {
       chat: new TerminalChat(() => undefined),
       queue,
     },
+    REGISTRY,
     { queueName: 'restart-test', connection: workerConnection, concurrency: 1 },
   );
 });
@@ -112,6 +114,7 @@ afterAll(async () => {
 const healthJob = async (n: number) => {
   const id = await queue.enqueue(
     {
+      job: 'health-report',
       command: { name: 'health', namespace: 'kafka' },
       requester: { user: 'U0VIEWER', channel: 'C0GENERAL' },
       reply: { channel: 'C0GENERAL', ts: `1.${n}` },

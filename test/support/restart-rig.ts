@@ -1,3 +1,5 @@
+import { REGISTRY } from '../../src/app/jobs.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
@@ -71,7 +73,7 @@ export class RestartRig {
     await this.store.migrate();
     const producer = redisConnection(this.config.REDIS_URL, 'producer');
     this.connections.push(producer);
-    this.queue = new CommandQueue(this.queueName, producer);
+    this.queue = new CommandQueue(this.queueName, producer, REGISTRY);
     this.policy = await loadPolicy('policy/policy.example.yaml');
     this.catalogue = await loadCatalogue('catalogue/services.yaml');
     if (options.worker !== false) this.startWorker();
@@ -82,7 +84,13 @@ export class RestartRig {
       port: 0,
       log: silentLogger(),
       checks: {},
-      dispatch: { policy: this.policy, catalogue: this.catalogue, queue: this.queue, store: this.store },
+      dispatch: {
+        commands: COMMANDS,
+        policy: this.policy,
+        catalogue: this.catalogue,
+        queue: this.queue,
+        store: this.store,
+      },
     });
     this.eventsUrl = `http://127.0.0.1:${(this.bot.server.address() as { port: number }).port}/slack/events`;
     return this;
@@ -106,6 +114,7 @@ export class RestartRig {
         chat,
         queue: this.queue,
       },
+      REGISTRY,
       { queueName: this.queueName, connection, concurrency: 4, progressIntervalMs: 50 },
     );
     return this.worker;

@@ -1,5 +1,5 @@
-import { parse } from '../../src/app/commands.js';
-import type { HandoffCommand, PeriodStart } from '../../src/features/status/handoff-command.js';
+import type { HandoffCommand, PeriodStart } from '../../src/contracts/commands.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import type { HealthReport, ServiceState } from '../../src/features/health/measure.js';
 import { keyMetrics, type HandoffData } from '../../src/features/status/handoff.js';
 import { readiness, singleReplica } from '../../src/features/status/readiness.js';
@@ -17,7 +17,8 @@ import type { PhaseState } from '../../src/features/status/sections/phases.js';
 
 const utc = (text: string) => new Date(`${text}Z`);
 
-export const parseHandoffSince = (args: string): PeriodStart => (parse(`handoff ${args}`) as HandoffCommand).since;
+export const parseHandoffSince = (args: string): PeriodStart =>
+  (COMMANDS.parse(`handoff ${args}`) as HandoffCommand).since;
 
 export const baseline: KafkaBaseline = { recordsPerSec: 7153, mbPerSec: 6.99, avgLatencyMs: 2.4, p95: 3.5 };
 

@@ -1,3 +1,4 @@
+import { REGISTRY } from '../../src/app/jobs.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
@@ -39,7 +40,7 @@ export async function startStatusInstance(input: {
   const store = new Store(createPool(input.dbUrl));
   const producer = redisConnection(config.REDIS_URL, 'producer');
   const workerConnection = redisConnection(config.REDIS_URL, 'worker');
-  const queue = new CommandQueue(config.QUEUE_NAME, producer);
+  const queue = new CommandQueue(config.QUEUE_NAME, producer, REGISTRY);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(input.demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 100 });
@@ -55,6 +56,7 @@ export async function startStatusInstance(input: {
       chat,
       queue,
     },
+    REGISTRY,
     { queueName: config.QUEUE_NAME, connection: workerConnection, concurrency: 2, progressIntervalMs: 100 },
   );
   await worker.waitUntilReady();

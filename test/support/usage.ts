@@ -1,4 +1,4 @@
-import { parse } from '../../src/app/commands.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import { UsageError } from '../../src/errors.js';
 
 /** The message of the UsageError `fn` throws; another error is rethrown, and none at all fails the test. */
@@ -13,4 +13,4 @@ export function usageErrorOf(fn: () => unknown, input?: string): string {
 }
 
 /** The message of the UsageError `parse` gives for `text`. */
-export const usageOf = (text: string): string => usageErrorOf(() => parse(text), JSON.stringify(text));
+export const usageOf = (text: string): string => usageErrorOf(() => COMMANDS.parse(text), JSON.stringify(text));

@@ -1,3 +1,5 @@
+import { REGISTRY } from '../../src/app/jobs.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -116,7 +118,7 @@ export class VaultRig {
     const workerConnection = redisConnection(this.config.REDIS_URL, 'worker');
     const eventsConnection = redisConnection(this.config.REDIS_URL, 'worker');
     this.connections.push(producer, workerConnection, eventsConnection);
-    this.queue = new CommandQueue(this.queueName, producer);
+    this.queue = new CommandQueue(this.queueName, producer, REGISTRY);
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     this.client = new Kube(kubeConfig, { requestTimeoutMs: 5000, pageSize: 500 });
@@ -132,6 +134,7 @@ export class VaultRig {
         queue: this.queue,
         vault: this.vaultDeps,
       },
+      REGISTRY,
       { queueName: this.queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 50 },
     );
     this.events = new QueueEvents(this.queueName, { connection: eventsConnection });
@@ -159,6 +162,7 @@ export class VaultRig {
     const outcome = await dispatch(
       { text, actor },
       {
+        commands: COMMANDS,
         policy: this.policy,
         catalogue: this.catalogue,
         store: this.store,

@@ -1,3 +1,4 @@
+import { COMMANDS } from '../../src/app/commands.js';
 import { describe, expect, it } from '@jest/globals';
 import { loadCatalogue } from '../../src/catalogue.js';
 import { dispatch, type DispatchDeps } from '../../src/handlers/dispatch.js';
@@ -27,6 +28,7 @@ const actor = { user: 'U0APPROVER', groups: [], channel: { id: 'C0INCIDENT', nam
 
 async function deps(store: unknown, chat: Chat, queue: unknown = {}): Promise<DispatchDeps> {
   return {
+    commands: COMMANDS,
     policy: await loadPolicy('policy/policy.example.yaml'),
     catalogue: await loadCatalogue('catalogue/services.yaml'),
     queue,

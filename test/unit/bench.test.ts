@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { compare, medianFigures } from '../../src/features/bench/compare.js';
-import { parse } from '../../src/app/commands.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
 import { renderBenchHistory, renderBenchResult } from '../../src/features/bench/render.js';
@@ -8,7 +8,7 @@ import { paramsKey } from '../../src/features/bench/store.js';
 
 describe('bench grammar', () => {
   it('has defaults that match the platform baseline: 1 KiB records, acks=all, unthrottled', () => {
-    expect(parse('bench kafka')).toEqual({
+    expect(COMMANDS.parse('bench kafka')).toEqual({
       name: 'bench',
       action: 'kafka',
       params: { records: 100000, recordSize: 1024, throughput: -1, acks: -1, partitions: 3 },
@@ -17,7 +17,7 @@ describe('bench grammar', () => {
 
   it('reads every option', () => {
     expect(
-      parse(
+      COMMANDS.parse(
         'bench kafka --records 50,000 --record-size 512 --throughput 5000 --acks 1 --partitions 6 --brokers kafka-0.kafka:9092,kafka-1.kafka:9092',
       ),
     ).toEqual({
@@ -32,8 +32,15 @@ describe('bench grammar', () => {
         brokers: ['kafka-0.kafka:9092', 'kafka-1.kafka:9092'],
       },
     });
-    expect(parse('bench kafka --throughput -1 --acks all')).toMatchObject({ params: { throughput: -1, acks: -1 } });
-    expect(parse('bench history kafka')).toEqual({ name: 'bench', action: 'history', target: 'kafka', limit: 10 });
+    expect(COMMANDS.parse('bench kafka --throughput -1 --acks all')).toMatchObject({
+      params: { throughput: -1, acks: -1 },
+    });
+    expect(COMMANDS.parse('bench history kafka')).toEqual({
+      name: 'bench',
+      action: 'history',
+      target: 'kafka',
+      limit: 10,
+    });
   });
 
   it.each([
@@ -50,8 +57,8 @@ describe('bench grammar', () => {
     ['bench postgres', /Usage: `\/carbon bench kafka/],
     ['bench history', /bench history kafka/],
   ])('refuses %s', (text, message) => {
-    expect(() => parse(text)).toThrow(UsageError);
-    expect(() => parse(text)).toThrow(message);
+    expect(() => COMMANDS.parse(text)).toThrow(UsageError);
+    expect(() => COMMANDS.parse(text)).toThrow(message);
   });
 });
 

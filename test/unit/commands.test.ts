@@ -1,20 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { COMMANDS, helpText, MAX_COMMAND_LENGTH, parse } from '../../src/app/commands.js';
+import { COMMANDS } from '../../src/app/commands.js';
+import { MAX_COMMAND_LENGTH } from '../../src/commands/table.js';
 import { tokenize } from '../../src/commands/tokenize.js';
 import { UsageError } from '../../src/errors.js';
 import { usageOf } from '../support/usage.js';
 
 describe('parse', () => {
   it('reads health with and without a namespace', () => {
-    expect(parse('health')).toEqual({ name: 'health' });
-    expect(parse('  HEALTH   --namespace data-platform ')).toEqual({ name: 'health', namespace: 'data-platform' });
-    expect(parse('health -n kafka')).toEqual({ name: 'health', namespace: 'kafka' });
+    expect(COMMANDS.parse('health')).toEqual({ name: 'health' });
+    expect(COMMANDS.parse('  HEALTH   --namespace data-platform ')).toEqual({
+      name: 'health',
+      namespace: 'data-platform',
+    });
+    expect(COMMANDS.parse('health -n kafka')).toEqual({ name: 'health', namespace: 'kafka' });
   });
 
   it('treats empty text as help', () => {
-    expect(parse('')).toEqual({ name: 'help' });
-    expect(parse('help health')).toEqual({ name: 'help', topic: 'health' });
+    expect(COMMANDS.parse('')).toEqual({ name: 'help' });
+    expect(COMMANDS.parse('help health')).toEqual({ name: 'help', topic: 'health' });
   });
 
   it('refuses unknown commands and options with the usage', () => {
@@ -115,8 +119,8 @@ describe('parse', () => {
         ),
         (text) => {
           try {
-            const command = parse(text);
-            expect(COMMANDS.map((c) => c.name)).toContain(command.name);
+            const command = COMMANDS.parse(text);
+            expect(COMMANDS.specs.map((c) => c.name)).toContain(command.name);
           } catch (error) {
             expect(error).toBeInstanceOf(UsageError);
           }
@@ -142,8 +146,8 @@ describe('tokenize', () => {
 
 describe('help', () => {
   it('lists every command and explains one', () => {
-    expect(helpText()).toContain('/carbon health [--namespace NS]');
-    expect(helpText('health')).toContain('/carbon health --namespace data-platform');
-    expect(() => helpText('nope')).toThrow(UsageError);
+    expect(COMMANDS.help()).toContain('/carbon health [--namespace NS]');
+    expect(COMMANDS.help('health')).toContain('/carbon health --namespace data-platform');
+    expect(() => COMMANDS.help('nope')).toThrow(UsageError);
   });
 });

@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalogue } from '../../src/catalogue.js';
-import { parse, policyNameOf } from '../../src/app/commands.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { conflictsOf, describeConflicts, KubeApiError } from '../../src/integrations/kubernetes.js';
 import { selects } from '../../src/features/phases/checks.js';
@@ -25,19 +25,19 @@ import { usageOf } from '../support/usage.js';
 
 describe('the phase command', () => {
   it('reads every action', () => {
-    expect(parse('phase list')).toEqual({ name: 'phase', action: 'list' });
-    expect(parse('phase status')).toEqual({ name: 'phase', action: 'status' });
-    expect(parse('phase status 2')).toEqual({ name: 'phase', action: 'status', phase: 2 });
-    expect(parse('phase plan 4')).toEqual({ name: 'phase', action: 'plan', phase: 4 });
-    expect(parse('phase PLAN phase-4 --task pod-disruption-budgets')).toEqual({
+    expect(COMMANDS.parse('phase list')).toEqual({ name: 'phase', action: 'list' });
+    expect(COMMANDS.parse('phase status')).toEqual({ name: 'phase', action: 'status' });
+    expect(COMMANDS.parse('phase status 2')).toEqual({ name: 'phase', action: 'status', phase: 2 });
+    expect(COMMANDS.parse('phase plan 4')).toEqual({ name: 'phase', action: 'plan', phase: 4 });
+    expect(COMMANDS.parse('phase PLAN phase-4 --task pod-disruption-budgets')).toEqual({
       name: 'phase',
       action: 'plan',
       phase: 4,
       task: 'pod-disruption-budgets',
     });
-    expect(parse('phase apply 4')).toEqual({ name: 'phase', action: 'apply', phase: 4, force: false });
-    expect(parse('phase apply 4 --force')).toEqual({ name: 'phase', action: 'apply', phase: 4, force: true });
-    expect(parse('phase verify 5')).toEqual({ name: 'phase', action: 'verify', phase: 5 });
+    expect(COMMANDS.parse('phase apply 4')).toEqual({ name: 'phase', action: 'apply', phase: 4, force: false });
+    expect(COMMANDS.parse('phase apply 4 --force')).toEqual({ name: 'phase', action: 'apply', phase: 4, force: true });
+    expect(COMMANDS.parse('phase verify 5')).toEqual({ name: 'phase', action: 'verify', phase: 5 });
   });
 
   it('refuses bad phase numbers, actions, tasks and options with the usage', () => {
@@ -56,11 +56,11 @@ describe('the phase command', () => {
   });
 
   it('is authorized by its own policy rules: reads by `phase`, writes by `phase apply`', () => {
-    expect(policyNameOf(parse('phase plan 4'))).toBe('phase');
-    expect(policyNameOf(parse('phase status'))).toBe('phase');
-    expect(policyNameOf(parse('phase apply 4'))).toBe('phase apply');
-    expect(policyNameOf(parse('phase verify 4'))).toBe('phase verify');
-    expect(policyNameOf(parse('health'))).toBe('health');
+    expect(COMMANDS.policyName(COMMANDS.parse('phase plan 4'))).toBe('phase');
+    expect(COMMANDS.policyName(COMMANDS.parse('phase status'))).toBe('phase');
+    expect(COMMANDS.policyName(COMMANDS.parse('phase apply 4'))).toBe('phase apply');
+    expect(COMMANDS.policyName(COMMANDS.parse('phase verify 4'))).toBe('phase verify');
+    expect(COMMANDS.policyName(COMMANDS.parse('health'))).toBe('health');
   });
 });
 

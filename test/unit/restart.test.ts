@@ -1,14 +1,14 @@
+import type { RestartCommand } from '../../src/contracts/commands.js';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Event as KubeEvent, Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { Catalogue } from '../../src/catalogue.js';
-import { parseDuration } from '../../src/commands/audit.js';
-import { REQUEST_ID } from '../../src/commands/approve.js';
-import { checkCommand, describeCommand, parse } from '../../src/app/commands.js';
-import { parseMention } from '../../src/commands/mention.js';
-import { resolveRestartTarget, type RestartCommand } from '../../src/features/restart/command.js';
+import { parseDuration } from '../../src/commands/duration.js';
+import { REQUEST_ID } from '../../src/approvals/request-id.js';
+import { COMMANDS } from '../../src/app/commands.js';
+import { resolveRestartTarget } from '../../src/features/restart/command.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
 import { labelSelector } from '../../src/features/restart/restart-rollout.js';
@@ -33,40 +33,42 @@ const catalogue = new Catalogue([
 
 describe('restart grammar', () => {
   it('reads a service, a deployment or a statefulset, a namespace and a reason', () => {
-    expect(parse('restart trino --reason "stuck on queued queries"')).toEqual({
+    expect(COMMANDS.parse('restart trino --reason "stuck on queued queries"')).toEqual({
       name: 'restart',
       target: { kind: 'service', name: 'trino' },
       reason: 'stuck on queued queries',
     });
-    expect(parse('restart deployment/superset -n data-platform --reason OOM-loop')).toEqual({
+    expect(COMMANDS.parse('restart deployment/superset -n data-platform --reason OOM-loop')).toEqual({
       name: 'restart',
       target: { kind: 'deployment', name: 'superset' },
       namespace: 'data-platform',
       reason: 'OOM-loop',
     });
-    expect(parse("restart sts/kafka --reason 'broker 2 wedged'")).toMatchObject({
+    expect(COMMANDS.parse("restart sts/kafka --reason 'broker 2 wedged'")).toMatchObject({
       target: { kind: 'statefulset', name: 'kafka' },
     });
-    expect(parse('restart deploy/a.b-c -n x --reason abc')).toMatchObject({
+    expect(COMMANDS.parse('restart deploy/a.b-c -n x --reason abc')).toMatchObject({
       target: { kind: 'deployment', name: 'a.b-c' },
     });
-    expect(parse('restart Trino --reason abc')).toMatchObject({ target: { kind: 'service', name: 'trino' } });
+    expect(COMMANDS.parse('restart Trino --reason abc')).toMatchObject({ target: { kind: 'service', name: 'trino' } });
   });
 
   it('takes the conversational form: target, comma, reason', () => {
-    expect(parse('restart trino, it is stuck on queued queries')).toMatchObject({
+    expect(COMMANDS.parse('restart trino, it is stuck on queued queries')).toMatchObject({
       target: { name: 'trino' },
       reason: 'it is stuck on queued queries',
     });
   });
 
   it('requires a sensible reason and refuses what is not a Kubernetes name, before any call', () => {
-    expect(usageErrorOf(() => parse('restart trino'))).toMatch(/A reason is required/);
-    expect(usageErrorOf(() => parse('restart trino --reason ""'))).toMatch(/too short/);
-    expect(usageErrorOf(() => parse(`restart trino --reason "${'x'.repeat(301)}"`))).toMatch(/under 300/);
-    expect(usageErrorOf(() => parse('restart trino --reason "a\u0007b c"'))).toMatch(/control characters/);
-    expect(usageErrorOf(() => parse('restart trino stuck again'))).toMatch(/Unexpected `stuck`.*quote the reason/);
-    expect(usageErrorOf(() => parse('restart --reason abc'))).toMatch(/Which service/);
+    expect(usageErrorOf(() => COMMANDS.parse('restart trino'))).toMatch(/A reason is required/);
+    expect(usageErrorOf(() => COMMANDS.parse('restart trino --reason ""'))).toMatch(/too short/);
+    expect(usageErrorOf(() => COMMANDS.parse(`restart trino --reason "${'x'.repeat(301)}"`))).toMatch(/under 300/);
+    expect(usageErrorOf(() => COMMANDS.parse('restart trino --reason "a\u0007b c"'))).toMatch(/control characters/);
+    expect(usageErrorOf(() => COMMANDS.parse('restart trino stuck again'))).toMatch(
+      /Unexpected `stuck`.*quote the reason/,
+    );
+    expect(usageErrorOf(() => COMMANDS.parse('restart --reason abc'))).toMatch(/Which service/);
     for (const hostile of [
       '$(reboot)',
       'a;b',
@@ -77,17 +79,17 @@ describe('restart grammar', () => {
       `deployment/${'a'.repeat(254)}`,
       'x\u202ey',
     ]) {
-      expect(usageErrorOf(() => parse(`restart ${JSON.stringify(hostile)} --reason abcd`))).toMatch(
+      expect(usageErrorOf(() => COMMANDS.parse(`restart ${JSON.stringify(hostile)} --reason abcd`))).toMatch(
         /not a valid Kubernetes name|only deployment\/NAME and statefulset\/NAME/,
       );
     }
-    expect(usageErrorOf(() => parse('restart trino -n "Data Platform" --reason abcd'))).toMatch(
+    expect(usageErrorOf(() => COMMANDS.parse('restart trino -n "Data Platform" --reason abcd'))).toMatch(
       /Namespace .* not a valid Kubernetes name/,
     );
   });
 
   it('resolves through the catalogue, or says what is wrong', () => {
-    const cmd = (text: string) => parse(text) as RestartCommand;
+    const cmd = (text: string) => COMMANDS.parse(text) as RestartCommand;
     expect(resolveRestartTarget(cmd('restart trino --reason abc'), catalogue)).toEqual({
       kind: 'deployment',
       name: 'trino-coordinator',
@@ -114,41 +116,43 @@ describe('restart grammar', () => {
     expect(usageErrorOf(() => resolveRestartTarget(cmd('restart deployment/other --reason abc'), catalogue))).toMatch(
       /Add `-n NAMESPACE`/,
     );
-    expect(usageErrorOf(() => checkCommand(cmd('restart nope --reason abc'), { catalogue }))).toMatch(
+    expect(usageErrorOf(() => COMMANDS.check(cmd('restart nope --reason abc'), { catalogue }))).toMatch(
       /Unknown service/,
     );
-    expect(() => checkCommand(parse('health'), { catalogue })).not.toThrow();
+    expect(() => COMMANDS.check(COMMANDS.parse('health'), { catalogue })).not.toThrow();
   });
 
   it('is described for the audit trail from the parsed command, not the raw text', () => {
-    expect(describeCommand(parse('restart trino -n data-platform --reason "why; $(x)"'))).toEqual({
+    expect(COMMANDS.describe(COMMANDS.parse('restart trino -n data-platform --reason "why; $(x)"'))).toEqual({
       line: 'restart trino -n data-platform',
       target: 'trino',
       reason: 'why; $(x)',
     });
-    expect(describeCommand(parse('approve K7M2P9XQ'))).toEqual({ line: 'approve k7m2p9xq' });
-    expect(describeCommand(parse('health'))).toEqual({ line: 'health' });
+    expect(COMMANDS.describe(COMMANDS.parse('approve K7M2P9XQ'))).toEqual({ line: 'approve k7m2p9xq' });
+    expect(COMMANDS.describe(COMMANDS.parse('health'))).toEqual({ line: 'health' });
   });
 });
 
 describe('the mention form', () => {
   it('strips the bot mention and takes everything after the first comma verbatim as the reason', () => {
-    expect(parseMention('<@U0BOT> restart trino, it is stuck on queued queries')).toMatchObject({
+    expect(COMMANDS.parseMention('<@U0BOT> restart trino, it is stuck on queued queries')).toMatchObject({
       name: 'restart',
       target: { name: 'trino' },
       reason: 'it is stuck on queued queries',
     });
-    expect(parseMention("<@U0BOT|carbon>: restart trino -n data-platform, it's stuck, again")).toMatchObject({
+    expect(COMMANDS.parseMention("<@U0BOT|carbon>: restart trino -n data-platform, it's stuck, again")).toMatchObject({
       namespace: 'data-platform',
       reason: "it's stuck, again",
     });
-    expect(parseMention('<@U0BOT> restart trino --reason "quoted, with a comma"')).toMatchObject({
+    expect(COMMANDS.parseMention('<@U0BOT> restart trino --reason "quoted, with a comma"')).toMatchObject({
       reason: 'quoted, with a comma',
     });
-    expect(parseMention('<@U0BOT> health -n kafka')).toEqual({ name: 'health', namespace: 'kafka' });
-    expect(usageErrorOf(() => parseMention('<@U0BOT>'))).toMatch(/Mention me with a command/);
-    expect(usageErrorOf(() => parseMention('<@U0BOT> restart trino'))).toMatch(/A reason is required/);
-    expect(usageErrorOf(() => parseMention('<@U0BOT> restart $(id), now'))).toMatch(/not a valid Kubernetes name/);
+    expect(COMMANDS.parseMention('<@U0BOT> health -n kafka')).toEqual({ name: 'health', namespace: 'kafka' });
+    expect(usageErrorOf(() => COMMANDS.parseMention('<@U0BOT>'))).toMatch(/Mention me with a command/);
+    expect(usageErrorOf(() => COMMANDS.parseMention('<@U0BOT> restart trino'))).toMatch(/A reason is required/);
+    expect(usageErrorOf(() => COMMANDS.parseMention('<@U0BOT> restart $(id), now'))).toMatch(
+      /not a valid Kubernetes name/,
+    );
   });
 
   it('never throws anything but a UsageError (property)', () => {
@@ -173,7 +177,7 @@ describe('the mention form', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.string({ unit: words })), (text) => {
         try {
-          parseMention(text);
+          COMMANDS.parseMention(text);
         } catch (error) {
           expect(error).toBeInstanceOf(UsageError);
         }
@@ -185,26 +189,26 @@ describe('the mention form', () => {
 
 describe('approve, deny and audit grammar', () => {
   it('reads request ids and options', () => {
-    expect(parse('approve k7m2p9xq')).toEqual({ name: 'approve', id: 'k7m2p9xq' });
-    expect(parse('deny k7m2p9xq --reason "backlog cleared"')).toEqual({
+    expect(COMMANDS.parse('approve k7m2p9xq')).toEqual({ name: 'approve', id: 'k7m2p9xq' });
+    expect(COMMANDS.parse('deny k7m2p9xq --reason "backlog cleared"')).toEqual({
       name: 'deny',
       id: 'k7m2p9xq',
       reason: 'backlog cleared',
     });
-    expect(usageErrorOf(() => parse('approve'))).toMatch(/Which request/);
-    expect(usageErrorOf(() => parse('approve ../x'))).toMatch(/not a request id/);
-    expect(usageErrorOf(() => parse('approve a b'))).toMatch(/Unexpected `b`/);
-    expect(parse('audit')).toEqual({ name: 'audit', sinceMs: 86_400_000, limit: 20 });
-    expect(parse('audit --since 7d --user u0operator --action Restart --limit 5')).toEqual({
+    expect(usageErrorOf(() => COMMANDS.parse('approve'))).toMatch(/Which request/);
+    expect(usageErrorOf(() => COMMANDS.parse('approve ../x'))).toMatch(/not a request id/);
+    expect(usageErrorOf(() => COMMANDS.parse('approve a b'))).toMatch(/Unexpected `b`/);
+    expect(COMMANDS.parse('audit')).toEqual({ name: 'audit', sinceMs: 86_400_000, limit: 20 });
+    expect(COMMANDS.parse('audit --since 7d --user u0operator --action Restart --limit 5')).toEqual({
       name: 'audit',
       sinceMs: 7 * 86_400_000,
       user: 'U0OPERATOR',
       action: 'restart',
       limit: 5,
     });
-    expect(usageErrorOf(() => parse('audit --since yesterday'))).toMatch(/not a duration/);
-    expect(usageErrorOf(() => parse('audit --user bob'))).toMatch(/not a Slack user ID/);
-    expect(usageErrorOf(() => parse('audit --limit 1000'))).toMatch(/--limit/);
+    expect(usageErrorOf(() => COMMANDS.parse('audit --since yesterday'))).toMatch(/not a duration/);
+    expect(usageErrorOf(() => COMMANDS.parse('audit --user bob'))).toMatch(/not a Slack user ID/);
+    expect(usageErrorOf(() => COMMANDS.parse('audit --limit 1000'))).toMatch(/--limit/);
     expect(parseDuration('30m')).toBe(1_800_000);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parse } from '../../src/app/commands.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import { loadConfig } from '../../src/config.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { toPlainText, fromMrkdwn } from '../../src/cli/plain-text.js';
@@ -29,9 +29,9 @@ const utc = (text: string) => new Date(`${text}Z`);
 
 describe('status and handoff commands', () => {
   it('parse status, schedule and handoff with its period', () => {
-    expect(parse('status')).toEqual({ name: 'status' });
-    expect(parse('schedule')).toEqual({ name: 'schedule' });
-    expect(parse('handoff')).toEqual({ name: 'handoff', since: { kind: 'ago', ms: 86_400_000, text: '24h' } });
+    expect(COMMANDS.parse('status')).toEqual({ name: 'status' });
+    expect(COMMANDS.parse('schedule')).toEqual({ name: 'schedule' });
+    expect(COMMANDS.parse('handoff')).toEqual({ name: 'handoff', since: { kind: 'ago', ms: 86_400_000, text: '24h' } });
     expect(parseHandoffSince('--since 7d')).toEqual({ kind: 'ago', ms: 7 * 86_400_000, text: '7d' });
     expect(parseHandoffSince('--since 2025-10-24')).toEqual({
       kind: 'date',

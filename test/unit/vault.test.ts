@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { COMMANDS, describeCommand, parse, policyNameOf } from '../../src/app/commands.js';
+import { COMMANDS } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
 import { toPlainText } from '../../src/cli/plain-text.js';
@@ -15,9 +15,9 @@ import { usageOf } from '../support/usage.js';
 
 describe('vault grammar', () => {
   it('reads status, migrate and rollback, each with its own policy rule', () => {
-    expect(parse('vault status')).toEqual({ name: 'vault', action: 'status' });
-    expect(parse('vault status -n kafka')).toEqual({ name: 'vault', action: 'status', namespace: 'kafka' });
-    const migrate = parse(
+    expect(COMMANDS.parse('vault status')).toEqual({ name: 'vault', action: 'status' });
+    expect(COMMANDS.parse('vault status -n kafka')).toEqual({ name: 'vault', action: 'status', namespace: 'kafka' });
+    const migrate = COMMANDS.parse(
       'vault migrate configmap/superset-config -n data-platform --keys B,A,A --mount kv/platform --path apps/superset --cutover --reason "Q4 plan"',
     );
     expect(migrate).toEqual({
@@ -31,11 +31,11 @@ describe('vault grammar', () => {
       cutover: true,
       reason: 'Q4 plan',
     });
-    expect(parse('vault migrate cm/x -n ns')).toMatchObject({ configMap: 'x', cutover: false });
-    expect(parse('vault rollback K7M2P9XQ')).toEqual({ name: 'vault', action: 'rollback', id: 'k7m2p9xq' });
-    expect(policyNameOf(parse('vault status'))).toBe('vault-status');
-    expect(policyNameOf(migrate)).toBe('vault-migrate');
-    expect(describeCommand(migrate)).toEqual({
+    expect(COMMANDS.parse('vault migrate cm/x -n ns')).toMatchObject({ configMap: 'x', cutover: false });
+    expect(COMMANDS.parse('vault rollback K7M2P9XQ')).toEqual({ name: 'vault', action: 'rollback', id: 'k7m2p9xq' });
+    expect(COMMANDS.policyName(COMMANDS.parse('vault status'))).toBe('vault-status');
+    expect(COMMANDS.policyName(migrate)).toBe('vault-migrate');
+    expect(COMMANDS.describe(migrate)).toEqual({
       line: 'vault migrate configmap/superset-config -n data-platform --keys A,B --mount kv/platform --path apps/superset --cutover',
       target: 'data-platform/configmap/superset-config',
       reason: 'Q4 plan',
@@ -88,8 +88,8 @@ describe('vault grammar', () => {
         }),
         (text) => {
           try {
-            const command = parse(text);
-            expect(COMMANDS.map((c) => c.name)).toContain(command.name);
+            const command = COMMANDS.parse(text);
+            expect(COMMANDS.specs.map((c) => c.name)).toContain(command.name);
             if (command.name === 'vault' && command.action === 'migrate') {
               for (const value of [command.path ?? 'a', command.mount ?? 'secret'])
                 expect(value.split('/')).not.toContain('..');
@@ -282,12 +282,14 @@ describe('cutover: keys still read', () => {
       /carbon-ops keeps its own secrets/,
     );
     expect(usageOf('vault migrate configmap/x -n carbon-ops')).toMatch(/the default is `carbon-ops\/x`/);
-    expect(parse('vault migrate configmap/x -n ns --overwrite')).toMatchObject({ overwrite: true });
-    expect(describeCommand(parse('vault migrate configmap/x -n ns --overwrite')).line).toContain('--overwrite');
+    expect(COMMANDS.parse('vault migrate configmap/x -n ns --overwrite')).toMatchObject({ overwrite: true });
+    expect(COMMANDS.describe(COMMANDS.parse('vault migrate configmap/x -n ns --overwrite')).line).toContain(
+      '--overwrite',
+    );
   });
 
   it('takes --apps-read-vault-files only with --cutover', () => {
-    expect(parse('vault migrate configmap/x -n ns --cutover --apps-read-vault-files')).toMatchObject({
+    expect(COMMANDS.parse('vault migrate configmap/x -n ns --cutover --apps-read-vault-files')).toMatchObject({
       cutover: true,
       appsReadVaultFiles: true,
     });

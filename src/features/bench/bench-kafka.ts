@@ -1,6 +1,6 @@
+import type { DataOf } from '../../contracts/jobs.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { compare, medianFigures, type Comparison } from './compare.js';
-import type { BenchCommand } from './command.js';
 import type { Config } from '../../config.js';
 import { UserError } from '../../errors.js';
 import { BenchParamsError } from '../../integrations/kafka-bench/options.js';
@@ -16,8 +16,6 @@ import { latencyDistributionChart, renderPng, throughputHistoryChart } from '../
 import type { StoredRun } from './store.js';
 import type { JobContext, JobDefinition } from '../../jobs/job.js';
 
-type BenchKafkaCommand = Extract<BenchCommand, { action: 'kafka' }>;
-
 /** How many earlier runs with the same parameters make the reference (their median). */
 const REFERENCE_RUNS = 5;
 
@@ -28,11 +26,12 @@ export const benchTopic = (jobId: string): string => `carbon-bench-${jobId.repla
  * `/carbon bench kafka`: produce into a topic of its own, report like ProducerPerformance, store the
  * run, compare it, chart it. One benchmark per Kafka cluster at a time. Run at most once, since a second
  * run would measure something else: one attempt (a failure is not retried), and a job taken over after
- * its worker died (stalled) is failed instead of run again (STALLS_ALLOWED 0 in registry.ts), after
+ * its worker died (stalled) is failed instead of run again (`stallsAllowed: 0`), after
  * deleting the topic the dead run left behind.
  */
-export const benchKafka: JobDefinition<BenchKafkaCommand> = {
+export const benchKafka: JobDefinition<'bench-kafka'> = {
   attempts: 1,
+  stallsAllowed: 0,
   async onStalled({ jobId, data, deps, log }) {
     const brokers = data.command.params.brokers ?? [...deps.config.KAFKA_BROKERS];
     const topic = benchTopic(jobId);
@@ -64,7 +63,7 @@ export const benchKafka: JobDefinition<BenchKafkaCommand> = {
   },
 };
 
-async function measure(ctx: JobContext<BenchKafkaCommand>, brokers: string[]) {
+async function measure(ctx: JobContext<DataOf<'bench-kafka'>>, brokers: string[]) {
   const { jobId, data, deps, progress, log } = ctx;
   const { params } = data.command;
   await progress(`connecting to Kafka at ${brokers.join(',')}…`);
@@ -125,7 +124,7 @@ function comparisonsFor(result: BenchResult, earlier: StoredRun[], config: Confi
 
 /** The charts are a bonus: a failed upload is logged and the report still goes out. */
 async function uploadCharts(
-  ctx: JobContext<BenchKafkaCommand>,
+  ctx: JobContext<DataOf<'bench-kafka'>>,
   result: BenchResult,
   earlier: StoredRun[],
   runId: string,

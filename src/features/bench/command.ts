@@ -1,22 +1,6 @@
+import type { Acks, BenchCommand } from '../../contracts/commands.js';
 import { UsageError } from '../../errors.js';
 import { shown, stringOption, type CommandSpec, type ParsedArgs } from '../../commands/spec.js';
-
-export type Acks = -1 | 0 | 1;
-
-export interface KafkaBenchParams {
-  records: number;
-  recordSize: number;
-  /** Records/sec; -1 = unthrottled. */
-  throughput: number;
-  acks: Acks;
-  partitions: number;
-  /** host:port bootstrap addresses; absent = the configured KAFKA_BROKERS. */
-  brokers?: string[];
-}
-
-export type BenchCommand =
-  | { name: 'bench'; action: 'kafka'; params: KafkaBenchParams }
-  | { name: 'bench'; action: 'history'; target: 'kafka'; limit: number };
 
 /** Defaults match the platform's recorded baseline: 1 KiB records, acks=all, as fast as it goes. */
 export const BENCH_DEFAULTS = {
@@ -91,6 +75,7 @@ function throughput(args: ParsedArgs): number {
 }
 
 export const bench: CommandSpec<BenchCommand> = {
+  route: (command) => ({ job: command.action === 'kafka' ? 'bench-kafka' : 'bench-history' }),
   name: 'bench',
   summary: "Kafka producer benchmark reported like Kafka's ProducerPerformance, stored and compared; or its history.",
   usage:

@@ -1,6 +1,6 @@
+import type { KafkaBenchParams } from '../../contracts/commands.js';
 import type { KnownBlock } from '@slack/types';
 import type { Comparison } from './compare.js';
-import type { KafkaBenchParams } from './command.js';
 import { formatTotal } from '../../integrations/kafka-bench/stats.js';
 import type { BenchResult } from '../../integrations/kafka-bench/producer-benchmark.js';
 import type { StoredRun } from './store.js';

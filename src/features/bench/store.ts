@@ -1,4 +1,4 @@
-import type { KafkaBenchParams } from './command.js';
+import type { KafkaBenchParams } from '../../contracts/commands.js';
 import type { Pool } from '../../integrations/postgres.js';
 import type { BenchResult } from '../../integrations/kafka-bench/producer-benchmark.js';
 import type { TotalStats } from '../../integrations/kafka-bench/stats.js';

@@ -1,11 +1,8 @@
+import type { HealthCommand } from '../../contracts/commands.js';
 import { dnsLabel, noPositionals, stringOption, type CommandSpec } from '../../commands/spec.js';
 
-export interface HealthCommand {
-  name: 'health';
-  namespace?: string;
-}
-
 export const health: CommandSpec<HealthCommand> = {
+  route: () => ({ job: 'health-report' }),
   name: 'health',
   summary: 'Platform health measured from the cluster: pods, critical services, problem pods.',
   usage: 'health [--namespace NS]',

@@ -1,11 +1,10 @@
-import type { HealthCommand } from './command.js';
 import { UserError } from '../../errors.js';
 import { takeHealthSnapshot } from './snapshot.js';
 import { renderHealth } from './render.js';
 import type { JobDefinition } from '../../jobs/job.js';
 
 /** `/carbon health`: measure the cluster, keep the snapshot, render the report. Reads only. */
-export const healthReport: JobDefinition<HealthCommand> = {
+export const healthReport: JobDefinition<'health-report'> = {
   attempts: 2,
   async run({ jobId, data, deps, progress }) {
     const { namespace } = data.command;

@@ -1,13 +1,8 @@
+import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Catalogue, Service } from '../../catalogue.js';
 import { isReady, isSucceeded, problemOf, restartsOf } from './pod-state.js';
-
-export interface ClusterInfo {
-  name: string;
-  /** True for the devstack stand-in: every report from it says so. */
-  simulated: boolean;
-}
 
 export type ServiceStatus = 'up' | 'degraded' | 'down' | 'missing';
 

@@ -1,15 +1,17 @@
+import type { PhaseCommand, PhaseAction } from '../../contracts/commands.js';
+import type { JobName } from '../../contracts/jobs.js';
 import { UsageError } from '../../errors.js';
 import { shown, stringOption, type CommandSpec, type ParsedArgs } from '../../commands/spec.js';
 
-export const PHASE_ACTIONS = ['list', 'status', 'plan', 'apply', 'verify'] as const;
-export type PhaseAction = (typeof PHASE_ACTIONS)[number];
+export const PHASE_ACTIONS = ['list', 'status', 'plan', 'apply', 'verify'] as const satisfies PhaseAction[];
 
-export type PhaseCommand =
-  | { name: 'phase'; action: 'list' }
-  | { name: 'phase'; action: 'status'; phase?: number }
-  | { name: 'phase'; action: 'plan' | 'verify'; phase: number; task?: string }
-  | { name: 'phase'; action: 'apply'; phase: number; task?: string; force: boolean };
-
+const PHASE_JOBS = {
+  list: 'phase-status',
+  status: 'phase-status',
+  plan: 'phase-plan',
+  verify: 'phase-verify',
+  apply: 'phase-apply-request',
+} as const satisfies Record<PhaseAction, JobName>;
 const USAGE =
   'phase list | phase status [N] | phase plan N [--task ID] | phase apply N [--task ID] [--force] | phase verify N [--task ID]';
 
@@ -41,6 +43,7 @@ function taskOption(args: ParsedArgs): { task?: string } {
 }
 
 export const phase: CommandSpec<PhaseCommand> = {
+  route: (command) => ({ job: PHASE_JOBS[command.action] }),
   name: 'phase',
   summary:
     'The phase runbooks: progress dashboard, a server-side dry run with a diff, apply (after approval), verify the checks.',

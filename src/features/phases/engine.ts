@@ -9,7 +9,8 @@ import {
   type KubeObject,
   type ManagerConflict,
 } from '../../integrations/kubernetes.js';
-import type { JobData, JobDeps } from '../../jobs/job.js';
+import type { DataOf, JobData } from '../../contracts/jobs.js';
+import type { JobDeps } from '../../jobs/job.js';
 import { queued } from '../../jobs/replies.js';
 import { AuditUnavailable, type AuditEntry } from '../../store/audit-log.js';
 import type { TaskState } from './store.js';
@@ -649,7 +650,8 @@ async function startJob(
       queued(`\`${task.line}\` for phase ${runbook.phase} (task ${task.id})`, jobId),
       ctx.thread.threadTs,
     );
-    const data: JobData = {
+    const data: DataOf<'bench-kafka'> = {
+      job: 'bench-kafka',
       command: task.command,
       requester: { user: ctx.actor, channel: ctx.thread.channel },
       reply: { channel: ctx.thread.channel, ts, threadTs: ctx.thread.threadTs },

@@ -1,7 +1,13 @@
-import { approvalsAsked, holdingState, newApproval, postPlan, scheduleFollowUp } from '../../approvals/index.js';
-import { expireAllDue } from '../../app/approval-kinds.js';
-import { describeCommand } from '../../app/commands.js';
-import type { PhaseCommand } from './command.js';
+import {
+  expireOverdue,
+  approvalsAsked,
+  holdingState,
+  newApproval,
+  postPlan,
+  scheduleFollowUp,
+} from '../../approvals/index.js';
+import { describeCommand } from '../../commands/spec.js';
+import { phase } from './command.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import { PHASE_APPLY_KIND } from './approval.js';
 import { planCounts, planPhase } from './engine.js';
@@ -19,18 +25,17 @@ import type { JobDefinition } from '../../jobs/job.js';
  * approval request with the plan, posted in the thread with Approve and Deny. Changes nothing in the
  * cluster: the apply is the follow-up job `phase-apply`, started by the last approval.
  */
-export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
+export const phaseApplyRequest: JobDefinition<'phase-apply-request'> = {
   attempts: 2,
   async run({ jobId, data, deps, progress, log }) {
     const { store, chat, queue, cluster, config } = deps;
     const command = data.command;
-    if (command.action !== 'apply') throw new UserError(`phase ${command.action} is not an apply.`);
     const thread = data.reply.threadTs ?? data.reply.ts;
     const base: AuditEntry = {
       actor: data.requester.user,
       channel: data.requester.channel,
       action: 'phase',
-      command: describeCommand(command).line,
+      command: describeCommand(phase, command).line,
       target: `phase ${command.phase}${command.task ? `/${command.task}` : ''}`,
       outcome: 'refused',
       jobId,
@@ -44,7 +49,7 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
       throw error;
     };
 
-    await expireAllDue(store, chat, log, deps.queue);
+    await expireOverdue(PHASE_APPLY_KIND, { store, chat }, log);
     let runbooks;
     try {
       runbooks = await openRunbooks(deps);
@@ -108,7 +113,7 @@ export const phaseApplyRequest: JobDefinition<PhaseCommand> = {
       { request: request.id, phase: runbook.phase, approvals },
       created.created ? 'phase apply requested' : 'phase apply request found (retried job)',
     );
-    await scheduleFollowUp(PHASE_APPLY_KIND, request, { queue, chat }, { command, requester: data.requester });
+    await scheduleFollowUp(PHASE_APPLY_KIND, request, { queue, chat }, data.requester);
     return applyStatusMessage(request);
   },
 };

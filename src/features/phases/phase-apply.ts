@@ -1,5 +1,4 @@
 import { showRequest } from '../../approvals/index.js';
-import type { Command } from '../../app/commands.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import { PHASE_APPLY_KIND } from './approval.js';
 import { plannedPods, runPhase, tasksDigest } from './engine.js';
@@ -15,7 +14,7 @@ import type { JobDefinition } from '../../jobs/job.js';
  * again: server-side apply is idempotent, a cleanup deletes only failed pods still there, a job task
  * enqueues its job under a fixed id. A retried job finds the request running and runs the tasks again.
  */
-export const phaseApply: JobDefinition<Command> = {
+export const phaseApply: JobDefinition<'phase-apply'> = {
   attempts: 2,
   async run({ jobId, data, deps, progress, log, lastAttempt }) {
     const { store, chat, cluster } = deps;

@@ -1,4 +1,3 @@
-import type { PhaseCommand } from './command.js';
 import { UserError } from '../../errors.js';
 import { planPhase } from './engine.js';
 import { openRunbooks } from './load.js';
@@ -6,7 +5,7 @@ import { planMessage } from './render.js';
 import type { JobDefinition } from '../../jobs/job.js';
 
 /** `phase plan N`: a server-side dry run (dryRun=All) of every object, with a diff per object. Changes nothing. */
-export const phasePlan: JobDefinition<PhaseCommand> = {
+export const phasePlan: JobDefinition<'phase-plan'> = {
   attempts: 2,
   async run({ data, deps, progress }) {
     const command = data.command;

@@ -1,4 +1,3 @@
-import type { PhaseCommand } from './command.js';
 import { UserError } from '../../errors.js';
 import { runPhase } from './engine.js';
 import { openRunbooks } from './load.js';
@@ -10,7 +9,7 @@ import type { JobDefinition } from '../../jobs/job.js';
  * finds its objects in sync, a cleanup when no failed pod is left, a job when it completed, a check when
  * it passes. Changes nothing in the cluster.
  */
-export const phaseVerify: JobDefinition<PhaseCommand> = {
+export const phaseVerify: JobDefinition<'phase-verify'> = {
   attempts: 2,
   async run({ jobId, data, deps, progress }) {
     const command = data.command;

@@ -1,8 +1,11 @@
+import type { Command } from '../../contracts/commands.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { parse as parseCommand, type Command } from '../../app/commands.js';
+import { CommandTable } from '../../commands/table.js';
+import type { DataOf } from '../../contracts/jobs.js';
+import { bench } from '../bench/command.js';
 import { UserError } from '../../errors.js';
 
 /**
@@ -16,7 +19,7 @@ import { UserError } from '../../errors.js';
 export const TASK_KINDS = ['apply', 'check', 'cleanup', 'job'] as const;
 
 /** Commands a `job` task may run: ones that only measure or that carry their own safeguards. */
-export const JOB_COMMANDS: readonly string[] = ['bench'];
+const TASK_COMMANDS = new CommandTable([bench]);
 
 /** A Kubernetes object as written in a manifest. */
 export interface ManifestObject {
@@ -163,7 +166,7 @@ export type Task =
   | (TaskBase & { kind: 'apply'; manifests: string[]; objects: PhaseObject[]; createOnly: boolean })
   | (TaskBase & { kind: 'check'; check: ResolvedCheck })
   | (TaskBase & { kind: 'cleanup'; targets: { namespace: string; selector: string }[]; maxPods: number })
-  | (TaskBase & { kind: 'job'; line: string; command: Command });
+  | (TaskBase & { kind: 'job'; line: string; command: DataOf<'bench-kafka'>['command'] });
 
 export interface Runbook {
   phase: number;
@@ -332,17 +335,20 @@ async function resolveTask(
     return { ...base, kind: 'cleanup', targets: raw.cleanup.targets, maxPods: raw.cleanup.maxPods };
   }
   if (raw.job !== undefined) {
+    const refused = `${at}: job: \`${raw.job.command}\` cannot run as a phase task (allowed: bench …)`;
     let command: Command;
     try {
-      command = parseCommand(raw.job.command);
+      command = TASK_COMMANDS.parse(raw.job.command);
     } catch (error) {
-      problems.push(`${at}: job: \`${raw.job.command}\` is not a carbon-ops command: ${(error as Error).message}`);
+      const verb = raw.job.command.trim().split(/\s+/)[0]?.toLowerCase();
+      const known = TASK_COMMANDS.specs.some((spec) => spec.name === verb);
+      problems.push(
+        known ? `${at}: job: \`${raw.job.command}\` is not a carbon-ops command: ${(error as Error).message}` : refused,
+      );
       return undefined;
     }
-    if (!JOB_COMMANDS.includes(command.name) || (command.name === 'bench' && command.action !== 'kafka')) {
-      problems.push(
-        `${at}: job: \`${raw.job.command}\` cannot run as a phase task (allowed: ${JOB_COMMANDS.map((c) => `${c} …`).join(', ')})`,
-      );
+    if (command.name !== 'bench' || command.action !== 'kafka') {
+      problems.push(refused);
       return undefined;
     }
     return { ...base, kind: 'job', line: raw.job.command.trim(), command };

@@ -1,16 +1,7 @@
+import type { RestartCommand, RestartTargetRef } from '../../contracts/commands.js';
 import type { Catalogue, WorkloadKind } from '../../catalogue.js';
 import { UsageError } from '../../errors.js';
 import { dnsLabel, dnsSubdomain, shown, stringOption, type CommandSpec } from '../../commands/spec.js';
-
-/** What the user named: a catalogue service, or a workload by kind and name. */
-export type RestartTargetRef = { kind: 'service'; name: string } | { kind: WorkloadKind; name: string };
-
-export interface RestartCommand {
-  name: 'restart';
-  target: RestartTargetRef;
-  namespace?: string;
-  reason: string;
-}
 
 /** The workload a restart acts on, resolved through the catalogue. */
 export interface RestartTarget {
@@ -39,6 +30,7 @@ export const REASON_MIN = 3;
 export const REASON_MAX = 300;
 
 export const restart: CommandSpec<RestartCommand> = {
+  route: () => ({ job: 'restart-request' }),
   name: 'restart',
   summary:
     'Rolling restart of a service (kubectl rollout restart), after a pre-flight plan and a second person’s approval.',

@@ -2,7 +2,7 @@ import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { RestartTarget } from './command.js';
-import type { ClusterInfo } from '../health/measure.js';
+import type { ClusterInfo } from '../../integrations/kubernetes.js';
 
 /** The annotation `kubectl rollout restart` sets on the pod template; changing it replaces every pod. */
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';

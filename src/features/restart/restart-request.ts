@@ -1,8 +1,15 @@
-import { describeCommand } from '../../app/commands.js';
-import { resolveRestartTarget, workloadRef, type RestartCommand } from './command.js';
+import { describeCommand } from '../../commands/spec.js';
+import { restart } from './command.js';
+import { resolveRestartTarget, workloadRef } from './command.js';
 import { UserError } from '../../errors.js';
-import { approvalsAsked, holdingState, newApproval, postPlan, scheduleFollowUp } from '../../approvals/index.js';
-import { expireAllDue } from '../../app/approval-kinds.js';
+import {
+  expireOverdue,
+  approvalsAsked,
+  holdingState,
+  newApproval,
+  postPlan,
+  scheduleFollowUp,
+} from '../../approvals/index.js';
 import { statusMessage } from './render.js';
 import { RESTART_KIND } from './approval.js';
 import { auditTarget, buildPlan, type RecentRestart } from './plan.js';
@@ -19,7 +26,7 @@ const RECENT_DAYS = 7;
  * stores the request with its expiry and posts the plan with Approve and Deny buttons in the thread.
  * It changes nothing in the cluster: the rollout is a follow-up job started by the approval.
  */
-export const restartRequest: JobDefinition<RestartCommand> = {
+export const restartRequest: JobDefinition<'restart-request'> = {
   attempts: 2,
   async run({ jobId, data, deps, progress, log }) {
     const { kube, store, catalogue, cluster, config, chat, queue } = deps;
@@ -32,7 +39,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       actor: data.requester.user,
       channel: data.requester.channel,
       action: 'restart',
-      command: describeCommand(command).line,
+      command: describeCommand(restart, command).line,
       target: auditTarget(target),
       reason: command.reason,
       outcome: 'refused',
@@ -47,7 +54,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       throw new UserError(why);
     };
 
-    await expireAllDue(store, chat, log, deps.queue);
+    await expireOverdue(RESTART_KIND, { store, chat }, log);
 
     await progress(`Reading ${ref} in ${target.namespace}…`);
     if (!(await kube.namespaceExists(target.namespace)))
@@ -125,7 +132,7 @@ export const restartRequest: JobDefinition<RestartCommand> = {
       created.created ? 'restart requested' : 'restart request found (retried job)',
     );
 
-    await scheduleFollowUp(RESTART_KIND, request, { queue, chat }, { command, requester: data.requester });
+    await scheduleFollowUp(RESTART_KIND, request, { queue, chat }, data.requester);
     return statusMessage(request);
   },
 };

@@ -1,5 +1,4 @@
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import type { Command } from '../../app/commands.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import { ClusterUnavailable } from '../../integrations/kubernetes.js';
 import { rolloutFailed, rolloutSucceeded, type RolloutOutcome } from './render.js';
@@ -21,8 +20,9 @@ const READ_FAILURES_TOLERATED = 5;
  * retried job or another worker that finds the request running checks whether that value is on the
  * workload: if so it only watches; if not it sends the same patch, which is idempotent.
  */
-export const restartRollout: JobDefinition<Command> = {
+export const restartRollout: JobDefinition<'restart-rollout'> = {
   attempts: 3,
+  stallsAllowed: 5,
   async run(ctx) {
     const { data, deps, jobId, log } = ctx;
     const { store, chat } = deps;

@@ -1,14 +1,8 @@
+import type { StatusCommand, ScheduleCommand } from '../../contracts/commands.js';
 import { noPositionals, type CommandSpec } from '../../commands/spec.js';
 
-export interface StatusCommand {
-  name: 'status';
-}
-
-export interface ScheduleCommand {
-  name: 'schedule';
-}
-
 export const status: CommandSpec<StatusCommand> = {
+  route: () => ({ job: 'status-report' }),
   name: 'status',
   summary:
     'The daily status post, now: health and its change, phases, benchmarks, Vault, actions of the last 24 h, expiring certificates, trend chart.',
@@ -21,6 +15,7 @@ export const status: CommandSpec<StatusCommand> = {
 };
 
 export const schedule: CommandSpec<ScheduleCommand> = {
+  route: () => ({ job: 'status-schedule' }),
   name: 'schedule',
   summary: 'When the daily status is posted, where, the next runs and the last post.',
   usage: 'schedule',

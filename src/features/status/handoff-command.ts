@@ -1,27 +1,7 @@
+import type { PeriodStart, HandoffCommand } from '../../contracts/commands.js';
 import { UsageError } from '../../errors.js';
-import { MAX_SINCE_MS, parseDuration } from '../../commands/audit.js';
+import { MAX_SINCE_MS, parseDuration } from '../../commands/duration.js';
 import { shown, stringOption, type CommandSpec } from '../../commands/spec.js';
-
-/** Where a handoff period starts: a duration back from now, or a date (and time) on the team's clock. */
-export type PeriodStart =
-  | { kind: 'ago'; ms: number; text: string }
-  /** Read in STATUS_TZ unless `offsetMinutes` is given (a `Z` or `±HH:MM` suffix). */
-  | {
-      kind: 'date';
-      year: number;
-      month: number;
-      day: number;
-      hour: number;
-      minute: number;
-      second: number;
-      offsetMinutes?: number;
-      text: string;
-    };
-
-export interface HandoffCommand {
-  name: 'handoff';
-  since: PeriodStart;
-}
 
 export const HANDOFF_DEFAULT_SINCE = '24h';
 
@@ -87,6 +67,7 @@ export function parsePeriodStart(text: string): PeriodStart {
 }
 
 export const handoff: CommandSpec<HandoffCommand> = {
+  route: () => ({ job: 'handoff-report' }),
   name: 'handoff',
   summary:
     'The executive summary of a period, computed: key metrics start → end, deliverables, actions, benchmarks, risks, next steps; posted and uploaded as Markdown.',

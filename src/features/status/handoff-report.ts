@@ -1,4 +1,3 @@
-import type { HandoffCommand } from './handoff-command.js';
 import { handoffMarkdown, renderHandoff } from './handoff-render.js';
 import { composeHandoff } from './handoff.js';
 import { formatDate } from './time.js';
@@ -12,7 +11,7 @@ import { sectionContext } from './status-report.js';
  * handoff (the period's end figure, kept so the next handoff can start from it). A retried job writes
  * another snapshot, which is harmless: snapshots are measurements, and each says when it was taken.
  */
-export const handoffReport: JobDefinition<HandoffCommand> = {
+export const handoffReport: JobDefinition<'handoff-report'> = {
   attempts: 2,
   async run({ jobId, data, deps, log, progress }) {
     const handoff = await composeHandoff(sectionContext(deps, log, jobId), {

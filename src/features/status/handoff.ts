@@ -1,6 +1,6 @@
-import type { PeriodStart } from './handoff-command.js';
+import type { PeriodStart } from '../../contracts/commands.js';
 import { UserError } from '../../errors.js';
-import type { ClusterInfo } from '../health/measure.js';
+import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { StoredRun } from '../bench/store.js';
 import type { CoverageSnapshot } from '../vault/coverage-store.js';
 import type { StoredSnapshot } from '../health/store.js';

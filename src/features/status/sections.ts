@@ -1,7 +1,7 @@
 import type { Catalogue } from '../../catalogue.js';
 import type { Config } from '../../config.js';
 import { isUserError } from '../../errors.js';
-import type { ClusterInfo } from '../health/measure.js';
+import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { Kube } from '../../integrations/kubernetes.js';
 import type { Logger } from '../../log.js';
 import type { Store } from '../../app/store.js';

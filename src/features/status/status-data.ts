@@ -1,4 +1,4 @@
-import type { ClusterInfo } from '../health/measure.js';
+import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { PostRecord } from './store.js';
 import { collect, type Section, type SectionContext } from './sections.js';
 import { recentActions, type RecentActions } from './sections/actions.js';

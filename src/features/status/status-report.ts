@@ -1,4 +1,3 @@
-import type { StatusCommand } from './command.js';
 import type { Chat } from '../../integrations/slack.js';
 import type { Logger } from '../../log.js';
 import { healthTrendChart, renderPng } from '../../charts/index.js';
@@ -10,7 +9,7 @@ import { formatDate } from './time.js';
 import type { JobDefinition, JobDeps } from '../../jobs/job.js';
 
 /** `/carbon status`: the daily post's content, now, in the asker's channel; the trend chart in its thread. */
-export const statusReport: JobDefinition<StatusCommand> = {
+export const statusReport: JobDefinition<'status-report'> = {
   attempts: 2,
   async run({ jobId, data, deps, log, progress }) {
     const previousPost = await deps.store.statusPosts.lastPosted(STATUS_SCHEDULER_ID);

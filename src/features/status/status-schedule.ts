@@ -1,12 +1,11 @@
 import { Queue } from 'bullmq';
-import type { ScheduleCommand } from './command.js';
 import { renderSchedule, type ScheduleView } from './schedule-render.js';
 import { nextTicks, STATUS_SCHEDULER_ID } from './schedule.js';
 import type { JobDefinition } from '../../jobs/job.js';
 import type { StatusTickData } from './status-tick.js';
 
 /** `/carbon schedule`: the settings, the next runs, the scheduler as registered in the shared queue, the last post. */
-export const statusSchedule: JobDefinition<ScheduleCommand> = {
+export const statusSchedule: JobDefinition<'status-schedule'> = {
   attempts: 2,
   async run({ deps }) {
     const { config, store } = deps;

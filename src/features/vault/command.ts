@@ -1,31 +1,15 @@
+import type { VaultCommand } from '../../contracts/commands.js';
+import type { JobName } from '../../contracts/jobs.js';
 import { UsageError } from '../../errors.js';
 import { keyPath, RESERVED_PATH, reservedPath, validConfigMapKey, validMount, validSecretPath } from '../../names.js';
-import { REQUEST_ID } from '../../commands/approve.js';
+import { REQUEST_ID } from '../../approvals/request-id.js';
 import { dnsLabel, dnsSubdomain, shown, stringOption, type CommandSpec, type ParsedArgs } from '../../commands/spec.js';
 
-export type VaultCommand =
-  | { name: 'vault'; action: 'status'; namespace?: string }
-  | {
-      name: 'vault';
-      action: 'migrate';
-      namespace: string;
-      configMap: string;
-      /** Absent: every secret-looking key. */
-      keys?: string[];
-      /** Absent: VAULT_KV_MOUNT. */
-      mount?: string;
-      /** Absent: `<namespace>/<configmap>`. */
-      path?: string;
-      cutover: boolean;
-      /** With --cutover: the apps read the injected files (/vault/secrets/<KEY>), so keys they read through envFrom or a whole volume may leave the ConfigMap. */
-      appsReadVaultFiles?: boolean;
-      /** --overwrite: an existing secret carbon-ops did not write, or with other fields, may be replaced (a KV write replaces every field). */
-      overwrite?: boolean;
-      reason?: string;
-    }
-  | { name: 'vault'; action: 'rollback'; id: string };
-
-export type VaultMigrateCommand = Extract<VaultCommand, { action: 'migrate' }>;
+const VAULT_JOBS = {
+  status: 'vault-status',
+  migrate: 'vault-migrate-plan',
+  rollback: 'vault-rollback',
+} as const satisfies Record<VaultCommand['action'], JobName>;
 
 const USAGE = {
   status: 'vault status [-n NS]',
@@ -105,6 +89,7 @@ function reasonOption(args: ParsedArgs): string | undefined {
 export const defaultPath = (namespace: string, configMap: string): string => `${namespace}/${configMap}`;
 
 export const vault: CommandSpec<VaultCommand> = {
+  route: (command) => ({ job: VAULT_JOBS[command.action] }),
   name: 'vault',
   summary:
     'Secrets in Vault: coverage (status), moving ConfigMap keys to Vault KV v2 after a plan and an approval (migrate), and undoing it (rollback). Values are never shown.',

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { ClusterInfo } from '../health/measure.js';
+import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { VaultHealth } from '../../integrations/vault.js';
 import type { KeyRecord, VaultMigration, WorkloadRecord } from './store.js';
 import { SHOWN_HEX } from './fingerprint.js';

@@ -1,5 +1,5 @@
 import type { WorkloadKind } from '../../catalogue.js';
-import type { ClusterInfo } from '../health/measure.js';
+import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { Pool } from '../../integrations/postgres.js';
 import type { Consumer } from './consumers.js';
 import {

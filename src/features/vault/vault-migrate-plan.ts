@@ -1,7 +1,14 @@
-import { approvalsAsked, holdingState, newApproval, postPlan, scheduleFollowUp } from '../../approvals/index.js';
-import { expireAllDue } from '../../app/approval-kinds.js';
-import { describeCommand } from '../../app/commands.js';
-import { defaultPath, type VaultMigrateCommand } from './command.js';
+import {
+  expireOverdue,
+  approvalsAsked,
+  holdingState,
+  newApproval,
+  postPlan,
+  scheduleFollowUp,
+} from '../../approvals/index.js';
+import { describeCommand } from '../../commands/spec.js';
+import { vault as vaultCommand } from './command.js';
+import { defaultPath } from './command.js';
 import { mapLimit } from '../../concurrency.js';
 import { UserError } from '../../errors.js';
 import { VaultError } from '../../integrations/vault.js';
@@ -26,7 +33,7 @@ import type { JobDefinition } from '../../jobs/job.js';
  * fingerprints) and posts the plan with Approve and Deny. Nothing is written to Vault or the cluster
  * (except, once, the fingerprint key carbon-ops keeps in Vault).
  */
-export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
+export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
   attempts: 2,
   async run({ jobId, data, deps, progress, log }) {
     const { kube, store, cluster, config, chat, queue } = deps;
@@ -37,7 +44,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       actor: data.requester.user,
       channel: data.requester.channel,
       action: 'vault-migrate',
-      command: describeCommand(command).line,
+      command: describeCommand(vaultCommand, command).line,
       target: `${namespace}/configmap/${configMap}`,
       ...(command.reason ? { reason: command.reason } : {}),
       outcome: 'refused',
@@ -52,7 +59,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       throw new UserError(why);
     };
 
-    await expireAllDue(store, chat, log, deps.queue);
+    await expireOverdue(VAULT_MIGRATE_KIND, { store, chat }, log);
     const vault = requireVault(deps.vault);
     const mount = command.mount ?? vault.mount;
     const path = command.path ?? defaultPath(namespace, configMap);
@@ -211,7 +218,7 @@ export const vaultMigratePlan: JobDefinition<VaultMigrateCommand> = {
       { migration: migration.id, configMap: `${namespace}/${configMap}`, keys: planned.length, approvals },
       created.created ? 'vault migration planned' : 'vault migration found (retried job)',
     );
-    await scheduleFollowUp(VAULT_MIGRATE_KIND, migration, { queue, chat }, { command, requester: data.requester });
+    await scheduleFollowUp(VAULT_MIGRATE_KIND, migration, { queue, chat }, data.requester);
     return migrationStatusMessage(migration);
   },
 };

@@ -2,7 +2,6 @@ import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkloadKind } from '../../catalogue.js';
 import { showRequest } from '../../approvals/index.js';
-import type { Command } from '../../app/commands.js';
 import { mapLimit } from '../../concurrency.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import { isCasMismatch } from '../../integrations/vault.js';
@@ -36,8 +35,9 @@ const PATCH_RETRIES = 3;
  * Safe to run twice and to resume: a key already written is recognised by its value (compared in
  * memory), never written again; a key changed in Vault since the plan is a conflict, never overwritten.
  */
-export const vaultMigrateRun: JobDefinition<Command> = {
+export const vaultMigrateRun: JobDefinition<'vault-migrate-run'> = {
   attempts: 3,
+  stallsAllowed: 5,
   async run(ctx) {
     const { data, deps, jobId, log } = ctx;
     const { store, chat } = deps;

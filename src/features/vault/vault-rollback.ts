@@ -1,5 +1,5 @@
+import type { DataOf } from '../../contracts/jobs.js';
 import { showRequest } from '../../approvals/index.js';
-import type { VaultCommand } from './command.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import type { Message } from '../../message.js';
 import { rollbackResultMessage } from './render.js';
@@ -13,8 +13,6 @@ import { addConfigMapKeys, KubeCallFailed, patchTemplateAnnotations, readConfigM
 import { explainVault, requireActive, requireVault } from './preflight.js';
 import type { JobContext, JobDefinition } from '../../jobs/job.js';
 
-type RollbackCommand = Extract<VaultCommand, { action: 'rollback' }>;
-
 /** How often putting keys back retries when the ConfigMap changed between read and patch. */
 const PATCH_RETRIES = 3;
 
@@ -24,7 +22,7 @@ const PATCH_RETRIES = 3;
  * annotations come off the workloads (the reverse order of the cutover). A key the ConfigMap holds
  * again with another value is left alone. The secrets stay in Vault. Audited; safe to retry.
  */
-export const vaultRollback: JobDefinition<RollbackCommand> = {
+export const vaultRollback: JobDefinition<'vault-rollback'> = {
   attempts: 2,
   async run({ jobId, data, deps, progress, log }) {
     const { store } = deps;
@@ -119,7 +117,7 @@ export const vaultRollback: JobDefinition<RollbackCommand> = {
 };
 
 async function rollBack(
-  { jobId, data, deps, progress, log }: JobContext<RollbackCommand>,
+  { jobId, data, deps, progress, log }: JobContext<DataOf<'vault-rollback'>>,
   claimed: VaultMigration,
   vault: VaultDeps,
 ): Promise<Message> {

@@ -1,4 +1,3 @@
-import type { VaultCommand } from './command.js';
 import { UserError } from '../../errors.js';
 import { vaultStatusMessage, type VaultStatusReport } from './render.js';
 import { measureCoverage } from './coverage.js';
@@ -10,7 +9,7 @@ import type { JobDefinition } from '../../jobs/job.js';
  * ConfigMaps (read in this process only); "in Vault" means migrated and verified by carbon-ops (and
  * not rolled back); keys a cutover removed from their ConfigMap still count. Names and counts only.
  */
-export const vaultStatus: JobDefinition<Extract<VaultCommand, { action: 'status' }>> = {
+export const vaultStatus: JobDefinition<'vault-status'> = {
   attempts: 2,
   async run({ data, deps, progress }) {
     const { kube, cluster, vault } = deps;
