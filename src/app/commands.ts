@@ -8,7 +8,7 @@ import { restart } from '../features/restart/command.js';
 import { handoff } from '../features/status/handoff-command.js';
 import { schedule, status } from '../features/status/command.js';
 import { vault } from '../features/vault/command.js';
-import type { Answer } from '../handlers/answers.js';
+import type { Answer } from '../handlers/dispatch.js';
 import { approve, deny } from '../handlers/approval.js';
 import { audit } from '../handlers/audit.js';
 import { help } from '../handlers/help.js';

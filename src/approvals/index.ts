@@ -1,3 +1,4 @@
+import type { JobDeps } from '../jobs/job.js';
 /**
  * Approval requests of any kind: who asked, for what, how many approvals it needs and has, until when;
  * the two-person rule; Approve and Deny buttons, `approve ID` and `deny ID`; expiry; every step a
@@ -9,7 +10,7 @@
  *  2. Repository: `class PhaseApplies extends ApprovalRequests<PhaseApply>` with an ApprovalTable
  *     (table, audit action, fromRow, describe) and a typed `create()` that calls `this.insert(...)`;
  *     `begin(id, jobId, detail, columns)` records what is about to be done, with its `started` audit row,
- *     before the job touches anything. Register it in store/index.ts and in `Store.approvals`.
+ *     before the job touches anything. Register it in app/store.ts and in `Store.approvals`.
  *  3. An ApprovalKind (below): nouns for the refusals, the plan/status/approved renderers (the plan shows
  *     `approvalActions(...)` from reports/approval.ts while pending), the follow-up job that acts once
  *     approved and the expiry job (`approvalExpireJob(kind)` in jobs/approval-expire.ts). Add it to
@@ -26,7 +27,6 @@ import type { Logger } from '../log.js';
 import { utc, type Message } from '../message.js';
 import { newRequestId } from './request-id.js';
 import type { ApprovalRequest, ApprovalRequests, NewApproval } from './store.js';
-import type { Store } from '../app/store.js';
 
 export interface ApprovalKind<R extends ApprovalRequest = ApprovalRequest> {
   /** The audit action and the repository's, e.g. `restart`. */
@@ -39,7 +39,7 @@ export interface ApprovalKind<R extends ApprovalRequest = ApprovalRequest> {
   askAgain: string;
   /** Said after a deny: "Nothing was restarted." */
   nothingDone: string;
-  requests(store: Store): ApprovalRequests<R>;
+  requests(store: JobDeps['store']): ApprovalRequests<R>;
   planMessage(request: R): Message;
   statusMessage(request: R): Message;
   approvedMessage(request: R): Message;
@@ -152,7 +152,7 @@ export function newApproval(jobId: string, data: JobData, expiryMinutes: number)
 export async function postPlan<R extends ApprovalRequest>(
   kind: ApprovalKind<R>,
   request: R,
-  deps: { store: Store; chat: Chat },
+  deps: { store: JobDeps['store']; chat: Chat },
 ): Promise<R> {
   if (request.planTs !== undefined) return request;
   const planTs = await deps.chat.post(request.channel, kind.planMessage(request), request.threadTs);
@@ -191,7 +191,7 @@ export async function scheduleFollowUp<R extends ApprovalRequest>(
  */
 export async function expireOverdue<R extends ApprovalRequest>(
   kind: ApprovalKind<R>,
-  deps: { store: Store; chat: Chat },
+  deps: { store: JobDeps['store']; chat: Chat },
   log: Logger,
 ): Promise<void> {
   for (const request of await kind.requests(deps.store).expireDue()) {

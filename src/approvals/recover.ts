@@ -1,3 +1,4 @@
+import type { JobDeps } from '../jobs/job.js';
 /**
  * Requests that lost their follow-up job. An approval is saved, then its follow-up job is enqueued: a
  * process that dies in between leaves the request `approved` with no job; a worker that dies mid-run
@@ -11,7 +12,6 @@ import type { Requester } from '../contracts/jobs.js';
 import type { CommandQueue } from '../jobs/queue.js';
 import type { Logger } from '../log.js';
 import type { ApprovalRequest } from './store.js';
-import type { Store } from '../app/store.js';
 import { showRequest, type ApprovalKind } from './index.js';
 
 /** How long an `approved` request may wait for its follow-up job before the sweep looks for the job. */
@@ -46,7 +46,7 @@ export async function followUpState(
 export async function enqueueFollowUp(
   kind: ApprovalKind,
   request: ApprovalRequest,
-  deps: { queue: CommandQueue; chat: Chat; store: Store },
+  deps: { queue: CommandQueue; chat: Chat; store: JobDeps['store'] },
   by: Requester,
 ): Promise<string> {
   const jobId = `${kind.followUp}-${request.id}`;
@@ -70,7 +70,7 @@ export interface Recovered {
  * error is logged and the sweep goes on.
  */
 export async function recoverStuck(
-  store: Store,
+  store: JobDeps['store'],
   deps: { queue: CommandQueue; chat: Chat; log: Logger; kindFor(action: string): ApprovalKind },
   approvedForSec = APPROVED_STUCK_AFTER_SEC,
 ): Promise<Recovered> {

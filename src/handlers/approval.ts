@@ -6,7 +6,7 @@ import { escapeMrkdwn } from '../message.js';
 import { refusal } from '../jobs/replies.js';
 import type { ApprovalRequest } from '../approvals/store.js';
 import { AuditUnavailable, type AuditEntry } from '../store/audit-log.js';
-import type { Answer, AnswerContext } from './answers.js';
+import type { Answer, AnswerContext } from './dispatch.js';
 import type { Outcome } from './dispatch.js';
 import { UsageError } from '../errors.js';
 import { REQUEST_ID } from '../approvals/request-id.js';

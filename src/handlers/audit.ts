@@ -1,6 +1,6 @@
 import type { AuditCommand } from '../contracts/commands.js';
 import { auditMessage } from '../features/restart/render.js';
-import type { Answer } from './answers.js';
+import type { Answer } from './dispatch.js';
 import { UsageError } from '../errors.js';
 import { noPositionals, shown, stringOption, type CommandSpec } from '../commands/spec.js';
 import { parseDuration, UNITS } from '../commands/duration.js';

@@ -12,7 +12,8 @@ import type { Actor, Policy } from '../policy/policy.js';
 import { queued, refusal, usage } from '../jobs/replies.js';
 import type { AuditEntry } from '../store/audit-log.js';
 import type { Store } from '../app/store.js';
-import type { Answer } from './answers.js';
+import type { Message } from '../message.js';
+import type { Authorization } from '../contracts/jobs.js';
 
 export interface DispatchDeps {
   /** The command table (src/app/commands.ts): parse, policy name, audit line and route of every command. */
@@ -49,6 +50,21 @@ export type Outcome =
   | { kind: 'queued'; command: Command; jobId: string }
   | { kind: 'duplicate' }
   | { kind: 'unavailable'; message: string };
+
+/**
+ * What an inline answer may use: the request, the handler's deps, and a private reply. Answers are the
+ * commands the handler gives at once, without a job (help, approve, deny, audit): quick reads and
+ * decisions on stored requests (PostgreSQL only, never the cluster). An approval may start a follow-up job.
+ */
+export interface AnswerContext {
+  request: Request;
+  deps: DispatchDeps;
+  /** Shown only to the requester (ephemeral in Slack). */
+  whisper(message: Message): Promise<void>;
+  authorization: Authorization;
+}
+
+export type Answer<C extends Command = Command> = (command: C, ctx: AnswerContext) => Promise<Outcome>;
 
 /**
  * The one path every transport uses: parse → policy → (answer | queue). Slack's handlers and the

@@ -1,6 +1,6 @@
 import type { HelpCommand } from '../contracts/commands.js';
 import type { CommandSpec } from '../commands/spec.js';
-import type { Answer } from './answers.js';
+import type { Answer } from './dispatch.js';
 
 export const help: CommandSpec<HelpCommand, Answer<HelpCommand>> = {
   route: () => ({ answer: answerHelp }),

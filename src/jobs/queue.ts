@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from '../contracts/jobs.js';
-import type { JobRegistry } from './registry.js';
 
 /** The job queue as the bot sees it: enqueue, deduplicate, nothing else. */
 export class CommandQueue {
@@ -10,7 +9,8 @@ export class CommandQueue {
   constructor(
     readonly name: string,
     private readonly connection: Redis,
-    private readonly jobs: Pick<JobRegistry, 'attemptsOf'>,
+    /** How many attempts each job gets (the JobRegistry). */
+    private readonly jobs: { attemptsOf(name: string): number | undefined },
   ) {
     this.queue = new Queue<JobData>(name, { connection });
     // Connection errors surface on the caller's own commands (enqueue, claim); BullMQ would print them raw.

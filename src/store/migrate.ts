@@ -1,5 +1,6 @@
 import type { Pool } from '../integrations/postgres.js';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import { MIGRATIONS } from './migrations.js';
+import type { Migration } from './migrations/migration.js';
 
 /** An arbitrary constant: the advisory lock that serialises migrations across processes. */
 const MIGRATION_LOCK = 254_0001;

@@ -1,3 +1,4 @@
+import type { Migration } from './migrations/migration.js';
 import { PHASE_MIGRATIONS } from './migrations/phases.js';
 import { VAULT_MIGRATIONS } from './migrations/vault.js';
 import { STATUS_MIGRATIONS } from './migrations/status.js';
@@ -7,12 +8,6 @@ import { approvalIndexes } from './migrations/approval-tables.js';
  * Versioned schema migrations, applied in order on start under an advisory lock (many workers may
  * start at once). Never edit a released migration: add the next one.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

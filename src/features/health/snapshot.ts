@@ -1,14 +1,14 @@
+import type { JobDeps } from '../../jobs/job.js';
 import type { Catalogue } from '../../catalogue.js';
 import type { Kube } from '../../integrations/kubernetes.js';
 import type { SnapshotSummary } from './store.js';
-import type { Store } from '../../app/store.js';
 import { measureHealth, type HealthReport } from './measure.js';
 import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import { healthFields } from './pod-state.js';
 
 export interface SnapshotSources {
   kube: Kube;
-  store: Store;
+  store: JobDeps['store'];
   catalogue: Catalogue;
   cluster: ClusterInfo;
 }

@@ -1,3 +1,4 @@
+import type { JobDeps } from '../../jobs/job.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { Catalogue } from '../../catalogue.js';
@@ -7,7 +8,6 @@ import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import { isReady, problemOf } from '../health/pod-state.js';
 import { ClusterUnavailable, KindNotServed, type Kube } from '../../integrations/kubernetes.js';
 import { BASELINE_WORDS } from '../bench/store.js';
-import type { Store } from '../../app/store.js';
 import type { VaultDeps } from '../../integrations/vault-connection.js';
 import { measureCoverage } from '../vault/coverage.js';
 import type { ResolvedCheck } from './runbook.js';
@@ -24,7 +24,7 @@ export interface CheckResult {
 export interface CheckDeps {
   config: Config;
   kube: Kube;
-  store: Store;
+  store: JobDeps['store'];
   catalogue: Catalogue;
   cluster: ClusterInfo;
   vault?: VaultDeps;

@@ -1,15 +1,15 @@
+import type { JobDeps } from '../../jobs/job.js';
 import type { Queue } from 'bullmq';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { lastDueTick, nextTick, STATUS_SCHEDULER_ID, STATUS_TICK_JOB, type CronSchedule } from './schedule.js';
-import type { Store } from '../../app/store.js';
 import type { StatusTickData } from './status-tick.js';
 import { statusTick } from './status-tick.js';
 
 export interface StatusScheduleDeps {
   /** The shared queue (QUEUE_NAME) the workers serve. */
   queue: Queue;
-  store: Store;
+  store: JobDeps['store'];
   config: Config;
   log: Logger;
 }

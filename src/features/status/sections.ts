@@ -1,10 +1,10 @@
+import type { JobDeps } from '../../jobs/job.js';
 import type { Catalogue } from '../../catalogue.js';
 import type { Config } from '../../config.js';
 import { isUserError } from '../../errors.js';
 import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { Kube } from '../../integrations/kubernetes.js';
 import type { Logger } from '../../log.js';
-import type { Store } from '../../app/store.js';
 
 /**
  * A section of a status post or handoff comes from one data source. A source that has nothing to say,
@@ -21,7 +21,7 @@ export interface SectionContext {
   config: Config;
   kube: Kube;
   cluster: ClusterInfo;
-  store: Store;
+  store: JobDeps['store'];
   catalogue: Catalogue;
   log: Logger;
   jobId: string;

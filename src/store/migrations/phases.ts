@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from './migration.js';
 import { APPROVAL_COLUMNS, approvalIndexes } from './approval-tables.js';
 
 /** Phase runbooks: versions 20–29. */

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from './migration.js';
 
 /** Daily status posts and handoffs: versions 30–39. */
 export const STATUS_MIGRATIONS: readonly Migration[] = [

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from './migration.js';
 import { APPROVAL_COLUMNS, approvalIndexes } from './approval-tables.js';
 
 /** Vault migrations: versions 10–19. No column ever holds a secret value: names, lengths, keyed fingerprints. */
