@@ -79,6 +79,7 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
     );
   const { kind } = found;
   const requests = kind.requests(store);
+  await settleIfOverdue(ctx, kind, command.id);
   let approved: ApprovalRequest | undefined;
   try {
     approved = await requests.approve(command.id, user, channel);
@@ -157,6 +158,7 @@ export const answerDeny: Answer<DenyCommand> = async (command, ctx) => {
     );
   const { kind } = found;
   const requests = kind.requests(store);
+  await settleIfOverdue(ctx, kind, command.id);
   let rejected: ApprovalRequest | undefined;
   try {
     rejected = await requests.reject(command.id, user, request.actor.channel.id, asApprover, command.reason);
@@ -249,4 +251,16 @@ async function refuse(
     .catch((error: unknown) => deps.log.error({ err: error }, 'audit write failed for a refusal'));
   await whisper(refusal(why));
   return { kind: 'denied', message: why };
+}
+
+/**
+ * The request a person acts on, if it ran out a moment ago and neither its expiry job nor the sweep has
+ * settled it yet: it expires now (with its audit row) and its thread shows it, so the refusal says
+ * "expired" and the buttons go. Only this request: the sweep (a scheduled job) does the rest.
+ */
+async function settleIfOverdue(ctx: AnswerContext, kind: ApprovalKind, id: string): Promise<void> {
+  const { store, chat, log } = ctx.deps;
+  for (const expired of await kind.requests(store).expireDue(id)) {
+    await showRequest(chat, kind, expired, log, { decided: true });
+  }
 }
