@@ -183,18 +183,3 @@ export async function scheduleFollowUp<R extends ApprovalRequest>(
     await deps.queue.enqueue({ job: kind.followUp, ...onRequest, reply }, `${kind.followUp}-${request.id}`);
   }
 }
-
-/**
- * Expires this kind's overdue requests and shows it in their threads (the buttons go). A planning job runs
- * it first, so a request that ran out a moment ago does not hold the target of the new one; the sweep
- * (a scheduled job) does the same for every kind.
- */
-export async function expireOverdue<R extends ApprovalRequest>(
-  kind: ApprovalKind<R>,
-  deps: { store: JobDeps['store']; chat: Chat },
-  log: Logger,
-): Promise<void> {
-  for (const request of await kind.requests(deps.store).expireDue()) {
-    await showRequest(deps.chat, kind, request, log, { decided: true });
-  }
-}

@@ -74,44 +74,80 @@ export async function recoverStuck(
   deps: { queue: CommandQueue; chat: Chat; log: Logger; kindFor(action: string): ApprovalKind },
   approvedForSec = APPROVED_STUCK_AFTER_SEC,
 ): Promise<Recovered> {
-  const { queue, chat, log } = deps;
   const recovered: Recovered = { requeued: [], failed: [] };
   for (const { requests, request } of await store.approvals.stuck(approvedForSec)) {
-    const kind = deps.kindFor(requests.action);
-    try {
-      const state = await followUpState(queue, kind, request);
-      if (state === 'alive') continue;
-      const jobId = followUpJobId(kind, request);
-      if (request.state === 'approved' && state === 'missing') {
-        log.warn(
-          { request: request.id, jobId },
-          `${kind.noun} approved but its follow-up job is missing: enqueued again`,
-        );
-        await enqueueFollowUp(
-          kind,
-          request,
-          { queue, chat, store },
-          { user: request.decidedBy ?? request.requestedBy, channel: request.channel },
-        );
-        recovered.requeued.push(request.id);
-        continue;
-      }
-      const how = state === 'missing' ? 'is gone' : 'has ended';
-      const result =
-        request.state === 'running'
-          ? `worker lost: its job ${jobId} ${how} while the ${kind.thing(request)} was running; check what was done before asking again`
-          : `worker lost: its job ${jobId} ${how} before it started; nothing was done`;
-      const finished = await requests.finish(request.id, 'failed', result, jobId);
-      if (finished === undefined) continue; // finished by its job a moment ago
-      log.warn({ request: request.id, jobId, state }, `${kind.noun} finished as failed: worker lost`);
-      recovered.failed.push(request.id);
-      await showRequest(chat, kind, finished, log);
-      await chat
-        .post(finished.channel, { text: `⚠️ Request ${finished.id}: ${result}.` }, finished.threadTs)
-        .catch((error: unknown) => log.warn({ err: error }, 'could not post in the thread'));
-    } catch (error) {
-      log.warn({ err: error, request: request.id }, `could not check the follow-up job of ${kind.noun} ${request.id}`);
-    }
+    const outcome = await recoverRequest(deps.kindFor(requests.action), request, { ...deps, store });
+    if (outcome !== undefined) recovered[outcome].push(request.id);
   }
   return recovered;
+}
+
+/** The same for one kind's requests: a planning job runs it, so a target held by a lost job is free again. */
+export async function recoverStuckOf<R extends ApprovalRequest>(
+  kind: ApprovalKind<R>,
+  deps: { store: JobDeps['store']; queue: CommandQueue; chat: Chat; log: Logger },
+  approvedForSec = APPROVED_STUCK_AFTER_SEC,
+): Promise<void> {
+  for (const request of await kind.requests(deps.store).stuck(approvedForSec)) {
+    await recoverRequest(kind as unknown as ApprovalKind, request, deps);
+  }
+}
+
+/** One stuck request: its follow-up enqueued again, or finished as failed ("worker lost"); undefined when left alone. */
+async function recoverRequest(
+  kind: ApprovalKind,
+  request: ApprovalRequest,
+  deps: { store: JobDeps['store']; queue: CommandQueue; chat: Chat; log: Logger },
+): Promise<keyof Recovered | undefined> {
+  const { queue, chat, log, store } = deps;
+  try {
+    const state = await followUpState(queue, kind, request);
+    if (state === 'alive') return undefined;
+    const jobId = followUpJobId(kind, request);
+    if (request.state === 'approved' && state === 'missing') {
+      log.warn(
+        { request: request.id, jobId },
+        `${kind.noun} approved but its follow-up job is missing: enqueued again`,
+      );
+      await enqueueFollowUp(
+        kind,
+        request,
+        { queue, chat, store },
+        { user: request.decidedBy ?? request.requestedBy, channel: request.channel },
+      );
+      return 'requeued';
+    }
+    const how = state === 'missing' ? 'is gone' : 'has ended';
+    const result =
+      request.state === 'running'
+        ? `worker lost: its job ${jobId} ${how} while the ${kind.thing(request)} was running; check what was done before asking again`
+        : `worker lost: its job ${jobId} ${how} before it started; nothing was done`;
+    const finished = await kind.requests(store).finish(request.id, 'failed', result, jobId);
+    if (finished === undefined) return undefined; // finished by its job a moment ago
+    log.warn({ request: request.id, jobId, state }, `${kind.noun} finished as failed: worker lost`);
+    await showRequest(chat, kind, finished, log);
+    await chat
+      .post(finished.channel, { text: `⚠️ Request ${finished.id}: ${result}.` }, finished.threadTs)
+      .catch((error: unknown) => log.warn({ err: error }, 'could not post in the thread'));
+    return 'failed';
+  } catch (error) {
+    log.warn({ err: error, request: request.id }, `could not check the follow-up job of ${kind.noun} ${request.id}`);
+    return undefined;
+  }
+}
+
+/**
+ * Settles this kind's requests that hold a target for nothing: overdue ones expire (shown in their
+ * threads, the buttons go), and ones whose follow-up job was lost get it again or end as failed. A planning
+ * job runs it first, so a request that ran out, or whose worker died, does not refuse the new one; the
+ * sweep (a scheduled job) does the same for every kind.
+ */
+export async function settleOverdue<R extends ApprovalRequest>(
+  kind: ApprovalKind<R>,
+  deps: { store: JobDeps['store']; chat: Chat; queue: CommandQueue; log: Logger },
+): Promise<void> {
+  for (const request of await kind.requests(deps.store).expireDue()) {
+    await showRequest(deps.chat, kind, request, deps.log, { decided: true });
+  }
+  await recoverStuckOf(kind, deps);
 }

@@ -1,11 +1,5 @@
-import {
-  expireOverdue,
-  approvalsAsked,
-  holdingState,
-  newApproval,
-  postPlan,
-  scheduleFollowUp,
-} from '../../approvals/index.js';
+import { settleOverdue } from '../../approvals/recover.js';
+import { approvalsAsked, holdingState, newApproval, postPlan, scheduleFollowUp } from '../../approvals/index.js';
 import { describeCommand } from '../../commands/spec.js';
 import { phase } from './command.js';
 import { ReportedFailure, UserError } from '../../errors.js';
@@ -49,7 +43,7 @@ export const phaseApplyRequest: JobDefinition<'phase-apply-request'> = {
       throw error;
     };
 
-    await expireOverdue(PHASE_APPLY_KIND, { store, chat }, log);
+    await settleOverdue(PHASE_APPLY_KIND, { store, chat, queue: deps.queue, log });
     let runbooks;
     try {
       runbooks = await openRunbooks(deps);

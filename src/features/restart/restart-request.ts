@@ -1,15 +1,9 @@
+import { settleOverdue } from '../../approvals/recover.js';
 import { describeCommand } from '../../commands/spec.js';
 import { restart } from './command.js';
 import { resolveRestartTarget, workloadRef } from './command.js';
 import { UserError } from '../../errors.js';
-import {
-  expireOverdue,
-  approvalsAsked,
-  holdingState,
-  newApproval,
-  postPlan,
-  scheduleFollowUp,
-} from '../../approvals/index.js';
+import { approvalsAsked, holdingState, newApproval, postPlan, scheduleFollowUp } from '../../approvals/index.js';
 import { statusMessage } from './render.js';
 import { RESTART_KIND } from './approval.js';
 import { auditTarget, buildPlan, type RecentRestart } from './plan.js';
@@ -54,7 +48,7 @@ export const restartRequest: JobDefinition<'restart-request'> = {
       throw new UserError(why);
     };
 
-    await expireOverdue(RESTART_KIND, { store, chat }, log);
+    await settleOverdue(RESTART_KIND, { store, chat, queue: deps.queue, log });
 
     await progress(`Reading ${ref} in ${target.namespace}…`);
     if (!(await kube.namespaceExists(target.namespace)))

@@ -1,11 +1,5 @@
-import {
-  expireOverdue,
-  approvalsAsked,
-  holdingState,
-  newApproval,
-  postPlan,
-  scheduleFollowUp,
-} from '../../approvals/index.js';
+import { settleOverdue } from '../../approvals/recover.js';
+import { approvalsAsked, holdingState, newApproval, postPlan, scheduleFollowUp } from '../../approvals/index.js';
 import { describeCommand } from '../../commands/spec.js';
 import { vault as vaultCommand } from './command.js';
 import { defaultPath } from './command.js';
@@ -59,7 +53,7 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
       throw new UserError(why);
     };
 
-    await expireOverdue(VAULT_MIGRATE_KIND, { store, chat }, log);
+    await settleOverdue(VAULT_MIGRATE_KIND, { store, chat, queue: deps.queue, log });
     const vault = requireVault(deps.vault);
     const mount = command.mount ?? vault.mount;
     const path = command.path ?? defaultPath(namespace, configMap);
