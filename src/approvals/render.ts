@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { ApprovalRequest, ApprovalState } from './store.js';
-import { clip, context, escapeMrkdwn, utc, who } from '../message.js';
+import { clip, context, escapeMrkdwn, utc, who, type Message } from '../message.js';
 
 /**
  * The action ids of every approval plan's buttons; their value is the request id, which `approve` and
@@ -94,3 +94,17 @@ export function requestStateLine(
       return `${REQUEST_ICON.expired} Expired at ${utc(r.expiresAt)} without ${r.approvalsRequired === 1 ? 'an approval' : `${r.approvalsRequired} approvals`}`;
   }
 }
+
+/**
+ * The result of a request whose follow-up job was lost: `gone` from the queue or `ended` without finishing
+ * it. `running` names the work that had started (`restart`), if it had.
+ */
+export function workerLostResult(jobId: string, how: 'gone' | 'ended', running?: string): string {
+  const lost = `worker lost: its job ${jobId} ${how === 'gone' ? 'is gone' : 'has ended'}`;
+  return running !== undefined
+    ? `${lost} while the ${running} was running; check what was done before asking again`
+    : `${lost} before it started; nothing was done`;
+}
+
+/** Posted in the request's thread when the sweep finishes it as failed. */
+export const workerLostMessage = (id: string, result: string): Message => ({ text: `⚠️ Request ${id}: ${result}.` });

@@ -422,6 +422,60 @@ export function applyApprovedMessage(r: PhaseApply): Message {
   };
 }
 
+/** Why a plan was not offered for approval: the apply would stop on these blockers (`planBlockers`). */
+export const notOfferedReason = (phase: number, blockers: readonly string[]): string =>
+  `Phase ${phase} was not offered for approval: the apply would stop on ${blockers.length} ` +
+  `object${blockers.length === 1 ? '' : 's'} (${blockers[0]}).`;
+
+/** The refusal with the plan under it, so the asker sees every blocker in place. */
+export function notOfferedMessage(plan: PhasePlan, why: string): Message {
+  const planned = planMessage(plan);
+  return {
+    text: `❌ ${why}`,
+    blocks: [section(`❌ ${escapeMrkdwn(why)}`), ...(planned.blocks ?? []).slice(0, LIMITS.blocks - 1)],
+  };
+}
+
+/** A plan with nothing to change: `onlyChecks` when the phase (or task) has checks only. */
+export function nothingToApplyRefusal(phase: number, task: string | undefined, onlyChecks: boolean): string {
+  const what = onlyChecks
+    ? `phase ${phase}${task ? ` task ${task}` : ''} has only checks`
+    : 'every object is in sync and there is no failed pod to delete';
+  return `Nothing to apply: ${what}. \`phase verify ${phase}\` runs the checks and records them.`;
+}
+
+/** The runbook or manifests changed between the approved plan and the apply: refused. */
+export function planChangedRefusal(r: PhaseApply, digest: string): string {
+  const was =
+    r.plan.digest === undefined
+      ? 'a plan made before plans carried a digest'
+      : `the approved plan (digest ${r.plan.digest.slice(0, 12)})`;
+  return (
+    `Phase ${r.phase} was NOT applied: its runbook or manifests changed since ${was} was planned at ` +
+    `${r.plan.plannedAt} (now ${digest.slice(0, 12)}). Nothing was changed. ` +
+    `Ask again with \`phase apply ${r.phase}\` to review and approve the current plan.`
+  );
+}
+
+/**
+ * An apply's result in one line, stored with the request: the failed steps (a failing check is a
+ * measurement, counted apart) and where the phase stands.
+ */
+export function applySummary(result: RunResult, pct: number): string {
+  const failed = result.outcomes.filter((o) => o.state === 'failed' && o.kind !== 'check');
+  const failingChecks = result.outcomes.filter((o) => o.state === 'failed' && o.kind === 'check');
+  const s = (n: number) => (n === 1 ? '' : 's');
+  const ids = (outcomes: readonly TaskOutcome[]) => outcomes.map((o) => o.id).join(', ');
+  const checks =
+    failingChecks.length > 0
+      ? `; ${failingChecks.length} check${s(failingChecks.length)} failing (${ids(failingChecks)})`
+      : '';
+  const where = `; phase ${result.phase} at ${pct}%`;
+  return failed.length > 0
+    ? `${failed.length} task${s(failed.length)} failed (${ids(failed)})${checks}${where}`
+    : `${result.outcomes.length} task${s(result.outcomes.length)} run${checks}${where}`;
+}
+
 // ---- apply and verify results ----
 
 function outcomeLine(o: TaskOutcome): string {

@@ -293,3 +293,108 @@ export function rollbackResultMessage(
   );
   return { text, blocks: capBlocks(blocks) };
 }
+
+/** The plan's "What will happen", stored with the plan when it is made. */
+export function migrationSteps(input: {
+  approvals: number;
+  expiryMinutes: number;
+  cutover: boolean;
+  consumers: number;
+  mount: string;
+  appsReadVaultFiles: boolean;
+}): string[] {
+  const { approvals } = input;
+  return [
+    approvals === 0
+      ? 'The policy requires no approval: the migration starts right away.'
+      : `It waits for ${approvals === 1 ? 'an approval' : `${approvals} approvals`} by someone else with the ` +
+        `approver role, for ${input.expiryMinutes} minutes; then it expires.`,
+    `Each key is written to \`${input.mount}\` with check-and-set (create-only for a new path, the planned version ` +
+      'for an existing one: a key changed in Vault since this plan is a conflict, never overwritten), read back ' +
+      'and compared; its state is recorded after every step, so a re-run continues where it stopped.',
+    input.cutover
+      ? cutoverStep(input.consumers, input.appsReadVaultFiles)
+      : 'No cutover (not asked): the ConfigMap and the workloads are left as they are; ' +
+        'run again with --cutover to switch over.',
+    'Undo with `/carbon vault rollback <migration id>`: the keys go back into the ConfigMap from Vault ' +
+      'and the annotations come off.',
+  ];
+}
+
+function cutoverStep(consumers: number, appsReadVaultFiles: boolean): string {
+  const workloads =
+    consumers === 0
+      ? 'no workload reads these keys'
+      : `the ${consumers} workload(s) above get the Vault Agent injector annotations (a rolling restart); ` +
+        'the agent writes each key to the file `/vault/secrets/<KEY>` in their pods, ' +
+        'and *the apps must read it from there*';
+  const readers = appsReadVaultFiles
+    ? '. You said the apps read the injected files (--apps-read-vault-files): ' +
+      'keys they read through envFrom or a whole volume are removed.'
+    : ' and a key an app reads through envFrom or a whole volume (it would lose the value): ' +
+      'those stay until the apps read `/vault/secrets/<KEY>` and you cut over again with --apps-read-vault-files.';
+  return (
+    `Cutover, only once every key is verified: ${workloads}. Then, once their rollouts have completed, ` +
+    'the migrated keys are removed from the ConfigMap, except a key a pod template still names ' +
+    `(env configMapKeyRef or a volume item: new pods could not start without it)${readers}`
+  );
+}
+
+/** `--keys` named keys the ConfigMap does not have. */
+export const missingKeysRefusal = (configMap: string, missing: readonly string[], keys: readonly string[]): string =>
+  `ConfigMap \`${configMap}\` has no key ${missing.map((k) => `\`${k}\``).join(', ')} ` +
+  `(binaryData is not migrated). Its keys: ${[...keys].sort().join(', ') || 'none'}.`;
+
+/** The mount asked for is not KV version 2; `kv2` lists those that are. */
+export const notKv2Refusal = (mount: string, addr: string, kv2: readonly string[]): string =>
+  `\`${mount}\` is not a KV version 2 mount in Vault at ${addr}. KV v2 mounts: ${kv2.join(', ') || 'none'}.`;
+
+/**
+ * Target paths Vault already holds that carbon-ops may not replace without --overwrite: `fields` are the
+ * secret's other fields (names only); none means a secret carbon-ops did not write.
+ */
+export function pathsTakenRefusal(paths: readonly { path: string; fields: readonly string[] }[]): string {
+  const held = paths.map(({ path, fields }) =>
+    fields.length > 0
+      ? `\`${path}\` (it also holds ${fields.map((f) => `\`${f}\``).join(', ')})`
+      : `\`${path}\` (not written by carbon-ops)`,
+  );
+  return (
+    `Vault already holds ${held.join(', ')}: writing the key would replace the whole secret. ` +
+    'Choose another --path, or add --overwrite if replacing it is intended. Nothing was written.'
+  );
+}
+
+/** A migration's result in one line: stored with the migration and shown in its state line and result. */
+export function migrationSummary(counts: {
+  verified: number;
+  total: number;
+  removed: number;
+  skipped: number;
+  left: number;
+  notes: readonly string[];
+}): string {
+  const { removed, skipped, left } = counts;
+  return [
+    `${counts.verified} of ${counts.total} keys in Vault and verified`,
+    removed > 0 ? `${removed} removed from the ConfigMap` : undefined,
+    skipped > 0 ? `${skipped} skipped` : undefined,
+    left > 0
+      ? `${left} not done yet (run the same command again to continue; keys already in Vault are not written twice)`
+      : undefined,
+    ...counts.notes,
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** The cutover's note on keys a pod template (or an app) still reads from the ConfigMap. */
+export const keptForReadersNote = (count: number, appsReadVaultFiles: boolean): string =>
+  `${count} key(s) kept in the ConfigMap: still read from it` +
+  (appsReadVaultFiles
+    ? ' by a pod template'
+    : ' (the apps must read /vault/secrets/<KEY>; then cut over again with --apps-read-vault-files)');
+
+/** A rollback's result in one line, stored with the migration. */
+export const rollbackSummary = (restored: number, unannotated: number, problems: number): string =>
+  `${restored} key(s) put back, ${unannotated} workload(s) un-annotated${problems === 0 ? '' : `; ${problems} problem(s)`}`;

@@ -5,7 +5,7 @@ import { showRequest } from '../../approvals/index.js';
 import { mapLimit } from '../../concurrency.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import { isCasMismatch } from '../../integrations/vault.js';
-import { migrationResultMessage } from './render.js';
+import { keptForReadersNote, migrationResultMessage, migrationSummary } from './render.js';
 import { progressLine, rolloutStatus } from '../restart/rollout-status.js';
 import { AuditUnavailable } from '../../store/audit-log.js';
 import type { KeyRecord, VaultMigration } from './store.js';
@@ -141,17 +141,7 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   const cutOver =
     cut !== undefined && !cut.failed && after.every((k) => k.state === 'removed' || cut.keptForReaders.has(k.key));
   const ok = stopped === undefined && verified === after.length && (!m.cutover || cutOver);
-  const summary = [
-    `${verified} of ${after.length} keys in Vault and verified`,
-    removed > 0 ? `${removed} removed from the ConfigMap` : undefined,
-    skipped > 0 ? `${skipped} skipped` : undefined,
-    left > 0
-      ? `${left} not done yet (run the same command again to continue; keys already in Vault are not written twice)`
-      : undefined,
-    ...notes,
-  ]
-    .filter(Boolean)
-    .join('; ');
+  const summary = migrationSummary({ verified, total: after.length, removed, skipped, left, notes });
   const finished =
     (await store.vaultMigrations.finish(m.id, ok ? 'succeeded' : 'failed', summary, ctx.jobId)) ??
     (await load(ctx, m.id));
@@ -303,11 +293,7 @@ async function cutover(
     keptForReaders.add(k.key);
     await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: `kept in the ConfigMap: ${why.join('; ')}` });
   }
-  if (keptForReaders.size > 0) {
-    notes.push(
-      `${keptForReaders.size} key(s) kept in the ConfigMap: still read from it${m.plan.appsReadVaultFiles ? ' by a pod template' : ' (the apps must read /vault/secrets/<KEY>; then cut over again with --apps-read-vault-files)'}`,
-    );
-  }
+  if (keptForReaders.size > 0) notes.push(keptForReadersNote(keptForReaders.size, m.plan.appsReadVaultFiles === true));
   const candidates = keys.filter((k) => k.state === 'verified' && !keptForReaders.has(k.key));
   if (candidates.length === 0) return { notes, keptForReaders, failed: false };
 

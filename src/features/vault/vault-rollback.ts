@@ -2,7 +2,7 @@ import type { DataOf } from '../../contracts/jobs.js';
 import { showRequest } from '../../approvals/index.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import type { Message } from '../../message.js';
-import { rollbackResultMessage } from './render.js';
+import { rollbackResultMessage, rollbackSummary } from './render.js';
 import { AuditUnavailable, type AuditEntry } from '../../store/audit-log.js';
 import type { VaultMigration } from './store.js';
 import type { VaultDeps } from '../../integrations/vault-connection.js';
@@ -205,7 +205,7 @@ async function rollBack(
   }
 
   const ok = problems.length === 0;
-  const summary = `${restored.length} key(s) put back, ${unannotated.length} workload(s) un-annotated${ok ? '' : `; ${problems.length} problem(s)`}`;
+  const summary = rollbackSummary(restored.length, unannotated.length, problems.length);
   await store.vaultMigrations.finishRollback(claimed, ok ? 'succeeded' : 'failed', summary, data.requester.user, jobId);
   const now = (await store.vaultMigrations.get(id)) ?? claimed;
   await showRequest(chat, VAULT_MIGRATE_KIND, now, log, { decided: true });
