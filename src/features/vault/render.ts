@@ -56,12 +56,19 @@ export const coverageLine = (inVault: number, total: number): string =>
 
 function vaultLine(v: VaultStatusReport['vault']): string {
   if (v === undefined)
-    return '*Vault* not configured: set VAULT_ADDR and VAULT_TOKEN (or VAULT_K8S_ROLE). Coverage below is from the cluster and the recorded migrations.';
+    return (
+      '*Vault* not configured: set VAULT_ADDR and VAULT_TOKEN (or VAULT_K8S_ROLE). ' +
+      'Coverage below is from the cluster and the recorded migrations.'
+    );
   const where = `\`${escapeMrkdwn(v.addr)}\`${v.simulated ? ' (stand-in)' : ''}`;
   if (v.health === undefined) return `*Vault* ${where}: ⚠️ ${escapeMrkdwn(v.problem ?? 'no answer')}`;
   const h = v.health;
   const state = h.ok ? '✅ active' : `⚠️ ${h.status}: migrations are refused until it is active`;
-  return `*Vault* ${where} · version ${escapeMrkdwn(h.version)} · ${state} (${h.initialized ? 'initialized' : 'not initialized'}, ${h.sealed ? 'sealed' : 'unsealed'}${h.standby ? ', standby' : ''})`;
+  return (
+    `*Vault* ${where} · version ${escapeMrkdwn(h.version)} · ${state} ` +
+    `(${h.initialized ? 'initialized' : 'not initialized'}, ` +
+    `${h.sealed ? 'sealed' : 'unsealed'}${h.standby ? ', standby' : ''})`
+  );
 }
 
 const STATE_MARK = { plain: '', verified: ' ✅', removed: ' ✅✂', changed: ' ⚠️ changed since migration' } as const;
@@ -98,7 +105,8 @@ export function vaultStatusMessage(r: VaultStatusReport): Message {
     });
     blocks.push(
       lineList(
-        '*ConfigMaps with secrets* (✅ in Vault and verified, ✂ removed from the ConfigMap, ⚠️ changed in the ConfigMap since migration: not counted)',
+        '*ConfigMaps with secrets* (✅ in Vault and verified, ✂ removed from the ConfigMap, ' +
+          '⚠️ changed in the ConfigMap since migration: not counted)',
         lines,
       ),
     );
@@ -106,7 +114,8 @@ export function vaultStatusMessage(r: VaultStatusReport): Message {
   blocks.push(section(`*${summary}*`));
   blocks.push(
     context(
-      'Move one: `/carbon vault migrate configmap/NAME -n NS` (a plan first, then an approval). Values are never shown: names, lengths and fingerprints only.',
+      'Move one: `/carbon vault migrate configmap/NAME -n NS` (a plan first, then an approval). ' +
+        'Values are never shown: names, lengths and fingerprints only.',
     ),
   );
   return { text: `${title}: ${summary}`, blocks: capBlocks(blocks) };
@@ -115,7 +124,8 @@ export function vaultStatusMessage(r: VaultStatusReport): Message {
 /** Where a migration stands, one line: the plan and the status message show it. */
 function migrationStateLine(m: VaultMigration): string {
   const rolledBack = m.rolledBackAt
-    ? ` · ↩️ rolled back by <@${m.rolledBackBy ?? '?'}>${m.rollbackResult ? `: ${escapeMrkdwn(m.rollbackResult)}` : ' (in progress)'}`
+    ? ` · ↩️ rolled back by <@${m.rolledBackBy ?? '?'}>` +
+      `${m.rollbackResult ? `: ${escapeMrkdwn(m.rollbackResult)}` : ' (in progress)'}`
     : m.rollbackResult
       ? ` · ⚠️ rollback failed (ask again: \`/carbon vault rollback ${m.id}\`): ${escapeMrkdwn(m.rollbackResult)}`
       : '';
@@ -148,8 +158,11 @@ export function migrationPlanMessage(m: VaultMigration): Message {
   blocks.push(
     section(
       [
-        `*ConfigMap* \`${cm(m)}\` on ${escapeMrkdwn(m.cluster)} → *Vault* \`${escapeMrkdwn(plan.vault.addr)}\` (${escapeMrkdwn(plan.vault.version)}), KV v2 mount \`${escapeMrkdwn(m.mount)}\`, under \`${escapeMrkdwn(m.path)}/\``,
-        `*Asked by* <@${m.requestedBy}>${m.reason ? ` · *Reason* ${escapeMrkdwn(m.reason)}` : ''} · *Cutover* ${m.cutover ? 'yes, once every key is verified' : 'no (the ConfigMap keeps its keys)'}`,
+        `*ConfigMap* \`${cm(m)}\` on ${escapeMrkdwn(m.cluster)} → *Vault* \`${escapeMrkdwn(plan.vault.addr)}\` ` +
+          `(${escapeMrkdwn(plan.vault.version)}), KV v2 mount \`${escapeMrkdwn(m.mount)}\`, ` +
+          `under \`${escapeMrkdwn(m.path)}/\``,
+        `*Asked by* <@${m.requestedBy}>${m.reason ? ` · *Reason* ${escapeMrkdwn(m.reason)}` : ''} · ` +
+          `*Cutover* ${m.cutover ? 'yes, once every key is verified' : 'no (the ConfigMap keeps its keys)'}`,
       ].join('\n'),
     ),
     table(
@@ -161,7 +174,8 @@ export function migrationPlanMessage(m: VaultMigration): Message {
         shortPrint(k.fingerprint),
         actionText(k),
       ]),
-      `*${plan.keys.length} key${plan.keys.length === 1 ? '' : 's'} to move* (why each is a secret: ${[...new Set(plan.keys.map((k) => k.foundBy))].map(escapeMrkdwn).join('; ')})`,
+      `*${plan.keys.length} key${plan.keys.length === 1 ? '' : 's'} to move* (why each is a ` +
+        `secret: ${[...new Set(plan.keys.map((k) => k.foundBy))].map(escapeMrkdwn).join('; ')})`,
     ),
   );
   const notes = [];
@@ -169,18 +183,23 @@ export function migrationPlanMessage(m: VaultMigration): Message {
     notes.push(`*Left out* ${plan.skipped.map((s) => `${escapeMrkdwn(s.key)} (${escapeMrkdwn(s.why)})`).join(', ')}`);
   if (plan.staying > 0)
     notes.push(
-      `*Staying in the ConfigMap* ${plan.staying} key${plan.staying === 1 ? '' : 's'} that ${plan.staying === 1 ? 'is' : 'are'} not moved`,
+      `*Staying in the ConfigMap* ${plan.staying} key${plan.staying === 1 ? '' : 's'} ` +
+        `that ${plan.staying === 1 ? 'is' : 'are'} not moved`,
     );
+  const readers = plan.consumers.map(
+    (c) => `\`${c.kind}/${escapeMrkdwn(c.name)}\` (${escapeMrkdwn(c.how.join(', '))})`,
+  );
   notes.push(
     plan.consumers.length === 0
       ? '*Read by* no Deployment or StatefulSet in the namespace'
-      : `*Read by* ${plan.consumers.map((c) => `\`${c.kind}/${escapeMrkdwn(c.name)}\` (${escapeMrkdwn(c.how.join(', '))})`).join(', ')}`,
+      : `*Read by* ${readers.join(', ')}`,
   );
   blocks.push(section(notes.join('\n')));
   blocks.push(section(`*What will happen*\n${plan.steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}`));
   blocks.push(
     context(
-      `Fingerprints are keyed HMAC-SHA256 prefixes (the key lives in Vault): they show a value changed, never what it is.`,
+      'Fingerprints are keyed HMAC-SHA256 prefixes (the key lives in Vault): they show a value changed, ' +
+        'never what it is.',
     ),
   );
   blocks.push(divider(), section(migrationStateLine(m)), section(`migration: ${m.id}`));
@@ -191,25 +210,33 @@ export function migrationPlanMessage(m: VaultMigration): Message {
         blockId: `vault-migrate-${m.id}`,
         requestedBy: m.requestedBy,
         confirmTitle: 'Approve this Vault migration?',
-        confirmText: `Move ${plan.keys.length} key(s) of \`${cm(m)}\` to Vault${m.cutover ? ' and cut over' : ''}, as asked by <@${m.requestedBy}>.`,
+        confirmText:
+          `Move ${plan.keys.length} key(s) of \`${cm(m)}\` to Vault${m.cutover ? ' and cut over' : ''}, ` +
+          `as asked by <@${m.requestedBy}>.`,
       }),
     );
   }
   return {
-    text: `Vault migration plan for configmap/${m.configMap} (${m.namespace}): ${plan.keys.length} keys, ${plainState(m)} · migration: ${m.id}`,
+    text:
+      `Vault migration plan for configmap/${m.configMap} (${m.namespace}): ` +
+      `${plan.keys.length} keys, ${plainState(m)} · migration: ${m.id}`,
     blocks: capBlocks(blocks),
   };
 }
 
 /** The migration's status message: one line that follows it. */
 export function migrationStatusMessage(m: VaultMigration): Message {
-  const text = `${REQUEST_ICON[m.state]} Vault migration of \`${cm(m)}\` for <@${m.requestedBy}>: ${plainState(m)}${m.rolledBackAt ? ', rolled back' : ''}\nmigration: ${m.id}`;
+  const text =
+    `${REQUEST_ICON[m.state]} Vault migration of \`${cm(m)}\` for <@${m.requestedBy}>: ` +
+    `${plainState(m)}${m.rolledBackAt ? ', rolled back' : ''}\nmigration: ${m.id}`;
   return { text, blocks: [section(text), context(migrationStateLine(m))] };
 }
 
 export function migrationApprovedMessage(m: VaultMigration): Message {
   return {
-    text: `✅ Approved by ${who(m.approvedBy)}: moving ${m.plan.keys.length} key(s) of configmap/${m.configMap} in ${m.namespace} to Vault…`,
+    text:
+      `✅ Approved by ${who(m.approvedBy)}: moving ${m.plan.keys.length} key(s) ` +
+      `of configmap/${m.configMap} in ${m.namespace} to Vault…`,
   };
 }
 
@@ -233,7 +260,8 @@ export function migrationResultMessage(
 ): Message {
   const blocks: KnownBlock[] = [
     section(
-      `${ok ? '✅' : '⚠️'} *Vault migration ${m.id}* · \`${cm(m)}\` → \`${escapeMrkdwn(m.mount)}/${escapeMrkdwn(m.path)}/\`\n${escapeMrkdwn(summary)}`,
+      `${ok ? '✅' : '⚠️'} *Vault migration ${m.id}* · \`${cm(m)}\` → ` +
+        `\`${escapeMrkdwn(m.mount)}/${escapeMrkdwn(m.path)}/\`\n${escapeMrkdwn(summary)}`,
     ),
   ];
   blocks.push(
@@ -258,7 +286,8 @@ export function migrationResultMessage(
   if (workloads.length > 0) {
     blocks.push(
       section(
-        `*Cutover* annotated for the Vault Agent injector (a rolling restart): ${workloads.map((w) => `\`${w.kind}/${escapeMrkdwn(w.name)}\` (${w.state})`).join(', ')}`,
+        '*Cutover* annotated for the Vault Agent injector (a rolling ' +
+          `restart): ${workloads.map((w) => `\`${w.kind}/${escapeMrkdwn(w.name)}\` (${w.state})`).join(', ')}`,
       ),
     );
   }
@@ -275,7 +304,10 @@ export function rollbackResultMessage(
   problems: readonly string[],
 ): Message {
   const ok = problems.length === 0;
-  const text = `${ok ? '↩️ Rolled back' : '⚠️ Rollback not complete (ask again once fixed) for'} Vault migration ${m.id} of ${cm(m)}: ${restored.length} key(s) put back into the ConfigMap, ${unannotated.length} workload(s) without the injector annotations.`;
+  const text =
+    `${ok ? '↩️ Rolled back' : '⚠️ Rollback not complete (ask again once fixed) for'} Vault migration ${m.id} ` +
+    `of ${cm(m)}: ${restored.length} key(s) put back into the ConfigMap, ${unannotated.length} workload(s) ` +
+    'without the injector annotations.';
   const blocks: KnownBlock[] = [section(escapeMrkdwn(text))];
   if (restored.length > 0) blocks.push(section(`*Put back* ${restored.map(escapeMrkdwn).join(', ')}`));
   if (unannotated.length > 0)
@@ -288,7 +320,8 @@ export function rollbackResultMessage(
     blocks.push(section(`*Not done*\n${problems.map((p) => `• ${escapeMrkdwn(p)}`).join('\n')}`));
   blocks.push(
     context(
-      `The secrets stay in Vault with their versions (delete them there if they must go) · coverage: \`/carbon vault status\``,
+      'The secrets stay in Vault with their versions (delete them there if they must go) · coverage: ' +
+        '`/carbon vault status`',
     ),
   );
   return { text, blocks: capBlocks(blocks) };
@@ -397,4 +430,5 @@ export const keptForReadersNote = (count: number, appsReadVaultFiles: boolean): 
 
 /** A rollback's result in one line, stored with the migration. */
 export const rollbackSummary = (restored: number, unannotated: number, problems: number): string =>
-  `${restored} key(s) put back, ${unannotated} workload(s) un-annotated${problems === 0 ? '' : `; ${problems} problem(s)`}`;
+  `${restored} key(s) put back, ${unannotated} workload(s) ` +
+  `un-annotated${problems === 0 ? '' : `; ${problems} problem(s)`}`;
