@@ -27,7 +27,10 @@ export type JobState = 'alive' | 'ended' | 'missing';
 export const followUpJobId = (kind: Pick<ApprovalKind, 'followUp'>, request: ApprovalRequest): string =>
   request.jobId ?? `${kind.followUp}-${request.id}`;
 
-/** Whether the follow-up job of `request` is still to run, ended (failed, or completed without finishing the request), or gone. */
+/**
+ * Whether the follow-up job of `request` is still to run, ended (failed, or completed without finishing the request),
+ * or gone.
+ */
 export async function followUpState(
   queue: CommandQueue,
   kind: Pick<ApprovalKind, 'followUp'>,
@@ -94,7 +97,9 @@ export async function recoverStuckOf<R extends ApprovalRequest>(
   }
 }
 
-/** One stuck request: its follow-up enqueued again, or finished as failed ("worker lost"); undefined when left alone. */
+/**
+ * One stuck request: its follow-up enqueued again, or finished as failed ("worker lost"); undefined when left alone.
+ */
 async function recoverRequest(
   kind: ApprovalKind,
   request: ApprovalRequest,

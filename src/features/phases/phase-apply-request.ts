@@ -92,7 +92,8 @@ export const phaseApplyRequest: JobDefinition<'phase-apply-request'> = {
         const state = holdingState(holder);
         return refuse(
           new UserError(
-            `An apply of phase ${holder.phase} on ${cluster.name} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One apply of a phase at a time.`,
+            `An apply of phase ${holder.phase} on ${cluster.name} is already ${state}: ` +
+              `request ${holder.id} by ${holder.requestedBy}. One apply of a phase at a time.`,
           ),
         );
       }

@@ -27,7 +27,8 @@ export const phaseApply: JobDefinition<'phase-apply'> = {
         started = await store.phaseApplies.start(
           id,
           jobId,
-          `applying phase ${request.phase}${request.task ? ` task ${request.task}` : ''}${request.force ? ' with --force' : ''}`,
+          `applying phase ${request.phase}${request.task ? ` task ${request.task}` : ''}` +
+            `${request.force ? ' with --force' : ''}`,
         );
       } catch (error) {
         if (!(error instanceof AuditUnavailable)) throw error;
@@ -35,7 +36,8 @@ export const phaseApply: JobDefinition<'phase-apply'> = {
           .abandon(id, 'the audit trail could not be written, so nothing was done')
           .catch(() => undefined);
         throw new UserError(
-          `The audit trail cannot be written, so phase ${request.phase} was NOT applied (request ${id}). Ask again once PostgreSQL accepts writes.`,
+          `The audit trail cannot be written, so phase ${request.phase} was NOT applied (request ${id}). ` +
+            'Ask again once PostgreSQL accepts writes.',
         );
       }
       request = started ?? (await load(store.phaseApplies, id));

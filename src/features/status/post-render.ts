@@ -82,8 +82,8 @@ function healthBlocks(data: StatusData): KnownBlock[] {
   const lines = [
     `*${headline(report)}*${change}`,
     critical.length > 0
-      ? `Critical services: ${up.length} of ${critical.length} fully ` +
-        `up${notUp.length > 0 ? `; not up: ${notUp.join(', ')}` : ''}`
+      ? `Critical services: ${up.length} of ${critical.length} fully up` +
+        `${notUp.length > 0 ? `; not up: ${notUp.join(', ')}` : ''}`
       : 'No critical services in the catalogue.',
     notReady > 0
       ? `Problem pods: ${notReady} (${problems.join(', ')}${report.problems.length > 5 ? ', …' : ''}); ` +

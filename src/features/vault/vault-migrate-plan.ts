@@ -85,7 +85,8 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
       chosen = [...detected].map(([key, why]) => ({ key, why }));
       if (chosen.length === 0)
         return refuse(
-          `No key of ConfigMap \`${configMap}\` looks like a secret (by name or value). Name the keys to move with --keys.`,
+          `No key of ConfigMap \`${configMap}\` looks like a secret (by name or value). ` +
+            'Name the keys to move with --keys.',
         );
     }
 
@@ -94,7 +95,8 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
     let planned: PlannedKey[];
     try {
       const mounts = await vault.client.mounts().catch((error: unknown) => {
-        if (error instanceof VaultError && error.kind === 'PermissionDenied') return undefined; // a token may not read sys/mounts: then the writes tell
+        // a token may not read sys/mounts: then the writes tell
+        if (error instanceof VaultError && error.kind === 'PermissionDenied') return undefined;
         throw error;
       });
       const kv = mounts?.find((m) => m.path === mount);
@@ -129,7 +131,8 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
           baseVersion,
         };
       });
-      // A KV write replaces the whole secret: an existing one carbon-ops did not write, or that holds other fields, only with --overwrite.
+      // A KV write replaces the whole secret: an existing one carbon-ops did not write, or that holds other fields,
+      // only with --overwrite.
       const updates = planned.filter((k) => k.action === 'update');
       if (updates.length > 0 && command.overwrite !== true) {
         const ours = await store.vaultMigrations.writtenPaths(
@@ -194,7 +197,8 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
       if (error instanceof ConfigMapBusy) {
         const holder = error.holder;
         return refuse(
-          `A Vault migration of configmap/${configMap} in ${namespace} is already ${holdingState(holder)}: migration ${holder.id} by ${holder.requestedBy}. One at a time.`,
+          `A Vault migration of configmap/${configMap} in ${namespace} is already ` +
+            `${holdingState(holder)}: migration ${holder.id} by ${holder.requestedBy}. One at a time.`,
         );
       }
       throw error; // includes AuditUnavailable: no migration without its audit row

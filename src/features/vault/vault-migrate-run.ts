@@ -57,7 +57,8 @@ export const vaultMigrateRun: JobDefinition<'vault-migrate-run'> = {
         const now = await store.vaultMigrations.get(id);
         if (now !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, now, log);
         throw new UserError(
-          `The audit trail cannot be written, so Vault migration ${id} was NOT started. Ask again once PostgreSQL accepts writes.`,
+          `The audit trail cannot be written, so Vault migration ${id} was NOT started. ` +
+            'Ask again once PostgreSQL accepts writes.',
         );
       }
       m = started ?? (await load(ctx, id));
@@ -152,7 +153,10 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   return message;
 }
 
-/** One key: write with check-and-set (or recognise it as already there), read back, compare; state recorded after each step. */
+/**
+ * One key: write with check-and-set (or recognise it as already there), read back, compare; state recorded after each
+ * step.
+ */
 async function moveKey(
   store: JobContext['deps']['store'],
   vault: VaultDeps,
@@ -166,7 +170,9 @@ async function moveKey(
   if (value === undefined) return migrations.setKey(m.id, key.key, 'failed', { detail: 'no longer in the ConfigMap' });
   if (fingerprint(value) !== key.fingerprint) {
     return migrations.setKey(m.id, key.key, 'failed', {
-      detail: `the ConfigMap value changed since the plan (fingerprint now ${fingerprint(value).slice(0, 8)}): plan again`,
+      detail:
+        `the ConfigMap value changed since the plan (fingerprint now ${fingerprint(value).slice(0, 8)}): ` +
+        'plan again',
     });
   }
   let version = key.state === 'written' ? key.vaultVersion : undefined;
@@ -178,7 +184,9 @@ async function moveKey(
       const held = current === 0 ? null : await vault.client.kvRead(m.mount, key.targetPath);
       if (held?.data?.['value'] !== value) {
         return migrations.setKey(m.id, key.key, 'conflict', {
-          detail: `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): not overwritten`,
+          detail:
+            `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): ` +
+            'not overwritten',
         });
       }
       version = current;
@@ -203,7 +211,10 @@ async function moveKey(
   await migrations.setKey(m.id, key.key, 'verified', { vaultVersion: version });
 }
 
-/** The cutover's end: notes for the summary, the keys kept on purpose (a pod template or an app still reads them), and whether it failed. */
+/**
+ * The cutover's end: notes for the summary, the keys kept on purpose (a pod template or an app still reads them), and
+ * whether it failed.
+ */
 interface Cutover {
   notes: string[];
   keptForReaders: Set<string>;
@@ -253,7 +264,8 @@ async function cutover(
     const set: Record<string, string> = {};
     for (const [name, value] of Object.entries(wanted)) {
       if (have[name] === value) continue;
-      if ((name === INJECT || name === ROLE) && have[name] !== undefined) continue; // the workload's own injector settings stay
+      // the workload's own injector settings stay
+      if ((name === INJECT || name === ROLE) && have[name] !== undefined) continue;
       set[name] = value;
     }
     const added = [

@@ -54,7 +54,8 @@ export const vaultRollback: JobDefinition<'vault-rollback'> = {
     };
     if ((data.authorization?.approvals ?? 0) > 0) {
       return refuse(
-        'The policy asks for approvals on vault-rollback; a rollback runs on the requester’s role alone. Set approvals: 0 for vault-rollback (or leave rollbacks to approvers).',
+        'The policy asks for approvals on vault-rollback; a rollback runs on the requester’s role alone. ' +
+          'Set approvals: 0 for vault-rollback (or leave rollbacks to approvers).',
       );
     }
     const m = await store.vaultMigrations.get(id);
@@ -68,7 +69,8 @@ export const vaultRollback: JobDefinition<'vault-rollback'> = {
       return refuse(`Vault migration ${id} is ${m.state}: wait for it to end, then roll back.`, m);
     if (m.state === 'rejected' || m.state === 'expired')
       return refuse(
-        `Vault migration ${id} was ${m.state === 'rejected' ? 'denied' : 'never approved'}: nothing was done, nothing to roll back.`,
+        `Vault migration ${id} was ${m.state === 'rejected' ? 'denied' : 'never approved'}: ` +
+          'nothing was done, nothing to roll back.',
         m,
       );
     let vault: VaultDeps;
@@ -90,7 +92,8 @@ export const vaultRollback: JobDefinition<'vault-rollback'> = {
       const now = (await store.vaultMigrations.get(id)) ?? m;
       if (now.rolledBackAt !== undefined && now.rollbackResult === undefined)
         return refuse(
-          `A rollback of Vault migration ${id} is under way${now.rolledBackBy ? ` (by ${now.rolledBackBy})` : ''}: wait for it to end.`,
+          `A rollback of Vault migration ${id} is under way` +
+            `${now.rolledBackBy ? ` (by ${now.rolledBackBy})` : ''}: wait for it to end.`,
           now,
         );
       return refuse(
@@ -99,7 +102,8 @@ export const vaultRollback: JobDefinition<'vault-rollback'> = {
       );
     }
 
-    // From here the rollback is claimed: any error releases the claim (with a `failed` audit row) so it can be asked again.
+    // From here the rollback is claimed: any error releases the claim (with a `failed` audit row) so it can be asked
+    // again.
     try {
       return await rollBack({ jobId, data, deps, progress, log }, claimed, vault);
     } catch (error) {
