@@ -52,7 +52,8 @@ export async function loadCatalogue(path: string): Promise<Catalogue> {
   const parsed = z.strictObject({ services: z.array(serviceSchema) }).safeParse(doc);
   if (!parsed.success) {
     throw new ConfigError(
-      `CATALOGUE_FILE ${path} is invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+      `CATALOGUE_FILE ${path} is invalid:\n` +
+        `${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
     );
   }
   const names = new Set<string>();

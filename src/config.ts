@@ -87,7 +87,10 @@ const schema = z.object({
     .default('UTC')
     .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin'),
   STATUS_CHANNEL: optionalString.pipe(slackId('CG').optional()),
-  /** `false` turns the shared daily post off (removes the scheduler for every replica); a missing STATUS_CHANNEL alone does not. */
+  /**
+   * `false` turns the shared daily post off (removes the scheduler for every replica); a missing STATUS_CHANNEL alone
+   * does not.
+   */
   STATUS_ENABLED: z
     .enum(['true', 'false'], 'must be exactly true or false')
     .default('true')
@@ -164,7 +167,8 @@ export function requireFor(role: string, config: Config, names: (keyof Config)[]
   const missing = names.filter((name) => config[name] === undefined);
   if (missing.length > 0) {
     throw new ConfigError(
-      `Invalid settings for \`carbon ${role}\` (see .env.example):\n${missing.map((m) => `  - ${m}: required`).join('\n')}`,
+      `Invalid settings for \`carbon ${role}\` (see .env.example):\n` +
+        `${missing.map((m) => `  - ${m}: required`).join('\n')}`,
     );
   }
 }

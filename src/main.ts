@@ -8,18 +8,21 @@ import type { StartDemo } from './app/deps.js';
 import { createLogger } from './log.js';
 import { runWorker } from './app/worker.js';
 
-const USAGE = `Usage: carbon <role> [options]
-  start                          the demo: in-process demo cluster, a worker and the shell (npm start)
-  shell                          the bot in the terminal, against the configured cluster (or the demo)
-  run "<command>" [--user ID] [--channel ID] [--json]
-                                 one command as if typed after /carbon in Slack; exit 0 ok, 1 failed, 2 usage
-  bot                            the Slack app (HTTP with SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN, Socket Mode with SLACK_APP_TOKEN)
-  worker                         BullMQ workers; run as many as you like
-  devstack [--scenario 254carbon | --pods N --namespaces M] [--port P] [--out DIR]
-                                 serve the stand-ins; write into DIR the admin's kubeconfig, the bot's
-                                 (ServiceAccount carbon-ops) and an env file that points carbon at the bot's
-  audit export --since 24h [--until T] [--user ID] [--action restart] [--format jsonl] [--out FILE]
-                                 the audit trail as JSON Lines, oldest first, for other tools`;
+const USAGE = [
+  'Usage: carbon <role> [options]',
+  '  start                          the demo: in-process demo cluster, a worker and the shell (npm start)',
+  '  shell                          the bot in the terminal, against the configured cluster (or the demo)',
+  '  run "<command>" [--user ID] [--channel ID] [--json]',
+  '                                 one command as if typed after /carbon in Slack; exit 0 ok, 1 failed, 2 usage',
+  '  bot                            the Slack app (HTTP with SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN, ' +
+    'Socket Mode with SLACK_APP_TOKEN)',
+  '  worker                         BullMQ workers; run as many as you like',
+  '  devstack [--scenario 254carbon | --pods N --namespaces M] [--port P] [--out DIR]',
+  "                                 serve the stand-ins; write into DIR the admin's kubeconfig, the bot's",
+  "                                 (ServiceAccount carbon-ops) and an env file that points carbon at the bot's",
+  '  audit export --since 24h [--until T] [--user ID] [--action restart] [--format jsonl] [--out FILE]',
+  '                                 the audit trail as JSON Lines, oldest first, for other tools',
+].join('\n');
 
 /** The demo cluster, loaded only by the terminal roles that start one (the simulator is large). */
 const startDemo: StartDemo = async (options) => (await import('./devstack/demo.js')).startDemoCluster(options);
@@ -61,7 +64,8 @@ async function shell(config: Config, forceDemo: boolean): Promise<number> {
     startDemo,
   });
   console.log(
-    `carbon-ops shell, connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}\n  · logs in ${config.CARBON_DATA_DIR}/carbon.log`,
+    `carbon-ops shell, connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}` +
+      `\n  · logs in ${config.CARBON_DATA_DIR}/carbon.log`,
   );
   try {
     await runShell(session, { user: config.CARBON_USER, channel: config.CARBON_CHANNEL });

@@ -31,7 +31,10 @@ export function validConfigMapKey(key: string): boolean {
 /** Where one key goes: `<path>/<key>` under the mount (a ConfigMap key is a valid path segment). */
 export const keyPath = (path: string, key: string): string => `${path}/${key}`;
 
-/** carbon-ops' own secrets (the fingerprint key) live under this first path segment of a mount: never a migration target. */
+/**
+ * carbon-ops' own secrets (the fingerprint key) live under this first path segment of a mount: never a migration
+ * target.
+ */
 export const RESERVED_PATH = 'carbon-ops';
 
 export const reservedPath = (path: string): boolean => path.split('/')[0]!.toLowerCase() === RESERVED_PATH;

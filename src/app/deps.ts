@@ -97,7 +97,9 @@ export async function openCluster(
     const vault = vaultFromConfig(config, { addr: demo.vault.url, token: demo.vault.rootToken, simulated: true })!;
     return {
       value: { kube, cluster, vault },
-      description: `cluster ${cluster.name}: the simulated 254Carbon demo, in-process at ${demo.url} (KUBECONFIG unset), with a Vault stand-in at ${demo.vault.url}`,
+      description:
+        `cluster ${cluster.name}: the simulated 254Carbon demo, ` +
+        `in-process at ${demo.url} (KUBECONFIG unset), with a Vault stand-in at ${demo.vault.url}`,
     };
   }
   const kube = Kube.fromOptions({
@@ -112,7 +114,9 @@ export async function openCluster(
     vault === undefined ? '; Vault not configured (VAULT_ADDR unset)' : `; Vault at ${redactUrl(vault.addr)}`;
   return {
     value: { kube, cluster, ...(vault ? { vault } : {}) },
-    description: `cluster ${cluster.name} at ${kube.server} (${source}${simulated ? ', a simulated devstack' : ''})${vaultLine}`,
+    description:
+      `cluster ${cluster.name} at ${kube.server} ` +
+      `(${source}${simulated ? ', a simulated devstack' : ''})${vaultLine}`,
   };
 }
 

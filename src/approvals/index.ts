@@ -69,21 +69,36 @@ export function approvalRefusal<R extends ApprovalRequest>(
       if (request.requestedBy === user)
         return `You asked for this ${thing}: the approval must come from someone else (two-person rule).`;
       if (request.approvedBy.includes(user)) {
-        return `You have already approved request ${id}; it needs ${request.approvalsRequired - request.approvedBy.length} more approval(s) from other approvers.`;
+        return (
+          `You have already approved request ${id}; ` +
+          `it needs ${request.approvalsRequired - request.approvedBy.length} more approval(s) ` +
+          'from other approvers.'
+        );
       }
       if (request.expiresAt <= now)
         return `Request ${id} expired at ${utc(request.expiresAt)}; ask again with \`${kind.askAgain}\`.`;
       return `Request ${id} could not be approved just now; try again.`;
     case 'approved':
     case 'running':
-      return `Request ${id} is already approved (by ${request.approvedBy.join(', ') || 'the policy'}); the ${thing} is ${request.state === 'running' ? 'running' : 'starting'}. Nothing more to do.`;
+      return (
+        `Request ${id} is already approved (by ${request.approvedBy.join(', ') || 'the policy'}); ` +
+        `the ${thing} is ${request.state === 'running' ? 'running' : 'starting'}. Nothing more to do.`
+      );
     case 'succeeded':
     case 'failed':
-      return `Request ${id} was already approved and the ${thing} has ${request.state === 'succeeded' ? 'finished' : 'failed'}.`;
+      return (
+        `Request ${id} was already approved and the ${thing} ` +
+        `has ${request.state === 'succeeded' ? 'finished' : 'failed'}.`
+      );
     case 'rejected':
-      return `Request ${id} was ${request.decidedBy === request.requestedBy ? 'cancelled' : 'denied'} by ${request.decidedBy ?? '?'}: it can no longer be approved.`;
-    case 'expired':
-      return `Request ${id} expired at ${utc(request.expiresAt)} without approval; ask again with \`${kind.askAgain}\`.`;
+      return (
+        `Request ${id} was ${request.decidedBy === request.requestedBy ? 'cancelled' : 'denied'} ` +
+        `by ${request.decidedBy ?? '?'}: it can no longer be approved.`
+      );
+    case 'expired': {
+      const at = utc(request.expiresAt);
+      return `Request ${id} expired at ${at} without approval; ask again with \`${kind.askAgain}\`.`;
+    }
   }
 }
 
@@ -148,7 +163,9 @@ export function newApproval(jobId: string, data: JobData, expiryMinutes: number)
   };
 }
 
-/** Posts the plan with Approve and Deny in the request's thread, unless an earlier run of a retried planning job did. */
+/**
+ * Posts the plan with Approve and Deny in the request's thread, unless an earlier run of a retried planning job did.
+ */
 export async function postPlan<R extends ApprovalRequest>(
   kind: ApprovalKind<R>,
   request: R,

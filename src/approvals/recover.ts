@@ -13,6 +13,7 @@ import type { CommandQueue } from '../jobs/queue.js';
 import type { Logger } from '../log.js';
 import type { ApprovalRequest } from './store.js';
 import { showRequest, type ApprovalKind } from './index.js';
+import { workerLostMessage, workerLostResult } from './render.js';
 
 /** How long an `approved` request may wait for its follow-up job before the sweep looks for the job. */
 export const APPROVED_STUCK_AFTER_SEC = 60;
@@ -26,7 +27,10 @@ export type JobState = 'alive' | 'ended' | 'missing';
 export const followUpJobId = (kind: Pick<ApprovalKind, 'followUp'>, request: ApprovalRequest): string =>
   request.jobId ?? `${kind.followUp}-${request.id}`;
 
-/** Whether the follow-up job of `request` is still to run, ended (failed, or completed without finishing the request), or gone. */
+/**
+ * Whether the follow-up job of `request` is still to run, ended (failed, or completed without finishing the request),
+ * or gone.
+ */
 export async function followUpState(
   queue: CommandQueue,
   kind: Pick<ApprovalKind, 'followUp'>,
@@ -93,7 +97,9 @@ export async function recoverStuckOf<R extends ApprovalRequest>(
   }
 }
 
-/** One stuck request: its follow-up enqueued again, or finished as failed ("worker lost"); undefined when left alone. */
+/**
+ * One stuck request: its follow-up enqueued again, or finished as failed ("worker lost"); undefined when left alone.
+ */
 async function recoverRequest(
   kind: ApprovalKind,
   request: ApprovalRequest,
@@ -117,17 +123,14 @@ async function recoverRequest(
       );
       return 'requeued';
     }
-    const how = state === 'missing' ? 'is gone' : 'has ended';
-    const result =
-      request.state === 'running'
-        ? `worker lost: its job ${jobId} ${how} while the ${kind.thing(request)} was running; check what was done before asking again`
-        : `worker lost: its job ${jobId} ${how} before it started; nothing was done`;
+    const running = request.state === 'running' ? kind.thing(request) : undefined;
+    const result = workerLostResult(jobId, state === 'missing' ? 'gone' : 'ended', running);
     const finished = await kind.requests(store).finish(request.id, 'failed', result, jobId);
     if (finished === undefined) return undefined; // finished by its job a moment ago
     log.warn({ request: request.id, jobId, state }, `${kind.noun} finished as failed: worker lost`);
     await showRequest(chat, kind, finished, log);
     await chat
-      .post(finished.channel, { text: `⚠️ Request ${finished.id}: ${result}.` }, finished.threadTs)
+      .post(finished.channel, workerLostMessage(finished.id, result), finished.threadTs)
       .catch((error: unknown) => log.warn({ err: error }, 'could not post in the thread'));
     return 'failed';
   } catch (error) {

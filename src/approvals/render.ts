@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { ApprovalRequest, ApprovalState } from './store.js';
-import { clip, context, escapeMrkdwn, utc, who } from '../message.js';
+import { clip, context, escapeMrkdwn, utc, who, type Message } from '../message.js';
 
 /**
  * The action ids of every approval plan's buttons; their value is the request id, which `approve` and
@@ -51,7 +51,8 @@ export function approvalActions(b: ApprovalButtons): KnownBlock[] {
       ],
     },
     context(
-      `Approve needs the approver role and someone other than <@${b.requestedBy}>. From a terminal: \`approve ${b.id}\` or \`deny ${b.id}\`.`,
+      `Approve needs the approver role and someone other than <@${b.requestedBy}>. From a terminal: ` +
+        `\`approve ${b.id}\` or \`deny ${b.id}\`.`,
     ),
   ];
 }
@@ -79,18 +80,51 @@ export function requestStateLine(
 ): string {
   switch (r.state) {
     case 'pending':
-      return `${REQUEST_ICON.pending} Awaiting approval (${r.approvedBy.length} of ${r.approvalsRequired}${r.approvedBy.length > 0 ? `: ${who(r.approvedBy)}` : ''}) until ${utc(r.expiresAt)}`;
+      return (
+        `${REQUEST_ICON.pending} Awaiting approval (${r.approvedBy.length} of ` +
+        `${r.approvalsRequired}${r.approvedBy.length > 0 ? `: ${who(r.approvedBy)}` : ''}) ` +
+        `until ${utc(r.expiresAt)}`
+      );
     case 'approved':
-      return `${REQUEST_ICON.approved} Approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy (no approval required)'}; starting`;
+      return (
+        `${REQUEST_ICON.approved} Approved by ` +
+        `${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy (no approval required)'}; starting`
+      );
     case 'running':
-      return `${REQUEST_ICON.running} ${words.running} since ${r.startedAt ? utc(r.startedAt) : 'now'}; approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy'}`;
+      return (
+        `${REQUEST_ICON.running} ${words.running} since ${r.startedAt ? utc(r.startedAt) : 'now'}; ` +
+        `approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy'}`
+      );
     case 'succeeded':
-      return `${REQUEST_ICON.succeeded} ${words.succeeded}${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}${afterFinished}`;
+      return (
+        `${REQUEST_ICON.succeeded} ${words.succeeded}${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}` +
+        `${afterFinished}`
+      );
     case 'failed':
       return `${REQUEST_ICON.failed} Failed${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}${afterFinished}`;
     case 'rejected':
-      return `${REQUEST_ICON.rejected} ${r.decidedBy === r.requestedBy ? 'Cancelled' : 'Denied'} by <@${r.decidedBy ?? '?'}>${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`;
+      return (
+        `${REQUEST_ICON.rejected} ${r.decidedBy === r.requestedBy ? 'Cancelled' : 'Denied'} by ` +
+        `<@${r.decidedBy ?? '?'}>${r.result ? `: ${escapeMrkdwn(r.result)}` : ''}`
+      );
     case 'expired':
-      return `${REQUEST_ICON.expired} Expired at ${utc(r.expiresAt)} without ${r.approvalsRequired === 1 ? 'an approval' : `${r.approvalsRequired} approvals`}`;
+      return (
+        `${REQUEST_ICON.expired} Expired at ${utc(r.expiresAt)} ` +
+        `without ${r.approvalsRequired === 1 ? 'an approval' : `${r.approvalsRequired} approvals`}`
+      );
   }
 }
+
+/**
+ * The result of a request whose follow-up job was lost: `gone` from the queue or `ended` without finishing
+ * it. `running` names the work that had started (`restart`), if it had.
+ */
+export function workerLostResult(jobId: string, how: 'gone' | 'ended', running?: string): string {
+  const lost = `worker lost: its job ${jobId} ${how === 'gone' ? 'is gone' : 'has ended'}`;
+  return running !== undefined
+    ? `${lost} while the ${running} was running; check what was done before asking again`
+    : `${lost} before it started; nothing was done`;
+}
+
+/** Posted in the request's thread when the sweep finishes it as failed. */
+export const workerLostMessage = (id: string, result: string): Message => ({ text: `⚠️ Request ${id}: ${result}.` });

@@ -172,7 +172,8 @@ export class ApprovalRequests<R extends ApprovalRequest> {
     return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query(
         `INSERT INTO ${this.kind.table}
-           (id, origin_job, expires_at, requested_by, channel, thread_ts, status_ts, approvals_required, ${names.join(', ')}, state)
+           (id, origin_job, expires_at, requested_by, channel, thread_ts, status_ts, approvals_required,
+            ${names.join(', ')}, state)
          VALUES (${placeholders.join(', ')}, CASE WHEN $8::integer = 0 THEN 'approved' ELSE 'pending' END)
          ON CONFLICT (origin_job) DO NOTHING
          RETURNING *`,
@@ -235,7 +236,8 @@ export class ApprovalRequests<R extends ApprovalRequest> {
                 state = CASE WHEN cardinality(approved_by) + 1 >= approvals_required THEN 'approved' ELSE 'pending' END,
                 decided_by = CASE WHEN cardinality(approved_by) + 1 >= approvals_required THEN $2 ELSE decided_by END,
                 decided_at = CASE WHEN cardinality(approved_by) + 1 >= approvals_required THEN now() ELSE decided_at END
-          WHERE id = $1 AND state = 'pending' AND expires_at > now() AND requested_by <> $2 AND NOT ($2 = ANY(approved_by))
+          WHERE id = $1 AND state = 'pending' AND expires_at > now()
+            AND requested_by <> $2 AND NOT ($2 = ANY(approved_by))
           RETURNING *`,
         [id, user],
       );
@@ -267,7 +269,8 @@ export class ApprovalRequests<R extends ApprovalRequest> {
   ): Promise<R | undefined> {
     return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query(
-        `UPDATE ${this.kind.table} SET state = 'rejected', decided_by = $2, decided_at = now(), finished_at = now(), result = $4
+        `UPDATE ${this.kind.table}
+          SET state = 'rejected', decided_by = $2, decided_at = now(), finished_at = now(), result = $4
           WHERE id = $1 AND state = 'pending' AND (requested_by = $2 OR $3::boolean)
           RETURNING *`,
         [id, user, asApprover, reason ?? null],
@@ -302,7 +305,9 @@ export class ApprovalRequests<R extends ApprovalRequest> {
       );
       const expired = rows.map((row) => this.kind.fromRow(row));
       for (const request of expired) {
-        const detail = `not approved within the time allowed (${request.approvedBy.length} of ${request.approvalsRequired} approvals)`;
+        const detail =
+          `not approved within the time allowed (${request.approvedBy.length} ` +
+          `of ${request.approvalsRequired} approvals)`;
         await this.audit.record(
           this.auditEntry(request, { actor: request.requestedBy, outcome: 'expired', detail }),
           client,
@@ -399,7 +404,8 @@ export class ApprovalRequests<R extends ApprovalRequest> {
    */
   async abandon(id: string, result: string): Promise<void> {
     await this.pool.query(
-      `UPDATE ${this.kind.table} SET state = 'failed', finished_at = now(), result = $2 WHERE id = $1 AND state IN ('approved', 'running') AND started_at IS NULL`,
+      `UPDATE ${this.kind.table} SET state = 'failed', finished_at = now(), result = $2
+        WHERE id = $1 AND state IN ('approved', 'running') AND started_at IS NULL`,
       [id, result],
     );
   }

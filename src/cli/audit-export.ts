@@ -9,8 +9,10 @@ import { isUserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AuditFilter, AuditRow } from '../store/audit-log.js';
 
-export const AUDIT_USAGE = `Usage: carbon audit export --since 24h|7d|2026-11-01T00:00:00Z [--until TIME] [--user ID] [--action restart] [--format jsonl] [--out FILE]
-  Writes the audit trail, oldest first, one JSON object a line (JSON Lines), to stdout or FILE.`;
+export const AUDIT_USAGE =
+  'Usage: carbon audit export --since 24h|7d|2026-11-01T00:00:00Z [--until TIME] ' +
+  '[--user ID] [--action restart] [--format jsonl] [--out FILE]\n' +
+  '  Writes the audit trail, oldest first, one JSON object a line (JSON Lines), to stdout or FILE.';
 
 /** Exit codes as for `carbon run`. */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -85,7 +87,8 @@ export async function runAuditExport(
       await once(target, 'finish');
     }
     console.error(
-      `carbon audit export: ${count} entr${count === 1 ? 'y' : 'ies'} since ${filter.since.toISOString()}${out ? ` → ${out}` : ''}`,
+      `carbon audit export: ${count} entr${count === 1 ? 'y' : 'ies'} since ` +
+        `${filter.since.toISOString()}${out ? ` → ${out}` : ''}`,
     );
     return EXIT.ok;
   } finally {

@@ -65,7 +65,8 @@ export class LocalSession {
       closer.add(async () => producer.disconnect());
       await whenReady(producer).catch(() => {
         throw new Error(
-          `Redis at ${redactUrl(config.REDIS_URL)} does not answer. Start it (e.g. \`redis-server --daemonize yes\`) or set REDIS_URL.`,
+          `Redis at ${redactUrl(config.REDIS_URL)} does not answer. Start it (e.g. ` +
+            '`redis-server --daemonize yes`) or set REDIS_URL.',
         );
       });
 

@@ -9,7 +9,8 @@ Shell commands: /as USER_ID (act as another Slack user), /in CHANNEL_ID (act in 
  * otherwise anyone with a shell could approve their own request as someone else.
  */
 export const IMPERSONATION_REFUSED =
-  'Acting as another user or in another channel is only for the simulated demo. Against a real cluster you act as CARBON_USER in CARBON_CHANNEL.';
+  'Acting as another user or in another channel is only for the simulated demo. ' +
+  'Against a real cluster you act as CARBON_USER in CARBON_CHANNEL.';
 
 /** `carbon shell`: the bot in the terminal, like Hubot's shell adapter. */
 export async function runShell(session: LocalSession, identity: Identity): Promise<void> {

@@ -47,11 +47,15 @@ export const deny: CommandSpec<DenyCommand, Answer<DenyCommand>> = {
   describe: (command) => ({ line: `deny ${command.id}`, ...(command.reason ? { reason: command.reason } : {}) }),
 };
 
-/** A click this long after the approval, on a request still `approved`, looks for its follow-up job (not a double click). */
+/**
+ * A click this long after the approval, on a request still `approved`, looks for its follow-up job (not a double
+ * click).
+ */
 const RESUME_AFTER_MS = 10_000;
 
 const AUDIT_DOWN =
-  'The audit trail cannot be written right now, so your decision was not recorded and nothing was done. Try again in a minute.';
+  'The audit trail cannot be written right now, so your decision was not recorded and nothing was done. ' +
+  'Try again in a minute.';
 
 /** Names an id that matches no request of any kind. */
 const nobody = { noun: anyRequestNoun(), thing: () => '', askAgain: '' };
@@ -104,7 +108,9 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
 
   await showRequest(chat, kind, approved, log, { decided: true });
   if (approved.state === 'pending') {
-    const message = `Your approval of request ${approved.id} is recorded (${approved.approvedBy.length} of ${approved.approvalsRequired}).`;
+    const message =
+      `Your approval of request ${approved.id} is recorded (${approved.approvedBy.length} ` +
+      `of ${approved.approvalsRequired}).`;
     await whisper({ text: `✅ ${message}` });
     return { kind: 'answered', command };
   }
@@ -116,7 +122,10 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
   } catch (error) {
     // Slack, not the queue: the approval stands; the follow-up is started by the sweep or another Approve click.
     log.error({ err: error, request: approved.id }, 'approved, but the approval could not be posted in the thread');
-    const message = `Your approval of request ${approved.id} is recorded, but Slack refused the message that starts the ${kind.thing(approved)}; it will be started by carbon-ops within a few minutes, or click Approve again in a minute.`;
+    const message =
+      `Your approval of request ${approved.id} is recorded, ` +
+      `but Slack refused the message that starts the ${kind.thing(approved)}; ` +
+      'it will be started by carbon-ops within a few minutes, or click Approve again in a minute.';
     await whisper(refusal(message)).catch(() => undefined);
     return { kind: 'unavailable', message };
   }
@@ -125,7 +134,9 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
     await queue.enqueue({ job: kind.followUp, requester: { user, channel }, reply, request: approved.id }, jobId);
   } catch (error) {
     log.error({ err: error, request: approved.id }, `could not start the ${kind.followUp} job`);
-    const message = `Approved, but carbon-ops cannot reach its job queue (Redis), so the ${kind.thing(approved)} was not started. Ask again in a minute.`;
+    const message =
+      'Approved, but carbon-ops cannot reach its job queue (Redis), ' +
+      `so the ${kind.thing(approved)} was not started. Ask again in a minute.`;
     const failed = await requests
       .finish(approved.id, 'failed', 'the job queue was unreachable; nothing was done', jobId)
       .catch(() => undefined);
@@ -181,7 +192,9 @@ export const answerDeny: Answer<DenyCommand> = async (command, ctx) => {
     .post(
       rejected.channel,
       {
-        text: `🛑 ${verb} by <@${user}>${command.reason ? `: ${escapeMrkdwn(command.reason)}` : ''}. ${kind.nothingDone}`,
+        text:
+          `🛑 ${verb} by <@${user}>${command.reason ? `: ${escapeMrkdwn(command.reason)}` : ''}. ` +
+          `${kind.nothingDone}`,
       },
       rejected.threadTs,
     )
@@ -211,7 +224,9 @@ async function resumeFollowUp(
     `${kind.action} approved earlier but never started: follow-up enqueued again`,
   );
   await whisper({
-    text: `▶️ Request ${stored.id} was already approved but the ${kind.thing(stored)} had not started (its job was lost); it is starting now.`,
+    text:
+      `▶️ Request ${stored.id} was already approved but the ${kind.thing(stored)} had not started (its job ` +
+      'was lost); it is starting now.',
   });
   return { kind: 'queued', command: { name: 'approve', id: stored.id }, jobId };
 }

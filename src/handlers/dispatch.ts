@@ -157,14 +157,19 @@ async function internalError(
     { err: error, errorId, command: command.name, user: actor.user, channel: actor.channel.id },
     'internal error while answering a command',
   );
-  const message = `carbon-ops hit an internal error while answering \`${command.name}\` (error id ${errorId}); it has been logged. Try again in a minute; if it persists, give the id to the bot's operators.`;
+  const message =
+    `carbon-ops hit an internal error while answering \`${command.name}\` (error id ${errorId}); ` +
+    `it has been logged. Try again in a minute; if it persists, give the id to the bot's operators.`;
   await whisper(refusal(message)).catch((e: unknown) =>
     deps.log.warn({ err: e, errorId }, 'could not tell the user about an internal error'),
   );
   return { kind: 'unavailable', message };
 }
 
-/** Same request, same id: BullMQ then refuses the duplicate. Hashed because Slack ids contain characters BullMQ reserves. */
+/**
+ * Same request, same id: BullMQ then refuses the duplicate. Hashed because Slack ids contain characters BullMQ
+ * reserves.
+ */
 function jobIdFor(command: string, dedupeKey: string | undefined): string {
   const unique = dedupeKey === undefined ? randomUUID() : createHash('sha256').update(dedupeKey).digest('hex');
   return `${command}-${unique.replace(/-/g, '').slice(0, 12)}`;

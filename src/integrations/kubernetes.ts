@@ -60,7 +60,8 @@ export class ApplyConflict extends UserError {
     readonly conflicts: ManagerConflict[],
   ) {
     super(
-      `${object}: ${describeConflicts(conflicts)}. Not forced: re-run with --force to take ${conflicts.length === 1 ? 'this field' : 'these fields'} over.`,
+      `${object}: ${describeConflicts(conflicts)}. Not forced: ` +
+        `re-run with --force to take ${conflicts.length === 1 ? 'this field' : 'these fields'} over.`,
     );
   }
 }
@@ -311,7 +312,10 @@ export class Kube {
     }
   }
 
-  /** Creates the object, sent exactly as written, unless one by that name exists (`exists`); never changes an existing one. */
+  /**
+   * Creates the object, sent exactly as written, unless one by that name exists (`exists`); never changes an existing
+   * one.
+   */
   async createIfMissing(object: ObjectRef, options: { dryRun: boolean }): Promise<'created' | 'exists'> {
     const what = `${options.dryRun ? 'dry-run ' : ''}create ${describeRef(object)}`;
     const path = await this.objectPath(object, what, { collection: true });
@@ -384,7 +388,9 @@ export class Kube {
     return resourcePath(ref.apiVersion, served.plural, namespace, options.collection ? undefined : ref.metadata.name);
   }
 
-  /** Where a kind is served, from discovery (cached; a kind not found is looked up again next time: a CRD may arrive). */
+  /**
+   * Where a kind is served, from discovery (cached; a kind not found is looked up again next time: a CRD may arrive).
+   */
   private async served(apiVersion: string, kind: string, what: string): Promise<ServedResource> {
     let kinds = this.discovered.get(apiVersion);
     if (kinds?.has(kind) !== true) {
@@ -487,12 +493,14 @@ export class Kube {
     const name = (error as { name?: string }).name;
     if (name === 'AbortError' || name === 'TimeoutError') {
       return new ClusterUnavailable(
-        `The Kubernetes API at ${this.server} did not answer within ${this.options.requestTimeoutMs / 1000} s (${what}).`,
+        `The Kubernetes API at ${this.server} did not answer within ${this.options.requestTimeoutMs / 1000} s ` +
+          `(${what}).`,
       );
     }
     const code = (error as { code?: unknown }).code;
     return new ClusterUnavailable(
-      `The Kubernetes API at ${this.server} cannot be reached (${what}: ${typeof code === 'string' ? code : 'connection failed'}).`,
+      `The Kubernetes API at ${this.server} cannot be reached ` +
+        `(${what}: ${typeof code === 'string' ? code : 'connection failed'}).`,
     );
   }
 }
@@ -529,7 +537,8 @@ export function conflictsOf(error: unknown): ManagerConflict[] {
     field: c.field ?? '?',
   }));
   if (conflicts.length > 0) return conflicts;
-  // Without causes, the message: `Apply failed with 1 conflict: conflict with "kubectl" using policy/v1: .spec.maxUnavailable`
+  // Without causes, the message:
+  // `Apply failed with 1 conflict: conflict with "kubectl" using policy/v1: .spec.maxUnavailable`
   const message = body?.message ?? '';
   const manager = /conflicts? with "([^"]+)"/.exec(message)?.[1];
   if (manager === undefined) return [];

@@ -19,7 +19,8 @@ export function createPool(url: string): Pool {
     query_timeout: 30_000,
     keepAlive: true,
   });
-  pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead of crashing the process
+  // an idle client's error surfaces on the next query instead of crashing the process
+  pool.on('error', () => undefined);
   return pool;
 }
 

@@ -38,7 +38,8 @@ export function vaultFromConfig(
   } catch (error) {
     if (!(error instanceof VaultError)) throw error;
     throw new ConfigError(
-      `Invalid Vault settings (see .env.example): ${error.message.replace(/^Vault client setup: /, '')}; set VAULT_TOKEN or VAULT_K8S_ROLE with VAULT_ADDR.`,
+      `Invalid Vault settings (see .env.example): ${error.message.replace(/^Vault client setup: /, '')}; ` +
+        'set VAULT_TOKEN or VAULT_K8S_ROLE with VAULT_ADDR.',
     );
   }
   return {

@@ -122,7 +122,8 @@ export async function loadPolicy(path: string): Promise<Policy> {
   const parsed = schema.safeParse(parseYaml(text) ?? {});
   if (!parsed.success) {
     throw new ConfigError(
-      `POLICY_FILE ${path} is invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+      `POLICY_FILE ${path} is invalid:\n` +
+        `${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
     );
   }
   return new Policy(parsed.data);

@@ -93,7 +93,8 @@ export class AuditLog {
     ];
     try {
       const { rows } = await db.query(
-        `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
+        `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+          RETURNING *`,
         values,
       );
       return toRow(rows[0] as Record<string, unknown>);

@@ -5,6 +5,7 @@ import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
 import { renderBenchHistory, renderBenchResult } from '../../src/features/bench/render.js';
 import { paramsKey } from '../../src/features/bench/store.js';
+import { params, result } from '../support/bench-fixtures.js';
 
 describe('bench grammar', () => {
   it('has defaults that match the platform baseline: 1 KiB records, acks=all, unthrottled', () => {
@@ -97,30 +98,6 @@ describe('compare', () => {
 });
 
 describe('bench reports', () => {
-  const result = {
-    records: 1000,
-    bytes: 1024000,
-    recordsPerSec: 5000,
-    mbPerSec: 4.88,
-    avgLatencyMs: 3.2,
-    maxLatencyMs: 40,
-    p50: 2,
-    p95: 9,
-    p99: 30,
-    p999: 40,
-    durationMs: 200,
-    histogram: [
-      { fromMs: 0, toMs: 5, count: 900 },
-      { fromMs: 5, toMs: 10, count: 100 },
-    ],
-    topic: 'carbon-bench-1',
-    partitions: 3,
-    replicationFactor: 1,
-    recordsInTopic: 1000,
-    topicDeleted: true,
-  };
-  const params = { records: 1000, recordSize: 1024, throughput: -1, acks: -1 as const, partitions: 3 };
-
   it("shows ProducerPerformance's line, the comparison and the definitions, within Slack limits", () => {
     const comparison = compare(
       result,

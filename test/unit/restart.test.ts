@@ -3,7 +3,6 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Event as KubeEvent, Pod } from 'kubernetes-types/core/v1.js';
-import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { Catalogue } from '../../src/catalogue.js';
 import { parseDuration } from '../../src/commands/duration.js';
 import { REQUEST_ID } from '../../src/approvals/request-id.js';
@@ -17,12 +16,12 @@ import { toPlainText } from '../../src/cli/plain-text.js';
 import { auditMessage, planMessage, rolloutFailed, statusMessage } from '../../src/features/restart/render.js';
 import { approvalRefusal, denyRefusal } from '../../src/features/restart/approval.js';
 import { failingPods, formatDuration, recentEvents } from '../../src/features/restart/failure.js';
-import { buildPlan, resolveFenceposts, selectorMatches, type PlanInput } from '../../src/features/restart/plan.js';
+import { buildPlan, resolveFenceposts, selectorMatches } from '../../src/features/restart/plan.js';
 import { newRequestId, restartedAtValue } from '../../src/approvals/request-id.js';
 import { deploymentStatus, progressLine, statefulSetStatus } from '../../src/features/restart/rollout-status.js';
 import { parseTime, toJsonLine } from '../../src/cli/audit-export.js';
 import type { AuditRow } from '../../src/store/audit-log.js';
-import type { RestartRequest } from '../../src/features/restart/store.js';
+import { pdb, planInput, request, trinoDeployment } from '../support/restart-fixtures.js';
 import { usageErrorOf } from '../support/usage.js';
 
 const catalogue = new Catalogue([
@@ -309,39 +308,6 @@ describe('kubectl rollout status rules', () => {
   });
 });
 
-const trinoDeployment = (overrides: Partial<Deployment['spec']> = {}): Deployment => ({
-  metadata: { name: 'trino-coordinator', namespace: 'data-platform', generation: 1 },
-  spec: {
-    replicas: 3,
-    selector: { matchLabels: { app: 'trino' } },
-    template: { metadata: { labels: { app: 'trino', tier: 'query' } } },
-    ...overrides,
-  },
-  status: { readyReplicas: 3, replicas: 3 },
-});
-
-const pdb = (
-  name: string,
-  selector: PodDisruptionBudget['spec'] extends infer S ? (S extends { selector?: infer L } ? L : never) : never,
-  allowed: number,
-): PodDisruptionBudget => ({
-  metadata: { name },
-  spec: { selector },
-  status: { disruptionsAllowed: allowed, currentHealthy: 3, desiredHealthy: 3 - allowed, expectedPods: 3 },
-});
-
-const planInput = (workload: PlanInput['workload'], extra: Partial<PlanInput> = {}): PlanInput => ({
-  cluster: { name: 'demo', simulated: true },
-  target: { kind: 'deployment', name: 'trino-coordinator', namespace: 'data-platform', service: 'trino' },
-  workload,
-  pdbs: [],
-  recent: [],
-  approvals: 1,
-  expiryMinutes: 15,
-  rolloutTimeoutSec: 900,
-  ...extra,
-});
-
 describe('the pre-flight plan', () => {
   it('states readiness, strategy and what will happen', () => {
     const plan = buildPlan(planInput(trinoDeployment()));
@@ -430,29 +396,6 @@ describe('the pre-flight plan', () => {
       }),
     ).toBe('app=trino,tier in (a,b),!x');
   });
-});
-
-const request = (overrides: Partial<RestartRequest> = {}): RestartRequest => ({
-  id: 'k7m2p9xq',
-  originJob: 'restart-1',
-  createdAt: new Date('2026-11-21T10:00:00Z'),
-  expiresAt: new Date('2026-11-21T10:15:00Z'),
-  cluster: '254carbon-demo',
-  namespace: 'data-platform',
-  kind: 'deployment',
-  name: 'trino-coordinator',
-  service: 'trino',
-  reason: 'stuck <!channel> & more',
-  requestedBy: 'U0OPERATOR',
-  channel: 'C0INCIDENT',
-  threadTs: '1732233600.000100',
-  statusTs: '1732233600.000200',
-  planTs: '1732233600.000300',
-  plan: buildPlan(planInput(trinoDeployment(), { pdbs: [pdb('trino-pdb', { matchLabels: { app: 'trino' } }, 1)] })),
-  approvalsRequired: 1,
-  approvedBy: [],
-  state: 'pending',
-  ...overrides,
 });
 
 describe('approval refusals', () => {

@@ -5,13 +5,13 @@ import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
 import { toPlainText } from '../../src/cli/plain-text.js';
 import { coverageLine, migrationPlanMessage, vaultStatusMessage } from '../../src/features/vault/render.js';
-import type { VaultMigration } from '../../src/features/vault/store.js';
 import { consumersOf, keysStillRead } from '../../src/features/vault/consumers.js';
 import { detectSecret, isHighEntropy, secretKeys } from '../../src/features/vault/detect.js';
 import { fingerprinter, valueLength } from '../../src/features/vault/fingerprint.js';
 import { annotationsToRemove, INJECT, injectAnnotations, ROLE, secretId } from '../../src/features/vault/inject.js';
 import { validMount, validSecretPath } from '../../src/names.js';
 import { usageOf } from '../support/usage.js';
+import { migration } from '../support/vault-fixtures.js';
 
 describe('vault grammar', () => {
   it('reads status, migrate and rollback, each with its own policy rule', () => {
@@ -298,45 +298,6 @@ describe('cutover: keys still read', () => {
 });
 
 describe('vault messages', () => {
-  const migration = (over: Partial<VaultMigration> = {}): VaultMigration => ({
-    id: 'k7m2p9xq',
-    originJob: 'j',
-    createdAt: new Date('2026-11-21T10:00:00Z'),
-    expiresAt: new Date('2026-11-21T10:15:00Z'),
-    requestedBy: 'U0OPERATOR',
-    channel: 'C0INCIDENT',
-    threadTs: '1.1',
-    statusTs: '1.2',
-    approvalsRequired: 1,
-    approvedBy: [],
-    state: 'pending',
-    cluster: '254carbon-demo',
-    namespace: 'data-platform',
-    configMap: 'app-config',
-    mount: 'secret',
-    path: 'data-platform/app-config',
-    cutover: true,
-    reason: '<!channel> now',
-    plan: {
-      cluster: { name: '254carbon-demo', simulated: true },
-      vault: { addr: 'http://127.0.0.1:8200', version: '1.19.0', simulated: true },
-      keys: Array.from({ length: 100 }, (_, i) => ({
-        key: `KEY_${i}_PASSWORD`,
-        targetPath: `data-platform/app-config/KEY_${i}_PASSWORD`,
-        length: 12,
-        fingerprint: 'a1b2c3d4e5f60718',
-        foundBy: 'name',
-        action: 'create' as const,
-        baseVersion: 0,
-      })),
-      skipped: [],
-      staying: 2,
-      consumers: [{ kind: 'deployment', name: 'api', how: ['envFrom (api)'], keys: '*' }],
-      steps: ['one', 'two'],
-    },
-    ...over,
-  });
-
   it('fit Slack’s limits with 100 keys, escape user text and show the buttons while pending', () => {
     const message = migrationPlanMessage(migration());
     expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();

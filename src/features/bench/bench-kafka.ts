@@ -57,7 +57,8 @@ export const benchKafka: JobDefinition<'bench-kafka'> = {
     const held = await ctx.deps.store.benchmarks.exclusive([...brokers].sort().join(','), () => measure(ctx, brokers));
     if (held === undefined)
       throw new UserError(
-        `A Kafka benchmark is already running against ${brokers.join(',')}; one at a time. Try again when it has finished.`,
+        `A Kafka benchmark is already running against ${brokers.join(',')}; one at a time. ` +
+          'Try again when it has finished.',
       );
     return held.value;
   },

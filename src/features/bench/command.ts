@@ -20,8 +20,10 @@ export const BENCH_LIMITS = {
   bytes: 4 * 2 ** 30,
 } as const;
 
-const BROKER =
-  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
+/** A DNS label (letters, digits, inner hyphens, up to 63): a host name is labels joined by dots. */
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+/** `host:port`, the host a DNS name or a bracketed IPv6 address. */
+const BROKER = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\]):(\\d{1,5})$`);
 
 function integer(args: ParsedArgs, name: string, min: number, max: number, fallback: number): number {
   const text = stringOption(args, name);
@@ -29,7 +31,8 @@ function integer(args: ParsedArgs, name: string, min: number, max: number, fallb
   const value = Number(text.replace(/[_,]/g, ''));
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new UsageError(
-      `--${name} takes a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}; got \`${shown(text)}\`.`,
+      `--${name} takes a whole number from ${min.toLocaleString('en-US')} to ` +
+        `${max.toLocaleString('en-US')}; got \`${shown(text)}\`.`,
     );
   }
   return value;
@@ -79,7 +82,8 @@ export const bench: CommandSpec<BenchCommand> = {
   name: 'bench',
   summary: "Kafka producer benchmark reported like Kafka's ProducerPerformance, stored and compared; or its history.",
   usage:
-    'bench kafka [--records N] [--record-size B] [--throughput R|-1] [--acks all|1|0] [--partitions P] [--brokers LIST] | bench history kafka',
+    'bench kafka [--records N] [--record-size B] [--throughput R|-1] [--acks all|1|0] [--partitions P] ' +
+    '[--brokers LIST] | bench history kafka',
   examples: [
     'bench kafka',
     'bench kafka --records 50000 --throughput 5000',
@@ -108,7 +112,8 @@ export const bench: CommandSpec<BenchCommand> = {
     const recordSize = integer(args, 'record-size', 1, BENCH_LIMITS.recordSize, BENCH_DEFAULTS.recordSize);
     if (records * recordSize > BENCH_LIMITS.bytes) {
       throw new UsageError(
-        `That is ${((records * recordSize) / 2 ** 30).toFixed(1)} GiB of records; a benchmark writes at most 4 GiB (--records × --record-size).`,
+        `That is ${((records * recordSize) / 2 ** 30).toFixed(1)} GiB of records; ` +
+          'a benchmark writes at most 4 GiB (--records × --record-size).',
       );
     }
     return {
@@ -128,7 +133,9 @@ export const bench: CommandSpec<BenchCommand> = {
     if (command.action === 'history') return { line: 'bench history kafka' };
     const p = command.params;
     return {
-      line: `bench kafka --records ${p.records} --record-size ${p.recordSize} --throughput ${p.throughput} --acks ${p.acks === -1 ? 'all' : p.acks} --partitions ${p.partitions}`,
+      line:
+        `bench kafka --records ${p.records} --record-size ${p.recordSize} --throughput ${p.throughput} ` +
+        `--acks ${p.acks === -1 ? 'all' : p.acks} --partitions ${p.partitions}`,
       target: 'kafka',
     };
   },

@@ -12,7 +12,8 @@ const DEFINITIONS =
 
 export const paramsLine = (p: KafkaBenchParams, brokers: readonly string[]): string =>
   `${p.records.toLocaleString('en-US')} records of ${p.recordSize} B, acks=${p.acks === -1 ? 'all' : p.acks}, ` +
-  `throughput ${p.throughput === -1 ? 'unthrottled' : `${p.throughput.toLocaleString('en-US')}/s`}, ${p.partitions} partitions, brokers ${brokers.join(',')}`;
+  `throughput ${p.throughput === -1 ? 'unthrottled' : `${p.throughput.toLocaleString('en-US')}/s`}, ` +
+  `${p.partitions} partitions, brokers ${brokers.join(',')}`;
 
 const fixed = (n: number, digits = 1) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -65,15 +66,19 @@ export function renderBenchResult(input: {
   const landed =
     result.recordsInTopic === result.records
       ? `${result.recordsInTopic.toLocaleString('en-US')} records found in the topic, as sent`
-      : `⚠️ ${result.recordsInTopic.toLocaleString('en-US')} records found in the topic, ${result.records.toLocaleString('en-US')} reported sent`;
+      : `⚠️ ${result.recordsInTopic.toLocaleString('en-US')} records found in the ` +
+        `topic, ${result.records.toLocaleString('en-US')} reported sent`;
   blocks.push(
     context(escapeMrkdwn(paramsLine(input.params, input.brokers))),
     context(DEFINITIONS),
     context(
-      `${landed} · topic ${escapeMrkdwn(result.topic)} ${result.topicDeleted ? 'deleted' : 'NOT deleted'} · run #${input.runId} · job ${input.jobId}`,
+      `${landed} · topic ${escapeMrkdwn(result.topic)} ${result.topicDeleted ? 'deleted' : 'NOT deleted'} · run ` +
+        `#${input.runId} · job ${input.jobId}`,
     ),
   );
-  const summary = `Kafka producer: ${fixed(result.recordsPerSec)} records/sec (${fixed(result.mbPerSec, 2)} MB/sec), p95 ${result.p95} ms${regression ? ' — regression' : ''}`;
+  const summary =
+    `Kafka producer: ${fixed(result.recordsPerSec)} records/sec (${fixed(result.mbPerSec, 2)} MB/sec), ` +
+    `p95 ${result.p95} ms${regression ? ' — regression' : ''}`;
   return { text: summary, blocks: capBlocks(blocks) };
 }
 
@@ -82,7 +87,9 @@ export function renderBenchHistory(runs: StoredRun[]): Message {
   const rows = runs.map((r) => [
     `#${r.id}`,
     r.startedAt.toISOString().slice(0, 16).replace('T', ' '),
-    `${r.params.records}×${r.params.recordSize}B acks=${r.params.acks === -1 ? 'all' : r.params.acks} ${r.params.throughput === -1 ? 'max' : `${r.params.throughput}/s`} p=${r.params.partitions}`,
+    `${r.params.records}×${r.params.recordSize}B ` +
+      `acks=${r.params.acks === -1 ? 'all' : r.params.acks} ` +
+      `${r.params.throughput === -1 ? 'max' : `${r.params.throughput}/s`} p=${r.params.partitions}`,
     fixed(r.recordsPerSec),
     fixed(r.mbPerSec, 2),
     fixed(r.avgLatencyMs, 2),

@@ -52,8 +52,9 @@ export class Benchmarks {
   }): Promise<string> {
     const r = run.result;
     const { rows } = await this.pool.query<{ id: string }>(
-      `INSERT INTO benchmark_runs (kind, started_at, finished_at, cluster, brokers, params, params_key, records, records_per_sec,
-         mb_per_sec, avg_latency_ms, max_latency_ms, p50_ms, p95_ms, p99_ms, p999_ms, histogram, job_id, requested_by)
+      `INSERT INTO benchmark_runs (kind, started_at, finished_at, cluster, brokers, params, params_key, records,
+         records_per_sec, mb_per_sec, avg_latency_ms, max_latency_ms, p50_ms, p95_ms, p99_ms, p999_ms, histogram,
+         job_id, requested_by)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id`,
       [
         KIND,
@@ -95,10 +96,14 @@ export class Benchmarks {
     return rows.map(toRun);
   }
 
-  /** Runs started in [since, until) (on `cluster` when given), oldest first, at most `limit` (the latest ones when there are more). */
+  /**
+   * Runs started in [since, until) (on `cluster` when given), oldest first, at most `limit` (the latest ones when there
+   * are more).
+   */
   async between(since: Date, until: Date, limit = 200, cluster?: string): Promise<StoredRun[]> {
     const { rows } = await this.pool.query(
-      `SELECT * FROM benchmark_runs WHERE kind = $1 AND started_at >= $2 AND started_at < $3 AND ($5::text IS NULL OR cluster = $5)
+      `SELECT * FROM benchmark_runs
+        WHERE kind = $1 AND started_at >= $2 AND started_at < $3 AND ($5::text IS NULL OR cluster = $5)
         ORDER BY started_at DESC, id DESC LIMIT $4`,
       [KIND, since, until, limit, cluster ?? null],
     );
@@ -125,7 +130,8 @@ export class Benchmarks {
   ): Promise<StoredRun | undefined> {
     const { rows } = await this.pool.query(
       `SELECT * FROM benchmark_runs
-        WHERE kind = $1 AND (params->>'recordSize')::int = $2 AND (params->>'acks')::int = $3 AND (params->>'throughput')::int = $4
+        WHERE kind = $1 AND (params->>'recordSize')::int = $2 AND (params->>'acks')::int = $3
+          AND (params->>'throughput')::int = $4
           AND (SELECT array_agg(b ORDER BY b) FROM unnest(brokers) AS b) = $5::text[]
           AND ($6::text IS NULL OR cluster = $6) AND ($7::timestamptz IS NULL OR started_at < $7)
         ORDER BY started_at DESC, id DESC LIMIT 1`,

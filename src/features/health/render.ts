@@ -53,7 +53,10 @@ function change(report: HealthReport, meta: HealthContext): string {
   if (before === undefined || before === null || report.healthPct === null) return '';
   const delta = report.healthPct - before;
   const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
-  return `, ${sign}${Math.abs(delta).toFixed(1)} points since ${meta.previous!.takenAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return (
+    `, ${sign}${Math.abs(delta).toFixed(1)} points ` +
+    `since ${meta.previous!.takenAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+  );
 }
 
 function servicesBlocks(services: ServiceState[]): KnownBlock[] {

@@ -29,7 +29,8 @@ export class HealthSnapshots {
   async insert(report: HealthReport, jobId: string | undefined): Promise<string> {
     const { rows } = await this.pool.query<{ id: string }>(
       `INSERT INTO health_snapshots
-         (taken_at, cluster, simulated, namespace, pods_total, pods_succeeded, pods_ready, health_pct, services, problems, namespaces, job_id)
+         (taken_at, cluster, simulated, namespace, pods_total, pods_succeeded, pods_ready, health_pct, services,
+          problems, namespaces, job_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
       [
         report.takenAt,
@@ -74,7 +75,8 @@ export class HealthSnapshots {
   /** The first cluster-wide snapshot taken at or after `since` (and before `until` when given). */
   async firstFrom(cluster: string, since: Date, until?: Date): Promise<StoredSnapshot | undefined> {
     const { rows } = await this.pool.query(
-      `${STORED} WHERE cluster = $1 AND namespace IS NULL AND taken_at >= $2 AND ($3::timestamptz IS NULL OR taken_at <= $3)
+      `${STORED} WHERE cluster = $1 AND namespace IS NULL
+        AND taken_at >= $2 AND ($3::timestamptz IS NULL OR taken_at <= $3)
         ORDER BY taken_at, id LIMIT 1`,
       [cluster, since, until ?? null],
     );
@@ -84,7 +86,8 @@ export class HealthSnapshots {
   /** The latest cluster-wide snapshot (taken at or before `until` when given). */
   async latest(cluster: string, until?: Date): Promise<StoredSnapshot | undefined> {
     const { rows } = await this.pool.query(
-      `${STORED} WHERE cluster = $1 AND namespace IS NULL AND ($2::timestamptz IS NULL OR taken_at <= $2) ORDER BY taken_at DESC, id DESC LIMIT 1`,
+      `${STORED} WHERE cluster = $1 AND namespace IS NULL AND ($2::timestamptz IS NULL OR taken_at <= $2)
+        ORDER BY taken_at DESC, id DESC LIMIT 1`,
       [cluster, until ?? null],
     );
     return rows[0] === undefined ? undefined : toStored(rows[0] as Record<string, unknown>);

@@ -77,7 +77,10 @@ export class PhaseApplies extends ApprovalRequests<PhaseApply> {
     return rows[0] === undefined ? undefined : toApply(rows[0]);
   }
 
-  /** approved → running with its `started` audit row, before anything is applied; undefined when another worker started it. */
+  /**
+   * approved → running with its `started` audit row, before anything is applied; undefined when another worker started
+   * it.
+   */
   start(id: string, jobId: string, detail: string): Promise<PhaseApply | undefined> {
     return this.begin(id, jobId, detail);
   }

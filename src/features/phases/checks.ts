@@ -81,10 +81,15 @@ export function describeCheck(check: ResolvedCheck): string {
       return 'Vault answers, initialized and unsealed';
     case 'podsReady':
       return `at least ${check.expect} pods \`${check.selector}\` Ready in ${check.namespace}`;
-    case 'noProblemPods':
-      return `no pod in ${check.reasons.join(' or ')} ${check.namespace ? `in ${check.namespace}` : 'in any namespace'}`;
+    case 'noProblemPods': {
+      const where = check.namespace ? `in ${check.namespace}` : 'in any namespace';
+      return `no pod in ${check.reasons.join(' or ')} ${where}`;
+    }
     case 'kafkaBaseline':
-      return `the latest Kafka benchmark with the baseline's parameters (${BASELINE_WORDS}) against KAFKA_BROKERS reached ${count(check.minRecordsPerSec)} records/sec`;
+      return (
+        `the latest Kafka benchmark with the baseline's parameters (${BASELINE_WORDS}) ` +
+        `against KAFKA_BROKERS reached ${count(check.minRecordsPerSec)} records/sec`
+      );
     case 'pdbsCoverCritical':
       return 'every critical service with more than one replica has a PodDisruptionBudget';
     case 'quotasPresent':
@@ -98,7 +103,10 @@ export function describeCheck(check: ResolvedCheck): string {
     case 'manifestsPresent':
       return `the ${check.objects?.length ?? 0} objects of ${check.manifests.join(', ')} exist`;
     case 'secretsInVault':
-      return `at least ${check.minPct} % of the secret-looking ConfigMap keys ${check.namespace ? `in ${check.namespace} ` : ''}are in Vault`;
+      return (
+        `at least ${check.minPct} % of the secret-looking ConfigMap ` +
+        `keys ${check.namespace ? `in ${check.namespace} ` : ''}are in Vault`
+      );
   }
 }
 
@@ -159,7 +167,9 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
       try {
         const health = await deps.vault.client.health();
         const where = `${deps.vault.simulated ? 'the simulated Vault' : 'Vault'} at ${deps.vault.addr}`;
-        const summary = `${where} (${health.version}): ${health.initialized ? 'initialized' : 'NOT initialized'}, ${health.sealed ? 'SEALED' : 'unsealed'} (${health.status})`;
+        const summary =
+          `${where} (${health.version}): ${health.initialized ? 'initialized' : 'NOT initialized'}, ` +
+          `${health.sealed ? 'SEALED' : 'unsealed'} (${health.status})`;
         return health.initialized && !health.sealed ? pass(summary) : fail(summary);
       } catch (error) {
         return fail(`Vault does not answer: ${(error as Error).message}`);
@@ -170,7 +180,9 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
         (p) => p.metadata?.deletionTimestamp === undefined,
       );
       const ready = pods.filter(isReady).length;
-      const summary = `${ready} of ${pods.length} pods \`${check.selector}\` Ready in ${check.namespace} (expected ${check.expect})`;
+      const summary =
+        `${ready} of ${pods.length} pods \`${check.selector}\` Ready in ${check.namespace} ` +
+        `(expected ${check.expect})`;
       return ready >= check.expect ? pass(summary) : fail(summary);
     }
     case 'noProblemPods': {
@@ -188,7 +200,8 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
         return pass(`no pod in ${check.reasons.join(' or ')} in ${where} (${count(pods.length)} pods looked at)`);
       const total = [...byReason.values()].reduce((n, l) => n + l.length, 0);
       return fail(
-        `${total} pods in ${where}: ${[...byReason].map(([reason, list]) => `${list.length} ${reason} (${names(list, 3)})`).join('; ')}`,
+        `${total} pods in ${where}: ` +
+          `${[...byReason].map(([reason, list]) => `${list.length} ${reason} (${names(list, 3)})`).join('; ')}`,
       );
     }
     case 'kafkaBaseline': {
@@ -197,10 +210,14 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
       const latest = await store.benchmarks.latestBaseline(brokers, { cluster: cluster.name });
       if (latest === undefined)
         return fail(
-          `no Kafka benchmark with the baseline's parameters (${BASELINE_WORDS}) against ${brokers.join(',')} is stored yet: run \`/carbon bench kafka\``,
+          `no Kafka benchmark with the baseline's parameters (${BASELINE_WORDS}) ` +
+            `against ${brokers.join(',')} is stored yet: run \`/carbon bench kafka\``,
         );
       const at = latest.startedAt.toISOString().slice(0, 16).replace('T', ' ');
-      const summary = `run #${latest.id} at ${at} UTC${latest.jobId ? ` (job ${latest.jobId})` : ''}, ${BASELINE_WORDS}, against ${latest.brokers.join(',')}: ${count(Math.round(latest.recordsPerSec))} records/sec, ${latest.mbPerSec.toFixed(2)} MB/sec`;
+      const summary =
+        `run #${latest.id} at ${at} UTC${latest.jobId ? ` (job ${latest.jobId})` : ''}, ` +
+        `${BASELINE_WORDS}, against ${latest.brokers.join(',')}: ` +
+        `${count(Math.round(latest.recordsPerSec))} records/sec, ${latest.mbPerSec.toFixed(2)} MB/sec`;
       return latest.recordsPerSec >= check.minRecordsPerSec
         ? pass(`${summary} ≥ ${count(check.minRecordsPerSec)}`)
         : fail(`${summary} < ${count(check.minRecordsPerSec)}`);
@@ -221,7 +238,9 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
         if (pdb !== undefined) covered.push(`${service.name} (${pdb.metadata?.name})`);
         else uncovered.push(`${service.name} (${replicas} replicas)`);
       }
-      const summary = `${covered.length} of ${covered.length + uncovered.length} critical services with more than one replica covered`;
+      const summary =
+        `${covered.length} of ${covered.length + uncovered.length} critical services with more ` +
+        'than one replica covered';
       if (uncovered.length > 0) return fail(`${summary}; no PodDisruptionBudget: ${names(uncovered)}`);
       return pass(`${summary}: ${names(covered, 8)}`);
     }
@@ -241,7 +260,9 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
     case 'healthAtLeast': {
       const report = await view.health();
       const pct = report.healthPct;
-      const summary = `platform health ${pct === null ? 'n/a' : `${pct.toFixed(1)} %`} (${report.pods.ready} of ${report.pods.counted} pods ready) on ${cluster.name}`;
+      const summary =
+        `platform health ${pct === null ? 'n/a' : `${pct.toFixed(1)} %`} (${report.pods.ready} ` +
+        `of ${report.pods.counted} pods ready) on ${cluster.name}`;
       return pct !== null && pct >= check.pct
         ? pass(`${summary} ≥ ${check.pct} %`)
         : fail(`${summary} < ${check.pct} %`);
@@ -251,7 +272,9 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
       const short = critical
         .filter((s) => s.desired < check.min)
         .map((s) => `${s.name} (${s.status === 'missing' ? 'missing' : s.desired})`);
-      const summary = `${critical.length - short.length} of ${critical.length} critical services run at least ${check.min} replicas`;
+      const summary =
+        `${critical.length - short.length} of ${critical.length} critical services run at ` +
+        `least ${check.min} replicas`;
       return short.length === 0 ? pass(summary) : fail(`${summary}; fewer: ${names(short, 6)}`);
     }
     case 'criticalServicesUp': {
@@ -268,7 +291,9 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
       const plain = coverage.configMaps
         .filter((c) => c.keys.some((k) => k.state === 'plain'))
         .map((c) => `${c.namespace}/${c.name}`);
-      const summary = `${coverage.inVault} of ${coverage.total} secret-looking ConfigMap keys${check.namespace ? ` in ${check.namespace}` : ''} in Vault (${pct} %)`;
+      const summary =
+        `${coverage.inVault} of ${coverage.total} secret-looking ConfigMap keys` +
+        `${check.namespace ? ` in ${check.namespace}` : ''} in Vault (${pct} %)`;
       if (pct >= check.minPct) return pass(`${summary} ≥ ${check.minPct} %`);
       return fail(
         `${summary} < ${check.minPct} %; still in ConfigMaps: ${names(plain)} (\`vault migrate\` moves them)`,
@@ -285,7 +310,8 @@ async function evaluate(check: ResolvedCheck, deps: CheckDeps, view: ClusterView
           missing.push(`${object.kind} ${ref(object)} (${(error as Error).message})`);
         }
       }
-      const summary = `${objects.length - missing.length} of ${objects.length} objects of ${check.manifests.join(', ')} present`;
+      const present = objects.length - missing.length;
+      const summary = `${present} of ${objects.length} objects of ${check.manifests.join(', ')} present`;
       return missing.length === 0 ? pass(summary) : fail(`${summary}; missing: ${names(missing)}`);
     }
   }
@@ -299,7 +325,10 @@ export function inState(pod: Pod, reason: string): boolean {
   return problemOf(pod).reason === reason;
 }
 
-/** Whether a label selector selects a pod with `labels` (matchLabels and matchExpressions). An empty selector selects all. */
+/**
+ * Whether a label selector selects a pod with `labels` (matchLabels and matchExpressions). An empty selector selects
+ * all.
+ */
 export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
   if (selector === undefined) return false;
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;

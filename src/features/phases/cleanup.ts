@@ -86,7 +86,10 @@ export function selectFailedPods(pods: readonly Pod[], catalogue: Catalogue, max
   selected.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   const selection: CleanupSelection = { pods: selected, spared };
   if (selected.length > maxPods) {
-    selection.refusal = `the selectors match ${selected.length} failed pods, more than this task's limit of ${maxPods}: nothing was deleted. Narrow the selectors or raise maxPods in the runbook.`;
+    selection.refusal =
+      `the selectors match ${selected.length} failed pods, ` +
+      `more than this task's limit of ${maxPods}: nothing was deleted. ` +
+      'Narrow the selectors or raise maxPods in the runbook.';
   }
   return selection;
 }

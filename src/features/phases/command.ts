@@ -13,7 +13,8 @@ const PHASE_JOBS = {
   apply: 'phase-apply-request',
 } as const satisfies Record<PhaseAction, JobName>;
 const USAGE =
-  'phase list | phase status [N] | phase plan N [--task ID] | phase apply N [--task ID] [--force] | phase verify N [--task ID]';
+  'phase list | phase status [N] | phase plan N [--task ID] | phase apply N [--task ID] [--force] | ' +
+  'phase verify N [--task ID]';
 
 /** The largest phase number the grammar accepts; which phases exist is the runbooks' business. */
 export const MAX_PHASE = 99;
@@ -46,7 +47,8 @@ export const phase: CommandSpec<PhaseCommand> = {
   route: (command) => ({ job: PHASE_JOBS[command.action] }),
   name: 'phase',
   summary:
-    'The phase runbooks: progress dashboard, a server-side dry run with a diff, apply (after approval), verify the checks.',
+    'The phase runbooks: progress dashboard, a server-side dry run with a diff, apply (after approval), ' +
+    'verify the checks.',
   usage: USAGE,
   examples: [
     'phase list',

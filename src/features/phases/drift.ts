@@ -104,7 +104,10 @@ export function notOwned(manifest: Json, live: Json, manager: string): string[] 
   return walk(manifest, owned, '');
 }
 
-/** Every way the live object has drifted from the manifest, by path: changed or missing fields first, then fields no longer owned. */
+/**
+ * Every way the live object has drifted from the manifest, by path: changed or missing fields first, then fields no
+ * longer owned.
+ */
 export function driftFromManifest(manifest: Json, live: Json, manager: string): string[] {
   const changed = missingOrChanged(manifest, live);
   const changedSet = new Set(changed);

@@ -390,7 +390,8 @@ async function applyObjects(
     runbook,
     task,
     'started',
-    `${task.createOnly ? 'create if missing' : `server-side apply${options.force ? ' --force' : ''}`}: ${task.objects.length} objects of ${task.manifests.join(', ')}`,
+    `${task.createOnly ? 'create if missing' : `server-side apply${options.force ? ' --force' : ''}`}: ` +
+      `${task.objects.length} objects of ${task.manifests.join(', ')}`,
   );
   const results = await mapLimit(task.objects, PARALLEL, async ({ object }): Promise<ObjectResult> => {
     const key = objectKey(object);
@@ -477,7 +478,10 @@ async function inSync(task: Extract<Task, { kind: 'apply' }>, ctx: EngineContext
   return { outcome: 'fail', detail: `${states.length - off.length} of ${states.length} in sync; ${names(off, 3)}` };
 }
 
-/** Undefined when the object is in sync; otherwise what is off: another manager's fields, drift by path, a pending change. */
+/**
+ * Undefined when the object is in sync; otherwise what is off: another manager's fields, drift by path, a pending
+ * change.
+ */
 async function objectSync(
   phaseObject: PhaseObject,
   createOnly: boolean,
@@ -699,19 +703,24 @@ async function jobState(
     return { ...base, state: 'pending', detail: `not run yet: \`phase apply ${runbook.phase}\` starts it` };
   const job = await ctx.deps.queue.queue.getJob(jobId);
   if (job === undefined) {
-    // Finished jobs leave the queue (after a day, or with the terminal session that ran them): what they stored remains.
+    // Finished jobs leave the queue (after a day, or with the terminal session that ran them): what they stored
+    // remains.
     const run = await ctx.deps.store.benchmarks.byJob(jobId);
     if (run !== undefined)
       return {
         ...base,
         state: 'done',
-        detail: `job ${jobId} stored benchmark run #${run.id}: ${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/sec`,
+        detail:
+          `job ${jobId} stored benchmark run #${run.id}: ` +
+          `${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/sec`,
         jobId,
       };
     return {
       ...base,
       state: 'unverifiable',
-      detail: `job ${jobId} is no longer in the queue and stored no result, so its outcome is unknown; \`phase apply ${runbook.phase} --task ${base.id}\` runs it again`,
+      detail:
+        `job ${jobId} is no longer in the queue and stored no result, so its outcome is unknown; ` +
+        `\`phase apply ${runbook.phase} --task ${base.id}\` runs it again`,
       jobId,
     };
   }

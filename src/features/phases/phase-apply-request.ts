@@ -6,8 +6,13 @@ import { ReportedFailure, UserError } from '../../errors.js';
 import { PHASE_APPLY_KIND } from './approval.js';
 import { planCounts, planPhase } from './engine.js';
 import { openRunbooks } from './load.js';
-import { escapeMrkdwn, LIMITS, section } from '../../message.js';
-import { applyStatusMessage, planBlockers, planMessage } from './render.js';
+import {
+  applyStatusMessage,
+  notOfferedMessage,
+  notOfferedReason,
+  nothingToApplyRefusal,
+  planBlockers,
+} from './render.js';
 import { threadLink } from '../../approvals/store.js';
 import type { AuditEntry } from '../../store/audit-log.js';
 import { PhaseBusy } from './apply-store.js';
@@ -57,23 +62,14 @@ export const phaseApplyRequest: JobDefinition<'phase-apply-request'> = {
     const plan = await planPhase(runbook, tasks, { deps, progress }, { force: command.force });
     const blockers = planBlockers(plan);
     if (blockers.length > 0) {
-      const why = `Phase ${runbook.phase} was not offered for approval: the apply would stop on ${blockers.length} object${blockers.length === 1 ? '' : 's'} (${blockers[0]}).`;
-      const plan_ = planMessage(plan);
-      const report = {
-        text: `❌ ${why}`,
-        blocks: [section(`❌ ${escapeMrkdwn(why)}`), ...(plan_.blocks ?? []).slice(0, LIMITS.blocks - 1)],
-      };
-      return refuse(new ReportedFailure(why, report));
+      const why = notOfferedReason(runbook.phase, blockers);
+      return refuse(new ReportedFailure(why, notOfferedMessage(plan, why)));
     }
 
     const counts = planCounts(plan);
     if (counts.create + counts.change + counts.deletePods + counts.jobs === 0) {
-      const what = plan.tasks.every((t) => t.kind === 'check')
-        ? `phase ${runbook.phase}${command.task ? ` task ${command.task}` : ''} has only checks`
-        : 'every object is in sync and there is no failed pod to delete';
-      return refuse(
-        new UserError(`Nothing to apply: ${what}. \`phase verify ${runbook.phase}\` runs the checks and records them.`),
-      );
+      const onlyChecks = plan.tasks.every((t) => t.kind === 'check');
+      return refuse(new UserError(nothingToApplyRefusal(runbook.phase, command.task, onlyChecks)));
     }
 
     const approvals = approvalsAsked(data);
@@ -96,7 +92,8 @@ export const phaseApplyRequest: JobDefinition<'phase-apply-request'> = {
         const state = holdingState(holder);
         return refuse(
           new UserError(
-            `An apply of phase ${holder.phase} on ${cluster.name} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One apply of a phase at a time.`,
+            `An apply of phase ${holder.phase} on ${cluster.name} is already ${state}: ` +
+              `request ${holder.id} by ${holder.requestedBy}. One apply of a phase at a time.`,
           ),
         );
       }

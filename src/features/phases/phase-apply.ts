@@ -3,7 +3,7 @@ import { ReportedFailure, UserError } from '../../errors.js';
 import { PHASE_APPLY_KIND } from './approval.js';
 import { plannedPods, runPhase, tasksDigest } from './engine.js';
 import { openRunbooks } from './load.js';
-import { runMessage } from './render.js';
+import { applySummary, planChangedRefusal, runMessage } from './render.js';
 import { AuditUnavailable } from '../../store/audit-log.js';
 import type { PhaseApply } from './apply-store.js';
 import type { JobDefinition } from '../../jobs/job.js';
@@ -27,7 +27,8 @@ export const phaseApply: JobDefinition<'phase-apply'> = {
         started = await store.phaseApplies.start(
           id,
           jobId,
-          `applying phase ${request.phase}${request.task ? ` task ${request.task}` : ''}${request.force ? ' with --force' : ''}`,
+          `applying phase ${request.phase}${request.task ? ` task ${request.task}` : ''}` +
+            `${request.force ? ' with --force' : ''}`,
         );
       } catch (error) {
         if (!(error instanceof AuditUnavailable)) throw error;
@@ -35,7 +36,8 @@ export const phaseApply: JobDefinition<'phase-apply'> = {
           .abandon(id, 'the audit trail could not be written, so nothing was done')
           .catch(() => undefined);
         throw new UserError(
-          `The audit trail cannot be written, so phase ${request.phase} was NOT applied (request ${id}). Ask again once PostgreSQL accepts writes.`,
+          `The audit trail cannot be written, so phase ${request.phase} was NOT applied (request ${id}). ` +
+            'Ask again once PostgreSQL accepts writes.',
         );
       }
       request = started ?? (await load(store.phaseApplies, id));
@@ -50,15 +52,7 @@ export const phaseApply: JobDefinition<'phase-apply'> = {
       const tasks = runbooks.tasks(runbook, request.task);
       // What is on disk now must be what was approved: a runbook or manifest edited since is refused.
       const digest = tasksDigest(tasks);
-      if (request.plan.digest !== digest) {
-        const was =
-          request.plan.digest === undefined
-            ? 'a plan made before plans carried a digest'
-            : `the approved plan (digest ${request.plan.digest.slice(0, 12)})`;
-        throw new UserError(
-          `Phase ${request.phase} was NOT applied: its runbook or manifests changed since ${was} was planned at ${request.plan.plannedAt} (now ${digest.slice(0, 12)}). Nothing was changed. Ask again with \`phase apply ${request.phase}\` to review and approve the current plan.`,
-        );
-      }
+      if (request.plan.digest !== digest) throw new UserError(planChangedRefusal(request, digest));
       const result = await runPhase(
         'apply',
         runbook,
@@ -78,15 +72,7 @@ export const phaseApply: JobDefinition<'phase-apply'> = {
       const phase = (await store.phases.progress(cluster.name)).find((p) => p.phase === runbook.phase);
       // The apply failed when a step that changes something failed; a failing check is a measurement, reported as such.
       const failed = result.outcomes.filter((o) => o.state === 'failed' && o.kind !== 'check');
-      const failingChecks = result.outcomes.filter((o) => o.state === 'failed' && o.kind === 'check');
-      const checks =
-        failingChecks.length > 0
-          ? `; ${failingChecks.length} check${failingChecks.length === 1 ? '' : 's'} failing (${failingChecks.map((o) => o.id).join(', ')})`
-          : '';
-      const summary =
-        failed.length > 0
-          ? `${failed.length} task${failed.length === 1 ? '' : 's'} failed (${failed.map((o) => o.id).join(', ')})${checks}; phase ${runbook.phase} at ${phase?.pct ?? 0}%`
-          : `${result.outcomes.length} task${result.outcomes.length === 1 ? '' : 's'} run${checks}; phase ${runbook.phase} at ${phase?.pct ?? 0}%`;
+      const summary = applySummary(result, phase?.pct ?? 0);
       const finished =
         (await store.phaseApplies.finish(id, failed.length > 0 ? 'failed' : 'succeeded', summary, jobId)) ?? request;
       await showRequest(chat, PHASE_APPLY_KIND, finished, log);

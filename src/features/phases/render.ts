@@ -97,7 +97,8 @@ export function dashboardBox(phases: readonly PhaseProgress[], meta: DashboardMe
 }
 
 const FORMULA =
-  'phase % = tasks done ÷ tasks of the phase; overall = all tasks done ÷ all tasks. A task is done only when its check passed.';
+  'phase % = tasks done ÷ tasks of the phase; overall = all tasks done ÷ all tasks. ' +
+  'A task is done only when its check passed.';
 
 export function dashboardMessage(phases: readonly PhaseProgress[], meta: DashboardMeta): Message {
   const blocks: KnownBlock[] = [header('Phase progress')];
@@ -116,7 +117,8 @@ export function dashboardMessage(phases: readonly PhaseProgress[], meta: Dashboa
     blocks.push(
       section(
         clip(
-          `*Failing*\n${failing.slice(0, 8).join('\n')}${failing.length > 8 ? `\n… and ${failing.length - 8} more` : ''}`,
+          `*Failing*\n${failing.slice(0, 8).join('\n')}` +
+            `${failing.length > 8 ? `\n… and ${failing.length - 8} more` : ''}`,
           LIMITS.sectionText,
         ),
       ),
@@ -125,7 +127,9 @@ export function dashboardMessage(phases: readonly PhaseProgress[], meta: Dashboa
   const done = phases.reduce((n, p) => n + p.done, 0);
   const total = phases.reduce((n, p) => n + p.total, 0);
   return {
-    text: `Phase progress: ${phases.map((p) => `phase ${p.phase} ${pctText(p.pct)}`).join(', ')}; overall ${pctText(percentage(done, total))}`,
+    text:
+      `Phase progress: ${phases.map((p) => `phase ${p.phase} ${pctText(p.pct)}`).join(', ')}; ` +
+      `overall ${pctText(percentage(done, total))}`,
     blocks,
   };
 }
@@ -134,7 +138,10 @@ function taskLine(t: TaskStatus): string {
   const when = t.checkedAt ? ` · ${utc(t.checkedAt)}${t.by ? ` by <@${t.by}>` : ''}` : '';
   const job = t.jobId ? ` · job ${escapeMrkdwn(t.jobId)}` : '';
   const detail = t.detail ? `\n      ${escapeMrkdwn(clip(t.detail, 300))}` : '';
-  return `${STATE_ICON[t.state]} *${t.task}* (${t.kind}) ${t.state}${when}${job}\n      ${escapeMrkdwn(t.title)}${detail}`;
+  return (
+    `${STATE_ICON[t.state]} *${t.task}* (${t.kind}) ` +
+    `${t.state}${when}${job}\n      ${escapeMrkdwn(t.title)}${detail}`
+  );
 }
 
 /** Lines grouped into sections under Slack's 3,000 characters each. */
@@ -158,13 +165,15 @@ export function phaseStatusMessage(p: PhaseProgress, meta: DashboardMeta): Messa
   if (meta.simulated) blocks.push(context('⚠️ *Simulated*: the built-in demo cluster, not a real one.'));
   blocks.push(
     section(
-      `\`${progressBar(p.pct, 20)}\` *${pctText(p.pct)}* (${p.done} of ${p.total} tasks done) on ${escapeMrkdwn(meta.cluster)}`,
+      `\`${progressBar(p.pct, 20)}\` *${pctText(p.pct)}* (${p.done} of ${p.total} tasks done) ` +
+        `on ${escapeMrkdwn(meta.cluster)}`,
     ),
   );
   blocks.push(...chunked(p.tasks.map(taskLine)));
   blocks.push(
     context(
-      `${FORMULA} \`phase plan ${p.phase}\` shows what an apply would change; \`phase verify ${p.phase}\` runs the checks.`,
+      `${FORMULA} \`phase plan ${p.phase}\` shows what an apply would change; ` +
+        `\`phase verify ${p.phase}\` runs the checks.`,
     ),
   );
   return { text: `${title}: ${pctText(p.pct)} (${p.done} of ${p.total} tasks done)`, blocks: capBlocks(blocks) };
@@ -175,7 +184,11 @@ export function phaseListMessage(runbooks: Runbooks): Message {
     const kinds = ['apply', 'check', 'cleanup', 'job']
       .map((k) => [k, p.tasks.filter((t) => t.kind === k).length] as const)
       .filter(([, n]) => n > 0);
-    return `*Phase ${p.phase}: ${escapeMrkdwn(p.title)}* · ${p.tasks.length} tasks (${kinds.map(([k, n]) => `${n} ${k}`).join(', ')})\n${p.summary ? `${escapeMrkdwn(p.summary)}\n` : ''}${p.tasks.map((t) => `\`${t.id}\``).join(' ')}`;
+    return (
+      `*Phase ${p.phase}: ${escapeMrkdwn(p.title)}* · ${p.tasks.length} tasks ` +
+      `(${kinds.map(([k, n]) => `${n} ${k}`).join(', ')})\n${p.summary ? `${escapeMrkdwn(p.summary)}\n` : ''}` +
+      `${p.tasks.map((t) => `\`${t.id}\``).join(' ')}`
+    );
   });
   return {
     text: `Phase runbooks: ${runbooks.phases.map((p) => `${p.phase} ${p.title}`).join('; ')}`,
@@ -183,7 +196,8 @@ export function phaseListMessage(runbooks: Runbooks): Message {
       header('Phase runbooks'),
       ...chunked(lines),
       context(
-        'Defined in runbooks/phase-N.yaml; the manifests they apply are in manifests/phases/. `phase status N` shows where each task stands.',
+        'Defined in runbooks/phase-N.yaml; the manifests they apply are in manifests/phases/. ' +
+          '`phase status N` shows where each task stands.',
       ),
     ]),
   };
@@ -236,7 +250,9 @@ function codeLines(title: string, lines: readonly string[]): string {
 }
 
 function taskPlanText(t: TaskPlan, index: number): string {
-  const title = `*${index + 1}. ${t.id}* (${t.kind}) · ${escapeMrkdwn(t.title)}${t.after.length > 0 ? ` · after ${t.after.map((a) => `\`${a}\``).join(', ')}` : ''}`;
+  const title =
+    `*${index + 1}. ${t.id}* (${t.kind}) · ${escapeMrkdwn(t.title)}` +
+    `${t.after.length > 0 ? ` · after ${t.after.map((a) => `\`${a}\``).join(', ')}` : ''}`;
   switch (t.kind) {
     case 'apply': {
       const shown = t.objects.filter((o) => o.action !== 'unchanged' || o.adopt);
@@ -278,7 +294,10 @@ function objectTally(objects: readonly ObjectPlan[]): string {
     error: 'refused',
   };
   const parts = order.map((a) => [a, objects.filter((o) => o.action === a).length] as const).filter(([, n]) => n > 0);
-  return `${objects.length} object${objects.length === 1 ? '' : 's'}: ${parts.map(([a, n]) => `${n} ${words[a]}`).join(', ')}`;
+  return (
+    `${objects.length} object${objects.length === 1 ? '' : 's'}: ` +
+    `${parts.map(([a, n]) => `${n} ${words[a]}`).join(', ')}`
+  );
 }
 
 /** One line of what the plan would do, for notifications and the request's status. */
@@ -295,7 +314,10 @@ export function planSummary(plan: PhasePlan): string {
   ];
   if (count('conflict') > 0) parts.push(`${count('conflict')} in conflict`);
   if (count('error') > 0) parts.push(`${count('error')} refused`);
-  return `${parts.join(', ')} (of ${objects.length} objects); delete ${pods} failed pod${pods === 1 ? '' : 's'}; start ${jobs} job${jobs === 1 ? '' : 's'}; run ${checks} check${checks === 1 ? '' : 's'}`;
+  return (
+    `${parts.join(', ')} (of ${objects.length} objects); delete ${pods} failed pod${pods === 1 ? '' : 's'}; ` +
+    `start ${jobs} job${jobs === 1 ? '' : 's'}; run ${checks} check${checks === 1 ? '' : 's'}`
+  );
 }
 
 /** Whether the plan has something that would fail the apply (a conflict without --force, a refusal). */
@@ -320,14 +342,16 @@ function planBlocks(plan: PhasePlan, heading: string): KnownBlock[] {
   if (plan.simulated) blocks.push(context('⚠️ *Simulated*: the built-in demo cluster, not a real one.'));
   blocks.push(
     section(
-      `*Would* ${escapeMrkdwn(planSummary(plan))} on ${escapeMrkdwn(plan.cluster)}.${plan.force ? '\n*--force*: fields other managers own are taken over.' : ''}`,
+      `*Would* ${escapeMrkdwn(planSummary(plan))} on ` +
+        `${escapeMrkdwn(plan.cluster)}.${plan.force ? '\n*--force*: fields other managers own are taken over.' : ''}`,
     ),
   );
   const blockers = planBlockers(plan);
   if (blockers.length > 0) {
     const hint = plan.force
       ? ''
-      : `\nA conflict is never forced: fix it, or ask again with \`phase apply ${plan.phase} --force\` to take the fields over.`;
+      : `\nA conflict is never forced: fix it, or ask again with \`phase apply ${plan.phase} --force\` to take ` +
+        'the fields over.';
     blocks.push(
       section(
         clip(
@@ -343,7 +367,8 @@ function planBlocks(plan: PhasePlan, heading: string): KnownBlock[] {
   blocks.push(...plan.tasks.map((t, i) => section(taskPlanText(t, i))));
   blocks.push(
     context(
-      `Server-side dry run (dryRun=All) at ${utc(new Date(plan.plannedAt))}, field manager carbon-ops: nothing was changed. Diff per object: create, change (fields), unchanged.`,
+      `Server-side dry run (dryRun=All) at ${utc(new Date(plan.plannedAt))}, field manager carbon-ops: ` +
+        'nothing was changed. Diff per object: create, change (fields), unchanged.',
     ),
   );
   return blocks;
@@ -390,7 +415,9 @@ export function applyPlanMessage(r: PhaseApply): Message {
         blockId: `phase-${r.id}`,
         requestedBy: r.requestedBy,
         confirmTitle: `Apply phase ${r.phase}?`,
-        confirmText: `Apply ${escapeMrkdwn(target(r))} to ${escapeMrkdwn(r.cluster)} now, as asked by <@${r.requestedBy}>: ${escapeMrkdwn(planSummary(r.plan))}.`,
+        confirmText:
+          `Apply ${escapeMrkdwn(target(r))} to ${escapeMrkdwn(r.cluster)} now, ` +
+          `as asked by <@${r.requestedBy}>: ${escapeMrkdwn(planSummary(r.plan))}.`,
       }),
     );
   }
@@ -412,7 +439,10 @@ export function applyPlanMessage(r: PhaseApply): Message {
 }
 
 export function applyStatusMessage(r: PhaseApply): Message {
-  const text = `${REQUEST_ICON[r.state]} Apply of ${target(r)} for <@${r.requestedBy}>: ${plainState(r)}\nrequest: ${r.id}`;
+  const text = [
+    `${REQUEST_ICON[r.state]} Apply of ${target(r)} for <@${r.requestedBy}>: ${plainState(r)}`,
+    `request: ${r.id}`,
+  ].join('\n');
   return { text, blocks: [section(text), context(applyStateLine(r))] };
 }
 
@@ -420,6 +450,60 @@ export function applyApprovedMessage(r: PhaseApply): Message {
   return {
     text: `✅ Approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy'}: applying ${target(r)}…`,
   };
+}
+
+/** Why a plan was not offered for approval: the apply would stop on these blockers (`planBlockers`). */
+export const notOfferedReason = (phase: number, blockers: readonly string[]): string =>
+  `Phase ${phase} was not offered for approval: the apply would stop on ${blockers.length} ` +
+  `object${blockers.length === 1 ? '' : 's'} (${blockers[0]}).`;
+
+/** The refusal with the plan under it, so the asker sees every blocker in place. */
+export function notOfferedMessage(plan: PhasePlan, why: string): Message {
+  const planned = planMessage(plan);
+  return {
+    text: `❌ ${why}`,
+    blocks: [section(`❌ ${escapeMrkdwn(why)}`), ...(planned.blocks ?? []).slice(0, LIMITS.blocks - 1)],
+  };
+}
+
+/** A plan with nothing to change: `onlyChecks` when the phase (or task) has checks only. */
+export function nothingToApplyRefusal(phase: number, task: string | undefined, onlyChecks: boolean): string {
+  const what = onlyChecks
+    ? `phase ${phase}${task ? ` task ${task}` : ''} has only checks`
+    : 'every object is in sync and there is no failed pod to delete';
+  return `Nothing to apply: ${what}. \`phase verify ${phase}\` runs the checks and records them.`;
+}
+
+/** The runbook or manifests changed between the approved plan and the apply: refused. */
+export function planChangedRefusal(r: PhaseApply, digest: string): string {
+  const was =
+    r.plan.digest === undefined
+      ? 'a plan made before plans carried a digest'
+      : `the approved plan (digest ${r.plan.digest.slice(0, 12)})`;
+  return (
+    `Phase ${r.phase} was NOT applied: its runbook or manifests changed since ${was} was planned at ` +
+    `${r.plan.plannedAt} (now ${digest.slice(0, 12)}). Nothing was changed. ` +
+    `Ask again with \`phase apply ${r.phase}\` to review and approve the current plan.`
+  );
+}
+
+/**
+ * An apply's result in one line, stored with the request: the failed steps (a failing check is a
+ * measurement, counted apart) and where the phase stands.
+ */
+export function applySummary(result: RunResult, pct: number): string {
+  const failed = result.outcomes.filter((o) => o.state === 'failed' && o.kind !== 'check');
+  const failingChecks = result.outcomes.filter((o) => o.state === 'failed' && o.kind === 'check');
+  const s = (n: number) => (n === 1 ? '' : 's');
+  const ids = (outcomes: readonly TaskOutcome[]) => outcomes.map((o) => o.id).join(', ');
+  const checks =
+    failingChecks.length > 0
+      ? `; ${failingChecks.length} check${s(failingChecks.length)} failing (${ids(failingChecks)})`
+      : '';
+  const where = `; phase ${result.phase} at ${pct}%`;
+  return failed.length > 0
+    ? `${failed.length} task${s(failed.length)} failed (${ids(failed)})${checks}${where}`
+    : `${result.outcomes.length} task${s(result.outcomes.length)} run${checks}${where}`;
 }
 
 // ---- apply and verify results ----
@@ -448,14 +532,16 @@ export function runMessage(
   const blocks: KnownBlock[] = [header(heading)];
   if (meta.simulated) blocks.push(context('⚠️ *Simulated*: the built-in demo cluster, not a real one.'));
   const bar = progress
-    ? `\`${progressBar(progress.pct, 20)}\` *${pctText(progress.pct)}* (${progress.done} of ${progress.total} tasks done)`
+    ? `\`${progressBar(progress.pct, 20)}\` *${pctText(progress.pct)}* (${progress.done} of ` +
+      `${progress.total} tasks done)`
     : '';
   const verdict =
     result.mode === 'verify'
       ? steps > 0
         ? `❌ ${steps} of ${plural(n, 'check')} failing`
         : `✅ all ${plural(n, 'check')} pass`
-      : `${steps > 0 ? `❌ ${plural(steps, 'step')} failed` : `✅ ${plural(n, 'task')} run`}${checks > 0 ? ` · ${plural(checks, 'check')} failing` : ''}${skipped > 0 ? ` · ${skipped} not run` : ''}`;
+      : `${steps > 0 ? `❌ ${plural(steps, 'step')} failed` : `✅ ${plural(n, 'task')} run`}` +
+        `${checks > 0 ? ` · ${plural(checks, 'check')} failing` : ''}${skipped > 0 ? ` · ${skipped} not run` : ''}`;
   blocks.push(section(`${verdict}\n${bar}`));
   blocks.push(...chunked(result.outcomes.map(outcomeLine)));
   const notes = [
@@ -464,6 +550,7 @@ export function runMessage(
     `${escapeMrkdwn(meta.cluster)} · ${utc(meta.at)}`,
   ];
   blocks.push(context(`${notes.join(' · ')} · \`phase status ${result.phase}\` shows every task.`));
-  const text = `${heading}: ${failed > 0 ? `${failed} failed` : 'ok'}${progress ? `, ${pctText(progress.pct)} done` : ''}`;
+  const done = progress ? `, ${pctText(progress.pct)} done` : '';
+  const text = `${heading}: ${failed > 0 ? `${failed} failed` : 'ok'}${done}`;
   return { text, blocks: capBlocks(blocks) };
 }

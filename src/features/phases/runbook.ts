@@ -89,7 +89,10 @@ const checkSchemas = {
   criticalReplicas: z.strictObject({ min: z.number().int().min(1).max(100) }),
   /** Every critical catalogue service is fully up (ready = desired). */
   criticalServicesUp: z.strictObject({}),
-  /** At least `minPct` % of the secret-looking ConfigMap keys are in Vault (`vault migrate`; the coverage `vault status` shows). */
+  /**
+   * At least `minPct` % of the secret-looking ConfigMap keys are in Vault (`vault migrate`; the coverage `vault status`
+   * shows).
+   */
   secretsInVault: z.strictObject({ namespace: namespace.optional(), minPct: z.number().min(0).max(100) }),
   /** The objects of these manifests exist (applied by someone else, e.g. RBAC by a cluster admin). */
   manifestsPresent: z.strictObject({ manifests: z.array(manifestPath).min(1), select: selection.optional() }),
@@ -108,7 +111,9 @@ const checkSchema = z
     if (given.length !== 1)
       ctx.addIssue({
         code: 'custom',
-        message: `name exactly one condition (${CHECK_KINDS.join(', ')}); got ${given.length === 0 ? 'none' : given.join(', ')}`,
+        message:
+          `name exactly one condition (${CHECK_KINDS.join(', ')}); ` +
+          `got ${given.length === 0 ? 'none' : given.join(', ')}`,
       });
   });
 
@@ -140,7 +145,9 @@ const taskSchema = z
     if (kinds.length !== 1)
       ctx.addIssue({
         code: 'custom',
-        message: `a task is exactly one of ${TASK_KINDS.join(', ')}; got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+        message:
+          `a task is exactly one of ${TASK_KINDS.join(', ')}; ` +
+          `got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
       });
   });
 
@@ -204,7 +211,8 @@ export class Runbooks {
     const task = runbook.tasks.find((t) => t.id === only);
     if (task === undefined)
       throw new UserError(
-        `Phase ${runbook.phase} has no task \`${only}\`. Its tasks: ${runbook.tasks.map((t) => `\`${t.id}\``).join(', ')}.`,
+        `Phase ${runbook.phase} has no task \`${only}\`. ` +
+          `Its tasks: ${runbook.tasks.map((t) => `\`${t.id}\``).join(', ')}.`,
       );
     return [task];
   }

@@ -90,7 +90,9 @@ export const percentage = (done: number, total: number): number =>
 export class PhaseStore {
   constructor(private readonly pool: Pool) {}
 
-  /** Records the phases and tasks the runbooks define now; tasks no longer defined are dropped (their history stays). */
+  /**
+   * Records the phases and tasks the runbooks define now; tasks no longer defined are dropped (their history stays).
+   */
   async define(phases: readonly PhaseDefinition[]): Promise<void> {
     await withTransaction(this.pool, async (client) => {
       const keep: string[] = [];
@@ -98,9 +100,12 @@ export class PhaseStore {
         for (const [position, task] of phase.tasks.entries()) {
           keep.push(`${phase.phase}/${task.id}`);
           await client.query(
-            `INSERT INTO phase_tasks (phase, task, position, phase_title, title, kind, after) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (phase, task) DO UPDATE SET position = $3, phase_title = $4, title = $5, kind = $6, after = $7, defined_at = now()
-             WHERE (phase_tasks.position, phase_tasks.phase_title, phase_tasks.title, phase_tasks.kind, phase_tasks.after) IS DISTINCT FROM ($3, $4, $5, $6, $7)`,
+            `INSERT INTO phase_tasks (phase, task, position, phase_title, title, kind, after)
+              VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (phase, task) DO UPDATE
+              SET position = $3, phase_title = $4, title = $5, kind = $6, after = $7, defined_at = now()
+             WHERE (phase_tasks.position, phase_tasks.phase_title, phase_tasks.title, phase_tasks.kind,
+                    phase_tasks.after) IS DISTINCT FROM ($3, $4, $5, $6, $7)`,
             [phase.phase, task.id, position, phase.title, task.title, task.kind, [...task.after]],
           );
         }
@@ -121,15 +126,19 @@ export class PhaseStore {
       );
       const previous = rows[0]?.state;
       await client.query(
-        `INSERT INTO phase_task_states (cluster, phase, task, state, by_user, job_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (cluster, phase, task) DO UPDATE SET state = $4, by_user = $5, job_id = COALESCE($6, phase_task_states.job_id), detail = $7,
+        `INSERT INTO phase_task_states (cluster, phase, task, state, by_user, job_id, detail)
+          VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (cluster, phase, task) DO UPDATE
+          SET state = $4, by_user = $5, job_id = COALESCE($6, phase_task_states.job_id), detail = $7,
            checked_at = clock_timestamp(),
-           changed_at = CASE WHEN phase_task_states.state = $4 THEN phase_task_states.changed_at ELSE clock_timestamp() END`,
+           changed_at = CASE WHEN phase_task_states.state = $4 THEN phase_task_states.changed_at
+                             ELSE clock_timestamp() END`,
         [cluster, phase, task, change.state, change.by, change.jobId ?? null, change.detail ?? null],
       );
       if (previous !== change.state) {
         await client.query(
-          'INSERT INTO phase_task_history (cluster, phase, task, state, previous, by_user, job_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          `INSERT INTO phase_task_history (cluster, phase, task, state, previous, by_user, job_id, detail)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [
             cluster,
             phase,
@@ -148,7 +157,8 @@ export class PhaseStore {
   /** Every defined task of `phase` (or of all phases) with its state on `cluster`, in runbook order. */
   async tasks(cluster: string, phase?: number): Promise<TaskStatus[]> {
     const { rows } = await this.pool.query(
-      `SELECT d.phase, d.task, d.title, d.kind, d.after, s.state, s.changed_at, s.checked_at, s.by_user, s.job_id, s.detail
+      `SELECT d.phase, d.task, d.title, d.kind, d.after,
+              s.state, s.changed_at, s.checked_at, s.by_user, s.job_id, s.detail
          FROM phase_tasks d
          LEFT JOIN phase_task_states s ON s.cluster = $1 AND s.phase = d.phase AND s.task = d.task
         WHERE ($2::integer IS NULL OR d.phase = $2)
@@ -194,7 +204,8 @@ export class PhaseStore {
     await withTransaction(this.pool, async (client) => {
       for (const o of objects) {
         await client.query(
-          `INSERT INTO phase_objects (cluster, phase, task, api_version, kind, namespace, name, action, fields, job_id, by_user)
+          `INSERT INTO phase_objects
+             (cluster, phase, task, api_version, kind, namespace, name, action, fields, job_id, by_user)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
           [
             o.cluster,

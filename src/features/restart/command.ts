@@ -54,7 +54,8 @@ export const restart: CommandSpec<RestartCommand> = {
     }
     if (words.length > 0) {
       throw new UsageError(
-        `Unexpected \`${shown(words[0] ?? '')}\`: quote the reason, e.g. --reason "stuck on queued queries". Usage: \`/carbon ${USAGE}\``,
+        `Unexpected \`${shown(words[0] ?? '')}\`: quote the reason, e.g. ` +
+          `--reason "stuck on queued queries". Usage: \`/carbon ${USAGE}\``,
       );
     }
     const namespace = stringOption(args, 'namespace');
@@ -81,7 +82,8 @@ export const restart: CommandSpec<RestartCommand> = {
 
 function targetRef(text: string): RestartTargetRef {
   const slash = text.indexOf('/');
-  if (slash === -1) return { kind: 'service', name: dnsLabel(text.toLowerCase(), 'Service') }; // `Trino` in chat means trino
+  // `Trino` in chat means trino
+  if (slash === -1) return { kind: 'service', name: dnsLabel(text.toLowerCase(), 'Service') };
   const kind = KINDS[text.slice(0, slash).toLowerCase()];
   if (kind === undefined) {
     throw new UsageError(
@@ -119,7 +121,8 @@ export function resolveRestartTarget(command: RestartCommand, catalogue: Catalog
       const near = names.filter((n) => n.startsWith(target.name.slice(0, 3))).slice(0, 5);
       const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `\`${n}\``).join(', ')}?` : '';
       throw new UsageError(
-        `Unknown service \`${shown(target.name)}\`.${hint} Services are listed in the catalogue; a workload can be named as deployment/NAME -n NS.`,
+        `Unknown service \`${shown(target.name)}\`.${hint} Services are listed in the catalogue; ` +
+          'a workload can be named as deployment/NAME -n NS.',
       );
     }
     if (namespace !== undefined && namespace !== service.namespace) {

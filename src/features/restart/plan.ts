@@ -83,7 +83,9 @@ export function buildPlan(input: PlanInput): Plan {
 
   let refusal: string | undefined;
   if (paused)
-    refusal = `${ref(target)} is paused (spec.paused): a restart would not roll. Resume it first (kubectl rollout resume).`;
+    refusal =
+      `${ref(target)} is paused (spec.paused): a restart would not roll. ` +
+      'Resume it first (kubectl rollout resume).';
   else if (desired === 0) refusal = `${ref(target)} has 0 replicas: there is nothing to restart.`;
   else if (rollout.refusal !== undefined) refusal = rollout.refusal;
 
@@ -91,12 +93,17 @@ export function buildPlan(input: PlanInput): Plan {
   const approval =
     input.approvals === 0
       ? 'The policy requires no approval: the restart starts right away.'
-      : `It waits for ${input.approvals === 1 ? 'an approval' : `${input.approvals} approvals`} by someone else with the approver role, for ${input.expiryMinutes} minutes; then it expires.`;
+      : `It waits for ${input.approvals === 1 ? 'an approval' : `${input.approvals} approvals`} by someone ` +
+        `else with the approver role, for ${input.expiryMinutes} minutes; then it expires.`;
   const steps = [
     approval,
-    `Then carbon-ops sets the pod-template annotation \`${RESTARTED_AT}\` to the current time, exactly as \`kubectl rollout restart\` does (a strategic-merge patch, field manager carbon-ops); nothing else in the object changes.`,
+    `Then carbon-ops sets the pod-template annotation \`${RESTARTED_AT}\` to the current time, ` +
+      'exactly as `kubectl rollout restart` does (a strategic-merge patch, field manager carbon-ops); ' +
+      'nothing else in the object changes.',
     rollout.how,
-    `Progress is posted in this thread, watched like \`kubectl rollout status\`; the restart fails on ProgressDeadlineExceeded or after ${Math.round(input.rolloutTimeoutSec / 60)} minutes.`,
+    'Progress is posted in this thread, watched like `kubectl rollout status`; ' +
+      'the restart fails on ProgressDeadlineExceeded or after ' +
+      `${Math.round(input.rolloutTimeoutSec / 60)} minutes.`,
   ];
   if (pdbs.some((p) => p.breach))
     steps.push(
@@ -143,7 +150,9 @@ function deploymentRollout(deployment: Deployment, desired: number): RolloutShap
   return {
     strategy: `RollingUpdate (maxSurge ${maxSurge}, maxUnavailable ${maxUnavailable})`,
     maxUnavailable,
-    how: `A new ReplicaSet replaces the ${desired} pod${desired === 1 ? '' : 's'}: at most ${maxSurge} extra and ${maxUnavailable} unavailable at a time.`,
+    how:
+      `A new ReplicaSet replaces the ${desired} pod${desired === 1 ? '' : 's'}: ` +
+      `at most ${maxSurge} extra and ${maxUnavailable} unavailable at a time.`,
   };
 }
 
@@ -154,7 +163,9 @@ function statefulSetRollout(statefulSet: StatefulSet, desired: number): RolloutS
       strategy: 'OnDelete',
       maxUnavailable: 0,
       how: 'OnDelete: pods are only replaced when deleted.',
-      refusal: `statefulset/${statefulSet.metadata?.name} uses the OnDelete update strategy: a restart would change the template but replace no pod.`,
+      refusal:
+        `statefulset/${statefulSet.metadata?.name} uses the OnDelete update strategy: ` +
+        'a restart would change the template but replace no pod.',
     };
   }
   const partition = strategy?.rollingUpdate?.partition ?? 0;
@@ -167,11 +178,15 @@ function statefulSetRollout(statefulSet: StatefulSet, desired: number): RolloutS
   return {
     strategy: `RollingUpdate (one pod at a time${partition > 0 ? `, partition ${partition}` : ''})`,
     maxUnavailable: 1,
-    how: `Pods are replaced one at a time from the highest ordinal down (${order}), each waiting until the one before is Ready.${partitioned}`,
+    how:
+      `Pods are replaced one at a time from the highest ordinal down (${order}), ` +
+      `each waiting until the one before is Ready.${partitioned}`,
   };
 }
 
-/** maxSurge rounds up and maxUnavailable down, and both zero means one unavailable (the deployment controller's rule). */
+/**
+ * maxSurge rounds up and maxUnavailable down, and both zero means one unavailable (the deployment controller's rule).
+ */
 export function resolveFenceposts(
   surge: number | string,
   unavailable: number | string,
@@ -191,7 +206,9 @@ function scaled(value: number | string, total: number, round: (n: number) => num
   return Number.isFinite(n) ? n : 0;
 }
 
-/** A label selector (matchLabels and matchExpressions) against a set of labels. An empty selector matches everything. */
+/**
+ * A label selector (matchLabels and matchExpressions) against a set of labels. An empty selector matches everything.
+ */
 export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
   for (const expression of selector.matchExpressions ?? []) {

@@ -26,7 +26,9 @@ function stateLine(r: RestartRequest): string {
   return requestStateLine(r, { running: 'Restarting', succeeded: 'Restarted' });
 }
 
-/** The pre-flight plan, posted in the thread; the same renderer shows it again as the request moves on (the buttons go). */
+/**
+ * The pre-flight plan, posted in the thread; the same renderer shows it again as the request moves on (the buttons go).
+ */
 export function planMessage(r: RestartRequest): Message {
   const { plan } = r;
   const blocks: KnownBlock[] = [header(`Restart plan · ${workload(r)}`)];
@@ -34,7 +36,8 @@ export function planMessage(r: RestartRequest): Message {
   blocks.push(
     section(
       [
-        `*Workload* \`${r.namespace}/${workload(r)}\`${r.service ? ` (service ${r.service})` : ''} on ${escapeMrkdwn(r.cluster)}`,
+        `*Workload* \`${r.namespace}/${workload(r)}\`${r.service ? ` (service ${r.service})` : ''} ` +
+          `on ${escapeMrkdwn(r.cluster)}`,
         `*Now* ${plan.ready}/${plan.desired} ready · ${plan.strategy}${plan.paused ? ' · *paused*' : ''}`,
         `*Asked by* <@${r.requestedBy}> · *Reason* ${escapeMrkdwn(r.reason)}`,
       ].join('\n'),
@@ -69,7 +72,11 @@ function pdbText(plan: Plan): string {
     const verdict = p.breach
       ? `⚠️ the rollout takes down up to ${plan.maxUnavailable} at a time: *more than the budget allows*`
       : `✅ the rollout (up to ${plan.maxUnavailable} down at a time) stays within it`;
-    return `• \`${escapeMrkdwn(p.name)}\`: ${p.disruptionsAllowed} disruption${p.disruptionsAllowed === 1 ? '' : 's'} allowed (${p.currentHealthy} healthy, ${p.desiredHealthy} needed); ${verdict}`;
+    return (
+      `• \`${escapeMrkdwn(p.name)}\`: ${p.disruptionsAllowed} ` +
+      `disruption${p.disruptionsAllowed === 1 ? '' : 's'} allowed (${p.currentHealthy} healthy, ` +
+      `${p.desiredHealthy} needed); ${verdict}`
+    );
   });
   return `*PodDisruptionBudget*\n${lines.join('\n')}`;
 }
@@ -98,7 +105,9 @@ const plainState = (r: RestartRequest): string =>
 
 /** The request's status message (the thread's first reply or the root): one line that follows the request. */
 export function statusMessage(r: RestartRequest): Message {
-  const text = `${REQUEST_ICON[r.state]} Restart of \`${r.namespace}/${workload(r)}\` for <@${r.requestedBy}>: ${plainState(r)}\nrequest: ${r.id}`;
+  const text =
+    `${REQUEST_ICON[r.state]} Restart of \`${r.namespace}/${workload(r)}\` for ` +
+    `<@${r.requestedBy}>: ${plainState(r)}\nrequest: ${r.id}`;
   return { text, blocks: [section(text), context(stateLine(r))] };
 }
 
@@ -120,7 +129,10 @@ export interface RolloutOutcome {
 
 export function rolloutSucceeded(o: RolloutOutcome): Message {
   const r = o.request;
-  const text = `✅ Restarted ${workload(r)} in ${r.namespace}: ${o.status ? `${o.status.updated} of ${o.status.desired} pods updated and ready` : 'rolled out'} in ${formatDuration(o.durationMs)}.`;
+  const text =
+    `✅ Restarted ${workload(r)} in ${r.namespace}: ` +
+    `${o.status ? `${o.status.updated} of ${o.status.desired} pods updated and ready` : 'rolled out'} ` +
+    `in ${formatDuration(o.durationMs)}.`;
   const notes = [`request ${r.id}`, `approved by ${r.approvedBy.length > 0 ? who(r.approvedBy) : 'the policy'}`];
   if (o.resumed) notes.push('resumed by another worker');
   if (r.plan.cluster.simulated) notes.push('simulated demo cluster');
@@ -129,7 +141,9 @@ export function rolloutSucceeded(o: RolloutOutcome): Message {
 
 export function rolloutFailed(o: RolloutOutcome): Message {
   const r = o.request;
-  const text = `❌ Restart of ${workload(r)} in ${r.namespace} failed after ${formatDuration(o.durationMs)}: ${o.failure ?? 'unknown failure'}`;
+  const text =
+    `❌ Restart of ${workload(r)} in ${r.namespace} failed after ` +
+    `${formatDuration(o.durationMs)}: ${o.failure ?? 'unknown failure'}`;
   const blocks: KnownBlock[] = [section(escapeMrkdwn(text))];
   if (o.status)
     blocks.push(
@@ -155,13 +169,15 @@ export function rolloutFailed(o: RolloutOutcome): Message {
   if (events.length > 0) {
     const lines = events.map(
       (e) =>
-        `• ${e.at.slice(11, 19)} ${e.type === 'Warning' ? '⚠️ ' : ''}*${escapeMrkdwn(e.reason)}* \`${escapeMrkdwn(e.object)}\`: ${escapeMrkdwn(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`,
+        `• ${e.at.slice(11, 19)} ${e.type === 'Warning' ? '⚠️ ' : ''}*${escapeMrkdwn(e.reason)}* ` +
+        `\`${escapeMrkdwn(e.object)}\`: ${escapeMrkdwn(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`,
     );
     blocks.push(section(`*Recent events*\n${lines.join('\n')}`));
   }
   blocks.push(
     context(
-      `request ${r.id} · the rollout is left as it is: fix the cause, or undo with \`kubectl rollout undo ${workload(r)} -n ${r.namespace}\``,
+      `request ${r.id} · the rollout is left as it is: fix the cause, ` +
+        `or undo with \`kubectl rollout undo ${workload(r)} -n ${r.namespace}\``,
     ),
   );
   return { text, blocks: capBlocks(blocks) };
@@ -189,12 +205,15 @@ export function auditMessage(rows: readonly AuditRow[], scope: string): Message 
     .slice(0, 15)
     .map(
       (row) =>
-        `• ${row.at.toISOString().slice(11, 19)} ${row.outcome}: ${escapeMrkdwn(clip([row.reason && `reason “${row.reason}”`, row.detail].filter(Boolean).join('; '), 180))}${row.threadLink ? ` <${row.threadLink}|thread>` : ''}`,
+        `• ${row.at.toISOString().slice(11, 19)} ${row.outcome}: ` +
+        `${escapeMrkdwn(clip([row.reason && `reason “${row.reason}”`, row.detail].filter(Boolean).join('; '), 180))}` +
+        `${row.threadLink ? ` <${row.threadLink}|thread>` : ''}`,
     );
   if (details.length > 0) blocks.push(section(details.join('\n')));
   blocks.push(
     context(
-      `${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}, newest first · export everything with \`carbon audit export --since 7d --format jsonl\``,
+      `${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}, ` +
+        'newest first · export everything with `carbon audit export --since 7d --format jsonl`',
     ),
   );
   return { text: `${title}: ${rows.length} entries`, blocks: capBlocks(blocks) };

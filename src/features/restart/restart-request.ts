@@ -115,7 +115,8 @@ export const restartRequest: JobDefinition<'restart-request'> = {
         const holder = error.holder;
         const state = holdingState(holder);
         return refuse(
-          `A restart of ${ref} in ${target.namespace} is already ${state}: request ${holder.id} by ${holder.requestedBy}. One restart of a workload at a time.`,
+          `A restart of ${ref} in ${target.namespace} is already ${state}: ` +
+            `request ${holder.id} by ${holder.requestedBy}. One restart of a workload at a time.`,
         );
       }
       throw error; // includes AuditUnavailable: no request without its audit row

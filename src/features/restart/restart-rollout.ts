@@ -44,7 +44,8 @@ export const restartRollout: JobDefinition<'restart-rollout'> = {
         const now = await store.restarts.get(id);
         if (now !== undefined) await showRequest(chat, now, log);
         throw new UserError(
-          `The audit trail cannot be written, so the restart of ${request.kind}/${request.name} was NOT started (request ${id}). Ask again once PostgreSQL accepts writes.`,
+          `The audit trail cannot be written, so the restart of ${request.kind}/${request.name} was ` +
+            `NOT started (request ${id}). Ask again once PostgreSQL accepts writes.`,
         );
       }
       if (started === undefined) {
@@ -62,7 +63,8 @@ export const restartRollout: JobDefinition<'restart-rollout'> = {
     try {
       return await rollOut(ctx, request, resumed);
     } catch (error) {
-      // A refusal (UserError) ends the request; so does an internal error on the last attempt. Otherwise the retry resumes.
+      // A refusal (UserError) ends the request; so does an internal error on the last attempt. Otherwise the retry
+      // resumes.
       if (error instanceof ReportedFailure || !(error instanceof UserError || ctx.lastAttempt)) throw error;
       const reason = error instanceof UserError ? error.message : 'internal error';
       const finished = await store.restarts.finish(id, 'failed', reason, jobId).catch(() => undefined);
@@ -92,7 +94,8 @@ async function rollOut(ctx: JobContext, request: RestartRequest, resumed: boolea
   } else {
     if (kind === 'deployment' && (current as { spec?: { paused?: boolean } }).spec?.paused === true) {
       throw new UserError(
-        `deployment/${name} was paused after the plan: not restarted. Resume it (kubectl rollout resume) and ask again.`,
+        `deployment/${name} was paused after the plan: not restarted. Resume it (kubectl rollout resume) ` +
+          'and ask again.',
       );
     }
     await progress(`Patching ${kind}/${name}: ${RESTARTED_AT}=${restartedAt}`);

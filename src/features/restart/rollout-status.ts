@@ -6,7 +6,10 @@ export interface RolloutStatus {
   done: boolean;
   /** Set when the rollout has failed for good (ProgressDeadlineExceeded). */
   failure?: string;
-  /** kubectl's wording, e.g. `Waiting for deployment "x" rollout to finish: 1 out of 3 new replicas have been updated...` */
+  /**
+   * kubectl's wording, e.g. `Waiting for deployment "x" rollout to finish: 1 out of 3 new replicas have been
+   * updated...`
+   */
   message: string;
   desired: number;
   updated: number;
@@ -41,7 +44,9 @@ export function deploymentStatus(deployment: Deployment): RolloutStatus {
       ...base,
       done: false,
       observed: true,
-      message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`,
+      message:
+        `Waiting for deployment "${name}" rollout to finish: ` +
+        `${updated} out of ${desired} new replicas have been updated...`,
     };
   }
   if (replicas > updated) {
@@ -49,7 +54,9 @@ export function deploymentStatus(deployment: Deployment): RolloutStatus {
       ...base,
       done: false,
       observed: true,
-      message: `Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...`,
+      message:
+        `Waiting for deployment "${name}" rollout to finish: ` +
+        `${replicas - updated} old replicas are pending termination...`,
     };
   }
   if (available < updated) {
@@ -57,7 +64,9 @@ export function deploymentStatus(deployment: Deployment): RolloutStatus {
       ...base,
       done: false,
       observed: true,
-      message: `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`,
+      message:
+        `Waiting for deployment "${name}" rollout to finish: ` +
+        `${available} of ${updated} updated replicas are available...`,
     };
   }
   return { ...base, done: true, observed: true, message: `deployment "${name}" successfully rolled out` };
@@ -85,7 +94,9 @@ export function statefulSetStatus(statefulSet: StatefulSet): RolloutStatus {
         ...base,
         done: false,
         observed: true,
-        message: `Waiting for partitioned roll out to finish: ${base.updated} out of ${desired - partition} new pods have been updated...`,
+        message:
+          'Waiting for partitioned roll out to finish: ' +
+          `${base.updated} out of ${desired - partition} new pods have been updated...`,
       };
     }
     return {
@@ -100,19 +111,26 @@ export function statefulSetStatus(statefulSet: StatefulSet): RolloutStatus {
       ...base,
       done: false,
       observed: true,
-      message: `waiting for statefulset rolling update to complete ${base.updated} pods at revision ${status.updateRevision}...`,
+      message:
+        `waiting for statefulset rolling update to complete ${base.updated} pods at ` +
+        `revision ${status.updateRevision}...`,
     };
   }
   return {
     ...base,
     done: true,
     observed: true,
-    message: `statefulset rolling update complete ${status.currentReplicas ?? base.updated} pods at revision ${status.currentRevision}...`,
+    message:
+      `statefulset rolling update complete ${status.currentReplicas ?? base.updated} pods at ` +
+      `revision ${status.currentRevision}...`,
   };
 }
 
 /** The thread's progress line: "2 of 3 pods updated, 1 ready". */
 export function progressLine(status: RolloutStatus): string {
   if (!status.observed) return `Waiting for the controller to see the change (0 of ${status.desired} pods updated)`;
-  return `${Math.min(status.updated, status.desired)} of ${status.desired} pods updated, ${Math.min(status.ready, status.desired)} ready`;
+  return (
+    `${Math.min(status.updated, status.desired)} of ${status.desired} pods ` +
+    `updated, ${Math.min(status.ready, status.desired)} ready`
+  );
 }

@@ -89,7 +89,8 @@ export class RestartRequests extends ApprovalRequests<RestartRequest> {
     name: string,
   ): Promise<RestartRequest | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT * FROM restart_requests WHERE cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4 AND state = ANY($5)`,
+      `SELECT * FROM restart_requests
+        WHERE cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4 AND state = ANY($5)`,
       [cluster, namespace, kind, name, OPEN_STATES],
     );
     return rows[0] === undefined ? undefined : toRequest(rows[0]);

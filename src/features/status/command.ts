@@ -5,7 +5,8 @@ export const status: CommandSpec<StatusCommand> = {
   route: () => ({ job: 'status-report' }),
   name: 'status',
   summary:
-    'The daily status post, now: health and its change, phases, benchmarks, Vault, actions of the last 24 h, expiring certificates, trend chart.',
+    'The daily status post, now: health and its change, phases, benchmarks, Vault, ' +
+    'actions of the last 24 h, expiring certificates, trend chart.',
   usage: 'status',
   examples: ['status'],
   build(args) {

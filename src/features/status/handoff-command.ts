@@ -8,7 +8,8 @@ export const HANDOFF_DEFAULT_SINCE = '24h';
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 const periodHelp =
-  'give a duration like 24h, 7d or 2w, or a date like 2025-10-24 or 2025-10-24T09:00 (read in the status time zone unless it ends in Z or +HH:MM)';
+  'give a duration like 24h, 7d or 2w, or a date like 2025-10-24 or 2025-10-24T09:00 (read in the status ' +
+  'time zone unless it ends in Z or +HH:MM)';
 
 /** `24h`, `7d` → ago; `2025-10-24`, `2025-10-24T09:00`, `2025-10-24T09:00:00Z`, `…+02:00` → date. Pure. */
 export function parsePeriodStart(text: string): PeriodStart {
@@ -70,7 +71,8 @@ export const handoff: CommandSpec<HandoffCommand> = {
   route: () => ({ job: 'handoff-report' }),
   name: 'handoff',
   summary:
-    'The executive summary of a period, computed: key metrics start → end, deliverables, actions, benchmarks, risks, next steps; posted and uploaded as Markdown.',
+    'The executive summary of a period, computed: key metrics start → end, deliverables, actions, ' +
+    'benchmarks, risks, next steps; posted and uploaded as Markdown.',
   usage: 'handoff [--since 24h | DATE]',
   examples: ['handoff', 'handoff --since 7d', 'handoff --since 2025-10-24', 'handoff --since 2025-10-24T09:00Z'],
   options: { since: { type: 'string' } },

@@ -61,7 +61,8 @@ function keyNotes(data: HandoffData, f: Flavor): string[] {
   if (snapshotRows.length > 0) {
     const first = snapshotRows[0]!;
     notes.push(
-      `${snapshotRows.map((m) => m.name).join(', ')}: start = ${f.text(first.start!.source)}, end = ${f.text(first.end!.source)}.`,
+      `${snapshotRows.map((m) => m.name).join(', ')}: start = ${f.text(first.start!.source)}, ` +
+        `end = ${f.text(first.end!.source)}.`,
     );
     if (first.note) notes.push(`${f.text(first.note)}.`);
   }
@@ -76,7 +77,8 @@ function keyNotes(data: HandoffData, f: Flavor): string[] {
     }
   }
   notes.push(
-    'Health = ready pods ÷ (all pods − Succeeded). Start = the first snapshot or run at or after the period start; end = the latest.',
+    'Health = ready pods ÷ (all pods − Succeeded). ' +
+      'Start = the first snapshot or run at or after the period start; end = the latest.',
   );
   return notes;
 }
@@ -87,8 +89,11 @@ function readinessPart(r: Readiness, f: Flavor): Part {
   const title =
     r.score === undefined
       ? `${f.bold('Production readiness score: not measured')} (no readiness check could be evaluated)`
-      : `${f.bold(`Production readiness score: ${r.score}%`)} = ${r.passing} of ${r.measured} measured readiness checks passing`;
-  const formula = `Formula: checks passing ÷ checks measured${unmeasured > 0 ? `; ${unmeasured} not measured, left out of both` : ''}. The checks:`;
+      : `${f.bold(`Production readiness score: ${r.score}%`)} = ${r.passing} of ${r.measured} measured ` +
+        'readiness checks passing';
+  const formula =
+    'Formula: checks passing ÷ checks measured' +
+    `${unmeasured > 0 ? `; ${unmeasured} not measured, left out of both` : ''}. The checks:`;
   return {
     title: `${title}\n${formula}`,
     lines: r.checks.map(
@@ -131,7 +136,8 @@ function deliverablesPart(data: HandoffData, f: Flavor): Part {
     lines: [
       ...done.map(
         (e) =>
-          `✅ Phase ${e.phase} · ${f.text(titles.get(`${e.phase}/${e.task}`) ?? e.task)} (${formatTime(e.at, data.tz)}, by ${f.user(e.by)}${e.jobId ? `, job ${f.text(e.jobId)}` : ''})`,
+          `✅ Phase ${e.phase} · ${f.text(titles.get(`${e.phase}/${e.task}`) ?? e.task)} ` +
+          `(${formatTime(e.at, data.tz)}, by ${f.user(e.by)}${e.jobId ? `, job ${f.text(e.jobId)}` : ''})`,
       ),
       kinds.length > 0
         ? `Objects applied by kind: ${kinds.join(', ')}${unchanged > 0 ? `; ${unchanged} applied unchanged` : ''}`
@@ -147,7 +153,9 @@ function actionsPart(data: HandoffData, f: Flavor): Part {
   const { results, truncated, counts } = data.actions.value;
   const others = outcomeCounts(counts, RESULT_OUTCOMES);
   return {
-    title: `${f.bold(title)}: ${results.length}${truncated ? '+' : ''} finished in the period (audit log: who, what, when, result)`,
+    title:
+      `${f.bold(title)}: ${results.length}${truncated ? '+' : ''} finished in the period (audit log: who, ` +
+      'what, when, result)',
     lines: results.length === 0 ? ['None finished in the period.'] : results.map((r) => actionLine(r, data.tz, f)),
     ...(others ? { footer: `Also in the audit log: ${others}.` } : {}),
   };
@@ -168,7 +176,8 @@ function risksPart(data: HandoffData, f: Flavor): Part {
   const failing = data.readiness.checks.filter((c) => c.state === 'fail');
   if (failing.length === 0)
     lines.push(
-      `No measured readiness check fails${data.readiness.measured < data.readiness.checks.length ? ' (some are not measured, see above)' : ''}.`,
+      'No measured readiness check fails' +
+        `${data.readiness.measured < data.readiness.checks.length ? ' (some are not measured, see above)' : ''}.`,
     );
   for (const c of failing) lines.push(`❌ Failing check: ${f.text(c.name)}: ${f.text(c.detail)}`);
 
@@ -180,7 +189,9 @@ function risksPart(data: HandoffData, f: Flavor): Part {
     lines.push(
       services.length === 0
         ? `Single-replica critical services: none (${from}).`
-        : `⚠️ Single-replica critical services (${services.length}): ${services.map((s) => `${f.text(s.name)} (${f.text(s.workload)} ${s.ready}/${s.desired})`).join(', ')} (${from}).`,
+        : `⚠️ Single-replica critical services (${services.length}): ` +
+            `${services.map((s) => `${f.text(s.name)} (${f.text(s.workload)} ${s.ready}/${s.desired})`).join(', ')} ` +
+            `(${from}).`,
     );
   }
 
@@ -243,7 +254,8 @@ function parts(data: HandoffData, f: Flavor): Part[] {
 }
 
 const periodLine = (data: HandoffData) =>
-  `${formatTime(data.period.since, data.tz)} → ${formatTime(data.period.until, data.tz)} (--since ${data.period.asked})`;
+  `${formatTime(data.period.since, data.tz)} → ${formatTime(data.period.until, data.tz)} ` +
+  `(--since ${data.period.asked})`;
 
 const SIMULATED = '⚠️ Simulated: this is the built-in demo cluster, not a real one.';
 
@@ -261,7 +273,8 @@ export function renderHandoff(data: HandoffData, options: { markdownUploaded?: b
       : 'the same summary as Markdown in the thread';
   blocks.push(
     context(
-      `Generated ${formatTime(data.generatedAt, data.tz, { seconds: true })} · job ${f.text(data.jobId)} · ${file} · figures without data say so instead of guessing`,
+      `Generated ${formatTime(data.generatedAt, data.tz, { seconds: true })} · job ${f.text(data.jobId)} ` +
+        `· ${file} · figures without data say so instead of guessing`,
     ),
   );
   const health = data.keyMetrics[0];
@@ -270,7 +283,9 @@ export function renderHandoff(data: HandoffData, options: { markdownUploaded?: b
       ? `platform health ${health.start.text} → ${health.end.text}`
       : 'platform health not measured in the period';
   return {
-    text: `Handoff · ${data.cluster.name} · ${periodLine(data)}: ${headline}${data.cluster.simulated ? ' [simulated demo cluster]' : ''}`,
+    text:
+      `Handoff · ${data.cluster.name} · ${periodLine(data)}: ` +
+      `${headline}${data.cluster.simulated ? ' [simulated demo cluster]' : ''}`,
     blocks: capBlocks(blocks),
   };
 }

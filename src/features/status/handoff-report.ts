@@ -20,7 +20,9 @@ export const handoffReport: JobDefinition<'handoff-report'> = {
       progress,
     });
     const markdown = handoffMarkdown(handoff);
-    const name = `handoff-${handoff.cluster.name}-${formatDate(handoff.period.since, handoff.tz)}-to-${formatDate(handoff.period.until, handoff.tz)}.md`;
+    const name =
+      `handoff-${handoff.cluster.name}-${formatDate(handoff.period.since, handoff.tz)}-to-` +
+      `${formatDate(handoff.period.until, handoff.tz)}.md`;
     let markdownUploaded = true;
     try {
       await deps.chat.upload(

@@ -93,7 +93,9 @@ export function keyMetrics(input: {
 }): KeyMetric[] {
   const { start, end, tz } = input;
   const rows: KeyMetric[] = [];
-  const noSnapshot = `no cluster-wide health snapshot since ${formatTime(input.since, tz)} (\`/carbon health\` or the daily post takes one)`;
+  const noSnapshot =
+    `no cluster-wide health snapshot since ${formatTime(input.since, tz)} (\`/carbon health\` ` +
+    'or the daily post takes one)';
   const fromSnapshots = (
     name: string,
     read: (s: StoredSnapshot) => { value: number; text: string } | undefined,
@@ -144,14 +146,16 @@ export function keyMetrics(input: {
     const end = coverage(
       v.migrated,
       v.total,
-      `coverage${v.snapshotId ? ` snapshot #${v.snapshotId}` : ''} (${formatTime(v.measuredAt, tz, { seconds: true })}, measured for this handoff)`,
+      `coverage${v.snapshotId ? ` snapshot #${v.snapshotId}` : ''} ` +
+        `(${formatTime(v.measuredAt, tz, { seconds: true })}, measured for this handoff)`,
     );
     const s0 = input.vaultStart;
     const start = s0
       ? coverage(
           s0.inVault,
           s0.total,
-          `coverage snapshot #${s0.id} (${formatTime(s0.takenAt, tz, { seconds: true })}${s0.jobId ? `, job ${s0.jobId}` : ''})`,
+          `coverage snapshot #${s0.id} (${formatTime(s0.takenAt, tz, { seconds: true })}` +
+            `${s0.jobId ? `, job ${s0.jobId}` : ''})`,
         )
       : end;
     rows.push({
@@ -204,7 +208,8 @@ export async function composeHandoff(
   const since = periodStart(input.since, until, input.tz);
   if (since.getTime() >= until.getTime())
     throw new UserError(
-      `The period would start ${formatTime(since, input.tz)}, which is not in the past. Give a duration like 24h or an earlier date.`,
+      `The period would start ${formatTime(since, input.tz)}, which is not in the past. ` +
+        'Give a duration like 24h or an earlier date.',
     );
   const period: Period = { since, until, asked: input.since.text };
   await input.progress?.('Reading snapshots, benchmark runs, the audit log, phases, Vault coverage and certificates…');

@@ -33,8 +33,10 @@ export function renderStatusPost(data: StatusData): Message {
   if (data.tick?.late) {
     blocks.push(
       context(
-        `⏰ *Posted late*: this is the post due ${formatTime(data.tick.at, tz, { weekday: true })}, ${formatDuration(data.at.getTime() - data.tick.at.getTime())} ago; ` +
-          'carbon-ops could not post it on time (no worker was running), so it is posted once now, with today’s figures.',
+        `⏰ *Posted late*: this is the post due ${formatTime(data.tick.at, tz, { weekday: true })}, ` +
+          `${formatDuration(data.at.getTime() - data.tick.at.getTime())} ago; ` +
+          'carbon-ops could not post it on time (no worker was running), so it is posted once now, ' +
+          'with today’s figures.',
       ),
     );
   }
@@ -52,7 +54,10 @@ export function renderStatusPost(data: StatusData): Message {
 
 function fallback(data: StatusData, title: string): string {
   const health = data.health.state === 'measured' ? headline(data.health.value.report) : 'health not measured';
-  return `${title}: ${health}${data.tick?.late ? ' (posted late)' : ''}${data.cluster.simulated ? ' [simulated demo cluster]' : ''}`;
+  return (
+    `${title}: ${health}${data.tick?.late ? ' (posted late)' : ''}` +
+    `${data.cluster.simulated ? ' [simulated demo cluster]' : ''}`
+  );
 }
 
 function healthBlocks(data: StatusData): KnownBlock[] {
@@ -61,7 +66,9 @@ function healthBlocks(data: StatusData): KnownBlock[] {
   let change = '';
   if (baseline && baseline.snapshot.healthPct !== null && report.healthPct !== null) {
     const points = signed(report.healthPct - baseline.snapshot.healthPct);
-    change = `, ${points} points since ${baseline.label} (${percent(baseline.snapshot.healthPct)}, snapshot #${baseline.snapshot.id}, ${formatTime(baseline.snapshot.takenAt, data.tz)})`;
+    change =
+      `, ${points} points since ${baseline.label} (${percent(baseline.snapshot.healthPct)}, ` +
+      `snapshot #${baseline.snapshot.id}, ${formatTime(baseline.snapshot.takenAt, data.tz)})`;
   } else if (!baseline) {
     change = ' (no earlier snapshot to compare with)';
   }
@@ -75,16 +82,19 @@ function healthBlocks(data: StatusData): KnownBlock[] {
   const lines = [
     `*${headline(report)}*${change}`,
     critical.length > 0
-      ? `Critical services: ${up.length} of ${critical.length} fully up${notUp.length > 0 ? `; not up: ${notUp.join(', ')}` : ''}`
+      ? `Critical services: ${up.length} of ${critical.length} fully up` +
+        `${notUp.length > 0 ? `; not up: ${notUp.join(', ')}` : ''}`
       : 'No critical services in the catalogue.',
     notReady > 0
-      ? `Problem pods: ${notReady} (${problems.join(', ')}${report.problems.length > 5 ? ', …' : ''}); \`/carbon health\` lists them`
+      ? `Problem pods: ${notReady} (${problems.join(', ')}${report.problems.length > 5 ? ', …' : ''}); ` +
+        '`/carbon health` lists them'
       : 'Problem pods: none.',
   ];
   return [
     section(lines.join('\n')),
     context(
-      `snapshot #${snapshotId} · measured ${formatTime(report.takenAt, data.tz, { seconds: true })} from the Kubernetes API`,
+      `snapshot #${snapshotId} · measured ${formatTime(report.takenAt, data.tz, { seconds: true })} from ` +
+        'the Kubernetes API',
     ),
   ];
 }
@@ -131,7 +141,8 @@ function vaultBlocks(data: StatusData): KnownBlock[] {
   return [
     section(`*Vault coverage ${percent(pct)}* (${v.migrated} of ${v.total} secrets in Vault)${missing}`),
     context(
-      `${escapeMrkdwn(v.source)} · ${v.snapshotId ? `coverage snapshot #${v.snapshotId} · ` : ''}${formatTime(v.measuredAt, data.tz)}`,
+      `${escapeMrkdwn(v.source)} · ${v.snapshotId ? `coverage snapshot #${v.snapshotId} · ` : ''}` +
+        `${formatTime(v.measuredAt, data.tz)}`,
     ),
   ];
 }
@@ -145,7 +156,8 @@ function actionBlocks(data: StatusData): KnownBlock[] {
     return [
       section(`*Restarts and other actions, last 24 h:* none finished (audit log).${footer ? `\n${footer}` : ''}`),
     ];
-  const title = `*Restarts and other actions, last 24 h* (${results.length}${truncated ? '+' : ''}, from the audit log)`;
+  const count = `${results.length}${truncated ? '+' : ''}`;
+  const title = `*Restarts and other actions, last 24 h* (${count}, from the audit log)`;
   return [
     listSection(
       title,
@@ -161,7 +173,8 @@ function certificateBlocks(data: StatusData): KnownBlock[] {
   const c = data.certificates.value;
   const notes = [
     c.unissued.length > 0
-      ? `${c.unissued.length} not issued yet (no \`status.notAfter\`, expiry not measured): ${certificateNames(c.unissued)}`
+      ? `${c.unissued.length} not issued yet (no \`status.notAfter\`, ` +
+        `expiry not measured): ${certificateNames(c.unissued)}`
       : '',
     c.notReady.length > 0 ? `${c.notReady.length} not Ready: ${certificateNames(c.notReady)}` : '',
   ].filter(Boolean);
@@ -170,7 +183,8 @@ function certificateBlocks(data: StatusData): KnownBlock[] {
     const none =
       c.total === 0
         ? 'no Certificates in the cluster.'
-        : `none of ${c.total} Certificates expires by ${formatDate(new Date(data.at.getTime() + c.withinDays * 86_400_000), data.tz)}.`;
+        : `none of ${c.total} Certificates expires by ` +
+          `${formatDate(new Date(data.at.getTime() + c.withinDays * 86_400_000), data.tz)}.`;
     return [section(`*${title}:* ${none}${footer ? `\n${footer}` : ''}`)];
   }
   return [
@@ -186,7 +200,11 @@ function trendNote(data: StatusData): string {
   if (data.trend.state === 'not-measured') return `📈 Health trend: not measured: ${escapeMrkdwn(data.trend.reason)}`;
   const { points } = data.trend.value;
   const first = points[0]!;
-  return `📈 Health trend chart in the thread: ${points.length} cluster-wide snapshot${points.length === 1 ? '' : 's'} since ${formatTime(first.takenAt, data.tz)} (#${first.id} to #${points.at(-1)!.id}).`;
+  return (
+    `📈 Health trend chart in the thread: ${points.length} cluster-wide ` +
+    `snapshot${points.length === 1 ? '' : 's'} since ${formatTime(first.takenAt, data.tz)} (#${first.id} to ` +
+    `#${points.at(-1)!.id}).`
+  );
 }
 
 function provenance(data: StatusData): string {

@@ -117,7 +117,9 @@ export function readiness(input: ReadinessInputs): Readiness {
       pass(
         kafkaName,
         run.recordsPerSec >= input.baseline.recordsPerSec,
-        `${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/s (run #${run.id}, ${formatTime(run.startedAt, tz)}${run.jobId ? `, job ${run.jobId}` : ''}; ${BASELINE_WORDS}, against ${run.brokers.join(',')})`,
+        `${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/s (run ` +
+          `#${run.id}, ${formatTime(run.startedAt, tz)}${run.jobId ? `, job ${run.jobId}` : ''}; ` +
+          `${BASELINE_WORDS}, against ${run.brokers.join(',')})`,
       ),
     );
 
@@ -146,7 +148,8 @@ export function readiness(input: ReadinessInputs): Readiness {
       pass(
         vaultName,
         v.total > 0 && v.migrated === v.total,
-        `${v.migrated} of ${v.total} secret-looking ConfigMap keys${v.snapshotId ? ` (coverage snapshot #${v.snapshotId})` : ''}`,
+        `${v.migrated} of ${v.total} secret-looking ConfigMap keys` +
+          `${v.snapshotId ? ` (coverage snapshot #${v.snapshotId})` : ''}`,
       ),
     );
   }

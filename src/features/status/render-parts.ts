@@ -60,9 +60,12 @@ export function benchmarkLine(run: StoredRun, baseline: KafkaBaseline, tz: strin
   const share = Math.round((run.recordsPerSec / baseline.recordsPerSec) * 100);
   const job = run.jobId ? `, job ${f.text(run.jobId)}` : '';
   return (
-    `run #${run.id} ${formatTime(run.startedAt, tz)}: ${f.bold(recordsPerSec(run.recordsPerSec))} (${grouped(run.mbPerSec, 2)} MB/s), ` +
-    `avg ${grouped(run.avgLatencyMs, 1)} ms, p95 ${run.p95} ms; ${share}% of the baseline ${grouped(baseline.recordsPerSec)}/s` +
-    ` (${grouped(run.params.records)} × ${run.params.recordSize} B, acks=${run.params.acks === -1 ? 'all' : run.params.acks}${job})`
+    `run #${run.id} ${formatTime(run.startedAt, tz)}: ` +
+    `${f.bold(recordsPerSec(run.recordsPerSec))} (${grouped(run.mbPerSec, 2)} MB/s), ` +
+    `avg ${grouped(run.avgLatencyMs, 1)} ms, p95 ${run.p95} ms; ` +
+    `${share}% of the baseline ${grouped(baseline.recordsPerSec)}/s` +
+    ` (${grouped(run.params.records)} × ${run.params.recordSize} B, ` +
+    `acks=${run.params.acks === -1 ? 'all' : run.params.acks}${job})`
   );
 }
 
@@ -85,7 +88,10 @@ export function actionLine(row: AuditRow, tz: string, f: Flavor = SLACK): string
   ]
     .filter(Boolean)
     .join(', ');
-  return `${OUTCOME_ICON[row.outcome] ?? '•'} ${formatTime(row.at, tz)} ${f.bold(f.text(row.action))}${target} by ${f.user(row.actor)}${approver}: ${row.outcome}${detail} (${refs})`;
+  return (
+    `${OUTCOME_ICON[row.outcome] ?? '•'} ${formatTime(row.at, tz)} ${f.bold(f.text(row.action))}${target} ` +
+    `by ${f.user(row.actor)}${approver}: ${row.outcome}${detail} (${refs})`
+  );
 }
 
 /** Counts of the audit rows that are not results: `3 requested, 1 denied`. */

@@ -28,7 +28,9 @@ export function renderSchedule(view: ScheduleView): Message {
   if (view.channel === undefined) {
     blocks.push(
       section(
-        `*Daily status posts are off:* STATUS_CHANNEL is not set. Set it to a channel ID and restart the bot and the workers; \`/carbon status\` posts on demand meanwhile.\n*Cron:* ${cron}\n*Would run:* ${nextRuns}`,
+        '*Daily status posts are off:* STATUS_CHANNEL is not set. ' +
+          'Set it to a channel ID and restart the bot and the workers; ' +
+          `\`/carbon status\` posts on demand meanwhile.\n*Cron:* ${cron}\n*Would run:* ${nextRuns}`,
       ),
     );
   } else {
@@ -39,11 +41,15 @@ export function renderSchedule(view: ScheduleView): Message {
   blocks.push(
     section(
       last
-        ? `*Last post:* for ${at(last.tickAt.getTime())}, posted ${last.postedAt ? formatTime(last.postedAt, tz, { seconds: true }) : '?'}${last.late ? ' (late)' : ''} in <#${last.channel}>${last.snapshotId ? `, health snapshot #${last.snapshotId}` : ''}`
+        ? `*Last post:* for ${at(last.tickAt.getTime())}, ` +
+            `posted ${last.postedAt ? formatTime(last.postedAt, tz, { seconds: true }) : '?'}` +
+            `${last.late ? ' (late)' : ''} in <#${last.channel}>` +
+            `${last.snapshotId ? `, health snapshot #${last.snapshotId}` : ''}`
         : '*Last post:* none yet.',
     ),
     context(
-      `Every \`carbon bot\` and \`carbon worker\` registers the schedule when it starts: one scheduler and one post per tick however many run. ` +
+      'Every `carbon bot` and `carbon worker` registers the schedule when it starts: ' +
+        'one scheduler and one post per tick however many run. ' +
         `A tick missed while none ran is posted once, marked late, when one starts. Shown ${formatTime(now, tz)}.`,
     ),
   );
@@ -60,7 +66,10 @@ function registration(view: ScheduleView, at: (ms: number) => string): string {
   const r = view.registered;
   const queue = `queue \`${escapeMrkdwn(view.queueName)}\``;
   if (r === undefined)
-    return `*Registered:* ⚠️ no scheduler in ${queue} yet: no \`carbon bot\` or \`carbon worker\` with these settings has started.`;
+    return (
+      `*Registered:* ⚠️ no scheduler in ${queue} yet: ` +
+      'no `carbon bot` or `carbon worker` with these settings has started.'
+    );
   const next = r.next !== undefined ? `, next job ${at(r.next)}` : '';
   const runs = r.iterations !== undefined ? `, ${r.iterations} job${r.iterations === 1 ? '' : 's'} made so far` : '';
   const differs =
@@ -68,7 +77,9 @@ function registration(view: ScheduleView, at: (ms: number) => string): string {
     r.tz !== view.schedule.tz ||
     (r.channel !== undefined && r.channel !== view.channel);
   const stale = differs
-    ? `\n⚠️ The registered scheduler has other settings (\`${escapeMrkdwn(r.pattern ?? '?')}\` in ${escapeMrkdwn(r.tz ?? '?')}${r.channel ? ` → <#${r.channel}>` : ''}): the last process to start wins; restart the others with the same settings.`
+    ? `\n⚠️ The registered scheduler has other settings (\`${escapeMrkdwn(r.pattern ?? '?')}\` ` +
+      `in ${escapeMrkdwn(r.tz ?? '?')}${r.channel ? ` → <#${r.channel}>` : ''}): ` +
+      'the last process to start wins; restart the others with the same settings.'
     : '';
   return `*Registered:* ✅ in ${queue}${next}${runs}.${stale}`;
 }

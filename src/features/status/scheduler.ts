@@ -46,7 +46,8 @@ export async function startStatusSchedule(deps: StatusScheduleDeps, now = Date.n
   if (channel === undefined) {
     // Possibly a mis-configured replica: it must not turn the daily post off for everyone.
     log.warn(
-      'STATUS_CHANNEL is not set in this process: it does not register the daily status post; a scheduler registered by another process stays (STATUS_ENABLED=false turns it off)',
+      'STATUS_CHANNEL is not set in this process: it does not register the daily status post; ' +
+        'a scheduler registered by another process stays (STATUS_ENABLED=false turns it off)',
     );
     return { kind: 'off', reason: 'STATUS_CHANNEL is not set' };
   }

@@ -122,7 +122,8 @@ export class StatusPosts {
   /** The latest finished post for a tick before `before` (all of them when absent). */
   async lastPosted(scheduler: string, before?: Date): Promise<PostRecord | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT * FROM status_posts WHERE scheduler = $1 AND state = 'posted' AND ($2::timestamptz IS NULL OR tick_at < $2)
+      `SELECT * FROM status_posts
+        WHERE scheduler = $1 AND state = 'posted' AND ($2::timestamptz IS NULL OR tick_at < $2)
         ORDER BY tick_at DESC LIMIT 1`,
       [scheduler, before ?? null],
     );

@@ -14,7 +14,8 @@ const VAULT_JOBS = {
 const USAGE = {
   status: 'vault status [-n NS]',
   migrate:
-    'vault migrate configmap/NAME -n NS [--keys a,b] [--mount secret] [--path P] [--cutover [--apps-read-vault-files]] [--overwrite] [--reason "WHY"]',
+    'vault migrate configmap/NAME -n NS [--keys a,b] [--mount secret] [--path P] ' +
+    '[--cutover [--apps-read-vault-files]] [--overwrite] [--reason "WHY"]',
   rollback: 'vault rollback MIGRATION_ID',
 };
 
@@ -58,7 +59,8 @@ function mountOption(args: ParsedArgs): string | undefined {
   const mount = stringOption(args, 'mount');
   if (mount !== undefined && !validMount(mount)) {
     throw new UsageError(
-      `\`${shown(mount)}\` is not a KV mount: letters, digits, '-', '_', '.' in up to 4 segments; no '..', no leading '/', not sys, auth, cubbyhole or identity.`,
+      `\`${shown(mount)}\` is not a KV mount: letters, digits, '-', '_', '.' in up to 4 segments; no '..', ` +
+        `no leading '/', not sys, auth, cubbyhole or identity.`,
     );
   }
   return mount;
@@ -68,7 +70,8 @@ function pathOption(args: ParsedArgs): string | undefined {
   const path = stringOption(args, 'path');
   if (path !== undefined && !validSecretPath(path)) {
     throw new UsageError(
-      `\`${shown(path)}\` is not a secret path: segments of letters, digits, '-', '_', '.' joined by '/'; no '..', no leading or trailing '/'.`,
+      `\`${shown(path)}\` is not a secret path: segments of letters, digits, '-', '_', '.' joined by '/'; ` +
+        `no '..', no leading or trailing '/'.`,
     );
   }
   return path;
@@ -92,7 +95,8 @@ export const vault: CommandSpec<VaultCommand> = {
   route: (command) => ({ job: VAULT_JOBS[command.action] }),
   name: 'vault',
   summary:
-    'Secrets in Vault: coverage (status), moving ConfigMap keys to Vault KV v2 after a plan and an approval (migrate), and undoing it (rollback). Values are never shown.',
+    'Secrets in Vault: coverage (status), moving ConfigMap keys to Vault KV v2 after a plan and an ' +
+    'approval (migrate), and undoing it (rollback). Values are never shown.',
   usage: `${USAGE.status} | ${USAGE.migrate} | ${USAGE.rollback}`,
   examples: [
     'vault status',
@@ -147,12 +151,15 @@ export const vault: CommandSpec<VaultCommand> = {
         const appsReadVaultFiles = args.values['apps-read-vault-files'] === true;
         if (appsReadVaultFiles && args.values.cutover !== true)
           throw new UsageError(
-            '`--apps-read-vault-files` goes with `--cutover`: it says the apps read /vault/secrets/<KEY>, so the cutover may remove the keys they read through envFrom or a volume.',
+            '`--apps-read-vault-files` goes with `--cutover`: it says the apps read /vault/secrets/<KEY>, ' +
+              'so the cutover may remove the keys they read through envFrom or a volume.',
           );
         const overwrite = args.values.overwrite === true;
         if (reservedPath(path ?? defaultPath(ns, configMap))) {
           throw new UsageError(
-            `\`${RESERVED_PATH}/\` is where carbon-ops keeps its own secrets (the fingerprint key): choose another --path${path === undefined ? ` (the default is \`${defaultPath(ns, configMap)}\`)` : ''}.`,
+            `\`${RESERVED_PATH}/\` is where carbon-ops keeps its own secrets (the fingerprint key): ` +
+              'choose another --path' +
+              `${path === undefined ? ` (the default is \`${defaultPath(ns, configMap)}\`)` : ''}.`,
           );
         }
         for (const key of keys ?? [])
@@ -187,7 +194,8 @@ export const vault: CommandSpec<VaultCommand> = {
       }
       default:
         throw new UsageError(
-          `${action === undefined ? 'What about Vault?' : `Unknown vault command \`${shown(action)}\`.`} Usage: \`/carbon ${USAGE.status}\`, \`/carbon ${USAGE.migrate}\` or \`/carbon ${USAGE.rollback}\``,
+          `${action === undefined ? 'What about Vault?' : `Unknown vault command \`${shown(action)}\`.`} ` +
+            `Usage: \`/carbon ${USAGE.status}\`, \`/carbon ${USAGE.migrate}\` or \`/carbon ${USAGE.rollback}\``,
         );
     }
   },

@@ -14,9 +14,13 @@ export class KubeCallFailed extends UserError {
     readonly what: string,
     readonly status: number | undefined,
   ) {
-    super(
-      `The Kubernetes API refused to ${what}${status === undefined ? '' : ` (HTTP ${status}${status === 409 || status === 422 ? ': it changed meanwhile' : status === 403 ? ': carbon-ops lacks the RBAC permission' : ''})`}.`,
-    );
+    const why =
+      status === 409 || status === 422
+        ? ': it changed meanwhile'
+        : status === 403
+          ? ': carbon-ops lacks the RBAC permission'
+          : '';
+    super(`The Kubernetes API refused to ${what}${status === undefined ? '' : ` (HTTP ${status}${why})`}.`);
   }
 }
 

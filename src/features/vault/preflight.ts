@@ -33,7 +33,8 @@ export async function requireActive(vault: VaultDeps, doing: string): Promise<Va
   }
   if (!health.ok)
     throw new UserError(
-      `Vault at ${vault.addr} is ${STATE_WORDS[health.status]}: ${doing} refused, nothing was written. Ask again when it is active.`,
+      `Vault at ${vault.addr} is ${STATE_WORDS[health.status]}: ${doing} refused, nothing was written. ` +
+        'Ask again when it is active.',
     );
   return health;
 }

@@ -56,12 +56,19 @@ export const coverageLine = (inVault: number, total: number): string =>
 
 function vaultLine(v: VaultStatusReport['vault']): string {
   if (v === undefined)
-    return '*Vault* not configured: set VAULT_ADDR and VAULT_TOKEN (or VAULT_K8S_ROLE). Coverage below is from the cluster and the recorded migrations.';
+    return (
+      '*Vault* not configured: set VAULT_ADDR and VAULT_TOKEN (or VAULT_K8S_ROLE). ' +
+      'Coverage below is from the cluster and the recorded migrations.'
+    );
   const where = `\`${escapeMrkdwn(v.addr)}\`${v.simulated ? ' (stand-in)' : ''}`;
   if (v.health === undefined) return `*Vault* ${where}: ⚠️ ${escapeMrkdwn(v.problem ?? 'no answer')}`;
   const h = v.health;
   const state = h.ok ? '✅ active' : `⚠️ ${h.status}: migrations are refused until it is active`;
-  return `*Vault* ${where} · version ${escapeMrkdwn(h.version)} · ${state} (${h.initialized ? 'initialized' : 'not initialized'}, ${h.sealed ? 'sealed' : 'unsealed'}${h.standby ? ', standby' : ''})`;
+  return (
+    `*Vault* ${where} · version ${escapeMrkdwn(h.version)} · ${state} ` +
+    `(${h.initialized ? 'initialized' : 'not initialized'}, ` +
+    `${h.sealed ? 'sealed' : 'unsealed'}${h.standby ? ', standby' : ''})`
+  );
 }
 
 const STATE_MARK = { plain: '', verified: ' ✅', removed: ' ✅✂', changed: ' ⚠️ changed since migration' } as const;
@@ -98,7 +105,8 @@ export function vaultStatusMessage(r: VaultStatusReport): Message {
     });
     blocks.push(
       lineList(
-        '*ConfigMaps with secrets* (✅ in Vault and verified, ✂ removed from the ConfigMap, ⚠️ changed in the ConfigMap since migration: not counted)',
+        '*ConfigMaps with secrets* (✅ in Vault and verified, ✂ removed from the ConfigMap, ' +
+          '⚠️ changed in the ConfigMap since migration: not counted)',
         lines,
       ),
     );
@@ -106,7 +114,8 @@ export function vaultStatusMessage(r: VaultStatusReport): Message {
   blocks.push(section(`*${summary}*`));
   blocks.push(
     context(
-      'Move one: `/carbon vault migrate configmap/NAME -n NS` (a plan first, then an approval). Values are never shown: names, lengths and fingerprints only.',
+      'Move one: `/carbon vault migrate configmap/NAME -n NS` (a plan first, then an approval). ' +
+        'Values are never shown: names, lengths and fingerprints only.',
     ),
   );
   return { text: `${title}: ${summary}`, blocks: capBlocks(blocks) };
@@ -115,7 +124,8 @@ export function vaultStatusMessage(r: VaultStatusReport): Message {
 /** Where a migration stands, one line: the plan and the status message show it. */
 function migrationStateLine(m: VaultMigration): string {
   const rolledBack = m.rolledBackAt
-    ? ` · ↩️ rolled back by <@${m.rolledBackBy ?? '?'}>${m.rollbackResult ? `: ${escapeMrkdwn(m.rollbackResult)}` : ' (in progress)'}`
+    ? ` · ↩️ rolled back by <@${m.rolledBackBy ?? '?'}>` +
+      `${m.rollbackResult ? `: ${escapeMrkdwn(m.rollbackResult)}` : ' (in progress)'}`
     : m.rollbackResult
       ? ` · ⚠️ rollback failed (ask again: \`/carbon vault rollback ${m.id}\`): ${escapeMrkdwn(m.rollbackResult)}`
       : '';
@@ -148,8 +158,11 @@ export function migrationPlanMessage(m: VaultMigration): Message {
   blocks.push(
     section(
       [
-        `*ConfigMap* \`${cm(m)}\` on ${escapeMrkdwn(m.cluster)} → *Vault* \`${escapeMrkdwn(plan.vault.addr)}\` (${escapeMrkdwn(plan.vault.version)}), KV v2 mount \`${escapeMrkdwn(m.mount)}\`, under \`${escapeMrkdwn(m.path)}/\``,
-        `*Asked by* <@${m.requestedBy}>${m.reason ? ` · *Reason* ${escapeMrkdwn(m.reason)}` : ''} · *Cutover* ${m.cutover ? 'yes, once every key is verified' : 'no (the ConfigMap keeps its keys)'}`,
+        `*ConfigMap* \`${cm(m)}\` on ${escapeMrkdwn(m.cluster)} → *Vault* \`${escapeMrkdwn(plan.vault.addr)}\` ` +
+          `(${escapeMrkdwn(plan.vault.version)}), KV v2 mount \`${escapeMrkdwn(m.mount)}\`, ` +
+          `under \`${escapeMrkdwn(m.path)}/\``,
+        `*Asked by* <@${m.requestedBy}>${m.reason ? ` · *Reason* ${escapeMrkdwn(m.reason)}` : ''} · ` +
+          `*Cutover* ${m.cutover ? 'yes, once every key is verified' : 'no (the ConfigMap keeps its keys)'}`,
       ].join('\n'),
     ),
     table(
@@ -161,7 +174,8 @@ export function migrationPlanMessage(m: VaultMigration): Message {
         shortPrint(k.fingerprint),
         actionText(k),
       ]),
-      `*${plan.keys.length} key${plan.keys.length === 1 ? '' : 's'} to move* (why each is a secret: ${[...new Set(plan.keys.map((k) => k.foundBy))].map(escapeMrkdwn).join('; ')})`,
+      `*${plan.keys.length} key${plan.keys.length === 1 ? '' : 's'} to move* (why each is a ` +
+        `secret: ${[...new Set(plan.keys.map((k) => k.foundBy))].map(escapeMrkdwn).join('; ')})`,
     ),
   );
   const notes = [];
@@ -169,18 +183,23 @@ export function migrationPlanMessage(m: VaultMigration): Message {
     notes.push(`*Left out* ${plan.skipped.map((s) => `${escapeMrkdwn(s.key)} (${escapeMrkdwn(s.why)})`).join(', ')}`);
   if (plan.staying > 0)
     notes.push(
-      `*Staying in the ConfigMap* ${plan.staying} key${plan.staying === 1 ? '' : 's'} that ${plan.staying === 1 ? 'is' : 'are'} not moved`,
+      `*Staying in the ConfigMap* ${plan.staying} key${plan.staying === 1 ? '' : 's'} ` +
+        `that ${plan.staying === 1 ? 'is' : 'are'} not moved`,
     );
+  const readers = plan.consumers.map(
+    (c) => `\`${c.kind}/${escapeMrkdwn(c.name)}\` (${escapeMrkdwn(c.how.join(', '))})`,
+  );
   notes.push(
     plan.consumers.length === 0
       ? '*Read by* no Deployment or StatefulSet in the namespace'
-      : `*Read by* ${plan.consumers.map((c) => `\`${c.kind}/${escapeMrkdwn(c.name)}\` (${escapeMrkdwn(c.how.join(', '))})`).join(', ')}`,
+      : `*Read by* ${readers.join(', ')}`,
   );
   blocks.push(section(notes.join('\n')));
   blocks.push(section(`*What will happen*\n${plan.steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}`));
   blocks.push(
     context(
-      `Fingerprints are keyed HMAC-SHA256 prefixes (the key lives in Vault): they show a value changed, never what it is.`,
+      'Fingerprints are keyed HMAC-SHA256 prefixes (the key lives in Vault): they show a value changed, ' +
+        'never what it is.',
     ),
   );
   blocks.push(divider(), section(migrationStateLine(m)), section(`migration: ${m.id}`));
@@ -191,25 +210,33 @@ export function migrationPlanMessage(m: VaultMigration): Message {
         blockId: `vault-migrate-${m.id}`,
         requestedBy: m.requestedBy,
         confirmTitle: 'Approve this Vault migration?',
-        confirmText: `Move ${plan.keys.length} key(s) of \`${cm(m)}\` to Vault${m.cutover ? ' and cut over' : ''}, as asked by <@${m.requestedBy}>.`,
+        confirmText:
+          `Move ${plan.keys.length} key(s) of \`${cm(m)}\` to Vault${m.cutover ? ' and cut over' : ''}, ` +
+          `as asked by <@${m.requestedBy}>.`,
       }),
     );
   }
   return {
-    text: `Vault migration plan for configmap/${m.configMap} (${m.namespace}): ${plan.keys.length} keys, ${plainState(m)} · migration: ${m.id}`,
+    text:
+      `Vault migration plan for configmap/${m.configMap} (${m.namespace}): ` +
+      `${plan.keys.length} keys, ${plainState(m)} · migration: ${m.id}`,
     blocks: capBlocks(blocks),
   };
 }
 
 /** The migration's status message: one line that follows it. */
 export function migrationStatusMessage(m: VaultMigration): Message {
-  const text = `${REQUEST_ICON[m.state]} Vault migration of \`${cm(m)}\` for <@${m.requestedBy}>: ${plainState(m)}${m.rolledBackAt ? ', rolled back' : ''}\nmigration: ${m.id}`;
+  const text =
+    `${REQUEST_ICON[m.state]} Vault migration of \`${cm(m)}\` for <@${m.requestedBy}>: ` +
+    `${plainState(m)}${m.rolledBackAt ? ', rolled back' : ''}\nmigration: ${m.id}`;
   return { text, blocks: [section(text), context(migrationStateLine(m))] };
 }
 
 export function migrationApprovedMessage(m: VaultMigration): Message {
   return {
-    text: `✅ Approved by ${who(m.approvedBy)}: moving ${m.plan.keys.length} key(s) of configmap/${m.configMap} in ${m.namespace} to Vault…`,
+    text:
+      `✅ Approved by ${who(m.approvedBy)}: moving ${m.plan.keys.length} key(s) ` +
+      `of configmap/${m.configMap} in ${m.namespace} to Vault…`,
   };
 }
 
@@ -233,7 +260,8 @@ export function migrationResultMessage(
 ): Message {
   const blocks: KnownBlock[] = [
     section(
-      `${ok ? '✅' : '⚠️'} *Vault migration ${m.id}* · \`${cm(m)}\` → \`${escapeMrkdwn(m.mount)}/${escapeMrkdwn(m.path)}/\`\n${escapeMrkdwn(summary)}`,
+      `${ok ? '✅' : '⚠️'} *Vault migration ${m.id}* · \`${cm(m)}\` → ` +
+        `\`${escapeMrkdwn(m.mount)}/${escapeMrkdwn(m.path)}/\`\n${escapeMrkdwn(summary)}`,
     ),
   ];
   blocks.push(
@@ -258,7 +286,8 @@ export function migrationResultMessage(
   if (workloads.length > 0) {
     blocks.push(
       section(
-        `*Cutover* annotated for the Vault Agent injector (a rolling restart): ${workloads.map((w) => `\`${w.kind}/${escapeMrkdwn(w.name)}\` (${w.state})`).join(', ')}`,
+        '*Cutover* annotated for the Vault Agent injector (a rolling ' +
+          `restart): ${workloads.map((w) => `\`${w.kind}/${escapeMrkdwn(w.name)}\` (${w.state})`).join(', ')}`,
       ),
     );
   }
@@ -275,7 +304,10 @@ export function rollbackResultMessage(
   problems: readonly string[],
 ): Message {
   const ok = problems.length === 0;
-  const text = `${ok ? '↩️ Rolled back' : '⚠️ Rollback not complete (ask again once fixed) for'} Vault migration ${m.id} of ${cm(m)}: ${restored.length} key(s) put back into the ConfigMap, ${unannotated.length} workload(s) without the injector annotations.`;
+  const text =
+    `${ok ? '↩️ Rolled back' : '⚠️ Rollback not complete (ask again once fixed) for'} Vault migration ${m.id} ` +
+    `of ${cm(m)}: ${restored.length} key(s) put back into the ConfigMap, ${unannotated.length} workload(s) ` +
+    'without the injector annotations.';
   const blocks: KnownBlock[] = [section(escapeMrkdwn(text))];
   if (restored.length > 0) blocks.push(section(`*Put back* ${restored.map(escapeMrkdwn).join(', ')}`));
   if (unannotated.length > 0)
@@ -288,8 +320,115 @@ export function rollbackResultMessage(
     blocks.push(section(`*Not done*\n${problems.map((p) => `• ${escapeMrkdwn(p)}`).join('\n')}`));
   blocks.push(
     context(
-      `The secrets stay in Vault with their versions (delete them there if they must go) · coverage: \`/carbon vault status\``,
+      'The secrets stay in Vault with their versions (delete them there if they must go) · coverage: ' +
+        '`/carbon vault status`',
     ),
   );
   return { text, blocks: capBlocks(blocks) };
 }
+
+/** The plan's "What will happen", stored with the plan when it is made. */
+export function migrationSteps(input: {
+  approvals: number;
+  expiryMinutes: number;
+  cutover: boolean;
+  consumers: number;
+  mount: string;
+  appsReadVaultFiles: boolean;
+}): string[] {
+  const { approvals } = input;
+  return [
+    approvals === 0
+      ? 'The policy requires no approval: the migration starts right away.'
+      : `It waits for ${approvals === 1 ? 'an approval' : `${approvals} approvals`} by someone else with the ` +
+        `approver role, for ${input.expiryMinutes} minutes; then it expires.`,
+    `Each key is written to \`${input.mount}\` with check-and-set (create-only for a new path, the planned version ` +
+      'for an existing one: a key changed in Vault since this plan is a conflict, never overwritten), read back ' +
+      'and compared; its state is recorded after every step, so a re-run continues where it stopped.',
+    input.cutover
+      ? cutoverStep(input.consumers, input.appsReadVaultFiles)
+      : 'No cutover (not asked): the ConfigMap and the workloads are left as they are; ' +
+        'run again with --cutover to switch over.',
+    'Undo with `/carbon vault rollback <migration id>`: the keys go back into the ConfigMap from Vault ' +
+      'and the annotations come off.',
+  ];
+}
+
+function cutoverStep(consumers: number, appsReadVaultFiles: boolean): string {
+  const workloads =
+    consumers === 0
+      ? 'no workload reads these keys'
+      : `the ${consumers} workload(s) above get the Vault Agent injector annotations (a rolling restart); ` +
+        'the agent writes each key to the file `/vault/secrets/<KEY>` in their pods, ' +
+        'and *the apps must read it from there*';
+  const readers = appsReadVaultFiles
+    ? '. You said the apps read the injected files (--apps-read-vault-files): ' +
+      'keys they read through envFrom or a whole volume are removed.'
+    : ' and a key an app reads through envFrom or a whole volume (it would lose the value): ' +
+      'those stay until the apps read `/vault/secrets/<KEY>` and you cut over again with --apps-read-vault-files.';
+  return (
+    `Cutover, only once every key is verified: ${workloads}. Then, once their rollouts have completed, ` +
+    'the migrated keys are removed from the ConfigMap, except a key a pod template still names ' +
+    `(env configMapKeyRef or a volume item: new pods could not start without it)${readers}`
+  );
+}
+
+/** `--keys` named keys the ConfigMap does not have. */
+export const missingKeysRefusal = (configMap: string, missing: readonly string[], keys: readonly string[]): string =>
+  `ConfigMap \`${configMap}\` has no key ${missing.map((k) => `\`${k}\``).join(', ')} ` +
+  `(binaryData is not migrated). Its keys: ${[...keys].sort().join(', ') || 'none'}.`;
+
+/** The mount asked for is not KV version 2; `kv2` lists those that are. */
+export const notKv2Refusal = (mount: string, addr: string, kv2: readonly string[]): string =>
+  `\`${mount}\` is not a KV version 2 mount in Vault at ${addr}. KV v2 mounts: ${kv2.join(', ') || 'none'}.`;
+
+/**
+ * Target paths Vault already holds that carbon-ops may not replace without --overwrite: `fields` are the
+ * secret's other fields (names only); none means a secret carbon-ops did not write.
+ */
+export function pathsTakenRefusal(paths: readonly { path: string; fields: readonly string[] }[]): string {
+  const held = paths.map(({ path, fields }) =>
+    fields.length > 0
+      ? `\`${path}\` (it also holds ${fields.map((f) => `\`${f}\``).join(', ')})`
+      : `\`${path}\` (not written by carbon-ops)`,
+  );
+  return (
+    `Vault already holds ${held.join(', ')}: writing the key would replace the whole secret. ` +
+    'Choose another --path, or add --overwrite if replacing it is intended. Nothing was written.'
+  );
+}
+
+/** A migration's result in one line: stored with the migration and shown in its state line and result. */
+export function migrationSummary(counts: {
+  verified: number;
+  total: number;
+  removed: number;
+  skipped: number;
+  left: number;
+  notes: readonly string[];
+}): string {
+  const { removed, skipped, left } = counts;
+  return [
+    `${counts.verified} of ${counts.total} keys in Vault and verified`,
+    removed > 0 ? `${removed} removed from the ConfigMap` : undefined,
+    skipped > 0 ? `${skipped} skipped` : undefined,
+    left > 0
+      ? `${left} not done yet (run the same command again to continue; keys already in Vault are not written twice)`
+      : undefined,
+    ...counts.notes,
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** The cutover's note on keys a pod template (or an app) still reads from the ConfigMap. */
+export const keptForReadersNote = (count: number, appsReadVaultFiles: boolean): string =>
+  `${count} key(s) kept in the ConfigMap: still read from it` +
+  (appsReadVaultFiles
+    ? ' by a pod template'
+    : ' (the apps must read /vault/secrets/<KEY>; then cut over again with --apps-read-vault-files)');
+
+/** A rollback's result in one line, stored with the migration. */
+export const rollbackSummary = (restored: number, unannotated: number, problems: number): string =>
+  `${restored} key(s) put back, ${unannotated} workload(s) ` +
+  `un-annotated${problems === 0 ? '' : `; ${problems} problem(s)`}`;

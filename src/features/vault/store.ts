@@ -19,7 +19,10 @@ import { withTransaction } from '../../store/transaction.js';
  * a keyed fingerprint (src/features/vault/fingerprint.ts).
  */
 
-/** create: the path is new (check-and-set 0); update: it holds another value (cas = its version); present: it already holds this value. */
+/**
+ * create: the path is new (check-and-set 0); update: it holds another value (cas = its version); present: it already
+ * holds this value.
+ */
 export type KeyAction = 'create' | 'update' | 'present';
 export type KeyState = 'planned' | 'written' | 'verified' | 'conflict' | 'failed' | 'removed' | 'restored';
 
@@ -54,7 +57,10 @@ export interface VaultPlan {
   staying: number;
   consumers: Consumer[];
   steps: string[];
-  /** Asked with --apps-read-vault-files: the apps read /vault/secrets/<KEY>, so the cutover may remove keys they read through envFrom or a whole volume. */
+  /**
+   * Asked with --apps-read-vault-files: the apps read /vault/secrets/<KEY>, so the cutover may remove keys they read
+   * through envFrom or a whole volume.
+   */
   appsReadVaultFiles?: boolean;
   /** Asked with --overwrite: existing secrets carbon-ops did not write, or with other fields, may be replaced. */
   overwrite?: boolean;
@@ -100,7 +106,11 @@ export function migrateLine(
   m: Pick<VaultMigration, 'namespace' | 'configMap' | 'mount' | 'path' | 'cutover' | 'plan'>,
 ): string {
   const keys = m.plan.keys.map((k) => k.key).join(',');
-  return `vault migrate configmap/${m.configMap} -n ${m.namespace} --keys ${keys} --mount ${m.mount} --path ${m.path}${m.cutover ? ' --cutover' : ''}${m.plan.appsReadVaultFiles ? ' --apps-read-vault-files' : ''}${m.plan.overwrite ? ' --overwrite' : ''}`;
+  return (
+    `vault migrate configmap/${m.configMap} -n ${m.namespace} --keys ${keys} --mount ${m.mount} --path ` +
+    `${m.path}${m.cutover ? ' --cutover' : ''}${m.plan.appsReadVaultFiles ? ' --apps-read-vault-files' : ''}` +
+    `${m.plan.overwrite ? ' --overwrite' : ''}`
+  );
 }
 
 export const VAULT_MIGRATION_TABLE: ApprovalTable<VaultMigration> = {
@@ -124,7 +134,10 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
     super(pool, audit, VAULT_MIGRATION_TABLE);
   }
 
-  /** Creates the migration (with its `requested` audit row) and its planned keys; a retried planning job gets the one it made. */
+  /**
+   * Creates the migration (with its `requested` audit row) and its planned keys; a retried planning job gets the one it
+   * made.
+   */
   async create(input: NewVaultMigration, jobId: string): Promise<{ request: VaultMigration; created: boolean }> {
     const columns = {
       cluster: input.cluster,
@@ -152,7 +165,8 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
         (_, i) => `($1, ${[2, 3, 4, 5, 6, 7, 8].map((n) => `$${n + i * 7}`).join(', ')}, 'planned')`,
       );
       await this.pool.query(
-        `INSERT INTO vault_migration_keys (migration_id, key, target_path, length, fingerprint, found_by, action, base_version, state)
+        `INSERT INTO vault_migration_keys
+           (migration_id, key, target_path, length, fingerprint, found_by, action, base_version, state)
          VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
         [
           result.request.id,
@@ -191,7 +205,9 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
     extra: { vaultVersion?: number; detail?: string } = {},
   ): Promise<void> {
     await this.pool.query(
-      `UPDATE vault_migration_keys SET state = COALESCE($3, state), vault_version = COALESCE($4, vault_version), detail = $5, updated_at = now() WHERE migration_id = $1 AND key = $2`,
+      `UPDATE vault_migration_keys
+          SET state = COALESCE($3, state), vault_version = COALESCE($4, vault_version), detail = $5, updated_at = now()
+        WHERE migration_id = $1 AND key = $2`,
       [id, key, state ?? null, extra.vaultVersion ?? null, extra.detail ?? null],
     );
   }
@@ -212,7 +228,8 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
   async setWorkload(id: string, workload: WorkloadRecord): Promise<void> {
     await this.pool.query(
       `INSERT INTO vault_migration_workloads (migration_id, kind, name, added, state) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (migration_id, kind, name) DO UPDATE SET added = EXCLUDED.added, state = EXCLUDED.state, updated_at = now()`,
+       ON CONFLICT (migration_id, kind, name)
+         DO UPDATE SET added = EXCLUDED.added, state = EXCLUDED.state, updated_at = now()`,
       [id, workload.kind, workload.name, workload.added, workload.state],
     );
   }
@@ -240,8 +257,11 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
   async claimRollback(id: string, user: string, channel: string, jobId: string): Promise<VaultMigration | undefined> {
     return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query(
-        `UPDATE vault_migrations SET rolled_back_at = COALESCE(rolled_back_at, now()), rolled_back_by = $2, rollback_job = $3, rollback_result = NULL
-          WHERE id = $1 AND state IN ('succeeded', 'failed') AND (rolled_back_at IS NULL OR (rollback_job = $3 AND rollback_result IS NULL))
+        `UPDATE vault_migrations
+            SET rolled_back_at = COALESCE(rolled_back_at, now()), rolled_back_by = $2, rollback_job = $3,
+                rollback_result = NULL
+          WHERE id = $1 AND state IN ('succeeded', 'failed')
+            AND (rolled_back_at IS NULL OR (rollback_job = $3 AND rollback_result IS NULL))
           RETURNING *`,
         [id, user, jobId],
       );
@@ -279,7 +299,9 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
         await client.query('UPDATE vault_migrations SET rollback_result = $2 WHERE id = $1', [m.id, result]);
       else
         await client.query(
-          'UPDATE vault_migrations SET rolled_back_at = NULL, rolled_back_by = NULL, rollback_job = NULL, rollback_result = $2 WHERE id = $1 AND rollback_job = $3',
+          `UPDATE vault_migrations
+              SET rolled_back_at = NULL, rolled_back_by = NULL, rollback_job = NULL, rollback_result = $2
+            WHERE id = $1 AND rollback_job = $3`,
           [m.id, result, jobId],
         );
       await this.audit.record(this.rollbackEntry(m, { actor: user, outcome, jobId, detail: result }), client);
@@ -316,9 +338,11 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
     }[]
   > {
     const { rows } = await this.pool.query(
-      `SELECT DISTINCT ON (m.namespace, m.configmap, k.key) m.namespace, m.configmap, k.key, k.state, m.id, k.fingerprint
+      `SELECT DISTINCT ON (m.namespace, m.configmap, k.key)
+              m.namespace, m.configmap, k.key, k.state, m.id, k.fingerprint
          FROM vault_migration_keys k JOIN vault_migrations m ON m.id = k.migration_id
-        WHERE m.cluster = $1 AND ($2::text IS NULL OR m.namespace = $2) AND (m.rolled_back_at IS NULL OR m.rollback_result IS NULL) AND k.state IN ('verified', 'removed')
+        WHERE m.cluster = $1 AND ($2::text IS NULL OR m.namespace = $2)
+          AND (m.rolled_back_at IS NULL OR m.rollback_result IS NULL) AND k.state IN ('verified', 'removed')
         ORDER BY m.namespace, m.configmap, k.key, m.created_at DESC`,
       [cluster, namespace ?? null],
     );

@@ -6,7 +6,13 @@ import { defaultPath } from './command.js';
 import { mapLimit } from '../../concurrency.js';
 import { UserError } from '../../errors.js';
 import { VaultError } from '../../integrations/vault.js';
-import { migrationStatusMessage } from './render.js';
+import {
+  migrationStatusMessage,
+  migrationSteps,
+  missingKeysRefusal,
+  notKv2Refusal,
+  pathsTakenRefusal,
+} from './render.js';
 import { threadLink } from '../../approvals/store.js';
 import type { AuditEntry } from '../../store/audit-log.js';
 import { ConfigMapBusy, type PlannedKey, type VaultPlan } from './store.js';
@@ -71,10 +77,7 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
     let chosen: { key: string; why: string }[];
     if (command.keys !== undefined) {
       const missing = command.keys.filter((k) => values[k] === undefined);
-      if (missing.length > 0)
-        return refuse(
-          `ConfigMap \`${configMap}\` has no key ${missing.map((k) => `\`${k}\``).join(', ')} (binaryData is not migrated). Its keys: ${Object.keys(values).sort().join(', ') || 'none'}.`,
-        );
+      if (missing.length > 0) return refuse(missingKeysRefusal(configMap, missing, Object.keys(values)));
       chosen = command.keys.map((key) => ({ key, why: detected.get(key) ?? 'asked' }));
       for (const [key, why] of detected)
         if (!command.keys.includes(key)) skipped.push({ key, why: `secret-looking (${why}), not in --keys` });
@@ -82,7 +85,8 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
       chosen = [...detected].map(([key, why]) => ({ key, why }));
       if (chosen.length === 0)
         return refuse(
-          `No key of ConfigMap \`${configMap}\` looks like a secret (by name or value). Name the keys to move with --keys.`,
+          `No key of ConfigMap \`${configMap}\` looks like a secret (by name or value). ` +
+            'Name the keys to move with --keys.',
         );
     }
 
@@ -91,19 +95,14 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
     let planned: PlannedKey[];
     try {
       const mounts = await vault.client.mounts().catch((error: unknown) => {
-        if (error instanceof VaultError && error.kind === 'PermissionDenied') return undefined; // a token may not read sys/mounts: then the writes tell
+        // a token may not read sys/mounts: then the writes tell
+        if (error instanceof VaultError && error.kind === 'PermissionDenied') return undefined;
         throw error;
       });
       const kv = mounts?.find((m) => m.path === mount);
       if (mounts !== undefined && (kv === undefined || kv.type !== 'kv' || kv.version !== '2')) {
-        return refuse(
-          `\`${mount}\` is not a KV version 2 mount in Vault at ${vault.addr}. KV v2 mounts: ${
-            mounts
-              .filter((m) => m.type === 'kv' && m.version === '2')
-              .map((m) => m.path)
-              .join(', ') || 'none'
-          }.`,
-        );
+        const kv2 = mounts.filter((m) => m.type === 'kv' && m.version === '2').map((m) => m.path);
+        return refuse(notKv2Refusal(mount, vault.addr, kv2));
       }
       const fingerprint = await loadFingerprinter(vault.client, vault.mount);
       // Each target path looked at in Vault, a few at a time (values stay in this process).
@@ -132,7 +131,8 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
           baseVersion,
         };
       });
-      // A KV write replaces the whole secret: an existing one carbon-ops did not write, or that holds other fields, only with --overwrite.
+      // A KV write replaces the whole secret: an existing one carbon-ops did not write, or that holds other fields,
+      // only with --overwrite.
       const updates = planned.filter((k) => k.action === 'update');
       if (updates.length > 0 && command.overwrite !== true) {
         const ours = await store.vaultMigrations.writtenPaths(
@@ -141,15 +141,10 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
         );
         const foreign = updates.flatMap((k) => {
           const fields = otherFields.get(k.targetPath) ?? [];
-          if (fields.length > 0)
-            return [`\`${mount}/${k.targetPath}\` (it also holds ${fields.map((f) => `\`${f}\``).join(', ')})`];
-          return ours.has(k.targetPath) ? [] : [`\`${mount}/${k.targetPath}\` (not written by carbon-ops)`];
+          const path = `${mount}/${k.targetPath}`;
+          return fields.length > 0 || !ours.has(k.targetPath) ? [{ path, fields }] : [];
         });
-        if (foreign.length > 0) {
-          return refuse(
-            `Vault already holds ${foreign.join(', ')}: writing the key would replace the whole secret. Choose another --path, or add --overwrite if replacing it is intended. Nothing was written.`,
-          );
-        }
+        if (foreign.length > 0) return refuse(pathsTakenRefusal(foreign));
       }
     } catch (error) {
       if (error instanceof UserError) throw error;
@@ -170,14 +165,14 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
       skipped,
       staying: Object.keys(values).length - planned.length,
       consumers,
-      steps: steps(
+      steps: migrationSteps({
         approvals,
-        config.VAULT_APPROVAL_EXPIRY_MIN,
-        command.cutover,
-        consumers.length,
+        expiryMinutes: config.VAULT_APPROVAL_EXPIRY_MIN,
+        cutover: command.cutover,
+        consumers: consumers.length,
         mount,
-        command.appsReadVaultFiles === true,
-      ),
+        appsReadVaultFiles: command.appsReadVaultFiles === true,
+      }),
       ...(command.appsReadVaultFiles ? { appsReadVaultFiles: true } : {}),
       ...(command.overwrite ? { overwrite: true } : {}),
     };
@@ -202,7 +197,8 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
       if (error instanceof ConfigMapBusy) {
         const holder = error.holder;
         return refuse(
-          `A Vault migration of configmap/${configMap} in ${namespace} is already ${holdingState(holder)}: migration ${holder.id} by ${holder.requestedBy}. One at a time.`,
+          `A Vault migration of configmap/${configMap} in ${namespace} is already ` +
+            `${holdingState(holder)}: migration ${holder.id} by ${holder.requestedBy}. One at a time.`,
         );
       }
       throw error; // includes AuditUnavailable: no migration without its audit row
@@ -216,23 +212,3 @@ export const vaultMigratePlan: JobDefinition<'vault-migrate-plan'> = {
     return migrationStatusMessage(migration);
   },
 };
-
-function steps(
-  approvals: number,
-  expiryMin: number,
-  cutover: boolean,
-  consumers: number,
-  mount: string,
-  appsReadVaultFiles: boolean,
-): string[] {
-  return [
-    approvals === 0
-      ? 'The policy requires no approval: the migration starts right away.'
-      : `It waits for ${approvals === 1 ? 'an approval' : `${approvals} approvals`} by someone else with the approver role, for ${expiryMin} minutes; then it expires.`,
-    `Each key is written to \`${mount}\` with check-and-set (create-only for a new path, the planned version for an existing one: a key changed in Vault since this plan is a conflict, never overwritten), read back and compared; its state is recorded after every step, so a re-run continues where it stopped.`,
-    cutover
-      ? `Cutover, only once every key is verified: ${consumers === 0 ? 'no workload reads these keys' : `the ${consumers} workload(s) above get the Vault Agent injector annotations (a rolling restart); the agent writes each key to the file \`/vault/secrets/<KEY>\` in their pods, and *the apps must read it from there*`}. Then, once their rollouts have completed, the migrated keys are removed from the ConfigMap, except a key a pod template still names (env configMapKeyRef or a volume item: new pods could not start without it)${appsReadVaultFiles ? '. You said the apps read the injected files (--apps-read-vault-files): keys they read through envFrom or a whole volume are removed.' : ' and a key an app reads through envFrom or a whole volume (it would lose the value): those stay until the apps read `/vault/secrets/<KEY>` and you cut over again with --apps-read-vault-files.'}`
-      : 'No cutover (not asked): the ConfigMap and the workloads are left as they are; run again with --cutover to switch over.',
-    'Undo with `/carbon vault rollback <migration id>`: the keys go back into the ConfigMap from Vault and the annotations come off.',
-  ];
-}

@@ -5,7 +5,7 @@ import { showRequest } from '../../approvals/index.js';
 import { mapLimit } from '../../concurrency.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import { isCasMismatch } from '../../integrations/vault.js';
-import { migrationResultMessage } from './render.js';
+import { keptForReadersNote, migrationResultMessage, migrationSummary } from './render.js';
 import { progressLine, rolloutStatus } from '../restart/rollout-status.js';
 import { AuditUnavailable } from '../../store/audit-log.js';
 import type { KeyRecord, VaultMigration } from './store.js';
@@ -57,7 +57,8 @@ export const vaultMigrateRun: JobDefinition<'vault-migrate-run'> = {
         const now = await store.vaultMigrations.get(id);
         if (now !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, now, log);
         throw new UserError(
-          `The audit trail cannot be written, so Vault migration ${id} was NOT started. Ask again once PostgreSQL accepts writes.`,
+          `The audit trail cannot be written, so Vault migration ${id} was NOT started. ` +
+            'Ask again once PostgreSQL accepts writes.',
         );
       }
       m = started ?? (await load(ctx, id));
@@ -141,17 +142,7 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   const cutOver =
     cut !== undefined && !cut.failed && after.every((k) => k.state === 'removed' || cut.keptForReaders.has(k.key));
   const ok = stopped === undefined && verified === after.length && (!m.cutover || cutOver);
-  const summary = [
-    `${verified} of ${after.length} keys in Vault and verified`,
-    removed > 0 ? `${removed} removed from the ConfigMap` : undefined,
-    skipped > 0 ? `${skipped} skipped` : undefined,
-    left > 0
-      ? `${left} not done yet (run the same command again to continue; keys already in Vault are not written twice)`
-      : undefined,
-    ...notes,
-  ]
-    .filter(Boolean)
-    .join('; ');
+  const summary = migrationSummary({ verified, total: after.length, removed, skipped, left, notes });
   const finished =
     (await store.vaultMigrations.finish(m.id, ok ? 'succeeded' : 'failed', summary, ctx.jobId)) ??
     (await load(ctx, m.id));
@@ -162,7 +153,10 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   return message;
 }
 
-/** One key: write with check-and-set (or recognise it as already there), read back, compare; state recorded after each step. */
+/**
+ * One key: write with check-and-set (or recognise it as already there), read back, compare; state recorded after each
+ * step.
+ */
 async function moveKey(
   store: JobContext['deps']['store'],
   vault: VaultDeps,
@@ -176,7 +170,9 @@ async function moveKey(
   if (value === undefined) return migrations.setKey(m.id, key.key, 'failed', { detail: 'no longer in the ConfigMap' });
   if (fingerprint(value) !== key.fingerprint) {
     return migrations.setKey(m.id, key.key, 'failed', {
-      detail: `the ConfigMap value changed since the plan (fingerprint now ${fingerprint(value).slice(0, 8)}): plan again`,
+      detail:
+        `the ConfigMap value changed since the plan (fingerprint now ${fingerprint(value).slice(0, 8)}): ` +
+        'plan again',
     });
   }
   let version = key.state === 'written' ? key.vaultVersion : undefined;
@@ -188,7 +184,9 @@ async function moveKey(
       const held = current === 0 ? null : await vault.client.kvRead(m.mount, key.targetPath);
       if (held?.data?.['value'] !== value) {
         return migrations.setKey(m.id, key.key, 'conflict', {
-          detail: `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): not overwritten`,
+          detail:
+            `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): ` +
+            'not overwritten',
         });
       }
       version = current;
@@ -213,7 +211,10 @@ async function moveKey(
   await migrations.setKey(m.id, key.key, 'verified', { vaultVersion: version });
 }
 
-/** The cutover's end: notes for the summary, the keys kept on purpose (a pod template or an app still reads them), and whether it failed. */
+/**
+ * The cutover's end: notes for the summary, the keys kept on purpose (a pod template or an app still reads them), and
+ * whether it failed.
+ */
 interface Cutover {
   notes: string[];
   keptForReaders: Set<string>;
@@ -263,7 +264,8 @@ async function cutover(
     const set: Record<string, string> = {};
     for (const [name, value] of Object.entries(wanted)) {
       if (have[name] === value) continue;
-      if ((name === INJECT || name === ROLE) && have[name] !== undefined) continue; // the workload's own injector settings stay
+      // the workload's own injector settings stay
+      if ((name === INJECT || name === ROLE) && have[name] !== undefined) continue;
       set[name] = value;
     }
     const added = [
@@ -303,11 +305,7 @@ async function cutover(
     keptForReaders.add(k.key);
     await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: `kept in the ConfigMap: ${why.join('; ')}` });
   }
-  if (keptForReaders.size > 0) {
-    notes.push(
-      `${keptForReaders.size} key(s) kept in the ConfigMap: still read from it${m.plan.appsReadVaultFiles ? ' by a pod template' : ' (the apps must read /vault/secrets/<KEY>; then cut over again with --apps-read-vault-files)'}`,
-    );
-  }
+  if (keptForReaders.size > 0) notes.push(keptForReadersNote(keptForReaders.size, m.plan.appsReadVaultFiles === true));
   const candidates = keys.filter((k) => k.state === 'verified' && !keptForReaders.has(k.key));
   if (candidates.length === 0) return { notes, keptForReaders, failed: false };
 

@@ -2,7 +2,7 @@ import type { DataOf } from '../../contracts/jobs.js';
 import { showRequest } from '../../approvals/index.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import type { Message } from '../../message.js';
-import { rollbackResultMessage } from './render.js';
+import { rollbackResultMessage, rollbackSummary } from './render.js';
 import { AuditUnavailable, type AuditEntry } from '../../store/audit-log.js';
 import type { VaultMigration } from './store.js';
 import type { VaultDeps } from '../../integrations/vault-connection.js';
@@ -54,7 +54,8 @@ export const vaultRollback: JobDefinition<'vault-rollback'> = {
     };
     if ((data.authorization?.approvals ?? 0) > 0) {
       return refuse(
-        'The policy asks for approvals on vault-rollback; a rollback runs on the requester’s role alone. Set approvals: 0 for vault-rollback (or leave rollbacks to approvers).',
+        'The policy asks for approvals on vault-rollback; a rollback runs on the requester’s role alone. ' +
+          'Set approvals: 0 for vault-rollback (or leave rollbacks to approvers).',
       );
     }
     const m = await store.vaultMigrations.get(id);
@@ -68,7 +69,8 @@ export const vaultRollback: JobDefinition<'vault-rollback'> = {
       return refuse(`Vault migration ${id} is ${m.state}: wait for it to end, then roll back.`, m);
     if (m.state === 'rejected' || m.state === 'expired')
       return refuse(
-        `Vault migration ${id} was ${m.state === 'rejected' ? 'denied' : 'never approved'}: nothing was done, nothing to roll back.`,
+        `Vault migration ${id} was ${m.state === 'rejected' ? 'denied' : 'never approved'}: ` +
+          'nothing was done, nothing to roll back.',
         m,
       );
     let vault: VaultDeps;
@@ -90,7 +92,8 @@ export const vaultRollback: JobDefinition<'vault-rollback'> = {
       const now = (await store.vaultMigrations.get(id)) ?? m;
       if (now.rolledBackAt !== undefined && now.rollbackResult === undefined)
         return refuse(
-          `A rollback of Vault migration ${id} is under way${now.rolledBackBy ? ` (by ${now.rolledBackBy})` : ''}: wait for it to end.`,
+          `A rollback of Vault migration ${id} is under way` +
+            `${now.rolledBackBy ? ` (by ${now.rolledBackBy})` : ''}: wait for it to end.`,
           now,
         );
       return refuse(
@@ -99,7 +102,8 @@ export const vaultRollback: JobDefinition<'vault-rollback'> = {
       );
     }
 
-    // From here the rollback is claimed: any error releases the claim (with a `failed` audit row) so it can be asked again.
+    // From here the rollback is claimed: any error releases the claim (with a `failed` audit row) so it can be asked
+    // again.
     try {
       return await rollBack({ jobId, data, deps, progress, log }, claimed, vault);
     } catch (error) {
@@ -205,7 +209,7 @@ async function rollBack(
   }
 
   const ok = problems.length === 0;
-  const summary = `${restored.length} key(s) put back, ${unannotated.length} workload(s) un-annotated${ok ? '' : `; ${problems.length} problem(s)`}`;
+  const summary = rollbackSummary(restored.length, unannotated.length, problems.length);
   await store.vaultMigrations.finishRollback(claimed, ok ? 'succeeded' : 'failed', summary, data.requester.user, jobId);
   const now = (await store.vaultMigrations.get(id)) ?? claimed;
   await showRequest(chat, VAULT_MIGRATE_KIND, now, log, { decided: true });

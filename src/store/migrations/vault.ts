@@ -1,6 +1,9 @@
 import type { Migration } from './migration.js';
 import { APPROVAL_COLUMNS, approvalIndexes } from './approval-tables.js';
 
+/** vault_migration_keys.state's values as released in version 10 (its SQL is kept to the byte): one line of SQL. */
+const KEY_STATES = "('planned', 'written', 'verified', 'conflict', 'failed', 'removed', 'restored')";
+
 /** Vault migrations: versions 10–19. No column ever holds a secret value: names, lengths, keyed fingerprints. */
 export const VAULT_MIGRATIONS: readonly Migration[] = [
   {
@@ -38,7 +41,7 @@ ${APPROVAL_COLUMNS}
         found_by      text NOT NULL,            -- name | value: <shape> | asked (--keys)
         action        text NOT NULL CHECK (action IN ('create', 'update', 'present')),
         base_version  integer NOT NULL,         -- the path's current version in Vault when planned (0: none)
-        state         text NOT NULL CHECK (state IN ('planned', 'written', 'verified', 'conflict', 'failed', 'removed', 'restored')),
+        state         text NOT NULL CHECK (state IN ${KEY_STATES}),
         vault_version integer,
         detail        text,
         updated_at    timestamptz NOT NULL DEFAULT now(),

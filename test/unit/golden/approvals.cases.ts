@@ -1,0 +1,59 @@
+import * as approvals from '../../../src/approvals/render.js';
+import { request } from '../../support/restart-fixtures.js';
+import { goldenModule } from '../../support/golden.js';
+
+const at = (text: string) => new Date(`${text}Z`);
+const words = { running: 'Restarting', succeeded: 'Restarted' };
+const started = at('2026-11-21T10:04:00');
+
+export default [
+  goldenModule('approvals', 'approvals/render.ts', approvals, {
+    approvalActions: {
+      restart: () =>
+        approvals.approvalActions({
+          id: 'k7m2p9xq',
+          blockId: 'restart-k7m2p9xq',
+          requestedBy: 'U0OPERATOR',
+          confirmTitle: 'Approve this restart?',
+          confirmText: 'Restart `data-platform/deployment/trino-coordinator` now, as asked by <@U0OPERATOR>.',
+        }),
+    },
+    requestStateLine: {
+      'pending-none-yet': () => approvals.requestStateLine(request({ approvalsRequired: 2 }), words),
+      'pending-one-of-two': () =>
+        approvals.requestStateLine(request({ approvalsRequired: 2, approvedBy: ['U0APPROVER'] }), words),
+      'approved-by-policy': () =>
+        approvals.requestStateLine(request({ state: 'approved', approvalsRequired: 0 }), words),
+      running: () =>
+        approvals.requestStateLine(
+          request({ state: 'running', approvedBy: ['U0APPROVER'], startedAt: started }),
+          words,
+        ),
+      'succeeded-with-note': () =>
+        approvals.requestStateLine(
+          request({ state: 'succeeded', approvedBy: ['U0APPROVER'], result: '3 of 3 pods <ready>' }),
+          words,
+          ' · ↩️ rolled back',
+        ),
+      failed: () =>
+        approvals.requestStateLine(request({ state: 'failed', result: 'worker lost: its job j1 is gone' }), words),
+      cancelled: () => approvals.requestStateLine(request({ state: 'rejected', decidedBy: 'U0OPERATOR' }), words),
+      denied: () =>
+        approvals.requestStateLine(request({ state: 'rejected', decidedBy: 'U0APPROVER', result: 'not now' }), words),
+      'expired-two-approvals': () =>
+        approvals.requestStateLine(request({ state: 'expired', approvalsRequired: 2 }), words),
+    },
+    workerLostResult: {
+      'gone-before-start': () => approvals.workerLostResult('restart-rollout-k7m2p9xq', 'gone'),
+      'ended-while-running': () =>
+        approvals.workerLostResult('vault-migrate-run-k7m2p9xq', 'ended', 'migration of configmap/app-config to Vault'),
+    },
+    workerLostMessage: {
+      running: () =>
+        approvals.workerLostMessage(
+          'k7m2p9xq',
+          approvals.workerLostResult('restart-rollout-k7m2p9xq', 'gone', 'restart of deployment/trino-coordinator'),
+        ),
+    },
+  }),
+];
