@@ -76,6 +76,7 @@ describe('approve and deny when something else fails', () => {
     let enqueued = false;
     const restarts = {
       action: 'restart',
+      expireDue: async () => [],
       approve: async () => request,
       get: async () => request,
       setJob: async () => undefined,
