@@ -1,50 +1,45 @@
 import { benchHistory } from '../features/bench/bench-history.js';
 import { benchKafka } from '../features/bench/bench-kafka.js';
 import { healthReport } from '../features/health/health-report.js';
-import { phaseApply } from '../features/phases/phase-apply.js';
-import { phaseApplyExpire } from '../features/phases/phase-apply-expire.js';
-import { phaseApplyRequest } from '../features/phases/phase-apply-request.js';
+import { PHASE_APPLY_JOBS } from '../features/phases/action.js';
 import { phasePlan } from '../features/phases/phase-plan.js';
 import { phaseStatus } from '../features/phases/phase-status.js';
 import { phaseVerify } from '../features/phases/phase-verify.js';
+import { RESTART_JOBS } from '../features/restart/action.js';
 import { handoffReport } from '../features/status/handoff-report.js';
-import { approvalsSweep } from './approval-kinds.js';
-import { JobRegistry, type JobTable, type ScheduledJobTable } from '../jobs/registry.js';
-import { restartExpire } from '../features/restart/restart-expire.js';
-import { restartRequest } from '../features/restart/restart-request.js';
-import { restartRollout } from '../features/restart/restart-rollout.js';
 import { statusReport } from '../features/status/status-report.js';
 import { statusSchedule } from '../features/status/status-schedule.js';
 import { statusTick } from '../features/status/status-tick.js';
-import { vaultMigrateExpire } from '../features/vault/vault-migrate-expire.js';
-import { vaultMigratePlan } from '../features/vault/vault-migrate-plan.js';
-import { vaultMigrateRun } from '../features/vault/vault-migrate-run.js';
+import { VAULT_MIGRATE_JOBS } from '../features/vault/action.js';
 import { vaultRollback } from '../features/vault/vault-rollback.js';
 import { vaultStatus } from '../features/vault/vault-status.js';
+import { JobRegistry, type JobTable, type ScheduledJobTable } from '../jobs/registry.js';
+import { approvalsSweep } from './approval-kinds.js';
 
-/** Every job a worker runs, by job name (the BullMQ job name, carried in the job data as `job`). */
+/**
+ * Every job a worker runs, by job name (the BullMQ job name, carried in the job data as `job`). An
+ * approval-gated action (restart, phase apply, Vault migration) gives three: its planning job, its
+ * follow-up after the approvals and its expiry (src/approvals/gated-action.ts).
+ */
 const JOBS: JobTable = {
   'health-report': healthReport,
-  // restart: the pre-flight plan and request; the rollout after the approvals; the expiry of an unapproved request
-  'restart-request': restartRequest,
-  'restart-rollout': restartRollout,
-  'restart-expire': restartExpire,
+  'restart-request': RESTART_JOBS.plan,
+  'restart-rollout': RESTART_JOBS.followUp,
+  'restart-expire': RESTART_JOBS.expiry,
   'bench-kafka': benchKafka,
   'bench-history': benchHistory,
-  // phase runbooks: list and status; the dry-run plan; the checks; the apply request (pre-flight), the
-  // apply after the approvals, and the expiry of an unapproved request
+  // phase runbooks: list and status; the dry-run plan; the checks; the approval-gated apply
   'phase-status': phaseStatus,
   'phase-plan': phasePlan,
   'phase-verify': phaseVerify,
-  'phase-apply-request': phaseApplyRequest,
-  'phase-apply': phaseApply,
-  'phase-apply-expire': phaseApplyExpire,
-  // vault: the coverage; the migration plan (an approval request), the migration after the approvals,
-  // the expiry of an unapproved plan; the rollback
+  'phase-apply-request': PHASE_APPLY_JOBS.plan,
+  'phase-apply': PHASE_APPLY_JOBS.followUp,
+  'phase-apply-expire': PHASE_APPLY_JOBS.expiry,
+  // vault: the coverage; the approval-gated migration; the rollback
   'vault-status': vaultStatus,
-  'vault-migrate-plan': vaultMigratePlan,
-  'vault-migrate-run': vaultMigrateRun,
-  'vault-migrate-expire': vaultMigrateExpire,
+  'vault-migrate-plan': VAULT_MIGRATE_JOBS.plan,
+  'vault-migrate-run': VAULT_MIGRATE_JOBS.followUp,
+  'vault-migrate-expire': VAULT_MIGRATE_JOBS.expiry,
   'vault-rollback': vaultRollback,
   // the daily post's content on demand; the schedule and its next run; the handoff summary of a period
   'status-report': statusReport,

@@ -10,6 +10,7 @@ import { PhaseStore } from '../features/phases/store.js';
 import { RestartRequests } from '../features/restart/store.js';
 import { StatusPosts } from '../features/status/store.js';
 import { VaultMigrations } from '../features/vault/store.js';
+import { APPROVAL_KINDS } from './approval-kinds.js';
 
 /** The bot's PostgreSQL: one repository per concern over a shared pool. */
 export class Store {
@@ -35,11 +36,9 @@ export class Store {
     this.phases = new PhaseStore(pool);
     this.phaseApplies = new PhaseApplies(pool, this.audit);
     this.vaultMigrations = new VaultMigrations(pool, this.audit);
-    this.approvals = new ApprovalRegistry([
-      this.restarts as unknown as ApprovalRequests<ApprovalRequest>,
-      this.phaseApplies as unknown as ApprovalRequests<ApprovalRequest>,
-      this.vaultMigrations as unknown as ApprovalRequests<ApprovalRequest>,
-    ]);
+    this.approvals = new ApprovalRegistry(
+      APPROVAL_KINDS.map((kind) => kind.requests(this) as unknown as ApprovalRequests<ApprovalRequest>),
+    );
   }
 
   migrate(): Promise<number[]> {

@@ -2,23 +2,18 @@ import type { JobDeps } from '../jobs/job.js';
 /**
  * Approval requests of any kind: who asked, for what, how many approvals it needs and has, until when;
  * the two-person rule; Approve and Deny buttons, `approve ID` and `deny ID`; expiry; every step a
- * conditional UPDATE with its audit row. Restarts and Vault migrations use it; so can the next feature.
+ * conditional UPDATE with its audit row. Restarts, Vault migrations and phase applies use it.
  *
- * How to add a kind (say, phase apply):
+ * How to add a kind:
  *  1. Migration: a table with APPROVAL_COLUMNS (store/migrations/approval-tables.ts) plus your own, and
  *     `approvalIndexes(table, what it acts on)`: one open request at a time, and the expiry index.
- *  2. Repository: `class PhaseApplies extends ApprovalRequests<PhaseApply>` with an ApprovalTable
- *     (table, audit action, fromRow, describe) and a typed `create()` that calls `this.insert(...)`;
- *     `begin(id, jobId, detail, columns)` records what is about to be done, with its `started` audit row,
- *     before the job touches anything. Register it in app/store.ts and in `Store.approvals`.
- *  3. An ApprovalKind (below): nouns for the refusals, the plan/status/approved renderers (the plan shows
- *     `approvalActions(...)` from reports/approval.ts while pending), the follow-up job that acts once
- *     approved and the expiry job (`approvalExpireJob(kind)` in jobs/approval-expire.ts). Add it to
- *     APPROVAL_KINDS in approvals/kinds.ts.
- *  4. The planning job: `requests.create({ ...newApproval(jobId, data, expiry), ...your columns })`,
- *     `postPlan(kind, request, ...)`, then `scheduleFollowUp(...)` (expiry while pending, or straight to the
- *     follow-up job when the policy requires no approval). The approve/deny handlers need nothing more.
- *  5. The follow-up job: `begin` (AuditUnavailable → `abandon`, do nothing), act, `finish`.
+ *  2. Repository: `class Xs extends ApprovalRequests<X>` with an ApprovalTable (table, audit action,
+ *     fromRow, describe), a typed `create()` that calls `this.insert(...)` and throws RequestBusy when the
+ *     target is held, and a `start()` that calls `begin(...)`. Add it to the Store (app/store.ts).
+ *  3. The kind's words (an ApprovalKind, below) and its action (a GatedAction, gated-action.ts): the
+ *     pre-flight `plan`, `begin`, `act`, and the follow-up and expiry job names. Add the job names to
+ *     src/contracts/jobs.ts, the three jobs of `gatedJobs(action)` to app/jobs.ts, and the kind to
+ *     APPROVAL_KINDS in app/approval-kinds.ts. The approve/deny handlers and the sweep need nothing more.
  */
 import type { Chat } from '../integrations/slack.js';
 import type { JobData, Requester, RequestJobName } from '../contracts/jobs.js';

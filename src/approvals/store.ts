@@ -38,6 +38,13 @@ export interface ApprovalRequest {
 }
 
 /** What every kind's create() needs besides its own columns. */
+/** Thrown by a repository's `create` when another open request holds the same target. */
+export class RequestBusy<R extends ApprovalRequest = ApprovalRequest> extends Error {
+  constructor(readonly holder: R) {
+    super(`request ${holder.id} holds the target`);
+  }
+}
+
 export interface NewApproval {
   id: string;
   originJob: string;

@@ -14,7 +14,8 @@ import { labelSelector } from '../../src/features/restart/restart-rollout.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { toPlainText } from '../../src/cli/plain-text.js';
 import { auditMessage, planMessage, rolloutFailed, statusMessage } from '../../src/features/restart/render.js';
-import { approvalRefusal, denyRefusal } from '../../src/features/restart/approval.js';
+import { approvalRefusal, denyRefusal } from '../../src/approvals/index.js';
+import { RESTART_KIND } from '../../src/features/restart/approval.js';
 import { failingPods, formatDuration, recentEvents } from '../../src/features/restart/failure.js';
 import { buildPlan, resolveFenceposts, selectorMatches } from '../../src/features/restart/plan.js';
 import { newRequestId, restartedAtValue } from '../../src/approvals/request-id.js';
@@ -401,25 +402,47 @@ describe('the pre-flight plan', () => {
 describe('approval refusals', () => {
   const now = new Date('2026-11-21T10:05:00Z');
   it('explain the two-person rule, second clicks, expiry and decided requests', () => {
-    expect(approvalRefusal(undefined, 'nope1234', 'U0APPROVER')).toBe('There is no restart request nope1234.');
-    expect(approvalRefusal(request(), 'k7m2p9xq', 'U0OPERATOR', now)).toMatch(/two-person rule/);
+    expect(approvalRefusal(RESTART_KIND, undefined, 'nope1234', 'U0APPROVER')).toBe(
+      'There is no restart request nope1234.',
+    );
+    expect(approvalRefusal(RESTART_KIND, request(), 'k7m2p9xq', 'U0OPERATOR', now)).toMatch(/two-person rule/);
     expect(
-      approvalRefusal(request({ approvalsRequired: 2, approvedBy: ['U0APPROVER'] }), 'k7m2p9xq', 'U0APPROVER', now),
+      approvalRefusal(
+        RESTART_KIND,
+        request({ approvalsRequired: 2, approvedBy: ['U0APPROVER'] }),
+        'k7m2p9xq',
+        'U0APPROVER',
+        now,
+      ),
     ).toMatch(/already approved request k7m2p9xq; it needs 1 more/);
-    expect(approvalRefusal(request(), 'k7m2p9xq', 'U0APPROVER', new Date('2026-11-21T10:20:00Z'))).toMatch(/expired/);
     expect(
-      approvalRefusal(request({ state: 'running', approvedBy: ['U0APPROVER'] }), 'k7m2p9xq', 'U0ADMIN', now),
+      approvalRefusal(RESTART_KIND, request(), 'k7m2p9xq', 'U0APPROVER', new Date('2026-11-21T10:20:00Z')),
+    ).toMatch(/expired/);
+    expect(
+      approvalRefusal(
+        RESTART_KIND,
+        request({ state: 'running', approvedBy: ['U0APPROVER'] }),
+        'k7m2p9xq',
+        'U0ADMIN',
+        now,
+      ),
     ).toMatch(/already approved \(by U0APPROVER\).*running/);
     expect(
-      approvalRefusal(request({ state: 'rejected', decidedBy: 'U0ADMIN' }), 'k7m2p9xq', 'U0APPROVER', now),
+      approvalRefusal(
+        RESTART_KIND,
+        request({ state: 'rejected', decidedBy: 'U0ADMIN' }),
+        'k7m2p9xq',
+        'U0APPROVER',
+        now,
+      ),
     ).toMatch(/denied by U0ADMIN:/);
-    expect(approvalRefusal(request({ state: 'expired' }), 'k7m2p9xq', 'U0APPROVER', now)).toMatch(
+    expect(approvalRefusal(RESTART_KIND, request({ state: 'expired' }), 'k7m2p9xq', 'U0APPROVER', now)).toMatch(
       /expired at 2026-11-21 10:15 UTC without approval/,
     );
-    expect(denyRefusal(request(), 'k7m2p9xq', 'U0VIEWER', false)).toMatch(
+    expect(denyRefusal(RESTART_KIND, request(), 'k7m2p9xq', 'U0VIEWER', false)).toMatch(
       /Only the requester or someone with the approver role/,
     );
-    expect(denyRefusal(request({ state: 'succeeded' }), 'k7m2p9xq', 'U0ADMIN', true)).toMatch(
+    expect(denyRefusal(RESTART_KIND, request({ state: 'succeeded' }), 'k7m2p9xq', 'U0ADMIN', true)).toMatch(
       /no longer awaiting approval/,
     );
   });

@@ -8,6 +8,7 @@ import {
   type ApprovalRequest,
   type ApprovalTable,
   type NewApproval,
+  RequestBusy,
 } from '../../approvals/store.js';
 import type { AuditLog } from '../../store/audit-log.js';
 
@@ -24,13 +25,6 @@ export interface PhaseApply extends ApprovalRequest {
 
 /** What the planning job gives: the approval columns and the apply's own. */
 export type NewPhaseApply = NewApproval & Omit<PhaseApply, keyof ApprovalRequest>;
-
-/** Another apply of the same phase is pending, approved or running. */
-export class PhaseBusy extends Error {
-  constructor(readonly holder: PhaseApply) {
-    super(`phase apply request ${holder.id} holds phase ${holder.phase}`);
-  }
-}
 
 export const PHASE_APPLY_TABLE: ApprovalTable<PhaseApply> = {
   table: 'phase_apply_requests',
@@ -63,7 +57,7 @@ export class PhaseApplies extends ApprovalRequests<PhaseApply> {
     } catch (error) {
       if (this.heldByAnother(error)) {
         const holder = await this.openFor(input.cluster, input.phase);
-        if (holder !== undefined) throw new PhaseBusy(holder);
+        if (holder !== undefined) throw new RequestBusy(holder);
       }
       throw error;
     }

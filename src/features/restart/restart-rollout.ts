@@ -1,18 +1,29 @@
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { ReportedFailure, UserError } from '../../errors.js';
+import type { Message } from '../../message.js';
 import { ClusterUnavailable } from '../../integrations/kubernetes.js';
 import { rolloutFailed, rolloutSucceeded, type RolloutOutcome } from './render.js';
-import { showRequest } from './announce.js';
+import { showRequest } from '../../approvals/index.js';
+import { RESTART_KIND } from './approval.js';
 import { failingPods, formatDuration, recentEvents } from './failure.js';
 import { RESTARTED_AT, type Workload } from './plan.js';
 import { restartedAtValue } from '../../approvals/request-id.js';
 import { progressLine, rolloutStatus, type RolloutStatus } from './rollout-status.js';
-import { AuditUnavailable } from '../../store/audit-log.js';
 import type { RestartRequest } from './store.js';
-import type { JobContext, JobDefinition } from '../../jobs/job.js';
+import type { JobContext } from '../../jobs/job.js';
 
 /** Consecutive failed reads of the workload tolerated while watching (an API server blip is not a failed rollout). */
 const READ_FAILURES_TOLERATED = 5;
+
+/** The follow-up's start: the annotation value is recorded, with the `started` audit row, before the patch. */
+export const beginRestart = (
+  { deps, jobId }: JobContext,
+  request: RestartRequest,
+): Promise<RestartRequest | undefined> => deps.store.restarts.start(request.id, restartedAtValue(), jobId);
+
+/** What a re-run shows for a restart that has already finished. */
+export const rolloutDone = async (_ctx: JobContext, request: RestartRequest): Promise<Message> =>
+  rolloutSucceeded({ request, durationMs: elapsed(request) });
 
 /**
  * After the approvals: the restart itself, then the watch. Safe to run twice and to resume:
@@ -20,71 +31,12 @@ const READ_FAILURES_TOLERATED = 5;
  * retried job or another worker that finds the request running checks whether that value is on the
  * workload: if so it only watches; if not it sends the same patch, which is idempotent.
  */
-export const restartRollout: JobDefinition<'restart-rollout'> = {
-  attempts: 3,
-  stallsAllowed: 5,
-  async run(ctx) {
-    const { data, deps, jobId, log } = ctx;
-    const { store, chat } = deps;
-    const id = data.request;
-    if (id === undefined) throw new UserError('No restart request given.');
-
-    let request = await load(ctx, id);
-    let resumed = request.state === 'running';
-    if (request.state === 'approved') {
-      let started: RestartRequest | undefined;
-      try {
-        started = await store.restarts.start(id, restartedAtValue(), jobId);
-      } catch (error) {
-        if (!(error instanceof AuditUnavailable)) throw error;
-        log.error({ err: error, request: id }, 'audit unavailable: restart not started');
-        await store.restarts
-          .abandon(id, 'the audit trail could not be written, so nothing was done')
-          .catch(() => undefined);
-        const now = await store.restarts.get(id);
-        if (now !== undefined) await showRequest(chat, now, log);
-        throw new UserError(
-          `The audit trail cannot be written, so the restart of ${request.kind}/${request.name} was ` +
-            `NOT started (request ${id}). Ask again once PostgreSQL accepts writes.`,
-        );
-      }
-      if (started === undefined) {
-        request = await load(ctx, id); // another worker started it a moment ago: follow it
-        resumed = true;
-      } else {
-        request = started;
-        await showRequest(chat, request, log);
-      }
-    }
-    if (request.state === 'succeeded') return rolloutSucceeded({ request, durationMs: elapsed(request) });
-    if (request.state !== 'running' || request.restartedAt === undefined)
-      throw new UserError(`Restart request ${id} is ${request.state}: nothing to run.`);
-
-    try {
-      return await rollOut(ctx, request, resumed);
-    } catch (error) {
-      // A refusal (UserError) ends the request; so does an internal error on the last attempt. Otherwise the retry
-      // resumes.
-      if (error instanceof ReportedFailure || !(error instanceof UserError || ctx.lastAttempt)) throw error;
-      const reason = error instanceof UserError ? error.message : 'internal error';
-      const finished = await store.restarts.finish(id, 'failed', reason, jobId).catch(() => undefined);
-      if (finished !== undefined) await showRequest(chat, finished, log);
-      throw error;
-    }
-  },
-};
-
-async function load({ deps }: JobContext, id: string): Promise<RestartRequest> {
-  const request = await deps.store.restarts.get(id);
-  if (request === undefined) throw new UserError(`No restart request ${id}.`);
-  return request;
-}
-
-async function rollOut(ctx: JobContext, request: RestartRequest, resumed: boolean) {
+export async function rollOut(ctx: JobContext, request: RestartRequest, resumed: boolean): Promise<Message> {
   const { deps, log, progress, jobId } = ctx;
   const { kube, store, chat, config } = deps;
-  const { kind, name, namespace } = request;
-  const restartedAt = request.restartedAt!;
+  const { kind, name, namespace, restartedAt } = request;
+  if (restartedAt === undefined)
+    throw new UserError(`Restart request ${request.id} is ${request.state}: nothing to run.`);
 
   const current = await kube.readWorkload(kind, namespace, name);
   if (current === undefined) throw new UserError(`${kind}/${name} no longer exists in ${namespace}.`);
@@ -143,7 +95,7 @@ async function rollOut(ctx: JobContext, request: RestartRequest, resumed: boolea
     (await store.restarts.finish(request.id, 'succeeded', summary, jobId)) ??
     (await store.restarts.get(request.id)) ??
     request;
-  await showRequest(chat, finished, log);
+  await showRequest(chat, RESTART_KIND, finished, log);
   log.info({ request: request.id, durationMs }, 'rollout finished');
   return rolloutSucceeded({ request: finished, durationMs, status, resumed });
 }
@@ -180,7 +132,7 @@ async function fail(
   const finished =
     (await store.restarts.finish(request.id, 'failed', `${failure}${reasons ? ` (pods: ${reasons})` : ''}`, jobId)) ??
     request;
-  await showRequest(chat, finished, log);
+  await showRequest(chat, RESTART_KIND, finished, log);
   const report = rolloutFailed({ ...outcome, request: finished });
   throw new ReportedFailure(report.text, report);
 }

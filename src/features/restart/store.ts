@@ -10,6 +10,7 @@ import {
   type ApprovalRequest,
   type ApprovalTable,
   type NewApproval,
+  RequestBusy,
 } from '../../approvals/store.js';
 
 /** A restart request: the approval columns every kind has, and the workload it restarts. */
@@ -27,13 +28,6 @@ export interface RestartRequest extends ApprovalRequest {
 
 /** What the planning job gives: the approval columns, and the request's own but the annotation (recorded at start). */
 export type NewRequest = NewApproval & Omit<RestartRequest, keyof ApprovalRequest | 'restartedAt'>;
-
-/** Another request holds the workload (pending, approved or running). */
-export class WorkloadBusy extends Error {
-  constructor(readonly holder: RestartRequest) {
-    super(`restart request ${holder.id} holds ${holder.kind}/${holder.name}`);
-  }
-}
 
 export const RESTART_TABLE: ApprovalTable<RestartRequest> = {
   table: 'restart_requests',
@@ -76,7 +70,7 @@ export class RestartRequests extends ApprovalRequests<RestartRequest> {
     } catch (error) {
       if (this.heldByAnother(error)) {
         const holder = await this.openFor(input.cluster, input.namespace, input.kind, input.name);
-        if (holder !== undefined) throw new WorkloadBusy(holder);
+        if (holder !== undefined) throw new RequestBusy(holder);
       }
       throw error;
     }

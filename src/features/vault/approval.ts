@@ -3,7 +3,10 @@ import { migrationApprovedMessage, migrationPlanMessage, migrationStatusMessage 
 import type { VaultMigration } from './store.js';
 
 /** Vault migrations on the shared approval mechanism (src/approvals). */
-export const VAULT_MIGRATE_KIND: ApprovalKind<VaultMigration> = {
+export const VAULT_MIGRATE_KIND: ApprovalKind<VaultMigration> & {
+  followUp: 'vault-migrate-run';
+  expireJob: 'vault-migrate-expire';
+} = {
   action: 'vault-migrate',
   noun: 'Vault migration',
   thing: (m) => `migration of configmap/${m.configMap} to Vault`,

@@ -10,6 +10,7 @@ import {
   type ApprovalRequest,
   type ApprovalTable,
   type NewApproval,
+  RequestBusy,
 } from '../../approvals/store.js';
 import type { AuditEntry, AuditLog } from '../../store/audit-log.js';
 import { withTransaction } from '../../store/transaction.js';
@@ -92,13 +93,6 @@ export interface WorkloadRecord {
   state: 'annotating' | 'annotated' | 'restored';
 }
 
-/** Another migration of the ConfigMap is pending, approved or running. */
-export class ConfigMapBusy extends Error {
-  constructor(readonly holder: VaultMigration) {
-    super(`vault migration ${holder.id} holds configmap ${holder.namespace}/${holder.configMap}`);
-  }
-}
-
 export const configMapTarget = (m: Pick<VaultMigration, 'namespace' | 'configMap'>): string =>
   `${m.namespace}/configmap/${m.configMap}`;
 
@@ -155,7 +149,7 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
     } catch (error) {
       if (this.heldByAnother(error)) {
         const holder = await this.openFor(input.cluster, input.namespace, input.configMap);
-        if (holder !== undefined) throw new ConfigMapBusy(holder);
+        if (holder !== undefined) throw new RequestBusy(holder);
       }
       throw error;
     }

@@ -2,14 +2,13 @@ import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkloadKind } from '../../catalogue.js';
 import { showRequest } from '../../approvals/index.js';
+import { VAULT_MIGRATE_KIND } from './approval.js';
 import { mapLimit } from '../../concurrency.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import { isCasMismatch } from '../../integrations/vault.js';
 import { keptForReadersNote, migrationResultMessage, migrationSummary } from './render.js';
 import { progressLine, rolloutStatus } from '../restart/rollout-status.js';
-import { AuditUnavailable } from '../../store/audit-log.js';
 import type { KeyRecord, VaultMigration } from './store.js';
-import { VAULT_MIGRATE_KIND } from './approval.js';
 import type { VaultDeps } from '../../integrations/vault-connection.js';
 import { consumersOf, keysStillRead, readsAny, type Consumer } from './consumers.js';
 import { loadFingerprinter, type Fingerprinter } from './fingerprint.js';
@@ -24,10 +23,19 @@ import {
   removeConfigMapKeys,
 } from './kube.js';
 import { explainVault, requireActive, requireVault, vaultGone } from './preflight.js';
-import type { JobContext, JobDefinition } from '../../jobs/job.js';
+import type { JobContext } from '../../jobs/job.js';
+import type { Message } from '../../message.js';
 
 /** How often the key removal retries when the ConfigMap changed between read and patch. */
 const PATCH_RETRIES = 3;
+
+/** The follow-up's start, with the `started` audit row. */
+export const beginMigration = ({ deps, jobId }: JobContext, m: VaultMigration): Promise<VaultMigration | undefined> =>
+  deps.store.vaultMigrations.start(m.id, jobId);
+
+/** What a re-run shows for a migration that has already finished. */
+export const migrationDone = (ctx: JobContext, m: VaultMigration): Promise<Message> =>
+  result(ctx, m, m.result ?? 'done', true);
 
 /**
  * After the approvals: each planned key written to Vault with check-and-set, read back and compared,
@@ -35,56 +43,7 @@ const PATCH_RETRIES = 3;
  * Safe to run twice and to resume: a key already written is recognised by its value (compared in
  * memory), never written again; a key changed in Vault since the plan is a conflict, never overwritten.
  */
-export const vaultMigrateRun: JobDefinition<'vault-migrate-run'> = {
-  attempts: 3,
-  stallsAllowed: 5,
-  async run(ctx) {
-    const { data, deps, jobId, log } = ctx;
-    const { store, chat } = deps;
-    const id = data.request;
-    if (id === undefined) throw new UserError('No Vault migration given.');
-    let m = await load(ctx, id);
-    if (m.state === 'approved') {
-      let started: VaultMigration | undefined;
-      try {
-        started = await store.vaultMigrations.start(id, jobId);
-      } catch (error) {
-        if (!(error instanceof AuditUnavailable)) throw error;
-        log.error({ err: error, migration: id }, 'audit unavailable: migration not started');
-        await store.vaultMigrations
-          .abandon(id, 'the audit trail could not be written, so nothing was done')
-          .catch(() => undefined);
-        const now = await store.vaultMigrations.get(id);
-        if (now !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, now, log);
-        throw new UserError(
-          `The audit trail cannot be written, so Vault migration ${id} was NOT started. ` +
-            'Ask again once PostgreSQL accepts writes.',
-        );
-      }
-      m = started ?? (await load(ctx, id));
-      if (started !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, m, log);
-    }
-    if (m.state === 'succeeded') return result(ctx, m, m.result ?? 'done', true);
-    if (m.state !== 'running') throw new UserError(`Vault migration ${id} is ${m.state}: nothing to run.`);
-    try {
-      return await migrate(ctx, m);
-    } catch (error) {
-      if (error instanceof ReportedFailure || !(error instanceof UserError || ctx.lastAttempt)) throw error;
-      const reason = error instanceof UserError ? error.message : 'internal error';
-      const finished = await store.vaultMigrations.finish(id, 'failed', reason, jobId).catch(() => undefined);
-      if (finished !== undefined) await showRequest(chat, VAULT_MIGRATE_KIND, finished, log);
-      throw error;
-    }
-  },
-};
-
-async function load({ deps }: JobContext, id: string): Promise<VaultMigration> {
-  const m = await deps.store.vaultMigrations.get(id);
-  if (m === undefined) throw new UserError(`No Vault migration ${id}.`);
-  return m;
-}
-
-async function migrate(ctx: JobContext, m: VaultMigration) {
+export async function migrate(ctx: JobContext, m: VaultMigration): Promise<Message> {
   const { deps, progress, log } = ctx;
   const { kube, store } = deps;
   const vault = requireVault(deps.vault);
@@ -145,7 +104,8 @@ async function migrate(ctx: JobContext, m: VaultMigration) {
   const summary = migrationSummary({ verified, total: after.length, removed, skipped, left, notes });
   const finished =
     (await store.vaultMigrations.finish(m.id, ok ? 'succeeded' : 'failed', summary, ctx.jobId)) ??
-    (await load(ctx, m.id));
+    (await store.vaultMigrations.get(m.id)) ??
+    m;
   await showRequest(deps.chat, VAULT_MIGRATE_KIND, finished, log);
   log.info({ migration: m.id, verified, removed, skipped, left }, 'vault migration finished');
   const message = migrationResultMessage(finished, after, workloads, summary, ok);
