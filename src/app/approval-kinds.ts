@@ -35,16 +35,16 @@ export async function findRequest(
 }
 
 /**
- * Expires every kind's overdue requests and shows it in their threads (the buttons go). With the job
- * queue it also sweeps requests that lost their follow-up job (approvals/recover.ts): an approved one
+ * The sweep: expires every kind's overdue requests and shows it in their threads (the buttons go), and
+ * finds the requests that lost their follow-up job (approvals/recover.ts): an approved one
  * gets its job again, a running one whose job failed or is gone ends as failed, so neither holds its
  * target for ever.
  */
-export async function expireAllDue(store: Store, chat: Chat, log: Logger, queue?: CommandQueue): Promise<void> {
+export async function sweepApprovals(store: Store, chat: Chat, log: Logger, queue: CommandQueue): Promise<void> {
   for (const { requests, request } of await store.approvals.expireDue()) {
     await showRequest(chat, kindFor(requests.action), request, log, { decided: true });
   }
-  if (queue !== undefined) await recoverStuck(store, { queue, chat, log, kindFor });
+  await recoverStuck(store, { queue, chat, log, kindFor });
 }
 
 /**
@@ -55,7 +55,7 @@ export async function expireAllDue(store: Store, chat: Chat, log: Logger, queue?
 export const approvalsSweep: ScheduledJobDefinition = {
   attempts: 1,
   async run({ deps, log }) {
-    await expireAllDue(deps.store, deps.chat, log, deps.queue);
+    await sweepApprovals(deps.store, deps.chat, log, deps.queue);
     return 'approval requests swept';
   },
 };

@@ -67,7 +67,7 @@ export interface Recovered {
 }
 
 /**
- * The sweep, run where expiry runs (`expireAllDue` with a queue): an `approved` request older than
+ * The sweep (`sweepApprovals`, the approvals-sweep job): an `approved` request older than
  * `approvedForSec` whose follow-up job is missing gets it enqueued again; one whose job ended (failed
  * before it began) and a `running` one whose job failed or is gone are finished as failed ("worker
  * lost"), with the audit row, which frees their target. Best effort per request: a queue or Slack

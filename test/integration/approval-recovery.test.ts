@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WebClient } from '@slack/web-api';
-import { expireAllDue } from '../../src/app/approval-kinds.js';
+import { sweepApprovals } from '../../src/app/approval-kinds.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import { silentLogger } from '../../src/log.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
@@ -30,7 +30,7 @@ async function approvedWithoutJob(request: RestartRequest, secondsAgo: number): 
 
 const sweep = () => {
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: rig.slack.url, retryConfig: { retries: 0 } }));
-  return expireAllDue(rig.store, chat, silentLogger(), rig.queue);
+  return sweepApprovals(rig.store, chat, silentLogger(), rig.queue);
 };
 
 describe('an approved request whose follow-up job was lost', () => {
