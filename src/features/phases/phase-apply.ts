@@ -1,7 +1,8 @@
 import { showRequest } from '../../approvals/index.js';
 import { ReportedFailure, UserError } from '../../errors.js';
 import { PHASE_APPLY_KIND } from './approval.js';
-import { plannedPods, runPhase, tasksDigest } from './engine.js';
+import { runPhase, tasksDigest } from './engine.js';
+import { plannedPods } from './tasks/cleanup.js';
 import { openRunbooks } from './load.js';
 import { applySummary, planChangedRefusal, runMessage } from './render.js';
 import { AuditUnavailable } from '../../store/audit-log.js';
