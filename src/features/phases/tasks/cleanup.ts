@@ -50,7 +50,10 @@ export const cleanup: TaskKind<CleanupTask, CleanupPlan, z.infer<typeof schema>>
   verify: async (task, run) => fromCheck(outcomeBase(task), await remainingFailed(task, run.ctx.deps)),
 };
 
-/** The pods each cleanup task of an approved plan may delete, by task id: only these, never a fresh selection. */
+/**
+ * The pods each cleanup task of an approved plan (a PhasePlan) may delete, by task id: only these, never a
+ * fresh selection.
+ */
 export function plannedPods(plan: { tasks: readonly { id: string; kind: string }[] }): Map<string, Planned> {
   const planned = new Map<string, Planned>();
   for (const task of plan.tasks)
