@@ -7,7 +7,7 @@ import { Catalogue } from '../../src/catalogue.js';
 import { COMMANDS } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { conflictsOf, describeConflicts, KubeApiError } from '../../src/integrations/kubernetes.js';
-import { selects } from '../../src/features/phases/checks.js';
+import { selects } from '../../src/features/phases/checks/pdbs-cover-critical.js';
 import { selectFailedPods, workloadOf } from '../../src/features/phases/cleanup.js';
 import { changedPaths, diffObjects } from '../../src/features/phases/diff.js';
 import type { PhasePlan } from '../../src/features/phases/engine.js';

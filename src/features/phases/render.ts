@@ -1,5 +1,8 @@
 import type { KnownBlock } from '@slack/types';
-import type { ObjectPlan, PhasePlan, RunResult, TaskOutcome, TaskPlan } from './engine.js';
+import type { PhasePlan, RunResult } from './engine.js';
+import type { ObjectPlan } from './tasks/apply.js';
+import type { TaskOutcome } from './tasks/kind.js';
+import type { TaskPlan } from './tasks/table.js';
 import { fieldList } from './diff.js';
 import type { Runbooks } from './runbook.js';
 import type { PhaseApply } from './apply-store.js';

@@ -1,133 +1,21 @@
-import type { Command } from '../../contracts/commands.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CommandTable } from '../../commands/table.js';
-import type { DataOf } from '../../contracts/jobs.js';
-import { bench } from '../bench/command.js';
 import { UserError } from '../../errors.js';
+import { taskId } from './fields.js';
+import { ManifestCache } from './manifests.js';
+import type { TaskBase } from './tasks/kind.js';
+import { kindOf, TASK_KINDS, TASKS, type Task, type TaskKindName } from './tasks/table.js';
 
 /**
  * The phase runbooks (`runbooks/phase-N.yaml`) as data: each phase a title and an ordered list of tasks,
  * each task exactly one of `apply` (manifests under manifests/phases, optionally a selection of their
  * objects), `check` (a condition of the cluster), `cleanup` (failed pods named by selectors) or `job`
- * (another carbon-ops command run as a job, e.g. `bench kafka`). Everything is validated when loaded:
- * an invalid runbook or manifest is reported with its file and path, never half-used.
+ * (another carbon-ops command run as a job, e.g. `bench kafka`). Each kind's part of the YAML is in its
+ * file under tasks/. Everything is validated when loaded: an invalid runbook or manifest is reported
+ * with its file and path, never half-used.
  */
-
-export const TASK_KINDS = ['apply', 'check', 'cleanup', 'job'] as const;
-
-/** Commands a `job` task may run: ones that only measure or that carry their own safeguards. */
-const TASK_COMMANDS = new CommandTable([bench]);
-
-/** A Kubernetes object as written in a manifest. */
-export interface ManifestObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown };
-  [key: string]: unknown;
-}
-
-/** An object of an apply task and where it was written. */
-export interface PhaseObject {
-  object: ManifestObject;
-  /** The manifest file, relative to the manifests directory, e.g. `pdb.yaml`. */
-  source: string;
-}
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const namespace = z.string().max(63).regex(DNS_LABEL, 'a namespace name (lowercase letters, digits and -)');
-const taskId = z.string().max(40).regex(DNS_LABEL, 'a task id (lowercase letters, digits and -, at most 40)');
-/** A manifest file under the manifests directory: relative, no `..`, YAML. */
-const manifestPath = z
-  .string()
-  .regex(/^[A-Za-z0-9_][-A-Za-z0-9_./]*\.ya?ml$/, 'a YAML file under manifests/phases, e.g. pdb.yaml')
-  .refine((p) => !p.split('/').includes('..'), 'must stay under manifests/phases (no ..)');
-const labelSelector = z
-  .string()
-  .trim()
-  .min(1)
-  .max(300)
-  .regex(/^[-A-Za-z0-9_./=!,() ]+$/, 'a label selector such as app=harbor or job-name or "app in (a, b)"');
-
-const selection = z.strictObject({
-  /** Object kinds, e.g. [NetworkPolicy]. */
-  kinds: z.array(z.string().min(1)).min(1).optional(),
-  /** `name` or `namespace/name`. */
-  names: z.array(z.string().min(1)).min(1).optional(),
-  /** Labels every selected object carries. */
-  labels: z.record(z.string(), z.string()).optional(),
-});
-
-const applySchema = z.strictObject({
-  manifests: z.array(manifestPath).min(1),
-  select: selection.optional(),
-  /** Create objects that do not exist and leave existing ones alone (secret templates filled in later). */
-  createOnly: z.boolean().default(false),
-});
-
-/** The conditions a check task can test. Exactly one per task. */
-const checkSchemas = {
-  /** The Certificates of these manifests all have Ready=True. */
-  certificatesReady: z.strictObject({ manifests: z.array(manifestPath).min(1) }),
-  /** Vault answers, initialized and unsealed (needs a configured Vault client). */
-  vaultUnsealed: z.strictObject({}),
-  /** At least `expect` pods matching the selector are Ready. */
-  podsReady: z.strictObject({ namespace, selector: labelSelector, expect: z.number().int().min(1).max(1000) }),
-  /** No pod (in the namespace, or anywhere) is in one of these states. */
-  noProblemPods: z.strictObject({ namespace: namespace.optional(), reasons: z.array(z.string().min(1)).min(1) }),
-  /** The latest stored Kafka benchmark run reached this many records/sec. */
-  kafkaBaseline: z.strictObject({ minRecordsPerSec: z.number().positive() }),
-  /** Every critical catalogue service running more than one replica is covered by a PodDisruptionBudget. */
-  pdbsCoverCritical: z.strictObject({}),
-  /** Each namespace has a ResourceQuota. */
-  quotasPresent: z.strictObject({ namespaces: z.array(namespace).min(1) }),
-  /** Platform health (ready ÷ (all − Succeeded)) is at least `pct`. */
-  healthAtLeast: z.strictObject({ pct: z.number().min(0).max(100) }),
-  /** Every critical catalogue service runs at least `min` replicas. */
-  criticalReplicas: z.strictObject({ min: z.number().int().min(1).max(100) }),
-  /** Every critical catalogue service is fully up (ready = desired). */
-  criticalServicesUp: z.strictObject({}),
-  /**
-   * At least `minPct` % of the secret-looking ConfigMap keys are in Vault (`vault migrate`; the coverage `vault status`
-   * shows).
-   */
-  secretsInVault: z.strictObject({ namespace: namespace.optional(), minPct: z.number().min(0).max(100) }),
-  /** The objects of these manifests exist (applied by someone else, e.g. RBAC by a cluster admin). */
-  manifestsPresent: z.strictObject({ manifests: z.array(manifestPath).min(1), select: selection.optional() }),
-};
-export const CHECK_KINDS = Object.keys(checkSchemas) as (keyof typeof checkSchemas)[];
-export type CheckKind = keyof typeof checkSchemas;
-
-const checkSchema = z
-  .strictObject(
-    Object.fromEntries(CHECK_KINDS.map((k) => [k, checkSchemas[k].optional()])) as {
-      [K in CheckKind]: z.ZodOptional<(typeof checkSchemas)[K]>;
-    },
-  )
-  .superRefine((value, ctx) => {
-    const given = Object.keys(value).filter((k) => value[k as CheckKind] !== undefined);
-    if (given.length !== 1)
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          `name exactly one condition (${CHECK_KINDS.join(', ')}); ` +
-          `got ${given.length === 0 ? 'none' : given.join(', ')}`,
-      });
-  });
-
-const cleanupSchema = z.strictObject({
-  /** Where to look and what for: failed pods matching the selector in the namespace. */
-  targets: z.array(z.strictObject({ namespace, selector: labelSelector })).min(1),
-  /** Refuse to delete more than this many pods in one run: a selector that matches too much is a mistake. */
-  maxPods: z.number().int().min(1).max(200).default(25),
-});
-
-const jobSchema = z.strictObject({
-  /** The command as typed after /carbon, e.g. `bench kafka`. */
-  command: z.string().min(1).max(300),
-});
 
 const taskSchema = z
   .strictObject({
@@ -135,10 +23,9 @@ const taskSchema = z
     title: z.string().min(1).max(120),
     /** Tasks of this phase that must be done first. */
     after: z.array(taskId).optional(),
-    apply: applySchema.optional(),
-    check: checkSchema.optional(),
-    cleanup: cleanupSchema.optional(),
-    job: jobSchema.optional(),
+    ...(Object.fromEntries(TASK_KINDS.map((k) => [k, TASKS[k].schema.optional()])) as {
+      [K in TaskKindName]: z.ZodOptional<(typeof TASKS)[K]['schema']>;
+    }),
   })
   .superRefine((task, ctx) => {
     const kinds = TASK_KINDS.filter((k) => task[k] !== undefined);
@@ -157,23 +44,6 @@ const runbookSchema = z.strictObject({
   summary: z.string().max(500).optional(),
   tasks: z.array(taskSchema).min(1).max(40),
 });
-
-export type CheckSpec = { [K in CheckKind]: { kind: K } & z.infer<(typeof checkSchemas)[K]> }[CheckKind];
-
-/** Check specs that name manifests get their objects resolved at load. */
-export type ResolvedCheck = CheckSpec & { objects?: PhaseObject[] };
-
-interface TaskBase {
-  id: string;
-  title: string;
-  after: string[];
-}
-
-export type Task =
-  | (TaskBase & { kind: 'apply'; manifests: string[]; objects: PhaseObject[]; createOnly: boolean })
-  | (TaskBase & { kind: 'check'; check: ResolvedCheck })
-  | (TaskBase & { kind: 'cleanup'; targets: { namespace: string; selector: string }[]; maxPods: number })
-  | (TaskBase & { kind: 'job'; line: string; command: DataOf<'bench-kafka'>['command'] });
 
 export interface Runbook {
   phase: number;
@@ -321,56 +191,16 @@ async function loadOne(
   };
 }
 
-type RawTask = z.infer<typeof taskSchema>;
-
+/** The task a raw task of the YAML is, resolved by its kind (manifests read, the command parsed). */
 async function resolveTask(
-  raw: RawTask,
+  raw: z.infer<typeof taskSchema>,
   base: TaskBase,
   at: string,
   manifests: ManifestCache,
   problems: string[],
 ): Promise<Task | undefined> {
-  if (raw.apply !== undefined) {
-    const objects = await manifests.select(raw.apply.manifests, raw.apply.select, `${at}: apply`, problems);
-    if (objects === undefined) return undefined;
-    return { ...base, kind: 'apply', manifests: raw.apply.manifests, objects, createOnly: raw.apply.createOnly };
-  }
-  if (raw.cleanup !== undefined) {
-    for (const target of raw.cleanup.targets) {
-      if (/^\s*$|^[!,\s]*$/.test(target.selector))
-        problems.push(`${at}: cleanup: the selector \`${target.selector}\` selects everything`);
-    }
-    return { ...base, kind: 'cleanup', targets: raw.cleanup.targets, maxPods: raw.cleanup.maxPods };
-  }
-  if (raw.job !== undefined) {
-    const refused = `${at}: job: \`${raw.job.command}\` cannot run as a phase task (allowed: bench …)`;
-    let command: Command;
-    try {
-      command = TASK_COMMANDS.parse(raw.job.command);
-    } catch (error) {
-      const verb = raw.job.command.trim().split(/\s+/)[0]?.toLowerCase();
-      const known = TASK_COMMANDS.specs.some((spec) => spec.name === verb);
-      problems.push(
-        known ? `${at}: job: \`${raw.job.command}\` is not a carbon-ops command: ${(error as Error).message}` : refused,
-      );
-      return undefined;
-    }
-    if (command.name !== 'bench' || command.action !== 'kafka') {
-      problems.push(refused);
-      return undefined;
-    }
-    return { ...base, kind: 'job', line: raw.job.command.trim(), command };
-  }
-  const check = raw.check!;
-  const kind = CHECK_KINDS.find((k) => check[k] !== undefined)!;
-  const spec = { kind, ...check[kind] } as CheckSpec;
-  if (spec.kind === 'certificatesReady' || spec.kind === 'manifestsPresent') {
-    const select = spec.kind === 'certificatesReady' ? { kinds: ['Certificate'] } : spec.select;
-    const objects = await manifests.select(spec.manifests, select, `${at}: check.${kind}`, problems);
-    if (objects === undefined) return undefined;
-    return { ...base, kind: 'check', check: { ...spec, objects } };
-  }
-  return { ...base, kind: 'check', check: spec };
+  const kind = TASK_KINDS.find((k) => raw[k] !== undefined)!;
+  return kindOf({ kind }).resolve(raw[kind], base, at, manifests, problems);
 }
 
 /** A zod issue path as a reader finds it: `tasks[2] (pdbs).apply.manifests[0]`. */
@@ -390,122 +220,4 @@ function where(path: readonly PropertyKey[], doc: unknown): string {
     }
   }
   return out;
-}
-
-/** Reads each manifest file once per load and checks every document is a Kubernetes object. */
-class ManifestCache {
-  private readonly files = new Map<string, Promise<PhaseObject[] | string[]>>();
-
-  constructor(private readonly dir: string) {}
-
-  /** The objects of `paths` that `select` picks, or undefined after recording the problems. */
-  async select(
-    paths: readonly string[],
-    select: z.infer<typeof selection> | undefined,
-    at: string,
-    problems: string[],
-  ): Promise<PhaseObject[] | undefined> {
-    const objects: PhaseObject[] = [];
-    let ok = true;
-    for (const path of paths) {
-      const loaded = await this.load(path);
-      if (typeof loaded[0] === 'string') {
-        for (const problem of loaded as string[]) problems.push(`${at}: ${problem}`);
-        ok = false;
-      } else {
-        objects.push(...(loaded as PhaseObject[]));
-      }
-    }
-    if (!ok) return undefined;
-    const picked = objects.filter(({ object }) => selected(object, select));
-    if (picked.length === 0) {
-      problems.push(
-        `${at}: selects no object of ${paths.join(', ')}${select ? ` (select: ${JSON.stringify(select)})` : ''}`,
-      );
-      return undefined;
-    }
-    for (const name of select?.names ?? []) {
-      if (!picked.some(({ object }) => nameMatches(object, name)))
-        problems.push(`${at}: select.names: no object \`${name}\` in ${paths.join(', ')}`);
-    }
-    const keys = new Set<string>();
-    for (const { object, source } of picked) {
-      const key = objectKey(object);
-      if (keys.has(key)) problems.push(`${at}: ${key} appears twice (again in ${source})`);
-      keys.add(key);
-    }
-    return problems.some((p) => p.startsWith(at)) ? undefined : picked;
-  }
-
-  private load(path: string): Promise<PhaseObject[] | string[]> {
-    let loaded = this.files.get(path);
-    if (loaded === undefined) {
-      loaded = readManifest(join(this.dir, path), path);
-      this.files.set(path, loaded);
-    }
-    return loaded;
-  }
-}
-
-const manifestObject = z.looseObject({
-  apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/, 'an apiVersion such as v1 or policy/v1'),
-  kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'a kind such as PodDisruptionBudget'),
-  metadata: z.looseObject({
-    name: z
-      .string()
-      .max(253)
-      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name'),
-    namespace: namespace.optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-  }),
-});
-
-/** One manifest file → its objects, or the problems found (file, document number, path). */
-export async function readManifest(file: string, source: string): Promise<PhaseObject[] | string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return [`manifest ${file} does not exist or cannot be read`];
-  }
-  const problems: string[] = [];
-  const objects: PhaseObject[] = [];
-  for (const [index, doc] of parseAllDocuments(text).entries()) {
-    const label = `${file}, document ${index + 1}`;
-    if (doc.errors.length > 0) {
-      problems.push(`${label}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-      continue;
-    }
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) continue; // an empty document (a comment block)
-    const parsed = manifestObject.safeParse(value);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        problems.push(`${label}: ${issue.path.join('.') || '(document)'}: ${issue.message}`);
-      continue;
-    }
-    objects.push({ object: parsed.data as ManifestObject, source });
-  }
-  if (problems.length > 0) return problems;
-  if (objects.length === 0) return [`manifest ${file} holds no objects`];
-  return objects;
-}
-
-function selected(object: ManifestObject, select: z.infer<typeof selection> | undefined): boolean {
-  if (select === undefined) return true;
-  if (select.kinds !== undefined && !select.kinds.includes(object.kind)) return false;
-  if (select.names !== undefined && !select.names.some((n) => nameMatches(object, n))) return false;
-  for (const [key, value] of Object.entries(select.labels ?? {}))
-    if (object.metadata.labels?.[key] !== value) return false;
-  return true;
-}
-
-const nameMatches = (object: ManifestObject, name: string): boolean =>
-  name.includes('/')
-    ? name === `${object.metadata.namespace ?? ''}/${object.metadata.name}`
-    : name === object.metadata.name;
-
-/** `Kind namespace/name` (cluster-scoped: `Kind name`): how objects are named in every message. */
-export function objectKey(object: Pick<ManifestObject, 'kind' | 'metadata'>): string {
-  return `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
 }
