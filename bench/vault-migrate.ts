@@ -29,7 +29,7 @@ import { createPool } from '../src/integrations/postgres.js';
 import { redisConnection } from '../src/integrations/redis.js';
 import { createVaultClient } from '../src/integrations/vault.js';
 import { CommandQueue } from '../src/jobs/queue.js';
-import { startWorker } from '../src/jobs/worker.js';
+import { startWorker } from '../src/jobs/runner.js';
 import { silentLogger } from '../src/log.js';
 import { Policy } from '../src/policy/policy.js';
 import { Store } from '../src/app/store.js';

@@ -7,7 +7,7 @@ import { createSlackClient, slackChat } from '../integrations/slack.js';
 import { redisConnection } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
-import { startWorker } from '../jobs/worker.js';
+import { startWorker } from '../jobs/runner.js';
 import type { Logger } from '../log.js';
 
 /** `carbon worker`: runs queued jobs against the configured cluster until SIGTERM. */

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore, type StartDemo } from '../app/deps.js';
 import { dispatch, type Outcome } from '../handlers/dispatch.js';
 import { CommandQueue } from '../jobs/queue.js';
-import { startWorker } from '../jobs/worker.js';
+import { startWorker } from '../jobs/runner.js';
 import { redisConnection, whenReady } from '../integrations/redis.js';
 import { redactUrl, type Logger } from '../log.js';
 import type { Catalogue } from '../catalogue.js';

@@ -241,6 +241,19 @@ function classify(status: number, errors: readonly string[]): VaultErrorKind {
 }
 
 export function createVaultClient(options: VaultClientOptions): VaultClient {
+  const session = new VaultSession(options);
+  return {
+    health: () => health(session),
+    kvRead: (mount, path, version) => kvRead(session, mount, path, version),
+    kvWrite: (mount, path, data, cas) => kvWrite(session, mount, path, data, cas),
+    kvMetadata: (mount, path) => kvMetadata(session, mount, path),
+    kvList: (mount, path) => kvList(session, mount, path),
+    mounts: () => mounts(session),
+  };
+}
+
+/** The options checked before any request: the API root and the Kubernetes login path ('' without kubernetesAuth). */
+function checkOptions(options: VaultClientOptions): { root: string; loginPath: string } {
   const configError = (detail: string) => new VaultError('Config', 'client setup', undefined, [], detail);
   let base: URL;
   try {
@@ -260,58 +273,75 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
   const k8s = options.kubernetesAuth;
   const loginPath =
     k8s === undefined ? '' : `auth/${encodePath('client setup', 'mountPath', k8s.mountPath ?? 'kubernetes')}/login`;
-  const root = base.href.replace(/\/+$/, '');
+  return { root: base.href.replace(/\/+$/, ''), loginPath };
+}
 
-  let token = options.token;
-  let jwt: string | undefined;
-  let reauth: Promise<void> | undefined;
+/** A reply's body as `schema` says it must be, else a 'BadResponse' VaultError. */
+function parseOk<T>(operation: string, schema: z.ZodType<T>, reply: Reply): T {
+  const parsed = schema.safeParse(reply.json);
+  if (parsed.success) return parsed.data;
+  // The issue path names the offending field; the issue message is left out in case it quotes a value.
+  const where = parsed.error.issues[0]?.path.join('.') ?? '';
+  throw new VaultError(
+    'BadResponse',
+    operation,
+    reply.status,
+    [],
+    `unexpected response shape${where === '' ? '' : ` at ${where}`}`,
+  );
+}
 
-  const sensitive = (extra: readonly string[] = []): string[] =>
-    [token, jwt, ...extra].filter((s): s is string => s !== undefined);
+/**
+ * The connection to one Vault: HTTP exchanges with it, and the token they carry, renewed (static token)
+ * or replaced by a Kubernetes login when Vault refuses it. Knows every sensitive string, so it builds the
+ * errors from Vault's answers.
+ */
+class VaultSession {
+  private readonly root: string;
+  private readonly loginPath: string;
+  private token: string | undefined;
+  private jwt: string | undefined;
+  private reauth: Promise<void> | undefined;
 
-  const failure = (operation: string, reply: Reply, secrets: readonly string[] = []): VaultError => {
+  constructor(private readonly options: VaultClientOptions) {
+    const { root, loginPath } = checkOptions(options);
+    this.root = root;
+    this.loginPath = loginPath;
+    this.token = options.token;
+  }
+
+  /** The VaultError for a reply that is not the expected one, redacted of the token, the JWT and `secrets`. */
+  failure(operation: string, reply: Reply, secrets: readonly string[] = []): VaultError {
+    const sensitive = [this.token, this.jwt, ...secrets].filter((s): s is string => s !== undefined);
     const parsed = schemas.errors.safeParse(reply.json);
-    const errors = (parsed.success ? parsed.data.errors : []).map((e) => redact(e, sensitive(secrets)).slice(0, 500));
+    const errors = (parsed.success ? parsed.data.errors : []).map((e) => redact(e, sensitive).slice(0, 500));
     const kind = classify(reply.status, errors);
     const detail =
       kind === 'Standby' && reply.status < 400
         ? 'redirected to another node (not followed)'
         : errors.join('; ') || 'no error text';
     return new VaultError(kind, operation, reply.status, errors, `${reply.status} ${detail}`);
-  };
-
-  const parseOk = <T>(operation: string, schema: z.ZodType<T>, reply: Reply): T => {
-    const parsed = schema.safeParse(reply.json);
-    if (parsed.success) return parsed.data;
-    // The issue path names the offending field; the issue message is left out in case it quotes a value.
-    const where = parsed.error.issues[0]?.path.join('.') ?? '';
-    throw new VaultError(
-      'BadResponse',
-      operation,
-      reply.status,
-      [],
-      `unexpected response shape${where === '' ? '' : ` at ${where}`}`,
-    );
-  };
+  }
 
   /** One HTTP exchange, bounded by timeoutMs. Redirects are never followed: they would carry the token elsewhere. */
-  const exchange = async (
+  async exchange(
     operation: string,
     method: string,
     apiPath: string,
     auth: string | undefined,
     body?: unknown,
-  ): Promise<Reply> => {
+  ): Promise<Reply> {
+    const { timeoutMs } = this.options;
     const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
     if (auth !== undefined) headers['X-Vault-Token'] = auth;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
-      const response = await fetch(`${root}/v1/${apiPath}`, {
+      const response = await fetch(`${this.root}/v1/${apiPath}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         redirect: 'manual',
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();
       let json: unknown;
@@ -324,7 +354,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     } catch (error) {
       const name = (error as { name?: unknown }).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new VaultError('Timeout', operation, undefined, [], `no answer within ${options.timeoutMs} ms`);
+        throw new VaultError('Timeout', operation, undefined, [], `no answer within ${timeoutMs} ms`);
       }
       const code = (error as { cause?: { code?: unknown } }).cause?.code;
       throw new VaultError(
@@ -335,12 +365,35 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         `unreachable${typeof code === 'string' ? ` (${code})` : ''}`,
       );
     }
-  };
+  }
 
-  const login = async (auth: NonNullable<VaultClientOptions['kubernetesAuth']>): Promise<void> => {
-    const operation = `login ${loginPath}`;
+  /**
+   * An authenticated call. A 403 (Vault says the same for an expired, revoked or unknown token) triggers exactly one
+   * renewal or re-login and exactly one retry; a second 403, or a failed re-login, is the caller's error.
+   */
+  async call(operation: string, method: string, apiPath: string, body?: unknown): Promise<Reply> {
+    if (this.token === undefined) await this.reauthenticate(undefined);
+    const used = this.token;
+    const first = await this.exchange(operation, method, apiPath, used, body);
+    if (first.status !== 403) return first;
+    await this.reauthenticate(used);
+    return this.exchange(operation, method, apiPath, this.token, body);
+  }
+
+  /** Single-flight: concurrent 403s share one login; a 403 on a token already replaced just retries. */
+  private reauthenticate(stale: string | undefined): Promise<void> {
+    if (this.token !== stale) return Promise.resolve();
+    const k8s = this.options.kubernetesAuth;
+    this.reauth ??= (k8s === undefined ? this.renewSelf() : this.login(k8s)).finally(() => {
+      this.reauth = undefined;
+    });
+    return this.reauth;
+  }
+
+  private async login(auth: NonNullable<VaultClientOptions['kubernetesAuth']>): Promise<void> {
+    const operation = `login ${this.loginPath}`;
     try {
-      jwt = (await readFile(auth.jwtPath, 'utf8')).trim();
+      this.jwt = (await readFile(auth.jwtPath, 'utf8')).trim();
     } catch (error) {
       throw new VaultError(
         'Config',
@@ -350,132 +403,108 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         `cannot read the service-account JWT file (${(error as { code?: string }).code ?? 'error'})`,
       );
     }
-    const reply = await exchange(operation, 'POST', loginPath, undefined, { role: auth.role, jwt });
-    if (reply.status !== 200) throw failure(operation, reply);
-    token = parseOk(operation, schemas.login, reply).auth.client_token;
-  };
+    const reply = await this.exchange(operation, 'POST', this.loginPath, undefined, { role: auth.role, jwt: this.jwt });
+    if (reply.status !== 200) throw this.failure(operation, reply);
+    this.token = parseOk(operation, schemas.login, reply).auth.client_token;
+  }
 
-  const renewSelf = async (): Promise<void> => {
+  private async renewSelf(): Promise<void> {
     const operation = 'renew-self';
-    const reply = await exchange(operation, 'POST', 'auth/token/renew-self', token, {});
-    if (reply.status !== 200) throw failure(operation, reply);
-  };
+    const reply = await this.exchange(operation, 'POST', 'auth/token/renew-self', this.token, {});
+    if (reply.status !== 200) throw this.failure(operation, reply);
+  }
+}
 
-  /** Single-flight: concurrent 403s share one login; a 403 on a token already replaced just retries. */
-  const reauthenticate = (stale: string | undefined): Promise<void> => {
-    if (token !== stale) return Promise.resolve();
-    reauth ??= (k8s === undefined ? renewSelf() : login(k8s)).finally(() => {
-      reauth = undefined;
-    });
-    return reauth;
-  };
-
-  /**
-   * An authenticated call. A 403 (Vault says the same for an expired, revoked or unknown token) triggers exactly one
-   * renewal or re-login and exactly one retry; a second 403, or a failed re-login, is the caller's error.
-   */
-  const call = async (operation: string, method: string, apiPath: string, body?: unknown): Promise<Reply> => {
-    if (token === undefined) await reauthenticate(undefined);
-    const used = token;
-    const first = await exchange(operation, method, apiPath, used, body);
-    if (first.status !== 403) return first;
-    await reauthenticate(used);
-    return exchange(operation, method, apiPath, token, body);
-  };
-
+async function health(session: VaultSession): Promise<VaultHealth> {
+  const operation = 'health';
+  const reply = await session.exchange(operation, 'GET', 'sys/health', undefined);
+  const status = HEALTH_BY_STATUS[reply.status];
+  if (status === undefined) throw session.failure(operation, reply);
+  const body = parseOk(operation, schemas.health, reply);
   return {
-    async health() {
-      const operation = 'health';
-      const reply = await exchange(operation, 'GET', 'sys/health', undefined);
-      const status = HEALTH_BY_STATUS[reply.status];
-      if (status === undefined) throw failure(operation, reply);
-      const body = parseOk(operation, schemas.health, reply);
-      return {
-        status,
-        ok: status === 'active',
-        initialized: body.initialized,
-        sealed: body.sealed,
-        standby: body.standby,
-        version: body.version,
-        clusterName: body.cluster_name,
-      };
-    },
-
-    async kvRead(mount, path, version) {
-      const operation = named('kvRead', mount, path);
-      if (version !== undefined && (!Number.isInteger(version) || version < 1))
-        throw new VaultError('BadRequest', operation, undefined, [], 'version must be a positive integer');
-      const query = version === undefined ? '' : `?version=${version}`;
-      const reply = await call(
-        operation,
-        'GET',
-        `${encodePath(operation, 'mount', mount)}/data/${encodePath(operation, 'path', path)}${query}`,
-      );
-      if (reply.status === 200) return parseOk(operation, schemas.read, reply).data;
-      if (reply.status === 404) {
-        // A deleted or destroyed version is a 404 that still carries its metadata; a plain 404 has none.
-        const deleted = schemas.read.safeParse(reply.json);
-        return deleted.success ? deleted.data.data : null;
-      }
-      throw failure(operation, reply);
-    },
-
-    async kvWrite(mount, path, data, cas) {
-      const operation = named('kvWrite', mount, path);
-      if (!Number.isInteger(cas) || cas < 0)
-        throw new VaultError('BadRequest', operation, undefined, [], 'cas must be an integer >= 0');
-      const bad = Object.keys(data).find((key) => typeof data[key] !== 'string');
-      if (bad !== undefined)
-        throw new VaultError(
-          'BadRequest',
-          operation,
-          undefined,
-          [],
-          `the value of ${JSON.stringify(bad)} is not a string`,
-        );
-      const apiPath = `${encodePath(operation, 'mount', mount)}/data/${encodePath(operation, 'path', path)}`;
-      const values = Object.values(data);
-      const reply = await call(operation, 'POST', apiPath, { data, options: { cas } });
-      if (reply.status !== 200) throw failure(operation, reply, values);
-      return { version: parseOk(operation, schemas.write, reply).data.version };
-    },
-
-    async kvMetadata(mount, path) {
-      const operation = named('kvMetadata', mount, path);
-      const reply = await call(
-        operation,
-        'GET',
-        `${encodePath(operation, 'mount', mount)}/metadata/${encodePath(operation, 'path', path)}`,
-      );
-      if (reply.status === 404) return null;
-      if (reply.status !== 200) throw failure(operation, reply);
-      return parseOk(operation, schemas.metadata, reply).data;
-    },
-
-    async kvList(mount, path = '') {
-      const operation = named('kvList', mount, path);
-      const folder = encodePath(operation, 'path', path, { empty: true, trailingSlash: true });
-      // GET ?list=true rather than the LIST verb, as Vault's own Go client does: proxies may refuse unknown methods.
-      const reply = await call(
-        operation,
-        'GET',
-        `${encodePath(operation, 'mount', mount)}/metadata/${folder}?list=true`,
-      );
-      if (reply.status === 404) return [];
-      if (reply.status !== 200) throw failure(operation, reply);
-      return parseOk(operation, schemas.list, reply).data.keys;
-    },
-
-    async mounts() {
-      const operation = 'mounts';
-      const reply = await call(operation, 'GET', 'sys/mounts');
-      if (reply.status !== 200) throw failure(operation, reply);
-      const table = parseOk(operation, schemas.mounts, reply).data;
-      return Object.entries(table).map(([path, entry]) => ({
-        path: path.replace(/\/$/, ''),
-        type: entry.type,
-        version: entry.options?.version,
-      }));
-    },
+    status,
+    ok: status === 'active',
+    initialized: body.initialized,
+    sealed: body.sealed,
+    standby: body.standby,
+    version: body.version,
+    clusterName: body.cluster_name,
   };
+}
+
+async function kvRead(session: VaultSession, mount: string, path: string, version?: number): Promise<KvSecret | null> {
+  const operation = named('kvRead', mount, path);
+  if (version !== undefined && (!Number.isInteger(version) || version < 1))
+    throw new VaultError('BadRequest', operation, undefined, [], 'version must be a positive integer');
+  const query = version === undefined ? '' : `?version=${version}`;
+  const reply = await session.call(
+    operation,
+    'GET',
+    `${encodePath(operation, 'mount', mount)}/data/${encodePath(operation, 'path', path)}${query}`,
+  );
+  if (reply.status === 200) return parseOk(operation, schemas.read, reply).data;
+  if (reply.status === 404) {
+    // A deleted or destroyed version is a 404 that still carries its metadata; a plain 404 has none.
+    const deleted = schemas.read.safeParse(reply.json);
+    return deleted.success ? deleted.data.data : null;
+  }
+  throw session.failure(operation, reply);
+}
+
+async function kvWrite(
+  session: VaultSession,
+  mount: string,
+  path: string,
+  data: Record<string, string>,
+  cas: number,
+): Promise<{ version: number }> {
+  const operation = named('kvWrite', mount, path);
+  if (!Number.isInteger(cas) || cas < 0)
+    throw new VaultError('BadRequest', operation, undefined, [], 'cas must be an integer >= 0');
+  const bad = Object.keys(data).find((key) => typeof data[key] !== 'string');
+  if (bad !== undefined)
+    throw new VaultError('BadRequest', operation, undefined, [], `the value of ${JSON.stringify(bad)} is not a string`);
+  const apiPath = `${encodePath(operation, 'mount', mount)}/data/${encodePath(operation, 'path', path)}`;
+  const values = Object.values(data);
+  const reply = await session.call(operation, 'POST', apiPath, { data, options: { cas } });
+  if (reply.status !== 200) throw session.failure(operation, reply, values);
+  return { version: parseOk(operation, schemas.write, reply).data.version };
+}
+
+async function kvMetadata(session: VaultSession, mount: string, path: string): Promise<KvMetadata | null> {
+  const operation = named('kvMetadata', mount, path);
+  const reply = await session.call(
+    operation,
+    'GET',
+    `${encodePath(operation, 'mount', mount)}/metadata/${encodePath(operation, 'path', path)}`,
+  );
+  if (reply.status === 404) return null;
+  if (reply.status !== 200) throw session.failure(operation, reply);
+  return parseOk(operation, schemas.metadata, reply).data;
+}
+
+async function kvList(session: VaultSession, mount: string, path = ''): Promise<string[]> {
+  const operation = named('kvList', mount, path);
+  const folder = encodePath(operation, 'path', path, { empty: true, trailingSlash: true });
+  // GET ?list=true rather than the LIST verb, as Vault's own Go client does: proxies may refuse unknown methods.
+  const reply = await session.call(
+    operation,
+    'GET',
+    `${encodePath(operation, 'mount', mount)}/metadata/${folder}?list=true`,
+  );
+  if (reply.status === 404) return [];
+  if (reply.status !== 200) throw session.failure(operation, reply);
+  return parseOk(operation, schemas.list, reply).data.keys;
+}
+
+async function mounts(session: VaultSession): Promise<VaultMount[]> {
+  const operation = 'mounts';
+  const reply = await session.call(operation, 'GET', 'sys/mounts');
+  if (reply.status !== 200) throw session.failure(operation, reply);
+  const table = parseOk(operation, schemas.mounts, reply).data;
+  return Object.entries(table).map(([path, entry]) => ({
+    path: path.replace(/\/$/, ''),
+    type: entry.type,
+    version: entry.options?.version,
+  }));
 }

@@ -13,7 +13,7 @@ import { Kube } from '../../src/integrations/kubernetes.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { redisConnection, whenReady } from '../../src/integrations/redis.js';
 import { CommandQueue } from '../../src/jobs/queue.js';
-import { startWorker } from '../../src/jobs/worker.js';
+import { startWorker } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';

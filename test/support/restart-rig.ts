@@ -22,7 +22,7 @@ import { createPool } from '../../src/integrations/postgres.js';
 import { redisConnection } from '../../src/integrations/redis.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import { CommandQueue } from '../../src/jobs/queue.js';
-import { startWorker } from '../../src/jobs/worker.js';
+import { startWorker } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy, type Policy } from '../../src/policy/policy.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../../src/approvals/render.js';

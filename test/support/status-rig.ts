@@ -11,7 +11,7 @@ import { redisConnection } from '../../src/integrations/redis.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import { CommandQueue } from '../../src/jobs/queue.js';
 import { startStatusSchedule, type ScheduleStart } from '../../src/features/status/scheduler.js';
-import { startWorker } from '../../src/jobs/worker.js';
+import { startWorker } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/app/store.js';
 

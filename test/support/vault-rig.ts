@@ -27,7 +27,7 @@ import { createPool } from '../../src/integrations/postgres.js';
 import { redisConnection } from '../../src/integrations/redis.js';
 import { createVaultClient, type VaultClient } from '../../src/integrations/vault.js';
 import { CommandQueue } from '../../src/jobs/queue.js';
-import { startWorker } from '../../src/jobs/worker.js';
+import { startWorker } from '../../src/jobs/runner.js';
 import { loadPolicy, type Policy } from '../../src/policy/policy.js';
 import { Store } from '../../src/app/store.js';
 import type { VaultDeps } from '../../src/integrations/vault-connection.js';

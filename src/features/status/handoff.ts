@@ -77,11 +77,8 @@ export const runSource = (r: StoredRun, tz: string): string =>
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/**
- * The key metrics table: start = the first snapshot (run) at or after the period start, end = the
- * latest. Every figure carries its source; a row without data says why instead of showing a number.
- */
-export function keyMetrics(input: {
+/** What the key metrics table is read from. */
+export interface KeyMetricsInput {
   start?: StoredSnapshot;
   end?: StoredSnapshot;
   runs: readonly StoredRun[];
@@ -90,9 +87,19 @@ export function keyMetrics(input: {
   vaultStart?: CoverageSnapshot;
   tz: string;
   since: Date;
-}): KeyMetric[] {
+}
+
+/**
+ * The key metrics table: start = the first snapshot (run) at or after the period start, end = the
+ * latest. Every figure carries its source; a row without data says why instead of showing a number.
+ */
+export function keyMetrics(input: KeyMetricsInput): KeyMetric[] {
+  return [...snapshotMetrics(input), vaultCoverageMetric(input), kafkaThroughputMetric(input)];
+}
+
+/** The rows read from the period's first and latest health snapshots. */
+function snapshotMetrics(input: KeyMetricsInput): KeyMetric[] {
   const { start, end, tz } = input;
-  const rows: KeyMetric[] = [];
   const noSnapshot =
     `no cluster-wide health snapshot since ${formatTime(input.since, tz)} (\`/carbon health\` ` +
     'or the daily post takes one)';
@@ -113,18 +120,14 @@ export function keyMetrics(input: {
       ...(start.id === end.id ? { note: 'one snapshot in the period: start and end are the same' } : {}),
     };
   };
-  rows.push(
+  return [
     fromSnapshots(
       'Platform health',
       (s) => (s.healthPct === null ? undefined : { value: s.healthPct, text: `${s.healthPct.toFixed(1)}%` }),
       'points',
     ),
-  );
-  rows.push(fromSnapshots('Ready pods', (s) => ({ value: s.podsReady, text: count(s.podsReady) }), 'count'));
-  rows.push(
+    fromSnapshots('Ready pods', (s) => ({ value: s.podsReady, text: count(s.podsReady) }), 'count'),
     fromSnapshots('Pods (all − Succeeded)', (s) => ({ value: s.podsCounted, text: count(s.podsCounted) }), 'count'),
-  );
-  rows.push(
     fromSnapshots(
       'Critical services up',
       (s) => {
@@ -134,68 +137,70 @@ export function keyMetrics(input: {
       },
       'count',
     ),
+  ];
+}
+
+/** Vault coverage now (measured for this handoff) against the period's first coverage snapshot. */
+function vaultCoverageMetric(input: KeyMetricsInput): KeyMetric {
+  const { tz } = input;
+  if (input.vault.state === 'not-measured') return { name: 'Vault coverage', missing: input.vault.reason };
+  const v = input.vault.value;
+  const coverage = (inVault: number, total: number, source: string): Figure => {
+    const pct = total === 0 ? 0 : Math.round((inVault / total) * 1000) / 10;
+    return { value: pct, text: `${pct.toFixed(1)}% (${inVault}/${total})`, source };
+  };
+  const end = coverage(
+    v.migrated,
+    v.total,
+    `coverage${v.snapshotId ? ` snapshot #${v.snapshotId}` : ''} ` +
+      `(${formatTime(v.measuredAt, tz, { seconds: true })}, measured for this handoff)`,
   );
+  const s0 = input.vaultStart;
+  const start = s0
+    ? coverage(
+        s0.inVault,
+        s0.total,
+        `coverage snapshot #${s0.id} (${formatTime(s0.takenAt, tz, { seconds: true })}` +
+          `${s0.jobId ? `, job ${s0.jobId}` : ''})`,
+      )
+    : end;
+  return {
+    name: 'Vault coverage',
+    start,
+    end,
+    change: { delta: end.value - start.value, unit: 'points' },
+    ...(s0 ? {} : { note: 'no coverage was measured earlier in the period: start and end are the same measurement' }),
+  };
+}
 
-  if (input.vault.state === 'not-measured') rows.push({ name: 'Vault coverage', missing: input.vault.reason });
-  else {
-    const v = input.vault.value;
-    const coverage = (inVault: number, total: number, source: string): Figure => {
-      const pct = total === 0 ? 0 : Math.round((inVault / total) * 1000) / 10;
-      return { value: pct, text: `${pct.toFixed(1)}% (${inVault}/${total})`, source };
-    };
-    const end = coverage(
-      v.migrated,
-      v.total,
-      `coverage${v.snapshotId ? ` snapshot #${v.snapshotId}` : ''} ` +
-        `(${formatTime(v.measuredAt, tz, { seconds: true })}, measured for this handoff)`,
-    );
-    const s0 = input.vaultStart;
-    const start = s0
-      ? coverage(
-          s0.inVault,
-          s0.total,
-          `coverage snapshot #${s0.id} (${formatTime(s0.takenAt, tz, { seconds: true })}` +
-            `${s0.jobId ? `, job ${s0.jobId}` : ''})`,
-        )
-      : end;
-    rows.push({
-      name: 'Vault coverage',
-      start,
-      end,
-      change: { delta: end.value - start.value, unit: 'points' },
-      ...(s0 ? {} : { note: 'no coverage was measured earlier in the period: start and end are the same measurement' }),
-    });
-  }
-
-  const runs = input.runs;
+/** Kafka throughput of the period's first benchmark run against its last. */
+function kafkaThroughputMetric(input: KeyMetricsInput): KeyMetric {
+  const { runs, tz } = input;
   if (runs.length === 0)
-    rows.push({
+    return {
       name: 'Kafka throughput',
       missing: `no Kafka benchmark run since ${formatTime(input.since, tz)} (\`/carbon bench kafka\`)`,
-    });
-  else {
-    const first = runs[0]!;
-    const last = runs.at(-1)!;
-    const figure = (r: StoredRun): Figure => ({
-      value: r.recordsPerSec,
-      text: `${count(Math.round(r.recordsPerSec))}/s`,
-      source: runSource(r, tz),
-    });
-    const comparable =
-      JSON.stringify(first.params) === JSON.stringify(last.params) && first.brokers.join() === last.brokers.join();
-    rows.push({
-      name: 'Kafka throughput',
-      start: figure(first),
-      end: figure(last),
-      change: { delta: ((last.recordsPerSec - first.recordsPerSec) / first.recordsPerSec) * 100, unit: 'percent' },
-      ...(first.id === last.id
-        ? { note: 'one run in the period: start and end are the same' }
-        : !comparable
-          ? { note: 'the two runs used different parameters or brokers: not comparable' }
-          : {}),
-    });
-  }
-  return rows;
+    };
+  const first = runs[0]!;
+  const last = runs.at(-1)!;
+  const figure = (r: StoredRun): Figure => ({
+    value: r.recordsPerSec,
+    text: `${count(Math.round(r.recordsPerSec))}/s`,
+    source: runSource(r, tz),
+  });
+  const comparable =
+    JSON.stringify(first.params) === JSON.stringify(last.params) && first.brokers.join() === last.brokers.join();
+  return {
+    name: 'Kafka throughput',
+    start: figure(first),
+    end: figure(last),
+    change: { delta: ((last.recordsPerSec - first.recordsPerSec) / first.recordsPerSec) * 100, unit: 'percent' },
+    ...(first.id === last.id
+      ? { note: 'one run in the period: start and end are the same' }
+      : !comparable
+        ? { note: 'the two runs used different parameters or brokers: not comparable' }
+        : {}),
+  };
 }
 
 /** Reads everything a handoff needs for the period; each source separately, a missing one reported. */

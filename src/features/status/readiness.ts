@@ -50,7 +50,17 @@ const missing = (name: string, detail: string): ReadinessCheck => ({ name, state
  * checks passing, shown with the list: a check without data is listed as such and left out of both.
  */
 export function readiness(input: ReadinessInputs): Readiness {
-  const { snapshot, tz } = input;
+  return scored([
+    ...snapshotChecks(input),
+    kafkaCheck(input),
+    certificateCheck(input),
+    vaultCheck(input),
+    ...phaseChecks(input),
+  ]);
+}
+
+/** The checks read from the latest cluster-wide health snapshot. */
+function snapshotChecks({ snapshot, tz }: ReadinessInputs): ReadinessCheck[] {
   const checks: ReadinessCheck[] = [];
   const snap = snapshot ? `snapshot #${snapshot.id}, ${formatTime(snapshot.takenAt, tz)}` : '';
   const noSnapshot = 'no cluster-wide health snapshot yet';
@@ -102,80 +112,75 @@ export function readiness(input: ReadinessInputs): Readiness {
       pass(crashName, crashing === 0, `${crashing} pod${crashing === 1 ? '' : 's'} in CrashLoopBackOff (${snap})`),
     );
   }
+  return checks;
+}
 
-  const kafkaName = `Kafka throughput ≥ the baseline ${input.baseline.recordsPerSec.toLocaleString('en-US')} records/s`;
-  const run = input.latestRun;
+/** The latest Kafka benchmark run made like the baseline, against the baseline's throughput. */
+function kafkaCheck({ latestRun: run, baseline, tz }: ReadinessInputs): ReadinessCheck {
+  const kafkaName = `Kafka throughput ≥ the baseline ${baseline.recordsPerSec.toLocaleString('en-US')} records/s`;
   if (run === undefined)
-    checks.push(
-      missing(
-        kafkaName,
-        `no Kafka benchmark run with the baseline's parameters (${BASELINE_WORDS}) against KAFKA_BROKERS yet`,
-      ),
+    return missing(
+      kafkaName,
+      `no Kafka benchmark run with the baseline's parameters (${BASELINE_WORDS}) against KAFKA_BROKERS yet`,
     );
-  else
-    checks.push(
-      pass(
-        kafkaName,
-        run.recordsPerSec >= input.baseline.recordsPerSec,
-        `${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/s (run ` +
-          `#${run.id}, ${formatTime(run.startedAt, tz)}${run.jobId ? `, job ${run.jobId}` : ''}; ` +
-          `${BASELINE_WORDS}, against ${run.brokers.join(',')})`,
-      ),
-    );
+  return pass(
+    kafkaName,
+    run.recordsPerSec >= baseline.recordsPerSec,
+    `${Math.round(run.recordsPerSec).toLocaleString('en-US')} records/s (run ` +
+      `#${run.id}, ${formatTime(run.startedAt, tz)}${run.jobId ? `, job ${run.jobId}` : ''}; ` +
+      `${BASELINE_WORDS}, against ${run.brokers.join(',')})`,
+  );
+}
 
+function certificateCheck({ certificates }: ReadinessInputs): ReadinessCheck {
   const certName = 'No certificate expires within 14 days';
-  if (input.certificates.state === 'not-measured') checks.push(missing(certName, input.certificates.reason));
-  else if (input.certificates.value.total === 0)
-    checks.push(missing(certName, 'the cluster has no cert-manager Certificates to check'));
-  else {
-    const c = input.certificates.value;
-    checks.push(
-      pass(
-        certName,
-        c.expiring.length === 0,
-        c.expiring.length === 0
-          ? `${c.total} Certificates read from the cluster`
-          : `${c.expiring.length} expiring: ${c.expiring.map((e) => `${e.namespace}/${e.name}`).join(', ')}`,
-      ),
-    );
-  }
+  if (certificates.state === 'not-measured') return missing(certName, certificates.reason);
+  if (certificates.value.total === 0) return missing(certName, 'the cluster has no cert-manager Certificates to check');
+  const c = certificates.value;
+  return pass(
+    certName,
+    c.expiring.length === 0,
+    c.expiring.length === 0
+      ? `${c.total} Certificates read from the cluster`
+      : `${c.expiring.length} expiring: ${c.expiring.map((e) => `${e.namespace}/${e.name}`).join(', ')}`,
+  );
+}
 
+function vaultCheck({ vault }: ReadinessInputs): ReadinessCheck {
   const vaultName = 'Every secret in Vault';
-  if (input.vault.state === 'not-measured') checks.push(missing(vaultName, input.vault.reason));
-  else {
-    const v = input.vault.value;
-    checks.push(
-      pass(
-        vaultName,
-        v.total > 0 && v.migrated === v.total,
-        `${v.migrated} of ${v.total} secret-looking ConfigMap keys` +
-          `${v.snapshotId ? ` (coverage snapshot #${v.snapshotId})` : ''}`,
-      ),
+  if (vault.state === 'not-measured') return missing(vaultName, vault.reason);
+  const v = vault.value;
+  return pass(
+    vaultName,
+    v.total > 0 && v.migrated === v.total,
+    `${v.migrated} of ${v.total} secret-looking ConfigMap keys` +
+      `${v.snapshotId ? ` (coverage snapshot #${v.snapshotId})` : ''}`,
+  );
+}
+
+/** The runbooks' own readiness checks, as `phase verify` last recorded them. */
+function phaseChecks({ phases, tz }: ReadinessInputs): ReadinessCheck[] {
+  if (phases.state !== 'measured') return [];
+  const tasks = phases.value.phases.flatMap((p) => p.tasks).filter((t) => t.kind === 'check');
+  return tasks.map((task) => {
+    const name = `Phase ${task.phase} check: ${task.title}`;
+    const when = task.checkedAt
+      ? `verified ${formatTime(task.checkedAt, tz)}${task.jobId ? `, job ${task.jobId}` : ''}`
+      : '';
+    const detail = [task.detail, when].filter(Boolean).join('; ');
+    if (task.state === 'done' || task.state === 'failed')
+      return pass(name, task.state === 'done', detail || task.state);
+    return missing(
+      name,
+      task.state === 'pending'
+        ? 'not verified yet (`/carbon phase verify N`)'
+        : `${task.state}${detail ? `: ${detail}` : ''}`,
     );
-  }
+  });
+}
 
-  // The runbooks' own readiness checks, as `phase verify` last recorded them.
-  if (input.phases.state === 'measured') {
-    for (const task of input.phases.value.phases.flatMap((p) => p.tasks).filter((t) => t.kind === 'check')) {
-      const name = `Phase ${task.phase} check: ${task.title}`;
-      const when = task.checkedAt
-        ? `verified ${formatTime(task.checkedAt, tz)}${task.jobId ? `, job ${task.jobId}` : ''}`
-        : '';
-      const detail = [task.detail, when].filter(Boolean).join('; ');
-      if (task.state === 'done' || task.state === 'failed')
-        checks.push(pass(name, task.state === 'done', detail || task.state));
-      else
-        checks.push(
-          missing(
-            name,
-            task.state === 'pending'
-              ? 'not verified yet (`/carbon phase verify N`)'
-              : `${task.state}${detail ? `: ${detail}` : ''}`,
-          ),
-        );
-    }
-  }
-
+/** The checks, measured first, with the share of measured ones passing. */
+function scored(checks: ReadinessCheck[]): Readiness {
   // The measured checks first (a long list is cut in Slack, never the ones the score counts).
   checks.sort((a, b) => Number(a.state === 'not-measured') - Number(b.state === 'not-measured'));
   const measured = checks.filter((c) => c.state !== 'not-measured').length;

@@ -195,64 +195,104 @@ async function cutover(
   keys: readonly KeyRecord[],
   fingerprint: Fingerprinter,
 ): Promise<Cutover> {
-  const { deps, progress, log } = ctx;
-  const { kube, store } = deps;
-  const notes: string[] = [];
-  const keptForReaders = new Set<string>();
   const names = keys.map((k) => k.key);
+  const notes = await annotateConsumers(ctx, vault, m, names);
+  const keptForReaders = await keepKeysStillRead(ctx, m, keys, names);
+  if (keptForReaders.size > 0) notes.push(keptForReadersNote(keptForReaders.size, m.plan.appsReadVaultFiles === true));
+  const candidates = keys.filter((k) => k.state === 'verified' && !keptForReaders.has(k.key));
+  if (candidates.length === 0) return { notes, keptForReaders, failed: false };
+
+  const unfinished = await awaitAnnotatedRollouts(ctx, m, candidates);
+  if (unfinished !== undefined) return { notes: [...notes, unfinished], keptForReaders, failed: true };
+
+  const removal = await removeUnchangedKeys(ctx, m, candidates, fingerprint);
+  return { notes: removal === undefined ? notes : [...notes, removal], keptForReaders, failed: false };
+}
+
+/**
+ * The consumers the plan found and those reading the keys now, each given the injector annotations
+ * (skipped when already annotated): notes on the ones that are gone.
+ */
+async function annotateConsumers(
+  ctx: JobContext,
+  vault: VaultDeps,
+  m: VaultMigration,
+  names: readonly string[],
+): Promise<string[]> {
+  const { kube, store } = ctx.deps;
+  const notes: string[] = [];
   const current = consumersOf(m.configMap, await listWorkloads(kube, m.namespace)).filter((c) => readsAny(c, names));
   const consumers = new Map<string, Consumer>([...m.plan.consumers, ...current].map((c) => [`${c.kind}/${c.name}`, c]));
   const done = new Map((await store.vaultMigrations.workloads(m.id)).map((w) => [`${w.kind}/${w.name}`, w]));
   for (const consumer of consumers.values()) {
     const ref = `${consumer.kind}/${consumer.name}`;
-    if (done.get(ref)?.state === 'annotated') continue;
-    await progress(`Cutover: annotating ${ref} for the Vault Agent injector…`);
-    const workload = await readWorkload(kube, consumer.kind, m.namespace, consumer.name);
-    if (workload === undefined) {
-      notes.push(`${ref} is gone: not annotated`);
-      continue;
-    }
-    const have = workload.spec?.template?.metadata?.annotations ?? {};
-    const read = consumer.keys === '*' ? names : names.filter((k) => (consumer.keys as string[]).includes(k));
-    const wanted = injectAnnotations({
-      mount: m.mount,
-      path: m.path,
-      configMap: m.configMap,
-      keys: read,
-      role: vault.injectRole,
-    });
-    const set: Record<string, string> = {};
-    for (const [name, value] of Object.entries(wanted)) {
-      if (have[name] === value) continue;
-      // the workload's own injector settings stay
-      if ((name === INJECT || name === ROLE) && have[name] !== undefined) continue;
-      set[name] = value;
-    }
-    const added = [
-      ...new Set([...(done.get(ref)?.added ?? []), ...Object.keys(set).filter((name) => have[name] === undefined)]),
-    ];
-    // Recorded before the patch: a crash in between leaves a rollback that knows what to take off.
-    await store.vaultMigrations.setWorkload(m.id, {
-      kind: consumer.kind,
-      name: consumer.name,
-      added,
-      state: 'annotating',
-    });
-    if (Object.keys(set).length > 0)
-      await patchTemplateAnnotations(kube, consumer.kind, m.namespace, consumer.name, set);
-    await store.vaultMigrations.setWorkload(m.id, {
-      kind: consumer.kind,
-      name: consumer.name,
-      added,
-      state: 'annotated',
-    });
-    log.info(
-      { migration: m.id, workload: ref, annotations: Object.keys(set).length },
-      'consumer annotated for the injector',
-    );
+    const record = done.get(ref);
+    if (record?.state === 'annotated') continue;
+    const annotated = await annotateConsumer(ctx, vault, m, consumer, names, record?.added ?? []);
+    if (!annotated) notes.push(`${ref} is gone: not annotated`);
   }
+  return notes;
+}
 
-  // What the pod templates read now decides which keys may go.
+/**
+ * One consumer: the injector annotations it lacks, recorded before and after the patch. False when the
+ * workload is gone (nothing annotated). `addedBefore`: the annotations an earlier attempt added.
+ */
+async function annotateConsumer(
+  ctx: JobContext,
+  vault: VaultDeps,
+  m: VaultMigration,
+  consumer: Consumer,
+  names: readonly string[],
+  addedBefore: readonly string[],
+): Promise<boolean> {
+  const { deps, progress, log } = ctx;
+  const { kube, store } = deps;
+  const ref = `${consumer.kind}/${consumer.name}`;
+  await progress(`Cutover: annotating ${ref} for the Vault Agent injector…`);
+  const workload = await readWorkload(kube, consumer.kind, m.namespace, consumer.name);
+  if (workload === undefined) return false;
+  const have = workload.spec?.template?.metadata?.annotations ?? {};
+  const read = consumer.keys === '*' ? names : names.filter((k) => (consumer.keys as string[]).includes(k));
+  const wanted = injectAnnotations({
+    mount: m.mount,
+    path: m.path,
+    configMap: m.configMap,
+    keys: read,
+    role: vault.injectRole,
+  });
+  const set: Record<string, string> = {};
+  for (const [name, value] of Object.entries(wanted)) {
+    if (have[name] === value) continue;
+    // the workload's own injector settings stay
+    if ((name === INJECT || name === ROLE) && have[name] !== undefined) continue;
+    set[name] = value;
+  }
+  const added = [...new Set([...addedBefore, ...Object.keys(set).filter((name) => have[name] === undefined)])];
+  const record = { kind: consumer.kind, name: consumer.name, added };
+  // Recorded before the patch: a crash in between leaves a rollback that knows what to take off.
+  await store.vaultMigrations.setWorkload(m.id, { ...record, state: 'annotating' });
+  if (Object.keys(set).length > 0) await patchTemplateAnnotations(kube, consumer.kind, m.namespace, consumer.name, set);
+  await store.vaultMigrations.setWorkload(m.id, { ...record, state: 'annotated' });
+  log.info(
+    { migration: m.id, workload: ref, annotations: Object.keys(set).length },
+    'consumer annotated for the injector',
+  );
+  return true;
+}
+
+/**
+ * What the pod templates read now decides which keys may go: the verified keys still read stay in the
+ * ConfigMap, each with why.
+ */
+async function keepKeysStillRead(
+  ctx: JobContext,
+  m: VaultMigration,
+  keys: readonly KeyRecord[],
+  names: readonly string[],
+): Promise<Set<string>> {
+  const { kube, store } = ctx.deps;
+  const keptForReaders = new Set<string>();
   const stillRead = keysStillRead(
     m.configMap,
     await listWorkloads(kube, m.namespace),
@@ -265,29 +305,46 @@ async function cutover(
     keptForReaders.add(k.key);
     await store.vaultMigrations.setKey(m.id, k.key, 'verified', { detail: `kept in the ConfigMap: ${why.join('; ')}` });
   }
-  if (keptForReaders.size > 0) notes.push(keptForReadersNote(keptForReaders.size, m.plan.appsReadVaultFiles === true));
-  const candidates = keys.filter((k) => k.state === 'verified' && !keptForReaders.has(k.key));
-  if (candidates.length === 0) return { notes, keptForReaders, failed: false };
+  return keptForReaders;
+}
 
-  // The annotated workloads' new pods (with the injected files) must be up before their old source goes.
+/**
+ * The annotated workloads' new pods (with the injected files) must be up before their old source goes:
+ * undefined once every rollout completed, else a note and every candidate key kept.
+ */
+async function awaitAnnotatedRollouts(
+  ctx: JobContext,
+  m: VaultMigration,
+  candidates: readonly KeyRecord[],
+): Promise<string | undefined> {
+  const { store } = ctx.deps;
   for (const w of (await store.vaultMigrations.workloads(m.id)).filter((w) => w.state === 'annotated')) {
     const failure = await waitForRollout(ctx, w.kind, m.namespace, w.name);
     if (failure === undefined) continue;
-    notes.push(`the rollout of ${w.kind}/${w.name} did not complete (${failure}): no key removed from the ConfigMap`);
     for (const k of candidates)
       await store.vaultMigrations.setKey(m.id, k.key, 'verified', {
         detail: `kept in the ConfigMap: the rollout of ${w.kind}/${w.name} did not complete`,
       });
-    return { notes, keptForReaders, failed: true };
+    return `the rollout of ${w.kind}/${w.name} did not complete (${failure}): no key removed from the ConfigMap`;
   }
+  return undefined;
+}
 
-  await progress(`Cutover: removing ${candidates.length} key(s) from configmap/${m.configMap}…`);
+/**
+ * The candidate keys leave the ConfigMap where it still holds the migrated value (read again and retried
+ * when it was edited meanwhile): a note when the ConfigMap is gone.
+ */
+async function removeUnchangedKeys(
+  ctx: JobContext,
+  m: VaultMigration,
+  candidates: readonly KeyRecord[],
+  fingerprint: Fingerprinter,
+): Promise<string | undefined> {
+  const { kube, store } = ctx.deps;
+  await ctx.progress(`Cutover: removing ${candidates.length} key(s) from configmap/${m.configMap}…`);
   for (let attempt = 0; ; attempt++) {
     const configMap = await readConfigMap(kube, m.namespace, m.configMap);
-    if (configMap === undefined) {
-      notes.push('the ConfigMap is gone: nothing to remove');
-      return { notes, keptForReaders, failed: false };
-    }
+    if (configMap === undefined) return 'the ConfigMap is gone: nothing to remove';
     const removable: string[] = [];
     for (const k of candidates) {
       const value = configMap.data?.[k.key];
@@ -299,7 +356,7 @@ async function cutover(
           detail: 'changed in the ConfigMap after it was migrated: left there',
         });
     }
-    if (removable.length === 0) return { notes, keptForReaders, failed: false };
+    if (removable.length === 0) return undefined;
     try {
       await removeConfigMapKeys(kube, configMap, removable);
     } catch (error) {
@@ -308,7 +365,7 @@ async function cutover(
       throw error;
     }
     for (const key of removable) await store.vaultMigrations.setKey(m.id, key, 'removed');
-    return { notes, keptForReaders, failed: false };
+    return undefined;
   }
 }
 

@@ -67,196 +67,276 @@ export async function runProducerBenchmark(opts: ProducerBenchmarkOptions): Prom
   validateOptions(opts);
   opts.signal?.throwIfAborted();
   const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const kafka = new Kafka({
-    clientId: 'carbon-bench',
-    brokers: opts.brokers,
-    connectionTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    requestTimeout: requestTimeoutMs,
-    // Few, short retries: a dead broker must fail the run within seconds, not minutes.
-    retry: { retries: 2, initialRetryTime: 250, maxRetryTime: 2_000 },
-    logLevel: opts.log ? logLevel.WARN : logLevel.NOTHING,
-    logCreator: toLogCreator(opts.log),
-  });
-  const admin = kafka.admin();
-  const producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-  });
-  const topic = opts.topic ?? `carbon-bench-${Date.now()}-${randomBytes(3).toString('hex')}`;
-  const where = opts.brokers.join(',');
-  let topicMayExist = false;
-  let created = false;
-
-  const setup = async (): Promise<number> => {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    const replicationFactor = Math.min(3, cluster.brokers.length);
-    topicMayExist = true;
-    created = await admin.createTopics({
-      topics: [{ topic, numPartitions: opts.partitions, replicationFactor }],
-      waitForLeaders: true,
-      timeout: requestTimeoutMs,
-    });
-    if (!created)
-      throw new BenchParamsError(`topic ${topic} already exists; the benchmark only writes to a topic it creates`);
-    await producer.connect();
-    return replicationFactor;
-  };
-
+  const session = new BenchSession(opts, requestTimeoutMs);
   try {
-    let replicationFactor: number;
+    const replicationFactor = await session.setUp();
+    const stats = await new ProduceRun(session.producer, session.topic, opts, requestTimeoutMs).run();
+    const recordsInTopic = await bounded(
+      countRecords(session.admin, session.topic),
+      requestTimeoutMs,
+      'counting the records timed out',
+      opts.signal,
+    );
+    const topicDeleted = await session.cleanup();
+    return {
+      ...stats,
+      topic: session.topic,
+      partitions: opts.partitions,
+      replicationFactor,
+      recordsInTopic,
+      topicDeleted,
+    };
+  } catch (e) {
+    await session.cleanup();
+    throw e;
+  }
+}
+
+/** The run's Kafka clients and its topic: set up within SETUP_TIMEOUT_MS, and cleaned up whatever happened. */
+class BenchSession {
+  readonly admin: Admin;
+  readonly producer: Producer;
+  readonly topic: string;
+  private readonly where: string;
+  private topicMayExist = false;
+  private created = false;
+
+  constructor(
+    private readonly opts: ProducerBenchmarkOptions,
+    private readonly requestTimeoutMs: number,
+  ) {
+    const kafka = new Kafka({
+      clientId: 'carbon-bench',
+      brokers: opts.brokers,
+      connectionTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      requestTimeout: requestTimeoutMs,
+      // Few, short retries: a dead broker must fail the run within seconds, not minutes.
+      retry: { retries: 2, initialRetryTime: 250, maxRetryTime: 2_000 },
+      logLevel: opts.log ? logLevel.WARN : logLevel.NOTHING,
+      logCreator: toLogCreator(opts.log),
+    });
+    this.admin = kafka.admin();
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+    this.topic = opts.topic ?? `carbon-bench-${Date.now()}-${randomBytes(3).toString('hex')}`;
+    this.where = opts.brokers.join(',');
+  }
+
+  /** Connects, creates the topic and connects the producer: the topic's replication factor. */
+  async setUp(): Promise<number> {
+    const { opts } = this;
     try {
-      replicationFactor = await bounded(
-        setup(),
+      return await bounded(
+        this.createTopic(),
         SETUP_TIMEOUT_MS,
         `no answer within ${SETUP_TIMEOUT_MS / 1000} s`,
         opts.signal,
       );
     } catch (e) {
       if (e instanceof BenchParamsError || opts.signal?.aborted) throw e;
-      throw new KafkaBenchError(`cannot set up the benchmark on Kafka at ${where}: ${messageOf(e)}`, { cause: e });
+      throw new KafkaBenchError(`cannot set up the benchmark on Kafka at ${this.where}: ${messageOf(e)}`, {
+        cause: e,
+      });
     }
-    const stats = await produce(producer, topic, opts, requestTimeoutMs);
-    const recordsInTopic = await bounded(
-      countRecords(admin, topic),
-      requestTimeoutMs,
-      'counting the records timed out',
-      opts.signal,
-    );
-    const topicDeleted = await cleanup();
-    return { ...stats, topic, partitions: opts.partitions, replicationFactor, recordsInTopic, topicDeleted };
-  } catch (e) {
-    await cleanup();
-    throw e;
   }
 
-  // Never throws: a failure here must not hide the run's own result or error.
-  async function cleanup(): Promise<boolean> {
-    const attempt = async (what: string, p: () => Promise<unknown>): Promise<boolean> => {
-      try {
-        await bounded(p(), CLEANUP_TIMEOUT_MS, 'timed out');
-        return true;
-      } catch (e) {
-        opts.log?.('warn', `kafka bench: ${what} failed: ${messageOf(e)}`, { topic, brokers: where });
-        return false;
-      }
-    };
-    await attempt('disconnecting the producer', () => producer.disconnect());
+  private async createTopic(): Promise<number> {
+    const { admin, topic } = this;
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    const replicationFactor = Math.min(3, cluster.brokers.length);
+    this.topicMayExist = true;
+    this.created = await admin.createTopics({
+      topics: [{ topic, numPartitions: this.opts.partitions, replicationFactor }],
+      waitForLeaders: true,
+      timeout: this.requestTimeoutMs,
+    });
+    if (!this.created)
+      throw new BenchParamsError(`topic ${topic} already exists; the benchmark only writes to a topic it creates`);
+    await this.producer.connect();
+    return replicationFactor;
+  }
+
+  /**
+   * Disconnects and deletes the topic: false when the topic could not be deleted. Never throws: a failure
+   * here must not hide the run's own result or error.
+   */
+  async cleanup(): Promise<boolean> {
+    const { admin, producer, topic } = this;
+    await this.attempt('disconnecting the producer', () => producer.disconnect());
     // A generated name is ours alone, so it is deleted even if creation seemed to fail (e.g. timed out).
-    const mustDelete = topicMayExist && (created || opts.topic === undefined);
+    const mustDelete = this.topicMayExist && (this.created || this.opts.topic === undefined);
     const deleted =
       !mustDelete ||
-      (await attempt(`deleting topic ${topic}`, () =>
+      (await this.attempt(`deleting topic ${topic}`, () =>
         admin.deleteTopics({ topics: [topic], timeout: CLEANUP_TIMEOUT_MS }),
       ));
-    await attempt('disconnecting the admin client', () => admin.disconnect());
+    await this.attempt('disconnecting the admin client', () => admin.disconnect());
     return deleted;
+  }
+
+  private async attempt(what: string, p: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await bounded(p(), CLEANUP_TIMEOUT_MS, 'timed out');
+      return true;
+    } catch (e) {
+      this.opts.log?.('warn', `kafka bench: ${what} failed: ${messageOf(e)}`, {
+        topic: this.topic,
+        brokers: this.where,
+      });
+      return false;
+    }
   }
 }
 
-async function produce(
-  producer: Producer,
-  topic: string,
-  o: ProducerBenchmarkOptions,
-  requestTimeoutMs: number,
-): Promise<TotalStats> {
-  const batchRecords =
-    o.batchRecords ?? Math.max(1, Math.min(MAX_DEFAULT_BATCH_RECORDS, Math.floor(REQUEST_BYTES / o.recordSize)));
-  const maxInFlight = o.maxInFlight ?? DEFAULT_IN_FLIGHT;
-  const payloads = new PayloadSource(o.recordSize);
-  const startMs = nowMs();
-  const stats = new Stats(o.records, startMs);
-  const throttler = new ThroughputThrottler(o.throughput, startMs);
-  let sent = 0;
-  let inFlight = 0;
-  let partition = 0;
-  let lastProgressMs = startMs;
-  let failure: Error | undefined;
-  let wake = (): void => {};
+/**
+ * One run's produce loop: requests of `batchRecords` records handed to kafkajs, the next request to the next
+ * partition, up to `maxInFlight` awaiting acknowledgement, paced by the throttler; the first failure ends it.
+ */
+class ProduceRun {
+  private readonly batchRecords: number;
+  private readonly maxInFlight: number;
+  private readonly payloads: PayloadSource;
+  private readonly stats: Stats;
+  private readonly throttler: ThroughputThrottler;
+  private sent = 0;
+  private inFlight = 0;
+  private partition = 0;
+  private lastProgressMs: number;
+  private failure: Error | undefined;
+  private wake = (): void => {};
 
-  const fail = (e: Error): void => {
-    failure ??= e;
-    wake();
-  };
-  // Resolves on an acknowledgement, a failure, or after `ms`.
-  const pause = (ms?: number): Promise<void> =>
-    new Promise((resolve) => {
+  constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+    private readonly o: ProducerBenchmarkOptions,
+    private readonly requestTimeoutMs: number,
+  ) {
+    this.batchRecords =
+      o.batchRecords ?? Math.max(1, Math.min(MAX_DEFAULT_BATCH_RECORDS, Math.floor(REQUEST_BYTES / o.recordSize)));
+    this.maxInFlight = o.maxInFlight ?? DEFAULT_IN_FLIGHT;
+    this.payloads = new PayloadSource(o.recordSize);
+    const startMs = nowMs();
+    this.stats = new Stats(o.records, startMs);
+    this.throttler = new ThroughputThrottler(o.throughput, startMs);
+    this.lastProgressMs = startMs;
+  }
+
+  async run(): Promise<TotalStats> {
+    const { o } = this;
+    const onAbort = (): void => this.fail(abortError(o.signal));
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    // kafkajs retries on its own; this bounds the whole wait whatever it does.
+    const watchdog = setInterval(() => this.checkStalled(), WATCHDOG_PERIOD_MS);
+    try {
+      await this.loop();
+    } finally {
+      clearInterval(watchdog);
+      o.signal?.removeEventListener('abort', onAbort);
+    }
+    if (this.failure) throw this.failure;
+    return this.stats.total(nowMs());
+  }
+
+  private async loop(): Promise<void> {
+    const { o } = this;
+    let sleepUntilMs = 0;
+    while (!this.failure && (this.sent < o.records || this.inFlight > 0)) {
+      const waitMs = sleepUntilMs - nowMs();
+      if (this.sent >= o.records || this.inFlight >= this.maxInFlight || waitMs > 0) {
+        await this.pause(this.sent < o.records && waitMs > 0 ? waitMs : undefined);
+        continue;
+      }
+      sleepUntilMs = this.sendRequest() ?? sleepUntilMs;
+    }
+  }
+
+  /** Hands one request to kafkajs without awaiting it: when the throttler asks for a pause, the time it ends. */
+  private sendRequest(): number | undefined {
+    const { o, throttler } = this;
+    const sendStartMs = nowMs();
+    if (this.inFlight === 0) this.lastProgressMs = sendStartMs; // a throttled pause is not a stall
+    let sleepUntilMs: number | undefined;
+    const messages: Message[] = [];
+    while (messages.length < this.batchRecords && this.sent < o.records) {
+      messages.push({ value: this.payloads.next(), partition: this.partition });
+      // Like Java, after handing over record i ask whether i records so far is too fast.
+      const sleepMs = throttler.shouldThrottle(this.sent++, sendStartMs) ? throttler.throttle() : 0;
+      if (sleepMs > 0) {
+        sleepUntilMs = sendStartMs + sleepMs;
+        break;
+      }
+    }
+    this.partition = (this.partition + 1) % o.partitions;
+    this.inFlight++;
+    this.producer
+      .send({
+        topic: this.topic,
+        messages,
+        acks: o.acks,
+        timeout: this.requestTimeoutMs,
+        compression: CompressionTypes.None,
+      })
+      .then(
+        () => this.acknowledged(messages.length, sendStartMs),
+        (e: unknown) => {
+          this.inFlight--;
+          this.fail(
+            new KafkaBenchError(
+              `Kafka refused or lost a produce request after ${this.stats.count} of ${o.records} records: ` +
+                messageOf(e),
+              { cause: e },
+            ),
+          );
+        },
+      );
+    return sleepUntilMs;
+  }
+
+  private acknowledged(records: number, sendStartMs: number): void {
+    this.inFlight--;
+    const ackMs = nowMs();
+    this.lastProgressMs = ackMs;
+    const latencyMs = ackMs - sendStartMs;
+    try {
+      for (let i = 0; i < records; i++) {
+        const window = this.stats.record(latencyMs, this.o.recordSize, ackMs);
+        if (window) this.o.onWindow?.(window);
+      }
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+    }
+    this.wake();
+  }
+
+  private checkStalled(): void {
+    if (this.inFlight > 0 && nowMs() - this.lastProgressMs > this.requestTimeoutMs) {
+      this.fail(
+        new KafkaBenchError(
+          `Kafka acknowledged nothing for ${this.requestTimeoutMs} ms ` +
+            `after ${this.stats.count} of ${this.o.records} records`,
+        ),
+      );
+    }
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.wake();
+  }
+
+  /** Resolves on an acknowledgement, a failure, or after `ms`. */
+  private pause(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
-      wake = () => {
+      this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
     });
-  const onAbort = (): void => fail(abortError(o.signal));
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  // kafkajs retries on its own; this bounds the whole wait whatever it does.
-  const watchdog = setInterval(() => {
-    if (inFlight > 0 && nowMs() - lastProgressMs > requestTimeoutMs) {
-      fail(
-        new KafkaBenchError(
-          `Kafka acknowledged nothing for ${requestTimeoutMs} ms after ${stats.count} of ${o.records} records`,
-        ),
-      );
-    }
-  }, WATCHDOG_PERIOD_MS);
-
-  try {
-    let sleepUntilMs = 0;
-    while (!failure && (sent < o.records || inFlight > 0)) {
-      const waitMs = sleepUntilMs - nowMs();
-      if (sent >= o.records || inFlight >= maxInFlight || waitMs > 0) {
-        await pause(sent < o.records && waitMs > 0 ? waitMs : undefined);
-        continue;
-      }
-      const sendStartMs = nowMs();
-      if (inFlight === 0) lastProgressMs = sendStartMs; // a throttled pause is not a stall
-      const messages: Message[] = [];
-      while (messages.length < batchRecords && sent < o.records) {
-        messages.push({ value: payloads.next(), partition });
-        // Like Java, after handing over record i ask whether i records so far is too fast.
-        const sleepMs = throttler.shouldThrottle(sent++, sendStartMs) ? throttler.throttle() : 0;
-        if (sleepMs > 0) {
-          sleepUntilMs = sendStartMs + sleepMs;
-          break;
-        }
-      }
-      partition = (partition + 1) % o.partitions;
-      inFlight++;
-      producer
-        .send({ topic, messages, acks: o.acks, timeout: requestTimeoutMs, compression: CompressionTypes.None })
-        .then(
-          () => {
-            inFlight--;
-            const ackMs = nowMs();
-            lastProgressMs = ackMs;
-            const latencyMs = ackMs - sendStartMs;
-            try {
-              for (let i = 0; i < messages.length; i++) {
-                const window = stats.record(latencyMs, o.recordSize, ackMs);
-                if (window) o.onWindow?.(window);
-              }
-            } catch (e) {
-              fail(e instanceof Error ? e : new Error(String(e)));
-            }
-            wake();
-          },
-          (e: unknown) => {
-            inFlight--;
-            fail(
-              new KafkaBenchError(
-                `Kafka refused or lost a produce request after ${stats.count} of ${o.records} records: ${messageOf(e)}`,
-                { cause: e },
-              ),
-            );
-          },
-        );
-    }
-  } finally {
-    clearInterval(watchdog);
-    o.signal?.removeEventListener('abort', onAbort);
   }
-  if (failure) throw failure;
-  return stats.total(nowMs());
 }
 
 async function countRecords(admin: Admin, topic: string): Promise<number> {
