@@ -1,4 +1,4 @@
-import type { VaultCommand } from '../../contracts/commands.js';
+import type { VaultCommand, VaultMigrateCommand } from '../../contracts/commands.js';
 import type { JobName } from '../../contracts/jobs.js';
 import { UsageError } from '../../errors.js';
 import { keyPath, RESERVED_PATH, reservedPath, validConfigMapKey, validMount, validSecretPath } from '../../names.js';
@@ -135,50 +135,8 @@ export const vault: CommandSpec<VaultCommand> = {
           action: 'status',
           ...(namespace !== undefined ? { namespace: dnsLabel(namespace, 'Namespace') } : {}),
         };
-      case 'migrate': {
-        if (rest.length > 1)
-          throw new UsageError(
-            `Unexpected \`${shown(rest[1]!)}\`: one ConfigMap at a time. Usage: \`/carbon ${USAGE.migrate}\``,
-          );
-        const configMap = configMapRef(rest[0]);
-        if (namespace === undefined)
-          throw new UsageError(`Which namespace is configmap/${configMap} in? Add \`-n NAMESPACE\`.`);
-        const ns = dnsLabel(namespace, 'Namespace');
-        const keys = keysOption(args);
-        const mount = mountOption(args);
-        const path = pathOption(args);
-        const reason = reasonOption(args);
-        const appsReadVaultFiles = args.values['apps-read-vault-files'] === true;
-        if (appsReadVaultFiles && args.values.cutover !== true)
-          throw new UsageError(
-            '`--apps-read-vault-files` goes with `--cutover`: it says the apps read /vault/secrets/<KEY>, ' +
-              'so the cutover may remove the keys they read through envFrom or a volume.',
-          );
-        const overwrite = args.values.overwrite === true;
-        if (reservedPath(path ?? defaultPath(ns, configMap))) {
-          throw new UsageError(
-            `\`${RESERVED_PATH}/\` is where carbon-ops keeps its own secrets (the fingerprint key): ` +
-              'choose another --path' +
-              `${path === undefined ? ` (the default is \`${defaultPath(ns, configMap)}\`)` : ''}.`,
-          );
-        }
-        for (const key of keys ?? [])
-          if (!validSecretPath(keyPath(path ?? defaultPath(ns, configMap), key)))
-            throw new UsageError(`The target path for \`${shown(key)}\` would be too long or invalid.`);
-        return {
-          name: 'vault',
-          action: 'migrate',
-          namespace: ns,
-          configMap,
-          ...(keys !== undefined ? { keys } : {}),
-          ...(mount !== undefined ? { mount } : {}),
-          ...(path !== undefined ? { path } : {}),
-          cutover: args.values.cutover === true,
-          ...(appsReadVaultFiles ? { appsReadVaultFiles } : {}),
-          ...(overwrite ? { overwrite } : {}),
-          ...(reason !== undefined ? { reason } : {}),
-        };
-      }
+      case 'migrate':
+        return buildMigrate(args, rest, namespace);
       case 'rollback': {
         only([], USAGE.rollback);
         const [id, extra] = rest;
@@ -227,3 +185,49 @@ export const vault: CommandSpec<VaultCommand> = {
     }
   },
 };
+
+/** `vault migrate configmap/NAME -n NS [...]`: every option checked before any call to the cluster or Vault. */
+function buildMigrate(args: ParsedArgs, rest: string[], namespace: string | undefined): VaultMigrateCommand {
+  if (rest.length > 1)
+    throw new UsageError(
+      `Unexpected \`${shown(rest[1]!)}\`: one ConfigMap at a time. Usage: \`/carbon ${USAGE.migrate}\``,
+    );
+  const configMap = configMapRef(rest[0]);
+  if (namespace === undefined)
+    throw new UsageError(`Which namespace is configmap/${configMap} in? Add \`-n NAMESPACE\`.`);
+  const ns = dnsLabel(namespace, 'Namespace');
+  const keys = keysOption(args);
+  const mount = mountOption(args);
+  const path = pathOption(args);
+  const reason = reasonOption(args);
+  const appsReadVaultFiles = args.values['apps-read-vault-files'] === true;
+  if (appsReadVaultFiles && args.values.cutover !== true)
+    throw new UsageError(
+      '`--apps-read-vault-files` goes with `--cutover`: it says the apps read /vault/secrets/<KEY>, ' +
+        'so the cutover may remove the keys they read through envFrom or a volume.',
+    );
+  const overwrite = args.values.overwrite === true;
+  if (reservedPath(path ?? defaultPath(ns, configMap))) {
+    throw new UsageError(
+      `\`${RESERVED_PATH}/\` is where carbon-ops keeps its own secrets (the fingerprint key): ` +
+        'choose another --path' +
+        `${path === undefined ? ` (the default is \`${defaultPath(ns, configMap)}\`)` : ''}.`,
+    );
+  }
+  for (const key of keys ?? [])
+    if (!validSecretPath(keyPath(path ?? defaultPath(ns, configMap), key)))
+      throw new UsageError(`The target path for \`${shown(key)}\` would be too long or invalid.`);
+  return {
+    name: 'vault',
+    action: 'migrate',
+    namespace: ns,
+    configMap,
+    ...(keys !== undefined ? { keys } : {}),
+    ...(mount !== undefined ? { mount } : {}),
+    ...(path !== undefined ? { path } : {}),
+    cutover: args.values.cutover === true,
+    ...(appsReadVaultFiles ? { appsReadVaultFiles } : {}),
+    ...(overwrite ? { overwrite } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+  };
+}
