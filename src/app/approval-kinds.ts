@@ -6,8 +6,8 @@ import { RESTART_KIND } from '../features/restart/approval.js';
 import type { ApprovalRequest } from '../approvals/store.js';
 import type { Store } from './store.js';
 import { VAULT_MIGRATE_KIND } from '../features/vault/approval.js';
-import { showRequest, type ApprovalKind } from '../approvals/index.js';
-import { recoverStuck } from '../approvals/recover.js';
+import { type ApprovalKind } from '../approvals/index.js';
+import { settleOverdue } from '../approvals/recover.js';
 import type { ScheduledJobDefinition } from '../jobs/job.js';
 
 /** One entry per kind; the union keeps each kind's own request type. */
@@ -30,8 +30,11 @@ export async function findRequest(
   store: Store,
   id: string,
 ): Promise<{ kind: ApprovalKind; request: ApprovalRequest } | undefined> {
-  const found = await store.approvals.find(id);
-  return found && { kind: kindFor(found.requests.action), request: found.request };
+  for (const kind of APPROVAL_KINDS as unknown as ApprovalKind[]) {
+    const request = await kind.requests(store).get(id);
+    if (request !== undefined) return { kind, request };
+  }
+  return undefined;
 }
 
 /**
@@ -41,10 +44,9 @@ export async function findRequest(
  * target for ever.
  */
 export async function sweepApprovals(store: Store, chat: Chat, log: Logger, queue: CommandQueue): Promise<void> {
-  for (const { requests, request } of await store.approvals.expireDue()) {
-    await showRequest(chat, kindFor(requests.action), request, log, { decided: true });
+  for (const kind of APPROVAL_KINDS as unknown as ApprovalKind[]) {
+    await settleOverdue(kind, { store, chat, queue, log });
   }
-  await recoverStuck(store, { queue, chat, log, kindFor });
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Pool } from '../integrations/postgres.js';
-import { ApprovalRegistry, type ApprovalRequest, type ApprovalRequests } from '../approvals/store.js';
 import { AuditLog } from '../store/audit-log.js';
 import { Benchmarks } from '../features/bench/store.js';
 import { CoverageSnapshots } from '../features/vault/coverage-store.js';
@@ -10,7 +9,6 @@ import { PhaseStore } from '../features/phases/store.js';
 import { RestartRequests } from '../features/restart/store.js';
 import { StatusPosts } from '../features/status/store.js';
 import { VaultMigrations } from '../features/vault/store.js';
-import { APPROVAL_KINDS } from './approval-kinds.js';
 
 /** The bot's PostgreSQL: one repository per concern over a shared pool. */
 export class Store {
@@ -23,8 +21,6 @@ export class Store {
   readonly phases: PhaseStore;
   readonly phaseApplies: PhaseApplies;
   readonly vaultMigrations: VaultMigrations;
-  /** Every kind of approval request, for `approve ID` and `deny ID` (see src/approvals). */
-  readonly approvals: ApprovalRegistry;
 
   constructor(readonly pool: Pool) {
     this.health = new HealthSnapshots(pool);
@@ -36,9 +32,6 @@ export class Store {
     this.phases = new PhaseStore(pool);
     this.phaseApplies = new PhaseApplies(pool, this.audit);
     this.vaultMigrations = new VaultMigrations(pool, this.audit);
-    this.approvals = new ApprovalRegistry(
-      APPROVAL_KINDS.map((kind) => kind.requests(this) as unknown as ApprovalRequests<ApprovalRequest>),
-    );
   }
 
   migrate(): Promise<number[]> {

@@ -61,32 +61,14 @@ export async function enqueueFollowUp(
   return jobId;
 }
 
-export interface Recovered {
-  requeued: string[];
-  failed: string[];
-}
-
 /**
- * The sweep (`sweepApprovals`, the approvals-sweep job): an `approved` request older than
+ * One kind's requests that lost their follow-up job, found by the sweep (`sweepApprovals`) and by a planning
+ * job before it plans: an `approved` request older than
  * `approvedForSec` whose follow-up job is missing gets it enqueued again; one whose job ended (failed
  * before it began) and a `running` one whose job failed or is gone are finished as failed ("worker
  * lost"), with the audit row, which frees their target. Best effort per request: a queue or Slack
  * error is logged and the sweep goes on.
  */
-export async function recoverStuck(
-  store: JobDeps['store'],
-  deps: { queue: CommandQueue; chat: Chat; log: Logger; kindFor(action: string): ApprovalKind },
-  approvedForSec = APPROVED_STUCK_AFTER_SEC,
-): Promise<Recovered> {
-  const recovered: Recovered = { requeued: [], failed: [] };
-  for (const { requests, request } of await store.approvals.stuck(approvedForSec)) {
-    const outcome = await recoverRequest(deps.kindFor(requests.action), request, { ...deps, store });
-    if (outcome !== undefined) recovered[outcome].push(request.id);
-  }
-  return recovered;
-}
-
-/** The same for one kind's requests: a planning job runs it, so a target held by a lost job is free again. */
 export async function recoverStuckOf<R extends ApprovalRequest>(
   kind: ApprovalKind<R>,
   deps: { store: JobDeps['store']; queue: CommandQueue; chat: Chat; log: Logger },
@@ -104,7 +86,7 @@ async function recoverRequest(
   kind: ApprovalKind,
   request: ApprovalRequest,
   deps: { store: JobDeps['store']; queue: CommandQueue; chat: Chat; log: Logger },
-): Promise<keyof Recovered | undefined> {
+): Promise<'requeued' | 'failed' | undefined> {
   const { queue, chat, log, store } = deps;
   try {
     const state = await followUpState(queue, kind, request);

@@ -417,37 +417,3 @@ export class ApprovalRequests<R extends ApprovalRequest> {
     );
   }
 }
-
-/** Every kind's requests, so `approve ID` and `deny ID` find a request whatever its kind. */
-export class ApprovalRegistry {
-  constructor(readonly kinds: readonly ApprovalRequests<ApprovalRequest>[]) {}
-
-  /** The request with this id and the repository of its kind. */
-  async find(
-    id: string,
-  ): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest } | undefined> {
-    for (const requests of this.kinds) {
-      const request = await requests.get(id);
-      if (request !== undefined) return { requests, request };
-    }
-    return undefined;
-  }
-
-  /** Every kind's requests that may be stuck (see ApprovalRequests.stuck). */
-  async stuck(
-    approvedForSec: number,
-  ): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest }[]> {
-    const found = [];
-    for (const requests of this.kinds)
-      for (const request of await requests.stuck(approvedForSec)) found.push({ requests, request });
-    return found;
-  }
-
-  /** Expires every kind's pending requests past their time. */
-  async expireDue(): Promise<{ requests: ApprovalRequests<ApprovalRequest>; request: ApprovalRequest }[]> {
-    const expired = [];
-    for (const requests of this.kinds)
-      for (const request of await requests.expireDue()) expired.push({ requests, request });
-    return expired;
-  }
-}

@@ -43,7 +43,8 @@ describe('approve and deny when something else fails', () => {
     const down = async () => {
       throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
     };
-    const store = { approvals: { expireDue: down, stuck: down, find: down }, audit: { record: down } };
+    const requests = { get: down, expireDue: down, stuck: down };
+    const store = { restarts: requests, phaseApplies: requests, vaultMigrations: requests, audit: { record: down } };
     for (const text of ['approve k7m2p9xq', 'deny k7m2p9xq']) {
       const { chat, whispers } = fakeChat();
       const outcome = await dispatch({ text, actor }, await deps(store, chat));
@@ -85,14 +86,7 @@ describe('approve and deny when something else fails', () => {
         return request;
       },
     };
-    const store = {
-      approvals: {
-        expireDue: async () => [],
-        stuck: async () => [],
-        find: async () => ({ requests: restarts, request: { ...request, state: 'pending' } }),
-      },
-      restarts,
-    };
+    const store = { restarts };
     const queue = { enqueue: async () => void (enqueued = true) };
     const { chat, whispers } = fakeChat({ postFails: true });
     const outcome = await dispatch({ text: 'approve k7m2p9xq', actor }, await deps(store, chat, queue));

@@ -1,3 +1,4 @@
+import type { PhasePlan } from '../../src/features/phases/plan.js';
 import { describe, expect, it, beforeAll, afterAll } from '@jest/globals';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -10,7 +11,6 @@ import { conflictsOf, describeConflicts, KubeApiError } from '../../src/integrat
 import { selects } from '../../src/features/phases/checks/pdbs-cover-critical.js';
 import { selectFailedPods, workloadOf } from '../../src/features/phases/cleanup.js';
 import { changedPaths, diffObjects } from '../../src/features/phases/diff.js';
-import type { PhasePlan } from '../../src/features/phases/engine.js';
 import { loadRunbooks, RunbookError } from '../../src/features/phases/runbook.js';
 import {
   dashboardBox,

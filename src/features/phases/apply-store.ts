@@ -1,5 +1,5 @@
+import type { PhasePlan } from './plan.js';
 import type { Pool } from '../../integrations/postgres.js';
-import type { PhasePlan } from './engine.js';
 import {
   ApprovalRequests,
   approvalFromRow,

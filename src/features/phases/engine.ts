@@ -1,8 +1,9 @@
+import type { PlanCounts, TaskOutcome, TaskPlan, PhasePlan, RunResult } from './plan.js';
 import { createHash } from 'node:crypto';
 import { ClusterView } from './checks.js';
 import type { Runbook } from './runbook.js';
-import { outcomeBase, type EngineContext, type PlanCounts, type RunOptions, type TaskOutcome } from './tasks/kind.js';
-import { kindOf, type Task, type TaskPlan } from './tasks/table.js';
+import { outcomeBase, type EngineContext, type RunOptions } from './tasks/kind.js';
+import { kindOf, type Task } from './tasks/table.js';
 
 /**
  * The phase work, whatever the tasks: plan a phase, apply or verify it task by task, count a plan, and the
@@ -13,22 +14,6 @@ import { kindOf, type Task, type TaskPlan } from './tasks/table.js';
 export type { EngineContext, RunOptions } from './tasks/kind.js';
 
 // ---- plan: what apply would do, measured by dry runs ----
-
-/** JSON-safe: stored with an apply request so the approver sees what was planned. */
-export interface PhasePlan {
-  phase: number;
-  title: string;
-  cluster: string;
-  simulated: boolean;
-  force: boolean;
-  plannedAt: string;
-  tasks: TaskPlan[];
-  /**
-   * sha256 of the tasks as planned (manifests, cleanup selectors, job lines, checks): apply refuses when
-   * what is on disk then differs from what was approved. Absent in plans made before it existed.
-   */
-  digest?: string;
-}
 
 /** JSON with object keys sorted, so equal data always hashes equal. */
 function canonical(value: unknown): string {
@@ -98,13 +83,6 @@ export function planCounts(plan: PhasePlan): PlanCounts {
 }
 
 // ---- apply and verify ----
-
-export interface RunResult {
-  phase: number;
-  title: string;
-  mode: 'apply' | 'verify';
-  outcomes: TaskOutcome<Task['kind']>[];
-}
 
 /**
  * Applies the tasks in order, or (verify) only checks them. Each task's state is stored as it ends; an

@@ -1,8 +1,5 @@
+import type { PhasePlan, RunResult, ObjectPlan, TaskOutcome, TaskPlan } from './plan.js';
 import type { KnownBlock } from '@slack/types';
-import type { PhasePlan, RunResult } from './engine.js';
-import type { ObjectPlan } from './tasks/apply.js';
-import type { TaskOutcome } from './tasks/kind.js';
-import type { TaskPlan } from './tasks/table.js';
 import { fieldList } from './diff.js';
 import type { Runbooks } from './runbook.js';
 import type { PhaseApply } from './apply-store.js';

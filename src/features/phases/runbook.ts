@@ -1,3 +1,4 @@
+import type { TaskBase } from './plan.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -5,8 +6,8 @@ import { z } from 'zod';
 import { UserError } from '../../errors.js';
 import { taskId } from './fields.js';
 import { ManifestCache } from './manifests.js';
-import type { TaskBase } from './tasks/kind.js';
-import { kindOf, TASK_KINDS, TASKS, type Task, type TaskKindName } from './tasks/table.js';
+import { kindOf, TASK_KINDS, TASKS, type Task } from './tasks/table.js';
+import type { TaskKindName } from './plan.js';
 
 /**
  * The phase runbooks (`runbooks/phase-N.yaml`) as data: each phase a title and an ordered list of tasks,

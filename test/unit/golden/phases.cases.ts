@@ -1,6 +1,6 @@
+import type { PhasePlan, RunResult } from '../../../src/features/phases/plan.js';
 import * as phases from '../../../src/features/phases/render.js';
 import type { PhaseApply } from '../../../src/features/phases/apply-store.js';
-import type { PhasePlan, RunResult } from '../../../src/features/phases/engine.js';
 import { Runbooks } from '../../../src/features/phases/runbook.js';
 import { percentage, type PhaseProgress } from '../../../src/features/phases/store.js';
 import { phaseState } from '../../support/status-fixtures.js';

@@ -1,3 +1,4 @@
+import type { ObjectResult, ObjectResultAction, TaskBase, TaskOutcome, ObjectPlan, ApplyPlan } from '../plan.js';
 import { z } from 'zod';
 import { mapLimit } from '../../../concurrency.js';
 import {
@@ -18,12 +19,8 @@ import {
   objectError,
   outcomeBase,
   PARALLEL,
-  type ObjectResult,
-  type ObjectResultAction,
   type RunOptions,
-  type TaskBase,
   type TaskKind,
-  type TaskOutcome,
   type TaskRun,
 } from './kind.js';
 
@@ -37,28 +34,6 @@ const schema = z.strictObject({
 
 /** Objects applied server-side (field manager carbon-ops); done when a dry run afterwards finds them in sync. */
 export type ApplyTask = TaskBase & { kind: 'apply'; manifests: string[]; objects: PhaseObject[]; createOnly: boolean };
-
-export type ObjectAction = 'create' | 'change' | 'unchanged' | 'exists' | 'conflict' | 'error';
-
-export interface ObjectPlan {
-  /** `Kind namespace/name`. */
-  key: string;
-  source: string;
-  action: ObjectAction;
-  /** Fields that would change (change). */
-  fields?: string[];
-  /** Other managers' fields: a conflict, or (with --force) what would be taken over. */
-  conflicts?: ManagerConflict[];
-  /** unchanged: carbon-ops would become a manager of fields someone else set. */
-  adopt?: boolean;
-  error?: string;
-}
-
-export interface ApplyPlan {
-  kind: 'apply';
-  createOnly: boolean;
-  objects: ObjectPlan[];
-}
 
 export const apply: TaskKind<ApplyTask, ApplyPlan, z.infer<typeof schema>> = {
   kind: 'apply',

@@ -1,7 +1,8 @@
+import type { TaskBase, CheckPlan } from '../plan.js';
 import { z } from 'zod';
 import { describeCheck, evaluateCheck, resolveCheck } from '../checks.js';
 import { CHECK_NAMES, CHECKS, type CheckName, type ResolvedCheck } from '../checks/table.js';
-import { fromCheck, outcomeBase, type TaskBase, type TaskKind, type TaskRun } from './kind.js';
+import { fromCheck, outcomeBase, type TaskKind, type TaskRun } from './kind.js';
 
 /** The runbook YAML of a check task: exactly one of the conditions of checks/table.ts. */
 const schema = z
@@ -23,11 +24,6 @@ const schema = z
 
 /** A condition of the cluster; done when it holds. */
 export type CheckTask = TaskBase & { kind: 'check'; check: ResolvedCheck };
-
-export interface CheckPlan {
-  kind: 'check';
-  description: string;
-}
 
 const outcome = async (task: CheckTask, { ctx, view }: TaskRun) =>
   fromCheck(outcomeBase(task), await evaluateCheck(task.check, { ...ctx.deps }, view));

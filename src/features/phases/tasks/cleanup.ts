@@ -1,10 +1,11 @@
+import type { TaskBase, TaskOutcome, CleanupPlan } from '../plan.js';
 import { z } from 'zod';
 import type { JobDeps } from '../../../jobs/job.js';
 import { AuditUnavailable } from '../../../store/audit-log.js';
 import { names, type CheckResult } from '../checks/kind.js';
 import { findFailedPods, type CleanupPod, type CleanupSelection } from '../cleanup.js';
 import { labelSelector, namespace } from '../fields.js';
-import { audit, fromCheck, outcomeBase, type TaskBase, type TaskKind, type TaskOutcome, type TaskRun } from './kind.js';
+import { audit, fromCheck, outcomeBase, type TaskKind, type TaskRun } from './kind.js';
 
 /** The runbook YAML of a cleanup task: failed pods named by selectors. */
 const schema = z.strictObject({
@@ -20,8 +21,6 @@ export type CleanupTask = TaskBase & {
   targets: { namespace: string; selector: string }[];
   maxPods: number;
 };
-
-export type CleanupPlan = { kind: 'cleanup' } & CleanupSelection;
 
 /** What an approved plan lets a cleanup delete: its pods, or its refusal. */
 type Planned = { pods: CleanupPod[]; refusal?: string };

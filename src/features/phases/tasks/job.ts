@@ -1,10 +1,11 @@
+import type { TaskBase, TaskOutcome, JobPlan } from '../plan.js';
 import { z } from 'zod';
 import { CommandTable } from '../../../commands/table.js';
 import type { Command } from '../../../contracts/commands.js';
 import type { DataOf } from '../../../contracts/jobs.js';
 import { queued } from '../../../jobs/replies.js';
 import { bench } from '../../bench/command.js';
-import { audit, outcomeBase, type TaskBase, type TaskKind, type TaskOutcome, type TaskRun } from './kind.js';
+import { audit, outcomeBase, type TaskKind, type TaskRun } from './kind.js';
 
 /** The runbook YAML of a job task: another carbon-ops command, run as a job of its own. */
 const schema = z.strictObject({
@@ -17,11 +18,6 @@ const TASK_COMMANDS = new CommandTable([bench]);
 
 /** A command run as its own job in the apply's thread; done when that job completed. */
 export type JobTask = TaskBase & { kind: 'job'; line: string; command: DataOf<'bench-kafka'>['command'] };
-
-export interface JobPlan {
-  kind: 'job';
-  line: string;
-}
 
 export const job: TaskKind<JobTask, JobPlan, z.infer<typeof schema>> = {
   kind: 'job',

@@ -1,6 +1,7 @@
+import type { TaskBase, TaskOutcome, PlanCounts } from '../plan.js';
 import type { z } from 'zod';
 import { UserError } from '../../../errors.js';
-import { ClusterUnavailable, KubeApiError, type ManagerConflict } from '../../../integrations/kubernetes.js';
+import { ClusterUnavailable, KubeApiError } from '../../../integrations/kubernetes.js';
 import type { JobData } from '../../../contracts/jobs.js';
 import type { JobDeps } from '../../../jobs/job.js';
 import { AuditUnavailable, type AuditEntry } from '../../../store/audit-log.js';
@@ -8,7 +9,6 @@ import type { ClusterView } from '../checks.js';
 import type { CheckResult } from '../checks/kind.js';
 import type { CleanupPod } from '../cleanup.js';
 import type { ManifestCache } from '../manifests.js';
-import type { TaskState } from '../store.js';
 
 /** What the phase work runs with: the job's deps, and who it is done for. */
 export interface EngineContext {
@@ -26,13 +26,6 @@ export interface EngineContext {
   authorization?: JobData['authorization'];
 }
 
-/** What every task has, whatever its kind. */
-export interface TaskBase {
-  id: string;
-  title: string;
-  after: string[];
-}
-
 /**
  * `planned`: the cleanups of the approved plan (plannedPods): a cleanup then deletes only the pods the
  * approver saw, never pods that failed since.
@@ -47,41 +40,6 @@ export interface TaskRun {
   phase: number;
   ctx: EngineContext;
   view: ClusterView;
-}
-
-export type ObjectResultAction = 'created' | 'changed' | 'unchanged' | 'exists' | 'conflict' | 'error';
-
-export interface ObjectResult {
-  key: string;
-  action: ObjectResultAction;
-  fields?: string[];
-  conflicts?: ManagerConflict[];
-  error?: string;
-}
-
-export interface TaskOutcome<K extends string = string> {
-  id: string;
-  title: string;
-  kind: K;
-  /** `skipped`: not run because an earlier task failed (its stored state is left as it was). */
-  state: TaskState | 'skipped';
-  detail: string;
-  jobId?: string;
-  objects?: ObjectResult[];
-  deleted?: CleanupPod[];
-}
-
-/** What a plan would do, counted for the request's summary line. */
-export interface PlanCounts {
-  create: number;
-  change: number;
-  unchanged: number;
-  exists: number;
-  conflict: number;
-  error: number;
-  deletePods: number;
-  jobs: number;
-  checks: number;
 }
 
 /**

@@ -1,19 +1,12 @@
-import { apply, type ApplyPlan, type ApplyTask } from './apply.js';
-import { check, type CheckPlan, type CheckTask } from './check.js';
-import { cleanup, type CleanupPlan, type CleanupTask } from './cleanup.js';
-import { job, type JobPlan, type JobTask } from './job.js';
-import type { TaskBase, TaskKind } from './kind.js';
+import type { TaskKindName, KindPlan } from '../plan.js';
+import { apply, type ApplyTask } from './apply.js';
+import { check, type CheckTask } from './check.js';
+import { cleanup, type CleanupTask } from './cleanup.js';
+import { job, type JobTask } from './job.js';
+import type { TaskKind } from './kind.js';
 
 /** A task of a runbook as loaded: exactly one of the kinds below. */
 export type Task = ApplyTask | CheckTask | CleanupTask | JobTask;
-
-export type TaskKindName = Task['kind'];
-
-/** A kind's part of a task's plan. */
-type KindPlan = ApplyPlan | CleanupPlan | JobPlan | CheckPlan;
-
-/** What apply would do for a task, measured by dry runs: its id, title and after, and its kind's plan. */
-export type TaskPlan = TaskBase & KindPlan;
 
 /** The entry of kind `K` in the table. */
 type KindOf<K extends TaskKindName> = TaskKind<Extract<Task, { kind: K }>, Extract<KindPlan, { kind: K }>, unknown>;
