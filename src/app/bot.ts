@@ -1,13 +1,87 @@
 import { REGISTRY } from './jobs.js';
 import { COMMANDS } from './commands.js';
 import { requireFor, ConfigError, type Config } from '../config.js';
+import type { Catalogue } from '../catalogue.js';
 import { Closer, loadRules, openStore } from './deps.js';
-import { startSlackApp } from '../handlers/slack-app.js';
+import { startSlackApp, type SlackApp } from '../handlers/slack-app.js';
 import { redisConnection } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
 import type { Logger } from '../log.js';
+import type { Policy } from '../policy/policy.js';
+import type { Store } from './store.js';
 import { untilSignal } from './worker.js';
+
+/** What the bot uses, built by the caller and passed in: `carbon bot` from the settings, a test with its own. */
+export interface BotDeps {
+  /** SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET or SLACK_APP_TOKEN, SLACK_API_URL, REDIS_URL, QUEUE_NAME, PORT. */
+  config: Config;
+  log: Logger;
+  policy: Policy;
+  catalogue: Catalogue;
+  store: Store;
+}
+
+export interface BuildBotOptions {
+  /** Register the daily status schedule, as every bot and worker does on start (the default). */
+  statusSchedule?: boolean;
+}
+
+export interface BuiltBot {
+  /** The Bolt app and its HTTP server (events in HTTP mode, the probes in both modes). */
+  slack: SlackApp;
+  /** `http://127.0.0.1:PORT/slack/events`: where Slack's requests go in HTTP mode. */
+  eventsUrl: string;
+  /** The producer side of the queue the workers serve. */
+  queue: CommandQueue;
+  /** The status schedule's registration, retried until it works; absent with `statusSchedule: false`. */
+  schedule?: ReturnType<typeof keepStatusScheduled>;
+  close(): Promise<void>;
+}
+
+/**
+ * The bot's composition: a fail-fast producer on Redis, the queue, the Bolt app with its listeners and
+ * the probes (readiness checks Redis and PostgreSQL), and the daily status schedule. `carbon bot` and
+ * every test that sends Slack requests build it here.
+ */
+export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Promise<BuiltBot> {
+  const { config, log, store } = deps;
+  const closer = new Closer();
+  try {
+    const redis = redisConnection(config.REDIS_URL, 'producer');
+    closer.add(async () => redis.disconnect());
+    const queue = new CommandQueue(config.QUEUE_NAME, redis, REGISTRY);
+    closer.add(() => queue.close());
+    const slack = await startSlackApp({
+      botToken: config.SLACK_BOT_TOKEN ?? '',
+      ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
+      ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
+      ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
+      port: config.PORT,
+      log,
+      checks: { redis: () => queue.ping(), postgres: () => store.ping() },
+      dispatch: { commands: COMMANDS, policy: deps.policy, catalogue: deps.catalogue, queue, store },
+    });
+    closer.add(() => slack.close());
+    const port = (slack.server.address() as { port: number }).port;
+    const built: BuiltBot = {
+      slack,
+      eventsUrl: `http://127.0.0.1:${port}/slack/events`,
+      queue,
+      close: () => closer.closeAll(),
+    };
+    if (options.statusSchedule !== false) {
+      // The bot registers the daily status schedule too (the workers post it): one scheduler however many run.
+      const schedule = keepStatusScheduled({ queue: queue.queue, store, config, log });
+      closer.add(async () => schedule.stop());
+      built.schedule = schedule;
+    }
+    return built;
+  } catch (error) {
+    await closer.closeAll();
+    throw error;
+  }
+}
 
 /** `carbon bot`: the Slack app. It keeps serving /healthz when Redis is down and tells users so. */
 export async function runBot(config: Config, log: Logger): Promise<number> {
@@ -21,24 +95,8 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
   const closer = new Closer();
   const { policy, catalogue } = await loadRules(config);
   const store = await openStore(config, log, closer);
-  const redis = redisConnection(config.REDIS_URL, 'producer');
-  closer.add(async () => redis.disconnect());
-  const queue = new CommandQueue(config.QUEUE_NAME, redis, REGISTRY);
-  closer.add(() => queue.close());
-  const slack = await startSlackApp({
-    botToken: config.SLACK_BOT_TOKEN!,
-    ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
-    ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
-    ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
-    port: config.PORT,
-    log,
-    checks: { redis: () => queue.ping(), postgres: () => store.value.ping() },
-    dispatch: { commands: COMMANDS, policy, catalogue, queue, store: store.value },
-  });
-  closer.add(() => slack.close());
-  // The bot registers the daily status schedule too (the workers post it): one scheduler however many run.
-  const schedule = keepStatusScheduled({ queue: queue.queue, store: store.value, config, log });
-  closer.add(async () => schedule.stop());
+  const bot = await buildBot({ config, log, policy, catalogue, store: store.value });
+  closer.add(() => bot.close());
   log.info(
     { port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description },
     'bot started',

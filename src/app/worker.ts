@@ -1,14 +1,132 @@
+import type { Server } from 'node:http';
+import { QueueEvents, type Worker } from 'bullmq';
 import { scheduleApprovalsSweep } from '../approvals/sweep.js';
 import { REGISTRY } from './jobs.js';
 import { requireFor, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore } from './deps.js';
 import { probeRoutes, serveProbes } from '../handlers/probes.js';
 import { createSlackClient, slackChat } from '../integrations/slack.js';
-import { redisConnection } from '../integrations/redis.js';
+import { redisConnection, whenReady } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
 import { startWorker } from '../jobs/runner.js';
-import type { Logger } from '../log.js';
+import type { JobData } from '../contracts/jobs.js';
+import type { JobDeps } from '../jobs/job.js';
+import { redactUrl, type Logger } from '../log.js';
+
+/**
+ * What a worker's jobs use, built by the caller and passed in: `carbon worker` from the settings
+ * (openCluster, openStore, the Slack client), a terminal session with the terminal as its chat, a test
+ * with its stand-ins. The queue is not among them: buildWorker makes it.
+ */
+export type WorkerDeps = Omit<JobDeps, 'queue'>;
+
+export interface BuildWorkerOptions {
+  /** The queue served: config.QUEUE_NAME unless given (a terminal session's private queue). */
+  queueName?: string;
+  /** config.WORKER_CONCURRENCY unless given. */
+  concurrency?: number;
+  /** Minimum time between two edits of the same chat message (the worker's default unless given). */
+  progressIntervalMs?: number;
+  /**
+   * Register the daily status schedule, as every bot and worker does on start (the default). A private
+   * queue does not: its jobs are one person's commands, and nothing else would serve the ticks.
+   */
+  statusSchedule?: boolean;
+  /** Serve /healthz and /readyz on this port (0: any free port). */
+  probesPort?: number;
+  /**
+   * Fail with a clear message when Redis does not answer, instead of waiting it out: for a terminal
+   * session, which has a person waiting, not for a long-running worker.
+   */
+  requireRedis?: boolean;
+  /** Also open QueueEvents on the queue, to wait for a job's end (`job.waitUntilFinished`). */
+  events?: boolean;
+  /** The queue is this process's alone: close() deletes it from Redis. */
+  privateQueue?: boolean;
+}
+
+export interface BuiltWorker {
+  worker: Worker<JobData>;
+  /** The producer side of the same queue: follow-up jobs (a rollout after an approval, an expiry) go here. */
+  queue: CommandQueue;
+  /** When asked for (`events`). */
+  events?: QueueEvents;
+  /** The status schedule's registration, retried until it works; absent with `statusSchedule: false`. */
+  schedule?: ReturnType<typeof keepStatusScheduled>;
+  /** The probes' server, when asked for (`probesPort`). */
+  probes?: Server;
+  /** Finishes the jobs in hand, then closes everything buildWorker opened, in reverse order. */
+  close(): Promise<void>;
+}
+
+/**
+ * One worker process's composition: its Redis connections (a blocking one for the worker, a fail-fast
+ * producer for follow-up jobs), the queue, the BullMQ worker running the jobs with `deps`, the daily
+ * status schedule and the probes. `carbon worker`, the terminal session and every test build it here.
+ */
+export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions = {}): Promise<BuiltWorker> {
+  const { config } = deps;
+  const queueName = options.queueName ?? config.QUEUE_NAME;
+  const closer = new Closer();
+  try {
+    const connection = redisConnection(config.REDIS_URL, 'worker');
+    closer.add(async () => connection.disconnect());
+    // Follow-up jobs (a rollout after an approval, an expiry) go on the same queue through a fail-fast producer.
+    const producer = redisConnection(config.REDIS_URL, 'producer');
+    closer.add(async () => producer.disconnect());
+    if (options.requireRedis) {
+      await whenReady(producer).catch(() => {
+        throw new Error(
+          `Redis at ${redactUrl(config.REDIS_URL)} does not answer. Start it (e.g. ` +
+            '`redis-server --daemonize yes`) or set REDIS_URL.',
+        );
+      });
+    }
+    const queue = new CommandQueue(queueName, producer, REGISTRY);
+    closer.add(async () => {
+      if (options.privateQueue) await queue.queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+    });
+    const worker = startWorker({ ...deps, queue }, REGISTRY, {
+      queueName,
+      connection,
+      concurrency: options.concurrency ?? config.WORKER_CONCURRENCY,
+      lockDurationMs: config.WORKER_LOCK_DURATION_MS,
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    });
+    closer.add(() => worker.close());
+    // The approvals sweep (expiry, lost follow-ups) runs as a scheduled job on the queue this worker serves.
+    await scheduleApprovalsSweep(queue.queue, deps.log);
+    const built: BuiltWorker = { worker, queue, close: () => closer.closeAll() };
+    if (options.events) {
+      const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
+      closer.add(async () => eventsConnection.disconnect());
+      const events = new QueueEvents(queueName, { connection: eventsConnection });
+      closer.add(() => events.close());
+      await events.waitUntilReady();
+      built.events = events;
+    }
+    if (options.statusSchedule !== false) {
+      // Every worker (and bot) registers the daily status schedule: one scheduler however many run.
+      const schedule = keepStatusScheduled({ queue: queue.queue, store: deps.store, config, log: deps.log });
+      closer.add(async () => schedule.stop());
+      built.schedule = schedule;
+    }
+    if (options.probesPort !== undefined) {
+      const probes = await serveProbes(
+        probeRoutes({ redis: async () => void (await connection.ping()), postgres: () => deps.store.ping() }),
+        options.probesPort,
+      );
+      closer.add(() => new Promise((resolve) => probes.close(resolve)));
+      built.probes = probes;
+    }
+    return built;
+  } catch (error) {
+    await closer.closeAll();
+    throw error;
+  }
+}
 
 /** `carbon worker`: runs queued jobs against the configured cluster until SIGTERM. */
 export async function runWorker(config: Config, log: Logger): Promise<number> {
@@ -23,29 +141,11 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
       ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
     }),
   );
-  const connection = redisConnection(config.REDIS_URL, 'worker');
-  closer.add(async () => connection.disconnect());
-  // Follow-up jobs (a rollout after an approval, an expiry) go on the same queue through a fail-fast producer.
-  const producer = redisConnection(config.REDIS_URL, 'producer');
-  closer.add(async () => producer.disconnect());
-  const queue = new CommandQueue(config.QUEUE_NAME, producer, REGISTRY);
-  closer.add(() => queue.close());
-  const worker = startWorker({ config, log, ...cluster.value, store: store.value, catalogue, chat, queue }, REGISTRY, {
-    queueName: config.QUEUE_NAME,
-    connection,
-    concurrency: config.WORKER_CONCURRENCY,
-    lockDurationMs: config.WORKER_LOCK_DURATION_MS,
-  });
-  closer.add(() => worker.close());
-  await scheduleApprovalsSweep(queue.queue, log);
-  // Every worker (and bot) registers the daily status schedule: one scheduler however many run.
-  const schedule = keepStatusScheduled({ queue: queue.queue, store: store.value, config, log });
-  closer.add(async () => schedule.stop());
-  const probes = await serveProbes(
-    probeRoutes({ redis: async () => void (await connection.ping()), postgres: () => store.value.ping() }),
-    config.PORT,
+  const built = await buildWorker(
+    { config, log, ...cluster.value, store: store.value, catalogue, chat },
+    { probesPort: config.PORT },
   );
-  closer.add(() => new Promise((resolve) => probes.close(resolve)));
+  closer.add(() => built.close());
   log.info({ cluster: cluster.description, store: store.description, queue: config.QUEUE_NAME }, 'worker started');
   await untilSignal();
   log.info('worker stopping: finishing the jobs in hand');

@@ -1,16 +1,12 @@
-import { scheduleApprovalsSweep } from '../approvals/sweep.js';
-import { REGISTRY } from '../app/jobs.js';
 import { COMMANDS } from '../app/commands.js';
 import { randomBytes } from 'node:crypto';
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import type { Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore, type StartDemo } from '../app/deps.js';
+import { buildWorker, type WorkerDeps } from '../app/worker.js';
 import { dispatch, type Outcome } from '../handlers/dispatch.js';
-import { CommandQueue } from '../jobs/queue.js';
-import { startWorker } from '../jobs/runner.js';
-import { redisConnection, whenReady } from '../integrations/redis.js';
+import type { CommandQueue } from '../jobs/queue.js';
 import { redactUrl, type Logger } from '../log.js';
-import type { Catalogue } from '../catalogue.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../app/store.js';
 import { TerminalChat } from './terminal-chat.js';
@@ -23,6 +19,18 @@ export interface Identity {
 /** Exit codes of `carbon run`: 0 done, 1 failed or refused, 2 usage error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
+/** What a session uses: a worker's deps with the terminal as the chat, and the policy that dispatch applies. */
+export type SessionDeps = WorkerDeps & { chat: TerminalChat; policy: Policy };
+
+export interface SessionOptions {
+  /** Closed with the session: what the caller opened for its deps (the cluster, the store). */
+  closer?: Closer;
+  /** The banner's first and last lines: what the cluster and the store are. */
+  describe?: { cluster: string; store: string };
+  /** Minimum time between two edits of the same message (500 ms unless given). */
+  progressIntervalMs?: number;
+}
+
 /**
  * A terminal session: the same parse → policy → queue → worker → render path as Slack, with the
  * terminal as the chat. Its queue is private (a random name), so workers elsewhere never pick up
@@ -30,18 +38,26 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
  */
 export class LocalSession {
   private constructor(
-    readonly chat: TerminalChat,
-    private readonly policy: Policy,
-    private readonly catalogue: Catalogue,
-    private readonly store: Store,
-    private readonly queue: CommandQueue,
-    private readonly events: QueueEvents,
-    private readonly log: Logger,
+    private readonly deps: SessionDeps,
+    readonly queue: CommandQueue,
+    readonly events: QueueEvents,
     private readonly closer: Closer,
     readonly banner: string[],
-    /** Acting on a simulated cluster: only then may the terminal speak as another Slack user. */
-    readonly simulated: boolean,
   ) {}
+
+  get chat(): TerminalChat {
+    return this.deps.chat;
+  }
+
+  /** The store the session's commands read and write (PostgreSQL). */
+  get store(): Store {
+    return this.deps.store;
+  }
+
+  /** Acting on a simulated cluster: only then may the terminal speak as another Slack user. */
+  get simulated(): boolean {
+    return this.deps.cluster.simulated;
+  }
 
   /** `startDemo`: how to start the demo cluster when no cluster is configured (or `forceDemo`). */
   static async open(
@@ -58,59 +74,9 @@ export class LocalSession {
         openCluster(clusterConfig, closer, options.startDemo),
         openStore(config, log, closer),
       ]);
-
-      const producer = redisConnection(config.REDIS_URL, 'producer');
-      const workerConnection = redisConnection(config.REDIS_URL, 'worker');
-      closer.add(async () => workerConnection.disconnect());
-      closer.add(async () => producer.disconnect());
-      await whenReady(producer).catch(() => {
-        throw new Error(
-          `Redis at ${redactUrl(config.REDIS_URL)} does not answer. Start it (e.g. ` +
-            '`redis-server --daemonize yes`) or set REDIS_URL.',
-        );
-      });
-
-      const queueName = `${config.QUEUE_NAME}-cli-${randomBytes(4).toString('hex')}`;
-      const queue = new CommandQueue(queueName, producer, REGISTRY);
-      closer.add(async () => {
-        await queue.queue.obliterate({ force: true }).catch(() => undefined);
-        await queue.close();
-      });
-      const worker = startWorker(
-        { config, log, ...cluster.value, store: store.value, catalogue, chat, queue },
-        REGISTRY,
-        {
-          queueName,
-          connection: workerConnection,
-          concurrency: config.WORKER_CONCURRENCY,
-          progressIntervalMs: 500,
-          lockDurationMs: config.WORKER_LOCK_DURATION_MS,
-        },
-      );
-      closer.add(() => worker.close());
-      await scheduleApprovalsSweep(queue.queue, log);
-      const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
-      closer.add(async () => eventsConnection.disconnect());
-      const events = new QueueEvents(queueName, { connection: eventsConnection });
-      closer.add(() => events.close());
-      await events.waitUntilReady();
-
-      const banner = [
-        cluster.description,
-        `Redis ${redactUrl(config.REDIS_URL)} (private queue ${queueName})`,
-        store.description,
-      ];
-      return new LocalSession(
-        chat,
-        policy,
-        catalogue,
-        store.value,
-        queue,
-        events,
-        log,
-        closer,
-        banner,
-        cluster.value.cluster.simulated,
+      return await LocalSession.start(
+        { config, log, ...cluster.value, store: store.value, catalogue, policy, chat },
+        { closer, describe: { cluster: cluster.description, store: store.description } },
       );
     } catch (error) {
       await closer.closeAll();
@@ -118,26 +84,42 @@ export class LocalSession {
     }
   }
 
+  /** A session on deps the caller built: its private queue and worker (buildWorker), and QueueEvents to wait on. */
+  static async start(deps: SessionDeps, options: SessionOptions = {}): Promise<LocalSession> {
+    const closer = options.closer ?? new Closer();
+    const queueName = `${deps.config.QUEUE_NAME}-cli-${randomBytes(4).toString('hex')}`;
+    const built = await buildWorker(deps, {
+      queueName,
+      progressIntervalMs: options.progressIntervalMs ?? 500,
+      statusSchedule: false,
+      requireRedis: true,
+      events: true,
+      privateQueue: true,
+    });
+    closer.add(() => built.close());
+    const redis = `Redis ${redactUrl(deps.config.REDIS_URL)} (private queue ${queueName})`;
+    const banner = options.describe ? [options.describe.cluster, redis, options.describe.store] : [redis];
+    return new LocalSession(deps, built.queue, built.events!, closer, banner);
+  }
+
   /** Runs one command as `identity` and waits for its job, if any. Returns the exit code. */
   async execute(text: string, identity: Identity): Promise<number> {
+    return (await this.run(text, identity)).code;
+  }
+
+  /** Runs one command as `identity` and waits for its job, if any: what dispatch decided, and the exit code. */
+  async run(text: string, identity: Identity): Promise<{ outcome: Outcome; code: number }> {
     const actor = {
       user: identity.user,
       groups: [],
       channel: { id: identity.channel, name: await this.chat.channelName(identity.channel) },
     };
+    const { policy, catalogue, store, chat, log } = this.deps;
     const outcome = await dispatch(
       { text, actor },
-      {
-        commands: COMMANDS,
-        policy: this.policy,
-        catalogue: this.catalogue,
-        store: this.store,
-        queue: this.queue,
-        chat: this.chat,
-        log: this.log,
-      },
+      { commands: COMMANDS, policy, catalogue, store, queue: this.queue, chat, log },
     );
-    return this.finish(outcome);
+    return { outcome, code: await this.finish(outcome) };
   }
 
   private async finish(outcome: Outcome): Promise<number> {
