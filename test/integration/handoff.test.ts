@@ -1,26 +1,20 @@
-import { COMMANDS } from '../../src/app/commands.js';
-import { REGISTRY } from '../../src/app/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
-import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { buildBot, type BuiltBot } from '../../src/app/bot.js';
+import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
 import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
 import { loadConfig } from '../../src/config.js';
 import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
-import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
-import { dispatch, type DispatchDeps } from '../../src/handlers/dispatch.js';
+import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import type { HealthReport } from '../../src/features/health/measure.js';
 import { listCertificates } from '../../src/integrations/cert-manager.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
 import type { BenchResult } from '../../src/integrations/kafka-bench/producer-benchmark.js';
 import { createPool } from '../../src/integrations/postgres.js';
-import { redisConnection } from '../../src/integrations/redis.js';
 import { slackChat } from '../../src/integrations/slack.js';
-import { CommandQueue } from '../../src/jobs/queue.js';
-import { startWorker } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/app/store.js';
@@ -30,7 +24,7 @@ import { measureCoverage } from '../../src/features/vault/coverage.js';
 import { freshDatabase } from '../support/postgres.js';
 import { services } from '../support/status-fixtures.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { EVENT_WAIT_MS } from '../support/until.js';
+import { EVENT_WAIT_MS, untilReady } from '../support/until.js';
 
 /**
  * `/carbon handoff` against history the test writes itself: health snapshots, benchmark runs and audit
@@ -38,17 +32,16 @@ import { EVENT_WAIT_MS } from '../support/until.js';
  */
 const HOUR = 3_600_000;
 const CHANNEL = 'C0GENERAL';
+const SECRET = 'test-signing-secret';
 const log = silentLogger();
 let demo: DemoCluster;
 let slack: SlackStandin;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let store: Store;
-let queue: CommandQueue;
-let worker: Worker;
-let deps: DispatchDeps;
+let bot: BuiltBot;
+let worker: BuiltWorker;
 let catalogue: Catalogue;
 let kube: Kube;
-const connections: Redis[] = [];
 const ids: Record<string, string> = {};
 const ago = (hours: number) => new Date(Date.now() - hours * HOUR);
 
@@ -124,9 +117,17 @@ async function auditAt(
 }
 
 beforeAll(async () => {
-  const config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: '5000', STATUS_TZ: 'UTC' });
   demo = await startDemoCluster({});
   slack = await startSlackStandin({ botToken: 'xoxb-test' });
+  const config = loadConfig({
+    KUBE_REQUEST_TIMEOUT_MS: '5000',
+    STATUS_TZ: 'UTC',
+    QUEUE_NAME: `test-handoff-${randomBytes(4).toString('hex')}`,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.url,
+    PORT: '0',
+  });
   db = await freshDatabase();
   store = new Store(createPool(db.url));
   await store.migrate();
@@ -134,35 +135,13 @@ beforeAll(async () => {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 100 });
-  const queueName = `test-handoff-${randomBytes(4).toString('hex')}`;
-  const producer = redisConnection(config.REDIS_URL, 'producer');
-  const workerConnection = redisConnection(config.REDIS_URL, 'worker');
-  connections.push(producer, workerConnection);
-  queue = new CommandQueue(queueName, producer, REGISTRY);
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
-  worker = startWorker(
-    {
-      config: { ...config, QUEUE_NAME: queueName },
-      log,
-      kube,
-      cluster: { name: demo.clusterName, simulated: true },
-      store,
-      catalogue,
-      chat,
-      queue,
-    },
-    REGISTRY,
-    { queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 100 },
+  worker = await buildWorker(
+    { config, log, kube, cluster: { name: demo.clusterName, simulated: true }, store, catalogue, chat },
+    { concurrency: 2, progressIntervalMs: 100 },
   );
-  deps = {
-    commands: COMMANDS,
-    policy: await loadPolicy('policy/policy.example.yaml'),
-    catalogue,
-    queue,
-    store,
-    chat,
-    log,
-  };
+  bot = await buildBot({ config, log, policy: await loadPolicy('policy/policy.example.yaml'), catalogue, store });
+  await untilReady(bot.eventsUrl);
 
   // History: outside the 2-day period, inside it, and snapshots that are not cluster-wide or of another cluster.
   const cluster = demo.clusterName;
@@ -262,9 +241,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.close();
-  await queue?.queue.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  for (const c of connections) c.disconnect();
+  await bot?.queue.queue.obliterate({ force: true }).catch(() => undefined);
+  await bot?.close();
   await store?.close();
   await db?.drop();
   await slack?.close();
@@ -272,13 +250,22 @@ afterAll(async () => {
   assertBotNeverRefused(demo?.kube);
 });
 
-const actor = { user: 'U0VIEWER', groups: [], channel: { id: CHANNEL, name: 'general' } };
+/** `/carbon TEXT` from U0VIEWER in #general, signed as Slack signs it. */
+const slash = async (text: string) => {
+  const response = await sendSlashCommand(bot.eventsUrl, SECRET, {
+    text,
+    user_id: 'U0VIEWER',
+    channel_id: CHANNEL,
+    channel_name: 'general',
+  });
+  expect(response.status).toBe(200);
+};
 const finalMessage = (predicate: (text: string) => boolean) =>
   slack.waitFor(() => slack.messages(CHANNEL).find((m) => predicate(m.text)), EVENT_WAIT_MS);
 
 describe('/carbon handoff', () => {
   it('computes the key metrics, actions, performance and risks of the period from the stored history', async () => {
-    expect(await dispatch({ text: 'handoff --since 2d', actor }, deps)).toMatchObject({ kind: 'queued' });
+    await slash('handoff --since 2d');
     const message = await finalMessage((t) => t.startsWith('Handoff · 254carbon-demo') && t.includes('--since 2d'));
     expect(message.text).toContain('platform health 76.6% → 90.7%');
     expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();
@@ -413,7 +400,7 @@ describe('/carbon handoff', () => {
   });
 
   it('says what is missing instead of guessing when the period has no data', async () => {
-    expect(await dispatch({ text: 'handoff --since 20m', actor }, deps)).toMatchObject({ kind: 'queued' });
+    await slash('handoff --since 20m');
     const message = await finalMessage((t) => t.startsWith('Handoff · 254carbon-demo') && t.includes('--since 20m'));
     expect(message.text).toContain('platform health not measured in the period');
     const file = await slack.waitFor(
@@ -432,19 +419,17 @@ describe('/carbon handoff', () => {
   });
 
   it('refuses a bad --since with a clear message, and a period starting in the future', async () => {
-    const outcome = await dispatch({ text: 'handoff --since yesterday', actor }, deps);
-    expect(outcome).toEqual({
-      kind: 'usage',
-      message:
-        '`yesterday` is not a period start: give a duration like 24h, 7d or 2w, or a date like 2025-10-24 or 2025-10-24T09:00 (read in the status time zone unless it ends in Z or +HH:MM).',
-    });
+    await slash('handoff --since yesterday');
     const whisper = await slack.waitFor(
       () => slack.ephemerals(CHANNEL).find((e) => e.text.includes('`yesterday` is not a period start')),
       EVENT_WAIT_MS,
     );
     expect(whisper.user).toBe('U0VIEWER');
+    expect(whisper.text).toContain(
+      '`yesterday` is not a period start: give a duration like 24h, 7d or 2w, or a date like 2025-10-24 or 2025-10-24T09:00 (read in the status time zone unless it ends in Z or +HH:MM).',
+    );
 
-    expect(await dispatch({ text: 'handoff --since 2099-01-01', actor }, deps)).toMatchObject({ kind: 'queued' });
+    await slash('handoff --since 2099-01-01');
     const refused = await finalMessage((t) => t.startsWith('❌') && t.includes('2099'));
     expect(refused.text).toBe(
       '❌ The period would start 2099-01-01 00:00 UTC, which is not in the past. Give a duration like 24h or an earlier date.',

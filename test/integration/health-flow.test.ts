@@ -1,29 +1,24 @@
-import { REGISTRY } from '../../src/app/jobs.js';
-import { COMMANDS } from '../../src/app/commands.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
-import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { loadCatalogue } from '../../src/catalogue.js';
-import { loadConfig } from '../../src/config.js';
+import { buildBot, type BuiltBot } from '../../src/app/bot.js';
+import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
-import { startSlackApp, type SlackApp } from '../../src/handlers/slack-app.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
 import { createPool } from '../../src/integrations/postgres.js';
-import { redisConnection } from '../../src/integrations/redis.js';
 import { slackChat } from '../../src/integrations/slack.js';
-import { CommandQueue } from '../../src/jobs/queue.js';
-import { startWorker } from '../../src/jobs/runner.js';
+import type { CommandQueue } from '../../src/jobs/queue.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { EVENT_WAIT_MS } from '../support/until.js';
+import { EVENT_WAIT_MS, untilReady } from '../support/until.js';
 
 /**
  * The whole path on real parts: a signed Slack request → Bolt → policy → BullMQ on a real Redis →
@@ -37,54 +32,45 @@ let slack: SlackStandin;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let store: Store;
 let queue: CommandQueue;
-let bot: SlackApp;
-let worker: Worker;
-const connections: Redis[] = [];
+let bot: BuiltBot;
+let worker: BuiltWorker;
+let config: Config;
 let eventsUrl: string;
 
 beforeAll(async () => {
-  const config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: '1500' });
   demo = await startDemoCluster({});
   slack = await startSlackStandin({ botToken: 'xoxb-test' });
+  config = loadConfig({
+    KUBE_REQUEST_TIMEOUT_MS: '1500',
+    QUEUE_NAME: `test-health-${randomBytes(4).toString('hex')}`,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.url,
+    PORT: '0',
+  });
   db = await freshDatabase();
   store = new Store(createPool(db.url));
   await store.migrate();
-
-  const queueName = `test-health-${randomBytes(4).toString('hex')}`;
-  const producer = redisConnection(config.REDIS_URL, 'producer');
-  const workerConnection = redisConnection(config.REDIS_URL, 'worker');
-  connections.push(producer, workerConnection);
-  queue = new CommandQueue(queueName, producer, REGISTRY);
 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 50 });
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
   const catalogue = await loadCatalogue('catalogue/services.yaml');
-  worker = startWorker(
-    { config, log, kube, cluster: { name: demo.clusterName, simulated: true }, store, catalogue, chat, queue },
-    REGISTRY,
-    { queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 100 },
+  worker = await buildWorker(
+    { config, log, kube, cluster: { name: demo.clusterName, simulated: true }, store, catalogue, chat },
+    { concurrency: 2, progressIntervalMs: 100 },
   );
-
-  bot = await startSlackApp({
-    botToken: 'xoxb-test',
-    signingSecret: SECRET,
-    apiUrl: slack.url,
-    port: 0,
-    log,
-    checks: { redis: () => queue.ping(), postgres: () => store.ping() },
-    dispatch: { commands: COMMANDS, policy: await loadPolicy('policy/policy.example.yaml'), catalogue, queue, store },
-  });
-  eventsUrl = `http://127.0.0.1:${(bot.server.address() as { port: number }).port}/slack/events`;
+  bot = await buildBot({ config, log, policy: await loadPolicy('policy/policy.example.yaml'), catalogue, store });
+  queue = bot.queue;
+  eventsUrl = bot.eventsUrl;
+  await untilReady(eventsUrl);
 });
 
 afterAll(async () => {
-  await bot?.close();
   await worker?.close();
   await queue?.queue.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  for (const c of connections) c.disconnect();
+  await bot?.close();
   await store?.close();
   await db?.drop();
   await slack?.close();
@@ -215,25 +201,15 @@ describe('/carbon health end to end', () => {
 
 describe('readiness and a dead Redis', () => {
   it('keeps serving /healthz and tells the user when the queue is unreachable', async () => {
-    const deadRedis = redisConnection('redis://127.0.0.1:1', 'producer');
-    const deadQueue = new CommandQueue('dead', deadRedis, REGISTRY);
-    const lonely = await startSlackApp({
-      botToken: 'xoxb-test',
-      signingSecret: SECRET,
-      apiUrl: slack.url,
-      port: 0,
+    const lonely = await buildBot({
+      config: { ...config, REDIS_URL: 'redis://127.0.0.1:1', QUEUE_NAME: 'dead' },
       log,
-      checks: { redis: () => deadQueue.ping(), postgres: () => store.ping() },
-      dispatch: {
-        commands: COMMANDS,
-        policy: await loadPolicy('policy/policy.example.yaml'),
-        catalogue: await loadCatalogue('catalogue/services.yaml'),
-        queue: deadQueue,
-        store,
-      },
+      policy: await loadPolicy('policy/policy.example.yaml'),
+      catalogue: await loadCatalogue('catalogue/services.yaml'),
+      store,
     });
     try {
-      const base = `http://127.0.0.1:${(lonely.server.address() as { port: number }).port}`;
+      const base = new URL(lonely.eventsUrl).origin;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(503);
@@ -257,8 +233,6 @@ describe('readiness and a dead Redis', () => {
       expect(slack.messages('C0GENERAL').some((m) => m.text?.includes('Queued') && m.updates === 0)).toBe(false);
     } finally {
       await lonely.close();
-      await deadQueue.close().catch(() => undefined);
-      deadRedis.disconnect();
     }
   });
 });

@@ -1,13 +1,11 @@
-import { COMMANDS } from '../../src/app/commands.js';
-import { REGISTRY } from '../../src/app/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebClient } from '@slack/web-api';
-import type { Redis } from 'ioredis';
+import { buildBot, type BuiltBot } from '../../src/app/bot.js';
 import { loadCatalogue } from '../../src/catalogue.js';
+import { loadConfig } from '../../src/config.js';
 import {
   loadScenario,
   startKubeStandin,
@@ -15,12 +13,8 @@ import {
   type KubeObject,
   type KubeStandin,
 } from '../../src/devstack/kube/index.js';
-import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
-import { dispatch, type DispatchDeps } from '../../src/handlers/dispatch.js';
+import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import { createPool } from '../../src/integrations/postgres.js';
-import { redisConnection } from '../../src/integrations/redis.js';
-import { slackChat } from '../../src/integrations/slack.js';
-import { CommandQueue } from '../../src/jobs/queue.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { RESTARTED_AT } from '../../src/features/restart/plan.js';
@@ -28,23 +22,22 @@ import { Store } from '../../src/app/store.js';
 import { CarbonProcess } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { EVENT_WAIT_MS, until } from '../support/until.js';
+import { EVENT_WAIT_MS, until, untilReady } from '../support/until.js';
 
 /**
  * A worker process killed with SIGKILL in the middle of a rollout: another worker process takes the job
  * over once its lock lapses, sees that the patch it recorded is on the workload, and only watches it to
  * the end. The workload is restarted once; the audit trail has one `started` and one `succeeded`.
  */
+const SECRET = 'test-signing-secret';
 let kube: KubeStandin;
 let slack: SlackStandin;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let store: Store;
-let producer: Redis;
-let queue: CommandQueue;
+let bot: BuiltBot;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 const workers: CarbonProcess[] = [];
-let deps: DispatchDeps;
 
 beforeAll(async () => {
   // Pods take 1.2 s to become ready: a 3-replica rollout (one surge pod at a time) lasts several seconds.
@@ -59,8 +52,6 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'carbon-kill-'));
   await kube.writeBotKubeconfig(join(dir, 'kubeconfig')); // carbon runs as its ServiceAccount
   const queueName = `test-kill-${randomBytes(4).toString('hex')}`;
-  producer = redisConnection('redis://127.0.0.1:6379', 'producer');
-  queue = new CommandQueue(queueName, producer, REGISTRY);
   env = {
     KUBECONFIG: join(dir, 'kubeconfig'),
     DATABASE_URL: db.url,
@@ -73,23 +64,27 @@ beforeAll(async () => {
     RESTART_POLL_MS: '200',
     WORKER_LOCK_DURATION_MS: '2000',
   };
-  const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
-  deps = {
-    commands: COMMANDS,
+  // The bot in this process, as `carbon bot` builds it; the workers are `carbon worker` processes.
+  bot = await buildBot({
+    config: loadConfig({
+      QUEUE_NAME: queueName,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+      PORT: '0',
+    }),
+    log: silentLogger(),
     policy: await loadPolicy('policy/policy.example.yaml'),
     catalogue: await loadCatalogue('catalogue/services.yaml'),
-    queue,
     store,
-    chat,
-    log: silentLogger(),
-  };
+  });
+  await untilReady(bot.eventsUrl);
 }, 60_000);
 
 afterAll(async () => {
   for (const w of workers) await w.stop('SIGKILL');
-  await queue?.queue.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  producer?.disconnect();
+  await bot?.queue.queue.obliterate({ force: true }).catch(() => undefined);
+  await bot?.close();
   await store?.close();
   await db?.drop();
   await slack?.close();
@@ -105,7 +100,16 @@ async function startWorker(): Promise<CarbonProcess> {
   return worker;
 }
 
-const actor = (user: string) => ({ user, groups: [], channel: { id: 'C0INCIDENT', name: 'inc-demo' } });
+/** `/carbon TEXT` from `user` in #inc-demo, signed as Slack signs it. */
+const slash = async (text: string, user: string) => {
+  const response = await sendSlashCommand(bot.eventsUrl, SECRET, {
+    text,
+    user_id: user,
+    channel_id: 'C0INCIDENT',
+    channel_name: 'inc-demo',
+  });
+  expect(response.status).toBe(200);
+};
 const workload = () => kube.cluster.get<Deployment>('deployments', 'data-platform', 'superset-worker')!;
 
 describe('a worker killed mid-rollout', () => {
@@ -113,11 +117,7 @@ describe('a worker killed mid-rollout', () => {
     const first = await startWorker();
     const before = workload();
 
-    const asked = await dispatch(
-      { text: 'restart deployment/superset-worker -n data-platform --reason "kill test"', actor: actor('U0OPERATOR') },
-      deps,
-    );
-    expect(asked.kind).toBe('queued');
+    await slash('restart deployment/superset-worker -n data-platform --reason "kill test"', 'U0OPERATOR');
     const request = await until(
       'the plan',
       async () => {
@@ -130,8 +130,7 @@ describe('a worker killed mid-rollout', () => {
     );
     expect(request.state).toBe('pending');
 
-    const approved = await dispatch({ text: `approve ${request.id}`, actor: actor('U0APPROVER') }, deps);
-    expect(approved).toMatchObject({ kind: 'queued', jobId: `restart-rollout-${request.id}` });
+    await slash(`approve ${request.id}`, 'U0APPROVER');
 
     // The first worker records the annotation value, patches, and starts watching; kill it mid-rollout.
     const running = await until(
@@ -188,7 +187,7 @@ describe('a worker killed mid-rollout', () => {
     const results = slack.messages('C0INCIDENT').filter(isResult);
     expect(results).toHaveLength(1);
     expect(JSON.stringify(results[0]!.blocks)).toContain('resumed by another worker');
-    const job = await queue.queue.getJob(`restart-rollout-${request.id}`);
+    const job = await bot.queue.queue.getJob(`restart-rollout-${request.id}`);
     await until(
       'the job completed',
       async () => ((await job?.getState()) === 'completed' ? true : undefined),

@@ -1,16 +1,14 @@
-import { COMMANDS } from '../../src/app/commands.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
+import { buildBot, type BuiltBot } from '../../src/app/bot.js';
 import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
-import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
-import { dispatch } from '../../src/handlers/dispatch.js';
+import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { redisConnection } from '../../src/integrations/redis.js';
-import { slackChat } from '../../src/integrations/slack.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { STATUS_SCHEDULER_ID, STATUS_TICK_JOB } from '../../src/features/status/schedule.js';
@@ -18,9 +16,8 @@ import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
 import type { ScheduleStart } from '../../src/features/status/scheduler.js';
 import { eventually, startStatusInstance, type StatusInstance } from '../support/status-rig.js';
-import { WebClient } from '@slack/web-api';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { EVENT_WAIT_MS } from '../support/until.js';
+import { EVENT_WAIT_MS, untilReady } from '../support/until.js';
 
 /**
  * The daily status post on real parts: BullMQ's job scheduler on the real Redis, two worker instances
@@ -28,12 +25,14 @@ import { EVENT_WAIT_MS } from '../support/until.js';
  * Slack stand-ins. A per-3-seconds cron stands in for "weekdays at 09:00".
  */
 const STATUS = 'C0STATUS';
+const SECRET = 'test-signing-secret';
 let demo: DemoCluster;
 let slack: SlackStandin;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let store: Store;
 let catalogue: Catalogue;
 const instances: StatusInstance[] = [];
+const bots: BuiltBot[] = [];
 const queues: string[] = [];
 
 const configFor = (queueName: string, env: Record<string, string> = {}): Config => {
@@ -69,6 +68,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const bot of bots) await bot.close();
   await stopAll();
   const redis = redisConnection(loadConfig({}).REDIS_URL, 'worker');
   for (const name of queues) {
@@ -227,21 +227,32 @@ describe('a tick missed while everything was down', () => {
 
 describe('/carbon status and /carbon schedule on demand', () => {
   it('post the same content in the asking channel, and show the schedule with its next runs', async () => {
-    const config = configFor(queueName('ask'), { STATUS_CRON: '0 9 * * 1-5' });
-    const instance = await start(config);
-    const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
-    const deps = {
-      commands: COMMANDS,
+    const config = configFor(queueName('ask'), {
+      STATUS_CRON: '0 9 * * 1-5',
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+      PORT: '0',
+    });
+    await start(config);
+    const bot = await buildBot({
+      config,
+      log: silentLogger(),
       policy: await loadPolicy('policy/policy.example.yaml'),
       catalogue,
-      queue: instance.queue,
       store,
-      chat,
-      log: silentLogger(),
-    };
-    const actor = { user: 'U0VIEWER', groups: [], channel: { id: 'C0GENERAL', name: 'general' } };
+    });
+    bots.push(bot);
+    await untilReady(bot.eventsUrl);
+    const slash = (text: string, user = 'U0VIEWER') =>
+      sendSlashCommand(bot.eventsUrl, SECRET, {
+        text,
+        user_id: user,
+        channel_id: 'C0GENERAL',
+        channel_name: 'general',
+      });
 
-    expect(await dispatch({ text: 'status', actor }, deps)).toMatchObject({ kind: 'queued' });
+    expect((await slash('status')).status).toBe(200);
     const status = await slack.waitFor(
       () => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Status · 254carbon-demo')),
       EVENT_WAIT_MS,
@@ -262,7 +273,7 @@ describe('/carbon status and /carbon schedule on demand', () => {
       EVENT_WAIT_MS,
     );
 
-    expect(await dispatch({ text: 'schedule', actor }, deps)).toMatchObject({ kind: 'queued' });
+    expect((await slash('schedule')).status).toBe(200);
     const schedule = await slack.waitFor(
       () => slack.messages('C0GENERAL').find((m) => m.text.startsWith('Daily status: 0 9 * * 1-5 UTC')),
       EVENT_WAIT_MS,
@@ -275,9 +286,12 @@ describe('/carbon status and /carbon schedule on demand', () => {
     );
     expect(text).toContain('*Last post:* for');
 
-    expect(await dispatch({ text: 'status', actor: { ...actor, user: 'U0STRANGER' } }, deps)).toMatchObject({
-      kind: 'denied',
-    });
+    await slash('status', 'U0STRANGER');
+    const refusal = await slack.waitFor(
+      () => slack.ephemerals('C0GENERAL').find((e) => e.user === 'U0STRANGER'),
+      EVENT_WAIT_MS,
+    );
+    expect(refusal.text).toContain('needs the viewer role; you have no carbon-ops role');
     await stopAll();
   });
 });

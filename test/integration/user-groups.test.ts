@@ -1,27 +1,20 @@
-import { REGISTRY } from '../../src/app/jobs.js';
-import { COMMANDS } from '../../src/app/commands.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { buildBot, type BuiltBot } from '../../src/app/bot.js';
 import { loadCatalogue } from '../../src/catalogue.js';
 import { loadConfig } from '../../src/config.js';
 import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
-import { startSlackApp, type SlackApp } from '../../src/handlers/slack-app.js';
 import { createPool } from '../../src/integrations/postgres.js';
-import { redisConnection } from '../../src/integrations/redis.js';
-import { CommandQueue } from '../../src/jobs/queue.js';
 import { silentLogger } from '../../src/log.js';
 import { Policy } from '../../src/policy/policy.js';
 import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
-import { EVENT_WAIT_MS } from '../support/until.js';
+import { EVENT_WAIT_MS, untilReady } from '../support/until.js';
 
 /** A role given to a Slack user group reaches its members, read from Slack by the group's ID. */
 const SECRET = 'groups-secret';
 let slack: SlackStandin;
-let bot: SlackApp;
-let queue: CommandQueue;
-let producer: Redis;
+let bot: BuiltBot;
 let store: Store;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let url: string;
@@ -31,30 +24,32 @@ beforeAll(async () => {
   db = await freshDatabase();
   store = new Store(createPool(db.url));
   await store.migrate();
-  producer = redisConnection(loadConfig({}).REDIS_URL, 'producer');
-  queue = new CommandQueue(`test-groups-${randomBytes(4).toString('hex')}`, producer, REGISTRY);
   const policy = new Policy({
     members: { S0READERS: 'viewer' },
     channels: {},
     commands: { health: { role: 'viewer', approvals: 0 } },
   });
-  bot = await startSlackApp({
-    botToken: 'xoxb-test',
-    signingSecret: SECRET,
-    apiUrl: slack.url,
-    port: 0,
-    log: silentLogger(),
-    checks: {},
-    dispatch: { commands: COMMANDS, policy, queue, store, catalogue: await loadCatalogue('catalogue/services.yaml') },
+  const config = loadConfig({
+    QUEUE_NAME: `test-groups-${randomBytes(4).toString('hex')}`,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.url,
+    PORT: '0',
   });
-  url = `http://127.0.0.1:${(bot.server.address() as { port: number }).port}/slack/events`;
+  bot = await buildBot({
+    config,
+    log: silentLogger(),
+    policy,
+    store,
+    catalogue: await loadCatalogue('catalogue/services.yaml'),
+  });
+  url = bot.eventsUrl;
+  await untilReady(url);
 });
 
 afterAll(async () => {
+  await bot?.queue.queue.obliterate({ force: true }).catch(() => undefined);
   await bot?.close();
-  await queue?.queue.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  producer?.disconnect();
   await store?.close();
   await db?.drop();
   await slack?.close();
@@ -75,6 +70,6 @@ describe('roles given to Slack user groups', () => {
     );
     expect(refusal.text).toContain('needs the viewer role; you have no carbon-ops role');
     expect(slack.calls.filter((c) => c.method === 'usergroups.users.list')).toHaveLength(1); // cached
-    expect(await queue.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+    expect(await bot.queue.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
   });
 });

@@ -1,10 +1,8 @@
-import { REGISTRY } from '../../src/app/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { QueueEvents, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
 import { loadCatalogue } from '../../src/catalogue.js';
 import { TerminalChat } from '../../src/cli/terminal-chat.js';
 import { loadConfig } from '../../src/config.js';
@@ -12,12 +10,11 @@ import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { redisConnection, whenReady } from '../../src/integrations/redis.js';
-import { CommandQueue } from '../../src/jobs/queue.js';
-import { startWorker } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
+import { until } from '../support/until.js';
 
 /**
  * Workers have been seen not to resume after a Redis restart. This runs a private redis-server,
@@ -28,10 +25,7 @@ let redisServer: ChildProcess | undefined;
 let demo: DemoCluster;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let store: Store;
-let worker: Worker;
-let queue: CommandQueue;
-let events: QueueEvents;
-const connections: Redis[] = [];
+let built: BuiltWorker;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -69,21 +63,14 @@ beforeAll(async () => {
   port = await freePort();
   await startRedis();
   const url = `redis://127.0.0.1:${port}`;
-  const config = loadConfig({ REDIS_URL: url });
+  const config = loadConfig({ REDIS_URL: url, QUEUE_NAME: 'restart-test' });
   demo = await startDemoCluster({});
   db = await freshDatabase();
   store = new Store(createPool(db.url));
   await store.migrate();
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
-  const producer = redisConnection(url, 'worker'); // waits out the outage instead of failing the test's enqueue
-  const workerConnection = redisConnection(url, 'worker');
-  const eventsConnection = redisConnection(url, 'worker');
-  connections.push(producer, workerConnection, eventsConnection);
-  queue = new CommandQueue('restart-test', producer, REGISTRY);
-  events = new QueueEvents('restart-test', { connection: eventsConnection });
-  events.on('error', () => undefined); // the outage is the point of the test
-  worker = startWorker(
+  built = await buildWorker(
     {
       config,
       log: silentLogger(),
@@ -92,18 +79,15 @@ beforeAll(async () => {
       store,
       catalogue: await loadCatalogue('catalogue/services.yaml'),
       chat: new TerminalChat(() => undefined),
-      queue,
     },
-    REGISTRY,
-    { queueName: 'restart-test', connection: workerConnection, concurrency: 1 },
+    { concurrency: 1, events: true },
   );
+  built.events!.on('error', () => undefined); // the outage is the point of the test
 });
 
 afterAll(async () => {
-  await worker?.close(true).catch(() => undefined);
-  await events?.close().catch(() => undefined);
-  await queue?.close().catch(() => undefined);
-  for (const c of connections) c.disconnect();
+  await built?.worker.close(true).catch(() => undefined);
+  await built?.close().catch(() => undefined);
   await stopRedis();
   await store?.close();
   await db?.drop();
@@ -112,7 +96,7 @@ afterAll(async () => {
 });
 
 const healthJob = async (n: number) => {
-  const id = await queue.enqueue(
+  const id = await built.queue.enqueue(
     {
       job: 'health-report',
       command: { name: 'health', namespace: 'kafka' },
@@ -121,8 +105,8 @@ const healthJob = async (n: number) => {
     },
     `health-restart-${n}`,
   );
-  const job = (await queue.queue.getJob(id))!;
-  return job.waitUntilFinished(events, 30_000);
+  const job = (await built.queue.queue.getJob(id))!;
+  return job.waitUntilFinished(built.events!, 30_000);
 };
 
 describe('a worker across a Redis restart', () => {
@@ -131,6 +115,13 @@ describe('a worker across a Redis restart', () => {
     await stopRedis();
     await new Promise((r) => setTimeout(r, 1500));
     await startRedis();
+    // The producer fails fast while it reconnects (as the bot's does): wait until it is back.
+    await until('the producer reconnected', () =>
+      built.queue.ping().then(
+        () => true,
+        () => undefined,
+      ),
+    );
     await expect(healthJob(2)).resolves.toContain('78.6%');
   });
 });

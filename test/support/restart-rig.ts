@@ -1,10 +1,6 @@
-import { REGISTRY } from '../../src/app/jobs.js';
-import { COMMANDS } from '../../src/app/commands.js';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
-import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { loadScenario, startKubeStandin, type KubeStandin } from '../../src/devstack/kube/index.js';
@@ -16,13 +12,12 @@ import {
   startSlackStandin,
   type SlackStandin,
 } from '../../src/devstack/slack/index.js';
-import { startSlackApp, type SlackApp } from '../../src/handlers/slack-app.js';
+import { buildBot, type BuiltBot } from '../../src/app/bot.js';
+import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
 import { createPool } from '../../src/integrations/postgres.js';
-import { redisConnection } from '../../src/integrations/redis.js';
 import { slackChat } from '../../src/integrations/slack.js';
-import { CommandQueue } from '../../src/jobs/queue.js';
-import { startWorker } from '../../src/jobs/runner.js';
+import type { CommandQueue } from '../../src/jobs/queue.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy, type Policy } from '../../src/policy/policy.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../../src/approvals/render.js';
@@ -32,6 +27,7 @@ import { Store } from '../../src/app/store.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
 import { freshDatabase } from './postgres.js';
 import { assertBotNeverRefused } from './bot-rbac.js';
+import { untilReady } from './until.js';
 
 export const SECRET = 'test-signing-secret';
 export const CHANNELS = { C0INCIDENT: { name: 'inc-demo' }, C0GENERAL: { name: 'general' } };
@@ -50,14 +46,13 @@ export async function fastCluster(): Promise<KubeStandin> {
  * fresh PostgreSQL database.
  */
 export class RestartRig {
-  readonly connections: Redis[] = [];
   kube!: KubeStandin;
   slack!: SlackStandin;
   db!: Awaited<ReturnType<typeof freshDatabase>>;
   store!: Store;
   queue!: CommandQueue;
-  bot!: SlackApp;
-  worker?: Worker;
+  bot!: BuiltBot;
+  worker?: BuiltWorker;
   config!: Config;
   policy!: Policy;
   catalogue!: Catalogue;
@@ -65,45 +60,43 @@ export class RestartRig {
   queueName = `test-restart-${randomBytes(4).toString('hex')}`;
 
   async start(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<this> {
-    this.config = loadConfig({ RESTART_POLL_MS: '100', KUBE_REQUEST_TIMEOUT_MS: '3000', ...options.env });
     this.kube = await fastCluster();
     this.slack = await startSlackStandin({ botToken: 'xoxb-test', channels: CHANNELS });
+    this.config = loadConfig({
+      RESTART_POLL_MS: '100',
+      KUBE_REQUEST_TIMEOUT_MS: '3000',
+      QUEUE_NAME: this.queueName,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: this.slack.url,
+      PORT: '0',
+      ...options.env,
+    });
     this.db = await freshDatabase();
     this.store = new Store(createPool(this.db.url));
     await this.store.migrate();
-    const producer = redisConnection(this.config.REDIS_URL, 'producer');
-    this.connections.push(producer);
-    this.queue = new CommandQueue(this.queueName, producer, REGISTRY);
     this.policy = await loadPolicy('policy/policy.example.yaml');
     this.catalogue = await loadCatalogue('catalogue/services.yaml');
-    if (options.worker !== false) this.startWorker();
-    this.bot = await startSlackApp({
-      botToken: 'xoxb-test',
-      signingSecret: SECRET,
-      apiUrl: this.slack.url,
-      port: 0,
+    if (options.worker !== false) await this.startWorker();
+    this.bot = await buildBot({
+      config: this.config,
       log: silentLogger(),
-      checks: {},
-      dispatch: {
-        commands: COMMANDS,
-        policy: this.policy,
-        catalogue: this.catalogue,
-        queue: this.queue,
-        store: this.store,
-      },
+      policy: this.policy,
+      catalogue: this.catalogue,
+      store: this.store,
     });
-    this.eventsUrl = `http://127.0.0.1:${(this.bot.server.address() as { port: number }).port}/slack/events`;
+    this.queue = this.bot.queue;
+    this.eventsUrl = this.bot.eventsUrl;
+    await untilReady(this.eventsUrl);
     return this;
   }
 
-  startWorker(): Worker {
-    const connection = redisConnection(this.config.REDIS_URL, 'worker');
-    this.connections.push(connection);
+  async startWorker(): Promise<BuiltWorker> {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     const kube = new Kube(kubeConfig, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: this.slack.url, retryConfig: { retries: 0 } }));
-    this.worker = startWorker(
+    this.worker = await buildWorker(
       {
         config: this.config,
         log: silentLogger(),
@@ -112,20 +105,16 @@ export class RestartRig {
         store: this.store,
         catalogue: this.catalogue,
         chat,
-        queue: this.queue,
       },
-      REGISTRY,
-      { queueName: this.queueName, connection, concurrency: 4, progressIntervalMs: 50 },
+      { concurrency: 4, progressIntervalMs: 50 },
     );
     return this.worker;
   }
 
   async stop(): Promise<void> {
-    await this.bot?.close();
     await this.worker?.close();
     await this.queue?.queue.obliterate({ force: true }).catch(() => undefined);
-    await this.queue?.close();
-    for (const c of this.connections) c.disconnect();
+    await this.bot?.close();
     await this.store?.close();
     await this.db?.drop();
     await this.slack?.close();

@@ -19,3 +19,19 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Resolves once the bot's /readyz answers 200 (Redis and PostgreSQL reachable), as Kubernetes waits for
+ * readiness before it sends a pod any traffic: the bot's producer refuses commands until it is connected.
+ */
+export async function untilReady(eventsUrl: string): Promise<void> {
+  const readyz = new URL('/readyz', eventsUrl).toString();
+  await until('the bot to be ready', async () =>
+    (await fetch(readyz).then(
+      (r) => r.status,
+      () => 0,
+    )) === 200
+      ? true
+      : undefined,
+  );
+}

@@ -1,15 +1,13 @@
-import { REGISTRY } from '../../src/app/jobs.js';
-import { COMMANDS } from '../../src/app/commands.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
-import { QueueEvents, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
-import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
+import { loadCatalogue } from '../../src/catalogue.js';
+import { EXIT, LocalSession } from '../../src/cli/session.js';
 import { TerminalChat } from '../../src/cli/terminal-chat.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { wireConfigMapConsumers } from '../../src/devstack/demo-secrets.js';
@@ -21,14 +19,12 @@ import {
   type KubeStandin,
 } from '../../src/devstack/kube/index.js';
 import { startVaultStandin, type VaultStandin } from '../../src/devstack/vault/index.js';
-import { dispatch, type Outcome } from '../../src/handlers/dispatch.js';
+import type { Outcome } from '../../src/handlers/dispatch.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
 import { createPool } from '../../src/integrations/postgres.js';
-import { redisConnection } from '../../src/integrations/redis.js';
 import { createVaultClient, type VaultClient } from '../../src/integrations/vault.js';
-import { CommandQueue } from '../../src/jobs/queue.js';
-import { startWorker } from '../../src/jobs/runner.js';
-import { loadPolicy, type Policy } from '../../src/policy/policy.js';
+import type { CommandQueue } from '../../src/jobs/queue.js';
+import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/app/store.js';
 import type { VaultDeps } from '../../src/integrations/vault-connection.js';
 import { freshDatabase } from './postgres.js';
@@ -37,13 +33,12 @@ import { assertBotNeverRefused } from './bot-rbac.js';
 export const SA_JWT = 'eyJhbGciOiJSUzI1NiJ9.carbon-ops-test-service-account.signature';
 
 /**
- * Everything a vault command travels through, on real parts: dispatch (parse, policy, audit), BullMQ on
- * the real Redis with a private queue and a worker, the Kubernetes stand-in with the 254Carbon scenario
+ * Everything a vault command travels through, on real parts: the terminal session of `carbon run`
+ * (dispatch: parse, policy, audit; BullMQ on the real Redis with a private queue and a worker), the Kubernetes stand-in with the 254Carbon scenario
  * and its ConfigMap consumers, the Vault stand-in, a fresh PostgreSQL database. Every chat call is
  * recorded as the Slack Web API call it would be, and every log line is kept (JSON, as pino writes it).
  */
 export class VaultRig {
-  readonly connections: Redis[] = [];
   readonly logLines: string[] = [];
   readonly chat = new TerminalChat(() => undefined);
   /** Every log line of the worker and of dispatch lands in logLines. */
@@ -52,22 +47,23 @@ export class VaultRig {
   vault!: VaultStandin;
   db!: Awaited<ReturnType<typeof freshDatabase>>;
   store!: Store;
-  queue!: CommandQueue;
-  events!: QueueEvents;
-  worker!: Worker;
+  session!: LocalSession;
   config!: Config;
-  policy!: Policy;
-  catalogue!: Catalogue;
   client!: Kube;
   vaultDeps!: VaultDeps;
   private tmp = '';
-  queueName = `test-vault-${randomBytes(4).toString('hex')}`;
 
   /** `wrap` lets a test stand between the jobs and Vault (to stop it mid-migration, say). */
   async start(
     options: { kubernetesAuth?: { ttlSec: number }; wrap?: (client: VaultClient) => VaultClient } = {},
   ): Promise<this> {
-    this.config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: '5000', VAULT_REQUEST_TIMEOUT_MS: '2000', LOG_LEVEL: 'debug' });
+    this.config = loadConfig({
+      KUBE_REQUEST_TIMEOUT_MS: '5000',
+      VAULT_REQUEST_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'debug',
+      QUEUE_NAME: `test-vault-${randomBytes(4).toString('hex')}`,
+      WORKER_CONCURRENCY: '2',
+    });
     const log = pino(
       { level: 'debug', base: { app: 'carbon-ops' } },
       new Writable({ write: (chunk: Buffer, _e, done) => (this.logLines.push(chunk.toString()), done()) }),
@@ -112,42 +108,41 @@ export class VaultRig {
     this.db = await freshDatabase();
     this.store = new Store(createPool(this.db.url));
     await this.store.migrate();
-    this.policy = await loadPolicy('policy/policy.example.yaml');
-    this.catalogue = await loadCatalogue('catalogue/services.yaml');
-    const producer = redisConnection(this.config.REDIS_URL, 'producer');
-    const workerConnection = redisConnection(this.config.REDIS_URL, 'worker');
-    const eventsConnection = redisConnection(this.config.REDIS_URL, 'worker');
-    this.connections.push(producer, workerConnection, eventsConnection);
-    this.queue = new CommandQueue(this.queueName, producer, REGISTRY);
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     this.client = new Kube(kubeConfig, { requestTimeoutMs: 5000, pageSize: 500 });
-    this.worker = startWorker(
+    this.session = await LocalSession.start(
       {
         config: this.config,
         log,
         kube: this.client,
         cluster: { name: '254carbon-demo', simulated: true },
         store: this.store,
-        catalogue: this.catalogue,
+        catalogue: await loadCatalogue('catalogue/services.yaml'),
+        policy: await loadPolicy('policy/policy.example.yaml'),
         chat: this.chat,
-        queue: this.queue,
         vault: this.vaultDeps,
       },
-      REGISTRY,
-      { queueName: this.queueName, connection: workerConnection, concurrency: 2, progressIntervalMs: 50 },
+      { progressIntervalMs: 50 },
     );
-    this.events = new QueueEvents(this.queueName, { connection: eventsConnection });
-    await this.events.waitUntilReady();
     return this;
   }
 
+  /** The session's private queue (and its QueueEvents): a test may enqueue a job itself and wait for it. */
+  get queue(): CommandQueue {
+    return this.session.queue;
+  }
+
+  get events(): QueueEvents {
+    return this.session.events;
+  }
+
+  get queueName(): string {
+    return this.session.queue.name;
+  }
+
   async stop(): Promise<void> {
-    await this.worker?.close();
-    await this.events?.close();
-    await this.queue?.queue.obliterate({ force: true }).catch(() => undefined);
-    await this.queue?.close();
-    for (const c of this.connections) c.disconnect();
+    await this.session?.close();
     await this.store?.close();
     await this.db?.drop();
     await this.vault?.close();
@@ -156,29 +151,10 @@ export class VaultRig {
     if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
   }
 
-  /** One command as `user` in #inc-demo, through dispatch; waits for its job (and any follow-up) to end. */
+  /** One command as `user` in #inc-demo, as `carbon run` runs it; waits for its job (and any follow-up) to end. */
   async run(text: string, user = 'U0OPERATOR'): Promise<{ outcome: Outcome; ok: boolean }> {
-    const actor = { user, groups: [], channel: { id: 'C0INCIDENT', name: 'inc-demo' } };
-    const outcome = await dispatch(
-      { text, actor },
-      {
-        commands: COMMANDS,
-        policy: this.policy,
-        catalogue: this.catalogue,
-        store: this.store,
-        queue: this.queue,
-        chat: this.chat,
-        log: this.log,
-      },
-    );
-    if (outcome.kind !== 'queued') return { outcome, ok: outcome.kind === 'answered' };
-    const job = await this.queue.queue.getJob(outcome.jobId);
-    try {
-      await job!.waitUntilFinished(this.events, 30_000);
-      return { outcome, ok: true };
-    } catch {
-      return { outcome, ok: false };
-    }
+    const { outcome, code } = await this.session.run(text, { user, channel: 'C0INCIDENT' });
+    return { outcome, ok: code === EXIT.ok };
   }
 
   /** The text of every chat call so far, newest last. */
