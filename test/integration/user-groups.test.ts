@@ -58,12 +58,13 @@ afterAll(async () => {
 describe('roles given to Slack user groups', () => {
   it("apply to the group's members and to nobody else", async () => {
     await sendSlashCommand(url, SECRET, { text: 'health', user_id: 'U0GROUPIE', channel_id: 'C0GENERAL' });
-    await sendSlashCommand(url, SECRET, { text: 'health', user_id: 'U0OUTSIDER', channel_id: 'C0GENERAL' });
     const queued = await slack.waitFor(
       () => slack.messages('C0GENERAL').find((m) => m.text.includes('Queued')),
       EVENT_WAIT_MS,
     );
     expect(queued.text).toContain('U0GROUPIE');
+    // Only now: the first request has read the group, so the second one finds it in the cache.
+    await sendSlashCommand(url, SECRET, { text: 'health', user_id: 'U0OUTSIDER', channel_id: 'C0GENERAL' });
     const refusal = await slack.waitFor(
       () => slack.ephemerals('C0GENERAL').find((e) => e.user === 'U0OUTSIDER'),
       EVENT_WAIT_MS,
