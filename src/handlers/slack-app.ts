@@ -8,6 +8,7 @@ import { probeRoutes, type Check } from './probes.js';
 import { registerAppMention } from './app-mention.js';
 import { registerApproveButton, registerDenyButton } from './approval-buttons.js';
 import { registerSlashCommand } from './slash-command.js';
+import { registerUnknownButton } from './unknown-button.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -69,6 +70,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   registerAppMention(app, deps);
   registerApproveButton(app, deps);
   registerDenyButton(app, deps);
+  registerUnknownButton(app, deps);
   await app.init();
   if (options.appToken !== undefined) await app.start();
   return {

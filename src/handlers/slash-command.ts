@@ -1,10 +1,21 @@
 import type { App } from '@slack/bolt';
 import { slackChat } from '../integrations/slack.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
+import { missingFields, unreadableRequest } from './unreadable.js';
+
+/** What a slash command cannot be acted on without: who, where, and what was typed. */
+const REQUIRED = ['user_id', 'channel_id', 'text'] as const;
 
 /** `/carbon …`: ack at once (Slack allows 3 s), then the shared dispatch path answers or enqueues. */
 export function registerSlashCommand(app: App, deps: SlackHandlerDeps): void {
   app.command('/carbon', async ({ ack, command, client }) => {
+    const missing = missingFields(command, REQUIRED);
+    if (missing.length > 0) {
+      // Refused before anything is looked up, audited or queued; the ack's text is shown to the person.
+      deps.log.warn({ missing, triggerId: command.trigger_id }, 'slash command refused: fields missing');
+      await ack(unreadableRequest(missing).text);
+      return;
+    }
     await ack();
     const actor = {
       user: command.user_id,
