@@ -1,7 +1,8 @@
 import type { App } from '@slack/bolt';
 import { slackChat } from '../integrations/slack.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
-import { missingFields, unreadableRequest } from './unreadable.js';
+import { missingFields } from './missing-fields.js';
+import { unreadableRequest } from './render.js';
 
 /**
  * `@carbon restart trino, it is stuck on queued queries` in an incident channel: the same dispatch

@@ -1,7 +1,8 @@
 import type { App } from '@slack/bolt';
 import { slackChat } from '../integrations/slack.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
-import { missingFields, unreadableRequest } from './unreadable.js';
+import { missingFields } from './missing-fields.js';
+import { unreadableRequest } from './render.js';
 
 /** What a slash command cannot be acted on without: who, where, and what was typed. */
 const REQUIRED = ['user_id', 'channel_id', 'text'] as const;

@@ -2,7 +2,7 @@ import type { App, BlockAction, BlockElementAction } from '@slack/bolt';
 import { APPROVE_ACTION, DENY_ACTION } from '../approvals/render.js';
 import { slackChat } from '../integrations/slack.js';
 import type { SlackHandlerDeps } from './dispatch.js';
-import { unknownButton } from './unreadable.js';
+import { unknownButton } from './render.js';
 
 /** Every action id but the ones carbon-ops' own buttons carry. */
 const OTHER_ACTIONS = new RegExp(`^(?!(?:${[APPROVE_ACTION, DENY_ACTION].join('|')})$)`);

@@ -7,6 +7,7 @@ import { expectGolden, goldenFiles, staleGoldenFiles, type GoldenModule, type Re
 import approvals from './approvals.cases.js';
 import bench from './bench.cases.js';
 import cli from './cli.cases.js';
+import handlers from './handlers.cases.js';
 import health from './health.cases.js';
 import jobs from './jobs.cases.js';
 import phases from './phases.cases.js';
@@ -29,6 +30,7 @@ const MODULES: GoldenModule[] = [
   ...approvals,
   ...jobs,
   ...cli,
+  ...handlers,
 ];
 
 /** Modules named like renderers that do not build messages. */

@@ -1,23 +1,18 @@
 import { refusal } from '../jobs/replies.js';
 import type { Message } from '../message.js';
 
+/** What the Slack listeners say themselves, before a request reaches dispatch. */
+
 /**
  * A Slack request without a field carbon-ops needs to act on it (Slack always sends them; a proxy or a
  * forged request may not): nothing is run, and the person is told so where that is possible.
  */
 export const unreadableRequest = (missing: readonly string[]): Message =>
   refusal(
-    `carbon-ops could not read this request: Slack sent it without ${missing.map((f) => `\`${f}\``).join(', ')}. Nothing was run; please try again.`,
+    `carbon-ops could not read this request: Slack sent it without ${missing.map((f) => `\`${f}\``).join(', ')}. ` +
+      'Nothing was run; please try again.',
   );
 
 /** A click on a button carbon-ops does not handle (say, on a message from another version of it). */
 export const unknownButton = (): Message =>
   refusal('carbon-ops does not handle this button, so nothing was done. `/carbon help` lists what it can do.');
-
-/** The names in `fields` whose value in `body` is not a non-empty string (`text` may be empty: a bare `/carbon`). */
-export function missingFields(body: Record<string, unknown>, fields: readonly string[]): string[] {
-  return fields.filter((field) => {
-    const value = body[field];
-    return typeof value !== 'string' || (value === '' && field !== 'text');
-  });
-}
