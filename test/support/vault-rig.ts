@@ -35,8 +35,9 @@ export const SA_JWT = 'eyJhbGciOiJSUzI1NiJ9.carbon-ops-test-service-account.sign
 /**
  * Everything a vault command travels through, on real parts: the terminal session of `carbon run`
  * (dispatch: parse, policy, audit; BullMQ on the real Redis with a private queue and a worker), the
- * Kubernetes stand-in with the 254Carbon scenario and its ConfigMap consumers, the Vault stand-in, a fresh PostgreSQL database. Every chat call is
- * recorded as the Slack Web API call it would be, and every log line is kept (JSON, as pino writes it).
+ * Kubernetes stand-in with the 254Carbon scenario and its ConfigMap consumers, the Vault stand-in, a fresh
+ * PostgreSQL database. Every chat call is recorded as the Slack Web API call it would be, and every log
+ * line is kept (JSON, as pino writes it).
  */
 export class VaultRig {
   readonly logLines: string[] = [];
