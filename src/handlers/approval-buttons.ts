@@ -1,10 +1,11 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { slackChat } from '../integrations/slack.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../approvals/render.js';
+import { decisionCommand } from './approval.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
 
 /**
- * The plan's Approve button: exactly `approve <request id>` typed by whoever clicked, through dispatch
+ * The plan's Approve button: the command `approve <request id>` from whoever clicked, through dispatch
  * (policy: the approver role; then the two-person rule in the conditional UPDATE). A second click or a
  * double click is refused with a message to the clicker only.
  */
@@ -17,7 +18,10 @@ export function registerDenyButton(app: App, deps: SlackHandlerDeps): void {
   registerDecisionButton(app, deps, DENY_ACTION, 'deny');
 }
 
-/** A click on `actionId` is the command `<verb> <the button's value>` from whoever clicked, in the plan's channel. */
+/**
+ * A click on `actionId` is the command `<verb> <the button's value>` from whoever clicked, in the plan's
+ * channel, built directly (not as text to parse).
+ */
 function registerDecisionButton(app: App, deps: SlackHandlerDeps, actionId: string, verb: 'approve' | 'deny'): void {
   app.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: actionId },
@@ -31,7 +35,12 @@ function registerDecisionButton(app: App, deps: SlackHandlerDeps, actionId: stri
         channel: { id: channel, ...(body.channel?.name ? { name: body.channel.name } : {}) },
       };
       await dispatch(
-        { text: `${verb} ${action.value ?? ''}`, actor, dedupeKey: `action:${body.trigger_id}` },
+        {
+          text: `${verb} ${action.value ?? ''}`,
+          build: () => decisionCommand(verb, action.value),
+          actor,
+          dedupeKey: `action:${body.trigger_id}`,
+        },
         { ...deps, chat: slackChat(client) },
       );
     },

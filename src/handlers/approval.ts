@@ -21,6 +21,12 @@ function requestId(args: ParsedArgs, usage: string): string {
   return normalized;
 }
 
+/** The command of a click on Approve or Deny: its verb, and the request id the button carries. */
+export function decisionCommand(verb: 'approve' | 'deny', value: string | undefined): ApproveCommand | DenyCommand {
+  const usage = verb === 'approve' ? approve.usage : deny.usage;
+  return { name: verb, id: requestId({ values: {}, positionals: value ? [value] : [] }, usage) };
+}
+
 export const approve: CommandSpec<ApproveCommand, Answer<ApproveCommand>> = {
   route: () => ({ answer: answerApprove }),
   name: 'approve',

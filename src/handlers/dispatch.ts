@@ -31,9 +31,13 @@ export interface DispatchDeps {
 export type SlackHandlerDeps = Omit<DispatchDeps, 'chat'> & { groups: GroupDirectory };
 
 export interface Request {
-  /** The text after `/carbon` (or of the mention); a button builds its `command` directly instead. */
+  /** The text after `/carbon` (or of the mention). */
   text: string;
-  command?: Command;
+  /**
+   * A button builds its command directly instead of having its text parsed; like the parser, it throws a
+   * UsageError for a value that does not fit.
+   */
+  build?: () => Command;
   actor: Actor;
   /** Identifies one request across Slack's retries (trigger_id, event_id): the same key enqueues once. */
   dedupeKey?: string;
@@ -77,7 +81,7 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
   let command: Command;
   try {
     command =
-      request.command ??
+      request.build?.() ??
       (request.form === 'mention' ? deps.commands.parseMention(request.text) : deps.commands.parse(request.text));
   } catch (error) {
     if (!isUserError(error)) throw error;
