@@ -6,21 +6,19 @@ import { RESTART_KIND } from '../features/restart/approval.js';
 import type { ApprovalRequest } from '../approvals/store.js';
 import type { Store } from './store.js';
 import { VAULT_MIGRATE_KIND } from '../features/vault/approval.js';
-import { type ApprovalKind } from '../approvals/index.js';
+import type { ApprovalKind } from '../approvals/index.js';
 import { settleOverdue } from '../approvals/recover.js';
 import type { ScheduledJobDefinition } from '../jobs/job.js';
 
-/** One entry per kind; the union keeps each kind's own request type. */
-type AnyKind = typeof RESTART_KIND | typeof PHASE_APPLY_KIND | typeof VAULT_MIGRATE_KIND;
-
-/** Every kind of approval request, so `approve ID`, `deny ID` and expiry work for all of them. */
-export const APPROVAL_KINDS: readonly AnyKind[] = [RESTART_KIND, PHASE_APPLY_KIND, VAULT_MIGRATE_KIND];
-
-export function kindFor(action: string): ApprovalKind {
-  const kind = APPROVAL_KINDS.find((k) => k.action === action);
-  if (kind === undefined) throw new Error(`No approval kind for ${action}`);
-  return kind as unknown as ApprovalKind;
-}
+/**
+ * Every kind of approval request: `approve ID` and `deny ID` find a request of any kind here, and the
+ * sweep settles each. (Each kind's jobs are in app/jobs.ts, from its GatedAction.)
+ */
+export const APPROVAL_KINDS = [
+  RESTART_KIND,
+  PHASE_APPLY_KIND,
+  VAULT_MIGRATE_KIND,
+] as unknown as readonly ApprovalKind[];
 
 /** How an id that matches no request is named: "restart request or Vault migration". */
 export const anyRequestNoun = (): string => APPROVAL_KINDS.map((k) => k.noun).join(' or ');
@@ -30,7 +28,7 @@ export async function findRequest(
   store: Store,
   id: string,
 ): Promise<{ kind: ApprovalKind; request: ApprovalRequest } | undefined> {
-  for (const kind of APPROVAL_KINDS as unknown as ApprovalKind[]) {
+  for (const kind of APPROVAL_KINDS) {
     const request = await kind.requests(store).get(id);
     if (request !== undefined) return { kind, request };
   }
@@ -44,7 +42,7 @@ export async function findRequest(
  * target for ever.
  */
 export async function sweepApprovals(store: Store, chat: Chat, log: Logger, queue: CommandQueue): Promise<void> {
-  for (const kind of APPROVAL_KINDS as unknown as ApprovalKind[]) {
+  for (const kind of APPROVAL_KINDS) {
     await settleOverdue(kind, { store, chat, queue, log });
   }
 }

@@ -43,7 +43,7 @@ export class PhaseApplies extends ApprovalRequests<PhaseApply> {
     super(pool, audit, PHASE_APPLY_TABLE);
   }
 
-  /** Creates the request with its `requested` audit row; a phase already held throws PhaseBusy. */
+  /** Creates the request with its `requested` audit row; a phase already held throws RequestBusy. */
   async create(input: NewPhaseApply, jobId: string): Promise<{ request: PhaseApply; created: boolean }> {
     const columns = {
       cluster: input.cluster,

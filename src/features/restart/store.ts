@@ -53,7 +53,7 @@ export class RestartRequests extends ApprovalRequests<RestartRequest> {
 
   /**
    * Creates the request with its `requested` audit row. A retried planning job gets the request it made
-   * before (`created: false`); a workload already held by another request throws WorkloadBusy.
+   * before (`created: false`); a workload already held by another request throws RequestBusy.
    */
   async create(input: NewRequest, jobId: string): Promise<{ request: RestartRequest; created: boolean }> {
     const columns = {
