@@ -14,7 +14,8 @@ export const beginApply = ({ deps, jobId }: JobContext, request: PhaseApply): Pr
   deps.store.phaseApplies.start(
     request.id,
     jobId,
-    `applying phase ${request.phase}${request.task ? ` task ${request.task}` : ''}${request.force ? ' with --force' : ''}`,
+    `applying phase ${request.phase}` +
+      `${request.task ? ` task ${request.task}` : ''}${request.force ? ' with --force' : ''}`,
   );
 
 /**

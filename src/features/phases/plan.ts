@@ -1,4 +1,7 @@
-/** The data of a phase plan and of a run: JSON-safe, stored with requests and task states, read by the renderers. Types only. */
+/**
+ * The data of a phase plan and of a run: JSON-safe, stored with requests and task states, read by the
+ * renderers. Types only, so the repositories that store them never reach the job contract.
+ */
 import type { ManagerConflict } from '../../integrations/kubernetes.js';
 import type { CleanupPod, CleanupSelection } from './cleanup.js';
 import type { TaskState } from './store.js';
