@@ -54,6 +54,7 @@ export async function sweepApprovals(store: Store, chat: Chat, log: Logger, queu
  */
 export const approvalsSweep: ScheduledJobDefinition = {
   attempts: 1,
+  quiet: true,
   async run({ deps, log }) {
     await sweepApprovals(deps.store, deps.chat, log, deps.queue);
     return 'approval requests swept';

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { QueueEvents, type Worker } from 'bullmq';
-import { scheduleApprovalsSweep } from '../approvals/sweep.js';
+import { keepApprovalsSwept } from '../approvals/sweep.js';
 import { REGISTRY } from './jobs.js';
 import { requireFor, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore } from './deps.js';
@@ -83,7 +83,7 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
         );
       });
     }
-    const queue = new CommandQueue(queueName, producer, REGISTRY);
+    const queue = new CommandQueue(queueName, producer, REGISTRY, options.privateQueue === true);
     closer.add(async () => {
       if (options.privateQueue) await queue.queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
@@ -96,9 +96,12 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
       ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     });
     closer.add(() => worker.close());
-    // The approvals sweep (expiry, lost follow-ups) runs as a scheduled job on the queue this worker serves.
-    await scheduleApprovalsSweep(queue.queue, deps.log);
     const built: BuiltWorker = { worker, queue, close: () => closer.closeAll() };
+    if (!options.privateQueue) {
+      // The approvals sweep (expiry, lost follow-ups) runs as a scheduled job on the shared queue.
+      const sweep = keepApprovalsSwept(queue.queue, deps.log);
+      closer.add(async () => sweep.stop());
+    }
     if (options.events) {
       const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
       closer.add(async () => eventsConnection.disconnect());

@@ -74,23 +74,24 @@ export async function recoverStuckOf<R extends ApprovalRequest>(
   deps: { store: JobDeps['store']; queue: CommandQueue; chat: Chat; log: Logger },
   approvedForSec = APPROVED_STUCK_AFTER_SEC,
 ): Promise<void> {
+  if (deps.queue.isPrivate) return;
   for (const request of await kind.requests(deps.store).stuck(approvedForSec)) {
     await recoverRequest(kind as unknown as ApprovalKind, request, deps);
   }
 }
 
 /**
- * One stuck request: its follow-up enqueued again, or finished as failed ("worker lost"); undefined when left alone.
+ * One stuck request: its follow-up enqueued again, or finished as failed ("worker lost"), or left alone.
  */
 async function recoverRequest(
   kind: ApprovalKind,
   request: ApprovalRequest,
   deps: { store: JobDeps['store']; queue: CommandQueue; chat: Chat; log: Logger },
-): Promise<'requeued' | 'failed' | undefined> {
+): Promise<void> {
   const { queue, chat, log, store } = deps;
   try {
     const state = await followUpState(queue, kind, request);
-    if (state === 'alive') return undefined;
+    if (state === 'alive') return;
     const jobId = followUpJobId(kind, request);
     if (request.state === 'approved' && state === 'missing') {
       log.warn(
@@ -103,21 +104,19 @@ async function recoverRequest(
         { queue, chat, store },
         { user: request.decidedBy ?? request.requestedBy, channel: request.channel },
       );
-      return 'requeued';
+      return;
     }
     const running = request.state === 'running' ? kind.thing(request) : undefined;
     const result = workerLostResult(jobId, state === 'missing' ? 'gone' : 'ended', running);
     const finished = await kind.requests(store).finish(request.id, 'failed', result, jobId);
-    if (finished === undefined) return undefined; // finished by its job a moment ago
+    if (finished === undefined) return; // finished by its job a moment ago
     log.warn({ request: request.id, jobId, state }, `${kind.noun} finished as failed: worker lost`);
     await showRequest(chat, kind, finished, log);
     await chat
       .post(finished.channel, workerLostMessage(finished.id, result), finished.threadTs)
       .catch((error: unknown) => log.warn({ err: error }, 'could not post in the thread'));
-    return 'failed';
   } catch (error) {
     log.warn({ err: error, request: request.id }, `could not check the follow-up job of ${kind.noun} ${request.id}`);
-    return undefined;
   }
 }
 

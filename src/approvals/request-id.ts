@@ -6,14 +6,9 @@ export const REQUEST_ID = /^[a-z0-9]{6,20}$/;
 /** No 0/o, 1/l/i: ids are read off a screen and typed into `approve ID`. */
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
-/** A short random restart request id, e.g. `k7m2p9xq` (31^8 ≈ 8.5e11 values; the primary key catches a clash). */
+/** A short random request id, e.g. `k7m2p9xq` (31^8 ≈ 8.5e11 values; the primary key catches a clash). */
 export function newRequestId(length = 8): string {
   let id = '';
   for (let i = 0; i < length; i++) id += ALPHABET[randomInt(ALPHABET.length)];
   return id;
-}
-
-/** The annotation value, in the format `kubectl rollout restart` writes (RFC 3339, whole seconds). */
-export function restartedAtValue(now: Date = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

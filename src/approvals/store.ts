@@ -37,7 +37,6 @@ export interface ApprovalRequest {
   result?: string;
 }
 
-/** What every kind's create() needs besides its own columns. */
 /** Thrown by a repository's `create` when another open request holds the same target. */
 export class RequestBusy<R extends ApprovalRequest = ApprovalRequest> extends Error {
   constructor(readonly holder: R) {
@@ -45,6 +44,7 @@ export class RequestBusy<R extends ApprovalRequest = ApprovalRequest> extends Er
   }
 }
 
+/** What every kind's create() needs besides its own columns. */
 export interface NewApproval {
   id: string;
   originJob: string;

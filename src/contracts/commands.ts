@@ -111,7 +111,8 @@ export type PhaseAction = 'list' | 'status' | 'plan' | 'apply' | 'verify';
 export type PhaseCommand =
   | { name: 'phase'; action: 'list' }
   | { name: 'phase'; action: 'status'; phase?: number }
-  | { name: 'phase'; action: 'plan' | 'verify'; phase: number; task?: string }
+  | { name: 'phase'; action: 'plan'; phase: number; task?: string }
+  | { name: 'phase'; action: 'verify'; phase: number; task?: string }
   | { name: 'phase'; action: 'apply'; phase: number; task?: string; force: boolean };
 
 export interface StatusCommand {

@@ -1,7 +1,8 @@
 /**
  * The job contract: every job a worker runs, by name, with the data it carries. Types only. A job asked
  * for in chat carries its parsed command; a follow-up (after an approval, at an expiry) carries the stored
- * request it acts on. The BullMQ job name is `data.job`: the job is decided once, when it is enqueued.
+ * request it acts on. The job is decided once, when it is enqueued: `data.job` is its BullMQ name (the runner
+ * sets it from the name for jobs queued before the field existed).
  */
 import type {
   BenchCommand,
@@ -58,8 +59,8 @@ export type JobData =
   | Asked<'bench-kafka', Action<BenchCommand, 'kafka'>>
   | Asked<'bench-history', Action<BenchCommand, 'history'>>
   | Asked<'phase-status', Action<PhaseCommand, 'list' | 'status'>>
-  | Asked<'phase-plan', Action<PhaseCommand, 'plan' | 'verify'>>
-  | Asked<'phase-verify', Action<PhaseCommand, 'plan' | 'verify'>>
+  | Asked<'phase-plan', Action<PhaseCommand, 'plan'>>
+  | Asked<'phase-verify', Action<PhaseCommand, 'verify'>>
   | Asked<'phase-apply-request', Action<PhaseCommand, 'apply'>>
   | OnRequest<'phase-apply'>
   | OnRequest<'phase-apply-expire'>

@@ -42,6 +42,8 @@ export interface JobContext<D extends JobData = JobData> {
  */
 export interface ScheduledJobDefinition<D = unknown> {
   attempts: number;
+  /** Logged at debug, not info: a job that runs every few seconds and usually finds nothing to do. */
+  quiet?: boolean;
   /** Returns a one-line summary for the job's result. */
   run(ctx: { jobId: string; data: D; deps: JobDeps; log: Logger; lastAttempt: boolean }): Promise<string>;
 }

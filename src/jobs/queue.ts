@@ -11,6 +11,11 @@ export class CommandQueue {
     private readonly connection: Redis,
     /** How many attempts each job gets (the JobRegistry). */
     private readonly jobs: { attemptsOf(name: string): number | undefined },
+    /**
+     * One process's own queue (a terminal session): the follow-up jobs of requests made elsewhere are
+     * never in it, so it must not judge them lost (approvals/recover.ts).
+     */
+    readonly isPrivate = false,
   ) {
     this.queue = new Queue<JobData>(name, { connection });
     // Connection errors surface on the caller's own commands (enqueue, claim); BullMQ would print them raw.

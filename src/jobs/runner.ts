@@ -51,7 +51,9 @@ async function runJob(
   const scheduled = jobs.scheduledJobFor(job.name);
   if (scheduled !== undefined) return runScheduledJob(scheduled, job as Job<unknown>, deps, log);
   const definition = jobs.jobFor(job.name);
-  const { reply } = job.data;
+  // The BullMQ name decides the job; jobs queued before `data.job` existed lack it, so it is set from the name.
+  const data = { ...job.data, job: job.name } as JobData;
+  const { reply } = data;
   if (definition === undefined) throw new UnrecoverableError(`No job definition for ${job.name}`);
 
   const edits = coalesce(
@@ -68,7 +70,7 @@ async function runJob(
   log.info('job started');
   let message;
   try {
-    message = await definition.run({ jobId, data: job.data, deps, log, progress, lastAttempt });
+    message = await definition.run({ jobId, data, deps, log, progress, lastAttempt });
   } catch (error) {
     await edits.flush();
     if (isUserError(error)) {
@@ -98,10 +100,11 @@ async function runScheduledJob(
   log: JobDeps['log'],
 ): Promise<string> {
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  log.info('scheduled job started');
+  const info = definition.quiet ? log.debug.bind(log) : log.info.bind(log);
+  info('scheduled job started');
   try {
     const summary = await definition.run({ jobId: job.id ?? '?', data: job.data, deps, log, lastAttempt });
-    log.info({ summary }, 'scheduled job done');
+    info({ summary }, 'scheduled job done');
     return summary;
   } catch (error) {
     if (isUserError(error)) {

@@ -1,5 +1,5 @@
 import type { PhaseCommand, PhaseAction } from '../../contracts/commands.js';
-import type { JobName } from '../../contracts/jobs.js';
+import type { JobFor } from '../../contracts/jobs.js';
 import { UsageError } from '../../errors.js';
 import { shown, stringOption, type CommandSpec, type ParsedArgs } from '../../commands/spec.js';
 
@@ -11,7 +11,7 @@ const PHASE_JOBS = {
   plan: 'phase-plan',
   verify: 'phase-verify',
   apply: 'phase-apply-request',
-} as const satisfies Record<PhaseAction, JobName>;
+} as const satisfies { [A in PhaseAction]: JobFor<Extract<PhaseCommand, { action: A }>> };
 const USAGE =
   'phase list | phase status [N] | phase plan N [--task ID] | phase apply N [--task ID] [--force] | ' +
   'phase verify N [--task ID]';

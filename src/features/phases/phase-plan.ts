@@ -1,4 +1,3 @@
-import { UserError } from '../../errors.js';
 import { planPhase } from './engine.js';
 import { openRunbooks } from './load.js';
 import { planMessage } from './render.js';
@@ -9,7 +8,6 @@ export const phasePlan: JobDefinition<'phase-plan'> = {
   attempts: 2,
   async run({ data, deps, progress }) {
     const command = data.command;
-    if (command.action !== 'plan') throw new UserError(`phase ${command.action} is not a plan.`);
     const runbooks = await openRunbooks(deps);
     const runbook = runbooks.get(command.phase);
     const tasks = runbooks.tasks(runbook, command.task);

@@ -1,4 +1,3 @@
-import { UserError } from '../../errors.js';
 import { runPhase } from './engine.js';
 import { openRunbooks } from './load.js';
 import { runMessage } from './render.js';
@@ -13,7 +12,6 @@ export const phaseVerify: JobDefinition<'phase-verify'> = {
   attempts: 2,
   async run({ jobId, data, deps, progress }) {
     const command = data.command;
-    if (command.action !== 'verify') throw new UserError(`phase ${command.action} is not a verify.`);
     const runbooks = await openRunbooks(deps);
     const runbook = runbooks.get(command.phase);
     const tasks = runbooks.tasks(runbook, command.task);

@@ -239,3 +239,8 @@ export const auditTarget = (target: Pick<RestartTarget, 'namespace' | 'kind' | '
   `${target.namespace}/${target.kind}/${target.name}`;
 
 const ref = (target: RestartTarget): string => `${target.kind}/${target.name}`;
+
+/** The annotation value, in the format `kubectl rollout restart` writes (RFC 3339, whole seconds). */
+export function restartedAtValue(now: Date = new Date()): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

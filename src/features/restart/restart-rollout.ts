@@ -6,8 +6,7 @@ import { rolloutFailed, rolloutSucceeded, type RolloutOutcome } from './render.j
 import { showRequest } from '../../approvals/index.js';
 import { RESTART_KIND } from './approval.js';
 import { failingPods, formatDuration, recentEvents } from './failure.js';
-import { RESTARTED_AT, type Workload } from './plan.js';
-import { restartedAtValue } from '../../approvals/request-id.js';
+import { RESTARTED_AT, restartedAtValue, type Workload } from './plan.js';
 import { progressLine, rolloutStatus, type RolloutStatus } from './rollout-status.js';
 import type { RestartRequest } from './store.js';
 import type { JobContext } from '../../jobs/job.js';

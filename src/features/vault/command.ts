@@ -1,5 +1,5 @@
 import type { VaultCommand, VaultMigrateCommand } from '../../contracts/commands.js';
-import type { JobName } from '../../contracts/jobs.js';
+import type { JobFor } from '../../contracts/jobs.js';
 import { UsageError } from '../../errors.js';
 import { keyPath, RESERVED_PATH, reservedPath, validConfigMapKey, validMount, validSecretPath } from '../../names.js';
 import { REQUEST_ID } from '../../approvals/request-id.js';
@@ -9,7 +9,7 @@ const VAULT_JOBS = {
   status: 'vault-status',
   migrate: 'vault-migrate-plan',
   rollback: 'vault-rollback',
-} as const satisfies Record<VaultCommand['action'], JobName>;
+} as const satisfies { [A in VaultCommand['action']]: JobFor<Extract<VaultCommand, { action: A }>> };
 
 const USAGE = {
   status: 'vault status [-n NS]',
