@@ -30,7 +30,7 @@ import { measureCoverage } from '../../src/features/vault/coverage.js';
 import { freshDatabase } from '../support/postgres.js';
 import { services } from '../support/status-fixtures.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { EVENT_WAIT_MS } from '../support/until.js';
+import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS } from '../support/until.js';
 
 /**
  * `/carbon handoff` against history the test writes itself: health snapshots, benchmark runs and audit
@@ -124,7 +124,7 @@ async function auditAt(
 }
 
 beforeAll(async () => {
-  const config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: '5000', STATUS_TZ: 'UTC' });
+  const config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), STATUS_TZ: 'UTC' });
   demo = await startDemoCluster({});
   slack = await startSlackStandin({ botToken: 'xoxb-test' });
   db = await freshDatabase();

@@ -32,15 +32,20 @@ import { Store } from '../../src/app/store.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
 import { freshDatabase } from './postgres.js';
 import { assertBotNeverRefused } from './bot-rbac.js';
+import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS } from './until.js';
 
 export const SECRET = 'test-signing-secret';
 export const CHANNELS = { C0INCIDENT: { name: 'inc-demo' }, C0GENERAL: { name: 'general' } };
 
-/** The stand-in cluster with the 254Carbon scenario, fast: pods ready in 150 ms, progress deadlines of 3 s. */
+/**
+ * The stand-in cluster with the 254Carbon scenario, fast: pods ready in 150 ms, progress deadlines of 6 s
+ * (600 s scaled): a rollout that makes no progress for that long fails, so it stays far above any stall of
+ * a loaded machine between two pods.
+ */
 export async function fastCluster(): Promise<KubeStandin> {
   return startKubeStandin({
     scenario: await loadScenario('254carbon'),
-    cluster: { podReadyDelayMs: 150, podTerminationDelayMs: 50, progressDeadlineScale: 0.005 },
+    cluster: { podReadyDelayMs: 150, podTerminationDelayMs: 50, progressDeadlineScale: 0.01 },
   });
 }
 
@@ -65,7 +70,11 @@ export class RestartRig {
   queueName = `test-restart-${randomBytes(4).toString('hex')}`;
 
   async start(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<this> {
-    this.config = loadConfig({ RESTART_POLL_MS: '100', KUBE_REQUEST_TIMEOUT_MS: '3000', ...options.env });
+    this.config = loadConfig({
+      RESTART_POLL_MS: '100',
+      KUBE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      ...options.env,
+    });
     this.kube = await fastCluster();
     this.slack = await startSlackStandin({ botToken: 'xoxb-test', channels: CHANNELS });
     this.db = await freshDatabase();
@@ -178,7 +187,7 @@ export class RestartRig {
   }
 
   /** Polls PostgreSQL until a restart request matches. */
-  waitForRequest(predicate: (r: RestartRequest) => boolean, timeoutMs = 20_000): Promise<RestartRequest> {
+  waitForRequest(predicate: (r: RestartRequest) => boolean, timeoutMs = EVENT_WAIT_MS): Promise<RestartRequest> {
     return this.waitForApproval(this.store.restarts, predicate, timeoutMs);
   }
 
@@ -186,7 +195,7 @@ export class RestartRig {
   async waitForApproval<R extends ApprovalRequest>(
     requests: ApprovalRequests<R>,
     predicate: (r: R) => boolean,
-    timeoutMs = 20_000,
+    timeoutMs = EVENT_WAIT_MS,
   ): Promise<R> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -219,6 +228,6 @@ export class RestartRig {
   }
 
   async whisper(user: string, pattern: RegExp, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
-    return this.slack.waitFor(() => this.whispers(user, channel).find((e) => pattern.test(e.text)), 10_000);
+    return this.slack.waitFor(() => this.whispers(user, channel).find((e) => pattern.test(e.text)), EVENT_WAIT_MS);
   }
 }

@@ -14,6 +14,7 @@ import { startStatusSchedule, type ScheduleStart } from '../../src/features/stat
 import { startWorker } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/app/store.js';
+import { EVENT_WAIT_MS } from './until.js';
 
 /**
  * One carbon-ops process as far as the daily post is concerned: its own Redis connections, its own
@@ -80,7 +81,7 @@ export async function startStatusInstance(input: {
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
   what: string,
-  timeoutMs = 30_000,
+  timeoutMs = EVENT_WAIT_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

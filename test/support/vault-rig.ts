@@ -33,6 +33,7 @@ import { Store } from '../../src/app/store.js';
 import type { VaultDeps } from '../../src/integrations/vault-connection.js';
 import { freshDatabase } from './postgres.js';
 import { assertBotNeverRefused } from './bot-rbac.js';
+import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS } from './until.js';
 
 export const SA_JWT = 'eyJhbGciOiJSUzI1NiJ9.carbon-ops-test-service-account.signature';
 
@@ -67,7 +68,11 @@ export class VaultRig {
   async start(
     options: { kubernetesAuth?: { ttlSec: number }; wrap?: (client: VaultClient) => VaultClient } = {},
   ): Promise<this> {
-    this.config = loadConfig({ KUBE_REQUEST_TIMEOUT_MS: '5000', VAULT_REQUEST_TIMEOUT_MS: '2000', LOG_LEVEL: 'debug' });
+    this.config = loadConfig({
+      KUBE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      VAULT_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      LOG_LEVEL: 'debug',
+    });
     const log = pino(
       { level: 'debug', base: { app: 'carbon-ops' } },
       new Writable({ write: (chunk: Buffer, _e, done) => (this.logLines.push(chunk.toString()), done()) }),
@@ -90,7 +95,7 @@ export class VaultRig {
         addr: this.vault.url,
         token: this.vault.rootToken,
         skipVerify: false,
-        timeoutMs: 2000,
+        timeoutMs: REQUEST_TIMEOUT_MS,
       });
     } else {
       this.tmp = await mkdtemp(join(tmpdir(), 'carbon-vault-'));
@@ -99,7 +104,7 @@ export class VaultRig {
         addr: this.vault.url,
         kubernetesAuth: { role: 'carbon-ops', jwtPath: join(this.tmp, 'token') },
         skipVerify: false,
-        timeoutMs: 2000,
+        timeoutMs: REQUEST_TIMEOUT_MS,
       });
     }
     this.vaultDeps = {
@@ -121,7 +126,7 @@ export class VaultRig {
     this.queue = new CommandQueue(this.queueName, producer, REGISTRY);
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
-    this.client = new Kube(kubeConfig, { requestTimeoutMs: 5000, pageSize: 500 });
+    this.client = new Kube(kubeConfig, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 });
     this.worker = startWorker(
       {
         config: this.config,
@@ -174,7 +179,7 @@ export class VaultRig {
     if (outcome.kind !== 'queued') return { outcome, ok: outcome.kind === 'answered' };
     const job = await this.queue.queue.getJob(outcome.jobId);
     try {
-      await job!.waitUntilFinished(this.events, 30_000);
+      await job!.waitUntilFinished(this.events, EVENT_WAIT_MS);
       return { outcome, ok: true };
     } catch {
       return { outcome, ok: false };
