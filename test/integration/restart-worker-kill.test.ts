@@ -103,7 +103,7 @@ afterAll(async () => {
 async function startWorker(): Promise<CarbonProcess> {
   const worker = new CarbonProcess(['worker'], env);
   workers.push(worker);
-  await worker.waitFor(/"msg":"worker started"/, 60_000);
+  await worker.waitFor(/"msg":"worker started"/);
   return worker;
 }
 
