@@ -32,17 +32,16 @@ afterAll(async () => {
 });
 
 async function carbon(text: string, extraEnv: NodeJS.ProcessEnv = {}, args: string[] = []) {
-  const started = Date.now();
   try {
     const { stdout, stderr } = await exec('node', ['bin/carbon.js', 'run', ...args, text], {
       env: { ...env, ...extraEnv },
       timeout: PROCESS_WAIT_MS,
       maxBuffer: 10 * 1024 * 1024,
     });
-    return { code: 0, stdout, stderr, ms: Date.now() - started };
+    return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: Date.now() - started };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
 
