@@ -207,9 +207,22 @@ export class RestartRig {
         if (request && predicate(request)) return request;
       }
       if (Date.now() > deadline)
-        throw new Error(`no request in ${requests.kind.table} matched within ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+        throw new Error(
+          `no request in ${requests.kind.table} matched within ${timeoutMs} ms: ${JSON.stringify(rows)}\n${await this.whatHappened()}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** For a failure message: what Slack was told, and the jobs that failed or are still in the queue. */
+  async whatHappened(): Promise<string> {
+    const said = Object.keys(CHANNELS).flatMap((channel) => [
+      ...this.slack.messages(channel).map((m) => `${channel} message: ${m.text}`),
+      ...this.slack.ephemerals(channel).map((e) => `${channel} to ${e.user}: ${e.text}`),
+    ]);
+    const failed = (await this.queue.queue.getFailed()).map((j) => `failed job ${j.id}: ${j.failedReason}`);
+    const counts = JSON.stringify(await this.queue.queue.getJobCounts());
+    return [...said.slice(-10).map((line) => line.slice(0, 300)), ...failed, `jobs: ${counts}`].join('\n');
   }
 
   async audit(where: { requestId?: string; actor?: string } = {}): Promise<AuditRow[]> {
