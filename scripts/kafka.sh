@@ -181,8 +181,13 @@ bootstrap_address() {
 
 start() {
   if [[ -n $(running_pids) ]]; then
+    local running_at
+    running_at=$(bootstrap_address)
+    # Asked for a port it is not on: the caller would look for it there (KAFKA_BROKERS) and find nothing.
+    [[ -z $port || ${running_at%%,*} == "127.0.0.1:$port" ]] ||
+      die "kafka '$name' is already running at $running_at, not on port $port: stop it first (kafka.sh stop) to move it"
     echo "kafka '$name' is already running" >&2
-    bootstrap_address
+    echo "$running_at"
     return 0
   fi
   command -v java >/dev/null || die "java not found (Kafka needs Java 17+)"

@@ -8,7 +8,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { KafkaBenchError, runProducerBenchmark } from '../../src/integrations/kafka-bench/producer-benchmark.js';
 import { BenchParamsError } from '../../src/integrations/kafka-bench/options.js';
 import { formatTotal, formatWindow, type WindowStats } from '../../src/integrations/kafka-bench/stats.js';
-import { kafkaBrokers } from '../support/kafka.js';
+import { createTopic, kafkaBrokers } from '../support/kafka.js';
 import { PROCESS_WAIT_MS, REQUEST_TIMEOUT_MS } from '../support/until.js';
 
 const run = promisify(execFile);
@@ -105,7 +105,7 @@ describe('runProducerBenchmark against a real broker', () => {
 
   it('never writes to, nor deletes, a topic it did not create', async () => {
     const topic = uniqueTopic('existing');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await createTopic(admin, topic);
     try {
       await expect(runProducerBenchmark({ ...base, topic, records: 10, throughput: -1 })).rejects.toThrow(
         /already exists/,
