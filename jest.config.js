@@ -7,6 +7,9 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform,
   testEnvironment: 'node',
+  // Jest's transform cache in this checkout, not the machine-wide /tmp/jest_*: another checkout's run beside
+  // this one keeps to its own.
+  cacheDirectory: '<rootDir>/.cache/jest',
 };
 
 export default {
@@ -19,5 +22,7 @@ export default {
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
     },
   ],
-  testTimeout: 60_000,
+  // Only ends a test that hangs: each wait inside a test is bounded by EVENT_WAIT_MS (test/support/until.ts),
+  // and a test on a loaded machine may make many such waits. Never a budget for how fast a test should be.
+  testTimeout: 300_000,
 };

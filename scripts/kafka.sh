@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # A local Apache Kafka (KRaft, combined broker+controller) for tests and benchmarks.
 #
-#   scripts/kafka.sh start [--brokers 1|3] [--port 9092] [--name default]
+#   scripts/kafka.sh start [--brokers 1|3] [--port P] [--name default]
 #   scripts/kafka.sh stop|status|bootstrap [--name default]
 #
 # Jars come from Maven Central through kafka/pom.xml, fetched once into .cache/kafka/libs.
 # Each cluster (--name) lives in .cache/kafka/run/<name>/ and is formatted afresh on every start:
 # a bench cluster holds nothing worth keeping, and a stale layout (1 vs 3 brokers) cannot bite.
 # Broker n listens on 127.0.0.1:<port+n-1>, its controller on <port+n-1+1000>.
-# `start` prints the bootstrap address as its last line.
+# The port is --port, else KAFKA_PORT, else chosen: 9092 when it is free (default cluster only), otherwise
+# the first free one of 22015, 22025, ... 31005 (below Linux's ephemeral range: no outgoing connection
+# holds it). Several checkouts on one machine each run their own Kafka: a port is chosen and taken (the
+# broker listening) under a machine-wide lock, so two starts at the same moment cannot pick the same one.
+# `start` prints the bootstrap address as its last line (also in .cache/kafka/run/<name>/bootstrap).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE="$ROOT/.cache/kafka"
 LIBS="$CACHE/libs"
 POM="$ROOT/kafka/pom.xml"
-START_TIMEOUT_S=60
+START_TIMEOUT_S=180 # only ends a start that hangs: two brokers starting on a loaded machine are slow
 STOP_TIMEOUT_S=30
 HEAP="${KAFKA_HEAP:--Xmx512m -Xms512m}"
 
@@ -24,8 +28,7 @@ die() { echo "kafka.sh: $*" >&2; exit 1; }
 cmd=${1:-}
 [[ -n $cmd ]] || die "usage: kafka.sh start [--brokers 1|3] [--port P] [--name N] | stop | status | bootstrap"
 shift
-# KAFKA_PORT lets CI move the broker off 9092 when something else holds it.
-brokers=1 port=${KAFKA_PORT:-9092} name=default
+brokers=1 port=${KAFKA_PORT:-} name=default
 while [[ $# -gt 0 ]]; do
   case $1 in
     --brokers) brokers=${2:-}; shift 2 ;;
@@ -35,7 +38,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $brokers == 1 || $brokers == 3 ]] || die "--brokers must be 1 or 3, got '$brokers'"
-[[ $port =~ ^[0-9]+$ ]] && ((port >= 1024 && port + 1002 <= 65535)) || die "--port must be 1024..64533, got '$port'"
+[[ -z $port ]] || { [[ $port =~ ^[0-9]+$ ]] && ((port >= 1024 && port + 1002 <= 65535)); } ||
+  die "--port must be 1024..64533, got '$port'"
 [[ $name =~ ^[A-Za-z0-9_-]+$ ]] || die "--name must be letters, digits, '-' or '_', got '$name'"
 RUN="$CACHE/run/$name"
 
@@ -43,7 +47,45 @@ RUN="$CACHE/run/$name"
 lock() {
   mkdir -p "$CACHE/run"
   exec 9>"$CACHE/run/$name.lock"
-  flock -w 180 9 || die "another kafka.sh start/stop of '$name' held the lock for 180s"
+  flock -w 600 9 || die "another kafka.sh start/stop of '$name' held the lock for 600s"
+}
+
+# Shared by every checkout on this machine: choosing a port and starting on it, and Maven's fetch into
+# ~/.m2, happen one at a time. Released by start() once the broker listens (or when this script exits).
+MACHINE_LOCK="${TMPDIR:-/tmp}/carbon-ops-kafka.lock"
+machine_lock() {
+  exec 8>>"$MACHINE_LOCK"
+  flock -w 600 8 || die "another checkout's kafka.sh held $MACHINE_LOCK for 600s"
+}
+machine_unlock() { exec 8>&-; }
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Every port a cluster of $brokers at $1 listens on (brokers and controllers) is free.
+ports_free() {
+  local id
+  for ((id = 0; id < brokers; id++)); do
+    port_busy $(($1 + id)) && return 1
+    port_busy $(($1 + id + 1000)) && return 1
+  done
+  return 0
+}
+
+choose_port() {
+  local p
+  if [[ -n $port ]]; then
+    ports_free "$port" ||
+      die "port $port (or a controller port $((port + 1000))+) is taken by another process; choose another with --port or KAFKA_PORT, or leave both unset"
+    return 0
+  fi
+  # 9092 only for the default cluster: a throwaway one (a test's) leaves it to a developer's Kafka.
+  for p in $([[ $name == default ]] && echo 9092) $(seq 22015 10 31005); do
+    if ports_free "$p"; then
+      port=$p
+      return 0
+    fi
+  done
+  die "no free port for Kafka among 9092 and 22015..31005"
 }
 
 # A pid counts only if it is still a Kafka JVM (pids get reused).
@@ -139,12 +181,19 @@ bootstrap_address() {
 
 start() {
   if [[ -n $(running_pids) ]]; then
+    local running_at
+    running_at=$(bootstrap_address)
+    # Asked for a port it is not on: the caller would look for it there (KAFKA_BROKERS) and find nothing.
+    [[ -z $port || ${running_at%%,*} == "127.0.0.1:$port" ]] ||
+      die "kafka '$name' is already running at $running_at, not on port $port: stop it first (kafka.sh stop) to move it"
     echo "kafka '$name' is already running" >&2
-    bootstrap_address
+    echo "$running_at"
     return 0
   fi
   command -v java >/dev/null || die "java not found (Kafka needs Java 17+)"
+  machine_lock
   fetch_jars
+  choose_port
   rm -rf "$RUN"
   mkdir -p "$RUN/logs" "$RUN/data"
 
@@ -164,11 +213,11 @@ start() {
   local started_at=$SECONDS
   for ((id = 1; id <= brokers; id++)); do
     # setsid: the broker must outlive the shell (npm, Jest globalSetup) that started it;
-    # 9>&-: and must not hold the start/stop lock.
+    # 8>&- 9>&-: and must hold neither lock.
     # shellcheck disable=SC2086
     setsid java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j2.configurationFile="$RUN/node-$id.log4j2.properties" -cp "$LIBS/*" \
-      kafka.Kafka "$RUN/node-$id.properties" >"$RUN/logs/node-$id.out" 2>&1 </dev/null 9>&- &
+      kafka.Kafka "$RUN/node-$id.properties" >"$RUN/logs/node-$id.out" 2>&1 </dev/null 8>&- 9>&- &
     echo $! >"$RUN/node-$id.pid"
   done
 
@@ -192,6 +241,7 @@ start() {
     fi
     sleep 0.5
   done
+  machine_unlock
   echo "$bootstrap" >"$RUN/bootstrap"
   echo "kafka '$name' started ($brokers broker(s), KRaft combined mode) in $((SECONDS - started_at))s" >&2
   echo "$bootstrap"

@@ -11,7 +11,7 @@ import { RestartRig } from '../support/restart-rig.js';
  * saving the approval and enqueueing the rollout, or the rollout's job failed after its worker died.
  */
 const rig = new RestartRig();
-beforeAll(() => rig.start(), 60_000);
+beforeAll(() => rig.start());
 afterAll(() => rig.stop());
 
 async function pending(workload: string): Promise<RestartRequest> {
@@ -42,7 +42,7 @@ describe('an approved request whose follow-up job was lost', () => {
       'U0APPROVER',
       new RegExp(`Request ${request.id} was already approved but the restart .* had not started`),
     );
-    const done = await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded', 30_000);
+    const done = await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded');
     expect(done.jobId).toBe(`restart-rollout-${request.id}`);
     expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual([
       'requested',
@@ -56,7 +56,7 @@ describe('an approved request whose follow-up job was lost', () => {
     const request = await pending('portal');
     await approvedWithoutJob(request, 300);
     await sweep();
-    await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded', 30_000);
+    await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded');
     // A second sweep finds nothing to do (the job exists, then the request is finished).
     await sweep();
     expect((await rig.audit({ requestId: request.id })).filter((r) => r.outcome === 'started')).toHaveLength(1);

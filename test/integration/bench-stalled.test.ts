@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../src/config.js';
 import { benchTopic } from '../../src/features/bench/bench-kafka.js';
@@ -6,17 +7,17 @@ import type { JobContext } from '../../src/jobs/job.js';
 import { REGISTRY } from '../../src/app/jobs.js';
 import { StalledTooOften } from '../../src/jobs/registry.js';
 import { silentLogger } from '../../src/log.js';
-import { kafkaBrokers } from '../support/kafka.js';
+import { createTopic, kafkaBrokers } from '../support/kafka.js';
 
 /** A benchmark whose worker died mid-run is not run again: it fails, and the topic the dead run made is deleted. */
 describe('a stalled Kafka benchmark', () => {
   it('fails instead of running twice, and its topic is cleaned up', async () => {
-    const jobId = `bench-stalled-${Date.now()}`;
+    const jobId = `bench-stalled-${randomBytes(6).toString('hex')}`;
     const topic = benchTopic(jobId);
     const admin = new Kafka({ clientId: 'test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+      await createTopic(admin, topic);
       let measured = false;
       const ctx = {
         jobId,

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
+import { kubectlFor } from '../support/kubectl.js';
 import { freshDatabase } from '../support/postgres.js';
+import { PROCESS_WAIT_MS } from '../support/until.js';
 
 /** The `carbon` CLI as a newcomer runs it: a real process, real Redis and PostgreSQL, the demo cluster. */
 const run = promisify(execFile);
@@ -31,7 +33,7 @@ async function carbon(
   try {
     const { stdout, stderr } = await run('node', ['bin/carbon.js', ...args], {
       env: { ...env, ...extraEnv },
-      timeout: 60_000,
+      timeout: PROCESS_WAIT_MS,
       maxBuffer: 10 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
@@ -142,24 +144,15 @@ describe('carbon devstack', () => {
     const envFile = await readFile(join(dir, 'devstack.env'), 'utf8');
     const kubeconfig = /^KUBECONFIG=(.*)$/m.exec(envFile)![1]!;
     expect(kubeconfig).toBe(join(dir, 'bot-kubeconfig'));
-    const whoami = await run('kubectl', [
-      '--kubeconfig',
-      kubeconfig,
+    // kubectl's discovery cache in the test's folder, never the user's ~/.kube (shared with other runs).
+    const whoami = await kubectlFor(kubeconfig, join(dir, 'cache')).run(
       'auth',
       'whoami',
       '-o',
       'jsonpath={.status.userInfo.username}',
-    ]);
-    expect(whoami.stdout).toBe('system:serviceaccount:carbon-ops:carbon-ops');
-    const { stdout } = await run('kubectl', [
-      '--kubeconfig',
-      join(dir, 'kubeconfig'),
-      'get',
-      'pods',
-      '-A',
-      '-o',
-      'json',
-    ]);
+    );
+    expect(whoami).toBe('system:serviceaccount:carbon-ops:carbon-ops');
+    const stdout = await kubectlFor(join(dir, 'kubeconfig'), join(dir, 'cache')).run('get', 'pods', '-A', '-o', 'json');
     const pods = JSON.parse(stdout).items as {
       status: { phase: string; conditions?: { type: string; status: string }[] };
     }[];

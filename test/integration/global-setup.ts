@@ -34,6 +34,12 @@ export default async function globalSetup(): Promise<void> {
     await client.end().catch(() => undefined);
   }
 
-  // Kafka: started by scripts/kafka.sh if not already answering (idempotent; fails loudly with the broker's log).
-  execFileSync('bash', ['scripts/kafka.sh', 'start'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
+  // Kafka: started by scripts/kafka.sh if not already running (idempotent; fails loudly with the broker's log),
+  // on KAFKA_PORT or a free port it picks. The tests use KAFKA_BROKERS, else the address it prints last.
+  const started = execFileSync('bash', ['scripts/kafka.sh', 'start'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  process.env.KAFKA_BROKERS ??= started.trim().split('\n').at(-1);
 }

@@ -24,7 +24,7 @@ import { measureCoverage } from '../../src/features/vault/coverage.js';
 import { freshDatabase } from '../support/postgres.js';
 import { services } from '../support/status-fixtures.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { EVENT_WAIT_MS, untilReady } from '../support/until.js';
+import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS, untilReady } from '../support/until.js';
 
 /**
  * `/carbon handoff` against history the test writes itself: health snapshots, benchmark runs and audit
@@ -120,7 +120,7 @@ beforeAll(async () => {
   demo = await startDemoCluster({});
   slack = await startSlackStandin({ botToken: 'xoxb-test' });
   const config = loadConfig({
-    KUBE_REQUEST_TIMEOUT_MS: '5000',
+    KUBE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
     STATUS_TZ: 'UTC',
     QUEUE_NAME: `test-handoff-${randomBytes(4).toString('hex')}`,
     SLACK_BOT_TOKEN: 'xoxb-test',

@@ -18,7 +18,7 @@ import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { EVENT_WAIT_MS, untilReady } from '../support/until.js';
+import { EVENT_WAIT_MS, until, untilReady } from '../support/until.js';
 
 /**
  * The whole path on real parts: a signed Slack request → Bolt → policy → BullMQ on a real Redis →
@@ -41,7 +41,9 @@ beforeAll(async () => {
   demo = await startDemoCluster({});
   slack = await startSlackStandin({ botToken: 'xoxb-test' });
   config = loadConfig({
-    KUBE_REQUEST_TIMEOUT_MS: '1500',
+    // The hang test waits this out, so it is the product's default rather than the rigs' REQUEST_TIMEOUT_MS;
+    // still far above what a loaded machine takes to answer from the in-process stand-in.
+    KUBE_REQUEST_TIMEOUT_MS: '10000',
     QUEUE_NAME: `test-health-${randomBytes(4).toString('hex')}`,
     SLACK_BOT_TOKEN: 'xoxb-test',
     SLACK_SIGNING_SECRET: SECRET,
@@ -91,8 +93,15 @@ const slash = (text: string, user = 'U0VIEWER', extra: Partial<Fields> = {}) =>
 const posts = () =>
   slack.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.postEphemeral').length;
 
-const finalMessage = (predicate: (text: string) => boolean) =>
-  slack.waitFor(() => slack.messages('C0GENERAL').find((m) => predicate(m.text ?? '')), EVENT_WAIT_MS);
+const finalMessage = (predicate: (text: string) => boolean, since = 0) =>
+  slack.waitFor(
+    () =>
+      slack
+        .messages('C0GENERAL')
+        .slice(since)
+        .find((m) => predicate(m.text ?? '')),
+    EVENT_WAIT_MS,
+  );
 
 describe('/carbon health end to end', () => {
   it('acks at once, posts "queued", then edits it into the measured report', async () => {
@@ -122,6 +131,7 @@ describe('/carbon health end to end', () => {
 
   it('enqueues a command once when Slack retries it', async () => {
     const before = posts();
+    const { completed: completedBefore = 0 } = await queue.queue.getJobCounts('completed');
     const fields = {
       text: 'health --namespace kafka',
       user_id: 'U0VIEWER',
@@ -139,16 +149,22 @@ describe('/carbon health end to end', () => {
           .find((m) => m.text?.startsWith('Platform health') && JSON.stringify(m.blocks).includes('namespace kafka')),
       EVENT_WAIT_MS,
     );
-    await new Promise((r) => setTimeout(r, 300));
-    expect(posts() - before).toBe(1);
-    expect(await queue.queue.getJobCounts('completed', 'active', 'waiting', 'failed')).toMatchObject({
-      active: 0,
-      waiting: 0,
+    // A later request, answered in full: the retries, handled before it, would have posted by now.
+    const since = slack.messages('C0GENERAL').length;
+    await slash('health --namespace monitoring');
+    await finalMessage((t) => t.startsWith('Platform health'), since);
+    expect(posts() - before).toBe(2);
+    // Two jobs in all, once both have ended: the command's and the later request's.
+    const counts = await until('the jobs to end', async () => {
+      const c = await queue.queue.getJobCounts('completed', 'active', 'waiting', 'failed');
+      return c.active === 0 && c.waiting === 0 ? c : undefined;
     });
+    expect(counts).toMatchObject({ completed: completedBefore + 2, failed: 0 });
   });
 
   it('refuses bad signatures and skewed timestamps with 401, enqueuing nothing', async () => {
     const before = posts();
+    const since = slack.messages('C0GENERAL').length;
     const now = Math.floor(Date.now() / 1000);
     const fields = { text: 'health', user_id: 'U0VIEWER', channel_id: 'C0GENERAL' };
     expect((await sendSlashCommand(eventsUrl, SECRET, fields, { badSignature: true })).status).toBe(401);
@@ -156,8 +172,9 @@ describe('/carbon health end to end', () => {
     expect((await sendSlashCommand(eventsUrl, SECRET, fields, { timestampSec: now - 301 })).status).toBe(401);
     expect((await sendSlashCommand(eventsUrl, SECRET, fields, { timestampSec: now + 301 })).status).toBe(401);
     expect((await sendSlashCommand(eventsUrl, SECRET, fields, { timestampSec: now + 200 })).status).toBe(200); // within the window
+    // The accepted one's report: the refused ones never reached a handler, so nothing else can post.
     await slack.waitFor(() => (posts() > before ? true : undefined), EVENT_WAIT_MS);
-    await new Promise((r) => setTimeout(r, 300));
+    await finalMessage((t) => t.startsWith('Platform health'), since);
     expect(posts() - before).toBe(1);
   });
 
@@ -185,14 +202,12 @@ describe('/carbon health end to end', () => {
     expect(message.text).toBe('❌ Namespace `no-such-namespace` does not exist in 254carbon-demo.');
   });
 
-  it('fails with a clear message within a bounded time when the Kubernetes API hangs', async () => {
+  it('fails with a clear message, bounded by the request timeout, when the Kubernetes API hangs', async () => {
     demo.kube.faults.hang = true;
     try {
-      const started = Date.now();
       await slash('health --namespace monitoring', 'U0VIEWER');
       const message = await finalMessage((t) => t.startsWith('❌') && t.includes('did not answer'));
-      expect(message.text).toMatch(/The Kubernetes API at https:\/\/127\.0\.0\.1:\d+ did not answer within 1\.5 s/);
-      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(message.text).toMatch(/The Kubernetes API at https:\/\/127\.0\.0\.1:\d+ did not answer within 10 s/);
     } finally {
       demo.kube.faults.hang = false;
     }

@@ -63,7 +63,7 @@ beforeAll(async () => {
   await run('acks0', minutesAgo(30), 90_000, { acks: 0, recordSize: 100 });
   await run('otherKafka', minutesAgo(20), 100, {}, ['127.0.0.1:9092']);
   await run('otherCluster', minutesAgo(10), 200, {}, ['kafka-0:9092', 'kafka-1:9092'], 'staging');
-}, 60_000);
+});
 
 afterAll(async () => {
   await store?.close();

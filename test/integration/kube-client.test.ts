@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterUnavailable, Kube, withoutValues } from '../../src/integrations/kubernetes.js';
+import { REQUEST_TIMEOUT_MS } from '../support/until.js';
 
 const SECRET = 'hunter2-canary-7f3a';
 let server: Server;
@@ -33,7 +34,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function kube(user: Record<string, unknown>, timeoutMs = 2_000): Kube {
+function kube(user: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Kube {
   const config = new KubeConfig();
   config.loadFromOptions({
     clusters: [{ name: 'c', server: url, skipTLSVerify: true }],

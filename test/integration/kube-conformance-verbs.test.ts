@@ -10,9 +10,10 @@ import YAML from 'yaml';
 import type { KubeObject, KubeStandin, Pod, PodDisruptionBudget } from '../../src/devstack/kube/index.js';
 import { parseScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { kubectlFor } from '../support/kubectl.js';
-import { until } from '../support/until.js';
+import { EVENT_WAIT_MS, until } from '../support/until.js';
 
-const WAIT_MS = 60_000;
+/** kubectl's own wait (drain, rollout status, wait) for an event the test expects. */
+const KUBECTL_WAIT = `--timeout=${EVENT_WAIT_MS / 1000}s`;
 const NS = 'shop';
 
 let dir: string;
@@ -67,7 +68,7 @@ async function changesDuring(namespace: string, action: () => Promise<unknown>):
     await until(
       `the ${sentinel} event`,
       () => (seen.includes(`ADDED configmaps/${sentinel}`) ? true : undefined),
-      WAIT_MS,
+      EVENT_WAIT_MS,
     );
   } finally {
     stop();
@@ -98,7 +99,7 @@ const settledPdb = (namespace: string, name: string): Promise<PodDisruptionBudge
       const p = standin.cluster.get<PodDisruptionBudget>('poddisruptionbudgets', namespace, name);
       return p?.status?.observedGeneration === p?.metadata.generation ? p : undefined;
     },
-    WAIT_MS,
+    EVENT_WAIT_MS,
   );
 
 function eviction(namespace: string, name: string, extra: object = {}): object {
@@ -127,7 +128,7 @@ beforeAll(async () => {
   });
   kubeconfig = join(dir, 'kubeconfig');
   await standin.writeKubeconfig(kubeconfig);
-}, WAIT_MS);
+});
 
 afterAll(async () => {
   await standin?.close();
@@ -236,7 +237,7 @@ describe('dry runs of deletes (DeleteOptions in the body)', () => {
         template: { metadata: { labels: { app: 'fg' } }, spec: { containers: [{ name: 'fg', image: 'nginx:1.27' }] } },
       },
     });
-    await until('fg pods running', () => (running(NS, 'app=fg').length === 2 ? true : undefined), WAIT_MS);
+    await until('fg pods running', () => (running(NS, 'app=fg').length === 2 ? true : undefined));
     const dry = await kubectl('delete', 'deployment', 'fg', '-n', NS, '--cascade=foreground', '--dry-run=server');
     expect(dry.stdout).toBe('deployment.apps "fg" deleted (server dry run)\n');
     expect(standin.cluster.get('deployments', NS, 'fg')?.metadata.deletionTimestamp).toBeUndefined();
@@ -247,7 +248,7 @@ describe('dry runs of deletes (DeleteOptions in the body)', () => {
     const held = standin.cluster.get('deployments', NS, 'fg');
     expect(held?.metadata.deletionTimestamp).toBeDefined();
     expect(held?.metadata['finalizers']).toEqual(['foregroundDeletion']);
-    expect((await kubectl('wait', '--for=delete', 'deployment/fg', '-n', NS, '--timeout=50s')).code).toBe(0);
+    expect((await kubectl('wait', '--for=delete', 'deployment/fg', '-n', NS, KUBECTL_WAIT)).code).toBe(0);
     expect(pods(NS, 'app=fg')).toEqual([]);
     expect(standin.cluster.list('replicasets', { namespace: NS, labelSelector: 'app=fg' })).toEqual([]);
   });
@@ -347,9 +348,9 @@ describe('pods/eviction and PodDisruptionBudgets', () => {
     await until(
       'evicted pod gone',
       () => (standin.cluster.get('pods', NS, pod.metadata.name) ? undefined : true),
-      WAIT_MS,
+      EVENT_WAIT_MS,
     );
-    await until('replacement running', () => (running(NS, 'app=web').length === 2 ? true : undefined), WAIT_MS);
+    await until('replacement running', () => (running(NS, 'app=web').length === 2 ? true : undefined));
     expect((await kubectl('delete', 'pdb', 'web-one', '-n', NS)).code).toBe(0);
   });
 });
@@ -366,7 +367,7 @@ describe('kubectl drain', () => {
       '--ignore-daemonsets',
       '--delete-emptydir-data',
       '--dry-run=server',
-      '--timeout=50s',
+      KUBECTL_WAIT,
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('node/node-b drained (server dry run)');
@@ -377,7 +378,7 @@ describe('kubectl drain', () => {
   });
 
   it('evicts the pods, waits for them to go, and leaves the node cordoned; replacements land on the other node', async () => {
-    const result = await kubectl('drain', 'node-b', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=50s');
+    const result = await kubectl('drain', 'node-b', '--ignore-daemonsets', '--delete-emptydir-data', KUBECTL_WAIT);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('node/node-b cordoned');
     expect(result.stdout).toContain('node/node-b drained');
@@ -386,7 +387,7 @@ describe('kubectl drain', () => {
     await until(
       'replacements on node-a',
       () => (running('drain', 'app=worker').length === 4 ? true : undefined),
-      WAIT_MS,
+      EVENT_WAIT_MS,
     );
     expect(running('drain', 'app=worker').every((p) => p.spec.nodeName === 'node-a')).toBe(true);
     expect((await kubectl('uncordon', 'node-b')).code).toBe(0);
@@ -395,7 +396,7 @@ describe('kubectl drain', () => {
   it('under a PodDisruptionBudget it evicts one pod at a time, retrying on 429 until the replacements are ready', async () => {
     await apply(pdb('workers', 'drain', 'worker', 3));
     expect((await settledPdb('drain', 'workers')).status?.disruptionsAllowed).toBe(1);
-    const result = await kubectl('drain', 'node-a', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=55s');
+    const result = await kubectl('drain', 'node-a', '--ignore-daemonsets', '--delete-emptydir-data', KUBECTL_WAIT);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(
       "(will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.",
@@ -404,11 +405,11 @@ describe('kubectl drain', () => {
     await until(
       'workers back on node-b',
       () => (running('drain', 'app=worker').length === 4 ? true : undefined),
-      WAIT_MS,
+      EVENT_WAIT_MS,
     );
     expect(running('drain', 'app=worker').every((p) => p.spec.nodeName === 'node-b')).toBe(true);
     expect((await kubectl('uncordon', 'node-a')).code).toBe(0);
-  }, 90_000);
+  });
 });
 
 describe('admission: LimitRange and ResourceQuota', () => {
@@ -448,7 +449,7 @@ describe('admission: LimitRange and ResourceQuota', () => {
           standin.cluster.get('resourcequotas', QNS, 'compute')?.['status'] as
             { used?: Record<string, string> } | undefined
         )?.used?.['limits.cpu'] === '3' || undefined,
-      WAIT_MS,
+      EVENT_WAIT_MS,
     );
     const result = await kubectl('run', 'more', '-n', QNS, '--image=nginx:1.27', `--overrides=${sized('more', '2')}`);
     expect(result.stderr).toBe(
@@ -469,7 +470,7 @@ describe('admission: LimitRange and ResourceQuota', () => {
         const items = (JSON.parse(out) as { items: KubeObject[] }).items;
         return items.length > 0 ? items : undefined;
       },
-      WAIT_MS,
+      EVENT_WAIT_MS,
     );
     expect(events[0]?.['involvedObject']).toMatchObject({ kind: 'ReplicaSet' });
     expect(events[0]?.['type']).toBe('Warning');
@@ -507,7 +508,7 @@ describe('admission: LimitRange and ResourceQuota', () => {
           .list('events', { namespace: QNS, fieldSelector: 'reason=FailedCreate,involvedObject.kind=StatefulSet' })
           .map((e) => String(e['message']))
           .find(Boolean),
-      WAIT_MS,
+      EVENT_WAIT_MS,
     );
     expect(message).toBe(
       'create Pod db-0 in StatefulSet db failed error: pods "db-0" is forbidden: failed quota: compute: must specify limits.cpu for: db; limits.memory for: db',
@@ -539,9 +540,9 @@ describe('admission: LimitRange and ResourceQuota', () => {
     expect(pod.metadata.annotations?.['kubernetes.io/limit-ranger']).toBe(
       'LimitRanger plugin set: cpu, memory request for container bare; cpu, memory limit for container bare',
     );
-    const rollout = await kubectl('rollout', 'status', 'deployment/web', '-n', QNS, '--timeout=50s');
+    const rollout = await kubectl('rollout', 'status', 'deployment/web', '-n', QNS, KUBECTL_WAIT);
     expect(rollout.stdout).toContain('deployment "web" successfully rolled out');
-    await until('db-0 running', () => (running(QNS, 'app=db').length === 1 ? true : undefined), WAIT_MS);
+    await until('db-0 running', () => (running(QNS, 'app=db').length === 1 ? true : undefined));
     const rs = standin.cluster.list('replicasets', { namespace: QNS })[0] as KubeObject;
     expect((rs['status'] as { conditions?: object[] }).conditions).toBeUndefined();
   });
@@ -604,7 +605,7 @@ describe('namespaces terminate', () => {
       kind: 'ConfigMap',
       metadata: { name: 'held', namespace: NS2, finalizers: ['example.com/hold'] },
     });
-    await until('pods running', () => (running(NS2, 'app=d').length === 2 ? true : undefined), WAIT_MS);
+    await until('pods running', () => (running(NS2, 'app=d').length === 2 ? true : undefined));
     expect((await kubectl('delete', 'namespace', NS2, '--wait=false')).stdout).toBe(`namespace "${NS2}" deleted\n`);
     const ns = JSON.parse((await kubectl('get', 'namespace', NS2, '-o', 'json')).stdout) as KubeObject;
     expect(ns.metadata.deletionTimestamp).toBeDefined();
@@ -630,7 +631,7 @@ describe('namespaces terminate', () => {
         message: `pods "imageless" is forbidden: unable to create new content in namespace ${NS2} because it is being terminated`,
       },
     });
-    await until('pods gone', () => (pods(NS2).length === 0 ? true : undefined), WAIT_MS);
+    await until('pods gone', () => (pods(NS2).length === 0 ? true : undefined));
     expect(standin.cluster.get('configmaps', NS2, 'held')?.metadata.deletionTimestamp).toBeDefined();
     expect(standin.cluster.get('namespaces', undefined, NS2)).toBeDefined();
 
@@ -638,7 +639,7 @@ describe('namespaces terminate', () => {
       (await kubectl('patch', 'configmap', 'held', '-n', NS2, '--type=merge', '-p', '{"metadata":{"finalizers":null}}'))
         .code,
     ).toBe(0);
-    const gone = await kubectl('wait', '--for=delete', `namespace/${NS2}`, '--timeout=50s');
+    const gone = await kubectl('wait', '--for=delete', `namespace/${NS2}`, KUBECTL_WAIT);
     expect(gone.code).toBe(0);
     expect((await kubectl('get', 'namespace', NS2)).stderr).toBe(
       `Error from server (NotFound): namespaces "${NS2}" not found\n`,

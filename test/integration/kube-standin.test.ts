@@ -9,7 +9,10 @@ import type { KubeStandin, Pod, Scenario } from '../../src/devstack/kube/index.j
 import { generateScenario, loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { kubectlFor } from '../support/kubectl.js';
 import { statusOf } from '../support/kube-status.js';
-import { until } from '../support/until.js';
+import { EVENT_WAIT_MS, until } from '../support/until.js';
+
+/** kubectl's own wait (rollout status) for an event the test expects. */
+const KUBECTL_WAIT = `--timeout=${EVENT_WAIT_MS / 1000}s`;
 
 const ready = (p: k8s.V1Pod): boolean =>
   p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -27,10 +30,11 @@ const kubectlFails = (...args: string[]) => kubectlFor(kubeconfig, join(dir, 'ca
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kube-standin-'));
   scenario = await loadScenario('254carbon');
-  // 600 s progress deadlines become 1.2 s; pods start in 40 ms; watches resume across the last 200 changes.
+  // 600 s progress deadlines become 3 s (a rollout that makes no progress for that long fails: far above a
+  // loaded machine's stall between two 40 ms pod starts); watches resume across the last 200 changes.
   standin = await startKubeStandin({
     scenario,
-    cluster: { podReadyDelayMs: 40, podTerminationDelayMs: 20, progressDeadlineScale: 0.002, watchHistory: 200 },
+    cluster: { podReadyDelayMs: 40, podTerminationDelayMs: 20, progressDeadlineScale: 0.005, watchHistory: 200 },
   });
   kubeconfig = join(dir, 'kubeconfig');
   await standin.writeKubeconfig(kubeconfig);
@@ -168,7 +172,7 @@ describe('rollouts', () => {
       'f:spec': { 'f:template': { 'f:metadata': { 'f:annotations': { 'f:kubectl.kubernetes.io/restartedAt': {} } } } },
     });
 
-    const status = await kubectl('rollout', 'status', 'deploy/superset-worker', '-n', 'data-platform', '--timeout=30s');
+    const status = await kubectl('rollout', 'status', 'deploy/superset-worker', '-n', 'data-platform', KUBECTL_WAIT);
     expect(status).toContain('deployment "superset-worker" successfully rolled out');
     const done = await apps.readNamespacedDeployment({ name: 'superset-worker', namespace: 'data-platform' });
     expect(done.status).toMatchObject({
@@ -231,14 +235,7 @@ describe('rollouts', () => {
 
   it('a workload that never becomes ready ends its rollout in ProgressDeadlineExceeded', async () => {
     await kubectl('rollout', 'restart', 'deploy/datahub-gms', '-n', 'data-platform');
-    const stderr = await kubectlFails(
-      'rollout',
-      'status',
-      'deploy/datahub-gms',
-      '-n',
-      'data-platform',
-      '--timeout=15s',
-    );
+    const stderr = await kubectlFails('rollout', 'status', 'deploy/datahub-gms', '-n', 'data-platform', KUBECTL_WAIT);
     expect(stderr).toContain('deployment "datahub-gms" exceeded its progress deadline');
     const d = await kc
       .makeApiClient(k8s.AppsV1Api)
@@ -283,7 +280,7 @@ describe('rollouts', () => {
       },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
     );
-    const out = await kubectl('rollout', 'status', 'sts/kafka', '-n', 'kafka', '--timeout=20s');
+    const out = await kubectl('rollout', 'status', 'sts/kafka', '-n', 'kafka', KUBECTL_WAIT);
     expect(out).toContain('partitioned roll out complete: 3 new pods have been updated');
     watch.abort();
     expect(deleted).toEqual(['kafka-2', 'kafka-1', 'kafka-0']);

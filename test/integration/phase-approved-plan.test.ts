@@ -7,7 +7,7 @@ import type { CleanupPod } from '../../src/features/phases/cleanup.js';
 import type { PhaseApply } from '../../src/features/phases/apply-store.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
 import { RestartRig } from '../support/restart-rig.js';
-import { EVENT_WAIT_MS } from '../support/until.js';
+import { EVENT_WAIT_MS, until } from '../support/until.js';
 
 /**
  * `phase apply` runs what was approved, not what is on disk or in the cluster at run time: a runbook or
@@ -21,7 +21,7 @@ beforeAll(async () => {
   await cp('runbooks', join(dir, 'runbooks'), { recursive: true });
   await cp('manifests/phases', join(dir, 'manifests'), { recursive: true });
   await rig.start({ env: { RUNBOOKS_DIR: join(dir, 'runbooks'), PHASE_MANIFESTS_DIR: join(dir, 'manifests') } });
-}, 60_000);
+});
 
 afterAll(async () => {
   await rig.stop();
@@ -51,7 +51,7 @@ describe('phase apply runs the approved plan', () => {
     const file = join(dir, 'manifests', 'resource-quotas.yaml');
     await writeFile(file, (await readFile(file, 'utf8')).replace(/requests\.cpu: "?(\w+)"?/, 'requests.cpu: "999"'));
     await rig.click('approve', request as unknown as RestartRequest, 'U0APPROVER');
-    const failed = await applyRequest((r) => r.id === request.id && r.state === 'failed', 30_000);
+    const failed = await applyRequest((r) => r.id === request.id && r.state === 'failed');
     expect(failed.result).toMatch(/^Phase 4 was NOT applied: its runbook or manifests changed since the approved plan/);
     await rig.slack.waitFor(
       () => messages().find((m) => /Phase 4 was NOT applied: its runbook or manifests changed/.test(m.text)),
@@ -85,9 +85,11 @@ describe('phase apply runs the approved plan', () => {
     rig.kube.cluster.delete('pods', gone.namespace, gone.name);
 
     await rig.click('approve', request as unknown as RestartRequest, 'U0APPROVER');
-    await applyRequest((r) => r.id === request.id && (r.state === 'succeeded' || r.state === 'failed'), 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the stand-in's pod termination
-    expect(failedPods()).toEqual([`${unplanned!.namespace}/${unplanned!.name}`]);
+    await applyRequest((r) => r.id === request.id && (r.state === 'succeeded' || r.state === 'failed'));
+    // The deleted pods terminate in the stand-in: wait until only the unplanned one is left failing.
+    const left = [`${unplanned!.namespace}/${unplanned!.name}`];
+    await until('the deleted pods to terminate', () => (failedPods().length === left.length ? true : undefined));
+    expect(failedPods()).toEqual(left);
     const task = (await rig.store.phases.tasks('254carbon-demo', 4)).find((t) => t.task === 'clean-up-failed-pods')!;
     expect(task.detail).toMatch(
       new RegExp(`^deleted ${rest.length - 1} failed pods: .*; 1 planned pod already gone or no longer failed`),

@@ -36,7 +36,7 @@ beforeAll(async () => {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   });
   session = await LocalSession.open(config, silentLogger(), { print: (text) => printed.push(text) });
-}, 60_000);
+});
 
 afterAll(async () => {
   await session?.close();
@@ -126,5 +126,5 @@ describe('a field another manager owns', () => {
           r.detail?.startsWith('server-side apply'),
       )?.detail,
     ).toBe('server-side apply --force: 6 objects of pdb.yaml');
-  }, 60_000);
+  });
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   await rig.start();
   kubeconfig = join(dir, 'kubeconfig');
   await rig.kube.writeKubeconfig(kubeconfig);
-}, 60_000);
+});
 
 afterAll(async () => {
   await rig.stop();
@@ -145,5 +145,5 @@ describe('phase applies keep every field of their manifests', () => {
     expect(JSON.stringify(report.blocks)).toContain(
       `LimitRange ${namespace}/${name} conflicts with kubectl-patch and differs from its manifest (spec.limits[0].default,`,
     );
-  }, 120_000);
+  });
 });

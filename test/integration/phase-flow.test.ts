@@ -8,7 +8,7 @@ import type { PhaseApply } from '../../src/features/phases/apply-store.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
 import { kafkaBrokers } from '../support/kafka.js';
 import { RestartRig } from '../support/restart-rig.js';
-import { EVENT_WAIT_MS } from '../support/until.js';
+import { EVENT_WAIT_MS, until } from '../support/until.js';
 
 /**
  * Phase 4 from Slack on real parts: signed slash commands to the Bolt app, BullMQ on the real Redis, a
@@ -28,7 +28,7 @@ beforeAll(async () => {
     .replace('minRecordsPerSec: 7153', 'minRecordsPerSec: 10');
   await writeFile(four, text);
   await rig.start({ env: { RUNBOOKS_DIR: dir, KAFKA_BROKERS: kafkaBrokers().join(',') } });
-}, 60_000);
+});
 
 afterAll(async () => {
   await rig.stop();
@@ -101,11 +101,7 @@ describe('phase 4 from Slack', () => {
     await rig.slash(`approve ${request.id}`, 'U0OPERATOR');
     await rig.whisper('U0OPERATOR', /needs the approver role/);
     expect((await rig.click('approve', request as unknown as RestartRequest, 'U0APPROVER')).status).toBe(200);
-    const done = await applyRequest(
-      4,
-      (r) => r.id === request.id && (r.state === 'succeeded' || r.state === 'failed'),
-      30_000,
-    );
+    const done = await applyRequest(4, (r) => r.id === request.id && (r.state === 'succeeded' || r.state === 'failed'));
     expect(done.state).toBe('succeeded');
     const report = await result(/^Phase 4 applied · Platform Stabilization & Hardening/);
     expect(checkMessage({ text: report.text, blocks: report.blocks })).toBeUndefined();
@@ -166,8 +162,9 @@ describe('phase 4 from Slack', () => {
 
   it('verifies once the benchmark job is done: every check passes, the dashboard shows phase 4 complete', async () => {
     const jobId = (await rig.store.phases.tasks('254carbon-demo', 4)).find((t) => t.task === 'kafka-benchmark')!.jobId!;
-    for (let i = 0; i < 300 && !(await (await rig.queue.queue.getJob(jobId))?.isCompleted()); i++)
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    await until('the benchmark job to complete', async () =>
+      (await (await rig.queue.queue.getJob(jobId))?.isCompleted()) ? true : undefined,
+    );
     await rig.slash('phase verify 4', 'U0OPERATOR');
     const verified = await result(/^Phase 4 verified/);
     const failing = (await rig.store.phases.tasks('254carbon-demo', 4))

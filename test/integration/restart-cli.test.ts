@@ -32,7 +32,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     RESTART_POLL_MS: '100',
   };
-}, 60_000);
+});
 
 afterAll(async () => {
   await db?.drop();
@@ -69,7 +69,7 @@ describe('restart from the terminal', () => {
     expect(again.stdout).toContain(
       `Request ${id} was already approved and the restart of deployment/trino-coordinator has finished.`,
     );
-  }, 120_000);
+  });
 
   it('refuses a restart outside incident channels and a usage error, with exit codes 1 and 2', async () => {
     const elsewhere = await carbon(
@@ -85,7 +85,7 @@ describe('restart from the terminal', () => {
     const usage = await carbon('run', '--user', 'U0OPERATOR', 'restart trino');
     expect(usage.code).toBe(2);
     expect(usage.stdout).toContain('A reason is required');
-  }, 60_000);
+  });
 
   it('shows the trail with `audit` and exports it as JSON Lines', async () => {
     const shown = await carbon('run', '--user', 'U0VIEWER', 'audit --action restart --since 1h');
@@ -114,5 +114,5 @@ describe('restart from the terminal', () => {
     const bad = await carbon('audit', 'export', '--since', '1h', '--format', 'csv');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('only jsonl');
-  }, 60_000);
+  });
 });

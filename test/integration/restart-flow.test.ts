@@ -11,7 +11,7 @@ import { RestartRig } from '../support/restart-rig.js';
  * the Kubernetes stand-in (rollouts simulated), PostgreSQL for requests and the audit trail.
  */
 const rig = new RestartRig();
-beforeAll(() => rig.start(), 60_000);
+beforeAll(() => rig.start());
 afterAll(() => rig.stop());
 
 const deployment = (namespace: string, name: string) =>
@@ -54,8 +54,7 @@ describe('a restart from Slack', () => {
       'restart deployment/superset-worker -n data-platform --reason "workers wedged on a stale broker connection"',
       'U0OPERATOR',
     );
-    expect(response.status).toBe(200);
-    expect(response.elapsedMs).toBeLessThan(3_000);
+    expect(response.status).toBe(200); // acked (how fast: bench/slack-ack.ts measures it, a test does not)
 
     const request = await planFor('superset-worker');
     expect(request).toMatchObject({
@@ -75,16 +74,14 @@ describe('a restart from Slack', () => {
     expect(planJson).toContain('3/3 ready');
     expect(planJson).toContain(`request: ${request.id}`);
     // The status message is edited after the plan is posted (progress updates are coalesced): wait for it.
-    await until(
-      'the status message to name the request',
-      () => (messageAt(request.statusTs)?.text.includes(`request: ${request.id}`) ? true : undefined),
-      30_000,
+    await until('the status message to name the request', () =>
+      messageAt(request.statusTs)?.text.includes(`request: ${request.id}`) ? true : undefined,
     );
     // Nothing has changed in the cluster yet.
     expect(deployment('data-platform', 'superset-worker').metadata.generation).toBe(before.metadata.generation);
 
     expect((await rig.click('approve', request, 'U0APPROVER')).status).toBe(200);
-    const done = await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded', 30_000);
+    const done = await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded');
     const result = await rig.slack.waitFor(
       () =>
         rig.slack
@@ -217,7 +214,6 @@ describe('a restart from Slack', () => {
     await rig.click('approve', request, 'U0ADMIN');
     const done = await rig.waitForRequest(
       (r) => r.id === request.id && r.state !== 'running' && r.state !== 'approved' && r.state !== 'pending',
-      30_000,
     );
     expect(done.state).toBe('succeeded');
     const sts = rig.kube.cluster.get<
@@ -230,7 +226,7 @@ describe('a restart from Slack', () => {
     await rig.slash('restart datahub --reason "GMS not answering"', 'U0OPERATOR');
     const request = await planFor('datahub-gms');
     await rig.click('approve', request, 'U0APPROVER');
-    const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed', 40_000);
+    const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed');
     expect(failed.result).toMatch(/exceeded its progress deadline.*ImagePullBackOff/);
     const report = await rig.slack.waitFor(
       () =>
@@ -336,7 +332,7 @@ describe('refusals, each with a message to the person and an audit row', () => {
     expect((await rig.store.restarts.get(request.id))?.state).toBe('pending');
 
     await rig.click('approve', request, 'U0APPROVER');
-    await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded', 30_000);
+    await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded');
     await rig.click('approve', request, 'U0APPROVER');
     await rig.whisper(
       'U0APPROVER',
@@ -388,14 +384,10 @@ describe('refusals, each with a message to the person and an audit row', () => {
     expect(clicks.map((c) => c.status)).toEqual([200, 200, 200]);
     await rig.waitForRequest((r) => r.id === request.id && r.state !== 'pending' && r.state !== 'approved');
     // The clicks are acknowledged before their handlers finish: wait for both refusals' rows, then count.
-    const rows = await until(
-      'two refusals audited',
-      async () => {
-        const all = await rig.audit({ requestId: request.id });
-        return all.filter((r) => r.outcome === 'refused').length >= 2 ? all : undefined;
-      },
-      30_000,
-    );
+    const rows = await until('two refusals audited', async () => {
+      const all = await rig.audit({ requestId: request.id });
+      return all.filter((r) => r.outcome === 'refused').length >= 2 ? all : undefined;
+    });
     expect(rows.filter((r) => r.outcome === 'approved')).toHaveLength(1);
     expect(rows.filter((r) => r.outcome === 'started')).toHaveLength(1);
     expect(rows.filter((r) => r.outcome === 'refused')).toHaveLength(2);

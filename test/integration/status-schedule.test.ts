@@ -17,7 +17,7 @@ import { freshDatabase } from '../support/postgres.js';
 import type { ScheduleStart } from '../../src/features/status/scheduler.js';
 import { eventually, startStatusInstance, type StatusInstance } from '../support/status-rig.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { EVENT_WAIT_MS, untilReady } from '../support/until.js';
+import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS, untilReady } from '../support/until.js';
 
 /**
  * The daily status post on real parts: BullMQ's job scheduler on the real Redis, two worker instances
@@ -41,7 +41,7 @@ const configFor = (queueName: string, env: Record<string, string> = {}): Config 
     QUEUE_NAME: queueName,
     STATUS_CHANNEL: STATUS,
     STATUS_TZ: 'UTC',
-    KUBE_REQUEST_TIMEOUT_MS: '5000',
+    KUBE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
     ...env,
   });
 };
@@ -57,6 +57,12 @@ const stopAll = async () => {
 const posts = () => slack.messages(STATUS).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
 const caughtUpOf = (s: ScheduleStart) => (s.kind === 'on' ? s.caughtUp : 'off');
 const queueName = (what: string) => `test-status-${what}-${randomBytes(4).toString('hex')}`;
+/** Every job `instance`'s queue holds now has ended (a daily tick's next run waits, delayed, and is not counted). */
+const settled = (instance: StatusInstance) =>
+  eventually(async () => {
+    const counts = await instance.queue.queue.getJobCounts('active', 'waiting', 'prioritized');
+    return Object.values(counts).every((n) => n === 0);
+  }, `the jobs of ${instance.queue.queue.name} ended`);
 
 beforeAll(async () => {
   demo = await startDemoCluster({});
@@ -199,7 +205,7 @@ describe('a tick missed while everything was down', () => {
       return r?.state === 'posted' ? r : undefined;
     }, 'the missed tick posted');
     expect(row.late).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // a second post would have arrived by now
+    await settled(c); // both replicas have enqueued what they meant to: a second post would be made by now
     const added = posts().slice(before);
     expect(added).toHaveLength(1);
     expect(added[0]!.ts).toBe(row.messageTs);
@@ -220,7 +226,7 @@ describe('a tick missed while everything was down', () => {
     );
     expect(f.start.kind).toBe('on');
     expect(caughtUpOf(f.start)).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await Promise.all([settled(e), settled(f)]);
     expect(posts().slice(before)).toHaveLength(1);
     await stopAll();
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Deployment, Pod } from '../../src/devstack/kube/index.js';
 import { INJECT } from '../../src/features/vault/inject.js';
 import { VaultRig } from '../support/vault-rig.js';
+import { until } from '../support/until.js';
 
 let rig: VaultRig;
 
@@ -12,8 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rig?.stop();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The waiting reasons of a deployment's pods (CreateContainerConfigError when kubelet cannot start them). */
 function waiting(namespace: string, app: string): string[] {
@@ -28,20 +27,19 @@ function waiting(namespace: string, app: string): string[] {
   );
 }
 
+/** Waits until the rollout has settled either way: every pod updated and ready, or one that cannot start. */
 async function settle(namespace: string, app: string): Promise<void> {
-  for (let i = 0; i < 40; i++) {
+  await until(`${namespace}/${app} to roll out or get stuck`, () => {
     const d = rig.kube.cluster.store.get('deployments', namespace, app) as Deployment & {
       status?: { updatedReplicas?: number; readyReplicas?: number; replicas?: number };
     };
-    if (waiting(namespace, app).length > 0) return;
-    if (
+    if (waiting(namespace, app).length > 0) return true;
+    const done =
       d.status?.updatedReplicas === d.spec.replicas &&
       d.status?.readyReplicas === d.spec.replicas &&
-      d.status?.replicas === d.spec.replicas
-    )
-      return;
-    await sleep(100);
-  }
+      d.status?.replicas === d.spec.replicas;
+    return done ? true : undefined;
+  });
 }
 
 describe('vault migrate --cutover keeps what the pods still read', () => {

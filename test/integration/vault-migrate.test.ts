@@ -3,6 +3,7 @@ import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import type { VaultClient } from '../../src/integrations/vault.js';
 import { INJECT } from '../../src/features/vault/inject.js';
 import { VaultRig } from '../support/vault-rig.js';
+import { EVENT_WAIT_MS } from '../support/until.js';
 
 const NS = 'data-platform';
 let rig: VaultRig;
@@ -257,7 +258,7 @@ describe('faults', () => {
       },
       `vault-migrate-run-${id}`,
     );
-    await (await rig.queue.queue.getJob(jobId))!.waitUntilFinished(rig.events, 30_000);
+    await (await rig.queue.queue.getJob(jobId))!.waitUntilFinished(rig.events, EVENT_WAIT_MS);
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
     const keys = await rig.store.vaultMigrations.keys(id);
     expect(keys.every((k) => k.state === 'verified' && k.vaultVersion === 1)).toBe(true);

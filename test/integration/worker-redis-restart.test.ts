@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
 import { loadCatalogue } from '../../src/catalogue.js';
@@ -14,36 +17,31 @@ import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/app/store.js';
 import { freshDatabase } from '../support/postgres.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { until } from '../support/until.js';
+import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS, until } from '../support/until.js';
 
 /**
  * Workers have been seen not to resume after a Redis restart. This runs a private redis-server,
  * kills it under a live worker, starts it again, and expects the same worker to take new jobs.
+ * It listens on a Unix socket in a folder of its own, not on a TCP port: while it is down, nothing else
+ * on the machine (another copy of the suite) can take its address.
  */
-let port: number;
+let dir: string;
+let socket: string;
 let redisServer: ChildProcess | undefined;
 let demo: DemoCluster;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let store: Store;
 let built: BuiltWorker;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = server.address() as { port: number };
-      server.close(() => resolve(p));
-    });
-  });
-
 async function startRedis(): Promise<void> {
   redisServer = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir],
     { stdio: 'ignore' },
   );
-  const probe = redisConnection(`redis://127.0.0.1:${port}`, 'producer');
+  const probe = redisConnection(socket, 'producer');
   try {
-    await whenReady(probe, 10_000);
+    await whenReady(probe, EVENT_WAIT_MS);
   } finally {
     probe.disconnect();
   }
@@ -60,10 +58,11 @@ function stopRedis(): Promise<void> {
 }
 
 beforeAll(async () => {
-  port = await freePort();
+  dir = await mkdtemp(join(tmpdir(), 'carbon-redis-restart-'));
+  socket = join(dir, 'redis.sock');
   await startRedis();
-  const url = `redis://127.0.0.1:${port}`;
-  const config = loadConfig({ REDIS_URL: url, QUEUE_NAME: 'restart-test' });
+  const url = socket; // ioredis takes a socket path where it takes a URL
+  const config = { ...loadConfig({ QUEUE_NAME: `restart-test-${randomBytes(4).toString('hex')}` }), REDIS_URL: url };
   demo = await startDemoCluster({});
   db = await freshDatabase();
   store = new Store(createPool(db.url));
@@ -74,7 +73,7 @@ beforeAll(async () => {
     {
       config,
       log: silentLogger(),
-      kube: new Kube(kubeConfig, { requestTimeoutMs: 5000, pageSize: 500 }),
+      kube: new Kube(kubeConfig, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 }),
       cluster: { name: demo.clusterName, simulated: true },
       store,
       catalogue: await loadCatalogue('catalogue/services.yaml'),
@@ -89,6 +88,7 @@ afterAll(async () => {
   await built?.worker.close(true).catch(() => undefined);
   await built?.close().catch(() => undefined);
   await stopRedis();
+  if (dir) await rm(dir, { recursive: true, force: true });
   await store?.close();
   await db?.drop();
   await demo?.close();
@@ -106,14 +106,14 @@ const healthJob = async (n: number) => {
     `health-restart-${n}`,
   );
   const job = (await built.queue.queue.getJob(id))!;
-  return job.waitUntilFinished(built.events!, 30_000);
+  return job.waitUntilFinished(built.events!, EVENT_WAIT_MS);
 };
 
 describe('a worker across a Redis restart', () => {
   it('takes new jobs once Redis is back', async () => {
     await expect(healthJob(1)).resolves.toContain('78.6%');
     await stopRedis();
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 1500)); // down for a while: the worker's connections see it gone
     await startRedis();
     // The producer fails fast while it reconnects (as the bot's does): wait until it is back.
     await until('the producer reconnected', () =>

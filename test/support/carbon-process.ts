@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EVENT_WAIT_MS, PROCESS_WAIT_MS } from './until.js';
 
 /** A real `node bin/carbon.js …` process, its output kept for assertions and for the failure message. */
 export class CarbonProcess {
@@ -20,7 +21,7 @@ export class CarbonProcess {
   }
 
   /** Resolves when stdout or stderr matches; rejects on timeout or exit, with the output so far. */
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+  async waitFor(pattern: RegExp, timeoutMs = EVENT_WAIT_MS): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = pattern.exec(this.stdout) ?? pattern.exec(this.stderr);
@@ -52,7 +53,7 @@ export class CarbonProcess {
 export async function runCarbon(
   args: string[],
   env: NodeJS.ProcessEnv,
-  timeoutMs = 60_000,
+  timeoutMs = PROCESS_WAIT_MS,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const process = new CarbonProcess(args, env);
   const timer = setTimeout(() => process.child.kill('SIGKILL'), timeoutMs);

@@ -27,16 +27,20 @@ import { Store } from '../../src/app/store.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
 import { freshDatabase } from './postgres.js';
 import { assertBotNeverRefused } from './bot-rbac.js';
-import { untilReady } from './until.js';
+import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS, untilReady } from './until.js';
 
 export const SECRET = 'test-signing-secret';
 export const CHANNELS = { C0INCIDENT: { name: 'inc-demo' }, C0GENERAL: { name: 'general' } };
 
-/** The stand-in cluster with the 254Carbon scenario, fast: pods ready in 150 ms, progress deadlines of 3 s. */
+/**
+ * The stand-in cluster with the 254Carbon scenario, fast: pods ready in 150 ms, progress deadlines of 6 s
+ * (600 s scaled): a rollout that makes no progress for that long fails, so it stays far above any stall of
+ * a loaded machine between two pods.
+ */
 export async function fastCluster(): Promise<KubeStandin> {
   return startKubeStandin({
     scenario: await loadScenario('254carbon'),
-    cluster: { podReadyDelayMs: 150, podTerminationDelayMs: 50, progressDeadlineScale: 0.005 },
+    cluster: { podReadyDelayMs: 150, podTerminationDelayMs: 50, progressDeadlineScale: 0.01 },
   });
 }
 
@@ -64,7 +68,7 @@ export class RestartRig {
     this.slack = await startSlackStandin({ botToken: 'xoxb-test', channels: CHANNELS });
     this.config = loadConfig({
       RESTART_POLL_MS: '100',
-      KUBE_REQUEST_TIMEOUT_MS: '3000',
+      KUBE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       QUEUE_NAME: this.queueName,
       SLACK_BOT_TOKEN: 'xoxb-test',
       SLACK_SIGNING_SECRET: SECRET,
@@ -167,7 +171,7 @@ export class RestartRig {
   }
 
   /** Polls PostgreSQL until a restart request matches. */
-  waitForRequest(predicate: (r: RestartRequest) => boolean, timeoutMs = 20_000): Promise<RestartRequest> {
+  waitForRequest(predicate: (r: RestartRequest) => boolean, timeoutMs = EVENT_WAIT_MS): Promise<RestartRequest> {
     return this.waitForApproval(this.store.restarts, predicate, timeoutMs);
   }
 
@@ -175,7 +179,7 @@ export class RestartRig {
   async waitForApproval<R extends ApprovalRequest>(
     requests: ApprovalRequests<R>,
     predicate: (r: R) => boolean,
-    timeoutMs = 20_000,
+    timeoutMs = EVENT_WAIT_MS,
   ): Promise<R> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -187,9 +191,22 @@ export class RestartRig {
         if (request && predicate(request)) return request;
       }
       if (Date.now() > deadline)
-        throw new Error(`no request in ${requests.kind.table} matched within ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+        throw new Error(
+          `no request in ${requests.kind.table} matched within ${timeoutMs} ms: ${JSON.stringify(rows)}\n${await this.whatHappened()}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** For a failure message: what Slack was told, and the jobs that failed or are still in the queue. */
+  async whatHappened(): Promise<string> {
+    const said = Object.keys(CHANNELS).flatMap((channel) => [
+      ...this.slack.messages(channel).map((m) => `${channel} message: ${m.text}`),
+      ...this.slack.ephemerals(channel).map((e) => `${channel} to ${e.user}: ${e.text}`),
+    ]);
+    const failed = (await this.queue.queue.getFailed()).map((j) => `failed job ${j.id}: ${j.failedReason}`);
+    const counts = JSON.stringify(await this.queue.queue.getJobCounts());
+    return [...said.slice(-10).map((line) => line.slice(0, 300)), ...failed, `jobs: ${counts}`].join('\n');
   }
 
   async audit(where: { requestId?: string; actor?: string } = {}): Promise<AuditRow[]> {
@@ -208,6 +225,6 @@ export class RestartRig {
   }
 
   async whisper(user: string, pattern: RegExp, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
-    return this.slack.waitFor(() => this.whispers(user, channel).find((e) => pattern.test(e.text)), 10_000);
+    return this.slack.waitFor(() => this.whispers(user, channel).find((e) => pattern.test(e.text)), EVENT_WAIT_MS);
   }
 }

@@ -12,6 +12,7 @@ import type { CommandQueue } from '../../src/jobs/queue.js';
 import type { ScheduleStart } from '../../src/features/status/scheduler.js';
 import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/app/store.js';
+import { EVENT_WAIT_MS } from './until.js';
 
 /**
  * One carbon-ops worker process as far as the daily post is concerned: buildWorker, as `carbon worker`
@@ -69,7 +70,7 @@ export async function startStatusInstance(input: {
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
   what: string,
-  timeoutMs = 30_000,
+  timeoutMs = EVENT_WAIT_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

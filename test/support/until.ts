@@ -5,6 +5,15 @@
  */
 export const EVENT_WAIT_MS = 60_000;
 
+/**
+ * The timeout the rigs give one request to a stand-in (the Kubernetes API, Vault) that is expected to
+ * answer: it only ends a request that hangs. A test about the timeout itself sets a short one of its own.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** How long a child process the tests run to its end (`carbon run …`, kubectl) may take before it is killed. */
+export const PROCESS_WAIT_MS = 240_000;
+
 /** Polls `probe` until it returns something (not undefined), or fails after `timeoutMs` with `what`. */
 export async function until<T>(
   what: string,

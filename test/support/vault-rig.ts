@@ -29,6 +29,7 @@ import { Store } from '../../src/app/store.js';
 import type { VaultDeps } from '../../src/integrations/vault-connection.js';
 import { freshDatabase } from './postgres.js';
 import { assertBotNeverRefused } from './bot-rbac.js';
+import { REQUEST_TIMEOUT_MS } from './until.js';
 
 export const SA_JWT = 'eyJhbGciOiJSUzI1NiJ9.carbon-ops-test-service-account.signature';
 
@@ -59,8 +60,8 @@ export class VaultRig {
     options: { kubernetesAuth?: { ttlSec: number }; wrap?: (client: VaultClient) => VaultClient } = {},
   ): Promise<this> {
     this.config = loadConfig({
-      KUBE_REQUEST_TIMEOUT_MS: '5000',
-      VAULT_REQUEST_TIMEOUT_MS: '2000',
+      KUBE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      VAULT_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       LOG_LEVEL: 'debug',
       QUEUE_NAME: `test-vault-${randomBytes(4).toString('hex')}`,
       WORKER_CONCURRENCY: '2',
@@ -87,7 +88,7 @@ export class VaultRig {
         addr: this.vault.url,
         token: this.vault.rootToken,
         skipVerify: false,
-        timeoutMs: 2000,
+        timeoutMs: REQUEST_TIMEOUT_MS,
       });
     } else {
       this.tmp = await mkdtemp(join(tmpdir(), 'carbon-vault-'));
@@ -96,7 +97,7 @@ export class VaultRig {
         addr: this.vault.url,
         kubernetesAuth: { role: 'carbon-ops', jwtPath: join(this.tmp, 'token') },
         skipVerify: false,
-        timeoutMs: 2000,
+        timeoutMs: REQUEST_TIMEOUT_MS,
       });
     }
     this.vaultDeps = {
@@ -111,7 +112,7 @@ export class VaultRig {
     await this.store.migrate();
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
-    this.client = new Kube(kubeConfig, { requestTimeoutMs: 5000, pageSize: 500 });
+    this.client = new Kube(kubeConfig, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 });
     this.session = await LocalSession.start(
       {
         config: this.config,

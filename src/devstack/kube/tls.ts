@@ -22,8 +22,12 @@ function generate(): ServingCert {
   });
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
-  // A positive serial number: the first hex digit below 8.
-  cert.serialNumber = `0${randomBytes(15).toString('hex')}`;
+  // A positive serial number in DER's minimal form: 16 bytes, the first 0x01..0x7f. (It was "0" and 15
+  // random bytes: when the first of them was 0x00, OpenSSL refused the redundant leading zero byte
+  // ("asn1 encoding routines::illegal padding") and the process could not serve: one start in 256.)
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x7f) | 0x01;
+  cert.serialNumber = serial.toString('hex');
   const now = Date.now();
   cert.validity.notBefore = new Date(now - 60_000);
   cert.validity.notAfter = new Date(now + 365 * 24 * 3_600_000);

@@ -150,11 +150,14 @@ class BenchSession {
     this.topicMayExist = true;
     this.created = await admin.createTopics({
       topics: [{ topic, numPartitions: this.opts.partitions, replicationFactor }],
-      waitForLeaders: true,
+      // kafkajs's own wait for leaders retries only LEADER_NOT_AVAILABLE, but a KRaft broker may first
+      // answer UNKNOWN_TOPIC_OR_PARTITION about a topic it has just created (more often when loaded).
+      waitForLeaders: false,
       timeout: this.requestTimeoutMs,
     });
     if (!this.created)
       throw new BenchParamsError(`topic ${topic} already exists; the benchmark only writes to a topic it creates`);
+    await waitForLeaders(admin, topic, this.opts.partitions, this.opts.signal);
     await this.producer.connect();
     return replicationFactor;
   }
@@ -364,6 +367,37 @@ function bounded<T>(p: Promise<T>, ms: number, message: string, signal?: AbortSi
 function abortError(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : new Error('Kafka benchmark aborted', { cause: reason });
+}
+
+/**
+ * Until every partition of the just created `topic` has a leader, within SETUP_TIMEOUT_MS: the metadata may
+ * not know the topic, or its leaders, for a moment.
+ */
+async function waitForLeaders(admin: Admin, topic: string, partitions: number, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + SETUP_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const found = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+      if (found.length === partitions && found.every((p) => p.leader >= 0)) return;
+    } catch (e) {
+      if (!isSettlingMetadata(e) || Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader for every partition yet`);
+    signal?.throwIfAborted();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A new topic's metadata settling: these errors, possibly wrapped by kafkajs's retries, pass. */
+function isSettlingMetadata(e: unknown): boolean {
+  for (
+    let cause = e;
+    cause instanceof Error;
+    cause = (cause as { originalError?: unknown }).originalError ?? cause.cause
+  )
+    if (['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'].includes((cause as { type?: string }).type ?? ''))
+      return true;
+  return false;
 }
 
 function messageOf(e: unknown): string {
