@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS config files (dependency-cruiser reads only .cjs/.js configs with module.exports).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     // Functions a reader can hold in their head; the stand-ins (src/devstack) model a server and are exempt.
     files: ['src/**/*.ts'],
     ignores: ['src/devstack/**'],
