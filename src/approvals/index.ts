@@ -8,8 +8,9 @@ import type { JobDeps } from '../jobs/job.js';
  *  1. Migration: a table with APPROVAL_COLUMNS (store/migrations/approval-tables.ts) plus your own, and
  *     `approvalIndexes(table, what it acts on)`: one open request at a time, and the expiry index.
  *  2. Repository: `class Xs extends ApprovalRequests<X>` with an ApprovalTable (table, audit action,
- *     fromRow, describe), a typed `create()` that calls `this.insert(...)` and throws RequestBusy when the
- *     target is held, and a `start()` that calls `begin(...)`. Add it to the Store (app/store.ts).
+ *     fromRow, describe, and `actsOn`: the columns of its one-open index), a typed `create()` that calls
+ *     `this.insert(...)` (RequestBusy when the target is held) and a `start()` that calls `begin(...)`.
+ *     Add it to the Store (app/store.ts).
  *  3. The kind's words (an ApprovalKind, below) and its action (a GatedAction, gated-action.ts): the
  *     pre-flight `plan`, `begin`, `act`, and the follow-up and expiry job names. Add the job names to
  *     src/contracts/jobs.ts, the three jobs of `gatedJobs(action)` to app/jobs.ts, and the kind to

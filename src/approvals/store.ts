@@ -69,6 +69,8 @@ export interface ApprovalTable<R extends ApprovalRequest> {
   /** The audit trail's `action` for every step of such a request (restart, vault-migrate). */
   action: string;
   fromRow(row: Record<string, unknown>): R;
+  /** The columns of what a request acts on, as in its `_one_open` index: one open request per value. */
+  actsOn: readonly string[];
   /** The audit columns that describe the request: its canonical command line, target, reason, cluster. */
   describe(request: R): Pick<AuditEntry, 'command' | 'target' | 'reason' | 'cluster'>;
 }
@@ -133,9 +135,20 @@ export class ApprovalRequests<R extends ApprovalRequest> {
    * Whether `error` is an INSERT refused by this kind's one-open-request index (`<table>_one_open`, see
    * approvalIndexes): another request holds what this one acts on.
    */
-  protected heldByAnother(error: unknown): boolean {
+  private heldByAnother(error: unknown): boolean {
     const { code, constraint } = error as { code?: string; constraint?: string };
     return code === '23505' && constraint === `${this.kind.table}_one_open`;
+  }
+
+  /** The open request that acts on the same thing as `columns` (the `_one_open` index's columns). */
+  private async openFor(columns: Record<string, unknown>): Promise<R | undefined> {
+    const where = this.kind.actsOn.map((name, i) => `${name} = $${i + 1}`).join(' AND ');
+    const values = this.kind.actsOn.map((name) => columns[name] ?? null);
+    const { rows } = await this.pool.query(
+      `SELECT * FROM ${this.kind.table} WHERE ${where} AND state = ANY($${values.length + 1})`,
+      [...values, OPEN_STATES],
+    );
+    return rows[0] === undefined ? undefined : this.kind.fromRow(rows[0]);
   }
 
   /** The audit row for a step of `request`. */
@@ -155,7 +168,28 @@ export class ApprovalRequests<R extends ApprovalRequest> {
    * approval). A retried planning job gets the request it made before (`created: false`). Errors of the
    * INSERT (a kind's one-open-request index) are the caller's to explain.
    */
+  /**
+   * Creates the request with its `requested` audit row (and `approved`, when none is needed). A retried
+   * planning job gets the request it made before (`created: false`); a target already held by another
+   * open request throws RequestBusy.
+   */
   protected async insert(
+    input: NewApproval,
+    columns: Record<string, unknown>,
+    jobId: string,
+  ): Promise<{ request: R; created: boolean }> {
+    try {
+      return await this.insertOnce(input, columns, jobId);
+    } catch (error) {
+      if (this.heldByAnother(error)) {
+        const holder = await this.openFor(columns);
+        if (holder !== undefined) throw new RequestBusy(holder);
+      }
+      throw error;
+    }
+  }
+
+  private async insertOnce(
     input: NewApproval,
     columns: Record<string, unknown>,
     jobId: string,

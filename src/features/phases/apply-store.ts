@@ -4,11 +4,9 @@ import {
   ApprovalRequests,
   approvalFromRow,
   optional,
-  OPEN_STATES,
   type ApprovalRequest,
   type ApprovalTable,
   type NewApproval,
-  RequestBusy,
 } from '../../approvals/store.js';
 import type { AuditLog } from '../../store/audit-log.js';
 
@@ -28,6 +26,7 @@ export type NewPhaseApply = NewApproval & Omit<PhaseApply, keyof ApprovalRequest
 
 export const PHASE_APPLY_TABLE: ApprovalTable<PhaseApply> = {
   table: 'phase_apply_requests',
+  actsOn: ['cluster', 'phase'],
   action: 'phase',
   fromRow: toApply,
   describe: (r) => ({
@@ -52,23 +51,7 @@ export class PhaseApplies extends ApprovalRequests<PhaseApply> {
       force: input.force,
       plan: JSON.stringify(input.plan),
     };
-    try {
-      return await this.insert(input, columns, jobId);
-    } catch (error) {
-      if (this.heldByAnother(error)) {
-        const holder = await this.openFor(input.cluster, input.phase);
-        if (holder !== undefined) throw new RequestBusy(holder);
-      }
-      throw error;
-    }
-  }
-
-  async openFor(cluster: string, phase: number): Promise<PhaseApply | undefined> {
-    const { rows } = await this.pool.query(
-      'SELECT * FROM phase_apply_requests WHERE cluster = $1 AND phase = $2 AND state = ANY($3)',
-      [cluster, phase, OPEN_STATES],
-    );
-    return rows[0] === undefined ? undefined : toApply(rows[0]);
+    return this.insert(input, columns, jobId);
   }
 
   /**

@@ -6,11 +6,9 @@ import {
   ApprovalRequests,
   approvalFromRow,
   optional,
-  OPEN_STATES,
   type ApprovalRequest,
   type ApprovalTable,
   type NewApproval,
-  RequestBusy,
 } from '../../approvals/store.js';
 
 /** A restart request: the approval columns every kind has, and the workload it restarts. */
@@ -31,6 +29,7 @@ export type NewRequest = NewApproval & Omit<RestartRequest, keyof ApprovalReques
 
 export const RESTART_TABLE: ApprovalTable<RestartRequest> = {
   table: 'restart_requests',
+  actsOn: ['cluster', 'namespace', 'kind', 'name'],
   action: 'restart',
   fromRow: toRequest,
   describe: (request) => ({
@@ -65,29 +64,7 @@ export class RestartRequests extends ApprovalRequests<RestartRequest> {
       reason: input.reason,
       plan: JSON.stringify(input.plan),
     };
-    try {
-      return await this.insert(input, columns, jobId);
-    } catch (error) {
-      if (this.heldByAnother(error)) {
-        const holder = await this.openFor(input.cluster, input.namespace, input.kind, input.name);
-        if (holder !== undefined) throw new RequestBusy(holder);
-      }
-      throw error;
-    }
-  }
-
-  async openFor(
-    cluster: string,
-    namespace: string,
-    kind: WorkloadKind,
-    name: string,
-  ): Promise<RestartRequest | undefined> {
-    const { rows } = await this.pool.query(
-      `SELECT * FROM restart_requests
-        WHERE cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4 AND state = ANY($5)`,
-      [cluster, namespace, kind, name, OPEN_STATES],
-    );
-    return rows[0] === undefined ? undefined : toRequest(rows[0]);
+    return this.insert(input, columns, jobId);
   }
 
   /**

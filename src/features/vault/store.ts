@@ -6,11 +6,9 @@ import {
   ApprovalRequests,
   approvalFromRow,
   optional,
-  OPEN_STATES,
   type ApprovalRequest,
   type ApprovalTable,
   type NewApproval,
-  RequestBusy,
 } from '../../approvals/store.js';
 import type { AuditEntry, AuditLog } from '../../store/audit-log.js';
 import { withTransaction } from '../../store/transaction.js';
@@ -109,6 +107,7 @@ export function migrateLine(
 
 export const VAULT_MIGRATION_TABLE: ApprovalTable<VaultMigration> = {
   table: 'vault_migrations',
+  actsOn: ['cluster', 'namespace', 'configmap'],
   action: 'vault-migrate',
   fromRow: toMigration,
   describe: (m) => ({
@@ -143,16 +142,7 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
       reason: input.reason ?? null,
       plan: JSON.stringify(input.plan),
     };
-    let result: { request: VaultMigration; created: boolean };
-    try {
-      result = await this.insert(input, columns, jobId);
-    } catch (error) {
-      if (this.heldByAnother(error)) {
-        const holder = await this.openFor(input.cluster, input.namespace, input.configMap);
-        if (holder !== undefined) throw new RequestBusy(holder);
-      }
-      throw error;
-    }
+    const result = await this.insert(input, columns, jobId);
     const keys = result.request.plan.keys;
     if (keys.length > 0) {
       const rows = keys.map(
@@ -169,14 +159,6 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
       );
     }
     return result;
-  }
-
-  async openFor(cluster: string, namespace: string, configMap: string): Promise<VaultMigration | undefined> {
-    const { rows } = await this.pool.query(
-      `SELECT * FROM vault_migrations WHERE cluster = $1 AND namespace = $2 AND configmap = $3 AND state = ANY($4)`,
-      [cluster, namespace, configMap, OPEN_STATES],
-    );
-    return rows[0] === undefined ? undefined : toMigration(rows[0]);
   }
 
   /** approved → running, with the `started` audit row, before anything is written to Vault. */
