@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '../log.js';
+import { keepTrying } from '../jobs/keep-trying.js';
 
 /** How often the approvals sweep runs (src/app/approval-kinds.ts, `approvalsSweep`). */
 export const SWEEP_EVERY_MS = 30_000;
@@ -15,30 +16,8 @@ export function keepApprovalsSwept(
   everyMs = SWEEP_EVERY_MS,
   retryMs = 30_000,
 ): { stop(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const attempt = async () => {
-    if (stopped) return;
-    try {
-      await queue.upsertJobScheduler(
-        'approvals-sweep',
-        { every: everyMs },
-        {
-          name: 'approvals-sweep',
-          data: {},
-          opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
-        },
-      );
-    } catch (error) {
-      log.warn({ err: error, retryInMs: retryMs }, 'approvals sweep not scheduled yet; retrying');
-      if (!stopped) timer = setTimeout(() => void attempt(), retryMs);
-    }
-  };
-  void attempt();
-  return {
-    stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-    },
-  };
+  const opts = { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
+  const register = () =>
+    queue.upsertJobScheduler('approvals-sweep', { every: everyMs }, { name: 'approvals-sweep', data: {}, opts });
+  return keepTrying(register, { retryMs, log, what: 'approvals sweep' });
 }

@@ -2,6 +2,7 @@ import type { JobDeps } from '../../jobs/job.js';
 import type { Queue } from 'bullmq';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
+import { keepTrying } from '../../jobs/keep-trying.js';
 import { lastDueTick, nextTick, STATUS_SCHEDULER_ID, STATUS_TICK_JOB, type CronSchedule } from './schedule.js';
 import type { StatusTickData } from './status-tick.js';
 import { statusTick } from './status-tick.js';
@@ -113,26 +114,6 @@ export function keepStatusScheduled(
   deps: StatusScheduleDeps,
   retryMs = 60_000,
 ): { registered: Promise<ScheduleStart | undefined>; stop(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let settle: (value: ScheduleStart | undefined) => void = () => undefined;
-  const registered = new Promise<ScheduleStart | undefined>((resolve) => (settle = resolve));
-  const attempt = async () => {
-    if (stopped) return;
-    try {
-      settle(await startStatusSchedule(deps));
-    } catch (error) {
-      deps.log.warn({ err: error, retryInMs: retryMs }, 'status schedule not registered yet; retrying');
-      if (!stopped) timer = setTimeout(() => void attempt(), retryMs);
-    }
-  };
-  void attempt();
-  return {
-    registered,
-    stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      settle(undefined);
-    },
-  };
+  const kept = keepTrying(() => startStatusSchedule(deps), { retryMs, log: deps.log, what: 'status schedule' });
+  return { registered: kept.done, stop: kept.stop };
 }
