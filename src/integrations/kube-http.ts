@@ -98,7 +98,12 @@ export class KubeHttp {
         );
       },
     );
-    const response = await send(url, { ...options, signal }, body);
+    // A kept-alive connection the server closed while it sat idle resets the request sent on it before the
+    // server read a byte of it (Node's documented keep-alive race): sent again once, on a new connection.
+    const response = await send(url, { ...options, signal }, body).catch((error: unknown) => {
+      if (!(error instanceof IdleConnectionClosed)) throw error;
+      return send(url, { ...options, signal }, body);
+    });
     if (response.status >= 400) throw new KubeApiError(response.status, parseStatus(response.body), req.what);
     if (response.status < 200 || response.status >= 300)
       throw new KubeProtocolError(`${req.what}: the API answered HTTP ${response.status}`);
@@ -170,9 +175,16 @@ function send(url: URL, options: RequestOptions, body: string | undefined): Prom
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    request.on('error', reject);
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      reject(request.reusedSocket && error.code === 'ECONNRESET' ? new IdleConnectionClosed(error.message) : error),
+    );
     request.end(body);
   });
+}
+
+/** A request reset on a reused keep-alive socket before any answer: the server had closed it as idle. */
+class IdleConnectionClosed extends Error {
+  readonly code = 'ECONNRESET';
 }
 
 function parseStatus(text: string): KubeStatus | undefined {

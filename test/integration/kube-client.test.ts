@@ -2,7 +2,7 @@
 // exec credential plugin that fails (printing a secret) or never returns, a refusal that quotes a
 // value. Each ends in a clear message that carries no secret, within the request timeout.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterUnavailable, Kube, withoutValues } from '../../src/integrations/kubernetes.js';
@@ -10,6 +10,7 @@ import { REQUEST_TIMEOUT_MS } from '../support/until.js';
 
 const SECRET = 'hunter2-canary-7f3a';
 let server: Server;
+const servedOn = new Map<Socket, number>();
 let url: string;
 
 beforeAll(async () => {
@@ -17,6 +18,14 @@ beforeAll(async () => {
     if (req.url?.startsWith('/api/v1/namespaces/redirect')) {
       res.writeHead(302, { Location: 'https://login.example/' });
       res.end();
+    } else if (req.url?.startsWith('/api/v1/namespaces/idle-closed')) {
+      // The server closes an idle kept-alive connection just as the client reuses it: the second request
+      // on a connection is never answered, only reset (the race an idle timeout causes, made certain).
+      const served = (servedOn.get(req.socket) ?? 0) + 1;
+      servedOn.set(req.socket, served);
+      if (served > 1) return void req.socket.destroy();
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Namespace', metadata: { name: 'idle-closed' } }));
     } else if (req.url?.startsWith('/api/v1/namespaces/html')) {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end('<html>sign in</html>');
@@ -75,6 +84,13 @@ describe('the Kubernetes client', () => {
     expect(error).toBeInstanceOf(ClusterUnavailable);
     expect(error.message).toContain('could not be obtained');
     expect(error.message).not.toContain(SECRET);
+  });
+
+  it('sends a request again on a new connection when a kept-alive one was closed by the server while idle', async () => {
+    const client = kube({ token: 't' });
+    expect(await client.namespaceExists('idle-closed')).toBe(true);
+    expect(await client.namespaceExists('idle-closed')).toBe(true); // the reused socket is reset, the retry answered
+    expect(servedOn.size).toBe(2);
   });
 
   // The plugin outlives the request by seconds (client-node cannot cancel it), not forever, so Jest can exit.
