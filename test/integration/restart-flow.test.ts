@@ -3,6 +3,7 @@ import type { Deployment, KubeObject } from '../../src/devstack/kube/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { RESTARTED_AT } from '../../src/features/restart/plan.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
+import { queryAs } from '../support/postgres.js';
 import { EVENT_WAIT_MS, until } from '../support/until.js';
 import { RestartRig } from '../support/restart-rig.js';
 
@@ -408,10 +409,13 @@ describe('the audit trail', () => {
     const request = await planFor('superset-beat');
     const before = deployment('data-platform', 'superset-beat');
     // The audit refuses the `started` row (think: disk full, or a revoked INSERT): the patch must not be sent.
-    await rig.store.pool.query(`
+    await queryAs(
+      rig.db.migrationUrl,
+      `
       CREATE FUNCTION refuse_started() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.outcome = 'started' THEN RAISE EXCEPTION 'could not extend file: No space left on device'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER refuse_started BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_started();`);
+      CREATE TRIGGER refuse_started BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_started();`,
+    );
     try {
       await rig.click('approve', request, 'U0APPROVER');
       const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed');
@@ -428,7 +432,7 @@ describe('the audit trail', () => {
         EVENT_WAIT_MS,
       );
     } finally {
-      await rig.store.pool.query('DROP TRIGGER refuse_started ON audit_log; DROP FUNCTION refuse_started();');
+      await queryAs(rig.db.migrationUrl, 'DROP TRIGGER refuse_started ON audit_log; DROP FUNCTION refuse_started();');
     }
     const after = deployment('data-platform', 'superset-beat');
     expect(after.metadata.generation).toBe(before.metadata.generation);
@@ -436,15 +440,14 @@ describe('the audit trail', () => {
     expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual(['requested', 'approved']);
   });
 
-  it('cannot be changed or deleted, not even by the role that writes it', async () => {
+  it('cannot be changed or deleted, not even by the schema owner (the bot: test/integration/audit-privileges)', async () => {
     const [row] = await rig.audit();
-    await expect(
-      rig.store.pool.query(`UPDATE audit_log SET outcome = 'succeeded' WHERE id = $1`, [row!.id]),
-    ).rejects.toThrow(/append-only: UPDATE/);
-    await expect(rig.store.pool.query('DELETE FROM audit_log WHERE id = $1', [row!.id])).rejects.toThrow(
-      /append-only: DELETE/,
+    const asOwner = (sql: string, params: unknown[] = []) => queryAs(rig.db.migrationUrl, sql, params);
+    await expect(asOwner(`UPDATE audit_log SET outcome = 'succeeded' WHERE id = $1`, [row!.id])).rejects.toThrow(
+      /append-only: UPDATE/,
     );
-    await expect(rig.store.pool.query('TRUNCATE audit_log')).rejects.toThrow(/append-only: TRUNCATE/);
+    await expect(asOwner('DELETE FROM audit_log WHERE id = $1', [row!.id])).rejects.toThrow(/append-only: DELETE/);
+    await expect(asOwner('TRUNCATE audit_log')).rejects.toThrow(/append-only: TRUNCATE/);
   });
 
   it('is shown by /carbon audit, to the asker only, filtered by user and action', async () => {
