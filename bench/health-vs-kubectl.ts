@@ -117,7 +117,6 @@ async function carbonSide(): Promise<void> {
     pageSize: config.KUBE_PAGE_SIZE,
   });
   const store = new Store(createPool(config.DATABASE_URL ?? ''));
-  await store.migrate();
   const catalogue = await loadCatalogue(config.CATALOGUE_FILE);
   const cluster = { name: config.CLUSTER_NAME ?? kube.context, simulated: true };
   const deps: JobDeps = {

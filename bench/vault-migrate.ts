@@ -79,7 +79,6 @@ const config = loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0
 const kube = await startKubeStandin({ scenario });
 const vault = await startVaultStandin();
 const store = new Store(createPool(db.url));
-await store.migrate();
 const queueName = `bench-vault-${randomBytes(4).toString('hex')}`;
 const producer = redisConnection(config.REDIS_URL, 'producer');
 const workerConnection = redisConnection(config.REDIS_URL, 'worker');

@@ -29,7 +29,10 @@ const schema = z.object({
     .default('carbon'),
   WORKER_CONCURRENCY: positiveInt(4),
 
+  /** The bot's own role: rows only (src/store/privileges.ts). */
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  /** The schema owner's: when set, processes migrate at start (and `carbon migrate` needs it). */
+  DATABASE_MIGRATION_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
 
   KUBECONFIG: optionalString,
   CLUSTER_NAME: optionalString,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runBot } from './app/bot.js';
 import { runAuditExport } from './cli/audit-export.js';
+import { runMigrate } from './cli/migrate.js';
 import { IMPERSONATION_REFUSED, runShell } from './cli/shell.js';
 import { EXIT, LocalSession } from './cli/session.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -20,6 +21,8 @@ const USAGE = [
   '  devstack [--scenario 254carbon | --pods N --namespaces M] [--port P] [--out DIR]',
   "                                 serve the stand-ins; write into DIR the admin's kubeconfig, the bot's",
   "                                 (ServiceAccount carbon-ops) and an env file that points carbon at the bot's",
+  '  migrate                        apply the pending database migrations as DATABASE_MIGRATION_URL (the schema',
+  "                                 owner) and grant DATABASE_URL's role its privileges",
   '  audit export --since 24h [--until T] [--user ID] [--action restart] [--format jsonl] [--out FILE]',
   '                                 the audit trail as JSON Lines, oldest first, for other tools',
 ].join('\n');
@@ -46,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return runWorker(config, createLogger(config.LOG_LEVEL));
     case 'devstack':
       return (await import('./devstack/serve.js')).runDevstack(rest);
+    case 'migrate':
+      return runMigrate(config);
     case 'audit':
       return runAuditExport(config, terminalLogger(config), rest);
     default:

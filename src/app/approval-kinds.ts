@@ -7,6 +7,7 @@ import type { ApprovalRequest } from '../approvals/store.js';
 import type { Store } from './store.js';
 import { VAULT_MIGRATE_KIND } from '../features/vault/approval.js';
 import type { ApprovalKind } from '../approvals/index.js';
+import { recordLateFailures } from '../approvals/fail.js';
 import { settleOverdue } from '../approvals/recover.js';
 import type { ScheduledJobDefinition } from '../jobs/job.js';
 
@@ -36,13 +37,15 @@ export async function findRequest(
 }
 
 /**
- * The sweep: expires every kind's overdue requests and shows it in their threads (the buttons go), and
+ * The sweep: writes the `failed` rows the audit refused when their requests failed (approvals/fail.ts),
+ * expires every kind's overdue requests and shows it in their threads (the buttons go), and
  * finds the requests that lost their follow-up job (approvals/recover.ts): an approved one
  * gets its job again, a running one whose job failed or is gone ends as failed, so neither holds its
  * target for ever.
  */
 export async function sweepApprovals(store: Store, chat: Chat, log: Logger, queue: CommandQueue): Promise<void> {
   for (const kind of APPROVAL_KINDS) {
+    await recordLateFailures(kind, { store, log });
     await settleOverdue(kind, { store, chat, queue, log });
   }
 }

@@ -1,11 +1,13 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadCatalogue, type Catalogue } from '../catalogue.js';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { ClusterInfo } from '../integrations/kubernetes.js';
 import { Kube } from '../integrations/kubernetes.js';
 import { createPool, startEmbeddedPostgres } from '../integrations/postgres.js';
 import { redactUrl, type Logger } from '../log.js';
 import { loadPolicy, type Policy } from '../policy/policy.js';
+import { migrateAs, pendingVersions } from '../store/migrate.js';
+import { excessPrivilege } from '../store/privileges.js';
 import { Store } from './store.js';
 import { vaultFromConfig, type VaultDeps } from '../integrations/vault-connection.js';
 
@@ -31,25 +33,61 @@ export interface Connected<T> {
   description: string;
 }
 
-/** DATABASE_URL, or the embedded PostgreSQL under CARBON_DATA_DIR when it is unset. Migrations run here. */
+/**
+ * The bot's PostgreSQL: DATABASE_URL, or the embedded server under CARBON_DATA_DIR when it is unset. With
+ * a migration role (DATABASE_MIGRATION_URL, or the embedded server's superuser) the pending migrations
+ * run first and grant the bot's role its privileges; without one, a schema behind this release is
+ * refused with what to do. The store then works as the bot's role, warned about if it holds more.
+ */
 export async function openStore(config: Config, log: Logger, closer: Closer): Promise<Connected<Store>> {
-  let url = config.DATABASE_URL;
-  let description = `PostgreSQL ${url === undefined ? '' : redactUrl(url)}`;
-  if (url === undefined) {
-    const embedded = await startEmbeddedPostgres(config.CARBON_DATA_DIR, log);
-    closer.add(() => embedded.stop());
-    url = embedded.url;
-    description = `PostgreSQL embedded under ${config.CARBON_DATA_DIR}/pg (DATABASE_URL unset)`;
-  }
-  const store = new Store(createPool(url));
+  const database = await locateDatabase(config, log, closer);
+  const store = new Store(createPool(database.url));
   closer.add(() => store.close());
   try {
-    await store.migrate();
+    if (database.migrationUrl !== undefined) await migrateAs(database.migrationUrl, await store.role());
+    const pending = await pendingVersions(store.pool);
+    if (pending.length > 0) throw new Error(schemaBehind(pending));
   } catch (error) {
-    throw new Error(`PostgreSQL (${redactUrl(url)}) is not usable: ${(error as Error).message}`);
+    throw new Error(`PostgreSQL (${redactUrl(database.url)}) is not usable: ${(error as Error).message}`);
   }
-  return { value: store, description };
+  const excess = await excessPrivilege(store.pool);
+  if (excess !== undefined) {
+    log.warn(
+      { store: database.description },
+      `DATABASE_URL: ${excess}, so it could change or drop the audit trail; give the bot a role of its own (README: PostgreSQL roles)`,
+    );
+  }
+  return { value: store, description: database.description };
 }
+
+/** Where the database is, and the migration role's connection when there is one. */
+async function locateDatabase(
+  config: Config,
+  log: Logger,
+  closer: Closer,
+): Promise<{ url: string; migrationUrl?: string; description: string }> {
+  const { DATABASE_URL: url, DATABASE_MIGRATION_URL: migrationUrl } = config;
+  if (url !== undefined) {
+    const migrates = migrationUrl === undefined ? 'no migration role' : 'migrated at start';
+    return {
+      url,
+      ...(migrationUrl ? { migrationUrl } : {}),
+      description: `PostgreSQL ${redactUrl(url)} (${migrates})`,
+    };
+  }
+  if (migrationUrl !== undefined)
+    throw new ConfigError(
+      'DATABASE_MIGRATION_URL is set without DATABASE_URL: set both, or neither (the embedded PostgreSQL).',
+    );
+  const embedded = await startEmbeddedPostgres(config.CARBON_DATA_DIR, log);
+  closer.add(() => embedded.stop());
+  return { ...embedded, description: `PostgreSQL embedded under ${config.CARBON_DATA_DIR}/pg (DATABASE_URL unset)` };
+}
+
+const schemaBehind = (pending: number[]): string =>
+  `its schema lacks migration(s) ${pending.join(', ')} of this carbon-ops, and the bot's role (DATABASE_URL) ` +
+  'may not change the schema: run `carbon migrate` with DATABASE_MIGRATION_URL (the schema owner) and ' +
+  'DATABASE_URL set, or set DATABASE_MIGRATION_URL for this process so that it migrates at start';
 
 export interface ClusterConnection {
   kube: Kube;

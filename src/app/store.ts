@@ -3,14 +3,16 @@ import { AuditLog } from '../store/audit-log.js';
 import { Benchmarks } from '../features/bench/store.js';
 import { CoverageSnapshots } from '../features/vault/coverage-store.js';
 import { HealthSnapshots } from '../features/health/store.js';
-import { migrate } from '../store/migrate.js';
 import { PhaseApplies } from '../features/phases/apply-store.js';
 import { PhaseStore } from '../features/phases/store.js';
 import { RestartRequests } from '../features/restart/store.js';
 import { StatusPosts } from '../features/status/store.js';
 import { VaultMigrations } from '../features/vault/store.js';
 
-/** The bot's PostgreSQL: one repository per concern over a shared pool. */
+/**
+ * The bot's PostgreSQL: one repository per concern over a shared pool, as the bot's own role (it may
+ * read and write rows, never change the schema: app/deps.ts `openStore` migrates with the owner's).
+ */
 export class Store {
   readonly health: HealthSnapshots;
   readonly audit: AuditLog;
@@ -34,8 +36,10 @@ export class Store {
     this.vaultMigrations = new VaultMigrations(pool, this.audit);
   }
 
-  migrate(): Promise<number[]> {
-    return migrate(this.pool);
+  /** The role the store works as: DATABASE_URL's, the one the migrations grant the runtime privileges to. */
+  async role(): Promise<string> {
+    const { rows } = await this.pool.query<{ role: string }>('SELECT current_user AS role');
+    return rows[0]!.role;
   }
 
   async ping(): Promise<void> {

@@ -13,6 +13,7 @@ import type { Message } from '../message.js';
 import { AuditUnavailable } from '../store/audit-log.js';
 import { approvalExpireJob } from './expire-job.js';
 import { newApproval, postPlan, scheduleFollowUp, showRequest, type ApprovalKind } from './index.js';
+import { failRequest, recordLateFailures } from './fail.js';
 import { settleOverdue } from './recover.js';
 import { RequestBusy, threadLink, type ApprovalRequest, type NewApproval } from './store.js';
 
@@ -85,6 +86,7 @@ async function planRequest<R extends ApprovalRequest, P extends PlanningJobName>
   const data: JobData = ctx.data;
   const { kind } = action;
   const refuse = refuser(ctx, kind.action, action.audit(ctx));
+  await recordLateFailures(kind, { store: deps.store, log });
   await settleOverdue(kind, { store: deps.store, chat: deps.chat, queue: deps.queue, log });
   const draft = await action.plan(ctx, refuse);
   let created;
@@ -127,8 +129,8 @@ function refuser(ctx: JobContext, action: string, what: { command: string; targe
 /**
  * The follow-up job, after the last approval. Safe to run twice and to resume: `begin` is a conditional
  * UPDATE with its audit row, so one run starts the request; a run that finds it running resumes. When
- * the audit trail cannot be written nothing is done and the request is abandoned. A refusal, or an
- * internal error on the last attempt, finishes the request as failed.
+ * the audit trail cannot be written nothing is done and the request ends as failed. A refusal, or an
+ * internal error on the last attempt, finishes the request as failed (approvals/fail.ts).
  */
 async function runFollowUp<R extends ApprovalRequest, P extends PlanningJobName>(
   action: GatedAction<R, P, RequestJobName, RequestJobName>,
@@ -157,33 +159,41 @@ async function runFollowUp<R extends ApprovalRequest, P extends PlanningJobName>
     return await action.act(ctx, request, resumed);
   } catch (error) {
     if (error instanceof ReportedFailure || !(error instanceof UserError || ctx.lastAttempt)) throw error;
-    const reason = error instanceof UserError ? error.message : 'internal error';
-    const finished = await requests.finish(id, 'failed', reason, jobId).catch(() => undefined);
-    if (finished !== undefined) await showRequest(deps.chat, kind, finished, log);
+    const reason =
+      error instanceof UserError
+        ? error.message
+        : error instanceof AuditUnavailable
+          ? 'the audit trail could not be written'
+          : 'internal error';
+    await failRequest(kind, { store: deps.store, chat: deps.chat, log }, { id, result: reason, jobId });
     throw error;
   }
 }
 
-/** `begin`, or, when the audit trail cannot be written, nothing: the request is abandoned and shown so. */
+/**
+ * `begin`, or, when the audit trail cannot be written, nothing: the request ends as failed (with its
+ * `failed` row when the audit takes that one, else written late) and the user is told.
+ */
 async function begin<R extends ApprovalRequest, P extends PlanningJobName>(
   action: GatedAction<R, P, RequestJobName, RequestJobName>,
   ctx: JobContext,
   request: R,
 ): Promise<R | undefined> {
-  const { deps, log } = ctx;
-  const requests = action.kind.requests(deps.store);
+  const { deps, log, jobId } = ctx;
   try {
     return await action.begin(ctx, request);
   } catch (error) {
     if (!(error instanceof AuditUnavailable)) throw error;
     log.error({ err: error, request: request.id }, `audit unavailable: ${action.kind.noun} not started`);
-    await requests
-      .abandon(request.id, 'the audit trail could not be written, so nothing was done')
-      .catch(() => undefined);
-    const now = await requests.get(request.id).catch(() => undefined);
-    if (now !== undefined) await showRequest(deps.chat, action.kind, now, log);
+    const result = 'the audit trail could not be written, so nothing was done';
+    const audited = await failRequest(
+      action.kind,
+      { store: deps.store, chat: deps.chat, log },
+      { id: request.id, result, jobId },
+    );
     throw new UserError(
-      `The audit trail cannot be written, so ${action.notStarted(request)}. Ask again once PostgreSQL accepts writes.`,
+      `The audit trail cannot be written, so ${action.notStarted(request)}. Ask again once PostgreSQL accepts writes.` +
+        (audited === true ? '' : ' The audit trail will record this failure as soon as it takes writes again.'),
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { Pool } from '../integrations/postgres.js';
-import type { AuditEntry, AuditLog } from '../store/audit-log.js';
+import { AuditUnavailable, type AuditEntry, type AuditLog } from '../store/audit-log.js';
 import { withTransaction, type Queryable } from '../store/transaction.js';
 
 export type ApprovalState = 'pending' | 'approved' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired';
@@ -114,6 +114,10 @@ export function threadLink(channel: string, ts: string): string {
 }
 
 const COLUMN = /^[a-z_]+$/;
+
+/** A request's `failed` audit row, given SQL expressions for the request id and the kind's audit action. */
+const failedRow = (id: string, action: string) =>
+  `SELECT 1 FROM audit_log WHERE request_id = ${id} AND action = ${action} AND outcome = 'failed'`;
 
 /**
  * Requests of one kind from "asked" to "done". Every change of state is one conditional UPDATE
@@ -440,14 +444,64 @@ export class ApprovalRequests<R extends ApprovalRequest> {
   }
 
   /**
-   * Ends a request that never started because its audit row cannot be written, so it does not hold what
-   * it acts on: no audit row, by necessity.
+   * running|approved → failed, with its `failed` audit row in the same transaction (`finish`). When the
+   * audit refuses the row the request ends all the same, so it does not hold its target for nothing, and
+   * `audited` is false: `recordLateFailure` writes the row once the audit takes writes again. `request`
+   * is undefined when another worker finished it first.
    */
-  async abandon(id: string, result: string): Promise<void> {
-    await this.pool.query(
+  async fail(id: string, result: string, jobId: string): Promise<{ request: R | undefined; audited: boolean }> {
+    try {
+      return { request: await this.finish(id, 'failed', result, jobId), audited: true };
+    } catch (error) {
+      if (!(error instanceof AuditUnavailable)) throw error;
+    }
+    const { rows } = await this.pool.query(
       `UPDATE ${this.kind.table} SET state = 'failed', finished_at = now(), result = $2
-        WHERE id = $1 AND state IN ('approved', 'running') AND started_at IS NULL`,
+        WHERE id = $1 AND state IN ('approved', 'running')
+        RETURNING *`,
       [id, result],
     );
+    return { request: rows[0] === undefined ? undefined : this.kind.fromRow(rows[0]), audited: false };
+  }
+
+  /** The failed requests whose `failed` audit row is missing (`fail` could not write it), oldest first. */
+  async unaudited(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT r.id FROM ${this.kind.table} r
+        WHERE r.state = 'failed' AND NOT EXISTS (${failedRow('r.id', '$1')})
+        ORDER BY r.finished_at`,
+      [this.kind.action],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Writes the missing `failed` row of a failed request, dated now and saying when it failed; false when
+   * it has one already (another process wrote it). Throws AuditUnavailable while the audit refuses it.
+   */
+  async recordLateFailure(id: string): Promise<boolean> {
+    return withTransaction(this.pool, async (client) => {
+      // The request's lock first, then a fresh look at the audit: two sweeps at once write one row.
+      const { rows } = await client.query(
+        `SELECT * FROM ${this.kind.table} WHERE id = $1 AND state = 'failed' FOR UPDATE`,
+        [id],
+      );
+      if (rows[0] === undefined) return false;
+      if ((await client.query(failedRow('$1', '$2'), [id, this.kind.action])).rowCount) return false;
+      const request = this.kind.fromRow(rows[0]);
+      const approver = request.approvedBy.join(',') || undefined;
+      const when = request.finishedAt?.toISOString() ?? 'an unknown time';
+      await this.audit.record(
+        this.auditEntry(request, {
+          actor: request.requestedBy,
+          ...(approver ? { approver } : {}),
+          outcome: 'failed',
+          ...(request.jobId ? { jobId: request.jobId } : {}),
+          detail: `${request.result ?? 'failed'} (recorded late: it failed at ${when}, when the audit trail could not be written)`,
+        }),
+        client,
+      );
+      return true;
+    });
   }
 }

@@ -1,6 +1,7 @@
 import type { ApproveCommand, DenyCommand } from '../contracts/commands.js';
 import { approvalRefusal, denyRefusal, showRequest, type ApprovalKind } from '../approvals/index.js';
 import { anyRequestNoun, findRequest } from '../app/approval-kinds.js';
+import { failRequest } from '../approvals/fail.js';
 import { enqueueFollowUp, followUpState } from '../approvals/recover.js';
 import { escapeMrkdwn } from '../message.js';
 import { refusal } from '../jobs/replies.js';
@@ -143,10 +144,8 @@ export const answerApprove: Answer<ApproveCommand> = async (command, ctx) => {
     const message =
       'Approved, but carbon-ops cannot reach its job queue (Redis), ' +
       `so the ${kind.thing(approved)} was not started. Ask again in a minute.`;
-    const failed = await requests
-      .finish(approved.id, 'failed', 'the job queue was unreachable; nothing was done', jobId)
-      .catch(() => undefined);
-    if (failed !== undefined) await showRequest(chat, kind, failed, log);
+    const result = 'the job queue was unreachable; nothing was done';
+    await failRequest(kind, { store, chat, log }, { id: approved.id, result, jobId });
     await whisper(refusal(message)).catch(() => undefined);
     return { kind: 'unavailable', message };
   }

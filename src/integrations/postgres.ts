@@ -25,13 +25,19 @@ export function createPool(url: string): Pool {
 }
 
 export interface EmbeddedDatabase {
+  /** The bot's connection: a role with the runtime privileges only (store/privileges.ts), as in production. */
   url: string;
+  /** The server's superuser, which owns the schema and runs the migrations (DATABASE_MIGRATION_URL's part). */
+  migrationUrl: string;
   /** Stops the server only if this process started it. */
   stop(): Promise<void>;
 }
 
 const USER = 'carbon';
 const PASSWORD = 'carbon-embedded'; // loopback only, a local demo database: not a secret worth guarding
+/** The bot's own role in the embedded server: it may read and write rows, never change the schema. */
+const BOT_USER = 'carbon_bot';
+const BOT_PASSWORD = 'carbon-embedded-bot';
 
 /**
  * The embedded default when DATABASE_URL is unset: real PostgreSQL binaries from npm, data under
@@ -40,7 +46,7 @@ const PASSWORD = 'carbon-embedded'; // loopback only, a local demo database: not
 export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(dataDir, 'pg');
   const running = runningPort(databaseDir);
-  if (running !== undefined) return { url: urlFor(running), stop: async () => undefined };
+  if (running !== undefined) return { ...urlsFor(running), stop: async () => undefined };
 
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
@@ -63,16 +69,24 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   });
   if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const url = urlFor(port);
-  const client = new pg.Client({ connectionString: urlFor(port, 'postgres') });
+  const client = new pg.Client({ connectionString: urlFor(port, USER, PASSWORD, 'postgres') });
   await client.connect();
   const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', ['carbon']);
   if (exists.rowCount === 0) await client.query('CREATE DATABASE carbon');
+  // A data folder from before the bot had a role of its own gets it now; the migrations grant its privileges.
+  const bot = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [BOT_USER]);
+  if (bot.rowCount === 0) await client.query(`CREATE ROLE ${BOT_USER} LOGIN PASSWORD '${BOT_PASSWORD}'`);
   await client.end();
-  return { url, stop: () => server.stop() };
+  return { ...urlsFor(port), stop: () => server.stop() };
 }
 
-const urlFor = (port: number, database = 'carbon') => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+const urlFor = (port: number, user: string, password: string, database = 'carbon') =>
+  `postgresql://${user}:${password}@127.0.0.1:${port}/${database}`;
+
+const urlsFor = (port: number) => ({
+  url: urlFor(port, BOT_USER, BOT_PASSWORD),
+  migrationUrl: urlFor(port, USER, PASSWORD),
+});
 
 /** postmaster.pid holds the pid on line 1 and the port on line 4 while a server runs on that folder. */
 function runningPort(databaseDir: string): number | undefined {

@@ -51,7 +51,8 @@ export class AuditUnavailable extends Error {
   override readonly name = 'AuditUnavailable';
 }
 
-const COLUMNS = [
+/** The columns an entry fills; `id` and `at` always come from their defaults (the bot may INSERT only these). */
+export const AUDIT_COLUMNS = [
   'actor',
   'channel',
   'action',
@@ -67,7 +68,10 @@ const COLUMNS = [
   'cluster',
 ] as const;
 
-/** The append-only audit trail (a trigger refuses UPDATE and DELETE, see migration 3). */
+/**
+ * The append-only audit trail: the bot's role may only INSERT (these columns) and SELECT it
+ * (store/privileges.ts), and a trigger refuses UPDATE, DELETE and TRUNCATE even to its owner (migration 3).
+ */
 export class AuditLog {
   constructor(private readonly pool: Pool) {}
 
@@ -93,7 +97,7 @@ export class AuditLog {
     ];
     try {
       const { rows } = await db.query(
-        `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+        `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
           RETURNING *`,
         values,
       );

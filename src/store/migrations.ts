@@ -140,6 +140,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ${approvalIndexes('restart_requests', 'cluster, namespace, kind, name')}
     `,
   },
+  {
+    version: 5,
+    name: 'audit log by request',
+    // A request's rows by its id: the approvals look for failed requests whose `failed` row is missing
+    // (it could not be written when they failed) and write it late.
+    sql: `
+      CREATE INDEX audit_log_request ON audit_log (request_id, action, outcome) WHERE request_id IS NOT NULL;
+    `,
+  },
   ...VAULT_MIGRATIONS,
   ...PHASE_MIGRATIONS,
   ...STATUS_MIGRATIONS,

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { kubectlFor } from '../support/kubectl.js';
-import { freshDatabase } from '../support/postgres.js';
+import { startEmbeddedPostgres } from '../../src/integrations/postgres.js';
+import { silentLogger } from '../../src/log.js';
+import { freshDatabase, queryAs } from '../support/postgres.js';
 import { PROCESS_WAIT_MS } from '../support/until.js';
 
 /** The `carbon` CLI as a newcomer runs it: a real process, real Redis and PostgreSQL, the demo cluster. */
@@ -18,7 +20,7 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   db = await freshDatabase();
   // A clean environment: no KUBECONFIG, so the CLI starts the demo cluster itself.
-  const { KUBECONFIG: _k, DATABASE_URL: _d, ...rest } = process.env;
+  const { KUBECONFIG: _k, DATABASE_URL: _d, DATABASE_MIGRATION_URL: _m, ...rest } = process.env;
   env = { ...rest, DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
 });
 
@@ -109,6 +111,20 @@ describe('carbon run', () => {
       expect(code).toBe(0);
       expect(stderr).toContain(`PostgreSQL embedded under ${dataDir}/pg`);
       expect(stdout).toContain('snapshot #1');
+      // The embedded server set up the two roles as production has them: the bot's may not change the audit.
+      const embedded = await startEmbeddedPostgres(dataDir, silentLogger());
+      try {
+        await expect(queryAs(embedded.url, 'SELECT current_user AS role')).resolves.toMatchObject({
+          rows: [{ role: 'carbon_bot' }],
+        });
+        await expect(queryAs(embedded.url, 'SELECT count(*) FROM health_snapshots')).resolves.toBeDefined();
+        await expect(queryAs(embedded.url, 'TRUNCATE audit_log')).rejects.toMatchObject({ code: '42501' });
+        await expect(queryAs(embedded.url, 'DROP TRIGGER audit_log_no_truncate ON audit_log')).rejects.toMatchObject({
+          code: '42501',
+        });
+      } finally {
+        await embedded.stop();
+      }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

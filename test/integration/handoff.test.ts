@@ -21,7 +21,7 @@ import { Store } from '../../src/app/store.js';
 import { expiryOf } from '../../src/features/status/sections/certificates.js';
 import { signed } from '../../src/features/status/render-parts.js';
 import { measureCoverage } from '../../src/features/vault/coverage.js';
-import { freshDatabase } from '../support/postgres.js';
+import { freshDatabase, queryAs } from '../support/postgres.js';
 import { services } from '../support/status-fixtures.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
 import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS, untilReady } from '../support/until.js';
@@ -98,7 +98,9 @@ async function auditAt(
     request?: string;
   },
 ): Promise<string> {
-  const { rows } = await store.pool.query<{ id: string }>(
+  // A backdated row: the bot's role may not set `at`, the schema owner may.
+  const { rows } = await queryAs<{ id: string }>(
+    db.migrationUrl,
     `INSERT INTO audit_log (at, actor, channel, action, command, target, approver, outcome, detail, job_id, request_id, cluster)
      VALUES ($1, $2, 'C0INCIDENT', $3, $3 || ' ' || coalesce($4, ''), $4, $5, $6, $7, $8, $9, '254carbon-demo') RETURNING id`,
     [
@@ -130,7 +132,6 @@ beforeAll(async () => {
   });
   db = await freshDatabase();
   store = new Store(createPool(db.url));
-  await store.migrate();
   catalogue = await loadCatalogue('catalogue/services.yaml');
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount

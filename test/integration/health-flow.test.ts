@@ -52,7 +52,6 @@ beforeAll(async () => {
   });
   db = await freshDatabase();
   store = new Store(createPool(db.url));
-  await store.migrate();
 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount

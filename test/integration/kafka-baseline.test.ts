@@ -57,7 +57,6 @@ async function run(
 beforeAll(async () => {
   db = await freshDatabase();
   store = new Store(createPool(db.url));
-  await store.migrate();
   await run('baseline', minutesAgo(60), 8000, { records: 3000, partitions: 1 }); // records and partitions do not matter
   await run('throttled', minutesAgo(40), 500, { throughput: 500 });
   await run('acks0', minutesAgo(30), 90_000, { acks: 0, recordSize: 100 });

@@ -3,6 +3,8 @@ import type { Deployment, KubeObject } from '../../src/devstack/kube/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { RESTARTED_AT } from '../../src/features/restart/plan.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
+import { migrateAs } from '../../src/store/migrate.js';
+import { queryAs } from '../support/postgres.js';
 import { EVENT_WAIT_MS, until } from '../support/until.js';
 import { RestartRig } from '../support/restart-rig.js';
 
@@ -21,6 +23,13 @@ const deployment = (namespace: string, name: string) =>
 async function planFor(workload: string): Promise<RestartRequest> {
   return rig.waitForRequest((r) => r.name === workload && r.planTs !== undefined && r.state === 'pending');
 }
+
+/** Waits for a message in the request's thread that reads like `pattern`. */
+const inThread = (request: RestartRequest, pattern: RegExp) =>
+  rig.slack.waitFor(
+    () => rig.slack.messages('C0INCIDENT').find((m) => m.thread_ts === request.threadTs && pattern.test(m.text)),
+    EVENT_WAIT_MS,
+  );
 
 const messageAt = (ts: string | undefined) => rig.slack.messages('C0INCIDENT').find((m) => m.ts === ts);
 
@@ -403,48 +412,80 @@ describe('refusals, each with a message to the person and an audit row', () => {
 });
 
 describe('the audit trail', () => {
-  it('stops a restart whose audit row cannot be written: nothing is patched', async () => {
+  it('stops a restart whose `started` row cannot be written: nothing is patched, it ends with its `failed` row', async () => {
     await rig.slash('restart deployment/superset-beat -n data-platform --reason "beat schedule stuck"', 'U0OPERATOR');
     const request = await planFor('superset-beat');
     const before = deployment('data-platform', 'superset-beat');
     // The audit refuses the `started` row (think: disk full, or a revoked INSERT): the patch must not be sent.
-    await rig.store.pool.query(`
+    await queryAs(
+      rig.db.migrationUrl,
+      `
       CREATE FUNCTION refuse_started() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.outcome = 'started' THEN RAISE EXCEPTION 'could not extend file: No space left on device'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER refuse_started BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_started();`);
+      CREATE TRIGGER refuse_started BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_started();`,
+    );
     try {
       await rig.click('approve', request, 'U0APPROVER');
       const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed');
       expect(failed.restartedAt).toBeUndefined();
-      await rig.slack.waitFor(
-        () =>
-          rig.slack
-            .messages('C0INCIDENT')
-            .find(
-              (m) =>
-                m.thread_ts === request.threadTs &&
-                /audit trail cannot be written, so the restart .* was NOT started/.test(m.text),
-            ),
-        EVENT_WAIT_MS,
-      );
+      await inThread(request, /audit trail cannot be written, so the restart .* was NOT started/);
     } finally {
-      await rig.store.pool.query('DROP TRIGGER refuse_started ON audit_log; DROP FUNCTION refuse_started();');
+      await queryAs(rig.db.migrationUrl, 'DROP TRIGGER refuse_started ON audit_log; DROP FUNCTION refuse_started();');
     }
     const after = deployment('data-platform', 'superset-beat');
     expect(after.metadata.generation).toBe(before.metadata.generation);
     expect(after.spec.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
-    expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual(['requested', 'approved']);
+    const rows = await rig.audit({ requestId: request.id });
+    expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'failed']);
+    expect(rows.at(-1)).toMatchObject({
+      actor: 'U0OPERATOR',
+      approver: 'U0APPROVER',
+      detail: 'the audit trail could not be written, so nothing was done',
+      jobId: `restart-rollout-${request.id}`,
+    });
   });
 
-  it('cannot be changed or deleted, not even by the role that writes it', async () => {
-    const [row] = await rig.audit();
-    await expect(
-      rig.store.pool.query(`UPDATE audit_log SET outcome = 'succeeded' WHERE id = $1`, [row!.id]),
-    ).rejects.toThrow(/append-only: UPDATE/);
-    await expect(rig.store.pool.query('DELETE FROM audit_log WHERE id = $1', [row!.id])).rejects.toThrow(
-      /append-only: DELETE/,
+  it('ends a restart as failed when the audit refuses every write, says so, and writes the `failed` row once it can', async () => {
+    await rig.slash('restart deployment/pgadmin -n data-platform --reason "sessions hang"', 'U0OPERATOR');
+    const request = await planFor('pgadmin');
+    const before = deployment('data-platform', 'pgadmin');
+    // No worker takes the rollout until the bot's role has lost INSERT on audit_log (a real REVOKE).
+    await rig.worker!.close();
+    await rig.click('approve', request, 'U0APPROVER');
+    await rig.waitForRequest((r) => r.id === request.id && r.state === 'approved');
+    await queryAs(rig.db.migrationUrl, `REVOKE INSERT ON audit_log FROM ${rig.db.runtimeRole}`);
+    await rig.startWorker();
+    const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed');
+    expect(failed.result).toBe('the audit trail could not be written, so nothing was done');
+    await inThread(
+      request,
+      /the restart .* was NOT started .*will record this failure as soon as it takes writes again/,
     );
-    await expect(rig.store.pool.query('TRUNCATE audit_log')).rejects.toThrow(/append-only: TRUNCATE/);
+    expect(deployment('data-platform', 'pgadmin').metadata.generation).toBe(before.metadata.generation);
+    expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual(['requested', 'approved']);
+
+    // `carbon migrate` grants the bot its privileges again; the next request for the workload (its planning
+    // job) writes the missing row, and is accepted: the failed request no longer holds the workload.
+    await migrateAs(rig.db.migrationUrl, rig.db.runtimeRole);
+    await rig.slash('restart deployment/pgadmin -n data-platform --reason "sessions still hang"', 'U0OPERATOR');
+    const next = await planFor('pgadmin');
+    expect(next.id).not.toBe(request.id);
+    const rows = await rig.audit({ requestId: request.id });
+    expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'failed']);
+    expect(rows.at(-1)).toMatchObject({ actor: 'U0OPERATOR', approver: 'U0APPROVER' });
+    expect(rows.at(-1)?.detail).toMatch(
+      /^the audit trail could not be written, so nothing was done \(recorded late: it failed at \d{4}-\d\d-\d\dT.*Z, when the audit trail could not be written\)$/,
+    );
+  });
+
+  it('cannot be changed or deleted, not even by the schema owner (the bot: database-roles.test.ts)', async () => {
+    const [row] = await rig.audit();
+    const asOwner = (sql: string, params: unknown[] = []) => queryAs(rig.db.migrationUrl, sql, params);
+    await expect(asOwner(`UPDATE audit_log SET outcome = 'succeeded' WHERE id = $1`, [row!.id])).rejects.toThrow(
+      /append-only: UPDATE/,
+    );
+    await expect(asOwner('DELETE FROM audit_log WHERE id = $1', [row!.id])).rejects.toThrow(/append-only: DELETE/);
+    await expect(asOwner('TRUNCATE audit_log')).rejects.toThrow(/append-only: TRUNCATE/);
   });
 
   it('is shown by /carbon audit, to the asker only, filtered by user and action', async () => {

@@ -48,7 +48,6 @@ beforeAll(async () => {
   slack = await startSlackStandin({ botToken: 'xoxb-test', channels: { C0INCIDENT: { name: 'inc-demo' } } });
   db = await freshDatabase();
   store = new Store(createPool(db.url));
-  await store.migrate();
   dir = await mkdtemp(join(tmpdir(), 'carbon-kill-'));
   await kube.writeBotKubeconfig(join(dir, 'kubeconfig')); // carbon runs as its ServiceAccount
   const queueName = `test-kill-${randomBytes(4).toString('hex')}`;

@@ -69,7 +69,6 @@ beforeAll(async () => {
   slack = await startSlackStandin({ botToken: 'xoxb-test' });
   db = await freshDatabase();
   store = new Store(createPool(db.url));
-  await store.migrate();
   catalogue = await loadCatalogue('catalogue/services.yaml');
 });
 

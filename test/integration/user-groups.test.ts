@@ -23,7 +23,6 @@ beforeAll(async () => {
   slack = await startSlackStandin({ botToken: 'xoxb-test', usergroups: { S0READERS: ['U0GROUPIE'] } });
   db = await freshDatabase();
   store = new Store(createPool(db.url));
-  await store.migrate();
   const policy = new Policy({
     members: { S0READERS: 'viewer' },
     channels: {},

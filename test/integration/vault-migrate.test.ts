@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import type { VaultClient } from '../../src/integrations/vault.js';
 import { INJECT } from '../../src/features/vault/inject.js';
+import { queryAs } from '../support/postgres.js';
 import { VaultRig } from '../support/vault-rig.js';
 import { EVENT_WAIT_MS } from '../support/until.js';
 
@@ -263,6 +264,40 @@ describe('faults', () => {
     const keys = await rig.store.vaultMigrations.keys(id);
     expect(keys.every((k) => k.state === 'verified' && k.vaultVersion === 1)).toBe(true);
     expect(rig.vaultWrites().length - writesBefore).toBe(keys.length - 1); // the one already there was not written again
+  });
+
+  it('writes nothing to Vault when its `started` row cannot be written, and ends the migration with its `failed` row', async () => {
+    // The audit refuses this migration's `started` row (think: disk full): a trigger of the schema owner's.
+    await queryAs(
+      rig.db.migrationUrl,
+      `CREATE FUNCTION refuse_vault_started() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF NEW.action = 'vault-migrate' AND NEW.outcome = 'started' THEN
+           RAISE EXCEPTION 'could not extend file: No space left on device';
+         END IF;
+         RETURN NEW;
+       END $$;
+       CREATE TRIGGER refuse_vault_started BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_vault_started();`,
+    );
+    const from = rig.vault.requests.length;
+    let id: string;
+    try {
+      id = await rig.migrate('vault migrate configmap/dolphinscheduler-common -n data-platform');
+    } finally {
+      await queryAs(
+        rig.db.migrationUrl,
+        'DROP TRIGGER refuse_vault_started ON audit_log; DROP FUNCTION refuse_vault_started();',
+      );
+    }
+    expect(rig.vaultWrites(from)).toEqual([]);
+    expect(rig.configMap(NS, 'dolphinscheduler-common')?.SPRING_DATASOURCE_PASSWORD).toBeDefined();
+    expect((await rig.store.vaultMigrations.get(id))?.state).toBe('failed');
+    expect(rig.texts().some((t) => /audit trail cannot be written, so .* was NOT started/.test(t))).toBe(true);
+    const rows = (await rig.store.audit.list({ since: new Date(0), action: 'vault-migrate' }, 1000))
+      .filter((r) => r.requestId === id)
+      .reverse();
+    expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'failed']);
+    expect(rows.at(-1)?.detail).toBe('the audit trail could not be written, so nothing was done');
   });
 
   it('acts once when two approvers click at once, and keeps one open migration per ConfigMap', async () => {

@@ -66,7 +66,6 @@ beforeAll(async () => {
   demo = await startDemoCluster({});
   db = await freshDatabase();
   store = new Store(createPool(db.url));
-  await store.migrate();
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   built = await buildWorker(

@@ -78,7 +78,6 @@ export class RestartRig {
     });
     this.db = await freshDatabase();
     this.store = new Store(createPool(this.db.url));
-    await this.store.migrate();
     this.policy = await loadPolicy('policy/policy.example.yaml');
     this.catalogue = await loadCatalogue('catalogue/services.yaml');
     if (options.worker !== false) await this.startWorker();

@@ -109,7 +109,6 @@ export class VaultRig {
     };
     this.db = await freshDatabase();
     this.store = new Store(createPool(this.db.url));
-    await this.store.migrate();
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     this.client = new Kube(kubeConfig, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 });

@@ -36,7 +36,7 @@ describe('the bot manifests', () => {
   it('are well-formed objects', () => {
     expect(objects.length).toBeGreaterThanOrEqual(8);
     for (const o of objects) {
-      expect(o.apiVersion).toMatch(/^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1)$/);
+      expect(o.apiVersion).toMatch(/^(v1|apps\/v1|batch\/v1|rbac\.authorization\.k8s\.io\/v1)$/);
       expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     }
   });
@@ -117,6 +117,20 @@ describe('the bot manifests', () => {
     for (const resource of ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings']) {
       expect([...(granted.get(`rbac.authorization.k8s.io/${resource}`) ?? [])]).toEqual(['get']);
     }
+  });
+
+  it("give the schema owner's connection to the migration Job alone, never to the bot or the workers", () => {
+    type Pod = { containers: { args: string[]; env?: unknown; envFrom?: unknown }[] };
+    const pods = [...byKind('Deployment'), ...byKind('Job')].map((o) => ({
+      name: o.metadata.name,
+      pod: (o as unknown as { spec: { template: { spec: Pod } } }).spec.template.spec,
+    }));
+    const owners = pods.filter(({ pod }) => JSON.stringify(pod).includes('carbon-ops-db-owner')).map((p) => p.name);
+    expect(owners).toEqual(['carbon-migrate']);
+    const migrate = pods.find((p) => p.name === 'carbon-migrate')!.pod.containers[0]!;
+    expect(migrate.args).toEqual(['migrate']);
+    expect(migrate.envFrom).toBeUndefined(); // DATABASE_URL and DATABASE_MIGRATION_URL by key: no Slack token
+    expect(JSON.stringify(migrate.env)).toMatch(/"DATABASE_URL".*"DATABASE_MIGRATION_URL"/);
   });
 
   it('hold no secret values', () => {

@@ -42,7 +42,7 @@ export const RESTART_TABLE: ApprovalTable<RestartRequest> = {
 
 /**
  * Restart requests from "asked" to "done", on the shared approval mechanism (approval-requests.ts):
- * approve, reject, expire, finish and abandon are the generic conditional UPDATEs with their audit rows;
+ * approve, reject, expire, finish and fail are the generic conditional UPDATEs with their audit rows;
  * this adds the workload columns, one open request per workload, and the annotation recorded at start.
  */
 export class RestartRequests extends ApprovalRequests<RestartRequest> {
