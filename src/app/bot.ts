@@ -10,7 +10,7 @@ import { keepStatusScheduled } from '../features/status/scheduler.js';
 import type { Logger } from '../log.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from './store.js';
-import { untilSignal } from './worker.js';
+import { runUntilSignal } from './worker.js';
 
 /** What the bot uses, built by the caller and passed in: `carbon bot` from the settings, a test with its own. */
 export interface BotDeps {
@@ -83,7 +83,7 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
   }
 }
 
-/** `carbon bot`: the Slack app. It keeps serving /healthz when Redis is down and tells users so. */
+/** `carbon bot`: the Slack app until SIGTERM, then exit 0. It keeps serving /healthz when Redis is down and tells users so. */
 export async function runBot(config: Config, log: Logger): Promise<number> {
   // Every replica must share one database (approvals, the audit trail): no embedded fallback here.
   requireFor('bot', config, ['SLACK_BOT_TOKEN', 'DATABASE_URL']);
@@ -92,16 +92,14 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
       'Invalid settings for `carbon bot`: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
     );
   }
-  const closer = new Closer();
-  const { policy, catalogue } = await loadRules(config);
-  const store = await openStore(config, log, closer);
-  const bot = await buildBot({ config, log, policy, catalogue, store: store.value });
-  closer.add(() => bot.close());
-  log.info(
-    { port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description },
-    'bot started',
-  );
-  await untilSignal();
-  await closer.closeAll();
-  return 0;
+  return runUntilSignal('bot', log, async (closer) => {
+    const { policy, catalogue } = await loadRules(config);
+    const store = await openStore(config, log, closer);
+    const bot = await buildBot({ config, log, policy, catalogue, store: store.value });
+    closer.add(() => bot.close());
+    log.info(
+      { port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description },
+      'bot started',
+    );
+  });
 }

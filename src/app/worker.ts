@@ -131,28 +131,49 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
   }
 }
 
-/** `carbon worker`: runs queued jobs against the configured cluster until SIGTERM. */
+/** `carbon worker`: runs queued jobs against the configured cluster until SIGTERM, then exits 0. */
 export async function runWorker(config: Config, log: Logger): Promise<number> {
   // Every replica must share one database (approvals, the audit trail): no embedded fallback here.
   requireFor('worker', config, ['SLACK_BOT_TOKEN', 'DATABASE_URL']);
+  return runUntilSignal('worker', log, async (closer) => {
+    const { catalogue } = await loadRules(config);
+    const [cluster, store] = await Promise.all([openCluster(config, closer), openStore(config, log, closer)]);
+    const chat = slackChat(
+      createSlackClient({
+        token: config.SLACK_BOT_TOKEN!,
+        ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
+      }),
+    );
+    const built = await buildWorker(
+      { config, log, ...cluster.value, store: store.value, catalogue, chat },
+      { probesPort: config.PORT },
+    );
+    closer.add(() => built.close());
+    log.info({ cluster: cluster.description, store: store.description, queue: config.QUEUE_NAME }, 'worker started');
+  });
+}
+
+/**
+ * A long-running role (`carbon bot`, `carbon worker`): starts it, then waits for SIGTERM or SIGINT
+ * (Kubernetes sends SIGTERM and waits terminationGracePeriodSeconds), closes what it opened, and
+ * returns 0. The signal is listened for from the start: one that comes while the role is still
+ * starting (Slack or the cluster not answering yet) stops it too, instead of killing the process.
+ */
+export async function runUntilSignal(
+  role: string,
+  log: Logger,
+  start: (closer: Closer) => Promise<void>,
+): Promise<number> {
   const closer = new Closer();
-  const { catalogue } = await loadRules(config);
-  const [cluster, store] = await Promise.all([openCluster(config, closer), openStore(config, log, closer)]);
-  const chat = slackChat(
-    createSlackClient({
-      token: config.SLACK_BOT_TOKEN!,
-      ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
-    }),
-  );
-  const built = await buildWorker(
-    { config, log, ...cluster.value, store: store.value, catalogue, chat },
-    { probesPort: config.PORT },
-  );
-  closer.add(() => built.close());
-  log.info({ cluster: cluster.description, store: store.description, queue: config.QUEUE_NAME }, 'worker started');
-  await untilSignal();
-  log.info('worker stopping: finishing the jobs in hand');
-  await closer.closeAll();
+  const signalled = untilSignal();
+  try {
+    const started = await Promise.race([start(closer).then(() => true), signalled.then(() => false)]);
+    if (started) await signalled;
+    log.info(`${role} stopping: finishing what is in hand`);
+  } finally {
+    await closer.closeAll();
+  }
+  log.info(`${role} stopped`);
   return 0;
 }
 
