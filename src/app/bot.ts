@@ -4,7 +4,7 @@ import { requireFor, ConfigError, type Config } from '../config.js';
 import type { Catalogue } from '../catalogue.js';
 import { Closer, loadRules, openStore } from './deps.js';
 import { startSlackApp, type SlackApp } from '../handlers/slack-app.js';
-import { redisConnection } from '../integrations/redis.js';
+import { redisConnection, watchRedisSetup } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
 import type { Logger } from '../log.js';
@@ -52,6 +52,8 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
     closer.add(async () => redis.disconnect());
     const queue = new CommandQueue(config.QUEUE_NAME, redis, REGISTRY);
     closer.add(() => queue.close());
+    const setup = watchRedisSetup(redis, log);
+    closer.add(async () => setup.stop());
     const slack = await startSlackApp({
       botToken: config.SLACK_BOT_TOKEN ?? '',
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
@@ -60,6 +62,7 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
       port: config.PORT,
       log,
       checks: { redis: () => queue.ping(), postgres: () => store.ping() },
+      warnings: setup.warnings,
       dispatch: { commands: COMMANDS, policy: deps.policy, catalogue: deps.catalogue, queue, store },
     });
     closer.add(() => slack.close());

@@ -6,7 +6,7 @@ import { requireFor, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore } from './deps.js';
 import { probeRoutes, serveProbes } from '../handlers/probes.js';
 import { createSlackClient, slackChat } from '../integrations/slack.js';
-import { redisConnection, whenReady } from '../integrations/redis.js';
+import { redisConnection, watchRedisSetup, whenReady } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
 import { startWorker } from '../jobs/runner.js';
@@ -83,6 +83,8 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
         );
       });
     }
+    const setup = watchRedisSetup(producer, deps.log);
+    closer.add(async () => setup.stop());
     const queue = new CommandQueue(queueName, producer, REGISTRY, options.privateQueue === true);
     closer.add(async () => {
       if (options.privateQueue) await queue.queue.obliterate({ force: true }).catch(() => undefined);
@@ -118,7 +120,10 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
     }
     if (options.probesPort !== undefined) {
       const probes = await serveProbes(
-        probeRoutes({ redis: async () => void (await connection.ping()), postgres: () => deps.store.ping() }),
+        probeRoutes(
+          { redis: async () => void (await connection.ping()), postgres: () => deps.store.ping() },
+          setup.warnings,
+        ),
         options.probesPort,
       );
       closer.add(() => new Promise((resolve) => probes.close(resolve)));
