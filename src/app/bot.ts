@@ -4,7 +4,7 @@ import { requireFor, ConfigError, type Config } from '../config.js';
 import type { Catalogue } from '../catalogue.js';
 import { Closer, loadRules, openStore } from './deps.js';
 import { startSlackApp, type SlackApp } from '../handlers/slack-app.js';
-import { redisConnection, watchRedisSetup } from '../integrations/redis.js';
+import { onReady, redisConnection, watchRedisSetup } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
 import type { Logger } from '../log.js';
@@ -77,6 +77,8 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
       // The bot registers the daily status schedule too (the workers post it): one scheduler however many run.
       const schedule = keepStatusScheduled({ queue: queue.queue, store, config, log });
       closer.add(async () => schedule.stop());
+      const reschedule = onReady(redis, schedule.again); // Redis may come back empty: register it again
+      closer.add(async () => reschedule());
       built.schedule = schedule;
     }
     return built;

@@ -6,7 +6,7 @@ import { requireFor, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore } from './deps.js';
 import { probeRoutes, serveProbes } from '../handlers/probes.js';
 import { createSlackClient, slackChat } from '../integrations/slack.js';
-import { redisConnection, watchRedisSetup, whenReady } from '../integrations/redis.js';
+import { onReady, redisConnection, watchRedisSetup, whenReady } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
 import { startWorker } from '../jobs/runner.js';
@@ -103,6 +103,8 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
       // The approvals sweep (expiry, lost follow-ups) runs as a scheduled job on the shared queue.
       const sweep = keepApprovalsSwept(queue.queue, deps.log);
       closer.add(async () => sweep.stop());
+      const resweep = onReady(producer, sweep.again); // Redis may come back empty: register it again
+      closer.add(async () => resweep());
     }
     if (options.events) {
       const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
@@ -116,6 +118,8 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
       // Every worker (and bot) registers the daily status schedule: one scheduler however many run.
       const schedule = keepStatusScheduled({ queue: queue.queue, store: deps.store, config, log: deps.log });
       closer.add(async () => schedule.stop());
+      const reschedule = onReady(producer, schedule.again);
+      closer.add(async () => reschedule());
       built.schedule = schedule;
     }
     if (options.probesPort !== undefined) {

@@ -95,6 +95,14 @@ export function watchRedisSetup(redis: Redis, log: Logger): { warnings(): readon
     );
   };
   if (redis.status === 'ready') check();
-  redis.on('ready', check);
-  return { warnings: () => current, stop: () => void redis.off('ready', check) };
+  return { warnings: () => current, stop: onReady(redis, check) };
+}
+
+/**
+ * Calls `then` each time `redis` (re)connects and is ready; returns the unsubscribe. For what lives in
+ * Redis and must be there again after a restart that lost it (the job schedulers).
+ */
+export function onReady(redis: Redis, then: () => void): () => void {
+  redis.on('ready', then);
+  return () => void redis.off('ready', then);
 }
