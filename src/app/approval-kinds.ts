@@ -1,25 +1,21 @@
-import type { Chat } from '../integrations/slack.js';
-import type { CommandQueue } from '../jobs/queue.js';
-import type { Logger } from '../log.js';
-import { PHASE_APPLY_KIND } from '../features/phases/approval.js';
-import { RESTART_KIND } from '../features/restart/approval.js';
+import { PHASE_APPLY } from '../features/phases/action.js';
+import { RESTART } from '../features/restart/action.js';
+import { VAULT_MIGRATE } from '../features/vault/action.js';
 import type { ApprovalRequest } from '../approvals/store.js';
 import type { Store } from './store.js';
-import { VAULT_MIGRATE_KIND } from '../features/vault/approval.js';
 import type { ApprovalKind } from '../approvals/index.js';
 import { recordLateFailures } from '../approvals/fail.js';
-import { settleOverdue } from '../approvals/recover.js';
-import type { ScheduledJobDefinition } from '../jobs/job.js';
+import { settleOverdue, type Recoverable } from '../approvals/recover.js';
+import type { JobDeps, ScheduledJobDefinition } from '../jobs/job.js';
 
 /**
- * Every kind of approval request: `approve ID` and `deny ID` find a request of any kind here, and the
- * sweep settles each. (Each kind's jobs are in app/jobs.ts, from its GatedAction.)
+ * Every approval-gated action (restart, phase apply, Vault migration): the sweep settles each, with
+ * its reading of the world for a lost follow-up. (Each one's jobs are in app/jobs.ts.)
  */
-export const APPROVAL_KINDS = [
-  RESTART_KIND,
-  PHASE_APPLY_KIND,
-  VAULT_MIGRATE_KIND,
-] as unknown as readonly ApprovalKind[];
+const APPROVAL_ACTIONS = [RESTART, PHASE_APPLY, VAULT_MIGRATE] as unknown as readonly Recoverable[];
+
+/** Every kind of approval request: `approve ID` and `deny ID` find a request of any kind here. */
+export const APPROVAL_KINDS: readonly ApprovalKind[] = APPROVAL_ACTIONS.map((action) => action.kind);
 
 /** How an id that matches no request is named: "restart request or Vault migration". */
 export const anyRequestNoun = (): string => APPROVAL_KINDS.map((k) => k.noun).join(' or ');
@@ -39,14 +35,14 @@ export async function findRequest(
 /**
  * The sweep: writes the `failed` rows the audit refused when their requests failed (approvals/fail.ts),
  * expires every kind's overdue requests and shows it in their threads (the buttons go), and
- * finds the requests that lost their follow-up job (approvals/recover.ts): an approved one
- * gets its job again, a running one whose job failed or is gone ends as failed, so neither holds its
- * target for ever.
+ * settles the requests that lost their follow-up job (approvals/recover.ts): an approved one gets its
+ * job again; a running one is finished with the outcome the cluster shows when its work is done,
+ * resumed when its job is gone, else ends as failed; so none holds its target for ever.
  */
-export async function sweepApprovals(store: Store, chat: Chat, log: Logger, queue: CommandQueue): Promise<void> {
-  for (const kind of APPROVAL_KINDS) {
-    await recordLateFailures(kind, { store, log });
-    await settleOverdue(kind, { store, chat, queue, log });
+export async function sweepApprovals(deps: JobDeps): Promise<void> {
+  for (const action of APPROVAL_ACTIONS) {
+    await recordLateFailures(action.kind, deps);
+    await settleOverdue(action, deps);
   }
 }
 
@@ -59,7 +55,7 @@ export const approvalsSweep: ScheduledJobDefinition = {
   attempts: 1,
   quiet: true,
   async run({ deps, log }) {
-    await sweepApprovals(deps.store, deps.chat, log, deps.queue);
+    await sweepApprovals({ ...deps, log });
     return 'approval requests swept';
   },
 };

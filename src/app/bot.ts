@@ -4,13 +4,13 @@ import { requireFor, ConfigError, type Config } from '../config.js';
 import type { Catalogue } from '../catalogue.js';
 import { Closer, loadRules, openStore } from './deps.js';
 import { startSlackApp, type SlackApp } from '../handlers/slack-app.js';
-import { redisConnection } from '../integrations/redis.js';
+import { onReady, redisConnection, watchRedisSetup } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
 import type { Logger } from '../log.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from './store.js';
-import { untilSignal } from './worker.js';
+import { runUntilSignal } from './worker.js';
 
 /** What the bot uses, built by the caller and passed in: `carbon bot` from the settings, a test with its own. */
 export interface BotDeps {
@@ -52,6 +52,8 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
     closer.add(async () => redis.disconnect());
     const queue = new CommandQueue(config.QUEUE_NAME, redis, REGISTRY);
     closer.add(() => queue.close());
+    const setup = watchRedisSetup(redis, log);
+    closer.add(async () => setup.stop());
     const slack = await startSlackApp({
       botToken: config.SLACK_BOT_TOKEN ?? '',
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
@@ -60,6 +62,7 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
       port: config.PORT,
       log,
       checks: { redis: () => queue.ping(), postgres: () => store.ping() },
+      warnings: setup.warnings,
       dispatch: { commands: COMMANDS, policy: deps.policy, catalogue: deps.catalogue, queue, store },
     });
     closer.add(() => slack.close());
@@ -74,6 +77,8 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
       // The bot registers the daily status schedule too (the workers post it): one scheduler however many run.
       const schedule = keepStatusScheduled({ queue: queue.queue, store, config, log });
       closer.add(async () => schedule.stop());
+      const reschedule = onReady(redis, schedule.again); // Redis may come back empty: register it again
+      closer.add(async () => reschedule());
       built.schedule = schedule;
     }
     return built;
@@ -83,7 +88,7 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
   }
 }
 
-/** `carbon bot`: the Slack app. It keeps serving /healthz when Redis is down and tells users so. */
+/** `carbon bot`: the Slack app until SIGTERM, then exit 0. It keeps serving /healthz when Redis is down and tells users so. */
 export async function runBot(config: Config, log: Logger): Promise<number> {
   // Every replica must share one database (approvals, the audit trail): no embedded fallback here.
   requireFor('bot', config, ['SLACK_BOT_TOKEN', 'DATABASE_URL']);
@@ -92,16 +97,14 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
       'Invalid settings for `carbon bot`: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
     );
   }
-  const closer = new Closer();
-  const { policy, catalogue } = await loadRules(config);
-  const store = await openStore(config, log, closer);
-  const bot = await buildBot({ config, log, policy, catalogue, store: store.value });
-  closer.add(() => bot.close());
-  log.info(
-    { port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description },
-    'bot started',
-  );
-  await untilSignal();
-  await closer.closeAll();
-  return 0;
+  return runUntilSignal('bot', log, async (closer) => {
+    const { policy, catalogue } = await loadRules(config);
+    const store = await openStore(config, log, closer);
+    const bot = await buildBot({ config, log, policy, catalogue, store: store.value });
+    closer.add(() => bot.close());
+    log.info(
+      { port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description },
+      'bot started',
+    );
+  });
 }

@@ -6,7 +6,7 @@ import { requireFor, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore } from './deps.js';
 import { probeRoutes, serveProbes } from '../handlers/probes.js';
 import { createSlackClient, slackChat } from '../integrations/slack.js';
-import { redisConnection, whenReady } from '../integrations/redis.js';
+import { onReady, redisConnection, watchRedisSetup, whenReady } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
 import { startWorker } from '../jobs/runner.js';
@@ -83,6 +83,8 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
         );
       });
     }
+    const setup = watchRedisSetup(producer, deps.log);
+    closer.add(async () => setup.stop());
     const queue = new CommandQueue(queueName, producer, REGISTRY, options.privateQueue === true);
     closer.add(async () => {
       if (options.privateQueue) await queue.queue.obliterate({ force: true }).catch(() => undefined);
@@ -101,6 +103,8 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
       // The approvals sweep (expiry, lost follow-ups) runs as a scheduled job on the shared queue.
       const sweep = keepApprovalsSwept(queue.queue, deps.log);
       closer.add(async () => sweep.stop());
+      const resweep = onReady(producer, sweep.again); // Redis may come back empty: register it again
+      closer.add(async () => resweep());
     }
     if (options.events) {
       const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
@@ -114,11 +118,16 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
       // Every worker (and bot) registers the daily status schedule: one scheduler however many run.
       const schedule = keepStatusScheduled({ queue: queue.queue, store: deps.store, config, log: deps.log });
       closer.add(async () => schedule.stop());
+      const reschedule = onReady(producer, schedule.again);
+      closer.add(async () => reschedule());
       built.schedule = schedule;
     }
     if (options.probesPort !== undefined) {
       const probes = await serveProbes(
-        probeRoutes({ redis: async () => void (await connection.ping()), postgres: () => deps.store.ping() }),
+        probeRoutes(
+          { redis: async () => void (await connection.ping()), postgres: () => deps.store.ping() },
+          setup.warnings,
+        ),
         options.probesPort,
       );
       closer.add(() => new Promise((resolve) => probes.close(resolve)));
@@ -131,28 +140,49 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
   }
 }
 
-/** `carbon worker`: runs queued jobs against the configured cluster until SIGTERM. */
+/** `carbon worker`: runs queued jobs against the configured cluster until SIGTERM, then exits 0. */
 export async function runWorker(config: Config, log: Logger): Promise<number> {
   // Every replica must share one database (approvals, the audit trail): no embedded fallback here.
   requireFor('worker', config, ['SLACK_BOT_TOKEN', 'DATABASE_URL']);
+  return runUntilSignal('worker', log, async (closer) => {
+    const { catalogue } = await loadRules(config);
+    const [cluster, store] = await Promise.all([openCluster(config, closer), openStore(config, log, closer)]);
+    const chat = slackChat(
+      createSlackClient({
+        token: config.SLACK_BOT_TOKEN!,
+        ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
+      }),
+    );
+    const built = await buildWorker(
+      { config, log, ...cluster.value, store: store.value, catalogue, chat },
+      { probesPort: config.PORT },
+    );
+    closer.add(() => built.close());
+    log.info({ cluster: cluster.description, store: store.description, queue: config.QUEUE_NAME }, 'worker started');
+  });
+}
+
+/**
+ * A long-running role (`carbon bot`, `carbon worker`): starts it, then waits for SIGTERM or SIGINT
+ * (Kubernetes sends SIGTERM and waits terminationGracePeriodSeconds), closes what it opened, and
+ * returns 0. The signal is listened for from the start: one that comes while the role is still
+ * starting (Slack or the cluster not answering yet) stops it too, instead of killing the process.
+ */
+export async function runUntilSignal(
+  role: string,
+  log: Logger,
+  start: (closer: Closer) => Promise<void>,
+): Promise<number> {
   const closer = new Closer();
-  const { catalogue } = await loadRules(config);
-  const [cluster, store] = await Promise.all([openCluster(config, closer), openStore(config, log, closer)]);
-  const chat = slackChat(
-    createSlackClient({
-      token: config.SLACK_BOT_TOKEN!,
-      ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
-    }),
-  );
-  const built = await buildWorker(
-    { config, log, ...cluster.value, store: store.value, catalogue, chat },
-    { probesPort: config.PORT },
-  );
-  closer.add(() => built.close());
-  log.info({ cluster: cluster.description, store: store.description, queue: config.QUEUE_NAME }, 'worker started');
-  await untilSignal();
-  log.info('worker stopping: finishing the jobs in hand');
-  await closer.closeAll();
+  const signalled = untilSignal();
+  try {
+    const started = await Promise.race([start(closer).then(() => true), signalled.then(() => false)]);
+    if (started) await signalled;
+    log.info(`${role} stopping: finishing what is in hand`);
+  } finally {
+    await closer.closeAll();
+  }
+  log.info(`${role} stopped`);
   return 0;
 }
 

@@ -8,13 +8,13 @@
 import type { Config } from '../config.js';
 import type { DataOf, JobData, JobName, RequestJobName } from '../contracts/jobs.js';
 import { ReportedFailure, UserError } from '../errors.js';
-import type { JobContext, JobDefinition } from '../jobs/job.js';
+import type { JobContext, JobDefinition, JobDeps } from '../jobs/job.js';
 import type { Message } from '../message.js';
 import { AuditUnavailable } from '../store/audit-log.js';
 import { approvalExpireJob } from './expire-job.js';
 import { newApproval, postPlan, scheduleFollowUp, showRequest, type ApprovalKind } from './index.js';
 import { failRequest, recordLateFailures } from './fail.js';
-import { settleOverdue } from './recover.js';
+import { settleOverdue, type LostOutcome } from './recover.js';
 import { RequestBusy, threadLink, type ApprovalRequest, type NewApproval } from './store.js';
 
 /** A job that plans a request: one that carries a command. */
@@ -54,6 +54,13 @@ export interface GatedAction<
   act(ctx: JobContext, request: R, resumed: boolean): Promise<Message>;
   /** The result a re-run shows when it finds the request already succeeded; without it, "nothing to run". */
   done?(ctx: JobContext, request: R): Promise<Message>;
+  /**
+   * For the sweep, when the follow-up of a running request was lost (its worker, or Redis): where the work
+   * stands, read from the world. Done: the request is finished with that outcome. Not done: a follow-up
+   * whose job is gone is resumed (every follow-up resumes safely), one whose job failed is "worker lost".
+   * Without it, the same minus the reading.
+   */
+  outcome?(deps: JobDeps, request: R): Promise<LostOutcome>;
   /** The follow-up's retries and takeovers after a dead worker (see JobDefinition). */
   followUp: { attempts: number; stallsAllowed?: number };
 }
@@ -87,7 +94,7 @@ async function planRequest<R extends ApprovalRequest, P extends PlanningJobName>
   const { kind } = action;
   const refuse = refuser(ctx, kind.action, action.audit(ctx));
   await recordLateFailures(kind, { store: deps.store, log });
-  await settleOverdue(kind, { store: deps.store, chat: deps.chat, queue: deps.queue, log });
+  await settleOverdue(action, { ...deps, log });
   const draft = await action.plan(ctx, refuse);
   let created;
   try {

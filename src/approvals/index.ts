@@ -13,8 +13,9 @@ import type { JobDeps } from '../jobs/job.js';
  *     Add it to the Store (app/store.ts).
  *  3. The kind's words (an ApprovalKind, below) and its action (a GatedAction, gated-action.ts): the
  *     pre-flight `plan`, `begin`, `act`, and the follow-up and expiry job names. Add the job names to
- *     src/contracts/jobs.ts, the three jobs of `gatedJobs(action)` to app/jobs.ts, and the kind to
- *     APPROVAL_KINDS in app/approval-kinds.ts. The approve/deny handlers and the sweep need nothing more.
+ *     src/contracts/jobs.ts, the three jobs of `gatedJobs(action)` to app/jobs.ts, and the action to
+ *     APPROVAL_ACTIONS in app/approval-kinds.ts. The approve/deny handlers and the sweep need nothing more;
+ *     an `outcome` lets the sweep read a lost follow-up's outcome from the world (recover.ts).
  */
 import type { Chat } from '../integrations/slack.js';
 import type { JobData, Requester, RequestJobName } from '../contracts/jobs.js';

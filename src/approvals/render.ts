@@ -117,14 +117,35 @@ export function requestStateLine(
 
 /**
  * The result of a request whose follow-up job was lost: `gone` from the queue or `ended` without finishing
- * it. `running` names the work that had started (`restart`), if it had.
+ * it. `running` names the work that had started (`restart`), if it had; `seen` what the world showed then.
  */
-export function workerLostResult(jobId: string, how: 'gone' | 'ended', running?: string): string {
+export function workerLostResult(jobId: string, how: 'gone' | 'ended', running?: string, seen?: string): string {
   const lost = `worker lost: its job ${jobId} ${how === 'gone' ? 'is gone' : 'has ended'}`;
-  return running !== undefined
-    ? `${lost} while the ${running} was running; check what was done before asking again`
-    : `${lost} before it started; nothing was done`;
+  if (running === undefined) return `${lost} before it started; nothing was done`;
+  return seen !== undefined
+    ? `${lost} while the ${running} was running (${seen}); check it before asking again`
+    : `${lost} while the ${running} was running; check what was done before asking again`;
 }
 
 /** Posted in the request's thread when the sweep finishes it as failed. */
 export const workerLostMessage = (id: string, result: string): Message => ({ text: `⚠️ Request ${id}: ${result}.` });
+
+/**
+ * Posted where the lost follow-up would have reported, when the sweep finished the request from what the
+ * world shows (`result` says where it was read).
+ */
+export const recoveredMessage = (
+  id: string,
+  thing: string,
+  state: 'succeeded' | 'failed',
+  result: string,
+): Message => ({
+  text: `${REQUEST_ICON[state]} Request ${id}: the ${thing} ${state === 'succeeded' ? 'completed' : 'failed'}: ${escapeMrkdwn(result)}.`,
+});
+
+/** Posted in the thread when the sweep starts a new follow-up job for a request whose job Redis lost. */
+export const resumedMessage = (id: string, thing: string, lostJob: string, seen?: string): Message => ({
+  text:
+    `🔄 Request ${id}: its job ${lostJob} is gone from the job queue (Redis lost it); the ${thing} is resumed ` +
+    `from where it stands${seen ? ` (${escapeMrkdwn(seen)})` : ''}.`,
+});

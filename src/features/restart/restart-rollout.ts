@@ -9,7 +9,8 @@ import { failingPods, formatDuration, recentEvents } from './failure.js';
 import { RESTARTED_AT, restartedAtValue, type Workload } from './plan.js';
 import { progressLine, rolloutStatus, type RolloutStatus } from './rollout-status.js';
 import type { RestartRequest } from './store.js';
-import type { JobContext } from '../../jobs/job.js';
+import type { JobContext, JobDeps } from '../../jobs/job.js';
+import type { LostOutcome } from '../../approvals/recover.js';
 
 /** Consecutive failed reads of the workload tolerated while watching (an API server blip is not a failed rollout). */
 const READ_FAILURES_TOLERATED = 5;
@@ -39,7 +40,15 @@ export async function rollOut(ctx: JobContext, request: RestartRequest, resumed:
 
   const current = await kube.readWorkload(kind, namespace, name);
   if (current === undefined) throw new UserError(`${kind}/${name} no longer exists in ${namespace}.`);
-  const applied = current.spec?.template?.metadata?.annotations?.[RESTARTED_AT] === restartedAt;
+  const onWorkload = current.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
+  const applied = onWorkload === restartedAt;
+  if (!applied && restartedSince(onWorkload, restartedAt)) {
+    // Patching our older value back would start a second rollout.
+    throw new UserError(
+      `${kind}/${name} was restarted again after this request started (${RESTARTED_AT}=${onWorkload}): ` +
+        'not restarted a second time.',
+    );
+  }
   if (applied) {
     log.info({ request: request.id, restartedAt }, 'resuming the watch of a rollout already started');
   } else {
@@ -97,6 +106,46 @@ export async function rollOut(ctx: JobContext, request: RestartRequest, resumed:
   await showRequest(chat, RESTART_KIND, finished, log);
   log.info({ request: request.id, durationMs }, 'rollout finished');
   return rolloutSucceeded({ request: finished, durationMs, status, resumed });
+}
+
+/**
+ * For the approvals sweep, when the follow-up of a running restart was lost (its worker, or Redis):
+ * where it stands, read from the cluster. The value recorded before the patch on the pod template and
+ * the rollout complete: succeeded; failed for good (ProgressDeadlineExceeded) or the workload gone:
+ * failed. Not done: the patch is on the workload and the rollout under way, or the patch is not there
+ * (never sent): a resumed follow-up watches it to its end, or sends the same patch (idempotent: the
+ * same value), unless someone restarted the workload since.
+ */
+export async function restartOutcome(deps: JobDeps, request: RestartRequest): Promise<LostOutcome> {
+  const { kind, name, namespace, restartedAt } = request;
+  const workload = await deps.kube.readWorkload(kind, namespace, name);
+  const from = 'the cluster';
+  if (restartedAt === undefined) return { done: true, state: 'failed', result: 'no restart value was recorded', from };
+  if (workload === undefined)
+    return { done: true, state: 'failed', result: `${kind}/${name} no longer exists in ${namespace}`, from };
+  const onWorkload = workload.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
+  if (onWorkload !== restartedAt) {
+    return restartedSince(onWorkload, restartedAt)
+      ? { done: true, state: 'failed', result: `restarted again since (${RESTARTED_AT}=${onWorkload})`, from }
+      : { done: false, seen: 'its patch is not on the workload: it was not sent' };
+  }
+  const status = rolloutStatus(kind, workload);
+  if (status.done)
+    return {
+      done: true,
+      state: 'succeeded',
+      result: `${status.updated} of ${status.desired} pods updated and ready`,
+      from,
+    };
+  if (status.failure !== undefined) return { done: true, state: 'failed', result: status.failure, from };
+  const line = progressLine(status);
+  return { done: false, seen: `the patch is applied; ${line.charAt(0).toLowerCase()}${line.slice(1)}` };
+}
+
+/** Whether the workload carries a later restart than ours (kubectl and carbon-ops both write RFC 3339 times). */
+function restartedSince(onWorkload: string | undefined, ours: string | undefined): boolean {
+  if (onWorkload === undefined || ours === undefined) return false;
+  return Date.parse(onWorkload) > Date.parse(ours);
 }
 
 /** The end of a failed rollout: the failing pods with their reasons and the recent events, stored and reported. */

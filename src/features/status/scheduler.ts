@@ -108,12 +108,13 @@ export async function catchUpMissedTick(
 
 /**
  * Registers the schedule now, and again every `retryMs` until it works (Redis or PostgreSQL may be
- * down when a process starts; the process keeps running and registers once they are back).
+ * down when a process starts; the process keeps running and registers once they are back); `again()`
+ * after Redis reconnects, which may have lost the scheduler.
  */
 export function keepStatusScheduled(
   deps: StatusScheduleDeps,
   retryMs = 60_000,
-): { registered: Promise<ScheduleStart | undefined>; stop(): void } {
+): { registered: Promise<ScheduleStart | undefined>; stop(): void; again(): void } {
   const kept = keepTrying(() => startStatusSchedule(deps), { retryMs, log: deps.log, what: 'status schedule' });
-  return { registered: kept.done, stop: kept.stop };
+  return { registered: kept.done, stop: kept.stop, again: kept.again };
 }

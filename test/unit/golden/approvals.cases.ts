@@ -47,6 +47,13 @@ export default [
       'gone-before-start': () => approvals.workerLostResult('restart-rollout-k7m2p9xq', 'gone'),
       'ended-while-running': () =>
         approvals.workerLostResult('vault-migrate-run-k7m2p9xq', 'ended', 'migration of configmap/app-config to Vault'),
+      'ended-with-what-was-seen': () =>
+        approvals.workerLostResult(
+          'restart-rollout-k7m2p9xq',
+          'ended',
+          'restart of deployment/trino-coordinator',
+          'the patch is applied; 1 of 3 pods updated',
+        ),
     },
     workerLostMessage: {
       running: () =>
@@ -54,6 +61,33 @@ export default [
           'k7m2p9xq',
           approvals.workerLostResult('restart-rollout-k7m2p9xq', 'gone', 'restart of deployment/trino-coordinator'),
         ),
+    },
+    recoveredMessage: {
+      succeeded: () =>
+        approvals.recoveredMessage(
+          'k7m2p9xq',
+          'restart of deployment/trino-coordinator',
+          'succeeded',
+          '3 of 3 pods updated and ready; its worker was lost, the outcome was read from the cluster',
+        ),
+      failed: () =>
+        approvals.recoveredMessage(
+          'k7m2p9xq',
+          'restart of deployment/trino-coordinator',
+          'failed',
+          'deployment "trino-coordinator" exceeded its progress deadline; its worker was lost, the outcome was read ' +
+            'from the cluster',
+        ),
+    },
+    resumedMessage: {
+      watching: () =>
+        approvals.resumedMessage(
+          'k7m2p9xq',
+          'restart of deployment/trino-coordinator',
+          'restart-rollout-k7m2p9xq',
+          'the patch is applied; 1 of 3 pods updated',
+        ),
+      'nothing-seen': () => approvals.resumedMessage('k7m2p9xq', 'phase 4 apply', 'phase-apply-k7m2p9xq-r1'),
     },
   }),
 ];

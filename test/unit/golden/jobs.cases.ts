@@ -10,6 +10,7 @@ export default [
     inProgress: { progress: () => replies.inProgress('Kafka benchmark', '40,000 records sent <50%> & counting') },
     userFailure: { escaped: () => replies.userFailure('There is no ConfigMap `app<1>` in namespace `x` & y.') },
     internalFailure: { 'job-id': () => replies.internalFailure('vault-migrate-run-k7m2p9xq') },
+    jobLost: { 'follow-up': () => replies.jobLost('restart-rollout-k7m2p9xq') },
     refusal: {
       policy: () =>
         replies.refusal(
