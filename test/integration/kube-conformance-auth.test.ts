@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import type { KubeStandin } from '../../src/devstack/kube/index.js';
+import type { KubeObject, KubeStandin } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
 import { statusOf } from '../support/kube-status.js';
@@ -193,6 +193,82 @@ describe('authorization', () => {
     expect(stdout).toMatch(/^\s+\[\/healthz\]\s+\[\]\s+\[get\]$/m);
     // Elsewhere the data-platform Role does not apply.
     expect((await kubectl(bot, 'auth', 'can-i', '--list', '-n', 'kafka')).stdout).not.toMatch(/^secrets\s/m);
+  });
+});
+
+describe('a Role and its RoleBinding', () => {
+  const APPLIER = 'system:serviceaccount:monitoring:applier';
+  let applier: string;
+
+  /** `kubectl create -f` of one object written as JSON. */
+  async function create(name: string, object: object): Promise<void> {
+    const file = join(dir, `${name}.json`);
+    await writeFile(file, JSON.stringify(object));
+    expect(await kubectl(admin, 'create', '-f', file)).toMatchObject({ code: 0 });
+  }
+
+  /** `kubectl apply --server-side` of a ConfigMap in monitoring, as the applier. */
+  async function applyConfigMap(name: string, value: string) {
+    const file = join(dir, `${name}-${value}.json`);
+    const configMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'monitoring' },
+      data: { value },
+    };
+    await writeFile(file, JSON.stringify(configMap));
+    return kubectl(applier, 'apply', '--server-side', '--field-manager', 'applier', '-f', file);
+  }
+
+  beforeAll(async () => {
+    // In monitoring only: read and patch any ConfigMap, create the one named `dashboards` (by apply).
+    await kubectl(admin, 'create', 'serviceaccount', 'applier', '-n', 'monitoring');
+    const rules = [
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'patch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'], resourceNames: ['dashboards'] },
+    ];
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', rules };
+    await create('applier-role', { ...role, metadata: { name: 'configmap-applier', namespace: 'monitoring' } });
+    const binding = (namespace: string) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'applier', namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmap-applier' },
+      subjects: [{ kind: 'ServiceAccount', name: 'applier', namespace: 'monitoring' }],
+    });
+    await create('applier-binding', binding('monitoring'));
+    // A binding in kafka to a Role of that name: the name is looked up in kafka, where there is none.
+    await create('applier-binding-kafka', binding('kafka'));
+    applier = join(dir, 'applier');
+    await writeFile(applier, standin.serviceAccountKubeconfigYaml('monitoring', 'applier'));
+  });
+
+  it('grants in its own namespace only, and never at the cluster scope', async () => {
+    expect((await kubectl(applier, 'get', 'configmaps', '-n', 'monitoring')).code).toBe(0);
+    expect((await kubectl(applier, 'get', 'configmaps', '-n', 'kafka')).stderr).toBe(
+      `Error from server (Forbidden): configmaps is forbidden: User "${APPLIER}" cannot list resource "configmaps" in API group "" in the namespace "kafka"\n`,
+    );
+    expect((await kubectl(applier, 'get', 'configmaps', '-A')).stderr).toBe(
+      `Error from server (Forbidden): configmaps is forbidden: User "${APPLIER}" cannot list resource "configmaps" in API group "" at the cluster scope\n`,
+    );
+  });
+
+  it('lets a server-side apply create an object only with create on its name: patch alone never makes one', async () => {
+    const refused = await applyConfigMap('alerts', 'a');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('Error from server (Forbidden): configmaps "alerts" is forbidden: \n');
+    expect(standin.cluster.get('configmaps', 'monitoring', 'alerts')).toBeUndefined();
+    expect(standin.stats.refused).toContainEqual({ username: APPLIER, message: 'configmaps "alerts" is forbidden: ' });
+
+    expect(await applyConfigMap('dashboards', 'a')).toMatchObject({
+      code: 0,
+      stdout: 'configmap/dashboards serverside-applied\n',
+    });
+    // The object exists now: changing it is a patch, which the Role grants for any name.
+    expect(await applyConfigMap('dashboards', 'b')).toMatchObject({ code: 0 });
+    expect(standin.cluster.get<{ data?: object } & KubeObject>('configmaps', 'monitoring', 'dashboards')?.data).toEqual(
+      { value: 'b' },
+    );
   });
 });
 
