@@ -176,8 +176,13 @@ describe('authorization', () => {
     expect(await canI(admin, '*', '*')).toBe('yes');
     expect(await canI(bot, 'patch', 'deployments', '-n', 'kafka')).toBe('yes');
     expect(await canI(bot, 'delete', 'deployments', '-n', 'kafka')).toBe('no');
+    // Writes only in the namespaces the catalogue and the runbooks name: never kube-system or its own.
+    expect(await canI(bot, 'patch', 'deployments', '-n', 'kube-system')).toBe('no');
+    expect(await canI(bot, 'patch', 'deployments', '-n', 'carbon-ops')).toBe('no');
+    expect(await canI(bot, 'patch', 'deployments', '-n', 'velero')).toBe('no');
+    expect(await canI(bot, 'list', 'cronjobs', '-A')).toBe('yes'); // vault migrate: the readers of a ConfigMap
     expect(await canI(bot, 'get', 'secrets', '-n', 'data-platform')).toBe('no');
-    expect(await canI(bot, 'create', 'secrets', '-n', 'data-platform')).toBe('yes'); // the secret-templates Role
+    expect(await canI(bot, 'create', 'secrets', '-n', 'data-platform')).toBe('yes'); // phase 4's secret templates
     expect(await canI(bot, 'create', 'secrets', '-n', 'kafka')).toBe('no');
     expect(await canI(bot, 'get', '/healthz')).toBe('yes');
     expect(await canI(bot, 'create', 'roles', '-n', 'kafka')).toBe('no');
@@ -188,11 +193,18 @@ describe('authorization', () => {
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/);
     expect(stdout).toMatch(/^secrets\s+\[\]\s+\[\]\s+\[create\]$/m);
-    expect(stdout).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[get list watch patch\]$/m);
+    expect(stdout).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[get list patch\]$/m);
+    expect(stdout).toMatch(/^clusterissuers\.cert-manager\.io\s+\[\]\s+\[letsencrypt-prod\]\s+\[get create patch\]$/m);
     expect(stdout).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
     expect(stdout).toMatch(/^\s+\[\/healthz\]\s+\[\]\s+\[get\]$/m);
-    // Elsewhere the data-platform Role does not apply.
+    // Elsewhere the data-platform Role does not apply; in kube-system only the reads do.
     expect((await kubectl(bot, 'auth', 'can-i', '--list', '-n', 'kafka')).stdout).not.toMatch(/^secrets\s/m);
+    const kubeSystem = (await kubectl(bot, 'auth', 'can-i', '--list', '-n', 'kube-system')).stdout;
+    expect(kubeSystem).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[get list\]$/m);
+    expect(kubeSystem).toMatch(/^configmaps\s+\[\]\s+\[\]\s+\[get list\]$/m);
+    expect(kubeSystem).not.toMatch(
+      /^(pods|secrets|statefulsets\.apps|networkpolicies\.[\w.]+)\s.*\b(patch|create|delete)\b/m,
+    );
   });
 });
 
@@ -375,7 +387,7 @@ describe('access reviews for someone else', () => {
     expect(await asked.json()).toMatchObject({
       status: {
         allowed: true,
-        reason: `RBAC: allowed by ClusterRoleBinding "carbon-ops-reader" of ClusterRole "carbon-ops-reader" to ServiceAccount "carbon-ops/carbon-ops"`,
+        reason: `RBAC: allowed by RoleBinding "carbon-ops/kafka" of Role "carbon-ops" to ServiceAccount "carbon-ops/carbon-ops"`,
       },
     });
     const botToken = /token: (\S+)/.exec(standin.botKubeconfigYaml())![1]!;
