@@ -6,8 +6,10 @@
 // bot's own namespace.
 //
 //   npm run rbac:generate        rewrites the file; test/unit/bot-rbac.test.ts fails while it differs
+//   npx tsx scripts/bot-rbac.ts --catalogue FILE --runbooks DIR --manifests DIR --out FILE   (another cluster's)
 import { readFile, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { loadCatalogue } from '../src/catalogue.js';
 import { resourceForKind } from '../src/devstack/kube/resources.js';
 import { DEFAULT_PATHS, describeNumbers, loadRunbooks, type Runbooks } from '../src/features/phases/runbook.js';
@@ -400,6 +402,16 @@ export async function generateBotRbac(catalogueFile = CATALOGUE_FILE, runbooks?:
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await writeFile(RBAC_FILE, await generateBotRbac());
-  console.log(`wrote ${RBAC_FILE}`);
+  // Another cluster's catalogue and runbooks (CATALOGUE_FILE, RUNBOOKS_DIR, PHASE_MANIFESTS_DIR) make its own RBAC.
+  const { values } = parseArgs({
+    options: {
+      catalogue: { type: 'string', default: CATALOGUE_FILE },
+      runbooks: { type: 'string', default: DEFAULT_PATHS.runbooksDir },
+      manifests: { type: 'string', default: DEFAULT_PATHS.manifestsDir },
+      out: { type: 'string', default: RBAC_FILE },
+    },
+  });
+  const runbooks = await loadRunbooks({ runbooksDir: values.runbooks, manifestsDir: values.manifests });
+  await writeFile(values.out, await generateBotRbac(values.catalogue, runbooks));
+  console.log(`wrote ${values.out}`);
 }
