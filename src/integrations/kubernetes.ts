@@ -1,7 +1,8 @@
 // The narrow view of the Kubernetes API the jobs use, on plain JSON (kube-http.ts): every object is
 // sent as the caller built it and read as the server sent it.
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { ConfigMap, Event, Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { WorkloadKind } from '../catalogue.js';
@@ -95,7 +96,7 @@ interface ServedResource {
   namespaced: boolean;
 }
 
-/** The built-in kinds the jobs read by name, so those calls need no discovery. */
+/** The built-in kinds the jobs read by name or list, so those calls need no discovery. */
 const BUILT_IN: Record<string, { apiVersion: string; plural: string; namespaced: boolean }> = {
   Namespace: { apiVersion: 'v1', plural: 'namespaces', namespaced: false },
   Pod: { apiVersion: 'v1', plural: 'pods', namespaced: true },
@@ -103,8 +104,20 @@ const BUILT_IN: Record<string, { apiVersion: string; plural: string; namespaced:
   ConfigMap: { apiVersion: 'v1', plural: 'configmaps', namespaced: true },
   Deployment: { apiVersion: 'apps/v1', plural: 'deployments', namespaced: true },
   StatefulSet: { apiVersion: 'apps/v1', plural: 'statefulsets', namespaced: true },
+  DaemonSet: { apiVersion: 'apps/v1', plural: 'daemonsets', namespaced: true },
+  ReplicaSet: { apiVersion: 'apps/v1', plural: 'replicasets', namespaced: true },
+  Job: { apiVersion: 'batch/v1', plural: 'jobs', namespaced: true },
+  CronJob: { apiVersion: 'batch/v1', plural: 'cronjobs', namespaced: true },
   PodDisruptionBudget: { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', namespaced: true },
 };
+
+/** The kinds `listPodOwners` lists, with the type of their objects. */
+interface PodOwnerKinds {
+  DaemonSet: DaemonSet;
+  ReplicaSet: ReplicaSet;
+  Job: Job;
+  CronJob: CronJob;
+}
 
 const WORKLOAD_KIND: Record<WorkloadKind, 'Deployment' | 'StatefulSet'> = {
   deployment: 'Deployment',
@@ -196,6 +209,11 @@ export class Kube {
 
   listStatefulSets(options: ListOptions = {}): Promise<StatefulSet[]> {
     return this.listAll<StatefulSet>(builtInPath('StatefulSet', options.namespace), 'statefulsets', options);
+  }
+
+  /** The other owners of pod templates: what, besides Deployments and StatefulSets, runs pods. */
+  listPodOwners<K extends keyof PodOwnerKinds>(kind: K, options: ListOptions = {}): Promise<PodOwnerKinds[K][]> {
+    return this.listAll<PodOwnerKinds[K]>(builtInPath(kind, options.namespace), BUILT_IN[kind]!.plural, options);
   }
 
   listPodDisruptionBudgets(namespace: string): Promise<PodDisruptionBudget[]> {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import type { KubeStandin } from '../../src/devstack/kube/index.js';
+import type { KubeObject, KubeStandin } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
 import { statusOf } from '../support/kube-status.js';
@@ -176,8 +176,13 @@ describe('authorization', () => {
     expect(await canI(admin, '*', '*')).toBe('yes');
     expect(await canI(bot, 'patch', 'deployments', '-n', 'kafka')).toBe('yes');
     expect(await canI(bot, 'delete', 'deployments', '-n', 'kafka')).toBe('no');
+    // Writes only in the namespaces the catalogue and the runbooks name: never kube-system or its own.
+    expect(await canI(bot, 'patch', 'deployments', '-n', 'kube-system')).toBe('no');
+    expect(await canI(bot, 'patch', 'deployments', '-n', 'carbon-ops')).toBe('no');
+    expect(await canI(bot, 'patch', 'deployments', '-n', 'velero')).toBe('no');
+    expect(await canI(bot, 'list', 'cronjobs', '-A')).toBe('yes'); // vault migrate: the readers of a ConfigMap
     expect(await canI(bot, 'get', 'secrets', '-n', 'data-platform')).toBe('no');
-    expect(await canI(bot, 'create', 'secrets', '-n', 'data-platform')).toBe('yes'); // the secret-templates Role
+    expect(await canI(bot, 'create', 'secrets', '-n', 'data-platform')).toBe('yes'); // phase 4's secret templates
     expect(await canI(bot, 'create', 'secrets', '-n', 'kafka')).toBe('no');
     expect(await canI(bot, 'get', '/healthz')).toBe('yes');
     expect(await canI(bot, 'create', 'roles', '-n', 'kafka')).toBe('no');
@@ -188,11 +193,94 @@ describe('authorization', () => {
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/);
     expect(stdout).toMatch(/^secrets\s+\[\]\s+\[\]\s+\[create\]$/m);
-    expect(stdout).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[get list watch patch\]$/m);
+    expect(stdout).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[get list patch\]$/m);
+    expect(stdout).toMatch(/^clusterissuers\.cert-manager\.io\s+\[\]\s+\[letsencrypt-prod\]\s+\[get create patch\]$/m);
     expect(stdout).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
     expect(stdout).toMatch(/^\s+\[\/healthz\]\s+\[\]\s+\[get\]$/m);
-    // Elsewhere the data-platform Role does not apply.
+    // Elsewhere the data-platform Role does not apply; in kube-system only the reads do.
     expect((await kubectl(bot, 'auth', 'can-i', '--list', '-n', 'kafka')).stdout).not.toMatch(/^secrets\s/m);
+    const kubeSystem = (await kubectl(bot, 'auth', 'can-i', '--list', '-n', 'kube-system')).stdout;
+    expect(kubeSystem).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[get list\]$/m);
+    expect(kubeSystem).toMatch(/^configmaps\s+\[\]\s+\[\]\s+\[get list\]$/m);
+    expect(kubeSystem).not.toMatch(
+      /^(pods|secrets|statefulsets\.apps|networkpolicies\.[\w.]+)\s.*\b(patch|create|delete)\b/m,
+    );
+  });
+});
+
+describe('a Role and its RoleBinding', () => {
+  const APPLIER = 'system:serviceaccount:monitoring:applier';
+  let applier: string;
+
+  /** `kubectl create -f` of one object written as JSON. */
+  async function create(name: string, object: object): Promise<void> {
+    const file = join(dir, `${name}.json`);
+    await writeFile(file, JSON.stringify(object));
+    expect(await kubectl(admin, 'create', '-f', file)).toMatchObject({ code: 0 });
+  }
+
+  /** `kubectl apply --server-side` of a ConfigMap in monitoring, as the applier. */
+  async function applyConfigMap(name: string, value: string) {
+    const file = join(dir, `${name}-${value}.json`);
+    const configMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'monitoring' },
+      data: { value },
+    };
+    await writeFile(file, JSON.stringify(configMap));
+    return kubectl(applier, 'apply', '--server-side', '--field-manager', 'applier', '-f', file);
+  }
+
+  beforeAll(async () => {
+    // In monitoring only: read and patch any ConfigMap, create the one named `dashboards` (by apply).
+    await kubectl(admin, 'create', 'serviceaccount', 'applier', '-n', 'monitoring');
+    const rules = [
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'patch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'], resourceNames: ['dashboards'] },
+    ];
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', rules };
+    await create('applier-role', { ...role, metadata: { name: 'configmap-applier', namespace: 'monitoring' } });
+    const binding = (namespace: string) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'applier', namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmap-applier' },
+      subjects: [{ kind: 'ServiceAccount', name: 'applier', namespace: 'monitoring' }],
+    });
+    await create('applier-binding', binding('monitoring'));
+    // A binding in kafka to a Role of that name: the name is looked up in kafka, where there is none.
+    await create('applier-binding-kafka', binding('kafka'));
+    applier = join(dir, 'applier');
+    await writeFile(applier, standin.serviceAccountKubeconfigYaml('monitoring', 'applier'));
+  });
+
+  it('grants in its own namespace only, and never at the cluster scope', async () => {
+    expect((await kubectl(applier, 'get', 'configmaps', '-n', 'monitoring')).code).toBe(0);
+    expect((await kubectl(applier, 'get', 'configmaps', '-n', 'kafka')).stderr).toBe(
+      `Error from server (Forbidden): configmaps is forbidden: User "${APPLIER}" cannot list resource "configmaps" in API group "" in the namespace "kafka"\n`,
+    );
+    expect((await kubectl(applier, 'get', 'configmaps', '-A')).stderr).toBe(
+      `Error from server (Forbidden): configmaps is forbidden: User "${APPLIER}" cannot list resource "configmaps" in API group "" at the cluster scope\n`,
+    );
+  });
+
+  it('lets a server-side apply create an object only with create on its name: patch alone never makes one', async () => {
+    const refused = await applyConfigMap('alerts', 'a');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('Error from server (Forbidden): configmaps "alerts" is forbidden: \n');
+    expect(standin.cluster.get('configmaps', 'monitoring', 'alerts')).toBeUndefined();
+    expect(standin.stats.refused).toContainEqual({ username: APPLIER, message: 'configmaps "alerts" is forbidden: ' });
+
+    expect(await applyConfigMap('dashboards', 'a')).toMatchObject({
+      code: 0,
+      stdout: 'configmap/dashboards serverside-applied\n',
+    });
+    // The object exists now: changing it is a patch, which the Role grants for any name.
+    expect(await applyConfigMap('dashboards', 'b')).toMatchObject({ code: 0 });
+    expect(standin.cluster.get<{ data?: object } & KubeObject>('configmaps', 'monitoring', 'dashboards')?.data).toEqual(
+      { value: 'b' },
+    );
   });
 });
 
@@ -299,7 +387,7 @@ describe('access reviews for someone else', () => {
     expect(await asked.json()).toMatchObject({
       status: {
         allowed: true,
-        reason: `RBAC: allowed by ClusterRoleBinding "carbon-ops-reader" of ClusterRole "carbon-ops-reader" to ServiceAccount "carbon-ops/carbon-ops"`,
+        reason: `RBAC: allowed by RoleBinding "carbon-ops/kafka" of Role "carbon-ops" to ServiceAccount "carbon-ops/carbon-ops"`,
       },
     });
     const botToken = /token: (\S+)/.exec(standin.botKubeconfigYaml())![1]!;

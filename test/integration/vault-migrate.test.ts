@@ -56,7 +56,7 @@ describe('vault migrate, end to end', () => {
     for (const key of ['DATABASE_PASSWORD', 'SQLALCHEMY_DATABASE_URI', 'SUPERSET_SECRET_KEY', 'MAPBOX_API_KEY'])
       expect(planText).toContain(key);
     expect(planText).toContain('secret/data-platform/superset-config/DATABASE_PASSWORD');
-    expect(planText).toMatch(/deployment\/superset-worker/);
+    expect(planText).toMatch(/Read by\* Deployments [^"]*`superset-worker`/);
     expect(planText).toContain('restart-approve');
     for (const value of Object.values(original).filter((v) => v.length > 8)) expect(planText).not.toContain(value);
     expect(rig.vaultWrites()).toEqual([]); // nothing written before the approval

@@ -5,7 +5,7 @@ import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
 import { toPlainText } from '../../src/cli/plain-text.js';
 import { coverageLine, migrationPlanMessage, vaultStatusMessage } from '../../src/features/vault/render.js';
-import { consumersOf, keysStillRead } from '../../src/features/vault/consumers.js';
+import { consumersOf, keysStillRead, type PodRunners } from '../../src/features/vault/consumers.js';
 import { detectSecret, isHighEntropy, secretKeys } from '../../src/features/vault/detect.js';
 import { fingerprinter, valueLength } from '../../src/features/vault/fingerprint.js';
 import { annotationsToRemove, INJECT, injectAnnotations, ROLE, secretId } from '../../src/features/vault/inject.js';
@@ -171,11 +171,23 @@ describe('fingerprints', () => {
   });
 });
 
+/** Nothing that runs pods, but what a test gives. */
+const noRunners: PodRunners = {
+  deployments: [],
+  statefulSets: [],
+  daemonSets: [],
+  replicaSets: [],
+  jobs: [],
+  cronJobs: [],
+  pods: [],
+};
+
 describe('consumers and injector annotations', () => {
   const deployment = (name: string, spec: object) =>
     ({ metadata: { name }, spec: { template: { spec: { containers: [], ...spec } } } }) as never;
   it('finds the workloads that read a ConfigMap through envFrom, configMapKeyRef and volumes', () => {
     const consumers = consumersOf('app-config', {
+      ...noRunners,
       deployments: [
         deployment('api', { containers: [{ name: 'api', envFrom: [{ configMapRef: { name: 'app-config' } }] }] }),
         deployment('worker', {
@@ -244,11 +256,69 @@ describe('consumers and injector annotations', () => {
   });
 });
 
+describe('readers of every kind', () => {
+  const reads = (key: string) => ({
+    containers: [{ name: 'c', env: [{ name: key, valueFrom: { configMapKeyRef: { name: 'cm', key } } }] }],
+  });
+  const meta = (name: string, uid: string, controller?: string) => ({
+    name,
+    uid,
+    ...(controller ? { ownerReferences: [{ uid: controller, controller: true }] } : {}),
+  });
+  // A Deployment with its current and an old ReplicaSet (scaled to zero) and a pod; a CronJob, its Job and pod;
+  // a DaemonSet's pod; a bare pod, a finished bare pod, a pod whose controller is not listed.
+  const runners = {
+    ...noRunners,
+    deployments: [{ metadata: meta('api', 'd1'), spec: { template: { spec: reads('A') } } }],
+    replicaSets: [
+      { metadata: meta('api-7f9c', 'rs1', 'd1'), spec: { replicas: 2, template: { spec: reads('A') } } },
+      { metadata: meta('api-5d2b', 'rs0', 'd1'), spec: { replicas: 0, template: { spec: reads('OLD') } } },
+    ],
+    cronJobs: [
+      { metadata: meta('report', 'cj1'), spec: { jobTemplate: { spec: { template: { spec: reads('B') } } } } },
+    ],
+    jobs: [{ metadata: meta('report-2941', 'j1', 'cj1'), spec: { template: { spec: reads('B') } } }],
+    daemonSets: [{ metadata: meta('shipper', 'ds1'), spec: { template: { spec: reads('C') } } }],
+    pods: [
+      { metadata: meta('api-7f9c-x1', 'p1', 'rs1'), spec: reads('A'), status: { phase: 'Running' } },
+      { metadata: meta('report-2941-q', 'p2', 'j1'), spec: reads('B'), status: { phase: 'Running' } },
+      { metadata: meta('shipper-n1', 'p3', 'ds1'), spec: reads('C'), status: { phase: 'Running' } },
+      { metadata: meta('debug', 'p4'), spec: reads('D'), status: { phase: 'Running' } },
+      { metadata: meta('done', 'p5'), spec: reads('E'), status: { phase: 'Succeeded' } },
+      { metadata: meta('spark-exec-1', 'p6', 'some-operator-uid'), spec: reads('F'), status: { phase: 'Pending' } },
+    ],
+  } as never as PodRunners;
+
+  it('names each reader once, by the top controller listed; what runs no pod any more reads nothing', () => {
+    expect(consumersOf('cm', runners).map((c) => [`${c.kind}/${c.name}`, c.keys])).toEqual([
+      ['cronjob/report', ['B']],
+      ['daemonset/shipper', ['C']],
+      ['deployment/api', ['A']],
+      ['pod/debug', ['D']],
+      ['pod/spark-exec-1', ['F']],
+    ]);
+  });
+
+  it('keeps every key a reader without injector annotations reads, whatever the apps read', () => {
+    const kept = keysStillRead('cm', runners, ['A', 'B', 'C', 'D', 'E', 'F', 'OLD'], true);
+    expect([...kept.keys()].sort()).toEqual(['A', 'B', 'C', 'D', 'F']);
+    expect(kept.get('B')).toEqual([
+      'cronjob/report reads it (env B (c)) and gets no injector annotations (carbon-ops annotates only Deployments and StatefulSets)',
+    ]);
+    expect(kept.get('A')).toEqual([
+      'deployment/api reads it as env A (c) (configMapKeyRef): remove that reference first',
+    ]);
+    const envFrom = { containers: [{ name: 'c', envFrom: [{ configMapRef: { name: 'cm', optional: true } }] }] };
+    const job = { ...noRunners, jobs: [{ metadata: meta('once', 'j2'), spec: { template: { spec: envFrom } } }] };
+    expect([...keysStillRead('cm', job as never, ['X', 'Y'], true).keys()]).toEqual(['X', 'Y']);
+  });
+});
+
 describe('cutover: keys still read', () => {
   const template = (spec: object) =>
     ({
+      ...noRunners,
       deployments: [{ metadata: { name: 'app' }, spec: { selector: {}, template: { spec } } }],
-      statefulSets: [],
     }) as never;
   it('keeps keys named by configMapKeyRef or a volume item always, and envFrom or whole-volume keys unless the apps read the files', () => {
     const keyRef = template({

@@ -7,6 +7,7 @@ import type { Cluster } from './cluster.js';
 import type { DeleteOptions } from './delete-options.js';
 import { checkPreconditions, isDryRun, parseDeleteOptions } from './delete-options.js';
 import { guardRbacWrite } from './escalation.js';
+import { authorizeCreateOnApply } from './rbac.js';
 import { evict } from './eviction.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
 import { connect, isConnectSubresource } from './connect.js';
@@ -248,6 +249,7 @@ function apply(cluster: Cluster, req: ResourceRequest): { code: number; body: un
     const { object } = serverSideApply({ info: req.info, live: undefined, config, manager, force, now: cluster.now() });
     decodeApplied(req, object);
     assertValidObject(req.info, object, req.name as string);
+    authorizeCreateOnApply(cluster.store, req.user, req.info, req.namespace, req.name as string);
     const managedFields = object.metadata.managedFields;
     guardRbacWrite(cluster.store, req.user, req.info, object, req.namespace);
     const admitted = admitCreate(dry ? cluster.dryRunContext() : cluster, req.info, object, req.namespace);

@@ -2,7 +2,8 @@
 // plugin/pkg/auth/authorizer/rbac decides: ClusterRoleBindings apply everywhere, RoleBindings in their
 // namespace; a rule allows a request when its verbs, API groups, resources (with `*/sub` forms) and
 // resourceNames all match, or its nonResourceURLs match the path. Members of system:masters are allowed
-// everything before RBAC is asked (the API server's privileged-group authorizer).
+// everything before RBAC is asked (the API server's privileged-group authorizer). A server-side apply that
+// creates its object is also authorized as `create` of that name (authorizeCreateOnApply).
 // Not modelled: aggregated ClusterRoles (aggregationRule) are read as the rules they hold; no controller
 // gathers the rules of the roles they select.
 import type { UserInfo } from './authn.js';
@@ -142,6 +143,41 @@ export function authorize(store: Store, attrs: Attributes): Decision {
     return false;
   });
   return { allowed: reason !== '', reason };
+}
+
+/**
+ * A server-side apply that creates the object is authorized a second time, as `create` of that name
+ * (handlers/patch.go's createAuthorizerAttributes, checked by withAuthorization when the patch turns out to
+ * create): `patch` alone never makes an object. The name is known here, so a rule's resourceNames can allow it.
+ * The refusal is NewForbidden with the authorizer's reason, which RBAC leaves empty.
+ */
+export function authorizeCreateOnApply(
+  store: Store,
+  user: UserInfo | undefined,
+  info: { group: string; version: string; plural: string },
+  namespace: string | undefined,
+  name: string,
+): void {
+  if (!user) return;
+  const scope = namespace ? `/namespaces/${namespace}` : '';
+  const attrs: Attributes = {
+    user,
+    verb: 'create',
+    resourceRequest: true,
+    path: `${info.group ? `/apis/${info.group}` : '/api'}/${info.version}${scope}/${info.plural}/${name}`,
+    apiGroup: info.group,
+    resource: info.plural,
+    subresource: '',
+    namespace: namespace ?? '',
+    name,
+  };
+  if (authorize(store, attrs).allowed) return;
+  const qualified = info.group ? `${info.plural}.${info.group}` : info.plural;
+  throw new Refusal(user.username, `${qualified} "${name}" is forbidden: `, {
+    name,
+    ...(info.group ? { group: info.group } : {}),
+    kind: info.plural,
+  });
 }
 
 /** The real server's 403 (responsewriters.Forbidden): `deployments.apps "x" is forbidden: User "u" cannot

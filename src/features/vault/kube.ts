@@ -1,11 +1,12 @@
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Pod } from 'kubernetes-types/core/v1.js';
 import type { WorkloadKind } from '../../catalogue.js';
 import { UserError } from '../../errors.js';
 import { KubeApiError, type Kube } from '../../integrations/kubernetes.js';
+import type { PodRunners } from './consumers.js';
 
 /**
- * The ConfigMap and workload calls of the vault jobs. ConfigMaps hold secret values, so no error from
+ * The ConfigMap, workload and pod calls of the vault jobs. ConfigMaps hold secret values, so no error from
  * here carries a response body or a request body (a 422 may echo a value back): every failure is retold
  * with its HTTP status and what was attempted, names only.
  */
@@ -43,16 +44,30 @@ export function listConfigMaps(kube: Kube, namespace: string | undefined): Promi
   return call('list configmaps', () => kube.listConfigMaps(namespace));
 }
 
-export function listWorkloads(
-  kube: Kube,
-  namespace: string,
-): Promise<{ deployments: Deployment[]; statefulSets: StatefulSet[] }> {
-  return call(`list workloads in ${namespace}`, async () => {
-    const [deployments, statefulSets] = await Promise.all([
-      kube.listDeployments({ namespace }),
-      kube.listStatefulSets({ namespace }),
+/** Of a pod, what tells whether and how it reads a ConfigMap: who controls it, its spec, whether it has finished. */
+const readerView = ({ metadata, spec, status }: Pod): Pod => ({
+  metadata: { name: metadata?.name, uid: metadata?.uid, ownerReferences: metadata?.ownerReferences },
+  spec,
+  status: { phase: status?.phase },
+});
+
+/**
+ * Everything in the namespace that runs pods (each kind with a pod template, and the pods): where a ConfigMap's
+ * readers are. Pods keep only what the readers need (a namespace may hold thousands).
+ */
+export function listPodRunners(kube: Kube, namespace: string): Promise<PodRunners> {
+  return call(`list workloads and pods in ${namespace}`, async () => {
+    const scope = { namespace };
+    const [deployments, statefulSets, daemonSets, replicaSets, jobs, cronJobs, pods] = await Promise.all([
+      kube.listDeployments(scope),
+      kube.listStatefulSets(scope),
+      kube.listPodOwners('DaemonSet', scope),
+      kube.listPodOwners('ReplicaSet', scope),
+      kube.listPodOwners('Job', scope),
+      kube.listPodOwners('CronJob', scope),
+      kube.listPods({ ...scope, select: readerView }),
     ]);
-    return { deployments, statefulSets };
+    return { deployments, statefulSets, daemonSets, replicaSets, jobs, cronJobs, pods };
   });
 }
 

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { VaultHealth } from '../../integrations/vault.js';
 import type { KeyRecord, VaultMigration, WorkloadRecord } from './store.js';
+import type { Consumer, ReaderKind } from './consumers.js';
 import { SHOWN_HEX } from './fingerprint.js';
 import { approvalActions, REQUEST_ICON, requestStateLine } from '../../approvals/render.js';
 import {
@@ -149,6 +150,29 @@ function actionText(k: VaultMigration['plan']['keys'][number]): string {
   return `update v${k.baseVersion} → v${k.baseVersion + 1}`;
 }
 
+const KIND_NAMES: Record<ReaderKind, string> = {
+  deployment: 'Deployment',
+  statefulset: 'StatefulSet',
+  daemonset: 'DaemonSet',
+  replicaset: 'ReplicaSet',
+  job: 'Job',
+  cronjob: 'CronJob',
+  pod: 'Pod',
+};
+
+/** The readers by kind: `Deployments \`a\` (envFrom (a)), \`b\` (…) · CronJob \`c\` (…)`. */
+function readByLine(consumers: readonly Consumer[]): string {
+  if (consumers.length === 0)
+    return '*Read by* nothing in the namespace: no Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod';
+  const kinds = (Object.keys(KIND_NAMES) as ReaderKind[]).filter((kind) => consumers.some((c) => c.kind === kind));
+  const groups = kinds.map((kind) => {
+    const of = consumers.filter((c) => c.kind === kind);
+    const names = of.map((c) => `\`${escapeMrkdwn(c.name)}\` (${escapeMrkdwn(c.how.join(', '))})`);
+    return `${KIND_NAMES[kind]}${of.length === 1 ? '' : 's'} ${names.join(', ')}`;
+  });
+  return `*Read by* ${groups.join(' · ')}`;
+}
+
 /** The plan, posted in the thread; re-rendered as the migration moves on (the buttons go). */
 export function migrationPlanMessage(m: VaultMigration): Message {
   const { plan } = m;
@@ -186,14 +210,7 @@ export function migrationPlanMessage(m: VaultMigration): Message {
       `*Staying in the ConfigMap* ${plan.staying} key${plan.staying === 1 ? '' : 's'} ` +
         `that ${plan.staying === 1 ? 'is' : 'are'} not moved`,
     );
-  const readers = plan.consumers.map(
-    (c) => `\`${c.kind}/${escapeMrkdwn(c.name)}\` (${escapeMrkdwn(c.how.join(', '))})`,
-  );
-  notes.push(
-    plan.consumers.length === 0
-      ? '*Read by* no Deployment or StatefulSet in the namespace'
-      : `*Read by* ${readers.join(', ')}`,
-  );
+  notes.push(readByLine(plan.consumers));
   blocks.push(section(notes.join('\n')));
   blocks.push(section(`*What will happen*\n${plan.steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}`));
   blocks.push(
@@ -332,7 +349,8 @@ export function migrationSteps(input: {
   approvals: number;
   expiryMinutes: number;
   cutover: boolean;
-  consumers: number;
+  /** The readers the plan found: Deployments and StatefulSets (annotated at the cutover), and the others. */
+  readers: { annotated: number; notAnnotated: number };
   mount: string;
   appsReadVaultFiles: boolean;
 }): string[] {
@@ -346,7 +364,7 @@ export function migrationSteps(input: {
       'for an existing one: a key changed in Vault since this plan is a conflict, never overwritten), read back ' +
       'and compared; its state is recorded after every step, so a re-run continues where it stopped.',
     input.cutover
-      ? cutoverStep(input.consumers, input.appsReadVaultFiles)
+      ? cutoverStep(input.readers, input.appsReadVaultFiles)
       : 'No cutover (not asked): the ConfigMap and the workloads are left as they are; ' +
         'run again with --cutover to switch over.',
     'Undo with `/carbon vault rollback <migration id>`: the keys go back into the ConfigMap from Vault ' +
@@ -354,22 +372,28 @@ export function migrationSteps(input: {
   ];
 }
 
-function cutoverStep(consumers: number, appsReadVaultFiles: boolean): string {
+function cutoverStep(readers: { annotated: number; notAnnotated: number }, appsReadVaultFiles: boolean): string {
+  const { annotated, notAnnotated } = readers;
   const workloads =
-    consumers === 0
-      ? 'no workload reads these keys'
-      : `the ${consumers} workload(s) above get the Vault Agent injector annotations (a rolling restart); ` +
-        'the agent writes each key to the file `/vault/secrets/<KEY>` in their pods, ' +
+    annotated === 0
+      ? 'no Deployment or StatefulSet reads these keys'
+      : `the ${annotated} Deployment(s) and StatefulSet(s) above get the Vault Agent injector annotations ` +
+        '(a rolling restart); the agent writes each key to the file `/vault/secrets/<KEY>` in their pods, ' +
         'and *the apps must read it from there*';
-  const readers = appsReadVaultFiles
+  const others =
+    notAnnotated === 0
+      ? ''
+      : `; the other ${notAnnotated} reader(s) above are not annotated (carbon-ops annotates only Deployments and ` +
+        'StatefulSets): every key they read stays in the ConfigMap';
+  const wholeReads = appsReadVaultFiles
     ? '. You said the apps read the injected files (--apps-read-vault-files): ' +
       'keys they read through envFrom or a whole volume are removed.'
     : ' and a key an app reads through envFrom or a whole volume (it would lose the value): ' +
       'those stay until the apps read `/vault/secrets/<KEY>` and you cut over again with --apps-read-vault-files.';
   return (
-    `Cutover, only once every key is verified: ${workloads}. Then, once their rollouts have completed, ` +
+    `Cutover, only once every key is verified: ${workloads}${others}. Then, once their rollouts have completed, ` +
     'the migrated keys are removed from the ConfigMap, except a key a pod template still names ' +
-    `(env configMapKeyRef or a volume item: new pods could not start without it)${readers}`
+    `(env configMapKeyRef or a volume item: new pods could not start without it)${wholeReads}`
   );
 }
 

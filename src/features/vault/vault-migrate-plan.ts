@@ -6,10 +6,10 @@ import { UserError } from '../../errors.js';
 import { VaultError } from '../../integrations/vault.js';
 import { keyPath } from '../../names.js';
 import { defaultPath, vault as vaultCommand } from './command.js';
-import { consumersOf, readsAny } from './consumers.js';
+import { consumersOf, isAnnotated, readsAny } from './consumers.js';
 import { secretKeys } from './detect.js';
 import { loadFingerprinter, valueLength } from './fingerprint.js';
-import { listWorkloads, readConfigMap } from './kube.js';
+import { listPodRunners, readConfigMap } from './kube.js';
 import { KEY_CONCURRENCY } from './limit.js';
 import { explainVault, requireActive, requireVault } from './preflight.js';
 import { migrationSteps, missingKeysRefusal, notKv2Refusal, pathsTakenRefusal } from './render.js';
@@ -31,7 +31,7 @@ export function vaultMigrationAudit({ data }: PlanContext<'vault-migrate-plan'>)
 /**
  * `/carbon vault migrate configmap/NAME -n NS`: the plan. Reads the ConfigMap (values stay in this
  * process), finds its secret keys (or takes --keys), looks at each target path in Vault, finds the
- * workloads that read the ConfigMap, gives the migration to store with its keys (names, lengths, keyed
+ * workloads and pods that read the ConfigMap, gives the migration to store with its keys (names, lengths, keyed
  * fingerprints). Nothing is written to Vault or the cluster
  * (except, once, the fingerprint key carbon-ops keeps in Vault).
  */
@@ -69,12 +69,13 @@ export async function planVaultMigration(
     return refuse(explainVault(error, vault, 'the plan').message);
   }
 
-  const consumers = consumersOf(configMap, await listWorkloads(kube, namespace)).filter((c) =>
+  const consumers = consumersOf(configMap, await listPodRunners(kube, namespace)).filter((c) =>
     readsAny(
       c,
       planned.map((k) => k.key),
     ),
   );
+  const annotated = consumers.filter((c) => isAnnotated(c.kind)).length;
   const approvals = approvalsAsked(data);
   const plan: VaultPlan = {
     cluster,
@@ -87,7 +88,7 @@ export async function planVaultMigration(
       approvals,
       expiryMinutes: config.VAULT_APPROVAL_EXPIRY_MIN,
       cutover: command.cutover,
-      consumers: consumers.length,
+      readers: { annotated, notAnnotated: consumers.length - annotated },
       mount,
       appsReadVaultFiles: command.appsReadVaultFiles === true,
     }),

@@ -10,13 +10,13 @@ import { keptForReadersNote, migrationResultMessage, migrationSummary } from './
 import { progressLine, rolloutStatus } from '../restart/rollout-status.js';
 import type { KeyRecord, VaultMigration } from './store.js';
 import type { VaultDeps } from '../../integrations/vault-connection.js';
-import { consumersOf, keysStillRead, readsAny, type Consumer } from './consumers.js';
+import { consumersOf, isAnnotated, keysStillRead, readsAny, type Consumer } from './consumers.js';
 import { loadFingerprinter, type Fingerprinter } from './fingerprint.js';
 import { KEY_CONCURRENCY } from './limit.js';
 import { injectAnnotations, INJECT, ROLE } from './inject.js';
 import {
   KubeCallFailed,
-  listWorkloads,
+  listPodRunners,
   patchTemplateAnnotations,
   readConfigMap,
   readWorkload,
@@ -25,6 +25,10 @@ import {
 import { explainVault, requireActive, requireVault, vaultGone } from './preflight.js';
 import type { JobContext } from '../../jobs/job.js';
 import type { Message } from '../../message.js';
+
+/** A reader that gets the injector annotations: a Deployment or a StatefulSet. */
+type AnnotatedConsumer = Consumer & { kind: WorkloadKind };
+const annotatable = (c: Consumer): c is AnnotatedConsumer => isAnnotated(c.kind);
 
 /** How often the key removal retries when the ConfigMap changed between read and patch. */
 const PATCH_RETRIES = 3;
@@ -210,8 +214,9 @@ async function cutover(
 }
 
 /**
- * The consumers the plan found and those reading the keys now, each given the injector annotations
- * (skipped when already annotated): notes on the ones that are gone.
+ * The Deployments and StatefulSets the plan found reading the keys and those reading them now, each given the
+ * injector annotations (skipped when already annotated): notes on the ones that are gone. Other readers (CronJobs,
+ * DaemonSets, bare Pods…) are not patched: the keys they read stay (keysStillRead).
  */
 async function annotateConsumers(
   ctx: JobContext,
@@ -221,8 +226,10 @@ async function annotateConsumers(
 ): Promise<string[]> {
   const { kube, store } = ctx.deps;
   const notes: string[] = [];
-  const current = consumersOf(m.configMap, await listWorkloads(kube, m.namespace)).filter((c) => readsAny(c, names));
-  const consumers = new Map<string, Consumer>([...m.plan.consumers, ...current].map((c) => [`${c.kind}/${c.name}`, c]));
+  const current = consumersOf(m.configMap, await listPodRunners(kube, m.namespace)).filter((c) => readsAny(c, names));
+  const consumers = new Map<string, AnnotatedConsumer>(
+    [...m.plan.consumers, ...current].filter(annotatable).map((c) => [`${c.kind}/${c.name}`, c]),
+  );
   const done = new Map((await store.vaultMigrations.workloads(m.id)).map((w) => [`${w.kind}/${w.name}`, w]));
   for (const consumer of consumers.values()) {
     const ref = `${consumer.kind}/${consumer.name}`;
@@ -242,7 +249,7 @@ async function annotateConsumer(
   ctx: JobContext,
   vault: VaultDeps,
   m: VaultMigration,
-  consumer: Consumer,
+  consumer: AnnotatedConsumer,
   names: readonly string[],
   addedBefore: readonly string[],
 ): Promise<boolean> {
@@ -295,7 +302,7 @@ async function keepKeysStillRead(
   const keptForReaders = new Set<string>();
   const stillRead = keysStillRead(
     m.configMap,
-    await listWorkloads(kube, m.namespace),
+    await listPodRunners(kube, m.namespace),
     names,
     m.plan.appsReadVaultFiles === true,
   );

@@ -25,12 +25,15 @@ const steps = vault.migrationSteps({
   approvals: 1,
   expiryMinutes: 30,
   cutover: true,
-  consumers: 2,
+  readers: { annotated: 2, notAnnotated: 1 },
   mount: 'secret',
   appsReadVaultFiles: false,
 });
 
-/** Three keys (new, changed, already there), one left out, two readers: a migration with a cutover. */
+/**
+ * Three keys (new, changed, already there), one left out, three readers (a Deployment and a StatefulSet to annotate,
+ * a CronJob that is not): a migration with a cutover.
+ */
 const threeKeys = (over: Partial<VaultMigration> = {}): VaultMigration =>
   migration({
     cluster: '254carbon-prod',
@@ -48,6 +51,7 @@ const threeKeys = (over: Partial<VaultMigration> = {}): VaultMigration =>
       consumers: [
         { kind: 'deployment', name: 'portal', how: ['envFrom'], keys: '*' },
         { kind: 'statefulset', name: 'etl-worker', how: ['env DATABASE_PASSWORD'], keys: ['DATABASE_PASSWORD'] },
+        { kind: 'cronjob', name: 'nightly-report', how: ['env SMTP_PASSWORD (report)'], keys: ['SMTP_PASSWORD'] },
       ],
       steps,
     },
@@ -264,13 +268,13 @@ export default [
         ),
     },
     migrationSteps: {
-      'one-approval-cutover-two-readers': () => steps,
+      'one-approval-cutover-three-readers': () => steps,
       'no-approval-cutover-apps-read-files': () =>
         vault.migrationSteps({
           approvals: 0,
           expiryMinutes: 30,
           cutover: true,
-          consumers: 0,
+          readers: { annotated: 0, notAnnotated: 0 },
           mount: 'kv',
           appsReadVaultFiles: true,
         }),
@@ -279,7 +283,7 @@ export default [
           approvals: 2,
           expiryMinutes: 60,
           cutover: false,
-          consumers: 3,
+          readers: { annotated: 3, notAnnotated: 0 },
           mount: 'secret',
           appsReadVaultFiles: false,
         }),
