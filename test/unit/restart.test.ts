@@ -67,7 +67,7 @@ describe('restart grammar', () => {
     expect(usageErrorOf(() => COMMANDS.parse(`restart trino --reason "${'x'.repeat(301)}"`))).toMatch(/under 300/);
     expect(usageErrorOf(() => COMMANDS.parse('restart trino --reason "a\u0007b c"'))).toMatch(/control characters/);
     expect(usageErrorOf(() => COMMANDS.parse('restart trino stuck again'))).toMatch(
-      /Unexpected `stuck`.*quote the reason/,
+      /Unexpected `stuck`: `restart` takes .* and nothing more\. Quote the reason/,
     );
     expect(usageErrorOf(() => COMMANDS.parse('restart --reason abc'))).toMatch(/Which service/);
     for (const hostile of [

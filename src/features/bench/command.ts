@@ -77,13 +77,18 @@ function throughput(args: ParsedArgs): number {
   return integer(args, 'throughput', 1, BENCH_LIMITS.throughput, BENCH_DEFAULTS.throughput);
 }
 
+const USAGE = {
+  kafka:
+    'bench kafka [--records N] [--record-size B] [--throughput R|-1] [--acks all|1|0] [--partitions P] ' +
+    '[--brokers LIST]',
+  history: 'bench history kafka [--limit N]',
+};
+
 export const bench: CommandSpec<BenchCommand> = {
   route: (command) => ({ job: command.action === 'kafka' ? 'bench-kafka' : 'bench-history' }),
   name: 'bench',
   summary: "Kafka producer benchmark reported like Kafka's ProducerPerformance, stored and compared; or its history.",
-  usage:
-    'bench kafka [--records N] [--record-size B] [--throughput R|-1] [--acks all|1|0] [--partitions P] ' +
-    '[--brokers LIST] | bench history kafka',
+  usage: `${USAGE.kafka} | ${USAGE.history}`,
   examples: [
     'bench kafka',
     'bench kafka --records 50000 --throughput 5000',
@@ -99,14 +104,16 @@ export const bench: CommandSpec<BenchCommand> = {
     brokers: { type: 'string' },
     limit: { type: 'string' },
   },
+  actions: {
+    kafka: { options: ['records', 'record-size', 'throughput', 'acks', 'partitions', 'brokers'], usage: USAGE.kafka },
+    history: { words: ['kafka'], options: ['limit'], usage: USAGE.history },
+  },
   build(args) {
-    const [action, target, ...extra] = args.positionals.map((p) => p.toLowerCase());
+    const [action, target] = args.positionals.map((p) => p.toLowerCase());
     if (action === 'history') {
-      if (target !== 'kafka' || extra.length > 0)
-        throw new UsageError('Usage: `/carbon bench history kafka [--limit N]`');
+      if (target !== 'kafka') throw new UsageError(`Usage: \`/carbon ${USAGE.history}\``);
       return { name: 'bench', action: 'history', target: 'kafka', limit: integer(args, 'limit', 1, 50, 10) };
     }
-    if (action !== 'kafka' || target !== undefined) throw new UsageError(`Usage: \`/carbon ${this.usage}\``);
     const list = brokers(args);
     const records = integer(args, 'records', 1, BENCH_LIMITS.records, BENCH_DEFAULTS.records);
     const recordSize = integer(args, 'record-size', 1, BENCH_LIMITS.recordSize, BENCH_DEFAULTS.recordSize);
@@ -130,7 +137,7 @@ export const bench: CommandSpec<BenchCommand> = {
     };
   },
   describe(command) {
-    if (command.action === 'history') return { line: 'bench history kafka' };
+    if (command.action === 'history') return { line: `bench history kafka --limit ${command.limit}` };
     const p = command.params;
     return {
       line:
