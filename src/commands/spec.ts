@@ -67,6 +67,8 @@ export type Route<C, A = never> = { job: JobFor<C> } | { answer: A };
 /** The static rules a command is checked against before it is queued. */
 export interface CommandRules {
   catalogue: Catalogue;
+  /** The names of the Kafka clusters a benchmark may target (config.ts: `default` and KAFKA_CLUSTERS). */
+  kafkaClusters: readonly string[];
 }
 
 export interface CommandSummary {

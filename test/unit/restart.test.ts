@@ -117,10 +117,10 @@ describe('restart grammar', () => {
     expect(usageErrorOf(() => resolveRestartTarget(cmd('restart deployment/other --reason abc'), catalogue))).toMatch(
       /Add `-n NAMESPACE`/,
     );
-    expect(usageErrorOf(() => COMMANDS.check(cmd('restart nope --reason abc'), { catalogue }))).toMatch(
-      /Unknown service/,
-    );
-    expect(() => COMMANDS.check(COMMANDS.parse('health'), { catalogue })).not.toThrow();
+    expect(
+      usageErrorOf(() => COMMANDS.check(cmd('restart nope --reason abc'), { catalogue, kafkaClusters: [] })),
+    ).toMatch(/Unknown service/);
+    expect(() => COMMANDS.check(COMMANDS.parse('health'), { catalogue, kafkaClusters: [] })).not.toThrow();
   });
 
   it('is described for the audit trail from the parsed command, not the raw text', () => {
