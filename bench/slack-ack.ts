@@ -30,7 +30,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import { loadConfig } from '../src/config.js';
+import { kafkaClusters, loadConfig } from '../src/config.js';
 import { Closer, loadRules, openStore } from '../src/app/deps.js';
 import { sendSlashCommand, startSlackStandin } from '../src/devstack/slack/index.js';
 import { startSlackApp } from '../src/handlers/slack-app.js';
@@ -217,7 +217,14 @@ async function serveBot(apiUrl: string, databaseUrl: string): Promise<void> {
     port: 0,
     log,
     checks: { redis: () => queue.ping(), postgres: () => store.value.ping() },
-    dispatch: { commands: COMMANDS, policy, catalogue, queue, store: store.value },
+    dispatch: {
+      commands: COMMANDS,
+      policy,
+      catalogue,
+      kafkaClusters: [...kafkaClusters(config).keys()],
+      queue,
+      store: store.value,
+    },
   });
   const watch = observe(slack.server);
   onFinish(

@@ -20,7 +20,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { QueueEvents } from 'bullmq';
 import { Catalogue } from '../src/catalogue.js';
 import { TerminalChat } from '../src/cli/terminal-chat.js';
-import { loadConfig } from '../src/config.js';
+import { kafkaClusters, loadConfig } from '../src/config.js';
 import { parseScenario, startKubeStandin } from '../src/devstack/kube/index.js';
 import { startVaultStandin } from '../src/devstack/vault/index.js';
 import { dispatch } from '../src/handlers/dispatch.js';
@@ -125,7 +125,16 @@ await events.waitUntilReady();
 const started = performance.now();
 const cpuStart = process.cpuUsage();
 const actor = { user: 'U0OPERATOR', groups: [], channel: { id: 'C0BENCH', name: 'bench' } };
-const deps = { commands: COMMANDS, policy, catalogue, store, queue, chat, log: silentLogger() };
+const deps = {
+  commands: COMMANDS,
+  policy,
+  catalogue,
+  kafkaClusters: [...kafkaClusters(config).keys()],
+  store,
+  queue,
+  chat,
+  log: silentLogger(),
+};
 await Promise.all(
   Array.from({ length: configMaps }, (_, i) =>
     dispatch(

@@ -18,6 +18,56 @@ const optionalString = z
 const slackId = (prefix: string) =>
   z.string().regex(new RegExp(`^[${prefix}][A-Z0-9]{2,20}$`), `must be a Slack ID starting with ${prefix}`);
 
+const BROKER_FORMAT = 'host:port (a DNS name, an IPv4 address or a bracketed IPv6 address; a port 1-65535)';
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const BROKER = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\]):(\\d{1,5})$`);
+
+/** `host:port`: see BROKER_FORMAT. */
+export function isBroker(text: string): boolean {
+  const port = Number(BROKER.exec(text)?.[1]);
+  return port >= 1 && port <= 65535;
+}
+
+const brokerList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+
+/** What `bench kafka` calls KAFKA_BROKERS. */
+export const DEFAULT_KAFKA_CLUSTER = 'default';
+/** A Kafka cluster's name: lowercase letters, digits and inner '-', at most 40. */
+export const KAFKA_CLUSTER_NAME = /^[a-z0-9](?:[-a-z0-9]{0,38}[a-z0-9])?$/;
+const CLUSTERS_FORMAT =
+  "the format is NAME=HOST:PORT[,HOST:PORT…], clusters separated by ';', " +
+  'e.g. prod=kafka-0.kafka:9092,kafka-1.kafka:9092;staging=kafka.staging:9092';
+
+/** KAFKA_CLUSTERS → name → brokers; each entry that does not fit is one issue. */
+function namedClusters(text: string, ctx: z.RefinementCtx): ReadonlyMap<string, readonly string[]> {
+  const clusters = new Map<string, readonly string[]>();
+  for (const entry of text.split(/[;\n]/).map((e) => e.trim())) {
+    if (entry === '') continue;
+    const equals = entry.indexOf('=');
+    const name = entry.slice(0, equals).trim();
+    const brokers = brokerList(entry.slice(equals + 1));
+    const problem =
+      equals === -1 ? `\`${entry}\` is not NAME=HOST:PORT; ${CLUSTERS_FORMAT}` : clusterProblem(name, brokers);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    else if (clusters.has(name)) ctx.addIssue({ code: 'custom', message: `\`${name}\` is named twice` });
+    else clusters.set(name, brokers);
+  }
+  return clusters;
+}
+
+function clusterProblem(name: string, brokers: readonly string[]): string | undefined {
+  if (!KAFKA_CLUSTER_NAME.test(name))
+    return `\`${name}\` is not a cluster name (lowercase letters, digits and '-', at most 40)`;
+  if (name === DEFAULT_KAFKA_CLUSTER) return `\`${DEFAULT_KAFKA_CLUSTER}\` is KAFKA_BROKERS: set that instead`;
+  if (brokers.length === 0) return `\`${name}\` names no brokers; ${CLUSTERS_FORMAT}`;
+  const bad = brokers.find((b) => !isBroker(b));
+  return bad === undefined ? undefined : `\`${name}\`: \`${bad}\` is not ${BROKER_FORMAT}`;
+}
+
 const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CARBON_DATA_DIR: z.string().default('.carbon'),
@@ -39,16 +89,14 @@ const schema = z.object({
   KUBE_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   KUBE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
 
+  /** The Kafka cluster named `default`: `bench kafka` without --cluster. */
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1)),
+    .transform(brokerList)
+    .pipe(z.array(z.string().refine(isBroker, BROKER_FORMAT)).min(1)),
+  /** The other Kafka clusters `bench kafka --cluster NAME` may target; nothing else is ever connected to. */
+  KAFKA_CLUSTERS: z.string().default('').transform(namedClusters),
   /** The platform's recorded baseline (Phase 4 report: 3 brokers, 1 KiB records, acks=all). */
   KAFKA_BASELINE_RECORDS_PER_SEC: z.coerce.number().positive().default(7153),
   KAFKA_BASELINE_MB_PER_SEC: z.coerce.number().positive().default(6.99),
@@ -124,6 +172,13 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a Vault Kubernetes-auth role name')
     .default('platform-apps'),
 });
+
+/** Every Kafka cluster a benchmark may target, by name: `default` (KAFKA_BROKERS), then KAFKA_CLUSTERS. */
+export function kafkaClusters(
+  config: Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLUSTERS'>,
+): ReadonlyMap<string, readonly string[]> {
+  return new Map([[DEFAULT_KAFKA_CLUSTER, config.KAFKA_BROKERS], ...config.KAFKA_CLUSTERS]);
+}
 
 /** True for a time zone this runtime knows (Intl throws a RangeError for any other). */
 export function isTimeZone(tz: string): boolean {

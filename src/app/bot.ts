@@ -1,6 +1,6 @@
 import { REGISTRY } from './jobs.js';
 import { COMMANDS } from './commands.js';
-import { requireFor, ConfigError, type Config } from '../config.js';
+import { kafkaClusters, requireFor, ConfigError, type Config } from '../config.js';
 import type { Catalogue } from '../catalogue.js';
 import { Closer, loadRules, openStore } from './deps.js';
 import { startSlackApp, type SlackApp } from '../handlers/slack-app.js';
@@ -63,7 +63,14 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
       log,
       checks: { redis: () => queue.ping(), postgres: () => store.ping() },
       warnings: setup.warnings,
-      dispatch: { commands: COMMANDS, policy: deps.policy, catalogue: deps.catalogue, queue, store },
+      dispatch: {
+        commands: COMMANDS,
+        policy: deps.policy,
+        catalogue: deps.catalogue,
+        kafkaClusters: [...kafkaClusters(config).keys()],
+        queue,
+        store,
+      },
     });
     closer.add(() => slack.close());
     const port = (slack.server.address() as { port: number }).port;

@@ -1,7 +1,7 @@
 import { COMMANDS } from '../app/commands.js';
 import { randomBytes } from 'node:crypto';
 import type { QueueEvents } from 'bullmq';
-import type { Config } from '../config.js';
+import { kafkaClusters, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore, type StartDemo } from '../app/deps.js';
 import { buildWorker, type WorkerDeps } from '../app/worker.js';
 import { dispatch, type Outcome } from '../handlers/dispatch.js';
@@ -114,10 +114,19 @@ export class LocalSession {
       groups: [],
       channel: { id: identity.channel, name: await this.chat.channelName(identity.channel) },
     };
-    const { policy, catalogue, store, chat, log } = this.deps;
+    const { policy, catalogue, store, chat, log, config } = this.deps;
     const outcome = await dispatch(
       { text, actor },
-      { commands: COMMANDS, policy, catalogue, store, queue: this.queue, chat, log },
+      {
+        commands: COMMANDS,
+        policy,
+        catalogue,
+        kafkaClusters: [...kafkaClusters(config).keys()],
+        store,
+        queue: this.queue,
+        chat,
+        log,
+      },
     );
     return { outcome, code: await this.finish(outcome) };
   }

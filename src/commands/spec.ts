@@ -16,7 +16,22 @@ export interface CommandSpec<C extends Command = Command, A = never> {
   /** After `/carbon `, e.g. `health [--namespace NS]`. */
   usage: string;
   examples: string[];
+  /** Its options; one given twice is a usage error unless it declares `multiple: true`. */
   options?: ParseArgsConfig['options'];
+  /**
+   * The words after the name, as the usage names them (`['REQUEST_ID']`, `['COMMAND?']`): the table refuses a
+   * word beyond them before `build` runs. Whether one is missing or well formed is `build`'s business.
+   */
+  words?: readonly string[];
+  /** Added to the refusal of a word beyond `words`, e.g. how to quote a reason. */
+  wordsHint?: string;
+  /**
+   * A family of actions (`vault status`, `vault migrate …`): the first word names one, and only that action's
+   * words and options are taken (the table checks, before `build`).
+   */
+  actions?: Readonly<Record<string, ActionGrammar>>;
+  /** Said about an option the command does not know: one that was replaced (`--brokers` → `--cluster`). */
+  unknownOption?(option: string, rules?: CommandRules): string | undefined;
   build(args: ParsedArgs): C;
   /**
    * Checks against the deployment's rules (e.g. a service name against the catalogue), still before any
@@ -39,11 +54,21 @@ export function describeCommand<C extends Command>(spec: Pick<CommandSpec<C>, 'd
   return spec.describe?.(command) ?? { line: command.name };
 }
 
+/** One action of a family: the words after the action's own word, the options it takes (of the spec's), its usage. */
+export interface ActionGrammar {
+  words?: readonly string[];
+  options?: readonly string[];
+  /** Defaults to the spec's usage. */
+  usage?: string;
+}
+
 export type Route<C, A = never> = { job: JobFor<C> } | { answer: A };
 
 /** The static rules a command is checked against before it is queued. */
 export interface CommandRules {
   catalogue: Catalogue;
+  /** The names of the Kafka clusters a benchmark may target (config.ts: `default` and KAFKA_CLUSTERS). */
+  kafkaClusters: readonly string[];
 }
 
 export interface CommandSummary {
@@ -84,11 +109,6 @@ export function dnsSubdomain(value: string, what: string): string {
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const value = args.values[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-export function noPositionals(args: ParsedArgs, usage: string): void {
-  if (args.positionals.length > 0)
-    throw new UsageError(`Unexpected \`${shown(args.positionals[0] ?? '')}\`. Usage: \`/carbon ${usage}\``);
 }
 
 /** A user's text quoted back to them: short, one line. Escaping for Slack happens in the renderer. */

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../contracts/commands.js';
 import { UsageError } from '../errors.js';
-import { mentionWords } from './mention.js';
+import { checkDeclaration, parseGrammar } from './grammar.js';
+import { conversationalWords, mentionBody } from './mention.js';
 import {
   describeCommand,
   shown,
@@ -20,48 +20,39 @@ export const MAX_COMMAND_LENGTH = 1000;
  * from its specs (the Botkube verbs-table idea). `A` is what an inline answer is (the handlers' Answer).
  */
 export class CommandTable<A = never> {
-  constructor(readonly specs: readonly CommandSpec<Command, A>[]) {}
+  constructor(readonly specs: readonly CommandSpec<Command, A>[]) {
+    for (const spec of specs) checkDeclaration(spec as CommandSpec);
+  }
 
   /**
    * Text after `/carbon` → a typed command, or a UsageError whose message tells the user what to type.
-   * Pure and total: for any string it returns a command or throws a UsageError, nothing else.
+   * Pure and total: for any string it returns a command or throws a UsageError, nothing else. `rules`, when
+   * given, only make the messages more helpful (the configured names an option takes).
    */
-  parse(text: string): Command {
+  parse(text: string, rules?: CommandRules): Command {
     if (text.length > MAX_COMMAND_LENGTH) {
       throw new UsageError(
         `That command is ${text.length} characters long; the limit is ${MAX_COMMAND_LENGTH}. Try \`/carbon help\`.`,
       );
     }
-    return this.parseWords(tokenize(text));
+    return this.parseWords(conversationalWords(text) ?? tokenize(text), rules);
   }
 
-  /** The conversational form of an @-mention (`restart trino, it is stuck`): see mention.ts. */
-  parseMention(text: string): Command {
+  /** The text of an @-mention: the bot's mention first (see mention.ts), then as typed after `/carbon`. */
+  parseMention(text: string, rules?: CommandRules): Command {
     if (text.length > MAX_COMMAND_LENGTH) return this.parse(text); // the same length refusal
-    const words = mentionWords(text);
-    return typeof words === 'string' ? this.parse(words) : this.parseWords(words);
+    return this.parse(mentionBody(text), rules);
   }
 
   /** Already split words → a typed command, or a UsageError. */
-  parseWords(words: readonly string[]): Command {
+  parseWords(words: readonly string[], rules?: CommandRules): Command {
     const [verb, ...rest] = words;
     if (verb === undefined) return { name: 'help' };
     const spec = this.find(verb.toLowerCase());
     if (spec === undefined) {
       throw new UsageError(`Unknown command \`${shown(verb)}\`. Commands: ${this.names(100)}. Try \`/carbon help\`.`);
     }
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: negativeValuesJoined(rest),
-        options: spec.options ?? {},
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (error) {
-      throw new UsageError(`${argumentProblem(error)} Usage: \`/carbon ${spec.usage}\``);
-    }
-    return spec.build(parsed);
+    return spec.build(parseGrammar(spec as CommandSpec, rest, rules));
   }
 
   /** The spec's checks against the rules (the catalogue), before anything is queued; throws a UsageError. */
@@ -122,32 +113,5 @@ export class CommandTable<A = never> {
       list += next;
     }
     return list;
-  }
-}
-
-/** parseArgs reads `-1` as an option; after an option a negative number is its value (`--throughput -1`). */
-function negativeValuesJoined(words: readonly string[]): string[] {
-  const joined: string[] = [];
-  for (const word of words) {
-    const previous = joined.at(-1);
-    if (/^-\d/.test(word) && previous !== undefined && /^--[a-z][a-z-]*$/.test(previous))
-      joined[joined.length - 1] = `${previous}=${word}`;
-    else joined.push(word);
-  }
-  return joined;
-}
-
-/** parseArgs' messages mention `--help`-style CLI details; restate them in our words, with the culprit. */
-function argumentProblem(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  const option = /'(-{1,2}[^' ]*)/.exec(message)?.[1];
-  switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `Unknown option \`${shown(option ?? '?')}\`.`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return `Option \`${shown(option ?? '?')}\` needs a value.`;
-    default:
-      return 'Those arguments do not fit.';
   }
 }

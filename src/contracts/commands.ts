@@ -68,8 +68,11 @@ export interface KafkaBenchParams {
   throughput: number;
   acks: Acks;
   partitions: number;
-  /** host:port bootstrap addresses; absent = the configured KAFKA_BROKERS. */
-  brokers?: string[];
+  /**
+   * The configured Kafka cluster's name (config.ts: KAFKA_CLUSTERS); absent = `default`, KAFKA_BROKERS. Never an
+   * address: a worker connects only to the brokers configured under that name.
+   */
+  cluster?: string;
 }
 
 export type BenchCommand =

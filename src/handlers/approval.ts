@@ -14,9 +14,8 @@ import { REQUEST_ID } from '../approvals/request-id.js';
 import { shown, stringOption, type CommandSpec, type ParsedArgs } from '../commands/spec.js';
 
 function requestId(args: ParsedArgs, usage: string): string {
-  const [id, extra] = args.positionals;
+  const [id] = args.positionals;
   if (id === undefined) throw new UsageError(`Which request? Usage: \`/carbon ${usage}\` (the id is in the plan).`);
-  if (extra !== undefined) throw new UsageError(`Unexpected \`${shown(extra)}\`. Usage: \`/carbon ${usage}\``);
   const normalized = id.toLowerCase();
   if (!REQUEST_ID.test(normalized)) throw new UsageError(`\`${shown(id)}\` is not a request id (like \`k7m2p9xq\`).`);
   return normalized;
@@ -34,6 +33,7 @@ export const approve: CommandSpec<ApproveCommand, Answer<ApproveCommand>> = {
   summary: 'Approve someone else’s request: a restart, a Vault migration (the Approve button does the same).',
   usage: 'approve REQUEST_ID',
   examples: ['approve k7m2p9xq'],
+  words: ['REQUEST_ID'],
   build(args) {
     return { name: 'approve', id: requestId(args, this.usage) };
   },
@@ -47,6 +47,7 @@ export const deny: CommandSpec<DenyCommand, Answer<DenyCommand>> = {
   usage: 'deny REQUEST_ID [--reason "WHY"]',
   examples: ['deny k7m2p9xq', 'deny k7m2p9xq --reason "the query backlog cleared"'],
   options: { reason: { type: 'string' } },
+  words: ['REQUEST_ID'],
   build(args) {
     const reason = stringOption(args, 'reason')?.replace(/\s+/g, ' ').trim().slice(0, 300);
     return { name: 'deny', id: requestId(args, this.usage), ...(reason ? { reason } : {}) };

@@ -2,7 +2,7 @@ import type { AuditCommand } from '../contracts/commands.js';
 import { auditMessage } from '../features/restart/render.js';
 import type { Answer } from './dispatch.js';
 import { UsageError } from '../errors.js';
-import { noPositionals, shown, stringOption, type CommandSpec } from '../commands/spec.js';
+import { shown, stringOption, type CommandSpec } from '../commands/spec.js';
 import { parseDuration, UNITS } from '../commands/duration.js';
 
 export const AUDIT_DEFAULT_LIMIT = 20;
@@ -21,7 +21,6 @@ export const audit: CommandSpec<AuditCommand, Answer<AuditCommand>> = {
     limit: { type: 'string' },
   },
   build(args) {
-    noPositionals(args, this.usage);
     const since = stringOption(args, 'since');
     const user = stringOption(args, 'user')?.toUpperCase();
     const action = stringOption(args, 'action')?.toLowerCase();

@@ -20,6 +20,8 @@ export interface DispatchDeps {
   commands: CommandTable<Answer>;
   policy: Policy;
   catalogue: Catalogue;
+  /** The Kafka clusters a benchmark may name (config.ts: kafkaClusters). */
+  kafkaClusters: readonly string[];
   queue: CommandQueue;
   /** The audit trail (denials are recorded here) and the requests the handler decides on (approvals). */
   store: Store;
@@ -77,12 +79,15 @@ export type Answer<C extends Command = Command> = (command: C, ctx: AnswerContex
 export async function dispatch(request: Request, deps: DispatchDeps): Promise<Outcome> {
   const { actor } = request;
   const whisper = (message: ReturnType<typeof usage>) => deps.chat.ephemeral(actor.channel.id, actor.user, message);
+  const rules = { catalogue: deps.catalogue, kafkaClusters: deps.kafkaClusters };
 
   let command: Command;
   try {
     command =
       request.build?.() ??
-      (request.form === 'mention' ? deps.commands.parseMention(request.text) : deps.commands.parse(request.text));
+      (request.form === 'mention'
+        ? deps.commands.parseMention(request.text, rules)
+        : deps.commands.parse(request.text, rules));
   } catch (error) {
     if (!isUserError(error)) throw error;
     await whisper(usage(error.message));
@@ -98,7 +103,7 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
   }
 
   try {
-    deps.commands.check(command, { catalogue: deps.catalogue });
+    deps.commands.check(command, rules);
   } catch (error) {
     if (!isUserError(error)) throw error;
     await audit(deps, auditOf(deps, command, actor, 'refused', error.message));

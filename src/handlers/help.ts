@@ -8,6 +8,7 @@ export const help: CommandSpec<HelpCommand, Answer<HelpCommand>> = {
   summary: 'What carbon-ops can do, or the usage of one command.',
   usage: 'help [COMMAND]',
   examples: ['help', 'help health'],
+  words: ['COMMAND?'],
   build: ({ positionals }) => ({ name: 'help', ...(positionals[0] ? { topic: positionals[0].toLowerCase() } : {}) }),
 };
 

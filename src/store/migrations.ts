@@ -2,6 +2,7 @@ import type { Migration } from './migrations/migration.js';
 import { PHASE_MIGRATIONS } from './migrations/phases.js';
 import { VAULT_MIGRATIONS } from './migrations/vault.js';
 import { STATUS_MIGRATIONS } from './migrations/status.js';
+import { BENCH_MIGRATIONS } from './migrations/bench.js';
 import { approvalIndexes } from './migrations/approval-tables.js';
 
 /**
@@ -152,4 +153,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...VAULT_MIGRATIONS,
   ...PHASE_MIGRATIONS,
   ...STATUS_MIGRATIONS,
+  ...BENCH_MIGRATIONS,
 ];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { createServer, connect, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Kafka, logLevel } from 'kafkajs';
@@ -24,7 +25,14 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   db = await freshDatabase();
   const { KUBECONFIG: _k, ...rest } = process.env;
-  env = { ...rest, DATABASE_URL: db.url, LOG_LEVEL: 'warn', KAFKA_BROKERS: kafkaBrokers().join(',') };
+  // The test's Kafka is the `default` cluster and also the one named `local`; `dead` is a port nothing listens on.
+  env = {
+    ...rest,
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'warn',
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    KAFKA_CLUSTERS: `local=${kafkaBrokers().join(',')};dead=127.0.0.1:1`,
+  };
 });
 
 afterAll(async () => {
@@ -98,10 +106,11 @@ describe('bench kafka', () => {
 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    const { rows } = await client.query('SELECT records, records_per_sec, params FROM benchmark_runs');
+    const { rows } = await client.query('SELECT records, records_per_sec, params, kafka_cluster FROM benchmark_runs');
     await client.end();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
+      kafka_cluster: 'default',
       records: '20000',
       params: { records: 20000, recordSize: 1024, partitions: 2, acks: -1, throughput: -1 },
     });
@@ -164,9 +173,10 @@ describe('bench kafka', () => {
         120_000,
       );
 
-      const second = await carbon('bench kafka --records 1000');
+      // `local` is the same brokers under another name: still one benchmark at a time.
+      const second = await carbon('bench kafka --records 1000 --cluster local');
       expect(second.code).toBe(1);
-      expect(second.stdout).toContain(`A Kafka benchmark is already running against ${kafkaBrokers().join(',')}`);
+      expect(second.stdout).toContain('A Kafka benchmark is already running on cluster `local`');
       // ...while the first was still running, still holding the lock and still producing.
       expect(first.child.exitCode).toBeNull();
       expect(await benchLockHolders(client)).toBe(1);
@@ -195,17 +205,104 @@ describe('bench kafka', () => {
     expect(badAcks.stdout).toContain('--acks takes all, 1 or 0');
   });
 
-  it('fails clearly when no broker answers', async () => {
-    const dead = new CarbonProcess(['run', 'bench kafka --records 1000 --brokers 127.0.0.1:1'], {
+  it('fails clearly when no broker of a configured cluster answers, without saying more about its port', async () => {
+    const dead = new CarbonProcess(['run', 'bench kafka --records 1000 --cluster dead'], {
       ...env,
       KUBECONFIG: undefined,
     });
     try {
       await dead.waitFor(/Queued: .*\(job bench-/, 120_000);
-      await dead.waitFor(/❌ The Kafka benchmark failed: .*127\.0\.0\.1:1/, 120_000);
+      await dead.waitFor(
+        /❌ The Kafka benchmark on cluster `dead` failed: cannot set up the benchmark: its brokers could not be reached or did not answer as Kafka/,
+        120_000,
+      );
       expect((await dead.exited).code).toBe(1);
+      expect(dead.stdout).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|refused/i);
     } finally {
       await dead.stop('SIGKILL');
+    }
+  });
+
+  it('runs against a configured cluster named with --cluster, and records the name', async () => {
+    const { code, stdout } = await carbon('bench kafka --records 2000 --partitions 1 --cluster local');
+    expect(code).toBe(0);
+    expect(FINAL_LINE.exec(stdout)?.[1]).toBe('2000');
+    expect(stdout).toContain(`Kafka cluster local (${kafkaBrokers().join(',')})`);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT kafka_cluster, brokers FROM benchmark_runs WHERE (params->>'records')::int = 2000`,
+      );
+      expect(rows).toEqual([{ kafka_cluster: 'local', brokers: kafkaBrokers() }]);
+    } finally {
+      await client.end();
+    }
+    const history = await carbon('bench history kafka');
+    expect(history.stdout).toMatch(/local +2000×1024B acks=all max p=1/);
+  });
+});
+
+describe('bench kafka never connects to an address it was given', () => {
+  /** A plain TCP listener on loopback that is no configured cluster: it counts the connections it accepts. */
+  let listener: Server;
+  let port: number;
+  const accepted: string[] = [];
+
+  beforeAll(async () => {
+    listener = createServer((socket) => {
+      accepted.push(`${socket.remoteAddress}:${socket.remotePort}`);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    port = (listener.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => listener.close(resolve));
+  });
+
+  /**
+   * The connections the listener accepted but one of the test's own, counted once that one is accepted: the kernel
+   * hands connections over in order, so any a worker had made is counted by then (an event, not a pause).
+   */
+  async function othersAccepted(): Promise<string[]> {
+    const probe = connect(port, '127.0.0.1');
+    await new Promise((resolve, reject) => probe.once('connect', resolve).once('error', reject));
+    const self = `127.0.0.1:${probe.localPort}`;
+    await until('the probe connection to be accepted', () => (accepted.includes(self) ? true : undefined));
+    probe.destroy();
+    return accepted.filter((address) => address !== self);
+  }
+
+  it('refuses --brokers, an unknown cluster and an address as a usage error, before any connection', async () => {
+    const cases = [
+      [`bench kafka --records 10 --brokers 127.0.0.1:${port}`, /Unknown option `--brokers`\. Kafka targets are named/],
+      [`bench kafka --records 10 --brokers=127.0.0.1:${port}`, /Unknown option `--brokers`\./],
+      ['bench kafka --records 10 --cluster nosuch', /No Kafka cluster `nosuch` is configured\./],
+      [`bench kafka --records 10 --cluster 127.0.0.1:${port}`, /No Kafka cluster `127\.0\.0\.1:\d+` is configured\./],
+    ] as const;
+    for (const [text, message] of cases) {
+      const { code, stdout } = await carbon(text);
+      expect({ text, code }).toEqual({ text, code: 2 });
+      expect(stdout).toMatch(message);
+      expect(stdout).toContain('use `--cluster NAME` with a configured cluster');
+      expect(stdout).toMatch(/`default`, `local`, `dead`/);
+    }
+    expect(await othersAccepted()).toEqual([]);
+    // The refusals of a configured-cluster check are in the audit trail: someone tried another target.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT outcome, command FROM audit_log WHERE action = 'bench' AND outcome = 'refused' ORDER BY id`,
+      );
+      expect(rows.map((r: { command: string }) => r.command)).toEqual([
+        'bench kafka --records 10 --record-size 1024 --throughput -1 --acks all --partitions 3 --cluster nosuch',
+        `bench kafka --records 10 --record-size 1024 --throughput -1 --acks all --partitions 3 --cluster 127.0.0.1:${port}`,
+      ]);
+    } finally {
+      await client.end();
     }
   });
 });

@@ -75,6 +75,15 @@ describe('carbon run', () => {
     expect(noText.code).toBe(2);
   });
 
+  it('exits 2 on an option given twice or a word a command does not take, naming it', async () => {
+    const twice = await carbon(['run', 'health --namespace data-platform -n kube-system']);
+    expect(twice.code).toBe(2);
+    expect(twice.stdout).toContain('`--namespace` is given more than once (as `--namespace` and `-n`)');
+    const extra = await carbon(['run', 'help help help help']);
+    expect(extra.code).toBe(2);
+    expect(extra.stdout).toContain('Unexpected `help`: `help` takes [COMMAND] and nothing more');
+  });
+
   it('exits 1 with a clear message when Redis is down, and reports bad settings in one message', async () => {
     const dead = await carbon(['run', 'health'], { REDIS_URL: 'redis://127.0.0.1:1' });
     expect(dead.code).toBe(1);

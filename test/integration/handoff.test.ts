@@ -158,6 +158,7 @@ beforeAll(async () => {
       startedAt: at,
       finishedAt: new Date(at.getTime() + 20_000),
       cluster,
+      kafkaCluster: 'default',
       brokers: ['127.0.0.1:9092'],
       params,
       result: bench(rps),

@@ -46,6 +46,7 @@ async function run(
     startedAt: at,
     finishedAt: at,
     cluster,
+    kafkaCluster: 'default',
     brokers,
     params: { ...baseline, ...params },
     result: result(rps),

@@ -3,6 +3,8 @@ import { compare, medianFigures } from '../../src/features/bench/compare.js';
 import { COMMANDS } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
+import { Catalogue } from '../../src/catalogue.js';
+import { usageErrorOf } from '../support/usage.js';
 import { renderBenchHistory, renderBenchResult } from '../../src/features/bench/render.js';
 import { paramsKey } from '../../src/features/bench/store.js';
 import { params, result } from '../support/bench-fixtures.js';
@@ -19,7 +21,7 @@ describe('bench grammar', () => {
   it('reads every option', () => {
     expect(
       COMMANDS.parse(
-        'bench kafka --records 50,000 --record-size 512 --throughput 5000 --acks 1 --partitions 6 --brokers kafka-0.kafka:9092,kafka-1.kafka:9092',
+        'bench kafka --records 50,000 --record-size 512 --throughput 5000 --acks 1 --partitions 6 --cluster Staging',
       ),
     ).toEqual({
       name: 'bench',
@@ -30,7 +32,7 @@ describe('bench grammar', () => {
         throughput: 5000,
         acks: 1,
         partitions: 6,
-        brokers: ['kafka-0.kafka:9092', 'kafka-1.kafka:9092'],
+        cluster: 'staging',
       },
     });
     expect(COMMANDS.parse('bench kafka --throughput -1 --acks all')).toMatchObject({
@@ -52,14 +54,45 @@ describe('bench grammar', () => {
     ['bench kafka --throughput 0', /--throughput/],
     ['bench kafka --acks 2', /--acks takes all, 1 or 0/],
     ['bench kafka --partitions 101', /--partitions/],
-    ['bench kafka --brokers "kafka:9092;rm -rf /"', /is not a broker address/],
-    ['bench kafka --brokers kafka', /is not a broker address/],
-    ['bench kafka --brokers kafka:99999', /is not a broker address/],
+    ['bench kafka --brokers kafka-0.kafka:9092', /Unknown option `--brokers`\. Kafka targets are named, not typed/],
+    ['bench kafka --cluster "prod;rm -rf /"', /is not a Kafka cluster name\. Kafka targets are named/],
+    ['bench kafka --cluster prod --cluster staging', /`--cluster` is given more than once/],
     ['bench postgres', /Usage: `\/carbon bench kafka/],
     ['bench history', /bench history kafka/],
   ])('refuses %s', (text, message) => {
     expect(() => COMMANDS.parse(text)).toThrow(UsageError);
     expect(() => COMMANDS.parse(text)).toThrow(message);
+  });
+});
+
+describe('bench kafka targets a configured cluster, by name', () => {
+  const rules = { catalogue: new Catalogue([]), kafkaClusters: ['default', 'staging'] };
+  const checked = (text: string) => usageErrorOf(() => COMMANDS.check(COMMANDS.parse(text, rules), rules));
+
+  it('takes a configured name, and no name at all for the default cluster', () => {
+    expect(() => COMMANDS.check(COMMANDS.parse('bench kafka --cluster staging', rules), rules)).not.toThrow();
+    expect(() => COMMANDS.check(COMMANDS.parse('bench kafka', rules), rules)).not.toThrow();
+  });
+
+  it('refuses any other name or an address, listing the configured clusters', () => {
+    for (const other of ['nosuch', '127.0.0.1:9092', '169.254.169.254:80', '[::1]:9092', 'metadata.google.internal']) {
+      expect(checked(`bench kafka --cluster ${other}`)).toBe(
+        `No Kafka cluster \`${other}\` is configured. Kafka targets are named, not typed: use \`--cluster NAME\` ` +
+          'with a configured cluster: `default`, `staging`.',
+      );
+    }
+  });
+
+  it('says what replaced --brokers, with the configured names when it knows them', () => {
+    expect(usageErrorOf(() => COMMANDS.parse('bench kafka --brokers=127.0.0.1:9092', rules))).toMatch(
+      /^Unknown option `--brokers`\. Kafka targets are named, not typed: use `--cluster NAME` with a configured cluster \(`default`, `staging`\)\./,
+    );
+  });
+
+  it('names the cluster in the audit line', () => {
+    expect(COMMANDS.describe(COMMANDS.parse('bench kafka --cluster staging --records 10')).line).toBe(
+      'bench kafka --records 10 --record-size 1024 --throughput -1 --acks all --partitions 3 --cluster staging',
+    );
   });
 });
 
@@ -107,7 +140,7 @@ describe('bench reports', () => {
     );
     const message = renderBenchResult({
       params,
-      brokers: ['127.0.0.1:9092'],
+      cluster: { name: 'default', brokers: ['127.0.0.1:9092'] },
       result,
       comparisons: [comparison],
       runId: '4',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadConfig } from '../../src/config.js';
+import { kafkaClusters, loadConfig } from '../../src/config.js';
 import { redactUrl } from '../../src/log.js';
 
 describe('loadConfig', () => {
@@ -21,6 +21,42 @@ describe('loadConfig', () => {
       );
     expect(() => loadConfig({ VAULT_KV_MOUNT: '../sys' })).toThrow(/VAULT_KV_MOUNT/);
     expect(() => loadConfig({ VAULT_ADDR: 'ftp://vault' })).toThrow(/VAULT_ADDR/);
+  });
+
+  it('reads the Kafka clusters a benchmark may target: `default` is KAFKA_BROKERS, the others KAFKA_CLUSTERS', () => {
+    expect(kafkaClusters(loadConfig({}))).toEqual(new Map([['default', ['127.0.0.1:9092']]]));
+    const config = loadConfig({
+      KAFKA_BROKERS: 'kafka-0.kafka:9092, kafka-1.kafka:9092',
+      KAFKA_CLUSTERS: ' prod = k1.prod:9092,k2.prod:9092 ;staging=[::1]:19092;',
+    });
+    expect(kafkaClusters(config)).toEqual(
+      new Map([
+        ['default', ['kafka-0.kafka:9092', 'kafka-1.kafka:9092']],
+        ['prod', ['k1.prod:9092', 'k2.prod:9092']],
+        ['staging', ['[::1]:19092']],
+      ]),
+    );
+  });
+
+  it('refuses KAFKA_CLUSTERS entries that do not fit, each with a clear message', () => {
+    const problems = (KAFKA_CLUSTERS: string) => {
+      try {
+        loadConfig({ KAFKA_CLUSTERS });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`KAFKA_CLUSTERS=${KAFKA_CLUSTERS} was accepted`);
+    };
+    expect(problems('k1:9092')).toMatch(
+      /KAFKA_CLUSTERS: `k1:9092` is not NAME=HOST:PORT; the format is NAME=HOST:PORT\[,HOST:PORT…\], clusters separated by ';'/,
+    );
+    expect(problems('Prod=k1:9092')).toMatch(/`Prod` is not a cluster name/);
+    expect(problems('default=k1:9092')).toMatch(/`default` is KAFKA_BROKERS: set that instead/);
+    expect(problems('a=k1:9092;a=k2:9092')).toMatch(/`a` is named twice/);
+    expect(problems('a=')).toMatch(/`a` names no brokers/);
+    expect(problems('a=k1:0')).toMatch(/`a`: `k1:0` is not host:port/);
+    expect(problems('a=k1;b=k_2:9092')).toMatch(/`a`: `k1` is not host:port[\s\S]*`b`: `k_2:9092` is not host:port/);
+    expect(() => loadConfig({ KAFKA_BROKERS: 'kafka:99999' })).toThrow(/KAFKA_BROKERS/);
   });
 
   it('reports every problem in one message', () => {

@@ -46,13 +46,13 @@ describe('the phase command', () => {
     expect(usageOf('phase plan -3')).toMatch(/not a phase number|Unknown option/);
     expect(usageOf('phase plan 100')).toMatch(/not a phase number/);
     expect(usageOf('phase apply')).toMatch(/Which phase\? Usage: `\/carbon phase apply N`/);
-    expect(usageOf('phase')).toMatch(/What about the phases\?/);
+    expect(usageOf('phase')).toMatch(/`phase` needs an action: list, status, plan, apply or verify/);
     expect(usageOf('phase destroy 4')).toMatch(/Unknown phase action `destroy`/);
-    expect(usageOf('phase plan 4 --force')).toMatch(/--force` only goes with `phase apply`/);
+    expect(usageOf('phase plan 4 --force')).toMatch(/`--force` does not go with `phase plan`/);
     expect(usageOf('phase plan 4 --task "Bad Task"')).toMatch(/is not a task id/);
-    expect(usageOf('phase status --task x')).toMatch(/--task` goes with plan, apply and verify/);
-    expect(usageOf('phase plan 4 5')).toMatch(/Unexpected `5`/);
-    expect(usageOf('phase list 4')).toMatch(/takes no phase number/);
+    expect(usageOf('phase status --task x')).toMatch(/`--task` does not go with `phase status`/);
+    expect(usageOf('phase plan 4 5')).toMatch(/Unexpected `5`: `phase plan` takes N and nothing more/);
+    expect(usageOf('phase list 4')).toMatch(/Unexpected `4`: `phase list` takes no other words/);
   });
 
   it('is authorized by its own policy rules: reads by `phase`, writes by `phase apply`', () => {

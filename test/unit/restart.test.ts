@@ -67,7 +67,7 @@ describe('restart grammar', () => {
     expect(usageErrorOf(() => COMMANDS.parse(`restart trino --reason "${'x'.repeat(301)}"`))).toMatch(/under 300/);
     expect(usageErrorOf(() => COMMANDS.parse('restart trino --reason "a\u0007b c"'))).toMatch(/control characters/);
     expect(usageErrorOf(() => COMMANDS.parse('restart trino stuck again'))).toMatch(
-      /Unexpected `stuck`.*quote the reason/,
+      /Unexpected `stuck`: `restart` takes .* and nothing more\. Quote the reason/,
     );
     expect(usageErrorOf(() => COMMANDS.parse('restart --reason abc'))).toMatch(/Which service/);
     for (const hostile of [
@@ -117,10 +117,10 @@ describe('restart grammar', () => {
     expect(usageErrorOf(() => resolveRestartTarget(cmd('restart deployment/other --reason abc'), catalogue))).toMatch(
       /Add `-n NAMESPACE`/,
     );
-    expect(usageErrorOf(() => COMMANDS.check(cmd('restart nope --reason abc'), { catalogue }))).toMatch(
-      /Unknown service/,
-    );
-    expect(() => COMMANDS.check(COMMANDS.parse('health'), { catalogue })).not.toThrow();
+    expect(
+      usageErrorOf(() => COMMANDS.check(cmd('restart nope --reason abc'), { catalogue, kafkaClusters: [] })),
+    ).toMatch(/Unknown service/);
+    expect(() => COMMANDS.check(COMMANDS.parse('health'), { catalogue, kafkaClusters: [] })).not.toThrow();
   });
 
   it('is described for the audit trail from the parsed command, not the raw text', () => {

@@ -52,11 +52,13 @@ describe('vault grammar', () => {
     expect(usageOf('vault migrate configmap/x -n ns --mount auth/kubernetes')).toMatch(/not a KV mount/);
     expect(usageOf('vault migrate configmap/x -n ns --keys "a b"')).toMatch(/not a ConfigMap key/);
     expect(usageOf('vault migrate configmap/x -n ns --keys ..')).toMatch(/not a ConfigMap key/);
-    expect(usageOf('vault migrate configmap/x configmap/y -n ns')).toMatch(/one ConfigMap at a time/);
+    expect(usageOf('vault migrate configmap/x configmap/y -n ns')).toMatch(
+      /Unexpected `configmap\/y`: `vault migrate` takes configmap\/NAME and nothing more/,
+    );
     expect(usageOf('vault rollback')).toMatch(/Which migration/);
     expect(usageOf('vault rollback ../x')).toMatch(/not a migration id/);
-    expect(usageOf('vault status --keys a')).toMatch(/does not go with this command/);
-    expect(usageOf('vault rotate')).toMatch(/Unknown vault command `rotate`/);
+    expect(usageOf('vault status --keys a')).toMatch(/`--keys` does not go with `vault status`/);
+    expect(usageOf('vault rotate')).toMatch(/Unknown vault action `rotate`: status, migrate or rollback/);
   });
 
   it('never throws anything but a UsageError, for any input (property)', () => {

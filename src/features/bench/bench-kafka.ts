@@ -1,7 +1,8 @@
+import type { KafkaBenchParams } from '../../contracts/commands.js';
 import type { DataOf } from '../../contracts/jobs.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { compare, medianFigures, type Comparison } from './compare.js';
-import type { Config } from '../../config.js';
+import { DEFAULT_KAFKA_CLUSTER, kafkaClusters, type Config } from '../../config.js';
 import { UserError } from '../../errors.js';
 import { BenchParamsError } from '../../integrations/kafka-bench/options.js';
 import {
@@ -11,7 +12,7 @@ import {
 } from '../../integrations/kafka-bench/producer-benchmark.js';
 import { formatWindow } from '../../integrations/kafka-bench/stats.js';
 import type { Logger } from '../../log.js';
-import { renderBenchResult } from './render.js';
+import { renderBenchResult, type KafkaTarget } from './render.js';
 import { latencyDistributionChart, renderPng, throughputHistoryChart } from '../../charts/index.js';
 import type { StoredRun } from './store.js';
 import type { JobContext, JobDefinition } from '../../jobs/job.js';
@@ -21,6 +22,22 @@ const REFERENCE_RUNS = 5;
 
 /** The benchmark's own topic, named after its job: a run its dead worker left half done can be found and deleted. */
 export const benchTopic = (jobId: string): string => `carbon-bench-${jobId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+
+/**
+ * The configured cluster a run targets, or a UserError before any connection: a worker connects to the brokers
+ * configured under a name and to nothing else (the bot refuses other names too, but a phase task's command and a
+ * worker configured unlike the bot get here).
+ */
+export function targetCluster(config: Config, params: KafkaBenchParams): KafkaTarget {
+  const name = params.cluster ?? DEFAULT_KAFKA_CLUSTER;
+  const clusters = kafkaClusters(config);
+  const brokers = clusters.get(name);
+  if (brokers === undefined) {
+    const names = [...clusters.keys()].map((n) => `\`${n}\``).join(', ');
+    throw new UserError(`No Kafka cluster \`${name}\` is configured here (${names}): nothing was run.`);
+  }
+  return { name, brokers };
+}
 
 /**
  * `/carbon bench kafka`: produce into a topic of its own, report like ProducerPerformance, store the
@@ -33,11 +50,11 @@ export const benchKafka: JobDefinition<'bench-kafka'> = {
   attempts: 1,
   stallsAllowed: 0,
   async onStalled({ jobId, data, deps, log }) {
-    const brokers = data.command.params.brokers ?? [...deps.config.KAFKA_BROKERS];
+    const { brokers } = targetCluster(deps.config, data.command.params);
     const topic = benchTopic(jobId);
     const admin = new Kafka({
       clientId: 'carbon-ops-bench-cleanup',
-      brokers,
+      brokers: [...brokers],
       logLevel: logLevel.NOTHING,
       retry: { retries: 2 },
     }).admin();
@@ -52,22 +69,24 @@ export const benchKafka: JobDefinition<'bench-kafka'> = {
     }
   },
   async run(ctx) {
-    const { params } = ctx.data.command;
-    const brokers = params.brokers ?? [...ctx.deps.config.KAFKA_BROKERS];
-    const held = await ctx.deps.store.benchmarks.exclusive([...brokers].sort().join(','), () => measure(ctx, brokers));
+    const cluster = targetCluster(ctx.deps.config, ctx.data.command.params);
+    // Locked by brokers, not name: two names for one cluster still run one benchmark at a time.
+    const lock = [...cluster.brokers].sort().join(',');
+    const held = await ctx.deps.store.benchmarks.exclusive(lock, () => measure(ctx, cluster));
     if (held === undefined)
       throw new UserError(
-        `A Kafka benchmark is already running against ${brokers.join(',')}; one at a time. ` +
+        `A Kafka benchmark is already running on cluster \`${cluster.name}\`; one at a time. ` +
           'Try again when it has finished.',
       );
     return held.value;
   },
 };
 
-async function measure(ctx: JobContext<DataOf<'bench-kafka'>>, brokers: string[]) {
+async function measure(ctx: JobContext<DataOf<'bench-kafka'>>, cluster: KafkaTarget) {
   const { jobId, data, deps, progress, log } = ctx;
   const { params } = data.command;
-  await progress(`connecting to Kafka at ${brokers.join(',')}…`);
+  const brokers = [...cluster.brokers];
+  await progress(`connecting to Kafka cluster \`${cluster.name}\`…`);
   const startedAt = new Date();
   let result: BenchResult;
   try {
@@ -84,7 +103,7 @@ async function measure(ctx: JobContext<DataOf<'bench-kafka'>>, brokers: string[]
     });
   } catch (error) {
     if (error instanceof KafkaBenchError || error instanceof BenchParamsError)
-      throw new UserError(`The Kafka benchmark failed: ${error.message}`);
+      throw new UserError(`The Kafka benchmark on cluster \`${cluster.name}\` failed: ${error.message}`);
     throw error;
   }
   await progress('storing and comparing the result…');
@@ -93,6 +112,7 @@ async function measure(ctx: JobContext<DataOf<'bench-kafka'>>, brokers: string[]
     startedAt,
     finishedAt: new Date(),
     cluster: deps.cluster.name,
+    kafkaCluster: cluster.name,
     brokers,
     params,
     result,
@@ -101,7 +121,7 @@ async function measure(ctx: JobContext<DataOf<'bench-kafka'>>, brokers: string[]
   });
   const comparisons = comparisonsFor(result, earlier, deps.config);
   await uploadCharts(ctx, result, earlier, runId, log);
-  return renderBenchResult({ params, brokers, result, comparisons, runId, jobId });
+  return renderBenchResult({ params, cluster, result, comparisons, runId, jobId });
 }
 
 function comparisonsFor(result: BenchResult, earlier: StoredRun[], config: Config): Comparison[] {

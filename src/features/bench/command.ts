@@ -16,14 +16,8 @@ export const BENCH_LIMITS = {
   recordSize: 1_000_000,
   throughput: 1_000_000,
   partitions: 100,
-  brokers: 9,
   bytes: 4 * 2 ** 30,
 } as const;
-
-/** A DNS label (letters, digits, inner hyphens, up to 63): a host name is labels joined by dots. */
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-/** `host:port`, the host a DNS name or a bracketed IPv6 address. */
-const BROKER = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\]):(\\d{1,5})$`);
 
 function integer(args: ParsedArgs, name: string, min: number, max: number, fallback: number): number {
   const text = stringOption(args, name);
@@ -38,22 +32,23 @@ function integer(args: ParsedArgs, name: string, min: number, max: number, fallb
   return value;
 }
 
-function brokers(args: ParsedArgs): string[] | undefined {
-  const text = stringOption(args, 'brokers');
-  if (text === undefined) return undefined;
-  const list = text
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (list.length === 0 || list.length > BENCH_LIMITS.brokers)
-    throw new UsageError(`--brokers takes 1 to ${BENCH_LIMITS.brokers} host:port addresses, comma-separated.`);
-  for (const broker of list) {
-    const port = Number(BROKER.exec(broker)?.[1]);
-    if (!(port >= 1 && port <= 65535))
-      throw new UsageError(`\`${shown(broker)}\` is not a broker address like kafka-0.kafka:9092.`);
-  }
-  return list;
+/**
+ * `--cluster NAME`, lowercased. Which names exist is the deployment's (the spec's check); here only what could
+ * be one, or an address someone typed instead, so that a hostile value never reaches the audit line.
+ */
+function cluster(args: ParsedArgs): string | undefined {
+  const name = stringOption(args, 'cluster');
+  if (name === undefined) return undefined;
+  if (!/^[A-Za-z0-9[][A-Za-z0-9._:[\]-]{0,99}$/.test(name))
+    throw new UsageError(`\`${shown(name)}\` is not a Kafka cluster name. ${NAMED}.`);
+  return name.toLowerCase();
 }
+
+/** How a Kafka target is chosen, said wherever someone tries another way. */
+const NAMED = 'Kafka targets are named, not typed: use `--cluster NAME` with a configured cluster';
+
+/** The configured cluster names, for a message: `` `default`, `prod` ``. */
+const clusterNames = (names: readonly string[]): string => names.map((name) => `\`${name}\``).join(', ');
 
 function acks(args: ParsedArgs): Acks {
   const text = stringOption(args, 'acks');
@@ -77,17 +72,23 @@ function throughput(args: ParsedArgs): number {
   return integer(args, 'throughput', 1, BENCH_LIMITS.throughput, BENCH_DEFAULTS.throughput);
 }
 
+const USAGE = {
+  kafka:
+    'bench kafka [--records N] [--record-size B] [--throughput R|-1] [--acks all|1|0] [--partitions P] ' +
+    '[--cluster NAME]',
+  history: 'bench history kafka [--limit N]',
+};
+
 export const bench: CommandSpec<BenchCommand> = {
   route: (command) => ({ job: command.action === 'kafka' ? 'bench-kafka' : 'bench-history' }),
   name: 'bench',
   summary: "Kafka producer benchmark reported like Kafka's ProducerPerformance, stored and compared; or its history.",
-  usage:
-    'bench kafka [--records N] [--record-size B] [--throughput R|-1] [--acks all|1|0] [--partitions P] ' +
-    '[--brokers LIST] | bench history kafka',
+  usage: `${USAGE.kafka} | ${USAGE.history}`,
   examples: [
     'bench kafka',
     'bench kafka --records 50000 --throughput 5000',
     'bench kafka --acks 1 --partitions 6',
+    'bench kafka --cluster staging',
     'bench history kafka',
   ],
   options: {
@@ -96,18 +97,20 @@ export const bench: CommandSpec<BenchCommand> = {
     throughput: { type: 'string' },
     acks: { type: 'string' },
     partitions: { type: 'string' },
-    brokers: { type: 'string' },
+    cluster: { type: 'string' },
     limit: { type: 'string' },
   },
+  actions: {
+    kafka: { options: ['records', 'record-size', 'throughput', 'acks', 'partitions', 'cluster'], usage: USAGE.kafka },
+    history: { words: ['kafka'], options: ['limit'], usage: USAGE.history },
+  },
   build(args) {
-    const [action, target, ...extra] = args.positionals.map((p) => p.toLowerCase());
+    const [action, target] = args.positionals.map((p) => p.toLowerCase());
     if (action === 'history') {
-      if (target !== 'kafka' || extra.length > 0)
-        throw new UsageError('Usage: `/carbon bench history kafka [--limit N]`');
+      if (target !== 'kafka') throw new UsageError(`Usage: \`/carbon ${USAGE.history}\``);
       return { name: 'bench', action: 'history', target: 'kafka', limit: integer(args, 'limit', 1, 50, 10) };
     }
-    if (action !== 'kafka' || target !== undefined) throw new UsageError(`Usage: \`/carbon ${this.usage}\``);
-    const list = brokers(args);
+    const name = cluster(args);
     const records = integer(args, 'records', 1, BENCH_LIMITS.records, BENCH_DEFAULTS.records);
     const recordSize = integer(args, 'record-size', 1, BENCH_LIMITS.recordSize, BENCH_DEFAULTS.recordSize);
     if (records * recordSize > BENCH_LIMITS.bytes) {
@@ -125,17 +128,29 @@ export const bench: CommandSpec<BenchCommand> = {
         throughput: throughput(args),
         acks: acks(args),
         partitions: integer(args, 'partitions', 1, BENCH_LIMITS.partitions, BENCH_DEFAULTS.partitions),
-        ...(list ? { brokers: list } : {}),
+        ...(name !== undefined ? { cluster: name } : {}),
       },
     };
   },
+  unknownOption: (option, rules) =>
+    option === '--brokers'
+      ? `${NAMED}${rules === undefined ? '' : ` (${clusterNames(rules.kafkaClusters)})`}.`
+      : undefined,
+  check(command, { kafkaClusters }) {
+    const name = command.action === 'kafka' ? command.params.cluster : undefined;
+    if (name !== undefined && !kafkaClusters.includes(name))
+      throw new UsageError(
+        `No Kafka cluster \`${shown(name)}\` is configured. ${NAMED}: ${clusterNames(kafkaClusters)}.`,
+      );
+  },
   describe(command) {
-    if (command.action === 'history') return { line: 'bench history kafka' };
+    if (command.action === 'history') return { line: `bench history kafka --limit ${command.limit}` };
     const p = command.params;
     return {
       line:
         `bench kafka --records ${p.records} --record-size ${p.recordSize} --throughput ${p.throughput} ` +
-        `--acks ${p.acks === -1 ? 'all' : p.acks} --partitions ${p.partitions}`,
+        `--acks ${p.acks === -1 ? 'all' : p.acks} --partitions ${p.partitions}` +
+        `${p.cluster === undefined ? '' : ` --cluster ${p.cluster}`}`,
       target: 'kafka',
     };
   },

@@ -10,17 +10,23 @@ const DEFINITIONS =
   "Measured like Kafka's ProducerPerformance: latency per record from send to acknowledgement, in whole ms; " +
   'MB = 2^20 bytes; percentiles over every acknowledged record up to 500,000 (sampled evenly beyond).';
 
-export const paramsLine = (p: KafkaBenchParams, brokers: readonly string[]): string =>
+/** A configured Kafka cluster: its name (`--cluster`) and the brokers configured under it. */
+export interface KafkaTarget {
+  name: string;
+  brokers: readonly string[];
+}
+
+export const paramsLine = (p: KafkaBenchParams, cluster: KafkaTarget): string =>
   `${p.records.toLocaleString('en-US')} records of ${p.recordSize} B, acks=${p.acks === -1 ? 'all' : p.acks}, ` +
   `throughput ${p.throughput === -1 ? 'unthrottled' : `${p.throughput.toLocaleString('en-US')}/s`}, ` +
-  `${p.partitions} partitions, brokers ${brokers.join(',')}`;
+  `${p.partitions} partitions, Kafka cluster ${cluster.name} (${cluster.brokers.join(',')})`;
 
 const fixed = (n: number, digits = 1) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export function renderBenchResult(input: {
   params: KafkaBenchParams;
-  brokers: string[];
+  cluster: KafkaTarget;
   result: BenchResult;
   comparisons: Comparison[];
   runId: string;
@@ -69,7 +75,7 @@ export function renderBenchResult(input: {
       : `⚠️ ${result.recordsInTopic.toLocaleString('en-US')} records found in the ` +
         `topic, ${result.records.toLocaleString('en-US')} reported sent`;
   blocks.push(
-    context(escapeMrkdwn(paramsLine(input.params, input.brokers))),
+    context(escapeMrkdwn(paramsLine(input.params, input.cluster))),
     context(DEFINITIONS),
     context(
       `${landed} · topic ${escapeMrkdwn(result.topic)} ${result.topicDeleted ? 'deleted' : 'NOT deleted'} · run ` +
@@ -87,6 +93,7 @@ export function renderBenchHistory(runs: StoredRun[]): Message {
   const rows = runs.map((r) => [
     `#${r.id}`,
     r.startedAt.toISOString().slice(0, 16).replace('T', ' '),
+    r.kafkaCluster ?? '?',
     `${r.params.records}×${r.params.recordSize}B ` +
       `acks=${r.params.acks === -1 ? 'all' : r.params.acks} ` +
       `${r.params.throughput === -1 ? 'max' : `${r.params.throughput}/s`} p=${r.params.partitions}`,
@@ -101,7 +108,7 @@ export function renderBenchHistory(runs: StoredRun[]): Message {
     text: `Kafka benchmark history: ${runs.length} runs`,
     blocks: [
       header('Kafka benchmark history'),
-      table(['RUN', 'STARTED (UTC)', 'PARAMETERS', 'REC/SEC', 'MB/SEC', 'AVG ms', 'P95', 'P99', 'BY'], rows),
+      table(['RUN', 'STARTED (UTC)', 'CLUSTER', 'PARAMETERS', 'REC/SEC', 'MB/SEC', 'AVG ms', 'P95', 'P99', 'BY'], rows),
       context(DEFINITIONS),
     ],
   };

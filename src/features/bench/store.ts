@@ -13,6 +13,8 @@ export interface StoredRun extends Pick<
 > {
   id: string;
   startedAt: Date;
+  /** The configured Kafka cluster's name; absent for runs from before clusters were named. */
+  kafkaCluster?: string;
   brokers: string[];
   params: KafkaBenchParams;
   requestedBy: string;
@@ -44,6 +46,7 @@ export class Benchmarks {
     startedAt: Date;
     finishedAt: Date;
     cluster: string;
+    kafkaCluster: string;
     brokers: string[];
     params: KafkaBenchParams;
     result: BenchResult;
@@ -54,8 +57,8 @@ export class Benchmarks {
     const { rows } = await this.pool.query<{ id: string }>(
       `INSERT INTO benchmark_runs (kind, started_at, finished_at, cluster, brokers, params, params_key, records,
          records_per_sec, mb_per_sec, avg_latency_ms, max_latency_ms, p50_ms, p95_ms, p99_ms, p999_ms, histogram,
-         job_id, requested_by)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id`,
+         job_id, requested_by, kafka_cluster)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING id`,
       [
         KIND,
         run.startedAt,
@@ -76,6 +79,7 @@ export class Benchmarks {
         JSON.stringify(r.histogram),
         run.jobId,
         run.requestedBy,
+        run.kafkaCluster,
       ],
     );
     return rows[0]!.id;
@@ -183,6 +187,7 @@ function toRun(row: Record<string, unknown>): StoredRun {
   return {
     id: String(row.id),
     startedAt: row.started_at as Date,
+    ...(typeof row.kafka_cluster === 'string' ? { kafkaCluster: row.kafka_cluster } : {}),
     brokers: row.brokers as string[],
     params: row.params as KafkaBenchParams,
     records: num('records'),

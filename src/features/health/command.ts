@@ -1,5 +1,5 @@
 import type { HealthCommand } from '../../contracts/commands.js';
-import { dnsLabel, noPositionals, stringOption, type CommandSpec } from '../../commands/spec.js';
+import { dnsLabel, stringOption, type CommandSpec } from '../../commands/spec.js';
 
 export const health: CommandSpec<HealthCommand> = {
   route: () => ({ job: 'health-report' }),
@@ -9,7 +9,6 @@ export const health: CommandSpec<HealthCommand> = {
   examples: ['health', 'health --namespace data-platform'],
   options: { namespace: { type: 'string', short: 'n' } },
   build(args) {
-    noPositionals(args, this.usage);
     const namespace = stringOption(args, 'namespace');
     return { name: 'health', ...(namespace !== undefined ? { namespace: dnsLabel(namespace, 'Namespace') } : {}) };
   },

@@ -1,9 +1,7 @@
 import type { PhaseCommand, PhaseAction } from '../../contracts/commands.js';
 import type { JobFor } from '../../contracts/jobs.js';
 import { UsageError } from '../../errors.js';
-import { shown, stringOption, type CommandSpec, type ParsedArgs } from '../../commands/spec.js';
-
-export const PHASE_ACTIONS = ['list', 'status', 'plan', 'apply', 'verify'] as const satisfies PhaseAction[];
+import { shown, stringOption, type ActionGrammar, type CommandSpec, type ParsedArgs } from '../../commands/spec.js';
 
 const PHASE_JOBS = {
   list: 'phase-status',
@@ -12,9 +10,17 @@ const PHASE_JOBS = {
   verify: 'phase-verify',
   apply: 'phase-apply-request',
 } as const satisfies { [A in PhaseAction]: JobFor<Extract<PhaseCommand, { action: A }>> };
-const USAGE =
-  'phase list | phase status [N] | phase plan N [--task ID] | phase apply N [--task ID] [--force] | ' +
-  'phase verify N [--task ID]';
+/** Each action's words and options; the table refuses any other before build runs. */
+const ACTIONS = {
+  list: { usage: 'phase list' },
+  status: { words: ['N?'], usage: 'phase status [N]' },
+  plan: { words: ['N'], options: ['task'], usage: 'phase plan N [--task ID]' },
+  apply: { words: ['N'], options: ['task', 'force'], usage: 'phase apply N [--task ID] [--force]' },
+  verify: { words: ['N'], options: ['task'], usage: 'phase verify N [--task ID]' },
+} as const satisfies Record<PhaseAction, ActionGrammar>;
+const USAGE = Object.values(ACTIONS)
+  .map((action) => action.usage)
+  .join(' | ');
 
 /** The largest phase number the grammar accepts; which phases exist is the runbooks' business. */
 export const MAX_PHASE = 99;
@@ -59,30 +65,23 @@ export const phase: CommandSpec<PhaseCommand> = {
     'phase verify 4',
   ],
   options: { task: { type: 'string' }, force: { type: 'boolean' } },
+  actions: ACTIONS,
   build(args) {
-    const [actionText, number, ...extra] = args.positionals;
-    const action = actionText?.toLowerCase() as PhaseAction | undefined;
-    if (action === undefined || !PHASE_ACTIONS.includes(action)) {
-      const what =
-        actionText === undefined ? 'What about the phases?' : `Unknown phase action \`${shown(actionText)}\`.`;
-      throw new UsageError(`${what} Usage: \`/carbon ${USAGE}\``);
-    }
-    if (extra.length > 0) throw new UsageError(`Unexpected \`${shown(extra[0] ?? '')}\`. Usage: \`/carbon ${USAGE}\``);
-    const force = args.values.force === true;
-    if (force && action !== 'apply')
-      throw new UsageError('`--force` only goes with `phase apply`: it takes over fields another manager owns.');
-    if (action !== 'apply' && action !== 'plan' && action !== 'verify' && stringOption(args, 'task') !== undefined) {
-      throw new UsageError(`\`--task\` goes with plan, apply and verify. Usage: \`/carbon ${USAGE}\``);
-    }
+    const [actionText, number] = args.positionals;
+    const action = actionText!.toLowerCase() as PhaseAction; // the table has checked that it names one
     switch (action) {
       case 'list':
-        if (number !== undefined)
-          throw new UsageError(`\`phase list\` takes no phase number; try \`/carbon phase status ${shown(number)}\`.`);
         return { name: 'phase', action };
       case 'status':
         return { name: 'phase', action, ...(number !== undefined ? { phase: phaseNumber(number, action) } : {}) };
       case 'apply':
-        return { name: 'phase', action, phase: phaseNumber(number, action), ...taskOption(args), force };
+        return {
+          name: 'phase',
+          action,
+          phase: phaseNumber(number, action),
+          ...taskOption(args),
+          force: args.values.force === true,
+        };
       default:
         return { name: 'phase', action, phase: phaseNumber(number, action), ...taskOption(args) };
     }

@@ -41,23 +41,15 @@ export const restart: CommandSpec<RestartCommand> = {
     'restart trino, it is stuck on queued queries',
   ],
   options: { namespace: { type: 'string', short: 'n' }, reason: { type: 'string' } },
+  // The conversational form (`restart trino, it is stuck`) reaches build as --reason: see commands/mention.ts.
+  words: ['<SERVICE | deployment/NAME | statefulset/NAME>'],
+  wordsHint: 'Quote the reason, e.g. --reason "stuck on queued queries".',
   build(args) {
-    const words = [...args.positionals];
-    let reason = stringOption(args, 'reason');
-    const first = words.shift();
+    const [first] = args.positionals;
     if (first === undefined) throw new UsageError(`Which service? Usage: \`/carbon ${USAGE}\``);
-    // The conversational form: `restart trino, it is stuck on queued queries`.
-    let targetText = first;
-    if (first.endsWith(',') && first.length > 1) {
-      targetText = first.slice(0, -1);
-      if (reason === undefined && words.length > 0) reason = words.splice(0).join(' ');
-    }
-    if (words.length > 0) {
-      throw new UsageError(
-        `Unexpected \`${shown(words[0] ?? '')}\`: quote the reason, e.g. ` +
-          `--reason "stuck on queued queries". Usage: \`/carbon ${USAGE}\``,
-      );
-    }
+    // `restart trino,` with nothing after the comma: the reason is what is missing, not the name.
+    const targetText = first.length > 1 ? first.replace(/,$/, '') : first;
+    const reason = stringOption(args, 'reason');
     const namespace = stringOption(args, 'namespace');
     return {
       name: 'restart',

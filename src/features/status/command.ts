@@ -1,5 +1,5 @@
 import type { StatusCommand, ScheduleCommand } from '../../contracts/commands.js';
-import { noPositionals, type CommandSpec } from '../../commands/spec.js';
+import type { CommandSpec } from '../../commands/spec.js';
 
 export const status: CommandSpec<StatusCommand> = {
   route: () => ({ job: 'status-report' }),
@@ -9,8 +9,7 @@ export const status: CommandSpec<StatusCommand> = {
     'actions of the last 24 h, expiring certificates, trend chart.',
   usage: 'status',
   examples: ['status'],
-  build(args) {
-    noPositionals(args, this.usage);
+  build() {
     return { name: 'status' };
   },
 };
@@ -21,8 +20,7 @@ export const schedule: CommandSpec<ScheduleCommand> = {
   summary: 'When the daily status is posted, where, the next runs and the last post.',
   usage: 'schedule',
   examples: ['schedule'],
-  build(args) {
-    noPositionals(args, this.usage);
+  build() {
     return { name: 'schedule' };
   },
 };

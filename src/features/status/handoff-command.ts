@@ -63,7 +63,8 @@ export function parsePeriodStart(text: string): PeriodStart {
     minute,
     second,
     ...(offsetMinutes !== undefined ? { offsetMinutes } : {}),
-    text: trimmed,
+    // One word (2025-10-24T09:00, not 2025-10-24 09:00), so the audit line `handoff --since …` reads back the same.
+    text: trimmed.replace(' ', 'T'),
   };
 }
 
@@ -76,10 +77,14 @@ export const handoff: CommandSpec<HandoffCommand> = {
   usage: 'handoff [--since 24h | DATE]',
   examples: ['handoff', 'handoff --since 7d', 'handoff --since 2025-10-24', 'handoff --since 2025-10-24T09:00Z'],
   options: { since: { type: 'string' } },
+  words: ['DATE?'],
   build(args) {
     const option = stringOption(args, 'since');
-    if (args.positionals.length > 1 || (args.positionals.length === 1 && option !== undefined)) {
-      throw new UsageError(`Unexpected \`${shown(args.positionals.at(-1) ?? '')}\`. Usage: \`/carbon ${this.usage}\``);
+    const [word] = args.positionals;
+    if (word !== undefined && option !== undefined) {
+      throw new UsageError(
+        `Unexpected \`${shown(word)}\`: the period starts at --since. Usage: \`/carbon ${this.usage}\``,
+      );
     }
     return { name: 'handoff', since: parsePeriodStart(option ?? args.positionals[0] ?? HANDOFF_DEFAULT_SINCE) };
   },

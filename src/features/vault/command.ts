@@ -115,46 +115,37 @@ export const vault: CommandSpec<VaultCommand> = {
     overwrite: { type: 'boolean' },
     reason: { type: 'string' },
   },
+  actions: {
+    status: { options: ['namespace'], usage: USAGE.status },
+    migrate: {
+      words: ['configmap/NAME'],
+      options: ['namespace', 'keys', 'mount', 'path', 'cutover', 'apps-read-vault-files', 'overwrite', 'reason'],
+      usage: USAGE.migrate,
+    },
+    rollback: { words: ['MIGRATION_ID'], usage: USAGE.rollback },
+  },
   build(args) {
-    const [action, ...rest] = args.positionals;
+    const [action, word] = args.positionals;
     const namespace = stringOption(args, 'namespace');
-    const only = (allowed: string[], usage: string) => {
-      const extra = Object.keys(args.values).find(
-        (option) => args.values[option] !== undefined && !allowed.includes(option),
-      );
-      if (extra !== undefined)
-        throw new UsageError(`\`--${extra}\` does not go with this command. Usage: \`/carbon ${usage}\``);
-    };
-    switch (action?.toLowerCase()) {
+    // The table has checked that the action is one of these, with its own words and options only.
+    switch (action!.toLowerCase() as VaultCommand['action']) {
       case 'status':
-        only(['namespace'], USAGE.status);
-        if (rest.length > 0)
-          throw new UsageError(`Unexpected \`${shown(rest[0]!)}\`. Usage: \`/carbon ${USAGE.status}\``);
         return {
           name: 'vault',
           action: 'status',
           ...(namespace !== undefined ? { namespace: dnsLabel(namespace, 'Namespace') } : {}),
         };
       case 'migrate':
-        return buildMigrate(args, rest, namespace);
+        return buildMigrate(args, word, namespace);
       case 'rollback': {
-        only([], USAGE.rollback);
-        const [id, extra] = rest;
-        if (id === undefined)
+        if (word === undefined)
           throw new UsageError(
             `Which migration? Usage: \`/carbon ${USAGE.rollback}\` (the id is in the migration plan).`,
           );
-        if (extra !== undefined)
-          throw new UsageError(`Unexpected \`${shown(extra)}\`. Usage: \`/carbon ${USAGE.rollback}\``);
-        if (!REQUEST_ID.test(id.toLowerCase()))
-          throw new UsageError(`\`${shown(id)}\` is not a migration id (like \`k7m2p9xq\`).`);
-        return { name: 'vault', action: 'rollback', id: id.toLowerCase() };
+        if (!REQUEST_ID.test(word.toLowerCase()))
+          throw new UsageError(`\`${shown(word)}\` is not a migration id (like \`k7m2p9xq\`).`);
+        return { name: 'vault', action: 'rollback', id: word.toLowerCase() };
       }
-      default:
-        throw new UsageError(
-          `${action === undefined ? 'What about Vault?' : `Unknown vault command \`${shown(action)}\`.`} ` +
-            `Usage: \`/carbon ${USAGE.status}\`, \`/carbon ${USAGE.migrate}\` or \`/carbon ${USAGE.rollback}\``,
-        );
     }
   },
   policy: (command) => `vault-${command.action}`,
@@ -187,12 +178,8 @@ export const vault: CommandSpec<VaultCommand> = {
 };
 
 /** `vault migrate configmap/NAME -n NS [...]`: every option checked before any call to the cluster or Vault. */
-function buildMigrate(args: ParsedArgs, rest: string[], namespace: string | undefined): VaultMigrateCommand {
-  if (rest.length > 1)
-    throw new UsageError(
-      `Unexpected \`${shown(rest[1]!)}\`: one ConfigMap at a time. Usage: \`/carbon ${USAGE.migrate}\``,
-    );
-  const configMap = configMapRef(rest[0]);
+function buildMigrate(args: ParsedArgs, word: string | undefined, namespace: string | undefined): VaultMigrateCommand {
+  const configMap = configMapRef(word);
   if (namespace === undefined)
     throw new UsageError(`Which namespace is configmap/${configMap} in? Add \`-n NAMESPACE\`.`);
   const ns = dnsLabel(namespace, 'Namespace');

@@ -1,4 +1,5 @@
 /** The benchmark's parameters and their validation: every problem reported in one error. */
+import { isBroker } from '../../config.js';
 import type { WindowStats } from './stats.js';
 
 export type Acks = -1 | 0 | 1;
@@ -45,7 +46,6 @@ export const LIMITS = {
   maxInFlight: 64,
 } as const;
 
-const BROKER = /^[A-Za-z0-9.-]+:(\d{1,5})$|^\[[0-9A-Fa-f:]+\]:(\d{1,5})$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 const isIntIn = (v: unknown, min: number, max: number): v is number =>
@@ -55,11 +55,8 @@ export function validateOptions(o: ProducerBenchmarkOptions): void {
   const problems: string[] = [];
   if (!Array.isArray(o.brokers) || o.brokers.length === 0) problems.push('brokers: at least one host:port is needed');
   else {
-    for (const b of o.brokers) {
-      const m = typeof b === 'string' ? BROKER.exec(b) : null;
-      const port = Number(m?.[1] ?? m?.[2]);
-      if (!m || port < 1 || port > 65535) problems.push(`brokers: '${String(b)}' is not host:port`);
-    }
+    for (const b of o.brokers)
+      if (typeof b !== 'string' || !isBroker(b)) problems.push(`brokers: '${String(b)}' is not host:port`);
   }
   if (!isIntIn(o.records, 1, Number.MAX_SAFE_INTEGER))
     problems.push(`records must be a positive integer, got ${o.records}`);

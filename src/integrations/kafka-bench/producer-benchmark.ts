@@ -9,6 +9,10 @@
  *
  * Nothing waits unbounded: set-up (connect, create the topic) has 15 s, a run fails once nothing has been
  * acknowledged for `requestTimeoutMs`, and each clean-up step has 5 s.
+ *
+ * A failure's message says what a Kafka broker answered, or else one same sentence for every way a connection
+ * fails (refused, reset, closed, timed out, not Kafka): it never tells an open port from a closed one. The
+ * details go to `log`.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -136,9 +140,8 @@ class BenchSession {
       );
     } catch (e) {
       if (e instanceof BenchParamsError || opts.signal?.aborted) throw e;
-      throw new KafkaBenchError(`cannot set up the benchmark on Kafka at ${this.where}: ${messageOf(e)}`, {
-        cause: e,
-      });
+      opts.log?.('warn', `kafka bench: set-up failed: ${messageOf(e)}`, { brokers: this.where });
+      throw new KafkaBenchError(`cannot set up the benchmark: ${publicReason(e)}`, { cause: e });
     }
   }
 
@@ -286,10 +289,11 @@ class ProduceRun {
         () => this.acknowledged(messages.length, sendStartMs),
         (e: unknown) => {
           this.inFlight--;
+          o.log?.('warn', `kafka bench: a produce request failed: ${messageOf(e)}`, { topic: this.topic });
           this.fail(
             new KafkaBenchError(
               `Kafka refused or lost a produce request after ${this.stats.count} of ${o.records} records: ` +
-                messageOf(e),
+                publicReason(e),
               { cause: e },
             ),
           );
@@ -388,16 +392,33 @@ async function waitForLeaders(admin: Admin, topic: string, partitions: number, s
   }
 }
 
+/** An error and what it wraps: kafkajs's retries keep the last failure as `originalError`, others as `cause`. */
+function* causes(e: unknown): Generator<Error & { type?: unknown }> {
+  let cause = e;
+  for (let depth = 0; depth < 10 && cause instanceof Error; depth++) {
+    yield cause;
+    cause = (cause as { originalError?: unknown }).originalError ?? cause.cause;
+  }
+}
+
 /** A new topic's metadata settling: these errors, possibly wrapped by kafkajs's retries, pass. */
 function isSettlingMetadata(e: unknown): boolean {
-  for (
-    let cause = e;
-    cause instanceof Error;
-    cause = (cause as { originalError?: unknown }).originalError ?? cause.cause
-  )
-    if (['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'].includes((cause as { type?: string }).type ?? ''))
-      return true;
-  return false;
+  return [...causes(e)].some(
+    (cause) => cause.type === 'UNKNOWN_TOPIC_OR_PARTITION' || cause.type === 'LEADER_NOT_AVAILABLE',
+  );
+}
+
+/**
+ * What a failure may tell the user: the error code a Kafka broker answered with (TOPIC_AUTHORIZATION_FAILED, …),
+ * else one wording whatever went wrong with the connection, so that it never reveals whether a port is open.
+ */
+function publicReason(e: unknown): string {
+  const answered = [...causes(e)].find(
+    (cause) => cause.name === 'KafkaJSProtocolError' && typeof cause.type === 'string',
+  );
+  return answered === undefined
+    ? "its brokers could not be reached or did not answer as Kafka (the worker's log has the details)"
+    : `Kafka answered ${String(answered.type)}`;
 }
 
 function messageOf(e: unknown): string {

@@ -4,7 +4,7 @@ import { baseline, run } from '../../support/status-fixtures.js';
 import { params, result } from '../../support/bench-fixtures.js';
 import { goldenModule } from '../../support/golden.js';
 
-const brokers = ['kafka-0.kafka:9092', 'kafka-1.kafka:9092'];
+const cluster = { name: 'prod', brokers: ['kafka-0.kafka:9092', 'kafka-1.kafka:9092'] };
 
 const slow = compare(result, baseline, 20, 'baseline (Phase 4 report)');
 const fast = { ...result, recordsPerSec: 7400, mbPerSec: 7.23, avgLatencyMs: 2.1, p95: 3, maxLatencyMs: 19 };
@@ -12,17 +12,17 @@ const fast = { ...result, recordsPerSec: 7400, mbPerSec: 7.23, avgLatencyMs: 2.1
 export default [
   goldenModule('bench', 'features/bench/render.ts', bench, {
     paramsLine: {
-      defaults: () => bench.paramsLine(params, brokers),
+      defaults: () => bench.paramsLine(params, cluster),
       'throttled-acks-1': () =>
-        bench.paramsLine({ records: 250_000, recordSize: 512, throughput: 20_000, acks: 1, partitions: 6 }, brokers),
+        bench.paramsLine({ records: 250_000, recordSize: 512, throughput: 20_000, acks: 1, partitions: 6 }, cluster),
     },
     renderBenchResult: {
       regression: () =>
-        bench.renderBenchResult({ params, brokers, result, comparisons: [slow], runId: '4', jobId: 'bench-kafka-9' }),
+        bench.renderBenchResult({ params, cluster, result, comparisons: [slow], runId: '4', jobId: 'bench-kafka-9' }),
       'no-regression-two-references': () =>
         bench.renderBenchResult({
           params,
-          brokers,
+          cluster,
           result: fast,
           comparisons: [
             compare(fast, baseline, 20, 'baseline (Phase 4 report)'),
@@ -39,7 +39,7 @@ export default [
       'first-run-records-lost-topic-kept': () =>
         bench.renderBenchResult({
           params,
-          brokers,
+          cluster,
           result: { ...fast, recordsInTopic: 998, topicDeleted: false, topic: 'carbon-bench-<31>' },
           comparisons: [],
           runId: '1',
@@ -49,9 +49,10 @@ export default [
     renderBenchHistory: {
       'three-runs': () =>
         bench.renderBenchHistory([
-          run({ id: '12', rps: 7400.25, at: '2025-10-27T08:00:00' }),
+          { ...run({ id: '12', rps: 7400.25, at: '2025-10-27T08:00:00' }), kafkaCluster: 'default' },
           {
             ...run({ id: '11', rps: 5000, at: '2025-10-26T08:00:00' }),
+            kafkaCluster: 'staging',
             params: { ...params, throughput: 20_000, acks: 1 },
           },
           { ...run({ id: '3', rps: 7010, at: '2025-10-20T08:00:00' }), requestedBy: 'U0ONCALL' },
