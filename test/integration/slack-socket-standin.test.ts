@@ -170,6 +170,9 @@ describe('Socket Mode stand-in with a bare WebSocket client', () => {
   });
 
   it('gives up an unacked slash command, retries an unacked event, and ignores acks that come too late', async () => {
+    // With no connection an envelope waits for one as long as for its ack, then counts as not delivered.
+    const nowhere = await sendSocketSlashCommand(impatient, { text: 'help', user_id: 'U0ALICE', channel_id: 'C0OPS' });
+    expect(nowhere).toEqual({ acked: false, attempts: [] });
     const peer = await connect(impatient);
     const slash = await sendSocketSlashCommand(impatient, { text: 'health', user_id: 'U0ALICE', channel_id: 'C0OPS' });
     expect(slash.acked).toBe(false);
@@ -249,7 +252,7 @@ describe('a Bolt app in Socket Mode against the stand-in', () => {
     expect(await ping('one')).toMatchObject({ acked: true, payload: { text: 'pong: one' } });
   });
 
-  it('reconnects after the link drops and after a refresh, and keeps answering', async () => {
+  it('reconnects after the link drops, after a refresh and after a warning, and keeps answering', async () => {
     standin.socketMode.drop();
     await standin.waitFor(() => standin.socketMode.connections.length === 2 && open().length === 1, EVENT_WAIT_MS);
     const afterDrop = await ping('two');
@@ -261,5 +264,9 @@ describe('a Bolt app in Socket Mode against the stand-in', () => {
     // The client closed the old link itself, with a close frame, as asked.
     expect(standin.socketMode.connections[1]).toMatchObject({ disconnect: 'refresh_requested', closeCode: 1000 });
     expect((await ping('three')).attempts[0]?.connection).toBe(3);
+
+    standin.socketMode.disconnect('warning'); // @slack/socket-mode 2.x reconnects at once on a warning too
+    await standin.waitFor(() => standin.socketMode.connections.length === 4 && open().length === 1, EVENT_WAIT_MS);
+    expect((await ping('four')).attempts[0]?.connection).toBe(4);
   });
 });

@@ -115,9 +115,13 @@ type Delivery = {
   type: EnvelopeType;
   payload: Record<string, unknown>;
   dropOnAck: boolean;
+  /** Attempts begun, including one that found no connection in time (which is not in `attempts`). */
+  tries: number;
   attempts: SentEnvelope[];
   resolve(result: SocketDelivery): void;
 };
+
+type Retry = { attempt: number; reason: string };
 
 type InFlight = { delivery: Delivery; envelope: SentEnvelope; timer: NodeJS.Timeout };
 
@@ -131,7 +135,8 @@ export class SocketModeLink implements SocketModeStandin {
   private readonly inFlight = new Map<string, InFlight>();
   private readonly acked = new Set<string>();
   private readonly expired = new Set<string>();
-  private readonly waiting: Array<() => void> = [];
+  /** Attempts waiting for a connection, each for an ack timeout at most, as if it had been sent. */
+  private readonly waiting = new Map<Delivery, { retry: Retry | undefined; timer: NodeJS.Timeout }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly deliveries = new Set<Delivery>();
   private readonly ackTimeoutMs: number;
@@ -173,7 +178,7 @@ export class SocketModeLink implements SocketModeStandin {
 
   deliver(type: EnvelopeType, payload: Record<string, unknown>, opts: DeliverOptions = {}): Promise<SocketDelivery> {
     return new Promise((resolve) => {
-      const delivery: Delivery = { type, payload, dropOnAck: opts.dropOnAck ?? false, attempts: [], resolve };
+      const delivery: Delivery = { type, payload, dropOnAck: opts.dropOnAck ?? false, tries: 1, attempts: [], resolve };
       this.deliveries.add(delivery);
       this.attempt(delivery, undefined);
     });
@@ -204,6 +209,8 @@ export class SocketModeLink implements SocketModeStandin {
 
   close(): void {
     for (const timer of this.timers) clearTimeout(timer);
+    for (const { timer } of this.waiting.values()) clearTimeout(timer);
+    this.waiting.clear();
     for (const { timer } of this.inFlight.values()) clearTimeout(timer);
     this.inFlight.clear();
     for (const delivery of this.deliveries) delivery.resolve({ acked: false, attempts: delivery.attempts });
@@ -229,16 +236,24 @@ export class SocketModeLink implements SocketModeStandin {
     ws.on('close', (code) => this.closed(record, code));
     ws.on('error', () => undefined); // a reset connection also closes; that is where it is handled
     ws.send(JSON.stringify(hello));
-    for (const send of this.waiting.splice(0)) send();
+    for (const [delivery, { retry, timer }] of [...this.waiting]) {
+      clearTimeout(timer);
+      this.waiting.delete(delivery);
+      this.attempt(delivery, retry);
+    }
     this.changed();
   }
 
   /** Sends an attempt on a ready connection (in turn when there are several), or once one is ready. */
-  private attempt(delivery: Delivery, retry: { attempt: number; reason: string } | undefined): void {
+  private attempt(delivery: Delivery, retry: Retry | undefined): void {
     const ready = [...this.live.values()].filter((c) => c.record.disconnect === undefined);
     const target = ready[this.next++ % Math.max(ready.length, 1)];
     if (target === undefined) {
-      this.waiting.push(() => this.attempt(delivery, retry));
+      const timer = setTimeout(() => {
+        this.waiting.delete(delivery);
+        this.retryOrGiveUp(delivery, 'connection_failed');
+      }, this.ackTimeoutMs);
+      this.waiting.set(delivery, { retry, timer });
       return;
     }
     const acceptsResponse =
@@ -311,7 +326,7 @@ export class SocketModeLink implements SocketModeStandin {
     this.changed();
   }
 
-  /** An attempt that will not be acked: an event is retried (a fresh envelope id), anything else is given up. */
+  /** An attempt that will not be acked now: Slack forgets its envelope id. */
   private failed(envelopeId: string, outcome: 'timed_out' | 'connection_lost'): void {
     const entry = this.inFlight.get(envelopeId);
     if (entry === undefined) return;
@@ -320,16 +335,20 @@ export class SocketModeLink implements SocketModeStandin {
     this.inFlight.delete(envelopeId);
     this.expired.add(envelopeId);
     envelope.outcome = outcome;
-    const attempt = delivery.attempts.length;
-    const delay = delivery.type === 'events_api' ? this.retryDelaysMs[attempt - 1] : undefined;
-    if (delay === undefined) return this.finish(delivery, { acked: false, attempts: delivery.attempts });
     // Slack documents these reasons for HTTP retries; it names none for Socket Mode, so the stand-in uses them.
-    const reason = outcome === 'timed_out' ? 'http_timeout' : 'connection_failed';
-    const retry = setTimeout(() => {
-      this.timers.delete(retry);
-      this.attempt(delivery, { attempt, reason });
+    this.retryOrGiveUp(delivery, outcome === 'timed_out' ? 'http_timeout' : 'connection_failed');
+  }
+
+  /** An event is tried again on Slack's schedule (with a fresh envelope id); anything else is given up. */
+  private retryOrGiveUp(delivery: Delivery, reason: string): void {
+    const delay = delivery.type === 'events_api' ? this.retryDelaysMs[delivery.tries - 1] : undefined;
+    if (delay === undefined) return this.finish(delivery, { acked: false, attempts: delivery.attempts });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      delivery.tries += 1;
+      this.attempt(delivery, { attempt: delivery.tries - 1, reason });
     }, delay);
-    this.timers.add(retry);
+    this.timers.add(timer);
     this.changed();
   }
 

@@ -102,6 +102,7 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
   const responseUrlUses = new Map<string, number>();
   const waiters = new Set<(closed?: Error) => void>();
   let origin = '';
+  let closed = false;
   let responseUrlCount = 0;
 
   const notify = (): void => {
@@ -215,6 +216,7 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
     failNext: (method, error) => pushFault(faults, method, { kind: 'error', error }),
     waitFor: <T>(predicate: (s: SlackStandin) => T | undefined | null | false, timeoutMs = 5_000) =>
       new Promise<T>((resolve, reject) => {
+        if (closed) return reject(new Error('Slack stand-in closed'));
         const finish = (): void => {
           clearTimeout(timer);
           waiters.delete(check);
@@ -250,6 +252,7 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
       link.reset();
     },
     close: async () => {
+      closed = true;
       for (const check of [...waiters]) check(new Error('Slack stand-in closed'));
       link.close();
       // Keep-alive sockets from WebClient would otherwise hold close() open.
