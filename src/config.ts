@@ -15,6 +15,13 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/**
+ * A Slack token of one kind. Slack refuses the other kind at every call with not_allowed_token_type, and
+ * @slack/socket-mode retries that refusal forever, so a bot token given as SLACK_APP_TOKEN would hang the bot's start.
+ */
+const slackToken = (prefix: string, kind: string) =>
+  optionalString.pipe(z.string().startsWith(prefix, `must be ${kind} (${prefix}…)`).optional());
+
 const slackId = (prefix: string) =>
   z.string().regex(new RegExp(`^[${prefix}][A-Z0-9]{2,20}$`), `must be a Slack ID starting with ${prefix}`);
 
@@ -107,9 +114,9 @@ const schema = z.object({
   CATALOGUE_FILE: z.string().default('catalogue/services.yaml'),
   POLICY_FILE: z.string().default('policy/policy.example.yaml'),
 
-  SLACK_BOT_TOKEN: optionalString,
+  SLACK_BOT_TOKEN: slackToken('xoxb-', 'a bot token'),
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: optionalString,
+  SLACK_APP_TOKEN: slackToken('xapp-', 'an app-level token'),
   SLACK_API_URL: optionalString.pipe(z.url().optional()),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
 

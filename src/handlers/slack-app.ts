@@ -73,8 +73,14 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   registerApproveButton(app, deps);
   registerDenyButton(app, deps);
   registerUnknownButton(app, deps);
-  await app.init();
-  if (options.appToken !== undefined) await app.start();
+  try {
+    await app.init();
+    // Socket Mode connects here: a refused token (invalid_auth) fails the start, and the server must not outlive it.
+    if (options.appToken !== undefined) await app.start();
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
   return {
     app,
     server,

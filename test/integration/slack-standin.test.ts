@@ -1,7 +1,7 @@
 // The Slack stand-in driven by the real clients the bot uses: @slack/web-api's WebClient and a Bolt App.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { App } from '@slack/bolt';
-import { ErrorCode, LogLevel, WebClient, type Logger, type WebClientOptions } from '@slack/web-api';
+import { ErrorCode, WebClient, type WebClientOptions } from '@slack/web-api';
 import { Buffer } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import {
@@ -13,18 +13,8 @@ import {
   startSlackStandin,
   type SlackStandin,
 } from '../../src/devstack/slack/index.js';
+import { silentSlackLogger } from '../support/slack-logger.js';
 import { EVENT_WAIT_MS } from '../support/until.js';
-
-// WebClient and Bolt log Slack's error details and retries; the assertions below say what matters.
-const silent: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
 
 // A 1x1 transparent PNG.
 const PNG = Buffer.from(
@@ -49,7 +39,12 @@ async function slackError(
 describe('Slack Web API stand-in with the real WebClient', () => {
   let standin: SlackStandin;
   const client = (options: WebClientOptions = {}, token = 'xoxb-test') =>
-    new WebClient(token, { slackApiUrl: standin.url, retryConfig: { retries: 0 }, logger: silent, ...options });
+    new WebClient(token, {
+      slackApiUrl: standin.url,
+      retryConfig: { retries: 0 },
+      logger: silentSlackLogger,
+      ...options,
+    });
 
   beforeAll(async () => {
     standin = await startSlackStandin({
@@ -247,7 +242,7 @@ describe('Slack Web API stand-in with the real WebClient', () => {
     const anonymous = new WebClient(undefined, {
       slackApiUrl: standin.url,
       retryConfig: { retries: 0 },
-      logger: silent,
+      logger: silentSlackLogger,
     });
     expect((await slackError(anonymous.auth.test())).data?.['error']).toBe('not_authed');
     expect(standin.messages('C0OPS')).toEqual([]);
@@ -350,7 +345,7 @@ describe('a Bolt app against the stand-in, driven by signed requests', () => {
     app = new App({
       token: 'xoxb-test',
       signingSecret,
-      logger: silent,
+      logger: silentSlackLogger,
       clientOptions: { slackApiUrl: standin.url, retryConfig: { retries: 0 } },
     });
     app.command('/carbon', async ({ command, ack, respond, client, context }) => {

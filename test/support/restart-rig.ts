@@ -9,7 +9,11 @@ import {
   sendEvent,
   sendInteraction,
   sendSlashCommand,
+  sendSocketEvent,
+  sendSocketInteraction,
+  sendSocketSlashCommand,
   startSlackStandin,
+  type DeliverOptions,
   type SlackStandin,
 } from '../../src/devstack/slack/index.js';
 import { buildBot, type BuiltBot } from '../../src/app/bot.js';
@@ -31,6 +35,8 @@ import { assertBotNeverRefused } from './bot-rbac.js';
 import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS, untilReady } from './until.js';
 
 export const SECRET = 'test-signing-secret';
+/** The app-level token of Socket Mode, which the stand-in accepts for apps.connections.open. */
+export const APP_TOKEN = 'xapp-1-test';
 export const CHANNELS = { C0INCIDENT: { name: 'inc-demo' }, C0GENERAL: { name: 'general' } };
 
 /**
@@ -45,10 +51,15 @@ export async function fastCluster(): Promise<KubeStandin> {
   });
 }
 
+/** An @-mention of the bot as the Events API carries it. */
+function mentionEvent(text: string, user: string, ts: string, channel: string) {
+  return { type: 'app_mention', user, text: `<@${FAKE_WORKSPACE.botUserId}> ${text}`, ts, channel, event_ts: ts };
+}
+
 /**
- * Everything a restart travels through, on real parts: the Bolt app behind signed requests, the Slack
- * stand-in, BullMQ on the real Redis with a private queue, a worker, the Kubernetes stand-in and a
- * fresh PostgreSQL database.
+ * Everything a restart travels through, on real parts: the Bolt app behind signed requests (or, with
+ * `socketMode`, connected to the stand-in's Socket Mode), the Slack stand-in, BullMQ on the real Redis with a
+ * private queue, a worker, the Kubernetes stand-in and a fresh PostgreSQL database.
  */
 export class RestartRig {
   kube!: KubeStandin;
@@ -64,15 +75,22 @@ export class RestartRig {
   eventsUrl = '';
   queueName = `test-restart-${randomBytes(4).toString('hex')}`;
 
-  async start(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<this> {
+  async start(options: { worker?: boolean; env?: Record<string, string>; socketMode?: boolean } = {}): Promise<this> {
     this.kube = await fastCluster();
-    this.slack = await startSlackStandin({ botToken: 'xoxb-test', channels: CHANNELS });
+    this.slack = await startSlackStandin({
+      botToken: 'xoxb-test',
+      appToken: APP_TOKEN,
+      channels: CHANNELS,
+      // Slack waits 3 s for an ack; a loaded machine may take longer without anything being wrong. One retry of an
+      // event, at once (Slack's later ones come after minutes, which a failing test need not wait out).
+      socketMode: { ackTimeoutMs: REQUEST_TIMEOUT_MS, retryDelaysMs: [0] },
+    });
     this.config = loadConfig({
       RESTART_POLL_MS: '100',
       KUBE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       QUEUE_NAME: this.queueName,
       SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SIGNING_SECRET: SECRET,
+      ...(options.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SECRET }),
       SLACK_API_URL: this.slack.url,
       PORT: '0',
       ...options.env,
@@ -134,29 +152,51 @@ export class RestartRig {
   }
 
   slash(text: string, user: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
-    return sendSlashCommand(this.eventsUrl, SECRET, {
+    return sendSlashCommand(this.eventsUrl, SECRET, this.slashFields(text, user, channel));
+  }
+
+  mention(text: string, user: string, ts: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
+    return sendEvent(this.eventsUrl, SECRET, mentionEvent(text, user, ts, channel));
+  }
+
+  /** A click on the plan's Approve or Deny button, as Slack posts it. */
+  click(button: 'approve' | 'deny', request: RestartRequest, user: string) {
+    return sendInteraction(this.eventsUrl, SECRET, this.clickPayload(button, request, user));
+  }
+
+  /** `slash`, as a Socket Mode envelope (the rig started with `socketMode`); resolves once acked or given up. */
+  socketSlash(text: string, user: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
+    return sendSocketSlashCommand(this.slack, this.slashFields(text, user, channel));
+  }
+
+  /** `mention`, as a Socket Mode envelope; the same `eventId` is what Slack's retries carry. */
+  socketMention(
+    text: string,
+    user: string,
+    ts: string,
+    opts: DeliverOptions & { eventId?: string; channel?: keyof typeof CHANNELS } = {},
+  ) {
+    const { channel = 'C0INCIDENT', ...deliver } = opts;
+    return sendSocketEvent(this.slack, mentionEvent(text, user, ts, channel), deliver);
+  }
+
+  /** `click`, as a Socket Mode envelope. */
+  socketClick(button: 'approve' | 'deny', request: RestartRequest, user: string) {
+    return sendSocketInteraction(this.slack, this.clickPayload(button, request, user));
+  }
+
+  private slashFields(text: string, user: string, channel: keyof typeof CHANNELS) {
+    return {
       text,
       user_id: user,
       channel_id: channel,
       channel_name: CHANNELS[channel].name,
       response_url: this.slack.responseUrl(),
-    });
+    };
   }
 
-  mention(text: string, user: string, ts: string, channel: keyof typeof CHANNELS = 'C0INCIDENT') {
-    return sendEvent(this.eventsUrl, SECRET, {
-      type: 'app_mention',
-      user,
-      text: `<@${FAKE_WORKSPACE.botUserId}> ${text}`,
-      ts,
-      channel,
-      event_ts: ts,
-    });
-  }
-
-  /** A click on the plan's Approve or Deny button, as Slack posts it. */
-  click(button: 'approve' | 'deny', request: RestartRequest, user: string) {
-    return sendInteraction(this.eventsUrl, SECRET, {
+  private clickPayload(button: 'approve' | 'deny', request: RestartRequest, user: string) {
+    return {
       type: 'block_actions',
       team: { id: FAKE_WORKSPACE.teamId },
       user: { id: user },
@@ -174,7 +214,7 @@ export class RestartRig {
           action_ts: `${Date.now() / 1000}`,
         },
       ],
-    });
+    };
   }
 
   /** Polls PostgreSQL until a restart request matches. */

@@ -59,6 +59,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ KAFKA_BROKERS: 'kafka:99999' })).toThrow(/KAFKA_BROKERS/);
   });
 
+  it('takes each Slack token only in its own setting, without echoing it', () => {
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-bot', SLACK_APP_TOKEN: 'xapp-1-app' });
+    expect([config.SLACK_BOT_TOKEN, config.SLACK_APP_TOKEN]).toEqual(['xoxb-1-bot', 'xapp-1-app']);
+    expect(loadConfig({ SLACK_APP_TOKEN: '' }).SLACK_APP_TOKEN).toBeUndefined();
+    // Swapped: Slack would refuse both with not_allowed_token_type; Socket Mode would retry that for ever.
+    const swapped = () => loadConfig({ SLACK_BOT_TOKEN: 'xapp-1-SECRETAPP', SLACK_APP_TOKEN: 'xoxb-1-SECRETBOT' });
+    expect(swapped).toThrow(
+      /SLACK_BOT_TOKEN: must be a bot token \(xoxb-…\)[\s\S]*SLACK_APP_TOKEN: must be an app-level token \(xapp-…\)/,
+    );
+    expect(swapped).not.toThrow(/SECRET/);
+  });
+
   it('reports every problem in one message', () => {
     expect(() =>
       loadConfig({ REDIS_URL: 'http://x', KUBE_PAGE_SIZE: 'lots', CARBON_USER: 'alice', DATABASE_URL: 'mysql://x' }),

@@ -33,8 +33,19 @@ function publicMessage(m: StoredMessage): Record<string, unknown> {
   return { type: 'message', app_id: FAKE_WORKSPACE.appId, team: FAKE_WORKSPACE.teamId, ...fields };
 }
 
-export function createMethods(ws: Workspace, uploadUrl: (fileId: string) => string): Record<string, MethodHandler> {
+export function createMethods(
+  ws: Workspace,
+  uploadUrl: (fileId: string) => string,
+  socketModeUrl: () => string,
+): Record<string, MethodHandler> {
   return {
+    // Socket Mode (socket-mode.ts): a fresh WebSocket URL for the app-level token (web-api.ts checks the token).
+    'apps.connections.open': () => ({
+      ok: true,
+      url: socketModeUrl(),
+      response_metadata: { scopes: ['connections:write'], acceptedScopes: ['connections:write'] },
+    }),
+
     'auth.test': () => ({
       ok: true,
       url: `https://${FAKE_WORKSPACE.teamDomain}.slack.com/`,

@@ -5,7 +5,12 @@ import { Buffer } from 'node:buffer';
 
 export type Params = Record<string, unknown>;
 
-export type ApiRequest = { params: Params; token: string | undefined };
+export type ApiRequest = {
+  params: Params;
+  token: string | undefined;
+  /** Whether the token came in `Authorization: Bearer` (some methods take it nowhere else). */
+  tokenInHeader: boolean;
+};
 
 /** Arguments that @slack/web-api sends as JSON strings inside a form body; decoded so handlers and recorded calls
  * see structures. A value that does not parse stays a string, which the handlers report as Slack does. */
@@ -44,7 +49,8 @@ export function parseApiRequest(req: IncomingMessage, body: Buffer): ApiRequest 
   // Slack ignores a token inside a JSON body: JSON callers must use the header.
   const argToken = !jsonBody && typeof params['token'] === 'string' ? params['token'] : undefined;
   delete params['token'];
-  return { params, token: bearerToken(req) ?? argToken };
+  const headerToken = bearerToken(req);
+  return { params, token: headerToken ?? argToken, tokenInHeader: headerToken !== undefined };
 }
 
 function bearerToken(req: IncomingMessage): string | undefined {

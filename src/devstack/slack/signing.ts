@@ -1,8 +1,8 @@
 // Sends the bot what Slack sends: slash commands, interactions and Events API callbacks, signed with Slack's v0
 // scheme (HMAC-SHA256 of "v0:<timestamp>:<body>"), optionally as a retry or with a broken signature.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { FAKE_WORKSPACE } from './identity.js';
+import { eventCallback, newEventId, slashCommandPayload, type SlashCommandFields } from './payloads.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -27,17 +27,6 @@ export type SendOptions = {
 
 export type SlackDelivery = { status: number; body: string; elapsedMs: number };
 
-export type SlashCommandFields = {
-  command?: string;
-  text: string;
-  user_id: string;
-  channel_id: string;
-  trigger_id?: string;
-  response_url?: string;
-  team_id?: string;
-  [field: string]: string | undefined;
-};
-
 /** The headers Slack puts on a request it sends to an app. */
 export function signSlackRequest(
   body: string,
@@ -53,32 +42,14 @@ export function signSlackRequest(
   };
 }
 
-/**
- * A `/carbon` slash command as Slack posts it. Fields left out get Slack-shaped defaults. A missing
- * response_url points at a closed loopback port, so a bot that uses it fails fast instead of reaching Slack:
- * pass `standin.responseUrl()` to observe responses.
- */
+/** A `/carbon` slash command as Slack posts it (fields as in payloads.ts). */
 export function sendSlashCommand(
   url: string,
   signingSecret: string,
   fields: SlashCommandFields,
   opts: SendOptions = {},
 ): Promise<SlackDelivery> {
-  const all: Record<string, string | undefined> = {
-    token: 'verification-token-unused',
-    team_id: FAKE_WORKSPACE.teamId,
-    team_domain: FAKE_WORKSPACE.teamDomain,
-    channel_name: fields.channel_id,
-    user_name: fields.user_id,
-    command: '/carbon',
-    api_app_id: FAKE_WORKSPACE.appId,
-    is_enterprise_install: 'false',
-    response_url: `http://127.0.0.1:9/commands/${FAKE_WORKSPACE.teamId}/unused`,
-    trigger_id: triggerId(),
-    ...fields,
-  };
-  const form = new URLSearchParams();
-  for (const [key, value] of Object.entries(all)) if (value !== undefined) form.set(key, value);
+  const form = new URLSearchParams(slashCommandPayload(fields));
   return deliver(url, signingSecret, form.toString(), FORM, opts);
 }
 
@@ -101,26 +72,8 @@ export function sendEvent(
   event: Record<string, unknown>,
   opts: SendOptions & { eventId?: string } = {},
 ): Promise<SlackDelivery> {
-  const { eventId = `Ev${randomBytes(5).toString('hex').toUpperCase()}`, ...sendOpts } = opts;
-  const envelope = {
-    token: 'verification-token-unused',
-    team_id: FAKE_WORKSPACE.teamId,
-    api_app_id: FAKE_WORKSPACE.appId,
-    event,
-    type: 'event_callback',
-    event_id: eventId,
-    event_time: Math.floor(Date.now() / 1000),
-    authorizations: [
-      {
-        enterprise_id: null,
-        team_id: FAKE_WORKSPACE.teamId,
-        user_id: FAKE_WORKSPACE.botUserId,
-        is_bot: true,
-        is_enterprise_install: false,
-      },
-    ],
-    is_ext_shared_channel: false,
-  };
+  const { eventId = newEventId(), ...sendOpts } = opts;
+  const envelope = eventCallback(event, eventId);
   return deliver(url, signingSecret, JSON.stringify(envelope), 'application/json', sendOpts);
 }
 
@@ -141,9 +94,4 @@ async function deliver(
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   return { status: res.status, body: text, elapsedMs: performance.now() - started };
-}
-
-/** Slack's trigger IDs look like "13345224609.738474920.8088930838d88f008e0"; only uniqueness matters here. */
-function triggerId(): string {
-  return `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomBytes(10).toString('hex')}`;
 }

@@ -1,11 +1,13 @@
 // A stand-in for the Slack Web API, served over node:http for tests and the devstack. It speaks what
 // @slack/web-api sends, records every call, keeps messages as they stand after edits, and injects Slack's
-// faults on demand (ratelimited with Retry-After, any error name).
+// faults on demand (ratelimited with Retry-After, any error name). Socket Mode's WebSocket link is served on
+// the same port (socket-mode.ts).
 import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMethods, type SlackResult } from './methods.js';
-import { parseApiRequest, readBody, uploadedBytes } from './request.js';
+import { parseApiRequest, readBody, uploadedBytes, type ApiRequest } from './request.js';
+import { SocketModeLink, type SocketModeOptions, type SocketModeStandin } from './socket-mode.js';
 import {
   Workspace,
   type SlackChannelSpec,
@@ -30,8 +32,12 @@ export type RecordedCall = {
 
 export type SlackStandinOptions = {
   port?: number;
-  /** The one token the stand-in accepts. */
+  /** The one bot token (xoxb-…) the Web API methods accept. */
   botToken?: string;
+  /** The one app-level token (xapp-…) apps.connections.open accepts, for Socket Mode. */
+  appToken?: string;
+  /** Socket Mode's ack timeout, retry schedule and pings. */
+  socketMode?: SocketModeOptions;
   /** When given, only these users (and the bot) exist; otherwise every user ID does. */
   users?: Record<string, SlackUserSpec>;
   /** When given, only these channels exist (by ID or name); otherwise every channel ID does. */
@@ -43,6 +49,8 @@ export type SlackStandinOptions = {
 export type SlackStandin = {
   /** The Web API base, ending in '/api/': give it to WebClient's `slackApiUrl` or Bolt's `clientOptions`. */
   url: string;
+  /** Socket Mode: the connections apps.connections.open led to, the envelopes sent over them and their acks. */
+  socketMode: SocketModeStandin;
   /** Every request, in arrival order. */
   calls: RecordedCall[];
   /** The channel's messages in posting order, as they stand after updates (copies). */
@@ -59,31 +67,53 @@ export type SlackStandin = {
   failNext(method: string, error: string): void;
   /** Resolves with the predicate's first value that is not undefined/null/false, checked after every request. */
   waitFor<T>(predicate: (standin: SlackStandin) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
-  /** Forgets calls, messages, files, response URLs and pending faults. */
+  /** Forgets calls, messages, files, response URLs, pending faults, and finished envelopes and their acks. */
   reset(): void;
   close(): Promise<void>;
 };
 
 type Fault = { kind: 'ratelimited'; retryAfterSec: number } | { kind: 'error'; error: string };
 
+/** Methods called with the app-level token instead of the bot token. */
+const APP_LEVEL_METHODS = new Set(['apps.connections.open']);
+
+/**
+ * Slack's refusal of a call's token, or undefined. Each method takes one kind of token: the other kind is
+ * not_allowed_token_type, a wrong one of the right kind invalid_auth. apps.connections.open reads its token from the
+ * Authorization header only ("passing it as a POST parameter will result in an error"; which error Slack does not
+ * say, so the stand-in treats it as no token at all).
+ */
+function tokenRefusal(method: string, request: ApiRequest, tokens: { bot: string; app: string }): string | undefined {
+  const appLevel = APP_LEVEL_METHODS.has(method);
+  const token = appLevel && !request.tokenInHeader ? undefined : request.token;
+  if (token === undefined) return 'not_authed';
+  if (token.startsWith('xapp-') !== appLevel) return 'not_allowed_token_type';
+  return token === (appLevel ? tokens.app : tokens.bot) ? undefined : 'invalid_auth';
+}
+
 /** Slack lets a response_url be used five times (within 30 minutes, which no test lives to see). */
 const RESPONSE_URL_USES = 5;
 
 export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise<SlackStandin> {
-  const botToken = opts.botToken ?? 'xoxb-test';
+  const tokens = { bot: opts.botToken ?? 'xoxb-test', app: opts.appToken ?? 'xapp-test' };
   const workspace = new Workspace(opts);
   const calls: RecordedCall[] = [];
   const faults = new Map<string, Fault[]>();
   const responseUrlUses = new Map<string, number>();
   const waiters = new Set<(closed?: Error) => void>();
   let origin = '';
+  let closed = false;
   let responseUrlCount = 0;
-
-  const methods = createMethods(workspace, (fileId) => `${origin}/upload/v1/${fileId}`);
 
   const notify = (): void => {
     for (const check of [...waiters]) check();
   };
+  const link = new SocketModeLink(opts.socketMode ?? {}, notify);
+  const methods = createMethods(
+    workspace,
+    (fileId) => `${origin}/upload/v1/${fileId}`,
+    () => link.openUrl(origin),
+  );
 
   const apiCall = (method: string, req: IncomingMessage, body: Buffer, res: ServerResponse, at: number): void => {
     const parsed = parseApiRequest(req, body);
@@ -95,8 +125,8 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
     if ('error' in parsed) return answer({ ok: false, error: parsed.error });
     const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
     if (handler === undefined) return answer({ ok: false, error: 'unknown_method', req_method: method });
-    if (parsed.token === undefined) return answer({ ok: false, error: 'not_authed' });
-    if (parsed.token !== botToken) return answer({ ok: false, error: 'invalid_auth' });
+    const refused = tokenRefusal(method, parsed, tokens);
+    if (refused !== undefined) return answer({ ok: false, error: refused });
     const fault = faults.get(method)?.shift();
     if (fault?.kind === 'ratelimited') {
       return answer({ ok: false, error: 'ratelimited' }, 429, { 'Retry-After': String(fault.retryAfterSec) });
@@ -158,6 +188,7 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
         if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'fatal_error', detail: String(err) });
       });
   });
+  server.on('upgrade', (req, socket, head: Buffer) => link.upgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -166,6 +197,7 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
 
   const standin: SlackStandin = {
     url: `${origin}/api/`,
+    socketMode: link,
     calls,
     messages: (channel) => structuredClone(workspace.messages(channel)),
     ephemerals: (channel) => {
@@ -184,6 +216,7 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
     failNext: (method, error) => pushFault(faults, method, { kind: 'error', error }),
     waitFor: <T>(predicate: (s: SlackStandin) => T | undefined | null | false, timeoutMs = 5_000) =>
       new Promise<T>((resolve, reject) => {
+        if (closed) return reject(new Error('Slack stand-in closed'));
         const finish = (): void => {
           clearTimeout(timer);
           waiters.delete(check);
@@ -216,9 +249,12 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
       faults.clear();
       responseUrlUses.clear();
       workspace.clear();
+      link.reset();
     },
     close: async () => {
+      closed = true;
       for (const check of [...waiters]) check(new Error('Slack stand-in closed'));
+      link.close();
       // Keep-alive sockets from WebClient would otherwise hold close() open.
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
