@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { slackGroupDirectory } from '../policy/groups.js';
 import type { DispatchDeps } from './dispatch.js';
 import { probeListener, probeRoutes, type Check } from './probes.js';
+import { replayGuard } from './replay-guard.js';
 import { slackIntake } from './slack-intake.js';
 import { registerAppMention } from './app-mention.js';
 import { registerApproveButton, registerDenyButton } from './approval-buttons.js';
@@ -34,7 +35,8 @@ const EVENTS_PATH = '/slack/events';
 
 /**
  * The Bolt app. HTTP mode (`POST /slack/events`, through the intake's checks) with a signing secret,
- * Socket Mode with an app token; /healthz and /readyz in both. It never runs jobs: it answers or enqueues.
+ * Socket Mode with an app token; /healthz and /readyz in both. Every request runs once (the replay guard).
+ * It never runs jobs: it answers or enqueues.
  */
 export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp> {
   const probes = probeListener(probeRoutes(options.checks));
@@ -67,6 +69,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     log: options.log,
     groups: slackGroupDirectory(app.client, options.dispatch.policy.groupIds(), options.log),
   };
+  app.use(replayGuard(options.dispatch.queue, options.log));
   registerSlashCommand(app, deps);
   registerAppMention(app, deps);
   registerApproveButton(app, deps);
