@@ -238,7 +238,7 @@ async function serveBot(apiUrl: string, databaseUrl: string): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 50));
       const jobs = await queue.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
       await queue.queue.obliterate({ force: true });
-      // The dedupe keys of claim() live beside BullMQ's, with an hour's TTL: gone now, not in an hour.
+      // The request ids claimed by the replay guard live beside BullMQ's keys for 11 minutes: gone now, not then.
       let dedupeKeys = 0;
       for await (const keys of redis.scanStream({ match: `${queueName}:dedupe:*`, count: 500 }) as AsyncIterable<
         string[]

@@ -15,3 +15,17 @@ export async function mapLimit<T, R>(
   await Promise.all(lanes);
   return results;
 }
+
+/** `work`, or a rejection with `message` once `ms` pass without its answer (the timer never holds the process up). */
+export async function within<T>(work: Promise<T>, ms: number, message = 'timeout'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

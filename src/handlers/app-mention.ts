@@ -1,8 +1,7 @@
 import type { App } from '@slack/bolt';
 import { slackChat } from '../integrations/slack.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
-import { missingFields } from './missing-fields.js';
-import { unreadableRequest } from './render.js';
+import { missingFields, refuseUnreadable } from './missing-fields.js';
 
 /**
  * `@carbon restart trino, it is stuck on queued queries` in an incident channel: the same dispatch
@@ -11,34 +10,25 @@ import { unreadableRequest } from './render.js';
  */
 export function registerAppMention(app: App, deps: SlackHandlerDeps): void {
   app.event('app_mention', async ({ event, body, client }) => {
-    if (event.bot_id !== undefined || event.user === undefined) return; // never act on a bot's words, our own included
+    if (event.bot_id !== undefined) return; // never act on a bot's words, our own included
     const chat = slackChat(client);
-    const missing = missingFields({ ...event }, ['channel', 'text', 'ts']);
-    if (missing.length > 0) {
-      // Nothing is run; the person is told in the channel when there is one to tell them in.
-      deps.log.warn({ missing, eventId: body.event_id }, 'mention refused: fields missing');
-      if (typeof event.channel === 'string' && event.channel !== '')
-        await chat
-          .ephemeral(event.channel, event.user, unreadableRequest(missing))
-          .catch((error: unknown) =>
-            deps.log.warn({ err: error }, 'could not tell the user about an unreadable mention'),
-          );
+    // The event id is the request's id: a mention without it could not be told from a replay of it.
+    const missing = [
+      ...missingFields({ ...event }, ['user', 'channel', 'text', 'ts']),
+      ...missingFields(body, ['event_id']),
+    ];
+    const { user } = event;
+    if (missing.length > 0 || user === undefined) {
+      await refuseUnreadable({ what: 'mention', missing, user, channel: event.channel }, chat, deps.log);
       return;
     }
     const actor = {
-      user: event.user,
-      groups: await deps.groups.groupsOf(event.user),
+      user,
+      groups: await deps.groups.groupsOf(user),
       channel: { id: event.channel, name: await chat.channelName(event.channel) },
     };
-    // Slack redelivers an event it thinks went unanswered with the same event_id: it enqueues once.
     await dispatch(
-      {
-        text: event.text,
-        form: 'mention',
-        actor,
-        dedupeKey: `event:${body.event_id}`,
-        threadTs: event.thread_ts ?? event.ts,
-      },
+      { text: event.text, form: 'mention', actor, threadTs: event.thread_ts ?? event.ts },
       { ...deps, chat },
     );
   });

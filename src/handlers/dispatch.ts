@@ -1,5 +1,5 @@
 import type { Command } from '../contracts/commands.js';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue.js';
 import type { CommandTable } from '../commands/table.js';
 import { isUserError } from '../errors.js';
@@ -41,8 +41,6 @@ export interface Request {
    */
   build?: () => Command;
   actor: Actor;
-  /** Identifies one request across Slack's retries (trigger_id, event_id): the same key enqueues once. */
-  dedupeKey?: string;
   /** `mention`: the text of an @-mention, which has a conversational form (`restart trino, it is stuck`). */
   form?: 'slash' | 'mention';
   /** The thread the request was made in (a mention's ts): replies go there. */
@@ -54,7 +52,6 @@ export type Outcome =
   | { kind: 'denied'; message: string }
   | { kind: 'answered'; command: Command }
   | { kind: 'queued'; command: Command; jobId: string }
-  | { kind: 'duplicate' }
   | { kind: 'unavailable'; message: string };
 
 /**
@@ -123,11 +120,10 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
     }
   }
 
-  const jobId = jobIdFor(command.name, request.dedupeKey);
+  const jobId = `${command.name}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const what = `\`${command.name}\` for <@${actor.user}>`;
   let ts: string | undefined;
   try {
-    if (request.dedupeKey !== undefined && !(await deps.queue.claim(request.dedupeKey))) return { kind: 'duplicate' };
     ts = await deps.chat.post(actor.channel.id, queued(what, jobId), request.threadTs);
     const reply = {
       channel: actor.channel.id,
@@ -173,15 +169,6 @@ async function internalError(
     deps.log.warn({ err: e, errorId }, 'could not tell the user about an internal error'),
   );
   return { kind: 'unavailable', message };
-}
-
-/**
- * Same request, same id: BullMQ then refuses the duplicate. Hashed because Slack ids contain characters BullMQ
- * reserves.
- */
-function jobIdFor(command: string, dedupeKey: string | undefined): string {
-  const unique = dedupeKey === undefined ? randomUUID() : createHash('sha256').update(dedupeKey).digest('hex');
-  return `${command}-${unique.replace(/-/g, '').slice(0, 12)}`;
 }
 
 function auditOf(

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { within } from '../concurrency.js';
 
 export type Check = () => Promise<void>;
 
@@ -10,10 +11,7 @@ export async function readiness(
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
-        await Promise.race([
-          check(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
-        ]);
+        await within(check(), timeoutMs);
         return [name, 'ok'] as const;
       } catch (error) {
         return [name, (error as Error).message || 'failed'] as const;
@@ -52,14 +50,19 @@ export function probeRoutes(checks: Record<string, Check>, warnings: () => reado
   ];
 }
 
-export function serveProbes(routes: ProbeRoute[], port: number): Promise<Server> {
-  const server = createServer((req, res) => {
+/** Answers the probes' paths; 404 for any other. */
+export function probeListener(routes: ProbeRoute[]): RequestListener {
+  return (req, res) => {
     const route = routes.find((r) => r.path === req.url?.split('?')[0] && r.method === req.method);
     if (route) route.handler(req, res);
     else {
       res.writeHead(404);
       res.end();
     }
-  });
+  };
+}
+
+export function serveProbes(routes: ProbeRoute[], port: number): Promise<Server> {
+  const server = createServer(probeListener(routes));
   return new Promise((resolve) => server.listen(port, () => resolve(server)));
 }

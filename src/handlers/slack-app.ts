@@ -1,10 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { slackClientOptions } from '../integrations/slack.js';
 import type { Logger } from '../log.js';
 import { slackGroupDirectory } from '../policy/groups.js';
 import type { DispatchDeps } from './dispatch.js';
-import { probeRoutes, type Check } from './probes.js';
+import { probeListener, probeRoutes, type Check } from './probes.js';
+import { replayGuard } from './replay-guard.js';
+import { slackIntake } from './slack-intake.js';
 import { registerAppMention } from './app-mention.js';
 import { registerApproveButton, registerDenyButton } from './approval-buttons.js';
 import { registerSlashCommand } from './slash-command.js';
@@ -30,15 +32,16 @@ export interface SlackApp {
   close(): Promise<void>;
 }
 
-/** Slack signs with a timestamp; Bolt refuses old ones, we also refuse ones from the future. */
-export const MAX_CLOCK_SKEW_SEC = 300;
+/** Where Slack posts slash commands, events and clicks in HTTP mode. */
+const EVENTS_PATH = '/slack/events';
 
 /**
- * The Bolt app. HTTP mode (`POST /slack/events`) with a signing secret, Socket Mode with an app
- * token; /healthz and /readyz in both. It never runs jobs: it answers or enqueues.
+ * The Bolt app. HTTP mode (`POST /slack/events`, through the intake's checks) with a signing secret,
+ * Socket Mode with an app token; /healthz and /readyz in both. Every request runs once (the replay guard).
+ * It never runs jobs: it answers or enqueues.
  */
 export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp> {
-  const routes = probeRoutes(options.checks, options.warnings);
+  const probes = probeListener(probeRoutes(options.checks, options.warnings));
   const clientOptions = slackClientOptions(options.apiUrl);
   const logger = boltLogger(options.log);
   let app: App;
@@ -52,22 +55,23 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       logger,
       deferInitialization: true,
     });
-    server = await listen(createServer(routeTo(routes)), options.port);
+    server = await listen(createServer(probes), options.port);
   } else {
     const receiver = new HTTPReceiver({
       signingSecret: options.signingSecret ?? '',
-      customRoutes: routes,
       logger,
       unhandledRequestTimeoutMillis: 2_500,
     });
     app = new App({ token: options.botToken, receiver, clientOptions, logger, deferInitialization: true });
-    server = await listen(createServer(rejectSkewedTimestamps(receiver.requestListener)), options.port);
+    const events = slackIntake(options.log, receiver.requestListener);
+    server = await listen(createServer(eventsOr(probes, events)), options.port);
   }
   const deps = {
     ...options.dispatch,
     log: options.log,
     groups: slackGroupDirectory(app.client, options.dispatch.policy.groupIds(), options.log),
   };
+  app.use(replayGuard(options.dispatch.queue, options.log));
   registerSlashCommand(app, deps);
   registerAppMention(app, deps);
   registerApproveButton(app, deps);
@@ -91,26 +95,9 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   };
 }
 
-function rejectSkewedTimestamps(next: (req: IncomingMessage, res: ServerResponse) => void) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const header = req.headers['x-slack-request-timestamp'];
-    const timestamp = Number(Array.isArray(header) ? header[0] : header);
-    if (req.method === 'POST' && header !== undefined && Math.abs(Date.now() / 1000 - timestamp) > MAX_CLOCK_SKEW_SEC) {
-      res.writeHead(401);
-      res.end();
-      return;
-    }
-    next(req, res);
-  };
-}
-
-function routeTo(routes: ReturnType<typeof probeRoutes>) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const route = routes.find((r) => r.path === req.url?.split('?')[0] && r.method === req.method);
-    if (route) return route.handler(req, res);
-    res.writeHead(404);
-    res.end();
-  };
+/** POSTs to the events path go to Bolt (through the intake); everything else to the probes. */
+function eventsOr(probes: RequestListener, events: RequestListener): RequestListener {
+  return (req, res) => (req.method === 'POST' && req.url?.split('?')[0] === EVENTS_PATH ? events : probes)(req, res);
 }
 
 function listen(server: Server, port: number): Promise<Server> {

@@ -4,8 +4,11 @@ import { dispatch, type SlackHandlerDeps } from './dispatch.js';
 import { missingFields } from './missing-fields.js';
 import { unreadableRequest } from './render.js';
 
-/** What a slash command cannot be acted on without: who, where, and what was typed. */
-const REQUIRED = ['user_id', 'channel_id', 'text'] as const;
+/**
+ * What a slash command cannot be acted on without: who, where, what was typed, and the trigger id, its id
+ * (without it a replay could not be told from the request).
+ */
+const REQUIRED = ['user_id', 'channel_id', 'text', 'trigger_id'] as const;
 
 /** `/carbon …`: ack at once (Slack allows 3 s), then the shared dispatch path answers or enqueues. */
 export function registerSlashCommand(app: App, deps: SlackHandlerDeps): void {
@@ -23,10 +26,6 @@ export function registerSlashCommand(app: App, deps: SlackHandlerDeps): void {
       groups: await deps.groups.groupsOf(command.user_id),
       channel: { id: command.channel_id, name: command.channel_name },
     };
-    // Slack resends a request it thinks went unanswered; the trigger id is the same, so it enqueues once.
-    await dispatch(
-      { text: command.text, actor, dedupeKey: `slash:${command.trigger_id}` },
-      { ...deps, chat: slackChat(client) },
-    );
+    await dispatch({ text: command.text, actor }, { ...deps, chat: slackChat(client) });
   });
 }

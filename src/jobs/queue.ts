@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from '../contracts/jobs.js';
 
-/** The job queue as the bot sees it: enqueue, deduplicate, nothing else. */
+/** The job queue as the bot sees it: enqueue, claim request ids, nothing else. */
 export class CommandQueue {
   readonly queue: Queue<JobData>;
 
@@ -24,7 +24,7 @@ export class CommandQueue {
 
   /**
    * Enqueues `data.job`, after `options.delayMs` if given. A `jobId` makes it idempotent: BullMQ ignores
-   * a second add with the same id, so a retried Slack request or a double click cannot start the work twice.
+   * a second add with the same id, so a double click on Approve cannot start the follow-up twice.
    */
   async enqueue(data: JobData, jobId?: string, options: { delayMs?: number } = {}): Promise<string> {
     const attempts = this.jobs.attemptsOf(data.job);
@@ -40,8 +40,11 @@ export class CommandQueue {
     return job.id ?? '';
   }
 
-  /** True the first time `key` is claimed within `ttlSec`: drops Slack's retries of the same request. */
-  async claim(key: string, ttlSec = 3600): Promise<boolean> {
+  /**
+   * True the first time `key` is claimed within `ttlSec` (SET NX EX, so every replica sees the same claims):
+   * the Slack handlers drop a request whose id was seen before.
+   */
+  async claim(key: string, ttlSec: number): Promise<boolean> {
     return (await this.connection.set(`${this.name}:dedupe:${key}`, '1', 'EX', ttlSec, 'NX')) === 'OK';
   }
 

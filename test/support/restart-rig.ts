@@ -23,7 +23,7 @@ import { Kube } from '../../src/integrations/kubernetes.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import type { CommandQueue } from '../../src/jobs/queue.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { loadPolicy, type Policy } from '../../src/policy/policy.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../../src/approvals/render.js';
 import type { ApprovalRequest, ApprovalRequests } from '../../src/approvals/store.js';
@@ -37,6 +37,9 @@ import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS, untilReady } from './until.js';
 export const SECRET = 'test-signing-secret';
 /** The app-level token of Socket Mode, which the stand-in accepts for apps.connections.open. */
 export const APP_TOKEN = 'xapp-1-test';
+
+/** Clicks made in this process, to keep their action_ts apart. */
+let clicks = 0;
 export const CHANNELS = { C0INCIDENT: { name: 'inc-demo' }, C0GENERAL: { name: 'general' } };
 
 /**
@@ -75,7 +78,10 @@ export class RestartRig {
   eventsUrl = '';
   queueName = `test-restart-${randomBytes(4).toString('hex')}`;
 
-  async start(options: { worker?: boolean; env?: Record<string, string>; socketMode?: boolean } = {}): Promise<this> {
+  /** `log`: the bot's logger (silent by default), for a test that reads what the bot logged. */
+  async start(
+    options: { worker?: boolean; env?: Record<string, string>; socketMode?: boolean; log?: Logger } = {},
+  ): Promise<this> {
     this.kube = await fastCluster();
     this.slack = await startSlackStandin({
       botToken: 'xoxb-test',
@@ -102,7 +108,7 @@ export class RestartRig {
     if (options.worker !== false) await this.startWorker();
     this.bot = await buildBot({
       config: this.config,
-      log: silentLogger(),
+      log: options.log ?? silentLogger(),
       policy: this.policy,
       catalogue: this.catalogue,
       store: this.store,
@@ -195,7 +201,12 @@ export class RestartRig {
     };
   }
 
-  private clickPayload(button: 'approve' | 'deny', request: RestartRequest, user: string) {
+  /**
+   * The `block_actions` payload of a click. Its action_ts is unique, as Slack's (microseconds) are: two
+   * clicks in the same millisecond are two clicks, not one sent twice.
+   */
+  clickPayload(button: 'approve' | 'deny', request: RestartRequest, user: string) {
+    const micros = (Date.now() * 1000 + (clicks++ % 1000)).toString();
     return {
       type: 'block_actions',
       team: { id: FAKE_WORKSPACE.teamId },
@@ -211,7 +222,7 @@ export class RestartRig {
           action_id: button === 'approve' ? APPROVE_ACTION : DENY_ACTION,
           block_id: `restart-${request.id}`,
           value: request.id,
-          action_ts: `${Date.now() / 1000}`,
+          action_ts: `${micros.slice(0, -6)}.${micros.slice(-6)}`,
         },
       ],
     };
