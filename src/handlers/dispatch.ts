@@ -2,6 +2,7 @@ import type { Command } from '../contracts/commands.js';
 import { randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue.js';
 import type { CommandTable } from '../commands/table.js';
+import { within } from '../concurrency.js';
 import { isUserError } from '../errors.js';
 import type { Chat } from '../integrations/slack.js';
 import type { JobData } from '../contracts/jobs.js';
@@ -14,6 +15,9 @@ import type { AuditEntry } from '../store/audit-log.js';
 import type { Store } from '../app/store.js';
 import type { Message } from '../message.js';
 import type { Authorization } from '../contracts/jobs.js';
+
+/** How long the queue may take to answer before a request is refused as unqueueable (Slack's user waits). */
+const QUEUE_PING_MS = 2_000;
 
 export interface DispatchDeps {
   /** The command table (src/app/commands.ts): parse, policy name, audit line and route of every command. */
@@ -124,6 +128,8 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
   const what = `\`${command.name}\` for <@${actor.user}>`;
   let ts: string | undefined;
   try {
+    // Nothing is announced that cannot be queued: a Redis that does not answer is found before "Queued".
+    await within(deps.queue.ping(), QUEUE_PING_MS, 'Redis did not answer in time');
     ts = await deps.chat.post(actor.channel.id, queued(what, jobId), request.threadTs);
     const reply = {
       channel: actor.channel.id,
