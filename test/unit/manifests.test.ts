@@ -20,7 +20,7 @@ interface PodSpec {
   }[];
 }
 
-const dir = 'manifests/bot';
+const dir = 'manifests/bot/base';
 const objects: K8sObject[] = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
   .flatMap((f) =>
