@@ -9,8 +9,12 @@ RUN npm run build
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production
+# The root filesystem is read-only in Kubernetes: a terminal role run in the pod (carbon run, carbon shell) logs
+# under the /tmp emptyDir. The bot and the workers write nothing (docs/image.md).
+ENV CARBON_DATA_DIR=/tmp/carbon
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Production dependencies only: no embedded PostgreSQL, no tsx (devDependencies; docs/image.md has the sizes).
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin

@@ -48,7 +48,7 @@ const keysEach = Number(values.keys);
 const concurrency = Number(values.concurrency);
 const total = configMaps * keysEach;
 
-/** A namespace the catalogue names: the bot's RBAC (manifests/bot/rbac.yaml) lets a cutover write only in those. */
+/** A namespace the catalogue names: the bot's RBAC (manifests/bot/base/rbac.yaml) lets a cutover write only in those. */
 const NAMESPACE = 'data-platform';
 
 const value = (i: number, k: number) => `pw-${i}-${k}-${randomBytes(12).toString('base64url')}`;

@@ -1,4 +1,4 @@
-// Writes manifests/bot/rbac.yaml: what carbon-ops may do in the cluster, derived from what it acts on. Reads are
+// Writes manifests/bot/base/rbac.yaml: what carbon-ops may do in the cluster, derived from what it acts on. Reads are
 // one ClusterRole (the calls of src/integrations/kubernetes.ts the jobs make, listed below with why). Every write
 // is granted where it happens: a Role in each namespace the catalogue (restart, vault cutover) or the phase
 // runbooks (the objects they apply, by name; the pods they clean up) name, and a ClusterRole for the
@@ -15,9 +15,9 @@ import { resourceForKind } from '../src/devstack/kube/resources.js';
 import { DEFAULT_PATHS, describeNumbers, loadRunbooks, type Runbooks } from '../src/features/phases/runbook.js';
 import type { ManifestObject } from '../src/features/phases/manifests.js';
 
-export const RBAC_FILE = 'manifests/bot/rbac.yaml';
+export const RBAC_FILE = 'manifests/bot/base/rbac.yaml';
 export const CATALOGUE_FILE = 'catalogue/services.yaml';
-const NAMESPACE_FILE = 'manifests/bot/namespace.yaml';
+const NAMESPACE_FILE = 'manifests/bot/base/namespace.yaml';
 
 /** The bot's ServiceAccount: in its own namespace, which it never writes. */
 export const BOT = { name: 'carbon-ops', namespace: 'carbon-ops' };

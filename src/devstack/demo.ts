@@ -10,7 +10,7 @@ export interface DemoCluster {
   vault: VaultStandin;
   /** The admin's kubeconfig (system:masters). */
   kubeconfigYaml(): string;
-  /** The bot's: the carbon-ops ServiceAccount, with manifests/bot/rbac.yaml's rules. */
+  /** The bot's: the carbon-ops ServiceAccount, with manifests/bot/base/rbac.yaml's rules. */
   botKubeconfigYaml(): string;
   close(): Promise<void>;
 }

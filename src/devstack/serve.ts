@@ -10,7 +10,7 @@ const USAGE = 'Usage: carbon devstack [--scenario 254carbon | --pods N --namespa
 
 /**
  * `carbon devstack`: serves the stand-ins until stopped and writes into DIR two kubeconfigs, the admin's
- * (for people and kubectl) and the bot's (the carbon-ops ServiceAccount, under manifests/bot/rbac.yaml),
+ * (for people and kubectl) and the bot's (the carbon-ops ServiceAccount, under manifests/bot/base/rbac.yaml),
  * and an env file that points `carbon` at the stand-ins as the bot (KUBECONFIG, VAULT_ADDR, VAULT_TOKEN),
  * so state lasts across several `carbon run` calls.
  */

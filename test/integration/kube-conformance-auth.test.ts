@@ -1,7 +1,7 @@
 // Authentication, RBAC authorization, impersonation, escalation prevention and the access reviews of the
 // Kubernetes stand-in, checked with a real kubectl (and client-node) against what a real API server of
 // kubectl's version answers. The admin kubeconfig is a member of system:masters; the bot's is the
-// carbon-ops ServiceAccount under manifests/bot/rbac.yaml.
+// carbon-ops ServiceAccount under manifests/bot/base/rbac.yaml.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

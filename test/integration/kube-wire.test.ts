@@ -42,8 +42,10 @@ afterAll(async () => {
 
 async function manifestObjects(): Promise<{ file: string; object: ObjectRef }[]> {
   const out: { file: string; object: ObjectRef }[] = [];
-  for (const folder of ['manifests/bot', 'manifests/phases']) {
-    for (const file of (await readdir(folder)).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const folder of ['manifests/bot/base', 'manifests/phases']) {
+    for (const file of (await readdir(folder))
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .sort()) {
       const docs = YAML.parseAllDocuments(await readFile(join(folder, file), 'utf8')).map(
         (d) => d.toJS() as ObjectRef | null,
       );

@@ -1,4 +1,4 @@
-// manifests/bot/rbac.yaml: generated from the catalogue and the runbooks (scripts/bot-rbac.ts), and judged here
+// manifests/bot/base/rbac.yaml: generated from the catalogue and the runbooks (scripts/bot-rbac.ts), and judged here
 // as the API server would judge the bot's requests: the file is loaded into the Kubernetes stand-in's store and
 // each request is put to its RBAC authorizer (src/devstack/kube/rbac.ts, the real authorizer's rules).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -63,7 +63,7 @@ const roles = (kind: 'Role' | 'ClusterRole') => objects.filter((o) => o.kind ===
 /** Every task of every phase, with its phase number. */
 const tasks = () => runbooks.phases.flatMap((p) => p.tasks);
 
-describe('manifests/bot/rbac.yaml', () => {
+describe('manifests/bot/base/rbac.yaml', () => {
   it('is what scripts/bot-rbac.ts generates from the catalogue and the runbooks (npm run rbac:generate)', async () => {
     expect(text).toBe(await generateBotRbac());
   });

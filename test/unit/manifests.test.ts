@@ -20,9 +20,9 @@ interface PodSpec {
   }[];
 }
 
-const dir = 'manifests/bot';
+const dir = 'manifests/bot/base';
 const objects: K8sObject[] = readdirSync(dir)
-  .filter((f) => f.endsWith('.yaml'))
+  .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml') // kustomize's, not an object
   .flatMap((f) =>
     parseAllDocuments(readFileSync(`${dir}/${f}`, 'utf8')).map((doc) => {
       expect(doc.errors).toEqual([]);

@@ -98,7 +98,7 @@ const namespaceNames = new Set([
   ...catalogue.map((s) => s.namespace),
 ]);
 /** The bot's own namespace (manifests/bot), which some policies let in. */
-const botNamespace = (parse(readFileSync('manifests/bot/namespace.yaml', 'utf8')) as Manifest).metadata.name;
+const botNamespace = (parse(readFileSync('manifests/bot/base/namespace.yaml', 'utf8')) as Manifest).metadata.name;
 
 type WorkloadObject = KubeObject & { spec: { replicas?: number; template: PodTemplate } };
 const scenarioPodSets: PodSet[] = (

@@ -10,7 +10,7 @@ export const BOT_NAMESPACE = 'carbon-ops';
 export const BOT_SERVICE_ACCOUNT = 'carbon-ops';
 
 const MANIFESTS = ['namespace.yaml', 'rbac.yaml'].map(
-  (file) => new URL(`../../../manifests/bot/${file}`, import.meta.url),
+  (file) => new URL(`../../../manifests/bot/base/${file}`, import.meta.url),
 );
 
 export async function botManifests(): Promise<KubeObject[]> {

@@ -26,7 +26,7 @@ export interface KubeStandin {
   /** The admin's kubeconfig (user kubernetes-admin, group system:masters): for people, kubectl and test setup. */
   writeKubeconfig(path: string): Promise<void>;
   kubeconfigYaml(): string;
-  /** The bot's kubeconfig: the ServiceAccount carbon-ops/carbon-ops, with manifests/bot/rbac.yaml's rules. */
+  /** The bot's kubeconfig: the ServiceAccount carbon-ops/carbon-ops, with manifests/bot/base/rbac.yaml's rules. */
   writeBotKubeconfig(path: string): Promise<void>;
   botKubeconfigYaml(): string;
   /** A kubeconfig for any ServiceAccount (valid while the account exists). */
