@@ -23,11 +23,11 @@ const SLOW_POD_MS = 1500;
 
 const workload = (rig: RestartRig) => rig.kube.cluster.get<Deployment>('deployments', NS, WORKLOAD)!;
 
-/** The PATCHes of the workload the worker's jobs sent to the stand-in (the recording proxy's, as on the wire). */
-const patchesOf = (rig: RestartRig) =>
-  rig.kubeWire!.requests.filter(
-    (r) => r.method === 'PATCH' && r.url.includes(`/namespaces/${NS}/deployments/${WORKLOAD}`),
-  );
+/** The PATCHes of the workload the worker's jobs sent to the stand-in since `from` (as on the wire). */
+const patchesOf = (rig: RestartRig, from: number) =>
+  rig
+    .kubeWire!.requests.slice(from)
+    .filter((r) => r.method === 'PATCH' && r.url.includes(`/namespaces/${NS}/deployments/${WORKLOAD}`));
 
 /** The rollout of the workload, as `kubectl rollout status` judges it: every replica updated and available. */
 const rolledOut = (rig: RestartRig): boolean => {
@@ -43,31 +43,48 @@ const rolledOut = (rig: RestartRig): boolean => {
   );
 };
 
-/** A restart of the slowed workload asked for, planned and approved; resolves once its patch is on the wire. */
-async function restartUnderWay(rig: RestartRig): Promise<RestartRequest> {
+/** What a test started from: the workload's generation, the requests on the wire, the messages in the channel. */
+interface Before {
+  generation: number;
+  wire: number;
+  messages: Set<string>;
+}
+
+/**
+ * A restart of the slowed workload asked for, planned and approved; resolves once its patch is on the wire,
+ * with what was there before.
+ */
+async function restartUnderWay(rig: RestartRig): Promise<{ request: RestartRequest; before: Before }> {
+  const before = {
+    generation: workload(rig).metadata.generation ?? 0,
+    wire: rig.kubeWire!.requests.length,
+    messages: new Set(rig.slack.messages('C0INCIDENT').map((m) => m.ts)),
+  };
   rig.kube.cluster.setPodReadyDelay('deployments', NS, WORKLOAD, SLOW_POD_MS);
   const response = await rig.slash(`restart deployment/${WORKLOAD} -n ${NS} --reason "fault test"`, 'U0OPERATOR');
   expect(response.status).toBe(200);
-  const request = await rig.waitForRequest((r) => r.name === WORKLOAD && r.planTs !== undefined);
+  const request = await rig.waitForRequest(
+    (r) => r.name === WORKLOAD && r.planTs !== undefined && !before.messages.has(r.planTs),
+  );
   expect(request.state).toBe('pending');
   await rig.click('approve', request, 'U0APPROVER');
-  await until('the patch', () => (patchesOf(rig).length > 0 ? true : undefined));
+  await until('the patch', () => (patchesOf(rig, before.wire).length > 0 ? true : undefined));
   const running = (await rig.store.restarts.get(request.id))!;
   expect(running.state).toBe('running');
   expect(workload(rig).spec.template.metadata?.annotations?.[RESTARTED_AT]).toBe(running.restartedAt);
   expect(rolledOut(rig)).toBe(false); // struck mid-rollout
-  return running;
+  return { request: running, before };
 }
 
 /** What every restart fault must end with: succeeded, restarted once, one row per step, one result in Slack. */
-async function endsRestartedOnce(rig: RestartRig, request: RestartRequest, generationBefore: number): Promise<void> {
+async function endsRestartedOnce(rig: RestartRig, request: RestartRequest, before: Before): Promise<void> {
   const done = await rig.waitForRequest(
     (r) => r.id === request.id && (r.state === 'succeeded' || r.state === 'failed'),
   );
   expect(done.state).toBe('succeeded');
   // One patch on the wire, one new pod template: the effect happened once.
-  expect(patchesOf(rig)).toHaveLength(1);
-  expect(workload(rig).metadata.generation).toBe(generationBefore + 1);
+  expect(patchesOf(rig, before.wire)).toHaveLength(1);
+  expect(workload(rig).metadata.generation).toBe(before.generation + 1);
   expect(workload(rig).spec.template.metadata?.annotations?.[RESTARTED_AT]).toBe(request.restartedAt);
   expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual([
     'requested',
@@ -78,15 +95,19 @@ async function endsRestartedOnce(rig: RestartRig, request: RestartRequest, gener
   // The result in the channel: the job's own (“Restarted …”) or the sweep's reading of the cluster (“Request …”).
   const isResult = (text: string) =>
     text.startsWith(`✅ Restarted deployment/${WORKLOAD}`) || text.startsWith(`✅ Request ${request.id}: the restart`);
-  await rig.slack.waitFor(() => rig.slack.messages('C0INCIDENT').find((m) => isResult(m.text)), EVENT_WAIT_MS);
+  const said = () =>
+    rig.slack
+      .messages('C0INCIDENT')
+      .filter((m) => !before.messages.has(m.ts))
+      .map((m) => m.text);
+  await rig.slack.waitFor(() => said().find(isResult), EVENT_WAIT_MS);
   // Once no follow-up of the request is left to run, nothing can post a second result.
   await until('no follow-up left to run', async () => {
     const jobs = await rig.queue.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized']);
     return jobs.some((j) => j.id?.startsWith(`restart-rollout-${request.id}`)) ? undefined : true;
   });
-  const said = rig.slack.messages('C0INCIDENT').map((m) => m.text);
-  expect(said.filter(isResult)).toHaveLength(1);
-  expect(said.filter((t) => /^(💥|❌)/.test(t))).toEqual([]); // no internal error or failure left showing
+  expect(said().filter(isResult)).toHaveLength(1);
+  expect(said().filter((t) => /^(💥|❌)/.test(t))).toEqual([]); // no internal error or failure left showing
   // The plan's message shows the request finished: no Approve button left to click.
   const plan = rig.slack.messages('C0INCIDENT').find((m) => m.ts === request.planTs);
   expect(JSON.stringify(plan?.blocks ?? [])).not.toContain('restart-approve');
@@ -105,11 +126,10 @@ describe('Redis restarted without persistence during an approved restart', () =>
   });
 
   it('ends succeeded from the rollout it started: patched once, one row per step, its result in Slack', async () => {
-    const generation = workload(rig).metadata.generation ?? 0;
-    const request = await restartUnderWay(rig);
+    const { request, before } = await restartUnderWay(rig);
     await redis.kill();
     await redis.start(); // empty: the job, its lock and the schedulers are gone
-    await endsRestartedOnce(rig, request, generation);
+    await endsRestartedOnce(rig, request, before);
   });
 });
 
@@ -126,8 +146,7 @@ describe('PostgreSQL restarted during an approved restart', () => {
   });
 
   it('records the end once PostgreSQL is back: patched once, one row per step, its result in Slack', async () => {
-    const generation = workload(rig).metadata.generation ?? 0;
-    const request = await restartUnderWay(rig);
+    const { request, before } = await restartUnderWay(rig);
     await postgres.stop();
     // Down until the rollout has ended and the worker has failed to record it (an attempt of the job failed).
     await until('the rollout complete', () => (rolledOut(rig) ? true : undefined));
@@ -137,7 +156,25 @@ describe('PostgreSQL restarted during an approved restart', () => {
       return (now?.attemptsMade ?? 0) >= 1 ? true : undefined;
     });
     await postgres.start();
-    await endsRestartedOnce(rig, request, generation);
+    await endsRestartedOnce(rig, request, before);
+  });
+
+  it('is settled from the cluster when PostgreSQL stays down through every attempt of the rollout job', async () => {
+    const { request, before } = await restartUnderWay(rig);
+    await postgres.stop();
+    const job = await until('the job failed for good', async () => {
+      const now = await rig.queue.queue.getJob(request.jobId!);
+      return (await now?.getState()) === 'failed' ? now : undefined;
+    });
+    expect(job.attemptsMade).toBe(job.opts.attempts);
+    expect(rolledOut(rig)).toBe(true);
+    await postgres.start();
+    // Its job could neither finish it nor fail it (PostgreSQL refused both): the request is still running,
+    // holding the workload, until the approvals sweep (a scheduled job; run here as it runs it) reads the cluster.
+    expect((await rig.store.restarts.get(request.id))?.state).toBe('running');
+    await rig.sweep();
+    await endsRestartedOnce(rig, request, before);
+    expect((await rig.store.restarts.get(request.id))?.result).toMatch(/the outcome was read from the cluster$/);
   });
 });
 
