@@ -32,7 +32,7 @@ import { Store } from '../../src/app/store.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
 import { freshDatabase } from './postgres.js';
 import { assertBotNeverRefused } from './bot-rbac.js';
-import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+import { startRecordingProxy, throughProxy, type RecordingProxy } from './recording-proxy.js';
 import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS, untilReady } from './until.js';
 
 export const SECRET = 'test-signing-secret';
@@ -139,18 +139,9 @@ export class RestartRig {
 
   /** What the worker's jobs use: the bot's ServiceAccount on the stand-in, the Slack stand-in, the store. */
   workerDeps(): WorkerDeps {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
-    if (this.kubeWire !== undefined) {
-      // The same identity, through the proxy (plain HTTP to it, HTTPS beyond it).
-      const user = kubeConfig.getCurrentUser()!;
-      kubeConfig.loadFromOptions({
-        clusters: [{ name: 'proxy', server: this.kubeWire.url, skipTLSVerify: true }],
-        users: [user],
-        contexts: [{ name: 'proxy', cluster: 'proxy', user: user.name }],
-        currentContext: 'proxy',
-      });
-    }
+    const yaml = this.kube.botKubeconfigYaml(); // the bot runs as its ServiceAccount
+    const kubeConfig = this.kubeWire !== undefined ? throughProxy(yaml, this.kubeWire) : new KubeConfig();
+    if (this.kubeWire === undefined) kubeConfig.loadFromString(yaml);
     const kube = new Kube(kubeConfig, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: this.slack.url, retryConfig: { retries: 0 } }));
     return {
