@@ -223,6 +223,10 @@ describe('Vault sealed during a migration', () => {
     expect(keys.some((k) => k.state === 'planned')).toBe(true);
     expect(keys.some((k) => k.state === 'removed')).toBe(false);
     expect(rig.vaultWrites(from).length).toBeGreaterThanOrEqual(1);
+    // The message says exactly what each key reached.
+    const shown = { planned: 'not written', written: 'written, not verified', verified: 'in Vault, verified' };
+    for (const k of keys) expect(last).toMatch(new RegExp(`${k.key} +${shown[k.state as keyof typeof shown]}`));
+    expect(last).toContain(`${keys.filter((k) => k.state === 'verified').length} of ${keys.length} keys in Vault`);
     // No cutover: the ConfigMap and the readers' pod templates are as they were.
     expect(rig.configMap(NS, CONFIGMAP)).toEqual(original);
     for (const w of await rig.store.vaultMigrations.workloads(id)) expect(w.state).not.toBe('annotated');
@@ -232,6 +236,16 @@ describe('Vault sealed during a migration', () => {
       .reverse();
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'started', 'failed']);
     expect(rows.at(-1)?.detail).toMatch(/sealed/);
+
+    // Its rollback has nothing of the cluster's to undo and says so; the ConfigMap stays as it was.
+    const rollback = await rig.run(`vault rollback ${id}`);
+    expect(rollback.ok).toBe(true);
+    expect(rig.texts().at(-1)).toMatch(/0 key\(s\) put back into the ConfigMap, 0 workload\(s\) without the injector/);
+    expect(rig.configMap(NS, CONFIGMAP)).toEqual(original);
+    const rollbackRows = (await rig.store.audit.list({ since: new Date(0), action: 'vault-rollback' }, 100)).filter(
+      (r) => r.requestId === id,
+    );
+    expect(rollbackRows.map((r) => r.outcome).reverse()).toEqual(['started', 'succeeded']);
 
     // Unsealed, the same migration asked again completes, writing nothing a second time.
     const again = await rig.migrate(migrateText);
