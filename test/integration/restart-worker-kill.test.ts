@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBot, type BuiltBot } from '../../src/app/bot.js';
@@ -22,6 +22,7 @@ import { Store } from '../../src/app/store.js';
 import { CarbonProcess } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
+import { startRecordingProxy, throughProxy, type RecordingProxy } from '../support/recording-proxy.js';
 import { EVENT_WAIT_MS, until, untilReady } from '../support/until.js';
 
 /**
@@ -37,6 +38,8 @@ let store: Store;
 let bot: BuiltBot;
 let dir: string;
 let env: NodeJS.ProcessEnv;
+/** Every request the workers sent to the stand-in, as it went on the wire. */
+let wire: RecordingProxy;
 const workers: CarbonProcess[] = [];
 
 beforeAll(async () => {
@@ -49,7 +52,11 @@ beforeAll(async () => {
   db = await freshDatabase();
   store = new Store(createPool(db.url));
   dir = await mkdtemp(join(tmpdir(), 'carbon-kill-'));
-  await kube.writeBotKubeconfig(join(dir, 'kubeconfig')); // carbon runs as its ServiceAccount
+  // carbon runs as its ServiceAccount, through a recording proxy
+  wire = await startRecordingProxy(kube.url, kube.ca);
+  await writeFile(join(dir, 'kubeconfig'), throughProxy(kube.botKubeconfigYaml(), wire).exportConfig(), {
+    mode: 0o600,
+  });
   const queueName = `test-kill-${randomBytes(4).toString('hex')}`;
   env = {
     KUBECONFIG: join(dir, 'kubeconfig'),
@@ -89,6 +96,7 @@ afterAll(async () => {
   await store?.close();
   await db?.drop();
   await slack?.close();
+  await wire?.close();
   await kube?.close();
   assertBotNeverRefused(kube);
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -152,6 +160,10 @@ describe('a worker killed mid-rollout', () => {
     expect(secondLogs.some((l) => l.msg === 'resuming the watch of a rollout already started')).toBe(true);
     expect(secondLogs.some((l) => l.msg === 'restart patch sent')).toBe(false);
     expect(first.logs().filter((l) => l.msg === 'restart patch sent')).toHaveLength(1);
+    const patches = wire.requests.filter(
+      (r) => r.method === 'PATCH' && r.url.includes('/namespaces/data-platform/deployments/superset-worker'),
+    );
+    expect(patches).toHaveLength(1); // on the wire too: one patch in all
 
     // Restarted once: one new template generation, one new ReplicaSet, the value recorded before the patch.
     const after = workload();

@@ -32,6 +32,7 @@ import { Store } from '../../src/app/store.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
 import { freshDatabase } from './postgres.js';
 import { assertBotNeverRefused } from './bot-rbac.js';
+import { startRecordingProxy, throughProxy, type RecordingProxy } from './recording-proxy.js';
 import { EVENT_WAIT_MS, REQUEST_TIMEOUT_MS, untilReady } from './until.js';
 
 export const SECRET = 'test-signing-secret';
@@ -77,12 +78,27 @@ export class RestartRig {
   catalogue!: Catalogue;
   eventsUrl = '';
   queueName = `test-restart-${randomBytes(4).toString('hex')}`;
+  /** With `recordKube`: every request the worker's jobs sent to the stand-in, as it went on the wire. */
+  kubeWire?: RecordingProxy;
 
-  /** `log`: the bot's logger (silent by default), for a test that reads what the bot logged. */
+  /**
+   * `log`: the bot's logger (silent by default), for a test that reads what the bot logged. `redisUrl`: a
+   * Redis of the test's own (PrivateRedis); `postgresAdminUrl`: the server the fresh database is made on
+   * (PrivatePostgres); `recordKube`: the worker's jobs reach the stand-in through a recording proxy.
+   */
   async start(
-    options: { worker?: boolean; env?: Record<string, string>; socketMode?: boolean; log?: Logger } = {},
+    options: {
+      worker?: boolean;
+      env?: Record<string, string>;
+      socketMode?: boolean;
+      log?: Logger;
+      redisUrl?: string;
+      postgresAdminUrl?: string;
+      recordKube?: boolean;
+    } = {},
   ): Promise<this> {
     this.kube = await fastCluster();
+    if (options.recordKube) this.kubeWire = await startRecordingProxy(this.kube.url, this.kube.ca);
     this.slack = await startSlackStandin({
       botToken: 'xoxb-test',
       appToken: APP_TOKEN,
@@ -101,7 +117,9 @@ export class RestartRig {
       PORT: '0',
       ...options.env,
     });
-    this.db = await freshDatabase();
+    // The settings' schema wants redis://; a private Redis listens on a socket path, which ioredis takes too.
+    if (options.redisUrl !== undefined) this.config = { ...this.config, REDIS_URL: options.redisUrl };
+    this.db = await freshDatabase(options.postgresAdminUrl === undefined ? {} : { adminUrl: options.postgresAdminUrl });
     this.store = new Store(createPool(this.db.url));
     this.policy = await loadPolicy('policy/policy.example.yaml');
     this.catalogue = await loadCatalogue('catalogue/services.yaml');
@@ -121,8 +139,9 @@ export class RestartRig {
 
   /** What the worker's jobs use: the bot's ServiceAccount on the stand-in, the Slack stand-in, the store. */
   workerDeps(): WorkerDeps {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
+    const yaml = this.kube.botKubeconfigYaml(); // the bot runs as its ServiceAccount
+    const kubeConfig = this.kubeWire !== undefined ? throughProxy(yaml, this.kubeWire) : new KubeConfig();
+    if (this.kubeWire === undefined) kubeConfig.loadFromString(yaml);
     const kube = new Kube(kubeConfig, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: this.slack.url, retryConfig: { retries: 0 } }));
     return {
@@ -153,6 +172,7 @@ export class RestartRig {
     await this.store?.close();
     await this.db?.drop();
     await this.slack?.close();
+    await this.kubeWire?.close();
     await this.kube?.close();
     assertBotNeverRefused(this.kube);
   }
