@@ -178,6 +178,27 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a Vault Kubernetes-auth role name')
     .default('platform-apps'),
+
+  /** The queue view (Bull Board, read-only) a worker serves: off unless a port is given (0: any free port). */
+  QUEUE_VIEW_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+  /** Where it listens: the pod's loopback by default, reached with `kubectl port-forward` only. */
+  QUEUE_VIEW_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  QUEUE_VIEW_USER: z.string().trim().min(1).default('carbon'),
+  /** From a Secret; the view never starts without it. */
+  QUEUE_VIEW_PASSWORD: optionalString,
+});
+
+/** At least this long: the view shows every job's data, and basic auth has no lockout. */
+export const QUEUE_VIEW_PASSWORD_MIN = 16;
+
+/** The checks across settings, reported with the rest. */
+const checkedSchema = schema.superRefine((config, ctx) => {
+  if (config.QUEUE_VIEW_PORT !== undefined && (config.QUEUE_VIEW_PASSWORD?.length ?? 0) < QUEUE_VIEW_PASSWORD_MIN)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['QUEUE_VIEW_PASSWORD'],
+      message: `required with QUEUE_VIEW_PORT, at least ${QUEUE_VIEW_PASSWORD_MIN} characters: the queue view is never served without one`,
+    });
 });
 
 /** Every Kafka cluster a benchmark may target, by name: `default` (KAFKA_BROKERS), then KAFKA_CLUSTERS. */
@@ -219,7 +240,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = checkedSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid settings (see .env.example):\n${problems.join('\n')}`);

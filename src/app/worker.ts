@@ -13,6 +13,7 @@ import { startWorker } from '../jobs/runner.js';
 import type { JobData } from '../contracts/jobs.js';
 import type { JobDeps } from '../jobs/job.js';
 import { redactUrl, type Logger } from '../log.js';
+import { queueViewSettings, serveQueueView, type QueueViewSettings } from './queue-view.js';
 
 /**
  * What a worker's jobs use, built by the caller and passed in: `carbon worker` from the settings
@@ -44,6 +45,8 @@ export interface BuildWorkerOptions {
   events?: boolean;
   /** The queue is this process's alone: close() deletes it from Redis. */
   privateQueue?: boolean;
+  /** Serve the read-only queue view (Bull Board, basic auth): off unless given (queue-view.ts). */
+  queueView?: QueueViewSettings;
 }
 
 export interface BuiltWorker {
@@ -56,6 +59,8 @@ export interface BuiltWorker {
   schedule?: ReturnType<typeof keepStatusScheduled>;
   /** The probes' server, when asked for (`probesPort`). */
   probes?: Server;
+  /** The queue view's server, when asked for (`queueView`). */
+  queueView?: Server;
   /** Finishes the jobs in hand, then closes everything buildWorker opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -133,6 +138,11 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
       closer.add(() => new Promise((resolve) => probes.close(resolve)));
       built.probes = probes;
     }
+    if (options.queueView !== undefined) {
+      const view = await serveQueueView(queue.queue, options.queueView, deps.log);
+      closer.add(() => new Promise((resolve) => view.close(resolve)));
+      built.queueView = view;
+    }
     return built;
   } catch (error) {
     await closer.closeAll();
@@ -155,11 +165,17 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
     );
     const built = await buildWorker(
       { config, log, ...cluster.value, store: store.value, catalogue, chat },
-      { probesPort: config.PORT },
+      { probesPort: config.PORT, ...withQueueView(config) },
     );
     closer.add(() => built.close());
     log.info({ cluster: cluster.description, store: store.description, queue: config.QUEUE_NAME }, 'worker started');
   });
+}
+
+/** `carbon worker`'s queue view option: present only when QUEUE_VIEW_PORT is set. */
+export function withQueueView(config: Config): Pick<BuildWorkerOptions, 'queueView'> {
+  const queueView = queueViewSettings(config);
+  return queueView === undefined ? {} : { queueView };
 }
 
 /**

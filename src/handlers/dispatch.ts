@@ -79,7 +79,13 @@ export type Answer<C extends Command = Command> = (command: C, ctx: AnswerContex
  */
 export async function dispatch(request: Request, deps: DispatchDeps): Promise<Outcome> {
   const { actor } = request;
-  const whisper = (message: ReturnType<typeof usage>) => deps.chat.ephemeral(actor.channel.id, actor.user, message);
+  // A reply Slack refuses (a channel the bot cannot post in: channel_not_found) is logged; it never fails the request.
+  const whisper = (message: ReturnType<typeof usage>) =>
+    deps.chat
+      .ephemeral(actor.channel.id, actor.user, message)
+      .catch((error: unknown) =>
+        deps.log.warn({ err: error, user: actor.user, channel: actor.channel.id }, 'could not answer the person'),
+      );
   const rules = { catalogue: deps.catalogue, kafkaClusters: deps.kafkaClusters };
 
   let command: Command;
@@ -124,13 +130,47 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
     }
   }
 
+  return queueCommand({ request, command, job: route.job, authorization }, deps, whisper);
+}
+
+/** Redis does not answer, or refused the job: nothing was started. */
+const QUEUE_DOWN =
+  'carbon-ops cannot reach its job queue (Redis) right now, so nothing was started. Please try again in a minute.';
+/** Slack refused the "Queued" message (channel_not_found: a channel the bot is not in, a DM). */
+const CANNOT_POST =
+  'carbon-ops cannot post in this channel, so nothing was started. Invite it here (`/invite @carbon-ops`) or ' +
+  'run the command in a channel it is in.';
+
+/**
+ * Announces the job ("Queued", where its progress will be edited in) and queues it. Nothing is announced
+ * that cannot be queued (a Redis that does not answer is found first), and nothing is queued that could not
+ * be announced (its progress and result would have nowhere to go).
+ */
+async function queueCommand(
+  queuing: { request: Request; command: Command; job: JobData['job']; authorization: Authorization },
+  deps: DispatchDeps,
+  whisper: (message: Message) => Promise<void>,
+): Promise<Outcome> {
+  const { request, command, job, authorization } = queuing;
+  const { actor } = request;
   const jobId = `${command.name}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const what = `\`${command.name}\` for <@${actor.user}>`;
-  let ts: string | undefined;
   try {
-    // Nothing is announced that cannot be queued: a Redis that does not answer is found before "Queued".
     await within(deps.queue.ping(), QUEUE_PING_MS, 'Redis did not answer in time');
+  } catch (error) {
+    deps.log.error({ err: error, command: command.name }, 'enqueue failed');
+    await whisper(refusal(QUEUE_DOWN));
+    return { kind: 'unavailable', message: QUEUE_DOWN };
+  }
+  let ts: string;
+  try {
     ts = await deps.chat.post(actor.channel.id, queued(what, jobId), request.threadTs);
+  } catch (error) {
+    deps.log.warn({ err: error, command: command.name, channel: actor.channel.id }, 'could not post: nothing queued');
+    await whisper(refusal(CANNOT_POST));
+    return { kind: 'unavailable', message: CANNOT_POST };
+  }
+  try {
     const reply = {
       channel: actor.channel.id,
       ts,
@@ -138,17 +178,14 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
     };
     // The spec's route names the job for its own command type, which the cast cannot see.
     const requester = { user: actor.user, channel: actor.channel.id };
-    const data = { job: route.job, command, requester, reply, authorization } as JobData;
+    const data = { job, command, requester, reply, authorization } as JobData;
     await deps.queue.enqueue(data, jobId);
     return { kind: 'queued', command, jobId };
   } catch (error) {
     deps.log.error({ err: error, command: command.name }, 'enqueue failed');
-    const message =
-      'carbon-ops cannot reach its job queue (Redis) right now, so nothing was started. Please try again in a minute.';
-    // Nothing half-done: a "queued" message already posted is turned into the refusal.
-    if (ts !== undefined) await deps.chat.update(actor.channel.id, ts, refusal(message)).catch(() => undefined);
-    else await whisper(refusal(message)).catch(() => undefined);
-    return { kind: 'unavailable', message };
+    // Nothing half-done: the "queued" message already posted is turned into the refusal.
+    await deps.chat.update(actor.channel.id, ts, refusal(QUEUE_DOWN)).catch(() => undefined);
+    return { kind: 'unavailable', message: QUEUE_DOWN };
   }
 }
 

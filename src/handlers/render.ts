@@ -16,3 +16,9 @@ export const unreadableRequest = (missing: readonly string[]): Message =>
 /** A click on a button carbon-ops does not handle (say, on a message from another version of it). */
 export const unknownButton = (): Message =>
   refusal('carbon-ops does not handle this button, so nothing was done. `/carbon help` lists what it can do.');
+
+/** A slash command other than `/carbon` (the Slack app set up with another one): the ack's text says so. */
+export const unknownCommand = (command: string): Message =>
+  refusal(
+    `carbon-ops answers \`/carbon\` only${command === '' ? '' : `, not \`${command.slice(0, 40)}\``}: nothing was run.`,
+  );

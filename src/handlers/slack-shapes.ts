@@ -15,8 +15,19 @@ const record = z.looseObject({});
 /** Bolt decides a body's kind by the first of these keys it finds: only the kind's own may be there. */
 const absent = z.never().optional();
 
+/**
+ * A workspace's or organisation's id (T…, E…). Bolt keys its clients by it in a plain object: an id such as
+ * `valueOf` or `__proto__` would find a function there and throw (a 500, and no answer).
+ */
+const workspaceId = z
+  .string()
+  .regex(/^[A-Z0-9]{1,40}$/, 'not a Slack ID')
+  .nullable()
+  .optional();
+const workspaceIds = { team_id: workspaceId, enterprise_id: workspaceId };
+
 /** A slash command: form fields, each given once; Bolt reads an `event` field as an Events API callback. */
-const slashCommand = z.looseObject({ command: z.string(), event: absent });
+const slashCommand = z.looseObject({ command: z.string(), event: absent, ...workspaceIds });
 
 /** An Events API callback (Bolt reads channel, user, item and subteam as strings or objects). */
 const eventCallback = z.looseObject({
@@ -28,9 +39,10 @@ const eventCallback = z.looseObject({
     item: record.optional(),
     subteam: record.optional(),
   }),
-  authorizations: z.array(record).optional(),
+  authorizations: z.array(z.looseObject(workspaceIds)).optional(),
   function_data: record.optional(),
   response_urls: absent,
+  ...workspaceIds,
 });
 
 /** Slack's check of the request URL, answered by Bolt with the challenge. */
@@ -39,9 +51,9 @@ const urlVerification = z.looseObject({ type: z.literal('url_verification'), cha
 /** A button click: the only interaction carbon-ops' messages have. */
 const blockActions = z.looseObject({
   type: z.literal('block_actions'),
-  user: z.looseObject({ id: z.string() }),
-  team: record.nullable().optional(),
-  enterprise: record.nullable().optional(),
+  user: z.looseObject({ id: z.string(), team_id: workspaceId }),
+  team: z.looseObject({ id: workspaceId, enterprise_id: workspaceId }).nullable().optional(),
+  enterprise: z.looseObject({ id: workspaceId }).nullable().optional(),
   channel: z.looseObject({ id: z.string() }).optional(),
   actions: z.array(z.looseObject({ action_id: z.string() })).min(1),
   function_data: record.optional(),

@@ -2,13 +2,16 @@ import type { App } from '@slack/bolt';
 import { slackChat } from '../integrations/slack.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
 import { missingFields } from './missing-fields.js';
-import { unreadableRequest } from './render.js';
+import { unknownCommand, unreadableRequest } from './render.js';
 
 /**
  * What a slash command cannot be acted on without: who, where, what was typed, and the trigger id, its id
  * (without it a replay could not be told from the request).
  */
 const REQUIRED = ['user_id', 'channel_id', 'text', 'trigger_id'] as const;
+
+/** Any command name but `/carbon`, the empty one included. */
+const OTHER_COMMANDS = /^(?!\/carbon$)/;
 
 /** `/carbon …`: ack at once (Slack allows 3 s), then the shared dispatch path answers or enqueues. */
 export function registerSlashCommand(app: App, deps: SlackHandlerDeps): void {
@@ -27,5 +30,10 @@ export function registerSlashCommand(app: App, deps: SlackHandlerDeps): void {
       channel: { id: command.channel_id, name: command.channel_name },
     };
     await dispatch({ text: command.text, actor }, { ...deps, chat: slackChat(client) });
+  });
+  // Another command (the app set up with one more): answered at once, not left for Bolt to time out with a 404.
+  app.command(OTHER_COMMANDS, async ({ ack, command }) => {
+    deps.log.warn({ command: command.command, triggerId: command.trigger_id }, 'slash command not carbon-ops');
+    await ack(unknownCommand(command.command).text);
   });
 }

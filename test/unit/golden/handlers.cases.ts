@@ -8,5 +8,9 @@ export default [
       'missing-user-and-channel': () => render.unreadableRequest(['user_id', 'channel_id']),
     },
     unknownButton: { clicked: () => render.unknownButton() },
+    unknownCommand: {
+      other: () => render.unknownCommand('/deploy'),
+      empty: () => render.unknownCommand(''),
+    },
   }),
 ];
