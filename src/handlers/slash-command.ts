@@ -26,6 +26,6 @@ export function registerSlashCommand(app: App, deps: SlackHandlerDeps): void {
       groups: await deps.groups.groupsOf(command.user_id),
       channel: { id: command.channel_id, name: command.channel_name },
     };
-    await dispatch({ text: command.text, actor }, { ...deps, chat: slackChat(client) });
+    await dispatch({ text: command.text, actor }, { ...deps, chat: slackChat(client, deps.metrics) });
   });
 }
