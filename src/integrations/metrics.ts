@@ -9,6 +9,13 @@ const COLLECT_TIMEOUT_MS = 1_000;
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
 
+/** Default metrics whose names break Prometheus' conventions. */
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /** Latency buckets for calls to other systems (seconds): 5 ms to 30 s. */
 const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Job durations (seconds): 50 ms to 30 min (a rollout, a benchmark). */
@@ -38,6 +45,9 @@ export class PromMetrics implements Metrics {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges `_total`, which Prometheus reserves for counters (`promtool check
+    // metrics` refuses them); their per-type forms (nodejs_active_handles, …) stay.
+    for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
     this.commands = new Counter({
       name: 'carbon_commands_total',
       help: 'Commands dispatched, by command name and outcome (done inline, queued, refused, usage_error, failed).',
@@ -46,8 +56,8 @@ export class PromMetrics implements Metrics {
     });
     this.jobs = new Histogram({
       name: 'carbon_job_duration_seconds',
-      help: 'Job runs on this worker, by job name and outcome (done, refused, failed, lost).',
-      labelNames: ['job', 'outcome'] as const,
+      help: 'Job runs on this worker, by job name (job_name: the job label is the scrape target) and outcome (done, refused, failed, lost).',
+      labelNames: ['job_name', 'outcome'] as const,
       buckets: JOB_BUCKETS,
       registers,
     });
@@ -86,7 +96,7 @@ export class PromMetrics implements Metrics {
   }
 
   job(job: string, outcome: JobOutcome, seconds: number): void {
-    this.jobs.observe({ job, outcome }, seconds);
+    this.jobs.observe({ job_name: job, outcome }, seconds);
   }
 
   slackCall(method: string, outcome: CallOutcome): void {
