@@ -178,7 +178,10 @@ export function kubeOperation(method: string, path: string, query?: KubeRequest[
     .filter((p) => p !== '');
   // /api/v1/… or /apis/group/version/…; discovery (/api, /apis, /version) is named by its first part.
   const rest = parts[0] === 'api' ? parts.slice(2) : parts[0] === 'apis' ? parts.slice(3) : parts.slice(0, 0);
-  if (rest.length === 0) return `${method.toLowerCase()} ${parts.length <= 3 ? (parts[0] ?? 'root') : 'discovery'}`;
+  if (rest.length === 0) {
+    const top = parts[0] === 'api' || parts[0] === 'apis' ? 'discovery' : (parts[0] ?? 'root');
+    return `${method.toLowerCase()} ${/^[a-z]{1,20}$/.test(top) ? top : 'other'}`;
+  }
   const scoped = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
   const resource = /^[a-z0-9.-]{1,63}$/.test(scoped[0] ?? '') ? scoped[0]! : 'other';
   const sub = scoped.length > 2 && /^[a-z]{1,20}$/.test(scoped[2]!) ? `/${scoped[2]}` : '';
