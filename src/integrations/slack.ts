@@ -83,9 +83,9 @@ function watchRateLimits(client: WebClient, metrics: Metrics): void {
   if (metrics === NO_METRICS || watched.get(client) === metrics) return;
   watched.set(client, metrics);
   client.on(WebClientEvent.RATE_LIMITED, (retryAfterSeconds: number, request?: { url?: string }) => {
-    // A method name (`chat.postMessage`), never an upload URL: a label's values stay few.
-    const url = request?.url ?? '';
-    metrics.slackRateLimited(/^[a-z]+(\.[a-zA-Z0-9]+)+$/.test(url) ? url : 'other', retryAfterSeconds);
+    // The method name ends the URL (`…/api/chat.postMessage`); an upload URL's end is not one: `other`.
+    const method = (request?.url ?? '').split('?')[0]!.split('/').pop() ?? '';
+    metrics.slackRateLimited(/^[a-z]+(\.[a-zA-Z0-9]+)+$/.test(method) ? method : 'other', retryAfterSeconds);
   });
 }
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
-import { WebClient } from '@slack/web-api';
 import { loadCatalogue } from '../../src/catalogue.js';
 import { buildBot, type BuiltBot } from '../../src/app/bot.js';
 import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
@@ -11,7 +10,7 @@ import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../sr
 import { Kube } from '../../src/integrations/kubernetes.js';
 import { PromMetrics } from '../../src/integrations/metrics.js';
 import { createPool } from '../../src/integrations/postgres.js';
-import { slackChat } from '../../src/integrations/slack.js';
+import { createSlackClient, slackChat } from '../../src/integrations/slack.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/app/store.js';
@@ -54,7 +53,7 @@ beforeAll(async () => {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(demo.botKubeconfigYaml());
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 50, metrics });
-  const client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+  const client = createSlackClient({ token: 'xoxb-test', apiUrl: slack.url }); // production's retries on 429
   const catalogue = await loadCatalogue('catalogue/services.yaml');
   worker = await buildWorker(
     {
@@ -101,6 +100,8 @@ describe('metrics', () => {
     await prometheus.untilPresent('up{job="carbon-worker"} == 1');
     await prometheus.untilPresent('up{job="carbon-bot"} == 1');
 
+    // Slack answers the worker's first edit with 429 and Retry-After: 1; the client waits and edits again.
+    slack.rateLimitNext('chat.update', 1);
     const response = await sendSlashCommand(bot.eventsUrl, SECRET, {
       text: 'health',
       user_id: 'U0VIEWER',
@@ -125,6 +126,11 @@ describe('metrics', () => {
       'carbon_kubernetes_request_duration_seconds_count{operation="list pods",outcome="ok"}',
     );
     await prometheus.untilPresent('carbon_slack_api_calls_total{method="chat.update",outcome="ok"}');
+    const limited = await prometheus.untilPresent(
+      'carbon_slack_rate_limited_total{job="carbon-worker",method="chat.update"} == 1',
+    );
+    expect(limited).toHaveLength(1);
+    await prometheus.untilPresent('carbon_slack_retry_after_seconds_sum{job="carbon-worker"} == 1');
     const queue = await prometheus.untilPresent(`carbon_queue_jobs{queue="${config.QUEUE_NAME}",state="waiting"}`);
     expect(queue.map((s) => s.metric.job).sort()).toEqual(['carbon-bot', 'carbon-worker']);
     await prometheus.untilPresent('process_cpu_seconds_total{job="carbon-worker"}');
