@@ -136,6 +136,19 @@ describe('metrics', () => {
     await prometheus.untilPresent('process_cpu_seconds_total{job="carbon-worker"}');
   });
 
+  it("counts a command nobody could parse as `unparsed`, never by the person's words", async () => {
+    const response = await sendSlashCommand(bot.eventsUrl, SECRET, {
+      text: 'frobnicate hunter2',
+      user_id: 'U0VIEWER',
+      channel_id: 'C0GENERAL',
+      channel_name: 'general',
+    });
+    expect(response.status).toBe(200);
+    await prometheus.untilPresent('carbon_commands_total{command="unparsed",outcome="usage_error"} == 1');
+    const all = await prometheus.query('{__name__=~"carbon_.+"}');
+    expect(JSON.stringify(all)).not.toMatch(/frobnicate|hunter2/);
+  });
+
   it("promtool check metrics accepts the worker's and the bot's /metrics", async () => {
     const fromWorker = await scrape(`http://127.0.0.1:${port(worker.probes!)}/metrics`);
     expect(fromWorker.status).toBe(200);

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { kubeOperation } from '../../src/integrations/kube-http.js';
 import { PromMetrics } from '../../src/integrations/metrics.js';
+import type { Pool } from '../../src/integrations/postgres.js';
+import { AuditLog } from '../../src/store/audit-log.js';
 
 interface Rules {
   groups: { name: string; rules: { alert: string; expr: string }[] }[];
@@ -82,6 +84,18 @@ describe('monitoring (manifests/monitoring)', () => {
       'carbon_x_count',
     ]);
     expect(metricNames('time() - max(carbon_y) > 26 * 3600')).toEqual(['carbon_y']);
+  });
+});
+
+describe('audit write failures', () => {
+  it('are counted where the audit log writes, and still thrown', async () => {
+    const metrics = new PromMetrics();
+    const down = { query: () => Promise.reject(new Error('connection refused')) } as unknown as Pool;
+    const audit = new AuditLog(down, metrics);
+    await expect(
+      audit.record({ actor: 'U1', action: 'restart', command: 'restart x', outcome: 'denied' }),
+    ).rejects.toThrow('The audit trail cannot be written');
+    expect((await metrics.exposition()).body).toMatch(/^carbon_audit_write_failures_total 1$/m);
   });
 });
 
