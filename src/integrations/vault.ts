@@ -328,7 +328,7 @@ class VaultSession {
 
   /**
    * One HTTP exchange, counted by the operation's verb (`kvRead`, never its path) and outcome: ok for a
-   * 2xx, error for any other answer, timeout or unreachable for none.
+   * 2xx or 404, error for any other answer, timeout or unreachable for none.
    */
   async exchange(
     operation: string,
@@ -342,7 +342,9 @@ class VaultSession {
     const started = process.hrtime.bigint();
     try {
       const reply = await this.send(operation, method, apiPath, auth, body);
-      metrics.request('vault', verb, reply.status < 300 ? 'ok' : 'error', secondsSince(started));
+      // A 404 is an answer (nothing at that path: kvRead's null), not a failure of Vault.
+      const answered = reply.status < 300 || reply.status === 404;
+      metrics.request('vault', verb, answered ? 'ok' : 'error', secondsSince(started));
       return reply;
     } catch (error) {
       const outcome = error instanceof VaultError && error.kind === 'Timeout' ? 'timeout' : 'unreachable';
