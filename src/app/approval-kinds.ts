@@ -20,6 +20,16 @@ export const APPROVAL_KINDS: readonly ApprovalKind[] = APPROVAL_ACTIONS.map((act
 /** How an id that matches no request is named: "restart request or Vault migration". */
 export const anyRequestNoun = (): string => APPROVAL_KINDS.map((k) => k.noun).join(' or ');
 
+/** Every kind's requests by state, for carbon_approval_requests (read at each scrape). */
+export async function approvalCounts(store: Store): Promise<{ kind: string; state: string; count: number }[]> {
+  const counts = await Promise.all(
+    APPROVAL_KINDS.map(async (kind) =>
+      (await kind.requests(store).countByState()).map((row) => ({ kind: kind.action, ...row })),
+    ),
+  );
+  return counts.flat();
+}
+
 /** The request with this id, of whatever kind. */
 export async function findRequest(
   store: Store,

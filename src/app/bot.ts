@@ -11,6 +11,8 @@ import type { Logger } from '../log.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from './store.js';
 import { runUntilSignal } from './worker.js';
+import { PromMetrics } from '../integrations/metrics.js';
+import { approvalCounts } from './approval-kinds.js';
 
 /** What the bot uses, built by the caller and passed in: `carbon bot` from the settings, a test with its own. */
 export interface BotDeps {
@@ -20,6 +22,8 @@ export interface BotDeps {
   policy: Policy;
   catalogue: Catalogue;
   store: Store;
+  /** This process's metrics, served at /metrics; buildBot makes its own when not given. */
+  metrics?: PromMetrics;
 }
 
 export interface BuildBotOptions {
@@ -34,6 +38,8 @@ export interface BuiltBot {
   eventsUrl: string;
   /** The producer side of the queue the workers serve. */
   queue: CommandQueue;
+  /** What /metrics serves. */
+  metrics: PromMetrics;
   /** The status schedule's registration, retried until it works; absent with `statusSchedule: false`. */
   schedule?: ReturnType<typeof keepStatusScheduled>;
   close(): Promise<void>;
@@ -54,6 +60,9 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
     closer.add(() => queue.close());
     const setup = watchRedisSetup(redis, log);
     closer.add(async () => setup.stop());
+    const metrics = deps.metrics ?? new PromMetrics();
+    metrics.watchQueue(config.QUEUE_NAME, (...states) => queue.queue.getJobCounts(...states));
+    metrics.watchApprovals(() => approvalCounts(store));
     const slack = await startSlackApp({
       botToken: config.SLACK_BOT_TOKEN ?? '',
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
@@ -63,6 +72,7 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
       log,
       checks: { redis: () => queue.ping(), postgres: () => store.ping() },
       warnings: setup.warnings,
+      exposition: () => metrics.exposition(),
       dispatch: {
         commands: COMMANDS,
         policy: deps.policy,
@@ -70,6 +80,7 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
         kafkaClusters: [...kafkaClusters(config).keys()],
         queue,
         store,
+        metrics,
       },
     });
     closer.add(() => slack.close());
@@ -78,6 +89,7 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
       slack,
       eventsUrl: `http://127.0.0.1:${port}/slack/events`,
       queue,
+      metrics,
       close: () => closer.closeAll(),
     };
     if (options.statusSchedule !== false) {
@@ -106,8 +118,9 @@ export async function runBot(config: Config, log: Logger): Promise<number> {
   }
   return runUntilSignal('bot', log, async (closer) => {
     const { policy, catalogue } = await loadRules(config);
-    const store = await openStore(config, log, closer);
-    const bot = await buildBot({ config, log, policy, catalogue, store: store.value });
+    const metrics = new PromMetrics();
+    const store = await openStore(config, log, closer, metrics);
+    const bot = await buildBot({ config, log, policy, catalogue, store: store.value, metrics });
     closer.add(() => bot.close());
     log.info(
       { port: config.PORT, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', store: store.description },

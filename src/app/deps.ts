@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import type { Metrics } from '../contracts/metrics.js';
 import { loadCatalogue, type Catalogue } from '../catalogue.js';
 import { ConfigError, type Config } from '../config.js';
 import type { ClusterInfo } from '../integrations/kubernetes.js';
@@ -39,9 +40,14 @@ export interface Connected<T> {
  * run first and grant the bot's role its privileges; without one, a schema behind this release is
  * refused with what to do. The store then works as the bot's role, warned about if it holds more.
  */
-export async function openStore(config: Config, log: Logger, closer: Closer): Promise<Connected<Store>> {
+export async function openStore(
+  config: Config,
+  log: Logger,
+  closer: Closer,
+  metrics?: Metrics,
+): Promise<Connected<Store>> {
   const database = await locateDatabase(config, log, closer);
-  const store = new Store(createPool(database.url));
+  const store = new Store(createPool(database.url), metrics);
   closer.add(() => store.close());
   try {
     if (database.migrationUrl !== undefined) await migrateAs(database.migrationUrl, await store.role());
@@ -120,8 +126,13 @@ export async function openCluster(
   config: Config,
   closer: Closer,
   startDemo?: StartDemo,
+  metrics?: Metrics,
 ): Promise<Connected<ClusterConnection>> {
-  const options = { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: config.KUBE_PAGE_SIZE };
+  const options = {
+    requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS,
+    pageSize: config.KUBE_PAGE_SIZE,
+    ...(metrics !== undefined ? { metrics } : {}),
+  };
   const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
   if (config.KUBECONFIG === undefined && !inCluster) {
     if (startDemo === undefined)
@@ -132,7 +143,8 @@ export async function openCluster(
     kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount, as in a cluster
     const kube = new Kube(kubeConfig, options);
     const cluster = { name: config.CLUSTER_NAME ?? demo.clusterName, simulated: true };
-    const vault = vaultFromConfig(config, { addr: demo.vault.url, token: demo.vault.rootToken, simulated: true })!;
+    const demoVault = { addr: demo.vault.url, token: demo.vault.rootToken, simulated: true };
+    const vault = vaultFromConfig(config, demoVault, false, metrics)!;
     return {
       value: { kube, cluster, vault },
       description:
@@ -147,7 +159,7 @@ export async function openCluster(
   const simulated = await isDevstack(kube);
   const cluster = { name: config.CLUSTER_NAME ?? kube.context, simulated };
   const source = config.KUBECONFIG !== undefined ? `KUBECONFIG ${config.KUBECONFIG}` : 'in-cluster service account';
-  const vault = vaultFromConfig(config, undefined, simulated);
+  const vault = vaultFromConfig(config, undefined, simulated, metrics);
   const vaultLine =
     vault === undefined ? '; Vault not configured (VAULT_ADDR unset)' : `; Vault at ${redactUrl(vault.addr)}`;
   return {

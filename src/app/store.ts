@@ -1,4 +1,5 @@
 import type { Pool } from '../integrations/postgres.js';
+import type { Metrics } from '../contracts/metrics.js';
 import { AuditLog } from '../store/audit-log.js';
 import { Benchmarks } from '../features/bench/store.js';
 import { CoverageSnapshots } from '../features/vault/coverage-store.js';
@@ -24,9 +25,13 @@ export class Store {
   readonly phaseApplies: PhaseApplies;
   readonly vaultMigrations: VaultMigrations;
 
-  constructor(readonly pool: Pool) {
+  /** `metrics` counts the audit rows that could not be written; none counted when absent. */
+  constructor(
+    readonly pool: Pool,
+    metrics?: Metrics,
+  ) {
     this.health = new HealthSnapshots(pool);
-    this.audit = new AuditLog(pool);
+    this.audit = new AuditLog(pool, metrics);
     this.restarts = new RestartRequests(pool, this.audit);
     this.benchmarks = new Benchmarks(pool);
     this.statusPosts = new StatusPosts(pool);

@@ -4,23 +4,28 @@ import { keepApprovalsSwept } from '../approvals/sweep.js';
 import { REGISTRY } from './jobs.js';
 import { requireFor, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore } from './deps.js';
-import { probeRoutes, serveProbes } from '../handlers/probes.js';
+import { metricsRoute, probeRoutes, serveProbes } from '../handlers/probes.js';
 import { createSlackClient, slackChat } from '../integrations/slack.js';
 import { onReady, redisConnection, watchRedisSetup, whenReady } from '../integrations/redis.js';
 import { CommandQueue } from '../jobs/queue.js';
 import { keepStatusScheduled } from '../features/status/scheduler.js';
+import { STATUS_SCHEDULER_ID } from '../features/status/schedule.js';
 import { startWorker } from '../jobs/runner.js';
 import type { JobData } from '../contracts/jobs.js';
 import type { JobDeps } from '../jobs/job.js';
 import { redactUrl, type Logger } from '../log.js';
 import { queueViewSettings, serveQueueView, type QueueViewSettings } from './queue-view.js';
+import { PromMetrics } from '../integrations/metrics.js';
 
 /**
  * What a worker's jobs use, built by the caller and passed in: `carbon worker` from the settings
  * (openCluster, openStore, the Slack client), a terminal session with the terminal as its chat, a test
  * with its stand-ins. The queue is not among them: buildWorker makes it.
  */
-export type WorkerDeps = Omit<JobDeps, 'queue'>;
+export type WorkerDeps = Omit<JobDeps, 'queue' | 'metrics'> & {
+  /** This process's metrics, served at /metrics with the probes; buildWorker makes its own when not given. */
+  metrics?: PromMetrics;
+};
 
 export interface BuildWorkerOptions {
   /** The queue served: config.QUEUE_NAME unless given (a terminal session's private queue). */
@@ -34,7 +39,7 @@ export interface BuildWorkerOptions {
    * queue does not: its jobs are one person's commands, and nothing else would serve the ticks.
    */
   statusSchedule?: boolean;
-  /** Serve /healthz and /readyz on this port (0: any free port). */
+  /** Serve /healthz, /readyz and /metrics on this port (0: any free port). */
   probesPort?: number;
   /**
    * Fail with a clear message when Redis does not answer, instead of waiting it out: for a terminal
@@ -57,10 +62,12 @@ export interface BuiltWorker {
   events?: QueueEvents;
   /** The status schedule's registration, retried until it works; absent with `statusSchedule: false`. */
   schedule?: ReturnType<typeof keepStatusScheduled>;
-  /** The probes' server, when asked for (`probesPort`). */
+  /** The probes' server (and /metrics), when asked for (`probesPort`). */
   probes?: Server;
   /** The queue view's server, when asked for (`queueView`). */
   queueView?: Server;
+  /** This worker's metrics. */
+  metrics: PromMetrics;
   /** Finishes the jobs in hand, then closes everything buildWorker opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -95,7 +102,13 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
       if (options.privateQueue) await queue.queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
     });
-    const worker = startWorker({ ...deps, queue }, REGISTRY, {
+    const metrics = deps.metrics ?? new PromMetrics();
+    metrics.watchQueue(queueName, (...states) => queue.queue.getJobCounts(...states));
+    metrics.watchStatusPost(STATUS_SCHEDULER_ID, async () => {
+      const last = await deps.store.statusPosts.lastPosted(STATUS_SCHEDULER_ID);
+      return last?.postedAt ?? last?.tickAt;
+    });
+    const worker = startWorker({ ...deps, queue, metrics }, REGISTRY, {
       queueName,
       connection,
       concurrency: options.concurrency ?? config.WORKER_CONCURRENCY,
@@ -103,7 +116,7 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
       ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     });
     closer.add(() => worker.close());
-    const built: BuiltWorker = { worker, queue, close: () => closer.closeAll() };
+    const built: BuiltWorker = { worker, queue, metrics, close: () => closer.closeAll() };
     if (!options.privateQueue) {
       // The approvals sweep (expiry, lost follow-ups) runs as a scheduled job on the shared queue.
       const sweep = keepApprovalsSwept(queue.queue, deps.log);
@@ -128,13 +141,11 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
       built.schedule = schedule;
     }
     if (options.probesPort !== undefined) {
-      const probes = await serveProbes(
-        probeRoutes(
-          { redis: async () => void (await connection.ping()), postgres: () => deps.store.ping() },
-          setup.warnings,
-        ),
-        options.probesPort,
+      const routes = probeRoutes(
+        { redis: async () => void (await connection.ping()), postgres: () => deps.store.ping() },
+        setup.warnings,
       );
+      const probes = await serveProbes([...routes, metricsRoute(() => metrics.exposition())], options.probesPort);
       closer.add(() => new Promise((resolve) => probes.close(resolve)));
       built.probes = probes;
     }
@@ -156,15 +167,20 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
   requireFor('worker', config, ['SLACK_BOT_TOKEN', 'DATABASE_URL']);
   return runUntilSignal('worker', log, async (closer) => {
     const { catalogue } = await loadRules(config);
-    const [cluster, store] = await Promise.all([openCluster(config, closer), openStore(config, log, closer)]);
+    const metrics = new PromMetrics();
+    const [cluster, store] = await Promise.all([
+      openCluster(config, closer, undefined, metrics),
+      openStore(config, log, closer, metrics),
+    ]);
     const chat = slackChat(
       createSlackClient({
         token: config.SLACK_BOT_TOKEN!,
         ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
       }),
+      metrics,
     );
     const built = await buildWorker(
-      { config, log, ...cluster.value, store: store.value, catalogue, chat },
+      { config, log, ...cluster.value, store: store.value, catalogue, chat, metrics },
       { probesPort: config.PORT, ...withQueueView(config) },
     );
     closer.add(() => built.close());

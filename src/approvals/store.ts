@@ -250,6 +250,14 @@ export class ApprovalRequests<R extends ApprovalRequest> {
     });
   }
 
+  /** How many requests of this kind are in each state (for the metrics: pending, approved, expired, …). */
+  async countByState(): Promise<{ state: ApprovalState; count: number }[]> {
+    const { rows } = await this.pool.query<{ state: ApprovalState; count: string }>(
+      `SELECT state, count(*) AS count FROM ${this.kind.table} GROUP BY state`,
+    );
+    return rows.map((row) => ({ state: row.state, count: Number(row.count) }));
+  }
+
   async get(id: string): Promise<R | undefined> {
     const { rows } = await this.pool.query(`SELECT * FROM ${this.kind.table} WHERE id = $1`, [id]);
     return rows[0] === undefined ? undefined : this.kind.fromRow(rows[0]);

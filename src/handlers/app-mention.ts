@@ -11,7 +11,7 @@ import { missingFields, refuseUnreadable } from './missing-fields.js';
 export function registerAppMention(app: App, deps: SlackHandlerDeps): void {
   app.event('app_mention', async ({ event, body, client }) => {
     if (event.bot_id !== undefined) return; // never act on a bot's words, our own included
-    const chat = slackChat(client);
+    const chat = slackChat(client, deps.metrics);
     // The event id is the request's id: a mention without it could not be told from a replay of it.
     const missing = [
       ...missingFields({ ...event }, ['user', 'channel', 'text', 'ts']),

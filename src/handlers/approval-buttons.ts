@@ -28,7 +28,7 @@ function registerDecisionButton(app: App, deps: SlackHandlerDeps, actionId: stri
     { type: 'block_actions', action_id: actionId },
     async ({ ack, body, action, client }) => {
       await ack();
-      const chat = slackChat(client);
+      const chat = slackChat(client, deps.metrics);
       // The click's own id (action_ts) too: without it a replay could not be told from the click.
       const channel = body.channel?.id ?? body.container?.channel_id;
       const fields = { user: body.user.id, channel, action_ts: action.action_ts };

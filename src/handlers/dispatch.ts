@@ -15,6 +15,7 @@ import type { AuditEntry } from '../store/audit-log.js';
 import type { Store } from '../app/store.js';
 import type { Message } from '../message.js';
 import type { Authorization } from '../contracts/jobs.js';
+import { NO_METRICS, type CommandOutcome, type Metrics } from '../contracts/metrics.js';
 
 /** How long the queue may take to answer before a request is refused as unqueueable (Slack's user waits). */
 const QUEUE_PING_MS = 2_000;
@@ -31,6 +32,8 @@ export interface DispatchDeps {
   store: Store;
   chat: Chat;
   log: Logger;
+  /** Counts every command by name and outcome (carbon_commands_total); none counted when absent. */
+  metrics?: Metrics;
 }
 
 /** What a Slack listener needs: dispatch's deps but the chat (each request brings its client), and group membership. */
@@ -73,11 +76,34 @@ export interface AnswerContext {
 
 export type Answer<C extends Command = Command> = (command: C, ctx: AnswerContext) => Promise<Outcome>;
 
+/** The outcome counted for each kind of Outcome (carbon_commands_total's `outcome` label). */
+const COUNTED: Record<Outcome['kind'], CommandOutcome> = {
+  usage: 'usage_error',
+  denied: 'refused',
+  answered: 'done',
+  queued: 'queued',
+  unavailable: 'failed',
+};
+
 /**
  * The one path every transport uses: parse → policy → (answer | queue). Slack's handlers and the
- * terminal differ only in how the request arrives. Refusals are shown only to the requester.
+ * terminal differ only in how the request arrives. Refusals are shown only to the requester. Every
+ * request is counted by its command's name (`unparsed` when it has none: never the person's text).
  */
 export async function dispatch(request: Request, deps: DispatchDeps): Promise<Outcome> {
+  const metrics = deps.metrics ?? NO_METRICS;
+  const seen: { command?: string } = {};
+  try {
+    const outcome = await decide(request, deps, seen);
+    metrics.command(seen.command ?? 'unparsed', COUNTED[outcome.kind]);
+    return outcome;
+  } catch (error) {
+    metrics.command(seen.command ?? 'unparsed', 'failed');
+    throw error;
+  }
+}
+
+async function decide(request: Request, deps: DispatchDeps, seen: { command?: string }): Promise<Outcome> {
   const { actor } = request;
   // A reply Slack refuses (a channel the bot cannot post in: channel_not_found) is logged; it never fails the request.
   const whisper = (message: ReturnType<typeof usage>) =>
@@ -100,6 +126,7 @@ export async function dispatch(request: Request, deps: DispatchDeps): Promise<Ou
     await whisper(usage(error.message));
     return { kind: 'usage', message: error.message };
   }
+  seen.command = command.name;
 
   const decision = deps.policy.authorize(deps.commands.policyName(command), actor);
   if (!decision.allowed) {

@@ -50,6 +50,29 @@ export function probeRoutes(checks: Record<string, Check>, warnings: () => reado
   ];
 }
 
+/** What /metrics serves: the Prometheus text exposition of this process's registry. */
+export type Exposition = () => Promise<{ contentType: string; body: string }>;
+
+/** `GET /metrics` (Prometheus text format), beside the probes on the same port. */
+export function metricsRoute(exposition: Exposition): ProbeRoute {
+  return {
+    path: '/metrics',
+    method: 'GET',
+    handler: (_req, res) => {
+      exposition().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(body);
+        },
+        () => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end('metrics could not be collected\n');
+        },
+      );
+    },
+  };
+}
+
 /** Answers the probes' paths; 404 for any other. */
 export function probeListener(routes: ProbeRoute[]): RequestListener {
   return (req, res) => {

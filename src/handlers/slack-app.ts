@@ -4,7 +4,7 @@ import { slackClientOptions } from '../integrations/slack.js';
 import type { Logger } from '../log.js';
 import { slackGroupDirectory } from '../policy/groups.js';
 import type { DispatchDeps } from './dispatch.js';
-import { probeListener, probeRoutes, type Check } from './probes.js';
+import { metricsRoute, probeListener, probeRoutes, type Check, type Exposition } from './probes.js';
 import { replayGuard } from './replay-guard.js';
 import { slackIntake } from './slack-intake.js';
 import { registerAppMention } from './app-mention.js';
@@ -22,6 +22,8 @@ export interface SlackAppOptions {
   checks: Record<string, Check>;
   /** Shown in /readyz's body without making it unready (a Redis set up against BullMQ's advice). */
   warnings?: () => readonly string[];
+  /** Served at /metrics beside the probes, when given. */
+  exposition?: Exposition;
   dispatch: Omit<DispatchDeps, 'chat' | 'log'>;
 }
 
@@ -37,11 +39,13 @@ const EVENTS_PATH = '/slack/events';
 
 /**
  * The Bolt app. HTTP mode (`POST /slack/events`, through the intake's checks) with a signing secret,
- * Socket Mode with an app token; /healthz and /readyz in both. Every request runs once (the replay guard).
+ * Socket Mode with an app token; /healthz, /readyz and /metrics in both. Every request runs once (the replay guard).
  * It never runs jobs: it answers or enqueues.
  */
 export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp> {
-  const probes = probeListener(probeRoutes(options.checks, options.warnings));
+  const routes = probeRoutes(options.checks, options.warnings);
+  if (options.exposition !== undefined) routes.push(metricsRoute(options.exposition));
+  const probes = probeListener(routes);
   const clientOptions = slackClientOptions(options.apiUrl);
   const logger = boltLogger(options.log);
   let app: App;

@@ -29,7 +29,7 @@ export function registerSlashCommand(app: App, deps: SlackHandlerDeps): void {
       groups: await deps.groups.groupsOf(command.user_id),
       channel: { id: command.channel_id, name: command.channel_name },
     };
-    await dispatch({ text: command.text, actor }, { ...deps, chat: slackChat(client) });
+    await dispatch({ text: command.text, actor }, { ...deps, chat: slackChat(client, deps.metrics) });
   });
   // Another command (the app set up with one more): answered at once, not left for Bolt to time out with a 404.
   app.command(OTHER_COMMANDS, async ({ ack, command }) => {

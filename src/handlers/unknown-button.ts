@@ -20,7 +20,7 @@ export function registerUnknownButton(app: App, deps: SlackHandlerDeps): void {
       const channel = body.channel?.id ?? body.container?.channel_id;
       deps.log.warn({ actionId: action.action_id, user, channel }, 'click on a button carbon-ops does not handle');
       if (user === undefined || channel === undefined) return;
-      await slackChat(client)
+      await slackChat(client, deps.metrics)
         .ephemeral(channel, user, unknownButton())
         .catch((error: unknown) => deps.log.warn({ err: error }, 'could not tell the clicker about an unknown button'));
     },

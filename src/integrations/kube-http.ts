@@ -7,6 +7,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { NO_METRICS, secondsSince, type CallOutcome, type Metrics } from '../contracts/metrics.js';
 
 /** The Status object the API server answers a refusal with. */
 export interface KubeStatus {
@@ -75,15 +76,30 @@ export class KubeHttp {
   constructor(
     private readonly config: KubeConfig,
     private readonly timeoutMs: number,
+    private readonly metrics: Metrics = NO_METRICS,
   ) {
     this.server = config.getCurrentCluster()?.server ?? 'unknown';
   }
 
   /**
    * One request, credentials included, bounded by one deadline; the parsed JSON answer. An HTTP error is a
-   * KubeApiError; anything but a 2xx JSON answer is a KubeProtocolError.
+   * KubeApiError; anything but a 2xx JSON answer is a KubeProtocolError. Counted by operation (verb and
+   * resource, never a name) and outcome, with its latency.
    */
   async request<T>(req: KubeRequest): Promise<T> {
+    const started = process.hrtime.bigint();
+    const operation = kubeOperation(req.method, req.path, req.query);
+    try {
+      const answer = await this.exchange<T>(req);
+      this.metrics.request('kubernetes', operation, 'ok', secondsSince(started));
+      return answer;
+    } catch (error) {
+      this.metrics.request('kubernetes', operation, kubeOutcome(error), secondsSince(started));
+      throw error;
+    }
+  }
+
+  private async exchange<T>(req: KubeRequest): Promise<T> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     const url = new URL(this.server);
     url.pathname = `${url.pathname.replace(/\/$/, '')}${req.path}`;
@@ -149,6 +165,36 @@ export class KubeHttp {
   close(): void {
     this.agent?.destroy();
   }
+}
+
+/**
+ * A bounded name for a request: its verb and the resource (with subresource) from the path, e.g.
+ * `patch deployments/scale`, `list pods`; namespaces and object names are left out.
+ */
+export function kubeOperation(method: string, path: string, query?: KubeRequest['query']): string {
+  const parts = path
+    .split('?')[0]!
+    .split('/')
+    .filter((p) => p !== '');
+  // /api/v1/… or /apis/group/version/…; discovery (/api, /apis, /version) is named by its first part.
+  const rest = parts[0] === 'api' ? parts.slice(2) : parts[0] === 'apis' ? parts.slice(3) : parts.slice(0, 0);
+  if (rest.length === 0) {
+    const top = parts[0] === 'api' || parts[0] === 'apis' ? 'discovery' : (parts[0] ?? 'root');
+    return `${method.toLowerCase()} ${/^[a-z]{1,20}$/.test(top) ? top : 'other'}`;
+  }
+  const scoped = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
+  const resource = /^[a-z0-9.-]{1,63}$/.test(scoped[0] ?? '') ? scoped[0]! : 'other';
+  const sub = scoped.length > 2 && /^[a-z]{1,20}$/.test(scoped[2]!) ? `/${scoped[2]}` : '';
+  const verb =
+    method === 'GET' ? (scoped.length === 1 ? (query?.watch ? 'watch' : 'list') : 'get') : method.toLowerCase();
+  return `${verb} ${resource}${sub}`;
+}
+
+/** ok, error (the API answered with an error), timeout, or unreachable (no answer at all). */
+function kubeOutcome(error: unknown): CallOutcome {
+  if (error instanceof KubeApiError || error instanceof KubeProtocolError) return 'error';
+  const name = (error as { name?: unknown }).name;
+  return name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'unreachable';
 }
 
 /** `promise`, or the abort's reason once `signal` fires (what it was doing goes on, unheeded). */

@@ -1,6 +1,7 @@
 // The narrow view of the Kubernetes API the jobs use, on plain JSON (kube-http.ts): every object is
 // sent as the caller built it and read as the server sent it.
 import { KubeConfig } from '@kubernetes/client-node';
+import type { Metrics } from '../contracts/metrics.js';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { ConfigMap, Event, Pod } from 'kubernetes-types/core/v1.js';
@@ -30,6 +31,8 @@ export interface KubeOptions {
   kubeconfig?: string;
   requestTimeoutMs: number;
   pageSize: number;
+  /** Counts every API request by operation and outcome, with its latency; none counted when absent. */
+  metrics?: Metrics;
 }
 
 export interface ListOptions {
@@ -151,7 +154,7 @@ export class Kube {
     readonly config: KubeConfig,
     private readonly options: KubeOptions,
   ) {
-    this.http = new KubeHttp(config, options.requestTimeoutMs);
+    this.http = new KubeHttp(config, options.requestTimeoutMs, options.metrics);
     this.server = this.http.server;
     this.context = config.getCurrentContext();
   }

@@ -1,4 +1,5 @@
-import { WebClient } from '@slack/web-api';
+import { WebClient, WebClientEvent } from '@slack/web-api';
+import { NO_METRICS, type Metrics } from '../contracts/metrics.js';
 import type { Message } from '../message.js';
 
 export interface Upload {
@@ -27,35 +28,65 @@ export interface SlackChatOptions {
   apiUrl?: string;
 }
 
-export function slackChat(client: WebClient): Chat {
+/**
+ * The Slack Web API as a Chat: the one place the bot's words go out, so each call is counted here by
+ * method and outcome, and the client's 429s (retried after Retry-After) by method.
+ */
+export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Chat {
+  watchRateLimits(client, metrics);
   const names = new Map<string, string | undefined>();
+  const counted = async <T>(method: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await call();
+      metrics.slackCall(method, 'ok');
+      return result;
+    } catch (error) {
+      metrics.slackCall(method, 'error');
+      throw error;
+    }
+  };
   return {
     async post(channel, message, threadTs) {
-      const result = await client.chat.postMessage({
-        channel,
-        ...message,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-      });
+      const result = await counted('chat.postMessage', () =>
+        client.chat.postMessage({ channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}) }),
+      );
       return result.ts ?? '';
     },
     async update(channel, ts, message) {
-      await client.chat.update({ channel, ts, ...message });
+      await counted('chat.update', () => client.chat.update({ channel, ts, ...message }));
     },
     async ephemeral(channel, user, message) {
-      await client.chat.postEphemeral({ channel, user, ...message });
+      await counted('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, ...message }));
     },
     async upload(channel, file, threadTs) {
       const upload = { channel_id: channel, filename: file.filename, title: file.title, file: file.bytes };
-      await client.files.uploadV2(threadTs ? { ...upload, thread_ts: threadTs } : upload);
+      await counted('files.uploadV2', () =>
+        client.files.uploadV2(threadTs ? { ...upload, thread_ts: threadTs } : upload),
+      );
     },
     async channelName(channel) {
       if (!names.has(channel)) {
-        const info = await client.conversations.info({ channel }).catch(() => undefined);
+        const info = await counted('conversations.info', () => client.conversations.info({ channel })).catch(
+          () => undefined,
+        );
         names.set(channel, info?.channel?.name);
       }
       return names.get(channel);
     },
   };
+}
+
+const watched = new WeakMap<WebClient, Metrics>();
+
+/** Counts `client`'s 429s once however many Chats wrap it (Bolt hands each request the same client). */
+function watchRateLimits(client: WebClient, metrics: Metrics): void {
+  if (metrics === NO_METRICS || watched.get(client) === metrics) return;
+  watched.set(client, metrics);
+  client.on(WebClientEvent.RATE_LIMITED, (retryAfterSeconds: number, request?: { url?: string }) => {
+    // The method name ends the URL (`…/api/chat.postMessage`); an upload URL's end is not one: `other`.
+    const method = (request?.url ?? '').split('?')[0]!.split('/').pop() ?? '';
+    metrics.slackRateLimited(/^[a-z]+(\.[a-zA-Z0-9]+)+$/.test(method) ? method : 'other', retryAfterSeconds);
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConfigError, type Config } from '../config.js';
+import type { Metrics } from '../contracts/metrics.js';
 import { createVaultClient, VaultError, type VaultClient } from './vault.js';
 
 /** The Vault the vault jobs use: the client, where it is, the default KV mount. */
@@ -18,6 +19,7 @@ export function vaultFromConfig(
   config: Config,
   override?: { addr: string; token: string; simulated: boolean },
   devstack = false,
+  metrics?: Metrics,
 ): VaultDeps | undefined {
   const addr = override?.addr ?? config.VAULT_ADDR;
   if (addr === undefined) return undefined;
@@ -34,6 +36,7 @@ export function vaultFromConfig(
       ...(kubernetesAuth !== undefined ? { kubernetesAuth } : {}),
       skipVerify: config.VAULT_SKIP_VERIFY,
       timeoutMs: config.VAULT_REQUEST_TIMEOUT_MS,
+      ...(metrics !== undefined ? { metrics } : {}),
     });
   } catch (error) {
     if (!(error instanceof VaultError)) throw error;

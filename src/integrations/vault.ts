@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { NO_METRICS, secondsSince, type Metrics } from '../contracts/metrics.js';
 
 /**
  * The bot's thin, typed client for Vault's KV version 2 engine, on Node's global fetch.
@@ -23,6 +24,8 @@ export interface VaultClientOptions {
   skipVerify: boolean;
   /** Upper bound for each HTTP request, including reading its body. */
   timeoutMs: number;
+  /** Counts every HTTP exchange by operation (its verb: kvRead, login, …) and outcome; none when absent. */
+  metrics?: Metrics;
 }
 
 export type VaultErrorKind =
@@ -323,8 +326,35 @@ class VaultSession {
     return new VaultError(kind, operation, reply.status, errors, `${reply.status} ${detail}`);
   }
 
-  /** One HTTP exchange, bounded by timeoutMs. Redirects are never followed: they would carry the token elsewhere. */
+  /**
+   * One HTTP exchange, counted by the operation's verb (`kvRead`, never its path) and outcome: ok for a
+   * 2xx or 404, error for any other answer, timeout or unreachable for none.
+   */
   async exchange(
+    operation: string,
+    method: string,
+    apiPath: string,
+    auth: string | undefined,
+    body?: unknown,
+  ): Promise<Reply> {
+    const metrics = this.options.metrics ?? NO_METRICS;
+    const verb = operation.split(' ')[0]!;
+    const started = process.hrtime.bigint();
+    try {
+      const reply = await this.send(operation, method, apiPath, auth, body);
+      // A 404 is an answer (nothing at that path: kvRead's null), not a failure of Vault.
+      const answered = reply.status < 300 || reply.status === 404;
+      metrics.request('vault', verb, answered ? 'ok' : 'error', secondsSince(started));
+      return reply;
+    } catch (error) {
+      const outcome = error instanceof VaultError && error.kind === 'Timeout' ? 'timeout' : 'unreachable';
+      metrics.request('vault', verb, outcome, secondsSince(started));
+      throw error;
+    }
+  }
+
+  /** One HTTP exchange, bounded by timeoutMs. Redirects are never followed: they would carry the token elsewhere. */
+  private async send(
     operation: string,
     method: string,
     apiPath: string,

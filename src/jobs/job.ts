@@ -1,5 +1,6 @@
 import type { DataOf, JobData, JobName } from '../contracts/jobs.js';
 import type { Catalogue } from '../catalogue.js';
+import type { Metrics } from '../contracts/metrics.js';
 import type { Config } from '../config.js';
 import type { ClusterInfo, Kube } from '../integrations/kubernetes.js';
 import type { Chat } from '../integrations/slack.js';
@@ -22,6 +23,8 @@ export interface JobDeps {
   queue: CommandQueue;
   /** Vault, when VAULT_ADDR is set (or the demo's stand-in); the vault jobs say so when it is not. */
   vault?: VaultDeps;
+  /** Counts job runs, the daily post, Kafka requests (carbon_* series); none counted when absent. */
+  metrics?: Metrics;
 }
 
 /** What a job runs with; `D` is its data (`JobContext<DataOf<'restart-rollout'>>`). */

@@ -6,6 +6,7 @@ import type { JobData } from '../contracts/jobs.js';
 import type { JobDeps, ScheduledJobDefinition } from './job.js';
 import { coalesce } from './progress.js';
 import type { JobRegistry } from './registry.js';
+import { NO_METRICS, secondsSince, type Metrics } from '../contracts/metrics.js';
 
 export interface WorkerOptions {
   queueName: string;
@@ -24,7 +25,8 @@ export interface WorkerOptions {
 export function startWorker(deps: JobDeps, jobs: JobRegistry, options: WorkerOptions): Worker<JobData> {
   const worker = new Worker<JobData>(
     options.queueName,
-    (job) => runJob(job, deps, jobs, options.progressIntervalMs ?? 1_500),
+    (job) =>
+      timed(job.name, deps.metrics ?? NO_METRICS, () => runJob(job, deps, jobs, options.progressIntervalMs ?? 1_500)),
     {
       connection: options.connection,
       concurrency: options.concurrency,
@@ -38,6 +40,20 @@ export function startWorker(deps: JobDeps, jobs: JobRegistry, options: WorkerOpt
   );
   worker.on('error', (error) => deps.log.error({ err: error }, 'worker error'));
   return worker;
+}
+
+/** Every run counted by job name and outcome, with its duration (carbon_job_duration_seconds). */
+async function timed(name: string, metrics: Metrics, run: () => Promise<string>): Promise<string> {
+  const started = process.hrtime.bigint();
+  try {
+    const result = await run();
+    metrics.job(name, 'done', secondsSince(started));
+    return result;
+  } catch (error) {
+    const outcome = error instanceof LostJob ? 'lost' : error instanceof UnrecoverableError ? 'refused' : 'failed';
+    metrics.job(name, outcome, secondsSince(started));
+    throw error;
+  }
 }
 
 async function runJob(
@@ -82,7 +98,7 @@ async function runJob(
     if (error instanceof JobLost) {
       log.warn('job lost from the queue (Redis lost its data): stopped');
       await deps.chat.update(reply.channel, reply.ts, jobLost(jobId)).catch(() => undefined);
-      throw new UnrecoverableError(error.message);
+      throw new LostJob(error.message);
     }
     if (isUserError(error)) {
       log.info({ reason: error.message }, 'job refused');
@@ -102,6 +118,9 @@ async function runJob(
   log.info('job done');
   return message.text;
 }
+
+/** The job's end when its record was lost: unrecoverable (BullMQ does not retry it), counted as `lost`. */
+class LostJob extends UnrecoverableError {}
 
 /** Thrown by `progress` when the job's record is gone from Redis: the job stops where it is. */
 class JobLost extends Error {

@@ -1,4 +1,5 @@
 import type { Pool } from '../integrations/postgres.js';
+import { NO_METRICS, type Metrics } from '../contracts/metrics.js';
 import type { Queryable } from './transaction.js';
 
 export const AUDIT_OUTCOMES = [
@@ -73,7 +74,11 @@ export const AUDIT_COLUMNS = [
  * (store/privileges.ts), and a trigger refuses UPDATE, DELETE and TRUNCATE even to its owner (migration 3).
  */
 export class AuditLog {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    /** Counts the rows that could not be written (carbon_audit_write_failures_total). */
+    private readonly metrics: Metrics = NO_METRICS,
+  ) {}
 
   /**
    * Appends one row, on `db` when it is part of a transaction. Any failure is an AuditUnavailable,
@@ -103,6 +108,7 @@ export class AuditLog {
       );
       return toRow(rows[0] as Record<string, unknown>);
     } catch (error) {
+      this.metrics.auditWriteFailed();
       throw new AuditUnavailable(`The audit trail cannot be written: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { KafkaBenchError, runProducerBenchmark } from '../../src/integrations/kafka-bench/producer-benchmark.js';
 import { BenchParamsError } from '../../src/integrations/kafka-bench/options.js';
+import { PromMetrics } from '../../src/integrations/metrics.js';
 import { formatTotal, formatWindow, type WindowStats } from '../../src/integrations/kafka-bench/stats.js';
 import { createTopic, kafkaBrokers } from '../support/kafka.js';
 import { PROCESS_WAIT_MS, REQUEST_TIMEOUT_MS } from '../support/until.js';
@@ -42,8 +43,15 @@ afterAll(async () => {
 
 describe('runProducerBenchmark against a real broker', () => {
   it('reports consistent ProducerPerformance statistics, and every reported record is in the topic', async () => {
-    const result = await runProducerBenchmark({ ...base, records: 30_000, throughput: -1 });
+    const metrics = new PromMetrics();
+    const result = await runProducerBenchmark({ ...base, records: 30_000, throughput: -1, metrics });
     expect(result.records).toBe(30_000);
+    // Every Kafka request is counted by API name (carbon_kafka_request_duration_seconds), produce requests included.
+    const exposition = (await metrics.exposition()).body;
+    for (const api of ['CreateTopics', 'Produce', 'DeleteTopics'])
+      expect(exposition).toMatch(
+        new RegExp(`^carbon_kafka_request_duration_seconds_count\\{operation="${api}",outcome="ok"\\} [1-9]`, 'm'),
+      );
     expect(result.bytes).toBe(30_000 * 1_024);
     expect(result.recordsInTopic).toBe(result.records);
     // MB/sec × 2^20 ÷ records/sec is the record size.

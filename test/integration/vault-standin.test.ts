@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type VaultStandin, startVaultStandin } from '../../src/devstack/vault/index.js';
 import { type VaultClient, VaultError, createVaultClient, isCasMismatch } from '../../src/integrations/vault.js';
+import { PromMetrics } from '../../src/integrations/metrics.js';
 import { REQUEST_TIMEOUT_MS } from '../support/until.js';
 
 const CAS_MISMATCH = 'check-and-set parameter did not match the current version';
@@ -101,6 +102,27 @@ describe('Vault stand-in: KV v2', () => {
     const createOnly = await caught(client.kvWrite('secret', 'app/db', { password: 'three' }, 0));
     expect(createOnly.kind).toBe('CasMismatch');
     expect((await client.kvRead('secret', 'app/db'))?.data).toEqual({ password: 'two' });
+  });
+
+  it('counts every exchange by operation and outcome, never by path (carbon_vault_request_duration_seconds)', async () => {
+    const metrics = new PromMetrics();
+    const counted = createVaultClient({
+      addr: vault.url,
+      token: vault.rootToken,
+      skipVerify: false,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      metrics,
+    });
+    await counted.kvWrite('secret', 'team-a/db', { password: 'one' }, 0);
+    expect((await caught(counted.kvWrite('secret', 'team-a/db', { password: 'two' }, 0))).kind).toBe('CasMismatch');
+    expect(await counted.kvRead('secret', 'team-a/none')).toBeNull();
+    const body = (await metrics.exposition()).body;
+    const count = (labels: string) =>
+      new RegExp(`^carbon_vault_request_duration_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(body)?.[1];
+    expect(count('operation="kvWrite",outcome="ok"')).toBe('1');
+    expect(count('operation="kvWrite",outcome="error"')).toBe('1');
+    expect(count('operation="kvRead",outcome="ok"')).toBe('1');
+    expect(body).not.toContain('team-a');
   });
 
   it('answers with the documented shapes', async () => {

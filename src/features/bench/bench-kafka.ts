@@ -100,6 +100,7 @@ async function measure(ctx: JobContext<DataOf<'bench-kafka'>>, cluster: KafkaTar
       partitions: params.partitions,
       onWindow: (window) => void progress(formatWindow(window)),
       log: (level, message, fields) => log[level]({ kafka: fields }, message),
+      ...(deps.metrics !== undefined ? { metrics: deps.metrics } : {}),
     });
   } catch (error) {
     if (error instanceof KafkaBenchError || error instanceof BenchParamsError)

@@ -1,5 +1,6 @@
 /** The benchmark's parameters and their validation: every problem reported in one error. */
 import { isBroker } from '../../config.js';
+import type { Metrics } from '../../contracts/metrics.js';
 import type { WindowStats } from './stats.js';
 
 export type Acks = -1 | 0 | 1;
@@ -27,6 +28,8 @@ export interface ProducerBenchmarkOptions {
   requestTimeoutMs?: number;
   /** Where kafkajs' warnings and errors go; silent when absent. */
   log?: BenchLog;
+  /** Counts every Kafka request (admin and producer) by API name, answered or timed out; none when absent. */
+  metrics?: Metrics;
   /** Records per produce request (default: as many as fit in 128 KiB, 1..1000). */
   batchRecords?: number;
   /** Produce requests awaiting acknowledgement at once (default 8). */

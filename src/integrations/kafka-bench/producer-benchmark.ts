@@ -24,8 +24,11 @@ import {
   type LogEntry,
   type Message,
   type Producer,
+  type RequestEvent,
+  type RequestTimeoutEvent,
   type logCreator,
 } from 'kafkajs';
+import type { Metrics } from '../../contracts/metrics.js';
 import { Stats, type TotalStats } from './stats.js';
 import { ThroughputThrottler } from './throttler.js';
 import { PayloadSource } from './payload.js';
@@ -126,6 +129,7 @@ class BenchSession {
     });
     this.topic = opts.topic ?? `carbon-bench-${Date.now()}-${randomBytes(3).toString('hex')}`;
     this.where = opts.brokers.join(',');
+    if (opts.metrics !== undefined) countRequests(opts.metrics, this.admin, this.producer);
   }
 
   /** Connects, creates the topic and connects the producer: the topic's replication factor. */
@@ -344,6 +348,21 @@ class ProduceRun {
       };
     });
   }
+}
+
+/**
+ * kafkajs' instrumentation events, the one place every request passes: counted by Kafka API name
+ * (`Produce`, `Metadata`, `CreateTopics`: a bounded set) with the broker's answer time, or as a timeout.
+ */
+function countRequests(metrics: Metrics, admin: Admin, producer: Producer): void {
+  const answered = ({ payload }: RequestEvent) =>
+    metrics.request('kafka', payload.apiName, 'ok', payload.duration / 1000);
+  const timedOut = ({ payload }: RequestTimeoutEvent) =>
+    metrics.request('kafka', payload.apiName, 'timeout', (Date.now() - payload.sentAt) / 1000);
+  admin.on(admin.events.REQUEST, answered);
+  admin.on(admin.events.REQUEST_TIMEOUT, timedOut);
+  producer.on(producer.events.REQUEST, answered);
+  producer.on(producer.events.REQUEST_TIMEOUT, timedOut);
 }
 
 async function countRecords(admin: Admin, topic: string): Promise<number> {
