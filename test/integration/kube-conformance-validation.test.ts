@@ -387,9 +387,11 @@ describe('schema validation', () => {
 
   it('accepts every object of manifests/ (create, dry run, Strict)', async () => {
     const files: string[] = [];
+    // manifests/monitoring is left out: its PrometheusRule needs the Prometheus Operator's CRD, which the
+    // stand-in does not serve; promtool checks its rules (monitoring-rules.test.ts).
     for (const entry of await readdir(MANIFESTS, { recursive: true, withFileTypes: true }))
       if (entry.isFile() && entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml')
-        files.push(join(entry.parentPath, entry.name));
+        if (!entry.parentPath.includes('/manifests/monitoring')) files.push(join(entry.parentPath, entry.name));
     const objects = (
       await Promise.all(
         files.map(async (f) =>
