@@ -13,6 +13,7 @@ import { Kube } from '../../src/integrations/kubernetes.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import type { CommandQueue } from '../../src/jobs/queue.js';
+import { PROGRESS_WRITES_PER_JOB } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { Store } from '../../src/app/store.js';
@@ -110,6 +111,13 @@ describe('/carbon health end to end', () => {
     expect(report.text).toContain('Platform health 76.6% (118 of 154 pods ready)');
     expect(report.text).toContain('[simulated demo cluster]');
     expect(report.updates).toBeGreaterThanOrEqual(1); // queued → progress → report, by chat.update
+    // Progress is coalesced: at most 4 progress edits and the report, whatever the number of pages (4 here).
+    expect(report.updates).toBeLessThanOrEqual(PROGRESS_WRITES_PER_JOB);
+    // The job's saved progress (what the queue view shows) is its last state, not the first one sent.
+    const done = await until('the health job completed', async () =>
+      (await queue.queue.getJobs(['completed'])).find((j) => j.name === 'health-report'),
+    );
+    expect(done.progress).toEqual({ text: expect.stringMatching(/^Listed \d+ pods; reading workloads…$/) });
     expect(checkMessage({ text: report.text, blocks: report.blocks })).toBeUndefined();
     const blocksText = JSON.stringify(report.blocks);
     expect(blocksText).toContain('Simulated');
