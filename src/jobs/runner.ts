@@ -73,10 +73,10 @@ async function runJob(
   if (definition === undefined) throw new UnrecoverableError(`No job definition for ${job.name}`);
 
   // What a job reports goes to Redis (the job's progress) and from there to Slack (an edit of the reply), both
-  // coalesced: at most one write per interval and PROGRESS_WRITES_PER_JOB in all, the last state saved at the end.
+  // coalesced: at most one write per interval and the job's `progressWrites` in all, the last state saved at the end.
   const edits = coalesce((text) => deps.chat.update(reply.channel, reply.ts, inProgress(job.name, text)), {
     intervalMs: progressIntervalMs,
-    maxSends: PROGRESS_WRITES_PER_JOB,
+    ...(definition.progressWrites !== undefined ? { maxSends: definition.progressWrites } : {}),
   });
   const saved = coalesce(
     async (text) => {
@@ -90,7 +90,10 @@ async function runJob(
       // The Slack edit is not awaited: a slow or rate-limited Slack must not slow the work it reports on.
       void edits.push(text).catch(() => undefined); // progress is best effort
     },
-    { intervalMs: progressIntervalMs, maxSends: PROGRESS_WRITES_PER_JOB },
+    {
+      intervalMs: progressIntervalMs,
+      ...(definition.progressWrites !== undefined ? { maxSends: definition.progressWrites } : {}),
+    },
   );
   const progress = (text: string) => saved.push(text);
   const settle = async () => {
@@ -128,9 +131,6 @@ async function runJob(
   log.info('job done');
   return message.text;
 }
-
-/** At most this many progress writes to Redis (and edits of the reply) per job; issue 12 asks for ≤ 5. */
-export const PROGRESS_WRITES_PER_JOB = 5;
 
 /** The job's end when its record was lost: unrecoverable (BullMQ does not retry it), counted as `lost`. */
 class LostJob extends UnrecoverableError {}

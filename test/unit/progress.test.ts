@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { healthReport } from '../../src/features/health/health-report.js';
 import { coalesce, type Clock } from '../../src/jobs/progress.js';
 
 /** A clock that moves only when told: timers run when `advance` passes their time. */
@@ -72,6 +73,23 @@ describe('progress coalescing', () => {
     await saved.flush({ last: true });
     expect(sent).toHaveLength(5);
     expect(sent.at(-1)).toBe('Listed 50000 pods; reading workloads…');
+  });
+
+  it('without a limit, keeps a long job moving: one send per interval for as long as it reports', async () => {
+    const clock = new FakeClock();
+    const sent: string[] = [];
+    const edits = coalesce(async (text) => void sent.push(text), { intervalMs: 1_500, clock });
+    for (let task = 1; task <= 60; task++) {
+      await edits.push(`task ${task} of 60`);
+      await clock.advance(500); // a 30 s apply, a line every 0.5 s
+    }
+    expect(sent.length).toBeGreaterThanOrEqual(19);
+    expect(sent.length).toBeLessThanOrEqual(21);
+    expect(sent.at(-1)).toMatch(/^task (59|60) of 60$/);
+  });
+
+  it('health reports write at most five progress lines', () => {
+    expect(healthReport.progressWrites).toBe(5);
   });
 
   it('drops what was not sent when the result replaces it, and ignores later pushes', async () => {
