@@ -109,6 +109,11 @@ const schema = z.object({
   KAFKA_BASELINE_MB_PER_SEC: z.coerce.number().positive().default(6.99),
   KAFKA_BASELINE_AVG_MS: z.coerce.number().positive().default(2.4),
   KAFKA_BASELINE_P95_MS: z.coerce.number().positive().default(3.5),
+  /**
+   * The rate (records/s) of the throttled run the baseline's latency figures come from; the baseline's
+   * records/s when unset. Only a run throttled to a similar rate (±25 %) is judged against that latency.
+   */
+  KAFKA_BASELINE_LATENCY_RATE: z.coerce.number().positive().optional(),
   BENCH_REGRESSION_PCT: z.coerce.number().min(1).max(90).default(20),
 
   CATALOGUE_FILE: z.string().default('catalogue/services.yaml'),

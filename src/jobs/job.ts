@@ -74,6 +74,11 @@ export interface JobDefinition<J extends JobName = JobName> {
    * twice allows 0 and cleans up in `onStalled`.
    */
   stallsAllowed?: number;
+  /**
+   * At most this many progress writes to Redis (each one an edit of the reply at most), the last one kept
+   * for the job's last state; one per interval without a limit when absent (a long apply keeps moving).
+   */
+  progressWrites?: number;
   run(ctx: JobContext<DataOf<J>>): Promise<Message>;
   /**
    * For a job that must not run twice (`stallsAllowed` below the worker's): cleans up after the run its

@@ -72,20 +72,33 @@ async function runJob(
   const { reply } = data;
   if (definition === undefined) throw new UnrecoverableError(`No job definition for ${job.name}`);
 
-  const edits = coalesce(
-    (text) => deps.chat.update(reply.channel, reply.ts, inProgress(job.name, text)),
-    progressIntervalMs,
+  // What a job reports goes to Redis (the job's progress) and from there to Slack (an edit of the reply), both
+  // coalesced: at most one write per interval and the job's `progressWrites` in all, the last state saved at the end.
+  const edits = coalesce((text) => deps.chat.update(reply.channel, reply.ts, inProgress(job.name, text)), {
+    intervalMs: progressIntervalMs,
+    ...(definition.progressWrites !== undefined ? { maxSends: definition.progressWrites } : {}),
+  });
+  const saved = coalesce(
+    async (text) => {
+      try {
+        await job.updateProgress({ text });
+      } catch (error) {
+        // Redis lost the job (restarted without persistence): stop, so that the run that recovers it is alone.
+        if ((await deps.queue.queue.getJob(jobId).catch(() => null)) === undefined) throw new JobLost(jobId);
+        throw error;
+      }
+      // The Slack edit is not awaited: a slow or rate-limited Slack must not slow the work it reports on.
+      void edits.push(text).catch(() => undefined); // progress is best effort
+    },
+    {
+      intervalMs: progressIntervalMs,
+      ...(definition.progressWrites !== undefined ? { maxSends: definition.progressWrites } : {}),
+    },
   );
-  // The Slack edit is not awaited: a slow or rate-limited Slack must not slow the work it reports on.
-  const progress = async (text: string) => {
-    try {
-      await job.updateProgress({ text });
-    } catch (error) {
-      // Redis lost the job (restarted without persistence): stop, so that the run that recovers it is alone.
-      if ((await deps.queue.queue.getJob(jobId).catch(() => null)) === undefined) throw new JobLost(jobId);
-      throw error;
-    }
-    void edits.push(text);
+  const progress = (text: string) => saved.push(text);
+  const settle = async () => {
+    await edits.flush(); // the result replaces what Slack shows; Redis keeps the last state reported
+    await saved.flush({ last: true }).catch(() => undefined);
   };
 
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -94,7 +107,7 @@ async function runJob(
   try {
     message = await definition.run({ jobId, data, deps, log, progress, lastAttempt });
   } catch (error) {
-    await edits.flush();
+    await settle();
     if (error instanceof JobLost) {
       log.warn('job lost from the queue (Redis lost its data): stopped');
       await deps.chat.update(reply.channel, reply.ts, jobLost(jobId)).catch(() => undefined);
@@ -111,7 +124,7 @@ async function runJob(
     throw error;
   }
   // The work is done: a failure to show it must not run the job again (a second snapshot, a second upload).
-  await edits.flush();
+  await settle();
   await deps.chat
     .update(reply.channel, reply.ts, message)
     .catch((error: unknown) => log.error({ err: error }, 'result not shown'));

@@ -110,6 +110,13 @@ describe('/carbon health end to end', () => {
     expect(report.text).toContain('Platform health 76.6% (118 of 154 pods ready)');
     expect(report.text).toContain('[simulated demo cluster]');
     expect(report.updates).toBeGreaterThanOrEqual(1); // queued → progress → report, by chat.update
+    // Progress is coalesced: at most 4 progress edits and the report, whatever the number of pages (4 here).
+    expect(report.updates).toBeLessThanOrEqual(5);
+    // The job's saved progress (what the queue view shows) is its last state, not the first one sent.
+    const done = await until('the health job completed', async () =>
+      (await queue.queue.getJobs(['completed'])).find((j) => j.name === 'health-report'),
+    );
+    expect(done.progress).toEqual({ text: expect.stringMatching(/^Listed \d+ pods; reading workloads…$/) });
     expect(checkMessage({ text: report.text, blocks: report.blocks })).toBeUndefined();
     const blocksText = JSON.stringify(report.blocks);
     expect(blocksText).toContain('Simulated');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { compare, medianFigures } from '../../src/features/bench/compare.js';
+import { compare, medianFigures, sameKind } from '../../src/features/bench/compare.js';
 import { COMMANDS } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { UsageError } from '../../src/errors.js';
@@ -115,6 +115,41 @@ describe('compare', () => {
       throughputRatio: 2,
       p95Ratio: 0.5,
     });
+  });
+
+  it("judges latency only against a run of the same kind: an unthrottled run never against a throttled run's p95", () => {
+    const baseline = { recordsPerSec: 7153, mbPerSec: 6.99, avgLatencyMs: 2.4, p95: 3.5 };
+    const unthrottled = { recordsPerSec: 40_000, mbPerSec: 39, avgLatencyMs: 25, p95: 70 }; // 1900 % above
+    const flaggedBefore = compare(unthrottled, baseline, 20, 'baseline');
+    expect(flaggedBefore.reasons).toEqual(['p95 latency 1900 % above']); // without kinds: same parameters assumed
+    expect(compare(unthrottled, baseline, 20, 'baseline', { run: -1, latency: 7153 })).toMatchObject({
+      regression: false,
+      latencyComparable: false,
+      reasons: [],
+      notes: ['p95 not comparable (measured throttled to 7,153/s, this run unthrottled)'],
+    });
+    // A throttled run at a similar rate is judged, both ways.
+    const throttled = { recordsPerSec: 7000, mbPerSec: 6.8, avgLatencyMs: 3, p95: 5 };
+    expect(compare(throttled, baseline, 20, 'baseline', { run: 7000, latency: 7153 })).toMatchObject({
+      regression: true,
+      latencyComparable: true,
+      reasons: ['p95 latency 43 % above'],
+    });
+    expect(compare({ ...throttled, p95: 3.6 }, baseline, 20, 'b', { run: 6000, latency: 7153 }).regression).toBe(false);
+    // Throttled at a rate far from the baseline's: not the same kind either.
+    expect(compare(throttled, baseline, 20, 'b', { run: 1000, latency: 7153 }).latencyComparable).toBe(false);
+    // A throughput drop is still flagged whatever the latency's kind.
+    expect(
+      compare({ ...unthrottled, recordsPerSec: 5000 }, baseline, 20, 'b', { run: -1, latency: 7153 }).reasons,
+    ).toEqual(['throughput 30 % below']);
+  });
+
+  it('counts rates as similar within 25 % of the higher, and unthrottled only with unthrottled', () => {
+    expect(sameKind(-1, -1)).toBe(true);
+    expect(sameKind(-1, 7153)).toBe(false);
+    expect(sameKind(7153, -1)).toBe(false);
+    expect(sameKind(8000, 6000)).toBe(true);
+    expect(sameKind(8000, 5999)).toBe(false);
   });
 
   it('takes the median of earlier runs, so one bad run does not move the reference', () => {

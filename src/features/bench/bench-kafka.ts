@@ -120,12 +120,13 @@ async function measure(ctx: JobContext<DataOf<'bench-kafka'>>, cluster: KafkaTar
     jobId,
     requestedBy: data.requester.user,
   });
-  const comparisons = comparisonsFor(result, earlier, deps.config);
+  const comparisons = comparisonsFor(result, params.throughput, earlier, deps.config);
   await uploadCharts(ctx, result, earlier, runId, log);
   return renderBenchResult({ params, cluster, result, comparisons, runId, jobId });
 }
 
-function comparisonsFor(result: BenchResult, earlier: StoredRun[], config: Config): Comparison[] {
+/** `throttle`: the run's --throughput (-1: unthrottled). Earlier runs have the same parameters, so the same kind. */
+function comparisonsFor(result: BenchResult, throttle: number, earlier: StoredRun[], config: Config): Comparison[] {
   const threshold = config.BENCH_REGRESSION_PCT;
   const baseline = {
     recordsPerSec: config.KAFKA_BASELINE_RECORDS_PER_SEC,
@@ -133,7 +134,9 @@ function comparisonsFor(result: BenchResult, earlier: StoredRun[], config: Confi
     avgLatencyMs: config.KAFKA_BASELINE_AVG_MS,
     p95: config.KAFKA_BASELINE_P95_MS,
   };
-  const comparisons = [compare(result, baseline, threshold, 'baseline (Phase 4 report)')];
+  // The baseline's throughput is an unthrottled run's; its latency a throttled run's, judged only against those.
+  const kinds = { run: throttle, latency: config.KAFKA_BASELINE_LATENCY_RATE ?? config.KAFKA_BASELINE_RECORDS_PER_SEC };
+  const comparisons = [compare(result, baseline, threshold, 'baseline (Phase 4 report)', kinds)];
   const reference = medianFigures(earlier.slice(0, REFERENCE_RUNS));
   if (reference) {
     const n = Math.min(earlier.length, REFERENCE_RUNS);

@@ -6,6 +6,8 @@ import type { JobDefinition } from '../../jobs/job.js';
 /** `/carbon health`: measure the cluster, keep the snapshot, render the report. Reads only. */
 export const healthReport: JobDefinition<'health-report'> = {
   attempts: 2,
+  // A report lists pods page by page (20 pages at 10,000 pods) in a second or two: a few lines show it moving.
+  progressWrites: 5,
   async run({ jobId, data, deps, progress }) {
     const { namespace } = data.command;
     const { kube, cluster } = deps;
