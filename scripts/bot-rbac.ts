@@ -45,10 +45,19 @@ const READS: Rule[] = [
   {
     why:
       'Pods, listed in pages: the health report; a restart whose rollout failed (its pods); the phase checks ' +
-      '(pods ready, problem pods) and clean-up (failed pods); vault migrate (the pods that read a ConfigMap).',
+      '(pods ready, problem pods) and clean-up (failed pods); vault migrate (the pods that read a ConfigMap); logs, ' +
+      'events and describe (the pods of a service by its selector, or one pod read by name).',
     apiGroups: [''],
     resources: ['pods'],
-    verbs: ['list'],
+    verbs: ['get', 'list'],
+  },
+  {
+    why:
+      "Logs: a container's last lines (tailLines at most 1000, limitBytes 256 KiB), every line masked of " +
+      'credential-looking values before it reaches Slack. Never exec, attach or port-forward.',
+    apiGroups: [''],
+    resources: ['pods/log'],
+    verbs: ['get'],
   },
   {
     why:
@@ -73,7 +82,9 @@ const READS: Rule[] = [
     verbs: ['list'],
   },
   {
-    why: 'Restart: a failed rollout is reported with the recent events of the workload and its pods.',
+    why:
+      'Restart: a failed rollout is reported with the recent events of the workload and its pods; events and ' +
+      'describe list them by involvedObject.name.',
     apiGroups: [''],
     resources: ['events'],
     verbs: ['list'],
