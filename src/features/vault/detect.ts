@@ -180,7 +180,9 @@ export function maskSecrets(line: string): { text: string; masked: number } {
     return `${name}${sep}${MASK}`;
   });
   text = text.replace(/[A-Za-z0-9+/=_-]{24,}/g, (token) => {
-    if (/^[0-9a-f-]+$/i.test(token) || !isHighEntropy(token)) return token;
+    // a hex digest or uuid is an id; a long identifier (`JdbcSourceConnectorConfig`) has no digits
+    if (/^[0-9a-f-]+$/i.test(token) || !/[0-9]/.test(token) || !/[A-Za-z]/.test(token) || !isHighEntropy(token))
+      return token;
     masked += 1;
     return MASK;
   });
