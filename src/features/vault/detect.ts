@@ -179,10 +179,10 @@ export function maskSecrets(line: string): { text: string; masked: number } {
     masked += 1;
     return `${name}${sep}${MASK}`;
   });
-  text = text.replace(/[A-Za-z0-9+/=_-]{24,}/g, (token) => {
-    // a hex digest or uuid is an id; a long identifier (`JdbcSourceConnectorConfig`) has no digits
-    if (/^[0-9a-f-]+$/i.test(token) || !/[0-9]/.test(token) || !/[A-Za-z]/.test(token) || !isHighEntropy(token))
-      return token;
+  text = text.replace(/[A-Za-z0-9+/_-]{24,}={0,2}/g, (token) => {
+    // a random token mixes upper and lower case and digits; an identifier (`JdbcSourceConnectorConfig`,
+    // `kafka_connect_3_offsets`), a hex digest or a uuid does not
+    if (!/[0-9]/.test(token) || !/[a-z]/.test(token) || !/[A-Z]/.test(token) || !isHighEntropy(token)) return token;
     masked += 1;
     return MASK;
   });
