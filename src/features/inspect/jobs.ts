@@ -1,7 +1,9 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { UserError } from '../../errors.js';
 import { KubeApiError } from '../../integrations/kubernetes.js';
-import type { JobDefinition } from '../../jobs/job.js';
+import type { DataOf } from '../../contracts/jobs.js';
+import type { JobContext, JobDefinition } from '../../jobs/job.js';
+import { logBlocks } from './log-blocks.js';
 import { maskSecrets } from '../vault/detect.js';
 import { eventsOf, observe, podToRead } from './read.js';
 import { renderDescribe, renderEvents, renderLogs } from './render.js';
@@ -20,12 +22,31 @@ function logRefusal(error: unknown, pod: string): never {
   throw error;
 }
 
+/** The whole (masked) log as a text file in the reply's thread, when the message shows only its end. */
+async function uploadLog(
+  { deps, data, log }: Pick<JobContext<DataOf<'inspect-logs'>>, 'deps' | 'data' | 'log'>,
+  name: string,
+  lines: readonly string[],
+): Promise<{ name: string; uploaded: boolean }> {
+  try {
+    await deps.chat.upload(
+      data.reply.channel,
+      { filename: name, title: name, bytes: Buffer.from(`${lines.join('\n')}\n`, 'utf8') },
+      data.reply.threadTs ?? data.reply.ts,
+    );
+    return { name, uploaded: true };
+  } catch (error) {
+    log.warn({ err: error }, 'log file not uploaded');
+    return { name, uploaded: false };
+  }
+}
+
 const containersOf = (pod: Pod): string[] => (pod.spec?.containers ?? []).map((c) => c.name);
 
 /** `/carbon logs`: one container's last lines, every line through the credential mask. Reads only. */
 export const inspectLogs: JobDefinition<'inspect-logs'> = {
   attempts: 2,
-  async run({ data, deps, progress }) {
+  async run({ data, deps, log, progress }) {
     const { command } = data;
     const target = resolveInspectTarget(command, deps.catalogue);
     const observed = await observe(deps.kube, target, deps.cluster.name);
@@ -55,7 +76,16 @@ export const inspectLogs: JobDefinition<'inspect-logs'> = {
         masked += result.masked;
         return result.text;
       });
+    const file =
+      logBlocks(lines).omitted > 0
+        ? await uploadLog(
+            { deps, data, log },
+            `logs-${podName}-${container}${command.previous ? '-previous' : ''}.txt`,
+            lines,
+          )
+        : undefined;
     return renderLogs({
+      ...(file ? { file } : {}),
       cluster: deps.cluster.name,
       target,
       pod: podName,

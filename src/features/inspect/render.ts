@@ -1,13 +1,9 @@
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
-import type { KnownBlock } from '@slack/types';
-import { context, escapeMrkdwn, header, LIMITS, section, table, type Message } from '../../message.js';
+import { context, escapeMrkdwn, header, section, table, type Message } from '../../message.js';
+import { logBlocks } from './log-blocks.js';
 import { isReady, problemOf, restartsOf } from '../health/pod-state.js';
 import type { InspectTarget } from './target.js';
-
-/** How much of a log a message shows: a few code blocks, each inside Slack's 3,000 characters. */
-const LOG_BLOCKS = 4;
-const BLOCK_CHARS = LIMITS.sectionText - 20;
 
 export interface LogsView {
   cluster: string;
@@ -25,35 +21,16 @@ export interface LogsView {
   masked: number;
   /** The other pods of the service, by name. */
   otherPods: string[];
+  /** When the lines do not all fit: the file the whole log was uploaded as, in the thread (or not, on a failure). */
+  file?: { name: string; uploaded: boolean };
 }
 
-const code = (lines: readonly string[]): string =>
-  `\`\`\`${escapeMrkdwn(lines.join('\n').replace(/```/g, "'''"))}\`\`\``;
-
-/** Lines into code blocks, oldest first, keeping the newest lines when they do not all fit. */
-function logBlocks(lines: readonly string[]): { blocks: KnownBlock[]; omitted: number } {
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let size = 0;
-  // from the newest line back: the end of a log is what explains a crash
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.length > 500 ? `${lines[i]!.slice(0, 499)}…` : lines[i]!;
-    const cost = escapeMrkdwn(line).length + 1;
-    if (size + cost > BLOCK_CHARS) {
-      if (chunks.length + 1 > LOG_BLOCKS - 1) return finish(chunks, current, i + 1);
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.unshift(line);
-    size += cost;
-  }
-  return finish(chunks, current, 0);
-}
-
-function finish(chunks: string[][], current: string[], omitted: number): { blocks: KnownBlock[]; omitted: number } {
-  const all = current.length > 0 ? [...chunks, current] : chunks;
-  return { blocks: all.reverse().map((lines) => section(code(lines))), omitted };
+function moreLines(omitted: number, file: LogsView['file']): string {
+  const more = `… ${omitted} more line${omitted === 1 ? '' : 's'} above`;
+  if (file === undefined) return `${more}; narrow with --tail or --since`;
+  return file.uploaded
+    ? `${more}: the whole log is in ${file.name}, in this thread`
+    : `${more}; the file with the whole log could not be uploaded (logged): narrow with --tail or --since`;
 }
 
 /** `logs`: the last lines of one container's log. */
@@ -69,7 +46,7 @@ export function renderLogs(view: LogsView): Message {
     .join(' ');
   const notes = [
     `${view.cluster} · ${view.target.namespace} · ${window}`,
-    ...(omitted > 0 ? [`… ${omitted} more line${omitted === 1 ? '' : 's'} above; narrow with --tail or --since`] : []),
+    ...(omitted > 0 ? [moreLines(omitted, view.file)] : []),
     ...(view.containers.length > 0 ? [`other containers: ${view.containers.join(', ')} (--container NAME)`] : []),
     ...(view.otherPods.length > 0
       ? [`other pods: ${view.otherPods.slice(0, 5).join(', ')}${view.otherPods.length > 5 ? ', …' : ''}`]

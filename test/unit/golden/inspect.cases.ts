@@ -126,6 +126,34 @@ export default [
           lines: longLog,
           masked: 0,
           otherPods: [],
+          file: { name: 'logs-kafka-connect-6b5c8d7f9-x2k4p-kafka-connect.txt', uploaded: true },
+        }),
+      'long-upload-failed': () =>
+        inspect.renderLogs({
+          cluster: '254carbon-demo',
+          target,
+          pod: 'kafka-connect-6b5c8d7f9-x2k4p',
+          container: 'kafka-connect',
+          containers: [],
+          previous: false,
+          tail: 1000,
+          lines: longLog,
+          masked: 0,
+          otherPods: [],
+          file: { name: 'logs-kafka-connect-6b5c8d7f9-x2k4p-kafka-connect.txt', uploaded: false },
+        }),
+      'long-no-file': () =>
+        inspect.renderLogs({
+          cluster: '254carbon-demo',
+          target,
+          pod: 'kafka-connect-6b5c8d7f9-x2k4p',
+          container: 'kafka-connect',
+          containers: [],
+          previous: false,
+          tail: 1000,
+          lines: longLog,
+          masked: 0,
+          otherPods: [],
         }),
       empty: () =>
         inspect.renderLogs({
