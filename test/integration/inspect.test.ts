@@ -86,9 +86,14 @@ describe('the stand-in serves pods/log as the API server does', () => {
     expect(await admin.run('logs', '-n', 'kafka', ready, '--since', '10s')).toBe('');
   });
 
-  it("authorizes pods/log by RBAC: the bot's role grants it, a reader of pods without the pods/log rule is refused", async () => {
+  it("authorizes pods/log by RBAC: the bot's role grants it in the catalogue's namespaces only, a reader of pods without the pods/log rule is refused", async () => {
     const pod = await podOf('kafka', 'app=kafka-connect');
     expect(await bot.run('logs', '-n', 'kafka', pod, '--tail', '1')).toContain('Caused by');
+    // the bot reads logs only in the catalogue's namespaces: a control plane's log is refused it
+    const etcd = await podOf('kube-system', 'app=etcd');
+    expect(await bot.fails('logs', '-n', 'kube-system', etcd)).toContain(
+      'User "system:serviceaccount:carbon-ops:carbon-ops" cannot get resource "pods/log" in API group "" in the namespace "kube-system"',
+    );
     expect(await stranger.fails('logs', '-n', 'kafka', pod)).toContain(
       'User "system:serviceaccount:kafka:reader" cannot get resource "pods/log" in API group "" in the namespace "kafka"',
     );
