@@ -9,9 +9,11 @@ import { promisify } from 'node:util';
 import type { KubeStandin } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Kube, KubeApiError } from '../../src/integrations/kubernetes.js';
 import { kubectlFor } from '../support/kubectl.js';
 import { freshDatabase } from '../support/postgres.js';
-import { PROCESS_WAIT_MS } from '../support/until.js';
+import { PROCESS_WAIT_MS, REQUEST_TIMEOUT_MS } from '../support/until.js';
 
 /** The credential the demo's kafka-connect logs in its connector config: it must never be shown. */
 const CANARY = 'Kc0nnect-an4lytics-91';
@@ -78,6 +80,39 @@ describe('the stand-in serves pods/log as the API server does', () => {
     expect(await admin.fails('logs', '-n', 'kafka', ready, '-c', 'sidecar')).toContain(
       `container sidecar is not valid for pod ${ready}`,
     );
+  });
+
+  it('needs the container of a pod of several, and names them as the API server does', async () => {
+    const file = join(dir, 'two.yaml');
+    await writeFile(
+      file,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'two', namespace: 'kafka' },
+        spec: {
+          initContainers: [{ name: 'init', image: 'busybox:1.36' }],
+          containers: [
+            { name: 'app', image: 'busybox:1.36' },
+            { name: 'sidecar', image: 'busybox:1.36' },
+          ],
+        },
+      }),
+    );
+    await admin.run('apply', '-f', file);
+    const config = new KubeConfig();
+    config.loadFromFile(join(dir, 'admin'));
+    const kube = new Kube(config, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 });
+    try {
+      const refusal = await kube.readPodLog('kafka', 'two', {}).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(KubeApiError);
+      expect((refusal as KubeApiError).code).toBe(400);
+      expect((refusal as KubeApiError).status?.message).toBe(
+        'a container name must be specified for pod two, choose one of: [app sidecar] or one of the init containers: [init]',
+      );
+    } finally {
+      kube.close();
+    }
   });
 
   it('keeps only the lines of the last --since', async () => {

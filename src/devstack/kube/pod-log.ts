@@ -34,16 +34,24 @@ function positive(query: URLSearchParams, name: string): number | undefined {
   return value;
 }
 
-/** The container a log request means: the named one, or the pod's only container. */
+/** The container a log request means: the named one (an init container too), or the pod's only container.
+ * The refusals are pkg/registry/core/pod/strategy.go's LogLocation's. */
 function containerOf(pod: KubeObject, query: URLSearchParams): string {
   const name = pod.metadata.name;
-  const containers = ((pod['spec'] as { containers?: { name: string }[] })?.containers ?? []).map((c) => c.name);
+  const spec = (pod['spec'] ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
+  const containers = (spec.containers ?? []).map((c) => c.name);
+  const inits = (spec.initContainers ?? []).map((c) => c.name);
   const asked = query.get('container');
   if (asked === null || asked === '') {
     if (containers.length === 1) return containers[0]!;
-    throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
+    if (containers.length === 0) throw badRequest(`a container name must be specified for pod ${name}`);
+    const also = inits.length > 0 ? ` or one of the init containers: [${inits.join(' ')}]` : '';
+    throw badRequest(
+      `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]${also}`,
+    );
   }
-  if (!containers.includes(asked)) throw badRequest(`container ${asked} is not valid for pod ${name}`);
+  if (!containers.includes(asked) && !inits.includes(asked))
+    throw badRequest(`container ${asked} is not valid for pod ${name}`);
   return asked;
 }
 
