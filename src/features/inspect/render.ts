@@ -112,9 +112,19 @@ export interface DescribeView extends EventsView {
   pods: Pod[];
 }
 
+/** A pod described on its own: its images, node and phase. */
+function podLines(pod: Pod | undefined): string[] {
+  if (pod === undefined) return [];
+  const images = (pod.spec?.containers ?? []).map((c) => `${c.name}: ${c.image ?? '?'}`);
+  return [
+    `*Phase* ${pod.status?.phase ?? '?'}${pod.spec?.nodeName ? ` on ${escapeMrkdwn(pod.spec.nodeName)}` : ''}`,
+    `*Images* ${escapeMrkdwn(images.join(', ') || 'none')}`,
+  ];
+}
+
 function workloadLines(view: DescribeView): string[] {
   const w = view.workload;
-  if (w === undefined) return [];
+  if (w === undefined) return podLines(view.pods[0]);
   const s = w.status ?? {};
   const images = (w.spec?.template?.spec?.containers ?? []).map((c) => `${c.name}: ${c.image ?? '?'}`);
   const conditions = (s as { conditions?: { type: string; status: string; reason?: string }[] }).conditions ?? [];
