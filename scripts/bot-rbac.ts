@@ -45,10 +45,11 @@ const READS: Rule[] = [
   {
     why:
       'Pods, listed in pages: the health report; a restart whose rollout failed (its pods); the phase checks ' +
-      '(pods ready, problem pods) and clean-up (failed pods); vault migrate (the pods that read a ConfigMap).',
+      '(pods ready, problem pods) and clean-up (failed pods); vault migrate (the pods that read a ConfigMap); logs, ' +
+      'events and describe (the pods of a service by its selector, or one pod read by name).',
     apiGroups: [''],
     resources: ['pods'],
-    verbs: ['list'],
+    verbs: ['get', 'list'],
   },
   {
     why:
@@ -73,7 +74,9 @@ const READS: Rule[] = [
     verbs: ['list'],
   },
   {
-    why: 'Restart: a failed rollout is reported with the recent events of the workload and its pods.',
+    why:
+      'Restart: a failed rollout is reported with the recent events of the workload and its pods; events and ' +
+      'describe list them by involvedObject.name.',
     apiGroups: [''],
     resources: ['events'],
     verbs: ['list'],
@@ -107,6 +110,21 @@ const READS: Rule[] = [
     apiGroups: [''],
     resources: ['resourcequotas'],
     verbs: ['list'],
+  },
+];
+
+/**
+ * `logs` reads containers' logs only where the catalogue names a service: a pod of kube-system or of
+ * carbon-ops (tokens, certificates in a control plane's log) is refused by the API server, not only by us.
+ */
+const CATALOGUE_LOGS: Rule[] = [
+  {
+    why:
+      "Logs: a container's last lines (tailLines at most 1000, limitBytes 256 KiB), every line masked of " +
+      'credential-looking values before it reaches Slack. Only in the catalogue namespaces; never exec, attach or port-forward.',
+    apiGroups: [''],
+    resources: ['pods/log'],
+    verbs: ['get'],
   },
 ];
 
@@ -274,10 +292,13 @@ export async function grants(catalogueFile = CATALOGUE_FILE, runbooks?: Runbooks
       throw new Error(`${namespace}: carbon-ops writes nothing here, but the catalogue or a runbook names it`);
     const named = services.get(namespace);
     const why = [
-      named ? `the catalogue's ${named.join(', ')} (restart, vault cutover)` : undefined,
+      named ? `the catalogue's ${named.join(', ')} (restart, vault cutover, logs)` : undefined,
       phases.has(namespace) ? `the runbooks of ${describeNumbers([...phases.get(namespace)!])}` : undefined,
     ].filter(Boolean);
-    const rules = [...(named ? CATALOGUE_WRITES : []), ...runbookRules(uses.filter((u) => u.namespace === namespace))];
+    const rules = [
+      ...(named ? [...CATALOGUE_WRITES, ...CATALOGUE_LOGS] : []),
+      ...runbookRules(uses.filter((u) => u.namespace === namespace)),
+    ];
     namespaces.set(namespace, { why: `carbon-ops in ${namespace}: ${why.join('; ')}.`, rules });
   }
   const cluster = runbookRules(uses.filter((u) => u.namespace === undefined));

@@ -3,6 +3,7 @@ import { CommandTable } from '../commands/table.js';
 import type { CommandSpec } from '../commands/spec.js';
 import { bench } from '../features/bench/command.js';
 import { health } from '../features/health/command.js';
+import { describe, events, logs } from '../features/inspect/command.js';
 import { phase } from '../features/phases/command.js';
 import { restart } from '../features/restart/command.js';
 import { handoff } from '../features/status/handoff-command.js';
@@ -19,6 +20,9 @@ import { help } from '../handlers/help.js';
  */
 export const COMMANDS = new CommandTable<Answer>([
   health,
+  logs,
+  events,
+  describe,
   restart,
   approve,
   deny,

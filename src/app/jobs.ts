@@ -1,6 +1,7 @@
 import { benchHistory } from '../features/bench/bench-history.js';
 import { benchKafka } from '../features/bench/bench-kafka.js';
 import { healthReport } from '../features/health/health-report.js';
+import { inspectDescribe, inspectEvents, inspectLogs } from '../features/inspect/jobs.js';
 import { PHASE_APPLY_JOBS } from '../features/phases/action.js';
 import { phasePlan } from '../features/phases/phase-plan.js';
 import { phaseStatus } from '../features/phases/phase-status.js';
@@ -45,6 +46,10 @@ const JOBS: JobTable = {
   'status-report': statusReport,
   'status-schedule': statusSchedule,
   'handoff-report': handoffReport,
+  // read-only inspection: a container's log, events, a workload described
+  'inspect-logs': inspectLogs,
+  'inspect-events': inspectEvents,
+  'inspect-describe': inspectDescribe,
 };
 
 /** Jobs a BullMQ job scheduler starts (no chat message to edit): they post on their own. */

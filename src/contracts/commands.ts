@@ -16,7 +16,10 @@ export type Command =
   | PhaseCommand
   | StatusCommand
   | ScheduleCommand
-  | HandoffCommand;
+  | HandoffCommand
+  | LogsCommand
+  | EventsCommand
+  | DescribeCommand;
 
 export type CommandName = Command['name'];
 
@@ -145,4 +148,31 @@ export type PeriodStart =
 export interface HandoffCommand {
   name: 'handoff';
   since: PeriodStart;
+}
+
+/** What an inspection command names: a catalogue service, or KIND/NAME as kubectl spells it. */
+export type InspectTargetRef = { kind: 'service'; name: string } | { kind: InspectKind; name: string };
+
+export type InspectKind = 'pod' | 'deployment' | 'statefulset';
+
+export interface LogsCommand {
+  name: 'logs';
+  target: InspectTargetRef;
+  namespace?: string;
+  container?: string;
+  previous: boolean;
+  tail: number;
+  sinceSeconds?: number;
+}
+
+export interface EventsCommand {
+  name: 'events';
+  target: InspectTargetRef;
+  namespace?: string;
+}
+
+export interface DescribeCommand {
+  name: 'describe';
+  target: InspectTargetRef;
+  namespace?: string;
 }

@@ -6,6 +6,9 @@
  */
 import type {
   BenchCommand,
+  DescribeCommand,
+  EventsCommand,
+  LogsCommand,
   HandoffCommand,
   HealthCommand,
   PhaseCommand,
@@ -71,7 +74,10 @@ export type JobData =
   | Asked<'vault-rollback', Action<VaultCommand, 'rollback'>>
   | Asked<'status-report', StatusCommand>
   | Asked<'status-schedule', ScheduleCommand>
-  | Asked<'handoff-report', HandoffCommand>;
+  | Asked<'handoff-report', HandoffCommand>
+  | Asked<'inspect-logs', LogsCommand>
+  | Asked<'inspect-events', EventsCommand>
+  | Asked<'inspect-describe', DescribeCommand>;
 
 export type JobName = JobData['job'];
 

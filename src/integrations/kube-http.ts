@@ -53,6 +53,8 @@ export interface KubeRequest {
   /** Serialised with JSON.stringify, as is: no model in between. */
   body?: unknown;
   contentType?: string;
+  /** The answer is plain text (pods/log), returned as a string instead of parsed as JSON. */
+  text?: boolean;
   /** For error messages: what was attempted, e.g. `patch deployment kafka/broker`. */
   what: string;
 }
@@ -106,14 +108,15 @@ export class KubeHttp {
     for (const [key, value] of Object.entries(req.query ?? {}))
       if (value !== undefined) url.searchParams.set(key, String(value));
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const options = await untilAborted(this.options(req.method, body, req.contentType), signal).catch(
-      (error: unknown) => {
-        if (signal.aborted) throw error;
-        throw new KubeCredentialsError(
-          `the credentials of kubeconfig user "${this.config.getCurrentUser()?.name ?? '?'}" could not be obtained`,
-        );
-      },
-    );
+    const options = await untilAborted(
+      this.options(req.method, body, req.contentType, req.text === true),
+      signal,
+    ).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      throw new KubeCredentialsError(
+        `the credentials of kubeconfig user "${this.config.getCurrentUser()?.name ?? '?'}" could not be obtained`,
+      );
+    });
     // A kept-alive connection the server closed while it sat idle resets the request sent on it before the
     // server read a byte of it (Node's documented keep-alive race): sent again once, on a new connection.
     const response = await send(url, { ...options, signal }, body).catch((error: unknown) => {
@@ -123,6 +126,7 @@ export class KubeHttp {
     if (response.status >= 400) throw new KubeApiError(response.status, parseStatus(response.body), req.what);
     if (response.status < 200 || response.status >= 300)
       throw new KubeProtocolError(`${req.what}: the API answered HTTP ${response.status}`);
+    if (req.text === true) return response.body as T;
     if (response.body === '') return undefined as T;
     try {
       return JSON.parse(response.body) as T;
@@ -140,11 +144,12 @@ export class KubeHttp {
     method: string,
     body: string | undefined,
     contentType: string | undefined,
+    text = false,
   ): Promise<RequestOptions> {
     const options: RequestOptions = {
       method,
       headers: {
-        Accept: 'application/json',
+        Accept: text ? 'text/plain, */*' : 'application/json',
         'User-Agent': 'carbon-ops',
         ...(body !== undefined
           ? { 'Content-Type': contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }

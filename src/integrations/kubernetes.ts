@@ -43,6 +43,14 @@ export interface ListOptions {
   onPage?: (itemsSoFar: number, page: number) => void | Promise<void>;
 }
 
+export interface PodLogOptions {
+  container?: string;
+  previous?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+  limitBytes?: number;
+}
+
 interface Page<T> {
   items: T[];
   metadata?: { continue?: string };
@@ -229,6 +237,30 @@ export class Kube {
       'events',
       fieldSelector === undefined ? {} : { fieldSelector },
     );
+  }
+
+  readPod(namespace: string, name: string): Promise<Pod | undefined> {
+    return this.readOrUndefined(builtInPath('Pod', namespace, name), `read pod ${namespace}/${name}`);
+  }
+
+  /**
+   * A container's log (pods/log), as text: the last `tailLines` lines, or those of the last `sinceSeconds`,
+   * of the running container or, with `previous`, of the one before it. Bounded by `limitBytes`.
+   */
+  readPodLog(namespace: string, name: string, options: PodLogOptions): Promise<string> {
+    return this.request<string>({
+      method: 'GET',
+      path: `${builtInPath('Pod', namespace, name)}/log`,
+      query: {
+        container: options.container,
+        previous: options.previous === true ? true : undefined,
+        tailLines: options.tailLines,
+        sinceSeconds: options.sinceSeconds,
+        limitBytes: options.limitBytes,
+      },
+      text: true,
+      what: `read the log of pod ${namespace}/${name}`,
+    });
   }
 
   listConfigMaps(namespace?: string): Promise<ConfigMap[]> {

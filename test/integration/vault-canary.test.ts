@@ -11,6 +11,9 @@ import { VaultRig } from '../support/vault-rig.js';
  * Redis key of the queue and every PostgreSQL table is searched for it. Zero hits. The same searches
  * find it when it is put there on purpose, so they can see.
  *
+ * A container that logs the value (a password, a URL's password, a bearer token) is read with `logs`: the
+ * same searches find nothing, because every log line is masked before it leaves the worker.
+ *
  * Vault is reached with Kubernetes auth and short-lived tokens: an expired token is renewed (a new
  * login) once per call, never in a loop. The token is made to expire by moving the clock (Date.now, which
  * the Vault stand-in reads) past its TTL rather than by sleeping; the TTL is long enough that no token
@@ -207,4 +210,36 @@ describe('the canary value', () => {
     expect(hits(pg)).toBe(0);
     expect(rig.vault.requests.some((r) => r.path.includes(CANARY))).toBe(false);
   }, 600_000);
+
+  it('never reaches Slack, the logs, the queue or PostgreSQL from a container log: logs masks it', async () => {
+    // a container that logs its credentials the ways applications do
+    rig.kube.cluster.setPodLogs(
+      'kafka',
+      { app: 'schema-registry' },
+      {
+        current: [
+          'INFO starting schema-registry',
+          `INFO kafkastore.sasl.jaas.config password=${CANARY}`,
+          `INFO connecting to postgresql://app:${CANARY}@db.data-platform:5432/app`,
+          `DEBUG sending Authorization: Bearer ${CANARY}`,
+          'INFO ready',
+        ],
+        previous: [],
+      },
+    );
+    expect(await run('logs deployment/schema-registry -n kafka --tail 50', 'U0VIEWER')).toEqual({
+      state: 'completed',
+    });
+    const shown = rig.texts().at(-1) ?? '';
+    expect(shown).toContain('Logs: log of schema-registry-');
+    expect(shown).toContain('INFO ready');
+    expect(JSON.stringify(rig.chat.calls)).toContain('3 credential-looking values masked');
+
+    expect(hits(JSON.stringify(rig.chat.calls))).toBe(0);
+    expect(hits(rig.logLines.join(''))).toBe(0);
+    const { text, dumps } = await redisText();
+    expect(hits(text)).toBe(0);
+    for (const dump of dumps) expect(dump.includes(Buffer.from(CANARY))).toBe(false);
+    expect(hits(await postgresText())).toBe(0);
+  }, 300_000);
 });

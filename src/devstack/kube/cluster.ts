@@ -1,5 +1,6 @@
 // The simulated cluster: the object store plus the controllers and kubelet that move it (rollouts, pod
 // start-up and termination, PDB status), and the typed helpers tests use to look at and steer it.
+import type { ScenarioLogs } from './pod-log.js';
 import { Controllers } from './controllers/index.js';
 import { rfc3339 } from './duration.js';
 import type { EventInput } from './events.js';
@@ -76,6 +77,8 @@ export class Cluster implements AdmissionContext {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly behaviours = new Map<string, PodBehaviour>();
   private readonly readyDelays = new Map<string, number>();
+  /** The scenario's log lines, by namespace and the labels a workload's pods carry. */
+  private readonly logs: { namespace: string; labels: Record<string, string>; logs: ScenarioLogs }[] = [];
   private readonly controllers: Controllers;
   private podIps = 0;
   /** Starts past 10.43.0.1, the `kubernetes` Service's address. */
@@ -232,6 +235,18 @@ export class Cluster implements AdmissionContext {
 
   podBehaviour(resource: WorkloadResource, namespace: string, name: string): PodBehaviour {
     return this.behaviours.get(`${resource}/${namespace}/${name}`) ?? 'Ready';
+  }
+
+  /** The lines the pods of a workload log (pods/log): those in `namespace` whose labels include `labels`. */
+  setPodLogs(namespace: string, labels: Record<string, string>, logs: ScenarioLogs): void {
+    this.logs.push({ namespace, labels, logs });
+  }
+
+  podLogs(pod: KubeObject): ScenarioLogs | undefined {
+    const labels = pod.metadata.labels ?? {};
+    return this.logs.find(
+      (l) => l.namespace === pod.metadata.namespace && Object.entries(l.labels).every(([k, v]) => labels[k] === v),
+    )?.logs;
   }
 
   /** How long pods that `resource/name` creates from now on take to start (default podReadyDelayMs): a

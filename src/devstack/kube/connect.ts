@@ -2,8 +2,8 @@
 // pods/attach, pods/portforward and services/proxy. The stand-in's pods run no processes, so it answers
 // them with a Status that says so: 501 Not Implemented (the HTTP code for "the server does not support the
 // functionality required to fulfil the request"; a real server with no kubelet to proxy to answers a 5xx
-// too). A subresource modelled later (per-pod logs) gets a handler here instead of its entry in
-// UNMODELLED.
+// too). pods/log is modelled (pod-log.ts: the scenario's lines), answered before these; it stays listed
+// here for discovery.
 import type { ResourceInfo } from './resources.js';
 import { ApiError } from './status.js';
 

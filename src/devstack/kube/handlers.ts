@@ -9,6 +9,7 @@ import { checkPreconditions, isDryRun, parseDeleteOptions } from './delete-optio
 import { guardRbacWrite } from './escalation.js';
 import { authorizeCreateOnApply } from './rbac.js';
 import { evict } from './eviction.js';
+import { podLog } from './pod-log.js';
 import { managerName, recordUpdate, sameObject, serverSideApply } from './managed-fields.js';
 import { connect, isConnectSubresource } from './connect.js';
 import { decodeApplied, decodeApplyConfiguration, decodeObject, decodePatched } from './decode.js';
@@ -53,7 +54,7 @@ export interface ResourceRequest {
   warnings: string[];
 }
 
-export type Reply = { code: number; body: unknown } | { watch: WatchRequest };
+export type Reply = { code: number; body: unknown; contentType?: string } | { watch: WatchRequest };
 
 function parseBody(req: ResourceRequest): unknown {
   if (req.body.trim() === '') throw badRequest('the body of the request was empty');
@@ -425,6 +426,11 @@ function removeCollection(cluster: Cluster, req: ResourceRequest): JsonObject {
 
 export function handleResource(cluster: Cluster, req: ResourceRequest, paging: Paging): Reply {
   const { method, info, name, subresource } = req;
+  if (info.plural === 'pods' && subresource === 'log' && name) {
+    if (method !== 'GET') throw methodNotAllowed();
+    const text = podLog(cluster, requireObject(cluster, req), req.query);
+    return { code: 200, body: text, contentType: 'text/plain' };
+  }
   if (subresource !== undefined && name && isConnectSubresource(info.plural, subresource))
     connect(info, name, subresource);
   if (subresource !== undefined && !(info.subresources as string[]).includes(subresource)) throw resourceNotFound();

@@ -62,6 +62,11 @@ const WorkloadSchema = z
     memory: z.string().default('256Mi'),
     /** Pod: a static (mirror) pod of the node, named <name>-<node>. */
     static: z.boolean().optional(),
+    /** What its pods log (pods/log): the running container's lines and, for a crash loop, the previous one's. */
+    logs: z
+      .object({ current: z.array(z.string()).default([]), previous: z.array(z.string()).default([]) })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -207,7 +207,7 @@ export function createApiServer(
           paging,
         );
         if ('watch' in reply) return serveWatch(cluster, reply.watch, res, watches);
-        return send(res, reply.code, reply.body, 'application/json', { warnings });
+        return send(res, reply.code, reply.body, reply.contentType ?? 'application/json', { warnings });
       }
     }
   }

@@ -61,6 +61,11 @@ export function clusterFromScenario(scenario: Scenario, options: ClusterOptions 
     if (b.behaviour) cluster.setPodBehaviour(b.resource, b.namespace, b.name, b.behaviour);
     if (b.readyDelayMs !== undefined) cluster.setPodReadyDelay(b.resource, b.namespace, b.name, b.readyDelayMs);
   }
+  for (const w of scenario.workloads) {
+    if (w.logs === undefined) continue;
+    const labels = { app: w.app ?? w.name, ...(w.component ? { component: w.component } : {}) };
+    cluster.setPodLogs(w.namespace, labels, w.logs);
+  }
   cluster.load([...customResourceDefinitions(cluster.now()), ...objects]);
   return cluster;
 }

@@ -140,3 +140,51 @@ export function secretKeys(data: Record<string, string> | undefined): { key: str
       return found.secret ? [{ key, why: found.why! }] : [];
     });
 }
+
+export const MASK = '[masked]';
+
+/** Value shapes masked wherever they appear in a line of text (a log line), each replaced by MASK. */
+const INLINE_SHAPES: { pattern: RegExp; replace: string }[] = [
+  // scheme://user:password@host → the password
+  { pattern: /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, replace: `$1${MASK}@` },
+  { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, replace: MASK },
+  { pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: MASK },
+  { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: MASK },
+  {
+    pattern: /\b(ghp_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{16,}|sk_live_[A-Za-z0-9]{16,})/g,
+    replace: MASK,
+  },
+  { pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1 ${MASK}` },
+];
+
+/** `password=…`, `"apiToken": "…"`, `DB_PASS: …`: a credential's name, then its value. */
+const NAMED_VALUE = /([A-Za-z0-9_.-]+)("?\s*[=:]\s*"?)([^\s",;&]+)/g;
+
+/**
+ * A line of text (a container's log) with every value that looks like a credential masked: the shapes the
+ * ConfigMap scan detects, values after a credential's name, and long random-looking tokens. Pure; never
+ * returns a detected value.
+ */
+export function maskSecrets(line: string): { text: string; masked: number } {
+  let masked = 0;
+  let text = line;
+  for (const shape of INLINE_SHAPES) {
+    text = text.replace(shape.pattern, (...match: string[]) => {
+      masked += 1;
+      return shape.replace.replace('$1', match[1] ?? '');
+    });
+  }
+  text = text.replace(NAMED_VALUE, (whole, name: string, sep: string, value: string) => {
+    if (value === MASK || !secretByName(name) || !isLiteral(value)) return whole;
+    masked += 1;
+    return `${name}${sep}${MASK}`;
+  });
+  text = text.replace(/[A-Za-z0-9+/_-]{24,}={0,2}/g, (token) => {
+    // a random token mixes upper and lower case and digits; an identifier (`JdbcSourceConnectorConfig`,
+    // `kafka_connect_3_offsets`), a hex digest or a uuid does not
+    if (!/[0-9]/.test(token) || !/[a-z]/.test(token) || !/[A-Z]/.test(token) || !isHighEntropy(token)) return token;
+    masked += 1;
+    return MASK;
+  });
+  return { text, masked };
+}

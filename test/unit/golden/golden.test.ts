@@ -9,6 +9,7 @@ import bench from './bench.cases.js';
 import cli from './cli.cases.js';
 import handlers from './handlers.cases.js';
 import health from './health.cases.js';
+import inspect from './inspect.cases.js';
 import jobs from './jobs.cases.js';
 import phases from './phases.cases.js';
 import restart from './restart.cases.js';
@@ -22,6 +23,7 @@ import vault from './vault.cases.js';
 
 const MODULES: GoldenModule[] = [
   ...health,
+  ...inspect,
   ...restart,
   ...vault,
   ...phases,
