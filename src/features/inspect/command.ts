@@ -8,6 +8,7 @@ import type {
 import { parseDuration } from '../../commands/duration.js';
 import { dnsLabel, dnsSubdomain, shown, stringOption, type CommandSpec, type ParsedArgs } from '../../commands/spec.js';
 import { UsageError } from '../../errors.js';
+import { WORKLOAD_KINDS } from '../restart/command.js';
 import { resolveInspectTarget } from './target.js';
 
 export const TAIL_DEFAULT = 100;
@@ -19,20 +20,8 @@ const LOGS_USAGE = 'logs <SERVICE | pod/NAME> [-n NS] [--container C] [--previou
 const EVENTS_USAGE = 'events <SERVICE | KIND/NAME> [-n NS]';
 const DESCRIBE_USAGE = 'describe <SERVICE | KIND/NAME> [-n NS]';
 
-/** kubectl's spellings of the kinds the inspection commands read. */
-const KINDS: Record<string, InspectKind> = {
-  pod: 'pod',
-  pods: 'pod',
-  po: 'pod',
-  deployment: 'deployment',
-  deployments: 'deployment',
-  deploy: 'deployment',
-  'deployment.apps': 'deployment',
-  statefulset: 'statefulset',
-  statefulsets: 'statefulset',
-  sts: 'statefulset',
-  'statefulset.apps': 'statefulset',
-};
+/** kubectl's spellings of the kinds the inspection commands read: a restart's workloads, and pods. */
+const KINDS: Record<string, InspectKind> = { pod: 'pod', pods: 'pod', po: 'pod', ...WORKLOAD_KINDS };
 
 /** `trino`, `pod/trino-abc`, `deploy/superset`: a catalogue service or KIND/NAME. */
 export function inspectTargetRef(text: string | undefined, usage: string): InspectTargetRef {

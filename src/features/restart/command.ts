@@ -15,7 +15,7 @@ export interface RestartTarget {
 const USAGE = 'restart <SERVICE | deployment/NAME | statefulset/NAME> [-n NS] --reason "WHY"';
 
 /** kubectl's spellings of the two workload kinds a restart accepts. */
-const KINDS: Record<string, WorkloadKind> = {
+export const WORKLOAD_KINDS: Record<string, WorkloadKind> = {
   deployment: 'deployment',
   deployments: 'deployment',
   deploy: 'deployment',
@@ -76,7 +76,7 @@ function targetRef(text: string): RestartTargetRef {
   const slash = text.indexOf('/');
   // `Trino` in chat means trino
   if (slash === -1) return { kind: 'service', name: dnsLabel(text.toLowerCase(), 'Service') };
-  const kind = KINDS[text.slice(0, slash).toLowerCase()];
+  const kind = WORKLOAD_KINDS[text.slice(0, slash).toLowerCase()];
   if (kind === undefined) {
     throw new UsageError(
       `\`${shown(text)}\`: only deployment/NAME and statefulset/NAME can be restarted. Usage: \`/carbon ${USAGE}\``,
