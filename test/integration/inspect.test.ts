@@ -1,19 +1,18 @@
 // logs, events and describe: the stand-in's pods/log against kubectl (the real client), and the three
 // commands through `carbon run` on the demo cluster (a real process, real Redis and PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { KubeStandin } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Kube, KubeApiError } from '../../src/integrations/kubernetes.js';
+import { runCarbon } from '../support/carbon-process.js';
 import { kubectlFor } from '../support/kubectl.js';
 import { freshDatabase } from '../support/postgres.js';
-import { PROCESS_WAIT_MS, REQUEST_TIMEOUT_MS } from '../support/until.js';
+import { REQUEST_TIMEOUT_MS } from '../support/until.js';
 
 /** The credential the demo's kafka-connect logs in its connector config: it must never be shown. */
 const CANARY = 'Kc0nnect-an4lytics-91';
@@ -135,23 +134,11 @@ describe('the stand-in serves pods/log as the API server does', () => {
   });
 });
 
-const run = promisify(execFile);
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let env: NodeJS.ProcessEnv;
 
-async function carbon(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/carbon.js', ...args], {
-      env,
-      timeout: PROCESS_WAIT_MS,
-      maxBuffer: 10 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `carbon …` as a newcomer runs it, to its end. */
+const carbon = (args: string[]) => runCarbon(args, env);
 
 describe('carbon run logs, events and describe on the demo cluster', () => {
   beforeAll(async () => {
