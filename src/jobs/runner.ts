@@ -50,7 +50,7 @@ async function timed(name: string, metrics: Metrics, run: () => Promise<string>)
     metrics.job(name, 'done', secondsSince(started));
     return result;
   } catch (error) {
-    const outcome = error instanceof LostJob ? 'lost' : error instanceof UnrecoverableError ? 'refused' : 'failed';
+    const outcome = error instanceof JobLost ? 'lost' : error instanceof UnrecoverableError ? 'refused' : 'failed';
     metrics.job(name, outcome, secondsSince(started));
     throw error;
   }
@@ -74,27 +74,22 @@ async function runJob(
 
   // What a job reports goes to Redis (the job's progress) and from there to Slack (an edit of the reply), both
   // coalesced: at most one write per interval and the job's `progressWrites` in all, the last state saved at the end.
-  const edits = coalesce((text) => deps.chat.update(reply.channel, reply.ts, inProgress(job.name, text)), {
+  const limits = {
     intervalMs: progressIntervalMs,
     ...(definition.progressWrites !== undefined ? { maxSends: definition.progressWrites } : {}),
-  });
-  const saved = coalesce(
-    async (text) => {
-      try {
-        await job.updateProgress({ text });
-      } catch (error) {
-        // Redis lost the job (restarted without persistence): stop, so that the run that recovers it is alone.
-        if ((await deps.queue.queue.getJob(jobId).catch(() => null)) === undefined) throw new JobLost(jobId);
-        throw error;
-      }
-      // The Slack edit is not awaited: a slow or rate-limited Slack must not slow the work it reports on.
-      void edits.push(text).catch(() => undefined); // progress is best effort
-    },
-    {
-      intervalMs: progressIntervalMs,
-      ...(definition.progressWrites !== undefined ? { maxSends: definition.progressWrites } : {}),
-    },
-  );
+  };
+  const edits = coalesce((text) => deps.chat.update(reply.channel, reply.ts, inProgress(job.name, text)), limits);
+  const saved = coalesce(async (text) => {
+    try {
+      await job.updateProgress({ text });
+    } catch (error) {
+      // Redis lost the job (restarted without persistence): stop, so that the run that recovers it is alone.
+      if ((await deps.queue.queue.getJob(jobId).catch(() => null)) === undefined) throw new JobLost(jobId);
+      throw error;
+    }
+    // The Slack edit is not awaited: a slow or rate-limited Slack must not slow the work it reports on.
+    void edits.push(text).catch(() => undefined); // progress is best effort
+  }, limits);
   const progress = (text: string) => saved.push(text);
   const settle = async () => {
     await edits.flush(); // the result replaces what Slack shows; Redis keeps the last state reported
@@ -111,7 +106,7 @@ async function runJob(
     if (error instanceof JobLost) {
       log.warn('job lost from the queue (Redis lost its data): stopped');
       await deps.chat.update(reply.channel, reply.ts, jobLost(jobId)).catch(() => undefined);
-      throw new LostJob(error.message);
+      throw error;
     }
     if (isUserError(error)) {
       log.info({ reason: error.message }, 'job refused');
@@ -132,11 +127,11 @@ async function runJob(
   return message.text;
 }
 
-/** The job's end when its record was lost: unrecoverable (BullMQ does not retry it), counted as `lost`. */
-class LostJob extends UnrecoverableError {}
-
-/** Thrown by `progress` when the job's record is gone from Redis: the job stops where it is. */
-class JobLost extends Error {
+/**
+ * Thrown by `progress` when the job's record is gone from Redis: the job stops where it is, unrecoverable
+ * (BullMQ does not retry it), counted as `lost`.
+ */
+class JobLost extends UnrecoverableError {
   constructor(jobId: string) {
     super(`job ${jobId} is gone from the queue`);
   }
