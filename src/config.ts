@@ -151,6 +151,11 @@ const schema = z.object({
     .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin'),
   STATUS_CHANNEL: optionalString.pipe(slackId('CG').optional()),
   /**
+   * Where incidents start: failing pods of critical services (the pod watch) and the Alertmanager routes' default.
+   * Unset, neither posts (the Alertmanager receiver still posts to the channels its routes name).
+   */
+  INCIDENT_CHANNEL: optionalString.pipe(slackId('CG').optional()),
+  /**
    * `false` turns the shared daily post off (removes the scheduler for every replica); a missing STATUS_CHANNEL alone
    * does not.
    */
