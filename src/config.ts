@@ -156,6 +156,14 @@ const schema = z.object({
    */
   INCIDENT_CHANNEL: optionalString.pipe(slackId('CG').optional()),
   /**
+   * The Alertmanager receiver (`POST /alertmanager` on the bot): the bearer token Alertmanager's webhook
+   * `http_config.authorization` sends (the receiver answers 404 without it); the routes file choosing a group's
+   * channel by label matchers (INCIDENT_CHANNEL when none matches); Alertmanager's API, where Silence creates silences.
+   */
+  ALERTMANAGER_WEBHOOK_TOKEN: optionalString.pipe(z.string().min(16, 'at least 16 characters').optional()),
+  ALERT_ROUTES_FILE: optionalString,
+  ALERTMANAGER_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /**
    * `false` turns the shared daily post off (removes the scheduler for every replica); a missing STATUS_CHANNEL alone
    * does not.
    */

@@ -13,6 +13,8 @@ import type { Store } from './store.js';
 import { runUntilSignal } from './worker.js';
 import { PromMetrics } from '../integrations/metrics.js';
 import { approvalCounts } from './approval-kinds.js';
+import { alertmanagerRoute } from '../handlers/alertmanager.js';
+import { loadAlertRoutes } from '../features/incidents/routes.js';
 
 /** What the bot uses, built by the caller and passed in: `carbon bot` from the settings, a test with its own. */
 export interface BotDeps {
@@ -63,6 +65,13 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
     const metrics = deps.metrics ?? new PromMetrics();
     metrics.watchQueue(config.QUEUE_NAME, (...states) => queue.queue.getJobCounts(...states));
     metrics.watchApprovals(() => approvalCounts(store));
+    const receiver = alertmanagerRoute({
+      token: config.ALERTMANAGER_WEBHOOK_TOKEN,
+      routes: await loadAlertRoutes(config.ALERT_ROUTES_FILE),
+      defaultChannel: config.INCIDENT_CHANNEL,
+      queue,
+      log,
+    });
     const slack = await startSlackApp({
       botToken: config.SLACK_BOT_TOKEN ?? '',
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
@@ -73,6 +82,7 @@ export async function buildBot(deps: BotDeps, options: BuildBotOptions = {}): Pr
       checks: { redis: () => queue.ping(), postgres: () => store.ping() },
       warnings: setup.warnings,
       exposition: () => metrics.exposition(),
+      routes: [receiver],
       dispatch: {
         commands: COMMANDS,
         policy: deps.policy,

@@ -1,5 +1,6 @@
 import { benchHistory } from '../features/bench/bench-history.js';
 import { benchKafka } from '../features/bench/bench-kafka.js';
+import { alertNotify } from '../features/incidents/alert-notify.js';
 import { healthReport } from '../features/health/health-report.js';
 import { inspectDescribe, inspectEvents, inspectLogs } from '../features/inspect/jobs.js';
 import { PHASE_APPLY_JOBS } from '../features/phases/action.js';
@@ -56,6 +57,8 @@ const JOBS: JobTable = {
 const SCHEDULED_JOBS: ScheduledJobTable = {
   'status-tick': statusTick,
   'approvals-sweep': approvalsSweep,
+  // an Alertmanager notification, queued by the bot's receiver: the group's message posted or updated
+  'alert-notify': alertNotify,
 };
 
 export const REGISTRY = new JobRegistry(JOBS, SCHEDULED_JOBS);

@@ -3,6 +3,7 @@ import type { Metrics } from '../contracts/metrics.js';
 import { AuditLog } from '../store/audit-log.js';
 import { Benchmarks } from '../features/bench/store.js';
 import { CoverageSnapshots } from '../features/vault/coverage-store.js';
+import { AlertGroups } from '../features/incidents/store.js';
 import { HealthSnapshots } from '../features/health/store.js';
 import { PhaseApplies } from '../features/phases/apply-store.js';
 import { PhaseStore } from '../features/phases/store.js';
@@ -24,6 +25,7 @@ export class Store {
   readonly phases: PhaseStore;
   readonly phaseApplies: PhaseApplies;
   readonly vaultMigrations: VaultMigrations;
+  readonly alertGroups: AlertGroups;
 
   /** `metrics` counts the audit rows that could not be written; none counted when absent. */
   constructor(
@@ -39,6 +41,7 @@ export class Store {
     this.phases = new PhaseStore(pool);
     this.phaseApplies = new PhaseApplies(pool, this.audit);
     this.vaultMigrations = new VaultMigrations(pool, this.audit);
+    this.alertGroups = new AlertGroups(pool);
   }
 
   /** The role the store works as: DATABASE_URL's, the one the migrations grant the runtime privileges to. */

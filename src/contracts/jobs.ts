@@ -92,7 +92,8 @@ export type JobFor<C> = {
 export type RequestJobName = Extract<JobData, { request: string }>['job'];
 
 /**
- * Jobs nobody asked for in chat: a BullMQ job scheduler starts them (no "queued" message to edit); they
- * post on their own and are idempotent by their own record.
+ * Jobs nobody asked for in chat: a BullMQ job scheduler starts them, or the Alertmanager receiver
+ * (`alert-notify`); there is no "queued" message to edit, so they post on their own and are idempotent by
+ * their own record.
  */
-export type ScheduledJobName = 'status-tick' | 'approvals-sweep';
+export type ScheduledJobName = 'status-tick' | 'approvals-sweep' | 'alert-notify';

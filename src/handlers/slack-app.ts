@@ -4,7 +4,7 @@ import { slackClientOptions } from '../integrations/slack.js';
 import type { Logger } from '../log.js';
 import { slackGroupDirectory } from '../policy/groups.js';
 import type { DispatchDeps } from './dispatch.js';
-import { metricsRoute, probeListener, probeRoutes, type Check, type Exposition } from './probes.js';
+import { metricsRoute, probeListener, probeRoutes, type Check, type Exposition, type ProbeRoute } from './probes.js';
 import { replayGuard } from './replay-guard.js';
 import { slackIntake } from './slack-intake.js';
 import { registerAppMention } from './app-mention.js';
@@ -24,6 +24,8 @@ export interface SlackAppOptions {
   warnings?: () => readonly string[];
   /** Served at /metrics beside the probes, when given. */
   exposition?: Exposition;
+  /** More routes beside the probes (the Alertmanager receiver), in both modes. */
+  routes?: ProbeRoute[];
   dispatch: Omit<DispatchDeps, 'chat' | 'log'>;
 }
 
@@ -45,6 +47,7 @@ const EVENTS_PATH = '/slack/events';
 export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp> {
   const routes = probeRoutes(options.checks, options.warnings);
   if (options.exposition !== undefined) routes.push(metricsRoute(options.exposition));
+  routes.push(...(options.routes ?? []));
   const probes = probeListener(routes);
   const clientOptions = slackClientOptions(options.apiUrl);
   const logger = boltLogger(options.log);

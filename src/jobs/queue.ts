@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobData } from '../contracts/jobs.js';
+import type { JobData, ScheduledJobName } from '../contracts/jobs.js';
 
 /** The job queue as the bot sees it: enqueue, claim request ids, nothing else. */
 export class CommandQueue {
@@ -41,11 +41,38 @@ export class CommandQueue {
   }
 
   /**
+   * Enqueues a job nobody asked for in chat (an Alertmanager notification), its data its own. The `jobId`
+   * makes a redelivery within a day a no-op (BullMQ keeps completed jobs that long).
+   */
+  async enqueueOwn(name: ScheduledJobName, data: object, jobId: string): Promise<void> {
+    const attempts = this.jobs.attemptsOf(name);
+    if (attempts === undefined) throw new Error(`No job definition for ${name}`);
+    // The queue is typed by the jobs asked for in chat; an own job's data is typed by its definition.
+    await (this.queue as unknown as Queue).add(name, data, {
+      jobId,
+      attempts,
+      backoff: { type: 'exponential', delay: 2_000 },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  /**
    * True the first time `key` is claimed within `ttlSec` (SET NX EX, so every replica sees the same claims):
    * the Slack handlers drop a request whose id was seen before.
    */
   async claim(key: string, ttlSec: number): Promise<boolean> {
     return (await this.connection.set(`${this.name}:dedupe:${key}`, '1', 'EX', ttlSec, 'NX')) === 'OK';
+  }
+
+  /**
+   * 0 when this caller may go now (the turn is taken for `intervalMs`), else how many ms the current turn
+   * still holds: one turn per interval per key across every process (pacing posts within Slack's rate).
+   */
+  async turn(key: string, intervalMs: number): Promise<number> {
+    const slot = `${this.name}:turn:${key}`;
+    if ((await this.connection.set(slot, '1', 'PX', intervalMs, 'NX')) === 'OK') return 0;
+    return Math.max(20, await this.connection.pttl(slot));
   }
 
   async ping(): Promise<void> {

@@ -28,6 +28,7 @@ export const RUNTIME_PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
   phase_task_states: READ_WRITE, // SELECT … FOR UPDATE and ON CONFLICT DO UPDATE need UPDATE
   status_schedules: READ_WRITE,
   status_posts: READ_WRITE,
+  alert_groups: READ_WRITE, // one row per Alertmanager group: claimed, then its message recorded
   phase_tasks: [...READ_WRITE, 'DELETE'], // refreshed from the runbooks: a task no longer defined goes
 };
 

@@ -1,0 +1,87 @@
+import type { Pool } from '../../integrations/postgres.js';
+import { withTransaction } from '../../store/transaction.js';
+import type { Alert } from './notification.js';
+
+/** An Alertmanager group as carbon-ops last showed it. */
+export interface AlertGroup {
+  groupId: string;
+  groupKey: string;
+  channel: string;
+  /** The group's message, once posted. */
+  messageTs?: string;
+  status: Alert['status'];
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  /** fingerprint → status, as last shown. */
+  states: Record<string, Alert['status']>;
+}
+
+interface Row {
+  group_id: string;
+  group_key: string;
+  channel: string;
+  message_ts: string | null;
+  status: Alert['status'];
+  group_labels: Record<string, string>;
+  common_labels: Record<string, string>;
+  states: Record<string, Alert['status']>;
+}
+
+const fromRow = (row: Row): AlertGroup => ({
+  groupId: row.group_id,
+  groupKey: row.group_key,
+  channel: row.channel,
+  ...(row.message_ts !== null ? { messageTs: row.message_ts } : {}),
+  status: row.status,
+  groupLabels: row.group_labels,
+  commonLabels: row.common_labels,
+  states: row.states,
+});
+
+/** What a notification changes of a group: its message, status, labels and states. */
+export type GroupChange = Pick<AlertGroup, 'messageTs' | 'status' | 'groupLabels' | 'commonLabels' | 'states'>;
+
+/** Alert groups → their Slack message, in PostgreSQL so every replica agrees. */
+export class AlertGroups {
+  constructor(private readonly pool: Pool) {}
+
+  async get(groupId: string): Promise<AlertGroup | undefined> {
+    const { rows } = await this.pool.query<Row>('SELECT * FROM alert_groups WHERE group_id = $1', [groupId]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /**
+   * Runs `work` with the group's row locked (created first when new, as `fresh` with no message): a second
+   * delivery of the same group waits, then sees what the first one showed. What `work` returns is stored;
+   * undefined stores nothing. A throw leaves the row as it was.
+   */
+  async update(
+    fresh: Omit<AlertGroup, 'messageTs' | 'states'>,
+    work: (group: AlertGroup) => Promise<GroupChange | undefined>,
+  ): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      await client.query(
+        `INSERT INTO alert_groups (group_id, group_key, channel, status, group_labels, common_labels)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (group_id) DO NOTHING`,
+        [fresh.groupId, fresh.groupKey, fresh.channel, fresh.status, fresh.groupLabels, fresh.commonLabels],
+      );
+      const { rows } = await client.query<Row>('SELECT * FROM alert_groups WHERE group_id = $1 FOR UPDATE', [
+        fresh.groupId,
+      ]);
+      const change = await work(fromRow(rows[0]!));
+      if (change === undefined) return;
+      await client.query(
+        `UPDATE alert_groups SET message_ts = $2, status = $3, group_labels = $4, common_labels = $5, states = $6,
+                updated_at = clock_timestamp() WHERE group_id = $1`,
+        [
+          fresh.groupId,
+          change.messageTs ?? null,
+          change.status,
+          change.groupLabels,
+          change.commonLabels,
+          change.states,
+        ],
+      );
+    });
+  }
+}

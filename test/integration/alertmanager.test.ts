@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:net';
+import { checkMessage } from '../../src/devstack/slack/block-limits.js';
+import type { StoredMessage } from '../../src/devstack/slack/workspace.js';
+import { startAlertmanager, type PrivateAlertmanager } from '../support/alertmanager.js';
+import { RestartRig } from '../support/restart-rig.js';
+import { until } from '../support/until.js';
+
+/**
+ * Alerts from a real Alertmanager (Debian's prometheus-alertmanager) to the bot's receiver, through BullMQ
+ * and a worker, into the Slack stand-in: one message per group, edited in place, changes in its thread.
+ */
+const TOKEN = 'test-alertmanager-token-0123456789';
+const rig = new RestartRig();
+let am: PrivateAlertmanager;
+let receiver = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  // The bot's port is chosen first: Alertmanager's config names the receiver, the bot's config Alertmanager.
+  const port = await freePort();
+  receiver = `http://127.0.0.1:${port}/alertmanager`;
+  am = await startAlertmanager({ webhookUrl: receiver, token: TOKEN });
+  await rig.start({
+    env: {
+      PORT: String(port),
+      ALERTMANAGER_WEBHOOK_TOKEN: TOKEN,
+      ALERTMANAGER_URL: am.url,
+      INCIDENT_CHANNEL: 'C0INCIDENT',
+    },
+  });
+});
+afterAll(async () => {
+  await rig.stop();
+  await am?.close();
+});
+
+const roots = () => rig.slack.messages('C0INCIDENT').filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
+const rootNamed = (name: string) => roots().filter((m) => m.text.includes(name));
+const replies = (root: StoredMessage) =>
+  rig.slack.messages('C0INCIDENT').filter((m) => m.thread_ts === root.ts && m.ts !== root.ts);
+
+const post = (body: string, headers: Record<string, string> = {}) =>
+  fetch(receiver, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
+    body,
+  });
+
+/** A version-4 payload as Alertmanager sends it, for the requests a real Alertmanager would not make. */
+function payload(groupKey: string, alerts: { labels: Record<string, string>; status?: string }[]) {
+  return JSON.stringify({
+    version: '4',
+    groupKey,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'carbon-ops',
+    groupLabels: { alertname: alerts[0]!.labels['alertname'] },
+    commonLabels: { alertname: alerts[0]!.labels['alertname'] },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: alerts.map((a, i) => ({
+      status: a.status ?? 'firing',
+      labels: a.labels,
+      annotations: {},
+      startsAt: '2026-12-07T10:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: '',
+      fingerprint: i.toString(16).padStart(16, '0'),
+    })),
+  });
+}
+
+describe('alerts from Alertmanager', () => {
+  it('posts one message per group with the incident buttons, edits it as alerts fire and resolve, and threads the changes', async () => {
+    const labels = {
+      alertname: 'SupersetWorkerDown',
+      namespace: 'data-platform',
+      deployment: 'superset-worker',
+      severity: 'critical',
+    };
+    await am.postAlerts([
+      {
+        labels: { ...labels, pod: 'superset-worker-1' },
+        annotations: { summary: 'worker <!channel> is *down* & out' },
+      },
+    ]);
+    const message = await rig.slack.waitFor(() => rootNamed('SupersetWorkerDown')[0]);
+    expect(message.text).toContain('1 firing');
+    expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();
+    const json = JSON.stringify(message.blocks);
+    for (const id of [
+      'incident-restart',
+      'incident-silence-1h',
+      'incident-silence-4h',
+      'incident-logs',
+      'incident-events',
+    ])
+      expect(json).toContain(id);
+    // The rule's text is shown, never obeyed: no @channel, no mrkdwn from a label or annotation.
+    expect(json).not.toContain('<!channel>');
+    expect(json).toContain('&lt;!channel&gt;');
+
+    // A second alert of the same group: the same message, edited; the change in its thread.
+    await am.postAlerts([{ labels: { ...labels, pod: 'superset-worker-2' } }]);
+    const second = await until('the second alert in the thread', () =>
+      replies(message).find((m) => m.text.includes('superset-worker-2')),
+    );
+    expect(second.text).toMatch(/Firing \(1\)/);
+    expect(rootNamed('SupersetWorkerDown')).toHaveLength(1);
+    expect(rootNamed('SupersetWorkerDown')[0]!.text).toContain('2 firing');
+
+    // Both resolve: the message says so and loses its buttons; the thread lists them.
+    const past = new Date(Date.now() - 1000).toISOString();
+    await am.postAlerts([
+      { labels: { ...labels, pod: 'superset-worker-1' }, endsAt: past },
+      { labels: { ...labels, pod: 'superset-worker-2' }, endsAt: past },
+    ]);
+    const resolved = await until('the group to be resolved', () =>
+      rootNamed('SupersetWorkerDown').find((m) => m.text.includes('resolved')),
+    );
+    expect(JSON.stringify(resolved.blocks)).not.toContain('incident-restart');
+    await until('the resolution in the thread', () => replies(message).find((m) => /Resolved \(2\)/.test(m.text)));
+    expect(rootNamed('SupersetWorkerDown')).toHaveLength(1);
+  });
+
+  it('changes nothing for a redelivered notification', async () => {
+    const body = payload('{}:{alertname="Redelivered"}', [{ labels: { alertname: 'Redelivered', job: 'x' } }]);
+    expect((await post(body)).status).toBe(202);
+    const message = await rig.slack.waitFor(() => rootNamed('Redelivered')[0]);
+    expect((await post(body)).status).toBe(202);
+    // A notification queued after the redelivery is shown: the redelivery, before it, did nothing.
+    expect((await post(payload('{}:{alertname="After"}', [{ labels: { alertname: 'After' } }]))).status).toBe(202);
+    await rig.slack.waitFor(() => rootNamed('After')[0]);
+    expect(rootNamed('Redelivered')).toHaveLength(1);
+    expect(rig.slack.messages('C0INCIDENT').find((m) => m.ts === message.ts)!.updates).toBe(0);
+    expect(replies(message)).toHaveLength(0);
+  });
+
+  it('keeps a group of thousands of alerts within Slack’s limits', async () => {
+    const alerts = Array.from({ length: 3000 }, (_, i) => ({
+      labels: { alertname: 'Storm', instance: `node-${i}:9100 <!here>`, job: 'node' },
+    }));
+    expect((await post(payload('{}:{alertname="Storm"}', alerts))).status).toBe(202);
+    const message = await rig.slack.waitFor(() => rootNamed('Storm')[0]);
+    expect(message.text).toContain('3000 firing');
+    expect(JSON.stringify(message.blocks)).toContain('and 2985 more');
+    expect(checkMessage({ text: message.text, blocks: message.blocks })).toBeUndefined();
+  });
+
+  it('refuses what is not an authenticated Alertmanager notification, and queues nothing for it', async () => {
+    const good = payload('{}:{alertname="Refused"}', [{ labels: { alertname: 'Refused' } }]);
+    expect((await post(good, { authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
+    expect((await post(good, { authorization: '' })).status).toBe(401);
+    expect((await post(good, { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await post('{"version": "4", ')).status).toBe(400);
+    expect((await post(good.replace('"version":"4"', '"version":"3"'))).status).toBe(400);
+    expect((await post(JSON.stringify({ version: '4', groupKey: 'x' }))).status).toBe(400);
+    const huge = await post(JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) })).catch(() => undefined);
+    // Refused before the whole body is read: a 413, or the connection closed under the sender.
+    if (huge !== undefined) expect(huge.status).toBe(413);
+    const counts = await rig.queue.queue.getJobCounts();
+    const jobs = await rig.queue.queue.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed']);
+    expect(jobs.filter((j) => JSON.stringify(j.data).includes('Refused'))).toHaveLength(0);
+    expect(counts['failed']).toBe(0);
+    expect(rootNamed('Refused')).toHaveLength(0);
+  });
+});

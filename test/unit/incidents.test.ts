@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { channelFor, loadAlertRoutes } from '../../src/features/incidents/routes.js';
+import { alertTarget } from '../../src/features/incidents/target.js';
+import { parseNotification } from '../../src/features/incidents/notification.js';
+
+async function routesFile(text: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'routes-')), 'routes.yaml');
+  await writeFile(file, text);
+  return file;
+}
+
+describe('alert routes', () => {
+  it('sends a group to the first route whose matchers all hold, else the default', async () => {
+    const routes = await loadAlertRoutes(
+      await routesFile(`
+routes:
+  - matchers: ['severity=critical', 'namespace!=sandbox']
+    channel: C0CRIT
+  - matchers: ['namespace=~"kafka|data-.*"']
+    channel: C0DATA
+`),
+    );
+    expect(channelFor(routes, { severity: 'critical', namespace: 'kafka' }, 'C0DEF')).toBe('C0CRIT');
+    expect(channelFor(routes, { severity: 'critical', namespace: 'sandbox' }, 'C0DEF')).toBe('C0DEF');
+    expect(channelFor(routes, { severity: 'warning', namespace: 'data-platform' }, 'C0DEF')).toBe('C0DATA');
+    expect(channelFor(routes, { severity: 'warning', namespace: 'kafkax' }, undefined)).toBeUndefined();
+  });
+
+  it('names the file and the problem when the file is wrong', async () => {
+    const file = await routesFile('routes:\n  - matchers: ["severity critical"]\n    channel: C0CRIT\n');
+    await expect(loadAlertRoutes(file)).rejects.toThrow(/routes\.yaml: `severity critical` is not a matcher/);
+    await expect(
+      loadAlertRoutes(await routesFile('routes:\n  - matchers: ["a=b"]\n    channel: general\n')),
+    ).rejects.toThrow(/Slack channel ID/);
+  });
+});
+
+describe('alert target', () => {
+  it('reads the workload from the labels kube-state-metrics uses', () => {
+    expect(alertTarget({ namespace: 'kafka', deployment: 'kafka-connect' })).toEqual({
+      namespace: 'kafka',
+      kind: 'deployment',
+      name: 'kafka-connect',
+    });
+    expect(alertTarget({ namespace: 'kafka', pod: 'kafka-0' })).toEqual({
+      namespace: 'kafka',
+      kind: 'pod',
+      name: 'kafka-0',
+    });
+    expect(alertTarget({ deployment: 'x' })).toBeUndefined();
+    expect(alertTarget({ namespace: 'kafka', deployment: 'Bad Name <!channel>' })).toBeUndefined();
+  });
+});
+
+describe('notification payload', () => {
+  it('names what a payload lacks', () => {
+    const result = parseNotification({ version: '4', groupKey: 'k' });
+    expect(result).toEqual({ problem: expect.stringMatching(/^status: /) });
+  });
+});
