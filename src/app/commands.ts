@@ -4,6 +4,7 @@ import type { CommandSpec } from '../commands/spec.js';
 import { bench } from '../features/bench/command.js';
 import { health } from '../features/health/command.js';
 import { describe, events, logs } from '../features/inspect/command.js';
+import { silence } from '../features/incidents/silence-command.js';
 import { phase } from '../features/phases/command.js';
 import { restart } from '../features/restart/command.js';
 import { handoff } from '../features/status/handoff-command.js';
@@ -24,6 +25,7 @@ export const COMMANDS = new CommandTable<Answer>([
   events,
   describe,
   restart,
+  silence,
   approve,
   deny,
   audit,

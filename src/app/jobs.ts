@@ -1,6 +1,7 @@
 import { benchHistory } from '../features/bench/bench-history.js';
 import { benchKafka } from '../features/bench/bench-kafka.js';
 import { alertNotify } from '../features/incidents/alert-notify.js';
+import { incidentSilence, silenceExpired } from '../features/incidents/incident-silence.js';
 import { healthReport } from '../features/health/health-report.js';
 import { inspectDescribe, inspectEvents, inspectLogs } from '../features/inspect/jobs.js';
 import { PHASE_APPLY_JOBS } from '../features/phases/action.js';
@@ -51,6 +52,8 @@ const JOBS: JobTable = {
   'inspect-logs': inspectLogs,
   'inspect-events': inspectEvents,
   'inspect-describe': inspectDescribe,
+  // incidents: a Silence button (or `silence`): a silence of an alert group in Alertmanager
+  'incident-silence': incidentSilence,
 };
 
 /** Jobs a BullMQ job scheduler starts (no chat message to edit): they post on their own. */
@@ -59,6 +62,8 @@ const SCHEDULED_JOBS: ScheduledJobTable = {
   'approvals-sweep': approvalsSweep,
   // an Alertmanager notification, queued by the bot's receiver: the group's message posted or updated
   'alert-notify': alertNotify,
+  // a note in the alert group's thread when a silence made from Slack has expired
+  'silence-expired': silenceExpired,
 };
 
 export const REGISTRY = new JobRegistry(JOBS, SCHEDULED_JOBS);

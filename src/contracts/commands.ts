@@ -19,7 +19,8 @@ export type Command =
   | HandoffCommand
   | LogsCommand
   | EventsCommand
-  | DescribeCommand;
+  | DescribeCommand
+  | SilenceCommand;
 
 export type CommandName = Command['name'];
 
@@ -175,4 +176,11 @@ export interface DescribeCommand {
   name: 'describe';
   target: InspectTargetRef;
   namespace?: string;
+}
+
+/** A silence of an Alertmanager alert group carbon-ops posted (by its id, as the message shows it). */
+export interface SilenceCommand {
+  name: 'silence';
+  group: string;
+  minutes: number;
 }

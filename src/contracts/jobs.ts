@@ -17,6 +17,7 @@ import type {
   StatusCommand,
   VaultCommand,
   VaultMigrateCommand,
+  SilenceCommand,
 } from './commands.js';
 
 export type Role = 'viewer' | 'operator' | 'approver' | 'admin';
@@ -77,7 +78,8 @@ export type JobData =
   | Asked<'handoff-report', HandoffCommand>
   | Asked<'inspect-logs', LogsCommand>
   | Asked<'inspect-events', EventsCommand>
-  | Asked<'inspect-describe', DescribeCommand>;
+  | Asked<'inspect-describe', DescribeCommand>
+  | Asked<'incident-silence', SilenceCommand>;
 
 export type JobName = JobData['job'];
 
@@ -93,7 +95,7 @@ export type RequestJobName = Extract<JobData, { request: string }>['job'];
 
 /**
  * Jobs nobody asked for in chat: a BullMQ job scheduler starts them, or the Alertmanager receiver
- * (`alert-notify`); there is no "queued" message to edit, so they post on their own and are idempotent by
+ * (`alert-notify`), or a job for later (`silence-expired`); there is no "queued" message to edit, so they post on their own and are idempotent by
  * their own record.
  */
-export type ScheduledJobName = 'status-tick' | 'approvals-sweep' | 'alert-notify';
+export type ScheduledJobName = 'status-tick' | 'approvals-sweep' | 'alert-notify' | 'silence-expired';

@@ -9,6 +9,7 @@ import { replayGuard } from './replay-guard.js';
 import { slackIntake } from './slack-intake.js';
 import { registerAppMention } from './app-mention.js';
 import { registerApproveButton, registerDenyButton } from './approval-buttons.js';
+import { registerIncidentButtons } from './incident-buttons.js';
 import { registerSlashCommand } from './slash-command.js';
 import { registerUnknownButton } from './unknown-button.js';
 
@@ -83,6 +84,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   registerAppMention(app, deps);
   registerApproveButton(app, deps);
   registerDenyButton(app, deps);
+  registerIncidentButtons(app, deps);
   registerUnknownButton(app, deps);
   try {
     await app.init();

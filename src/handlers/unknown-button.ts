@@ -2,10 +2,11 @@ import type { App, BlockAction, BlockElementAction } from '@slack/bolt';
 import { APPROVE_ACTION, DENY_ACTION } from '../approvals/render.js';
 import { slackChat } from '../integrations/slack.js';
 import type { SlackHandlerDeps } from './dispatch.js';
+import { INCIDENT_ACTION_IDS } from './incident-buttons.js';
 import { unknownButton } from './render.js';
 
 /** Every action id but the ones carbon-ops' own buttons carry. */
-const OTHER_ACTIONS = new RegExp(`^(?!(?:${[APPROVE_ACTION, DENY_ACTION].join('|')})$)`);
+const OTHER_ACTIONS = new RegExp(`^(?!(?:${[APPROVE_ACTION, DENY_ACTION, ...INCIDENT_ACTION_IDS].join('|')})$)`);
 
 /**
  * A click on a button no listener handles: acked at once (Slack would otherwise mark the button failed

@@ -41,15 +41,22 @@ export class CommandQueue {
   }
 
   /**
-   * Enqueues a job nobody asked for in chat (an Alertmanager notification), its data its own. The `jobId`
+   * Enqueues a job nobody asked for in chat (an Alertmanager notification, a note at a silence's end), its data
+   * its own, after `options.delayMs` if given. The `jobId`
    * makes a redelivery within a day a no-op (BullMQ keeps completed jobs that long).
    */
-  async enqueueOwn(name: ScheduledJobName, data: object, jobId: string): Promise<void> {
+  async enqueueOwn(
+    name: ScheduledJobName,
+    data: object,
+    jobId: string,
+    options: { delayMs?: number } = {},
+  ): Promise<void> {
     const attempts = this.jobs.attemptsOf(name);
     if (attempts === undefined) throw new Error(`No job definition for ${name}`);
     // The queue is typed by the jobs asked for in chat; an own job's data is typed by its definition.
     await (this.queue as unknown as Queue).add(name, data, {
       jobId,
+      ...(options.delayMs !== undefined ? { delay: options.delayMs } : {}),
       attempts,
       backoff: { type: 'exponential', delay: 2_000 },
       removeOnComplete: { age: 24 * 3600, count: 1000 },

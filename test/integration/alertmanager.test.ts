@@ -3,7 +3,9 @@ import { createServer } from 'node:net';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import type { StoredMessage } from '../../src/devstack/slack/workspace.js';
 import { startAlertmanager, type PrivateAlertmanager } from '../support/alertmanager.js';
-import { RestartRig } from '../support/restart-rig.js';
+import { randomBytes } from 'node:crypto';
+import { FAKE_WORKSPACE, sendInteraction } from '../../src/devstack/slack/index.js';
+import { RestartRig, SECRET } from '../support/restart-rig.js';
 import { until } from '../support/until.js';
 
 /**
@@ -174,5 +176,97 @@ describe('alerts from Alertmanager', () => {
     expect(jobs.filter((j) => JSON.stringify(j.data).includes('Refused'))).toHaveLength(0);
     expect(counts['failed']).toBe(0);
     expect(rootNamed('Refused')).toHaveLength(0);
+  });
+});
+
+let clicks = 0;
+
+/** A click on one of the incident buttons under `message`, as Slack posts it. */
+function clickIncident(message: StoredMessage, actionId: string, user: string) {
+  const actions = (
+    message.blocks as { type: string; block_id?: string; elements?: { action_id: string; value: string }[] }[]
+  ).find((b) => b.type === 'actions');
+  const button = actions?.elements?.find((e) => e.action_id === actionId);
+  if (button === undefined) throw new Error(`no ${actionId} button on the message`);
+  const micros = (Date.now() * 1000 + (clicks++ % 1000)).toString();
+  return sendInteraction(rig.eventsUrl, SECRET, {
+    type: 'block_actions',
+    team: { id: FAKE_WORKSPACE.teamId },
+    user: { id: user },
+    channel: { id: 'C0INCIDENT', name: 'inc-demo' },
+    container: { type: 'message', message_ts: message.ts, channel_id: 'C0INCIDENT' },
+    message: { type: 'message', ts: message.ts, text: message.text },
+    api_app_id: FAKE_WORKSPACE.appId,
+    trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
+    response_url: rig.slack.responseUrl(),
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: actions!.block_id,
+        value: button.value,
+        action_ts: `${micros.slice(0, -6)}.${micros.slice(-6)}`,
+      },
+    ],
+  });
+}
+
+describe('the buttons under an alert', () => {
+  const labels = {
+    alertname: 'WorkerWedged',
+    namespace: 'data-platform',
+    deployment: 'superset-worker',
+    severity: 'critical',
+  };
+  let message: StoredMessage;
+  beforeAll(async () => {
+    await am.postAlerts([{ labels, annotations: { summary: 'no task finished for 15 minutes' } }]);
+    message = await rig.slack.waitFor(() => rootNamed('WorkerWedged')[0]);
+  });
+
+  it('Silence 1h creates a silence of the group in Alertmanager, audited and shown in the thread', async () => {
+    expect((await clickIncident(message, 'incident-silence-1h', 'U0OPERATOR')).status).toBe(200);
+    const silence = await until('the silence in Alertmanager', async () =>
+      (await am.silences()).find(
+        (s) => s.status.state === 'active' && s.matchers.some((m) => m.value === 'WorkerWedged'),
+      ),
+    );
+    expect(silence.matchers.map((m) => [m.name, m.value, m.isRegex]).sort()).toEqual([
+      ['alertname', 'WorkerWedged', false],
+      ['namespace', 'data-platform', false],
+    ]);
+    const hours = (Date.parse(silence.endsAt) - Date.parse(silence.startsAt)) / 3_600_000;
+    expect(hours).toBeCloseTo(1, 1);
+    await until('the silence in the thread', () => replies(message).find((m) => m.text.includes(silence.id)));
+    const audit = (await rig.audit({ actor: 'U0OPERATOR' })).filter((r) => r.action === 'silence');
+    expect(audit.map((r) => r.outcome)).toEqual(['started', 'succeeded']);
+    // A viewer may not silence: refused to them alone, and nothing more in Alertmanager.
+    expect((await clickIncident(message, 'incident-silence-4h', 'U0VIEWER')).status).toBe(200);
+    await rig.whisper('U0VIEWER', /needs the operator role/);
+    expect((await am.silences()).filter((s) => s.matchers.some((m) => m.value === 'WorkerWedged'))).toHaveLength(1);
+  });
+
+  it('Events answers in the thread', async () => {
+    expect((await clickIncident(message, 'incident-events', 'U0VIEWER')).status).toBe(200);
+    await until('the events in the thread', () =>
+      replies(message).find(
+        (m) => /deployment\/superset-worker/.test(m.text) && !/Queued/i.test(m.text) && /event/i.test(m.text),
+      ),
+    );
+  });
+
+  it('Restart opens the restart request in the thread; another person approves; the rollout completes there', async () => {
+    expect((await clickIncident(message, 'incident-restart', 'U0OPERATOR')).status).toBe(200);
+    const request = await rig.waitForRequest(
+      (r) => r.name === 'superset-worker' && r.planTs !== undefined && r.state === 'pending',
+    );
+    expect(request).toMatchObject({ namespace: 'data-platform', kind: 'deployment', requestedBy: 'U0OPERATOR' });
+    expect(request.threadTs).toBe(message.ts);
+    expect(rig.slack.messages('C0INCIDENT').find((m) => m.ts === request.planTs)?.thread_ts).toBe(message.ts);
+    expect((await rig.click('approve', request, 'U0APPROVER')).status).toBe(200);
+    await rig.waitForRequest((r) => r.id === request.id && r.state === 'succeeded');
+    await until('the rollout result in the alert thread', () =>
+      replies(message).find((m) => /Restarted deployment\/superset-worker/.test(m.text)),
+    );
   });
 });

@@ -37,9 +37,20 @@ const SINGLE_OPTIONS = SPECS.flatMap((spec) =>
 );
 
 /** Values that the table's commands take, so that random sequences often parse. */
-const WORDS = ['trino', 'deployment/superset', 'sts/kafka', 'configmap/app-env', 'k7m2p9xq', '4', 'kafka', '7d'];
+const WORDS = [
+  'trino',
+  'deployment/superset',
+  'sts/kafka',
+  'configmap/app-env',
+  'k7m2p9xq',
+  '4',
+  'kafka',
+  '7d',
+  '5b0d3c1e9f2a4b6c8d0e1f2a3b4c5d6e',
+];
 const VALUES: Record<string, string[]> = {
   namespace: ['data-platform', 'kafka'],
+  for: ['1h', '4h', '90m'],
   reason: ['stuck on queued queries', "it's wedged"],
   keys: ['DB_PASSWORD,API_TOKEN', 'B,A,B'],
   mount: ['secret', 'kv/platform'],

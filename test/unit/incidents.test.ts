@@ -61,3 +61,13 @@ describe('notification payload', () => {
     expect(result).toEqual({ problem: expect.stringMatching(/^status: /) });
   });
 });
+
+describe('a pod’s owner, from its name', () => {
+  it('reads a Deployment’s and a StatefulSet’s pods, and nothing else', async () => {
+    const { podOwner } = await import('../../src/features/incidents/owner.js');
+    expect(podOwner('superset-worker-7d9f5c8b6-x2k4p')).toEqual({ kind: 'deployment', name: 'superset-worker' });
+    expect(podOwner('kafka-2')).toEqual({ kind: 'statefulset', name: 'kafka' });
+    expect(podOwner('node-exporter-x2k4p')).toBeUndefined(); // a DaemonSet's
+    expect(podOwner('debug')).toBeUndefined();
+  });
+});

@@ -25,7 +25,10 @@ export interface IncidentTarget {
 /** A button's value (Slack caps it at 2,000 characters; names are at most 253). */
 export interface IncidentButtonValue {
   target: IncidentTarget;
-  /** The Alertmanager group the post shows, when an alert raised it: Silence needs its matchers. */
+  /**
+   * The Alertmanager group the post shows, when an alert raised it: its id (alert_groups.group_id, a digest of
+   * the groupKey, which may be longer than a button value allows). Silence finds the group's matchers by it.
+   */
   groupKey?: string;
   /** Silence buttons only: the silence's length in hours. */
   hours?: number;

@@ -62,7 +62,7 @@ export function groupMessage(n: Notification, groupId: string): Message {
       ? [incidentButtons(`incident-${groupId}`, { target, groupKey: groupId }, { silence: true })]
       : []),
     context(
-      `Alertmanager group \`${escapeMrkdwn(clip(pairs(n.groupLabels) || 'all', 200))}\``,
+      `Alertmanager group \`${escapeMrkdwn(clip(pairs(n.groupLabels) || 'all', 200))}\` (id \`${groupId}\`)`,
       ...(safeUrl(n.externalURL) ? [`<${n.externalURL}|Open Alertmanager>`] : []),
       'Changes are posted in this thread.',
     ),
