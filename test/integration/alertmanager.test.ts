@@ -240,6 +240,14 @@ describe('the buttons under an alert', () => {
     await until('the silence in the thread', () => replies(message).find((m) => m.text.includes(silence.id)));
     const audit = (await rig.audit({ actor: 'U0OPERATOR' })).filter((r) => r.action === 'silence');
     expect(audit.map((r) => r.outcome)).toEqual(['started', 'succeeded']);
+    // At its end (here: expired by hand, and the job queued for its end run now) the thread says so.
+    expect((await fetch(`${am.url}/api/v2/silence/${silence.id}`, { method: 'DELETE' })).status).toBe(200);
+    const note = await rig.queue.queue.getJob(`silence-expired-${silence.id}`);
+    expect(await note?.getState()).toBe('delayed');
+    await note!.promote();
+    await until('the expiry in the thread', () =>
+      replies(message).find((m) => m.text.includes(`${silence.id}\` has expired`)),
+    );
     // A viewer may not silence: refused to them alone, and nothing more in Alertmanager.
     expect((await clickIncident(message, 'incident-silence-4h', 'U0VIEWER')).status).toBe(200);
     await rig.whisper('U0VIEWER', /needs the operator role/);
