@@ -155,6 +155,10 @@ const schema = z.object({
    * Unset, neither posts (the Alertmanager receiver still posts to the channels its routes name).
    */
   INCIDENT_CHANNEL: optionalString.pipe(slackId('CG').optional()),
+  /** The pod watch posts a pod's failure for one reason at most once in this many minutes (resolved or not). */
+  INCIDENT_POD_COOLDOWN_MIN: positiveInt(60),
+  /** A pod of a critical service Pending (unscheduled, or its containers not created) this long is posted. */
+  INCIDENT_POD_PENDING_MIN: positiveInt(10),
   /**
    * `false` turns the shared daily post off (removes the scheduler for every replica); a missing STATUS_CHANNEL alone
    * does not.

@@ -9,6 +9,7 @@ import bench from './bench.cases.js';
 import cli from './cli.cases.js';
 import handlers from './handlers.cases.js';
 import health from './health.cases.js';
+import incidentsPods from './incidents-pods.cases.js';
 import inspect from './inspect.cases.js';
 import jobs from './jobs.cases.js';
 import phases from './phases.cases.js';
@@ -33,6 +34,7 @@ const MODULES: GoldenModule[] = [
   ...jobs,
   ...cli,
   ...handlers,
+  ...incidentsPods,
 ];
 
 /** Modules named like renderers that do not build messages. */
