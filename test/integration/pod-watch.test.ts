@@ -9,7 +9,9 @@ import { WebClient } from '@slack/web-api';
 import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
 import { Store } from '../../src/app/store.js';
 import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
+import { LocalSession } from '../../src/cli/session.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
 import { loadScenario, startKubeStandin, type KubeStandin, type Pod } from '../../src/devstack/kube/index.js';
 import { podStatus, type PodStateSpec } from '../../src/devstack/kube/pod-status.js';
 import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
@@ -203,5 +205,47 @@ describe('the failing-pod watch', () => {
     // It came from a new list: the watch from the old resourceVersion was refused with 410.
     expect(kube.stats.listRequests['pods']).toBeGreaterThan(lists);
     expect(postsAbout(harbor.metadata.name)).toHaveLength(1);
+  });
+});
+
+describe('the demo session (npm start, carbon shell; not carbon run)', () => {
+  /** A terminal session as main.ts opens it, on the in-process demo cluster, its output kept. */
+  async function openDemo(watchPods: boolean) {
+    const printed: string[] = [];
+    let demo: DemoCluster | undefined;
+    const config = loadConfig({ DATABASE_URL: db.url, QUEUE_NAME: `test-pod-watch-${randomBytes(4).toString('hex')}` });
+    const session = await LocalSession.open(config, silentLogger(), {
+      print: (text) => printed.push(text),
+      forceDemo: true,
+      startDemo: async (options) => (demo = await startDemoCluster(options)),
+      watchPods,
+    });
+    return { session, printed, demo: demo! };
+  }
+
+  it('runs the watch and prints its post in #inc-demo', async () => {
+    const { session, printed } = await openDemo(true);
+    try {
+      const call = await until('the incident post', () =>
+        session.chat.calls.find((c) => c.method === 'chat.postMessage' && c.payload['channel'] === CHANNEL),
+      );
+      expect(String(call.payload['text'])).toContain('dolphinscheduler');
+      expect(printed.join('\n')).toContain('🚨 dolphinscheduler: OOMKilled');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a one-shot command runs no watch', async () => {
+    const { session, demo } = await openDemo(false);
+    try {
+      expect(await session.execute('help', { user: 'U0VIEWER', channel: CHANNEL })).toBe(0);
+      expect(demo.kube.stats.watchRequests['pods']).toBeUndefined();
+      expect(
+        session.chat.calls.filter((c) => c.payload['channel'] === CHANNEL && c.method === 'chat.postMessage'),
+      ).toEqual([]);
+    } finally {
+      await session.close();
+    }
   });
 });
