@@ -155,6 +155,10 @@ const schema = z.object({
    * Unset, neither posts (the Alertmanager receiver still posts to the channels its routes name).
    */
   INCIDENT_CHANNEL: optionalString.pipe(slackId('CG').optional()),
+  /** The pod watch posts a pod's failure for one reason at most once in this many minutes (resolved or not). */
+  INCIDENT_POD_COOLDOWN_MIN: positiveInt(60),
+  /** A pod of a critical service Pending (unscheduled, or its containers not created) this long is posted. */
+  INCIDENT_POD_PENDING_MIN: positiveInt(10),
   /**
    * The Alertmanager receiver (`POST /alertmanager` on the bot): the bearer token Alertmanager's webhook
    * `http_config.authorization` sends (the receiver answers 404 without it); the routes file choosing a group's

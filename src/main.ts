@@ -67,6 +67,7 @@ async function shell(config: Config, forceDemo: boolean): Promise<number> {
     print: (t) => console.log(t),
     forceDemo,
     startDemo,
+    watchPods: true,
   });
   console.log(
     `carbon-ops shell, connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}` +

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { QueueEvents, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { keepApprovalsSwept } from '../approvals/sweep.js';
 import { REGISTRY } from './jobs.js';
 import { requireFor, type Config } from '../config.js';
@@ -16,6 +17,12 @@ import type { JobDeps } from '../jobs/job.js';
 import { redactUrl, type Logger } from '../log.js';
 import { queueViewSettings, serveQueueView, type QueueViewSettings } from './queue-view.js';
 import { PromMetrics } from '../integrations/metrics.js';
+import { startPodWatch, type PodWatch, type PodWatchOptions } from '../features/incidents/pod-watch.js';
+
+/** The failing-pod watch's settings a caller may give; the rest come from the config. */
+export type PodWatchSettings = Partial<
+  Pick<PodWatchOptions, 'channel' | 'leaseMs' | 'backoffMs' | 'watchTimeoutSeconds'>
+>;
 
 /**
  * What a worker's jobs use, built by the caller and passed in: `carbon worker` from the settings
@@ -52,6 +59,12 @@ export interface BuildWorkerOptions {
   privateQueue?: boolean;
   /** Serve the read-only queue view (Bull Board, basic auth): off unless given (queue-view.ts). */
   queueView?: QueueViewSettings;
+  /**
+   * The failing-pod watch (features/incidents/pod-watch.ts), posting to INCIDENT_CHANNEL unless a channel is
+   * given: on by default for the shared queue when the channel is set, one worker leading; a private queue
+   * (a terminal session) runs it only when given, with records of its own.
+   */
+  podWatch?: false | PodWatchSettings;
 }
 
 export interface BuiltWorker {
@@ -66,6 +79,8 @@ export interface BuiltWorker {
   probes?: Server;
   /** The queue view's server, when asked for (`queueView`). */
   queueView?: Server;
+  /** The failing-pod watch, when it runs (`podWatch`, INCIDENT_CHANNEL). */
+  podWatch?: PodWatch;
   /** This worker's metrics. */
   metrics: PromMetrics;
   /** Finishes the jobs in hand, then closes everything buildWorker opened, in reverse order. */
@@ -117,13 +132,8 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
     });
     closer.add(() => worker.close());
     const built: BuiltWorker = { worker, queue, metrics, close: () => closer.closeAll() };
-    if (!options.privateQueue) {
-      // The approvals sweep (expiry, lost follow-ups) runs as a scheduled job on the shared queue.
-      const sweep = keepApprovalsSwept(queue.queue, deps.log);
-      closer.add(async () => sweep.stop());
-      const resweep = onReady(producer, sweep.again); // Redis may come back empty: register it again
-      closer.add(async () => resweep());
-    }
+    if (!options.privateQueue) keepSwept(queue, producer, deps.log, closer);
+    built.podWatch = watchPods(deps, producer, queueName, options, closer);
     if (options.events) {
       const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
       closer.add(async () => eventsConnection.disconnect());
@@ -159,6 +169,43 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
     await closer.closeAll();
     throw error;
   }
+}
+
+/** The approvals sweep (expiry, lost follow-ups) runs as a scheduled job on the shared queue. */
+function keepSwept(queue: CommandQueue, producer: Redis, log: Logger, closer: Closer): void {
+  const sweep = keepApprovalsSwept(queue.queue, log);
+  closer.add(async () => sweep.stop());
+  const resweep = onReady(producer, sweep.again); // Redis may come back empty: register it again
+  closer.add(async () => resweep());
+}
+
+/** The failing-pod watch, when its settings and a channel say so (BuildWorkerOptions.podWatch), stopped by `closer`. */
+function watchPods(
+  deps: WorkerDeps,
+  redis: Redis,
+  queueName: string,
+  options: BuildWorkerOptions,
+  closer: Closer,
+): PodWatch | undefined {
+  const { config } = deps;
+  const settings =
+    options.podWatch === false ? undefined : (options.podWatch ?? (options.privateQueue ? undefined : {}));
+  const channel = settings?.channel ?? config.INCIDENT_CHANNEL;
+  if (settings === undefined || channel === undefined) return undefined;
+  const podWatch = startPodWatch(
+    { kube: deps.kube, cluster: deps.cluster, catalogue: deps.catalogue, chat: deps.chat, redis, log: deps.log },
+    {
+      ...settings,
+      channel,
+      scope: queueName,
+      cooldownMs: config.INCIDENT_POD_COOLDOWN_MIN * 60_000,
+      pendingMs: config.INCIDENT_POD_PENDING_MIN * 60_000,
+      pageSize: config.KUBE_PAGE_SIZE,
+      private: options.privateQueue === true,
+    },
+  );
+  closer.add(() => podWatch.stop());
+  return podWatch;
 }
 
 /** `carbon worker`: runs queued jobs against the configured cluster until SIGTERM, then exits 0. */

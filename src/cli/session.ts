@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import type { QueueEvents } from 'bullmq';
 import { kafkaClusters, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore, type StartDemo } from '../app/deps.js';
-import { buildWorker, type WorkerDeps } from '../app/worker.js';
+import { buildWorker, type PodWatchSettings, type WorkerDeps } from '../app/worker.js';
 import { dispatch, type Outcome } from '../handlers/dispatch.js';
 import type { CommandQueue } from '../jobs/queue.js';
 import { redactUrl, type Logger } from '../log.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../app/store.js';
-import { TerminalChat } from './terminal-chat.js';
+import { DEMO_INCIDENT_CHANNEL, TerminalChat } from './terminal-chat.js';
 
 export interface Identity {
   user: string;
@@ -29,6 +29,8 @@ export interface SessionOptions {
   describe?: { cluster: string; store: string };
   /** Minimum time between two edits of the same message (500 ms unless given). */
   progressIntervalMs?: number;
+  /** Run the failing-pod watch in the session (its posts shown like any other), with records of its own. */
+  podWatch?: PodWatchSettings;
 }
 
 /**
@@ -63,7 +65,7 @@ export class LocalSession {
   static async open(
     config: Config,
     log: Logger,
-    options: { print: (text: string) => void; forceDemo?: boolean; startDemo?: StartDemo },
+    options: { print: (text: string) => void; forceDemo?: boolean; startDemo?: StartDemo; watchPods?: boolean },
   ): Promise<LocalSession> {
     const closer = new Closer();
     try {
@@ -74,9 +76,14 @@ export class LocalSession {
         openCluster(clusterConfig, closer, options.startDemo),
         openStore(config, log, closer),
       ]);
+      // The demo shows the failing-pod watch: its posts go to #inc-demo. Against a real cluster the workers run it.
+      const podWatch =
+        options.watchPods && cluster.value.cluster.simulated
+          ? { podWatch: { channel: config.INCIDENT_CHANNEL ?? DEMO_INCIDENT_CHANNEL } }
+          : {};
       return await LocalSession.start(
         { config, log, ...cluster.value, store: store.value, catalogue, policy, chat },
-        { closer, describe: { cluster: cluster.description, store: store.description } },
+        { closer, describe: { cluster: cluster.description, store: store.description }, ...podWatch },
       );
     } catch (error) {
       await closer.closeAll();
@@ -92,6 +99,7 @@ export class LocalSession {
       queueName,
       progressIntervalMs: options.progressIntervalMs ?? 500,
       statusSchedule: false,
+      podWatch: options.podWatch ?? false,
       requireRedis: true,
       events: true,
       privateQueue: true,

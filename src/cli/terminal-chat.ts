@@ -7,9 +7,12 @@ export interface RecordedCall {
   payload: Record<string, unknown>;
 }
 
+/** The demo workspace's incident channel, #inc-demo: where the demo's failing-pod watch posts. */
+export const DEMO_INCIDENT_CHANNEL = 'C0INCIDENT';
+
 /** The demo workspace's channels, so policy rules by name (`inc-…`) work in the terminal too. */
 export const DEMO_CHANNELS: Record<string, string> = {
-  C0INCIDENT: 'inc-demo',
+  [DEMO_INCIDENT_CHANNEL]: 'inc-demo',
   C0STATUS: 'platform-status',
   C0GENERAL: 'general',
 };

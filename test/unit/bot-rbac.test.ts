@@ -183,18 +183,29 @@ describe('manifests/bot/base/rbac.yaml', () => {
     }
   });
 
-  it('never grants a wildcard, watch, update, deletecollection, bind, escalate or impersonate; Secrets create-only', () => {
+  it('never grants a wildcard, update, deletecollection, bind, escalate or impersonate; Secrets create-only', () => {
     const rules = [...roles('ClusterRole'), ...roles('Role')].flatMap((r) =>
       r.rules.map((rule) => ({ ...rule, namespace: r.metadata.namespace })),
     );
     for (const rule of rules) {
       for (const value of [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs])
         expect(value).not.toContain('*');
-      for (const verb of ['watch', 'update', 'deletecollection', 'bind', 'escalate', 'impersonate'])
+      for (const verb of ['update', 'deletecollection', 'bind', 'escalate', 'impersonate'])
         expect(rule.verbs).not.toContain(verb);
     }
     const secrets = rules.filter((r) => r.resources?.includes('secrets'));
     expect(secrets.map((r) => [r.namespace, r.verbs])).toEqual([['data-platform', ['create']]]);
+  });
+  it('grants watch on pods only, in the namespaces where the catalogue names services (the pod watch)', async () => {
+    const watching = [...roles('ClusterRole'), ...roles('Role')].flatMap((r) =>
+      r.rules
+        .filter((rule) => rule.verbs.includes('watch'))
+        .map((rule) => ({ namespace: r.metadata.namespace, resources: rule.resources, verbs: rule.verbs })),
+    );
+    const catalogue = await loadCatalogue(CATALOGUE_FILE);
+    const namespaces = [...new Set(catalogue.services.map((s) => s.namespace))].sort();
+    expect(watching.map((w) => w.namespace).sort()).toEqual(namespaces);
+    for (const w of watching) expect(w).toMatchObject({ resources: ['pods'], verbs: ['watch'] });
   });
 });
 

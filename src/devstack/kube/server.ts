@@ -107,6 +107,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export interface ApiServer {
   server: Server;
+  /** What a restart of the API server does to its clients: open watches end, every connection is dropped. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -252,6 +254,10 @@ export function createApiServer(
 
   return {
     server,
+    dropConnections: () => {
+      for (const end of [...watches]) end();
+      server.closeAllConnections();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const end of [...watches]) end();

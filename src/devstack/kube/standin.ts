@@ -40,6 +40,11 @@ export interface KubeStandin {
   stats: Stats;
   /** Switch faults on and off at any time. */
   faults: Faults;
+  /**
+   * An API server restart as its clients see it, the cluster kept: open watches end and every connection is
+   * dropped (with `faults.down` set meanwhile, reconnecting fails until it is cleared).
+   */
+  dropConnections(): void;
   /** Ends open watches, drops connections (hanging ones too) and stops the controllers' timers. */
   close(): Promise<void>;
 }
@@ -121,6 +126,7 @@ export async function startKubeStandin(opts: KubeStandinOptions): Promise<KubeSt
     serviceAccountKubeconfigYaml,
     ca: tls.cert,
     fetch: standinFetch(url, tls.cert, adminToken),
+    dropConnections: () => api.dropConnections(),
     async close() {
       cluster.close();
       await api.close();

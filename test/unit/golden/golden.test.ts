@@ -10,6 +10,7 @@ import cli from './cli.cases.js';
 import handlers from './handlers.cases.js';
 import health from './health.cases.js';
 import incidents from './incidents.cases.js';
+import incidentsPods from './incidents-pods.cases.js';
 import inspect from './inspect.cases.js';
 import jobs from './jobs.cases.js';
 import phases from './phases.cases.js';
@@ -35,6 +36,7 @@ const MODULES: GoldenModule[] = [
   ...cli,
   ...handlers,
   ...incidents,
+  ...incidentsPods,
 ];
 
 /** Modules named like renderers that do not build messages. */
