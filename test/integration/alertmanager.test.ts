@@ -254,6 +254,22 @@ describe('the buttons under an alert', () => {
     expect((await am.silences()).filter((s) => s.matchers.some((m) => m.value === 'WorkerWedged'))).toHaveLength(1);
   });
 
+  it('Logs answers in the thread; a button value carbon-ops did not write is refused to the clicker', async () => {
+    expect((await clickIncident(message, 'incident-logs', 'U0VIEWER')).status).toBe(200);
+    await until('the log in the thread', () =>
+      replies(message).find((m) => /superset-worker/.test(m.text) && /log/i.test(m.text) && !/Queued/i.test(m.text)),
+    );
+    const forged = structuredClone(message);
+    const actions = (forged.blocks as { type: string; elements?: { value: string }[] }[]).find(
+      (b) => b.type === 'actions',
+    );
+    for (const button of actions!.elements!) button.value = '{"target":{"kind":"secret","name":"x","namespace":"y"}}';
+    const before = rig.slack.calls.filter((c) => c.method === 'chat.postMessage').length;
+    expect((await clickIncident(forged, 'incident-restart', 'U0OPERATOR')).status).toBe(200);
+    await rig.whisper('U0OPERATOR', /does not carry an incident carbon-ops posted/);
+    expect(rig.slack.calls.filter((c) => c.method === 'chat.postMessage').length).toBe(before);
+  });
+
   it('Events answers in the thread', async () => {
     expect((await clickIncident(message, 'incident-events', 'U0VIEWER')).status).toBe(200);
     await until('the events in the thread', () =>
