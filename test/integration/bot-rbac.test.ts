@@ -101,4 +101,18 @@ describe('the API server refuses the bot', () => {
     );
     expect(annotations('kube-system', 'coredns')[RESTARTED_AT]).toBeUndefined();
   });
+  it("the pod watch's watch of pods: where the catalogue names services, not in kube-system nor cluster-wide", async () => {
+    const botKubeconfig = join(dir, 'bot-watch');
+    await standin.writeBotKubeconfig(botKubeconfig);
+    const kubectl = kubectlFor(botKubeconfig, join(dir, 'cache'));
+    const canI = async (...args: string[]) =>
+      (await kubectl.result('auth', 'can-i', 'watch', 'pods', ...args)).stdout.trim();
+    expect(await canI('-n', 'data-platform')).toBe('yes');
+    expect(await canI('-n', 'kafka')).toBe('yes');
+    expect(await canI('-n', 'kube-system')).toBe('no');
+    expect(await canI('-A')).toBe('no');
+    const refused = await kubectl.fails('get', 'pods', '-n', 'kube-system', '--watch', '--request-timeout=5s');
+    // kubectl lists first (the ClusterRole allows it), then its watch is refused; it prints a watch's 403 this way.
+    expect(refused).toContain('Error from server (Forbidden)');
+  });
 });

@@ -422,6 +422,38 @@ describe('watches', () => {
     expect(end).toBeGreaterThanOrEqual(13);
     expect(events.slice(0, end).every((e) => e.type === 'ADDED')).toBe(true);
   });
+  it('an API server restart ends open watches; a watch from the last resourceVersion then gets what changed meanwhile', async () => {
+    const { metadata } = await core.listNamespacedConfigMap({ namespace: 'quiet' });
+    const watches = standin.stats.watchRequests['configmaps'] ?? 0;
+    const seen: string[] = [];
+    const ended = new Promise<unknown>((resolve) => {
+      void new k8s.Watch(kc).watch(
+        '/api/v1/namespaces/quiet/configmaps',
+        { resourceVersion: metadata?.resourceVersion },
+        (type, object: KubeObject) => seen.push(`${type} ${object.metadata.name}`),
+        resolve,
+      );
+    });
+    await until('the watch to be open', () =>
+      (standin.stats.watchRequests['configmaps'] ?? 0) > watches ? true : undefined,
+    );
+    standin.faults.down = 'reset';
+    standin.dropConnections();
+    await ended; // the stream ended (cleanly or cut off), as when the API server goes away
+    standin.faults.down = false;
+    await core.createNamespacedConfigMap({
+      namespace: 'quiet',
+      body: { metadata: { name: 'after-restart' }, data: { n: 'x' } },
+    });
+    const resumed = await standin
+      .fetch(
+        `/api/v1/namespaces/quiet/configmaps?watch=true&resourceVersion=${metadata?.resourceVersion}&timeoutSeconds=1`,
+      )
+      .then((r) => r.text());
+    expect(resumed).toContain('"name":"after-restart"');
+    expect(seen).toEqual([]);
+    await core.deleteNamespacedConfigMap({ namespace: 'quiet', name: 'after-restart' });
+  });
 });
 
 describe('workloads', () => {

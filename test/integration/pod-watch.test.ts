@@ -176,6 +176,13 @@ describe('the failing-pod watch', () => {
     expect(postsAbout(trino.metadata.name)[0]?.text).toContain('CrashLoopBackOff');
   });
 
+  it('posts a pod Pending for longer than the threshold (this one was created weeks ago)', async () => {
+    const head = podOf('data-platform', 'ray-head-');
+    setPodState(head, { state: 'Pending' });
+    const post = await until('the ray-head post', () => postsAbout(head.metadata.name)[0]);
+    expect(post.text).toContain('has been Pending too long (Pending)');
+  });
+
   it('a standby takes over when the leader stops, and posts nothing twice', async () => {
     const leader = workers.find((w) => w.podWatch?.leading)!;
     await leader.close();
@@ -187,6 +194,7 @@ describe('the failing-pod watch', () => {
     expect(postsAbout(grafana.metadata.name)).toHaveLength(1);
     expect(postsAbout(podOf('data-platform', 'trino-coordinator-').metadata.name)).toHaveLength(1);
     expect(postsAbout(podOf('data-platform', 'dolphinscheduler-worker-').metadata.name)).toHaveLength(1);
+    expect(postsAbout(podOf('data-platform', 'ray-head-').metadata.name)).toHaveLength(1);
   });
 
   it('recovers from an API server restart and a watch from a compacted resourceVersion (410), and still posts', async () => {

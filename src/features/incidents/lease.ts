@@ -41,7 +41,8 @@ export function holdLease(
       if (leading) {
         const renewed = await redis.eval(RENEW, 1, key, holder, ttlMs);
         if (renewed !== 1) await lose('the lease was taken');
-      } else if ((await redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK' && !stopped) {
+      } else if ((await redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK') {
+        if (stopped) return void (await redis.eval(RELEASE, 1, key, holder)); // stopped meanwhile: not ours to keep
         leading = true;
         hooks.log.info({ lease: key }, 'pod watch: leading');
         hooks.onLead();
