@@ -10,9 +10,13 @@ const common = {
   // Jest's transform cache in this checkout, not the machine-wide /tmp/jest_*: another checkout's run beside
   // this one keeps to its own.
   cacheDirectory: '<rootDir>/.cache/jest',
+  // The build (npm run build), which bin/carbon.js runs: never a test nor a module of the tests.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };
 
 export default {
+  // dist/ rebuilt first if src/ changed since: the tests that spawn `carbon` run the sources under test.
+  globalSetup: '<rootDir>/test/build-dist.ts',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// The `carbon` CLI. In a checkout it runs the TypeScript sources through tsx; a built image has only dist/.
-import { existsSync } from 'node:fs';
+// The `carbon` CLI: the compiled JavaScript in dist/ (`npm install` builds it; the image ships only dist/). In a
+// checkout, a dist/ older than src/ is rebuilt first (bin/fresh-dist.js), so an edit is never run stale.
 import { fileURLToPath } from 'node:url';
+import { ensureFreshDist } from './fresh-dist.js';
 
-const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(source);
-} else {
-  await import('../dist/main.js');
+try {
+  ensureFreshDist(fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, ''));
+} catch (error) {
+  console.error(`carbon: ${error.message}`);
+  process.exit(1);
 }
+await import('../dist/main.js');

@@ -1,4 +1,4 @@
-import { getNextMillis } from 'bullmq';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { validMount } from './names.js';
 
@@ -241,15 +241,16 @@ export function isTimeZone(tz: string): boolean {
 }
 
 /**
- * Why a cron pattern is unusable, or undefined: checked with BullMQ's own next-run computation, so a
- * pattern accepted here is one the job scheduler can run. A pattern that never fires is refused too.
+ * Why a cron pattern is unusable, or undefined: checked with the parser BullMQ's job scheduler computes the
+ * next run with (cron-parser, the version BullMQ pins), so a pattern accepted here is one the scheduler can
+ * run, without loading BullMQ for every settings check. A pattern that never fires is refused too.
  */
 export function cronProblem(pattern: string, tz = 'UTC'): string | undefined {
   if (pattern.split(/\s+/).length < 5)
     return `\`${pattern}\` is not a cron pattern (minute hour day-of-month month day-of-week, e.g. 0 9 * * 1-5)`;
   try {
-    const next = getNextMillis(Date.now(), { pattern, tz });
-    return next === undefined ? `\`${pattern}\` never fires` : undefined;
+    const interval = CronExpressionParser.parse(pattern, { tz, currentDate: new Date() });
+    return interval.hasNext() ? undefined : `\`${pattern}\` never fires`;
   } catch (error) {
     return `\`${pattern}\` is not a valid cron pattern: ${(error as Error).message}`;
   }

@@ -1,13 +1,8 @@
-import { parseArgs } from 'node:util';
-import { runBot } from './app/bot.js';
-import { runAuditExport } from './cli/audit-export.js';
-import { runMigrate } from './cli/migrate.js';
-import { IMPERSONATION_REFUSED, runShell } from './cli/shell.js';
-import { EXIT, LocalSession } from './cli/session.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+// Every role loads what it needs, when it runs (import()): `carbon --help`, a usage error and `carbon run "help"`
+// load no client library (Bolt, BullMQ, client-node, Vega), which take seconds of CPU to load.
 import type { StartDemo } from './app/deps.js';
-import { createLogger } from './log.js';
-import { runWorker } from './app/worker.js';
+import { EXIT } from './cli/exit.js';
+import type { Config } from './config.js';
 
 const USAGE = [
   'Usage: carbon <role> [options]',
@@ -30,94 +25,39 @@ const USAGE = [
 /** The demo cluster, loaded only by the terminal roles that start one (the simulator is large). */
 const startDemo: StartDemo = async (options) => (await import('./devstack/demo.js')).startDemoCluster(options);
 
+const logger = async (config: Config) => (await import('./log.js')).createLogger(config.LOG_LEVEL);
+
+/** Each role: what it loads and runs, with the validated settings and its arguments. */
+const ROLES: Record<string, (config: Config, args: string[]) => Promise<number>> = {
+  start: async (config) => (await import('./cli/terminal.js')).shell(config, true, startDemo),
+  shell: async (config) => (await import('./cli/terminal.js')).shell(config, false, startDemo),
+  run: async (config, args) => (await import('./cli/terminal.js')).run(config, args, USAGE, startDemo),
+  bot: async (config) => (await import('./app/bot.js')).runBot(config, await logger(config)),
+  worker: async (config) => (await import('./app/worker.js')).runWorker(config, await logger(config)),
+  devstack: async (_config, args) => (await import('./devstack/serve.js')).runDevstack(args),
+  migrate: async (config) => (await import('./cli/migrate.js')).runMigrate(config),
+  audit: async (config, args) => {
+    const [{ runAuditExport }, { terminalLogger }] = await Promise.all([
+      import('./cli/audit-export.js'),
+      import('./cli/terminal.js'),
+    ]);
+    return runAuditExport(config, terminalLogger(config), args);
+  },
+};
+
 async function main(argv: string[]): Promise<number> {
   const [role, ...rest] = argv;
   if (role === undefined || role === 'help' || role === '--help' || role === '-h') {
     console.log(USAGE);
     return role === undefined ? EXIT.usage : EXIT.ok;
   }
-  const config = loadConfig();
-  switch (role) {
-    case 'start':
-    case 'shell':
-      return shell(config, role === 'start');
-    case 'run':
-      return run(config, rest);
-    case 'bot':
-      return runBot(config, createLogger(config.LOG_LEVEL));
-    case 'worker':
-      return runWorker(config, createLogger(config.LOG_LEVEL));
-    case 'devstack':
-      return (await import('./devstack/serve.js')).runDevstack(rest);
-    case 'migrate':
-      return runMigrate(config);
-    case 'audit':
-      return runAuditExport(config, terminalLogger(config), rest);
-    default:
-      console.error(`Unknown role \`${role}\`.\n${USAGE}`);
-      return EXIT.usage;
-  }
-}
-
-/** Terminal roles log to a file: the terminal is the chat. */
-const terminalLogger = (config: Config) => createLogger(config.LOG_LEVEL, `${config.CARBON_DATA_DIR}/carbon.log`);
-
-async function shell(config: Config, forceDemo: boolean): Promise<number> {
-  const session = await LocalSession.open(config, terminalLogger(config), {
-    print: (t) => console.log(t),
-    forceDemo,
-    startDemo,
-    watchPods: true,
-  });
-  console.log(
-    `carbon-ops shell, connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}` +
-      `\n  · logs in ${config.CARBON_DATA_DIR}/carbon.log`,
-  );
-  try {
-    await runShell(session, { user: config.CARBON_USER, channel: config.CARBON_CHANNEL });
-  } finally {
-    await session.close();
-  }
-  return EXIT.ok;
-}
-
-async function run(config: Config, args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { user: { type: 'string' }, channel: { type: 'string' }, json: { type: 'boolean', default: false } },
-      allowPositionals: true,
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+  const runRole = ROLES[role];
+  if (runRole === undefined) {
+    console.error(`Unknown role \`${role}\`.\n${USAGE}`);
     return EXIT.usage;
   }
-  if (parsed.positionals.length !== 1) {
-    console.error(`carbon run takes exactly one command text, quoted: carbon run "health --namespace kafka"`);
-    return EXIT.usage;
-  }
-  const json = parsed.values.json === true;
-  const session = await LocalSession.open(config, terminalLogger(config), {
-    print: json ? () => undefined : (t) => console.log(t),
-    startDemo,
-  });
-  if (!session.simulated && (parsed.values.user !== undefined || parsed.values.channel !== undefined)) {
-    console.error(IMPERSONATION_REFUSED);
-    await session.close();
-    return EXIT.usage;
-  }
-  console.error(`carbon-ops connected to:\n${session.banner.map((b) => `  · ${b}`).join('\n')}`);
-  try {
-    const code = await session.execute(parsed.positionals[0]!, {
-      user: parsed.values.user ?? config.CARBON_USER,
-      channel: parsed.values.channel ?? config.CARBON_CHANNEL,
-    });
-    if (json) console.log(JSON.stringify(session.chat.calls, null, 2));
-    return code;
-  } finally {
-    await session.close();
-  }
+  const { loadConfig } = await import('./config.js');
+  return runRole(loadConfig(), rest);
 }
 
 /** Waits until everything written to a stream has been handed to the OS (pipes are asynchronous). */
@@ -125,7 +65,9 @@ const drained = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => s
 
 main(process.argv.slice(2))
   .catch((error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : `carbon: ${(error as Error).message ?? error}`);
+    // A ConfigError (config.ts, loaded on demand) is the operator's to fix: its message alone says what.
+    const configError = error instanceof Error && error.name === 'ConfigError';
+    console.error(configError ? error.message : `carbon: ${(error as Error).message ?? error}`);
     return EXIT.failed;
   })
   .then(async (code) => {

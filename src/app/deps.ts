@@ -1,15 +1,14 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Metrics } from '../contracts/metrics.js';
-import { loadCatalogue, type Catalogue } from '../catalogue.js';
 import { ConfigError, type Config } from '../config.js';
 import type { ClusterInfo } from '../integrations/kubernetes.js';
 import { Kube } from '../integrations/kubernetes.js';
 import { createPool, startEmbeddedPostgres } from '../integrations/postgres.js';
 import { redactUrl, type Logger } from '../log.js';
-import { loadPolicy, type Policy } from '../policy/policy.js';
 import { migrateAs, pendingVersions } from '../store/migrate.js';
 import { excessPrivilege } from '../store/privileges.js';
 import { Store } from './store.js';
+export { loadRules } from './rules.js';
 import { vaultFromConfig, type VaultDeps } from '../integrations/vault-connection.js';
 
 /**
@@ -178,9 +177,4 @@ async function isDevstack(kube: Kube): Promise<boolean> {
   } catch {
     return false; // unreachable now: the jobs will report that clearly when they run
   }
-}
-
-export async function loadRules(config: Config): Promise<{ catalogue: Catalogue; policy: Policy }> {
-  const [catalogue, policy] = await Promise.all([loadCatalogue(config.CATALOGUE_FILE), loadPolicy(config.POLICY_FILE)]);
-  return { catalogue, policy };
 }

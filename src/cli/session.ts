@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { QueueEvents } from 'bullmq';
 import { kafkaClusters, type Config } from '../config.js';
 import { Closer, loadRules, openCluster, openStore, type StartDemo } from '../app/deps.js';
+import type { Catalogue } from '../catalogue.js';
 import { buildWorker, type PodWatchSettings, type WorkerDeps } from '../app/worker.js';
 import { dispatch, type Outcome } from '../handlers/dispatch.js';
 import type { CommandQueue } from '../jobs/queue.js';
@@ -10,14 +11,14 @@ import { redactUrl, type Logger } from '../log.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../app/store.js';
 import { DEMO_INCIDENT_CHANNEL, TerminalChat } from './terminal-chat.js';
+import { EXIT } from './exit.js';
 
 export interface Identity {
   user: string;
   channel: string;
 }
 
-/** Exit codes of `carbon run`: 0 done, 1 failed or refused, 2 usage error. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export { EXIT };
 
 /** What a session uses: a worker's deps with the terminal as the chat, and the policy that dispatch applies. */
 export type SessionDeps = WorkerDeps & { chat: TerminalChat; policy: Policy };
@@ -61,16 +62,27 @@ export class LocalSession {
     return this.deps.cluster.simulated;
   }
 
-  /** `startDemo`: how to start the demo cluster when no cluster is configured (or `forceDemo`). */
+  /**
+   * `startDemo`: how to start the demo cluster when no cluster is configured (or `forceDemo`). `chat` and `rules`:
+   * the terminal and the rules a TerminalSession already holds (else a new chat printing with `print`, and loaded).
+   */
   static async open(
     config: Config,
     log: Logger,
-    options: { print: (text: string) => void; forceDemo?: boolean; startDemo?: StartDemo; watchPods?: boolean },
+    options: {
+      print: (text: string) => void;
+      forceDemo?: boolean;
+      startDemo?: StartDemo;
+      chat?: TerminalChat;
+      rules?: { catalogue: Catalogue; policy: Policy };
+      /** Run the failing-pod watch (the demo shell: `npm start`, `carbon shell`), posting in #inc-demo. */
+      watchPods?: boolean;
+    },
   ): Promise<LocalSession> {
     const closer = new Closer();
     try {
-      const chat = new TerminalChat(options.print);
-      const { catalogue, policy } = await loadRules(config);
+      const chat = options.chat ?? new TerminalChat(options.print);
+      const { catalogue, policy } = options.rules ?? (await loadRules(config));
       const clusterConfig = options.forceDemo ? { ...config, KUBECONFIG: undefined } : config;
       const [cluster, store] = await Promise.all([
         openCluster(clusterConfig, closer, options.startDemo),

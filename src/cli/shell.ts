@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
-import type { Identity, LocalSession } from './session.js';
+import type { Identity } from './session.js';
+import type { TerminalSession } from './terminal-session.js';
 
 const HELP = `Type a command as you would after /carbon in Slack (try \`help\` or \`health\`).
 Shell commands: /as USER_ID (act as another Slack user), /in CHANNEL_ID (act in another channel), /whoami, /quit.`;
@@ -13,7 +14,7 @@ export const IMPERSONATION_REFUSED =
   'Against a real cluster you act as CARBON_USER in CARBON_CHANNEL.';
 
 /** `carbon shell`: the bot in the terminal, like Hubot's shell adapter. */
-export async function runShell(session: LocalSession, identity: Identity): Promise<void> {
+export async function runShell(session: TerminalSession, identity: Identity): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   const prompt = () => `${identity.user}@${identity.channel}> `;
   console.log(HELP);
@@ -24,7 +25,11 @@ export async function runShell(session: LocalSession, identity: Identity): Promi
     if (line === '/quit' || line === '/exit') break;
     const [word, arg] = line.split(/\s+/, 2);
     if (word === '/as' || word === '/in') {
-      if (!session.simulated) {
+      // Whether the cluster is simulated is known once connected: /as connects, as a command would.
+      const simulated = await session.simulated().catch((error: Error) => console.log(`error: ${error.message}`));
+      if (simulated === undefined) {
+        // not connected: said why
+      } else if (!simulated) {
         console.log(IMPERSONATION_REFUSED);
       } else if (arg && /^[A-Z0-9]{3,21}$/.test(arg)) {
         if (word === '/as') identity.user = arg;

@@ -1,7 +1,8 @@
 // The image installs the production dependencies only (`npm install --omit=dev`, Dockerfile): every package the
 // product code loads must be one of them. Type-only imports vanish from the build (verbatimModuleSyntax keeps every
 // other import, `import { type A }` included), and src/devstack (the stand-ins and the demo) is only ever loaded by
-// `carbon start`/`devstack`, never by `carbon bot` or `carbon worker`. docs/image.md has the sizes.
+// `carbon start`/`devstack`, never by `carbon bot` or `carbon worker`. bin/carbon.js runs the compiled dist/.
+// docs/image.md has the sizes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
@@ -91,11 +92,9 @@ describe('the production dependencies', () => {
     }
   });
 
-  it('are what bin/carbon.js loads from a built image: tsx only where the TypeScript sources are', () => {
-    const bin = readFileSync('bin/carbon.js', 'utf8');
-    const imports = runtimeImports('bin/carbon.js');
-    expect(imports.filter((i) => !i.dynamic).every((i) => packageOf(i.specifier) === undefined)).toBe(true);
-    expect(imports.filter((i) => packageOf(i.specifier) === 'tsx').map((i) => i.dynamic)).toEqual([true]);
-    expect(bin).toMatch(/if \(existsSync\(source\)\) \{\s+const \{ register \} = await import\('tsx\/esm\/api'\)/);
+  it('are what bin/carbon.js loads: the compiled dist/, never tsx nor any other package', () => {
+    const imports = ['bin/carbon.js', 'bin/fresh-dist.js'].flatMap(runtimeImports);
+    expect(imports.filter((i) => packageOf(i.specifier) !== undefined)).toEqual([]);
+    expect(imports.map((i) => i.specifier)).toContain('../dist/main.js');
   });
 });
