@@ -8,7 +8,6 @@ export const INCIDENT_MIGRATIONS: readonly Migration[] = [
     // One Slack message per Alertmanager group (groupKey), shared by every replica: the row is claimed
     // (SELECT … FOR UPDATE) before anything is posted, so concurrent or redelivered notifications post once.
     // `states`: each alert's fingerprint → firing|resolved as last shown; a delivery with the same states changes nothing.
-    // `received_at`: a notification that reached the bot before the one shown (a retried job) is not shown over it.
     sql: `
       CREATE TABLE alert_groups (
         group_id      text PRIMARY KEY,             -- sha256 of the group key, shortened
@@ -19,10 +18,15 @@ export const INCIDENT_MIGRATIONS: readonly Migration[] = [
         group_labels  jsonb NOT NULL,
         common_labels jsonb NOT NULL,
         states        jsonb NOT NULL DEFAULT '{}',
-        received_at   timestamptz,                  -- when the notification last shown reached the bot
         created_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
         updated_at    timestamptz NOT NULL DEFAULT clock_timestamp()
       );
     `,
+  },
+  {
+    version: 51,
+    name: 'alert groups: when the notification shown was received',
+    // A notification that reached the bot before the one shown (its job retried or slow) is not shown over it.
+    sql: `ALTER TABLE alert_groups ADD COLUMN received_at timestamptz;`,
   },
 ];
