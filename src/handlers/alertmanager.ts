@@ -89,7 +89,7 @@ async function receive(req: IncomingMessage, res: ServerResponse, deps: AlertRec
     deps.log.warn({ receiver: notification.receiver }, 'alert group matches no route and INCIDENT_CHANNEL is unset');
     return answer(200, { ok: true, posted: false, reason: 'no route matches and INCIDENT_CHANNEL is unset' });
   }
-  const data: AlertNotifyData = { channel, notification };
+  const data: AlertNotifyData = { channel, notification, receivedAt: Date.now() };
   const jobId = `alert-${groupId(notification.groupKey)}-${createHash('sha256').update(body).digest('hex').slice(0, 24)}`;
   try {
     await within(deps.queue.enqueueOwn('alert-notify', data, jobId), 5_000, 'Redis did not answer in time');

@@ -147,6 +147,22 @@ describe('alerts from Alertmanager', () => {
     expect(rootNamed('Redelivered')).toHaveLength(1);
     expect(rig.slack.messages('C0INCIDENT').find((m) => m.ts === message.ts)!.updates).toBe(0);
     expect(replies(message)).toHaveLength(0);
+
+    // An older notification whose job runs late (a retry) is not shown over the newer one the message shows.
+    const stale = JSON.parse(
+      payload('{}:{alertname="Redelivered"}', [{ labels: { alertname: 'Redelivered', job: 'x' }, status: 'resolved' }]),
+    ) as object;
+    await rig.queue.enqueueOwn(
+      'alert-notify',
+      { channel: 'C0INCIDENT', notification: stale, receivedAt: Date.now() - 60_000 },
+      'alert-stale-redelivered',
+    );
+    await until('the stale job to finish', async () => {
+      const state = await (await rig.queue.queue.getJob('alert-stale-redelivered'))?.getState();
+      return state === 'completed' || state === 'failed' ? state : undefined;
+    });
+    expect(rig.slack.messages('C0INCIDENT').find((m) => m.ts === message.ts)!.updates).toBe(0);
+    expect(replies(message)).toHaveLength(0);
   });
 
   it('keeps a group of thousands of alerts within Slack’s limits', async () => {

@@ -2,12 +2,15 @@ import { UnrecoverableError } from 'bullmq';
 import type { ScheduledJobDefinition } from '../../jobs/job.js';
 import { alertStates, groupId, type Notification } from './notification.js';
 import { paceChannel } from './pace.js';
+import type { AlertGroup } from './store.js';
 import { changeMessage, groupMessage } from './render.js';
 
 export interface AlertNotifyData {
   /** The channel the routes chose when the notification arrived. */
   channel: string;
   notification: Notification;
+  /** When the bot received it (ms since the epoch): an older notification is never shown over a newer one. */
+  receivedAt: number;
 }
 
 const sameStates = (a: Record<string, string>, b: Record<string, string>) =>
@@ -24,12 +27,13 @@ export const alertNotify: ScheduledJobDefinition<AlertNotifyData> = {
     const { notification: n, channel } = data;
     const id = groupId(n.groupKey);
     const states = alertStates(n.alerts);
-    const status = Object.values(states).includes('firing') ? 'firing' : 'resolved';
+    const status: AlertGroup['status'] = Object.values(states).includes('firing') ? 'firing' : 'resolved';
     let summary = 'unchanged';
     await deps.store.alertGroups.update(
       { groupId: id, groupKey: n.groupKey, channel, status, groupLabels: n.groupLabels, commonLabels: n.commonLabels },
       async (group) => {
-        const change = { status, groupLabels: n.groupLabels, commonLabels: n.commonLabels, states } as const;
+        const receivedAt = new Date(data.receivedAt);
+        const change = { status, groupLabels: n.groupLabels, commonLabels: n.commonLabels, states, receivedAt };
         const message = groupMessage(n, id);
         if (group.messageTs === undefined) {
           await paceChannel(deps.queue, group.channel);
@@ -38,6 +42,8 @@ export const alertNotify: ScheduledJobDefinition<AlertNotifyData> = {
           return { ...change, messageTs: ts };
         }
         if (sameStates(group.states, states)) return undefined; // a redelivery: nothing new to show
+        // A retried or slow job of an earlier notification: the message already shows a later one.
+        if (group.receivedAt !== undefined && group.receivedAt > receivedAt) return undefined;
         await deps.chat.update(group.channel, group.messageTs, message).catch(refused);
         const reply = changeMessage(n, group.states);
         if (reply !== undefined) {

@@ -14,6 +14,8 @@ export interface AlertGroup {
   commonLabels: Record<string, string>;
   /** fingerprint → status, as last shown. */
   states: Record<string, Alert['status']>;
+  /** When the notification shown reached the bot. */
+  receivedAt?: Date;
 }
 
 interface Row {
@@ -25,6 +27,7 @@ interface Row {
   group_labels: Record<string, string>;
   common_labels: Record<string, string>;
   states: Record<string, Alert['status']>;
+  received_at: Date | null;
 }
 
 const fromRow = (row: Row): AlertGroup => ({
@@ -36,10 +39,13 @@ const fromRow = (row: Row): AlertGroup => ({
   groupLabels: row.group_labels,
   commonLabels: row.common_labels,
   states: row.states,
+  ...(row.received_at !== null ? { receivedAt: row.received_at } : {}),
 });
 
 /** What a notification changes of a group: its message, status, labels and states. */
-export type GroupChange = Pick<AlertGroup, 'messageTs' | 'status' | 'groupLabels' | 'commonLabels' | 'states'>;
+export type GroupChange = Pick<AlertGroup, 'messageTs' | 'status' | 'groupLabels' | 'commonLabels' | 'states'> & {
+  receivedAt: Date;
+};
 
 /** Alert groups → their Slack message, in PostgreSQL so every replica agrees. */
 export class AlertGroups {
@@ -56,7 +62,7 @@ export class AlertGroups {
    * undefined stores nothing. A throw leaves the row as it was.
    */
   async update(
-    fresh: Omit<AlertGroup, 'messageTs' | 'states'>,
+    fresh: Omit<AlertGroup, 'messageTs' | 'states' | 'receivedAt'>,
     work: (group: AlertGroup) => Promise<GroupChange | undefined>,
   ): Promise<void> {
     await withTransaction(this.pool, async (client) => {
@@ -72,7 +78,7 @@ export class AlertGroups {
       if (change === undefined) return;
       await client.query(
         `UPDATE alert_groups SET message_ts = $2, status = $3, group_labels = $4, common_labels = $5, states = $6,
-                updated_at = clock_timestamp() WHERE group_id = $1`,
+                received_at = $7, updated_at = clock_timestamp() WHERE group_id = $1`,
         [
           fresh.groupId,
           change.messageTs ?? null,
@@ -80,6 +86,7 @@ export class AlertGroups {
           change.groupLabels,
           change.commonLabels,
           change.states,
+          change.receivedAt,
         ],
       );
     });

@@ -23,4 +23,10 @@ export const INCIDENT_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 51,
+    name: 'alert groups: when the notification shown was received',
+    // A notification that reached the bot before the one shown (its job retried or slow) is not shown over it.
+    sql: `ALTER TABLE alert_groups ADD COLUMN received_at timestamptz;`,
+  },
 ];
