@@ -6,17 +6,38 @@
 // after one round not counted (the disk cache). On a shared machine the wall clocks swing with the load: the ratio
 // of each median to `node -e 0`'s median, measured in the same run, is the fair figure.
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ensureFreshDist } from '../bin/fresh-dist.js';
 import { alternated, machine, median, medianAndRange } from './support/figures.js';
 
 const REPEAT = Number(process.argv[2] ?? 5);
 
-/** Milliseconds from spawn to exit, or to the first shell prompt if `prompt`; fails on a non-zero exit. */
-function timed(command: string, args: string[], prompt = false): () => Promise<number> {
+/** GNU time, if installed: the CPU time (user + system) of the process and its children, to their exit. */
+const TIME = '/usr/bin/time';
+const scratch = mkdtempSync(join(tmpdir(), 'cli-startup-'));
+const cpuFile = join(scratch, 'cpu');
+
+interface Run {
+  /** Milliseconds from spawn to exit, or to the first prompt. */
+  wall: number;
+  /** CPU milliseconds (user + system) to exit, NaN without GNU time. */
+  cpu: number;
+}
+
+/** One run of `command`: to exit, or to the first shell prompt if `prompt` (then /quit); fails on a non-zero exit. */
+function timed(command: string, args: string[], prompt = false): () => Promise<Run> {
+  const [file, argv] = existsSync(TIME) ? [TIME, ['-f', '%U %S', '-o', cpuFile, command, ...args]] : [command, args];
+  const cpu = () => {
+    if (!existsSync(TIME)) return Number.NaN;
+    const [user, system] = readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+    return (user! + system!) * 1000;
+  };
   return () =>
     new Promise((resolve, reject) => {
       const start = performance.now();
-      const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       let prompted: number | undefined;
@@ -31,7 +52,7 @@ function timed(command: string, args: string[], prompt = false): () => Promise<n
       if (!prompt) child.stdin.end();
       child.on('exit', (code) => {
         const elapsed = prompted ?? performance.now() - start;
-        if (code === 0 && (!prompt || prompted !== undefined)) resolve(elapsed);
+        if (code === 0 && (!prompt || prompted !== undefined)) resolve({ wall: elapsed, cpu: cpu() });
         else reject(new Error(`${command} ${args.join(' ')}: exit ${code}\n${stdout.slice(-2000)}\n${stderr}`));
       });
     });
@@ -60,11 +81,21 @@ await alternated(SIDES, 1); // warm-up, not counted
 const results = await alternated(SIDES, REPEAT);
 console.log(`uptime after:  ${uptime()}\n`);
 
-const base = median(results['node -e 0']!);
+rmSync(scratch, { recursive: true, force: true });
+
+const walls = (name: string) => results[name]!.map((r) => r.wall);
+const cpus = (name: string) => results[name]!.map((r) => r.cpu);
+const base = median(walls('node -e 0'));
+const cpuBase = median(cpus('node -e 0'));
 const ms = (x: number) => `${x.toFixed(0)} ms`;
-console.log(`${'side'.padEnd(24)}${'wall clock: median (min–max, runs)'.padEnd(38)}× node -e 0   target`);
-for (const [name, times] of Object.entries(results)) {
+console.log(
+  `${'side'.padEnd(24)}${'wall clock: median (min–max, runs)'.padEnd(38)}× node -e 0   ` +
+    `${'CPU to exit: median'.padEnd(21)}× node -e 0   target`,
+);
+for (const name of Object.keys(results)) {
+  const times = walls(name);
   const ratio = median(times) / base;
+  const cpu = median(cpus(name));
   const target = TARGETS[name];
   const verdict =
     target?.ratio !== undefined
@@ -73,10 +104,12 @@ for (const [name, times] of Object.entries(results)) {
         ? `≤ ${ms(target.ms)} on a quiet machine: ${median(times) <= target.ms ? 'met' : 'NOT met here'}`
         : '';
   console.log(
-    `${name.padEnd(24)}${medianAndRange(times, ms).padEnd(38)}${`${ratio.toFixed(1)}×`.padEnd(13)}${verdict}`,
+    `${name.padEnd(24)}${medianAndRange(times, ms).padEnd(38)}${`${ratio.toFixed(1)}×`.padEnd(13)}` +
+      `${ms(cpu).padEnd(21)}${`${(cpu / cpuBase).toFixed(1)}×`.padEnd(13)}${verdict}`,
   );
 }
 console.log(
   '\nClocks: spawn to exit; (prompt): spawn to the shell prompt, before any connection (the shell opens the cluster,' +
-    '\nRedis and PostgreSQL at the first command that needs them). npm start adds npm itself to carbon start.',
+    '\nRedis and PostgreSQL at the first command that needs them). npm start adds npm itself to carbon start.' +
+    '\nCPU: user + system of the process and its children to their exit (GNU time), less swayed by the load.',
 );

@@ -1,4 +1,5 @@
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type * as CronParser from 'cron-parser';
 import { z } from 'zod';
 import { validMount } from './names.js';
 
@@ -7,6 +8,9 @@ import { validMount } from './names.js';
  * All problems are reported together in one ConfigError so an operator fixes them in one go.
  * `.env.example` documents each variable; keep the two in step.
  */
+
+/** STATUS_CRON's default: weekdays at 09:00. */
+const DEFAULT_STATUS_CRON = '0 9 * * 1-5';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -139,7 +143,7 @@ const schema = z.object({
   STATUS_CRON: z
     .string()
     .trim()
-    .default('0 9 * * 1-5')
+    .default(DEFAULT_STATUS_CRON)
     .superRefine((pattern, ctx) => {
       const problem = cronProblem(pattern);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
@@ -243,11 +247,14 @@ export function isTimeZone(tz: string): boolean {
 /**
  * Why a cron pattern is unusable, or undefined: checked with the parser BullMQ's job scheduler computes the
  * next run with (cron-parser, the version BullMQ pins), so a pattern accepted here is one the scheduler can
- * run, without loading BullMQ for every settings check. A pattern that never fires is refused too.
+ * run. A pattern that never fires is refused too. cron-parser (and luxon) is loaded only for a pattern other
+ * than the default, so that a command that needs no schedule (`carbon run "help"`) does not pay for it.
  */
 export function cronProblem(pattern: string, tz = 'UTC'): string | undefined {
   if (pattern.split(/\s+/).length < 5)
     return `\`${pattern}\` is not a cron pattern (minute hour day-of-month month day-of-week, e.g. 0 9 * * 1-5)`;
+  if (pattern === DEFAULT_STATUS_CRON) return undefined;
+  const { CronExpressionParser } = createRequire(import.meta.url)('cron-parser') as typeof CronParser;
   try {
     const interval = CronExpressionParser.parse(pattern, { tz, currentDate: new Date() });
     return interval.hasNext() ? undefined : `\`${pattern}\` never fires`;
