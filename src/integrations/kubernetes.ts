@@ -209,8 +209,9 @@ export class Kube {
   }
 
   /**
-   * Pods, in pages. `select` is applied to each page as it arrives: a caller that reads a few fields of
-   * every pod of a large cluster keeps only those, not 10,000 whole pods (spec, labels, managed fields…).
+   * Pods, in pages. `select` is applied to each pod as soon as it is parsed, as its page is read: a caller
+   * that reads a few fields of every pod of a large cluster keeps only those, and the rest of each pod
+   * (spec, labels, managed fields…) is garbage at once.
    */
   listPods(options?: ListOptions): Promise<Pod[]>;
   listPods<T>(options: ListOptions & { select: (pod: Pod) => T }): Promise<T[]>;
