@@ -8,6 +8,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { NO_METRICS, secondsSince, type CallOutcome, type Metrics } from '../contracts/metrics.js';
+import { NotJson, readListPage, type ListEnvelope } from './kube-list-page.js';
 
 /** The Status object the API server answers a refusal with. */
 export interface KubeStatus {
@@ -70,10 +71,14 @@ export class KubeCredentialsError extends Error {}
 
 /** Bounds the size of an answer we buffer: a list page of 500 large pods is a few MB. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** Receive buffers kept between requests: how many, and up to what size (a page of 500 pods with managed fields is a few MB). */
+const KEPT_BUFFERS = 4;
+const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
 
 export class KubeHttp {
   readonly server: string;
   private agent: HttpAgent | undefined;
+  private readonly buffers = new ReceiveBuffers();
 
   constructor(
     private readonly config: KubeConfig,
@@ -88,11 +93,41 @@ export class KubeHttp {
    * KubeApiError; anything but a 2xx JSON answer is a KubeProtocolError. Counted by operation (verb and
    * resource, never a name) and outcome, with its latency.
    */
-  async request<T>(req: KubeRequest): Promise<T> {
+  request<T>(req: KubeRequest): Promise<T> {
+    return this.measured(req, (bytes, status) => {
+      if (req.text === true) return bytes.toString('utf8') as T;
+      if (bytes.length === 0) return undefined as T;
+      try {
+        return JSON.parse(bytes.toString('utf8')) as T;
+      } catch {
+        throw new KubeProtocolError(`${req.what}: the API answered HTTP ${status} with a body that is not JSON`);
+      }
+    });
+  }
+
+  /**
+   * A GET of one list page, like `request`, its items handed to `onItem` one by one as each is parsed
+   * (kube-list-page.ts): a page of 500 pods is never one string nor one object graph. The page's other
+   * members (metadata with the continue token) are returned.
+   */
+  list(req: KubeRequest, onItem: (item: unknown) => void): Promise<ListEnvelope> {
+    return this.measured(req, (bytes) => {
+      try {
+        return readListPage(bytes, onItem);
+      } catch (error) {
+        if (!(error instanceof NotJson)) throw error;
+        throw new KubeProtocolError(
+          `${req.what}: the API answered with a body that is not a JSON list (${error.message})`,
+        );
+      }
+    });
+  }
+
+  private async measured<T>(req: KubeRequest, read: (bytes: Buffer, status: number) => T): Promise<T> {
     const started = process.hrtime.bigint();
     const operation = kubeOperation(req.method, req.path, req.query);
     try {
-      const answer = await this.exchange<T>(req);
+      const answer = await this.exchange(req, read);
       this.metrics.request('kubernetes', operation, 'ok', secondsSince(started));
       return answer;
     } catch (error) {
@@ -101,7 +136,8 @@ export class KubeHttp {
     }
   }
 
-  private async exchange<T>(req: KubeRequest): Promise<T> {
+  /** Sends `req` and hands a 2xx answer's bytes to `read`; they are valid only during that call (the buffer is reused). */
+  private async exchange<T>(req: KubeRequest, read: (bytes: Buffer, status: number) => T): Promise<T> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     const url = new URL(this.server);
     url.pathname = `${url.pathname.replace(/\/$/, '')}${req.path}`;
@@ -119,19 +155,20 @@ export class KubeHttp {
     });
     // A kept-alive connection the server closed while it sat idle resets the request sent on it before the
     // server read a byte of it (Node's documented keep-alive race): sent again once, on a new connection.
-    const response = await send(url, { ...options, signal }, body).catch((error: unknown) => {
+    const into = this.buffers.take();
+    const response = await send(url, { ...options, signal }, body, into).catch((error: unknown) => {
       if (!(error instanceof IdleConnectionClosed)) throw error;
-      return send(url, { ...options, signal }, body);
+      return send(url, { ...options, signal }, body, into);
     });
-    if (response.status >= 400) throw new KubeApiError(response.status, parseStatus(response.body), req.what);
-    if (response.status < 200 || response.status >= 300)
-      throw new KubeProtocolError(`${req.what}: the API answered HTTP ${response.status}`);
-    if (req.text === true) return response.body as T;
-    if (response.body === '') return undefined as T;
     try {
-      return JSON.parse(response.body) as T;
-    } catch {
-      throw new KubeProtocolError(`${req.what}: the API answered HTTP ${response.status} with a body that is not JSON`);
+      const bytes = response.body.bytes();
+      if (response.status >= 400)
+        throw new KubeApiError(response.status, parseStatus(bytes.toString('utf8')), req.what);
+      if (response.status < 200 || response.status >= 300)
+        throw new KubeProtocolError(`${req.what}: the API answered HTTP ${response.status}`);
+      return read(bytes, response.status);
+    } finally {
+      this.buffers.give(response.body);
     }
   }
 
@@ -212,18 +249,21 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function send(url: URL, options: RequestOptions, body: string | undefined): Promise<{ status: number; body: string }> {
+function send(
+  url: URL,
+  options: RequestOptions,
+  body: string | undefined,
+  into: ReceiveBuffer,
+): Promise<{ status: number; body: ReceiveBuffer }> {
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
+      into.clear();
       res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES)
+        if (into.length + chunk.length > MAX_RESPONSE_BYTES)
           res.destroy(new KubeProtocolError(`the answer is larger than ${MAX_RESPONSE_BYTES} bytes`));
-        else chunks.push(chunk);
+        else into.append(chunk);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: into }));
       res.on('error', reject);
     });
     request.on('error', (error: NodeJS.ErrnoException) =>
@@ -231,6 +271,53 @@ function send(url: URL, options: RequestOptions, body: string | undefined): Prom
     );
     request.end(body);
   });
+}
+
+/**
+ * An answer's bytes, copied into one buffer that grows as needed and is used again for the next answer:
+ * a listing of 20 pages allocates its page-sized buffer once, not 20 times (Buffers are freed only when V8
+ * collects their owners, so fresh ones per page add up to the whole listing before a collection).
+ */
+class ReceiveBuffer {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+  length = 0;
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  append(chunk: Buffer): void {
+    if (this.length + chunk.length > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + chunk.length));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    chunk.copy(this.buffer, this.length);
+    this.length += chunk.length;
+  }
+
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  get capacity(): number {
+    return this.buffer.length;
+  }
+}
+
+/** The receive buffers not in use: one per request in flight at once (a report lists two kinds together). */
+class ReceiveBuffers {
+  private readonly free: ReceiveBuffer[] = [];
+
+  take(): ReceiveBuffer {
+    return this.free.pop() ?? new ReceiveBuffer();
+  }
+
+  /** Kept for the next answer unless unusually large (one huge answer should not pin its size for good). */
+  give(buffer: ReceiveBuffer): void {
+    buffer.clear();
+    if (buffer.capacity <= KEPT_BUFFER_BYTES && this.free.length < KEPT_BUFFERS) this.free.push(buffer);
+  }
 }
 
 /** A request reset on a reused keep-alive socket before any answer: the server had closed it as idle. */

@@ -17,6 +17,7 @@ import {
   type KubeRequest,
   type PatchType,
 } from './kube-http.js';
+import type { ListEnvelope } from './kube-list-page.js';
 
 export { KubeApiError } from './kube-http.js';
 
@@ -49,11 +50,6 @@ export interface PodLogOptions {
   tailLines?: number;
   sinceSeconds?: number;
   limitBytes?: number;
-}
-
-interface Page<T> {
-  items: T[];
-  metadata?: { continue?: string };
 }
 
 /** Another field manager owns a field the object declares with a different value (server-side apply, 409). */
@@ -191,6 +187,15 @@ export class Kube {
     }
   }
 
+  /** One list page, its items handed to `onItem` as each is parsed; failures as `request` reports them. */
+  private async listPage(req: KubeRequest, onItem: (item: unknown) => void): Promise<ListEnvelope> {
+    try {
+      return await this.http.list(req, onItem);
+    } catch (error) {
+      throw this.explain(req.what, error);
+    }
+  }
+
   /** `/version`: gitVersion, platform… */
   version(): Promise<{ gitVersion?: string; platform?: string }> {
     return this.request({ method: 'GET', path: '/version', what: 'read version' });
@@ -204,8 +209,9 @@ export class Kube {
   }
 
   /**
-   * Pods, in pages. `select` is applied to each page as it arrives: a caller that reads a few fields of
-   * every pod of a large cluster keeps only those, not 10,000 whole pods (spec, labels, managed fields…).
+   * Pods, in pages. `select` is applied to each pod as soon as it is parsed, as its page is read: a caller
+   * that reads a few fields of every pod of a large cluster keeps only those, and the rest of each pod
+   * (spec, labels, managed fields…) is garbage at once.
    */
   listPods(options?: ListOptions): Promise<Pod[]>;
   listPods<T>(options: ListOptions & { select: (pod: Pod) => T }): Promise<T[]>;
@@ -214,12 +220,34 @@ export class Kube {
     return this.listAll<Pod, Pod | T>(builtInPath('Pod', options.namespace), 'pods', options, select);
   }
 
-  listDeployments(options: ListOptions = {}): Promise<Deployment[]> {
-    return this.listAll<Deployment>(builtInPath('Deployment', options.namespace), 'deployments', options);
+  /** Deployments, in pages; `select` as for listPods. */
+  listDeployments(options?: ListOptions): Promise<Deployment[]>;
+  listDeployments<T>(options: ListOptions & { select: (deployment: Deployment) => T }): Promise<T[]>;
+  listDeployments<T>(
+    options: ListOptions & { select?: (deployment: Deployment) => T } = {},
+  ): Promise<(Deployment | T)[]> {
+    const { select } = options;
+    return this.listAll<Deployment, Deployment | T>(
+      builtInPath('Deployment', options.namespace),
+      'deployments',
+      options,
+      select,
+    );
   }
 
-  listStatefulSets(options: ListOptions = {}): Promise<StatefulSet[]> {
-    return this.listAll<StatefulSet>(builtInPath('StatefulSet', options.namespace), 'statefulsets', options);
+  /** StatefulSets, in pages; `select` as for listPods. */
+  listStatefulSets(options?: ListOptions): Promise<StatefulSet[]>;
+  listStatefulSets<T>(options: ListOptions & { select: (statefulSet: StatefulSet) => T }): Promise<T[]>;
+  listStatefulSets<T>(
+    options: ListOptions & { select?: (statefulSet: StatefulSet) => T } = {},
+  ): Promise<(StatefulSet | T)[]> {
+    const { select } = options;
+    return this.listAll<StatefulSet, StatefulSet | T>(
+      builtInPath('StatefulSet', options.namespace),
+      'statefulsets',
+      options,
+      select,
+    );
   }
 
   /** The other owners of pod templates: what, besides Deployments and StatefulSets, runs pods. */
@@ -493,7 +521,8 @@ export class Kube {
   }
 
   /**
-   * Lists in pages of `pageSize` following `continue`, `select` applied to each page as it arrives; a 410
+   * Lists in pages of `pageSize` following `continue`, each item parsed on its own and `select` applied to
+   * it as its page is read (kube-list-page.ts), so what is not selected is garbage at once; a 410
    * (the continue token expired) restarts the listing, for a consistent result rather than a patched one.
    */
   private async listAll<T, R = T>(
@@ -505,7 +534,7 @@ export class Kube {
     for (let attempt = 0; ; attempt++) {
       const items: R[] = [];
       let cont: string | undefined;
-      let page = 0;
+      let pages = 0;
       try {
         do {
           const query = {
@@ -514,15 +543,15 @@ export class Kube {
             labelSelector: options.labelSelector,
             fieldSelector: options.fieldSelector,
           };
-          const result = await this.request<Page<T>>({ method: 'GET', path, query, what: `list ${resource}` });
-          for (const item of result.items ?? [])
-            items.push(select === undefined ? (item as unknown as R) : select(item));
-          const next = result.metadata?.continue || undefined;
+          const page = await this.listPage({ method: 'GET', path, query, what: `list ${resource}` }, (item) => {
+            items.push(select === undefined ? (item as R) : select(item as T));
+          });
+          const next = page.metadata?.continue || undefined;
           if (next !== undefined && next === cont)
             throw new KubeProtocolError(`list ${resource}: the API answered the same continue token twice`);
           cont = next;
-          page++;
-          await options.onPage?.(items.length, page);
+          pages++;
+          await options.onPage?.(items.length, pages);
         } while (cont !== undefined);
         return items;
       } catch (error) {

@@ -13,6 +13,12 @@ let server: Server;
 const servedOn = new Map<Socket, number>();
 let url: string;
 
+/** A pod of the paged list, named with characters a byte scanner could trip on. */
+const pagedPod = (i: number) => ({
+  metadata: { name: `pod-${i}`, namespace: 'paged', annotations: { note: `"]}é😀 ${'x'.repeat(i % 50)}` } },
+  status: { phase: 'Running' },
+});
+
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url?.startsWith('/api/v1/namespaces/redirect')) {
@@ -26,6 +32,25 @@ beforeAll(async () => {
       if (served > 1) return void req.socket.destroy();
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Namespace', metadata: { name: 'idle-closed' } }));
+    } else if (req.url?.startsWith('/api/v1/namespaces/paged/pods')) {
+      // Two pages, the first large and written in small pieces with its items before its metadata, the
+      // second small: what the client reads of the second must not hold a byte of the first.
+      const second = new URL(req.url, 'http://x').searchParams.get('continue') === 'page-2';
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const body = Buffer.from(
+        JSON.stringify(
+          second
+            ? { kind: 'PodList', metadata: {}, items: [pagedPod(900)] }
+            : {
+                items: Array.from({ length: 900 }, (_, i) => pagedPod(i)),
+                kind: 'PodList',
+                metadata: { continue: 'page-2' },
+              },
+        ),
+      );
+      // 999-byte pieces: some end inside a multi-byte character.
+      for (let at = 0; at < body.length; at += 999) res.write(body.subarray(at, at + 999));
+      res.end();
     } else if (req.url?.startsWith('/api/v1/namespaces/html')) {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end('<html>sign in</html>');
@@ -71,6 +96,17 @@ describe('the Kubernetes client', () => {
     expect(html).toBeInstanceOf(ClusterUnavailable);
     expect(html.message).toContain('a body that is not JSON');
     expect(await kube({ token: 't' }).namespaceExists('missing')).toBe(false);
+  });
+
+  it('reads a paged list item by item, whatever the order of its members and however it is cut on the wire', async () => {
+    const pods = await kube({ token: 't' }).listPods({ namespace: 'paged' });
+    expect(pods).toEqual(Array.from({ length: 901 }, (_, i) => pagedPod(i)));
+  });
+
+  it('reports a list answered with something other than JSON as the cluster being unusable', async () => {
+    const html = await failure(kube({ token: 't' }).listPods({ namespace: 'html' }));
+    expect(html).toBeInstanceOf(ClusterUnavailable);
+    expect(html.message).toContain('a body that is not a JSON list');
   });
 
   it('never shows what a failing exec credential plugin printed', async () => {

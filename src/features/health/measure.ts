@@ -51,9 +51,26 @@ export interface HealthReport {
   namespaces: NamespaceHealth[];
 }
 
+/** What a service's state is read from: a Deployment or StatefulSet, or only these fields of one (workloadFields). */
+export interface WorkloadState {
+  metadata?: { name?: string; namespace?: string };
+  spec?: { replicas?: number };
+  status?: { readyReplicas?: number };
+}
+
 export interface Workloads {
-  deployments: Deployment[];
-  statefulSets: StatefulSet[];
+  deployments: WorkloadState[];
+  statefulSets: WorkloadState[];
+}
+
+/** What serviceState reads of a Deployment or StatefulSet, kept as each is listed instead of the whole object. */
+export function workloadFields(workload: Deployment | StatefulSet): WorkloadState {
+  const { spec, status } = workload;
+  return {
+    metadata: { name: workload.metadata?.name, namespace: workload.metadata?.namespace },
+    spec: spec?.replicas !== undefined ? { replicas: spec.replicas } : {},
+    status: status?.readyReplicas !== undefined ? { readyReplicas: status.readyReplicas } : {},
+  };
 }
 
 /** The platform health definition: ready pods ÷ (all pods − pods that Succeeded). */

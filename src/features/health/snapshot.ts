@@ -2,7 +2,7 @@ import type { JobDeps } from '../../jobs/job.js';
 import type { Catalogue } from '../../catalogue.js';
 import type { Kube } from '../../integrations/kubernetes.js';
 import type { SnapshotSummary } from './store.js';
-import { measureHealth, type HealthReport } from './measure.js';
+import { measureHealth, workloadFields, type HealthReport } from './measure.js';
 import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import { healthFields } from './pod-state.js';
 
@@ -39,7 +39,10 @@ export async function takeHealthSnapshot(
   });
   await progress(`Listed ${pods.length} pods; reading workloads…`);
   const scope = namespace !== undefined ? { namespace } : {};
-  const [deployments, statefulSets] = await Promise.all([kube.listDeployments(scope), kube.listStatefulSets(scope)]);
+  const [deployments, statefulSets] = await Promise.all([
+    kube.listDeployments({ ...scope, select: workloadFields }),
+    kube.listStatefulSets({ ...scope, select: workloadFields }),
+  ]);
 
   const report = measureHealth({
     cluster,
