@@ -3,6 +3,7 @@ import { PHASE_MIGRATIONS } from './migrations/phases.js';
 import { VAULT_MIGRATIONS } from './migrations/vault.js';
 import { STATUS_MIGRATIONS } from './migrations/status.js';
 import { BENCH_MIGRATIONS } from './migrations/bench.js';
+import { HEALTH_MIGRATIONS } from './migrations/health.js';
 import { approvalIndexes } from './migrations/approval-tables.js';
 
 /**
@@ -154,4 +155,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...PHASE_MIGRATIONS,
   ...STATUS_MIGRATIONS,
   ...BENCH_MIGRATIONS,
+  ...HEALTH_MIGRATIONS,
 ];

@@ -5,12 +5,17 @@ import type { SnapshotSummary } from './store.js';
 import { measureHealth, type HealthReport } from './measure.js';
 import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import { healthFields } from './pod-state.js';
+import type { DataSources } from './data-services/sources.js';
+import { measureDataServices, withDataChecks } from './data-services/measure.js';
 
 export interface SnapshotSources {
   kube: Kube;
   store: JobDeps['store'];
   catalogue: Catalogue;
   cluster: ClusterInfo;
+  /** With the settings, the catalogue's data checks run beside the pod listing (the Data services section). */
+  config?: DataSources['config'];
+  vault?: DataSources['vault'];
 }
 
 export interface TakenSnapshot {
@@ -31,6 +36,15 @@ export async function takeHealthSnapshot(
   const { kube, store, catalogue, cluster } = sources;
   const { namespace } = options;
   const progress = options.progress ?? (async () => undefined);
+  // Concurrent with the pods, each bounded: the data checks never hold the report up longer than their timeout.
+  const dataChecks =
+    sources.config === undefined
+      ? undefined
+      : measureDataServices(
+          { config: sources.config, kube, ...(sources.vault ? { vault: sources.vault } : {}) },
+          catalogue,
+          namespace,
+        );
   await progress('Listing pods…');
   const pods = await kube.listPods({
     ...(namespace !== undefined ? { namespace } : {}),
@@ -41,7 +55,7 @@ export async function takeHealthSnapshot(
   const scope = namespace !== undefined ? { namespace } : {};
   const [deployments, statefulSets] = await Promise.all([kube.listDeployments(scope), kube.listStatefulSets(scope)]);
 
-  const report = measureHealth({
+  const measuredPods = measureHealth({
     cluster,
     ...scope,
     takenAt: new Date(),
@@ -49,6 +63,12 @@ export async function takeHealthSnapshot(
     workloads: { deployments, statefulSets },
     catalogue,
   });
+  if (dataChecks !== undefined) await progress('Waiting for the data checks…');
+  const dataServices = await dataChecks;
+  const report =
+    dataServices === undefined
+      ? measuredPods
+      : { ...measuredPods, services: withDataChecks(measuredPods.services, dataServices), dataServices };
   const previous = await store.health.previous(cluster.name, namespace, report.takenAt);
   const snapshotId = await store.health.insert(report, options.jobId);
   return { report, snapshotId, ...(previous ? { previous } : {}) };
