@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { CertificateState, CertificatesRead } from '../../../integrations/cert-manager.js';
 import { bounded, judged, notMeasured, plural, reasonOf, unreachedCode, type CheckOutcome } from './check.js';
@@ -175,7 +175,13 @@ function open(host: string, port: number, proxy: URL | undefined, sockets: Socke
 function handshake(socket: Socket, host: string, sockets: Socket[]): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     // Not verified here: an untrusted or expired certificate is measured and reported, not refused.
-    const secure = tlsConnect({ socket, servername: host, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    // SNI carries a host name only (RFC 6066): an IP address is sent without one.
+    const secure = tlsConnect({
+      socket,
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+      rejectUnauthorized: false,
+      ALPNProtocols: ['http/1.1'],
+    });
     sockets.push(secure);
     secure.once('secureConnect', () => resolve(secure));
     secure.once('error', reject);
