@@ -15,7 +15,14 @@ import type { ServiceState } from '../../src/features/health/measure.js';
 import { Kube, resourcePath } from '../../src/integrations/kubernetes.js';
 import { vaultFromConfig } from '../../src/integrations/vault-connection.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
-import { ADMIN_URL } from '../support/postgres.js';
+import { ADMIN_URL, freshDatabase } from '../support/postgres.js';
+import { loadCatalogue } from '../../src/catalogue.js';
+import { takeHealthSnapshot } from '../../src/features/health/snapshot.js';
+import { renderHealth } from '../../src/features/health/render.js';
+import { Store } from '../../src/app/store.js';
+import { createPool } from '../../src/integrations/postgres.js';
+import { checkMessage } from '../../src/devstack/slack/block-limits.js';
+import { toPlainText } from '../../src/cli/plain-text.js';
 import { REQUEST_TIMEOUT_MS } from '../support/until.js';
 
 /**
@@ -249,6 +256,41 @@ describe('TLS and public URLs', () => {
     for (const c of checks) {
       expect(c.state).toBe('not-measured');
       expect(c.summary).toMatch(/no answer within 3 s/);
+    }
+  });
+});
+
+describe('the health snapshot on the demo cluster', () => {
+  it('renders the Data services section, stores it with the snapshot, and says what it could not measure', async () => {
+    const db = await freshDatabase();
+    const store = new Store(createPool(db.url));
+    try {
+      const catalogue = await loadCatalogue('catalogue/services.yaml');
+      const cluster = { name: demo.clusterName, simulated: true };
+      demo.vault.setSealed(true);
+      const { report, snapshotId } = await takeHealthSnapshot(
+        { ...sources, store, catalogue, cluster },
+        { jobId: 'health-data-1' },
+      ).finally(() => demo.vault.setSealed(false));
+      const message = renderHealth(report, { snapshotId });
+      expect(checkMessage(message)).toBeUndefined();
+      const text = toPlainText(message);
+      expect(text).toContain('Data services (');
+      expect(text).toMatch(
+        /❌ vault: sealed: initialized, sealed, standby, version 1\.19\.0 \(the Vault stand-in sys\/health/,
+      );
+      expect(text).toMatch(/⚪ kafka default: not measured: no broker of 127\.0\.0\.1:1 answered/);
+      expect(text).toContain('⚪ node resources: not measured: metrics-server not installed');
+      expect(text).toContain('• `vault` (critical): vault: sealed');
+      // The vault Deployment's pods are all ready in the demo: only its data check makes it ❌.
+      expect(report.services.find((s) => s.name === 'vault')).toMatchObject({ status: 'down', ready: 1, desired: 1 });
+
+      const stored = await store.health.byId(snapshotId);
+      expect(stored!.dataServices).toEqual(JSON.parse(JSON.stringify(report.dataServices)));
+      expect(stored!.services.find((s) => s.name === 'vault')!.failedChecks).toEqual(['vault: sealed']);
+    } finally {
+      await store.close();
+      await db.drop();
     }
   });
 });

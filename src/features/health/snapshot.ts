@@ -63,7 +63,6 @@ export async function takeHealthSnapshot(
     workloads: { deployments, statefulSets },
     catalogue,
   });
-  if (dataChecks !== undefined) await progress('Waiting for the data checks…');
   const dataServices = await dataChecks;
   const report =
     dataServices === undefined
