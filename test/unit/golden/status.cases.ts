@@ -118,6 +118,7 @@ function handoffWithDataServices() {
   return handoffData({
     start,
     end,
+    singleReplica: measured({ services: [], snapshot: end }),
     keyMetrics: keyMetrics({
       start,
       end,
