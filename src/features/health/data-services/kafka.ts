@@ -75,10 +75,12 @@ async function measure(admin: Admin, spec: KafkaSpec, bootstrap: number): Promis
   };
 }
 
+const NO_OFFSETS = 'no committed offsets';
+
 /** Records between the group's committed offsets and the end of each partition it has committed on. */
 async function groupLag(admin: Admin, groupId: string): Promise<number | string> {
   const committed = await admin.fetchOffsets({ groupId });
-  if (committed.length === 0) return 'no committed offsets';
+  if (committed.length === 0) return NO_OFFSETS;
   let lag = 0;
   for (const { topic, partitions } of committed) {
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
@@ -92,7 +94,9 @@ async function groupLag(admin: Admin, groupId: string): Promise<number | string>
 }
 
 function summaryOf(f: KafkaFigures): string {
-  const lag = Object.entries(f.lag).map(([g, l]) => `${g} ${typeof l === 'number' ? `lag ${l}` : l}`);
+  const lag = Object.entries(f.lag).map(([g, l]) =>
+    typeof l === 'number' ? `${g} lag ${l}` : l === NO_OFFSETS ? `${g} ${l}` : `${g} lag not read (${l})`,
+  );
   return [
     `${f.answering}/${f.expected} brokers`,
     `controller ${f.controller ?? 'none'}`,
