@@ -121,6 +121,12 @@ const schema = z.object({
   BENCH_REGRESSION_PCT: z.coerce.number().min(1).max(90).default(20),
 
   CATALOGUE_FILE: z.string().default('catalogue/services.yaml'),
+  /** The bound of each data check of the health report (Kafka, PostgreSQL, Vault, TLS, HTTP, node metrics). */
+  DATA_CHECK_TIMEOUT_MS: positiveInt(5_000),
+  /** The proxy the platform reaches its public URLs through (http://host:port): the URL probes use it when set. */
+  HTTPS_PROXY: optionalString.pipe(z.url({ protocol: /^http$/ }).optional()),
+  /** Hosts (comma-separated; `.example.com` for a domain and its subdomains) the probes reach directly. */
+  NO_PROXY: z.string().default(''),
   POLICY_FILE: z.string().default('policy/policy.example.yaml'),
 
   SLACK_BOT_TOKEN: slackToken('xoxb-', 'a bot token'),

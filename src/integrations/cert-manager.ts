@@ -9,6 +9,8 @@ export interface CertificateState {
   /** The Ready condition's status; absent when cert-manager has not reported one. */
   ready?: boolean;
   secretName?: string;
+  /** `spec.dnsNames`: the hosts it is for (the health report matches a URL's host). */
+  dnsNames?: string[];
 }
 
 export type CertificatesRead =
@@ -23,7 +25,7 @@ const MAX_PAGES = 100;
 
 interface CertificateObject {
   metadata?: { name?: string; namespace?: string };
-  spec?: { secretName?: string };
+  spec?: { secretName?: string; dnsNames?: string[] };
   status?: { notAfter?: string; conditions?: { type?: string; status?: string }[] };
 }
 
@@ -69,5 +71,6 @@ function toState(object: CertificateObject): CertificateState {
     ...(notAfter !== undefined && !Number.isNaN(notAfter.getTime()) ? { notAfter } : {}),
     ...(ready === 'True' ? { ready: true } : ready === 'False' ? { ready: false } : {}),
     ...(object.spec?.secretName ? { secretName: object.spec.secretName } : {}),
+    ...(object.spec?.dnsNames ? { dnsNames: object.spec.dnsNames } : {}),
   };
 }

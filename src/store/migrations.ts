@@ -4,6 +4,7 @@ import { VAULT_MIGRATIONS } from './migrations/vault.js';
 import { STATUS_MIGRATIONS } from './migrations/status.js';
 import { BENCH_MIGRATIONS } from './migrations/bench.js';
 import { INCIDENT_MIGRATIONS } from './migrations/incidents.js';
+import { HEALTH_MIGRATIONS } from './migrations/health.js';
 import { approvalIndexes } from './migrations/approval-tables.js';
 
 /**
@@ -156,4 +157,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...STATUS_MIGRATIONS,
   ...BENCH_MIGRATIONS,
   ...INCIDENT_MIGRATIONS,
+  ...HEALTH_MIGRATIONS,
 ];

@@ -183,7 +183,7 @@ describe('manifests/bot/base/rbac.yaml', () => {
     }
   });
 
-  it('never grants a wildcard, update, deletecollection, bind, escalate or impersonate; Secrets create-only', () => {
+  it("never grants a wildcard, update, deletecollection, bind, escalate or impersonate; Secrets create-only but the catalogue's PostgreSQL passwords, by name", () => {
     const rules = [...roles('ClusterRole'), ...roles('Role')].flatMap((r) =>
       r.rules.map((rule) => ({ ...rule, namespace: r.metadata.namespace })),
     );
@@ -194,7 +194,14 @@ describe('manifests/bot/base/rbac.yaml', () => {
         expect(rule.verbs).not.toContain(verb);
     }
     const secrets = rules.filter((r) => r.resources?.includes('secrets'));
-    expect(secrets.map((r) => [r.namespace, r.verbs])).toEqual([['data-platform', ['create']]]);
+    expect(secrets.map((r) => [r.namespace, r.verbs, r.resourceNames])).toEqual([
+      ['data-platform', ['get'], ['postgresql-health']],
+      ['data-platform', ['create'], undefined],
+    ]);
+    // The health report reads the one Secret the catalogue names for a PostgreSQL check, and no other.
+    expect(may('GET', '/api/v1/namespaces/data-platform/secrets/postgresql-health')).toBe(true);
+    expect(may('GET', '/api/v1/namespaces/kafka/secrets/postgresql-health')).toBe(false);
+    expect(may('GET', '/api/v1/namespaces/data-platform/secrets')).toBe(false);
   });
   it('grants watch on pods only, in the namespaces where the catalogue names services (the pod watch)', async () => {
     const watching = [...roles('ClusterRole'), ...roles('Role')].flatMap((r) =>

@@ -2,6 +2,7 @@ import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Catalogue, Service } from '../../catalogue.js';
+import type { DataCheck } from './data-services/check.js';
 import { isReady, isSucceeded, problemOf, restartsOf } from './pod-state.js';
 
 export type ServiceStatus = 'up' | 'degraded' | 'down' | 'missing';
@@ -15,6 +16,8 @@ export interface ServiceState {
   ready: number;
   desired: number;
   status: ServiceStatus;
+  /** The data checks that failed (data-services/): the service is not up whatever its pods say. */
+  failedChecks?: string[];
 }
 
 export interface ProblemPod {
@@ -49,6 +52,8 @@ export interface HealthReport {
   services: ServiceState[];
   problems: ProblemGroup[];
   namespaces: NamespaceHealth[];
+  /** The Data services section (data-services/): absent when the report was made without data checks. */
+  dataServices?: DataCheck[];
 }
 
 /** What a service's state is read from: a Deployment or StatefulSet, or only these fields of one (workloadFields). */

@@ -1,6 +1,17 @@
 import type { KnownBlock } from '@slack/types';
 import type { HealthReport, ServiceState, ServiceStatus } from './measure.js';
-import { capBlocks, context, divider, escapeMrkdwn, header, section, table, type Message } from '../../message.js';
+import {
+  capBlocks,
+  context,
+  divider,
+  escapeMrkdwn,
+  header,
+  lineList,
+  section,
+  table,
+  type Message,
+} from '../../message.js';
+import { dataServicesBlocks } from './data-services/render.js';
 
 const ICON: Record<ServiceStatus, string> = { up: '✅', degraded: '⚠️', down: '❌', missing: '❓' };
 
@@ -31,6 +42,7 @@ export function renderHealth(report: HealthReport, meta: HealthContext = {}): Me
   blocks.push(section(`*${headline(report)}*${change(report, meta)}\n${report.pods.total} pods in all${excluded}.`));
 
   blocks.push(...servicesBlocks(report.services));
+  blocks.push(...dataServicesBlocks(report.dataServices));
   blocks.push(...problemBlocks(report));
   if (report.namespaces.length > 0) {
     blocks.push(
@@ -72,8 +84,14 @@ function servicesBlocks(services: ServiceState[]): KnownBlock[] {
       s.status === 'missing' ? 'missing' : `${s.ready}/${s.desired}`,
       s.critical ? 'critical' : '',
     ]);
+  const failing = services
+    .filter((s) => s.failedChecks !== undefined)
+    .map((s) => `• \`${s.name}\`${s.critical ? ' (critical)' : ''}: ${escapeMrkdwn(s.failedChecks!.join('; '))}`);
   return [
     table(['', 'SERVICE', 'NAMESPACE', 'READY', ''], rows, `*Critical services: ${up} of ${critical.length} fully up*`),
+    ...(failing.length > 0
+      ? [lineList('*Failing data checks* (pods may be ready; the service is not):', failing)]
+      : []),
   ];
 }
 
@@ -101,6 +119,7 @@ function provenance(report: HealthReport, meta: HealthContext): string {
     `Measured ${report.takenAt.toISOString()} from the Kubernetes API`,
     'health = ready ÷ (all pods − Succeeded)',
   ];
+  if (report.dataServices !== undefined) parts.push('data services measured at their endpoints, as each line says');
   if (meta.snapshotId) parts.push(`snapshot #${meta.snapshotId}`);
   if (meta.jobId) parts.push(`job ${meta.jobId}`);
   return parts.join(' · ');

@@ -5,12 +5,17 @@ import type { SnapshotSummary } from './store.js';
 import { measureHealth, workloadFields, type HealthReport } from './measure.js';
 import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import { healthFields } from './pod-state.js';
+import type { DataSources } from './data-services/sources.js';
+import { measureDataServices, withDataChecks } from './data-services/measure.js';
 
 export interface SnapshotSources {
   kube: Kube;
   store: JobDeps['store'];
   catalogue: Catalogue;
   cluster: ClusterInfo;
+  /** With the settings, the catalogue's data checks run beside the pod listing (the Data services section). */
+  config?: DataSources['config'];
+  vault?: DataSources['vault'];
 }
 
 export interface TakenSnapshot {
@@ -31,6 +36,15 @@ export async function takeHealthSnapshot(
   const { kube, store, catalogue, cluster } = sources;
   const { namespace } = options;
   const progress = options.progress ?? (async () => undefined);
+  // Concurrent with the pods, each bounded: the data checks never hold the report up longer than their timeout.
+  const dataChecks =
+    sources.config === undefined
+      ? undefined
+      : measureDataServices(
+          { config: sources.config, kube, ...(sources.vault ? { vault: sources.vault } : {}) },
+          catalogue,
+          namespace,
+        );
   await progress('Listing pods…');
   const pods = await kube.listPods({
     ...(namespace !== undefined ? { namespace } : {}),
@@ -44,7 +58,7 @@ export async function takeHealthSnapshot(
     kube.listStatefulSets({ ...scope, select: workloadFields }),
   ]);
 
-  const report = measureHealth({
+  const measuredPods = measureHealth({
     cluster,
     ...scope,
     takenAt: new Date(),
@@ -52,6 +66,11 @@ export async function takeHealthSnapshot(
     workloads: { deployments, statefulSets },
     catalogue,
   });
+  const dataServices = await dataChecks;
+  const report =
+    dataServices === undefined
+      ? measuredPods
+      : { ...measuredPods, services: withDataChecks(measuredPods.services, dataServices), dataServices };
   const previous = await store.health.previous(cluster.name, namespace, report.takenAt);
   const snapshotId = await store.health.insert(report, options.jobId);
   return { report, snapshotId, ...(previous ? { previous } : {}) };

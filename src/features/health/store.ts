@@ -1,5 +1,6 @@
 import type { HealthReport, NamespaceHealth, ServiceState } from './measure.js';
 import type { Pool } from '../../integrations/postgres.js';
+import type { DataCheck } from './data-services/check.js';
 
 export interface SnapshotSummary {
   id: string;
@@ -19,6 +20,8 @@ export interface StoredSnapshot extends SnapshotSummary {
   /** Problem reasons with counts (the pods themselves are not stored). */
   problems: { reason: string; count: number; restarts: number }[];
   namespaces: NamespaceHealth[];
+  /** The Data services checks; absent for a snapshot taken without them (or before they existed). */
+  dataServices?: DataCheck[];
   jobId: string | null;
 }
 
@@ -30,8 +33,8 @@ export class HealthSnapshots {
     const { rows } = await this.pool.query<{ id: string }>(
       `INSERT INTO health_snapshots
          (taken_at, cluster, simulated, namespace, pods_total, pods_succeeded, pods_ready, health_pct, services,
-          problems, namespaces, job_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+          problems, namespaces, job_id, data_services)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
       [
         report.takenAt,
         report.cluster.name,
@@ -45,6 +48,7 @@ export class HealthSnapshots {
         JSON.stringify(report.problems.map(({ pods: _pods, ...group }) => group)),
         JSON.stringify(report.namespaces),
         jobId ?? null,
+        report.dataServices === undefined ? null : JSON.stringify(report.dataServices),
       ],
     );
     return rows[0]!.id;
@@ -105,7 +109,8 @@ export class HealthSnapshots {
 }
 
 const STORED = `SELECT id, taken_at, cluster, simulated, health_pct, pods_total, pods_succeeded, pods_ready,
-  pods_total - pods_succeeded AS pods_counted, services, problems, namespaces, job_id FROM health_snapshots`;
+  pods_total - pods_succeeded AS pods_counted, services, problems, namespaces, job_id, data_services
+  FROM health_snapshots`;
 
 function toStored(row: Record<string, unknown>): StoredSnapshot {
   return {
@@ -117,6 +122,7 @@ function toStored(row: Record<string, unknown>): StoredSnapshot {
     services: row.services as ServiceState[],
     problems: row.problems as StoredSnapshot['problems'],
     namespaces: row.namespaces as NamespaceHealth[],
+    ...(row.data_services ? { dataServices: row.data_services as DataCheck[] } : {}),
     jobId: (row.job_id as string | null) ?? null,
   };
 }

@@ -195,6 +195,21 @@ function risksPart(data: HandoffData, f: Flavor): Part {
     );
   }
 
+  // The latest snapshot's failing data checks (a service ❌ with its pods ready); nothing when it has no data checks.
+  if (data.singleReplica.state === 'measured') {
+    const { snapshot } = data.singleReplica.value;
+    const failed = (snapshot.dataServices ?? []).filter((c) => c.state === 'failed');
+    if (failed.length > 0)
+      lines.push(
+        `❌ Failing data checks (${failed.length}, snapshot #${snapshot.id}): ` +
+          failed
+            .slice(0, 8)
+            .map((c) => `${f.text(c.target)} (${c.kind}: ${f.text((c.problems ?? []).join(', '))})`)
+            .join('; ') +
+          `${failed.length > 8 ? ` and ${failed.length - 8} more` : ''}.`,
+      );
+  }
+
   if (data.certificates.state === 'not-measured')
     lines.push(`Certificates expiring within 14 days: not measured: ${f.text(data.certificates.reason)}`);
   else {

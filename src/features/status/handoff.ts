@@ -4,6 +4,7 @@ import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { StoredRun } from '../bench/store.js';
 import type { CoverageSnapshot } from '../vault/coverage-store.js';
 import type { StoredSnapshot } from '../health/store.js';
+import type { DataCheck } from '../health/data-services/check.js';
 import { readiness, singleReplica, type Readiness } from './readiness.js';
 import { collect, measured, notMeasured, type Section, type SectionContext } from './sections.js';
 import { recentActions, type RecentActions } from './sections/actions.js';
@@ -94,7 +95,48 @@ export interface KeyMetricsInput {
  * latest. Every figure carries its source; a row without data says why instead of showing a number.
  */
 export function keyMetrics(input: KeyMetricsInput): KeyMetric[] {
-  return [...snapshotMetrics(input), vaultCoverageMetric(input), kafkaThroughputMetric(input)];
+  return [
+    ...snapshotMetrics(input),
+    ...dataServiceMetrics(input),
+    vaultCoverageMetric(input),
+    kafkaThroughputMetric(input),
+  ];
+}
+
+/**
+ * The Data services rows, from the same first and latest snapshots: checks passing of those measured, and checks
+ * failing. A snapshot taken without data checks (before they existed) gives the row's reason instead of a number.
+ */
+function dataServiceMetrics(input: KeyMetricsInput): KeyMetric[] {
+  const { start, end, tz } = input;
+  // No snapshot of the period has data checks (none in the catalogue, or taken before them): no rows to show.
+  if (start === undefined || end === undefined || (start.dataServices ?? end.dataServices) === undefined) return [];
+  const row = (name: string, read: (checks: DataCheck[]) => { value: number; text: string }): KeyMetric => {
+    if (start.dataServices === undefined || end.dataServices === undefined)
+      return { name, missing: 'a snapshot of the period was taken without data checks' };
+    const a = read(start.dataServices);
+    const b = read(end.dataServices);
+    return {
+      name,
+      start: { ...a, source: snapshotSource(start, tz) },
+      end: { ...b, source: snapshotSource(end, tz) },
+      change: { delta: b.value - a.value, unit: 'count' },
+      ...(start.id === end.id ? { note: 'one snapshot in the period: start and end are the same' } : {}),
+    };
+  };
+  const count = (checks: DataCheck[], state: DataCheck['state']) => checks.filter((c) => c.state === state).length;
+  return [
+    row('Data checks passing', (checks) => {
+      const ok = count(checks, 'ok');
+      const measuredChecks = checks.length - count(checks, 'not-measured');
+      return { value: ok, text: `${ok}/${measuredChecks}` };
+    }),
+    row('Data checks failing', (checks) => {
+      const failed = checks.filter((c) => c.state === 'failed');
+      const kinds = [...new Set(failed.map((c) => c.kind))].join(', ');
+      return { value: failed.length, text: `${failed.length}${kinds ? ` (${kinds})` : ''}` };
+    }),
+  ];
 }
 
 /** The rows read from the period's first and latest health snapshots. */

@@ -3,6 +3,8 @@ import type { StatusData } from './status-data.js';
 import { RESULT_OUTCOMES } from './sections/actions.js';
 import { formatDate, formatDuration, formatTime, wallClock } from './time.js';
 import { headline } from '../health/render.js';
+import { checkLine, tally } from '../health/data-services/render.js';
+import { dataChanges } from '../health/data-services/changes.js';
 import { capBlocks, clip, context, divider, escapeMrkdwn, header, section, type Message } from '../../message.js';
 import { dashboardBox } from '../phases/render.js';
 import {
@@ -42,6 +44,7 @@ export function renderStatusPost(data: StatusData): Message {
   }
   blocks.push(
     ...healthBlocks(data),
+    ...dataServiceBlocks(data),
     ...phaseBlocks(data),
     ...benchmarkBlocks(data),
     ...vaultBlocks(data),
@@ -95,6 +98,38 @@ function healthBlocks(data: StatusData): KnownBlock[] {
     context(
       `snapshot #${snapshotId} · measured ${formatTime(report.takenAt, data.tz, { seconds: true })} from ` +
         'the Kubernetes API',
+    ),
+  ];
+}
+
+/**
+ * The health snapshot's Data services: the count by state, the checks that are not ok (the ok ones are counted, so
+ * the post stays short), and what changed since the baseline snapshot.
+ */
+function dataServiceBlocks(data: StatusData): KnownBlock[] {
+  if (data.health.state === 'not-measured') return [];
+  const { report, baseline, baselineDataServices } = data.health.value;
+  const checks = report.dataServices;
+  if (checks === undefined || checks.length === 0) return [];
+  const notOk = checks
+    .filter((c) => c.state !== 'ok')
+    .sort((a, b) => Number(b.state === 'failed') - Number(a.state === 'failed'))
+    .map((c) => checkLine(c, { source: false }));
+  const changes = dataChanges(checks, baselineDataServices).map(
+    (c) => `${escapeMrkdwn(c.target)} (${c.kind}): ${c.before} → ${c.now}`,
+  );
+  const since = baseline ? ` since ${baseline.label} (snapshot #${baseline.snapshot.id})` : '';
+  const changeLine =
+    baselineDataServices === undefined
+      ? 'Changes: no earlier snapshot with data checks to compare with.'
+      : changes.length === 0
+        ? `Changes${since}: none.`
+        : `Changes${since}: ${changes.slice(0, 8).join('; ')}${changes.length > 8 ? `; and ${changes.length - 8} more` : ''}`;
+  return [
+    listSection(`*Data services* (${tally(checks)})`, notOk, clip(changeLine, 1000)),
+    context(
+      `snapshot #${data.health.value.snapshotId} · each check at its endpoint (\`/carbon health\` lists every check ` +
+        'with its source and time)',
     ),
   ];
 }

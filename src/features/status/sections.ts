@@ -5,6 +5,7 @@ import { isUserError } from '../../errors.js';
 import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import type { Kube } from '../../integrations/kubernetes.js';
 import type { Logger } from '../../log.js';
+import type { VaultDeps } from '../../integrations/vault-connection.js';
 
 /**
  * A section of a status post or handoff comes from one data source. A source that has nothing to say,
@@ -23,6 +24,8 @@ export interface SectionContext {
   cluster: ClusterInfo;
   store: JobDeps['store'];
   catalogue: Catalogue;
+  /** The Vault the data checks read (sys/health, PostgreSQL passwords), when configured. */
+  vault?: VaultDeps;
   log: Logger;
   jobId: string;
   now: Date;

@@ -24,8 +24,8 @@ export const statusReport: JobDefinition<'status-report'> = {
 };
 
 export function sectionContext(deps: JobDeps, log: Logger, jobId: string, now = new Date()): SectionContext {
-  const { config, kube, cluster, store, catalogue } = deps;
-  return { config, kube, cluster, store, catalogue, log, jobId, now };
+  const { config, kube, cluster, store, catalogue, vault } = deps;
+  return { config, kube, cluster, store, catalogue, ...(vault ? { vault } : {}), log, jobId, now };
 }
 
 /** The trend chart is a bonus: a failed render or upload is logged and the post stands. */

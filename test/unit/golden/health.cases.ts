@@ -1,6 +1,9 @@
 import * as health from '../../../src/features/health/render.js';
 import { measureHealth } from '../../../src/features/health/measure.js';
-import { catalogue, pod, workloads } from '../../support/health-fixtures.js';
+import * as dataServices from '../../../src/features/health/data-services/render.js';
+import { withDataChecks } from '../../../src/features/health/data-services/measure.js';
+import type { DataCheck } from '../../../src/features/health/data-services/check.js';
+import { catalogue, dataChecks, pod, workloads } from '../../support/health-fixtures.js';
 import { goldenModule } from '../../support/golden.js';
 
 const takenAt = new Date('2026-11-21T09:00:00Z');
@@ -48,6 +51,21 @@ const empty = measureHealth({
   catalogue,
 });
 
+/** The sick cluster with its Data services: Kafka's check fails while its pods are 2/3 ready, trino's while 1/1. */
+const checks = dataChecks();
+const withData = { ...sick, services: withDataChecks(sick.services, checks), dataServices: checks };
+
+/** 40 public URLs, none reached: the section stays inside Slack's limits and says how many it left out. */
+const manyUrls: DataCheck[] = Array.from({ length: 40 }, (_, i) => ({
+  kind: 'http',
+  services: [`service-${i}`],
+  target: `https://service-${String(i).padStart(2, '0')}.254carbon.com/some/long/path`,
+  source: 'HTTP GET through the proxy proxy.corp.example:3128',
+  measuredAt: '2026-11-21T09:00:05.000Z',
+  state: 'not-measured',
+  summary: `service-${i}.254carbon.com:443 through the proxy proxy.corp.example:3128 not reached: the proxy refused the tunnel: HTTP 403`,
+}));
+
 export default [
   goldenModule('health', 'features/health/render.ts', health, {
     renderHealth: {
@@ -60,10 +78,23 @@ export default [
       'simulated-namespace-all-ready': () =>
         health.renderHealth(healthy, { previous: { healthPct: 100, takenAt: new Date('2026-11-20T09:00:00Z') } }),
       'no-pods': () => health.renderHealth(empty),
+      'with-data-services': () => health.renderHealth(withData, { snapshotId: '42', jobId: 'health-78' }),
     },
     headline: {
       measured: () => health.headline(sick),
       'no-pods': () => health.headline(empty),
     },
+  }),
+  goldenModule('health', 'features/health/data-services/render.ts', dataServices, {
+    dataServicesBlocks: {
+      'sick-platform': () => dataServices.dataServicesBlocks(checks),
+      'no-checks': () => dataServices.dataServicesBlocks([]),
+      'many-urls': () => dataServices.dataServicesBlocks(manyUrls),
+    },
+    checkLine: {
+      failed: () => dataServices.checkLine(checks[0]!),
+      'not-measured-without-source': () => dataServices.checkLine(checks[5]!, { source: false }),
+    },
+    tally: { 'sick-platform': () => dataServices.tally(checks) },
   }),
 ];

@@ -10,6 +10,7 @@ import { expiryOf } from '../../../src/features/status/sections/certificates.js'
 import type { VaultCoverage } from '../../../src/features/status/sections/vault.js';
 import { action, baseline, handoffData, phaseState, run, statusData } from '../../support/status-fixtures.js';
 import { goldenModule } from '../../support/golden.js';
+import { dataChecks } from '../../support/health-fixtures.js';
 
 const at = (text: string) => new Date(`${text}Z`);
 const now = at('2025-10-27T09:00:03');
@@ -87,10 +88,53 @@ const sealed = { state: 'not-measured', reason: 'Vault is <sealed> & waiting' } 
 const weekdays = { pattern: '0 9 * * 1-5', tz: 'Europe/Berlin' };
 const noon = at('2025-10-24T12:00:00');
 
+/** The daily post when the data checks ran: Kafka and Vault failing since the previous post, nodes not measured. */
+function withDataServices() {
+  const base = statusData();
+  if (base.health.state !== 'measured') throw new Error('the fixture measures health');
+  const now = dataChecks('2025-10-27T09:00:02.000Z');
+  const before = dataChecks('2025-10-24T09:00:02.000Z').map((c) =>
+    c.kind === 'kafka' || c.kind === 'vault' ? { ...c, state: 'ok' as const, problems: [] } : c,
+  );
+  return statusData({
+    health: measured({
+      ...base.health.value,
+      report: { ...base.health.value.report, dataServices: now },
+      baselineDataServices: before,
+    }),
+  });
+}
+
+/** A handoff whose first and latest snapshots carry data checks: 4 passing of 5 measured, then 2 of 5. */
+function handoffWithDataServices() {
+  const base = handoffData();
+  const start = {
+    ...base.start!,
+    dataServices: dataChecks('2025-10-24T09:00:02.000Z').map((c) =>
+      c.kind === 'kafka' || c.kind === 'vault' ? { ...c, state: 'ok' as const } : c,
+    ),
+  };
+  const end = { ...base.end!, dataServices: dataChecks('2025-10-25T09:00:02.000Z') };
+  return handoffData({
+    start,
+    end,
+    singleReplica: measured({ services: [], snapshot: end }),
+    keyMetrics: keyMetrics({
+      start,
+      end,
+      runs: [],
+      vault: base.vault,
+      tz: 'UTC',
+      since: base.period.since,
+    }),
+  });
+}
+
 export default [
   goldenModule('status', 'features/status/post-render.ts', post, {
     renderStatusPost: {
       daily: () => post.renderStatusPost(statusData()),
+      'with-data-services': () => post.renderStatusPost(withDataServices()),
       'late-with-phases': () => post.renderStatusPost(statusData({ late: true, phases: measured(phaseState()) })),
       'on-demand-everything-measured': () =>
         post.renderStatusPost(
@@ -189,11 +233,13 @@ export default [
     renderHandoff: {
       '3d': () => handoff.renderHandoff(handoffData()),
       'everything-measured': () => handoff.renderHandoff(fullHandoff()),
+      'with-data-services': () => handoff.renderHandoff(handoffWithDataServices()),
       'nothing-measured-upload-failed': () => handoff.renderHandoff(nothing, { markdownUploaded: false }),
     },
     handoffMarkdown: {
       '3d': () => ({ markdown: handoff.handoffMarkdown(handoffData()) }),
       'everything-measured': () => ({ markdown: handoff.handoffMarkdown(fullHandoff()) }),
+      'with-data-services': () => ({ markdown: handoff.handoffMarkdown(handoffWithDataServices()) }),
       'nothing-measured': () => ({ markdown: handoff.handoffMarkdown(nothing) }),
     },
   }),

@@ -1,6 +1,7 @@
 import { takeHealthSnapshot } from '../../health/snapshot.js';
 import type { HealthReport } from '../../health/measure.js';
 import type { SnapshotSummary } from '../../health/store.js';
+import type { DataCheck } from '../../health/data-services/check.js';
 import type { PostRecord } from '../store.js';
 import { measured, type SectionProvider } from '../sections.js';
 
@@ -9,6 +10,8 @@ export interface HealthNow {
   snapshotId: string;
   /** What the change is measured against: the previous daily post's snapshot, else the previous snapshot. */
   baseline?: { snapshot: SnapshotSummary; label: string };
+  /** The baseline snapshot's data checks, to show what changed; absent when it has none. */
+  baselineDataServices?: DataCheck[];
 }
 
 /** Health measured now and stored as a snapshot (the same measurement as `/carbon health`). */
@@ -26,6 +29,15 @@ export const healthNow: SectionProvider<
     }
     if (baseline === undefined && taken.previous !== undefined)
       baseline = { snapshot: taken.previous, label: 'the previous measurement' };
-    return measured({ report: taken.report, snapshotId: taken.snapshotId, ...(baseline ? { baseline } : {}) });
+    const before =
+      baseline === undefined || taken.report.dataServices === undefined
+        ? undefined
+        : (await ctx.store.health.byId(baseline.snapshot.id, ctx.cluster.name))?.dataServices;
+    return measured({
+      report: taken.report,
+      snapshotId: taken.snapshotId,
+      ...(baseline ? { baseline } : {}),
+      ...(before ? { baselineDataServices: before } : {}),
+    });
   },
 };
