@@ -89,6 +89,10 @@ if (!isMainThread) {
   console.log(
     `${records} records of 1 KiB, batch 128 KiB, linger 5 ms, 5 in flight, acks=all; ${repeat} alternated runs\n`,
   );
+  console.log(
+    'clock: one producer, its engine from the first hand-over to the last acknowledgement; N producers, all\n' +
+      "  records over the earliest start to the latest end of the engines' clocks (worker start-up and topics outside)\n",
+  );
   const loads: string[] = [];
   const results = await alternated(
     {

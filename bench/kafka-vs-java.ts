@@ -258,6 +258,16 @@ console.log(
     `${partitions} partition(s), ${repeat} alternated run(s) per side\n`,
 );
 
+console.log(
+  [
+    'clocks: Java from just before its first send() (JVM start and producer construction outside, first metadata',
+    '  fetch inside) to the end of producer.close(); a latency is send() to callback, its 32 MiB buffer included.',
+    '  carbon-ops from just before the first record is handed to kafkajs (connecting outside, the metadata fetch',
+    '  for the topic inside) to the last acknowledgement; a latency is hand-over to acknowledgement, linger included.',
+    `  steady: both from the hand-over of record ${warmup}, counting only the records after it. Topic set-up outside both.\n`,
+  ].join('\n'),
+);
+
 const verdicts: string[] = [];
 for (const s of settings) {
   console.log(`== ${s.name}`);
