@@ -92,6 +92,34 @@ describe('runProducerBenchmark against a real broker', () => {
     }
   });
 
+  it("lingers like Java's linger.ms and leaves the warm-up out of the steady-state figures", async () => {
+    const metrics = new PromMetrics();
+    const result = await runProducerBenchmark({
+      ...base,
+      partitions: 1,
+      records: 4_000,
+      throughput: 1_000,
+      batchBytes: 1_048_576,
+      lingerMs: 50,
+      // Like Java's throttler, ours lets through whatever is handed over within the first millisecond (a
+      // request's worth per request in flight): the steady state starts after that burst.
+      warmupRecords: 2_000,
+      metrics,
+    });
+    expect(result.recordsInTopic).toBe(4_000);
+    expect(result.steady?.records).toBe(2_000);
+    expect(result.steady!.durationMs).toBeLessThan(result.durationMs);
+    // The first record of a request waits out the linger before the request goes.
+    expect(result.maxLatencyMs).toBeGreaterThanOrEqual(50);
+    // Without linger a throttled request closes at every 2 ms pause (about 2,000 requests here); with 50 ms of
+    // linger at 1,000/s requests hold about 50 records: about 80 of them.
+    const produce = /^carbon_kafka_request_duration_seconds_count\{operation="Produce",outcome="ok"\} (\d+)/m.exec(
+      (await metrics.exposition()).body,
+    );
+    expect(Number(produce?.[1])).toBeGreaterThan(0);
+    expect(Number(produce?.[1])).toBeLessThan(400);
+  });
+
   it('refuses bad parameters before touching the cluster', async () => {
     // Each run is given a topic name of its own, which must never appear: the broker's whole topic list is
     // no measure, since a second copy of the suite creates and deletes topics on it meanwhile.

@@ -3,6 +3,7 @@ import { javaFixed } from '../../src/integrations/kafka-bench/java-format.js';
 import { latencyBuckets } from '../../src/integrations/kafka-bench/histogram.js';
 import { Stats, formatTotal, formatWindow } from '../../src/integrations/kafka-bench/stats.js';
 import { ThroughputThrottler } from '../../src/integrations/kafka-bench/throttler.js';
+import { recordsPerBatch } from '../../src/integrations/kafka-bench/request-size.js';
 import {
   BenchParamsError,
   validateOptions,
@@ -201,5 +202,23 @@ describe('validateOptions', () => {
     expect(() => validateOptions({ ...good, records: Number.NaN })).toThrow(/records/);
     expect(() => validateOptions({ ...good, brokers: ['host:70000'] })).toThrow(/host:port/);
     expect(() => validateOptions({ ...good, maxInFlight: 0 })).toThrow(/maxInFlight/);
+    expect(() => validateOptions({ ...good, batchBytes: 0 })).toThrow(/batchBytes/);
+    expect(() => validateOptions({ ...good, lingerMs: -1 })).toThrow(/lingerMs/);
+    expect(() => validateOptions({ ...good, warmupRecords: good.records })).toThrow(/warmupRecords/);
+    expect(() => validateOptions({ ...good, batchBytes: 16_384, lingerMs: 5, warmupRecords: 1 })).not.toThrow();
+  });
+});
+
+describe('recordsPerBatch', () => {
+  it("fills a batch as Java's producer fills batch.size: header and per-record overhead counted", () => {
+    // 61-byte header; a 1 KiB record without key takes 1,033 or 1,034 bytes (varint length fields).
+    expect(recordsPerBatch(131_072, 1_024, 10_000)).toBe(126);
+    expect(recordsPerBatch(16_384, 1_024, 10_000)).toBe(15);
+    expect(recordsPerBatch(61 + 1_033, 1_024, 10_000)).toBe(1);
+  });
+
+  it('puts a record larger than the batch alone, and never more than the cap', () => {
+    expect(recordsPerBatch(100, 5_000, 10_000)).toBe(1);
+    expect(recordsPerBatch(1_048_576, 10, 1_000)).toBe(1_000);
   });
 });

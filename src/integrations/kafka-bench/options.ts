@@ -30,10 +30,25 @@ export interface ProducerBenchmarkOptions {
   log?: BenchLog;
   /** Counts every Kafka request (admin and producer) by API name, answered or timed out; none when absent. */
   metrics?: Metrics;
-  /** Records per produce request (default: as many as fit in 128 KiB, 1..1000). */
+  /** Records per produce request; overrides `batchBytes`. */
   batchRecords?: number;
+  /**
+   * Like Java's batch.size: a request holds as many records as fit in this many bytes of Kafka's record-batch
+   * format (default 128 KiB, at most 1,000 records).
+   */
+  batchBytes?: number;
+  /**
+   * Like Java's linger.ms: how long a request that is not full stays open for more records (default 0: it goes
+   * as soon as the throttler pauses). Only a throttled run ever has a request that is not full.
+   */
+  lingerMs?: number;
   /** Produce requests awaiting acknowledgement at once (default 8). */
   maxInFlight?: number;
+  /**
+   * Like ProducerPerformance's --warmup-records: the result's `steady` figures leave out the first this many
+   * records and time from the moment record number `warmupRecords` is handed over (default 0: no `steady`).
+   */
+  warmupRecords?: number;
 }
 
 /** Parameters the broker could never accept, or a benchmark that could not be run as asked. */
@@ -46,6 +61,8 @@ export const LIMITS = {
   maxRecordSize: 1_000_000,
   maxPartitions: 1_000,
   maxBatchRecords: 10_000,
+  maxBatchBytes: 16 * 1024 * 1024,
+  maxLingerMs: 60_000,
   maxInFlight: 64,
 } as const;
 
@@ -80,5 +97,11 @@ export function validateOptions(o: ProducerBenchmarkOptions): void {
     problems.push(`batchRecords must be 1..${LIMITS.maxBatchRecords}, got ${o.batchRecords}`);
   if (o.maxInFlight !== undefined && !isIntIn(o.maxInFlight, 1, LIMITS.maxInFlight))
     problems.push(`maxInFlight must be 1..${LIMITS.maxInFlight}, got ${o.maxInFlight}`);
+  if (o.batchBytes !== undefined && !isIntIn(o.batchBytes, 1, LIMITS.maxBatchBytes))
+    problems.push(`batchBytes must be 1..${LIMITS.maxBatchBytes}, got ${o.batchBytes}`);
+  if (o.lingerMs !== undefined && !isIntIn(o.lingerMs, 0, LIMITS.maxLingerMs))
+    problems.push(`lingerMs must be 0..${LIMITS.maxLingerMs} ms, got ${o.lingerMs}`);
+  if (o.warmupRecords !== undefined && !isIntIn(o.warmupRecords, 0, Math.max(0, o.records - 1)))
+    problems.push(`warmupRecords must be 0 to records - 1, got ${o.warmupRecords}`);
   if (problems.length > 0) throw new BenchParamsError(`invalid Kafka benchmark parameters: ${problems.join('; ')}`);
 }

@@ -2,10 +2,12 @@
  * Kafka producer benchmark with kafkajs, measured like ProducerPerformance (see stats.ts).
  * It creates its own topic, produces, counts what landed and deletes the topic, even on failure.
  *
- * kafkajs has no linger.ms: the throughput comes from produce requests of about 128 KiB
- * (`batchRecords`), several of them awaiting acknowledgement at once (`maxInFlight`). A record's
- * latency runs from the moment its request is handed to kafkajs to the acknowledgement.
- * Each request goes to one partition, the next request to the next one (like Java's sticky partitioner).
+ * kafkajs has no batch.size or linger.ms: the engine fills produce requests itself, as Java's producer fills
+ * batches: up to `batchBytes` (128 KiB by default) in Kafka's record-batch format, a request that is not full
+ * going after `lingerMs`, several awaiting acknowledgement at once (`maxInFlight`). A record's latency runs
+ * from the moment it is handed over (put in a request) to its request's acknowledgement. Each request goes
+ * to one partition, the next request to the next one (like Java's sticky partitioner). `warmupRecords` gives
+ * ProducerPerformance's steady-state figures as well.
  *
  * Nothing waits unbounded: set-up (connect, create the topic) has 15 s, a run fails once nothing has been
  * acknowledged for `requestTimeoutMs`, and each clean-up step has 5 s.
@@ -32,8 +34,10 @@ import type { Metrics } from '../../contracts/metrics.js';
 import { Stats, type TotalStats } from './stats.js';
 import { ThroughputThrottler } from './throttler.js';
 import { PayloadSource } from './payload.js';
+import { recordsPerBatch } from './request-size.js';
 import {
   BenchParamsError,
+  LIMITS,
   validateOptions,
   type BenchLog,
   type BenchLogLevel,
@@ -48,6 +52,8 @@ export interface BenchResult extends TotalStats {
   recordsInTopic: number;
   /** False when the topic could not be deleted (the reason went to `log`). */
   topicDeleted: boolean;
+  /** With `warmupRecords`: the figures without the warm-up, like ProducerPerformance's steady-state line. */
+  steady?: TotalStats;
 }
 
 /** The benchmark could not run against the cluster, or the cluster failed during the run. */
@@ -77,7 +83,12 @@ export async function runProducerBenchmark(opts: ProducerBenchmarkOptions): Prom
   const session = new BenchSession(opts, requestTimeoutMs);
   try {
     const replicationFactor = await session.setUp();
-    const stats = await new ProduceRun(session.producer, session.topic, opts, requestTimeoutMs).run();
+    const { total: stats, steady } = await new ProduceRun(
+      session.producer,
+      session.topic,
+      opts,
+      requestTimeoutMs,
+    ).run();
     const recordsInTopic = await bounded(
       countRecords(session.admin, session.topic),
       requestTimeoutMs,
@@ -92,6 +103,7 @@ export async function runProducerBenchmark(opts: ProducerBenchmarkOptions): Prom
       replicationFactor,
       recordsInTopic,
       topicDeleted,
+      ...(steady && { steady }),
     };
   } catch (e) {
     await session.cleanup();
@@ -201,16 +213,29 @@ class BenchSession {
   }
 }
 
+/** A produce request being filled: its records, when each was handed over, and the first one's number. */
+interface OpenRequest {
+  messages: Message[];
+  sentAtMs: number[];
+  firstIndex: number;
+}
+
 /**
  * One run's produce loop: requests of `batchRecords` records handed to kafkajs, the next request to the next
- * partition, up to `maxInFlight` awaiting acknowledgement, paced by the throttler; the first failure ends it.
+ * partition, up to `maxInFlight` awaiting acknowledgement, paced by the throttler; a request that is not full
+ * goes after `lingerMs`; the first failure ends it.
  */
 class ProduceRun {
   private readonly batchRecords: number;
   private readonly maxInFlight: number;
+  private readonly lingerMs: number;
+  private readonly warmupRecords: number;
   private readonly payloads: PayloadSource;
   private readonly stats: Stats;
+  /** Like Java's steady-state Stats: created when record number `warmupRecords` is handed over. */
+  private steady: Stats | undefined;
   private readonly throttler: ThroughputThrottler;
+  private open: OpenRequest | undefined;
   private sent = 0;
   private inFlight = 0;
   private partition = 0;
@@ -225,16 +250,24 @@ class ProduceRun {
     private readonly requestTimeoutMs: number,
   ) {
     this.batchRecords =
-      o.batchRecords ?? Math.max(1, Math.min(MAX_DEFAULT_BATCH_RECORDS, Math.floor(REQUEST_BYTES / o.recordSize)));
+      o.batchRecords ??
+      recordsPerBatch(
+        o.batchBytes ?? REQUEST_BYTES,
+        o.recordSize,
+        o.batchBytes === undefined ? MAX_DEFAULT_BATCH_RECORDS : LIMITS.maxBatchRecords,
+      );
     this.maxInFlight = o.maxInFlight ?? DEFAULT_IN_FLIGHT;
+    this.lingerMs = o.lingerMs ?? 0;
+    this.warmupRecords = o.warmupRecords ?? 0;
     this.payloads = new PayloadSource(o.recordSize);
+    // Like ProducerPerformance, the clock starts just before the first record is handed over.
     const startMs = nowMs();
     this.stats = new Stats(o.records, startMs);
     this.throttler = new ThroughputThrottler(o.throughput, startMs);
     this.lastProgressMs = startMs;
   }
 
-  async run(): Promise<TotalStats> {
+  async run(): Promise<{ total: TotalStats; steady?: TotalStats }> {
     const { o } = this;
     const onAbort = (): void => this.fail(abortError(o.signal));
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -247,50 +280,69 @@ class ProduceRun {
       o.signal?.removeEventListener('abort', onAbort);
     }
     if (this.failure) throw this.failure;
-    return this.stats.total(nowMs());
+    const endMs = nowMs();
+    return { total: this.stats.total(endMs), ...(this.steady && { steady: this.steady.total(endMs) }) };
   }
 
   private async loop(): Promise<void> {
     const { o } = this;
     let sleepUntilMs = 0;
-    while (!this.failure && (this.sent < o.records || this.inFlight > 0)) {
-      const waitMs = sleepUntilMs - nowMs();
-      if (this.sent >= o.records || this.inFlight >= this.maxInFlight || waitMs > 0) {
-        await this.pause(this.sent < o.records && waitMs > 0 ? waitMs : undefined);
+    while (!this.failure) {
+      const now = nowMs();
+      const open = this.open;
+      const full = open !== undefined && open.messages.length >= this.batchRecords;
+      if (open && this.inFlight < this.maxInFlight) {
+        const lingered = now - open.sentAtMs[0]! >= this.lingerMs;
+        if (full || lingered || this.sent >= o.records) {
+          this.send(open);
+          continue;
+        }
+      }
+      if (this.sent < o.records && now >= sleepUntilMs && !full) {
+        sleepUntilMs = this.fill(now) ?? sleepUntilMs;
         continue;
       }
-      sleepUntilMs = this.sendRequest() ?? sleepUntilMs;
+      if (!open && this.sent >= o.records && this.inFlight === 0) return;
+      // Wait for an acknowledgement, the end of the throttler's pause, or the end of the open request's linger.
+      let untilMs = this.sent < o.records && sleepUntilMs > now ? sleepUntilMs : Number.POSITIVE_INFINITY;
+      if (open && this.inFlight < this.maxInFlight) untilMs = Math.min(untilMs, open.sentAtMs[0]! + this.lingerMs);
+      await this.pause(Number.isFinite(untilMs) ? Math.max(0, untilMs - now) : undefined);
     }
   }
 
-  /** Hands one request to kafkajs without awaiting it: when the throttler asks for a pause, the time it ends. */
-  private sendRequest(): number | undefined {
+  /** Adds records to the open request until it is full or the throttler asks for a pause: when that pause ends. */
+  private fill(sendStartMs: number): number | undefined {
     const { o, throttler } = this;
-    const sendStartMs = nowMs();
-    if (this.inFlight === 0) this.lastProgressMs = sendStartMs; // a throttled pause is not a stall
-    let sleepUntilMs: number | undefined;
-    const messages: Message[] = [];
-    while (messages.length < this.batchRecords && this.sent < o.records) {
-      messages.push({ value: this.payloads.next(), partition: this.partition });
+    const open = (this.open ??= { messages: [], sentAtMs: [], firstIndex: this.sent });
+    while (open.messages.length < this.batchRecords && this.sent < o.records) {
+      if (this.warmupRecords > 0 && this.sent === this.warmupRecords)
+        this.steady = new Stats(o.records - this.warmupRecords, sendStartMs);
+      open.messages.push({ value: this.payloads.next(), partition: this.partition });
+      open.sentAtMs.push(sendStartMs);
       // Like Java, after handing over record i ask whether i records so far is too fast.
       const sleepMs = throttler.shouldThrottle(this.sent++, sendStartMs) ? throttler.throttle() : 0;
-      if (sleepMs > 0) {
-        sleepUntilMs = sendStartMs + sleepMs;
-        break;
-      }
+      if (sleepMs > 0) return sendStartMs + sleepMs;
     }
+    return undefined;
+  }
+
+  /** Hands the open request to kafkajs without awaiting it. */
+  private send(request: OpenRequest): void {
+    const { o } = this;
+    this.open = undefined;
     this.partition = (this.partition + 1) % o.partitions;
+    if (this.inFlight === 0) this.lastProgressMs = nowMs(); // a throttled pause is not a stall
     this.inFlight++;
     this.producer
       .send({
         topic: this.topic,
-        messages,
+        messages: request.messages,
         acks: o.acks,
         timeout: this.requestTimeoutMs,
         compression: CompressionTypes.None,
       })
       .then(
-        () => this.acknowledged(messages.length, sendStartMs),
+        () => this.acknowledged(request),
         (e: unknown) => {
           this.inFlight--;
           o.log?.('warn', `kafka bench: a produce request failed: ${messageOf(e)}`, { topic: this.topic });
@@ -303,18 +355,21 @@ class ProduceRun {
           );
         },
       );
-    return sleepUntilMs;
   }
 
-  private acknowledged(records: number, sendStartMs: number): void {
+  /** Each record's latency runs from its own hand-over, as Java's callback measures it. */
+  private acknowledged(request: OpenRequest): void {
     this.inFlight--;
     const ackMs = nowMs();
     this.lastProgressMs = ackMs;
-    const latencyMs = ackMs - sendStartMs;
+    const { recordSize } = this.o;
     try {
-      for (let i = 0; i < records; i++) {
-        const window = this.stats.record(latencyMs, this.o.recordSize, ackMs);
+      for (let i = 0; i < request.sentAtMs.length; i++) {
+        const latencyMs = ackMs - request.sentAtMs[i]!;
+        const window = this.stats.record(latencyMs, recordSize, ackMs);
         if (window) this.o.onWindow?.(window);
+        if (this.steady && request.firstIndex + i >= this.warmupRecords)
+          this.steady.record(latencyMs, recordSize, ackMs);
       }
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)));
