@@ -1,16 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from './config.js';
+import { ConfigError, isBroker, KAFKA_CLUSTER_NAME } from './config.js';
 
 const dnsName = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
   .max(63);
 
-const KAFKA_CLUSTER_NAME = /^[a-z0-9](?:[-a-z0-9]{0,38}[a-z0-9])?$/;
-const HOST_PORT =
-  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
 const https = z.url({ protocol: /^https$/ });
 
 /**
@@ -38,7 +35,7 @@ const checkSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('postgres'),
-    endpoint: z.string().regex(HOST_PORT, 'host:port'),
+    endpoint: z.string().refine(isBroker, 'host:port'),
     database: z.string().min(1).max(63),
     user: z.string().min(1).max(63),
     credentials: credentialsSchema,

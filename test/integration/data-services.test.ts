@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import {
+  connect,
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net';
 import { createServer, type Server } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import forge from 'node-forge';
@@ -247,6 +254,44 @@ describe('TLS and public URLs', () => {
     );
     const redirect = checks.find((c) => c.services.includes('superset'))!;
     expect(redirect.summary).toMatch(/^HTTP 302 → elsewhere\.example \(off the host, not followed\) in \d+ ms$/);
+  });
+
+  it('goes through HTTPS_PROXY (CONNECT) unless NO_PROXY names the host', async () => {
+    const tunnels: string[] = [];
+    const proxy = createHttpServer().on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).on('error', () => undefined);
+        client.pipe(upstream).on('error', () => undefined);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    servers.push(proxy);
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const through = (noProxy: string) => ({
+      ...sources,
+      config: loadConfig({ DATA_CHECK_TIMEOUT_MS: String(TIMEOUT_MS), HTTPS_PROXY: proxyUrl, NO_PROXY: noProxy }),
+    });
+    const catalogue = new Catalogue([service('trino', [{ kind: 'tls' }, { kind: 'http' }], urls.expiring)]);
+
+    const proxied = await measureDataServices(through('localhost,.internal.example'), catalogue, 'data-platform');
+    const target = new URL(urls.expiring!).host;
+    expect(tunnels).toEqual([target]);
+    const http = proxied.find((c) => c.kind === 'http')!;
+    expect(http).toMatchObject({
+      state: 'ok',
+      source: `HTTP GET through the proxy 127.0.0.1:${new URL(proxyUrl).port}`,
+    });
+    expect(proxied.find((c) => c.kind === 'tls')!.problems).toContain('expires in 3 days (within 14)');
+
+    const direct = await measureDataServices(through('127.0.0.1'), catalogue, 'data-platform');
+    expect(tunnels).toHaveLength(1);
+    expect(direct.find((c) => c.kind === 'http')).toMatchObject({ state: 'ok', source: 'HTTP GET, direct' });
   });
 
   it('gives up on an endpoint that never answers within the bound: not measured, not hung', async () => {
