@@ -48,9 +48,24 @@ export class CommandQueue {
     return (await this.connection.set(`${this.name}:dedupe:${key}`, '1', 'EX', ttlSec, 'NX')) === 'OK';
   }
 
-  async ping(): Promise<void> {
-    await this.connection.ping();
+  /**
+   * Redis answers. Concurrent callers share the ping in flight (its PONG comes after each of them asked), so a
+   * burst of requests costs one round trip, not one each.
+   */
+  ping(): Promise<void> {
+    this.pinging ??= this.connection.ping().then(
+      () => {
+        this.pinging = undefined;
+      },
+      (error: unknown) => {
+        this.pinging = undefined;
+        throw error;
+      },
+    );
+    return this.pinging;
   }
+
+  private pinging: Promise<void> | undefined;
 
   close(): Promise<void> {
     return this.queue.close();
