@@ -447,7 +447,8 @@ async function main(): Promise<void> {
     await withFreshDatabase({ adminUrl: ADMIN_URL, prefix: 'carbon_bench' }, async (databaseUrl) => {
       const slack = spawnChild(['--serve', 'slack']);
       const apiUrl = (await slack.receive('ready')).url;
-      const ms = (x: number) => `${x.toFixed(1)} ms`;
+      // n/a: no request of the run was answered (a machine too loaded to serve any in time).
+      const ms = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(1)} ms`);
       const oneRun = async (role: Role): Promise<RoleRun> => {
         const app = spawnChild(['--serve', role, '--api-url', apiUrl, '--database-url', databaseUrl]);
         const url = (await app.receive('ready')).url;

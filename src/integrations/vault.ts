@@ -317,8 +317,10 @@ class VaultSession {
     this.token = options.token;
     const secure = root.startsWith('https:');
     this.transport = secure ? https : http;
-    // Connections kept between requests, as fetch's; idle ones do not hold the process open.
-    this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    // Connections kept between requests, as fetch's; idle ones do not hold the process open, and are closed by this
+    // side after 4 s, before a server's usual 5 s keep-alive timeout can close one under a request.
+    const agent = { keepAlive: true, timeout: 4_000 };
+    this.agent = secure ? new https.Agent(agent) : new http.Agent(agent);
   }
 
   /** The VaultError for a reply that is not the expected one, redacted of the token, the JWT and `secrets`. */
@@ -372,6 +374,7 @@ class VaultSession {
     apiPath: string,
     auth: string | undefined,
     body?: unknown,
+    retried = false,
   ): Promise<Reply> {
     const { timeoutMs } = this.options;
     const headers: Record<string, string | number> = { 'X-Vault-Request': 'true' };
@@ -383,10 +386,12 @@ class VaultSession {
     }
     return new Promise<Reply>((resolve, reject) => {
       let timedOut = false;
+      let answered = false;
       const request = this.transport.request(
         `${this.root}/v1/${apiPath}`,
         { method, headers, agent: this.agent },
         (response) => {
+          answered = true;
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('error', fail);
@@ -407,13 +412,19 @@ class VaultSession {
         timedOut = true;
         request.destroy();
       }, timeoutMs);
-      function fail(error: unknown) {
+      const fail = (error: unknown) => {
         clearTimeout(timer);
+        const code = (error as { code?: unknown }).code;
+        // A kept-alive connection the server closed as this request went out: nothing of it was read, so it is
+        // sent once more on a new connection (Node's documented pattern; a check-and-set write stays safe).
+        if (!timedOut && !answered && !retried && request.reusedSocket && code === 'ECONNRESET') {
+          this.send(operation, method, apiPath, auth, body, true).then(resolve, reject);
+          return;
+        }
         if (timedOut) {
           reject(new VaultError('Timeout', operation, undefined, [], `no answer within ${timeoutMs} ms`));
           return;
         }
-        const code = (error as { code?: unknown }).code;
         reject(
           new VaultError(
             'Unavailable',
@@ -423,7 +434,7 @@ class VaultSession {
             `unreachable${typeof code === 'string' ? ` (${code})` : ''}`,
           ),
         );
-      }
+      };
       request.on('error', fail);
       request.end(payload);
     });
