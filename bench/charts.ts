@@ -1,9 +1,13 @@
-// Render time of each chart at Slack size: spec build + Vega-Lite compile + Vega SVG + resvg PNG.
-// Run: npx tsx bench/charts.ts
+// Render time of each chart at Slack size: spec build + Vega-Lite compile + Vega SVG + resvg PNG, wall clock of
+// the one render (this process, nothing else running in it). There is no second side: each chart's figure is the
+// median and range of its renders, the charts taking turns (one render of each per round, in alternating order).
+// Run: npx tsx bench/charts.ts [--runs 20]
+import { parseArgs } from 'node:util';
 import type { TopLevelSpec } from 'vega-lite';
 import { healthTrendChart, latencyDistributionChart, renderPng, throughputHistoryChart } from '../src/charts/index.js';
+import { alternated, loadAverage, machine, medianAndRange } from './support/figures.js';
 
-const RUNS = 20;
+const RUNS = Number(parseArgs({ options: { runs: { type: 'string', default: '20' } } }).values.runs);
 const start = Date.UTC(2026, 10, 1);
 const bounds = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, Infinity];
 const counts = [120, 5400, 21000, 14000, 6200, 2100, 600, 120, 30, 4, 1];
@@ -31,20 +35,27 @@ const charts: Record<string, () => TopLevelSpec> = {
 };
 
 // The first render pays for warming up Vega and loading the font: reported apart from the steady state.
+console.log(machine());
 const cold = performance.now();
 await renderPng(charts.healthTrend!());
 console.log(`first render         ${(performance.now() - cold).toFixed(1)} ms`);
-for (const [name, build] of Object.entries(charts)) {
-  const times: number[] = [];
-  let bytes = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    bytes = (await renderPng(build())).length;
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(RUNS / 2)]!;
+const bytes: Record<string, number> = {};
+const times = await alternated(
+  Object.fromEntries(
+    Object.entries(charts).map(([name, build]) => [
+      name,
+      async () => {
+        const t0 = performance.now();
+        bytes[name] = (await renderPng(build())).length;
+        return performance.now() - t0;
+      },
+    ]),
+  ),
+  RUNS,
+);
+for (const name of Object.keys(charts)) {
   console.log(
-    `${name.padEnd(20)} median ${median.toFixed(1)} ms  max ${times.at(-1)!.toFixed(1)} ms  (${RUNS} runs, PNG ${(bytes / 1024).toFixed(0)} KiB)`,
+    `${name.padEnd(20)} ${medianAndRange(times[name] ?? [], (x) => `${x.toFixed(1)} ms`)}  (PNG ${((bytes[name] ?? 0) / 1024).toFixed(0)} KiB)`,
   );
 }
+console.log(`load average at the end: ${loadAverage()}`);

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { slackGroupDirectory } from '../policy/groups.js';
 import type { DispatchDeps } from './dispatch.js';
 import { metricsRoute, probeListener, probeRoutes, type Check, type Exposition, type ProbeRoute } from './probes.js';
+import { AfterAck } from './after-ack.js';
 import { replayGuard } from './replay-guard.js';
 import { slackIntake } from './slack-intake.js';
 import { registerAppMention } from './app-mention.js';
@@ -79,8 +80,9 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     log: options.log,
     groups: slackGroupDirectory(app.client, options.dispatch.policy.groupIds(), options.log),
   };
+  const afterAck = new AfterAck(options.log);
   app.use(replayGuard(options.dispatch.queue, options.log));
-  registerSlashCommand(app, deps);
+  registerSlashCommand(app, deps, afterAck);
   registerAppMention(app, deps);
   registerApproveButton(app, deps);
   registerDenyButton(app, deps);
@@ -100,6 +102,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     close: async () => {
       if (options.appToken !== undefined) await app.stop();
       await new Promise((resolve) => server.close(resolve));
+      await afterAck.idle(); // the acked requests' work finishes: none is dropped
     },
   };
 }

@@ -82,9 +82,24 @@ export class CommandQueue {
     return Math.max(20, await this.connection.pttl(slot));
   }
 
-  async ping(): Promise<void> {
-    await this.connection.ping();
+  /**
+   * Redis answers. Concurrent callers share the ping in flight (its PONG comes after each of them asked), so a
+   * burst of requests costs one round trip, not one each.
+   */
+  ping(): Promise<void> {
+    this.pinging ??= this.connection.ping().then(
+      () => {
+        this.pinging = undefined;
+      },
+      (error: unknown) => {
+        this.pinging = undefined;
+        throw error;
+      },
+    );
+    return this.pinging;
   }
+
+  private pinging: Promise<void> | undefined;
 
   close(): Promise<void> {
     return this.queue.close();

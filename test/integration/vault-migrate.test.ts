@@ -11,19 +11,37 @@ let rig: VaultRig;
 /** Set by a test: the jobs' Vault client stops the stand-in after this many secret writes. */
 let stopAfterWrites: number | undefined;
 
-/** Stands between the jobs and Vault: stops the stand-in right after the Nth secret write of a migration. */
+/**
+ * Stands between the jobs and Vault: stops the stand-in right after the Nth secret write of a migration has
+ * been answered. Writes asked for after the Nth wait for the stop (and so fail), whatever the timing: the keys
+ * move several at once, and a fast client would otherwise have sent every write before the stop.
+ */
 function stopping(client: VaultClient): VaultClient {
-  let writes = 0;
+  let asked = 0;
+  let answered = 0;
+  let stopped: Promise<void> | undefined;
+  let markStopped: () => void = () => undefined;
   return {
     ...client,
     async kvWrite(mount, path, data, cas) {
-      const result = await client.kvWrite(mount, path, data, cas);
-      if (!path.startsWith('carbon-ops/') && stopAfterWrites !== undefined && ++writes >= stopAfterWrites) {
-        stopAfterWrites = undefined;
-        writes = 0;
-        await rig.vault.stop();
+      const limit = stopAfterWrites;
+      if (path.startsWith('carbon-ops/') || limit === undefined) return client.kvWrite(mount, path, data, cas);
+      stopped ??= new Promise((resolve) => (markStopped = resolve));
+      if (++asked > limit) {
+        await stopped;
+        return client.kvWrite(mount, path, data, cas);
       }
-      return result;
+      try {
+        return await client.kvWrite(mount, path, data, cas);
+      } finally {
+        if (++answered === limit) {
+          await rig.vault.stop();
+          stopAfterWrites = undefined;
+          asked = answered = 0;
+          stopped = undefined;
+          markStopped();
+        }
+      }
     },
   };
 }

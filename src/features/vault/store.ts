@@ -39,6 +39,14 @@ export interface PlannedKey {
   baseVersion: number;
 }
 
+/** A key's new state (undefined: as it is), its Vault version (undefined: as it is) and why (undefined: none). */
+export interface KeyUpdate {
+  key: string;
+  state?: KeyState | undefined;
+  vaultVersion?: number | undefined;
+  detail?: string | undefined;
+}
+
 export interface KeyRecord extends PlannedKey {
   state: KeyState;
   vaultVersion?: number;
@@ -185,6 +193,28 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
           SET state = COALESCE($3, state), vault_version = COALESCE($4, vault_version), detail = $5, updated_at = now()
         WHERE migration_id = $1 AND key = $2`,
       [id, key, state ?? null, extra.vaultVersion ?? null, extra.detail ?? null],
+    );
+  }
+
+  /**
+   * Several keys' new states in one statement, each as setKey would set it (a migration's group commit:
+   * src/features/vault/key-states.ts).
+   */
+  async setKeys(id: string, updates: readonly KeyUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    await this.pool.query(
+      `UPDATE vault_migration_keys k
+          SET state = COALESCE(u.state, k.state), vault_version = COALESCE(u.vault_version, k.vault_version),
+              detail = u.detail, updated_at = now()
+         FROM unnest($2::text[], $3::text[], $4::integer[], $5::text[]) AS u (key, state, vault_version, detail)
+        WHERE k.migration_id = $1 AND k.key = u.key`,
+      [
+        id,
+        updates.map((u) => u.key),
+        updates.map((u) => u.state ?? null),
+        updates.map((u) => u.vaultVersion ?? null),
+        updates.map((u) => u.detail ?? null),
+      ],
     );
   }
 

@@ -13,6 +13,7 @@ import type { VaultDeps } from '../../integrations/vault-connection.js';
 import { consumersOf, isAnnotated, keysStillRead, readsAny, type Consumer } from './consumers.js';
 import { loadFingerprinter, type Fingerprinter } from './fingerprint.js';
 import { KEY_CONCURRENCY } from './limit.js';
+import { KeyStates } from './key-states.js';
 import { injectAnnotations, INJECT, ROLE } from './inject.js';
 import {
   KubeCallFailed,
@@ -66,22 +67,24 @@ export async function migrate(ctx: JobContext, m: VaultMigration): Promise<Messa
   let stopped: string | undefined;
   let moved = 0;
   const todo = keys.filter((k) => k.state === 'planned' || k.state === 'written');
+  const states = new KeyStates(store.vaultMigrations, m.id);
   // Keys are independent (a path each): a few at a time. Once Vault stops answering, no new key starts.
   await mapLimit(todo, KEY_CONCURRENCY, async (key) => {
     if (stopped !== undefined) return;
     try {
-      await moveKey(deps.store, vault, m, key, configMap, fingerprint);
+      await moveKey(states, vault, m, key, configMap, fingerprint);
       if (++moved % 10 === 0 || moved === todo.length)
         await progress(`${moved} of ${todo.length} keys → ${m.mount}/${m.path}/`);
     } catch (error) {
       if (!vaultGone(error)) throw explainVault(error, vault, `Vault migration ${m.id}`);
       stopped ??= explainVault(error, vault, 'the migration').message;
-      await store.vaultMigrations.setKey(m.id, key.key, undefined, {
+      await states.set(key.key, undefined, {
         detail: 'Vault stopped answering before this key was confirmed; the next run checks it',
       });
       log.warn({ migration: m.id, key: key.key }, 'vault stopped answering mid-migration');
     }
   });
+  await states.settled();
 
   let after = await store.vaultMigrations.keys(m.id);
   const allVerified = after.every((k) => k.state === 'verified' || k.state === 'removed');
@@ -119,27 +122,27 @@ export async function migrate(ctx: JobContext, m: VaultMigration): Promise<Messa
 
 /**
  * One key: write with check-and-set (or recognise it as already there), read back, compare; state recorded after each
- * step.
+ * step (group-committed with the other keys': the `written` record goes while the read-back is under way).
  */
 async function moveKey(
-  store: JobContext['deps']['store'],
+  migrations: KeyStates,
   vault: VaultDeps,
   m: VaultMigration,
   key: KeyRecord,
   configMap: ConfigMap,
   fingerprint: Fingerprinter,
 ): Promise<void> {
-  const migrations = store.vaultMigrations;
   const value = configMap.data?.[key.key];
-  if (value === undefined) return migrations.setKey(m.id, key.key, 'failed', { detail: 'no longer in the ConfigMap' });
+  if (value === undefined) return migrations.set(key.key, 'failed', { detail: 'no longer in the ConfigMap' });
   if (fingerprint(value) !== key.fingerprint) {
-    return migrations.setKey(m.id, key.key, 'failed', {
+    return migrations.set(key.key, 'failed', {
       detail:
         `the ConfigMap value changed since the plan (fingerprint now ${fingerprint(value).slice(0, 8)}): ` +
         'plan again',
     });
   }
   let version = key.state === 'written' ? key.vaultVersion : undefined;
+  let written: Promise<void> | undefined;
   if (version === undefined) {
     const meta = await vault.client.kvMetadata(m.mount, key.targetPath);
     const current = meta?.current_version ?? 0;
@@ -147,7 +150,7 @@ async function moveKey(
       // Not as planned, or planned as already there: ours only if Vault holds exactly this value.
       const held = current === 0 ? null : await vault.client.kvRead(m.mount, key.targetPath);
       if (held?.data?.['value'] !== value) {
-        return migrations.setKey(m.id, key.key, 'conflict', {
+        return migrations.set(key.key, 'conflict', {
           detail:
             `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): ` +
             'not overwritten',
@@ -159,20 +162,25 @@ async function moveKey(
         version = (await vault.client.kvWrite(m.mount, key.targetPath, { value }, key.baseVersion)).version;
       } catch (error) {
         if (!isCasMismatch(error)) throw error;
-        return migrations.setKey(m.id, key.key, 'conflict', {
+        return migrations.set(key.key, 'conflict', {
           detail: 'changed in Vault while writing (check-and-set refused): not overwritten',
         });
       }
-      await migrations.setKey(m.id, key.key, 'written', { vaultVersion: version });
+      written = migrations.set(key.key, 'written', { vaultVersion: version });
     }
   }
-  const read = await vault.client.kvRead(m.mount, key.targetPath, version);
+  let read: Awaited<ReturnType<typeof vault.client.kvRead>>;
+  try {
+    read = await vault.client.kvRead(m.mount, key.targetPath, version);
+  } finally {
+    await written; // recorded even when the read-back fails: the next run knows the write happened
+  }
   if (read?.data?.['value'] !== value)
-    return migrations.setKey(m.id, key.key, 'failed', {
+    return migrations.set(key.key, 'failed', {
       vaultVersion: version,
       detail: `reading version ${version} back did not give the same value`,
     });
-  await migrations.setKey(m.id, key.key, 'verified', { vaultVersion: version });
+  await migrations.set(key.key, 'verified', { vaultVersion: version });
 }
 
 /**
