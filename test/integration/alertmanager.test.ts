@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer } from 'node:net';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import type { StoredMessage } from '../../src/devstack/slack/workspace.js';
 import { startAlertmanager, type PrivateAlertmanager } from '../support/alertmanager.js';
 import { randomBytes } from 'node:crypto';
 import { FAKE_WORKSPACE, sendInteraction } from '../../src/devstack/slack/index.js';
 import { RestartRig, SECRET } from '../support/restart-rig.js';
+import { freePort } from '../support/server-process.js';
 import { until } from '../support/until.js';
 
 /**
@@ -16,17 +16,6 @@ const TOKEN = 'test-alertmanager-token-0123456789';
 const rig = new RestartRig();
 let am: PrivateAlertmanager;
 let receiver = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   // The bot's port is chosen first: Alertmanager's config names the receiver, the bot's config Alertmanager.

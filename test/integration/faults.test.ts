@@ -179,17 +179,31 @@ describe('PostgreSQL restarted during an approved restart', () => {
 
 describe('Vault sealed during a migration', () => {
   let rig: VaultRig;
-  /** Set by the test: the jobs' Vault client seals the stand-in right after the next secret write. */
+  /**
+   * Set by the test: the jobs' Vault client seals the stand-in once the next secret write is answered. Writes asked
+   * for meanwhile wait for the seal (and so fail): keys move several at once, and a fast client would otherwise
+   * have sent every write before the seal.
+   */
   let sealAfterWrite = false;
+  let sealed: Promise<void> | undefined;
   const sealing = (client: VaultClient): VaultClient => ({
     ...client,
     async kvWrite(mount, path, data, cas) {
-      const written = await client.kvWrite(mount, path, data, cas);
-      if (sealAfterWrite && !path.startsWith('carbon-ops/')) {
-        sealAfterWrite = false;
-        rig.vault.setSealed(true);
+      if (!sealAfterWrite || path.startsWith('carbon-ops/')) return client.kvWrite(mount, path, data, cas);
+      if (sealed !== undefined) {
+        await sealed;
+        return client.kvWrite(mount, path, data, cas);
       }
-      return written;
+      let markSealed: () => void = () => undefined;
+      sealed = new Promise((resolve) => (markSealed = resolve));
+      try {
+        return await client.kvWrite(mount, path, data, cas);
+      } finally {
+        rig.vault.setSealed(true);
+        sealAfterWrite = false;
+        sealed = undefined;
+        markSealed();
+      }
     },
   });
   beforeAll(async () => {
