@@ -3,7 +3,7 @@ import { slackChat } from '../integrations/slack.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../approvals/render.js';
 import { decisionCommand } from './approval.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
-import { missingFields, refuseUnreadable } from './missing-fields.js';
+import { clickActor } from './missing-fields.js';
 
 /**
  * The plan's Approve button: the command `approve <request id>` from whoever clicked, through dispatch
@@ -29,20 +29,8 @@ function registerDecisionButton(app: App, deps: SlackHandlerDeps, actionId: stri
     async ({ ack, body, action, client }) => {
       await ack();
       const chat = slackChat(client, deps.metrics);
-      // The click's own id (action_ts) too: without it a replay could not be told from the click.
-      const channel = body.channel?.id ?? body.container?.channel_id;
-      const fields = { user: body.user.id, channel, action_ts: action.action_ts };
-      const missing = missingFields(fields, ['user', 'channel', 'action_ts']);
-      const { user } = fields;
-      if (missing.length > 0 || channel === undefined) {
-        await refuseUnreadable({ what: 'click', missing, user, channel }, chat, deps.log);
-        return;
-      }
-      const actor = {
-        user,
-        groups: await deps.groups.groupsOf(user),
-        channel: { id: channel, ...(body.channel?.name ? { name: body.channel.name } : {}) },
-      };
+      const actor = await clickActor(body, action, {}, deps, chat);
+      if (actor === undefined) return;
       await dispatch(
         {
           text: `${verb} ${action.value ?? ''}`,

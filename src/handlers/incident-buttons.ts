@@ -6,7 +6,7 @@ import { podOwner } from '../features/incidents/owner.js';
 import { TAIL_DEFAULT } from '../features/inspect/command.js';
 import { slackChat } from '../integrations/slack.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
-import { missingFields, refuseUnreadable } from './missing-fields.js';
+import { clickActor } from './missing-fields.js';
 
 /** Every action id the incident buttons carry (src/features/incidents/buttons.ts): these handlers take them all. */
 export const INCIDENT_ACTION_IDS = [
@@ -66,21 +66,10 @@ export function registerIncidentButtons(app: App, deps: SlackHandlerDeps): void 
     async ({ ack, body, action, client }) => {
       await ack();
       const chat = slackChat(client, deps.metrics);
-      const channel = body.channel?.id ?? body.container?.channel_id;
       // The incident post's thread: the post's own ts, or its thread's when the post is itself a reply.
       const post = body.message?.thread_ts ?? body.message?.ts ?? body.container?.message_ts;
-      const fields = { user: body.user.id, channel, action_ts: action.action_ts, message_ts: post };
-      const missing = missingFields(fields, ['user', 'channel', 'action_ts', 'message_ts']);
-      const { user } = fields;
-      if (missing.length > 0 || channel === undefined || post === undefined) {
-        await refuseUnreadable({ what: 'click', missing, user, channel }, chat, deps.log);
-        return;
-      }
-      const actor = {
-        user,
-        groups: await deps.groups.groupsOf(user),
-        channel: { id: channel, ...(body.channel?.name ? { name: body.channel.name } : {}) },
-      };
+      const actor = await clickActor(body, action, { message_ts: post }, deps, chat);
+      if (actor === undefined || post === undefined) return;
       await dispatch(
         {
           text: action.action_id,
