@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import {
   connect,
@@ -10,11 +10,11 @@ import {
 } from 'node:net';
 import { createServer, type Server } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import forge from 'node-forge';
 import pg from 'pg';
 import { Catalogue, type Service } from '../../src/catalogue.js';
 import { loadConfig } from '../../src/config.js';
 import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
+import { selfSignedCert } from '../../src/devstack/kube/tls.js';
 import type { DataCheck } from '../../src/features/health/data-services/check.js';
 import { measureDataServices, withDataChecks } from '../../src/features/health/data-services/measure.js';
 import type { DataSources } from '../../src/features/health/data-services/sources.js';
@@ -357,31 +357,18 @@ describe('node resources and Kafka, where they are not served', () => {
   });
 });
 
-/** A self-signed certificate (node-forge) valid for `days` more days, for an IP or a DNS name. */
+/** A self-signed certificate valid for `days` more days, for an IP or a DNS name. */
 function certificate(options: { days: number; ip?: string; dns?: string }): { cert: string; key: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
-  cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
   const now = Date.now();
-  cert.validity.notBefore = new Date(now - 86_400_000);
-  // A few minutes over `days`, so the whole days left are `days` however long the test takes.
-  cert.validity.notAfter = new Date(now + options.days * 86_400_000 + 600_000);
-  cert.setSubject([{ name: 'commonName', value: options.dns ?? options.ip ?? 'test' }]);
-  cert.setIssuer([
-    { name: 'commonName', value: 'carbon test' },
-    { name: 'organizationName', value: 'Carbon Test CA' },
-  ]);
-  cert.setExtensions([
-    {
-      name: 'subjectAltName',
-      altNames: [options.ip ? { type: 7, ip: options.ip } : { type: 2, value: options.dns }],
-    },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: privateKey };
+  return selfSignedCert({
+    commonName: options.dns ?? options.ip ?? 'test',
+    notBefore: new Date(now - 86_400_000),
+    // A few minutes over `days`, so the whole days left are `days` however long the test takes.
+    notAfter: new Date(now + options.days * 86_400_000 + 600_000),
+    altNames: [options.ip !== undefined ? { ip: options.ip } : { dns: options.dns ?? 'test' }],
+    issuer: [
+      { name: 'commonName', value: 'carbon test' },
+      { name: 'organizationName', value: 'Carbon Test CA' },
+    ],
+  });
 }

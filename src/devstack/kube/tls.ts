@@ -12,9 +12,18 @@ export interface ServingCert {
   key: string;
 }
 
-let cached: ServingCert | undefined;
+/** What a certificate says: its subject, validity, the names it serves and, when not itself, its issuer's name. */
+export interface CertSpec {
+  commonName: string;
+  notBefore: Date;
+  notAfter: Date;
+  altNames: ({ ip: string } | { dns: string })[];
+  /** The issuer's name attributes; the subject's (self-issued) when unset. */
+  issuer?: { name: string; value: string }[];
+}
 
-function generate(): ServingCert {
+/** A certificate signed by its own key (a new RSA key each call), for HTTPS servers of the stand-ins and tests. */
+export function selfSignedCert(spec: CertSpec): ServingCert {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -28,30 +37,34 @@ function generate(): ServingCert {
   const serial = randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x01;
   cert.serialNumber = serial.toString('hex');
-  const now = Date.now();
-  cert.validity.notBefore = new Date(now - 60_000);
-  cert.validity.notAfter = new Date(now + 365 * 24 * 3_600_000);
-  const name = [{ name: 'commonName', value: 'carbon-devstack-apiserver' }];
+  cert.validity.notBefore = spec.notBefore;
+  cert.validity.notAfter = spec.notAfter;
+  const name = [{ name: 'commonName', value: spec.commonName }];
   cert.setSubject(name);
-  cert.setIssuer(name);
+  cert.setIssuer(spec.issuer ?? name);
   cert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
     {
       name: 'subjectAltName',
-      altNames: [
-        { type: 7, ip: '127.0.0.1' },
-        { type: 7, ip: '::1' },
-        { type: 2, value: 'localhost' },
-      ],
+      altNames: spec.altNames.map((n) => ('ip' in n ? { type: 7, ip: n.ip } : { type: 2, value: n.dns })),
     },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   return { cert: forge.pki.certificateToPem(cert), key: privateKey };
 }
 
+let cached: ServingCert | undefined;
+
+/** The stand-in API server's certificate, one per process: valid a year for 127.0.0.1, ::1 and localhost. */
 export function servingCert(): ServingCert {
-  cached ??= generate();
+  const now = Date.now();
+  cached ??= selfSignedCert({
+    commonName: 'carbon-devstack-apiserver',
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 365 * 24 * 3_600_000),
+    altNames: [{ ip: '127.0.0.1' }, { ip: '::1' }, { dns: 'localhost' }],
+  });
   return cached;
 }
