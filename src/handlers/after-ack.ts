@@ -4,6 +4,15 @@ import type { Logger } from '../log.js';
 export const AFTER_ACK_CONCURRENCY = 8;
 
 /**
+ * Tasks waiting to start, at most: past it a request is refused in its ack (the person is told to retry) instead
+ * of growing a backlog that would answer minutes late. At 2–3 ms of CPU a task, 1,000 is a few seconds of work.
+ */
+export const AFTER_ACK_MAX_WAITING = 1000;
+
+/** How long a shutdown waits for the acked requests' work before it gives up on the rest (and logs how many). */
+export const AFTER_ACK_DRAIN_MS = 10_000;
+
+/**
  * The work a listener does once it has acked (parse, policy, the Redis ping, the "Queued" post, the enqueue),
  * taken off the request's path: queued in arrival order and started from setImmediate, at most `limit` at once.
  * Node runs setImmediate callbacks after the I/O the loop has ready, so the requests that arrived meanwhile
@@ -19,7 +28,18 @@ export class AfterAck {
   constructor(
     private readonly log: Logger,
     private readonly limit = AFTER_ACK_CONCURRENCY,
+    private readonly maxWaiting = AFTER_ACK_MAX_WAITING,
   ) {}
+
+  /** Tasks given but not started yet. */
+  get backlog(): number {
+    return this.waiting.length;
+  }
+
+  /** Whether one more task may wait: checked before the ack, which otherwise says the command was taken. */
+  hasRoom(): boolean {
+    return this.waiting.length < this.maxWaiting;
+  }
 
   /** Runs `task` later, off the request's path; a failure is logged (Bolt no longer sees it). */
   run(task: () => Promise<void>): void {
@@ -27,10 +47,26 @@ export class AfterAck {
     this.schedule();
   }
 
-  /** Resolves once every task given so far has ended (at shutdown: none is dropped). */
-  idle(): Promise<void> {
+  /**
+   * Resolves once every task given so far has ended (at shutdown: none is dropped), or after `timeoutMs`, when the
+   * tasks not started are dropped and counted in the log (a task already running is left to end on its own).
+   */
+  idle(timeoutMs = AFTER_ACK_DRAIN_MS): Promise<void> {
     if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drained.push(resolve));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const dropped = this.waiting.splice(0).length;
+        this.log.error(
+          { dropped, running: this.running },
+          'shutdown: acknowledged Slack commands not run (their work did not finish in time)',
+        );
+        resolve();
+      }, timeoutMs);
+      this.drained.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private schedule(): void {

@@ -18,6 +18,12 @@ export const unknownButton = (): Message =>
   refusal('carbon-ops does not handle this button, so nothing was done. `/carbon help` lists what it can do.');
 
 /** A slash command other than `/carbon` (the Slack app set up with another one): the ack's text says so. */
+export const tooBusy = (waiting: number): Message =>
+  refusal(
+    `carbon-ops is busy: ${waiting} acknowledged commands are still waiting to run. Nothing was run; ` +
+      'try again in a minute.',
+  );
+
 export const unknownCommand = (command: string): Message =>
   refusal(
     `carbon-ops answers \`/carbon\` only${command === '' ? '' : `, not \`${command.slice(0, 40)}\``}: nothing was run.`,

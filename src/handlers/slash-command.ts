@@ -3,7 +3,7 @@ import { slackChat } from '../integrations/slack.js';
 import type { AfterAck } from './after-ack.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
 import { missingFields } from './missing-fields.js';
-import { unknownCommand, unreadableRequest } from './render.js';
+import { tooBusy, unknownCommand, unreadableRequest } from './render.js';
 
 /**
  * What a slash command cannot be acted on without: who, where, what was typed, and the trigger id, its id
@@ -25,6 +25,11 @@ export function registerSlashCommand(app: App, deps: SlackHandlerDeps, afterAck:
       // Refused before anything is looked up, audited or queued; the ack's text is shown to the person.
       deps.log.warn({ missing, triggerId: command.trigger_id }, 'slash command refused: fields missing');
       await ack(unreadableRequest(missing).text);
+      return;
+    }
+    if (!afterAck.hasRoom()) {
+      deps.log.warn({ waiting: afterAck.backlog, triggerId: command.trigger_id }, 'slash command refused: too busy');
+      await ack(tooBusy(afterAck.backlog).text);
       return;
     }
     await ack();

@@ -39,6 +39,37 @@ describe('AfterAck: the work after a Slack ack', () => {
     await lane.idle();
     expect(done).toEqual([2]);
   });
+
+  it('has no room once `maxWaiting` tasks wait (the next request is refused in its ack), and room again as they start', async () => {
+    const lane = new AfterAck(silentLogger(), 1, 2);
+    const release: (() => void)[] = [];
+    const blocked = () => new Promise<void>((resolve) => release.push(resolve));
+    lane.run(blocked);
+    lane.run(blocked);
+    expect(lane.hasRoom()).toBe(false);
+    await tick(); // the first starts: one waits
+    expect(lane.backlog).toBe(1);
+    expect(lane.hasRoom()).toBe(true);
+    while (release.length > 0 || lane.backlog > 0) {
+      release.shift()?.();
+      await tick();
+    }
+  });
+
+  it('a shutdown waits for the work at most `timeoutMs`, then drops what has not started', async () => {
+    const lane = new AfterAck(silentLogger(), 1);
+    let release: () => void = () => undefined;
+    let second = false;
+    lane.run(() => new Promise<void>((resolve) => (release = resolve)));
+    lane.run(async () => void (second = true));
+    await tick();
+    await lane.idle(10);
+    expect(lane.backlog).toBe(0);
+    release();
+    await tick();
+    await tick();
+    expect(second).toBe(false);
+  });
 });
 
 describe('KeyStates: a migration’s key states, group-committed', () => {

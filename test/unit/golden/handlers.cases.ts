@@ -8,6 +8,7 @@ export default [
       'missing-user-and-channel': () => render.unreadableRequest(['user_id', 'channel_id']),
     },
     unknownButton: { clicked: () => render.unknownButton() },
+    tooBusy: { backlog: () => render.tooBusy(1000) },
     unknownCommand: {
       other: () => render.unknownCommand('/deploy'),
       empty: () => render.unknownCommand(''),
