@@ -364,7 +364,8 @@ class VaultSession {
   }
 
   /**
-   * One HTTP exchange on node:http(s) with keep-alive, bounded by timeoutMs (the body's read included).
+   * One HTTP exchange on node:http(s) with keep-alive, bounded by timeoutMs (the body's read included; a resend
+   * after a reset, below, gets its own).
    * Redirects are never followed (node:http does not): they would carry the token elsewhere. Not fetch: its
    * web streams cost twice the CPU a request (bench/vault-migrate.ts, docs/benchmarks.md).
    */
@@ -415,8 +416,11 @@ class VaultSession {
       const fail = (error: unknown) => {
         clearTimeout(timer);
         const code = (error as { code?: unknown }).code;
-        // A kept-alive connection the server closed as this request went out: nothing of it was read, so it is
-        // sent once more on a new connection (Node's documented pattern; a check-and-set write stays safe).
+        // A kept-alive connection reset before any answer: usually the server closed it idle as this request went
+        // out, so it is sent once more on a new connection (Node's documented pattern), with a fresh timeoutMs:
+        // one call takes at most twice timeoutMs. The server may have applied it first: the only writes here are
+        // logins, renewals (harmless twice) and check-and-set writes, whose callers take a refusal holding their
+        // own value as theirs (src/features/vault/vault-migrate-run.ts, fingerprint.ts).
         if (!timedOut && !answered && !retried && request.reusedSocket && code === 'ECONNRESET') {
           this.send(operation, method, apiPath, auth, body, true).then(resolve, reject);
           return;

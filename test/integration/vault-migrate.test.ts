@@ -10,6 +10,8 @@ const NS = 'data-platform';
 let rig: VaultRig;
 /** Set by a test: the jobs' Vault client stops the stand-in after this many secret writes. */
 let stopAfterWrites: number | undefined;
+/** Set by a test: the write to this path is sent twice, as the client resends it after a connection reset. */
+let resentWrite: string | undefined;
 
 /**
  * Stands between the jobs and Vault: stops the stand-in right after the Nth secret write of a migration has
@@ -24,6 +26,11 @@ function stopping(client: VaultClient): VaultClient {
   return {
     ...client,
     async kvWrite(mount, path, data, cas) {
+      if (path === resentWrite) {
+        resentWrite = undefined;
+        await client.kvWrite(mount, path, data, cas); // applied, then the connection reset before the answer
+        return client.kvWrite(mount, path, data, cas); // the resend: refused by check-and-set
+      }
       const limit = stopAfterWrites;
       if (path.startsWith('carbon-ops/') || limit === undefined) return client.kvWrite(mount, path, data, cas);
       stopped ??= new Promise((resolve) => (markStopped = resolve));
@@ -218,6 +225,19 @@ describe('faults', () => {
     expect(rig.configMap('kafka', 'kafka-ui-config')).toEqual(before); // no cutover: not every key verified
     expect(rig.templateAnnotations('kafka', 'kafka-ui')[INJECT]).toBeUndefined();
     expect(rig.texts().at(-1)).toMatch(/no cutover: not every key is verified/);
+  });
+
+  it('takes a write refused after its own resend (applied, connection reset, sent again) as verified, not a conflict', async () => {
+    await rig.run('vault migrate configmap/harbor-core-env -n registry');
+    const id = rig.lastMigrationId();
+    resentWrite = 'registry/harbor-core-env/CORE_SECRET';
+    const approved = await rig.run(`approve ${id}`, 'U0APPROVER');
+    expect(resentWrite).toBeUndefined(); // the resend happened
+    const keys = await rig.store.vaultMigrations.keys(id);
+    expect(keys.find((k) => k.key === 'CORE_SECRET')).toMatchObject({ state: 'verified', vaultVersion: 1 });
+    expect(keys.every((k) => k.state === 'verified')).toBe(true);
+    expect(approved.ok).toBe(true);
+    expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
   });
 
   it('records partial state when Vault stops mid-migration; the re-run completes without writing anything twice', async () => {

@@ -101,4 +101,28 @@ describe('KeyStates: a migration’s key states, group-committed', () => {
       ],
     ]);
   });
+
+  it('leaves no rejection unhandled when a batch fails before its caller awaits it; the later await still rejects', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const states = new KeyStates(
+        {
+          setKeys: async () => {
+            throw new Error('PostgreSQL went away');
+          },
+        },
+        'm1',
+      );
+      // As the migration: the write is recorded while Vault is read back, and awaited only after that read.
+      const written = states.set('A', 'written', { vaultVersion: 1 });
+      for (let i = 0; i < 5; i++) await tick();
+      expect(unhandled).toEqual([]);
+      await expect(written).rejects.toThrow('PostgreSQL went away');
+      await expect(states.settled()).resolves.toBeUndefined();
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
 });

@@ -26,14 +26,20 @@ export class KeyStates {
       vaultVersion: extra.vaultVersion ?? before?.vaultVersion,
       detail: extra.detail,
     });
-    this.next ??= this.last
-      .catch(() => undefined) // a failed batch was reported to its own callers
-      .then(() => {
-        this.next = undefined;
-        const batch = [...this.pending.values()];
-        this.pending = new Map();
-        return this.migrations.setKeys(this.id, batch);
-      });
+    if (this.next === undefined) {
+      this.next = this.last
+        .catch(() => undefined) // a failed batch was reported to its own callers
+        .then(() => {
+          this.next = undefined;
+          const batch = [...this.pending.values()];
+          this.pending = new Map();
+          return this.migrations.setKeys(this.id, batch);
+        });
+      // Handled from the start: a caller may await its `set` only later (the migration reads Vault back first),
+      // and a batch failing meanwhile must not be an unhandled rejection, which ends the worker. The caller's
+      // await still sees the failure.
+      this.next.catch(() => undefined);
+    }
     this.last = this.next;
     return this.next;
   }

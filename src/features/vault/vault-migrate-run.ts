@@ -144,29 +144,31 @@ async function moveKey(
   let version = key.state === 'written' ? key.vaultVersion : undefined;
   let written: Promise<void> | undefined;
   if (version === undefined) {
-    const meta = await vault.client.kvMetadata(m.mount, key.targetPath);
-    const current = meta?.current_version ?? 0;
-    if (current !== key.baseVersion || key.action === 'present') {
-      // Not as planned, or planned as already there: ours only if Vault holds exactly this value.
-      const held = current === 0 ? null : await vault.client.kvRead(m.mount, key.targetPath);
+    let current = (await vault.client.kvMetadata(m.mount, key.targetPath))?.current_version ?? 0;
+    let refused = false;
+    if (current === key.baseVersion && key.action !== 'present') {
+      try {
+        version = (await vault.client.kvWrite(m.mount, key.targetPath, { value }, key.baseVersion)).version;
+        written = migrations.set(key.key, 'written', { vaultVersion: version });
+      } catch (error) {
+        if (!isCasMismatch(error)) throw error;
+        // Someone else wrote meanwhile, or our own write was applied and then resent after its connection was
+        // reset (src/integrations/vault.ts send): told apart below by the value Vault now holds.
+        refused = true;
+        current = (await vault.client.kvMetadata(m.mount, key.targetPath))?.current_version ?? 0;
+      }
+    }
+    if (version === undefined) {
+      // Not as planned, planned as already there, or refused: ours only if Vault holds exactly this value.
+      const held = current === 0 ? null : await vault.client.kvRead(m.mount, key.targetPath, current);
       if (held?.data?.['value'] !== value) {
         return migrations.set(key.key, 'conflict', {
-          detail:
-            `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): ` +
-            'not overwritten',
+          detail: refused
+            ? 'changed in Vault while writing (check-and-set refused): not overwritten'
+            : `changed in Vault since the plan (now version ${current}, planned ${key.baseVersion}): not overwritten`,
         });
       }
       version = current;
-    } else {
-      try {
-        version = (await vault.client.kvWrite(m.mount, key.targetPath, { value }, key.baseVersion)).version;
-      } catch (error) {
-        if (!isCasMismatch(error)) throw error;
-        return migrations.set(key.key, 'conflict', {
-          detail: 'changed in Vault while writing (check-and-set refused): not overwritten',
-        });
-      }
-      written = migrations.set(key.key, 'written', { vaultVersion: version });
     }
   }
   let read: Awaited<ReturnType<typeof vault.client.kvRead>>;
