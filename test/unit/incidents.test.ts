@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { channelFor, loadAlertRoutes } from '../../src/features/incidents/routes.js';
 import { alertTarget } from '../../src/features/incidents/target.js';
-import { parseNotification } from '../../src/features/incidents/notification.js';
+import { NOTIFICATION_LIMITS, parseNotification } from '../../src/features/incidents/notification.js';
 
 async function routesFile(text: string): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'routes-')), 'routes.yaml');
@@ -59,6 +59,33 @@ describe('notification payload', () => {
   it('names what a payload lacks', () => {
     const result = parseNotification({ version: '4', groupKey: 'k' });
     expect(result).toEqual({ problem: expect.stringMatching(/^status: /) });
+  });
+
+  it('clips an oversized payload instead of refusing it: Alertmanager does not retry a 4xx', () => {
+    const alert = (i: number) => ({
+      status: 'firing',
+      labels: { alertname: 'Storm', instance: `node-${i}` },
+      annotations: { summary: 'x'.repeat(10_000) },
+      startsAt: '2026-12-07T10:00:00Z',
+      fingerprint: i.toString(16),
+    });
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`l${i}`, 'v']));
+    const result = parseNotification({
+      version: '4',
+      groupKey: 'k',
+      truncatedAlerts: 7,
+      status: 'firing',
+      receiver: 'carbon-ops',
+      groupLabels: { alertname: 'Storm' },
+      commonLabels: many,
+      alerts: Array.from({ length: NOTIFICATION_LIMITS.alerts + 3 }, (_, i) => alert(i)),
+    });
+    if (!('notification' in result)) throw new Error(result.problem);
+    const n = result.notification;
+    expect(n.alerts).toHaveLength(NOTIFICATION_LIMITS.alerts);
+    expect(n.truncatedAlerts).toBe(10);
+    expect(n.alerts[0]!.annotations['summary']).toHaveLength(NOTIFICATION_LIMITS.labelValue);
+    expect(Object.keys(n.commonLabels)).toHaveLength(NOTIFICATION_LIMITS.labels);
   });
 });
 
