@@ -98,3 +98,23 @@ describe('a pod’s owner, from its name', () => {
     expect(podOwner('debug')).toBeUndefined();
   });
 });
+
+describe('incident button values', () => {
+  it('refuses a value carbon-ops did not write: a group id or a name it would not have put there', async () => {
+    const { incidentCommand } = await import('../../src/handlers/incident-buttons.js');
+    const { decodeIncidentValue } = await import('../../src/features/incidents/buttons.js');
+    const click = (action: string, value: object) => () =>
+      incidentCommand(action, decodeIncidentValue(JSON.stringify(value)));
+    const group = '0123456789abcdef0123456789abcdef';
+    expect(click('incident-silence-1h', { groupKey: group, hours: 1 })()).toEqual({
+      name: 'silence',
+      group,
+      minutes: 60,
+    });
+    expect(click('incident-silence-1h', { groupKey: '`<!channel>`', hours: 1 })).toThrow(/does not carry an incident/);
+    const target = { namespace: 'kafka', kind: 'deployment', name: 'kafka-connect' };
+    expect(click('incident-logs', { target })()).toMatchObject({ name: 'logs', namespace: 'kafka' });
+    expect(click('incident-logs', { target: { ...target, name: 'Bad <!here>' } })).toThrow(/does not carry/);
+    expect(click('incident-restart', { groupKey: group })).toThrow(/does not carry/); // no workload: no restart
+  });
+});
