@@ -1,8 +1,12 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Command } from '../contracts/commands.js';
 import { UsageError } from '../errors.js';
 import { decodeIncidentValue, INCIDENT_ACTIONS, type IncidentButtonValue } from '../features/incidents/buttons.js';
 import { podOwner } from '../features/incidents/owner.js';
+import { GROUP_ID } from '../features/incidents/silence-command.js';
+import { alertTarget } from '../features/incidents/target.js';
+import { escapeMrkdwn } from '../message.js';
 import { TAIL_DEFAULT } from '../features/inspect/command.js';
 import { slackChat } from '../integrations/slack.js';
 import { dispatch, type SlackHandlerDeps } from './dispatch.js';
@@ -28,21 +32,22 @@ export const INCIDENT_RESTART_REASON = 'asked with the Restart button of an inci
  * A value carbon-ops did not write is a usage error, shown to the clicker only.
  */
 export function incidentCommand(actionId: string, value: IncidentButtonValue | undefined): Command {
-  if (value === undefined) throw new UsageError(NOT_OURS);
+  if (value === undefined || !written(value)) throw new UsageError(NOT_OURS);
+  if (actionId.startsWith(INCIDENT_ACTIONS.silence)) {
+    if (value.groupKey === undefined || (value.hours !== 1 && value.hours !== 4)) throw new UsageError(NOT_OURS);
+    return { name: 'silence', group: value.groupKey, minutes: value.hours * 60 };
+  }
   const { target } = value;
+  if (target === undefined) throw new UsageError(NOT_OURS);
   const namespace = target.namespace;
   if (actionId === INCIDENT_ACTIONS.restart) {
     const workload = target.kind === 'pod' ? podOwner(target.name) : { kind: target.kind, name: target.name };
     if (workload === undefined)
       throw new UsageError(
-        `Pod \`${target.name}\` belongs to no Deployment or StatefulSet carbon-ops can restart; ` +
+        `Pod \`${escapeMrkdwn(target.name)}\` belongs to no Deployment or StatefulSet carbon-ops can restart; ` +
           'ask `/carbon describe` for its owner.',
       );
     return { name: 'restart', target: workload, namespace, reason: INCIDENT_RESTART_REASON };
-  }
-  if (actionId.startsWith(INCIDENT_ACTIONS.silence)) {
-    if (value.groupKey === undefined || (value.hours !== 1 && value.hours !== 4)) throw new UsageError(NOT_OURS);
-    return { name: 'silence', group: value.groupKey, minutes: value.hours * 60 };
   }
   if (actionId === INCIDENT_ACTIONS.logs)
     return {
@@ -53,6 +58,13 @@ export function incidentCommand(actionId: string, value: IncidentButtonValue | u
       tail: TAIL_DEFAULT,
     };
   return { name: 'events', target: { kind: target.kind, name: target.name }, namespace };
+}
+
+/** A value as carbon-ops writes it (buttons are user input): a group id and Kubernetes names, or nothing. */
+function written(value: IncidentButtonValue): boolean {
+  if (value.groupKey !== undefined && !GROUP_ID.test(value.groupKey)) return false;
+  const t = value.target;
+  return t === undefined || isDeepStrictEqual(alertTarget({ namespace: t.namespace, [t.kind]: t.name }), t);
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { channelFor, loadAlertRoutes } from '../../src/features/incidents/routes.js';
 import { alertTarget } from '../../src/features/incidents/target.js';
-import { parseNotification } from '../../src/features/incidents/notification.js';
+import { NOTIFICATION_LIMITS, parseNotification } from '../../src/features/incidents/notification.js';
 
 async function routesFile(text: string): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'routes-')), 'routes.yaml');
@@ -60,6 +60,33 @@ describe('notification payload', () => {
     const result = parseNotification({ version: '4', groupKey: 'k' });
     expect(result).toEqual({ problem: expect.stringMatching(/^status: /) });
   });
+
+  it('clips an oversized payload instead of refusing it: Alertmanager does not retry a 4xx', () => {
+    const alert = (i: number) => ({
+      status: 'firing',
+      labels: { alertname: 'Storm', instance: `node-${i}` },
+      annotations: { summary: 'x'.repeat(10_000) },
+      startsAt: '2026-12-07T10:00:00Z',
+      fingerprint: i.toString(16),
+    });
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`l${i}`, 'v']));
+    const result = parseNotification({
+      version: '4',
+      groupKey: 'k',
+      truncatedAlerts: 7,
+      status: 'firing',
+      receiver: 'carbon-ops',
+      groupLabels: { alertname: 'Storm' },
+      commonLabels: many,
+      alerts: Array.from({ length: NOTIFICATION_LIMITS.alerts + 3 }, (_, i) => alert(i)),
+    });
+    if (!('notification' in result)) throw new Error(result.problem);
+    const n = result.notification;
+    expect(n.alerts).toHaveLength(NOTIFICATION_LIMITS.alerts);
+    expect(n.truncatedAlerts).toBe(10);
+    expect(n.alerts[0]!.annotations['summary']).toHaveLength(NOTIFICATION_LIMITS.labelValue);
+    expect(Object.keys(n.commonLabels)).toHaveLength(NOTIFICATION_LIMITS.labels);
+  });
 });
 
 describe('a pod’s owner, from its name', () => {
@@ -69,5 +96,25 @@ describe('a pod’s owner, from its name', () => {
     expect(podOwner('kafka-2')).toEqual({ kind: 'statefulset', name: 'kafka' });
     expect(podOwner('node-exporter-x2k4p')).toBeUndefined(); // a DaemonSet's
     expect(podOwner('debug')).toBeUndefined();
+  });
+});
+
+describe('incident button values', () => {
+  it('refuses a value carbon-ops did not write: a group id or a name it would not have put there', async () => {
+    const { incidentCommand } = await import('../../src/handlers/incident-buttons.js');
+    const { decodeIncidentValue } = await import('../../src/features/incidents/buttons.js');
+    const click = (action: string, value: object) => () =>
+      incidentCommand(action, decodeIncidentValue(JSON.stringify(value)));
+    const group = '0123456789abcdef0123456789abcdef';
+    expect(click('incident-silence-1h', { groupKey: group, hours: 1 })()).toEqual({
+      name: 'silence',
+      group,
+      minutes: 60,
+    });
+    expect(click('incident-silence-1h', { groupKey: '`<!channel>`', hours: 1 })).toThrow(/does not carry an incident/);
+    const target = { namespace: 'kafka', kind: 'deployment', name: 'kafka-connect' };
+    expect(click('incident-logs', { target })()).toMatchObject({ name: 'logs', namespace: 'kafka' });
+    expect(click('incident-logs', { target: { ...target, name: 'Bad <!here>' } })).toThrow(/does not carry/);
+    expect(click('incident-restart', { groupKey: group })).toThrow(/does not carry/); // no workload: no restart
   });
 });

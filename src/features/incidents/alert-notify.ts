@@ -18,43 +18,54 @@ const sameStates = (a: Record<string, string>, b: Record<string, string>) =>
 
 /**
  * One Alertmanager notification shown in Slack: the group's message posted the first time, then edited in
- * place, with what changed posted in its thread. The group's row is locked while it runs, so a redelivered
- * or concurrent notification of the same group waits and then finds nothing left to show.
+ * place, with what changed posted in its thread; a group that fires again after it resolved gets a new
+ * message (a reply in an old thread is seen by nobody). The group is locked while it runs, so a redelivered
+ * or concurrent notification of the same group waits and then finds nothing left to show. A new message's ts
+ * is recorded as soon as it is posted, so a retry edits it rather than posting again; retries back off
+ * exponentially for about an hour (the state comparison makes a retry of a shown notification do nothing).
  */
 export const alertNotify: ScheduledJobDefinition<AlertNotifyData> = {
-  attempts: 5,
+  // BullMQ's exponential backoff from 2 s (src/jobs/queue.ts): 12 attempts span about 68 minutes.
+  attempts: 12,
   async run({ data, deps }) {
     const { notification: n, channel } = data;
     const id = groupId(n.groupKey);
     const states = alertStates(n.alerts);
     const status: AlertGroup['status'] = Object.values(states).includes('firing') ? 'firing' : 'resolved';
-    let summary = 'unchanged';
-    await deps.store.alertGroups.update(
-      { groupId: id, groupKey: n.groupKey, channel, status, groupLabels: n.groupLabels, commonLabels: n.commonLabels },
-      async (group) => {
-        const receivedAt = new Date(data.receivedAt);
-        const change = { status, groupLabels: n.groupLabels, commonLabels: n.commonLabels, states, receivedAt };
-        const message = groupMessage(n, id);
-        if (group.messageTs === undefined) {
-          await paceChannel(deps.queue, group.channel);
-          const ts = await deps.chat.post(group.channel, message).catch(refused);
-          summary = `posted ${n.alerts.length} alert(s)`;
-          return { ...change, messageTs: ts };
-        }
-        if (sameStates(group.states, states)) return undefined; // a redelivery: nothing new to show
-        // A retried or slow job of an earlier notification: the message already shows a later one.
-        if (group.receivedAt !== undefined && group.receivedAt > receivedAt) return undefined;
-        await deps.chat.update(group.channel, group.messageTs, message).catch(refused);
-        const reply = changeMessage(n, group.states);
-        if (reply !== undefined) {
-          await paceChannel(deps.queue, group.channel);
-          await deps.chat.post(group.channel, reply, group.messageTs).catch(refused);
-        }
-        summary = `updated: ${status}`;
-        return { ...change, messageTs: group.messageTs };
-      },
-    );
-    return summary;
+    const fresh = {
+      groupId: id,
+      groupKey: n.groupKey,
+      channel,
+      status,
+      groupLabels: n.groupLabels,
+      commonLabels: n.commonLabels,
+    };
+    // The channel's turn is waited for before the lock: a paced job holds no lock and no connection.
+    const before = await deps.store.alertGroups.get(id);
+    const paced = before?.messageTs === undefined || !sameStates(before.states, states);
+    if (paced) await paceChannel(deps.queue, channel);
+    return deps.store.alertGroups.withGroup(fresh, async (group, record) => {
+      const receivedAt = new Date(data.receivedAt);
+      const change = { status, groupLabels: n.groupLabels, commonLabels: n.commonLabels, states, receivedAt };
+      const message = groupMessage(n, id);
+      const firesAgain = group.status === 'resolved' && status === 'firing';
+      if (group.messageTs !== undefined && sameStates(group.states, states)) return 'unchanged'; // a redelivery
+      // A retried or slow job of an earlier notification: the message already shows a later one.
+      if (group.messageTs !== undefined && group.receivedAt !== undefined && group.receivedAt > receivedAt)
+        return 'unchanged';
+      // Another job changed the group while this one waited unpaced: the retry waits its turn.
+      if (!paced) throw new Error('the alert group changed while its job waited; retried');
+      if (group.messageTs === undefined || firesAgain) {
+        const ts = await deps.chat.post(group.channel, message).catch(refused);
+        await record({ ...change, messageTs: ts });
+        return firesAgain ? `fires again: posted anew` : `posted ${n.alerts.length} alert(s)`;
+      }
+      await deps.chat.update(group.channel, group.messageTs, message).catch(refused);
+      const reply = changeMessage(n, group.states);
+      if (reply !== undefined) await deps.chat.post(group.channel, reply, group.messageTs).catch(refused);
+      await record({ ...change, messageTs: group.messageTs });
+      return `updated: ${status}`;
+    });
   },
 };
 

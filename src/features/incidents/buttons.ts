@@ -24,7 +24,8 @@ export interface IncidentTarget {
 
 /** A button's value (Slack caps it at 2,000 characters; names are at most 253). */
 export interface IncidentButtonValue {
-  target: IncidentTarget;
+  /** The workload, when the incident names one: Restart, Logs and Events need it. */
+  target?: IncidentTarget;
   /**
    * The Alertmanager group the post shows, when an alert raised it: its id (alert_groups.group_id, a digest of
    * the groupKey, which may be longer than a button value allows). Silence finds the group's matchers by it.
@@ -39,18 +40,24 @@ export const encodeIncidentValue = (value: IncidentButtonValue): string => JSON.
 /** A clicked button's value, or undefined when it is not one carbon-ops wrote (buttons are user input). */
 export function decodeIncidentValue(raw: string | undefined): IncidentButtonValue | undefined {
   try {
-    const value = JSON.parse(raw ?? '') as Partial<IncidentButtonValue>;
+    const value = JSON.parse(raw ?? '') as Partial<IncidentButtonValue> | null;
+    if (typeof value !== 'object' || value === null) return undefined;
     const t = value.target;
     const kinds: readonly string[] = ['pod', 'deployment', 'statefulset'];
-    if (!t || typeof t.namespace !== 'string' || typeof t.name !== 'string' || !kinds.includes(t.kind as string))
+    if (t !== undefined && (typeof t.namespace !== 'string' || typeof t.name !== 'string' || !kinds.includes(t.kind)))
       return undefined;
+    if (value.groupKey !== undefined && typeof value.groupKey !== 'string') return undefined;
+    if (t === undefined && value.groupKey === undefined) return undefined;
     return value as IncidentButtonValue;
   } catch {
     return undefined;
   }
 }
 
-/** Restart (workloads only: a pod's owner is resolved by the handler), Silence 1h/4h (alerts only), Logs, Events. */
+/**
+ * Restart (a pod's owner is resolved by the handler), Logs and Events when the value names a target;
+ * Silence 1h/4h (alerts only) when `silence`, with or without a target.
+ */
 export function incidentButtons(
   blockId: string,
   value: IncidentButtonValue,
@@ -66,7 +73,7 @@ export function incidentButtons(
     type: 'actions',
     block_id: blockId,
     elements: [
-      button(INCIDENT_ACTIONS.restart, 'Restart'),
+      ...(value.target !== undefined ? [button(INCIDENT_ACTIONS.restart, 'Restart')] : []),
       ...(options.silence
         ? [
             {
@@ -79,8 +86,9 @@ export function incidentButtons(
             },
           ]
         : []),
-      button(INCIDENT_ACTIONS.logs, 'Logs'),
-      button(INCIDENT_ACTIONS.events, 'Events'),
+      ...(value.target !== undefined
+        ? [button(INCIDENT_ACTIONS.logs, 'Logs'), button(INCIDENT_ACTIONS.events, 'Events')]
+        : []),
     ],
   };
 }

@@ -9,6 +9,8 @@ export interface SilenceExpiredData {
   silenceId: string;
   channel: string;
   threadTs: string;
+  /** How many times the silence was found extended at its end (0 or absent the first time). */
+  look?: number;
 }
 
 function alertmanager(deps: JobDeps): Alertmanager {
@@ -28,7 +30,8 @@ export const incidentSilence: JobDefinition<'incident-silence'> = {
   async run({ jobId, data, deps, progress }) {
     const { command, requester } = data;
     const group = await deps.store.alertGroups.get(command.group);
-    if (group === undefined) throw new UserError(`No alert group \`${command.group}\` was posted by carbon-ops.`);
+    if (group === undefined)
+      throw new UserError(`No alert group \`${escapeMrkdwn(command.group)}\` was posted by carbon-ops.`);
     const labels = Object.keys(group.groupLabels).length > 0 ? group.groupLabels : group.commonLabels;
     if (Object.keys(labels).length === 0) throw new UserError('This alert group has no labels to silence it by.');
     const am = alertmanager(deps);
@@ -99,9 +102,14 @@ export const silenceExpired: ScheduledJobDefinition<SilenceExpiredData> = {
     const silence = await alertmanager(deps).silence(data.silenceId);
     if (silence !== undefined && silence.status.state !== 'expired') {
       const delayMs = Math.max(0, new Date(silence.endsAt).getTime() - Date.now()) + 1_000;
-      await deps.queue.enqueueOwn('silence-expired', data, `silence-expired-${silence.id}-${silence.endsAt}`, {
-        delayMs,
-      });
+      // BullMQ job ids may not hold colons (an ISO time has them): the end as ms, and which look this is.
+      const next = { ...data, look: (data.look ?? 0) + 1 };
+      await deps.queue.enqueueOwn(
+        'silence-expired',
+        next,
+        `silence-expired-${silence.id}-${Date.parse(silence.endsAt)}-${next.look}`,
+        { delayMs },
+      );
       return 'still active: looked at again at its end';
     }
     const when = silence !== undefined ? ` at ${utc(new Date(silence.endsAt))}` : '';

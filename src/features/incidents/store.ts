@@ -1,5 +1,4 @@
 import type { Pool } from '../../integrations/postgres.js';
-import { withTransaction } from '../../store/transaction.js';
 import type { Alert } from './notification.js';
 
 /** An Alertmanager group as carbon-ops last showed it. */
@@ -57,38 +56,50 @@ export class AlertGroups {
   }
 
   /**
-   * Runs `work` with the group's row locked (created first when new, as `fresh` with no message): a second
-   * delivery of the same group waits, then sees what the first one showed. What `work` returns is stored;
-   * undefined stores nothing. A throw leaves the row as it was.
+   * Runs `work` holding the group's lock (a session advisory lock, the row created first when new, as `fresh`
+   * with no message): a second delivery of the same group waits, then sees what the first one showed. Each
+   * `record` commits at once, not at the end, so a message posted and recorded stays known however the rest
+   * of the job goes: a retry edits it instead of posting a second one.
    */
-  async update(
+  async withGroup<T>(
     fresh: Omit<AlertGroup, 'messageTs' | 'states' | 'receivedAt'>,
-    work: (group: AlertGroup) => Promise<GroupChange | undefined>,
-  ): Promise<void> {
-    await withTransaction(this.pool, async (client) => {
-      await client.query(
-        `INSERT INTO alert_groups (group_id, group_key, channel, status, group_labels, common_labels)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (group_id) DO NOTHING`,
-        [fresh.groupId, fresh.groupKey, fresh.channel, fresh.status, fresh.groupLabels, fresh.commonLabels],
-      );
-      const { rows } = await client.query<Row>('SELECT * FROM alert_groups WHERE group_id = $1 FOR UPDATE', [
-        fresh.groupId,
-      ]);
-      const change = await work(fromRow(rows[0]!));
-      if (change === undefined) return;
-      await client.query(
-        `UPDATE alert_groups SET message_ts = $2, status = $3, group_labels = $4, common_labels = $5, states = $6,
-                received_at = $7, updated_at = clock_timestamp() WHERE group_id = $1`,
-        [
-          fresh.groupId,
-          change.messageTs ?? null,
-          change.status,
-          change.groupLabels,
-          change.commonLabels,
-          change.states,
-          change.receivedAt,
-        ],
-      );
-    });
+    work: (group: AlertGroup, record: (change: GroupChange) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [fresh.groupId]);
+      try {
+        await client.query(
+          `INSERT INTO alert_groups (group_id, group_key, channel, status, group_labels, common_labels)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (group_id) DO NOTHING`,
+          [fresh.groupId, fresh.groupKey, fresh.channel, fresh.status, fresh.groupLabels, fresh.commonLabels],
+        );
+        const { rows } = await client.query<Row>('SELECT * FROM alert_groups WHERE group_id = $1', [fresh.groupId]);
+        const record = async (change: GroupChange) => {
+          await client.query(
+            `UPDATE alert_groups SET message_ts = $2, status = $3, group_labels = $4, common_labels = $5, states = $6,
+                    received_at = $7, updated_at = clock_timestamp() WHERE group_id = $1`,
+            [
+              fresh.groupId,
+              change.messageTs ?? null,
+              change.status,
+              change.groupLabels,
+              change.commonLabels,
+              change.states,
+              change.receivedAt,
+            ],
+          );
+        };
+        return await work(fromRow(rows[0]!), record);
+      } finally {
+        // A connection that cannot unlock is destroyed (its lock goes with it), never put back in the pool.
+        await client
+          .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [fresh.groupId])
+          .catch((error: Error) => (broken = error));
+      }
+    } finally {
+      client.release(broken ?? false);
+    }
   }
 }

@@ -50,6 +50,16 @@ export default [
           ),
           '0123456789abcdef',
         ),
+      // No workload in the labels: Silence only; the name raw in the plain-text header, escaped once elsewhere.
+      'no-workload-escaped': () =>
+        incidents.groupMessage(
+          {
+            ...notification([{ ...second, labels: { alertname: 'Disk <full> & co', instance: 'db-1' } }]),
+            groupLabels: { alertname: 'Disk <full> & co' },
+            commonLabels: { alertname: 'Disk <full> & co', instance: 'db-1' },
+          },
+          '0123456789abcdef',
+        ),
     },
     changeMessage: {
       'one-fires-one-resolves': () =>
