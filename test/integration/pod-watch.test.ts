@@ -176,6 +176,20 @@ describe('the failing-pod watch', () => {
     expect(postsAbout(trino.metadata.name)[0]?.text).toContain('CrashLoopBackOff');
   });
 
+  it('resolves a post whose edit Slack refused once (a 5xx): tried again, edited and answered once', async () => {
+    const trino = podOf('data-platform', 'trino-coordinator-');
+    const [post] = postsAbout(trino.metadata.name);
+    slack.failNext('chat.update', 'internal_error');
+    kube.cluster.setPodReady('data-platform', trino.metadata.name, true);
+    const reply = await until('a reply in the thread', () =>
+      slack.messages(CHANNEL).find((m) => m.thread_ts === post!.ts && m.ts !== post!.ts),
+    );
+    expect(reply.text).toContain('is ready again');
+    const edited = slack.messages(CHANNEL).find((m) => m.ts === post!.ts)!;
+    expect(edited.text).toContain('Resolved');
+    expect(slack.messages(CHANNEL).filter((m) => m.thread_ts === post!.ts && m.ts !== post!.ts)).toHaveLength(1);
+  });
+
   it('posts a pod Pending for longer than the threshold (this one was created weeks ago)', async () => {
     const head = podOf('data-platform', 'ray-head-');
     setPodState(head, { state: 'Pending' });
