@@ -228,6 +228,29 @@ describe('the failing-pod watch', () => {
     expect(kube.stats.listRequests['pods']).toBeGreaterThan(lists);
     expect(postsAbout(harbor.metadata.name)).toHaveLength(1);
   });
+
+  it('a post Slack refuses during a new list is logged, and the namespace watches on (no list again)', async () => {
+    const leader = workers.find((w) => w.podWatch?.leading)!;
+    kube.faults.down = 'reset';
+    kube.dropConnections();
+    const superset = podOf('data-platform', 'superset-');
+    const rv = setPodState(superset, { state: 'CrashLoopBackOff', restarts: 2, lastTerminated: 'Error' });
+    await until('the change to be compacted', () => (kube.cluster.store.compactedRv >= rv ? true : undefined));
+    const lists = kube.stats.listRequests['pods'] ?? 0;
+    slack.failNext('chat.postMessage', 'not_in_channel'); // the superset post, made by data-platform's new list
+    kube.faults.down = false;
+    // One list per namespace: the refused post did not fail data-platform's list…
+    for (const namespace of leader.podWatch!.namespaces) await handledUpTo(namespace, rv);
+    expect(kube.stats.listRequests['pods']! - lists).toBe(leader.podWatch!.namespaces.length);
+    // …and the namespace watches on: a later change in it is posted.
+    const api = podOf('data-platform', 'dolphinscheduler-api-');
+    setPodState(api, { state: 'ImagePullBackOff' });
+    await until('the dolphinscheduler-api post', () => postsAbout(api.metadata.name)[0]);
+    // The refused post is made at the pod's next change.
+    setPodState(superset, { state: 'CrashLoopBackOff', restarts: 3, lastTerminated: 'Error' });
+    await until('the superset post', () => postsAbout(superset.metadata.name)[0]);
+    expect(postsAbout(superset.metadata.name)).toHaveLength(1);
+  });
 });
 
 describe('the demo session (npm start, carbon shell; not carbon run)', () => {
