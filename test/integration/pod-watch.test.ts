@@ -176,6 +176,20 @@ describe('the failing-pod watch', () => {
     expect(postsAbout(trino.metadata.name)[0]?.text).toContain('CrashLoopBackOff');
   });
 
+  it('resolves a post whose edit Slack refused once (a 5xx): tried again, edited and answered once', async () => {
+    const trino = podOf('data-platform', 'trino-coordinator-');
+    const [post] = postsAbout(trino.metadata.name);
+    slack.failNext('chat.update', 'internal_error');
+    kube.cluster.setPodReady('data-platform', trino.metadata.name, true);
+    const reply = await until('a reply in the thread', () =>
+      slack.messages(CHANNEL).find((m) => m.thread_ts === post!.ts && m.ts !== post!.ts),
+    );
+    expect(reply.text).toContain('is ready again');
+    const edited = slack.messages(CHANNEL).find((m) => m.ts === post!.ts)!;
+    expect(edited.text).toContain('Resolved');
+    expect(slack.messages(CHANNEL).filter((m) => m.thread_ts === post!.ts && m.ts !== post!.ts)).toHaveLength(1);
+  });
+
   it('posts a pod Pending for longer than the threshold (this one was created weeks ago)', async () => {
     const head = podOf('data-platform', 'ray-head-');
     setPodState(head, { state: 'Pending' });
@@ -213,6 +227,29 @@ describe('the failing-pod watch', () => {
     // It came from a new list: the watch from the old resourceVersion was refused with 410.
     expect(kube.stats.listRequests['pods']).toBeGreaterThan(lists);
     expect(postsAbout(harbor.metadata.name)).toHaveLength(1);
+  });
+
+  it('a post Slack refuses during a new list is logged, and the namespace watches on (no list again)', async () => {
+    const leader = workers.find((w) => w.podWatch?.leading)!;
+    kube.faults.down = 'reset';
+    kube.dropConnections();
+    const superset = podOf('data-platform', 'superset-');
+    const rv = setPodState(superset, { state: 'CrashLoopBackOff', restarts: 2, lastTerminated: 'Error' });
+    await until('the change to be compacted', () => (kube.cluster.store.compactedRv >= rv ? true : undefined));
+    const lists = kube.stats.listRequests['pods'] ?? 0;
+    slack.failNext('chat.postMessage', 'not_in_channel'); // the superset post, made by data-platform's new list
+    kube.faults.down = false;
+    // One list per namespace: the refused post did not fail data-platform's list…
+    for (const namespace of leader.podWatch!.namespaces) await handledUpTo(namespace, rv);
+    expect(kube.stats.listRequests['pods']! - lists).toBe(leader.podWatch!.namespaces.length);
+    // …and the namespace watches on: a later change in it is posted.
+    const api = podOf('data-platform', 'dolphinscheduler-api-');
+    setPodState(api, { state: 'ImagePullBackOff' });
+    await until('the dolphinscheduler-api post', () => postsAbout(api.metadata.name)[0]);
+    // The refused post is made at the pod's next change.
+    setPodState(superset, { state: 'CrashLoopBackOff', restarts: 3, lastTerminated: 'Error' });
+    await until('the superset post', () => postsAbout(superset.metadata.name)[0]);
+    expect(postsAbout(superset.metadata.name)).toHaveLength(1);
   });
 });
 

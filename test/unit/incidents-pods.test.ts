@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Catalogue } from '../../src/catalogue.js';
 import { failingReason, serviceOfPod } from '../../src/features/incidents/failing-pod.js';
-import { backoff } from '../../src/features/incidents/pod-stream.js';
+import { backoff, describeError } from '../../src/features/incidents/pod-stream.js';
 
 const created = '2026-11-21T09:00:00Z';
 const now = Date.parse('2026-11-21T09:05:00Z');
@@ -102,5 +102,19 @@ describe('the watch reconnects with exponential backoff', () => {
   it('doubles from the first delay up to the last', () => {
     const delays = [1, 2, 3, 4, 5, 6, 7].map((n) => backoff({ first: 1_000, max: 30_000 }, n));
     expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+  });
+});
+
+describe('the watch logs an error by its name and code only', () => {
+  it('leaves out the message (an exec plugin can print a token into it) and keeps Slack error codes', () => {
+    const exec = Object.assign(new Error('exec: token=s3cr3t expired'), { code: 'ECONNRESET' });
+    expect(describeError(exec)).toBe('Error (ECONNRESET)');
+    const slack = Object.assign(new Error('An API error occurred: not_in_channel'), {
+      code: 'slack_webapi_platform_error',
+      data: { error: 'not_in_channel' },
+    });
+    expect(describeError(slack)).toBe('Error (slack_webapi_platform_error, not_in_channel)');
+    expect(describeError(Object.assign(new Error('Gone'), { statusCode: 410 }))).toBe('Error (410)');
+    expect(describeError(undefined)).toBe('Error');
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
+import { describeError } from './pod-stream.js';
 
 /** Extends the lease only while this holder still has it (a Lua script: GET and PEXPIRE in one step). */
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
@@ -48,10 +49,14 @@ export function holdLease(
         hooks.onLead();
       }
     } catch (error) {
-      hooks.log.warn({ err: error }, 'pod watch: lease not renewed');
-      await lose('Redis did not answer');
+      hooks.log.warn({ err: describeError(error) }, 'pod watch: lease not renewed');
+      await lose('Redis did not answer').catch((failure: unknown) =>
+        hooks.log.warn({ err: describeError(failure) }, 'pod watch: not stopped cleanly'),
+      );
+    } finally {
+      // Always again (unless stopped): a throw from onLose or onLead must not end the lease's loop.
+      if (!stopped) timer = setTimeout(() => void tick(), leading ? ttlMs / 3 : ttlMs / 2);
     }
-    if (!stopped) timer = setTimeout(() => void tick(), leading ? ttlMs / 3 : ttlMs / 2);
   };
   void tick();
   return {

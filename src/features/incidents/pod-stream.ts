@@ -32,6 +32,14 @@ class WatchStatusError extends Error {
   }
 }
 
+/** A watch that said nothing (no event, no bookmark) for longer than the server's timeout: a dead connection. */
+class WatchSilentError extends Error {
+  override readonly name = 'WatchSilentError';
+}
+
+/** How long stop() waits for a handler still running (a Slack call) before it returns anyway. */
+const STOP_WAIT_MS = 10_000;
+
 /**
  * The pods of one namespace as a list, then a watch from the list's resourceVersion (client-node's Watch,
  * with the kubeconfig's credentials and TLS), as an informer does. A watch that ends is started again from
@@ -43,7 +51,8 @@ export class PodStream {
   /** The newest resourceVersion whose change has been handled (a list's, an event's or a bookmark's). */
   resourceVersion: string | undefined;
   private stopped = false;
-  private controller: AbortController | undefined;
+  /** Ends the watch connection now, connected or still connecting (client-node's controller comes only once it is). */
+  private abortWatch: (() => void) | undefined;
   private wake: (() => void) | undefined;
   private readonly running: Promise<void>;
 
@@ -58,30 +67,39 @@ export class PodStream {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.controller?.abort();
+    this.abortWatch?.();
     this.wake?.();
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_WAIT_MS)));
+    if ((await Promise.race([this.running, late])) === 'late')
+      this.options.log.warn({ namespace: this.namespace }, 'pod watch: a handler still runs after stop');
+    clearTimeout(timer);
   }
 
   private async run(): Promise<void> {
     let failures = 0;
+    /** 410s in a row: the first lists again at once, the next ones back off (no tight list loop). */
+    let gone = 0;
     while (!this.stopped) {
       try {
         if (this.resourceVersion === undefined) await this.relist();
         const started = Date.now();
         await this.watchOnce(this.resourceVersion!);
+        gone = 0;
         // A watch that ends at once (a server that accepts and closes) counts as a failure: no busy loop.
         failures = Date.now() - started < this.options.backoffMs.first ? failures + 1 : 0;
       } catch (error) {
         if (this.stopped) return;
         if (statusOf(error) === 410 || (error instanceof WatchStatusError && error.code === 410)) {
-          this.options.log.info({ namespace: this.namespace }, 'pod watch expired (410 Gone): listing again');
+          gone++;
+          this.options.log.info({ namespace: this.namespace, gone }, 'pod watch expired (410 Gone): listing again');
           this.resourceVersion = undefined;
+          if (gone > 1) await this.sleep(backoff(this.options.backoffMs, gone - 1));
           continue;
         }
         failures++;
         this.options.log.warn(
-          { namespace: this.namespace, err: describe(error), failures },
+          { namespace: this.namespace, err: describeError(error), failures },
           'pod watch interrupted: reconnecting',
         );
       }
@@ -110,12 +128,40 @@ export class PodStream {
     this.resourceVersion = resourceVersion ?? '0';
   }
 
-  /** One watch connection, until the server ends it; rejects on a failure or an ERROR event. */
+  /**
+   * One watch connection, until the server ends it; rejects on a failure or an ERROR event, and when it has
+   * been silent for longer than the server's timeout (a half-open connection would otherwise wait forever).
+   */
   private watchOnce(resourceVersion: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let handled = Promise.resolve();
       let failed: Error | undefined;
+      let done = false;
+      let controller: AbortController | undefined;
+      let silence: NodeJS.Timeout | undefined;
+      const settle = (error: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(silence);
+        this.abortWatch = undefined;
+        controller?.abort();
+        void handled.then(() => {
+          const status = (error as { statusCode?: number } | null)?.statusCode;
+          if (failed) reject(failed);
+          else if (error) reject(status === undefined ? error : new WatchStatusError(status));
+          else resolve();
+        });
+      };
+      const silentMs = (this.options.timeoutSeconds + 30) * 1000;
+      const heard = () => {
+        clearTimeout(silence);
+        silence = setTimeout(() => settle(new WatchSilentError(`no event for ${silentMs / 1000} s`)), silentMs);
+      };
+      this.abortWatch = () => settle(null);
+      heard();
       const onEvent = (type: string, object: Pod & { code?: number }) => {
+        if (done) return;
+        heard();
         if (type === 'ERROR') {
           failed ??= new WatchStatusError(object.code);
           return;
@@ -128,19 +174,11 @@ export class PodStream {
               .changed(type, object)
               .catch((error: unknown) =>
                 this.options.log.warn(
-                  { err: describe(error), pod: object.metadata?.name },
+                  { err: describeError(error), pod: object.metadata?.name },
                   'pod watch: event not handled',
                 ),
               );
           if (rv !== undefined) this.resourceVersion = rv;
-        });
-      };
-      const onDone = (error: unknown) => {
-        void handled.then(() => {
-          const status = (error as { statusCode?: number } | null)?.statusCode;
-          if (failed) reject(failed);
-          else if (error) reject(status === undefined ? error : new WatchStatusError(status));
-          else resolve();
         });
       };
       new Watch(this.kube.config)
@@ -148,14 +186,14 @@ export class PodStream {
           resourcePath('v1', 'pods', this.namespace),
           { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.options.timeoutSeconds },
           onEvent,
-          onDone,
+          settle,
         )
         .then(
-          (controller) => {
-            this.controller = controller;
-            if (this.stopped) controller.abort();
+          (ctl) => {
+            controller = ctl;
+            if (done) ctl.abort(); // stopped or silent while connecting
           },
-          (error: unknown) => onDone(error),
+          (error: unknown) => settle(error),
         );
     });
   }
@@ -175,8 +213,12 @@ export class PodStream {
 export const backoff = ({ first, max }: { first: number; max: number }, failures: number): number =>
   Math.min(max, first * 2 ** Math.max(0, failures - 1));
 
-/** An error's kind and code for the log, never its whole object (a request can carry credentials). */
-const describe = (error: unknown): string => {
-  const e = error as { name?: string; message?: string; code?: unknown; statusCode?: unknown };
-  return `${e.name ?? 'Error'}: ${e.message ?? String(error)}${e.code ? ` (${String(e.code)})` : ''}`;
+/**
+ * An error's kind and code for the log, never its message or whole object: a Watch or kubeconfig error can
+ * carry an exec plugin's output, a request its credentials (as Kube.explain). A Slack error's code is kept.
+ */
+export const describeError = (error: unknown): string => {
+  const e = (error ?? {}) as { name?: unknown; code?: unknown; statusCode?: unknown; data?: { error?: unknown } };
+  const codes = [e.code, e.statusCode, e.data?.error].filter((c) => typeof c === 'string' || typeof c === 'number');
+  return `${typeof e.name === 'string' ? e.name : 'Error'}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
 };

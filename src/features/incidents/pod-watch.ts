@@ -9,8 +9,11 @@ import { failingReason, pendingSince, serviceOfPod, type Failing } from './faili
 import { holdLease, type Leadership } from './lease.js';
 import { PodIncidents } from './pod-incidents.js';
 import { renderFailingPod, renderPodRecovered, renderPodResolved, type PodOutcome } from './pod-render.js';
-import { PodStream, type PodChange } from './pod-stream.js';
+import { backoff, describeError, PodStream, type PodChange } from './pod-stream.js';
 import type { Service } from '../../catalogue.js';
+
+/** How often a resolution Slack refused is tried before it waits for the next list. */
+const RESOLVE_ATTEMPTS = 5;
 
 export interface PodWatchDeps {
   kube: Kube;
@@ -66,6 +69,7 @@ export function startPodWatch(deps: PodWatchDeps, options: PodWatchOptions): Pod
   const leadership: Leadership = holdLease(deps.redis, `carbon:pod-watch:${options.scope}:lease`, leaseMs, {
     log: deps.log,
     onLead: () => {
+      reactor.stopped = false;
       streams = namespaces.map(
         (namespace) =>
           new PodStream(deps.kube, namespace, reactor, {
@@ -79,8 +83,11 @@ export function startPodWatch(deps: PodWatchDeps, options: PodWatchOptions): Pod
     onLose: async () => {
       const stopping = streams;
       streams = [];
+      // No new timer from a handler still running, and none left once the streams have stopped.
+      reactor.stopped = true;
       reactor.clearTimers();
       await Promise.all(stopping.map((s) => s.stop()));
+      reactor.clearTimers();
     },
   });
   return {
@@ -100,6 +107,8 @@ export function startPodWatch(deps: PodWatchDeps, options: PodWatchOptions): Pod
 class PodReactor {
   /** Pods of critical services Pending but not yet for too long: looked at again when they will be. */
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Not leading: nothing is scheduled. */
+  stopped = false;
 
   constructor(
     private readonly deps: PodWatchDeps,
@@ -114,10 +123,21 @@ class PodReactor {
 
   async synced(namespace: string, pods: Pod[]): Promise<void> {
     const present = new Set(pods.map((p) => p.metadata?.name));
-    for (const pod of pods) await this.look(pod);
+    // Pending pods deleted while the watch was down: their timers go.
+    for (const key of [...this.pending.keys()])
+      if (key.startsWith(`${namespace}/`) && !present.has(key.slice(namespace.length + 1)))
+        this.unschedule(namespace, key.slice(namespace.length + 1));
+    // One pod's failure (Slack refusing, Redis slow) is logged, not thrown: a throw would fail the whole
+    // list, and the namespace would list again and again instead of watching.
+    for (const pod of pods) await this.look(pod).catch((error: unknown) => this.notHandled(error, pod.metadata?.name));
     // Posts of pods deleted while nobody watched: their pods are gone.
     for (const name of await this.incidents.openPods(namespace))
-      if (!present.has(name)) await this.resolve(namespace, name, 'deleted');
+      if (!present.has(name))
+        await this.resolve(namespace, name, 'deleted').catch((error: unknown) => this.notHandled(error, name));
+  }
+
+  private notHandled(error: unknown, pod: string | undefined): void {
+    this.deps.log.warn({ err: describeError(error), pod }, 'pod watch: pod not handled');
   }
 
   async changed(type: PodChange, pod: Pod): Promise<void> {
@@ -142,7 +162,7 @@ class PodReactor {
     if (isReady(pod)) return this.resolve(namespace, name, 'ready');
     const failing = failingReason(pod, Date.now(), this.options.pendingMs);
     if (failing) return this.post(pod, service, failing);
-    if (pod.status?.phase === 'Pending') {
+    if (pod.status?.phase === 'Pending' && !this.stopped) {
       const due = pendingSince(pod, this.options.pendingMs) - Date.now();
       const timer = setTimeout(
         () => {
@@ -186,16 +206,41 @@ class PodReactor {
     }
   }
 
-  private async resolve(namespace: string, name: string, how: PodOutcome['how']): Promise<void> {
+  /**
+   * Edits the pod's open posts and replies. A post Slack would not edit (429, 5xx, a timeout) still shows 🚨
+   * and its buttons: it is recorded open again and tried again a few times with backoff (then at the next list).
+   */
+  private async resolve(namespace: string, name: string, how: PodOutcome['how'], attempt = 1): Promise<void> {
+    let failed: unknown;
     for (const incident of await this.incidents.close(namespace, name)) {
       const outcome = { how, at: new Date() };
-      await this.deps.chat.update(
-        incident.channel,
-        incident.ts,
-        renderPodResolved(incident, outcome, this.deps.cluster),
-      );
+      try {
+        await this.deps.chat.update(
+          incident.channel,
+          incident.ts,
+          renderPodResolved(incident, outcome, this.deps.cluster),
+        );
+      } catch (error) {
+        await this.incidents.opened(incident);
+        failed ??= error;
+        continue;
+      }
       await this.deps.chat.post(incident.channel, renderPodRecovered(incident, outcome), incident.ts);
       this.deps.log.info({ namespace, pod: name, reason: incident.reason, how }, 'pod watch: incident resolved');
     }
+    if (failed === undefined) return;
+    if (attempt < RESOLVE_ATTEMPTS && !this.stopped) {
+      const key = `${namespace}/${name}`;
+      const retry = setTimeout(
+        () => {
+          this.pending.delete(key);
+          void this.resolve(namespace, name, how, attempt + 1).catch((error: unknown) => this.notHandled(error, name));
+        },
+        backoff(this.options.backoffMs ?? { first: 1_000, max: 30_000 }, attempt),
+      );
+      clearTimeout(this.pending.get(key));
+      this.pending.set(key, retry);
+    }
+    throw failed;
   }
 }
