@@ -150,8 +150,12 @@ function certManagerLine(certificates: CertificatesRead | undefined, host: strin
   return `cert-manager ${match.namespace}/${match.name} ${ready}, notAfter ${notAfter}${differs}`;
 }
 
-function coversHost(c: CertificateState, host: string): boolean {
-  return (c.dnsNames ?? []).some((n) => n === host || (n.startsWith('*.') && host.endsWith(n.slice(1))));
+/** Whether the Certificate's dnsNames cover the host, as a client checks a served one (RFC 6125: `*.` is one label). */
+export function coversHost(c: Pick<CertificateState, 'dnsNames'>, host: string): boolean {
+  const names = c.dnsNames ?? [];
+  if (names.length === 0) return false;
+  const asServed = { subject: {}, subjectaltname: names.map((n) => `DNS:${n}`).join(', ') } as PeerCertificate;
+  return checkServerIdentity(host, asServed) === undefined;
 }
 
 function judgeAnswer(answer: IncomingMessage, ms: number, target: URL): CheckOutcome {
