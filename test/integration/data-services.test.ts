@@ -317,6 +317,43 @@ describe('TLS and public URLs', () => {
     expect(direct.find((c) => c.kind === 'http')).toMatchObject({ state: 'ok', source: 'HTTP GET, direct' });
   });
 
+  it("sends the proxy URL's user:password as Basic auth to the proxy only, and never shows it", async () => {
+    const auths: (string | undefined)[] = [];
+    const proxy = createHttpServer().on('connect', (req: IncomingMessage, client: Socket) => {
+      auths.push(req.headers['proxy-authorization']);
+      if (req.headers['proxy-authorization'] !== `Basic ${Buffer.from('ops:p@ss').toString('base64')}`) {
+        client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
+        return;
+      }
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client).on('error', () => undefined);
+        client.pipe(upstream).on('error', () => undefined);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    servers.push(proxy);
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as AddressInfo).port;
+    const config = loadConfig({
+      DATA_CHECK_TIMEOUT_MS: String(TIMEOUT_MS),
+      https_proxy: `http://ops:p%40ss@127.0.0.1:${port}`,
+    });
+    const checks = await measureDataServices(
+      { ...sources, config },
+      new Catalogue([service('trino', [{ kind: 'tls' }, { kind: 'http' }], urls.expiring)]),
+      'data-platform',
+    );
+    expect(auths).toHaveLength(1);
+    expect(checks.find((c) => c.kind === 'http')).toMatchObject({
+      state: 'ok',
+      source: `HTTP GET through the proxy 127.0.0.1:${port}`,
+    });
+    expect(JSON.stringify(checks)).not.toMatch(/p%40ss|p@ss|ops:/);
+  });
+
   it('gives up on an endpoint that never answers within the bound: not measured, not hung', async () => {
     const started = Date.now();
     const checks = await measure(service('portal', [{ kind: 'tls' }, { kind: 'http' }], urls.silent));

@@ -190,7 +190,7 @@ function open(host: string, port: number, proxy: URL | undefined, sockets: Socke
       port: Number(proxy.port || 80),
       method: 'CONNECT',
       path: authority,
-      headers: { host: authority },
+      headers: { host: authority, ...proxyAuthorization(proxy) },
     });
     req.once('connect', (res, socket) => {
       sockets.push(socket);
@@ -235,6 +235,13 @@ function get(socket: Socket, target: URL): Promise<IncomingMessage> {
     req.once('error', reject);
     req.end();
   });
+}
+
+/** Basic credentials from the proxy URL's user:password@ (percent-decoded), sent to the proxy only, never shown. */
+function proxyAuthorization(proxy: URL): { 'proxy-authorization'?: string } {
+  if (proxy.username === '' && proxy.password === '') return {};
+  const pair = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { 'proxy-authorization': `Basic ${Buffer.from(pair).toString('base64')}` };
 }
 
 /** HTTPS_PROXY unless NO_PROXY names the host (`*`, the host, or `.domain` / `domain` for it and its subdomains). */
