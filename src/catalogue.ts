@@ -8,7 +8,17 @@ const dnsName = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
   .max(63);
 
-const https = z.url({ protocol: /^https$/ });
+/**
+ * A URL the health report shows (Slack, the stored snapshot, the handoff): no user:password@ in it, since the report
+ * would show it. A query is allowed and never shown (shownUrl).
+ */
+const shownUrl = (protocol?: RegExp) =>
+  (protocol ? z.url({ protocol }) : z.url()).refine((u) => {
+    const { username, password } = new URL(u);
+    return username === '' && password === '';
+  }, 'must not carry credentials (user:password@): the health report shows this URL');
+
+const https = shownUrl(/^https$/);
 
 /**
  * Where a PostgreSQL password is read, never shown: a key of a Secret in the service's namespace (the bot may get
@@ -45,7 +55,7 @@ const checkSchema = z.discriminatedUnion('kind', [
   /** The certificate served at `endpoint` (the service's url when absent). */
   z.strictObject({ kind: z.literal('tls'), endpoint: https.optional() }),
   /** An HTTP GET of `endpoint` (the service's url when absent). */
-  z.strictObject({ kind: z.literal('http'), endpoint: z.url({ protocol: /^https?$/ }).optional() }),
+  z.strictObject({ kind: z.literal('http'), endpoint: shownUrl(/^https?$/).optional() }),
 ]);
 
 export type DataCheckSpec = z.infer<typeof checkSchema>;
@@ -57,7 +67,7 @@ const serviceSchema = z.strictObject({
   workload: z
     .string()
     .regex(/^(deployment|statefulset)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'deployment/NAME or statefulset/NAME'),
-  url: z.url().optional(),
+  url: shownUrl().optional(),
   critical: z.boolean().default(false),
   checks: z.array(checkSchema).default([]),
 });

@@ -123,9 +123,12 @@ const schema = z.object({
   CATALOGUE_FILE: z.string().default('catalogue/services.yaml'),
   /** The bound of each data check of the health report (Kafka, PostgreSQL, Vault, TLS, HTTP, node metrics). */
   DATA_CHECK_TIMEOUT_MS: positiveInt(5_000),
-  /** The proxy the platform reaches its public URLs through (http://host:port): the URL probes use it when set. */
+  /**
+   * The proxy the platform reaches its public URLs through (http://host:port, or http://user:password@host:port for
+   * Basic auth, sent to the proxy only): the URL probes use it when set. `https_proxy` when this is unset.
+   */
   HTTPS_PROXY: optionalString.pipe(z.url({ protocol: /^http$/ }).optional()),
-  /** Hosts (comma-separated; `.example.com` for a domain and its subdomains) the probes reach directly. */
+  /** Hosts (comma-separated; `.example.com` for a domain and its subdomains) the probes reach directly; or `no_proxy`. */
   NO_PROXY: z.string().default(''),
   POLICY_FILE: z.string().default('policy/policy.example.yaml'),
 
@@ -276,12 +279,17 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = checkedSchema.safeParse(env);
+  const parsed = checkedSchema.safeParse(withLowerCaseProxy(env));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid settings (see .env.example):\n${problems.join('\n')}`);
   }
   return Object.freeze(parsed.data);
+}
+
+/** curl's lower-case proxy names are read too; the upper-case one wins when both are set. */
+function withLowerCaseProxy(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, HTTPS_PROXY: env.HTTPS_PROXY || env.https_proxy, NO_PROXY: env.NO_PROXY || env.no_proxy };
 }
 
 /** The checks that depend on which process role runs, reported in one message like the rest. */

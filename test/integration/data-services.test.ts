@@ -221,6 +221,29 @@ describe('TLS and public URLs', () => {
       'silent',
       createTcpServer(() => undefined),
     );
+    // Each stage in less than the bound, the whole in more: the TLS handshake held for 0.6 of it (a TCP front that
+    // forwards to the server late), the response for 0.7 more.
+    const late = createServer(certificate({ days: 90, ip: '127.0.0.1' }), (_req, res) => {
+      setTimeout(() => res.writeHead(200).end(), TIMEOUT_MS * 0.7);
+    });
+    servers.push(late);
+    await new Promise<void>((resolve) => late.listen(0, '127.0.0.1', resolve));
+    await listen(
+      'stalling',
+      createTcpServer((client) => {
+        client.pause(); // the ClientHello waits in the buffer
+        client.on('error', () => undefined);
+        setTimeout(() => {
+          const upstream = connect((late.address() as AddressInfo).port, '127.0.0.1', () => {
+            upstream.pipe(client);
+            client.pipe(upstream);
+            client.resume();
+          });
+          upstream.on('error', () => client.destroy());
+          client.on('close', () => upstream.destroy());
+        }, TIMEOUT_MS * 0.6);
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -294,6 +317,43 @@ describe('TLS and public URLs', () => {
     expect(direct.find((c) => c.kind === 'http')).toMatchObject({ state: 'ok', source: 'HTTP GET, direct' });
   });
 
+  it("sends the proxy URL's user:password as Basic auth to the proxy only, and never shows it", async () => {
+    const auths: (string | undefined)[] = [];
+    const proxy = createHttpServer().on('connect', (req: IncomingMessage, client: Socket) => {
+      auths.push(req.headers['proxy-authorization']);
+      if (req.headers['proxy-authorization'] !== `Basic ${Buffer.from('ops:p@ss').toString('base64')}`) {
+        client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
+        return;
+      }
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client).on('error', () => undefined);
+        client.pipe(upstream).on('error', () => undefined);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    servers.push(proxy);
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as AddressInfo).port;
+    const config = loadConfig({
+      DATA_CHECK_TIMEOUT_MS: String(TIMEOUT_MS),
+      https_proxy: `http://ops:p%40ss@127.0.0.1:${port}`,
+    });
+    const checks = await measureDataServices(
+      { ...sources, config },
+      new Catalogue([service('trino', [{ kind: 'tls' }, { kind: 'http' }], urls.expiring)]),
+      'data-platform',
+    );
+    expect(auths).toHaveLength(1);
+    expect(checks.find((c) => c.kind === 'http')).toMatchObject({
+      state: 'ok',
+      source: `HTTP GET through the proxy 127.0.0.1:${port}`,
+    });
+    expect(JSON.stringify(checks)).not.toMatch(/p%40ss|p@ss|ops:/);
+  });
+
   it('gives up on an endpoint that never answers within the bound: not measured, not hung', async () => {
     const started = Date.now();
     const checks = await measure(service('portal', [{ kind: 'tls' }, { kind: 'http' }], urls.silent));
@@ -301,6 +361,44 @@ describe('TLS and public URLs', () => {
     for (const c of checks) {
       expect(c.state).toBe('not-measured');
       expect(c.summary).toMatch(/no answer within 3 s/);
+    }
+  });
+
+  it('reports a URL whose handshake and answer each come within the bound, but not both, as not measured', async () => {
+    const checks = await measure(service('portal', [{ kind: 'tls' }, { kind: 'http' }], urls.stalling));
+    const http = checks.find((c) => c.kind === 'http')!;
+    expect(http).toMatchObject({ state: 'not-measured' });
+    expect(http.summary).toMatch(/^no answer: GET https:\/\/127\.0\.0\.1:\d+\/: no answer within 3 s$/);
+  });
+
+  it('does not wait for a cert-manager that never answers: the TLS line says why, the URL is measured', async () => {
+    const held: Socket[] = [];
+    const silentApi = createTcpServer((s) => held.push(s));
+    await new Promise<void>((resolve) => silentApi.listen(0, '127.0.0.1', resolve));
+    const kubeconfig = new KubeConfig();
+    kubeconfig.loadFromOptions({
+      clusters: [
+        { name: 'c', server: `https://127.0.0.1:${(silentApi.address() as AddressInfo).port}`, skipTLSVerify: true },
+      ],
+      users: [{ name: 'u', token: 'none' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    // Each Kubernetes call bounded far beyond the data checks' bound: only the checks' own bound can end the wait.
+    const kube = new Kube(kubeconfig, { requestTimeoutMs: 600_000, pageSize: 500 });
+    try {
+      const checks = await measureDataServices(
+        { ...sources, kube },
+        new Catalogue([service('trino', [{ kind: 'tls' }, { kind: 'http' }], urls.expiring)]),
+        'data-platform',
+      );
+      expect(checks.find((c) => c.kind === 'http')).toMatchObject({ state: 'ok' });
+      expect(checks.find((c) => c.kind === 'tls')!.summary).toMatch(
+        /, cert-manager: list certificates\.cert-manager\.io: no answer within 3 s$/,
+      );
+    } finally {
+      held.forEach((s) => s.destroy());
+      silentApi.close();
     }
   });
 });

@@ -3,6 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalogue } from '../../src/catalogue.js';
+import { loadConfig } from '../../src/config.js';
+import { measureDataServices } from '../../src/features/health/data-services/measure.js';
+import type { Kube } from '../../src/integrations/kubernetes.js';
 
 /** The catalogue's data checks: what the health report measures beside the pods, validated when it is loaded. */
 async function load(yaml: string) {
@@ -66,5 +69,34 @@ describe('catalogue checks', () => {
       credentials: { secret: 'postgresql-health', key: 'password' },
     });
     expect(catalogue.find('vault')!.checks).toContainEqual({ kind: 'vault' });
+  });
+});
+
+describe('catalogue URLs and what the report shows of them', () => {
+  it('refuses a URL with user:password@, naming the file and the path, never the password', async () => {
+    const { file, error } = await load(
+      'services:\n' +
+        '  - { name: a, namespace: ns, workload: deployment/a, url: "https://ops:hunter2@a.example.com/" }\n' +
+        '  - { name: b, namespace: ns, workload: deployment/b, checks: [{ kind: http, endpoint: "http://ops@b.example.com/health" }] }\n' +
+        '  - { name: c, namespace: ns, workload: deployment/c, checks: [{ kind: tls, endpoint: "https://:hunter2@c.example.com" }] }\n',
+    );
+    expect(error).toContain(`CATALOGUE_FILE ${file} is invalid:`);
+    for (const path of ['services.0.url', 'services.1.checks.0.endpoint', 'services.2.checks.0.endpoint'])
+      expect(error).toContain(`  - ${file}: ${path}: must not carry credentials (user:password@)`);
+    expect(error).not.toContain('hunter2');
+  });
+
+  it('reports a URL check without its query, where a token may ride', async () => {
+    // Nothing listens on port 1: the check is not measured, quickly, and says so without the token.
+    const { catalogue } = await load(
+      'services:\n' +
+        '  - { name: a, namespace: ns, workload: deployment/a, url: "http://127.0.0.1:1/health?token=s3cr3t#frag" }\n',
+    );
+    const config = loadConfig({ DATA_CHECK_TIMEOUT_MS: '5000' });
+    // An http: URL reads nothing from the cluster (no cert-manager Certificates): no Kubernetes API is needed.
+    const checks = await measureDataServices({ config, kube: undefined as unknown as Kube }, catalogue!, undefined);
+    const http = checks.find((c) => c.kind === 'http')!;
+    expect(http).toMatchObject({ target: 'http://127.0.0.1:1/health?…', state: 'not-measured' });
+    expect(JSON.stringify(checks)).not.toContain('s3cr3t');
   });
 });

@@ -71,6 +71,15 @@ describe('loadConfig', () => {
     expect(swapped).not.toThrow(/SECRET/);
   });
 
+  it("reads the proxy from HTTPS_PROXY/NO_PROXY or curl's lower-case names, the upper-case one winning", () => {
+    const lower = loadConfig({ https_proxy: 'http://proxy.lan:3128', no_proxy: '.internal' });
+    expect([lower.HTTPS_PROXY, lower.NO_PROXY]).toEqual(['http://proxy.lan:3128', '.internal']);
+    const both = loadConfig({ HTTPS_PROXY: 'http://upper:3128', https_proxy: 'http://lower:3128' });
+    expect(both.HTTPS_PROXY).toBe('http://upper:3128');
+    expect(() => loadConfig({ https_proxy: 'socks5://u:SECRETPW@proxy.lan' })).toThrow(/HTTPS_PROXY/);
+    expect(() => loadConfig({ https_proxy: 'socks5://u:SECRETPW@proxy.lan' })).not.toThrow(/SECRETPW/);
+  });
+
   it('reports every problem in one message', () => {
     expect(() =>
       loadConfig({ REDIS_URL: 'http://x', KUBE_PAGE_SIZE: 'lots', CARBON_USER: 'alice', DATABASE_URL: 'mysql://x' }),

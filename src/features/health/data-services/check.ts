@@ -44,19 +44,40 @@ export class CheckTimeout extends Error {
  * `work` bounded by `ms`: a dependency that hangs becomes a CheckTimeout, never a hung job. `onTimeout` releases
  * what the work holds (a socket, a client), so nothing is left running behind the report.
  */
-export async function bounded<T>(ms: number, what: string, work: Promise<T>, onTimeout?: () => void): Promise<T> {
+export async function bounded<T>(
+  ms: number,
+  what: string,
+  work: Promise<T>,
+  onTimeout?: () => void,
+  /** The bound the message names when `ms` is what is left of it (see deadline). */
+  bound = ms,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout?.();
-      reject(new CheckTimeout(`${what}: no answer within ${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`));
-    }, ms);
+    timer = setTimeout(
+      () => {
+        // Settled before the release: a request whose socket is destroyed fails at once ("socket hang up"), and the
+        // report must say the bound was reached, not that.
+        reject(new CheckTimeout(`${what}: no answer within ${(bound / 1000).toFixed(bound % 1000 === 0 ? 0 : 1)} s`));
+        onTimeout?.();
+      },
+      Math.max(0, ms),
+    );
   });
   try {
     return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * One deadline, `ms` from now, for work done in stages (connect, handshake, request): each stage is bounded by what is
+ * left of it, so the whole is bounded by `ms`, not `ms` per stage.
+ */
+export function deadline(ms: number, onTimeout?: () => void): <T>(what: string, work: Promise<T>) => Promise<T> {
+  const end = performance.now() + ms;
+  return (what, work) => bounded(end - performance.now(), what, work, onTimeout, ms);
 }
 
 /** Network errors that mean "not reached" (nothing answered), as opposed to a server that answered badly. */

@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { CertificateState, CertificatesRead } from '../../../integrations/cert-manager.js';
-import { bounded, judged, notMeasured, plural, reasonOf, unreachedCode, type CheckOutcome } from './check.js';
+import { deadline, judged, notMeasured, plural, reasonOf, unreachedCode, type CheckOutcome } from './check.js';
 import type { DataSources } from './sources.js';
 
 /** A certificate that stops being valid within this many days is a risk the report fails on. */
@@ -17,17 +17,37 @@ export interface EndpointProbe {
 }
 
 /**
+ * A URL as a report may show it: no user:password@, no query or fragment (a token rides there), `?…` saying one was
+ * left out.
+ */
+export function shownUrl(url: string): string {
+  const u = new URL(url);
+  if (u.username === '' && u.password === '' && u.search === '' && u.hash === '') return url;
+  return `${u.origin}${u.pathname}${u.search === '' ? '' : '?…'}`;
+}
+
+/** The certificate as the handshake served it, read before the socket is released. */
+interface Served {
+  cert: PeerCertificate | null;
+  authorized: boolean;
+  authorizationError: Error | null;
+}
+
+/**
  * Probes `url` over one connection (through HTTPS_PROXY by CONNECT unless NO_PROXY names the host): the served
  * certificate (issuer, days to expiry, hostname match, chain trusted) beside cert-manager's Certificate for the host,
- * then a GET whose status and latency are reported. A redirect is never followed (its target is named).
+ * then a GET whose status and latency are reported. A redirect is never followed (its target is named). The whole
+ * probe (connect, handshake, GET) has one deadline, DATA_CHECK_TIMEOUT_MS; cert-manager's Certificates are awaited
+ * only after it, so a slow read (bounded by the caller) never delays the probe.
  */
 export async function probeEndpoint(
   url: string,
   sources: DataSources,
-  certificates: CertificatesRead | undefined,
+  certificates: Promise<CertificatesRead | undefined> | undefined,
   now: () => Date = () => new Date(),
 ): Promise<EndpointProbe> {
   const target = new URL(url);
+  const shown = shownUrl(url);
   const https = target.protocol === 'https:';
   const host = target.hostname.replace(/^\[|\]$/g, '');
   const port = Number(target.port || (https ? 443 : 80));
@@ -36,16 +56,24 @@ export async function probeEndpoint(
   const tlsSource = `TLS handshake with ${host}:${port}${via || ', direct'}`;
   const httpSource = `HTTP GET${via || ', direct'}`;
   const sockets: Socket[] = [];
-  const timeout = sources.config.DATA_CHECK_TIMEOUT_MS;
   const release = () => sockets.forEach((s) => s.destroy());
+  const within = deadline(sources.config.DATA_CHECK_TIMEOUT_MS, release);
   const started = performance.now();
   let socket: Socket;
-  let tls: ProbeOutcome | undefined;
+  let served: Served | undefined;
+  const tlsJudged = async (): Promise<{ tls?: ProbeOutcome }> =>
+    served === undefined
+      ? {}
+      : { tls: { ...judgeCertificate(served, host, await certificates, now()), source: tlsSource } };
   try {
-    socket = await bounded(timeout, `${host}:${port}`, open(host, port, proxy, sockets), release);
+    socket = await within(`${host}:${port}`, open(host, port, proxy, sockets));
     if (https) {
-      const secure = await bounded(timeout, `TLS ${host}:${port}`, handshake(socket, host, sockets), release);
-      tls = { ...judgeCertificate(secure, host, certificates, now()), source: tlsSource };
+      const secure = await within(`TLS ${host}:${port}`, handshake(socket, host, sockets));
+      served = {
+        cert: secure.getPeerCertificate(),
+        authorized: secure.authorized,
+        authorizationError: secure.authorizationError,
+      };
       socket = secure;
     }
   } catch (error) {
@@ -57,28 +85,27 @@ export async function probeEndpoint(
       http: { ...notMeasured(why), source: httpSource },
     };
   }
+  let http: ProbeOutcome;
   try {
-    const answer = await bounded(timeout, `GET ${url}`, get(socket, target), release);
+    const answer = await within(`GET ${shown}`, get(socket, target));
     const ms = Math.round(performance.now() - started);
-    return { ...(tls ? { tls } : {}), http: { ...judgeAnswer(answer, ms, target), source: httpSource } };
+    http = { ...judgeAnswer(answer, ms, target), source: httpSource };
   } catch (error) {
     const why = unreachedCode(error) ? 'no answer' : 'the request failed';
-    return {
-      ...(tls ? { tls } : {}),
-      http: { ...notMeasured(`${why}: ${reasonOf(error)}`), source: httpSource },
-    };
+    http = { ...notMeasured(`${why}: ${reasonOf(error)}`), source: httpSource };
   } finally {
     release();
   }
+  return { ...(await tlsJudged()), http };
 }
 
 function judgeCertificate(
-  socket: TLSSocket,
+  socket: Served,
   host: string,
   certificates: CertificatesRead | undefined,
   at: Date,
 ): CheckOutcome {
-  const cert = socket.getPeerCertificate();
+  const cert = socket.cert;
   if (cert === null || Object.keys(cert).length === 0)
     return judged('no certificate served', ['no certificate served']);
   const notAfter = new Date(cert.valid_to);
@@ -123,8 +150,12 @@ function certManagerLine(certificates: CertificatesRead | undefined, host: strin
   return `cert-manager ${match.namespace}/${match.name} ${ready}, notAfter ${notAfter}${differs}`;
 }
 
-function coversHost(c: CertificateState, host: string): boolean {
-  return (c.dnsNames ?? []).some((n) => n === host || (n.startsWith('*.') && host.endsWith(n.slice(1))));
+/** Whether the Certificate's dnsNames cover the host, as a client checks a served one (RFC 6125: `*.` is one label). */
+export function coversHost(c: Pick<CertificateState, 'dnsNames'>, host: string): boolean {
+  const names = c.dnsNames ?? [];
+  if (names.length === 0) return false;
+  const asServed = { subject: {}, subjectaltname: names.map((n) => `DNS:${n}`).join(', ') } as PeerCertificate;
+  return checkServerIdentity(host, asServed) === undefined;
 }
 
 function judgeAnswer(answer: IncomingMessage, ms: number, target: URL): CheckOutcome {
@@ -159,7 +190,7 @@ function open(host: string, port: number, proxy: URL | undefined, sockets: Socke
       port: Number(proxy.port || 80),
       method: 'CONNECT',
       path: authority,
-      headers: { host: authority },
+      headers: { host: authority, ...proxyAuthorization(proxy) },
     });
     req.once('connect', (res, socket) => {
       sockets.push(socket);
@@ -204,6 +235,13 @@ function get(socket: Socket, target: URL): Promise<IncomingMessage> {
     req.once('error', reject);
     req.end();
   });
+}
+
+/** Basic credentials from the proxy URL's user:password@ (percent-decoded), sent to the proxy only, never shown. */
+function proxyAuthorization(proxy: URL): { 'proxy-authorization'?: string } {
+  if (proxy.username === '' && proxy.password === '') return {};
+  const pair = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { 'proxy-authorization': `Basic ${Buffer.from(pair).toString('base64')}` };
 }
 
 /** HTTPS_PROXY unless NO_PROXY names the host (`*`, the host, or `.domain` / `domain` for it and its subdomains). */

@@ -1,8 +1,8 @@
 import type { Catalogue, DataCheckSpec, Service } from '../../../catalogue.js';
 import { listCertificates, type CertificatesRead } from '../../../integrations/cert-manager.js';
 import type { ServiceState } from '../measure.js';
-import { notMeasured, reasonOf, type CheckKind, type CheckOutcome, type DataCheck } from './check.js';
-import { probeEndpoint, type EndpointProbe } from './endpoint.js';
+import { bounded, notMeasured, reasonOf, type CheckKind, type CheckOutcome, type DataCheck } from './check.js';
+import { probeEndpoint, shownUrl, type EndpointProbe } from './endpoint.js';
 import { checkKafka } from './kafka.js';
 import { checkNodes } from './nodes.js';
 import { checkPostgres } from './postgres.js';
@@ -30,13 +30,18 @@ export async function measureDataServices(
 ): Promise<DataCheck[]> {
   const services = catalogue.inNamespace(namespace);
   const probes = new Map<string, Promise<EndpointProbe>>();
-  let certificates: Promise<CertificatesRead | undefined> | undefined;
+  let certificates: Promise<CertificatesRead> | undefined;
+  // Read once, for https URLs only, bounded like the probes it runs beside: slow or absent, the TLS line says why.
+  const readCertificates = () =>
+    (certificates ??= bounded(
+      sources.config.DATA_CHECK_TIMEOUT_MS,
+      'list certificates.cert-manager.io',
+      listCertificates(sources.kube),
+    ).catch((error: unknown): CertificatesRead => ({ served: false, reason: reasonOf(error) })));
   const probe = (url: string) => {
-    certificates ??= listCertificates(sources.kube).catch(() => undefined);
     let p = probes.get(url);
     if (p === undefined) {
-      const certs = certificates;
-      p = certs.then((c) => probeEndpoint(url, sources, c));
+      p = probeEndpoint(url, sources, url.startsWith('https:') ? readCertificates() : undefined);
       probes.set(url, p);
     }
     return p;
@@ -104,13 +109,13 @@ function planOne(
       return {
         kind: 'tls',
         key: `tls ${url}`,
-        target: url,
-        run: async () => (await probe(url)).tls ?? { ...notMeasured('not https'), source: url },
+        target: shownUrl(url),
+        run: async () => (await probe(url)).tls ?? { ...notMeasured('not https'), source: shownUrl(url) },
       };
     }
     case 'http': {
       const url = spec.endpoint ?? service.url!;
-      return { kind: 'http', key: `http ${url}`, target: url, run: async () => (await probe(url)).http };
+      return { kind: 'http', key: `http ${url}`, target: shownUrl(url), run: async () => (await probe(url)).http };
     }
   }
 }
