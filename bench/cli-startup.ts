@@ -109,7 +109,8 @@ for (const name of Object.keys(results)) {
   );
 }
 console.log(
-  '\nClocks: spawn to exit; (prompt): spawn to the shell prompt, before any connection (the shell opens the cluster,' +
-    '\nRedis and PostgreSQL at the first command that needs them). npm start adds npm itself to carbon start.' +
-    '\nCPU: user + system of the process and its children to their exit (GNU time), less swayed by the load.',
+  '\nClocks: spawn to exit; (prompt): spawn to the shell prompt, before any connection (start then opens the demo' +
+    '\nbehind the prompt, for the pod watch). npm start adds npm itself to carbon start.' +
+    '\nCPU: user + system of the process and its children to their exit (GNU time), less swayed by the load; for' +
+    "\nstart it includes the demo's start behind the prompt (the cluster, the embedded PostgreSQL, a worker).",
 );
