@@ -17,6 +17,7 @@ import type { JobDeps } from '../jobs/job.js';
 import { redactUrl, type Logger } from '../log.js';
 import { queueViewSettings, serveQueueView, type QueueViewSettings } from './queue-view.js';
 import { PromMetrics } from '../integrations/metrics.js';
+import { paceChannel } from '../features/incidents/pace.js';
 import { startPodWatch, type PodWatch, type PodWatchOptions } from '../features/incidents/pod-watch.js';
 
 /** The failing-pod watch's settings a caller may give; the rest come from the config. */
@@ -133,7 +134,7 @@ export async function buildWorker(deps: WorkerDeps, options: BuildWorkerOptions 
     closer.add(() => worker.close());
     const built: BuiltWorker = { worker, queue, metrics, close: () => closer.closeAll() };
     if (!options.privateQueue) keepSwept(queue, producer, deps.log, closer);
-    built.podWatch = watchPods(deps, producer, queueName, options, closer);
+    built.podWatch = watchPods(deps, producer, queue, options, closer);
     if (options.events) {
       const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
       closer.add(async () => eventsConnection.disconnect());
@@ -183,7 +184,7 @@ function keepSwept(queue: CommandQueue, producer: Redis, log: Logger, closer: Cl
 function watchPods(
   deps: WorkerDeps,
   redis: Redis,
-  queueName: string,
+  queue: CommandQueue,
   options: BuildWorkerOptions,
   closer: Closer,
 ): PodWatch | undefined {
@@ -193,11 +194,19 @@ function watchPods(
   const channel = settings?.channel ?? config.INCIDENT_CHANNEL;
   if (settings === undefined || channel === undefined) return undefined;
   const podWatch = startPodWatch(
-    { kube: deps.kube, cluster: deps.cluster, catalogue: deps.catalogue, chat: deps.chat, redis, log: deps.log },
+    {
+      kube: deps.kube,
+      cluster: deps.cluster,
+      catalogue: deps.catalogue,
+      chat: deps.chat,
+      redis,
+      pace: (channel) => paceChannel(queue, channel),
+      log: deps.log,
+    },
     {
       ...settings,
       channel,
-      scope: queueName,
+      scope: queue.name,
       cooldownMs: config.INCIDENT_POD_COOLDOWN_MIN * 60_000,
       pendingMs: config.INCIDENT_POD_PENDING_MIN * 60_000,
       pageSize: config.KUBE_PAGE_SIZE,

@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
 import { loadScenario, startKubeStandin, type KubeStandin, type Pod } from '../../src/devstack/kube/index.js';
 import { podStatus, type PodStateSpec } from '../../src/devstack/kube/pod-status.js';
+import { POST_INTERVAL_MS } from '../../src/features/incidents/pace.js';
 import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import type { StoredMessage } from '../../src/devstack/slack/workspace.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
@@ -209,6 +210,19 @@ describe('the failing-pod watch', () => {
     expect(postsAbout(podOf('data-platform', 'trino-coordinator-').metadata.name)).toHaveLength(1);
     expect(postsAbout(podOf('data-platform', 'dolphinscheduler-worker-').metadata.name)).toHaveLength(1);
     expect(postsAbout(podOf('data-platform', 'ray-head-').metadata.name)).toHaveLength(1);
+  });
+
+  it('paces its posts: two pods failing together are posted at least a turn apart (shared with the alert posts)', async () => {
+    const api = podOf('data-platform', 'dolphinscheduler-api-');
+    const master = podOf('data-platform', 'dolphinscheduler-master-');
+    setPodState(api, { state: 'ImagePullBackOff' });
+    setPodState(master, { state: 'ImagePullBackOff' });
+    const [first, second] = await until('both posts', () => {
+      const both = [postsAbout(api.metadata.name)[0], postsAbout(master.metadata.name)[0]];
+      return both.every(Boolean) ? (both as StoredMessage[]) : undefined;
+    });
+    // Slack's ts is the stand-in's clock when it took the post: the second had to wait for the channel's turn.
+    expect(Math.abs(Number(first!.ts) - Number(second!.ts)) * 1000).toBeGreaterThanOrEqual(POST_INTERVAL_MS - 100);
   });
 
   it('recovers from an API server restart and a watch from a compacted resourceVersion (410), and still posts', async () => {

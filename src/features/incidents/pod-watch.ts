@@ -22,6 +22,8 @@ export interface PodWatchDeps {
   chat: Chat;
   /** A fail-fast connection: the lease and the posts' records. */
   redis: Redis;
+  /** Waits for the channel's turn to post (paceChannel: one post a second per channel, shared with the alerts). */
+  pace: (channel: string) => Promise<void>;
   log: Logger;
 }
 
@@ -197,6 +199,7 @@ class PodReactor {
     };
     const { channel } = this.options;
     try {
+      await this.deps.pace(channel);
       const ts = await this.deps.chat.post(channel, renderFailingPod(view, this.deps.cluster));
       await this.incidents.opened({ ...view, channel, ts });
       this.deps.log.info({ namespace, pod: name, reason: failing.reason }, 'pod watch: failing pod posted');
@@ -215,6 +218,7 @@ class PodReactor {
     for (const incident of await this.incidents.close(namespace, name)) {
       const outcome = { how, at: new Date() };
       try {
+        await this.deps.pace(incident.channel);
         await this.deps.chat.update(
           incident.channel,
           incident.ts,
@@ -225,6 +229,7 @@ class PodReactor {
         failed ??= error;
         continue;
       }
+      await this.deps.pace(incident.channel);
       await this.deps.chat.post(incident.channel, renderPodRecovered(incident, outcome), incident.ts);
       this.deps.log.info({ namespace, pod: name, reason: incident.reason, how }, 'pod watch: incident resolved');
     }
