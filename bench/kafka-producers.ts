@@ -1,7 +1,7 @@
 /**
- * Would several kafkajs producers on worker threads (node:worker_threads) get carbon-ops' engine closer to
+ * Would several producers on worker threads (node:worker_threads) get carbon-ops' engine closer to
  * Java's records/s? Runs the engine once on the main thread, then as `--producers` engines at once, each on a
- * worker thread with its own kafkajs producer and topic and records/N of the records; alternated, repeated.
+ * worker thread with its own producer and topic and records/N of the records; alternated, repeated.
  *
  *   npx tsx bench/kafka-producers.ts [--records 200000] [--producers 2] [--repeat 3]
  *

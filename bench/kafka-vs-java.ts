@@ -10,7 +10,7 @@
  *                   the most Java allows an idempotent producer, and Java's default);
  * - java-defaults:  ProducerPerformance with no producer setting but acks (batch.size 16384, linger.ms 5,
  *                   5 in flight, idempotence on); ours with the same batch size, linger and in-flight count.
- * kafkajs is not idempotent: under `equal` Java runs with enable.idempotence=false too.
+ * Our engine's producer is not idempotent: under `equal` Java runs with enable.idempotence=false too.
  *
  * Each side runs `--repeat` times per setting and rate, alternated (bench/support/figures.ts); both run
  * with a warm-up of a quarter of the records, left out the same way on both sides (Java's --warmup-records,
@@ -22,8 +22,8 @@
  * - Java: from just before its first send() (after JVM start and the KafkaProducer's construction, so it
  *   includes the first metadata fetch) to the end of producer.close() (every record acknowledged); a
  *   record's latency is send() to its callback, including time queued in the producer's 32 MiB buffer.
- * - carbon-ops: from just before the first record is handed to kafkajs (after connecting; kafkajs' first
- *   metadata fetch for the topic is inside) to the last acknowledgement; a record's latency is its hand-over
+ * - carbon-ops: from just before the first record is handed to the producer (after connecting and fetching the
+ *   topic's metadata: one round trip that Java's clock has and ours not) to the last acknowledgement; a record's latency is its hand-over
  *   to the acknowledgement of its request, including the time its request stays open (linger).
  * Neither includes creating or deleting the topic (done here for Java, by the engine for ours).
  *
@@ -262,8 +262,8 @@ console.log(
   [
     'clocks: Java from just before its first send() (JVM start and producer construction outside, first metadata',
     '  fetch inside) to the end of producer.close(); a latency is send() to callback, its 32 MiB buffer included.',
-    '  carbon-ops from just before the first record is handed to kafkajs (connecting outside, the metadata fetch',
-    '  for the topic inside) to the last acknowledgement; a latency is hand-over to acknowledgement, linger included.',
+    '  carbon-ops from just before the first record is handed to the producer (connecting and the metadata fetch',
+    '  outside) to the last acknowledgement; a latency is hand-over to acknowledgement, linger included.',
     `  steady: both from the hand-over of record ${warmup}, counting only the records after it. Topic set-up outside both.\n`,
   ].join('\n'),
 );

@@ -26,7 +26,7 @@ export interface ProducerBenchmarkOptions {
   connectTimeoutMs?: number;
   /** Per request, and the longest wait for any acknowledgement before the run is declared stuck (default 30,000 ms). */
   requestTimeoutMs?: number;
-  /** Where kafkajs' warnings and errors go; silent when absent. */
+  /** Where the admin client's (kafkajs') warnings and errors, and failed produce requests, go; silent when absent. */
   log?: BenchLog;
   /** Counts every Kafka request (admin and producer) by API name, answered or timed out; none when absent. */
   metrics?: Metrics;

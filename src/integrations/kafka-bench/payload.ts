@@ -5,7 +5,7 @@ const POOL_SLACK = 64 * 1024;
 /**
  * Record values like ProducerPerformance's: random upper-case letters, different for every record.
  * Values are windows at random offsets into one pool: generating fresh bytes per record would cost
- * the producer CPU that Java spends elsewhere, and kafkajs copies each value into its request anyway.
+ * the producer CPU that Java spends elsewhere, and the producer copies each value into its request anyway.
  */
 export class PayloadSource {
   readonly #pool: Buffer;
