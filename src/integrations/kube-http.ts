@@ -191,7 +191,7 @@ export class KubeHttp {
     return url;
   }
 
-  /** The request's options once its credentials are in, within `signal`; a failure names only the user. */
+  /** The request's options once its credentials are in, within `signal`; a failure says what failed in our words, never a plugin's. */
   private authorized(options: Promise<RequestOptions>, signal: AbortSignal): Promise<RequestOptions> {
     return untilAborted(options, signal).catch((error: unknown) => {
       if (signal.aborted) throw error;

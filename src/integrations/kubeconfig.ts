@@ -138,7 +138,7 @@ export class KubeAccess {
     const cached = this.execCredential;
     if (cached !== undefined && (cached.expiresAt === undefined || cached.expiresAt > Date.now()))
       return Promise.resolve(cached);
-    this.execRunning ??= runExecPlugin(exec, this.userName, this.execInfo(exec), timeoutMs)
+    this.execRunning ??= runExecPlugin(exec, this.execInfo(exec), timeoutMs)
       .then((credential) => (this.execCredential = credential))
       .finally(() => (this.execRunning = undefined));
     return this.execRunning;
@@ -442,13 +442,8 @@ function accessOf(config: Parsed, where: string): KubeAccess {
  * Runs an exec credential plugin (client.authentication.k8s.io ExecCredential): its stdin closed, its
  * stderr dropped (it can hold login URLs or tokens), killed after `timeoutMs`.
  */
-function runExecPlugin(
-  exec: ExecConfig,
-  userName: string,
-  execInfo: string,
-  timeoutMs: number,
-): Promise<ExecCredential> {
-  const plugin = `the exec plugin "${basename(exec.command)}" of kubeconfig user "${userName}"`;
+function runExecPlugin(exec: ExecConfig, execInfo: string, timeoutMs: number): Promise<ExecCredential> {
+  const plugin = `the exec plugin "${basename(exec.command)}"`;
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: execInfo };
     for (const { name, value } of exec.env) env[name] = value;

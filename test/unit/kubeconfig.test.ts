@@ -334,7 +334,7 @@ describe('an exec credential plugin', () => {
       kubeAccessFromYaml(kubeconfigYaml({ server: 'https://k' }, execUser(exitOne))).credentials(10_000),
     );
     expect(failed).toBeInstanceOf(KubeCredentialsError);
-    expect(failed.message).toBe('the exec plugin "fails" of kubeconfig user "u" exited with code 1');
+    expect(failed.message).toBe('the exec plugin "fails" exited with code 1');
 
     const wrong = await file('bin/wrong', `#!/bin/sh\necho '{"token": "${SECRET}"}'\n`, 0o700);
     const garbled = await rejection(
@@ -362,9 +362,7 @@ describe('an exec credential plugin', () => {
         ),
       ).credentials(10_000),
     );
-    expect(missing.message).toBe(
-      'the exec plugin "no-such-plugin-xyz" of kubeconfig user "u" was not found. Install it with brew.',
-    );
+    expect(missing.message).toBe('the exec plugin "no-such-plugin-xyz" was not found. Install it with brew.');
   });
 
   it('is killed when it does not finish within the time it is given', async () => {
@@ -372,7 +370,7 @@ describe('an exec credential plugin', () => {
     const error = await rejection(
       kubeAccessFromYaml(kubeconfigYaml({ server: 'https://k' }, execUser(hangs))).credentials(200),
     );
-    expect(error.message).toBe('the exec plugin "hangs" of kubeconfig user "u" did not finish within 0.2 s');
+    expect(error.message).toBe('the exec plugin "hangs" did not finish within 0.2 s');
   });
 });
 
