@@ -221,6 +221,7 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   const { kafkaClusters, loadConfig } = await import('../src/config.js');
   const { dispatch } = await import('../src/handlers/dispatch.js');
   const { Kube } = await import('../src/integrations/kubernetes.js');
+  const { kubeAccessFromYaml } = await import('../src/integrations/kubeconfig.js');
   const { createPool } = await import('../src/integrations/postgres.js');
   const { redisConnection } = await import('../src/integrations/redis.js');
   const { createVaultClient } = await import('../src/integrations/vault.js');
@@ -255,9 +256,10 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   const workerConnection = redisConnection(config.REDIS_URL, 'worker');
   const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
   const queue = new CommandQueue(queueName, producer, REGISTRY);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(setup.kubeconfig); // the bot runs as its ServiceAccount
-  const client = new Kube(kubeConfig, { requestTimeoutMs: 10_000, pageSize: 500 });
+  const client = new Kube(
+    kubeAccessFromYaml(setup.kubeconfig), // the bot runs as its ServiceAccount
+    { requestTimeoutMs: 10_000, pageSize: 500 },
+  );
   const chat = new TerminalChat(() => undefined);
   const policy = new Policy({
     members: { U0OPERATOR: 'operator' },

@@ -1,8 +1,8 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Metrics } from '../contracts/metrics.js';
 import { ConfigError, type Config } from '../config.js';
 import type { ClusterInfo } from '../integrations/kubernetes.js';
 import { Kube } from '../integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../integrations/kubeconfig.js';
 import { createPool, startEmbeddedPostgres } from '../integrations/postgres.js';
 import { redactUrl, type Logger } from '../log.js';
 import { migrateAs, pendingVersions } from '../store/migrate.js';
@@ -138,9 +138,8 @@ export async function openCluster(
       throw new Error('No cluster configured: set KUBECONFIG, or run inside Kubernetes with a service account.');
     const demo = await startDemo({ podReadyDelayMs: config.DEMO_POD_READY_DELAY_MS });
     closer.add(() => demo.close());
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount, as in a cluster
-    const kube = new Kube(kubeConfig, options);
+    // The bot runs as its ServiceAccount, as in a cluster.
+    const kube = new Kube(kubeAccessFromYaml(demo.botKubeconfigYaml()), options);
     const cluster = { name: config.CLUSTER_NAME ?? demo.clusterName, simulated: true };
     const demoVault = { addr: demo.vault.url, token: demo.vault.rootToken, simulated: true };
     const vault = vaultFromConfig(config, demoVault, false, metrics)!;

@@ -1,13 +1,12 @@
 // The Kubernetes API on plain JSON. Objects go on the wire exactly as the caller built them and come
 // back as the server sent them: client-node's typed models rename fields that clash with TypeScript
 // words (`from` → `_from`, `default` → `_default`) and drop what they do not know, which once silently
-// stripped every NetworkPolicy's `from` and every LimitRange's `default`. client-node is kept for what it
-// is good at: the kubeconfig, in-cluster config, credentials (tokens, exec plugins, client certificates)
-// and TLS settings.
+// stripped every NetworkPolicy's `from` and every LimitRange's `default`. The kubeconfig, in-cluster
+// config, credentials and TLS settings are kubeconfig.ts's.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { NO_METRICS, secondsSince, type CallOutcome, type Metrics } from '../contracts/metrics.js';
+import { KubeCredentialsError, type KubeAccess } from './kubeconfig.js';
 import { NotJson, readListPage, type ListEnvelope } from './kube-list-page.js';
 
 /** The Status object the API server answers a refusal with. */
@@ -63,29 +62,27 @@ export interface KubeRequest {
 /** The API server did not answer like one (a redirect, HTML from a proxy): what happened, with no body. */
 export class KubeProtocolError extends Error {}
 
-/**
- * The kubeconfig's credentials could not be obtained (an exec plugin failed or hung, a token file is
- * unreadable). The cause is not kept in the message: a plugin's stderr can hold tokens or login URLs.
- */
-export class KubeCredentialsError extends Error {}
+export { KubeCredentialsError } from './kubeconfig.js';
 
 /** Bounds the size of an answer we buffer: a list page of 500 large pods is a few MB. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 /** Receive buffers kept between requests: how many, and up to what size (a page of 500 pods with managed fields is a few MB). */
 const KEPT_BUFFERS = 4;
 const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
+/** Bounds a watch's one event (a pod with managed fields is tens of KB) and a refusal's Status. */
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 export class KubeHttp {
   readonly server: string;
-  private agent: HttpAgent | undefined;
+  private agent: Promise<HttpAgent> | undefined;
   private readonly buffers = new ReceiveBuffers();
 
   constructor(
-    private readonly config: KubeConfig,
+    private readonly access: KubeAccess,
     private readonly timeoutMs: number,
     private readonly metrics: Metrics = NO_METRICS,
   ) {
-    this.server = config.getCurrentCluster()?.server ?? 'unknown';
+    this.server = access.server;
   }
 
   /**
@@ -139,20 +136,9 @@ export class KubeHttp {
   /** Sends `req` and hands a 2xx answer's bytes to `read`; they are valid only during that call (the buffer is reused). */
   private async exchange<T>(req: KubeRequest, read: (bytes: Buffer, status: number) => T): Promise<T> {
     const signal = AbortSignal.timeout(this.timeoutMs);
-    const url = new URL(this.server);
-    url.pathname = `${url.pathname.replace(/\/$/, '')}${req.path}`;
-    for (const [key, value] of Object.entries(req.query ?? {}))
-      if (value !== undefined) url.searchParams.set(key, String(value));
+    const url = this.urlOf(req);
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const options = await untilAborted(
-      this.options(req.method, body, req.contentType, req.text === true),
-      signal,
-    ).catch((error: unknown) => {
-      if (signal.aborted) throw error;
-      throw new KubeCredentialsError(
-        `the credentials of kubeconfig user "${this.config.getCurrentUser()?.name ?? '?'}" could not be obtained`,
-      );
-    });
+    const options = await this.authorized(this.options(req.method, body, req.contentType, req.text === true), signal);
     // A kept-alive connection the server closed while it sat idle resets the request sent on it before the
     // server read a byte of it (Node's documented keep-alive race): sent again once, on a new connection.
     const into = this.buffers.take();
@@ -173,6 +159,50 @@ export class KubeHttp {
   }
 
   /**
+   * A watch of a collection: a streaming GET (`watch=1`) whose answer is one JSON event a line
+   * (`{"type": "ADDED", "object": {...}}`), each handed to `onEvent` as it arrives. Resolves when the server
+   * ends the stream (its `timeoutSeconds`); rejects like `request` on an HTTP error, with a
+   * KubeProtocolError on a line that is not JSON. Credentials and the answer's headers are bounded by the
+   * request timeout, the stream by the server's timeout and `signal` (which ends it, rejecting).
+   */
+  async watch(req: KubeRequest, onEvent: (type: string, object: unknown) => void, signal: AbortSignal): Promise<void> {
+    const started = process.hrtime.bigint();
+    const operation = kubeOperation(req.method, req.path, { ...req.query, watch: true });
+    try {
+      const connecting = AbortSignal.timeout(this.timeoutMs);
+      const options = await this.authorized(
+        this.options('GET', undefined, undefined),
+        AbortSignal.any([signal, connecting]),
+      );
+      const url = this.urlOf({ ...req, query: { ...req.query, watch: 1 } });
+      await stream(url, { ...options, signal }, this.timeoutMs, req.what, onEvent);
+      this.metrics.request('kubernetes', operation, 'ok', secondsSince(started));
+    } catch (error) {
+      this.metrics.request('kubernetes', operation, kubeOutcome(error), secondsSince(started));
+      throw error;
+    }
+  }
+
+  private urlOf(req: Pick<KubeRequest, 'path' | 'query'>): URL {
+    const url = new URL(this.server);
+    url.pathname = `${url.pathname.replace(/\/$/, '')}${req.path}`;
+    for (const [key, value] of Object.entries(req.query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    return url;
+  }
+
+  /** The request's options once its credentials are in, within `signal`; a failure says what failed in our words, never a plugin's. */
+  private authorized(options: Promise<RequestOptions>, signal: AbortSignal): Promise<RequestOptions> {
+    return untilAborted(options, signal).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      const why = error instanceof KubeCredentialsError ? `: ${error.message}` : '';
+      throw new KubeCredentialsError(
+        `the credentials of kubeconfig user "${this.access.userName}" could not be obtained${why}`,
+      );
+    });
+  }
+
+  /**
    * Credentials and TLS from the kubeconfig, asked for on every request: tokens, exec plugins' client
    * certificates and in-cluster CA files rotate. TLS settings travel with each request (the agent pools
    * connections by them), so a rotated certificate is used at once.
@@ -183,30 +213,42 @@ export class KubeHttp {
     contentType: string | undefined,
     text = false,
   ): Promise<RequestOptions> {
-    const options: RequestOptions = {
+    const { headers, tls } = await this.access.credentials(this.timeoutMs);
+    return {
       method,
       headers: {
         Accept: text ? 'text/plain, */*' : 'application/json',
         'User-Agent': 'carbon-ops',
+        ...headers,
         ...(body !== undefined
           ? { 'Content-Type': contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }
           : {}),
       },
+      ...tls,
+      agent: await (this.agent ??= agentFor(this.server, this.access.proxyUrl)),
     };
-    await this.config.applyToHTTPSOptions(options);
-    // applyToHTTPSOptions builds a new agent each time: a proxy's is used as given, a direct one is kept alive.
-    if (this.config.getCurrentCluster()?.proxyUrl === undefined) {
-      this.agent ??= this.server.startsWith('https:')
-        ? new HttpsAgent({ keepAlive: true })
-        : new HttpAgent({ keepAlive: true });
-      options.agent = this.agent;
-    }
-    return options;
   }
 
   close(): void {
-    this.agent?.destroy();
+    void this.agent?.then((agent) => agent.destroy());
   }
+}
+
+/**
+ * The connection pool, kept alive: direct, or through the cluster's proxy-url (an HTTP CONNECT or SOCKS
+ * proxy, as kubectl). The proxy libraries are loaded only for a kubeconfig that names a proxy.
+ */
+async function agentFor(server: string, proxyUrl: string | undefined): Promise<HttpAgent> {
+  const https = server.startsWith('https:');
+  if (proxyUrl === undefined) return https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  if (proxyUrl.startsWith('socks')) {
+    const { SocksProxyAgent } = await import('socks-proxy-agent');
+    return new SocksProxyAgent(proxyUrl, { keepAlive: true });
+  }
+  const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');
+  return https
+    ? new HttpsProxyAgent({ proxy: proxyUrl, keepAlive: true })
+    : new HttpProxyAgent({ proxy: proxyUrl, keepAlive: true });
 }
 
 /**
@@ -270,6 +312,66 @@ function send(
       reject(request.reusedSocket && error.code === 'ECONNRESET' ? new IdleConnectionClosed(error.message) : error),
     );
     request.end(body);
+  });
+}
+
+/**
+ * A watch's answer, line by line: each line one event, parsed and handed on in order. An HTTP error is a
+ * KubeApiError with the server's Status; no answer within `timeoutMs` is a TimeoutError; the connection
+ * dropped mid-stream is an ECONNRESET.
+ */
+function stream(
+  url: URL,
+  options: RequestOptions & { signal: AbortSignal },
+  timeoutMs: number,
+  what: string,
+  onEvent: (type: string, object: unknown) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
+      clearTimeout(unanswered);
+      res.setEncoding('utf8');
+      const status = res.statusCode ?? 0;
+      let pending = '';
+      res.on('data', (chunk: string) => {
+        pending += chunk;
+        if (pending.length > MAX_EVENT_BYTES)
+          return void res.destroy(new KubeProtocolError(`${what}: an event is larger than ${MAX_EVENT_BYTES} bytes`));
+        if (status < 200 || status >= 300) return;
+        let newline: number;
+        while ((newline = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, newline).trim();
+          pending = pending.slice(newline + 1);
+          if (line === '') continue;
+          let event: { type?: unknown; object?: unknown };
+          try {
+            event = JSON.parse(line) as typeof event;
+          } catch {
+            return void res.destroy(new KubeProtocolError(`${what}: the API sent a watch event that is not JSON`));
+          }
+          onEvent(typeof event.type === 'string' ? event.type : '', event.object);
+        }
+      });
+      res.on('end', () => {
+        if (status >= 400) reject(new KubeApiError(status, parseStatus(pending), what));
+        else if (status < 200 || status >= 300)
+          reject(new KubeProtocolError(`${what}: the API answered HTTP ${status}`));
+        else resolve();
+      });
+      res.on('error', reject);
+      res.on('close', () => {
+        if (!res.complete) reject(Object.assign(new Error('the watch connection was closed'), { code: 'ECONNRESET' }));
+      });
+    });
+    const unanswered = setTimeout(
+      () => request.destroy(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+      timeoutMs,
+    );
+    request.on('error', (error) => {
+      clearTimeout(unanswered);
+      reject(error);
+    });
+    request.end();
   });
 }
 

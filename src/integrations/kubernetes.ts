@@ -1,6 +1,5 @@
 // The narrow view of the Kubernetes API the jobs use, on plain JSON (kube-http.ts): every object is
 // sent as the caller built it and read as the server sent it.
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Metrics } from '../contracts/metrics.js';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
@@ -18,6 +17,7 @@ import {
   type PatchType,
 } from './kube-http.js';
 import type { ListEnvelope } from './kube-list-page.js';
+import { kubeAccessFromFile, kubeAccessInCluster, type KubeAccess } from './kubeconfig.js';
 
 export { KubeApiError } from './kube-http.js';
 
@@ -155,19 +155,18 @@ export class Kube {
   private readonly discovered = new Map<string, Map<string, ServedResource>>();
 
   constructor(
-    readonly config: KubeConfig,
+    access: KubeAccess,
     private readonly options: KubeOptions,
   ) {
-    this.http = new KubeHttp(config, options.requestTimeoutMs, options.metrics);
+    this.http = new KubeHttp(access, options.requestTimeoutMs, options.metrics);
     this.server = this.http.server;
-    this.context = config.getCurrentContext();
+    this.context = access.contextName;
   }
 
+  /** From the kubeconfig `options.kubeconfig` names, or the in-cluster service account; a KubeconfigError names what is wrong. */
   static fromOptions(options: KubeOptions): Kube {
-    const config = new KubeConfig();
-    if (options.kubeconfig !== undefined) config.loadFromFile(options.kubeconfig);
-    else config.loadFromCluster();
-    return new Kube(config, options);
+    const access = options.kubeconfig !== undefined ? kubeAccessFromFile(options.kubeconfig) : kubeAccessInCluster();
+    return new Kube(access, options);
   }
 
   /** Drops the kept-alive connections. */
@@ -185,6 +184,16 @@ export class Kube {
     } catch (error) {
       throw this.explain(req.what, error);
     }
+  }
+
+  /**
+   * A watch of a collection from `query.resourceVersion` (kube-http.ts `watch`): each event handed to
+   * `onEvent` in order, until the server ends the stream or `signal` does. Failures are passed on as they
+   * are (KubeApiError with its code, the transport's error with its code): the watcher decides what a 410
+   * or a dropped connection means.
+   */
+  watch(req: KubeRequest, onEvent: (type: string, object: unknown) => void, signal: AbortSignal): Promise<void> {
+    return this.http.watch(req, onEvent, signal);
   }
 
   /** One list page, its items handed to `onItem` as each is parsed; failures as `request` reports them. */

@@ -5,7 +5,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import {
   loadScenario,
@@ -15,6 +14,7 @@ import {
   type KubeStandin,
 } from '../../src/devstack/kube/index.js';
 import { Kube, KubeApiError } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { BOT_USER } from '../support/bot-rbac.js';
 import { kubectlFor } from '../support/kubectl.js';
 import { REQUEST_TIMEOUT_MS } from '../support/until.js';
@@ -30,8 +30,7 @@ beforeAll(async () => {
   for (const file of ['configmap.yaml', 'bot.yaml'])
     for (const doc of parseAllDocuments(await readFile(`manifests/bot/base/${file}`, 'utf8')))
       standin.cluster.put(doc.toJS() as KubeObject);
-  const config = new KubeConfig();
-  config.loadFromString(standin.botKubeconfigYaml());
+  const config = kubeAccessFromYaml(standin.botKubeconfigYaml());
   kube = new Kube(config, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 });
 });
 

@@ -9,7 +9,6 @@ import {
   type Socket,
 } from 'node:net';
 import { createServer, type Server } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { Catalogue, type Service } from '../../src/catalogue.js';
 import { loadConfig } from '../../src/config.js';
@@ -20,6 +19,8 @@ import { measureDataServices, withDataChecks } from '../../src/features/health/d
 import type { DataSources } from '../../src/features/health/data-services/sources.js';
 import type { ServiceState } from '../../src/features/health/measure.js';
 import { Kube, resourcePath } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
+import { kubeconfigYaml } from '../support/kubeconfig.js';
 import { vaultFromConfig } from '../../src/integrations/vault-connection.js';
 import { assertBotNeverRefused } from '../support/bot-rbac.js';
 import { ADMIN_URL, freshDatabase } from '../support/postgres.js';
@@ -50,14 +51,12 @@ const admin = new pg.Client({ connectionString: ADMIN_URL });
 
 beforeAll(async () => {
   demo = await startDemoCluster({});
-  const botConfig = new KubeConfig();
-  botConfig.loadFromString(demo.botKubeconfigYaml()); // the bot's ServiceAccount and its generated RBAC
+  const botConfig = kubeAccessFromYaml(demo.botKubeconfigYaml()); // the bot's ServiceAccount and its generated RBAC
   const vault = vaultFromConfig(config, { addr: demo.vault.url, token: demo.vault.rootToken, simulated: true })!;
   sources = { config, kube: new Kube(botConfig, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 }), vault };
 
   // The PostgreSQL check's password, in the Secret the catalogue names (catalogue/services.yaml, RBAC by name).
-  const adminConfig = new KubeConfig();
-  adminConfig.loadFromString(demo.kubeconfigYaml());
+  const adminConfig = kubeAccessFromYaml(demo.kubeconfigYaml());
   await new Kube(adminConfig, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 }).request({
     method: 'POST',
     path: resourcePath('v1', 'secrets', 'data-platform'),
@@ -375,15 +374,12 @@ describe('TLS and public URLs', () => {
     const held: Socket[] = [];
     const silentApi = createTcpServer((s) => held.push(s));
     await new Promise<void>((resolve) => silentApi.listen(0, '127.0.0.1', resolve));
-    const kubeconfig = new KubeConfig();
-    kubeconfig.loadFromOptions({
-      clusters: [
-        { name: 'c', server: `https://127.0.0.1:${(silentApi.address() as AddressInfo).port}`, skipTLSVerify: true },
-      ],
-      users: [{ name: 'u', token: 'none' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kubeconfig = kubeAccessFromYaml(
+      kubeconfigYaml(
+        { server: `https://127.0.0.1:${(silentApi.address() as AddressInfo).port}`, 'insecure-skip-tls-verify': true },
+        { token: 'none' },
+      ),
+    );
     // Each Kubernetes call bounded far beyond the data checks' bound: only the checks' own bound can end the wait.
     const kube = new Kube(kubeconfig, { requestTimeoutMs: 600_000, pageSize: 500 });
     try {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
 import { buildBot, type BuiltBot } from '../../src/app/bot.js';
 import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
@@ -12,6 +11,7 @@ import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../sr
 import type { HealthReport } from '../../src/features/health/measure.js';
 import { listCertificates } from '../../src/integrations/cert-manager.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import type { BenchResult } from '../../src/integrations/kafka-bench/producer-benchmark.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { slackChat } from '../../src/integrations/slack.js';
@@ -133,8 +133,7 @@ beforeAll(async () => {
   db = await freshDatabase();
   store = new Store(createPool(db.url));
   catalogue = await loadCatalogue('catalogue/services.yaml');
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
+  const kubeConfig = kubeAccessFromYaml(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 100 });
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
   worker = await buildWorker(

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
 import { loadCatalogue } from '../../src/catalogue.js';
 import { buildBot, type BuiltBot } from '../../src/app/bot.js';
@@ -10,6 +9,7 @@ import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import type { CommandQueue } from '../../src/jobs/queue.js';
@@ -53,8 +53,7 @@ beforeAll(async () => {
   db = await freshDatabase();
   store = new Store(createPool(db.url));
 
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
+  const kubeConfig = kubeAccessFromYaml(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 50 });
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }));
   const catalogue = await loadCatalogue('catalogue/services.yaml');

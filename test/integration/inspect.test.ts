@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { KubeStandin } from '../../src/devstack/kube/index.js';
 import { loadScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Kube, KubeApiError } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromFile } from '../../src/integrations/kubeconfig.js';
 import { runCarbon } from '../support/carbon-process.js';
 import { kubectlFor } from '../support/kubectl.js';
 import { freshDatabase } from '../support/postgres.js';
@@ -99,9 +99,10 @@ describe('the stand-in serves pods/log as the API server does', () => {
       }),
     );
     await admin.run('apply', '-f', file);
-    const config = new KubeConfig();
-    config.loadFromFile(join(dir, 'admin'));
-    const kube = new Kube(config, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 });
+    const kube = new Kube(kubeAccessFromFile(join(dir, 'admin')), {
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      pageSize: 500,
+    });
     try {
       const refusal = await kube.readPodLog('kafka', 'two', {}).catch((error: unknown) => error);
       expect(refusal).toBeInstanceOf(KubeApiError);

@@ -4,8 +4,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterUnavailable, Kube, withoutValues } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
+import { kubeconfigYaml } from '../support/kubeconfig.js';
 import { REQUEST_TIMEOUT_MS } from '../support/until.js';
 
 const SECRET = 'hunter2-canary-7f3a';
@@ -69,14 +70,10 @@ afterAll(async () => {
 });
 
 function kube(user: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Kube {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'c', server: url, skipTLSVerify: true }],
-    users: [{ name: 'u', ...user }],
-    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-    currentContext: 'c',
+  return new Kube(kubeAccessFromYaml(kubeconfigYaml({ server: url }, user)), {
+    requestTimeoutMs: timeoutMs,
+    pageSize: 500,
   });
-  return new Kube(config, { requestTimeoutMs: timeoutMs, pageSize: 500 });
 }
 
 const failure = (promise: Promise<unknown>): Promise<Error> =>

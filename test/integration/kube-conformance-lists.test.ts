@@ -21,6 +21,7 @@ import type {
 } from '../../src/devstack/kube/index.js';
 import { parseScenario, startKubeStandin } from '../../src/devstack/kube/index.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { kubectlFor } from '../support/kubectl.js';
 import { statusOf } from '../support/kube-status.js';
 import { until } from '../support/until.js';
@@ -269,9 +270,7 @@ describe('compaction', () => {
   });
 
   it('the bot`s paged listing restarts from the top when its continue token is compacted mid-way', async () => {
-    const config = new k8s.KubeConfig();
-    config.loadFromString(compacting.kubeconfigYaml());
-    const kube = new Kube(config, { requestTimeoutMs: 30_000, pageSize: 1 });
+    const kube = new Kube(kubeAccessFromYaml(compacting.kubeconfigYaml()), { requestTimeoutMs: 30_000, pageSize: 1 });
     compacting.stats.listRequests = {};
     let compacted = false;
     const pods = await kube.listPods({

@@ -11,8 +11,14 @@ import fc from 'fast-check';
 import YAML from 'yaml';
 import { loadScenario, startKubeStandin, type Deployment, type KubeStandin } from '../../src/devstack/kube/index.js';
 import { FIELD_MANAGER, Kube, type ObjectRef } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { addConfigMapKeys, removeConfigMapKeys } from '../../src/features/vault/kube.js';
-import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../support/recording-proxy.js';
+import {
+  startRecordingProxy,
+  throughProxy,
+  type RecordedRequest,
+  type RecordingProxy,
+} from '../support/recording-proxy.js';
 
 let standin: KubeStandin;
 let proxy: RecordingProxy;
@@ -22,16 +28,10 @@ beforeAll(async () => {
   standin = await startKubeStandin({ scenario: await loadScenario('254carbon') });
   proxy = await startRecordingProxy(standin.url, standin.ca);
   // The bot's own identity and credentials, pointed at the proxy (plain HTTP to it, HTTPS beyond it).
-  const bot = new k8s.KubeConfig();
-  bot.loadFromString(standin.botKubeconfigYaml());
-  const config = new k8s.KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'proxy', server: proxy.url, skipTLSVerify: true }],
-    users: [bot.getCurrentUser()!],
-    contexts: [{ name: 'proxy', cluster: 'proxy', user: bot.getCurrentUser()!.name }],
-    currentContext: 'proxy',
+  kube = new Kube(kubeAccessFromYaml(throughProxy(standin.botKubeconfigYaml(), proxy)), {
+    requestTimeoutMs: 20_000,
+    pageSize: 500,
   });
-  kube = new Kube(config, { requestTimeoutMs: 20_000, pageSize: 500 });
 });
 
 afterAll(async () => {

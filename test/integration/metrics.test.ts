@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { loadCatalogue } from '../../src/catalogue.js';
 import { buildBot, type BuiltBot } from '../../src/app/bot.js';
 import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
@@ -8,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
 import { sendSlashCommand, startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { PromMetrics } from '../../src/integrations/metrics.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { createSlackClient, slackChat } from '../../src/integrations/slack.js';
@@ -50,8 +50,7 @@ beforeAll(async () => {
   // The worker composed as `carbon worker` composes it: one metrics object for the store, the cluster and Slack.
   const metrics = new PromMetrics();
   store = new Store(createPool(db.url), metrics);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.botKubeconfigYaml());
+  const kubeConfig = kubeAccessFromYaml(demo.botKubeconfigYaml());
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 50, metrics });
   const client = createSlackClient({ token: 'xoxb-test', apiUrl: slack.url }); // production's retries on 429
   const catalogue = await loadCatalogue('catalogue/services.yaml');

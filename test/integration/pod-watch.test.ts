@@ -4,7 +4,6 @@
 // dolphinscheduler-worker's (OOMKilled), and failing pods of non-critical ones (kafka-connect, lakefs, datahub-gms).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
 import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
 import { Store } from '../../src/app/store.js';
@@ -18,6 +17,7 @@ import { POST_INTERVAL_MS } from '../../src/features/incidents/pace.js';
 import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import type { StoredMessage } from '../../src/devstack/slack/workspace.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import { silentLogger } from '../../src/log.js';
@@ -36,8 +36,7 @@ const workers: BuiltWorker[] = [];
 
 /** A worker process as `carbon worker` builds it, on one shared queue; its pod watch leads or stands by. */
 async function startWorker(config: Config): Promise<BuiltWorker> {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
+  const kubeConfig = kubeAccessFromYaml(kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const built = await buildWorker(
     {
       config,

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { buildBot } from '../../src/app/bot.js';
 import { buildWorker } from '../../src/app/worker.js';
@@ -11,6 +10,8 @@ import { TerminalChat } from '../../src/cli/terminal-chat.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
+import { kubeconfigYaml } from '../support/kubeconfig.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import type { Logger } from '../../src/log.js';
 import { loadPolicy } from '../../src/policy/policy.js';
@@ -73,14 +74,10 @@ const checked = (lines: { msg: string }[]) =>
 
 /** A cluster nobody calls: these workers run no job. */
 function idleKube(): Kube {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'none', server: 'https://127.0.0.1:9' }],
-    users: [{ name: 'none' }],
-    contexts: [{ name: 'none', cluster: 'none', user: 'none' }],
-    currentContext: 'none',
+  return new Kube(kubeAccessFromYaml(kubeconfigYaml({ server: 'https://127.0.0.1:9' })), {
+    requestTimeoutMs: 1_000,
+    pageSize: 500,
   });
-  return new Kube(kubeConfig, { requestTimeoutMs: 1_000, pageSize: 500 });
 }
 
 /** The worker's /readyz once the setup check has run: its status and body. */

@@ -54,7 +54,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'carbon-kill-'));
   // carbon runs as its ServiceAccount, through a recording proxy
   wire = await startRecordingProxy(kube.url, kube.ca);
-  await writeFile(join(dir, 'kubeconfig'), throughProxy(kube.botKubeconfigYaml(), wire).exportConfig(), {
+  await writeFile(join(dir, 'kubeconfig'), throughProxy(kube.botKubeconfigYaml(), wire), {
     mode: 0o600,
   });
   const queueName = `test-kill-${randomBytes(4).toString('hex')}`;

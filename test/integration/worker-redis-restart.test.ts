@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import { buildWorker, type BuiltWorker } from '../../src/app/worker.js';
 import { loadCatalogue } from '../../src/catalogue.js';
 import { TerminalChat } from '../../src/cli/terminal-chat.js';
 import { loadConfig } from '../../src/config.js';
 import { startDemoCluster, type DemoCluster } from '../../src/devstack/demo.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/app/store.js';
@@ -34,8 +34,7 @@ beforeAll(async () => {
   demo = await startDemoCluster({});
   db = await freshDatabase();
   store = new Store(createPool(db.url));
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
+  const kubeConfig = kubeAccessFromYaml(demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   built = await buildWorker(
     {
       config,

@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import YAML from 'yaml';
+import { currentUser } from './kubeconfig.js';
 
 export interface RecordedRequest {
   method: string;
@@ -73,16 +74,14 @@ export async function startRecordingProxy(target: string, ca: string): Promise<R
  * `kubeconfig` (say, the bot's ServiceAccount's) pointed at the proxy: the same identity, plain HTTP to the
  * proxy, HTTPS beyond it. The file a `carbon` process is given as KUBECONFIG (JSON, which is YAML too).
  */
-export function throughProxy(kubeconfig: string, proxy: RecordingProxy): KubeConfig {
-  const original = new KubeConfig();
-  original.loadFromString(kubeconfig);
-  const user = original.getCurrentUser()!;
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'proxy', server: proxy.url, skipTLSVerify: true }],
-    users: [user],
-    contexts: [{ name: 'proxy', cluster: 'proxy', user: user.name }],
-    currentContext: 'proxy',
+export function throughProxy(kubeconfig: string, proxy: RecordingProxy): string {
+  const { name, user } = currentUser(kubeconfig);
+  return YAML.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'proxy', cluster: { server: proxy.url } }],
+    users: [{ name, user }],
+    contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: name } }],
+    'current-context': 'proxy',
   });
-  return config;
 }

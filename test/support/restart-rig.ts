@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
 import { loadCatalogue, type Catalogue } from '../../src/catalogue.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -20,6 +19,7 @@ import { buildBot, type BuiltBot } from '../../src/app/bot.js';
 import { buildWorker, type BuiltWorker, type WorkerDeps } from '../../src/app/worker.js';
 import { sweepApprovals } from '../../src/app/approval-kinds.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import type { CommandQueue } from '../../src/jobs/queue.js';
@@ -140,9 +140,8 @@ export class RestartRig {
   /** What the worker's jobs use: the bot's ServiceAccount on the stand-in, the Slack stand-in, the store. */
   workerDeps(): WorkerDeps {
     const yaml = this.kube.botKubeconfigYaml(); // the bot runs as its ServiceAccount
-    const kubeConfig = this.kubeWire !== undefined ? throughProxy(yaml, this.kubeWire) : new KubeConfig();
-    if (this.kubeWire === undefined) kubeConfig.loadFromString(yaml);
-    const kube = new Kube(kubeConfig, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
+    const access = kubeAccessFromYaml(this.kubeWire !== undefined ? throughProxy(yaml, this.kubeWire) : yaml);
+    const kube = new Kube(access, { requestTimeoutMs: this.config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 500 });
     const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: this.slack.url, retryConfig: { retries: 0 } }));
     return {
       config: this.config,

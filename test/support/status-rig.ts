@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import { buildWorker } from '../../src/app/worker.js';
@@ -6,6 +5,7 @@ import type { Catalogue } from '../../src/catalogue.js';
 import type { Config } from '../../src/config.js';
 import type { DemoCluster } from '../../src/devstack/demo.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { slackChat } from '../../src/integrations/slack.js';
 import type { CommandQueue } from '../../src/jobs/queue.js';
@@ -36,8 +36,7 @@ export async function startStatusInstance(input: {
 }): Promise<StatusInstance> {
   const { config } = input;
   const store = new Store(createPool(input.dbUrl));
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(input.demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
+  const kubeConfig = kubeAccessFromYaml(input.demo.botKubeconfigYaml()); // the bot runs as its ServiceAccount
   const kube = new Kube(kubeConfig, { requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS, pageSize: 100 });
   const chat = slackChat(new WebClient('xoxb-test', { slackApiUrl: input.slackUrl, retryConfig: { retries: 0 } }));
   const built = await buildWorker(

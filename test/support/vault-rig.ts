@@ -3,7 +3,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
 import { loadCatalogue } from '../../src/catalogue.js';
@@ -21,6 +20,7 @@ import {
 import { startVaultStandin, type VaultStandin } from '../../src/devstack/vault/index.js';
 import type { Outcome } from '../../src/handlers/dispatch.js';
 import { Kube } from '../../src/integrations/kubernetes.js';
+import { kubeAccessFromYaml } from '../../src/integrations/kubeconfig.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import { createVaultClient, type VaultClient } from '../../src/integrations/vault.js';
 import type { CommandQueue } from '../../src/jobs/queue.js';
@@ -109,8 +109,7 @@ export class VaultRig {
     };
     this.db = await freshDatabase();
     this.store = new Store(createPool(this.db.url));
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
+    const kubeConfig = kubeAccessFromYaml(this.kube.botKubeconfigYaml()); // the bot runs as its ServiceAccount
     this.client = new Kube(kubeConfig, { requestTimeoutMs: REQUEST_TIMEOUT_MS, pageSize: 500 });
     this.session = await LocalSession.start(
       {

@@ -1,4 +1,3 @@
-import { Watch } from '@kubernetes/client-node';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { resourcePath, statusOf, type Kube } from '../../integrations/kubernetes.js';
 import type { Logger } from '../../log.js';
@@ -25,7 +24,7 @@ interface PodList {
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
-/** A watch the API server ended with a Status: 410 asks for a new list, anything else is a failure. */
+/** A watch the API server ended with an ERROR event's Status: 410 asks for a new list, anything else is a failure. */
 class WatchStatusError extends Error {
   constructor(readonly code: number | undefined) {
     super(`the watch ended with Status ${code ?? '?'}`);
@@ -41,8 +40,8 @@ class WatchSilentError extends Error {
 const STOP_WAIT_MS = 10_000;
 
 /**
- * The pods of one namespace as a list, then a watch from the list's resourceVersion (client-node's Watch,
- * with the kubeconfig's credentials and TLS), as an informer does. A watch that ends is started again from
+ * The pods of one namespace as a list, then a watch from the list's resourceVersion (Kube.watch, with the
+ * kubeconfig's credentials and TLS), as an informer does. A watch that ends is started again from
  * the last resourceVersion handled; one the server refuses as too old (410 Gone: an ERROR event with a
  * Status, or the HTTP answer) starts over with a new list; a connection refused or dropped (an API server
  * restart) is tried again with exponential backoff. Events are handled one at a time, in order.
@@ -51,7 +50,7 @@ export class PodStream {
   /** The newest resourceVersion whose change has been handled (a list's, an event's or a bookmark's). */
   resourceVersion: string | undefined;
   private stopped = false;
-  /** Ends the watch connection now, connected or still connecting (client-node's controller comes only once it is). */
+  /** Ends the watch connection now, connected or still connecting. */
   private abortWatch: (() => void) | undefined;
   private wake: (() => void) | undefined;
   private readonly running: Promise<void>;
@@ -137,18 +136,17 @@ export class PodStream {
       let handled = Promise.resolve();
       let failed: Error | undefined;
       let done = false;
-      let controller: AbortController | undefined;
+      const controller = new AbortController();
       let silence: NodeJS.Timeout | undefined;
       const settle = (error: unknown) => {
         if (done) return;
         done = true;
         clearTimeout(silence);
         this.abortWatch = undefined;
-        controller?.abort();
+        controller.abort();
         void handled.then(() => {
-          const status = (error as { statusCode?: number } | null)?.statusCode;
           if (failed) reject(failed);
-          else if (error) reject(status === undefined ? error : new WatchStatusError(status));
+          else if (error) reject(error);
           else resolve();
         });
       };
@@ -159,8 +157,9 @@ export class PodStream {
       };
       this.abortWatch = () => settle(null);
       heard();
-      const onEvent = (type: string, object: Pod & { code?: number }) => {
+      const onEvent = (type: string, event: unknown) => {
         if (done) return;
+        const object = (event ?? {}) as Pod & { code?: number };
         heard();
         if (type === 'ERROR') {
           failed ??= new WatchStatusError(object.code);
@@ -181,18 +180,19 @@ export class PodStream {
           if (rv !== undefined) this.resourceVersion = rv;
         });
       };
-      new Watch(this.kube.config)
+      this.kube
         .watch(
-          resourcePath('v1', 'pods', this.namespace),
-          { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.options.timeoutSeconds },
+          {
+            method: 'GET',
+            path: resourcePath('v1', 'pods', this.namespace),
+            query: { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.options.timeoutSeconds },
+            what: `watch pods in ${this.namespace}`,
+          },
           onEvent,
-          settle,
+          controller.signal,
         )
         .then(
-          (ctl) => {
-            controller = ctl;
-            if (done) ctl.abort(); // stopped or silent while connecting
-          },
+          () => settle(null),
           (error: unknown) => settle(error),
         );
     });
@@ -214,7 +214,7 @@ export const backoff = ({ first, max }: { first: number; max: number }, failures
   Math.min(max, first * 2 ** Math.max(0, failures - 1));
 
 /**
- * An error's kind and code for the log, never its message or whole object: a Watch or kubeconfig error can
+ * An error's kind and code for the log, never its message or whole object: a watch or kubeconfig error can
  * carry an exec plugin's output, a request its credentials (as Kube.explain). A Slack error's code is kept.
  */
 export const describeError = (error: unknown): string => {
