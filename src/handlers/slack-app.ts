@@ -53,6 +53,9 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const probes = probeListener(routes);
   const clientOptions = slackClientOptions(options.apiUrl);
   const logger = boltLogger(options.log);
+  // No conversation store: no listener keeps state per conversation, and Bolt's default one rejects with a new
+  // Error (a stack trace) for every request it has nothing for, on the ack's path.
+  const convoStore = false as const;
   let app: App;
   let server: Server;
   if (options.appToken !== undefined) {
@@ -62,6 +65,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       socketMode: true,
       clientOptions,
       logger,
+      convoStore,
       deferInitialization: true,
     });
     server = await listen(createServer(probes), options.port);
@@ -71,7 +75,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       logger,
       unhandledRequestTimeoutMillis: 2_500,
     });
-    app = new App({ token: options.botToken, receiver, clientOptions, logger, deferInitialization: true });
+    app = new App({ token: options.botToken, receiver, clientOptions, logger, convoStore, deferInitialization: true });
     const events = slackIntake(options.log, receiver.requestListener);
     server = await listen(createServer(eventsOr(probes, events)), options.port);
   }

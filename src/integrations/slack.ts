@@ -1,6 +1,7 @@
 import { WebClient, WebClientEvent } from '@slack/web-api';
 import { NO_METRICS, type Metrics } from '../contracts/metrics.js';
 import type { Message } from '../message.js';
+import { SLACK_CALL_TIMEOUT_MS, SLACK_RETRIES, slackJsonApi, type SlackJsonApi } from './slack-http.js';
 
 export interface Upload {
   filename: string;
@@ -30,10 +31,13 @@ export interface SlackChatOptions {
 
 /**
  * The Slack Web API as a Chat: the one place the bot's words go out, so each call is counted here by
- * method and outcome, and the client's 429s (retried after Retry-After) by method.
+ * method and outcome, and the client's 429s (retried after Retry-After) by method. Messages (post, update,
+ * ephemeral) go as JSON over a keep-alive connection (slack-http.ts) with the client's token and URL; uploads
+ * and look-ups through the client.
  */
 export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Chat {
   watchRateLimits(client, metrics);
+  const api = jsonApiOf(client, metrics);
   const names = new Map<string, string | undefined>();
   const counted = async <T>(method: string, call: () => Promise<T>): Promise<T> => {
     try {
@@ -48,15 +52,15 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
   return {
     async post(channel, message, threadTs) {
       const result = await counted('chat.postMessage', () =>
-        client.chat.postMessage({ channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}) }),
+        api.call('chat.postMessage', { channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}) }),
       );
-      return result.ts ?? '';
+      return typeof result['ts'] === 'string' ? result['ts'] : '';
     },
     async update(channel, ts, message) {
-      await counted('chat.update', () => client.chat.update({ channel, ts, ...message }));
+      await counted('chat.update', () => api.call('chat.update', { channel, ts, ...message }));
     },
     async ephemeral(channel, user, message) {
-      await counted('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, ...message }));
+      await counted('chat.postEphemeral', () => api.call('chat.postEphemeral', { channel, user, ...message }));
     },
     async upload(channel, file, threadTs) {
       const upload = { channel_id: channel, filename: file.filename, title: file.title, file: file.bytes };
@@ -77,6 +81,16 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
 }
 
 const watched = new WeakMap<WebClient, Metrics>();
+const jsonApis = new WeakMap<WebClient, { metrics: Metrics; api: SlackJsonApi }>();
+
+/** One JSON client (one keep-alive agent) per WebClient, however many Chats wrap it. */
+function jsonApiOf(client: WebClient, metrics: Metrics): SlackJsonApi {
+  const known = jsonApis.get(client);
+  if (known?.metrics === metrics) return known.api;
+  const api = slackJsonApi(client.token ?? '', client.slackApiUrl, metrics);
+  jsonApis.set(client, { metrics, api });
+  return api;
+}
 
 /** Counts `client`'s 429s once however many Chats wrap it (Bolt hands each request the same client). */
 function watchRateLimits(client: WebClient, metrics: Metrics): void {
@@ -97,8 +111,8 @@ function watchRateLimits(client: WebClient, metrics: Metrics): void {
 export function slackClientOptions(apiUrl?: string) {
   return {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
-    timeout: 10_000,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 1_000, maxTimeout: 10_000 },
+    timeout: SLACK_CALL_TIMEOUT_MS,
+    retryConfig: SLACK_RETRIES,
     attachOriginalToWebAPIRequestError: false,
   };
 }

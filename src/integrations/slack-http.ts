@@ -1,0 +1,120 @@
+import http from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode } from '@slack/web-api';
+import { NO_METRICS, type Metrics } from '../contracts/metrics.js';
+
+/** How every Slack call the bot makes is bounded: 10 s an attempt, two retries 1 s then 2 s apart (at most 10 s). */
+export const SLACK_CALL_TIMEOUT_MS = 10_000;
+export const SLACK_RETRIES = { retries: 2, factor: 2, minTimeout: 1_000, maxTimeout: 10_000 };
+
+export interface SlackJsonApi {
+  /** Calls a Web API method that takes JSON (chat.postMessage, chat.update, chat.postEphemeral); its result. */
+  call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+/** A call Slack answered with `ok: false`: shaped as @slack/web-api's, so `error.data.error` names the reason. */
+class SlackPlatformError extends Error {
+  readonly code = ErrorCode.PlatformError;
+  constructor(readonly data: Record<string, unknown>) {
+    super(`An API error occurred: ${String(data['error'])}`);
+  }
+}
+
+class SlackHttpError extends Error {
+  readonly code = ErrorCode.HTTPError;
+  constructor(readonly statusCode: number) {
+    super(`An HTTP protocol error occurred: statusCode = ${statusCode}`);
+  }
+}
+
+/** The request never got an answer (refused, reset, timed out): retried, as @slack/web-api retries it. */
+class SlackRequestError extends Error {
+  readonly code = ErrorCode.RequestError;
+}
+
+type Answer = { status: number; retryAfter: string | undefined; body: Record<string, unknown> };
+
+/**
+ * The Web API's JSON methods over node:http(s) with a keep-alive agent: the bot's messages (the "Queued" post,
+ * progress edits, refusals) without axios and the WebClient's form encoding and per-call logging, which cost
+ * several times the CPU of the call itself (docs/benchmarks.md, slash-command ack latency). It keeps what the bot
+ * relies on from the WebClient: the same timeout and retries on a request that got no answer, a 429 waited out
+ * for its Retry-After (every call of this client paused meanwhile, as the WebClient pauses its queue) and counted
+ * (carbon_slack_rate_limited_total), errors shaped like its errors, and the token never in an error.
+ */
+export function slackJsonApi(token: string, apiUrl: string, metrics: Metrics = NO_METRICS): SlackJsonApi {
+  const base = new URL(apiUrl);
+  const transport = base.protocol === 'https:' ? https : http;
+  const agent = new transport.Agent({ keepAlive: true });
+  let pausedUntil = 0;
+
+  const attempt = (method: string, body: string): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const request = transport.request(
+        new URL(method, base),
+        {
+          method: 'POST',
+          agent,
+          timeout: SLACK_CALL_TIMEOUT_MS,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(body),
+            authorization: `Bearer ${token}`,
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', (error) => reject(new SlackRequestError(error.message)));
+          response.on('end', () => {
+            const status = response.statusCode ?? 0;
+            const retryAfter = response.headers['retry-after'];
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            } catch {
+              parsed = undefined;
+            }
+            if (typeof parsed === 'object' && parsed !== null) {
+              resolve({ status, retryAfter, body: parsed as Record<string, unknown> });
+            } else if (status === 200) reject(new SlackRequestError(`Slack's answer to ${method} is not JSON`));
+            else resolve({ status, retryAfter, body: {} });
+          });
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${SLACK_CALL_TIMEOUT_MS} ms`)));
+      request.on('error', (error) => reject(new SlackRequestError(`A request error occurred: ${error.message}`)));
+      request.end(body);
+    });
+
+  return {
+    async call(method, args) {
+      const body = JSON.stringify(args);
+      for (let tries = 0; ; tries++) {
+        const wait = pausedUntil - Date.now();
+        if (wait > 0) await sleep(wait);
+        let answer: Answer;
+        try {
+          answer = await attempt(method, body);
+        } catch (error) {
+          if (!(error instanceof SlackRequestError) || tries >= SLACK_RETRIES.retries) throw error;
+          const { minTimeout, factor, maxTimeout } = SLACK_RETRIES;
+          await sleep(Math.min(minTimeout * factor ** tries, maxTimeout));
+          continue;
+        }
+        if (answer.status === 429) {
+          const retrySec = Number.parseInt(answer.retryAfter ?? '', 10);
+          if (Number.isNaN(retrySec)) throw new Error(`Retry header did not contain a valid timeout (${method})`);
+          metrics.slackRateLimited(method, retrySec);
+          if (tries >= SLACK_RETRIES.retries) throw new Error(`A rate limit was exceeded (${method})`);
+          pausedUntil = Math.max(pausedUntil, Date.now() + retrySec * 1_000);
+          continue;
+        }
+        if (answer.status !== 200) throw new SlackHttpError(answer.status);
+        if (answer.body['ok'] !== true) throw new SlackPlatformError(answer.body);
+        return answer.body;
+      }
+    },
+  };
+}
