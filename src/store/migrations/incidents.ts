@@ -1,6 +1,6 @@
 import type { Migration } from './migration.js';
 
-/** Incidents (Alertmanager alert groups): versions 50–59. */
+/** Incidents (Alertmanager alert groups): versions 50–59, then 80–89. */
 export const INCIDENT_MIGRATIONS: readonly Migration[] = [
   {
     version: 50,
@@ -28,5 +28,12 @@ export const INCIDENT_MIGRATIONS: readonly Migration[] = [
     name: 'alert groups: when the notification shown was received',
     // A notification that reached the bot before the one shown (its job retried or slow) is not shown over it.
     sql: `ALTER TABLE alert_groups ADD COLUMN received_at timestamptz;`,
+  },
+  {
+    version: 80,
+    name: 'alert groups: the post about to be made',
+    // Saved before a post, cleared when its ts is recorded: a retry after a crash in between looks for the post
+    // in Slack (its key is in the message's metadata) and records it instead of posting it again.
+    sql: `ALTER TABLE alert_groups ADD COLUMN pending_post jsonb;`,
   },
 ];
