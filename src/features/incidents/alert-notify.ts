@@ -3,6 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { JobDeps, ScheduledJobDefinition } from '../../jobs/job.js';
 import type { Message } from '../../message.js';
 import { alertStates, groupId, type Notification } from './notification.js';
+import { earlierPost } from './earlier-post.js';
 import { paceChannel } from './pace.js';
 import type { AlertGroup, GroupChange, PendingPost } from './store.js';
 import { changeMessage, groupMessage } from './render.js';
@@ -104,14 +105,7 @@ async function settlePending(
 ): Promise<AlertGroup> {
   const pending = group.pendingPost;
   if (pending === undefined) return group;
-  const ts = await deps.chat
-    .findPosted(group.channel, pending.key, pending.since, pending.threadTs)
-    .catch((error: unknown) => {
-      // Slack will not show the history (the bot is not in the channel, or the app lacks channels:history):
-      // posting again risks a second message, waiting loses the alert.
-      if (LOOKUP_REFUSED.has(slackError(error) ?? '')) return undefined;
-      throw error;
-    });
+  const ts = await earlierPost(deps.chat, { channel: group.channel, ...pending });
   // The group's message is recorded as its own ts, a reply as its parent's.
   if (ts !== undefined) return record({ ...pending.change, messageTs: pending.threadTs ?? ts });
   await intend(undefined);
@@ -119,14 +113,9 @@ async function settlePending(
   return settled;
 }
 
-/** Slack's refusals of the history lookup that a retry will not change. */
-const LOOKUP_REFUSED = new Set(['not_in_channel', 'missing_scope', 'channel_not_found']);
-
-const slackError = (error: unknown) => (error as { data?: { error?: string } }).data?.error;
-
 /** Slack refused the post for good (a channel the bot is not in): retrying will not help. */
 function refused(error: unknown): never {
-  const code = slackError(error);
+  const code = (error as { data?: { error?: string } }).data?.error;
   if (code === 'channel_not_found' || code === 'not_in_channel' || code === 'is_archived' || code === 'invalid_blocks')
     throw new UnrecoverableError(`Slack refused the alert group's message: ${code}`);
   throw error;

@@ -1,6 +1,6 @@
 import type { Migration } from './migration.js';
 
-/** Incidents (Alertmanager alert groups): versions 50–59, then 80–89. */
+/** Incidents (Alertmanager alert groups): versions 50–59. */
 export const INCIDENT_MIGRATIONS: readonly Migration[] = [
   {
     version: 50,
@@ -29,6 +29,10 @@ export const INCIDENT_MIGRATIONS: readonly Migration[] = [
     // A notification that reached the bot before the one shown (its job retried or slow) is not shown over it.
     sql: `ALTER TABLE alert_groups ADD COLUMN received_at timestamptz;`,
   },
+];
+
+/** Incidents, later: versions 80–89 (applied after the health ones, 60–69). */
+export const LATER_INCIDENT_MIGRATIONS: readonly Migration[] = [
   {
     version: 80,
     name: 'alert groups: the post about to be made',
