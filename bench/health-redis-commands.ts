@@ -66,6 +66,9 @@ class CountingChat implements Chat {
   async post(): Promise<string> {
     return '1.0';
   }
+  async findPosted(): Promise<string | undefined> {
+    return undefined;
+  }
   async update(_channel: string, _ts: string, message: Message): Promise<void> {
     this.edits++;
     if (!message.text.startsWith('⏳')) this.waiting?.(message.text);

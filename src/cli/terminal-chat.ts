@@ -24,14 +24,21 @@ export const DEMO_CHANNELS: Record<string, string> = {
 export class TerminalChat implements Chat {
   readonly calls: RecordedCall[] = [];
   private seq = 0;
+  /** key → ts of the keyed posts: the terminal's own history. */
+  private readonly keyed = new Map<string, string>();
 
   constructor(private readonly print: (text: string) => void) {}
 
-  async post(channel: string, message: Message, threadTs?: string): Promise<string> {
+  async post(channel: string, message: Message, threadTs?: string, key?: string): Promise<string> {
     const ts = this.nextTs();
+    if (key !== undefined) this.keyed.set(key, ts);
     this.record('chat.postMessage', { channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}) });
     this.show(message);
     return ts;
+  }
+
+  async findPosted(_channel: string, key: string): Promise<string | undefined> {
+    return this.keyed.get(key);
   }
 
   async update(channel: string, ts: string, message: Message): Promise<void> {

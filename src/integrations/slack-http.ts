@@ -9,8 +9,16 @@ export const SLACK_CALL_TIMEOUT_MS = 10_000;
 export const SLACK_RETRIES = { retries: 2, factor: 2, minTimeout: 1_000, maxTimeout: 10_000 };
 
 export interface SlackJsonApi {
-  /** Calls a Web API method that takes JSON (chat.postMessage, chat.update, chat.postEphemeral); its result. */
-  call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * Calls a Web API method that takes JSON (chat.postMessage, chat.update, chat.postEphemeral); its result.
+   * A request that got no answer may still have been carried out: before it is sent again, `landed` (when
+   * given) is asked whether it was, and its result, if any, is the call's.
+   */
+  call(
+    method: string,
+    args: Record<string, unknown>,
+    landed?: () => Promise<Record<string, unknown> | undefined>,
+  ): Promise<Record<string, unknown>>;
 }
 
 /** A call Slack answered with `ok: false`: shaped as @slack/web-api's, so `error.data.error` names the reason. */
@@ -89,7 +97,7 @@ export function slackJsonApi(token: string, apiUrl: string, metrics: Metrics = N
     });
 
   return {
-    async call(method, args) {
+    async call(method, args, landed) {
       const body = JSON.stringify(args);
       for (let tries = 0; ; tries++) {
         const wait = pausedUntil - Date.now();
@@ -101,6 +109,8 @@ export function slackJsonApi(token: string, apiUrl: string, metrics: Metrics = N
           if (!(error instanceof SlackRequestError) || tries >= SLACK_RETRIES.retries) throw error;
           const { minTimeout, factor, maxTimeout } = SLACK_RETRIES;
           await sleep(Math.min(minTimeout * factor ** tries, maxTimeout));
+          const earlier = await landed?.();
+          if (earlier !== undefined) return earlier;
           continue;
         }
         if (answer.status === 429) {

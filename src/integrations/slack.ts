@@ -14,8 +14,13 @@ export interface Upload {
  * `carbon run` and `carbon shell`. Jobs never know which.
  */
 export interface Chat {
-  /** Posts a message (in a thread when `threadTs` is given) and returns its ts. */
-  post(channel: string, message: Message, threadTs?: string): Promise<string>;
+  /**
+   * Posts a message (in a thread when `threadTs` is given) and returns its ts. A `key` goes in the message's
+   * metadata, so `findPosted` finds the message when whoever posted it died before saving its ts.
+   */
+  post(channel: string, message: Message, threadTs?: string, key?: string): Promise<string>;
+  /** The ts of the message posted with `key` at `since` or later (in the thread of `threadTs` when given). */
+  findPosted(channel: string, key: string, since: Date, threadTs?: string): Promise<string | undefined>;
   update(channel: string, ts: string, message: Message): Promise<void>;
   /** Visible only to `user`: usage errors and refusals. */
   ephemeral(channel: string, user: string, message: Message): Promise<void>;
@@ -23,6 +28,11 @@ export interface Chat {
   /** The channel's name, for policy rules by name prefix such as `inc-`. */
   channelName(channel: string): Promise<string | undefined>;
 }
+
+/** The metadata event_type of a keyed post (Slack allows letters, digits, `_` and `-`; a bad one is dropped). */
+const POST_KEY_EVENT = 'carbon_ops_post';
+/** Slack's clock is not ours: a keyed post is looked for from this long before we meant to post it. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface SlackChatOptions {
   token: string;
@@ -49,12 +59,45 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
       throw error;
     }
   };
-  return {
-    async post(channel, message, threadTs) {
+  const chat: Chat = {
+    async post(channel, message, threadTs, key) {
+      const landed = key === undefined ? undefined : postedWith(chat, channel, key, threadTs);
       const result = await counted('chat.postMessage', () =>
-        api.call('chat.postMessage', { channel, ...message, ...(threadTs ? { thread_ts: threadTs } : {}) }),
+        api.call(
+          'chat.postMessage',
+          {
+            channel,
+            ...message,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            ...(key ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { key } } } : {}),
+          },
+          landed,
+        ),
       );
       return typeof result['ts'] === 'string' ? result['ts'] : '';
+    },
+    async findPosted(channel, key, since, threadTs) {
+      const window = {
+        channel,
+        oldest: ((since.getTime() - CLOCK_SKEW_MS) / 1000).toFixed(6),
+        include_all_metadata: true,
+        limit: 200,
+      };
+      let cursor: string | undefined;
+      do {
+        const page = cursor ? { ...window, cursor } : window;
+        const { messages, response_metadata } = threadTs
+          ? await counted('conversations.replies', () => client.conversations.replies({ ...page, ts: threadTs }))
+          : await counted('conversations.history', () => client.conversations.history(page));
+        const found = messages?.find(
+          (m) =>
+            m.metadata?.event_type === POST_KEY_EVENT &&
+            (m.metadata.event_payload as Record<string, unknown> | undefined)?.['key'] === key,
+        );
+        if (found?.ts) return found.ts;
+        cursor = response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return undefined;
     },
     async update(channel, ts, message) {
       await counted('chat.update', () => api.call('chat.update', { channel, ts, ...message }));
@@ -77,6 +120,20 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
       }
       return names.get(channel);
     },
+  };
+  return chat;
+}
+
+/**
+ * Asks Slack whether the post keyed `key` landed (from now on), answering as chat.postMessage would: a keyed
+ * post whose attempt got no answer is looked for before it is sent again. When Slack cannot say, it is sent
+ * again: a possible duplicate rather than a lost message.
+ */
+function postedWith(chat: Chat, channel: string, key: string, threadTs: string | undefined) {
+  const since = new Date();
+  return async (): Promise<Record<string, unknown> | undefined> => {
+    const ts = await chat.findPosted(channel, key, since, threadTs).catch(() => undefined);
+    return ts === undefined ? undefined : { ok: true, ts };
   };
 }
 

@@ -3,7 +3,7 @@ import { PHASE_MIGRATIONS } from './migrations/phases.js';
 import { VAULT_MIGRATIONS } from './migrations/vault.js';
 import { STATUS_MIGRATIONS } from './migrations/status.js';
 import { BENCH_MIGRATIONS } from './migrations/bench.js';
-import { INCIDENT_MIGRATIONS } from './migrations/incidents.js';
+import { INCIDENT_MIGRATIONS, LATER_INCIDENT_MIGRATIONS } from './migrations/incidents.js';
 import { HEALTH_MIGRATIONS } from './migrations/health.js';
 import { approvalIndexes } from './migrations/approval-tables.js';
 
@@ -158,4 +158,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...BENCH_MIGRATIONS,
   ...INCIDENT_MIGRATIONS,
   ...HEALTH_MIGRATIONS,
+  ...LATER_INCIDENT_MIGRATIONS,
 ];

@@ -7,6 +7,7 @@ import { FAKE_WORKSPACE, sendInteraction } from '../../src/devstack/slack/index.
 import { RestartRig, SECRET } from '../support/restart-rig.js';
 import { freePort } from '../support/server-process.js';
 import { until } from '../support/until.js';
+import { queryAs } from '../support/postgres.js';
 
 /**
  * Alerts from a real Alertmanager (Debian's prometheus-alertmanager) to the bot's receiver, through BullMQ
@@ -152,6 +153,47 @@ describe('alerts from Alertmanager', () => {
     });
     expect(rig.slack.messages('C0INCIDENT').find((m) => m.ts === message.ts)!.updates).toBe(0);
     expect(replies(message)).toHaveLength(0);
+  });
+
+  it('posts a group and its replies once when its job died after the post, before recording it', async () => {
+    // PostgreSQL refuses what the job records after a post, as if its worker died right after Slack took it.
+    const refuseRecords = async (when: string) => {
+      await queryAs(
+        rig.db.migrationUrl,
+        `CREATE OR REPLACE FUNCTION died_here() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION 'the worker died here'; END $$;
+         CREATE TRIGGER died_here BEFORE UPDATE ON alert_groups FOR EACH ROW
+           WHEN (NEW.group_labels->>'alertname' = 'Crashed' AND ${when}) EXECUTE FUNCTION died_here();`,
+      );
+      return () => queryAs(rig.db.migrationUrl, 'DROP TRIGGER died_here ON alert_groups');
+    };
+    const crashed = (alerts: { labels: Record<string, string> }[]) => payload('{}:{alertname="Crashed"}', alerts);
+    /** Sends the notification, lets its first attempt die, then lets the retry run to its end. */
+    const dieOnce = async (body: string, when: string) => {
+      const allow = await refuseRecords(when);
+      expect((await post(body)).status).toBe(202);
+      const job = await until('the first attempt to die', async () =>
+        (await rig.queue.queue.getJobs(['delayed', 'failed', 'waiting', 'active'])).find(
+          (j) => j.attemptsMade >= 1 && JSON.stringify(j.data).includes('Crashed'),
+        ),
+      );
+      await allow();
+      await until('the retry to complete', async () => ((await job.getState()) === 'completed' ? true : undefined));
+    };
+
+    await dieOnce(crashed([{ labels: { alertname: 'Crashed', pod: 'a' } }]), 'NEW.message_ts IS NOT NULL');
+    expect(rootNamed('Crashed')).toHaveLength(1);
+    const message = rootNamed('Crashed')[0]!;
+    expect(message.text).toContain('1 firing');
+
+    // A change's reply, posted before its job died: not posted again.
+    await dieOnce(
+      crashed([{ labels: { alertname: 'Crashed', pod: 'a' } }, { labels: { alertname: 'Crashed', pod: 'b' } }]),
+      'NEW.states IS DISTINCT FROM OLD.states',
+    );
+    expect(replies(message).filter((m) => m.text.includes('pod=b') || /Firing/.test(m.text))).toHaveLength(1);
+    expect(rootNamed('Crashed')).toHaveLength(1);
+    expect(rootNamed('Crashed')[0]!.text).toContain('2 firing');
   });
 
   it('keeps a group of thousands of alerts within Slack’s limits', async () => {

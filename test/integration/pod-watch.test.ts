@@ -264,6 +264,21 @@ describe('the failing-pod watch', () => {
     await until('the superset post', () => postsAbout(superset.metadata.name)[0]);
     expect(postsAbout(superset.metadata.name)).toHaveLength(1);
   });
+
+  it('answers a resolution whose reply Slack refused once after the edit: the reply tried again, once, the edit not redone', async () => {
+    const harbor = podOf('registry', 'harbor-core-');
+    const [post] = postsAbout(harbor.metadata.name);
+    const thread = () => slack.messages(CHANNEL).filter((m) => m.thread_ts === post!.ts && m.ts !== post!.ts);
+    slack.failNext('chat.postMessage', 'internal_error'); // the reply, after the edit went through
+    kube.cluster.setPodReady('registry', harbor.metadata.name, true);
+    const reply = await until('a reply in the thread', () => thread()[0]);
+    expect(reply.text).toContain('is ready again');
+    expect(slack.calls.filter((c) => c.method === 'chat.postMessage' && c.error === 'internal_error')).toHaveLength(1);
+    const edited = slack.messages(CHANNEL).find((m) => m.ts === post!.ts)!;
+    expect(edited.text).toContain('Resolved');
+    expect(edited.updates).toBe(1);
+    expect(thread()).toHaveLength(1);
+  });
 });
 
 describe('the demo session (npm start, carbon shell; not carbon run)', () => {

@@ -1,5 +1,7 @@
 // The Chat the bot and the workers speak through (slackChat), against the Slack stand-in: its messages go as JSON
 // over node:http (slack-http.ts), and keep what the bot relied on from the WebClient.
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSlackStandin, type SlackStandin } from '../../src/devstack/slack/index.js';
 import { PromMetrics } from '../../src/integrations/metrics.js';
@@ -55,5 +57,39 @@ describe('slackChat', () => {
     expect((await metrics.exposition()).body).toContain(
       'carbon_slack_api_calls_total{method="chat.postMessage",outcome="error"} 1',
     );
+  });
+
+  it('never posts a keyed message twice when Slack took it but its answer was lost', async () => {
+    // In front of the stand-in: the first chat.postMessage is carried out, then its connection is cut.
+    let cut = 0;
+    const proxy: Server = createServer((req, res) => {
+      const upstream = request(
+        new URL(req.url ?? '/', standin.url),
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          if (req.url?.endsWith('/chat.postMessage') && cut++ === 0) return req.socket.destroy();
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/api/`;
+      const cutChat = slackChat(createSlackClient({ token: 'xoxb-chat', apiUrl }));
+      const ts = await cutChat.post('C0GENERAL', { text: 'posted once' }, undefined, 'key-1');
+
+      expect(cut).toBe(1);
+      expect(standin.messages('C0GENERAL').filter((m) => m.text === 'posted once')).toEqual([
+        expect.objectContaining({ ts }),
+      ]);
+      // Without a key there is nothing to look for: the attempt is sent again, as the WebClient would.
+      cut = 0;
+      await cutChat.post('C0GENERAL', { text: 'unkeyed' });
+      expect(standin.messages('C0GENERAL').filter((m) => m.text === 'unkeyed')).toHaveLength(2);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

@@ -176,6 +176,77 @@ describe('Slack Web API stand-in with the real WebClient', () => {
     expect(standin.messages('C0OPS')).toEqual([expect.objectContaining({ ts, text: 'kept', updates: 0 })]);
   });
 
+  it('keeps message metadata and returns it from conversations.history and .replies only when asked', async () => {
+    const web = client();
+    const metadata = { event_type: 'carbon_ops_post', event_payload: { key: 'k-1' } };
+    const root = await web.chat.postMessage({ channel: 'C0INC', text: 'root', metadata });
+    const before = Number(root.ts) - 1;
+    const reply = await web.chat.postMessage({
+      channel: 'C0INC',
+      text: 'reply',
+      thread_ts: root.ts!,
+      metadata: { event_type: 'carbon_ops_post', event_payload: { key: 'k-2' } },
+    });
+    await web.chat.postMessage({ channel: 'C0INC', text: 'later' });
+
+    // History: top-level messages only, newest first; metadata only with include_all_metadata.
+    const plain = await web.conversations.history({ channel: 'C0INC' });
+    expect(plain.messages!.map((m) => m.text)).toEqual(['later', 'root']);
+    expect(plain.messages!.some((m) => m.metadata !== undefined)).toBe(false);
+    const full = await web.conversations.history({ channel: 'C0INC', include_all_metadata: true });
+    expect(full.messages!.find((m) => m.ts === root.ts)!.metadata).toEqual(metadata);
+    // `oldest` is exclusive unless `inclusive`; pages follow next_cursor.
+    const after = await web.conversations.history({ channel: 'C0INC', oldest: root.ts! });
+    expect(after.messages!.map((m) => m.text)).toEqual(['later']);
+    const first = await web.conversations.history({ channel: 'C0INC', oldest: String(before), limit: 1 });
+    expect(first).toMatchObject({ has_more: true, messages: [{ text: 'later' }] });
+    const next = await web.conversations.history({
+      channel: 'C0INC',
+      oldest: String(before),
+      limit: 1,
+      cursor: first.response_metadata!.next_cursor!,
+    });
+    expect(next).toMatchObject({ has_more: false, messages: [{ text: 'root' }] });
+
+    // Replies: the parent, then the thread; reached from a reply's ts too.
+    const thread = await web.conversations.replies({ channel: 'C0INC', ts: reply.ts!, include_all_metadata: true });
+    expect(thread.messages!.map((m) => [m.text, (m.metadata?.event_payload as { key?: string })?.key])).toEqual([
+      ['root', 'k-1'],
+      ['reply', 'k-2'],
+    ]);
+
+    // What Slack refuses: metadata that is no JSON object, a bad timestamp, a thread or channel that is not there.
+    expect(
+      (await slackError(web.apiCall('chat.postMessage', { channel: 'C0INC', text: 'x', metadata: '{' }))).data,
+    ).toMatchObject({ error: 'invalid_metadata_format' });
+    expect(
+      (
+        await slackError(
+          web.apiCall('chat.postMessage', { channel: 'C0INC', text: 'x', metadata: { event_type: 'a' } }),
+        )
+      ).data,
+    ).toMatchObject({ error: 'invalid_metadata_format' });
+    expect((await slackError(web.conversations.history({ channel: 'C0INC', oldest: 'yesterday' }))).data).toMatchObject(
+      { error: 'invalid_ts_oldest' },
+    );
+    expect((await slackError(web.conversations.replies({ channel: 'C0INC', ts: '1.000001' }))).data).toMatchObject({
+      error: 'thread_not_found',
+    });
+    expect((await slackError(web.conversations.history({ channel: 'C0NONE' }))).data).toMatchObject({
+      error: 'channel_not_found',
+    });
+    // An event_type Slack does not allow (a period): posted, with a warning, without the metadata.
+    const dropped = await web.chat.postMessage({
+      channel: 'C0INC',
+      text: 'dropped',
+      metadata: { event_type: 'carbon.post', event_payload: { key: 'k-3' } },
+    });
+    expect((dropped as { warning?: string }).warning).toBe('invalid_metadata_schema');
+    const latest = await web.conversations.history({ channel: 'C0INC', include_all_metadata: true, limit: 1 });
+    expect(latest.messages![0]).toMatchObject({ text: 'dropped' });
+    expect(latest.messages![0]!.metadata).toBeUndefined();
+  });
+
   it('checks the documented Block Kit limits in block-limits.ts for renderers to test against', () => {
     const problems = (blocks: unknown[]) => checkMessage({ text: 'fallback', blocks })?.messages ?? [];
     expect(checkMessage({ text: 'ok', blocks: Array.from({ length: 50 }, () => section('fine')) })).toBeUndefined();

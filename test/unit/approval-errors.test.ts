@@ -16,6 +16,7 @@ function fakeChat(options: { postFails?: boolean } = {}) {
       if (options.postFails) throw new Error('slack_webapi_platform_error: rate limited');
       return '2.2';
     },
+    findPosted: async () => undefined,
     update: async () => undefined,
     ephemeral: async (_channel: string, _user: string, message: Message) => void whispers.push(message.text),
     upload: async () => undefined,

@@ -3,6 +3,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Catalogue } from '../../src/catalogue.js';
 import { failingReason, serviceOfPod } from '../../src/features/incidents/failing-pod.js';
 import { backoff, describeError } from '../../src/features/incidents/pod-stream.js';
+import { workloadOfPod } from '../../src/features/incidents/owner.js';
 
 const created = '2026-11-21T09:00:00Z';
 const now = Date.parse('2026-11-21T09:05:00Z');
@@ -95,6 +96,69 @@ describe('serviceOfPod', () => {
     expect(serviceOfPod(owned('kafka', 'ReplicaSet', 'trino-coordinator-7d9f'), catalogue)).toBeUndefined();
     expect(serviceOfPod(owned('kafka', 'StatefulSet', 'kafka-connect'), catalogue)).toBeUndefined();
     expect(serviceOfPod({ metadata: { namespace: 'kafka', name: 'kafka' } }, catalogue)).toBeUndefined();
+  });
+});
+
+describe('workloadOfPod: what Kubernetes says runs a pod (serviceOfPod and the phases cleanup both read it)', () => {
+  const catalogue = new Catalogue([
+    { name: 'trino', namespace: 'data-platform', kind: 'deployment', workload: 'trino-coordinator', critical: true },
+    { name: 'kafka', namespace: 'data-platform', kind: 'statefulset', workload: 'kafka', critical: true },
+  ]);
+  type Owner = { kind: string; name: string; controller?: boolean };
+  const withOwners = (owners: Owner[], labels?: Record<string, string>): Pod => ({
+    metadata: {
+      namespace: 'data-platform',
+      name: 'p-1',
+      ...(labels ? { labels } : {}),
+      ownerReferences: owners.map((o) => ({ apiVersion: 'apps/v1', uid: 'u', ...o })),
+    },
+  });
+
+  it("takes a ReplicaSet's Deployment from the pod-template-hash that ends the ReplicaSet's name", () => {
+    const pod = withOwners([{ kind: 'ReplicaSet', name: 'trino-coordinator-7d9f', controller: true }], {
+      'pod-template-hash': '7d9f',
+    });
+    expect(workloadOfPod(pod)).toEqual({ kind: 'deployment', name: 'trino-coordinator' });
+    expect(serviceOfPod(pod, catalogue)?.name).toBe('trino');
+  });
+
+  it('calls a ReplicaSet pod without the hash label the ReplicaSet’s own (no Deployment made it): no service', () => {
+    const pod = withOwners([{ kind: 'ReplicaSet', name: 'trino-coordinator-7d9f', controller: true }]);
+    expect(workloadOfPod(pod)).toEqual({ kind: 'replicaset', name: 'trino-coordinator-7d9f' });
+    expect(serviceOfPod(pod, catalogue)).toBeUndefined();
+    // A hash that does not end the name is no Deployment's either.
+    const other = withOwners([{ kind: 'ReplicaSet', name: 'trino-coordinator-7d9f', controller: true }], {
+      'pod-template-hash': '5c6d',
+    });
+    expect(workloadOfPod(other)).toEqual({ kind: 'replicaset', name: 'trino-coordinator-7d9f' });
+  });
+
+  it('reads the controller owner only: other owners do not run the pod', () => {
+    const noController = withOwners([{ kind: 'StatefulSet', name: 'kafka' }]);
+    expect(workloadOfPod(noController)).toEqual({ kind: 'pod', name: 'p-1' });
+    expect(serviceOfPod(noController, catalogue)).toBeUndefined();
+    const controllerSecond = withOwners([
+      { kind: 'ConfigMap', name: 'keeper', controller: false },
+      { kind: 'StatefulSet', name: 'kafka', controller: true },
+    ]);
+    expect(workloadOfPod(controllerSecond)).toEqual({ kind: 'statefulset', name: 'kafka' });
+    expect(serviceOfPod(controllerSecond, catalogue)?.name).toBe('kafka');
+  });
+
+  it('names Jobs, DaemonSets, other controllers and bare pods', () => {
+    expect(workloadOfPod(withOwners([{ kind: 'Job', name: 'init', controller: true }]))).toEqual({
+      kind: 'job',
+      name: 'init',
+    });
+    expect(workloadOfPod(withOwners([{ kind: 'DaemonSet', name: 'node-exporter', controller: true }]))).toEqual({
+      kind: 'daemonset',
+      name: 'node-exporter',
+    });
+    expect(workloadOfPod(withOwners([{ kind: 'SparkApplication', name: 'etl', controller: true }]))).toEqual({
+      kind: 'other',
+      name: 'SparkApplication/etl',
+    });
+    expect(workloadOfPod({ metadata: { name: 'net-debug' } })).toEqual({ kind: 'pod', name: 'net-debug' });
   });
 });
 

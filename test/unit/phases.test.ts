@@ -9,7 +9,8 @@ import { COMMANDS } from '../../src/app/commands.js';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { conflictsOf, describeConflicts, KubeApiError } from '../../src/integrations/kubernetes.js';
 import { selects } from '../../src/features/phases/checks/pdbs-cover-critical.js';
-import { selectFailedPods, workloadOf } from '../../src/features/phases/cleanup.js';
+import { selectFailedPods } from '../../src/features/phases/cleanup.js';
+import { workloadOfPod } from '../../src/features/incidents/owner.js';
 import { changedPaths, diffObjects } from '../../src/features/phases/diff.js';
 import { loadRunbooks, RunbookError } from '../../src/features/phases/runbook.js';
 import {
@@ -340,7 +341,7 @@ describe('the clean-up selection', () => {
 
   it('finds the workload of a pod as the catalogue names it', () => {
     expect(
-      workloadOf(
+      workloadOfPod(
         pod(
           'data-platform',
           'trino-coordinator-7d9f-abcde',
@@ -350,11 +351,11 @@ describe('the clean-up selection', () => {
         ),
       ),
     ).toEqual({ kind: 'deployment', name: 'trino-coordinator' });
-    expect(workloadOf(pod('kafka', 'kafka-0', 'Failed', { kind: 'StatefulSet', name: 'kafka' }))).toEqual({
+    expect(workloadOfPod(pod('kafka', 'kafka-0', 'Failed', { kind: 'StatefulSet', name: 'kafka' }))).toEqual({
       kind: 'statefulset',
       name: 'kafka',
     });
-    expect(workloadOf(pod('default', 'net-debug', 'Failed'))).toEqual({ kind: 'pod', name: 'net-debug' });
+    expect(workloadOfPod(pod('default', 'net-debug', 'Failed'))).toEqual({ kind: 'pod', name: 'net-debug' });
   });
 
   it('deletes failed pods only, spares critical services whatever the selector says, refuses too many', () => {

@@ -12,6 +12,8 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'chat.update': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
   'conversations.info': ['channels:read', 'groups:read'], // public and private channels' names
+  'conversations.history': ['channels:history', 'groups:history'], // a keyed post found by its metadata
+  'conversations.replies': ['channels:history', 'groups:history'],
   'files.uploadV2': ['files:write'], // files.getUploadURLExternal + files.completeUploadExternal
   'usergroups.users.list': ['usergroups:read'],
 };

@@ -1,8 +1,9 @@
 // The Web API methods the stand-in answers, with Slack's argument checks, error names and response shapes.
+import { Buffer } from 'node:buffer';
 import { checkMessage } from './block-limits.js';
 import { FAKE_WORKSPACE } from './identity.js';
 import type { Params } from './request.js';
-import type { StoredMessage, Workspace } from './workspace.js';
+import type { MessageMetadata, StoredMessage, Workspace } from './workspace.js';
 
 export type SlackResult = { ok: boolean; [field: string]: unknown };
 export type MethodHandler = (params: Params) => SlackResult;
@@ -25,12 +26,89 @@ function readContent(p: Params): Content | SlackResult {
   return rejection === undefined ? content : fail(rejection.error, rejection.messages);
 }
 
-const isFailure = (v: Content | SlackResult): v is SlackResult => 'ok' in v;
+const isFailure = <T extends object>(v: T | SlackResult): v is SlackResult => 'ok' in v;
+
+/** Slack's rule for `event_type`: letters, digits, underscores and hyphens (no periods or other punctuation). */
+const EVENT_TYPE = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The `metadata` argument of chat.postMessage / chat.update: absent, Slack's error, or the metadata with the
+ * warning Slack answers when it ignores it (an invalid event_type is dropped with `invalid_metadata_schema`, and
+ * the message is posted without it). Slack documents a size limit (metadata_too_large) but not its value: not
+ * enforced here.
+ */
+function readMetadata(p: Params): { metadata?: MessageMetadata; warning?: string } | SlackResult {
+  const value = p['metadata'];
+  if (value === undefined) return {};
+  // Still a string: it did not parse as JSON (request.ts decodes it).
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('invalid_metadata_format');
+  const { event_type: type, event_payload: payload } = value as Params;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return fail('invalid_metadata_format');
+  if (typeof type !== 'string' || !EVENT_TYPE.test(type)) return { warning: 'invalid_metadata_schema' };
+  return { metadata: { event_type: type, event_payload: payload as Record<string, unknown> } };
+}
 
 /** A message as Slack returns it from chat.postMessage / chat.update. */
 function publicMessage(m: StoredMessage): Record<string, unknown> {
   const { channel: _channel, updates: _updates, ...fields } = m;
   return { type: 'message', app_id: FAKE_WORKSPACE.appId, team: FAKE_WORKSPACE.teamId, ...fields };
+}
+
+/** A message as the history methods return it: its metadata only when asked for (`include_all_metadata`). */
+function historyMessage(m: StoredMessage, withMetadata: boolean): Record<string, unknown> {
+  const { metadata, ...message } = publicMessage(m);
+  return withMetadata && metadata !== undefined ? { ...message, metadata } : message;
+}
+
+const isTrue = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
+
+/** A Slack timestamp argument ("1732233600.000100"), or undefined when it is not one. */
+const tsNumber = (v: unknown): number | undefined => {
+  const text = str(v);
+  return text !== undefined && /^\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
+};
+
+/**
+ * The window and page of conversations.history / conversations.replies: `oldest` and `latest` exclusive unless
+ * `inclusive`, `limit` (default `defaultLimit`, at most 999), and a cursor the stand-in made (the offset into
+ * the window, base64) or Slack's error.
+ */
+function readPage(
+  p: Params,
+  defaultLimit: number,
+): { inWindow: (ts: string) => boolean; limit: number; offset: number } | SlackResult {
+  const oldest = p['oldest'] === undefined ? 0 : tsNumber(p['oldest']);
+  if (oldest === undefined) return fail('invalid_ts_oldest');
+  const latest = p['latest'] === undefined ? Infinity : tsNumber(p['latest']);
+  if (latest === undefined) return fail('invalid_ts_latest');
+  const inclusive = isTrue(p['inclusive']);
+  const requested = Number(str(p['limit']) ?? defaultLimit);
+  const limit = Number.isInteger(requested) && requested > 0 ? Math.min(requested, 999) : defaultLimit;
+  let offset = 0;
+  const cursor = str(p['cursor']);
+  if (cursor !== undefined && cursor !== '') {
+    const match = /^offset:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+    if (match === null) return fail('invalid_cursor');
+    offset = Number(match[1]);
+  }
+  const inWindow = (ts: string) => {
+    const t = Number(ts);
+    return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
+  };
+  return { inWindow, limit, offset };
+}
+
+/** One page of `messages` and Slack's paging fields. */
+function page(messages: Record<string, unknown>[], limit: number, offset: number): SlackResult {
+  const more = offset + limit < messages.length;
+  return {
+    ok: true,
+    messages: messages.slice(offset, offset + limit),
+    has_more: more,
+    ...(more && {
+      response_metadata: { next_cursor: Buffer.from(`offset:${offset + limit}`).toString('base64') },
+    }),
+  };
 }
 
 export function createMethods(
@@ -62,6 +140,8 @@ export function createMethods(
       if (channel === undefined) return fail('channel_not_found');
       const content = readContent(p);
       if (isFailure(content)) return content;
+      const metadata = readMetadata(p);
+      if (isFailure(metadata)) return metadata;
       const ts = ws.nextTs();
       const threadTs = str(p['thread_ts']);
       const message: StoredMessage = {
@@ -74,9 +154,11 @@ export function createMethods(
         ...(content.blocks && { blocks: content.blocks }),
         ...(content.attachments && { attachments: content.attachments }),
         ...(threadTs !== undefined && { thread_ts: threadTs }),
+        ...(metadata.metadata && { metadata: metadata.metadata }),
       };
       ws.addMessage(message);
-      return { ok: true, channel, ts, message: publicMessage(message) };
+      const warning = metadata.warning && { warning: metadata.warning };
+      return { ok: true, channel, ts, message: publicMessage(message), ...warning };
     },
 
     'chat.update': (p) => {
@@ -86,13 +168,49 @@ export function createMethods(
       if (message === undefined) return fail('message_not_found');
       const content = readContent(p);
       if (isFailure(content)) return content;
+      const metadata = readMetadata(p);
+      if (isFailure(metadata)) return metadata;
       // Slack keeps whatever the update leaves out; `blocks: []` is how a caller removes blocks.
+      if (metadata.metadata !== undefined) message.metadata = metadata.metadata;
       if (content.text !== undefined) message.text = content.text;
       if (content.blocks !== undefined) message.blocks = content.blocks;
       if (content.attachments !== undefined) message.attachments = content.attachments;
       message.edited = { user: FAKE_WORKSPACE.botUserId, ts: ws.nextTs() };
       message.updates += 1;
-      return { ok: true, channel, ts: message.ts, text: message.text, message: publicMessage(message) };
+      const warning = metadata.warning && { warning: metadata.warning };
+      return { ok: true, channel, ts: message.ts, text: message.text, message: publicMessage(message), ...warning };
+    },
+
+    // The channel's messages newest first, without thread replies (conversations.replies has those).
+    'conversations.history': (p) => {
+      const info = ws.channelInfo(p['channel']);
+      if (info === undefined) return fail('channel_not_found');
+      const window = readPage(p, 100);
+      if (isFailure(window)) return window;
+      const withMetadata = isTrue(p['include_all_metadata']);
+      const messages = ws
+        .messages(info.id)
+        .filter((m) => (m.thread_ts === undefined || m.thread_ts === m.ts) && window.inWindow(m.ts))
+        .reverse()
+        .map((m) => historyMessage(m, withMetadata));
+      return page(messages, window.limit, window.offset);
+    },
+
+    // A thread: its parent first, then the replies in the window, oldest first.
+    'conversations.replies': (p) => {
+      const info = ws.channelInfo(p['channel']);
+      if (info === undefined) return fail('channel_not_found');
+      const asked = ws.message(info.id, str(p['ts']));
+      if (asked === undefined) return fail('thread_not_found');
+      const parentTs = asked.thread_ts ?? asked.ts;
+      const window = readPage(p, 1000);
+      if (isFailure(window)) return window;
+      const withMetadata = isTrue(p['include_all_metadata']);
+      const all = ws.messages(info.id);
+      const parent = all.find((m) => m.ts === parentTs);
+      const replies = all.filter((m) => m.thread_ts === parentTs && m.ts !== parentTs && window.inWindow(m.ts));
+      const thread = [...(parent ? [parent] : []), ...replies].map((m) => historyMessage(m, withMetadata));
+      return page(thread, window.limit, window.offset);
     },
 
     'chat.postEphemeral': (p) => {

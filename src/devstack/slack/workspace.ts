@@ -23,7 +23,11 @@ export type StoredMessage = {
   updates: number;
   reactions?: Reaction[];
   files?: SharedFile[];
+  /** Message metadata (chat.postMessage / chat.update `metadata`): returned by the history methods on request. */
+  metadata?: MessageMetadata;
 };
+
+export type MessageMetadata = { event_type: string; event_payload: Record<string, unknown> };
 
 export type StoredEphemeral = {
   channel: string;

@@ -1,6 +1,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Catalogue, Service } from '../../catalogue.js';
 import { isReady, problemOf, restartsOf } from '../health/pod-state.js';
+import { workloadOfPod } from './owner.js';
 
 /** The reasons the pod watch posts: what an operator has to act on, named as `kubectl get pods` shows them. */
 export type FailingReason = 'CrashLoopBackOff' | 'OOMKilled' | 'ImagePullBackOff' | 'Pending';
@@ -41,23 +42,8 @@ export function pendingSince(pod: Pod, pendingMs: number): number {
   return Number.isNaN(created) ? Number.POSITIVE_INFINITY : created + pendingMs;
 }
 
-/**
- * The catalogue service whose workload runs the pod: a StatefulSet owns its pods; a Deployment owns them
- * through a ReplicaSet named `<deployment>-<pod-template-hash>`, so no ReplicaSet has to be read.
- */
+/** The catalogue service whose workload runs the pod (its controller's, `workloadOfPod`), in the pod's namespace. */
 export function serviceOfPod(pod: Pod, catalogue: Catalogue): Service | undefined {
-  const namespace = pod.metadata?.namespace;
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true);
-  if (owner === undefined) return undefined;
-  const hash = pod.metadata?.labels?.['pod-template-hash'];
-  return catalogue
-    .inNamespace(namespace)
-    .find((s) =>
-      s.kind === 'statefulset'
-        ? owner.kind === 'StatefulSet' && owner.name === s.workload
-        : owner.kind === 'ReplicaSet' &&
-          (hash !== undefined
-            ? owner.name === `${s.workload}-${hash}`
-            : owner.name.startsWith(`${s.workload}-`) && !owner.name.slice(s.workload.length + 1).includes('-')),
-    );
+  const { kind, name } = workloadOfPod(pod);
+  return catalogue.inNamespace(pod.metadata?.namespace).find((s) => s.kind === kind && s.workload === name);
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { FailingReason } from './failing-pod.js';
+import type { PodOutcome } from './pod-render.js';
 
 /** A failing pod's post: where it is, and what it said (the resolution re-renders it). */
 export interface PodIncident {
@@ -15,6 +16,11 @@ export interface PodIncident {
   kind: 'deployment' | 'statefulset';
   /** When it was posted (ms). */
   postedAt: number;
+  /**
+   * Set once the post is edited to say it resolved: a reply that failed after the edit is tried again on its own,
+   * looked for first by its key (it may have reached Slack).
+   */
+  resolution?: { how: PodOutcome['how']; at: number; replyKey: string };
 }
 
 /** An open post outlives no pod for long; a week bounds what a lost resolution leaves in Redis. */

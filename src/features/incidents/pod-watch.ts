@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Catalogue } from '../../catalogue.js';
@@ -7,7 +8,8 @@ import type { Logger } from '../../log.js';
 import { isReady } from '../health/pod-state.js';
 import { failingReason, pendingSince, serviceOfPod, type Failing } from './failing-pod.js';
 import { holdLease, type Leadership } from './lease.js';
-import { PodIncidents } from './pod-incidents.js';
+import { earlierPost } from './earlier-post.js';
+import { PodIncidents, type PodIncident } from './pod-incidents.js';
 import { renderFailingPod, renderPodRecovered, renderPodResolved, type PodOutcome } from './pod-render.js';
 import { backoff, describeError, PodStream, type PodChange } from './pod-stream.js';
 import type { Service } from '../../catalogue.js';
@@ -211,28 +213,13 @@ class PodReactor {
 
   /**
    * Edits the pod's open posts and replies. A post Slack would not edit (429, 5xx, a timeout) still shows 🚨
-   * and its buttons: it is recorded open again and tried again a few times with backoff (then at the next list).
+   * and its buttons, and a reply that failed after the edit was never seen: either is recorded open again and
+   * tried again a few times with backoff (then at the next list).
    */
   private async resolve(namespace: string, name: string, how: PodOutcome['how'], attempt = 1): Promise<void> {
     let failed: unknown;
-    for (const incident of await this.incidents.close(namespace, name)) {
-      const outcome = { how, at: new Date() };
-      try {
-        await this.deps.pace(incident.channel);
-        await this.deps.chat.update(
-          incident.channel,
-          incident.ts,
-          renderPodResolved(incident, outcome, this.deps.cluster),
-        );
-      } catch (error) {
-        await this.incidents.opened(incident);
-        failed ??= error;
-        continue;
-      }
-      await this.deps.pace(incident.channel);
-      await this.deps.chat.post(incident.channel, renderPodRecovered(incident, outcome), incident.ts);
-      this.deps.log.info({ namespace, pod: name, reason: incident.reason, how }, 'pod watch: incident resolved');
-    }
+    for (const incident of await this.incidents.close(namespace, name))
+      await this.resolveOne(incident, how).catch((error: unknown) => (failed ??= error));
     if (failed === undefined) return;
     if (attempt < RESOLVE_ATTEMPTS && !this.stopped) {
       const key = `${namespace}/${name}`;
@@ -247,5 +234,37 @@ class PodReactor {
       this.pending.set(key, retry);
     }
     throw failed;
+  }
+
+  /** One post edited (once) and answered in its thread (once: a retried reply is looked for first). */
+  private async resolveOne(incident: PodIncident, how: PodOutcome['how']): Promise<void> {
+    const { channel, ts } = incident;
+    const resolution = incident.resolution ?? { how, at: Date.now(), replyKey: randomUUID() };
+    const outcome = { how: resolution.how, at: new Date(resolution.at) };
+    if (incident.resolution === undefined) {
+      try {
+        await this.deps.pace(channel);
+        await this.deps.chat.update(channel, ts, renderPodResolved(incident, outcome, this.deps.cluster));
+      } catch (error) {
+        await this.incidents.opened(incident);
+        throw error;
+      }
+    }
+    try {
+      const key = resolution.replyKey;
+      const earlier =
+        incident.resolution && (await earlierPost(this.deps.chat, { channel, key, since: outcome.at, threadTs: ts }));
+      if (earlier === undefined) {
+        await this.deps.pace(channel);
+        await this.deps.chat.post(channel, renderPodRecovered(incident, outcome), ts, key);
+      }
+    } catch (error) {
+      await this.incidents.opened({ ...incident, resolution });
+      throw error;
+    }
+    this.deps.log.info(
+      { namespace: incident.namespace, pod: incident.pod, reason: incident.reason, how: resolution.how },
+      'pod watch: incident resolved',
+    );
   }
 }

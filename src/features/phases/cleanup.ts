@@ -1,6 +1,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { Catalogue, WorkloadKind } from '../../catalogue.js';
+import type { Catalogue } from '../../catalogue.js';
 import type { Kube } from '../../integrations/kubernetes.js';
+import { workloadOfPod } from '../incidents/owner.js';
 
 /** A pod a cleanup task would delete (or spares): enough to name it, delete exactly it, and say why. */
 export interface CleanupPod {
@@ -22,39 +23,16 @@ export interface CleanupSelection {
   refusal?: string;
 }
 
-/** The workload that runs a pod, as the catalogue names workloads (a ReplicaSet's pods belong to its Deployment). */
-export function workloadOf(pod: Pod): { kind: WorkloadKind | 'job' | 'daemonset' | 'pod' | 'other'; name: string } {
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
-  if (owner === undefined) return { kind: 'pod', name: pod.metadata?.name ?? '' };
-  switch (owner.kind) {
-    case 'ReplicaSet': {
-      const hash = pod.metadata?.labels?.['pod-template-hash'];
-      return {
-        kind: 'deployment',
-        name: hash && owner.name.endsWith(`-${hash}`) ? owner.name.slice(0, -(hash.length + 1)) : owner.name,
-      };
-    }
-    case 'StatefulSet':
-      return { kind: 'statefulset', name: owner.name };
-    case 'Job':
-      return { kind: 'job', name: owner.name };
-    case 'DaemonSet':
-      return { kind: 'daemonset', name: owner.name };
-    default:
-      return { kind: 'other', name: `${owner.kind}/${owner.name}` };
-  }
-}
-
 /** True for a pod of a service the catalogue calls critical: cleanup never touches those. */
 export function isCritical(pod: Pod, catalogue: Catalogue): boolean {
-  const { kind, name } = workloadOf(pod);
+  const { kind, name } = workloadOfPod(pod);
   return catalogue.services.some(
     (s) => s.critical && s.namespace === pod.metadata?.namespace && s.kind === kind && s.workload === name,
   );
 }
 
 function describe(pod: Pod): CleanupPod {
-  const { kind, name } = workloadOf(pod);
+  const { kind, name } = workloadOfPod(pod);
   const terminated = pod.status?.containerStatuses?.find((c) => c.state?.terminated)?.state?.terminated;
   const reason = terminated
     ? `${terminated.reason ?? 'Error'}${terminated.exitCode !== undefined ? ` (exit ${terminated.exitCode})` : ''}`

@@ -30,3 +30,14 @@ export const INCIDENT_MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE alert_groups ADD COLUMN received_at timestamptz;`,
   },
 ];
+
+/** Incidents, later: versions 80–89 (applied after the health ones, 60–69). */
+export const LATER_INCIDENT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 80,
+    name: 'alert groups: the post about to be made',
+    // Saved before a post, cleared when its ts is recorded: a retry after a crash in between looks for the post
+    // in Slack (its key is in the message's metadata) and records it instead of posting it again.
+    sql: `ALTER TABLE alert_groups ADD COLUMN pending_post jsonb;`,
+  },
+];

@@ -1,0 +1,22 @@
+import type { Chat } from '../../integrations/slack.js';
+
+/** Slack's refusals of the history lookup that a retry will not change. */
+const LOOKUP_REFUSED = new Set(['not_in_channel', 'missing_scope', 'channel_not_found']);
+
+const slackError = (error: unknown) => (error as { data?: { error?: string } }).data?.error;
+
+/**
+ * The ts of a post made with `key` that may have reached Slack although its maker never learnt so (it died, or the
+ * answer was lost), or undefined when it is not there. Where Slack will not show the history (the bot is not in the
+ * channel, the app lacks channels:history) it counts as not there: posting again risks a second message, not looking
+ * would lose the post.
+ */
+export async function earlierPost(
+  chat: Chat,
+  post: { channel: string; key: string; since: Date; threadTs?: string },
+): Promise<string | undefined> {
+  return chat.findPosted(post.channel, post.key, post.since, post.threadTs).catch((error: unknown) => {
+    if (LOOKUP_REFUSED.has(slackError(error) ?? '')) return undefined;
+    throw error;
+  });
+}
