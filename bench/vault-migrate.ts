@@ -76,6 +76,8 @@ interface Run {
   cpuSeconds: number;
   peakRssMiB: number;
   vaultRequests?: number;
+  /** Requests to the Kubernetes stand-in (the carbon side's, from its worker). */
+  kubeRequests?: number;
   /** Statements the carbon side sent to PostgreSQL while measured (BEGIN and COMMIT included). */
   postgresQueries?: number;
 }
@@ -240,6 +242,9 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   const { CommandQueue } = await import('../src/jobs/queue.js');
   const { startWorker } = await import('../src/jobs/runner.js');
   const { silentLogger } = await import('../src/log.js');
+  const { default: pino } = await import('pino');
+  // BENCH_LOG=warn (say): the worker's log on stderr, to see why a run stalls.
+  const log = process.env.BENCH_LOG ? () => pino({ level: process.env.BENCH_LOG }, pino.destination(2)) : silentLogger;
   const { Policy } = await import('../src/policy/policy.js');
   const { Store } = await import('../src/app/store.js');
   const { freshDatabase, LOCAL_ADMIN_URL } = await import('../test/support/postgres.js');
@@ -287,7 +292,7 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   const worker = startWorker(
     {
       config,
-      log: silentLogger(),
+      log: log(),
       kube: client,
       cluster: { name: 'bench', simulated: true },
       store,
@@ -299,7 +304,11 @@ async function carbonSide(setup: Setup): Promise<Timed> {
     REGISTRY,
     { queueName, connection: workerConnection, concurrency, progressIntervalMs: 1000 },
   );
-  await vault.client.health(); // one connection made before the clock, as the plain side's
+  // Connections made before the clock, as the plain side's: Vault, and Redis for the producer and the worker (a
+  // dispatch pings the queue first and refuses when Redis does not answer in time).
+  await vault.client.health();
+  await queue.queue.waitUntilReady();
+  await worker.waitUntilReady();
 
   const actor = { user: 'U0OPERATOR', groups: [], channel: { id: 'C0BENCH', name: 'bench' } };
   const deps = {
@@ -315,7 +324,7 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   postgresQueries = 0;
   const run = await measured(async () => {
     const started = performance.now();
-    await Promise.all(
+    const outcomes = await Promise.all(
       Array.from({ length: configMaps }, (_, i) =>
         dispatch(
           { text: `vault migrate configmap/${cmName(i)} -n ${NAMESPACE}${values.cutover ? ' --cutover' : ''}`, actor },
@@ -323,6 +332,9 @@ async function carbonSide(setup: Setup): Promise<Timed> {
         ),
       ),
     );
+    const notQueued = outcomes.filter((o) => o.kind !== 'queued');
+    if (notQueued.length > 0)
+      throw new Error(`${notQueued.length} dispatches not queued: ${JSON.stringify(notQueued[0])}`);
     // Counted from the worker's own events (no QueueEvents reader: that is the bench's cost, not carbon's), then
     // checked in PostgreSQL once they are all in, and every second in case one was missed.
     let ended = 0;
@@ -400,10 +412,10 @@ async function oneRun(side: (typeof SIDES)[number]): Promise<Run> {
       child.once('exit', (code) => reject(new Error(`${side} exited with ${code} before reporting`)));
       child.send(setup);
     });
-    const run = { ...result, vaultRequests: vault.requests.length };
+    const run = { ...result, vaultRequests: vault.requests.length, kubeRequests: kube.stats.requests };
     console.log(
       `  ${side.padEnd(10)} ${run.verified} keys verified in ${run.seconds.toFixed(2)} s: ${(run.verified / run.seconds).toFixed(0)} keys/s, ` +
-        `${((run.cpuSeconds * 1000) / run.verified).toFixed(2)} ms CPU a key, ${run.vaultRequests} Vault requests, ` +
+        `${((run.cpuSeconds * 1000) / run.verified).toFixed(2)} ms CPU a key, ${run.vaultRequests} Vault requests, ${run.kubeRequests} Kubernetes requests, ` +
         `${run.postgresQueries === undefined ? '' : `${run.postgresQueries} PostgreSQL statements, `}peak RSS ${run.peakRssMiB.toFixed(0)} MiB  (load ${loadAverage()})`,
     );
     return run;
