@@ -14,11 +14,12 @@
  *   code): carbon's client uses node:http too, so this side shows what carbon costs over the same transport.
  *
  *   npx tsx bench/vault-migrate.ts [--configmaps 100] [--keys 10] [--concurrency 8] [--repeat 3] [--cutover]
- *                                  [--cpu-prof DIR]   (a CPU profile of each carbon run's measured part)
+ *                                  [--cpu-prof DIR]   (a CPU profile of each run's measured part)
+ *                                  [--sides carbon,plain,plain-http]   (fewer sides, e.g. to profile one)
  *
  * Each side runs in its own child process (node --import tsx); the stand-ins run in this one, so a side's CPU is
  * its own. A side's clock: from its first request (the carbon side: the first dispatch) to the last key verified
- * (carbon: the last migration recorded finished in PostgreSQL, checked when a migration job ends); its CPU: user + system of its
+ * (carbon: the last migration recorded finished in PostgreSQL, checked when the worker has ended every migration job); its CPU: user + system of its
  * process over the same interval (module loading, connecting and the scratch database excluded; for carbon,
  * Redis's and PostgreSQL's own CPU is not counted, they are other processes).
  * Needs Redis (REDIS_URL, default 127.0.0.1:6379) and PostgreSQL (BENCH_DATABASE_URL, default the local server
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     cutover: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     side: { type: 'string' },
+    sides: { type: 'string', default: 'carbon,plain,plain-http' },
   },
 });
 const configMaps = Number(values.configmaps);
@@ -74,6 +76,8 @@ interface Run {
   cpuSeconds: number;
   peakRssMiB: number;
   vaultRequests?: number;
+  /** Requests to the Kubernetes stand-in (the carbon side's, from its worker). */
+  kubeRequests?: number;
   /** Statements the carbon side sent to PostgreSQL while measured (BEGIN and COMMIT included). */
   postgresQueries?: number;
 }
@@ -132,13 +136,20 @@ async function eachLimit<T>(items: readonly T[], limit: number, work: (item: T) 
   );
 }
 
-type PlainVault = (method: string, path: string, body?: unknown) => Promise<{ status: number; json: VaultReply }>;
+type PlainVault = (
+  method: string,
+  path: string,
+  body?: unknown,
+  retried?: boolean,
+) => Promise<{ status: number; json: VaultReply }>;
 
 /** The plain Vault call on node:http(s) with a keep-alive Agent, as carbon's client but without its checks. */
 function nodeHttpVault(setup: Setup, headers: Record<string, string>): PlainVault {
   const transport = setup.vaultUrl.startsWith('https:') ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: concurrency * KEYS_AT_ONCE });
-  return (method, path, body) =>
+  // As carbon's client: idle connections closed before the server's 5 s, a request on a kept-alive connection reset
+  // before any answer sent once more (under load the stand-in may close one as it goes out).
+  const agent = new transport.Agent({ keepAlive: true, timeout: 4_000, maxSockets: concurrency * KEYS_AT_ONCE });
+  const send: PlainVault = (method, path, body, retried = false) =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const request = transport.request(
@@ -158,9 +169,14 @@ function nodeHttpVault(setup: Setup, headers: Record<string, string>): PlainVaul
           });
         },
       );
-      request.on('error', reject);
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (!retried && request.reusedSocket && error.code === 'ECONNRESET')
+          send(method, path, body, true).then(resolve, reject);
+        else reject(error);
+      });
       request.end(payload);
     });
+  return send;
 }
 
 async function plainSide(setup: Setup, nodeHttp: boolean): Promise<Timed> {
@@ -215,7 +231,6 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   // carbon-ops' modules are loaded only in this side's process.
   const { COMMANDS } = await import('../src/app/commands.js');
   const { REGISTRY } = await import('../src/app/jobs.js');
-  const { QueueEvents } = await import('bullmq');
   const { Catalogue } = await import('../src/catalogue.js');
   const { TerminalChat } = await import('../src/cli/terminal-chat.js');
   const { kafkaClusters, loadConfig } = await import('../src/config.js');
@@ -228,6 +243,9 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   const { CommandQueue } = await import('../src/jobs/queue.js');
   const { startWorker } = await import('../src/jobs/runner.js');
   const { silentLogger } = await import('../src/log.js');
+  const { default: pino } = await import('pino');
+  // BENCH_LOG=warn (say): the worker's log on stderr, to see why a run stalls.
+  const log = process.env.BENCH_LOG ? () => pino({ level: process.env.BENCH_LOG }, pino.destination(2)) : silentLogger;
   const { Policy } = await import('../src/policy/policy.js');
   const { Store } = await import('../src/app/store.js');
   const { freshDatabase, LOCAL_ADMIN_URL } = await import('../test/support/postgres.js');
@@ -254,7 +272,6 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   const queueName = `bench-vault-${randomBytes(4).toString('hex')}`;
   const producer = redisConnection(config.REDIS_URL, 'producer');
   const workerConnection = redisConnection(config.REDIS_URL, 'worker');
-  const eventsConnection = redisConnection(config.REDIS_URL, 'worker');
   const queue = new CommandQueue(queueName, producer, REGISTRY);
   const client = new Kube(
     kubeAccessFromYaml(setup.kubeconfig), // the bot runs as its ServiceAccount
@@ -277,7 +294,7 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   const worker = startWorker(
     {
       config,
-      log: silentLogger(),
+      log: log(),
       kube: client,
       cluster: { name: 'bench', simulated: true },
       store,
@@ -289,9 +306,11 @@ async function carbonSide(setup: Setup): Promise<Timed> {
     REGISTRY,
     { queueName, connection: workerConnection, concurrency, progressIntervalMs: 1000 },
   );
-  const events = new QueueEvents(queueName, { connection: eventsConnection });
-  await events.waitUntilReady();
-  await vault.client.health(); // one connection made before the clock, as the plain side's
+  // Connections made before the clock, as the plain side's: Vault, and Redis for the producer and the worker (a
+  // dispatch pings the queue first and refuses when Redis does not answer in time).
+  await vault.client.health();
+  await queue.queue.waitUntilReady();
+  await worker.waitUntilReady();
 
   const actor = { user: 'U0OPERATOR', groups: [], channel: { id: 'C0BENCH', name: 'bench' } };
   const deps = {
@@ -307,7 +326,7 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   postgresQueries = 0;
   const run = await measured(async () => {
     const started = performance.now();
-    await Promise.all(
+    const outcomes = await Promise.all(
       Array.from({ length: configMaps }, (_, i) =>
         dispatch(
           { text: `vault migrate configmap/${cmName(i)} -n ${NAMESPACE}${values.cutover ? ' --cutover' : ''}`, actor },
@@ -315,20 +334,20 @@ async function carbonSide(setup: Setup): Promise<Timed> {
         ),
       ),
     );
-    // Checked in PostgreSQL when a migration job ends (QueueEvents), and every second in case an event is missed.
-    let woken = false;
-    let wake: () => void = () => (woken = true);
-    const ended = ({ jobId }: { jobId: string }) => {
-      if (jobId.startsWith('vault-migrate-run')) wake();
+    const notQueued = outcomes.filter((o) => o.kind !== 'queued');
+    if (notQueued.length > 0)
+      throw new Error(`${notQueued.length} dispatches not queued: ${JSON.stringify(notQueued[0])}`);
+    // Counted from the worker's own events (no QueueEvents reader: that is the bench's cost, not carbon's), then
+    // checked in PostgreSQL once they are all in, and every second in case one was missed.
+    let ended = 0;
+    let wake: () => void = () => undefined;
+    const onEnd = (job: { id?: string } | undefined) => {
+      if (job?.id?.startsWith('vault-migrate-run') && ++ended >= configMaps) wake();
     };
-    events.on('completed', ended);
-    events.on('failed', ended);
+    worker.on('completed', onEnd);
+    worker.on('failed', onEnd);
     for (;;) {
-      const { rows } = await store.pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM vault_migrations WHERE state IN ('succeeded', 'failed')`,
-      );
-      if (Number(rows[0]!.n) >= configMaps || performance.now() - started > 600_000) break;
-      if (!woken)
+      if (ended < configMaps)
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 1000);
           wake = () => {
@@ -336,8 +355,10 @@ async function carbonSide(setup: Setup): Promise<Timed> {
             resolve();
           };
         });
-      woken = false;
-      wake = () => (woken = true);
+      const { rows } = await store.pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM vault_migrations WHERE state IN ('succeeded', 'failed')`,
+      );
+      if (Number(rows[0]!.n) >= configMaps || performance.now() - started > 600_000) break;
     }
     const { rows: states } = await store.pool.query<{ state: string; n: string }>(
       `SELECT state, count(*) AS n FROM vault_migration_keys GROUP BY state`,
@@ -347,10 +368,9 @@ async function carbonSide(setup: Setup): Promise<Timed> {
   });
 
   await worker.close();
-  await events.close();
   await queue.queue.obliterate({ force: true }).catch(() => undefined);
   await queue.close();
-  for (const c of [producer, workerConnection, eventsConnection]) c.disconnect();
+  for (const c of [producer, workerConnection]) c.disconnect();
   await store.close();
   await db.drop();
   if (process.env.BENCH_PG_TALLY)
@@ -394,10 +414,10 @@ async function oneRun(side: (typeof SIDES)[number]): Promise<Run> {
       child.once('exit', (code) => reject(new Error(`${side} exited with ${code} before reporting`)));
       child.send(setup);
     });
-    const run = { ...result, vaultRequests: vault.requests.length };
+    const run = { ...result, vaultRequests: vault.requests.length, kubeRequests: kube.stats.requests };
     console.log(
       `  ${side.padEnd(10)} ${run.verified} keys verified in ${run.seconds.toFixed(2)} s: ${(run.verified / run.seconds).toFixed(0)} keys/s, ` +
-        `${((run.cpuSeconds * 1000) / run.verified).toFixed(2)} ms CPU a key, ${run.vaultRequests} Vault requests, ` +
+        `${((run.cpuSeconds * 1000) / run.verified).toFixed(2)} ms CPU a key, ${run.vaultRequests} Vault requests, ${run.kubeRequests} Kubernetes requests, ` +
         `${run.postgresQueries === undefined ? '' : `${run.postgresQueries} PostgreSQL statements, `}peak RSS ${run.peakRssMiB.toFixed(0)} MiB  (load ${loadAverage()})`,
     );
     return run;
@@ -414,8 +434,9 @@ async function main(): Promise<void> {
     `vault migrate: ${configMaps} ConfigMaps × ${keysEach} keys = ${total} keys, ${concurrency} ConfigMaps at once, ` +
       `${KEYS_AT_ONCE} keys of each at once${values.cutover ? ', carbon with cutover' : ''}; ${repeat} alternated rounds`,
   );
+  const asked = new Set(values.sides.split(','));
   const results = await alternated(
-    { carbon: () => oneRun('carbon'), plain: () => oneRun('plain'), 'plain-http': () => oneRun('plain-http') },
+    Object.fromEntries(SIDES.filter((side) => asked.has(side)).map((side) => [side, () => oneRun(side)])),
     repeat,
   );
   const runs = {
@@ -427,6 +448,7 @@ async function main(): Promise<void> {
   const cpuPerKey = (r: Run) => (r.cpuSeconds * 1000) / r.verified;
   console.log('');
   for (const side of SIDES) {
+    if (runs[side].length === 0) continue;
     console.log(
       `${side.padEnd(10)} keys/s ${medianAndRange(runs[side].map(keysPerSec), (x) => x.toFixed(0))}; ` +
         `CPU a key ${medianAndRange(runs[side].map(cpuPerKey), (x) => `${x.toFixed(2)} ms`)}; ` +
@@ -434,6 +456,7 @@ async function main(): Promise<void> {
     );
   }
   for (const reference of ['plain', 'plain-http'] as const) {
+    if (runs.carbon.length === 0 || runs[reference].length === 0) continue;
     const ratio = (f: (r: Run) => number) => runs.carbon.map((c, i) => f(c) / f(runs[reference][i]!));
     const speed = ratio(keysPerSec);
     const cpu = ratio(cpuPerKey);

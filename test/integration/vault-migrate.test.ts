@@ -349,3 +349,32 @@ describe('faults', () => {
     expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
   });
 });
+
+describe('plans asked together', () => {
+  it('shows each plan its own readers when plans of one namespace run at once, and migrates both', async () => {
+    // The worker runs two jobs at once: the two plans list the namespace's workloads together (shared listing).
+    const asked = await Promise.all([
+      rig.run('vault migrate configmap/superset-config -n data-platform'),
+      rig.run('vault migrate configmap/trino-catalog -n data-platform --keys postgresql.properties'),
+    ]);
+    expect(asked.map((a) => a.ok)).toEqual([true, true]);
+    const plans = rig.chat.calls
+      .filter((c) => String(c.payload.text).startsWith('Vault migration plan'))
+      .map((c) => JSON.stringify(c.payload));
+    const planOf = (configMap: string) => plans.findLast((p) => p.includes(`configmap/${configMap}`)) ?? '';
+    expect(planOf('superset-config')).toMatch(/Read by\* Deployments [^"]*`superset-worker`/);
+    expect(planOf('superset-config')).not.toContain('`trino-coordinator`');
+    expect(planOf('trino-catalog')).toMatch(/Read by\* Deployment `trino-coordinator`/);
+    expect(planOf('trino-catalog')).not.toContain('`superset-worker`');
+
+    const ids = [
+      ...new Set(['superset-config', 'trino-catalog'].map((c) => /migration: ([a-z0-9]+)/.exec(planOf(c))![1]!)),
+    ];
+    expect(ids).toHaveLength(2);
+    for (const id of ids) await rig.run(`approve ${id}`, 'U0APPROVER');
+    for (const id of ids) {
+      expect((await rig.store.vaultMigrations.get(id))?.state).toBe('succeeded');
+      expect((await rig.store.vaultMigrations.keys(id)).every((k) => k.state === 'verified')).toBe(true);
+    }
+  });
+});

@@ -28,10 +28,29 @@ export function fingerprinter(key: Buffer): Fingerprinter {
 export const valueLength = (value: string): number => [...value].length;
 
 /**
- * The fingerprint key from `<mount>/carbon-ops/fingerprint-key`, created (check-and-set 0, so two
- * workers at once end up with the same key) on first use.
+ * Fingerprinters already loaded, by client and mount. The key never changes once made (created with check-and-set 0),
+ * so a worker reads it from Vault once, not twice a migration. Were it replaced in Vault behind carbon-ops' back,
+ * a plan and its migration would disagree on every fingerprint and the migration would refuse each key ("changed
+ * since the plan"): nothing is ever written on a stale key.
  */
-export async function loadFingerprinter(vault: VaultClient, mount: string): Promise<Fingerprinter> {
+const loaded = new WeakMap<VaultClient, Map<string, Promise<Fingerprinter>>>();
+
+/**
+ * The fingerprint key from `<mount>/carbon-ops/fingerprint-key`, created (check-and-set 0, so two
+ * workers at once end up with the same key) on first use; read once per client and mount (a failure is not kept).
+ */
+export function loadFingerprinter(vault: VaultClient, mount: string): Promise<Fingerprinter> {
+  let byMount = loaded.get(vault);
+  if (byMount === undefined) loaded.set(vault, (byMount = new Map()));
+  const known = byMount.get(mount);
+  if (known !== undefined) return known;
+  const loading = readOrCreateKey(vault, mount);
+  byMount.set(mount, loading);
+  loading.catch(() => byMount.delete(mount));
+  return loading;
+}
+
+async function readOrCreateKey(vault: VaultClient, mount: string): Promise<Fingerprinter> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const stored = await vault.kvRead(mount, FINGERPRINT_KEY_PATH);
     const key = stored?.data?.['key'];

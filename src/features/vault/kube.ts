@@ -51,11 +51,32 @@ const readerView = ({ metadata, spec, status }: Pod): Pod => ({
   status: { phase: status?.phase },
 });
 
+/** Listings under way, by client and namespace: see listPodRunners' shareInFlight. */
+const inFlight = new WeakMap<Kube, Map<string, Promise<PodRunners>>>();
+
 /**
  * Everything in the namespace that runs pods (each kind with a pod template, and the pods): where a ConfigMap's
  * readers are. Pods keep only what the readers need (a namespace may hold thousands).
+ * `shareInFlight`: a listing of the namespace already under way is joined instead of sent again (seven list calls):
+ * for plans, which only show the readers (plans of one namespace asked together, as a batch, share them). The
+ * cutover, which decides from the readers what may leave a ConfigMap, always lists afresh.
  */
-export function listPodRunners(kube: Kube, namespace: string): Promise<PodRunners> {
+export function listPodRunners(
+  kube: Kube,
+  namespace: string,
+  { shareInFlight = false }: { shareInFlight?: boolean } = {},
+): Promise<PodRunners> {
+  if (!shareInFlight) return listNow(kube, namespace);
+  let byNamespace = inFlight.get(kube);
+  if (byNamespace === undefined) inFlight.set(kube, (byNamespace = new Map()));
+  const running = byNamespace.get(namespace);
+  if (running !== undefined) return running;
+  const listing = listNow(kube, namespace).finally(() => byNamespace.delete(namespace));
+  byNamespace.set(namespace, listing);
+  return listing;
+}
+
+function listNow(kube: Kube, namespace: string): Promise<PodRunners> {
   return call(`list workloads and pods in ${namespace}`, async () => {
     const scope = { namespace };
     const [deployments, statefulSets, daemonSets, replicaSets, jobs, cronJobs, pods] = await Promise.all([

@@ -48,11 +48,13 @@ export async function planVaultMigration(
 
   // The cluster first: an unknown namespace or ConfigMap is refused before any call to Vault.
   await progress(`Reading configmap/${configMap} in ${namespace}…`);
-  if (!(await kube.namespaceExists(namespace)))
-    return refuse(`Namespace \`${namespace}\` does not exist in ${cluster.name}.`);
   const found = await readConfigMap(kube, namespace, configMap);
-  if (found === undefined)
+  if (found === undefined) {
+    // The namespace is read only to say which of the two is missing.
+    if (!(await kube.namespaceExists(namespace)))
+      return refuse(`Namespace \`${namespace}\` does not exist in ${cluster.name}.`);
     return refuse(`There is no ConfigMap \`${configMap}\` in namespace \`${namespace}\` of ${cluster.name}.`);
+  }
   const values = found.data ?? {};
   const { chosen, skipped } = await chooseKeys(command, values, refuse);
 
@@ -69,7 +71,7 @@ export async function planVaultMigration(
     return refuse(explainVault(error, vault, 'the plan').message);
   }
 
-  const consumers = consumersOf(configMap, await listPodRunners(kube, namespace)).filter((c) =>
+  const consumers = consumersOf(configMap, await listPodRunners(kube, namespace, { shareInFlight: true })).filter((c) =>
     readsAny(
       c,
       planned.map((k) => k.key),
