@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { FailingReason } from './failing-pod.js';
-import type { PodOutcome } from './pod-render.js';
+
+/** How a pod's incident ended: ready again, or the pod gone (deleted, replaced by its workload). */
+export interface PodOutcome {
+  how: 'ready' | 'deleted';
+  at: Date;
+}
 
 /** A failing pod's post: where it is, and what it said (the resolution re-renders it). */
 export interface PodIncident {

@@ -2,16 +2,10 @@ import type { KnownBlock } from '@slack/types';
 import type { ClusterInfo } from '../../integrations/kubernetes.js';
 import { context, escapeMrkdwn, header, section, utc, type Message } from '../../message.js';
 import { incidentButtons } from './buttons.js';
-import type { PodIncident } from './pod-incidents.js';
+import type { PodIncident, PodOutcome } from './pod-incidents.js';
 
 /** What a failing pod's post shows: the incident without where it was posted. */
 export type FailingPodView = Omit<PodIncident, 'channel' | 'ts'>;
-
-/** How a pod's incident ended: ready again, or the pod gone (deleted, replaced by its workload). */
-export interface PodOutcome {
-  how: 'ready' | 'deleted';
-  at: Date;
-}
 
 const WHAT: Record<PodIncident['reason'], string> = {
   CrashLoopBackOff: 'keeps crashing',

@@ -9,8 +9,8 @@ import { isReady } from '../health/pod-state.js';
 import { failingReason, pendingSince, serviceOfPod, type Failing } from './failing-pod.js';
 import { holdLease, type Leadership } from './lease.js';
 import { earlierPost } from './earlier-post.js';
-import { PodIncidents, type PodIncident } from './pod-incidents.js';
-import { renderFailingPod, renderPodRecovered, renderPodResolved, type PodOutcome } from './pod-render.js';
+import { PodIncidents, type PodIncident, type PodOutcome } from './pod-incidents.js';
+import { renderFailingPod, renderPodRecovered, renderPodResolved } from './pod-render.js';
 import { backoff, describeError, PodStream, type PodChange } from './pod-stream.js';
 import type { Service } from '../../catalogue.js';
 
