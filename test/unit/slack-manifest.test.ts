@@ -54,7 +54,7 @@ describe('the Slack app manifest', () => {
     // (integrations/slack-http.ts): the method name is the Web API's.
     const methods = new Set([
       ...matches(sources, /\bclient\.((?:[a-z]+\.)+[a-zA-Z0-9]+)\(/g),
-      ...matches(sources, /\bapi\.call\('((?:[a-z]+\.)+[a-zA-Z0-9]+)'/g),
+      ...matches(sources, /\bapi\.call\(\s*'((?:[a-z]+\.)+[a-zA-Z0-9]+)'/g),
     ]);
     const commands = matches(sources, /\bapp\.command\('([^']+)'/g);
     const events = matches(sources, /\bapp\.event\('([^']+)'/g);
