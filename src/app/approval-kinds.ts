@@ -4,7 +4,6 @@ import { VAULT_MIGRATE } from '../features/vault/action.js';
 import type { ApprovalRequest } from '../approvals/store.js';
 import type { Store } from './store.js';
 import type { ApprovalKind } from '../approvals/index.js';
-import { recordLateFailures } from '../approvals/fail.js';
 import { settleOverdue, type Recoverable } from '../approvals/recover.js';
 import type { JobDeps, ScheduledJobDefinition } from '../jobs/job.js';
 
@@ -51,7 +50,6 @@ export async function findRequest(
  */
 export async function sweepApprovals(deps: JobDeps): Promise<void> {
   for (const action of APPROVAL_ACTIONS) {
-    await recordLateFailures(action.kind, deps);
     await settleOverdue(action, deps);
   }
 }

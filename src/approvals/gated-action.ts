@@ -13,7 +13,7 @@ import type { Message } from '../message.js';
 import { AuditUnavailable } from '../store/audit-log.js';
 import { approvalExpireJob } from './expire-job.js';
 import { newApproval, postPlan, scheduleFollowUp, showRequest, type ApprovalKind } from './index.js';
-import { failRequest, recordLateFailures } from './fail.js';
+import { failRequest, postgresUnreachable, RequestLeftOpen } from './fail.js';
 import { settleOverdue, type LostOutcome } from './recover.js';
 import { RequestBusy, threadLink, type ApprovalRequest, type NewApproval } from './store.js';
 
@@ -93,7 +93,6 @@ async function planRequest<R extends ApprovalRequest, P extends PlanningJobName>
   const data: JobData = ctx.data;
   const { kind } = action;
   const refuse = refuser(ctx, kind.action, action.audit(ctx));
-  await recordLateFailures(kind, { store: deps.store, log });
   await settleOverdue(action, { ...deps, log });
   const draft = await action.plan(ctx, refuse);
   let created;
@@ -137,9 +136,28 @@ function refuser(ctx: JobContext, action: string, what: { command: string; targe
  * The follow-up job, after the last approval. Safe to run twice and to resume: `begin` is a conditional
  * UPDATE with its audit row, so one run starts the request; a run that finds it running resumes. When
  * the audit trail cannot be written nothing is done and the request ends as failed. A refusal, or an
- * internal error on the last attempt, finishes the request as failed (approvals/fail.ts).
+ * internal error on the last attempt (loading or starting the request included), finishes the request as
+ * failed (approvals/fail.ts); when PostgreSQL is too unreachable for that, the job fails saying so
+ * (RequestLeftOpen), and the sweep that ends the request later names that cause.
  */
 async function runFollowUp<R extends ApprovalRequest, P extends PlanningJobName>(
+  action: GatedAction<R, P, RequestJobName, RequestJobName>,
+  ctx: JobContext,
+): Promise<Message> {
+  try {
+    return await followUp(action, ctx);
+  } catch (error) {
+    if (error instanceof UserError || !ctx.lastAttempt) throw error;
+    const { deps, log, jobId } = ctx;
+    const id = (ctx.data as DataOf<RequestJobName>).request;
+    const result = error instanceof AuditUnavailable ? 'the audit trail could not be written' : 'internal error';
+    const ended = await failRequest(action.kind, { store: deps.store, chat: deps.chat, log }, { id, result, jobId });
+    const unreachable = typeof ended === 'object' ? postgresUnreachable(ended.unended) : undefined;
+    throw unreachable === undefined ? error : new RequestLeftOpen(unreachable);
+  }
+}
+
+async function followUp<R extends ApprovalRequest, P extends PlanningJobName>(
   action: GatedAction<R, P, RequestJobName, RequestJobName>,
   ctx: JobContext,
 ): Promise<Message> {
@@ -165,14 +183,8 @@ async function runFollowUp<R extends ApprovalRequest, P extends PlanningJobName>
   try {
     return await action.act(ctx, request, resumed);
   } catch (error) {
-    if (error instanceof ReportedFailure || !(error instanceof UserError || ctx.lastAttempt)) throw error;
-    const reason =
-      error instanceof UserError
-        ? error.message
-        : error instanceof AuditUnavailable
-          ? 'the audit trail could not be written'
-          : 'internal error';
-    await failRequest(kind, { store: deps.store, chat: deps.chat, log }, { id, result: reason, jobId });
+    if (error instanceof UserError && !(error instanceof ReportedFailure))
+      await failRequest(kind, { store: deps.store, chat: deps.chat, log }, { id, result: error.message, jobId });
     throw error;
   }
 }

@@ -15,7 +15,15 @@ import type { CommandQueue } from '../jobs/queue.js';
 import type { Message } from '../message.js';
 import type { ApprovalRequest } from './store.js';
 import { showRequest, type ApprovalKind } from './index.js';
-import { recoveredMessage, resumedMessage, workerLostMessage, workerLostResult } from './render.js';
+import { recordLateFailures } from './fail.js';
+import {
+  lossNote,
+  recoveredMessage,
+  resumedMessage,
+  workerLostMessage,
+  workerLostResult,
+  type JobLoss,
+} from './render.js';
 
 /** How long an `approved` request may wait for its follow-up job before the sweep looks for the job. */
 export const APPROVED_STUCK_AFTER_SEC = 60;
@@ -78,21 +86,21 @@ export interface Recoverable<R extends ApprovalRequest = ApprovalRequest> {
 }
 
 /**
- * One kind's requests that lost their follow-up job, found by the sweep (`sweepApprovals`) and by a
- * planning job before it plans. An `approved` request older than `approvedForSec` whose follow-up job
- * is missing gets it enqueued again; one whose job ended (failed before it began) is finished as failed.
+ * One kind's requests that lost their follow-up job (`stuck`: approved a while ago, or running), found by
+ * settleOverdue for the sweep and for a planning job before it plans. An `approved` request whose follow-up
+ * job is missing gets it enqueued again; one whose job ended (failed before it began) is finished as failed.
  * A `running` one whose job is not alive: finished with the outcome the world shows when its work is
  * done; else, when its job is gone (Redis lost it), resumed by a new follow-up job; else (its job
- * failed) finished as failed, "worker lost". Each with its audit row, which frees the target. Best
- * effort per request: a queue, cluster or Slack error is logged and the sweep goes on.
+ * failed) finished as failed, with why its job failed when it is known. Each with its audit row, which
+ * frees the target. Best effort per request: a queue, cluster or Slack error is logged and the sweep goes on.
  */
-export async function recoverStuckOf<R extends ApprovalRequest>(
+async function recoverStuck<R extends ApprovalRequest>(
   action: Recoverable<R>,
   deps: JobDeps,
-  approvedForSec = APPROVED_STUCK_AFTER_SEC,
+  stuck: readonly R[],
 ): Promise<void> {
   if (deps.queue.isPrivate) return;
-  for (const request of await action.kind.requests(deps.store).stuck(approvedForSec)) {
+  for (const request of stuck) {
     try {
       await recoverRequest(action as unknown as Recoverable, request, deps);
     } catch (error) {
@@ -118,9 +126,28 @@ async function recoverRequest(action: Recoverable, request: ApprovalRequest, dep
     return;
   }
   const outcome = request.state === 'running' ? await readOutcome(action, request, deps) : undefined;
-  if (outcome?.done) return finishFromWorld(kind, request, outcome, state, deps);
-  if (request.state === 'running' && state === 'missing') return resume(kind, request, outcome?.seen, deps);
-  await finishAsLost(kind, request, state, outcome?.seen, deps);
+  if (request.state === 'running' && state === 'missing' && !outcome?.done)
+    return resume(kind, request, outcome?.seen, deps);
+  const loss = await lossOf(deps.queue, followUpJobId(kind, request), state);
+  if (outcome?.done) return finishFromWorld(kind, request, outcome, loss, state, deps);
+  await finishAsLost(kind, request, loss, state, outcome?.seen, deps);
+}
+
+/** BullMQ's failedReason of a job failed after too many stalls: its worker died mid-run. */
+const STALLED = 'job stalled more than allowable limit';
+
+/**
+ * How the follow-up job was lost: gone, or, when it ended, why, read from its failedReason: PostgreSQL
+ * unreachable (RequestLeftOpen, approvals/fail.ts), its worker died (BullMQ's stall limit, or the
+ * registry's StalledTooOften: "its worker stopped"), else unknown (`ended`).
+ */
+async function lossOf(queue: CommandQueue, jobId: string, state: JobState): Promise<JobLoss> {
+  if (state !== 'ended') return { how: 'gone' };
+  const reason = (await queue.queue.getJob(jobId).catch(() => undefined))?.failedReason ?? '';
+  const unreachable = /^PostgreSQL was unreachable \([A-Za-z0-9 _]+\)/.exec(reason);
+  if (unreachable !== null) return { how: 'failed', cause: unreachable[0] };
+  if (reason === STALLED || reason.includes('(its worker stopped)')) return { how: 'died' };
+  return { how: 'ended' };
 }
 
 /** The kind's reading of the world, or undefined when it has none or it failed (logged). */
@@ -149,16 +176,17 @@ async function finishFromWorld(
   kind: ApprovalKind,
   request: ApprovalRequest,
   outcome: Extract<LostOutcome, { done: true }>,
+  loss: JobLoss,
   state: JobState,
   deps: JobDeps,
 ): Promise<void> {
   const jobId = followUpJobId(kind, request);
-  const result = `${outcome.result}; its worker was lost, the outcome was read from ${outcome.from}`;
+  const result = `${outcome.result}; ${lossNote(loss)}, the outcome was read from ${outcome.from}`;
   const finished = await kind.requests(deps.store).finish(request.id, outcome.state, result, jobId);
   if (finished === undefined) return; // finished by its job a moment ago
   deps.log.warn(
     { request: request.id, jobId, state: outcome.state },
-    `${kind.noun} finished from what ${outcome.from} shows: its worker was lost`,
+    `${kind.noun} finished from what ${outcome.from} shows: ${lossNote(loss)}`,
   );
   await showRequest(deps.chat, kind, finished, deps.log);
   await tell(deps, finished, recoveredMessage(finished.id, kind.thing(finished), outcome.state, result), jobId, state);
@@ -188,16 +216,17 @@ async function resume(kind: ApprovalKind, request: ApprovalRequest, seen: string
 async function finishAsLost(
   kind: ApprovalKind,
   request: ApprovalRequest,
+  loss: JobLoss,
   state: JobState,
   seen: string | undefined,
   deps: JobDeps,
 ): Promise<void> {
   const jobId = followUpJobId(kind, request);
   const running = request.state === 'running' ? kind.thing(request) : undefined;
-  const result = workerLostResult(jobId, state === 'missing' ? 'gone' : 'ended', running, seen);
+  const result = workerLostResult(jobId, loss, running, seen);
   const finished = await kind.requests(deps.store).finish(request.id, 'failed', result, jobId);
   if (finished === undefined) return; // finished by its job a moment ago
-  deps.log.warn({ request: request.id, jobId, state }, `${kind.noun} finished as failed: worker lost`);
+  deps.log.warn({ request: request.id, jobId, state }, `${kind.noun} finished as failed: ${lossNote(loss)}`);
   await showRequest(deps.chat, kind, finished, deps.log);
   await tell(deps, finished, workerLostMessage(finished.id, result), jobId, state);
 }
@@ -234,14 +263,25 @@ export function nextFollowUpJobId(kind: Pick<ApprovalKind, 'followUp'>, request:
 }
 
 /**
- * Settles this kind's requests that hold a target for nothing: overdue ones expire (shown in their
- * threads, the buttons go), and ones whose follow-up job was lost are settled (recoverStuckOf). A
- * planning job runs it first, so a request that ran out, or whose worker died, does not refuse the new
- * one; the sweep (a scheduled job) does the same for every kind.
+ * Settles this kind's requests that hold a target for nothing, and writes the `failed` audit rows the
+ * audit refused (approvals/fail.ts): overdue ones expire (shown in their threads, the buttons go), and
+ * ones whose follow-up job was lost are settled (recoverStuck). A planning job runs it first, so a request
+ * that ran out, or whose worker died, does not refuse the new one; the sweep (a scheduled job) does the
+ * same for every kind. One read-only statement finds what there is to do (mostly nothing); the steps that
+ * act are conditional or lock the request (store.ts), so two sweeps at once act once.
  */
-export async function settleOverdue<R extends ApprovalRequest>(action: Recoverable<R>, deps: JobDeps): Promise<void> {
-  for (const request of await action.kind.requests(deps.store).expireDue()) {
-    await showRequest(deps.chat, action.kind, request, deps.log, { decided: true });
+export async function settleOverdue<R extends ApprovalRequest>(
+  action: Recoverable<R>,
+  deps: JobDeps,
+  approvedForSec = APPROVED_STUCK_AFTER_SEC,
+): Promise<void> {
+  const requests = action.kind.requests(deps.store);
+  const found = await requests.toSettle(approvedForSec);
+  if (found.unaudited.length > 0) await recordLateFailures(action.kind, deps, found.unaudited);
+  if (found.due) {
+    for (const request of await requests.expireDue()) {
+      await showRequest(deps.chat, action.kind, request, deps.log, { decided: true });
+    }
   }
-  await recoverStuckOf(action, deps);
+  await recoverStuck(action, deps, found.stuck);
 }

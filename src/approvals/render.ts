@@ -116,11 +116,40 @@ export function requestStateLine(
 }
 
 /**
- * The result of a request whose follow-up job was lost: `gone` from the queue or `ended` without finishing
- * it. `running` names the work that had started (`restart`), if it had; `seen` what the world showed then.
+ * How a request's follow-up job was lost: `gone` from the queue (Redis lost it), `died` with its worker
+ * (BullMQ failed it after its stalls), `failed` for a known cause (PostgreSQL unreachable, read from the
+ * job's failedReason), or `ended` for no known reason.
  */
-export function workerLostResult(jobId: string, how: 'gone' | 'ended', running?: string, seen?: string): string {
-  const lost = `worker lost: its job ${jobId} ${how === 'gone' ? 'is gone' : 'has ended'}`;
+export type JobLoss = { how: 'gone' | 'ended' | 'died' } | { how: 'failed'; cause: string };
+
+/** What happened to the follow-up job, as the results below say it. */
+function lossText(jobId: string, loss: JobLoss): string {
+  switch (loss.how) {
+    case 'gone':
+      return `worker lost: its job ${jobId} is gone`;
+    case 'ended':
+      return `worker lost: its job ${jobId} has ended`;
+    case 'died':
+      return `worker lost: its job ${jobId} stopped when its worker died`;
+    case 'failed':
+      return `its job ${jobId} failed: ${loss.cause}`;
+  }
+}
+
+/** The same, in a few words after a result read from the world: `its worker was lost`. */
+export const lossNote = (loss: JobLoss): string =>
+  loss.how === 'failed'
+    ? `its job failed because ${loss.cause}`
+    : loss.how === 'died'
+      ? 'its worker died'
+      : 'its worker was lost';
+
+/**
+ * The result of a request whose follow-up job was lost (`loss`) without finishing it. `running` names the
+ * work that had started (`restart`), if it had; `seen` what the world showed then.
+ */
+export function workerLostResult(jobId: string, loss: JobLoss, running?: string, seen?: string): string {
+  const lost = lossText(jobId, loss);
   if (running === undefined) return `${lost} before it started; nothing was done`;
   return seen !== undefined
     ? `${lost} while the ${running} was running (${seen}); check it before asking again`

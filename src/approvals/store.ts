@@ -371,19 +371,29 @@ export class ApprovalRequests<R extends ApprovalRequest> {
   }
 
   /**
-   * Requests that may be stuck: `approved` for more than `approvedForSec` seconds (their follow-up job
-   * should have started them by now) and every `running` one. The caller asks the job queue which of
-   * them really lost their job (approvals/recover.ts).
+   * What there may be to settle, in one read-only statement (every planning job and the sweep run it, and
+   * mostly find nothing): failed requests that lack their `failed` audit row (`fail` could not write it),
+   * whether pending ones are past their time, and the ones that may be stuck: `approved` for more than
+   * `approvedForSec` seconds (their follow-up job should have started them by now) and every `running` one.
+   * It takes no lock: each step that acts on what it found is conditional or locks the request itself
+   * (recordLateFailure, expireDue, finish), so two sweeps at once still act once.
    */
-  async stuck(approvedForSec: number): Promise<R[]> {
+  async toSettle(approvedForSec: number): Promise<{ unaudited: string[]; due: boolean; stuck: R[] }> {
     const { rows } = await this.pool.query(
-      `SELECT * FROM ${this.kind.table}
-        WHERE (state = 'approved' AND COALESCE(decided_at, created_at) <= now() - make_interval(secs => $1))
-           OR state = 'running'
-        ORDER BY created_at`,
-      [approvedForSec],
+      `SELECT * FROM ${this.kind.table} r
+        WHERE (r.state = 'failed' AND NOT EXISTS (${failedRow('r.id', '$2')}))
+           OR (r.state = 'pending' AND r.expires_at <= now())
+           OR (r.state = 'approved' AND COALESCE(r.decided_at, r.created_at) <= now() - make_interval(secs => $1))
+           OR r.state = 'running'
+        ORDER BY r.finished_at NULLS LAST, r.created_at`,
+      [approvedForSec, this.kind.action],
     );
-    return rows.map((row) => this.kind.fromRow(row));
+    const found = rows.map((row) => this.kind.fromRow(row));
+    return {
+      unaudited: found.filter((r) => r.state === 'failed').map((r) => r.id),
+      due: found.some((r) => r.state === 'pending'),
+      stuck: found.filter((r) => r.state === 'approved' || r.state === 'running'),
+    };
   }
 
   /**

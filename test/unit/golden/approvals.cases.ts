@@ -44,13 +44,28 @@ export default [
         approvals.requestStateLine(request({ state: 'expired', approvalsRequired: 2 }), words),
     },
     workerLostResult: {
-      'gone-before-start': () => approvals.workerLostResult('restart-rollout-k7m2p9xq', 'gone'),
+      'gone-before-start': () => approvals.workerLostResult('restart-rollout-k7m2p9xq', { how: 'gone' }),
       'ended-while-running': () =>
-        approvals.workerLostResult('vault-migrate-run-k7m2p9xq', 'ended', 'migration of configmap/app-config to Vault'),
+        approvals.workerLostResult(
+          'vault-migrate-run-k7m2p9xq',
+          { how: 'ended' },
+          'migration of configmap/app-config to Vault',
+        ),
+      'died-while-running': () =>
+        approvals.workerLostResult(
+          'restart-rollout-k7m2p9xq',
+          { how: 'died' },
+          'restart of deployment/trino-coordinator',
+        ),
+      'postgres-unreachable-before-start': () =>
+        approvals.workerLostResult('vault-migrate-run-k7m2p9xq', {
+          how: 'failed',
+          cause: 'PostgreSQL was unreachable (ECONNREFUSED)',
+        }),
       'ended-with-what-was-seen': () =>
         approvals.workerLostResult(
           'restart-rollout-k7m2p9xq',
-          'ended',
+          { how: 'ended' },
           'restart of deployment/trino-coordinator',
           'the patch is applied; 1 of 3 pods updated',
         ),
@@ -59,8 +74,17 @@ export default [
       running: () =>
         approvals.workerLostMessage(
           'k7m2p9xq',
-          approvals.workerLostResult('restart-rollout-k7m2p9xq', 'gone', 'restart of deployment/trino-coordinator'),
+          approvals.workerLostResult(
+            'restart-rollout-k7m2p9xq',
+            { how: 'gone' },
+            'restart of deployment/trino-coordinator',
+          ),
         ),
+    },
+    lossNote: {
+      died: () => approvals.lossNote({ how: 'died' }),
+      'postgres-unreachable': () =>
+        approvals.lossNote({ how: 'failed', cause: 'PostgreSQL was unreachable (ECONNREFUSED)' }),
     },
     recoveredMessage: {
       succeeded: () =>
