@@ -29,7 +29,7 @@ export interface TerminalSessionOptions {
 
 /**
  * What `carbon run` and the shell talk to. At once: the terminal as the chat, the catalogue and the policy. The
- * rest (the cluster, PostgreSQL, a private queue and its worker: a LocalSession, with BullMQ, client-node and
+ * rest (the cluster, PostgreSQL, a private queue and its worker: a LocalSession, with BullMQ, the Kubernetes client and
  * Vega) only when a command needs them: `help`, and a text that does not parse, are answered without.
  */
 export class TerminalSession {

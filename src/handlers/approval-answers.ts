@@ -11,7 +11,7 @@ import type { Answer, AnswerContext } from './dispatch.js';
 import type { Outcome } from './dispatch.js';
 
 // The answers of `approve` and `deny` (their specs are in approval.ts). They reach every approval kind's action
-// (restart rollouts, Vault migrations, phase applies, with client-node): approval.ts loads this module on first
+// (restart rollouts, Vault migrations, phase applies, with their clients): approval.ts loads this module on first
 // use, so the command table (help, the parser) loads none of it.
 
 /**
