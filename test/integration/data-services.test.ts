@@ -282,15 +282,7 @@ describe('TLS and public URLs', () => {
     const tunnels: string[] = [];
     const proxy = createHttpServer().on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
       tunnels.push(req.url ?? '');
-      const [host, port] = (req.url ?? '').split(':');
-      const upstream = connect(Number(port), host, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client).on('error', () => undefined);
-        client.pipe(upstream).on('error', () => undefined);
-      });
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
+      tunnel(req, client, head);
     });
     servers.push(proxy);
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
@@ -318,20 +310,13 @@ describe('TLS and public URLs', () => {
 
   it("sends the proxy URL's user:password as Basic auth to the proxy only, and never shows it", async () => {
     const auths: (string | undefined)[] = [];
-    const proxy = createHttpServer().on('connect', (req: IncomingMessage, client: Socket) => {
+    const proxy = createHttpServer().on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
       auths.push(req.headers['proxy-authorization']);
       if (req.headers['proxy-authorization'] !== `Basic ${Buffer.from('ops:p@ss').toString('base64')}`) {
         client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
         return;
       }
-      const [host, port] = (req.url ?? '').split(':');
-      const upstream = connect(Number(port), host, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.pipe(client).on('error', () => undefined);
-        client.pipe(upstream).on('error', () => undefined);
-      });
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
+      tunnel(req, client, head);
     });
     servers.push(proxy);
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
@@ -465,4 +450,17 @@ function certificate(options: { days: number; ip?: string; dns?: string }): { ce
       { name: 'organizationName', value: 'Carbon Test CA' },
     ],
   });
+}
+
+/** Answers a CONNECT as an HTTP proxy does: the client piped to the host:port it asked for. */
+function tunnel(req: IncomingMessage, client: Socket, head: Buffer): void {
+  const [host, port] = (req.url ?? '').split(':');
+  const upstream = connect(Number(port), host, () => {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    upstream.write(head);
+    upstream.pipe(client).on('error', () => undefined);
+    client.pipe(upstream).on('error', () => undefined);
+  });
+  upstream.on('error', () => client.destroy());
+  client.on('error', () => upstream.destroy());
 }
