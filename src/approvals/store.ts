@@ -1,5 +1,5 @@
 import type { Pool } from '../integrations/postgres.js';
-import { AuditUnavailable, type AuditEntry, type AuditLog } from '../store/audit-log.js';
+import { AUDIT_COLUMNS, AuditUnavailable, type AuditEntry, type AuditLog } from '../store/audit-log.js';
 import { withTransaction, type Queryable } from '../store/transaction.js';
 
 export type ApprovalState = 'pending' | 'approved' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired';
@@ -71,7 +71,10 @@ export interface ApprovalTable<R extends ApprovalRequest> {
   fromRow(row: Record<string, unknown>): R;
   /** The columns of what a request acts on, as in its `_one_open` index: one open request per value. */
   actsOn: readonly string[];
-  /** The audit columns that describe the request: its canonical command line, target, reason, cluster. */
+  /**
+   * The audit columns that describe the request: its canonical command line, target, reason, cluster. From
+   * columns set at creation only: a later step's row copies them from the `requested` row (changeState).
+   */
   describe(request: R): Pick<AuditEntry, 'command' | 'target' | 'reason' | 'cluster'>;
 }
 
@@ -121,7 +124,7 @@ const failedRow = (id: string, action: string) =>
 
 /**
  * Requests of one kind from "asked" to "done". Every change of state is one conditional UPDATE
- * (… WHERE state = 'pending' … RETURNING) in the same transaction as its audit row: two clicks, two
+ * (… WHERE state = 'pending' … RETURNING) in the same transaction or statement as its audit row: two clicks, two
  * workers or two bots can race, exactly one wins, and no state changes without its audit row.
  */
 export class ApprovalRequests<R extends ApprovalRequest> {
@@ -411,39 +414,68 @@ export class ApprovalRequests<R extends ApprovalRequest> {
     const names = Object.keys(set);
     if (names.some((name) => !COLUMN.test(name))) throw new Error(`invalid column name in ${names.join(',')}`);
     const assignments = names.map((name, i) => `, ${name} = $${i + 3}`).join('');
-    return withTransaction(this.pool, async (client) => {
-      const { rows } = await client.query(
-        `UPDATE ${this.kind.table} SET state = 'running', started_at = now(), job_id = $2${assignments}
+    const update = `UPDATE ${this.kind.table} SET state = 'running', started_at = now(), job_id = $2${assignments}
           WHERE id = $1 AND state = 'approved'
-          RETURNING *`,
-        [id, jobId, ...names.map((name) => set[name])],
-      );
-      if (rows[0] === undefined) return undefined;
-      const request = this.kind.fromRow(rows[0]);
-      const approver = request.approvedBy.join(',') || undefined;
-      await this.audit.record(
-        this.auditEntry(request, {
-          actor: request.requestedBy,
-          ...(approver ? { approver } : {}),
-          outcome: 'started',
-          jobId,
-          detail,
-        }),
-        client,
-      );
-      return request;
-    });
+          RETURNING *`;
+    const params = [id, jobId, ...names.map((name) => set[name])];
+    return this.changeState(update, params, { outcome: 'started', jobId, detail });
   }
 
   /** running|approved → succeeded|failed with its audit row; undefined when another worker finished it first. */
   async finish(id: string, outcome: 'succeeded' | 'failed', result: string, jobId: string): Promise<R | undefined> {
-    return withTransaction(this.pool, async (client) => {
-      const { rows } = await client.query(
-        `UPDATE ${this.kind.table} SET state = $2, finished_at = now(), result = $3
+    const update = `UPDATE ${this.kind.table} SET state = $2, finished_at = now(), result = $3
           WHERE id = $1 AND state IN ('approved', 'running')
-          RETURNING *`,
-        [id, outcome, result],
+          RETURNING *`;
+    return this.changeState(update, [id, outcome, result], { outcome, jobId, detail: result });
+  }
+
+  /**
+   * A step of a request run by its job (started, succeeded, failed): `update`, a conditional UPDATE …
+   * RETURNING *, and the step's audit row (the requester as actor, the approvers, `step`) land together or
+   * not at all. First as one statement, the UPDATE in a data-modifying CTE and the audit row inserted from
+   * what it returned: the describing columns (command, target, reason, cluster, thread link) are copied
+   * from the request's `requested` row, which `insert` wrote with the request from the same columns
+   * (ApprovalTable.describe reads only columns set at creation). When that statement fails for any reason
+   * (the audit refuses the row, the `requested` row is missing so the copy's NOT NULL command fails,
+   * PostgreSQL is unreachable), nothing of it happened, and the same step runs again as BEGIN, UPDATE,
+   * INSERT, COMMIT, which tells an audit that refuses (AuditUnavailable) from any other error, as callers
+   * need. One round trip instead of four on the usual path.
+   */
+  private async changeState(
+    update: string,
+    params: unknown[],
+    step: { outcome: 'started' | 'succeeded' | 'failed'; jobId: string; detail: string },
+  ): Promise<R | undefined> {
+    const n = params.length;
+    const [action, outcome, detail, job] = [n + 1, n + 2, n + 3, n + 4].map((i) => `$${i}::text`);
+    try {
+      const { rows } = await this.pool.query(
+        `WITH r AS (${update}),
+         audited AS (
+           INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')})
+           SELECT r.requested_by, r.channel, ${action}, asked.command, asked.target, asked.reason,
+                  NULLIF(array_to_string(r.approved_by, ','), ''), ${outcome}, ${detail}, r.id, ${job},
+                  asked.thread_link, asked.cluster
+             FROM r LEFT JOIN LATERAL (
+               SELECT a.command, a.target, a.reason, a.thread_link, a.cluster FROM audit_log a
+                WHERE a.request_id = r.id AND a.action = ${action} AND a.outcome = 'requested'
+                ORDER BY a.id LIMIT 1) asked ON true)
+         SELECT * FROM r`,
+        [...params, this.kind.action, step.outcome, step.detail, step.jobId],
       );
+      return rows[0] === undefined ? undefined : this.kind.fromRow(rows[0]);
+    } catch {
+      return this.changeStateInTransaction(update, params, step);
+    }
+  }
+
+  private async changeStateInTransaction(
+    update: string,
+    params: unknown[],
+    step: { outcome: 'started' | 'succeeded' | 'failed'; jobId: string; detail: string },
+  ): Promise<R | undefined> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query(update, params);
       if (rows[0] === undefined) return undefined;
       const request = this.kind.fromRow(rows[0]);
       const approver = request.approvedBy.join(',') || undefined;
@@ -451,9 +483,7 @@ export class ApprovalRequests<R extends ApprovalRequest> {
         this.auditEntry(request, {
           actor: request.requestedBy,
           ...(approver ? { approver } : {}),
-          outcome,
-          jobId,
-          detail: result,
+          ...step,
         }),
         client,
       );

@@ -4,6 +4,7 @@ import { Store } from '../../src/app/store.js';
 import { sweepApprovals } from '../../src/app/approval-kinds.js';
 import { createPool } from '../../src/integrations/postgres.js';
 import type { RestartRequest } from '../../src/features/restart/store.js';
+import { recordingStore } from '../support/recording-store.js';
 import { RestartRig } from '../support/restart-rig.js';
 import { until } from '../support/until.js';
 
@@ -21,21 +22,6 @@ async function pending(service: string): Promise<RestartRequest> {
   return rig.waitForRequest((r) => r.name === service && r.planTs !== undefined && r.state === 'pending');
 }
 
-/** A Store on the test's database whose every statement is written down, as PostgreSQL receives it. */
-function recordingStore(): { store: Store; statements: string[] } {
-  const statements: string[] = [];
-  const pool = createPool(rig.db.url);
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    client.query = ((...args: unknown[]) => {
-      const first = args[0] as string | { text?: string };
-      statements.push((typeof first === 'string' ? first : (first.text ?? '?')).replace(/\s+/g, ' ').trim());
-      return query(...args);
-    }) as typeof client.query;
-  });
-  return { store: new Store(pool), statements };
-}
-
 /** A port nothing listens on: a PostgreSQL that is down. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -47,7 +33,7 @@ async function closedPort(): Promise<number> {
 
 describe('the approvals sweep', () => {
   it('sends one read-only statement per kind of request when there is nothing to settle', async () => {
-    const { store, statements } = recordingStore();
+    const { store, statements } = recordingStore(rig.db.url);
     try {
       await sweepApprovals({ ...rig.workerDeps(), store, queue: rig.queue });
       expect(statements).toHaveLength(3); // restart, phase apply, Vault migration
