@@ -171,22 +171,19 @@ export class ApprovalRequests<R extends ApprovalRequest> {
   }
 
   /**
-   * Creates the request with its `requested` audit row (and `approved` when the policy requires no
-   * approval). A retried planning job gets the request it made before (`created: false`). Errors of the
-   * INSERT (a kind's one-open-request index) are the caller's to explain.
-   */
-  /**
-   * Creates the request with its `requested` audit row (and `approved`, when none is needed). A retried
-   * planning job gets the request it made before (`created: false`); a target already held by another
-   * open request throws RequestBusy.
+   * Creates the request with its `requested` audit row (and `approved`, when none is needed), and what
+   * `alsoInsert` stores with it (a kind's own rows, e.g. a migration's keys), in one transaction. A retried
+   * planning job gets the request it made before (`created: false`; `alsoInsert` runs again, so it must be
+   * idempotent); a target already held by another open request throws RequestBusy.
    */
   protected async insert(
     input: NewApproval,
     columns: Record<string, unknown>,
     jobId: string,
+    alsoInsert?: (request: R, client: Queryable) => Promise<void>,
   ): Promise<{ request: R; created: boolean }> {
     try {
-      return await this.insertOnce(input, columns, jobId);
+      return await this.insertOnce(input, columns, jobId, alsoInsert);
     } catch (error) {
       if (this.heldByAnother(error)) {
         const holder = await this.openFor(columns);
@@ -196,13 +193,16 @@ export class ApprovalRequests<R extends ApprovalRequest> {
     }
   }
 
+  /**
+   * ON CONFLICT (origin_job) finds a retried job's request: PostgreSQL checks that index before inserting, so
+   * the `_one_open` index, which the request also fills, does not refuse the retry.
+   */
   private async insertOnce(
     input: NewApproval,
     columns: Record<string, unknown>,
     jobId: string,
+    alsoInsert?: (request: R, client: Queryable) => Promise<void>,
   ): Promise<{ request: R; created: boolean }> {
-    const existing = await this.byOriginJob(input.originJob);
-    if (existing !== undefined) return { request: existing, created: false };
     const names = Object.keys(columns);
     if (names.some((name) => !COLUMN.test(name))) throw new Error(`invalid column name in ${names.join(',')}`);
     const common = [
@@ -227,28 +227,31 @@ export class ApprovalRequests<R extends ApprovalRequest> {
          RETURNING *`,
         values,
       );
-      if (rows[0] === undefined) return { request: (await this.byOriginJob(input.originJob, client))!, created: false };
+      if (rows[0] === undefined) {
+        const request = (await this.byOriginJob(input.originJob, client))!;
+        await alsoInsert?.(request, client);
+        return { request, created: false };
+      }
       const request = this.kind.fromRow(rows[0]);
-      await this.audit.record(
+      const entries = [
         this.auditEntry(request, {
           actor: request.requestedBy,
           outcome: 'requested',
           jobId,
           detail: `needs ${request.approvalsRequired} approval(s) by ${request.expiresAt.toISOString()}`,
         }),
-        client,
-      );
-      if (request.state === 'approved') {
-        await this.audit.record(
+      ];
+      if (request.state === 'approved')
+        entries.push(
           this.auditEntry(request, {
             actor: request.requestedBy,
             outcome: 'approved',
             jobId,
             detail: 'the policy requires no approval for this command',
           }),
-          client,
         );
-      }
+      await this.audit.recordAll(entries, client);
+      await alsoInsert?.(request, client);
       return { request, created: true };
     });
   }

@@ -85,7 +85,12 @@ export class AuditLog {
    * so callers can tell "the audit is down" from their own errors.
    */
   async record(entry: AuditEntry, db: Queryable = this.pool): Promise<AuditRow> {
-    const values = [
+    return (await this.recordAll([entry], db))[0]!;
+  }
+
+  /** Appends several rows in one statement, in order (all or none), as `record`. */
+  async recordAll(entries: readonly AuditEntry[], db: Queryable = this.pool): Promise<AuditRow[]> {
+    const values = entries.flatMap((entry) => [
       entry.actor,
       entry.channel ?? null,
       entry.action,
@@ -99,14 +104,15 @@ export class AuditLog {
       entry.jobId ?? null,
       entry.threadLink ?? null,
       entry.cluster ?? null,
-    ];
+    ]);
+    const n = AUDIT_COLUMNS.length;
+    const rows = entries.map((_, row) => `(${AUDIT_COLUMNS.map((_, i) => `$${row * n + i + 1}`).join(', ')})`);
     try {
-      const { rows } = await db.query(
-        `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
-          RETURNING *`,
+      const { rows: written } = await db.query(
+        `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES ${rows.join(', ')} RETURNING *`,
         values,
       );
-      return toRow(rows[0] as Record<string, unknown>);
+      return (written as Record<string, unknown>[]).map(toRow).sort((a, b) => Number(a.id) - Number(b.id));
     } catch (error) {
       this.metrics.auditWriteFailed();
       throw new AuditUnavailable(`The audit trail cannot be written: ${(error as Error).message}`, { cause: error });

@@ -99,4 +99,21 @@ describe("a request's steps", () => {
       jobId: 'job-hand',
     });
   });
+
+  it('a retried planning job gets the request it made, audited once, even while that request holds the target', async () => {
+    const request = await pending('grafana');
+    const { store, statements } = recordingStore(rig.db.url);
+    try {
+      const again = await store.restarts.create({ ...request, id: `${request.id}-retry` }, 'job-retry');
+      expect(again).toMatchObject({ created: false, request: { id: request.id, state: 'pending' } });
+      expect(statements.filter((s) => s !== 'BEGIN' && s !== 'COMMIT')).toEqual([
+        expect.stringMatching(/^INSERT INTO restart_requests/),
+        expect.stringMatching(/^SELECT \* FROM restart_requests WHERE origin_job/),
+      ]);
+    } finally {
+      await store.close();
+    }
+    expect((await rig.audit({ requestId: request.id })).map((r) => r.outcome)).toEqual(['requested']);
+    expect(await rig.store.restarts.get(`${request.id}-retry`)).toBeUndefined();
+  });
 });

@@ -136,8 +136,8 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
   }
 
   /**
-   * Creates the migration (with its `requested` audit row) and its planned keys; a retried planning job gets the one it
-   * made.
+   * Creates the migration (with its `requested` audit row) and its planned keys in one transaction; a retried planning
+   * job gets the one it made.
    */
   async create(input: NewVaultMigration, jobId: string): Promise<{ request: VaultMigration; created: boolean }> {
     const columns = {
@@ -150,23 +150,22 @@ export class VaultMigrations extends ApprovalRequests<VaultMigration> {
       reason: input.reason ?? null,
       plan: JSON.stringify(input.plan),
     };
-    const result = await this.insert(input, columns, jobId);
-    const keys = result.request.plan.keys;
-    if (keys.length > 0) {
+    return this.insert(input, columns, jobId, async (request, client) => {
+      const keys = request.plan.keys;
+      if (keys.length === 0) return;
       const rows = keys.map(
         (_, i) => `($1, ${[2, 3, 4, 5, 6, 7, 8].map((n) => `$${n + i * 7}`).join(', ')}, 'planned')`,
       );
-      await this.pool.query(
+      await client.query(
         `INSERT INTO vault_migration_keys
            (migration_id, key, target_path, length, fingerprint, found_by, action, base_version, state)
          VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
         [
-          result.request.id,
+          request.id,
           ...keys.flatMap((k) => [k.key, k.targetPath, k.length, k.fingerprint, k.foundBy, k.action, k.baseVersion]),
         ],
       );
-    }
-    return result;
+    });
   }
 
   /** approved → running, with the `started` audit row, before anything is written to Vault. */
