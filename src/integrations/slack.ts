@@ -61,7 +61,7 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
   };
   const chat: Chat = {
     async post(channel, message, threadTs, key) {
-      const landed = key === undefined ? undefined : postedWith(chat, channel, key, threadTs);
+      const resend = key === undefined ? undefined : { landed: postedWith(chat, channel, key, threadTs) };
       const result = await counted('chat.postMessage', () =>
         api.call(
           'chat.postMessage',
@@ -71,7 +71,7 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
             ...(threadTs ? { thread_ts: threadTs } : {}),
             ...(key ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { key } } } : {}),
           },
-          landed,
+          resend,
         ),
       );
       return typeof result['ts'] === 'string' ? result['ts'] : '';
@@ -100,7 +100,7 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
       return undefined;
     },
     async update(channel, ts, message) {
-      await counted('chat.update', () => api.call('chat.update', { channel, ts, ...message }));
+      await counted('chat.update', () => api.call('chat.update', { channel, ts, ...message }, 'repeatable'));
     },
     async ephemeral(channel, user, message) {
       await counted('chat.postEphemeral', () => api.call('chat.postEphemeral', { channel, user, ...message }));

@@ -59,15 +59,26 @@ describe('slackChat', () => {
     );
   });
 
-  it('never posts a keyed message twice when Slack took it but its answer was lost', async () => {
-    // In front of the stand-in: the first chat.postMessage is carried out, then its connection is cut.
-    let cut = 0;
+  /**
+   * A chat through a proxy in front of the stand-in that carries out the next chat.postMessage, then spoils its
+   * answer: cuts the connection, or answers with a 200 HTML page as a misconfigured proxy would.
+   */
+  async function spoilingChat(spoil: 'cut' | 'html') {
+    let spoilNext = false;
+    let spoiled = 0;
     const proxy: Server = createServer((req, res) => {
       const upstream = request(
         new URL(req.url ?? '/', standin.url),
         { method: req.method, headers: req.headers },
         (answer) => {
-          if (req.url?.endsWith('/chat.postMessage') && cut++ === 0) return req.socket.destroy();
+          if (req.url?.endsWith('/chat.postMessage') && spoilNext) {
+            spoilNext = false;
+            spoiled++;
+            answer.resume();
+            if (spoil === 'cut') return req.socket.destroy();
+            res.writeHead(200, { 'content-type': 'text/html' });
+            return res.end('<html><body>Gateway says hello</body></html>');
+          }
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
@@ -75,21 +86,58 @@ describe('slackChat', () => {
       req.pipe(upstream);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    try {
-      const apiUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/api/`;
-      const cutChat = slackChat(createSlackClient({ token: 'xoxb-chat', apiUrl }));
-      const ts = await cutChat.post('C0GENERAL', { text: 'posted once' }, undefined, 'key-1');
+    const apiUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/api/`;
+    return {
+      chat: slackChat(createSlackClient({ token: 'xoxb-chat', apiUrl })),
+      spoilNextPost: () => (spoilNext = true),
+      spoiled: () => spoiled,
+      close: () => new Promise((resolve) => proxy.close(resolve)),
+    };
+  }
+  const posted = (text: string) => standin.messages('C0GENERAL').filter((m) => m.text === text);
 
-      expect(cut).toBe(1);
-      expect(standin.messages('C0GENERAL').filter((m) => m.text === 'posted once')).toEqual([
-        expect.objectContaining({ ts }),
-      ]);
-      // Without a key there is nothing to look for: the attempt is sent again, as the WebClient would.
-      cut = 0;
-      await cutChat.post('C0GENERAL', { text: 'unkeyed' });
-      expect(standin.messages('C0GENERAL').filter((m) => m.text === 'unkeyed')).toHaveLength(2);
-    } finally {
-      await new Promise((resolve) => proxy.close(resolve));
-    }
+  describe.each(['cut', 'html'] as const)('when Slack took a post but its answer was spoiled (%s)', (spoil) => {
+    it('looks for a keyed post before sending it again, and never posts it twice', async () => {
+      const proxied = await spoilingChat(spoil);
+      try {
+        proxied.spoilNextPost();
+        const ts = await proxied.chat.post('C0GENERAL', { text: `keyed ${spoil}` }, undefined, `key-${spoil}`);
+
+        expect(proxied.spoiled()).toBe(1);
+        expect(posted(`keyed ${spoil}`)).toEqual([expect.objectContaining({ ts })]);
+      } finally {
+        await proxied.close();
+      }
+    });
+
+    it('never sends an unkeyed post again, and says it may have been posted', async () => {
+      const proxied = await spoilingChat(spoil);
+      try {
+        proxied.spoilNextPost();
+        const error = await proxied.chat.post('C0GENERAL', { text: `unkeyed ${spoil}` }).catch((e: unknown) => e);
+
+        expect(error).toMatchObject({ code: 'slack_webapi_request_error' });
+        expect(String(error)).toMatch(/may have carried out chat\.postMessage, so it is not sent again/);
+        if (spoil === 'html') expect(String(error)).toContain('not JSON (HTTP 200, text/html)');
+        expect(posted(`unkeyed ${spoil}`)).toHaveLength(1);
+      } finally {
+        await proxied.close();
+      }
+    });
+  });
+
+  it('sends a post again when it cannot have reached Slack (no connection was made)', async () => {
+    // A port nobody listens on: every attempt is refused before anything goes out, so each may be sent again.
+    const closed: Server = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = slackChat(createSlackClient({ token: 'xoxb-chat', apiUrl: `http://127.0.0.1:${port}/api/` }));
+
+    const error = await refused.post('C0GENERAL', { text: 'never reached' }).catch((e: unknown) => e);
+
+    // Sent three times (two retries), each refused: the error is the connection's, not the "may have landed" one.
+    expect(String(error)).toContain('ECONNREFUSED');
+    expect(String(error)).not.toContain('may have carried out');
   });
 });
