@@ -13,7 +13,8 @@ export const SLACK_RETRIES = { retries: 2, factor: 2, minTimeout: 1_000, maxTime
  * Slack takes no idempotency key, so such a call may have been carried out, and sending it again may do it twice:
  * - `'repeatable'`: doing it twice changes nothing (chat.update with the same content): sent again;
  * - `{ landed }`: a post Slack can be asked about (its key in the message's metadata): `landed` is asked first, and
- *   its result, when it finds the post, is the call's; else it is sent again;
+ *   its result, when it finds the post, is the call's; when it finds none, it is sent again; when it cannot say
+ *   (it throws: the history refused or unreachable), the call fails as below;
  * - none: sent again only when it cannot have landed (no connection was made); else the call fails with an error
  *   that says it may have been carried out, never a second message.
  */
@@ -119,7 +120,12 @@ export function slackJsonApi(token: string, apiUrl: string, metrics: Metrics = N
           const { minTimeout, factor, maxTimeout } = SLACK_RETRIES;
           await sleep(Math.min(minTimeout * factor ** tries, maxTimeout));
           if (!error.unsent && typeof resend === 'object') {
-            const earlier = await resend.landed();
+            const earlier = await resend.landed().catch((lookup: unknown) => {
+              const why = (lookup as { data?: { error?: string } }).data?.error ?? String(lookup);
+              throw new SlackRequestError(
+                `${error.message}; Slack may have carried out ${method} and will not say whether it did (${why}), so it is not sent again`,
+              );
+            });
             if (earlier !== undefined) return earlier;
           }
           continue;

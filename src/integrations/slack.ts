@@ -126,13 +126,13 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
 
 /**
  * Asks Slack whether the post keyed `key` landed (from now on), answering as chat.postMessage would: a keyed
- * post whose attempt got no answer is looked for before it is sent again. When Slack cannot say, it is sent
- * again: a possible duplicate rather than a lost message.
+ * post whose attempt got no answer is looked for before it is sent again. When Slack cannot say (it refuses the
+ * history: not_in_channel), the look-up fails and the post is not sent again (slack-http.ts, `Resend`).
  */
 function postedWith(chat: Chat, channel: string, key: string, threadTs: string | undefined) {
   const since = new Date();
   return async (): Promise<Record<string, unknown> | undefined> => {
-    const ts = await chat.findPosted(channel, key, since, threadTs).catch(() => undefined);
+    const ts = await chat.findPosted(channel, key, since, threadTs);
     return ts === undefined ? undefined : { ok: true, ts };
   };
 }

@@ -63,12 +63,12 @@ describe('slackChat', () => {
    * A chat through a proxy in front of the stand-in that carries out the next chat.postMessage, then spoils its
    * answer: cuts the connection, or answers with a 200 HTML page as a misconfigured proxy would.
    */
-  async function spoilingChat(spoil: 'cut' | 'html') {
+  async function spoilingChat(spoil: 'cut' | 'html', upstreamOf = standin) {
     let spoilNext = false;
     let spoiled = 0;
     const proxy: Server = createServer((req, res) => {
       const upstream = request(
-        new URL(req.url ?? '/', standin.url),
+        new URL(req.url ?? '/', upstreamOf.url),
         { method: req.method, headers: req.headers },
         (answer) => {
           if (req.url?.endsWith('/chat.postMessage') && spoilNext) {
@@ -124,6 +124,32 @@ describe('slackChat', () => {
         await proxied.close();
       }
     });
+  });
+
+  it('never sends a keyed post again where Slack will not show the history to look for it (not_in_channel)', async () => {
+    // A public channel the bot posts in without being a member (chat:write.public): it cannot read it.
+    const outside = await startSlackStandin({
+      botToken: 'xoxb-chat',
+      channels: { C0STATUS: { name: 'status', botMember: false } },
+    });
+    const proxied = await spoilingChat('cut', outside);
+    try {
+      const lookup = await proxied.chat.findPosted('C0STATUS', 'any', new Date()).catch((e: unknown) => e);
+      expect(lookup).toMatchObject({ data: { error: 'not_in_channel' } });
+
+      proxied.spoilNextPost();
+      const error = await proxied.chat
+        .post('C0STATUS', { text: 'status' }, undefined, 'key-status')
+        .catch((e: unknown) => e);
+
+      expect(String(error)).toMatch(
+        /may have carried out chat\.postMessage and will not say whether it did \(not_in_channel\)/,
+      );
+      expect(outside.messages('C0STATUS').filter((m) => m.text === 'status')).toHaveLength(1);
+    } finally {
+      await proxied.close();
+      await outside.close();
+    }
   });
 
   it('sends a post again when it cannot have reached Slack (no connection was made)', async () => {
