@@ -60,9 +60,10 @@ type Answer = { status: number; retryAfter: string | undefined; body: Record<str
  * The Web API's JSON methods over node:http(s) with a keep-alive agent: the bot's messages (the "Queued" post,
  * progress edits, refusals) without axios and the WebClient's form encoding and per-call logging, which cost
  * several times the CPU of the call itself (docs/benchmarks.md, slash-command ack latency). It keeps what the bot
- * relies on from the WebClient: the same timeout and retries on a request that got no answer (as `Resend` allows), a 429 waited out
- * for its Retry-After (every call of this client paused meanwhile, as the WebClient pauses its queue) and counted
- * (carbon_slack_rate_limited_total), errors shaped like its errors, and the token never in an error.
+ * relies on from the WebClient: the same timeout and retries on a request that got no answer (as `Resend` allows),
+ * a 429 waited out for its Retry-After (every call of this client paused meanwhile, as the WebClient pauses its
+ * queue) and counted (carbon_slack_rate_limited_total), errors shaped like its errors, and the token never in an
+ * error.
  */
 export function slackJsonApi(token: string, apiUrl: string, metrics: Metrics = NO_METRICS): SlackJsonApi {
   const base = new URL(apiUrl);
@@ -111,7 +112,10 @@ export function slackJsonApi(token: string, apiUrl: string, metrics: Metrics = N
         try {
           answer = await attempt(method, body);
         } catch (error) {
-          if (!(error instanceof SlackRequestError) || tries >= SLACK_RETRIES.retries) throw error;
+          if (!(error instanceof SlackRequestError)) throw error;
+          if (!error.unsent && tries >= SLACK_RETRIES.retries)
+            throw new SlackRequestError(`${error.message}; Slack may have carried out ${method} (no retries left)`);
+          if (tries >= SLACK_RETRIES.retries) throw error;
           if (!error.unsent && resend === undefined) {
             throw new SlackRequestError(
               `${error.message}; Slack may have carried out ${method}, so it is not sent again (it could be done twice)`,

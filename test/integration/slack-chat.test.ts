@@ -60,19 +60,24 @@ describe('slackChat', () => {
   });
 
   /**
-   * A chat through a proxy in front of the stand-in that carries out the next chat.postMessage, then spoils its
-   * answer: cuts the connection, or answers with a 200 HTML page as a misconfigured proxy would.
+   * A chat through a proxy in front of the stand-in that spoils the next chat.postMessage(s): carries it out, then
+   * cuts the connection or answers with a 200 HTML page as a misconfigured proxy would; or drops it unsent.
    */
-  async function spoilingChat(spoil: 'cut' | 'html', upstreamOf = standin) {
-    let spoilNext = false;
+  async function spoilingChat(spoil: 'cut' | 'html' | 'drop', upstreamOf = standin) {
+    let spoilNext = 0;
     let spoiled = 0;
     const proxy: Server = createServer((req, res) => {
+      if (spoil === 'drop' && req.url?.endsWith('/chat.postMessage') && spoilNext > 0) {
+        spoilNext--;
+        spoiled++;
+        return req.socket.destroy();
+      }
       const upstream = request(
         new URL(req.url ?? '/', upstreamOf.url),
         { method: req.method, headers: req.headers },
         (answer) => {
-          if (req.url?.endsWith('/chat.postMessage') && spoilNext) {
-            spoilNext = false;
+          if (req.url?.endsWith('/chat.postMessage') && spoilNext > 0) {
+            spoilNext--;
             spoiled++;
             answer.resume();
             if (spoil === 'cut') return req.socket.destroy();
@@ -89,7 +94,7 @@ describe('slackChat', () => {
     const apiUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/api/`;
     return {
       chat: slackChat(createSlackClient({ token: 'xoxb-chat', apiUrl })),
-      spoilNextPost: () => (spoilNext = true),
+      spoilNextPost: (times = 1) => (spoilNext = times),
       spoiled: () => spoiled,
       close: () => new Promise((resolve) => proxy.close(resolve)),
     };
@@ -149,6 +154,21 @@ describe('slackChat', () => {
     } finally {
       await proxied.close();
       await outside.close();
+    }
+  });
+
+  it('says a keyed post may have been made when every answer was lost, though none was found', async () => {
+    const proxied = await spoilingChat('drop');
+    try {
+      proxied.spoilNextPost(3);
+      const error = await proxied.chat
+        .post('C0GENERAL', { text: 'lost' }, undefined, 'key-lost')
+        .catch((e: unknown) => e);
+
+      expect(proxied.spoiled()).toBe(3); // looked for after each lost answer, not found, sent again
+      expect(String(error)).toMatch(/may have carried out chat\.postMessage \(no retries left\)/);
+    } finally {
+      await proxied.close();
     }
   });
 
