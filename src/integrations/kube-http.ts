@@ -57,6 +57,8 @@ export interface KubeRequest {
   text?: boolean;
   /** For error messages: what was attempted, e.g. `patch deployment kafka/broker`. */
   what: string;
+  /** Ends the request before its timeout: its caller no longer wants the answer (a watch being stopped). */
+  signal?: AbortSignal;
 }
 
 /** The API server did not answer like one (a redirect, HTML from a proxy): what happened, with no body. */
@@ -135,7 +137,8 @@ export class KubeHttp {
 
   /** Sends `req` and hands a 2xx answer's bytes to `read`; they are valid only during that call (the buffer is reused). */
   private async exchange<T>(req: KubeRequest, read: (bytes: Buffer, status: number) => T): Promise<T> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const url = this.urlOf(req);
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const options = await this.authorized(this.options(req.method, body, req.contentType, req.text === true), signal);

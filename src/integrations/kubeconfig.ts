@@ -2,11 +2,11 @@
 // service account. Read with `yaml`, not @kubernetes/client-node, whose KubeConfig loads all its generated
 // models (~70 MB and ~1 s of CPU at start). The semantics follow client-go's clientcmd: `-data` fields win
 // over files, relative paths resolve against the kubeconfig's directory, a token file wins over a token and
-// is read again on every request (bound service-account tokens rotate), exec plugins' credentials are kept
-// until they expire.
+// is read again on every request (bound service-account tokens rotate), CA and client certificate files are
+// read again when they change (a stat a request), exec plugins' credentials are kept until they expire.
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -82,6 +82,7 @@ const MAX_EXEC_OUTPUT = 1024 * 1024;
 
 /** The API server, context and user in use, and the credentials for each request. */
 export class KubeAccess {
+  private readonly pemFiles = new ChangedFiles();
   private execCredential: ExecCredential | undefined;
   private execRunning: Promise<ExecCredential> | undefined;
 
@@ -103,8 +104,9 @@ export class KubeAccess {
   }
 
   /**
-   * Headers and TLS for one request, read afresh: token files and CA files are read again, an exec
-   * plugin is run again once its credential has expired (killed if it takes longer than `timeoutMs`).
+   * Headers and TLS for one request, read afresh: token files are read again, CA and client certificate files
+   * when they changed (renewed by cert-manager, a Secret's mount swapped), an exec plugin is run again once its
+   * credential has expired (killed if it takes longer than `timeoutMs`).
    */
   async credentials(timeoutMs: number): Promise<RequestCredentials> {
     const { cluster, user } = this;
@@ -112,10 +114,11 @@ export class KubeAccess {
     if (cluster.tlsServerName !== undefined) tls.servername = cluster.tlsServerName;
     const headers: Record<string, string> = {};
     const what = `kubeconfig user "${this.userName}"`;
+    const pem = this.pemFiles;
     if (cluster.ca !== undefined)
-      tls.ca = await read(cluster.ca, `the certificate authority of cluster at ${cluster.server}`);
-    if (user.cert !== undefined) tls.cert = await read(user.cert, `the client certificate of ${what}`);
-    if (user.key !== undefined) tls.key = await read(user.key, `the client key of ${what}`);
+      tls.ca = await read(cluster.ca, `the certificate authority of cluster at ${cluster.server}`, pem);
+    if (user.cert !== undefined) tls.cert = await read(user.cert, `the client certificate of ${what}`, pem);
+    if (user.key !== undefined) tls.key = await read(user.key, `the client key of ${what}`, pem);
     if (user.tokenFile !== undefined) {
       const token = (await read({ file: user.tokenFile }, `the token file of ${what}`)).toString('utf8').trim();
       headers.Authorization = `Bearer ${token}`;
@@ -520,10 +523,30 @@ function execCredential(output: string, apiVersion: string): ExecCredential {
 
 // ---- helpers
 
-async function read(from: Source, what: string): Promise<Buffer> {
+/**
+ * Files read again only when they changed: the bytes kept with what `stat` said of the file (a replaced file, as a
+ * Secret's mount or an atomic rename replaces it, has another inode; one written in place another mtime, ctime or
+ * size).
+ */
+class ChangedFiles {
+  private readonly known = new Map<string, { seen: string; bytes: Buffer }>();
+
+  async read(file: string): Promise<Buffer> {
+    const { ino, size, mtimeMs, ctimeMs } = await stat(file);
+    const seen = `${ino}:${size}:${mtimeMs}:${ctimeMs}`;
+    const known = this.known.get(file);
+    if (known?.seen === seen) return known.bytes;
+    const bytes = await readFile(file);
+    this.known.set(file, { seen, bytes });
+    return bytes;
+  }
+}
+
+/** The bytes of `from`: read each time, or through `files` when given (read again only when changed). */
+async function read(from: Source, what: string, files?: ChangedFiles): Promise<Buffer> {
   if ('data' in from) return from.data;
   try {
-    return await readFile(from.file);
+    return await (files ? files.read(from.file) : readFile(from.file));
   } catch (error) {
     throw new KubeCredentialsError(
       `${what} (${from.file}) cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,

@@ -61,7 +61,7 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
   };
   const chat: Chat = {
     async post(channel, message, threadTs, key) {
-      const landed = key === undefined ? undefined : postedWith(chat, channel, key, threadTs);
+      const resend = key === undefined ? undefined : { landed: postedWith(chat, channel, key, threadTs) };
       const result = await counted('chat.postMessage', () =>
         api.call(
           'chat.postMessage',
@@ -71,7 +71,7 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
             ...(threadTs ? { thread_ts: threadTs } : {}),
             ...(key ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { key } } } : {}),
           },
-          landed,
+          resend,
         ),
       );
       return typeof result['ts'] === 'string' ? result['ts'] : '';
@@ -100,7 +100,7 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
       return undefined;
     },
     async update(channel, ts, message) {
-      await counted('chat.update', () => api.call('chat.update', { channel, ts, ...message }));
+      await counted('chat.update', () => api.call('chat.update', { channel, ts, ...message }, 'repeatable'));
     },
     async ephemeral(channel, user, message) {
       await counted('chat.postEphemeral', () => api.call('chat.postEphemeral', { channel, user, ...message }));
@@ -126,13 +126,13 @@ export function slackChat(client: WebClient, metrics: Metrics = NO_METRICS): Cha
 
 /**
  * Asks Slack whether the post keyed `key` landed (from now on), answering as chat.postMessage would: a keyed
- * post whose attempt got no answer is looked for before it is sent again. When Slack cannot say, it is sent
- * again: a possible duplicate rather than a lost message.
+ * post whose attempt got no answer is looked for before it is sent again. When Slack cannot say (it refuses the
+ * history: not_in_channel), the look-up fails and the post is not sent again (slack-http.ts, `Resend`).
  */
 function postedWith(chat: Chat, channel: string, key: string, threadTs: string | undefined) {
   const since = new Date();
   return async (): Promise<Record<string, unknown> | undefined> => {
-    const ts = await chat.findPosted(channel, key, since, threadTs).catch(() => undefined);
+    const ts = await chat.findPosted(channel, key, since, threadTs);
     return ts === undefined ? undefined : { ok: true, ts };
   };
 }

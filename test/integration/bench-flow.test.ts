@@ -1,33 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { createServer, connect, type Server } from 'node:net';
-import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { redisConnection } from '../../src/integrations/redis.js';
 import { benchTopic } from '../../src/features/bench/bench-kafka.js';
-import { CarbonProcess } from '../support/carbon-process.js';
+import { CarbonProcess, runCarbon } from '../support/carbon-process.js';
 import { freshDatabase } from '../support/postgres.js';
 import { kafkaBrokers } from '../support/kafka.js';
-import { PROCESS_WAIT_MS, until } from '../support/until.js';
+import { until } from '../support/until.js';
 
 /**
  * `carbon run "bench kafka …"` end to end: the CLI, a real broker, a real PostgreSQL. Each test waits for
  * what it needs (a process's output, a lock in pg_locks) for up to minutes: a loaded machine is slow, not wrong.
  */
-const exec = promisify(execFile);
-
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  const { KUBECONFIG: _k, ...rest } = process.env;
   // The test's Kafka is the `default` cluster and also the one named `local`; `dead` is a port nothing listens on.
+  // No KUBECONFIG (undefined: left out of the child's environment): the CLI starts the demo cluster itself.
   env = {
-    ...rest,
+    ...process.env,
+    KUBECONFIG: undefined,
     DATABASE_URL: db.url,
     LOG_LEVEL: 'warn',
     KAFKA_BROKERS: kafkaBrokers().join(','),
@@ -39,19 +36,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function carbon(text: string, extraEnv: NodeJS.ProcessEnv = {}, args: string[] = []) {
-  try {
-    const { stdout, stderr } = await exec('node', ['bin/carbon.js', 'run', ...args, text], {
-      env: { ...env, ...extraEnv },
-      timeout: PROCESS_WAIT_MS,
-      maxBuffer: 10 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const carbon = (text: string, extraEnv: NodeJS.ProcessEnv = {}, args: string[] = []) =>
+  runCarbon(['run', ...args, text], { ...env, ...extraEnv });
 
 /** Sessions holding the benchmark lock of the test's Kafka cluster (src/features/bench/store.ts: `bench:<sorted brokers>`) in this database. */
 async function benchLockHolders(client: pg.Client): Promise<number> {
@@ -158,10 +144,7 @@ describe('bench kafka', () => {
   it('runs one benchmark per Kafka cluster at a time', async () => {
     // The first run is throttled to last far longer than the test (1,000,000 records at 1,000/s): it cannot
     // finish on its own before the second is refused; the test ends it once it has seen what it came for.
-    const first = new CarbonProcess(['run', 'bench kafka --records 1000000 --throughput 1000'], {
-      ...env,
-      KUBECONFIG: undefined,
-    });
+    const first = new CarbonProcess(['run', 'bench kafka --records 1000000 --throughput 1000'], env);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
@@ -206,10 +189,7 @@ describe('bench kafka', () => {
   });
 
   it('fails clearly when no broker of a configured cluster answers, without saying more about its port', async () => {
-    const dead = new CarbonProcess(['run', 'bench kafka --records 1000 --cluster dead'], {
-      ...env,
-      KUBECONFIG: undefined,
-    });
+    const dead = new CarbonProcess(['run', 'bench kafka --records 1000 --cluster dead'], env);
     try {
       await dead.waitFor(/Queued: .*\(job bench-/, 120_000);
       await dead.waitFor(

@@ -1,49 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { checkMessage } from '../../src/devstack/slack/block-limits.js';
 import { kubectlFor } from '../support/kubectl.js';
 import { startEmbeddedPostgres } from '../../src/integrations/postgres.js';
 import { silentLogger } from '../../src/log.js';
+import { runCarbon } from '../support/carbon-process.js';
 import { freshDatabase, queryAs } from '../support/postgres.js';
-import { PROCESS_WAIT_MS } from '../support/until.js';
 
 /** The `carbon` CLI as a newcomer runs it: a real process, real Redis and PostgreSQL, the demo cluster. */
-const run = promisify(execFile);
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  // A clean environment: no KUBECONFIG, so the CLI starts the demo cluster itself.
-  const { KUBECONFIG: _k, DATABASE_URL: _d, DATABASE_MIGRATION_URL: _m, ...rest } = process.env;
-  env = { ...rest, DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+  // A clean environment: no KUBECONFIG, so the CLI starts the demo cluster itself (undefined: left out).
+  env = {
+    ...process.env,
+    KUBECONFIG: undefined,
+    DATABASE_MIGRATION_URL: undefined,
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'warn',
+  };
 });
 
 afterAll(async () => {
   await db?.drop();
 });
 
-async function carbon(
-  args: string[],
-  extraEnv: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/carbon.js', ...args], {
-      env: { ...env, ...extraEnv },
-      timeout: PROCESS_WAIT_MS,
-      maxBuffer: 10 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const carbon = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runCarbon(args, { ...env, ...extraEnv });
 
 describe('carbon run', () => {
   it('prints the demo health report and says the cluster is simulated', async () => {

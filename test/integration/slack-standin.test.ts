@@ -247,6 +247,60 @@ describe('Slack Web API stand-in with the real WebClient', () => {
     expect(latest.messages![0]!.metadata).toBeUndefined();
   });
 
+  it('refuses metadata over its limit with metadata_too_large, posting and editing nothing', async () => {
+    const web = client();
+    const big = { event_type: 'carbon_ops_post', event_payload: { key: 'k'.repeat(9 * 1024) } };
+    const refusal = await slackError(web.chat.postMessage({ channel: 'C0INC', text: 'too much', metadata: big }));
+    expect(refusal.data).toMatchObject({ ok: false, error: 'metadata_too_large' });
+    expect(standin.messages('C0INC')).toEqual([]);
+
+    const posted = await web.chat.postMessage({
+      channel: 'C0INC',
+      text: 'kept',
+      metadata: { ...big, event_payload: {} },
+    });
+    const edit = await slackError(web.chat.update({ channel: 'C0INC', ts: posted.ts!, text: 'edited', metadata: big }));
+    expect(edit.data).toMatchObject({ error: 'metadata_too_large' });
+    expect(standin.messages('C0INC')).toEqual([expect.objectContaining({ text: 'kept', updates: 0 })]);
+  });
+
+  it('answers as Slack does in channels the bot is not in: not_in_channel to read a public one, a private one unseen', async () => {
+    const outside = await startSlackStandin({
+      channels: {
+        C0PUBLIC: { name: 'status', botMember: false },
+        G0PRIVATE: { name: 'secret-incidents', private: true, botMember: false },
+      },
+    });
+    try {
+      const web = new WebClient('xoxb-test', {
+        slackApiUrl: outside.url,
+        retryConfig: { retries: 0 },
+        logger: silentSlackLogger,
+      });
+      // A public channel: posted in (chat:write.public), shown as not joined, its history refused.
+      const posted = await web.chat.postMessage({ channel: 'C0PUBLIC', text: 'daily status' });
+      expect((await web.conversations.info({ channel: 'C0PUBLIC' })).channel).toMatchObject({ is_member: false });
+      expect((await slackError(web.conversations.history({ channel: 'C0PUBLIC' }))).data).toMatchObject({
+        error: 'not_in_channel',
+      });
+      expect((await slackError(web.conversations.replies({ channel: 'C0PUBLIC', ts: posted.ts! }))).data).toMatchObject(
+        { error: 'not_in_channel' },
+      );
+      // A private channel the bot is not in does not exist for it, by ID or by name.
+      for (const call of [
+        web.chat.postMessage({ channel: 'G0PRIVATE', text: 'x' }),
+        web.chat.postMessage({ channel: '#secret-incidents', text: 'x' }),
+        web.conversations.info({ channel: 'G0PRIVATE' }),
+        web.conversations.history({ channel: 'G0PRIVATE' }),
+        web.conversations.replies({ channel: 'G0PRIVATE', ts: posted.ts! }),
+      ]) {
+        expect((await slackError(call)).data).toMatchObject({ error: 'channel_not_found' });
+      }
+    } finally {
+      await outside.close();
+    }
+  });
+
   it('checks the documented Block Kit limits in block-limits.ts for renderers to test against', () => {
     const problems = (blocks: unknown[]) => checkMessage({ text: 'fallback', blocks })?.messages ?? [];
     expect(checkMessage({ text: 'ok', blocks: Array.from({ length: 50 }, () => section('fine')) })).toBeUndefined();

@@ -2,7 +2,7 @@
 // exec credential plugins (cached until they expire, failing or hanging without leaking what they print),
 // the in-cluster service account, and a clear message for what cannot be used.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -102,6 +102,36 @@ describe('a kubeconfig', () => {
     expect((await access.credentials(1000)).headers.Authorization).toBe('Bearer first');
     await file('tokens/sa', 'second\n');
     expect((await access.credentials(1000)).headers.Authorization).toBe('Bearer second');
+  });
+
+  it('reads CA and client certificate files again only when they change (a renewed certificate is picked up)', async () => {
+    const pem = { ca: 'renewed/ca.crt', cert: 'renewed/client.crt', key: 'renewed/client.key' };
+    for (const [which, path] of Object.entries(pem)) await file(path, `${which.toUpperCase()} ONE`);
+    const cluster = { server: 'https://k', 'certificate-authority': pem.ca };
+    const user = { 'client-certificate': pem.cert, 'client-key': pem.key };
+    const access = kubeAccessFromFile(await file('kc-renewed', kubeconfigYaml(cluster, user)));
+    const first = (await access.credentials(1000)).tls;
+    // Unchanged: the very bytes read before are handed back, not a fresh read of the file.
+    const again = (await access.credentials(1000)).tls;
+    expect(again.ca).toBe(first.ca);
+    expect(again.cert).toBe(first.cert);
+    expect(again.key).toBe(first.key);
+
+    // Renewed as a Secret's mount renews it (a new file renamed over the old), and written in place.
+    await file('renewed/client.crt.new', 'CERT TWO');
+    await rename(join(dir, 'renewed/client.crt.new'), join(dir, 'renewed/client.crt'));
+    await file('renewed/client.key', 'KEY TWO');
+    const renewed = (await access.credentials(1000)).tls;
+    expect([renewed.ca?.toString(), renewed.cert?.toString(), renewed.key?.toString()]).toEqual([
+      'CA ONE',
+      'CERT TWO',
+      'KEY TWO',
+    ]);
+    expect(renewed.ca).toBe(first.ca);
+
+    // A file gone is still a clear error, not the bytes it once had.
+    await rm(join(dir, 'renewed/ca.crt'));
+    await expect(access.credentials(1000)).rejects.toThrow(/certificate authority .*cannot be read \(ENOENT\)/);
   });
 
   it('uses the TLS settings: CA and client certificate as data or files (data wins), skip-verify, server name', async () => {

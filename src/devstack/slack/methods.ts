@@ -34,16 +34,17 @@ const EVENT_TYPE = /^[A-Za-z0-9_-]+$/;
 /**
  * The `metadata` argument of chat.postMessage / chat.update: absent, Slack's error, or the metadata with the
  * warning Slack answers when it ignores it (an invalid event_type is dropped with `invalid_metadata_schema`, and
- * the message is posted without it). Slack documents a size limit (metadata_too_large) but not its value: not
- * enforced here.
+ * the message is posted without it). Metadata over the limit is refused with metadata_too_large, the message not
+ * posted or edited; Slack does not publish its limit, the workspace sets the stand-in's.
  */
-function readMetadata(p: Params): { metadata?: MessageMetadata; warning?: string } | SlackResult {
+function readMetadata(p: Params, limitBytes: number): { metadata?: MessageMetadata; warning?: string } | SlackResult {
   const value = p['metadata'];
   if (value === undefined) return {};
   // Still a string: it did not parse as JSON (request.ts decodes it).
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('invalid_metadata_format');
   const { event_type: type, event_payload: payload } = value as Params;
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return fail('invalid_metadata_format');
+  if (Buffer.byteLength(JSON.stringify(value)) > limitBytes) return fail('metadata_too_large');
   if (typeof type !== 'string' || !EVENT_TYPE.test(type)) return { warning: 'invalid_metadata_schema' };
   return { metadata: { event_type: type, event_payload: payload as Record<string, unknown> } };
 }
@@ -140,7 +141,7 @@ export function createMethods(
       if (channel === undefined) return fail('channel_not_found');
       const content = readContent(p);
       if (isFailure(content)) return content;
-      const metadata = readMetadata(p);
+      const metadata = readMetadata(p, ws.metadataLimitBytes);
       if (isFailure(metadata)) return metadata;
       const ts = ws.nextTs();
       const threadTs = str(p['thread_ts']);
@@ -168,7 +169,7 @@ export function createMethods(
       if (message === undefined) return fail('message_not_found');
       const content = readContent(p);
       if (isFailure(content)) return content;
-      const metadata = readMetadata(p);
+      const metadata = readMetadata(p, ws.metadataLimitBytes);
       if (isFailure(metadata)) return metadata;
       // Slack keeps whatever the update leaves out; `blocks: []` is how a caller removes blocks.
       if (metadata.metadata !== undefined) message.metadata = metadata.metadata;
@@ -185,6 +186,7 @@ export function createMethods(
     'conversations.history': (p) => {
       const info = ws.channelInfo(p['channel']);
       if (info === undefined) return fail('channel_not_found');
+      if (!info.botMember) return fail('not_in_channel');
       const window = readPage(p, 100);
       if (isFailure(window)) return window;
       const withMetadata = isTrue(p['include_all_metadata']);
@@ -200,6 +202,7 @@ export function createMethods(
     'conversations.replies': (p) => {
       const info = ws.channelInfo(p['channel']);
       if (info === undefined) return fail('channel_not_found');
+      if (!info.botMember) return fail('not_in_channel');
       const asked = ws.message(info.id, str(p['ts']));
       if (asked === undefined) return fail('thread_not_found');
       const parentTs = asked.thread_ts ?? asked.ts;
@@ -264,15 +267,16 @@ export function createMethods(
       return {
         ok: true,
         channel: {
-          ...info,
+          id: info.id,
+          name: info.name,
           name_normalized: info.name,
           is_channel: true,
           is_group: false,
           is_im: false,
-          is_private: false,
+          is_private: info.isPrivate,
           is_archived: false,
           is_general: false,
-          is_member: true,
+          is_member: info.botMember,
         },
       };
     },

@@ -3,7 +3,16 @@ import type { Buffer } from 'node:buffer';
 import { FAKE_WORKSPACE } from './identity.js';
 
 export type SlackUserSpec = { name: string; real_name?: string };
-export type SlackChannelSpec = { name: string };
+export type SlackChannelSpec = {
+  name: string;
+  /** A private channel: one the bot is not in does not exist for it (channel_not_found). */
+  private?: boolean;
+  /**
+   * Whether the bot is in the channel (default true). Outside a public one it may still post (chat:write.public)
+   * but not read: conversations.history and .replies answer not_in_channel.
+   */
+  botMember?: boolean;
+};
 
 export type Reaction = { name: string; users: string[]; count: number };
 export type SharedFile = { id: string; name: string; title: string };
@@ -59,7 +68,15 @@ export type WorkspaceOptions = {
   channels?: Record<string, SlackChannelSpec>;
   /** User groups (S… IDs) and their members' user IDs. */
   usergroups?: Record<string, string[]>;
+  /**
+   * The size (bytes of its JSON) past which chat.postMessage / chat.update refuse `metadata` with
+   * metadata_too_large. Slack names the error but does not publish its limit: this one is the stand-in's.
+   */
+  metadataLimitBytes?: number;
 };
+
+/** The stand-in's default metadata limit (Slack's own is unpublished): far above a post key, far below a message. */
+export const DEFAULT_METADATA_LIMIT_BYTES = 8 * 1024;
 
 export class Workspace {
   readonly ephemerals: StoredEphemeral[] = [];
@@ -93,18 +110,27 @@ export class Workspace {
     if (typeof ref !== 'string' || ref === '') return undefined;
     const channels = this.opts.channels;
     if (channels === undefined) return ref;
-    if (Object.hasOwn(channels, ref)) return ref;
     const name = ref.replace(/^#/, '');
-    return Object.entries(channels).find(([, c]) => c.name === name)?.[0];
+    const id = Object.hasOwn(channels, ref) ? ref : Object.entries(channels).find(([, c]) => c.name === name)?.[0];
+    return id === undefined || this.channelInfo(id) === undefined ? undefined : id;
   }
 
-  /** conversations.info takes only IDs, unlike the chat.* methods. */
-  channelInfo(id: unknown): { id: string; name: string } | undefined {
+  /**
+   * conversations.info takes only IDs, unlike the chat.* methods. A private channel the bot is not in is not
+   * there for it.
+   */
+  channelInfo(id: unknown): { id: string; name: string; isPrivate: boolean; botMember: boolean } | undefined {
     if (typeof id !== 'string' || id === '') return undefined;
     const channels = this.opts.channels;
-    if (channels === undefined) return { id, name: id.toLowerCase() };
+    if (channels === undefined) return { id, name: id.toLowerCase(), isPrivate: false, botMember: true };
     const channel = Object.hasOwn(channels, id) ? channels[id] : undefined;
-    return channel === undefined ? undefined : { id, name: channel.name };
+    if (channel === undefined) return undefined;
+    const [isPrivate, botMember] = [channel.private ?? false, channel.botMember ?? true];
+    return isPrivate && !botMember ? undefined : { id, name: channel.name, isPrivate, botMember };
+  }
+
+  get metadataLimitBytes(): number {
+    return this.opts.metadataLimitBytes ?? DEFAULT_METADATA_LIMIT_BYTES;
   }
 
   /** A configured user, the bot itself, or (with no users configured) anyone. */

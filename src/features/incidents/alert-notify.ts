@@ -105,7 +105,7 @@ async function settlePending(
 ): Promise<AlertGroup> {
   const pending = group.pendingPost;
   if (pending === undefined) return group;
-  const ts = await earlierPost(deps.chat, { channel: group.channel, ...pending });
+  const ts = await earlierPost(deps.chat, { channel: group.channel, ...pending }, deps.log);
   // The group's message is recorded as its own ts, a reply as its parent's.
   if (ts !== undefined) return record({ ...pending.change, messageTs: pending.threadTs ?? ts });
   await intend(undefined);
@@ -113,10 +113,19 @@ async function settlePending(
   return settled;
 }
 
-/** Slack refused the post for good (a channel the bot is not in): retrying will not help. */
+/** Slack's refusals of a post that a retry will not change: a channel the bot is not in, a message it will not take. */
+const REFUSED_FOR_GOOD = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_blocks',
+  'metadata_too_large',
+]);
+
+/** Slack refused the post for good: retrying will not help, and nothing was posted. */
 function refused(error: unknown): never {
   const code = (error as { data?: { error?: string } }).data?.error;
-  if (code === 'channel_not_found' || code === 'not_in_channel' || code === 'is_archived' || code === 'invalid_blocks')
+  if (code !== undefined && REFUSED_FOR_GOOD.has(code))
     throw new UnrecoverableError(`Slack refused the alert group's message: ${code}`);
   throw error;
 }

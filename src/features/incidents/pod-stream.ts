@@ -14,6 +14,8 @@ export interface PodStreamOptions {
   pageSize: number;
   /** The server ends each watch after this long (the client then watches again from where it was). */
   timeoutSeconds: number;
+  /** How long past `timeoutSeconds` a watch that says nothing is given before it counts as dead (default 30 s). */
+  silenceGraceMs?: number;
   /** Reconnect delays: doubled after each failure from the first to the last, reset once a watch runs. */
   backoffMs: { first: number; max: number };
   log: Logger;
@@ -50,6 +52,8 @@ export class PodStream {
   /** The newest resourceVersion whose change has been handled (a list's, an event's or a bookmark's). */
   resourceVersion: string | undefined;
   private stopped = false;
+  /** Aborted by stop(): ends a list in flight. */
+  private readonly stopping = new AbortController();
   /** Ends the watch connection now, connected or still connecting. */
   private abortWatch: (() => void) | undefined;
   private wake: (() => void) | undefined;
@@ -66,6 +70,7 @@ export class PodStream {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.abortWatch?.();
     this.wake?.();
     let timer: NodeJS.Timeout | undefined;
@@ -82,6 +87,7 @@ export class PodStream {
     while (!this.stopped) {
       try {
         if (this.resourceVersion === undefined) await this.relist();
+        if (this.stopped) return; // stopped while it listed: no watch after stop()
         const started = Date.now();
         await this.watchOnce(this.resourceVersion!);
         gone = 0;
@@ -118,11 +124,14 @@ export class PodStream {
         path,
         query: { limit: this.options.pageSize, continue: cont },
         what: `list pods in ${this.namespace}`,
+        signal: this.stopping.signal,
       });
       pods.push(...(page.items ?? []));
       resourceVersion ??= page.metadata?.resourceVersion;
       cont = page.metadata?.continue || undefined;
     } while (cont !== undefined);
+    // A list answered as stop() aborted it: its pods are no longer this stream's to hand on.
+    if (this.stopped) return;
     await this.handlers.synced(this.namespace, pods);
     this.resourceVersion = resourceVersion ?? '0';
   }
@@ -150,7 +159,7 @@ export class PodStream {
           else resolve();
         });
       };
-      const silentMs = (this.options.timeoutSeconds + 30) * 1000;
+      const silentMs = this.options.timeoutSeconds * 1000 + (this.options.silenceGraceMs ?? 30_000);
       const heard = () => {
         clearTimeout(silence);
         silence = setTimeout(() => settle(new WatchSilentError(`no event for ${silentMs / 1000} s`)), silentMs);

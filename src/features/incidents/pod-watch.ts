@@ -253,7 +253,8 @@ class PodReactor {
     try {
       const key = resolution.replyKey;
       const earlier =
-        incident.resolution && (await earlierPost(this.deps.chat, { channel, key, since: outcome.at, threadTs: ts }));
+        incident.resolution &&
+        (await earlierPost(this.deps.chat, { channel, key, since: outcome.at, threadTs: ts }, this.deps.log));
       if (earlier === undefined) {
         await this.deps.pace(channel);
         await this.deps.chat.post(channel, renderPodRecovered(incident, outcome), ts, key);
