@@ -163,10 +163,22 @@ async function decide(request: Request, deps: DispatchDeps, seen: { command?: st
 /** Redis does not answer, or refused the job: nothing was started. */
 const QUEUE_DOWN =
   'carbon-ops cannot reach its job queue (Redis) right now, so nothing was started. Please try again in a minute.';
-/** Slack refused the "Queued" message (channel_not_found: a channel the bot is not in, a DM). */
+/** Slack refused the "Queued" message because the bot may not post here (a channel it is not in, a DM). */
 const CANNOT_POST =
   'carbon-ops cannot post in this channel, so nothing was started. Invite it here (`/invite @carbon-ops`) or ' +
   'run the command in a channel it is in.';
+/** Slack's refusals that mean the bot may not post in the channel, as opposed to Slack failing or not answering. */
+const NOT_ALLOWED_HERE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
+/** The "Queued" message could not be posted for another reason (Slack down, its answer lost, rate limits). */
+const POST_FAILED =
+  'carbon-ops could not post its message in this channel (Slack did not confirm it), so nothing was started. ' +
+  'Please try again in a minute.';
+
+/** What to tell the person when the "Queued" message could not be posted: `error.data.error` is Slack's reason. */
+function postRefusal(error: unknown): string {
+  const reason = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
+  return typeof reason === 'string' && NOT_ALLOWED_HERE.has(reason) ? CANNOT_POST : POST_FAILED;
+}
 
 /**
  * Announces the job ("Queued", where its progress will be edited in) and queues it. Nothing is announced
@@ -191,11 +203,13 @@ async function queueCommand(
   }
   let ts: string;
   try {
-    ts = await deps.chat.post(actor.channel.id, queued(what, jobId), request.threadTs);
+    // Keyed by the job id: a post whose answer was lost is looked for before it is sent again (never two).
+    ts = await deps.chat.post(actor.channel.id, queued(what, jobId), request.threadTs, jobId);
   } catch (error) {
     deps.log.warn({ err: error, command: command.name, channel: actor.channel.id }, 'could not post: nothing queued');
-    await whisper(refusal(CANNOT_POST));
-    return { kind: 'unavailable', message: CANNOT_POST };
+    const message = postRefusal(error);
+    await whisper(refusal(message));
+    return { kind: 'unavailable', message };
   }
   try {
     const reply = {
