@@ -279,6 +279,22 @@ describe('the failing-pod watch', () => {
     expect(edited.updates).toBe(1);
     expect(thread()).toHaveLength(1);
   });
+
+  it('posts a failing pod once when Slack carried out the post but its answer was lost, and resolves that post', async () => {
+    const ray = podOf('data-platform', 'ray-worker-');
+    slack.loseAnswerNext('chat.postMessage');
+    const rv = setPodState(ray, { state: 'CrashLoopBackOff', restarts: 2, lastTerminated: 'Error' });
+    await handledUpTo('data-platform', rv);
+    const [post, ...more] = postsAbout(ray.metadata.name);
+    expect(more).toEqual([]);
+    // The post's ts was recorded from the channel's history: the pod's recovery edits that very post.
+    kube.cluster.setPodReady('data-platform', ray.metadata.name, true);
+    const edited = await until('the lost-answer post to be resolved', () =>
+      slack.messages(CHANNEL).find((m) => m.ts === post!.ts && m.text.includes('Resolved')),
+    );
+    expect(edited.updates).toBe(1);
+    expect(postsAbout(ray.metadata.name)).toHaveLength(1);
+  });
 });
 
 describe('the demo session (npm start, carbon shell; not carbon run)', () => {

@@ -65,6 +65,8 @@ export type SlackStandin = {
   rateLimitNext(method: string, retryAfterSec: number): void;
   /** The next call of `method` answers `{ok:false, error}`. */
   failNext(method: string, error: string): void;
+  /** The next call of `method` is carried out, but its answer is lost: the connection is cut before it is sent. */
+  loseAnswerNext(method: string): void;
   /** Resolves with the predicate's first value that is not undefined/null/false, checked after every request. */
   waitFor<T>(predicate: (standin: SlackStandin) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   /** Forgets calls, messages, files, response URLs, pending faults, and finished envelopes and their acks. */
@@ -72,7 +74,7 @@ export type SlackStandin = {
   close(): Promise<void>;
 };
 
-type Fault = { kind: 'ratelimited'; retryAfterSec: number } | { kind: 'error'; error: string };
+type Fault = { kind: 'ratelimited'; retryAfterSec: number } | { kind: 'error'; error: string } | { kind: 'lost' };
 
 /** Methods called with the app-level token instead of the bot token. */
 const APP_LEVEL_METHODS = new Set(['apps.connections.open']);
@@ -132,6 +134,12 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
       return answer({ ok: false, error: 'ratelimited' }, 429, { 'Retry-After': String(fault.retryAfterSec) });
     }
     if (fault?.kind === 'error') return answer({ ok: false, error: fault.error });
+    if (fault?.kind === 'lost') {
+      const result = handler(parsed.params);
+      calls.push({ method, payload, at, ...(!result.ok && { error: String(result['error']) }) });
+      res.socket?.destroy(); // done on Slack's side; the caller never hears so
+      return;
+    }
     answer(handler(parsed.params));
   };
 
@@ -214,6 +222,7 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
     },
     rateLimitNext: (method, retryAfterSec) => pushFault(faults, method, { kind: 'ratelimited', retryAfterSec }),
     failNext: (method, error) => pushFault(faults, method, { kind: 'error', error }),
+    loseAnswerNext: (method) => pushFault(faults, method, { kind: 'lost' }),
     waitFor: <T>(predicate: (s: SlackStandin) => T | undefined | null | false, timeoutMs = 5_000) =>
       new Promise<T>((resolve, reject) => {
         if (closed) return reject(new Error('Slack stand-in closed'));

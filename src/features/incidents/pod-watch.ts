@@ -202,7 +202,8 @@ class PodReactor {
     const { channel } = this.options;
     try {
       await this.deps.pace(channel);
-      const ts = await this.deps.chat.post(channel, renderFailingPod(view, this.deps.cluster));
+      // Keyed: a post whose answer was lost is looked for before it is sent again (posted once, its ts recorded).
+      const ts = await this.deps.chat.post(channel, renderFailingPod(view, this.deps.cluster), undefined, randomUUID());
       await this.incidents.opened({ ...view, channel, ts });
       this.deps.log.info({ namespace, pod: name, reason: failing.reason }, 'pod watch: failing pod posted');
     } catch (error) {
