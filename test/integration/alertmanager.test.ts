@@ -363,9 +363,7 @@ describe('the buttons under an alert', () => {
 
   it('Restart opens the restart request in the thread; another person approves; the rollout completes there', async () => {
     expect((await clickIncident(message, 'incident-restart', 'U0OPERATOR')).status).toBe(200);
-    const request = await rig.waitForRequest(
-      (r) => r.name === 'superset-worker' && r.planTs !== undefined && r.state === 'pending',
-    );
+    const request = await rig.waitForPlanned('superset-worker');
     expect(request).toMatchObject({ namespace: 'data-platform', kind: 'deployment', requestedBy: 'U0OPERATOR' });
     expect(request.threadTs).toBe(message.ts);
     expect(rig.slack.messages('C0INCIDENT').find((m) => m.ts === request.planTs)?.thread_ts).toBe(message.ts);

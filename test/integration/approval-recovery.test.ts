@@ -14,10 +14,7 @@ beforeAll(() => rig.start());
 afterAll(() => rig.stop());
 
 /** `service`'s restart, planned and awaiting approval; `name`: its workload's, when the service is named otherwise. */
-async function pending(service: string, name = service): Promise<RestartRequest> {
-  await rig.slash(`restart ${service} --reason "stuck request test"`, 'U0OPERATOR');
-  return rig.waitForRequest((r) => r.name === name && r.planTs !== undefined && r.state === 'pending');
-}
+const pending = (service: string, name = service) => rig.pendingRestart(service, 'stuck request test', name);
 
 /** The approval is saved, and the process dies before it enqueues the rollout; `secondsAgo`. */
 async function approvedWithoutJob(request: RestartRequest, secondsAgo: number): Promise<void> {

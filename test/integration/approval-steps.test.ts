@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { RestartRequest } from '../../src/features/restart/store.js';
 import type { AuditRow } from '../../src/store/audit-log.js';
 import { recordingStore } from '../support/recording-store.js';
 import { RestartRig } from '../support/restart-rig.js';
@@ -13,10 +12,7 @@ const rig = new RestartRig();
 beforeAll(() => rig.start());
 afterAll(() => rig.stop());
 
-async function pending(service: string): Promise<RestartRequest> {
-  await rig.slash(`restart ${service} --reason "steps test"`, 'U0OPERATOR');
-  return rig.waitForRequest((r) => r.name === service && r.planTs !== undefined && r.state === 'pending');
-}
+const pending = (service: string) => rig.pendingRestart(service, 'steps test');
 
 /** What every row of a request repeats about it. */
 const describing = (row: AuditRow) => ({

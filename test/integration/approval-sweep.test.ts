@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Store } from '../../src/app/store.js';
 import { sweepApprovals } from '../../src/app/approval-kinds.js';
 import { createPool } from '../../src/integrations/postgres.js';
-import type { RestartRequest } from '../../src/features/restart/store.js';
 import { recordingStore } from '../support/recording-store.js';
 import { RestartRig } from '../support/restart-rig.js';
 import { until } from '../support/until.js';
@@ -17,10 +16,7 @@ const rig = new RestartRig();
 beforeAll(() => rig.start());
 afterAll(() => rig.stop());
 
-async function pending(service: string): Promise<RestartRequest> {
-  await rig.slash(`restart ${service} --reason "sweep test"`, 'U0OPERATOR');
-  return rig.waitForRequest((r) => r.name === service && r.planTs !== undefined && r.state === 'pending');
-}
+const pending = (service: string) => rig.pendingRestart(service, 'sweep test');
 
 /** A port nothing listens on: a PostgreSQL that is down. */
 async function closedPort(): Promise<number> {

@@ -19,11 +19,6 @@ afterAll(() => rig.stop());
 const deployment = (namespace: string, name: string) =>
   rig.kube.cluster.get<Deployment>('deployments', namespace, name)!;
 
-/** The plan message the job posts in the thread, once it has its request id. */
-async function planFor(workload: string): Promise<RestartRequest> {
-  return rig.waitForRequest((r) => r.name === workload && r.planTs !== undefined && r.state === 'pending');
-}
-
 /** Waits for a message in the request's thread that reads like `pattern`. */
 const inThread = (request: RestartRequest, pattern: RegExp) =>
   rig.slack.waitFor(
@@ -65,7 +60,7 @@ describe('a restart from Slack', () => {
     );
     expect(response.status).toBe(200); // acked (how fast: bench/slack-ack.ts measures it, a test does not)
 
-    const request = await planFor('superset-worker');
+    const request = await rig.waitForPlanned('superset-worker');
     expect(request).toMatchObject({
       namespace: 'data-platform',
       kind: 'deployment',
@@ -165,7 +160,7 @@ describe('a restart from Slack', () => {
         )?.status?.expectedPods,
     );
     await rig.slash('restart deployment/trino-worker -n data-platform --reason "workers leak memory"', 'U0OPERATOR');
-    const request = await planFor('trino-worker');
+    const request = await rig.waitForPlanned('trino-worker');
     expect(request.plan.pdbs).toEqual([
       expect.objectContaining({ name: 'trino-worker-pdb', disruptionsAllowed: 0, breach: true }),
     ]);
@@ -177,7 +172,7 @@ describe('a restart from Slack', () => {
 
     // superset-worker was restarted by the first test: a new request for it shows that restart.
     await rig.slash('restart deployment/superset-worker -n data-platform --reason "again"', 'U0OPERATOR');
-    const again = await planFor('superset-worker');
+    const again = await rig.waitForPlanned('superset-worker');
     expect(again.plan.recent).toEqual([expect.objectContaining({ actor: 'U0OPERATOR', outcome: 'succeeded' })]);
     expect(again.plan.lastRestartedAt).toMatch(/^\d{4}-/);
     expect(JSON.stringify(messageAt(again.planTs)?.blocks)).toMatch(/Recent restarts\* \(last 7 days\)/);
@@ -188,7 +183,7 @@ describe('a restart from Slack', () => {
   it('takes a mention in an incident channel, answers in its thread, and lets the requester cancel with Deny', async () => {
     const ts = `${Math.floor(Date.now() / 1000)}.000777`;
     expect((await rig.mention("restart trino, it's stuck on queued queries", 'U0OPERATOR', ts)).status).toBe(200);
-    const request = await planFor('trino-coordinator');
+    const request = await rig.waitForPlanned('trino-coordinator');
     expect(request).toMatchObject({
       service: 'trino',
       namespace: 'data-platform',
@@ -216,7 +211,7 @@ describe('a restart from Slack', () => {
 
   it('restarts a StatefulSet one pod at a time to the new revision', async () => {
     await rig.slash('restart kafka --reason "broker 2 lost its ISR"', 'U0OPERATOR');
-    const request = await planFor('kafka');
+    const request = await rig.waitForPlanned('kafka');
     expect(JSON.stringify(messageAt(request.planTs)?.blocks)).toContain(
       'one at a time from the highest ordinal down (kafka-2, kafka-1, kafka-0)',
     );
@@ -233,7 +228,7 @@ describe('a restart from Slack', () => {
 
   it('ends a rollout that never becomes ready with ProgressDeadlineExceeded, the failing pods and recent events', async () => {
     await rig.slash('restart datahub --reason "GMS not answering"', 'U0OPERATOR');
-    const request = await planFor('datahub-gms');
+    const request = await rig.waitForPlanned('datahub-gms');
     await rig.click('approve', request, 'U0APPROVER');
     const failed = await rig.waitForRequest((r) => r.id === request.id && r.state === 'failed');
     expect(failed.result).toMatch(/exceeded its progress deadline.*ImagePullBackOff/);
@@ -307,7 +302,7 @@ describe('refusals, each with a message to the person and an audit row', () => {
     );
 
     await rig.slash('restart grafana --reason "dashboards blank"', 'U0OPERATOR');
-    const first = await planFor('grafana');
+    const first = await rig.waitForPlanned('grafana');
     await rig.slash('restart grafana --reason "me too"', 'U0ADMIN');
     await rig.slack.waitFor(
       () =>
@@ -333,7 +328,7 @@ describe('refusals, each with a message to the person and an audit row', () => {
 
   it('refuses self-approval, non-approvers, a second click and an expired request', async () => {
     await rig.slash('restart superset --reason "login page 502"', 'U0ADMIN');
-    const request = await planFor('superset');
+    const request = await rig.waitForPlanned('superset');
     await rig.click('approve', request, 'U0ADMIN'); // an admin is an approver, but not of their own request
     await rig.whisper('U0ADMIN', /approval must come from someone else \(two-person rule\)/);
     await rig.click('approve', request, 'U0OPERATOR');
@@ -351,7 +346,7 @@ describe('refusals, each with a message to the person and an audit row', () => {
     );
 
     await rig.slash('restart portal --reason "stale cache"', 'U0OPERATOR');
-    const late = await planFor('portal');
+    const late = await rig.waitForPlanned('portal');
     await rig.store.pool.query(`UPDATE restart_requests SET expires_at = now() - interval '1 second' WHERE id = $1`, [
       late.id,
     ]);
@@ -386,7 +381,7 @@ describe('refusals, each with a message to the person and an audit row', () => {
 
   it('acts once on a double click', async () => {
     await rig.slash('restart lakefs --reason "metadata store reconnect"', 'U0OPERATOR');
-    const request = await planFor('lakefs');
+    const request = await rig.waitForPlanned('lakefs');
     const clicks = await Promise.all([
       rig.click('approve', request, 'U0APPROVER'),
       rig.click('approve', request, 'U0APPROVER'),
@@ -416,7 +411,7 @@ describe('refusals, each with a message to the person and an audit row', () => {
 describe('the audit trail', () => {
   it('stops a restart whose `started` row cannot be written: nothing is patched, it ends with its `failed` row', async () => {
     await rig.slash('restart deployment/superset-beat -n data-platform --reason "beat schedule stuck"', 'U0OPERATOR');
-    const request = await planFor('superset-beat');
+    const request = await rig.waitForPlanned('superset-beat');
     const before = deployment('data-platform', 'superset-beat');
     // The audit refuses the `started` row (think: disk full, or a revoked INSERT): the patch must not be sent.
     await queryAs(
@@ -449,7 +444,7 @@ describe('the audit trail', () => {
 
   it('ends a restart as failed when the audit refuses every write, says so, and writes the `failed` row once it can', async () => {
     await rig.slash('restart deployment/pgadmin -n data-platform --reason "sessions hang"', 'U0OPERATOR');
-    const request = await planFor('pgadmin');
+    const request = await rig.waitForPlanned('pgadmin');
     const before = deployment('data-platform', 'pgadmin');
     // No worker takes the rollout until the bot's role has lost INSERT on audit_log (a real REVOKE).
     await rig.worker!.close();
@@ -470,7 +465,7 @@ describe('the audit trail', () => {
     // job) writes the missing row, and is accepted: the failed request no longer holds the workload.
     await migrateAs(rig.db.migrationUrl, rig.db.runtimeRole);
     await rig.slash('restart deployment/pgadmin -n data-platform --reason "sessions still hang"', 'U0OPERATOR');
-    const next = await planFor('pgadmin');
+    const next = await rig.waitForPlanned('pgadmin');
     expect(next.id).not.toBe(request.id);
     const rows = await rig.audit({ requestId: request.id });
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'approved', 'failed']);

@@ -62,10 +62,7 @@ const requestValues = (request: RestartRequest) => ({
   THREAD_TS: request.threadTs!,
 });
 
-async function pendingRestart(service: string): Promise<RestartRequest> {
-  await rig.slash(`restart ${service} --reason "fixture test"`, 'U0OPERATOR');
-  return rig.waitForRequest((r) => r.name === service && r.planTs !== undefined && r.state === 'pending');
-}
+const pendingRestart = (service: string) => rig.pendingRestart(service, 'fixture test');
 
 // First, while nothing else runs: a refusal must leave no trace, which is checked by counting.
 describe('malformed and forged requests', () => {

@@ -69,10 +69,7 @@ async function afterMarker(marker: string, user: string, channel: 'C0GENERAL' | 
 const answers = (user: string, channel: 'C0GENERAL' | 'C0INCIDENT', pattern: RegExp) =>
   rig.whispers(user, channel).filter((w) => pattern.test(w.text)).length;
 
-async function pendingRestart(service: string): Promise<RestartRequest> {
-  await rig.slash(`restart ${service} --reason "replay test"`, 'U0OPERATOR');
-  return rig.waitForRequest((r) => r.name === service && r.planTs !== undefined && r.state === 'pending');
-}
+const pendingRestart = (service: string) => rig.pendingRestart(service, 'replay test');
 
 describe('a request runs once', () => {
   it('a replayed /carbon audit is acked and answered once', async () => {

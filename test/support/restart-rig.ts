@@ -247,6 +247,17 @@ export class RestartRig {
     };
   }
 
+  /** Asks, as U0OPERATOR in the incident channel, to restart `service` (`workload` when named otherwise); its plan. */
+  async pendingRestart(service: string, reason: string, workload = service): Promise<RestartRequest> {
+    await this.slash(`restart ${service} --reason "${reason}"`, 'U0OPERATOR');
+    return this.waitForPlanned(workload);
+  }
+
+  /** Waits until `workload`'s restart request has its plan posted and awaits approval. */
+  waitForPlanned(workload: string): Promise<RestartRequest> {
+    return this.waitForRequest((r) => r.name === workload && r.planTs !== undefined && r.state === 'pending');
+  }
+
   /** Polls PostgreSQL until a restart request matches. */
   waitForRequest(predicate: (r: RestartRequest) => boolean, timeoutMs = EVENT_WAIT_MS): Promise<RestartRequest> {
     return this.waitForApproval(this.store.restarts, predicate, timeoutMs);
