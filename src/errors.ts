@@ -22,3 +22,9 @@ export class ReportedFailure extends UserError {
 export class UsageError extends UserError {}
 
 export const isUserError = (error: unknown): error is UserError => error instanceof UserError;
+
+/** Slack's reason for refusing a call (`error.data.error`, as @slack/web-api and integrations/slack-http shape it). */
+export function slackErrorCode(error: unknown): string | undefined {
+  const code = (error as { data?: { error?: unknown } } | null | undefined)?.data?.error;
+  return typeof code === 'string' ? code : undefined;
+}

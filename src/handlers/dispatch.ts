@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue.js';
 import type { CommandTable } from '../commands/table.js';
 import { within } from '../concurrency.js';
-import { isUserError } from '../errors.js';
+import { isUserError, slackErrorCode } from '../errors.js';
 import type { Chat } from '../integrations/slack.js';
 import type { JobData } from '../contracts/jobs.js';
 import type { CommandQueue } from '../jobs/queue.js';
@@ -174,10 +174,9 @@ const POST_FAILED =
   'carbon-ops could not post its message in this channel (Slack did not confirm it), so nothing was started. ' +
   'Please try again in a minute.';
 
-/** What to tell the person when the "Queued" message could not be posted: `error.data.error` is Slack's reason. */
+/** What to tell the person when the "Queued" message could not be posted: by Slack's reason. */
 function postRefusal(error: unknown): string {
-  const reason = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
-  return typeof reason === 'string' && NOT_ALLOWED_HERE.has(reason) ? CANNOT_POST : POST_FAILED;
+  return NOT_ALLOWED_HERE.has(slackErrorCode(error) ?? '') ? CANNOT_POST : POST_FAILED;
 }
 
 /**

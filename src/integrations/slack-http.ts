@@ -3,6 +3,7 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '@slack/web-api';
 import { NO_METRICS, type Metrics } from '../contracts/metrics.js';
+import { slackErrorCode } from '../errors.js';
 
 /** How every Slack call the bot makes is bounded: 10 s an attempt, two retries 1 s then 2 s apart (at most 10 s). */
 export const SLACK_CALL_TIMEOUT_MS = 10_000;
@@ -125,7 +126,7 @@ export function slackJsonApi(token: string, apiUrl: string, metrics: Metrics = N
           await sleep(Math.min(minTimeout * factor ** tries, maxTimeout));
           if (!error.unsent && typeof resend === 'object') {
             const earlier = await resend.landed().catch((lookup: unknown) => {
-              const why = (lookup as { data?: { error?: string } }).data?.error ?? String(lookup);
+              const why = slackErrorCode(lookup) ?? String(lookup);
               throw new SlackRequestError(
                 `${error.message}; Slack may have carried out ${method} and will not say whether it did (${why}), so it is not sent again`,
               );

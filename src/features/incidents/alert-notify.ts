@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
+import { slackErrorCode } from '../../errors.js';
 import type { JobDeps, ScheduledJobDefinition } from '../../jobs/job.js';
 import type { Message } from '../../message.js';
 import { alertStates, groupId, type Notification } from './notification.js';
@@ -124,7 +125,7 @@ const REFUSED_FOR_GOOD = new Set([
 
 /** Slack refused the post for good: retrying will not help, and nothing was posted. */
 function refused(error: unknown): never {
-  const code = (error as { data?: { error?: string } }).data?.error;
+  const code = slackErrorCode(error);
   if (code !== undefined && REFUSED_FOR_GOOD.has(code))
     throw new UnrecoverableError(`Slack refused the alert group's message: ${code}`);
   throw error;

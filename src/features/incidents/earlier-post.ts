@@ -1,10 +1,9 @@
 import type { Chat } from '../../integrations/slack.js';
+import { slackErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
 /** Slack's refusals of the history lookup that a retry will not change. */
 const LOOKUP_REFUSED = new Set(['not_in_channel', 'missing_scope', 'channel_not_found']);
-
-const slackError = (error: unknown) => (error as { data?: { error?: string } }).data?.error;
 
 /**
  * The ts of a post made with `key` that may have reached Slack although its maker never learnt so (it died, or the
@@ -18,7 +17,7 @@ export async function earlierPost(
   log: Logger,
 ): Promise<string | undefined> {
   return chat.findPosted(post.channel, post.key, post.since, post.threadTs).catch((error: unknown) => {
-    const refusal = slackError(error) ?? '';
+    const refusal = slackErrorCode(error) ?? '';
     if (!LOOKUP_REFUSED.has(refusal)) throw error;
     log.warn(
       { channel: post.channel, refusal },
